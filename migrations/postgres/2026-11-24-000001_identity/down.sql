@@ -1,0 +1,7 @@
+DROP TABLE audit_events;
+DROP TABLE sessions;
+DROP TABLE auth_challenges;
+DROP TABLE credentials;
+DROP TABLE role_grants;
+DROP TABLE people;
+DROP TABLE organisations;

@@ -1,0 +1,100 @@
+//! Use-cases. Each public function is one thing a user does; it owns its transaction and
+//! writes the audit entry for every state change it makes, inside that transaction.
+
+pub mod identity;
+pub mod sandbox;
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use crate::audit::ActorRef;
+use crate::clock::SharedClock;
+use crate::config::Settings;
+use crate::crypto::trust::ReloadingTrustStore;
+use crate::crypto::x509::IdentityExtraction;
+use crate::db::Db;
+use crate::domain::authz::{permits, Permission};
+use crate::domain::identity::{PrincipalKind, Role};
+use crate::error::{AppError, AppResult};
+
+/// Everything a use-case needs; cheap to clone.
+#[derive(Clone)]
+pub struct AppContext {
+    pub db: Db,
+    pub clock: SharedClock,
+    pub settings: Arc<Settings>,
+    pub trust: Arc<ReloadingTrustStore>,
+    pub identity_extraction: Arc<IdentityExtraction>,
+    /// Wakes the mail dispatcher after a transaction queued mail.
+    pub mail_wake: Arc<tokio::sync::Notify>,
+}
+
+impl AppContext {
+    pub fn new(db: Db, clock: SharedClock, settings: Settings) -> anyhow::Result<AppContext> {
+        let trust = ReloadingTrustStore::new(settings.identity.trust_dir.clone())
+            .map_err(|e| anyhow::anyhow!("identity.trust_dir: {e}"))?;
+        let identity_extraction = settings.identity_extraction();
+        Ok(AppContext {
+            db,
+            clock,
+            settings: Arc::new(settings),
+            trust: Arc::new(trust),
+            identity_extraction: Arc::new(identity_extraction),
+            mail_wake: Arc::new(tokio::sync::Notify::new()),
+        })
+    }
+}
+
+/// The authenticated caller of a request.
+#[derive(Clone, Debug)]
+pub struct Actor {
+    pub kind: PrincipalKind,
+    /// The principal's UUID (pseudonymous).
+    pub id: String,
+    pub name: String,
+    pub roles: BTreeSet<Role>,
+    /// The organisation this caller acts for: itself, or a person's employer.
+    pub organisation_id: Option<String>,
+    /// SHA-256 of the bearer token (identifies the session).
+    pub session: String,
+}
+
+impl Actor {
+    /// Deny unless one of the caller's roles grants `p`.
+    pub fn require(&self, p: Permission) -> AppResult<()> {
+        if permits(&self.roles, p) {
+            Ok(())
+        } else {
+            Err(AppError::forbidden("your roles do not permit this action"))
+        }
+    }
+
+    pub fn has(&self, r: Role) -> bool {
+        self.roles.contains(&r)
+    }
+
+    /// Audit reference acting in role `r`.
+    pub fn audit_as(&self, r: Role) -> ActorRef {
+        ActorRef {
+            role: r.as_str().into(),
+            id: self.id.clone(),
+        }
+    }
+
+    /// Audit reference with all current roles (for actions not tied to one role).
+    pub fn audit_ref(&self) -> ActorRef {
+        let role = if self.roles.is_empty() {
+            self.kind.as_str().to_string()
+        } else {
+            self.roles
+                .iter()
+                .map(|r| r.as_str())
+                .collect::<Vec<_>>()
+                .join("+")
+        };
+        ActorRef {
+            role,
+            id: self.id.clone(),
+        }
+    }
+}

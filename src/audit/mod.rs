@@ -1,0 +1,163 @@
+//! The audit trail. Every use-case that changes state calls [`record`] inside its own
+//! transaction, so a change and its audit entry commit or vanish together.
+//!
+//! An entry carries the event type, tender/section, actor (role + pseudonymous id: the
+//! principal's UUID, never a name or certificate field), subject, the time by the server clock,
+//! and the SHA-256 digest of the full event body. Bodies live in an ordinary table; the Merkle
+//! log (issue 4) commits to digests only, so personal data and sealed content never enter leaves.
+
+pub mod merkle;
+pub mod note;
+pub mod proof_text;
+
+use chrono::{DateTime, Utc};
+use ring::digest;
+use serde_json::Value;
+
+use crate::db::repo::audit as repo;
+use crate::db::types::to_db;
+use crate::db::AnyConnection;
+use crate::error::{AppError, AppResult};
+
+/// Every kind of state change. The wire names are stable: verifiers match on them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum EventType {
+    OrganisationRegistered,
+    PersonRegistered,
+    SessionOpened,
+    SessionClosed,
+    RoleGranted,
+    RoleRevoked,
+    StaffAttached,
+    SandboxClockAdjusted,
+}
+
+impl EventType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventType::OrganisationRegistered => "organisation_registered",
+            EventType::PersonRegistered => "person_registered",
+            EventType::SessionOpened => "session_opened",
+            EventType::SessionClosed => "session_closed",
+            EventType::RoleGranted => "role_granted",
+            EventType::RoleRevoked => "role_revoked",
+            EventType::StaffAttached => "staff_attached",
+            EventType::SandboxClockAdjusted => "sandbox_clock_adjusted",
+        }
+    }
+}
+
+/// Who caused a change: a role name and a pseudonymous id (a principal UUID or `system`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ActorRef {
+    pub role: String,
+    pub id: String,
+}
+
+impl ActorRef {
+    pub fn system() -> Self {
+        ActorRef {
+            role: "system".into(),
+            id: "system".into(),
+        }
+    }
+}
+
+/// One state change to record.
+#[derive(Clone, Debug)]
+pub struct Event {
+    pub event_type: EventType,
+    pub tender_id: Option<String>,
+    pub section_id: Option<String>,
+    pub actor: ActorRef,
+    pub subject: String,
+    pub body: Value,
+}
+
+/// Append `event` in the caller's transaction; returns the event id.
+pub fn record(conn: &mut AnyConnection, now: DateTime<Utc>, event: Event) -> AppResult<String> {
+    let body = canonical_json(&event.body);
+    let id = uuid::Uuid::now_v7().to_string();
+    repo::insert(
+        conn,
+        &repo::NewAuditEvent {
+            id: id.clone(),
+            event_type: event.event_type.as_str().into(),
+            tender_id: event.tender_id,
+            section_id: event.section_id,
+            actor_role: event.actor.role,
+            actor_id: event.actor.id,
+            subject: event.subject,
+            body_digest: sha256_hex(body.as_bytes()),
+            body,
+            occurred_at: to_db(now),
+        },
+    )
+    .map_err(AppError::internal)?;
+    Ok(id)
+}
+
+pub fn sha256_hex(data: &[u8]) -> String {
+    hex::encode(digest::digest(&digest::SHA256, data).as_ref())
+}
+
+/// Deterministic JSON: object keys sorted by code point at every level, no insignificant
+/// whitespace. Digests are computed over this form so any party can recompute them.
+pub fn canonical_json(v: &Value) -> String {
+    let mut out = String::new();
+    write_canonical(v, &mut out);
+    out
+}
+
+fn write_canonical(v: &Value, out: &mut String) {
+    match v {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            out.push('{');
+            for (i, k) in keys.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::String((*k).clone()).to_string());
+                out.push(':');
+                write_canonical(&map[*k], out);
+            }
+            out.push('}');
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_canonical(item, out);
+            }
+            out.push(']');
+        }
+        other => out.push_str(&other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn canonical_sorts_keys_at_every_level() {
+        let v = json!({"b": 1, "a": {"d": [ {"z": 1, "y": 2} ], "c": "x"}});
+        assert_eq!(
+            canonical_json(&v),
+            r#"{"a":{"c":"x","d":[{"y":2,"z":1}]},"b":1}"#
+        );
+    }
+
+    #[test]
+    fn digest_is_sha256_of_canonical_form() {
+        assert_eq!(
+            sha256_hex(b""),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+    }
+}

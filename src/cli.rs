@@ -1,0 +1,200 @@
+//! Command line: `etender serve | migrate | check-config | openapi | pki init | demo`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::{Profile, Settings};
+use crate::startup::Application;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "etender",
+    version,
+    about = "Electronic public-resource tendering platform"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the HTTP service.
+    Serve {
+        /// Configuration file layered over the built-in defaults.
+        #[arg(long, env = "ETENDER_CONFIG")]
+        config: Option<PathBuf>,
+        /// Development mode: create/load the demo PKI in certs/dev, trust it, make its
+        /// administrator a bootstrap administrator, and run the sandbox clock. Refused in production.
+        #[arg(long)]
+        dev: bool,
+    },
+    /// Apply pending database migrations (or revert them all, for a scratch database).
+    Migrate {
+        #[arg(long, env = "ETENDER_CONFIG")]
+        config: Option<PathBuf>,
+        #[arg(long)]
+        revert_all: bool,
+    },
+    /// Load and validate the configuration, then print it (secrets redacted).
+    CheckConfig {
+        #[arg(long, env = "ETENDER_CONFIG")]
+        config: Option<PathBuf>,
+    },
+    /// Print the OpenAPI document.
+    Openapi,
+    /// Demo/test PKI.
+    Pki {
+        #[command(subcommand)]
+        command: PkiCommand,
+    },
+    /// Play the platform's story step by step against a server (embedded when no --url).
+    Demo {
+        /// Base URL of a running server (e.g. from `make run`). Without it an embedded server
+        /// is started on a temporary SQLite database.
+        #[arg(long)]
+        url: Option<String>,
+        /// Directory of the demo PKI (created when missing).
+        #[arg(long, default_value = "certs/dev")]
+        pki: PathBuf,
+        /// Where the demo PKI's trust anchors go.
+        #[arg(long, default_value = "certs/trust")]
+        trust_dir: PathBuf,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PkiCommand {
+    /// Create (idempotently) a demo CA, CRL, and certificates for demo organisations and people.
+    Init {
+        #[arg(long, default_value = "certs/dev")]
+        dir: PathBuf,
+        #[arg(long, default_value = "certs/trust")]
+        trust_dir: PathBuf,
+    },
+}
+
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    match dispatch(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
+}
+
+fn dispatch(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve { config, dev } => {
+            let mut settings = Settings::load(config.as_deref())?;
+            crate::telemetry::init(&settings.log);
+            if dev {
+                apply_dev_mode(&mut settings)?;
+            }
+            runtime()?.block_on(async move {
+                let app = Application::build(settings.clone()).await?;
+                let base = format!("http://{}:{}", settings.http.listen.ip(), app.port());
+                println!(
+                    "etender is serving on {base} ({} database)",
+                    app.context().db.backend().name()
+                );
+                println!("  API docs:     {base}/docs/");
+                println!("  OpenAPI:      {base}/openapi.json");
+                println!("  health:       {base}/healthz  {base}/readyz  {base}/metrics");
+                if dev {
+                    println!("  demo:         cargo run -- demo --url {base}");
+                }
+                app.run_until_stopped().await?;
+                Ok(())
+            })
+        }
+        Command::Migrate { config, revert_all } => {
+            let settings = Settings::load(config.as_deref())?;
+            let names = if revert_all {
+                crate::db::migrate::revert_all(&settings.database.url)?
+            } else {
+                crate::db::migrate::run_pending(&settings.database.url)?
+            };
+            if names.is_empty() {
+                println!("nothing to do");
+            }
+            for n in names {
+                println!("{} {n}", if revert_all { "reverted" } else { "applied" });
+            }
+            Ok(())
+        }
+        Command::CheckConfig { config } => {
+            let mut settings = Settings::load(config.as_deref())?;
+            settings.database.url = crate::db::connection::redact(&settings.database.url);
+            settings.database.replica_url =
+                crate::db::connection::redact(&settings.database.replica_url);
+            println!("{}", toml::to_string_pretty(&settings)?);
+            Ok(())
+        }
+        Command::Openapi => {
+            println!("{}", crate::http::openapi::document().to_pretty_json()?);
+            Ok(())
+        }
+        Command::Pki {
+            command: PkiCommand::Init { dir, trust_dir },
+        } => {
+            let pki = crate::pki::init_dev_pki(&dir, &trust_dir)?;
+            println!(
+                "demo PKI in {} (trust anchors and CRLs in {}):",
+                pki.dir.display(),
+                trust_dir.display()
+            );
+            for id in &pki.identities {
+                println!(
+                    "  {:<16} {:<12} {:<18} {}",
+                    id.key,
+                    id.kind,
+                    id.algorithm.as_str(),
+                    id.display_name
+                );
+            }
+            Ok(())
+        }
+        Command::Demo {
+            url,
+            pki,
+            trust_dir,
+        } => {
+            let settings = Settings::load(None)?;
+            crate::telemetry::init(&crate::config::LogSettings {
+                format: crate::config::LogFormat::Pretty,
+                level: "warn".into(),
+            });
+            runtime()?.block_on(crate::demo::run(url, &pki, &trust_dir, settings))
+        }
+    }
+}
+
+/// `serve --dev`: demo PKI, its administrator, the sandbox clock.
+fn apply_dev_mode(settings: &mut Settings) -> anyhow::Result<()> {
+    if settings.profile == Profile::Production {
+        anyhow::bail!("--dev is refused with profile = \"production\"");
+    }
+    let pki = crate::pki::init_dev_pki(Path::new("certs/dev"), &settings.identity.trust_dir)?;
+    for id in &pki.identities {
+        if id.roles.iter().any(|r| r == "administrator") {
+            if let Some(p) = &id.person_id {
+                if !settings.identity.bootstrap_administrators.contains(p) {
+                    settings.identity.bootstrap_administrators.push(p.clone());
+                }
+            }
+        }
+    }
+    settings.sandbox.enabled = true;
+    Ok(())
+}

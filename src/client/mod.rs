@@ -1,0 +1,246 @@
+//! The bidder's (and every other party's) client: logs in with a certificate and calls the API.
+//!
+//! The CLI, the demo and the integration tests all go through this client, so the system is
+//! exercised the way real parties use it. Errors from the server come back as the decoded
+//! problem document, so callers can match on the stable `code`.
+
+use std::path::Path;
+
+use base64::Engine;
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use crate::app::identity::{Challenge, Organisation, Person, Session};
+use crate::crypto::keys::{SignatureAlgorithm, SigningKey};
+use crate::crypto::x509::parse_chain_pem_or_der;
+use crate::domain::identity::{PrincipalKind, Role};
+use crate::error::ErrorCode;
+use crate::http::problem::Problem;
+use crate::http::routes::auth::ProofDto;
+
+/// A certificate chain with the private key of its leaf.
+pub struct Credentials {
+    /// DER, leaf first.
+    pub chain: Vec<Vec<u8>>,
+    pub key: SigningKey,
+    pub algorithm: SignatureAlgorithm,
+}
+
+impl Credentials {
+    pub fn new(chain: Vec<Vec<u8>>, key: SigningKey) -> Credentials {
+        let algorithm = key.default_signature_algorithm();
+        Credentials {
+            chain,
+            key,
+            algorithm,
+        }
+    }
+
+    /// Load a PEM (or DER) certificate chain file and a PKCS#8 PEM key file.
+    pub fn from_files(cert: &Path, key: &Path) -> Result<Credentials, ClientError> {
+        let cert_bytes = std::fs::read(cert)
+            .map_err(|e| ClientError::Local(format!("{}: {e}", cert.display())))?;
+        let key_pem = std::fs::read_to_string(key)
+            .map_err(|e| ClientError::Local(format!("{}: {e}", key.display())))?;
+        let chain = parse_chain_pem_or_der(&cert_bytes)
+            .map_err(|e| ClientError::Local(format!("{}: {e}", cert.display())))?;
+        let key = SigningKey::from_pkcs8_pem(&key_pem)
+            .map_err(|e| ClientError::Local(format!("{}: {e}", key.display())))?;
+        Ok(Credentials::new(chain, key))
+    }
+
+    pub fn with_algorithm(mut self, alg: SignatureAlgorithm) -> Credentials {
+        self.algorithm = alg;
+        self
+    }
+
+    /// Sign `challenge` and package the proof.
+    pub fn prove(&self, challenge: &Challenge) -> Result<ProofDto, ClientError> {
+        let b64 = base64::engine::general_purpose::STANDARD;
+        let sig = self
+            .key
+            .sign(self.algorithm, challenge.message.as_bytes())
+            .map_err(|e| ClientError::Local(format!("signing failed: {e}")))?;
+        Ok(ProofDto {
+            challenge_id: challenge.challenge_id.clone(),
+            certificate_chain: self.chain.iter().map(|c| b64.encode(c)).collect(),
+            signature: b64.encode(sig),
+            signature_algorithm: self.algorithm.as_str().into(),
+        })
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("transport: {0}")]
+    Transport(#[from] reqwest::Error),
+    #[error("{} {}: {}", .status, .problem.code, .problem.detail)]
+    Api { status: u16, problem: Box<Problem> },
+    #[error("unexpected response ({status}): {body}")]
+    Unexpected { status: u16, body: String },
+    #[error("{0}")]
+    Local(String),
+}
+
+impl ClientError {
+    /// The problem code, when the server refused with one.
+    pub fn code(&self) -> Option<ErrorCode> {
+        match self {
+            ClientError::Api { problem, .. } => Some(problem.code),
+            _ => None,
+        }
+    }
+}
+
+/// An API client bound to one server, optionally logged in.
+#[derive(Clone)]
+pub struct Client {
+    base: String,
+    http: reqwest::Client,
+    token: Option<String>,
+}
+
+impl Client {
+    pub fn new(base_url: &str) -> Client {
+        Client {
+            base: base_url.trim_end_matches('/').to_string(),
+            http: reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(120))
+                .build()
+                .unwrap_or_default(),
+            token: None,
+        }
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    pub fn token(&self) -> Option<&str> {
+        self.token.as_deref()
+    }
+
+    pub fn with_token(mut self, token: Option<String>) -> Client {
+        self.token = token;
+        self
+    }
+
+    /// Send a request and return status + parsed JSON body (or `Value::Null`), without
+    /// interpreting errors. Tests use this to assert on exact responses.
+    pub async fn raw(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<(StatusCode, Value), ClientError> {
+        let mut req = self.http.request(method, format!("{}{}", self.base, path));
+        if let Some(t) = &self.token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        let res = req.send().await?;
+        let status = res.status();
+        let bytes = res.bytes().await?;
+        let value = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+        };
+        Ok((status, value))
+    }
+
+    /// Send a request and decode a success body as `T`, or the problem document as an error.
+    pub async fn call<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<T, ClientError> {
+        let (status, value) = self.raw(method, path, body).await?;
+        if status.is_success() {
+            let v = if value.is_null() { json!(null) } else { value };
+            serde_json::from_value(v.clone()).map_err(|_| ClientError::Unexpected {
+                status: status.as_u16(),
+                body: v.to_string(),
+            })
+        } else {
+            match serde_json::from_value::<Problem>(value.clone()) {
+                Ok(problem) => Err(ClientError::Api {
+                    status: status.as_u16(),
+                    problem: Box::new(problem),
+                }),
+                Err(_) => Err(ClientError::Unexpected {
+                    status: status.as_u16(),
+                    body: value.to_string(),
+                }),
+            }
+        }
+    }
+
+    pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
+        self.call(Method::GET, path, None).await
+    }
+
+    pub async fn post<T: DeserializeOwned, B: Serialize>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<T, ClientError> {
+        let v = serde_json::to_value(body).map_err(|e| ClientError::Local(e.to_string()))?;
+        self.call(Method::POST, path, Some(&v)).await
+    }
+
+    pub async fn challenge(&self) -> Result<Challenge, ClientError> {
+        self.call(Method::POST, "/api/v1/auth/challenges", None)
+            .await
+    }
+
+    pub async fn register_organisation(
+        &self,
+        creds: &Credentials,
+        roles: &[Role],
+        email: &str,
+    ) -> Result<Organisation, ClientError> {
+        let c = self.challenge().await?;
+        self.post(
+            "/api/v1/organisations",
+            &json!({"proof": creds.prove(&c)?, "roles": roles, "contact_email": email}),
+        )
+        .await
+    }
+
+    pub async fn register_person(
+        &self,
+        creds: &Credentials,
+        email: &str,
+    ) -> Result<Person, ClientError> {
+        let c = self.challenge().await?;
+        self.post(
+            "/api/v1/people",
+            &json!({"proof": creds.prove(&c)?, "contact_email": email}),
+        )
+        .await
+    }
+
+    /// Log in and keep the bearer token for later calls.
+    pub async fn login(
+        &mut self,
+        kind: PrincipalKind,
+        creds: &Credentials,
+    ) -> Result<Session, ClientError> {
+        let c = self.challenge().await?;
+        let s: Session = self
+            .post(
+                "/api/v1/auth/tokens",
+                &json!({"kind": kind, "proof": creds.prove(&c)?}),
+            )
+            .await?;
+        self.token = Some(s.token.clone());
+        Ok(s)
+    }
+}

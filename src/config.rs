@@ -1,0 +1,352 @@
+//! Typed configuration: `config/default.toml` (compiled in) → an optional file → `ETENDER__*`
+//! environment variables.
+//!
+//! Any value that cannot be used stops start-up with a message that names the key and where its
+//! value came from (the file and line, or the environment variable), because an operator facing
+//! a refused start needs to know which of three layers to fix.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::providers::{Env, Format, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+
+/// The defaults shipped with the binary (the same file as `config/default.toml`).
+pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Profile {
+    Development,
+    Production,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub profile: Profile,
+    pub http: HttpSettings,
+    pub database: DatabaseSettings,
+    pub log: LogSettings,
+    pub clock: ClockSettings,
+    pub sandbox: SandboxSettings,
+    pub identity: IdentitySettings,
+    pub mail: crate::mail::MailSettings,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpSettings {
+    pub listen: SocketAddr,
+    pub public_url: String,
+    pub workers: usize,
+    pub json_limit_bytes: usize,
+    pub shutdown_timeout_secs: u64,
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    pub url: String,
+    pub replica_url: String,
+    pub pool_size: u32,
+    pub connect_timeout_secs: u64,
+    pub run_migrations: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    pub format: LogFormat,
+    pub level: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClockSettings {
+    pub display_timezone: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SandboxSettings {
+    pub enabled: bool,
+    pub speed: u32,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdentitySettings {
+    pub trust_dir: PathBuf,
+    pub uscc_field: String,
+    pub person_id_field: String,
+    pub require_crl: bool,
+    pub audience: String,
+    pub challenge_ttl_secs: u64,
+    pub token_ttl_secs: u64,
+    pub bootstrap_administrators: Vec<String>,
+}
+
+/// A configuration problem, already phrased for the operator.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {0}")]
+pub struct ConfigError(pub String);
+
+impl Settings {
+    /// Load defaults, then `file` (if given), then the environment.
+    pub fn load(file: Option<&Path>) -> Result<Settings, ConfigError> {
+        let figment = Self::figment(file)?;
+        Self::from_figment(&figment)
+    }
+
+    /// The layered sources, before extraction (exposed so tests can add their own layer).
+    pub fn figment(file: Option<&Path>) -> Result<Figment, ConfigError> {
+        let mut f = Figment::from(Toml::string(DEFAULT_TOML));
+        if let Some(path) = file {
+            if !path.is_file() {
+                return Err(ConfigError(format!(
+                    "config file {} does not exist",
+                    path.display()
+                )));
+            }
+            f = f.merge(Toml::file(path));
+        }
+        Ok(f.merge(Env::prefixed("ETENDER__").split("__")))
+    }
+
+    pub fn from_figment(figment: &Figment) -> Result<Settings, ConfigError> {
+        let settings: Settings = figment.extract().map_err(|e| {
+            ConfigError(
+                e.into_iter()
+                    .map(|e| {
+                        let key = e.path.join(".").to_lowercase();
+                        if key.is_empty() {
+                            e.to_string()
+                        } else {
+                            format!("{key}: {} (set in {})", e.kind, source_of(figment, &key))
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            )
+        })?;
+        settings.validate(figment)?;
+        Ok(settings)
+    }
+
+    fn validate(&self, figment: &Figment) -> Result<(), ConfigError> {
+        let bad = |key: &str, why: String| -> ConfigError {
+            ConfigError(format!("{key} {why} (set in {})", source_of(figment, key)))
+        };
+        if self.profile == Profile::Production && self.sandbox.enabled {
+            return Err(bad(
+                "sandbox.enabled",
+                "= true is refused with profile = \"production\": the sandbox clock can be moved"
+                    .into(),
+            ));
+        }
+        if self.sandbox.speed == 0 || self.sandbox.speed > 1_000_000 {
+            return Err(bad("sandbox.speed", "must be between 1 and 1000000".into()));
+        }
+        crate::db::Backend::from_url(&self.database.url)
+            .map_err(|e| bad("database.url", format!("is not usable: {e}")))?;
+        if !self.database.replica_url.is_empty()
+            && crate::db::Backend::from_url(&self.database.replica_url).ok()
+                != Some(crate::db::Backend::Postgres)
+        {
+            return Err(bad(
+                "database.replica_url",
+                "must be a postgres:// URL (replicas exist only for PostgreSQL)".into(),
+            ));
+        }
+        if self.database.pool_size == 0 || self.database.pool_size > 512 {
+            return Err(bad(
+                "database.pool_size",
+                "must be between 1 and 512".into(),
+            ));
+        }
+        if self
+            .clock
+            .display_timezone
+            .parse::<chrono_tz::Tz>()
+            .is_err()
+        {
+            return Err(bad(
+                "clock.display_timezone",
+                format!("{:?} is not an IANA time zone", self.clock.display_timezone),
+            ));
+        }
+        for key in ["identity.uscc_field", "identity.person_id_field"] {
+            let v = if key.ends_with("uscc_field") {
+                &self.identity.uscc_field
+            } else {
+                &self.identity.person_id_field
+            };
+            v.parse::<crate::crypto::x509::IdentityField>()
+                .map_err(|_| {
+                    bad(
+                        key,
+                        format!(
+                            "{v:?} must be subject_serial_number, subject_ou or extension:<oid>"
+                        ),
+                    )
+                })?;
+        }
+        if self.identity.token_ttl_secs < 30 || self.identity.token_ttl_secs > 86_400 {
+            return Err(bad(
+                "identity.token_ttl_secs",
+                "must be between 30 and 86400".into(),
+            ));
+        }
+        if self.identity.challenge_ttl_secs < 10 || self.identity.challenge_ttl_secs > 3600 {
+            return Err(bad(
+                "identity.challenge_ttl_secs",
+                "must be between 10 and 3600".into(),
+            ));
+        }
+        if self.http.json_limit_bytes < 1024 {
+            return Err(bad("http.json_limit_bytes", "must be at least 1024".into()));
+        }
+        if !(self.http.public_url.starts_with("http://")
+            || self.http.public_url.starts_with("https://"))
+        {
+            return Err(bad(
+                "http.public_url",
+                "must start with http:// or https://".into(),
+            ));
+        }
+        if self.profile == Profile::Production && !self.identity.trust_dir.is_dir() {
+            return Err(bad(
+                "identity.trust_dir",
+                format!(
+                    "{} is not a directory; production needs trust anchors",
+                    self.identity.trust_dir.display()
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn display_tz(&self) -> chrono_tz::Tz {
+        self.clock
+            .display_timezone
+            .parse()
+            .unwrap_or(chrono_tz::Asia::Shanghai)
+    }
+
+    pub fn identity_extraction(&self) -> crate::crypto::x509::IdentityExtraction {
+        let d = crate::crypto::x509::IdentityExtraction::default();
+        crate::crypto::x509::IdentityExtraction {
+            uscc: self.identity.uscc_field.parse().unwrap_or(d.uscc),
+            person_id: self.identity.person_id_field.parse().unwrap_or(d.person_id),
+        }
+    }
+}
+
+/// Human description of where `key`'s value came from.
+fn source_of(figment: &Figment, key: &str) -> String {
+    match figment.find_metadata(key) {
+        Some(md) if md.name.contains("environment") => {
+            format!(
+                "environment variable ETENDER__{}",
+                key.to_uppercase().replace('.', "__")
+            )
+        }
+        Some(md) => match &md.source {
+            Some(src) => format!("{} ({src})", md.name),
+            None => md.name.to_string(),
+        },
+        None => "defaults".into(),
+    }
+}
+
+#[cfg(test)]
+#[expect(
+    clippy::result_large_err,
+    reason = "figment::Jail's closures return figment::Error"
+)]
+mod tests {
+    use super::*;
+    use figment::Jail;
+
+    #[test]
+    fn defaults_load() {
+        Jail::expect_with(|_| {
+            let s = Settings::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(s.profile, Profile::Development);
+            assert!(s.database.url.starts_with("sqlite://"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn env_overrides_file_and_errors_name_the_variable() {
+        Jail::expect_with(|jail| {
+            jail.create_file("my.toml", "[http]\nlisten = \"127.0.0.1:9999\"\n")?;
+            jail.set_env("ETENDER__DATABASE__URL", "postgres://u@localhost/db");
+            let s = Settings::load(Some(Path::new("my.toml"))).map_err(|e| e.to_string())?;
+            assert_eq!(s.http.listen.port(), 9999);
+            assert_eq!(s.database.url, "postgres://u@localhost/db");
+
+            jail.set_env("ETENDER__HTTP__LISTEN", "not-an-address");
+            let err = Settings::load(Some(Path::new("my.toml")))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("listen"), "{err}");
+            assert!(err.contains("ETENDER__HTTP__LISTEN"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn sandbox_refused_in_production_naming_the_source() {
+        Jail::expect_with(|jail| {
+            jail.create_file(
+                "prod.toml",
+                "profile = \"production\"\n[identity]\ntrust_dir = \".\"\n",
+            )?;
+            jail.set_env("ETENDER__SANDBOX__ENABLED", "true");
+            let err = Settings::load(Some(Path::new("prod.toml")))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("sandbox.enabled"), "{err}");
+            assert!(err.contains("ETENDER__SANDBOX__ENABLED"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn bad_database_url_and_missing_file() {
+        Jail::expect_with(|jail| {
+            jail.set_env("ETENDER__DATABASE__URL", "mysql://x");
+            let err = Settings::load(None).unwrap_err().to_string();
+            assert!(err.contains("database.url"), "{err}");
+            let err = Settings::load(Some(Path::new("nope.toml")))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("nope.toml"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn unknown_key_is_refused() {
+        Jail::expect_with(|jail| {
+            jail.create_file("typo.toml", "[http]\nlisten_addr = \"127.0.0.1:1\"\n")?;
+            let err = Settings::load(Some(Path::new("typo.toml")))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("listen_addr"), "{err}");
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,179 @@
+//! The multi-backend connection and its pool manager.
+//!
+//! diesel's `MultiConnection::establish` tries each backend in turn and swallows the real error
+//! ("Invalid connection url for multiconnection"), so the manager dispatches on the URL scheme
+//! itself and keeps the backend's own message.
+
+use std::path::PathBuf;
+
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, ConnectionError, PgConnection, SqliteConnection};
+
+/// A connection to whichever backend the URL names. SQLite must stay the last variant (diesel's
+/// `SqliteConnection` accepts any string as a path).
+#[derive(diesel::MultiConnection)]
+pub enum AnyConnection {
+    Postgresql(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn from_url(url: &str) -> Result<Backend, String> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else if url.starts_with("sqlite:") {
+            sqlite_path(url).map(|_| Backend::Sqlite)
+        } else {
+            Err(format!(
+                "unsupported database URL scheme in {:?}; use sqlite://PATH or postgres://…",
+                redact(url)
+            ))
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// `sqlite://rel/path`, `sqlite:///abs/path` or `sqlite:rel/path` → a filesystem path.
+pub fn sqlite_path(url: &str) -> Result<PathBuf, String> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .ok_or_else(|| "not a sqlite URL".to_string())?;
+    if rest.is_empty() {
+        return Err("sqlite URL has no path".into());
+    }
+    if rest.contains(":memory:") {
+        return Err(
+            "in-memory SQLite is refused: every pooled connection would see its own empty database"
+                .into(),
+        );
+    }
+    Ok(PathBuf::from(rest))
+}
+
+/// Hide a password in a URL before it reaches a message or a log.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.find(':') {
+                Some(c) => format!("{}{}:***{}", &url[..s + 3], &creds[..c], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ManagerError {
+    #[error("cannot connect: {0}")]
+    Connect(#[from] ConnectionError),
+    #[error("connection set-up failed: {0}")]
+    Setup(#[from] diesel::result::Error),
+    #[error("{0}")]
+    Io(String),
+}
+
+/// r2d2 manager that opens the right backend and applies per-connection settings.
+#[derive(Debug)]
+pub struct Manager {
+    backend: Backend,
+    target: String,
+    read_only: bool,
+}
+
+impl Manager {
+    pub fn new(url: &str, read_only: bool) -> Result<Manager, String> {
+        let backend = Backend::from_url(url)?;
+        let target = match backend {
+            Backend::Postgres => url.to_string(),
+            Backend::Sqlite => {
+                let path = sqlite_path(url)?;
+                if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(parent)
+                        .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+                }
+                path.to_string_lossy().into_owned()
+            }
+        };
+        Ok(Manager {
+            backend,
+            target,
+            read_only,
+        })
+    }
+}
+
+/// Per-connection SQLite settings, in the order diesel's docs give: wait instead of failing on a
+/// lock, WAL so readers run beside the writer, fsync at checkpoints only, enforce foreign keys.
+pub const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
+     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = AnyConnection;
+    type Error = ManagerError;
+
+    fn connect(&self) -> Result<AnyConnection, ManagerError> {
+        match self.backend {
+            Backend::Postgres => {
+                let mut c = PgConnection::establish(&self.target)?;
+                if self.read_only {
+                    c.batch_execute("SET default_transaction_read_only = on")?;
+                }
+                Ok(AnyConnection::Postgresql(c))
+            }
+            Backend::Sqlite => {
+                let mut c = SqliteConnection::establish(&self.target)?;
+                c.batch_execute(SQLITE_PRAGMAS)?;
+                if self.read_only {
+                    // Defence in depth: the single-writer rule holds even if a read path errs.
+                    c.batch_execute("PRAGMA query_only = ON;")?;
+                }
+                Ok(AnyConnection::Sqlite(c))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), ManagerError> {
+        conn.batch_execute("SELECT 1")?;
+        Ok(())
+    }
+
+    fn has_broken(&self, _conn: &mut AnyConnection) -> bool {
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls() {
+        assert_eq!(Backend::from_url("sqlite://data/x.db"), Ok(Backend::Sqlite));
+        assert_eq!(
+            sqlite_path("sqlite:///tmp/x.db").unwrap(),
+            PathBuf::from("/tmp/x.db")
+        );
+        assert_eq!(
+            Backend::from_url("postgres://u:p@h/d"),
+            Ok(Backend::Postgres)
+        );
+        assert!(Backend::from_url("mysql://x").is_err());
+        assert!(Backend::from_url("sqlite::memory:").is_err());
+        assert_eq!(redact("postgres://u:secret@h/d"), "postgres://u:***@h/d");
+    }
+}

@@ -1,0 +1,256 @@
+//! Persistence: the only module that speaks diesel.
+//!
+//! One binary serves SQLite (embedded default) or PostgreSQL (production), chosen by the URL
+//! scheme. Every unit of work runs on the blocking pool — including taking the connection — so
+//! an async worker never waits on the database. SQLite gets exactly one writer connection (it
+//! allows one writer whatever we do) and `BEGIN IMMEDIATE` transactions, so a transaction that
+//! reads then writes never fails with `SQLITE_BUSY` half-way; readers run alongside in WAL mode.
+
+pub mod connection;
+pub mod migrate;
+pub mod repo;
+pub mod schema;
+pub mod types;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, TransactionManager};
+use diesel::Connection;
+
+pub use connection::{AnyConnection, Backend};
+
+use crate::config::DatabaseSettings;
+use crate::error::{AppError, AppResult};
+
+type Pool = r2d2::Pool<connection::Manager>;
+
+/// Handle to the database pools; cheap to clone.
+#[derive(Clone)]
+pub struct Db {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    backend: Backend,
+    write: Pool,
+    read: Pool,
+    replica: Option<Pool>,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db")
+            .field("backend", &self.inner.backend)
+            .finish()
+    }
+}
+
+/// Pool occupancy, exported as metrics.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PoolStats {
+    pub write_connections: u32,
+    pub write_idle: u32,
+    pub read_connections: u32,
+    pub read_idle: u32,
+}
+
+impl Db {
+    /// Run pending migrations (if configured) and build the pools.
+    pub fn connect(settings: &DatabaseSettings) -> anyhow::Result<Db> {
+        let backend = Backend::from_url(&settings.url).map_err(anyhow::Error::msg)?;
+        if settings.run_migrations {
+            let applied = migrate::run_pending(&settings.url)?;
+            for m in applied {
+                tracing::info!(migration = %m, "applied migration");
+            }
+        }
+        let timeout = Duration::from_secs(settings.connect_timeout_secs.max(1));
+        let build = |url: &str, size: u32, read_only: bool| -> anyhow::Result<Pool> {
+            let manager = connection::Manager::new(url, read_only).map_err(anyhow::Error::msg)?;
+            Ok(r2d2::Pool::builder()
+                .max_size(size)
+                .min_idle(Some(0))
+                .connection_timeout(timeout)
+                .build(manager)?)
+        };
+        let (write, read) = match backend {
+            Backend::Sqlite => (
+                build(&settings.url, 1, false)?,
+                build(&settings.url, settings.pool_size, true)?,
+            ),
+            Backend::Postgres => {
+                let p = build(&settings.url, settings.pool_size, false)?;
+                (p.clone(), p)
+            }
+        };
+        let replica = if settings.replica_url.is_empty() {
+            None
+        } else {
+            Some(build(&settings.replica_url, settings.pool_size, true)?)
+        };
+        Ok(Db {
+            inner: Arc::new(Inner {
+                backend,
+                write,
+                read,
+                replica,
+            }),
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.inner.backend
+    }
+
+    /// Run `f` inside one write transaction (committed on `Ok`, rolled back on `Err` or panic).
+    pub async fn write<T, F>(&self, f: F) -> AppResult<T>
+    where
+        F: FnOnce(&mut AnyConnection) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.inner.write.clone();
+        run_blocking(move || {
+            let mut conn = pool.get()?;
+            transaction(&mut conn, f)
+        })
+        .await
+    }
+
+    /// Run `f` on a read connection (a replica when configured).
+    pub async fn read<T, F>(&self, f: F) -> AppResult<T>
+    where
+        F: FnOnce(&mut AnyConnection) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self
+            .inner
+            .replica
+            .clone()
+            .unwrap_or_else(|| self.inner.read.clone());
+        run_blocking(move || {
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await
+    }
+
+    /// Read from the primary: for reads that must see the caller's own just-committed writes.
+    pub async fn read_primary<T, F>(&self, f: F) -> AppResult<T>
+    where
+        F: FnOnce(&mut AnyConnection) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.inner.read.clone();
+        run_blocking(move || {
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await
+    }
+
+    /// Synchronous variant of [`Db::write`] for code already on a blocking thread (CLI, benches).
+    pub fn write_blocking<T>(
+        &self,
+        f: impl FnOnce(&mut AnyConnection) -> AppResult<T>,
+    ) -> AppResult<T> {
+        let mut conn = self.inner.write.get()?;
+        transaction(&mut conn, f)
+    }
+
+    /// Synchronous read on the primary.
+    pub fn read_blocking<T>(
+        &self,
+        f: impl FnOnce(&mut AnyConnection) -> AppResult<T>,
+    ) -> AppResult<T> {
+        let mut conn = self.inner.read.get()?;
+        f(&mut conn)
+    }
+
+    /// Readiness: a round trip to the primary (and the replica when configured).
+    pub async fn ping(&self) -> AppResult<()> {
+        self.read_primary(|c| {
+            repo::ping(c)?;
+            Ok(())
+        })
+        .await?;
+        if self.inner.replica.is_some() {
+            self.read(|c| {
+                repo::ping(c)?;
+                Ok(())
+            })
+            .await?;
+        }
+        Ok(())
+    }
+
+    pub fn pool_stats(&self) -> PoolStats {
+        let w = self.inner.write.state();
+        let r = self.inner.read.state();
+        PoolStats {
+            write_connections: w.connections,
+            write_idle: w.idle_connections,
+            read_connections: r.connections,
+            read_idle: r.idle_connections,
+        }
+    }
+}
+
+/// Begin (IMMEDIATE on SQLite), run `f`, commit or roll back — also when `f` panics, so a
+/// pooled connection never goes back with a transaction open.
+pub fn transaction<T>(
+    conn: &mut AnyConnection,
+    f: impl FnOnce(&mut AnyConnection) -> AppResult<T>,
+) -> AppResult<T> {
+    match conn {
+        AnyConnection::Sqlite(c) => {
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?
+        }
+        AnyConnection::Postgresql(c) => {
+            <diesel::PgConnection as Connection>::TransactionManager::begin_transaction(c)?
+        }
+    }
+    type Tm = <AnyConnection as Connection>::TransactionManager;
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&mut *conn)));
+    match outcome {
+        Ok(Ok(v)) => {
+            Tm::commit_transaction(conn)?;
+            Ok(v)
+        }
+        Ok(Err(e)) => {
+            if let Err(rb) = Tm::rollback_transaction(conn) {
+                tracing::error!(error = %rb, "rollback failed");
+            }
+            Err(e)
+        }
+        Err(panic) => {
+            let _ = Tm::rollback_transaction(conn);
+            std::panic::resume_unwind(panic)
+        }
+    }
+}
+
+/// Run blocking work on tokio's blocking pool, carrying the current tracing span, and turn a
+/// panic into an internal error instead of taking the worker down.
+pub async fn run_blocking<T, F>(f: F) -> AppResult<T>
+where
+    F: FnOnce() -> AppResult<T> + Send + 'static,
+    T: Send + 'static,
+{
+    let span = tracing::Span::current();
+    match tokio::task::spawn_blocking(move || span.in_scope(f)).await {
+        Ok(r) => r,
+        Err(e) if e.is_panic() => {
+            let payload = e.into_panic();
+            let msg = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "non-string panic".into());
+            Err(AppError::internal(anyhow::anyhow!(
+                "panic in blocking task: {msg}"
+            )))
+        }
+        Err(e) => Err(AppError::internal(e)),
+    }
+}

@@ -1,0 +1,261 @@
+//! `etender demo`: the platform's story so far, step by step, through the same client bidders
+//! use. Runs against a server URL or an embedded server on a temporary SQLite database.
+//! Re-running it against the same server is fine: existing registrations are reused.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Context;
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use crate::app::identity::{Organisation, Page, Person};
+use crate::client::{Client, ClientError, Credentials};
+use crate::clock::{SandboxClock, SystemClock};
+use crate::config::Settings;
+use crate::domain::identity::{PrincipalKind, Role};
+use crate::error::ErrorCode;
+use crate::pki::{init_dev_pki, DevIdentity, DevPki};
+use crate::startup::Application;
+
+struct Story {
+    step: usize,
+}
+
+impl Story {
+    fn step(&mut self, title: &str) {
+        self.step += 1;
+        println!("\n== Step {}: {title}", self.step);
+    }
+}
+
+fn say(line: impl AsRef<str>) {
+    println!("   {}", line.as_ref());
+}
+
+pub async fn run(
+    url: Option<String>,
+    pki_dir: &Path,
+    trust_dir: &Path,
+    mut settings: Settings,
+) -> anyhow::Result<()> {
+    match url {
+        Some(url) => {
+            let pki = init_dev_pki(pki_dir, trust_dir).context("demo PKI")?;
+            play(&url, &pki).await
+        }
+        None => {
+            let tmp = tempdir()?;
+            let trust = tmp.join("trust");
+            let pki = init_dev_pki(pki_dir, &trust).context("demo PKI")?;
+            settings.http.listen = "127.0.0.1:0".parse()?;
+            settings.http.workers = 2;
+            settings.database.url = format!("sqlite://{}", tmp.join("demo.db").display());
+            settings.identity.trust_dir = trust;
+            settings.sandbox.enabled = true;
+            settings.identity.bootstrap_administrators = admins(&pki);
+            let clock = Arc::new(SandboxClock::new(Arc::new(SystemClock), 1));
+            let app = Application::build_with_clock(settings, clock).await?;
+            let url = format!("http://127.0.0.1:{}", app.port());
+            println!(
+                "embedded etender on {url} (temporary SQLite database in {})",
+                tmp.display()
+            );
+            let handle = app.handle();
+            let server = tokio::spawn(app.run_until_stopped());
+            let result = play(&url, &pki).await;
+            handle.stop(true).await;
+            let _ = server.await;
+            let _ = std::fs::remove_dir_all(&tmp);
+            result
+        }
+    }
+}
+
+fn tempdir() -> anyhow::Result<std::path::PathBuf> {
+    let dir = std::env::temp_dir().join(format!("etender-demo-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
+
+fn admins(pki: &DevPki) -> Vec<String> {
+    pki.identities
+        .iter()
+        .filter(|i| i.roles.iter().any(|r| r == "administrator"))
+        .filter_map(|i| i.person_id.clone())
+        .collect()
+}
+
+fn creds(id: &DevIdentity) -> anyhow::Result<Credentials> {
+    Credentials::from_files(&id.cert_path, &id.key_path)
+        .with_context(|| format!("credentials of {}", id.key))
+}
+
+fn identity<'a>(pki: &'a DevPki, key: &str) -> anyhow::Result<&'a DevIdentity> {
+    pki.identities
+        .iter()
+        .find(|i| i.key == key)
+        .with_context(|| format!("demo PKI has no identity {key}"))
+}
+
+/// Log in, registering first if needed.
+async fn enrol(base: &str, id: &DevIdentity) -> anyhow::Result<Client> {
+    let c = creds(id)?;
+    let mut client = Client::new(base);
+    let kind = if id.kind == "organisation" {
+        PrincipalKind::Organisation
+    } else {
+        PrincipalKind::Person
+    };
+    let registered = match kind {
+        PrincipalKind::Organisation => {
+            let roles: Vec<Role> = id.roles.iter().filter_map(|r| Role::parse(r)).collect();
+            client
+                .register_organisation(&c, &roles, &id.email)
+                .await
+                .map(|o| o.id)
+        }
+        PrincipalKind::Person => client.register_person(&c, &id.email).await.map(|p| p.id),
+    };
+    match registered {
+        Ok(pid) => say(format!(
+            "registered {:<14} {} ({}) id {}",
+            id.key,
+            id.display_name,
+            c.algorithm.as_str(),
+            short(&pid)
+        )),
+        Err(e) if e.code() == Some(ErrorCode::AlreadyRegistered) => {
+            say(format!("{:<14} already registered, reusing", id.key))
+        }
+        Err(e) => return Err(e.into()),
+    }
+    client.login(kind, &c).await?;
+    Ok(client)
+}
+
+fn short(id: &str) -> &str {
+    &id[id.len().saturating_sub(8)..]
+}
+
+async fn play(base: &str, pki: &DevPki) -> anyhow::Result<()> {
+    let mut story = Story { step: 0 };
+    let public = Client::new(base);
+
+    story.step("the server clock decides every deadline");
+    let t: Value = public.get("/api/v1/time").await?;
+    say(format!(
+        "server time {} UTC = {} ({})",
+        t["now"], t["local"], t["timezone"]
+    ));
+
+    story.step("organisations register with their e-business-licence certificates");
+    let tenderer = enrol(base, identity(pki, "tenderer")?).await?;
+    let agent = enrol(base, identity(pki, "agent")?).await?;
+    let mut bidders = Vec::new();
+    for key in ["bidder-a", "bidder-b", "bidder-c", "bidder-d"] {
+        bidders.push(enrol(base, identity(pki, key)?).await?);
+    }
+
+    story.step("a revoked certificate is refused, and nothing is created");
+    let revoked = identity(pki, "revoked-bidder")?;
+    match public
+        .register_organisation(&creds(revoked)?, &[Role::Bidder], &revoked.email)
+        .await
+    {
+        Err(e) => say(format!("refused: {e}")),
+        Ok(_) => anyhow::bail!("a revoked certificate was accepted"),
+    }
+
+    story.step(
+        "people register with personal certificates; the bootstrap administrator grants roles",
+    );
+    let admin = enrol(base, identity(pki, "admin")?).await?;
+    let mut people = Vec::new();
+    for id in pki
+        .identities
+        .iter()
+        .filter(|i| i.kind == "person" && i.key != "admin")
+    {
+        let client = enrol(base, id).await?;
+        let me: Value = client.get("/api/v1/me").await?;
+        let pid = me["id"].as_str().unwrap_or_default().to_string();
+        for role in &id.roles {
+            if let Some(r) = Role::parse(role).filter(|r| r.is_grantable_to_person()) {
+                let p: Person = admin
+                    .call(
+                        Method::PUT,
+                        &format!("/api/v1/people/{pid}/roles/{}", r.as_str()),
+                        None,
+                    )
+                    .await?;
+                say(format!(
+                    "granted {r} to {} (roles now {:?})",
+                    p.name, p.roles
+                ));
+            }
+        }
+        people.push((id, pid));
+    }
+
+    story.step("the agent takes its staff on; they now act for the agent");
+    let agent_me: Value = agent.get("/api/v1/me").await?;
+    let agent_id = agent_me["id"].as_str().unwrap_or_default().to_string();
+    for (id, pid) in people
+        .iter()
+        .filter(|(i, _)| i.roles.iter().any(|r| r == "agent_staff"))
+    {
+        let p: Person = agent
+            .post(
+                &format!("/api/v1/organisations/{agent_id}/staff"),
+                &json!({"person_id": pid}),
+            )
+            .await?;
+        say(format!(
+            "{} ({}) is staff of the agent; roles {:?}",
+            p.name, id.key, p.roles
+        ));
+    }
+
+    story.step("every party logs in by challenge–response and sees only what its role allows");
+    for (label, c) in [
+        ("tenderer", &tenderer),
+        ("agent", &agent),
+        ("bidder-a", &bidders[0]),
+        ("admin", &admin),
+    ] {
+        let me: Value = c.get("/api/v1/me").await?;
+        say(format!(
+            "{label:<10} {} roles {}",
+            me["name"].as_str().unwrap_or("?"),
+            me["roles"]
+        ));
+    }
+    match bidders[0]
+        .get::<Page<Organisation>>("/api/v1/organisations")
+        .await
+    {
+        Err(ClientError::Api { problem, .. }) => say(format!(
+            "bidder-a listing all organisations: refused ({})",
+            problem.code
+        )),
+        other => anyhow::bail!(
+            "a bidder could list the registry: {:?}",
+            other.map(|p| p.items.len())
+        ),
+    }
+    let regulator = people
+        .iter()
+        .find(|(i, _)| i.roles.iter().any(|r| r == "regulator"))
+        .map(|(i, _)| *i)
+        .context("no regulator in the demo PKI")?;
+    let regulator = enrol(base, regulator).await?;
+    let orgs: Page<Organisation> = regulator.get("/api/v1/organisations?limit=50").await?;
+    say(format!(
+        "the regulator sees {} registered organisations",
+        orgs.items.len()
+    ));
+
+    println!("\nDemo complete.");
+    Ok(())
+}

@@ -1,0 +1,70 @@
+//! Deny-by-default authorisation: a permission is allowed only if some role of the caller is
+//! listed for it here. Per-object checks (is this *your* tender, bid, organisation?) live in the
+//! use-cases, on top of this table.
+
+use std::collections::BTreeSet;
+
+use super::identity::Role;
+
+/// Something a caller may be allowed to do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Permission {
+    /// Read one's own identity (`GET /me`), log out.
+    ReadSelf,
+    /// List all organisations / people on the platform.
+    ListRegistry,
+    /// Read an organisation's record (besides one's own).
+    ReadAnyOrganisation,
+    /// Grant or revoke person roles.
+    ManageRoles,
+    /// Attach staff to an organisation (the organisation itself or an administrator).
+    ManageStaff,
+    /// Move the sandbox clock.
+    AdjustSandboxClock,
+}
+
+/// The table. Adding a permission without a row here leaves it denied to everyone.
+fn roles_for(p: Permission) -> &'static [Role] {
+    use Role::*;
+    match p {
+        Permission::ReadSelf => &[],
+        Permission::ListRegistry => &[Regulator, Administrator],
+        Permission::ReadAnyOrganisation => &[Regulator, Administrator],
+        Permission::ManageRoles => &[Administrator],
+        Permission::ManageStaff => &[Tenderer, Agent, Administrator],
+        Permission::AdjustSandboxClock => &[Administrator],
+    }
+}
+
+/// Whether an authenticated caller holding `roles` may do `p`. `ReadSelf` needs no role: a
+/// person registered but not yet granted one must still see who they are and log out.
+pub fn permits(roles: &BTreeSet<Role>, p: Permission) -> bool {
+    p == Permission::ReadSelf || roles_for(p).iter().any(|r| roles.contains(r))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_roles_no_access() {
+        assert!(permits(&BTreeSet::new(), Permission::ReadSelf));
+        for p in [
+            Permission::ListRegistry,
+            Permission::ReadAnyOrganisation,
+            Permission::ManageRoles,
+            Permission::ManageStaff,
+            Permission::AdjustSandboxClock,
+        ] {
+            assert!(!permits(&BTreeSet::new(), p), "{p:?}");
+        }
+    }
+
+    #[test]
+    fn bidders_cannot_administer() {
+        let b = BTreeSet::from([Role::Bidder]);
+        assert!(permits(&b, Permission::ReadSelf));
+        assert!(!permits(&b, Permission::ManageRoles));
+        assert!(!permits(&b, Permission::ListRegistry));
+    }
+}

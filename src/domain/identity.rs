@@ -1,0 +1,198 @@
+//! Who can act on the platform: organisations (keyed by USCC) and people (keyed by the personal
+//! identifier in their certificate), and the roles they hold.
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// A role on the platform. Organisation roles come with registration; person roles are granted
+/// by an administrator, except `AgentStaff`, which follows from working for an agent.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// 招标人
+    Tenderer,
+    /// 招标代理机构
+    Agent,
+    /// 投标人
+    Bidder,
+    /// Staff of an agent, acting for it (委托招标).
+    AgentStaff,
+    /// 评标专家
+    Expert,
+    /// 定标委员会成员
+    AwardCommittee,
+    /// 监管部门
+    Regulator,
+    /// Platform administrator.
+    Administrator,
+    /// Holder of a sealed-bid opening key share.
+    Custodian,
+}
+
+impl Role {
+    pub const ALL: [Role; 9] = [
+        Role::Tenderer,
+        Role::Agent,
+        Role::Bidder,
+        Role::AgentStaff,
+        Role::Expert,
+        Role::AwardCommittee,
+        Role::Regulator,
+        Role::Administrator,
+        Role::Custodian,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Tenderer => "tenderer",
+            Role::Agent => "agent",
+            Role::Bidder => "bidder",
+            Role::AgentStaff => "agent_staff",
+            Role::Expert => "expert",
+            Role::AwardCommittee => "award_committee",
+            Role::Regulator => "regulator",
+            Role::Administrator => "administrator",
+            Role::Custodian => "custodian",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    /// Roles an organisation may hold (chosen at registration).
+    pub fn is_organisation_role(self) -> bool {
+        matches!(self, Role::Tenderer | Role::Agent | Role::Bidder)
+    }
+
+    /// Roles an administrator may grant to a person.
+    pub fn is_grantable_to_person(self) -> bool {
+        matches!(
+            self,
+            Role::Expert
+                | Role::AwardCommittee
+                | Role::Regulator
+                | Role::Administrator
+                | Role::Custodian
+        )
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PrincipalKind {
+    Organisation,
+    Person,
+}
+
+impl PrincipalKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PrincipalKind::Organisation => "organisation",
+            PrincipalKind::Person => "person",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "organisation" => Some(PrincipalKind::Organisation),
+            "person" => Some(PrincipalKind::Person),
+            _ => None,
+        }
+    }
+}
+
+/// The effective roles of a person: granted roles plus `AgentStaff` when their employer is an agent.
+pub fn effective_person_roles(
+    granted: &BTreeSet<Role>,
+    employer_roles: Option<&BTreeSet<Role>>,
+) -> BTreeSet<Role> {
+    let mut roles: BTreeSet<Role> = granted
+        .iter()
+        .copied()
+        .filter(|r| r.is_grantable_to_person())
+        .collect();
+    if employer_roles.is_some_and(|e| e.contains(&Role::Agent)) {
+        roles.insert(Role::AgentStaff);
+    }
+    roles
+}
+
+/// A plausible e-mail address: one `@`, a dot in the domain, no spaces, ≤254 chars.
+pub fn valid_email(s: &str) -> bool {
+    let s = s.trim();
+    if s.len() > 254 || s.chars().any(char::is_whitespace) {
+        return false;
+    }
+    match s.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && !domain.contains('@')
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+        }
+        None => false,
+    }
+}
+
+/// The exact text a client signs to prove possession of its certificate key. Binding the
+/// audience stops a signature made for another platform from being replayed here; the
+/// challenge id and nonce make it single-use.
+pub fn challenge_message(audience: &str, challenge_id: &str, nonce: &str) -> String {
+    format!("etender-auth/v1\naudience:{audience}\nchallenge:{challenge_id}\nnonce:{nonce}\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_round_trip() {
+        for r in Role::ALL {
+            assert_eq!(Role::parse(r.as_str()), Some(r));
+            assert_eq!(
+                serde_json::to_value(r).unwrap(),
+                serde_json::Value::String(r.as_str().into())
+            );
+        }
+    }
+
+    #[test]
+    fn agent_staff_follows_employer() {
+        let granted = BTreeSet::from([Role::Expert, Role::Bidder]);
+        let agent = BTreeSet::from([Role::Agent]);
+        let r = effective_person_roles(&granted, Some(&agent));
+        assert_eq!(r, BTreeSet::from([Role::Expert, Role::AgentStaff]));
+        let r = effective_person_roles(&granted, Some(&BTreeSet::from([Role::Bidder])));
+        assert_eq!(r, BTreeSet::from([Role::Expert]));
+    }
+
+    #[test]
+    fn emails() {
+        assert!(valid_email("bid@example.cn"));
+        assert!(!valid_email("bid@example"));
+        assert!(!valid_email("a b@example.cn"));
+        assert!(!valid_email("@example.cn"));
+    }
+}

@@ -1,0 +1,247 @@
+//! The one error type that crosses layers, with stable snake_case codes.
+//!
+//! Clients and tests match on [`ErrorCode`], never on messages, so a code once published is never
+//! renamed. Each code carries its HTTP status and a short title; `http::problem` turns an
+//! [`AppError`] into an RFC 9457 problem document. Server-side failures keep their cause for the
+//! log but never show it to the caller.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+macro_rules! error_codes {
+    ($( $(#[$doc:meta])* $variant:ident = $wire:literal => ($status:expr, $title:expr) ),+ $(,)?) => {
+        /// Stable, documented error codes (the `code` member of every problem document).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+        pub enum ErrorCode { $( $(#[$doc])* #[serde(rename = $wire)] $variant ),+ }
+
+        impl ErrorCode {
+            /// Every code, in declaration order (used by docs and tests).
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant),+];
+
+            /// HTTP status the code is served with.
+            pub fn status(self) -> u16 { match self { $(ErrorCode::$variant => $status),+ } }
+
+            /// Short human title (RFC 9457 `title`).
+            pub fn title(self) -> &'static str { match self { $(ErrorCode::$variant => $title),+ } }
+
+            /// The snake_case wire name.
+            pub fn as_str(self) -> &'static str { match self { $(ErrorCode::$variant => $wire),+ } }
+        }
+    };
+}
+
+error_codes! {
+    // --- request shape ---
+    /// The JSON body could not be parsed or has the wrong shape.
+    MalformedBody = "malformed_body" => (400, "Malformed request body"),
+    /// A path or query parameter is malformed.
+    MalformedParameter = "malformed_parameter" => (400, "Malformed parameter"),
+    /// The body exceeds the configured limit.
+    BodyTooLarge = "body_too_large" => (413, "Request body too large"),
+    /// The media type is not accepted by this endpoint.
+    UnsupportedMediaType = "unsupported_media_type" => (415, "Unsupported media type"),
+    /// One or more fields failed validation; see `errors`.
+    ValidationFailed = "validation_failed" => (422, "Validation failed"),
+    // --- authentication ---
+    /// No bearer token was presented.
+    Unauthenticated = "unauthenticated" => (401, "Authentication required"),
+    /// The bearer token is unknown, malformed or revoked.
+    TokenInvalid = "token_invalid" => (401, "Invalid token"),
+    /// The bearer token has expired.
+    TokenExpired = "token_expired" => (401, "Token expired"),
+    /// The login challenge does not exist.
+    ChallengeUnknown = "challenge_unknown" => (401, "Unknown challenge"),
+    /// The login challenge has expired.
+    ChallengeExpired = "challenge_expired" => (401, "Challenge expired"),
+    /// The login challenge was already used.
+    ChallengeReplayed = "challenge_replayed" => (401, "Challenge already used"),
+    /// The signature over the challenge does not verify.
+    SignatureInvalid = "signature_invalid" => (401, "Signature does not verify"),
+    /// The signature algorithm is unknown or does not fit the certificate key.
+    SignatureAlgorithmUnsupported = "signature_algorithm_unsupported" => (400, "Unsupported signature algorithm"),
+    /// The certificate (chain) could not be parsed.
+    CertificateMalformed = "certificate_malformed" => (400, "Malformed certificate"),
+    /// The certificate has expired.
+    CertificateExpired = "certificate_expired" => (401, "Certificate expired"),
+    /// The certificate is not yet valid.
+    CertificateNotYetValid = "certificate_not_yet_valid" => (401, "Certificate not yet valid"),
+    /// The certificate is listed in its issuer's CRL.
+    CertificateRevoked = "certificate_revoked" => (401, "Certificate revoked"),
+    /// The certificate does not chain to a configured trust anchor.
+    CertificateUntrusted = "certificate_untrusted" => (401, "Certificate not trusted"),
+    /// The certificate's key usage does not allow signing.
+    CertificateKeyUsage = "certificate_key_usage" => (401, "Certificate key usage not permitted"),
+    /// The certificate uses an algorithm or key size the platform does not accept.
+    CertificateAlgorithmUnsupported = "certificate_algorithm_unsupported" => (401, "Certificate algorithm not supported"),
+    /// The issuer's revocation status could not be established.
+    CertificateRevocationUnknown = "certificate_revocation_unknown" => (401, "Certificate revocation status unknown"),
+    /// The certificate carries no unified social credit code where configured.
+    UsccMissing = "uscc_missing" => (422, "USCC missing from certificate"),
+    /// The unified social credit code fails the GB 32100 check.
+    UsccInvalid = "uscc_invalid" => (422, "Invalid unified social credit code"),
+    /// The certificate carries no personal identifier where configured.
+    PersonIdMissing = "person_id_missing" => (422, "Personal identifier missing from certificate"),
+    /// The certificate's subject is not registered on the platform.
+    NotRegistered = "not_registered" => (401, "Not registered"),
+    // --- authorisation ---
+    /// Authenticated, but the role or relationship does not permit this.
+    Forbidden = "forbidden" => (403, "Forbidden"),
+    // --- resources and state ---
+    /// The resource does not exist (or is not visible to the caller).
+    NotFound = "not_found" => (404, "Not found"),
+    /// The route does not exist.
+    RouteNotFound = "route_not_found" => (404, "No such route"),
+    /// The method is not allowed on this route.
+    MethodNotAllowed = "method_not_allowed" => (405, "Method not allowed"),
+    /// The subject is already registered.
+    AlreadyRegistered = "already_registered" => (409, "Already registered"),
+    /// The change conflicts with the current state.
+    Conflict = "conflict" => (409, "Conflict"),
+    /// The sandbox clock is disabled on this server.
+    SandboxDisabled = "sandbox_disabled" => (409, "Sandbox disabled"),
+    // --- server ---
+    /// The database (or another dependency) is unavailable; retry later.
+    ServiceUnavailable = "service_unavailable" => (503, "Service unavailable"),
+    /// An unexpected server error. Details are in the server log under the request id.
+    Internal = "internal" => (500, "Internal server error"),
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One field-level problem inside a `validation_failed` error.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct FieldError {
+    /// JSON pointer-ish path of the offending field, e.g. `roles[0]`.
+    pub field: String,
+    /// Machine-readable rule name, e.g. `required`, `too_long`.
+    pub code: String,
+    /// Human explanation.
+    pub message: String,
+}
+
+/// An error with a stable code, a caller-safe detail, and (for server faults) a hidden cause.
+#[derive(Debug)]
+pub struct AppError {
+    pub code: ErrorCode,
+    pub detail: String,
+    pub errors: Vec<FieldError>,
+    /// Logged, never returned to the caller.
+    pub cause: Option<anyhow::Error>,
+}
+
+/// Result alias used by `app` and `http`.
+pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    pub fn new(code: ErrorCode, detail: impl Into<String>) -> Self {
+        AppError {
+            code,
+            detail: detail.into(),
+            errors: Vec::new(),
+            cause: None,
+        }
+    }
+
+    /// A server-side failure: the cause goes to the log, the caller sees a generic message.
+    pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
+        AppError {
+            code: ErrorCode::Internal,
+            detail: "an unexpected error occurred; quote the request id when reporting it".into(),
+            errors: Vec::new(),
+            cause: Some(cause.into()),
+        }
+    }
+
+    pub fn unavailable(cause: impl Into<anyhow::Error>) -> Self {
+        AppError {
+            code: ErrorCode::ServiceUnavailable,
+            detail: "a backing service is unavailable; retry shortly".into(),
+            errors: Vec::new(),
+            cause: Some(cause.into()),
+        }
+    }
+
+    pub fn forbidden(detail: impl Into<String>) -> Self {
+        Self::new(ErrorCode::Forbidden, detail)
+    }
+
+    pub fn not_found(what: impl Into<String>) -> Self {
+        Self::new(ErrorCode::NotFound, what)
+    }
+
+    pub fn conflict(detail: impl Into<String>) -> Self {
+        Self::new(ErrorCode::Conflict, detail)
+    }
+
+    /// A `validation_failed` error from a list of field errors.
+    pub fn validation(errors: Vec<FieldError>) -> Self {
+        let detail = errors
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.message))
+            .collect::<Vec<_>>()
+            .join("; ");
+        AppError {
+            code: ErrorCode::ValidationFailed,
+            detail,
+            errors,
+            cause: None,
+        }
+    }
+
+    /// A single-field validation error.
+    pub fn field(field: &str, code: &str, message: impl Into<String>) -> Self {
+        Self::validation(vec![FieldError {
+            field: field.into(),
+            code: code.into(),
+            message: message.into(),
+        }])
+    }
+
+    pub fn is_server_error(&self) -> bool {
+        self.code.status() >= 500
+    }
+}
+
+impl fmt::Display for AppError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code, self.detail)
+    }
+}
+
+impl std::error::Error for AppError {}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(e: diesel::result::Error) -> Self {
+        AppError::internal(e)
+    }
+}
+
+impl From<r2d2::Error> for AppError {
+    fn from(e: r2d2::Error) -> Self {
+        AppError::unavailable(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_snake_case() {
+        let mut seen = std::collections::HashSet::new();
+        for c in ErrorCode::ALL {
+            let s = c.as_str();
+            assert!(
+                s.chars().all(|ch| ch.is_ascii_lowercase() || ch == '_'),
+                "{s}"
+            );
+            assert!(seen.insert(s), "duplicate {s}");
+            assert!((400..600).contains(&c.status()));
+        }
+    }
+}

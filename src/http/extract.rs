@@ -1,0 +1,70 @@
+//! Request extractors: the authenticated caller and pagination parameters.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::{web, FromRequest, HttpRequest};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::app::{identity, Actor, AppContext};
+use crate::error::{AppError, ErrorCode};
+
+/// Extracting an [`Actor`] requires a valid `Authorization: Bearer etk_…` header; without one
+/// the request is refused with `unauthenticated` before any handler code runs.
+impl FromRequest for Actor {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Actor, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let ctx = req.app_data::<web::Data<AppContext>>().cloned();
+        let header = req
+            .headers()
+            .get(actix_web::http::header::AUTHORIZATION)
+            .map(|v| v.to_str().map(str::to_string));
+        Box::pin(async move {
+            let ctx = ctx
+                .ok_or_else(|| AppError::internal(anyhow::anyhow!("AppContext not configured")))?;
+            let token = match header {
+                None => {
+                    return Err(AppError::new(
+                        ErrorCode::Unauthenticated,
+                        "send Authorization: Bearer <token>",
+                    ))
+                }
+                Some(Err(_)) => {
+                    return Err(AppError::new(
+                        ErrorCode::TokenInvalid,
+                        "malformed Authorization header",
+                    ))
+                }
+                Some(Ok(v)) => match v.strip_prefix("Bearer ") {
+                    Some(t) => t.trim().to_string(),
+                    None => {
+                        return Err(AppError::new(
+                            ErrorCode::TokenInvalid,
+                            "expected a Bearer token",
+                        ))
+                    }
+                },
+            };
+            identity::authenticate(&ctx, &token).await
+        })
+    }
+}
+
+/// Keyset pagination: `?after=<cursor>&limit=<1..200>`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct PageParams {
+    /// Cursor from the previous page's `next`.
+    pub after: Option<String>,
+    /// Page size, 1–200 (default 50).
+    pub limit: Option<i64>,
+}
+
+impl PageParams {
+    pub fn limit(&self) -> i64 {
+        self.limit.unwrap_or(50)
+    }
+}

@@ -1,0 +1,70 @@
+//! Cross-cutting request handling: request ids, access logs and Prometheus metrics.
+
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::web;
+use tracing::Instrument;
+
+use super::metrics::Metrics;
+use super::problem::REQUEST_ID;
+
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+fn acceptable_id(v: &str) -> bool {
+    (1..=64).contains(&v.len())
+        && v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// Assign (or accept a well-formed) request id, expose it to handlers and errors, echo it back,
+/// log one access line and count the request under its route pattern (never the raw path, so
+/// label cardinality stays bounded).
+pub async fn observe(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let id = req
+        .headers()
+        .get(REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| acceptable_id(v))
+        .map(str::to_string)
+        .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+    let method = req.method().to_string();
+    let metrics = req.app_data::<web::Data<Metrics>>().cloned();
+    let started = Instant::now();
+    let span = tracing::info_span!("request", request_id = %id, method = %method);
+    let res = REQUEST_ID
+        .scope(id.clone(), next.call(req))
+        .instrument(span)
+        .await;
+    let mut res = res?;
+    let route = res
+        .request()
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_string());
+    let status = res.status().as_u16();
+    let elapsed = started.elapsed();
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        res.headers_mut()
+            .insert(HeaderName::from_static(REQUEST_ID_HEADER), v);
+    }
+    if let Some(m) = metrics {
+        m.observe_request(&method, &route, status, elapsed.as_secs_f64());
+    }
+    if route != "/healthz" && route != "/metrics" {
+        tracing::info!(
+            request_id = %id,
+            http.method = %method,
+            http.route = %route,
+            http.status = status,
+            duration_ms = elapsed.as_millis() as u64,
+            "request"
+        );
+    }
+    Ok(res)
+}

@@ -1,0 +1,69 @@
+//! Liveness, readiness, metrics and server time.
+
+use actix_web::{get, web, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::app::AppContext;
+use crate::clock::to_local;
+use crate::error::AppResult;
+use crate::http::metrics::Metrics;
+
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct Health {
+    pub status: String,
+}
+
+/// Liveness: the process is up and serving.
+#[utoipa::path(tag = "operations", responses((status = 200, body = Health)))]
+#[get("/healthz")]
+pub async fn healthz() -> web::Json<Health> {
+    web::Json(Health {
+        status: "ok".into(),
+    })
+}
+
+/// Readiness: the database answers.
+#[utoipa::path(tag = "operations", responses((status = 200, body = Health), (status = 503, body = crate::http::problem::Problem)))]
+#[get("/readyz")]
+pub async fn readyz(ctx: web::Data<AppContext>) -> AppResult<web::Json<Health>> {
+    ctx.db.ping().await?;
+    Ok(web::Json(Health {
+        status: "ready".into(),
+    }))
+}
+
+/// Prometheus text exposition.
+#[utoipa::path(tag = "operations", responses((status = 200, content_type = "text/plain", body = String)))]
+#[get("/metrics")]
+pub async fn metrics(ctx: web::Data<AppContext>, m: web::Data<Metrics>) -> HttpResponse {
+    m.set_pool(ctx.db.pool_stats());
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(m.render())
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct ServerTime {
+    /// The server clock (UTC). Deadlines are judged by this clock.
+    pub now: DateTime<Utc>,
+    /// The same instant in the display time zone.
+    pub local: String,
+    pub timezone: String,
+    pub sandbox: bool,
+}
+
+/// The server's clock, which decides every deadline.
+#[utoipa::path(tag = "public", responses((status = 200, body = ServerTime)))]
+#[get("/api/v1/time")]
+pub async fn server_time(ctx: web::Data<AppContext>) -> web::Json<ServerTime> {
+    let now = ctx.clock.now();
+    let tz = ctx.settings.display_tz();
+    web::Json(ServerTime {
+        now,
+        local: to_local(now, tz),
+        timezone: tz.name().into(),
+        sandbox: ctx.clock.sandbox().is_some(),
+    })
+}

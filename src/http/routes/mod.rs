@@ -1,0 +1,7 @@
+//! Handlers, one module per resource, one function per verb.
+
+pub mod auth;
+pub mod health;
+pub mod organisations;
+pub mod people;
+pub mod sandbox;

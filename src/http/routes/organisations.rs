@@ -1,0 +1,100 @@
+//! Organisation registration and registry.
+
+use actix_web::{get, post, web, HttpResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::auth::ProofDto;
+use crate::app::identity::{self, Organisation, Page, Person, RegisterOrganisation};
+use crate::app::{Actor, AppContext};
+use crate::domain::identity::Role;
+use crate::error::AppResult;
+use crate::http::extract::PageParams;
+use crate::http::problem::Problem;
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterOrganisationRequest {
+    /// Signed challenge with the organisation's e-business-licence certificate.
+    pub proof: ProofDto,
+    /// Any of `tenderer`, `agent`, `bidder`.
+    pub roles: Vec<Role>,
+    pub contact_email: String,
+}
+
+/// Register an organisation; its USCC and name come from the certificate.
+#[utoipa::path(tag = "identity", request_body = RegisterOrganisationRequest, responses(
+    (status = 201, body = Organisation),
+    (status = 401, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem),
+))]
+#[post("/api/v1/organisations")]
+pub async fn register(
+    ctx: web::Data<AppContext>,
+    body: web::Json<RegisterOrganisationRequest>,
+) -> AppResult<HttpResponse> {
+    let b = body.into_inner();
+    let org = identity::register_organisation(
+        &ctx,
+        RegisterOrganisation {
+            proof: b.proof.into_proof()?,
+            roles: b.roles,
+            contact_email: b.contact_email,
+        },
+    )
+    .await?;
+    Ok(HttpResponse::Created().json(org))
+}
+
+/// List organisations (administrators and regulators).
+#[utoipa::path(tag = "identity", params(PageParams), security(("bearer" = [])), responses(
+    (status = 200, body = Page<Organisation>), (status = 401, body = Problem), (status = 403, body = Problem),
+))]
+#[get("/api/v1/organisations")]
+pub async fn list(
+    ctx: web::Data<AppContext>,
+    actor: Actor,
+    q: web::Query<PageParams>,
+) -> AppResult<web::Json<Page<Organisation>>> {
+    let limit = q.limit();
+    Ok(web::Json(
+        identity::list_organisations(&ctx, &actor, q.into_inner().after, limit).await?,
+    ))
+}
+
+/// One organisation (itself, administrators, regulators).
+#[utoipa::path(tag = "identity", security(("bearer" = [])), responses(
+    (status = 200, body = Organisation), (status = 401, body = Problem), (status = 404, body = Problem),
+))]
+#[get("/api/v1/organisations/{id}")]
+pub async fn get(
+    ctx: web::Data<AppContext>,
+    actor: Actor,
+    id: web::Path<String>,
+) -> AppResult<web::Json<Organisation>> {
+    Ok(web::Json(
+        identity::get_organisation(&ctx, &actor, &id).await?,
+    ))
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AttachStaffRequest {
+    pub person_id: String,
+}
+
+/// Attach a registered person as staff of the organisation.
+#[utoipa::path(tag = "identity", request_body = AttachStaffRequest, security(("bearer" = [])), responses(
+    (status = 200, body = Person), (status = 401, body = Problem), (status = 403, body = Problem),
+    (status = 404, body = Problem), (status = 409, body = Problem),
+))]
+#[post("/api/v1/organisations/{id}/staff")]
+pub async fn attach_staff(
+    ctx: web::Data<AppContext>,
+    actor: Actor,
+    id: web::Path<String>,
+    body: web::Json<AttachStaffRequest>,
+) -> AppResult<web::Json<Person>> {
+    Ok(web::Json(
+        identity::attach_staff(&ctx, &actor, &id, &body.person_id).await?,
+    ))
+}

@@ -1,0 +1,118 @@
+//! Building and running the HTTP application (zero2prod's `Application` shape): bind first so
+//! port 0 works and the real port can be read back, then serve until SIGINT/SIGTERM, letting
+//! in-flight requests finish.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{web, App, HttpServer};
+
+use crate::app::AppContext;
+use crate::clock::{SandboxClock, SharedClock, SystemClock};
+use crate::config::Settings;
+use crate::db::{run_blocking, Db};
+use crate::error::AppError;
+use crate::http::{self, metrics::Metrics, middleware::observe};
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    ctx: AppContext,
+    background: Vec<tokio::task::JoinHandle<()>>,
+}
+
+/// The clock the settings ask for: the system clock, or an accelerated sandbox clock.
+pub fn clock_for(settings: &Settings) -> SharedClock {
+    if settings.sandbox.enabled {
+        Arc::new(SandboxClock::new(
+            Arc::new(SystemClock),
+            settings.sandbox.speed,
+        ))
+    } else {
+        Arc::new(SystemClock)
+    }
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        let clock = clock_for(&settings);
+        Self::build_with_clock(settings, clock).await
+    }
+
+    /// Build with an explicit clock (tests pass a manual clock).
+    pub async fn build_with_clock(
+        settings: Settings,
+        clock: SharedClock,
+    ) -> anyhow::Result<Application> {
+        let db_settings = settings.database.clone();
+        let db = run_blocking(move || Db::connect(&db_settings).map_err(AppError::internal))
+            .await
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "database: {}",
+                    e.cause.map(|c| format!("{c:#}")).unwrap_or(e.detail)
+                )
+            })?;
+        let ctx = AppContext::new(db, clock, settings.clone())?;
+        if ctx.trust.current().anchors_len() == 0 {
+            tracing::warn!(
+                dir = %settings.identity.trust_dir.display(),
+                "no trust anchors: every certificate will be refused (run `etender pki init` for a demo PKI)"
+            );
+        }
+        let dispatcher = crate::mail::Dispatcher::new(
+            ctx.db.clone(),
+            settings.mail.clone(),
+            ctx.mail_wake.clone(),
+        )?;
+        let background = vec![tokio::spawn(dispatcher.run())];
+        let listener = TcpListener::bind(settings.http.listen)?;
+        let port = listener.local_addr()?.port();
+        let metrics = web::Data::new(Metrics::new());
+        let data = web::Data::new(ctx.clone());
+        let json_limit = settings.http.json_limit_bytes;
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .wrap(from_fn(observe))
+                .app_data(data.clone())
+                .app_data(metrics.clone())
+                .configure(|cfg| http::configure(cfg, json_limit))
+                .default_service(web::to(http::not_found))
+        })
+        .listen(listener)?
+        .shutdown_timeout(settings.http.shutdown_timeout_secs);
+        if settings.http.workers > 0 {
+            server = server.workers(settings.http.workers);
+        }
+        tracing::info!(port, backend = ctx.db.backend().name(), "etender listening");
+        Ok(Application {
+            port,
+            server: server.run(),
+            ctx,
+            background,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn context(&self) -> &AppContext {
+        &self.ctx
+    }
+
+    /// A handle that can stop the server gracefully (tests, embedded demo).
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let result = self.server.await;
+        for task in self.background {
+            task.abort();
+        }
+        result
+    }
+}

@@ -1,0 +1,144 @@
+//! Operations endpoints and the API documentation.
+
+use crate::helpers::TestApp;
+use reqwest::StatusCode;
+use serde_json::Value;
+
+#[tokio::test]
+async fn healthz_readyz_metrics() {
+    let app = TestApp::spawn().await;
+    let c = app.client();
+    let (s, v) = c.raw(reqwest::Method::GET, "/healthz", None).await.unwrap();
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["status"], "ok");
+    let (s, v) = c.raw(reqwest::Method::GET, "/readyz", None).await.unwrap();
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["status"], "ready");
+
+    let res = reqwest::get(format!("{}/metrics", app.base)).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain"));
+    let text = res.text().await.unwrap();
+    // The readyz request above is counted under its route pattern.
+    assert!(
+        text.contains(
+            r#"etender_http_requests_total{method="GET",route="/readyz",status="200"} 1"#
+        ),
+        "{text}"
+    );
+    assert!(text.contains("etender_db_pool_connections"), "{text}");
+    assert!(text.contains("etender_build_info"), "{text}");
+}
+
+#[tokio::test]
+async fn request_ids_are_echoed_and_generated() {
+    let app = TestApp::spawn().await;
+    let http = reqwest::Client::new();
+    let res = http
+        .get(format!("{}/healthz", app.base))
+        .header("x-request-id", "trace-abc_123")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["x-request-id"], "trace-abc_123");
+    // A hostile id is replaced, not echoed.
+    let res = http
+        .get(format!("{}/healthz", app.base))
+        .header("x-request-id", "bad id\twith spaces")
+        .send()
+        .await
+        .unwrap();
+    let id = res.headers()["x-request-id"].to_str().unwrap().to_string();
+    assert_ne!(id, "bad id\twith spaces");
+    assert!(uuid::Uuid::parse_str(&id).is_ok());
+}
+
+#[tokio::test]
+async fn openapi_is_valid_openapi_3_and_lists_every_route() {
+    let app = TestApp::spawn().await;
+    let v: Value = reqwest::get(format!("{}/openapi.json", app.base))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        v["openapi"].as_str().unwrap().starts_with("3."),
+        "{}",
+        v["openapi"]
+    );
+    assert!(v["info"]["title"].is_string());
+    let paths = v["paths"].as_object().unwrap();
+    for p in [
+        "/healthz",
+        "/readyz",
+        "/metrics",
+        "/api/v1/auth/tokens",
+        "/api/v1/organisations/{id}",
+        "/api/v1/people/{id}/roles/{role}",
+    ] {
+        assert!(paths.contains_key(p), "missing {p}");
+    }
+    // Every operation documents its responses, and every $ref resolves.
+    let text = v.to_string();
+    for (path, ops) in paths {
+        for (method, op) in ops.as_object().unwrap() {
+            assert!(
+                op["responses"].as_object().is_some_and(|r| !r.is_empty()),
+                "{method} {path}"
+            );
+        }
+    }
+    let schemas = v["components"]["schemas"].as_object().unwrap();
+    for chunk in text.split("\"#/components/schemas/").skip(1) {
+        let name = &chunk[..chunk.find('"').unwrap()];
+        assert!(schemas.contains_key(name), "dangling $ref {name}");
+    }
+}
+
+#[tokio::test]
+async fn swagger_ui_is_served_from_the_binary_without_external_urls() {
+    let app = TestApp::spawn().await;
+    let res = reqwest::get(format!("{}/docs/", app.base)).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("swagger-ui"), "{html}");
+    assert!(
+        !html.contains("http://") && !html.contains("https://") && !html.contains("//cdn"),
+        "external URL in page: {html}"
+    );
+    // The page's own scripts and styles are served locally too.
+    for asset in [
+        "swagger-ui.css",
+        "swagger-ui-bundle.js",
+        "swagger-initializer.js",
+    ] {
+        let res = reqwest::get(format!("{}/docs/{asset}", app.base))
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{asset}");
+    }
+    let init = reqwest::get(format!("{}/docs/swagger-initializer.js", app.base))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(init.contains("/openapi.json"), "{init}");
+    assert!(!init.contains("https://"), "{init}");
+}
+
+#[tokio::test]
+async fn server_time_is_the_clock_and_shown_in_shanghai() {
+    let t = chrono::DateTime::parse_from_rfc3339("2026-03-01T00:00:00Z")
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let app = TestApp::spawn_at(t, |_| {}).await;
+    let v: Value = app.client().get("/api/v1/time").await.unwrap();
+    assert_eq!(v["now"], "2026-03-01T00:00:00Z");
+    assert_eq!(v["local"], "2026-03-01 08:00:00 CST");
+    assert_eq!(v["timezone"], "Asia/Shanghai");
+}

@@ -1,0 +1,456 @@
+//! Test harness: a real etender server on a random port, on SQLite (a temp file) or on
+//! PostgreSQL (a fresh database per test, cloned from a migrated template), with a real test PKI
+//! and a manual clock.
+//!
+//! `ETENDER_TEST_BACKEND=postgres` plus `ETENDER_TEST_PG_URL=postgres://…/postgres` (set by
+//! `make test`, which starts a throwaway cluster) selects PostgreSQL; the default is SQLite.
+
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+
+use chrono::{DateTime, Duration, Utc};
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection};
+use etender::app::AppContext;
+use etender::client::{Client, Credentials};
+use etender::clock::ManualClock;
+use etender::config::Settings;
+use etender::crypto::keys::SigningKey;
+use etender::domain::identity::{PrincipalKind, Role};
+use etender::domain::uscc::Uscc;
+use etender::pki::{Authority, IssuedCert, LeafSpec, PkiKeyAlgorithm};
+use etender::startup::Application;
+use serde_json::Value;
+
+pub fn backend() -> &'static str {
+    static B: OnceLock<String> = OnceLock::new();
+    B.get_or_init(|| std::env::var("ETENDER_TEST_BACKEND").unwrap_or_else(|_| "sqlite".into()))
+}
+
+pub fn is_postgres() -> bool {
+    backend() == "postgres"
+}
+
+fn pg_admin_url() -> String {
+    std::env::var("ETENDER_TEST_PG_URL")
+        .expect("ETENDER_TEST_BACKEND=postgres needs ETENDER_TEST_PG_URL (make test starts a cluster and sets it)")
+}
+
+/// Replace the database name in a postgres URL.
+pub fn pg_url_for(db: &str) -> String {
+    let admin = pg_admin_url();
+    let (base, query) = match admin.split_once('?') {
+        Some((b, q)) => (b.to_string(), format!("?{q}")),
+        None => (admin.clone(), String::new()),
+    };
+    let cut = base.rfind('/').expect("database URL has a path");
+    format!("{}/{db}{query}", &base[..cut])
+}
+
+/// A migrated template database, made once per test process.
+fn pg_template() -> &'static str {
+    static T: OnceLock<String> = OnceLock::new();
+    T.get_or_init(|| {
+        let name = format!("tpl_{}", uuid::Uuid::new_v4().simple());
+        let mut admin = PgConnection::establish(&pg_admin_url()).expect("connect to test cluster");
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .unwrap();
+        etender::db::migrate::run_pending(&pg_url_for(&name)).expect("migrate template");
+        name
+    })
+}
+
+/// A fresh, migrated PostgreSQL database on the test cluster.
+pub fn fresh_pg_database_url() -> String {
+    let tpl = pg_template();
+    let name = format!("t_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = PgConnection::establish(&pg_admin_url()).expect("connect to test cluster");
+    admin
+        .batch_execute(&format!(
+            "CREATE DATABASE {name} TEMPLATE {tpl} STRATEGY FILE_COPY"
+        ))
+        .unwrap();
+    pg_url_for(&name)
+}
+
+/// A fresh, migrated database URL for one test, on the backend under test.
+pub fn fresh_database_url(dir: &std::path::Path) -> String {
+    if is_postgres() {
+        fresh_pg_database_url()
+    } else {
+        format!("sqlite://{}", dir.join("etender.db").display())
+    }
+}
+
+/// One identity of the test PKI.
+pub struct Ident {
+    pub label: &'static str,
+    pub kind: PrincipalKind,
+    pub issued: IssuedCert,
+    /// Intermediates between leaf and anchor (usually none).
+    pub intermediates: Vec<Vec<u8>>,
+    pub roles: Vec<Role>,
+    /// USCC (organisations) or personal id (people).
+    pub key: String,
+}
+
+impl Ident {
+    pub fn credentials(&self) -> Credentials {
+        let mut chain = vec![self.issued.cert_der.clone()];
+        chain.extend(self.intermediates.iter().cloned());
+        let key = SigningKey::from_pkcs8_der(&self.issued.key_pkcs8_der).expect("test key");
+        Credentials::new(chain, key)
+    }
+}
+
+/// The shared test PKI: two roots (P-256 and SM2), their CRLs, and identities.
+pub struct TestPki {
+    pub root: Authority,
+    pub sm2_root: Authority,
+    /// A root that is *not* trusted by test servers.
+    pub rogue_root: Authority,
+    pub revoked: Ident,
+    pub idents: Vec<Ident>,
+}
+
+impl TestPki {
+    pub fn get(&self, label: &str) -> &Ident {
+        self.idents
+            .iter()
+            .find(|i| i.label == label)
+            .unwrap_or_else(|| panic!("no test identity {label}"))
+    }
+
+    pub fn crl(&self, ca: &Authority, revoked: &[String]) -> Vec<u8> {
+        let now = Utc::now();
+        ca.crl_der(revoked, now - Duration::hours(1), now + Duration::days(7))
+            .unwrap()
+    }
+}
+
+/// A valid USCC whose first 17 characters derive from `n`.
+pub fn uscc(n: u32) -> String {
+    let body = format!("91420600{:09}", n);
+    Uscc::with_check_digit(&body).unwrap().as_str().to_string()
+}
+
+pub fn person_id(n: u32) -> String {
+    format!("42900519900101{:04}", n)
+}
+
+fn org_leaf(alg: PkiKeyAlgorithm, name: &str, uscc: &str) -> LeafSpec {
+    let mut s = LeafSpec::signing(alg, name);
+    s.organization = Some(name.to_string());
+    s.subject_serial_number = Some(uscc.to_string());
+    s
+}
+
+fn person_leaf(alg: PkiKeyAlgorithm, name: &str, id: &str) -> LeafSpec {
+    let mut s = LeafSpec::signing(alg, name);
+    s.subject_serial_number = Some(id.to_string());
+    s
+}
+
+pub fn pki() -> &'static TestPki {
+    static P: OnceLock<TestPki> = OnceLock::new();
+    P.get_or_init(|| {
+        let now = Utc::now();
+        let root = Authority::new_root(
+            PkiKeyAlgorithm::EcdsaP256,
+            "etender Test Root CA",
+            now - Duration::days(30),
+            now + Duration::days(3650),
+        )
+        .unwrap();
+        let sm2_root = Authority::new_root(
+            PkiKeyAlgorithm::Sm2,
+            "etender Test SM2 Root CA",
+            now - Duration::days(30),
+            now + Duration::days(3650),
+        )
+        .unwrap();
+        let rogue_root = Authority::new_root(
+            PkiKeyAlgorithm::EcdsaP256,
+            "Rogue Root CA",
+            now - Duration::days(30),
+            now + Duration::days(3650),
+        )
+        .unwrap();
+        let mut idents = Vec::new();
+        let mut n = 1u32;
+        let mut org = |label: &'static str,
+                       alg: PkiKeyAlgorithm,
+                       roles: Vec<Role>,
+                       ca: &Authority,
+                       idents: &mut Vec<Ident>| {
+            let u = uscc(n);
+            n += 1;
+            let issued = ca
+                .issue(&org_leaf(alg, &format!("{label} 有限公司"), &u))
+                .unwrap();
+            idents.push(Ident {
+                label,
+                kind: PrincipalKind::Organisation,
+                issued,
+                intermediates: vec![],
+                roles,
+                key: u,
+            });
+        };
+        org(
+            "tenderer",
+            PkiKeyAlgorithm::EcdsaP256,
+            vec![Role::Tenderer],
+            &root,
+            &mut idents,
+        );
+        org(
+            "agent",
+            PkiKeyAlgorithm::EcdsaP256,
+            vec![Role::Agent],
+            &root,
+            &mut idents,
+        );
+        org(
+            "bidder",
+            PkiKeyAlgorithm::EcdsaP256,
+            vec![Role::Bidder],
+            &root,
+            &mut idents,
+        );
+        org(
+            "bidder-rsa",
+            PkiKeyAlgorithm::Rsa2048,
+            vec![Role::Bidder],
+            &root,
+            &mut idents,
+        );
+        org(
+            "bidder-ed25519",
+            PkiKeyAlgorithm::Ed25519,
+            vec![Role::Bidder],
+            &root,
+            &mut idents,
+        );
+        org(
+            "bidder-sm2",
+            PkiKeyAlgorithm::Sm2,
+            vec![Role::Bidder],
+            &sm2_root,
+            &mut idents,
+        );
+        let u = uscc(900);
+        let revoked = Ident {
+            label: "revoked",
+            kind: PrincipalKind::Organisation,
+            issued: root
+                .issue(&org_leaf(PkiKeyAlgorithm::EcdsaP256, "吊销 有限公司", &u))
+                .unwrap(),
+            intermediates: vec![],
+            roles: vec![Role::Bidder],
+            key: u,
+        };
+        let mut m = 1u32;
+        let mut person = |label: &'static str, roles: Vec<Role>, idents: &mut Vec<Ident>| {
+            let id = person_id(m);
+            m += 1;
+            let issued = root
+                .issue(&person_leaf(
+                    PkiKeyAlgorithm::EcdsaP256,
+                    &format!("{label} 张三"),
+                    &id,
+                ))
+                .unwrap();
+            idents.push(Ident {
+                label,
+                kind: PrincipalKind::Person,
+                issued,
+                intermediates: vec![],
+                roles,
+                key: id,
+            });
+        };
+        person("admin", vec![Role::Administrator], &mut idents);
+        person("agent-staff", vec![Role::AgentStaff], &mut idents);
+        person("expert", vec![Role::Expert], &mut idents);
+        person("committee", vec![Role::AwardCommittee], &mut idents);
+        person("regulator", vec![Role::Regulator], &mut idents);
+        person("custodian", vec![Role::Custodian], &mut idents);
+        person("nobody", vec![], &mut idents);
+        person("spare", vec![], &mut idents);
+        TestPki {
+            root,
+            sm2_root,
+            rogue_root,
+            revoked,
+            idents,
+        }
+    })
+}
+
+/// A running server with its own database, trust directory and manual clock.
+pub struct TestApp {
+    pub base: String,
+    pub clock: Arc<ManualClock>,
+    pub ctx: AppContext,
+    pub trust_dir: PathBuf,
+    pub settings: Settings,
+    _tmp: tempfile::TempDir,
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(|_| {}).await
+    }
+
+    pub async fn spawn_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
+        Self::spawn_at(Utc::now(), tweak).await
+    }
+
+    pub async fn spawn_at(now: DateTime<Utc>, tweak: impl FnOnce(&mut Settings)) -> TestApp {
+        let pki = pki();
+        let tmp = tempfile::tempdir().unwrap();
+        let trust_dir = tmp.path().join("trust");
+        std::fs::create_dir_all(&trust_dir).unwrap();
+        std::fs::write(trust_dir.join("root.pem"), pki.root.cert_pem()).unwrap();
+        std::fs::write(trust_dir.join("sm2-root.pem"), pki.sm2_root.cert_pem()).unwrap();
+        std::fs::write(
+            trust_dir.join("root.crl"),
+            pki.crl(
+                &pki.root,
+                std::slice::from_ref(&pki.revoked.issued.serial_hex),
+            ),
+        )
+        .unwrap();
+        std::fs::write(trust_dir.join("sm2-root.crl"), pki.crl(&pki.sm2_root, &[])).unwrap();
+
+        let mut settings = Settings::load(None).unwrap();
+        settings.http.listen = "127.0.0.1:0".parse().unwrap();
+        settings.http.workers = 1;
+        settings.database.url = fresh_database_url(tmp.path());
+        settings.database.pool_size = 4;
+        settings.identity.trust_dir = trust_dir.clone();
+        settings.identity.bootstrap_administrators = vec![pki.get("admin").key.clone()];
+        settings.log.level = "warn".into();
+        tweak(&mut settings);
+
+        let clock = Arc::new(ManualClock::new(now));
+        let app = Application::build_with_clock(settings.clone(), clock.clone())
+            .await
+            .expect("build app");
+        let base = format!("http://127.0.0.1:{}", app.port());
+        let ctx = app.context().clone();
+        tokio::spawn(app.run_until_stopped());
+        TestApp {
+            base,
+            clock,
+            ctx,
+            trust_dir,
+            settings,
+            _tmp: tmp,
+        }
+    }
+
+    pub fn client(&self) -> Client {
+        Client::new(&self.base)
+    }
+
+    /// Register (if needed) and log in `label`; person roles are granted by the admin.
+    pub async fn enrol(&self, label: &str) -> Client {
+        let pki = pki();
+        let ident = pki.get(label);
+        self.enrol_ident(ident).await
+    }
+
+    pub async fn enrol_ident(&self, ident: &Ident) -> Client {
+        let creds = ident.credentials();
+        let mut c = self.client();
+        match ident.kind {
+            PrincipalKind::Organisation => {
+                let roles: Vec<Role> = ident.roles.clone();
+                match c
+                    .register_organisation(&creds, &roles, "ops@example.cn")
+                    .await
+                {
+                    Ok(_) => {}
+                    Err(e) if e.code() == Some(etender::error::ErrorCode::AlreadyRegistered) => {}
+                    Err(e) => panic!("register {}: {e}", ident.label),
+                }
+            }
+            PrincipalKind::Person => {
+                let me = match c.register_person(&creds, "someone@example.cn").await {
+                    Ok(p) => Some(p.id),
+                    Err(e) if e.code() == Some(etender::error::ErrorCode::AlreadyRegistered) => {
+                        None
+                    }
+                    Err(e) => panic!("register {}: {e}", ident.label),
+                };
+                if let Some(pid) = me {
+                    if ident.label != "admin" {
+                        self.setup_person_roles(&pid, ident).await;
+                    }
+                }
+            }
+        }
+        c.login(ident.kind, &creds)
+            .await
+            .unwrap_or_else(|e| panic!("login {}: {e}", ident.label));
+        c
+    }
+
+    async fn setup_person_roles(&self, pid: &str, ident: &Ident) {
+        let admin = Box::pin(self.enrol("admin")).await;
+        for r in &ident.roles {
+            if r.is_grantable_to_person() {
+                let (s, v) = admin
+                    .raw(
+                        reqwest::Method::PUT,
+                        &format!("/api/v1/people/{pid}/roles/{}", r.as_str()),
+                        None,
+                    )
+                    .await
+                    .unwrap();
+                assert!(s.is_success(), "grant {r}: {v}");
+            }
+            if *r == Role::AgentStaff {
+                let agent = Box::pin(self.enrol("agent")).await;
+                let me: Value = agent.get("/api/v1/me").await.unwrap();
+                let (s, v) = agent
+                    .raw(
+                        reqwest::Method::POST,
+                        &format!("/api/v1/organisations/{}/staff", me["id"].as_str().unwrap()),
+                        Some(&serde_json::json!({"person_id": pid})),
+                    )
+                    .await
+                    .unwrap();
+                assert!(s.is_success(), "attach staff: {v}");
+            }
+        }
+    }
+
+    /// Row counts: [organisations, people, credentials, sessions, role_grants, audit_events].
+    pub async fn counts(&self) -> [i64; 6] {
+        self.ctx
+            .db
+            .read_primary(|c| {
+                let ids = etender::db::repo::identity::counts(c)?;
+                let audit = etender::db::repo::audit::count(c)?;
+                Ok([ids[0], ids[1], ids[2], ids[3], ids[4], audit])
+            })
+            .await
+            .unwrap()
+    }
+}
+
+/// Assert a problem response with `code`.
+#[track_caller]
+pub fn assert_problem(status: reqwest::StatusCode, body: &Value, expected_status: u16, code: &str) {
+    assert_eq!(status.as_u16(), expected_status, "body: {body}");
+    assert_eq!(body["code"], code, "body: {body}");
+    assert_eq!(body["status"], expected_status, "body: {body}");
+    assert!(
+        body["type"].as_str().unwrap_or_default().ends_with(code),
+        "body: {body}"
+    );
+}

@@ -1,0 +1,17 @@
+//! `make bench`: every figure is measured next to the machine's own ceiling for the same work,
+//! measured in the same run, and appended as one JSON line to `target/bench/results.jsonl`:
+//! `{"name","value","unit","limit_name","limit_value","ratio"}`. Machines are noisy, so the ratio
+//! is the number to compare across runs.
+
+mod identity;
+mod report;
+
+fn main() {
+    let only = std::env::args().nth(1).filter(|a| !a.starts_with('-'));
+    let run = |name: &str| only.as_deref().is_none_or(|o| name.contains(o));
+    let mut out = report::Report::open();
+    if run("identity") {
+        identity::run(&mut out);
+    }
+    out.finish();
+}
