@@ -134,6 +134,14 @@ async fn enrol(base: &str, id: &DevIdentity) -> anyhow::Result<Client> {
     Ok(client)
 }
 
+fn role_list(roles: &[Role]) -> String {
+    roles
+        .iter()
+        .map(|r| r.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn short(id: &str) -> &str {
     &id[id.len().saturating_sub(8)..]
 }

@@ -5,6 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 PGDIR="$PWD/target/pgtest"
 
+echo "== Python test tools (venv in target/pyenv: aiosmtpd, libcoveocds, openapi-spec-validator)"
+bash tests/support/pyenv.sh
+
 echo "== building tests"
 cargo build --tests --locked
 
@@ -21,5 +24,15 @@ ETENDER_TEST_BACKEND=sqlite cargo test --locked --test api
 
 echo "== integration suite on PostgreSQL"
 ETENDER_TEST_BACKEND=postgres cargo test --locked --test api
+
+echo "== OpenAPI document validated by openapi-spec-validator"
+cargo run --locked --quiet -- openapi > target/openapi.json
+target/pyenv/bin/openapi-spec-validator target/openapi.json
+
+echo "== demo smoke test: etender demo on an embedded server"
+rm -rf target/demo-pki
+cargo run --locked --quiet -- demo --pki target/demo-pki/dev --trust-dir target/demo-pki/trust > target/demo.log 2>&1 \
+  || { cat target/demo.log; echo "etender demo failed"; exit 1; }
+grep -q "Demo complete." target/demo.log && echo "demo: $(grep -c '^== Step' target/demo.log) steps, complete"
 
 echo "== all test passes finished: unit, integration on SQLite, integration on PostgreSQL"

@@ -23,7 +23,7 @@ pub struct RegisterOrganisationRequest {
 }
 
 /// Register an organisation; its USCC and name come from the certificate.
-#[utoipa::path(tag = "identity", request_body = RegisterOrganisationRequest, responses(
+#[utoipa::path(operation_id = "register_organisation", tag = "identity", request_body = RegisterOrganisationRequest, responses(
     (status = 201, body = Organisation),
     (status = 401, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem),
 ))]
@@ -46,7 +46,7 @@ pub async fn register(
 }
 
 /// List organisations (administrators and regulators).
-#[utoipa::path(tag = "identity", params(PageParams), security(("bearer" = [])), responses(
+#[utoipa::path(operation_id = "list_organisations", tag = "identity", params(PageParams), security(("bearer" = [])), responses(
     (status = 200, body = Page<Organisation>), (status = 401, body = Problem), (status = 403, body = Problem),
 ))]
 #[get("/api/v1/organisations")]
@@ -62,7 +62,7 @@ pub async fn list(
 }
 
 /// One organisation (itself, administrators, regulators).
-#[utoipa::path(tag = "identity", security(("bearer" = [])), responses(
+#[utoipa::path(operation_id = "get_organisation", tag = "identity", security(("bearer" = [])), responses(
     (status = 200, body = Organisation), (status = 401, body = Problem), (status = 404, body = Problem),
 ))]
 #[get("/api/v1/organisations/{id}")]
@@ -83,7 +83,7 @@ pub struct AttachStaffRequest {
 }
 
 /// Attach a registered person as staff of the organisation.
-#[utoipa::path(tag = "identity", request_body = AttachStaffRequest, security(("bearer" = [])), responses(
+#[utoipa::path(operation_id = "attach_staff", tag = "identity", request_body = AttachStaffRequest, security(("bearer" = [])), responses(
     (status = 200, body = Person), (status = 401, body = Problem), (status = 403, body = Problem),
     (status = 404, body = Problem), (status = 409, body = Problem),
 ))]

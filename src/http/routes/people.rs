@@ -21,7 +21,7 @@ pub struct RegisterPersonRequest {
 }
 
 /// Register a person (agent staff, expert, committee member, regulator, administrator).
-#[utoipa::path(tag = "identity", request_body = RegisterPersonRequest, responses(
+#[utoipa::path(operation_id = "register_person", tag = "identity", request_body = RegisterPersonRequest, responses(
     (status = 201, body = Person), (status = 401, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem),
 ))]
 #[post("/api/v1/people")]
@@ -42,7 +42,7 @@ pub async fn register(
 }
 
 /// List people (administrators and regulators).
-#[utoipa::path(tag = "identity", params(PageParams), security(("bearer" = [])), responses(
+#[utoipa::path(operation_id = "list_people", tag = "identity", params(PageParams), security(("bearer" = [])), responses(
     (status = 200, body = Page<Person>), (status = 401, body = Problem), (status = 403, body = Problem),
 ))]
 #[get("/api/v1/people")]
@@ -63,7 +63,7 @@ fn role_param(s: &str) -> AppResult<Role> {
 }
 
 /// Grant a role to a person (administrators).
-#[utoipa::path(tag = "identity", security(("bearer" = [])), responses(
+#[utoipa::path(operation_id = "grant_person_role", tag = "identity", security(("bearer" = [])), responses(
     (status = 200, body = Person), (status = 401, body = Problem), (status = 403, body = Problem),
     (status = 404, body = Problem), (status = 422, body = Problem),
 ))]
@@ -81,7 +81,7 @@ pub async fn grant_role(
 }
 
 /// Revoke a role from a person (administrators).
-#[utoipa::path(tag = "identity", security(("bearer" = [])), responses(
+#[utoipa::path(operation_id = "revoke_person_role", tag = "identity", security(("bearer" = [])), responses(
     (status = 200, body = Person), (status = 401, body = Problem), (status = 403, body = Problem),
     (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem),
 ))]
