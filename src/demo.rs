@@ -198,8 +198,9 @@ async fn play(base: &str, pki: &DevPki) -> anyhow::Result<()> {
                     )
                     .await?;
                 say(format!(
-                    "granted {r} to {} (roles now {:?})",
-                    p.name, p.roles
+                    "granted {r} to {} (roles now {})",
+                    p.name,
+                    role_list(&p.roles)
                 ));
             }
         }
@@ -220,8 +221,10 @@ async fn play(base: &str, pki: &DevPki) -> anyhow::Result<()> {
             )
             .await?;
         say(format!(
-            "{} ({}) is staff of the agent; roles {:?}",
-            p.name, id.key, p.roles
+            "{} ({}) is staff of the agent; roles {}",
+            p.name,
+            id.key,
+            role_list(&p.roles)
         ));
     }
 

@@ -18,6 +18,7 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod mail;
+pub mod ocds;
 pub mod pki;
 pub mod startup;
 pub mod telemetry;

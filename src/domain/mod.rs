@@ -2,5 +2,8 @@
 
 pub mod authz;
 pub mod identity;
+pub mod lifecycle;
 pub mod money;
+pub mod schedule;
+pub mod tender;
 pub mod uscc;

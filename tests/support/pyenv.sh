@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 VENV=target/pyenv
-want="aiosmtpd==1.4.6 libcoveocds openapi-spec-validator"
+want="aiosmtpd==1.4.6 libcoveocds==0.17.0 openapi-spec-validator"
 if [ -x "$VENV/bin/python" ] && [ -f "$VENV/.installed" ] && [ "$(cat "$VENV/.installed")" = "$want" ]; then
   exit 0
 fi
