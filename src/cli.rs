@@ -62,6 +62,29 @@ pub enum Command {
         /// Where the demo PKI's trust anchors go.
         #[arg(long, default_value = "certs/trust")]
         trust_dir: PathBuf,
+        /// Also write the demo tender's OCDS release package to this file.
+        #[arg(long)]
+        ocds_out: Option<PathBuf>,
+    },
+    /// Open Contracting Data Standard exports.
+    Ocds {
+        #[command(subcommand)]
+        command: OcdsCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum OcdsCommand {
+    /// Write a tender's OCDS 1.1 release package (from the configured database) to a file.
+    Export {
+        #[arg(long, env = "ETENDER_CONFIG")]
+        config: Option<PathBuf>,
+        /// Tender id.
+        #[arg(long)]
+        tender: String,
+        /// Output file (`-` for standard output).
+        #[arg(long, default_value = "-")]
+        out: PathBuf,
     },
 }
 
@@ -165,17 +188,64 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Ocds {
+            command:
+                OcdsCommand::Export {
+                    config,
+                    tender,
+                    out,
+                },
+        } => {
+            let mut settings = Settings::load(config.as_deref())?;
+            // Exporting never changes the schema.
+            settings.database.run_migrations = false;
+            runtime()?.block_on(async move {
+                let db_settings = settings.database.clone();
+                let db = crate::db::run_blocking(move || {
+                    crate::db::Db::connect(&db_settings).map_err(crate::error::AppError::internal)
+                })
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+                let ctx = crate::app::AppContext::new(
+                    db,
+                    std::sync::Arc::new(crate::clock::SystemClock),
+                    settings,
+                )?;
+                let pkg = crate::app::tenders::ocds_package(&ctx, &tender)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                let text = serde_json::to_string_pretty(&pkg)?;
+                if out.as_os_str() == "-" {
+                    println!("{text}");
+                } else {
+                    std::fs::write(&out, text)?;
+                    eprintln!(
+                        "wrote {} releases to {}",
+                        pkg["releases"].as_array().map(|r| r.len()).unwrap_or(0),
+                        out.display()
+                    );
+                }
+                Ok(())
+            })
+        }
         Command::Demo {
             url,
             pki,
             trust_dir,
+            ocds_out,
         } => {
             let settings = Settings::load(None)?;
             crate::telemetry::init(&crate::config::LogSettings {
                 format: crate::config::LogFormat::Pretty,
                 level: "warn".into(),
             });
-            runtime()?.block_on(crate::demo::run(url, &pki, &trust_dir, settings))
+            runtime()?.block_on(crate::demo::run(
+                url,
+                &pki,
+                &trust_dir,
+                settings,
+                crate::demo::Outputs { ocds: ocds_out },
+            ))
         }
     }
 }

@@ -33,6 +33,8 @@ pub struct Settings {
     pub sandbox: SandboxSettings,
     pub identity: IdentitySettings,
     pub mail: crate::mail::MailSettings,
+    pub storage: crate::storage::StorageSettings,
+    pub tenders: TenderSettings,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -94,6 +96,14 @@ pub struct IdentitySettings {
     pub challenge_ttl_secs: u64,
     pub token_ttl_secs: u64,
     pub bootstrap_administrators: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TenderSettings {
+    pub ocid_prefix: String,
+    pub publisher_name: String,
+    pub deadline_check_interval_ms: u64,
 }
 
 /// A configuration problem, already phrased for the operator.
@@ -211,6 +221,12 @@ impl Settings {
             return Err(bad(
                 "identity.challenge_ttl_secs",
                 "must be between 10 and 3600".into(),
+            ));
+        }
+        if !crate::ocds::is_valid_ocid_prefix(&self.tenders.ocid_prefix) {
+            return Err(bad(
+                "tenders.ocid_prefix",
+                "must be \"ocds-\" followed by 6 letters or digits".into(),
             ));
         }
         if self.http.json_limit_bytes < 1024 {

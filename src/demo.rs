@@ -18,6 +18,8 @@ use crate::error::ErrorCode;
 use crate::pki::{init_dev_pki, DevIdentity, DevPki};
 use crate::startup::Application;
 
+mod tenders;
+
 struct Story {
     step: usize,
 }
@@ -33,16 +35,24 @@ fn say(line: impl AsRef<str>) {
     println!("   {}", line.as_ref());
 }
 
+/// Where the demo writes what it produced.
+#[derive(Clone, Debug, Default)]
+pub struct Outputs {
+    /// The demo tender's OCDS release package.
+    pub ocds: Option<std::path::PathBuf>,
+}
+
 pub async fn run(
     url: Option<String>,
     pki_dir: &Path,
     trust_dir: &Path,
     mut settings: Settings,
+    out: Outputs,
 ) -> anyhow::Result<()> {
     match url {
         Some(url) => {
             let pki = init_dev_pki(pki_dir, trust_dir).context("demo PKI")?;
-            play(&url, &pki).await
+            play(&url, &pki, &out).await
         }
         None => {
             let tmp = tempdir()?;
@@ -63,7 +73,7 @@ pub async fn run(
             );
             let handle = app.handle();
             let server = tokio::spawn(app.run_until_stopped());
-            let result = play(&url, &pki).await;
+            let result = play(&url, &pki, &out).await;
             handle.stop(true).await;
             let _ = server.await;
             let _ = std::fs::remove_dir_all(&tmp);
@@ -146,7 +156,7 @@ fn short(id: &str) -> &str {
     &id[id.len().saturating_sub(8)..]
 }
 
-async fn play(base: &str, pki: &DevPki) -> anyhow::Result<()> {
+async fn play(base: &str, pki: &DevPki, out: &Outputs) -> anyhow::Result<()> {
     let mut story = Story { step: 0 };
     let public = Client::new(base);
 
@@ -266,6 +276,13 @@ async fn play(base: &str, pki: &DevPki) -> anyhow::Result<()> {
         "the regulator sees {} registered organisations",
         orgs.items.len()
     ));
+
+    let custodians: Vec<String> = people
+        .iter()
+        .filter(|(i, _)| i.roles.iter().any(|r| r == "custodian"))
+        .map(|(_, pid)| pid.clone())
+        .collect();
+    tenders::story(&mut story, base, pki, &admin, &custodians, out).await?;
 
     println!("\nDemo complete.");
     Ok(())

@@ -98,6 +98,18 @@ error_codes! {
     AlreadyRegistered = "already_registered" => (409, "Already registered"),
     /// The change conflicts with the current state.
     Conflict = "conflict" => (409, "Conflict"),
+    /// The change would break the state machine (e.g. amending a draft, answering twice).
+    InvalidStateTransition = "invalid_state_transition" => (409, "Invalid state transition"),
+    /// The bid deadline has passed (judged by the server clock).
+    DeadlinePassed = "deadline_passed" => (409, "Deadline passed"),
+    /// Unanswered objections keep the tender suspended.
+    ObjectionsPending = "objections_pending" => (409, "Objections pending"),
+    /// A statutory or platform rule refuses the request; `errors[].code` names each rule.
+    RuleViolation = "rule_violation" => (422, "Rule violation"),
+    /// The Idempotency-Key was used before with a different request.
+    IdempotencyKeyReused = "idempotency_key_reused" => (422, "Idempotency key reused"),
+    /// The uploaded file exceeds its limit.
+    FileTooLarge = "file_too_large" => (413, "File too large"),
     /// The sandbox clock is disabled on this server.
     SandboxDisabled = "sandbox_disabled" => (409, "Sandbox disabled"),
     // --- server ---

@@ -21,4 +21,5 @@ pub mod mail;
 pub mod ocds;
 pub mod pki;
 pub mod startup;
+pub mod storage;
 pub mod telemetry;

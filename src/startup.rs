@@ -67,7 +67,10 @@ impl Application {
             settings.mail.clone(),
             ctx.mail_wake.clone(),
         )?;
-        let background = vec![tokio::spawn(dispatcher.run())];
+        let background = vec![
+            tokio::spawn(dispatcher.run()),
+            tokio::spawn(crate::app::tenders::run_deadline_watch(ctx.clone())),
+        ];
         let listener = TcpListener::bind(settings.http.listen)?;
         let port = listener.local_addr()?.port();
         let metrics = web::Data::new(Metrics::new());

@@ -3,6 +3,7 @@
 
 pub mod identity;
 pub mod sandbox;
+pub mod tenders;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -27,6 +28,7 @@ pub struct AppContext {
     pub identity_extraction: Arc<IdentityExtraction>,
     /// Wakes the mail dispatcher after a transaction queued mail.
     pub mail_wake: Arc<tokio::sync::Notify>,
+    pub storage: crate::storage::LocalStore,
 }
 
 impl AppContext {
@@ -34,6 +36,8 @@ impl AppContext {
         let trust = ReloadingTrustStore::new(settings.identity.trust_dir.clone())
             .map_err(|e| anyhow::anyhow!("identity.trust_dir: {e}"))?;
         let identity_extraction = settings.identity_extraction();
+        let storage = crate::storage::LocalStore::new(&settings.storage.dir)
+            .map_err(|e| anyhow::anyhow!("storage.dir {}: {e}", settings.storage.dir.display()))?;
         Ok(AppContext {
             db,
             clock,
@@ -41,6 +45,7 @@ impl AppContext {
             trust: Arc::new(trust),
             identity_extraction: Arc::new(identity_extraction),
             mail_wake: Arc::new(tokio::sync::Notify::new()),
+            storage,
         })
     }
 }

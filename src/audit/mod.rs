@@ -30,6 +30,21 @@ pub enum EventType {
     RoleRevoked,
     StaffAttached,
     SandboxClockAdjusted,
+    TenderCreated,
+    TenderDraftUpdated,
+    TenderPublished,
+    TenderAmended,
+    TenderSuspended,
+    TenderResumed,
+    TenderTerminated,
+    TenderCancelled,
+    TenderClosed,
+    DocumentUploaded,
+    DocumentDownloaded,
+    QuestionAsked,
+    QuestionAnswered,
+    ObjectionRaised,
+    ObjectionAnswered,
 }
 
 impl EventType {
@@ -43,6 +58,21 @@ impl EventType {
             EventType::RoleRevoked => "role_revoked",
             EventType::StaffAttached => "staff_attached",
             EventType::SandboxClockAdjusted => "sandbox_clock_adjusted",
+            EventType::TenderCreated => "tender_created",
+            EventType::TenderDraftUpdated => "tender_draft_updated",
+            EventType::TenderPublished => "tender_published",
+            EventType::TenderAmended => "tender_amended",
+            EventType::TenderSuspended => "tender_suspended",
+            EventType::TenderResumed => "tender_resumed",
+            EventType::TenderTerminated => "tender_terminated",
+            EventType::TenderCancelled => "tender_cancelled",
+            EventType::TenderClosed => "tender_closed",
+            EventType::DocumentUploaded => "document_uploaded",
+            EventType::DocumentDownloaded => "document_downloaded",
+            EventType::QuestionAsked => "question_asked",
+            EventType::QuestionAnswered => "question_answered",
+            EventType::ObjectionRaised => "objection_raised",
+            EventType::ObjectionAnswered => "objection_answered",
         }
     }
 }

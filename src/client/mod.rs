@@ -244,3 +244,67 @@ impl Client {
         Ok(s)
     }
 }
+
+impl Client {
+    /// Fetch the tender's current notice and sign it with `signer` (the tenderer's or agent's
+    /// organisation certificate): the body for `…/publish` or the `signature` of an amendment.
+    pub async fn sign_notice(
+        &self,
+        tender: &str,
+        signer: &Credentials,
+    ) -> Result<Value, ClientError> {
+        let notice: Value = self
+            .get(&format!("/api/v1/tenders/{tender}/notice"))
+            .await?;
+        let text = notice["text"]
+            .as_str()
+            .ok_or_else(|| ClientError::Local("notice without text".into()))?;
+        let b64 = base64::engine::general_purpose::STANDARD;
+        let sig = signer
+            .key
+            .sign(signer.algorithm, text.as_bytes())
+            .map_err(|e| ClientError::Local(format!("signing failed: {e}")))?;
+        Ok(json!({
+            "certificate_chain": signer.chain.iter().map(|d| b64.encode(d)).collect::<Vec<_>>(),
+            "signature": b64.encode(sig),
+            "signature_algorithm": signer.algorithm.as_str(),
+        }))
+    }
+
+    /// Upload a document (raw bytes) to a tender.
+    pub async fn upload_document(
+        &self,
+        tender: &str,
+        title: &str,
+        file_name: &str,
+        content_type: &str,
+        bytes: Vec<u8>,
+    ) -> Result<Value, ClientError> {
+        let mut req = self
+            .http
+            .post(format!("{}/api/v1/tenders/{tender}/documents", self.base))
+            .query(&[("title", title), ("file_name", file_name)])
+            .header("content-type", content_type)
+            .body(bytes);
+        if let Some(t) = &self.token {
+            req = req.bearer_auth(t);
+        }
+        let res = req.send().await?;
+        let status = res.status();
+        let v: Value = res.json().await.unwrap_or(Value::Null);
+        if status.is_success() {
+            Ok(v)
+        } else {
+            match serde_json::from_value::<Problem>(v.clone()) {
+                Ok(problem) => Err(ClientError::Api {
+                    status: status.as_u16(),
+                    problem: Box::new(problem),
+                }),
+                Err(_) => Err(ClientError::Unexpected {
+                    status: status.as_u16(),
+                    body: v.to_string(),
+                }),
+            }
+        }
+    }
+}

@@ -102,6 +102,132 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    tenders (id) {
+        id -> Text,
+        title -> Text,
+        description -> Text,
+        tenderer_id -> Text,
+        agent_id -> Nullable<Text>,
+        created_by -> Text,
+        state -> Text,
+        state_detail -> Text,
+        draft -> Text,
+        version -> Integer,
+        bid_deadline -> Timestamp,
+        reconfirm_from_version -> Nullable<Integer>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        published_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    tender_versions (tender_id, version) {
+        tender_id -> Text,
+        version -> Integer,
+        kind -> Text,
+        notice -> Text,
+        notice_digest -> Text,
+        published_draft -> Text,
+        signature -> Text,
+        signature_algorithm -> Text,
+        signer_id -> Text,
+        signer_fingerprint -> Text,
+        rationale -> Nullable<Text>,
+        published_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    tender_documents (id) {
+        id -> Text,
+        tender_id -> Text,
+        title -> Text,
+        file_name -> Text,
+        content_type -> Text,
+        size -> BigInt,
+        sha256 -> Text,
+        storage_key -> Text,
+        supersedes -> Nullable<Text>,
+        published_version -> Nullable<Integer>,
+        uploaded_by -> Text,
+        uploaded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    document_downloads (id) {
+        id -> Text,
+        document_id -> Text,
+        tender_id -> Text,
+        principal_id -> Nullable<Text>,
+        organisation_id -> Nullable<Text>,
+        contact_email -> Nullable<Text>,
+        downloaded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    tender_questions (id) {
+        id -> Text,
+        tender_id -> Text,
+        asked_by -> Text,
+        question -> Text,
+        asked_at -> Timestamp,
+        answer -> Nullable<Text>,
+        answered_by -> Nullable<Text>,
+        answered_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    tender_objections (id) {
+        id -> Text,
+        tender_id -> Text,
+        raised_by -> Text,
+        objection -> Text,
+        raised_at -> Timestamp,
+        answer_due -> Timestamp,
+        answer -> Nullable<Text>,
+        answered_by -> Nullable<Text>,
+        answered_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    announcements (seq) {
+        seq -> BigInt,
+        id -> Text,
+        tender_id -> Text,
+        kind -> Text,
+        title -> Text,
+        body -> Text,
+        published_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    ocds_releases (seq) {
+        seq -> BigInt,
+        release_id -> Text,
+        tender_id -> Text,
+        release -> Text,
+        released_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (principal_id, idem_key) {
+        principal_id -> Text,
+        idem_key -> Text,
+        request_digest -> Text,
+        status -> Integer,
+        response -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
     people,
@@ -111,4 +237,13 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     audit_events,
     mail_outbox,
+    tenders,
+    tender_versions,
+    tender_documents,
+    document_downloads,
+    tender_questions,
+    tender_objections,
+    announcements,
+    ocds_releases,
+    idempotency_keys,
 );

@@ -21,6 +21,12 @@ pub enum Permission {
     ManageStaff,
     /// Move the sandbox clock.
     AdjustSandboxClock,
+    /// Create and run tenders (per-tender: only its tenderer, agent and agent staff).
+    ManageTenders,
+    /// Ask questions about, and object to, tender documents.
+    QueryTenders,
+    /// Suspend a tender on a complaint (regulators).
+    SuperviseTenders,
 }
 
 /// The table. Adding a permission without a row here leaves it denied to everyone.
@@ -33,6 +39,9 @@ fn roles_for(p: Permission) -> &'static [Role] {
         Permission::ManageRoles => &[Administrator],
         Permission::ManageStaff => &[Tenderer, Agent, Administrator],
         Permission::AdjustSandboxClock => &[Administrator],
+        Permission::ManageTenders => &[Tenderer, Agent, AgentStaff],
+        Permission::QueryTenders => &[Bidder],
+        Permission::SuperviseTenders => &[Regulator],
     }
 }
 

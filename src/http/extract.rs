@@ -68,3 +68,25 @@ impl PageParams {
         self.limit.unwrap_or(50)
     }
 }
+
+/// The caller if a bearer token was sent (public endpoints that show parties more).
+/// A token that is sent but invalid is still refused: silently treating it as anonymous would
+/// hide a client bug.
+pub struct MaybeActor(pub Option<Actor>);
+
+impl FromRequest for MaybeActor {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<MaybeActor, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        if req
+            .headers()
+            .contains_key(actix_web::http::header::AUTHORIZATION)
+        {
+            let fut = Actor::from_request(req, payload);
+            Box::pin(async move { fut.await.map(|a| MaybeActor(Some(a))) })
+        } else {
+            Box::pin(async { Ok(MaybeActor(None)) })
+        }
+    }
+}

@@ -63,6 +63,32 @@ async fn every_endpoint_with_every_role() {
     let spare = app.enrol("spare").await;
     let spare_id = id_of(spare.get("/api/v1/me").await.unwrap());
 
+    // A published tender run by the agent for the tenderer, with a document, a question and an
+    // objection (which suspends it; the matrix answers it).
+    let setup = crate::fixtures::published_tender(&app, 30).await;
+    let t = setup.tender.clone();
+    let doc = setup.document.clone();
+    let tenderer_id = id_of(clients["tenderer"].get("/api/v1/me").await.unwrap());
+    let question: Value = clients["bidder"]
+        .post(
+            &format!("/api/v1/tenders/{t}/questions"),
+            &json!({"question": "Q?"}),
+        )
+        .await
+        .unwrap();
+    let qid = id_of(question);
+    let objection: Value = clients["bidder"]
+        .post(
+            &format!("/api/v1/tenders/{t}/objections"),
+            &json!({"objection": "O"}),
+        )
+        .await
+        .unwrap();
+    let oid = id_of(objection);
+    let draft = crate::fixtures::draft(app.clock_now(), 30, &setup.custodians);
+    let junk_sig = json!({"certificate_chain": ["AAAA"], "signature": "AAAA", "signature_algorithm": "ed25519"});
+    const PARTIES: &[&str] = &["tenderer", "agent", "agent-staff"];
+
     let e = |method: Method,
              template: &'static str,
              path: String,
@@ -182,6 +208,153 @@ async fn every_endpoint_with_every_role() {
             "/api/v1/sandbox/clock".into(),
             Some(json!({"advance_seconds": 0})),
             Some(&["admin"]),
+        ),
+        e(
+            Method::POST,
+            "/api/v1/tenders",
+            "/api/v1/tenders".into(),
+            Some(json!({"title": "T", "tenderer_id": tenderer_id, "draft": draft})),
+            Some(PARTIES),
+        ),
+        e(
+            Method::GET,
+            "/api/v1/tenders",
+            "/api/v1/tenders".into(),
+            None,
+            None,
+        ),
+        e(
+            Method::GET,
+            "/api/v1/tenders/{id}",
+            format!("/api/v1/tenders/{t}"),
+            None,
+            None,
+        ),
+        e(
+            Method::PUT,
+            "/api/v1/tenders/{id}",
+            format!("/api/v1/tenders/{t}"),
+            Some(json!({"draft": draft})),
+            Some(PARTIES),
+        ),
+        e(
+            Method::GET,
+            "/api/v1/tenders/{id}/notice",
+            format!("/api/v1/tenders/{t}/notice"),
+            None,
+            Some(PARTIES),
+        ),
+        e(
+            Method::POST,
+            "/api/v1/tenders/{id}/publish",
+            format!("/api/v1/tenders/{t}/publish"),
+            Some(junk_sig.clone()),
+            Some(PARTIES),
+        ),
+        e(
+            Method::POST,
+            "/api/v1/tenders/{id}/amendments",
+            format!("/api/v1/tenders/{t}/amendments"),
+            Some(json!({"rationale": "r", "impact": "editorial", "signature": junk_sig})),
+            Some(PARTIES),
+        ),
+        e(
+            Method::GET,
+            "/api/v1/tenders/{id}/versions",
+            format!("/api/v1/tenders/{t}/versions"),
+            None,
+            None,
+        ),
+        e(
+            Method::POST,
+            "/api/v1/tenders/{id}/documents",
+            format!("/api/v1/tenders/{t}/documents?title=x&file_name=x.pdf"),
+            Some(json!("bytes")),
+            Some(PARTIES),
+        ),
+        e(
+            Method::GET,
+            "/api/v1/tenders/{id}/documents",
+            format!("/api/v1/tenders/{t}/documents"),
+            None,
+            None,
+        ),
+        e(
+            Method::GET,
+            "/api/v1/tenders/{id}/documents/{doc}/content",
+            format!("/api/v1/tenders/{t}/documents/{doc}/content"),
+            None,
+            None,
+        ),
+        e(
+            Method::GET,
+            "/api/v1/tenders/{id}/downloads",
+            format!("/api/v1/tenders/{t}/downloads"),
+            None,
+            Some(PARTIES),
+        ),
+        e(
+            Method::GET,
+            "/api/v1/tenders/{id}/questions",
+            format!("/api/v1/tenders/{t}/questions"),
+            None,
+            None,
+        ),
+        e(
+            Method::POST,
+            "/api/v1/tenders/{id}/questions/{question}/answer",
+            format!("/api/v1/tenders/{t}/questions/{qid}/answer"),
+            Some(json!({"answer": "A"})),
+            Some(PARTIES),
+        ),
+        e(
+            Method::GET,
+            "/api/v1/tenders/{id}/objections",
+            format!("/api/v1/tenders/{t}/objections"),
+            None,
+            Some(AUTHENTICATED),
+        ),
+        e(
+            Method::POST,
+            "/api/v1/tenders/{id}/objections/{objection}/answer",
+            format!("/api/v1/tenders/{t}/objections/{oid}/answer"),
+            Some(json!({"answer": "A"})),
+            Some(PARTIES),
+        ),
+        e(
+            Method::POST,
+            "/api/v1/tenders/{id}/questions",
+            format!("/api/v1/tenders/{t}/questions"),
+            Some(json!({"question": "Q2"})),
+            Some(&["bidder"]),
+        ),
+        e(
+            Method::POST,
+            "/api/v1/tenders/{id}/objections",
+            format!("/api/v1/tenders/{t}/objections"),
+            Some(json!({"objection": "O2"})),
+            Some(&["bidder"]),
+        ),
+        e(
+            Method::POST,
+            "/api/v1/tenders/{id}/actions",
+            format!("/api/v1/tenders/{t}/actions"),
+            Some(json!({"action": "resume"})),
+            Some(&["tenderer", "agent", "agent-staff", "regulator"]),
+        ),
+        e(
+            Method::GET,
+            "/api/v1/announcements",
+            "/api/v1/announcements".into(),
+            None,
+            None,
+        ),
+        e(
+            Method::GET,
+            "/api/v1/ocds/tenders/{id}",
+            format!("/api/v1/ocds/tenders/{t}"),
+            None,
+            None,
         ),
         // Logout last: it ends each caller's session.
         e(

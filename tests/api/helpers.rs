@@ -277,6 +277,8 @@ pub fn pki() -> &'static TestPki {
         person("committee", vec![Role::AwardCommittee], &mut idents);
         person("regulator", vec![Role::Regulator], &mut idents);
         person("custodian", vec![Role::Custodian], &mut idents);
+        person("custodian-2", vec![Role::Custodian], &mut idents);
+        person("custodian-3", vec![Role::Custodian], &mut idents);
         person("nobody", vec![], &mut idents);
         person("spare", vec![], &mut idents);
         TestPki {
@@ -333,6 +335,11 @@ impl TestApp {
         settings.identity.trust_dir = trust_dir.clone();
         settings.identity.bootstrap_administrators = vec![pki.get("admin").key.clone()];
         settings.log.level = "warn".into();
+        settings.storage.dir = tmp.path().join("files");
+        settings.mail.dispatch_interval_ms = 100;
+        settings.mail.retry_max_secs = 1;
+        // Tests drive the deadline themselves (close_due), with a manual clock.
+        settings.tenders.deadline_check_interval_ms = 3_600_000;
         tweak(&mut settings);
 
         let clock = Arc::new(ManualClock::new(now));
@@ -350,6 +357,11 @@ impl TestApp {
             settings,
             _tmp: tmp,
         }
+    }
+
+    pub fn clock_now(&self) -> DateTime<Utc> {
+        use etender::clock::Clock;
+        self.clock.now()
     }
 
     pub fn client(&self) -> Client {
@@ -370,7 +382,7 @@ impl TestApp {
             PrincipalKind::Organisation => {
                 let roles: Vec<Role> = ident.roles.clone();
                 match c
-                    .register_organisation(&creds, &roles, "ops@example.cn")
+                    .register_organisation(&creds, &roles, &format!("{}@example.cn", ident.label))
                     .await
                 {
                     Ok(_) => {}

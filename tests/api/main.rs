@@ -2,7 +2,10 @@
 
 mod authz;
 mod errors;
+mod fixtures;
 mod health;
 mod helpers;
 mod identity;
 mod migrations;
+mod smtp;
+mod tenders;

@@ -31,8 +31,13 @@ target/pyenv/bin/openapi-spec-validator target/openapi.json
 
 echo "== demo smoke test: etender demo on an embedded server"
 rm -rf target/demo-pki
-cargo run --locked --quiet -- demo --pki target/demo-pki/dev --trust-dir target/demo-pki/trust > target/demo.log 2>&1 \
+cargo run --locked --quiet -- demo --pki target/demo-pki/dev --trust-dir target/demo-pki/trust \
+  --ocds-out target/demo-ocds.json > target/demo.log 2>&1 \
   || { cat target/demo.log; echo "etender demo failed"; exit 1; }
 grep -q "Demo complete." target/demo.log && echo "demo: $(grep -c '^== Step' target/demo.log) steps, complete"
+
+echo "== the demo tender's OCDS package validated offline by libcoveocds (OCDS 1.1.5 schema)"
+target/pyenv/bin/python tests/support/ocds_validate.py target/demo-ocds.json \
+  --standard-zip "$(cd .. && pwd)/shared/ocds/standard-1__1__5.zip"
 
 echo "== all test passes finished: unit, integration on SQLite, integration on PostgreSQL"

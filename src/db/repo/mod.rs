@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod identity;
 pub mod mail;
+pub mod tenders;
 
 use diesel::connection::SimpleConnection;
 

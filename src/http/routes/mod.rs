@@ -5,3 +5,4 @@ pub mod health;
 pub mod organisations;
 pub mod people;
 pub mod sandbox;
+pub mod tenders;

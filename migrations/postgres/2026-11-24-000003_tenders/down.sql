@@ -1,0 +1,9 @@
+DROP TABLE idempotency_keys;
+DROP TABLE ocds_releases;
+DROP TABLE announcements;
+DROP TABLE tender_objections;
+DROP TABLE tender_questions;
+DROP TABLE document_downloads;
+DROP TABLE tender_documents;
+DROP TABLE tender_versions;
+DROP TABLE tenders;

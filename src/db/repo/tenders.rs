@@ -1,0 +1,492 @@
+//! Tenders, their signed versions, documents, downloads, questions, objections, public feeds
+//! and idempotency keys.
+
+use chrono::NaiveDateTime;
+use diesel::connection::SimpleConnection;
+use diesel::dsl::max;
+use diesel::prelude::*;
+
+use crate::db::schema::{
+    announcements, document_downloads, idempotency_keys, ocds_releases, tender_documents,
+    tender_objections, tender_questions, tender_versions, tenders,
+};
+use crate::db::AnyConnection;
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = tenders, treat_none_as_null = true)]
+pub struct TenderRow {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub tenderer_id: String,
+    pub agent_id: Option<String>,
+    pub created_by: String,
+    pub state: String,
+    pub state_detail: String,
+    pub draft: String,
+    pub version: i32,
+    pub bid_deadline: NaiveDateTime,
+    pub reconfirm_from_version: Option<i32>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub published_at: Option<NaiveDateTime>,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = tender_versions)]
+pub struct VersionRow {
+    pub tender_id: String,
+    pub version: i32,
+    pub kind: String,
+    pub notice: String,
+    pub notice_digest: String,
+    pub published_draft: String,
+    pub signature: String,
+    pub signature_algorithm: String,
+    pub signer_id: String,
+    pub signer_fingerprint: String,
+    pub rationale: Option<String>,
+    pub published_at: NaiveDateTime,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = tender_documents)]
+pub struct DocumentRow {
+    pub id: String,
+    pub tender_id: String,
+    pub title: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub storage_key: String,
+    pub supersedes: Option<String>,
+    pub published_version: Option<i32>,
+    pub uploaded_by: String,
+    pub uploaded_at: NaiveDateTime,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = document_downloads)]
+pub struct DownloadRow {
+    pub id: String,
+    pub document_id: String,
+    pub tender_id: String,
+    pub principal_id: Option<String>,
+    pub organisation_id: Option<String>,
+    pub contact_email: Option<String>,
+    pub downloaded_at: NaiveDateTime,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = tender_questions)]
+pub struct QuestionRow {
+    pub id: String,
+    pub tender_id: String,
+    pub asked_by: String,
+    pub question: String,
+    pub asked_at: NaiveDateTime,
+    pub answer: Option<String>,
+    pub answered_by: Option<String>,
+    pub answered_at: Option<NaiveDateTime>,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = tender_objections)]
+pub struct ObjectionRow {
+    pub id: String,
+    pub tender_id: String,
+    pub raised_by: String,
+    pub objection: String,
+    pub raised_at: NaiveDateTime,
+    pub answer_due: NaiveDateTime,
+    pub answer: Option<String>,
+    pub answered_by: Option<String>,
+    pub answered_at: Option<NaiveDateTime>,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = announcements)]
+pub struct AnnouncementRow {
+    pub seq: i64,
+    pub id: String,
+    pub tender_id: String,
+    pub kind: String,
+    pub title: String,
+    pub body: String,
+    pub published_at: NaiveDateTime,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = ocds_releases)]
+pub struct ReleaseRow {
+    pub seq: i64,
+    pub release_id: String,
+    pub tender_id: String,
+    pub release: String,
+    pub released_at: NaiveDateTime,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = idempotency_keys)]
+pub struct IdempotencyRow {
+    pub principal_id: String,
+    pub idem_key: String,
+    pub request_digest: String,
+    pub status: i32,
+    pub response: String,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert_tender(c: &mut AnyConnection, row: &TenderRow) -> QueryResult<()> {
+    diesel::insert_into(tenders::table)
+        .values(row)
+        .execute(c)
+        .map(|_| ())
+}
+
+pub fn update_tender(c: &mut AnyConnection, row: &TenderRow) -> QueryResult<()> {
+    diesel::update(tenders::table.find(&row.id))
+        .set(row)
+        .execute(c)
+        .map(|_| ())
+}
+
+pub fn find_tender(c: &mut AnyConnection, id: &str) -> QueryResult<Option<TenderRow>> {
+    tenders::table
+        .find(id)
+        .select(TenderRow::as_select())
+        .first(c)
+        .optional()
+}
+
+/// Lock the tender row for the rest of the transaction (PostgreSQL; SQLite's single writer
+/// already serialises), so two concurrent changes cannot both start from the same state.
+pub fn lock_tender(c: &mut AnyConnection, id: &str) -> QueryResult<Option<TenderRow>> {
+    match c {
+        AnyConnection::Postgresql(pg) => tenders::table
+            .find(id)
+            .select(TenderRow::as_select())
+            .for_update()
+            .first(pg)
+            .optional(),
+        AnyConnection::Sqlite(_) => find_tender(c, id),
+    }
+}
+
+/// Public (ever published) tenders, keyset-paginated by id.
+pub fn list_public_tenders(
+    c: &mut AnyConnection,
+    after: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<TenderRow>> {
+    let mut q = tenders::table
+        .filter(tenders::version.gt(0))
+        .select(TenderRow::as_select())
+        .into_boxed();
+    if let Some(a) = after {
+        q = q.filter(tenders::id.gt(a.to_string()));
+    }
+    q.order(tenders::id.asc()).limit(limit).load(c)
+}
+
+/// Tenders in `state` whose deadline is at or before `now`.
+pub fn due_for_deadline(
+    c: &mut AnyConnection,
+    state: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<String>> {
+    tenders::table
+        .filter(tenders::state.eq(state))
+        .filter(tenders::bid_deadline.le(now))
+        .select(tenders::id)
+        .load(c)
+}
+
+pub fn insert_version(c: &mut AnyConnection, row: &VersionRow) -> QueryResult<()> {
+    diesel::insert_into(tender_versions::table)
+        .values(row)
+        .execute(c)
+        .map(|_| ())
+}
+
+pub fn versions(c: &mut AnyConnection, tender: &str) -> QueryResult<Vec<VersionRow>> {
+    tender_versions::table
+        .filter(tender_versions::tender_id.eq(tender))
+        .order(tender_versions::version.asc())
+        .select(VersionRow::as_select())
+        .load(c)
+}
+
+pub fn latest_version(c: &mut AnyConnection, tender: &str) -> QueryResult<Option<VersionRow>> {
+    tender_versions::table
+        .filter(tender_versions::tender_id.eq(tender))
+        .order(tender_versions::version.desc())
+        .select(VersionRow::as_select())
+        .first(c)
+        .optional()
+}
+
+pub fn insert_document(c: &mut AnyConnection, row: &DocumentRow) -> QueryResult<()> {
+    diesel::insert_into(tender_documents::table)
+        .values(row)
+        .execute(c)
+        .map(|_| ())
+}
+
+pub fn documents(c: &mut AnyConnection, tender: &str) -> QueryResult<Vec<DocumentRow>> {
+    tender_documents::table
+        .filter(tender_documents::tender_id.eq(tender))
+        .order(tender_documents::uploaded_at.asc())
+        .select(DocumentRow::as_select())
+        .load(c)
+}
+
+pub fn find_document(c: &mut AnyConnection, id: &str) -> QueryResult<Option<DocumentRow>> {
+    tender_documents::table
+        .find(id)
+        .select(DocumentRow::as_select())
+        .first(c)
+        .optional()
+}
+
+/// Mark every unpublished document of the tender as published with `version`.
+pub fn publish_pending_documents(
+    c: &mut AnyConnection,
+    tender: &str,
+    version: i32,
+) -> QueryResult<usize> {
+    diesel::update(
+        tender_documents::table
+            .filter(tender_documents::tender_id.eq(tender))
+            .filter(tender_documents::published_version.is_null()),
+    )
+    .set(tender_documents::published_version.eq(Some(version)))
+    .execute(c)
+}
+
+pub fn insert_download(c: &mut AnyConnection, row: &DownloadRow) -> QueryResult<()> {
+    diesel::insert_into(document_downloads::table)
+        .values(row)
+        .execute(c)
+        .map(|_| ())
+}
+
+pub fn downloads(c: &mut AnyConnection, tender: &str) -> QueryResult<Vec<DownloadRow>> {
+    document_downloads::table
+        .filter(document_downloads::tender_id.eq(tender))
+        .order(document_downloads::downloaded_at.asc())
+        .select(DownloadRow::as_select())
+        .load(c)
+}
+
+/// Distinct e-mail addresses of everyone who downloaded this tender's documents while logged in.
+pub fn downloader_emails(c: &mut AnyConnection, tender: &str) -> QueryResult<Vec<String>> {
+    document_downloads::table
+        .filter(document_downloads::tender_id.eq(tender))
+        .filter(document_downloads::contact_email.is_not_null())
+        .select(document_downloads::contact_email.assume_not_null())
+        .distinct()
+        .order(document_downloads::contact_email.assume_not_null().asc())
+        .load(c)
+}
+
+pub fn insert_question(c: &mut AnyConnection, row: &QuestionRow) -> QueryResult<()> {
+    diesel::insert_into(tender_questions::table)
+        .values(row)
+        .execute(c)
+        .map(|_| ())
+}
+
+pub fn find_question(c: &mut AnyConnection, id: &str) -> QueryResult<Option<QuestionRow>> {
+    tender_questions::table
+        .find(id)
+        .select(QuestionRow::as_select())
+        .first(c)
+        .optional()
+}
+
+pub fn answer_question(
+    c: &mut AnyConnection,
+    id: &str,
+    answer: &str,
+    by: &str,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        tender_questions::table
+            .find(id)
+            .filter(tender_questions::answer.is_null()),
+    )
+    .set((
+        tender_questions::answer.eq(Some(answer)),
+        tender_questions::answered_by.eq(Some(by)),
+        tender_questions::answered_at.eq(Some(at)),
+    ))
+    .execute(c)
+}
+
+pub fn questions(c: &mut AnyConnection, tender: &str) -> QueryResult<Vec<QuestionRow>> {
+    tender_questions::table
+        .filter(tender_questions::tender_id.eq(tender))
+        .order(tender_questions::asked_at.asc())
+        .select(QuestionRow::as_select())
+        .load(c)
+}
+
+pub fn insert_objection(c: &mut AnyConnection, row: &ObjectionRow) -> QueryResult<()> {
+    diesel::insert_into(tender_objections::table)
+        .values(row)
+        .execute(c)
+        .map(|_| ())
+}
+
+pub fn find_objection(c: &mut AnyConnection, id: &str) -> QueryResult<Option<ObjectionRow>> {
+    tender_objections::table
+        .find(id)
+        .select(ObjectionRow::as_select())
+        .first(c)
+        .optional()
+}
+
+pub fn answer_objection(
+    c: &mut AnyConnection,
+    id: &str,
+    answer: &str,
+    by: &str,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        tender_objections::table
+            .find(id)
+            .filter(tender_objections::answer.is_null()),
+    )
+    .set((
+        tender_objections::answer.eq(Some(answer)),
+        tender_objections::answered_by.eq(Some(by)),
+        tender_objections::answered_at.eq(Some(at)),
+    ))
+    .execute(c)
+}
+
+pub fn objections(c: &mut AnyConnection, tender: &str) -> QueryResult<Vec<ObjectionRow>> {
+    tender_objections::table
+        .filter(tender_objections::tender_id.eq(tender))
+        .order(tender_objections::raised_at.asc())
+        .select(ObjectionRow::as_select())
+        .load(c)
+}
+
+/// Key of the advisory lock that orders the public feeds.
+const FEED_LOCK: i64 = 0x0065_7465_6e66_6565;
+
+/// Serialise feed writers until commit, so feed sequence numbers are handed out in commit order
+/// and a reader's `after=` cursor never passes a row that has yet to commit.
+pub fn lock_feeds(c: &mut AnyConnection) -> QueryResult<()> {
+    match c {
+        AnyConnection::Postgresql(pg) => {
+            pg.batch_execute(&format!("SELECT pg_advisory_xact_lock({FEED_LOCK})"))
+        }
+        // One writer connection and BEGIN IMMEDIATE already serialise SQLite writers.
+        AnyConnection::Sqlite(_) => Ok(()),
+    }
+}
+
+pub fn insert_announcement(c: &mut AnyConnection, mut row: AnnouncementRow) -> QueryResult<i64> {
+    lock_feeds(c)?;
+    let last: Option<i64> = announcements::table
+        .select(max(announcements::seq))
+        .first(c)?;
+    row.seq = last.unwrap_or(0) + 1;
+    diesel::insert_into(announcements::table)
+        .values(&row)
+        .execute(c)?;
+    Ok(row.seq)
+}
+
+pub fn announcements_after(
+    c: &mut AnyConnection,
+    after: i64,
+    tender: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<AnnouncementRow>> {
+    let mut q = announcements::table
+        .filter(announcements::seq.gt(after))
+        .select(AnnouncementRow::as_select())
+        .into_boxed();
+    if let Some(t) = tender {
+        q = q.filter(announcements::tender_id.eq(t.to_string()));
+    }
+    q.order(announcements::seq.asc()).limit(limit).load(c)
+}
+
+pub fn insert_release(c: &mut AnyConnection, mut row: ReleaseRow) -> QueryResult<i64> {
+    lock_feeds(c)?;
+    let last: Option<i64> = ocds_releases::table
+        .select(max(ocds_releases::seq))
+        .first(c)?;
+    row.seq = last.unwrap_or(0) + 1;
+    diesel::insert_into(ocds_releases::table)
+        .values(&row)
+        .execute(c)?;
+    Ok(row.seq)
+}
+
+pub fn releases(c: &mut AnyConnection, tender: &str) -> QueryResult<Vec<ReleaseRow>> {
+    ocds_releases::table
+        .filter(ocds_releases::tender_id.eq(tender))
+        .order(ocds_releases::seq.asc())
+        .select(ReleaseRow::as_select())
+        .load(c)
+}
+
+pub fn find_idempotency(
+    c: &mut AnyConnection,
+    principal: &str,
+    key: &str,
+) -> QueryResult<Option<IdempotencyRow>> {
+    idempotency_keys::table
+        .find((principal, key))
+        .select(IdempotencyRow::as_select())
+        .first(c)
+        .optional()
+}
+
+pub fn insert_idempotency(c: &mut AnyConnection, row: &IdempotencyRow) -> QueryResult<()> {
+    diesel::insert_into(idempotency_keys::table)
+        .values(row)
+        .execute(c)
+        .map(|_| ())
+}
+
+/// Row counts of the tender tables (tests assert "nothing changed" with these).
+pub fn counts(c: &mut AnyConnection) -> QueryResult<[i64; 8]> {
+    Ok([
+        tenders::table.count().get_result(c)?,
+        tender_versions::table.count().get_result(c)?,
+        tender_documents::table.count().get_result(c)?,
+        document_downloads::table.count().get_result(c)?,
+        tender_questions::table.count().get_result(c)?,
+        tender_objections::table.count().get_result(c)?,
+        announcements::table.count().get_result(c)?,
+        ocds_releases::table.count().get_result(c)?,
+    ])
+}
+
+/// Change counter for "nothing changed" checks that also cover updates: the sum of versions
+/// and the latest update time.
+pub fn fingerprint(
+    c: &mut AnyConnection,
+    tender: &str,
+) -> QueryResult<Option<(String, i32, NaiveDateTime, NaiveDateTime)>> {
+    tenders::table
+        .find(tender)
+        .select((
+            tenders::state_detail,
+            tenders::version,
+            tenders::updated_at,
+            tenders::bid_deadline,
+        ))
+        .first(c)
+        .optional()
+}

@@ -1,0 +1,553 @@
+//! Tenders: drafts, signed publication and amendments, documents, Q&A, objections,
+//! lifecycle actions, announcements and OCDS.
+
+use actix_web::{get, post, put, web, HttpRequest, HttpResponse};
+use base64::Engine;
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::app::identity::Page;
+use crate::app::tenders::{
+    self, Amendment, Announcement, CreateTender, Document, Download, LifecycleAction, NewDocument,
+    Notice, NoticeSignature, Objection, Question, Tender, Version,
+};
+use crate::app::{Actor, AppContext};
+use crate::crypto::keys::SignatureAlgorithm;
+use crate::domain::schedule::AmendmentImpact;
+use crate::error::{AppError, AppResult, ErrorCode};
+use crate::http::extract::{MaybeActor, PageParams};
+use crate::http::problem::Problem;
+
+/// A new tender: title, description, and the draft (procedure, schedule, sections, custodians).
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct CreateTenderRequest {
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    /// The tenderer an agent acts for (委托招标); omit when a tenderer creates its own tender.
+    #[serde(default)]
+    pub tenderer_id: Option<String>,
+    #[schema(value_type = crate::domain::tender::TenderDraft)]
+    pub draft: Value,
+}
+
+/// Create a draft tender. Send `Idempotency-Key` to make retries safe.
+#[utoipa::path(operation_id = "create_tender", tag = "tenders", request_body = CreateTenderRequest, security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retry key; same key + same body returns the first response")),
+    responses((status = 201, body = Tender), (status = 200, description = "replayed", body = Tender), (status = 403, body = Problem), (status = 422, body = Problem)))]
+#[post("/api/v1/tenders")]
+pub async fn create(
+    ctx: web::Data<AppContext>,
+    actor: Actor,
+    req: HttpRequest,
+    body: web::Json<Value>,
+) -> AppResult<HttpResponse> {
+    let raw = body.into_inner();
+    let idem = match req.headers().get("idempotency-key") {
+        Some(v) => {
+            let key = v
+                .to_str()
+                .ok()
+                .filter(|k| (1..=200).contains(&k.len()))
+                .ok_or_else(|| {
+                    AppError::new(
+                        ErrorCode::MalformedParameter,
+                        "Idempotency-Key must be 1–200 visible ASCII characters",
+                    )
+                })?;
+            Some((
+                key.to_string(),
+                crate::audit::sha256_hex(crate::audit::canonical_json(&raw).as_bytes()),
+            ))
+        }
+        None => None,
+    };
+    let draft = tenders::parse_draft(raw.get("draft").unwrap_or(&Value::Null))?;
+    let b: CreateTenderRequest = serde_json::from_value(raw)
+        .map_err(|e| AppError::new(ErrorCode::MalformedBody, e.to_string()))?;
+    let (created, t) = tenders::create(
+        &ctx,
+        &actor,
+        CreateTender {
+            title: b.title,
+            description: b.description,
+            tenderer_id: b.tenderer_id,
+            draft,
+        },
+        idem,
+    )
+    .await?;
+    Ok(if created {
+        HttpResponse::Created()
+    } else {
+        HttpResponse::Ok()
+    }
+    .json(t))
+}
+
+/// Published tenders (public).
+#[utoipa::path(operation_id = "list_tenders", tag = "tenders", params(PageParams), responses((status = 200, body = Page<Tender>)))]
+#[get("/api/v1/tenders")]
+pub async fn list(
+    ctx: web::Data<AppContext>,
+    q: web::Query<PageParams>,
+) -> AppResult<web::Json<Page<Tender>>> {
+    let limit = q.limit();
+    Ok(web::Json(
+        tenders::list_public(&ctx, q.into_inner().after, limit).await?,
+    ))
+}
+
+/// One tender (public once published; drafts only for their parties).
+#[utoipa::path(operation_id = "get_tender", tag = "tenders", responses((status = 200, body = Tender), (status = 404, body = Problem)))]
+#[get("/api/v1/tenders/{id}")]
+pub async fn get(
+    ctx: web::Data<AppContext>,
+    actor: MaybeActor,
+    id: web::Path<String>,
+) -> AppResult<web::Json<Tender>> {
+    Ok(web::Json(tenders::get(&ctx, actor.0.as_ref(), &id).await?))
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct UpdateTenderRequest {
+    /// Drafts only.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// Drafts only.
+    #[serde(default)]
+    pub description: Option<String>,
+    #[schema(value_type = crate::domain::tender::TenderDraft)]
+    pub draft: Value,
+}
+
+/// Replace the working copy (a draft, or the next amendment's content).
+#[utoipa::path(operation_id = "update_tender", tag = "tenders", request_body = UpdateTenderRequest, security(("bearer" = [])),
+    responses((status = 200, body = Tender), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[put("/api/v1/tenders/{id}")]
+pub async fn update(
+    ctx: web::Data<AppContext>,
+    actor: Actor,
+    id: web::Path<String>,
+    body: web::Json<Value>,
+) -> AppResult<web::Json<Tender>> {
+    let raw = body.into_inner();
+    let draft = tenders::parse_draft(raw.get("draft").unwrap_or(&Value::Null))?;
+    let b: UpdateTenderRequest = serde_json::from_value(raw)
+        .map_err(|e| AppError::new(ErrorCode::MalformedBody, e.to_string()))?;
+    Ok(web::Json(
+        tenders::update_working_copy(&ctx, &actor, &id, b.title, b.description, draft).await?,
+    ))
+}
+
+/// The canonical notice to sign for the next publication or amendment.
+#[utoipa::path(operation_id = "get_tender_notice", tag = "tenders", security(("bearer" = [])), responses((status = 200, body = Notice), (status = 404, body = Problem)))]
+#[get("/api/v1/tenders/{id}/notice")]
+pub async fn notice(
+    ctx: web::Data<AppContext>,
+    actor: Actor,
+    id: web::Path<String>,
+) -> AppResult<web::Json<Notice>> {
+    Ok(web::Json(tenders::notice(&ctx, &actor, &id).await?))
+}
+
+/// A signature over the notice with the tenderer's or agent's organisation certificate.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignatureDto {
+    /// Base64 DER certificates, leaf first.
+    pub certificate_chain: Vec<String>,
+    /// Base64 signature over the notice `text`.
+    pub signature: String,
+    pub signature_algorithm: String,
+}
+
+impl SignatureDto {
+    fn into_signature(self) -> AppResult<NoticeSignature> {
+        let b64 = base64::engine::general_purpose::STANDARD;
+        let chain = self
+            .certificate_chain
+            .iter()
+            .take(9)
+            .map(|c| {
+                b64.decode(c.trim()).map_err(|_| {
+                    AppError::new(
+                        ErrorCode::CertificateMalformed,
+                        "certificate_chain entries must be base64",
+                    )
+                })
+            })
+            .collect::<AppResult<Vec<_>>>()?;
+        Ok(NoticeSignature {
+            certificate_chain: chain,
+            signature: b64.decode(self.signature.trim()).map_err(|_| {
+                AppError::field("signature", "not_base64", "signature must be base64")
+            })?,
+            signature_algorithm: SignatureAlgorithm::parse(&self.signature_algorithm).ok_or_else(
+                || {
+                    AppError::new(
+                        ErrorCode::SignatureAlgorithmUnsupported,
+                        "unknown signature_algorithm",
+                    )
+                },
+            )?,
+        })
+    }
+}
+
+/// Publish the draft (招标公告). Every statutory rule must hold; failures are 422 `rule_violation`
+/// with one `errors[]` entry per rule.
+#[utoipa::path(operation_id = "publish_tender", tag = "tenders", request_body = SignatureDto, security(("bearer" = [])),
+    responses((status = 200, body = Tender), (status = 401, body = Problem), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[post("/api/v1/tenders/{id}/publish")]
+pub async fn publish(
+    ctx: web::Data<AppContext>,
+    actor: Actor,
+    id: web::Path<String>,
+    body: web::Json<SignatureDto>,
+) -> AppResult<web::Json<Tender>> {
+    Ok(web::Json(
+        tenders::publish(&ctx, &actor, &id, body.into_inner().into_signature()?).await?,
+    ))
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AmendRequest {
+    pub rationale: String,
+    /// `affects_bid_preparation` (the 15-day rule applies) or `editorial`.
+    pub impact: AmendmentImpact,
+    pub signature: SignatureDto,
+}
+
+/// Publish the working copy as a new version (澄清/修改, 变更公告).
+#[utoipa::path(operation_id = "amend_tender", tag = "tenders", request_body = AmendRequest, security(("bearer" = [])),
+    responses((status = 200, body = Amendment), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[post("/api/v1/tenders/{id}/amendments")]
+pub async fn amend(
+    ctx: web::Data<AppContext>,
+    actor: Actor,
+    id: web::Path<String>,
+    body: web::Json<AmendRequest>,
+) -> AppResult<web::Json<Amendment>> {
+    let b = body.into_inner();
+    Ok(web::Json(
+        tenders::amend(
+            &ctx,
+            &actor,
+            &id,
+            b.rationale,
+            b.impact,
+            b.signature.into_signature()?,
+        )
+        .await?,
+    ))
+}
+
+/// Signed versions (public): anyone can check each notice's signature.
+#[utoipa::path(operation_id = "list_tender_versions", tag = "tenders", responses((status = 200, body = Vec<Version>), (status = 404, body = Problem)))]
+#[get("/api/v1/tenders/{id}/versions")]
+pub async fn versions(
+    ctx: web::Data<AppContext>,
+    id: web::Path<String>,
+) -> AppResult<web::Json<Vec<Version>>> {
+    Ok(web::Json(tenders::versions(&ctx, &id).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct UploadParams {
+    pub title: String,
+    pub file_name: String,
+}
+
+/// Upload a tender document (raw body, streamed and hashed). It becomes public with the next
+/// publication or amendment.
+#[utoipa::path(operation_id = "upload_tender_document", tag = "tenders", params(UploadParams), security(("bearer" = [])),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 201, body = Document), (status = 404, body = Problem), (status = 413, body = Problem)))]
+#[post("/api/v1/tenders/{id}/documents")]
+pub async fn upload(
+    ctx: web::Data<AppContext>,
+    actor: Actor,
+    id: web::Path<String>,
+    q: web::Query<UploadParams>,
+    req: HttpRequest,
+    mut payload: web::Payload,
+) -> AppResult<HttpResponse> {
+    tenders::authorise_upload(&ctx, &actor, &id).await?;
+    let content_type = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("application/octet-stream")
+        .to_string();
+    let limit = ctx.settings.storage.max_document_bytes;
+    let stream = async_stream_of(&mut payload);
+    let stored = ctx.storage.put(stream, limit).await.map_err(|e| match e {
+        crate::storage::StorageError::TooLarge { .. } => {
+            AppError::new(ErrorCode::FileTooLarge, e.to_string())
+        }
+        crate::storage::StorageError::Empty => {
+            AppError::field("body", "empty", "the document is empty")
+        }
+        crate::storage::StorageError::Interrupted(_) => {
+            AppError::new(ErrorCode::MalformedBody, e.to_string())
+        }
+        other => AppError::internal(other),
+    })?;
+    let q = q.into_inner();
+    let doc = tenders::add_document(
+        &ctx,
+        &actor,
+        &id,
+        NewDocument {
+            title: q.title,
+            file_name: q.file_name,
+            content_type,
+            stored,
+        },
+    )
+    .await?;
+    Ok(HttpResponse::Created().json(doc))
+}
+
+fn async_stream_of(
+    payload: &mut web::Payload,
+) -> impl futures_util::Stream<Item = Result<bytes::Bytes, actix_web::error::PayloadError>> + Unpin + '_
+{
+    payload.by_ref()
+}
+
+/// Documents of a tender (public once published).
+#[utoipa::path(operation_id = "list_tender_documents", tag = "tenders", responses((status = 200, body = Vec<Document>), (status = 404, body = Problem)))]
+#[get("/api/v1/tenders/{id}/documents")]
+pub async fn documents(
+    ctx: web::Data<AppContext>,
+    actor: MaybeActor,
+    id: web::Path<String>,
+) -> AppResult<web::Json<Vec<Document>>> {
+    Ok(web::Json(
+        tenders::list_documents(&ctx, actor.0.as_ref(), &id).await?,
+    ))
+}
+
+/// Download a document; no registration needed. Logged-in downloaders are told of changes.
+#[utoipa::path(operation_id = "download_tender_document", tag = "tenders",
+    responses((status = 200, content_type = "application/octet-stream", body = Vec<u8>), (status = 404, body = Problem)))]
+#[get("/api/v1/tenders/{id}/documents/{doc}/content")]
+pub async fn download(
+    ctx: web::Data<AppContext>,
+    actor: MaybeActor,
+    path: web::Path<(String, String)>,
+) -> AppResult<HttpResponse> {
+    let (id, doc) = path.into_inner();
+    let (meta, key) = tenders::download(&ctx, actor.0.as_ref(), &id, &doc).await?;
+    let file_path = ctx.storage.path(&key).map_err(AppError::internal)?;
+    let file = tokio::fs::File::open(&file_path)
+        .await
+        .map_err(AppError::internal)?;
+    let stream = futures_util::stream::unfold(file, |mut f| async move {
+        use tokio::io::AsyncReadExt;
+        let mut buf = vec![0u8; 64 * 1024];
+        match f.read(&mut buf).await {
+            Ok(0) => None,
+            Ok(n) => {
+                buf.truncate(n);
+                Some((Ok::<_, std::io::Error>(bytes::Bytes::from(buf)), f))
+            }
+            Err(e) => Some((Err(e), f)),
+        }
+    });
+    Ok(HttpResponse::Ok()
+        .content_type(meta.content_type.clone())
+        .insert_header(("x-content-sha256", meta.sha256.clone()))
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            format!(
+                "attachment; filename*=UTF-8''{}",
+                percent_encode(&meta.file_name)
+            ),
+        ))
+        .body(actix_web::body::SizedStream::new(
+            meta.size as u64,
+            stream.boxed_local(),
+        )))
+}
+
+fn percent_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// Who downloaded the documents (the tender's parties only; 办法第21条).
+#[utoipa::path(operation_id = "list_tender_downloads", tag = "tenders", security(("bearer" = [])), responses((status = 200, body = Vec<Download>), (status = 404, body = Problem)))]
+#[get("/api/v1/tenders/{id}/downloads")]
+pub async fn downloads(
+    ctx: web::Data<AppContext>,
+    actor: Actor,
+    id: web::Path<String>,
+) -> AppResult<web::Json<Vec<Download>>> {
+    Ok(web::Json(tenders::list_downloads(&ctx, &actor, &id).await?))
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QuestionRequest {
+    pub question: String,
+}
+
+/// Ask a question about the documents (bidders; identity never shown to others).
+#[utoipa::path(operation_id = "ask_question", tag = "tenders", request_body = QuestionRequest, security(("bearer" = [])),
+    responses((status = 201, body = Question), (status = 403, body = Problem), (status = 409, body = Problem)))]
+#[post("/api/v1/tenders/{id}/questions")]
+pub async fn ask(
+    ctx: web::Data<AppContext>,
+    actor: Actor,
+    id: web::Path<String>,
+    body: web::Json<QuestionRequest>,
+) -> AppResult<HttpResponse> {
+    Ok(HttpResponse::Created()
+        .json(tenders::ask(&ctx, &actor, &id, body.into_inner().question).await?))
+}
+
+/// Questions and published answers.
+#[utoipa::path(operation_id = "list_questions", tag = "tenders", responses((status = 200, body = Vec<Question>), (status = 404, body = Problem)))]
+#[get("/api/v1/tenders/{id}/questions")]
+pub async fn questions(
+    ctx: web::Data<AppContext>,
+    actor: MaybeActor,
+    id: web::Path<String>,
+) -> AppResult<web::Json<Vec<Question>>> {
+    Ok(web::Json(
+        tenders::list_questions(&ctx, actor.0.as_ref(), &id).await?,
+    ))
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AnswerRequest {
+    pub answer: String,
+}
+
+/// Publish an answer (答疑) to everyone; downloaders are e-mailed.
+#[utoipa::path(operation_id = "answer_question", tag = "tenders", request_body = AnswerRequest, security(("bearer" = [])),
+    responses((status = 200, body = Question), (status = 404, body = Problem), (status = 409, body = Problem)))]
+#[post("/api/v1/tenders/{id}/questions/{question}/answer")]
+pub async fn answer(
+    ctx: web::Data<AppContext>,
+    actor: Actor,
+    path: web::Path<(String, String)>,
+    body: web::Json<AnswerRequest>,
+) -> AppResult<web::Json<Question>> {
+    let (id, q) = path.into_inner();
+    Ok(web::Json(
+        tenders::answer(&ctx, &actor, &id, &q, body.into_inner().answer).await?,
+    ))
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ObjectionRequest {
+    pub objection: String,
+}
+
+/// Object to the documents (≥10 days before the deadline); suspends the tender until answered.
+#[utoipa::path(operation_id = "raise_objection", tag = "tenders", request_body = ObjectionRequest, security(("bearer" = [])),
+    responses((status = 201, body = Objection), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[post("/api/v1/tenders/{id}/objections")]
+pub async fn raise_objection(
+    ctx: web::Data<AppContext>,
+    actor: Actor,
+    id: web::Path<String>,
+    body: web::Json<ObjectionRequest>,
+) -> AppResult<HttpResponse> {
+    Ok(HttpResponse::Created()
+        .json(tenders::object(&ctx, &actor, &id, body.into_inner().objection).await?))
+}
+
+/// Objections (the tender's parties and regulators; a bidder sees its own).
+#[utoipa::path(operation_id = "list_objections", tag = "tenders", security(("bearer" = [])), responses((status = 200, body = Vec<Objection>), (status = 404, body = Problem)))]
+#[get("/api/v1/tenders/{id}/objections")]
+pub async fn objections(
+    ctx: web::Data<AppContext>,
+    actor: Actor,
+    id: web::Path<String>,
+) -> AppResult<web::Json<Vec<Objection>>> {
+    Ok(web::Json(
+        tenders::list_objections(&ctx, &actor, &id).await?,
+    ))
+}
+
+/// Answer an objection (within 3 days); the tender resumes when none is open.
+#[utoipa::path(operation_id = "answer_objection", tag = "tenders", request_body = AnswerRequest, security(("bearer" = [])),
+    responses((status = 200, body = Objection), (status = 404, body = Problem), (status = 409, body = Problem)))]
+#[post("/api/v1/tenders/{id}/objections/{objection}/answer")]
+pub async fn answer_objection(
+    ctx: web::Data<AppContext>,
+    actor: Actor,
+    path: web::Path<(String, String)>,
+    body: web::Json<AnswerRequest>,
+) -> AppResult<web::Json<Objection>> {
+    let (id, o) = path.into_inner();
+    Ok(web::Json(
+        tenders::answer_objection(&ctx, &actor, &id, &o, body.into_inner().answer).await?,
+    ))
+}
+
+/// Suspend, resume, terminate (终止招标) or cancel (a draft), with a reason. Regulators may
+/// suspend on a complaint and resume.
+#[utoipa::path(operation_id = "tender_lifecycle_action", tag = "tenders", request_body = LifecycleAction, security(("bearer" = [])),
+    responses((status = 200, body = Tender), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[post("/api/v1/tenders/{id}/actions")]
+pub async fn act(
+    ctx: web::Data<AppContext>,
+    actor: Actor,
+    id: web::Path<String>,
+    body: web::Json<LifecycleAction>,
+) -> AppResult<web::Json<Tender>> {
+    Ok(web::Json(
+        tenders::act(&ctx, &actor, &id, body.into_inner()).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct FeedParams {
+    /// Cursor: the last `seq` you have (0 to start).
+    pub after: Option<i64>,
+    pub tender: Option<String>,
+    pub limit: Option<i64>,
+}
+
+/// The public announcement feed, paged by a cursor that never skips a late commit.
+#[utoipa::path(operation_id = "list_announcements", tag = "public", params(FeedParams), responses((status = 200, body = Vec<Announcement>)))]
+#[get("/api/v1/announcements")]
+pub async fn announcements(
+    ctx: web::Data<AppContext>,
+    q: web::Query<FeedParams>,
+) -> AppResult<web::Json<Vec<Announcement>>> {
+    let q = q.into_inner();
+    Ok(web::Json(
+        tenders::announcements(&ctx, q.after.unwrap_or(0), q.tender, q.limit.unwrap_or(50)).await?,
+    ))
+}
+
+/// OCDS 1.1 release package of a tender: one release per published change.
+#[utoipa::path(operation_id = "get_ocds_package", tag = "public", responses((status = 200, body = Object), (status = 404, body = Problem)))]
+#[get("/api/v1/ocds/tenders/{id}")]
+pub async fn ocds(
+    ctx: web::Data<AppContext>,
+    id: web::Path<String>,
+) -> AppResult<web::Json<Value>> {
+    Ok(web::Json(tenders::ocds_package(&ctx, &id).await?))
+}

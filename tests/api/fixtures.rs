@@ -1,0 +1,131 @@
+//! Realistic tender fixtures and the signing steps a tenderer's or agent's client performs.
+
+use chrono::{DateTime, Duration, Utc};
+use etender::client::{Client, Credentials};
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use crate::helpers::{pki, TestApp};
+
+/// A valid two-section works tender: documents from `now`, deadline `deadline_days` later.
+pub fn draft(now: DateTime<Utc>, deadline_days: i64, custodians: &[String]) -> Value {
+    let deadline = now + Duration::days(deadline_days);
+    json!({
+        "procedure": "open",
+        "schedule": {
+            "documents_available_from": now,
+            "documents_available_until": now + Duration::days(10),
+            "clarification_cutoff": deadline - Duration::days(16),
+            "bid_deadline": deadline,
+            "bid_validity_days": 90
+        },
+        "sections": [
+            {
+                "code": "BD01", "name": "第一标段 东荆河大道道路工程", "category": "works",
+                "estimated_price": "12000000.00", "price_cap": "11800000.00", "bid_bond": "200000.00",
+                "qualification_requirements": ["市政公用工程施工总承包二级及以上资质", "项目经理具备市政公用工程一级注册建造师"],
+                "evaluation": {"kind": "comprehensive_scoring", "weights": [
+                    {"name": "price", "weight": "60"}, {"name": "technical", "weight": "30"}, {"name": "commercial", "weight": "10"}]},
+                "award": {"kind": "separated", "candidates": 3, "method": {"kind": "direct_vote", "absolute_majority": true}}
+            },
+            {
+                "code": "BD02", "name": "第二标段 排水管网工程", "category": "works",
+                "estimated_price": "8000000.00", "price_cap": "7900000.00", "bid_bond": "160000.00",
+                "qualification_requirements": ["市政公用工程施工总承包三级及以上资质"],
+                "evaluation": {"kind": "lowest_evaluated_price"},
+                "award": {"kind": "traditional", "candidates": 3}
+            }
+        ],
+        "custodians": {"person_ids": custodians, "threshold": 2},
+        "invitees": []
+    })
+}
+
+/// Three registered custodians' person UUIDs.
+pub async fn custodians(app: &TestApp) -> Vec<String> {
+    let mut ids = Vec::new();
+    for label in ["custodian", "custodian-2", "custodian-3"] {
+        let c = app.enrol(label).await;
+        let me: Value = c.get("/api/v1/me").await.unwrap();
+        ids.push(me["id"].as_str().unwrap().to_string());
+    }
+    ids
+}
+
+pub async fn id_of(c: &Client) -> String {
+    let me: Value = c.get("/api/v1/me").await.unwrap();
+    me["id"].as_str().unwrap().to_string()
+}
+
+/// Sign the tender's current notice with `signer`'s certificate (the client library's helper).
+pub async fn sign_notice(c: &Client, tender: &str, signer: &Credentials) -> Value {
+    c.sign_notice(tender, signer).await.unwrap()
+}
+
+/// An agent-run tender (for the tenderer), created, with one document, not yet published.
+pub struct Setup {
+    pub agent: Client,
+    pub tender: String,
+    pub document: String,
+    pub custodians: Vec<String>,
+}
+
+pub async fn draft_tender(app: &TestApp, deadline_days: i64) -> Setup {
+    let agent = app.enrol("agent").await;
+    let tenderer = app.enrol("tenderer").await;
+    let tenderer_id = id_of(&tenderer).await;
+    let custodians = custodians(app).await;
+    let now = app.clock_now();
+    let t: Value = agent
+        .post(
+            "/api/v1/tenders",
+            &json!({"title": "潜江市东荆河大道及配套管网工程", "description": "房建市政 评定分离 试点项目", "tenderer_id": tenderer_id,
+                    "draft": draft(now, deadline_days, &custodians)}),
+        )
+        .await
+        .unwrap();
+    let tender = t["id"].as_str().unwrap().to_string();
+    let document = upload(
+        &agent,
+        &tender,
+        "招标文件",
+        "zhaobiao.pdf",
+        b"%PDF-1.7 tender documents \xe6\x8b\x9b\xe6\xa0\x87",
+    )
+    .await;
+    Setup {
+        agent,
+        tender,
+        document,
+        custodians,
+    }
+}
+
+pub async fn upload(c: &Client, tender: &str, title: &str, file: &str, bytes: &[u8]) -> String {
+    let v = c
+        .upload_document(tender, title, file, "application/pdf", bytes.to_vec())
+        .await
+        .unwrap();
+    v["id"].as_str().unwrap().to_string()
+}
+
+/// Publish with the agent's organisation certificate.
+pub async fn publish(app: &TestApp, s: &Setup) -> (reqwest::StatusCode, Value) {
+    let _ = app;
+    let sig = sign_notice(&s.agent, &s.tender, &pki().get("agent").credentials()).await;
+    s.agent
+        .raw(
+            Method::POST,
+            &format!("/api/v1/tenders/{}/publish", s.tender),
+            Some(&sig),
+        )
+        .await
+        .unwrap()
+}
+
+pub async fn published_tender(app: &TestApp, deadline_days: i64) -> Setup {
+    let s = draft_tender(app, deadline_days).await;
+    let (st, v) = publish(app, &s).await;
+    assert_eq!(st, 200, "{v}");
+    s
+}
