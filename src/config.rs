@@ -104,6 +104,9 @@ pub struct TenderSettings {
     pub ocid_prefix: String,
     pub publisher_name: String,
     pub deadline_check_interval_ms: u64,
+    /// Procedure rules per procedure type; only the numbers you change need to be given.
+    #[serde(default)]
+    pub rules: crate::domain::tender::ProcedureRulesTable,
 }
 
 /// A configuration problem, already phrased for the operator.
@@ -222,6 +225,9 @@ impl Settings {
                 "identity.challenge_ttl_secs",
                 "must be between 10 and 3600".into(),
             ));
+        }
+        if let Err(why) = self.tenders.rules.check() {
+            return Err(bad("tenders.rules", why));
         }
         if !crate::ocds::is_valid_ocid_prefix(&self.tenders.ocid_prefix) {
             return Err(bad(
@@ -362,6 +368,43 @@ mod tests {
                 .unwrap_err()
                 .to_string();
             assert!(err.contains("listen_addr"), "{err}");
+            Ok(())
+        });
+    }
+}
+
+#[cfg(test)]
+#[expect(
+    clippy::result_large_err,
+    reason = "figment::Jail's closures return figment::Error"
+)]
+mod rules_tests {
+    use super::*;
+    use figment::Jail;
+
+    #[test]
+    fn procedure_rules_are_overridable_and_checked() {
+        Jail::expect_with(|jail| {
+            jail.create_file(
+                "rules.toml",
+                "[tenders.rules.open]\nmin_days_issue_to_deadline = 25\n",
+            )?;
+            let s = Settings::load(Some(Path::new("rules.toml"))).map_err(|e| e.to_string())?;
+            let open = s
+                .tenders
+                .rules
+                .get(crate::domain::tender::ProcedureType::Open);
+            assert_eq!(open.min_days_issue_to_deadline, 25);
+            // Untouched numbers keep their statutory defaults.
+            assert_eq!(open.amendment_notice_days, 15);
+            jail.create_file(
+                "bad.toml",
+                "[tenders.rules.open]\nmin_custodians = 9\nmax_custodians = 3\n",
+            )?;
+            let err = Settings::load(Some(Path::new("bad.toml")))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("tenders.rules"), "{err}");
             Ok(())
         });
     }

@@ -105,8 +105,8 @@ fn transition_error(e: TransitionError) -> AppError {
     }
 }
 
-fn rules_for(draft: &TenderDraft) -> ProcedureRules {
-    ProcedureRulesTable::DEFAULT.get(draft.procedure).clone()
+fn rules_for(table: &ProcedureRulesTable, draft: &TenderDraft) -> ProcedureRules {
+    table.get(draft.procedure).clone()
 }
 
 fn parse_json<T: serde::de::DeserializeOwned>(s: &str, what: &str) -> AppResult<T> {
@@ -218,6 +218,7 @@ fn published_draft(c: &mut AnyConnection, row: &repo::TenderRow) -> AppResult<Te
 struct Env {
     ocid_prefix: String,
     base_url: String,
+    rules: ProcedureRulesTable,
 }
 
 impl Env {
@@ -230,6 +231,7 @@ impl Env {
                 .public_url
                 .trim_end_matches('/')
                 .to_string(),
+            rules: ctx.settings.tenders.rules.clone(),
         }
     }
 }
@@ -486,6 +488,7 @@ pub async fn create(
                 created_at: to_db(now),
                 updated_at: to_db(now),
                 published_at: None,
+                public_seq: None,
             };
             repo::insert_tender(c, &row)?;
             record(
@@ -536,23 +539,35 @@ pub async fn get(ctx: &AppContext, actor: Option<&Actor>, id: &str) -> AppResult
         .await
 }
 
-/// Published tenders, keyset-paginated.
+/// Published tenders in publication order. The cursor is the publication position, handed out
+/// in commit order, so a tender published late never lands behind a reader's cursor.
 pub async fn list_public(
     ctx: &AppContext,
     after: Option<String>,
     limit: i64,
 ) -> AppResult<super::identity::Page<Tender>> {
     let limit = limit.clamp(1, 200);
+    let after = match after.as_deref() {
+        None | Some("") => 0,
+        Some(a) => a.parse::<i64>().map_err(|_| {
+            AppError::new(
+                ErrorCode::MalformedParameter,
+                "after must be a cursor from `next`",
+            )
+        })?,
+    };
     ctx.db
-        .read(move |c| {
-            let rows = repo::list_public_tenders(c, after.as_deref(), limit + 1)?;
+        .read_primary(move |c| {
+            let rows = repo::list_public_tenders(c, after, limit + 1)?;
             let more = rows.len() as i64 > limit;
             let mut items = Vec::new();
+            let mut last = None;
             for row in rows.iter().take(limit as usize) {
                 items.push(view(c, row, false)?);
+                last = row.public_seq;
             }
             let next = if more {
-                items.last().map(|t| t.id.clone())
+                last.map(|s| s.to_string())
             } else {
                 None
             };
@@ -834,7 +849,7 @@ pub async fn publish(
             let mut row = load_as_party(c, &actor, &id)?;
             let state = state_of(&row)?;
             let draft: TenderDraft = parse_json(&row.draft, "draft")?;
-            let rules = rules_for(&draft);
+            let rules = rules_for(&env.rules, &draft);
             let next = transition(&state, &Event::Publish, now, &draft.schedule, &rules).map_err(transition_error)?;
             crate::domain::schedule::validate_for_publication(&draft, &rules, now).map_err(rule_error)?;
             check_custodians(c, &draft)?;
@@ -842,6 +857,7 @@ pub async fn publish(
             let signer = verify_notice_signature(c, &signing, &row, &notice, &sig, now)?;
             row.version = notice.version;
             row.published_at = Some(to_db(now));
+            row.public_seq = Some(repo::next_public_seq(c)?);
             row.bid_deadline = to_db(draft.schedule.bid_deadline);
             set_state(&mut row, &next, now)?;
             repo::update_tender(c, &row)?;
@@ -908,7 +924,7 @@ pub async fn amend(
             let state = state_of(&row)?;
             let mut draft: TenderDraft = parse_json(&row.draft, "draft")?;
             let old = published_draft(c, &row)?;
-            let rules = rules_for(&draft);
+            let rules = rules_for(&env.rules, &draft);
             let effect = amendment_effect(&draft.schedule, now, impact, &rules);
             let moved = effect.new_deadline.filter(|d| *d > draft.schedule.bid_deadline);
             if let Some(d) = moved {
@@ -1435,7 +1451,7 @@ pub async fn object(
             let mut row = load_public(c, &id)?;
             let state = state_of(&row)?;
             let draft = published_draft(c, &row)?;
-            let rules = rules_for(&draft);
+            let rules = rules_for(&env.rules, &draft);
             objection_allowed(&draft.schedule, now, &rules).map_err(|v| rule_error(vec![v]))?;
             let next = transition(&state, &Event::RaiseObjection, now, &draft.schedule, &rules).map_err(transition_error)?;
             let o = repo::ObjectionRow {
@@ -1508,7 +1524,7 @@ pub async fn answer_objection(
             }
             let state = state_of(&row)?;
             let draft = published_draft(c, &row)?;
-            let rules = rules_for(&draft);
+            let rules = rules_for(&env.rules, &draft);
             let next = transition(&state, &Event::AnswerObjection, now, &draft.schedule, &rules).map_err(transition_error)?;
             repo::answer_objection(c, &o.id, &a, &actor.id, to_db(now))?;
             set_state(&mut row, &next, now)?;
@@ -1630,7 +1646,7 @@ pub async fn act(
             } else {
                 parse_json(&row.draft, "draft")?
             };
-            let rules = rules_for(&draft);
+            let rules = rules_for(&env.rules, &draft);
             let (event, etype, ann, mail_kind) = match &action {
                 LifecycleAction::Suspend { reason, note } => (
                     Event::Suspend {
@@ -1733,7 +1749,7 @@ pub async fn close_due(ctx: &AppContext) -> AppResult<usize> {
                 };
                 let state = state_of(&row)?;
                 let draft = published_draft(c, &row)?;
-                let rules = rules_for(&draft);
+                let rules = rules_for(&env.rules, &draft);
                 // Another node may have closed it, or an amendment moved the deadline meanwhile.
                 let Ok(next) = transition(
                     &state,

@@ -119,6 +119,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         published_at -> Nullable<Timestamp>,
+        public_seq -> Nullable<BigInt>,
     }
 }
 

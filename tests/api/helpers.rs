@@ -310,7 +310,21 @@ impl TestApp {
         Self::spawn_at(Utc::now(), tweak).await
     }
 
+    /// A training server: the sandbox clock (accelerated, moved by administrators through the
+    /// API) over the test's manual clock.
+    pub async fn spawn_sandbox() -> TestApp {
+        Self::spawn_inner(Utc::now(), |s| s.sandbox.enabled = true, true).await
+    }
+
     pub async fn spawn_at(now: DateTime<Utc>, tweak: impl FnOnce(&mut Settings)) -> TestApp {
+        Self::spawn_inner(now, tweak, false).await
+    }
+
+    async fn spawn_inner(
+        now: DateTime<Utc>,
+        tweak: impl FnOnce(&mut Settings),
+        sandbox: bool,
+    ) -> TestApp {
         let pki = pki();
         let tmp = tempfile::tempdir().unwrap();
         let trust_dir = tmp.path().join("trust");
@@ -343,7 +357,12 @@ impl TestApp {
         tweak(&mut settings);
 
         let clock = Arc::new(ManualClock::new(now));
-        let app = Application::build_with_clock(settings.clone(), clock.clone())
+        let server_clock: etender::clock::SharedClock = if sandbox {
+            Arc::new(etender::clock::SandboxClock::new(clock.clone(), 1))
+        } else {
+            clock.clone()
+        };
+        let app = Application::build_with_clock(settings.clone(), server_clock)
             .await
             .expect("build app");
         let base = format!("http://127.0.0.1:{}", app.port());
@@ -359,9 +378,9 @@ impl TestApp {
         }
     }
 
+    /// The server's "now" (through the sandbox clock when there is one).
     pub fn clock_now(&self) -> DateTime<Utc> {
-        use etender::clock::Clock;
-        self.clock.now()
+        self.ctx.clock.now()
     }
 
     pub fn client(&self) -> Client {

@@ -865,3 +865,83 @@ async fn the_announcement_cursor_never_skips_concurrent_commits() {
         "the paging reader skipped or repeated announcements"
     );
 }
+
+#[tokio::test]
+async fn a_tender_runs_to_its_deadline_on_the_sandbox_clock() {
+    let app = TestApp::spawn_sandbox().await;
+    let s = published_tender(&app, 25).await;
+    let admin = app.enrol("admin").await;
+    // Bidders cannot move time.
+    let bidder = app.enrol("bidder").await;
+    let (st, v) = bidder
+        .raw(
+            Method::POST,
+            "/api/v1/sandbox/clock",
+            Some(&json!({"advance_seconds": 86400})),
+        )
+        .await
+        .unwrap();
+    assert_problem(st, &v, 403, "forbidden");
+    // Time never runs backwards.
+    let (st, v) = admin
+        .raw(
+            Method::POST,
+            "/api/v1/sandbox/clock",
+            Some(&json!({"advance_seconds": -1})),
+        )
+        .await
+        .unwrap();
+    assert_problem(st, &v, 409, "conflict");
+    // Twenty-five days pass in one call; the deadline closes the tender.
+    let (st, v) = admin
+        .raw(
+            Method::POST,
+            "/api/v1/sandbox/clock",
+            Some(&json!({"advance_seconds": 25 * 86400, "speed": 3600})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(v["speed"], 3600);
+    assert_eq!(etender::app::tenders::close_due(&app.ctx).await.unwrap(), 1);
+    let t: Value = app
+        .client()
+        .get(&format!("/api/v1/tenders/{}", s.tender))
+        .await
+        .unwrap();
+    assert_eq!(t["state"], "closed");
+    // The clock change itself is audited.
+    let events = app
+        .ctx
+        .db
+        .read_primary(|c| Ok(etender::db::repo::audit::for_subject(c, "sandbox_clock")?))
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 1);
+}
+
+#[tokio::test]
+async fn the_public_list_follows_publication_order() {
+    let app = TestApp::spawn().await;
+    let first = draft_tender(&app, 30).await;
+    let second = draft_tender(&app, 30).await;
+    // Created first, published second: it must come after, not behind a reader's cursor.
+    assert_eq!(publish(&app, &second).await.0, 200);
+    let page: Value = app.client().get("/api/v1/tenders?limit=1").await.unwrap();
+    assert_eq!(page["items"][0]["id"], json!(second.tender));
+    let cursor = page["next"].clone();
+    assert!(cursor.is_null(), "one tender, no next page: {page}");
+    assert_eq!(publish(&app, &first).await.0, 200);
+    let page: Value = app
+        .client()
+        .get("/api/v1/tenders?after=1&limit=1")
+        .await
+        .unwrap();
+    assert_eq!(page["items"][0]["id"], json!(first.tender));
+    let (st, v) = app
+        .client()
+        .raw(Method::GET, "/api/v1/tenders?after=abc", None)
+        .await
+        .unwrap();
+    assert_problem(st, &v, 400, "malformed_parameter");
+}

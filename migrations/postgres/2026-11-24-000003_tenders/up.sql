@@ -17,7 +17,8 @@ CREATE TABLE tenders (
     reconfirm_from_version INTEGER,
     created_at TIMESTAMP NOT NULL,
     updated_at TIMESTAMP NOT NULL,
-    published_at TIMESTAMP
+    published_at TIMESTAMP,
+    public_seq BIGINT UNIQUE
 );
 CREATE INDEX tenders_state_deadline ON tenders(state, bid_deadline);
 

@@ -30,6 +30,8 @@ pub struct TenderRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub published_at: Option<NaiveDateTime>,
+    /// Position in the public list, assigned at publication in commit order.
+    pub public_seq: Option<i64>,
 }
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
@@ -177,17 +179,23 @@ pub fn lock_tender(c: &mut AnyConnection, id: &str) -> QueryResult<Option<Tender
 /// Public (ever published) tenders, keyset-paginated by id.
 pub fn list_public_tenders(
     c: &mut AnyConnection,
-    after: Option<&str>,
+    after: i64,
     limit: i64,
 ) -> QueryResult<Vec<TenderRow>> {
-    let mut q = tenders::table
-        .filter(tenders::version.gt(0))
+    tenders::table
+        .filter(tenders::public_seq.gt(after))
         .select(TenderRow::as_select())
-        .into_boxed();
-    if let Some(a) = after {
-        q = q.filter(tenders::id.gt(a.to_string()));
-    }
-    q.order(tenders::id.asc()).limit(limit).load(c)
+        .order(tenders::public_seq.asc())
+        .limit(limit)
+        .load(c)
+}
+
+/// The next position in the public tender list (call inside the publishing transaction; the
+/// feed lock makes positions follow commit order).
+pub fn next_public_seq(c: &mut AnyConnection) -> QueryResult<i64> {
+    lock_feeds(c)?;
+    let last: Option<i64> = tenders::table.select(max(tenders::public_seq)).first(c)?;
+    Ok(last.unwrap_or(0) + 1)
 }
 
 /// Tenders in `state` whose deadline is at or before `now`.
