@@ -84,6 +84,19 @@ pub fn rule_error(violations: Vec<RuleViolation>) -> AppError {
     e
 }
 
+/// Trimmed free text of 1..=`max` characters, or a `validation_failed` naming `field`.
+fn text(field: &str, value: &str, max: usize) -> AppResult<String> {
+    let t = value.trim();
+    if t.is_empty() || t.chars().count() > max {
+        return Err(AppError::field(
+            field,
+            "length",
+            format!("{field} must be 1–{max} characters"),
+        ));
+    }
+    Ok(t.to_string())
+}
+
 fn transition_error(e: TransitionError) -> AppError {
     match e {
         TransitionError::Rule(v) => rule_error(vec![v]),
@@ -246,7 +259,10 @@ struct Publicity<'a> {
     mail: Option<(&'a str, String, String)>,
 }
 
-#[allow(clippy::too_many_arguments)]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "a transaction step that needs all of its context"
+)]
 fn record(
     c: &mut AnyConnection,
     env: &Env,
@@ -412,14 +428,7 @@ pub async fn create(
     actor
         .require(Permission::ManageTenders)
         .map_err(|_| AppError::forbidden("only tenderers and agents create tenders"))?;
-    let title = req.title.trim().to_string();
-    if title.is_empty() || title.chars().count() > 200 {
-        return Err(AppError::field(
-            "title",
-            "length",
-            "title must be 1–200 characters",
-        ));
-    }
+    let title = text("title", &req.title, 200)?;
     let org = actor
         .organisation_id
         .clone()
@@ -600,14 +609,7 @@ pub async fn update_working_copy(
                 ));
             }
             if let Some(t) = title.filter(|_| row.version == 0) {
-                let t = t.trim().to_string();
-                if t.is_empty() || t.chars().count() > 200 {
-                    return Err(AppError::field(
-                        "title",
-                        "length",
-                        "title must be 1–200 characters",
-                    ));
-                }
+                let t = text("title", &t, 200)?;
                 row.title = t;
             }
             if let Some(d) = description.filter(|_| row.version == 0) {
@@ -774,7 +776,10 @@ impl Signing {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "a transaction step that needs all of its context"
+)]
 fn insert_version(
     c: &mut AnyConnection,
     row: &repo::TenderRow,
@@ -1057,14 +1062,7 @@ pub async fn add_document(
     id: &str,
     doc: NewDocument,
 ) -> AppResult<Document> {
-    let title = doc.title.trim().to_string();
-    if title.is_empty() || title.chars().count() > 200 {
-        return Err(AppError::field(
-            "title",
-            "length",
-            "title must be 1–200 characters",
-        ));
-    }
+    let title = text("title", &doc.title, 200)?;
     let (id, actor, now, env) = (id.to_string(), actor.clone(), ctx.clock.now(), Env::of(ctx));
     ctx.db
         .write(move |c| {
@@ -1271,14 +1269,7 @@ pub async fn ask(
     question: String,
 ) -> AppResult<Question> {
     actor.require(Permission::QueryTenders)?;
-    let q = question.trim().to_string();
-    if q.is_empty() || q.chars().count() > 4000 {
-        return Err(AppError::field(
-            "question",
-            "length",
-            "a question is 1–4000 characters",
-        ));
-    }
+    let q = text("question", &question, 4000)?;
     let (id, actor, now, env) = (id.to_string(), actor.clone(), ctx.clock.now(), Env::of(ctx));
     ctx.db
         .write(move |c| {
@@ -1326,14 +1317,7 @@ pub async fn answer(
     question: &str,
     answer: String,
 ) -> AppResult<Question> {
-    let a = answer.trim().to_string();
-    if a.is_empty() || a.chars().count() > 20_000 {
-        return Err(AppError::field(
-            "answer",
-            "length",
-            "an answer is 1–20000 characters",
-        ));
-    }
+    let a = text("answer", &answer, 20_000)?;
     let (id, qid, actor, now, env) = (
         id.to_string(),
         question.to_string(),
@@ -1436,14 +1420,7 @@ pub async fn object(
     objection: String,
 ) -> AppResult<Objection> {
     actor.require(Permission::QueryTenders)?;
-    let text = objection.trim().to_string();
-    if text.is_empty() || text.chars().count() > 20_000 {
-        return Err(AppError::field(
-            "objection",
-            "length",
-            "an objection is 1–20000 characters",
-        ));
-    }
+    let text = text("objection", &objection, 20_000)?;
     let (id, actor, now, env) = (id.to_string(), actor.clone(), ctx.clock.now(), Env::of(ctx));
     let out = ctx
         .db
@@ -1499,14 +1476,7 @@ pub async fn answer_objection(
     objection: &str,
     answer: String,
 ) -> AppResult<Objection> {
-    let a = answer.trim().to_string();
-    if a.is_empty() {
-        return Err(AppError::field(
-            "answer",
-            "required",
-            "the answer is required",
-        ));
-    }
+    let a = text("answer", &answer, 20_000)?;
     let (id, oid, actor, now, env) = (
         id.to_string(),
         objection.to_string(),
