@@ -1009,6 +1009,8 @@ pub struct Document {
     pub sha256: String,
     /// The notice version that published it; `null` while pending (parties only see those).
     pub published_version: Option<i32>,
+    /// The earlier document this one replaces (a new version of it).
+    pub supersedes: Option<String>,
     pub uploaded_at: DateTime<Utc>,
 }
 
@@ -1021,6 +1023,7 @@ fn document_view(d: repo::DocumentRow) -> Document {
         size: d.size,
         sha256: d.sha256,
         published_version: d.published_version,
+        supersedes: d.supersedes,
         uploaded_at: from_db(d.uploaded_at),
     }
 }
@@ -1028,29 +1031,52 @@ fn document_view(d: repo::DocumentRow) -> Document {
 /// Metadata of an uploaded file (already in storage).
 pub struct NewDocument {
     pub title: String,
+    /// Id of the document (of the same tender) this one replaces.
+    pub supersedes: Option<String>,
     pub file_name: String,
     pub content_type: String,
     pub stored: crate::storage::Stored,
 }
 
 /// Check, before the bytes are streamed, that the caller may add documents to the tender.
-pub async fn authorise_upload(ctx: &AppContext, actor: &Actor, id: &str) -> AppResult<()> {
-    let (id, actor) = (id.to_string(), actor.clone());
+pub async fn authorise_upload(
+    ctx: &AppContext,
+    actor: &Actor,
+    id: &str,
+    supersedes: Option<&str>,
+) -> AppResult<()> {
+    let (id, actor, supersedes) = (
+        id.to_string(),
+        actor.clone(),
+        supersedes.map(str::to_string),
+    );
     ctx.db
         .read_primary(move |c| {
             let row = load_as_party(c, &actor, &id)?;
             let kind = state_of(&row)?.kind();
-            if matches!(
+            if !matches!(
                 kind,
                 StateKind::Draft | StateKind::Published | StateKind::Suspended
             ) {
-                Ok(())
-            } else {
-                Err(AppError::new(
+                return Err(AppError::new(
                     ErrorCode::InvalidStateTransition,
                     format!("documents cannot be added to a {} tender", kind.as_str()),
-                ))
+                ));
             }
+            // Checked before any byte is stored, so a refused upload leaves no file behind.
+            if let Some(prev) = &supersedes {
+                if repo::find_document(c, prev)?
+                    .filter(|p| p.tender_id == row.id)
+                    .is_none()
+                {
+                    return Err(AppError::field(
+                        "supersedes",
+                        "unknown_document",
+                        "no such document in this tender",
+                    ));
+                }
+            }
+            Ok(())
         })
         .await
 }
@@ -1086,11 +1112,23 @@ pub async fn add_document(
                 size: doc.stored.size as i64,
                 sha256: doc.stored.sha256,
                 storage_key: doc.stored.key,
-                supersedes: None,
+                supersedes: doc.supersedes.clone(),
                 published_version: None,
                 uploaded_by: actor.id.clone(),
                 uploaded_at: to_db(now),
             };
+            if let Some(prev) = &d.supersedes {
+                if repo::find_document(c, prev)?
+                    .filter(|p| p.tender_id == row.id)
+                    .is_none()
+                {
+                    return Err(AppError::field(
+                        "supersedes",
+                        "unknown_document",
+                        "no such document in this tender",
+                    ));
+                }
+            }
             repo::insert_document(c, &d)?;
             record(
                 c,

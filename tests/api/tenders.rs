@@ -945,3 +945,129 @@ async fn the_public_list_follows_publication_order() {
         .unwrap();
     assert_problem(st, &v, 400, "malformed_parameter");
 }
+
+#[tokio::test]
+async fn documents_are_hashed_and_versioned_with_the_notice() {
+    let app = TestApp::spawn().await;
+    let s = published_tender(&app, 30).await;
+    // A new version of the documents, pending until the next amendment.
+    let http = reqwest::Client::new();
+    let res = http
+        .post(format!(
+            "{}/api/v1/tenders/{}/documents?title=v2&file_name=v2.pdf&supersedes={}",
+            app.base, s.tender, s.document
+        ))
+        .bearer_auth(s.agent.token().unwrap())
+        .body(b"%PDF-1.7 second version".to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let v2: Value = res.json().await.unwrap();
+    assert_eq!(v2["supersedes"], json!(s.document));
+    assert_eq!(
+        v2["sha256"],
+        etender::audit::sha256_hex(b"%PDF-1.7 second version")
+    );
+    assert!(v2["published_version"].is_null());
+    // The public does not see it yet; the parties do.
+    let public: Vec<Value> = app
+        .client()
+        .get(&format!("/api/v1/tenders/{}/documents", s.tender))
+        .await
+        .unwrap();
+    assert_eq!(public.len(), 1);
+    let (st, _) = app
+        .client()
+        .raw(
+            Method::GET,
+            &format!(
+                "/api/v1/tenders/{}/documents/{}/content",
+                s.tender,
+                v2["id"].as_str().unwrap()
+            ),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(st, 404);
+    let parties: Vec<Value> = s
+        .agent
+        .get(&format!("/api/v1/tenders/{}/documents", s.tender))
+        .await
+        .unwrap();
+    assert_eq!(parties.len(), 2);
+    // The amendment publishes it as version 2.
+    let sig = sign_notice(&s.agent, &s.tender, &pki().get("agent").credentials()).await;
+    let (st, v) = s
+        .agent
+        .raw(Method::POST, &format!("/api/v1/tenders/{}/amendments", s.tender), Some(&json!({"rationale": "替换招标文件", "impact": "affects_bid_preparation", "signature": sig})))
+        .await
+        .unwrap();
+    assert_eq!(st, 200, "{v}");
+    let public: Vec<Value> = app
+        .client()
+        .get(&format!("/api/v1/tenders/{}/documents", s.tender))
+        .await
+        .unwrap();
+    assert_eq!(public.len(), 2);
+    assert_eq!(public[1]["published_version"], 2);
+    // Unknown predecessors, empty and oversized files are refused, and nothing is stored.
+    let before = tender_counts(&app).await;
+    for (query, body, status, code) in [
+        (
+            format!("title=x&file_name=x&supersedes={}", uuid::Uuid::new_v4()),
+            b"x".to_vec(),
+            422,
+            "validation_failed",
+        ),
+        (
+            "title=x&file_name=x".to_string(),
+            Vec::new(),
+            422,
+            "validation_failed",
+        ),
+    ] {
+        let res = http
+            .post(format!(
+                "{}/api/v1/tenders/{}/documents?{query}",
+                app.base, s.tender
+            ))
+            .bearer_auth(s.agent.token().unwrap())
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let st = res.status();
+        let v: Value = res.json().await.unwrap();
+        assert_problem(st, &v, status, code);
+    }
+    assert_eq!(tender_counts(&app).await, before);
+}
+
+#[tokio::test]
+async fn oversized_documents_are_refused_and_leave_no_file() {
+    let app = TestApp::spawn_with(|s| s.storage.max_document_bytes = 1024).await;
+    let s = draft_tender(&app, 30).await;
+    let before = tender_counts(&app).await;
+    let res = reqwest::Client::new()
+        .post(format!(
+            "{}/api/v1/tenders/{}/documents?title=big&file_name=big.bin",
+            app.base, s.tender
+        ))
+        .bearer_auth(s.agent.token().unwrap())
+        .body(vec![7u8; 4096])
+        .send()
+        .await
+        .unwrap();
+    let st = res.status();
+    let v: Value = res.json().await.unwrap();
+    assert_problem(st, &v, 413, "file_too_large");
+    assert_eq!(tender_counts(&app).await, before);
+    let tmp = app.settings.storage.dir.join("tmp");
+    assert_eq!(
+        std::fs::read_dir(tmp).unwrap().count(),
+        0,
+        "a partial upload was left behind"
+    );
+}

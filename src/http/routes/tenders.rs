@@ -261,6 +261,8 @@ pub async fn versions(
 pub struct UploadParams {
     pub title: String,
     pub file_name: String,
+    /// Id of the earlier document this upload replaces.
+    pub supersedes: Option<String>,
 }
 
 /// Upload a tender document (raw body, streamed and hashed). It becomes public with the next
@@ -277,7 +279,7 @@ pub async fn upload(
     req: HttpRequest,
     mut payload: web::Payload,
 ) -> AppResult<HttpResponse> {
-    tenders::authorise_upload(&ctx, &actor, &id).await?;
+    tenders::authorise_upload(&ctx, &actor, &id, q.supersedes.as_deref()).await?;
     let content_type = req
         .headers()
         .get(actix_web::http::header::CONTENT_TYPE)
@@ -305,6 +307,7 @@ pub async fn upload(
         &id,
         NewDocument {
             title: q.title,
+            supersedes: q.supersedes,
             file_name: q.file_name,
             content_type,
             stored,
