@@ -20,6 +20,7 @@ pub mod http;
 pub mod mail;
 pub mod ocds;
 pub mod pki;
+pub mod seal;
 pub mod startup;
 pub mod storage;
 pub mod telemetry;

@@ -5,6 +5,7 @@
 
 mod identity;
 mod report;
+mod seal;
 
 fn main() {
     let only = std::env::args().nth(1).filter(|a| !a.starts_with('-'));
@@ -12,6 +13,9 @@ fn main() {
     let mut out = report::Report::open();
     if run("identity") {
         identity::run(&mut out);
+    }
+    if run("seal") {
+        seal::run(&mut out);
     }
     out.finish();
 }

@@ -1,0 +1,52 @@
+//! Sealed bids: the client-side envelope that keeps a bid unreadable until the opening.
+//!
+//! The format is specified in `docs/SEALED-BIDS.md`; this module is its only
+//! implementation, so the document and the code must change together (the
+//! known-answer tests in `tests.rs` pin the bytes).
+//!
+//! Layers, bottom up:
+//! - [`stream`]: one part = a chunked AES-256-GCM stream (STREAM construction,
+//!   1 MiB chunks, counter + final-flag nonces, header digest as AAD).
+//! - [`header`]: the part header every chunk is bound to, and its digest.
+//! - [`wrap`]: X25519 envelope keys and the ECIES-style wrap of a 256-bit key.
+//! - [`shamir`] and [`opening`]: the section's t-of-n opening key.
+//! - [`bid`]: [`BidSealer`] (bidder side), [`verify_outer`] (server at
+//!   submission), the `open_*` functions (opening ceremony) and [`OpenError`]
+//!   with its [`Fault`] attribution (domain-rules §1.3 E8: bidder fault → revoked,
+//!   any other fault → withdrawn).
+//! - [`manifest`]: the serde types of the cleartext manifest.
+//! - [`rng`]: OS randomness, and a seeded generator for test vectors only.
+//! - [`bench`]: throughput of raw AES-256-GCM against the streaming opener.
+
+pub mod bench;
+pub mod bid;
+pub mod header;
+pub mod manifest;
+pub mod opening;
+pub mod rng;
+pub mod shamir;
+pub mod stream;
+pub mod wrap;
+
+mod encoding;
+
+#[cfg(test)]
+mod tests;
+
+pub use bid::{
+    check_key_reuse, dek_release_payload, manifest_sha256, open_part, open_summary,
+    open_with_envelope_key, open_with_opening_secret, unwrap_part_key, verify_outer, BidContext,
+    BidSealer, ContextError, Fault, KeyReuse, OpenError, OpenedPart, OpenedSummary, OuterError,
+    PartKey, PartRef, SealError, SealedPart, Summary, WrongKeyPath,
+};
+pub use header::{PartHeader, PartKind, CHUNK_SIZE, FORMAT_VERSION};
+pub use manifest::{
+    DocumentDigest, EnvelopeKeyStatement, Manifest, ManifestPart, PartWraps, SignatureBlock,
+};
+pub use opening::{recover, EncryptedShare, OpeningKey, OpeningSecret, ShareError};
+pub use rng::{DeterministicRng, SealRng};
+pub use shamir::Share;
+pub use stream::{
+    open_stream, seal_stream, Dek, OpenStreamError, PartSealer, StreamDefect, StreamDigests,
+};
+pub use wrap::{EnvelopeSecret, Wrap, WrapKind, X25519PublicKey};
