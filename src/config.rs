@@ -35,6 +35,20 @@ pub struct Settings {
     pub mail: crate::mail::MailSettings,
     pub storage: crate::storage::StorageSettings,
     pub tenders: TenderSettings,
+    pub audit: AuditSettings,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditSettings {
+    /// Log origin: the first checkpoint line and the signing key's name.
+    pub origin: String,
+    /// PKCS#8 Ed25519 checkpoint-signing key (PEM or DER).
+    pub signing_key_file: PathBuf,
+    /// How often the sequencer looks for pending events.
+    pub sequencer_interval_ms: u64,
+    /// Most events integrated in one sequencer transaction.
+    pub batch_size: u32,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -233,6 +247,37 @@ impl Settings {
             return Err(bad(
                 "tenders.ocid_prefix",
                 "must be \"ocds-\" followed by 6 letters or digits".into(),
+            ));
+        }
+        if !crate::audit::note::is_valid_key_name(&self.audit.origin) {
+            return Err(bad(
+                "audit.origin",
+                format!(
+                    "{:?} must be non-empty with no spaces or '+'",
+                    self.audit.origin
+                ),
+            ));
+        }
+        if self.audit.sequencer_interval_ms < 10 || self.audit.sequencer_interval_ms > 1000 {
+            return Err(bad(
+                "audit.sequencer_interval_ms",
+                "must be between 10 and 1000 (checkpoints are due at least every second)".into(),
+            ));
+        }
+        if self.audit.batch_size == 0 || self.audit.batch_size > 100_000 {
+            return Err(bad(
+                "audit.batch_size",
+                "must be between 1 and 100000".into(),
+            ));
+        }
+        if self.profile == Profile::Production && !self.audit.signing_key_file.is_file() {
+            return Err(bad(
+                "audit.signing_key_file",
+                format!(
+                    "{} does not exist; production refuses to invent a log key (create one with \
+                     `etender audit keygen --out FILE`)",
+                    self.audit.signing_key_file.display()
+                ),
             ));
         }
         if self.http.json_limit_bytes < 1024 {

@@ -1,0 +1,502 @@
+//! The offline verifier: checks an export [`Bundle`] with nothing but the log's public key
+//! (and, optionally, a checkpoint the verifier saved earlier). Pure: no I/O, no clock.
+//!
+//! Order of checks: checkpoint signature → every entry decodes to its canonical form and sits at
+//! the index it claims → the signed root (recomputed from all leaves for a whole-log bundle,
+//! otherwise each entry's inclusion proof) → each event body against the digest in its entry →
+//! each tender's back-link chain → consistency with the saved checkpoint → process invariants
+//! ([`Rule`]s; later issues add theirs to [`default_rules`]).
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine as _;
+
+use super::bundle::{Bundle, BundleScope, BUNDLE_FORMAT};
+use super::leaf::{parse_time, LeafEntry};
+use super::merkle::{self, Hash, MemoryTree};
+use super::note::{Checkpoint, NoteVerifier};
+use super::sha256_hex;
+
+/// Why a bundle was rejected: every problem found, each naming the entry, tender or event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifyFailure {
+    pub problems: Vec<String>,
+}
+
+impl fmt::Display for VerifyFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "audit bundle rejected ({} problem{}):",
+            self.problems.len(),
+            if self.problems.len() == 1 { "" } else { "s" }
+        )?;
+        for p in &self.problems {
+            write!(f, "\n  - {p}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for VerifyFailure {}
+
+impl VerifyFailure {
+    fn one(p: impl Into<String>) -> Self {
+        VerifyFailure {
+            problems: vec![p.into()],
+        }
+    }
+
+    /// Whether any problem mentions `needle` (tests match on these).
+    pub fn mentions(&self, needle: &str) -> bool {
+        self.problems.iter().any(|p| p.contains(needle))
+    }
+}
+
+/// What a successful verification established.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifyReport {
+    pub origin: String,
+    pub tree_size: u64,
+    pub root: Hash,
+    pub entries: usize,
+    pub bodies_checked: usize,
+    pub tenders: usize,
+    pub consistent_with: Option<u64>,
+    pub rules: Vec<&'static str>,
+}
+
+impl fmt::Display for VerifyReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "OK: checkpoint {} size {} root {} signed by the given key; {} entries verified, \
+             {} event bodies match their digests, {} tender chains complete",
+            self.origin,
+            self.tree_size,
+            B64.encode(self.root),
+            self.entries,
+            self.bodies_checked,
+            self.tenders
+        )?;
+        if let Some(s) = self.consistent_with {
+            write!(f, "; consistent with the saved checkpoint of size {s}")?;
+        }
+        write!(f, "; invariants: {}", self.rules.join(", "))
+    }
+}
+
+/// An entry whose bytes and position have been checked.
+#[derive(Debug, Clone)]
+pub struct VerifiedEntry {
+    pub leaf: LeafEntry,
+    pub leaf_hash: Hash,
+    /// The event body, if the bundle carried it (already checked against the digest).
+    pub body: Option<serde_json::Value>,
+}
+
+/// A process invariant over the verified entries of a bundle, in log order.
+pub trait Rule {
+    fn name(&self) -> &'static str;
+    /// Violations, each a complete sentence naming the entry.
+    fn check(&self, scope: &BundleScope, entries: &[VerifiedEntry]) -> Vec<String>;
+}
+
+/// Event types after which a tender may record nothing more. Tender use-cases (issue 3) name
+/// their terminal events with these wire names.
+pub const TERMINAL_EVENT_TYPES: &[&str] = &[
+    "tender_terminated",
+    "tender_cancelled",
+    "tender_failed",
+    "contract_concluded",
+];
+
+/// Per tender, server times never go backwards.
+pub struct TimesNonDecreasing;
+
+impl Rule for TimesNonDecreasing {
+    fn name(&self) -> &'static str {
+        "times non-decreasing per tender"
+    }
+    fn check(&self, _: &BundleScope, entries: &[VerifiedEntry]) -> Vec<String> {
+        let mut last: HashMap<&str, (u64, chrono::DateTime<chrono::Utc>)> = HashMap::new();
+        let mut out = Vec::new();
+        for e in entries {
+            let Some(t) = e.leaf.tender_id.as_deref() else {
+                continue;
+            };
+            let Some(at) = parse_time(&e.leaf.occurred_at) else {
+                out.push(format!(
+                    "entry {}: occurred_at {:?} is not an RFC 3339 time",
+                    e.leaf.index, e.leaf.occurred_at
+                ));
+                continue;
+            };
+            if let Some((pi, pt)) = last.get(t) {
+                if at < *pt {
+                    out.push(format!(
+                        "tender {t}: entry {} ({}) is dated {} , before entry {pi} ({pt})",
+                        e.leaf.index, e.leaf.event_type, e.leaf.occurred_at
+                    ));
+                }
+            }
+            last.insert(t, (e.leaf.index, at));
+        }
+        out
+    }
+}
+
+/// Nothing is recorded for a tender after its terminal event.
+pub struct NothingAfterTerminal;
+
+impl Rule for NothingAfterTerminal {
+    fn name(&self) -> &'static str {
+        "no event after a terminal state"
+    }
+    fn check(&self, _: &BundleScope, entries: &[VerifiedEntry]) -> Vec<String> {
+        let mut ended: HashMap<&str, (u64, &str)> = HashMap::new();
+        let mut out = Vec::new();
+        for e in entries {
+            let Some(t) = e.leaf.tender_id.as_deref() else {
+                continue;
+            };
+            if let Some((i, ty)) = ended.get(t) {
+                out.push(format!(
+                    "tender {t}: entry {} ({}) was recorded after the terminal event {ty} at entry {i}",
+                    e.leaf.index, e.leaf.event_type
+                ));
+            } else if TERMINAL_EVENT_TYPES.contains(&e.leaf.event_type.as_str()) {
+                ended.insert(t, (e.leaf.index, e.leaf.event_type.as_str()));
+            }
+        }
+        out
+    }
+}
+
+/// Every `session_opened` follows the registration of the principal it opens a session for.
+pub struct SessionAfterRegistration;
+
+impl Rule for SessionAfterRegistration {
+    fn name(&self) -> &'static str {
+        "every session preceded by its principal's registration"
+    }
+    fn check(&self, scope: &BundleScope, entries: &[VerifiedEntry]) -> Vec<String> {
+        let mut registered = std::collections::HashSet::new();
+        let mut out = Vec::new();
+        for e in entries {
+            match e.leaf.event_type.as_str() {
+                "organisation_registered" | "person_registered" => {
+                    registered.insert(e.leaf.subject.as_str());
+                }
+                "session_opened" => {
+                    // A tender bundle does not carry identity events; a principal bundle carries
+                    // those of its own principal only.
+                    let applies = match scope {
+                        BundleScope::All => true,
+                        BundleScope::Principal(p) => *p == e.leaf.subject,
+                        BundleScope::Tender(_) => false,
+                    };
+                    if applies && !registered.contains(e.leaf.subject.as_str()) {
+                        out.push(format!(
+                            "entry {}: session_opened for principal {} with no earlier registration",
+                            e.leaf.index, e.leaf.subject
+                        ));
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+}
+
+/// The invariants checked today; later issues append theirs (bids before the deadline, each
+/// bid opened once with the digest it was received with, …).
+pub fn default_rules() -> Vec<Box<dyn Rule>> {
+    vec![
+        Box::new(TimesNonDecreasing),
+        Box::new(NothingAfterTerminal),
+        Box::new(SessionAfterRegistration),
+    ]
+}
+
+fn decode_hashes(list: &[String]) -> Option<Vec<Hash>> {
+    list.iter()
+        .map(|s| B64.decode(s).ok()?.try_into().ok())
+        .collect()
+}
+
+/// Verifies `bundle` with the log key `key`; `saved` is a signed checkpoint kept from earlier.
+pub fn verify_bundle(
+    bundle: &Bundle,
+    key: &NoteVerifier,
+    saved: Option<&str>,
+    rules: &[Box<dyn Rule>],
+) -> Result<VerifyReport, VerifyFailure> {
+    if bundle.format != BUNDLE_FORMAT {
+        return Err(VerifyFailure::one(format!(
+            "unknown bundle format {:?} (expected {BUNDLE_FORMAT})",
+            bundle.format
+        )));
+    }
+    let cp = Checkpoint::open_signed(&bundle.checkpoint, key).map_err(|e| {
+        VerifyFailure::one(format!(
+            "checkpoint does not verify with key {}: {e}",
+            key.name()
+        ))
+    })?;
+    let mut problems = Vec::new();
+
+    // Entries: canonical bytes, claimed index, strictly increasing, covered by the checkpoint.
+    let mut verified: Vec<VerifiedEntry> = Vec::with_capacity(bundle.entries.len());
+    let mut last_index: Option<u64> = None;
+    for (pos, be) in bundle.entries.iter().enumerate() {
+        let Ok(bytes) = B64.decode(&be.leaf) else {
+            problems.push(format!("entry {}: leaf is not base64", be.index));
+            continue;
+        };
+        let leaf = match LeafEntry::from_bytes(&bytes) {
+            Ok(l) => l,
+            Err(e) => {
+                problems.push(format!("entry {}: {e}", be.index));
+                continue;
+            }
+        };
+        if leaf.index != be.index {
+            problems.push(format!(
+                "entry listed at index {} carries index {} in its signed leaf (entries reordered or moved)",
+                be.index, leaf.index
+            ));
+        }
+        if be.index >= cp.size {
+            problems.push(format!(
+                "entry {} is beyond the signed checkpoint (tree size {}): no signature covers it (inserted?)",
+                be.index, cp.size
+            ));
+        }
+        if let Some(prev) = last_index {
+            if be.index <= prev {
+                problems.push(format!(
+                    "entry {} at position {pos} is out of order after entry {prev}",
+                    be.index
+                ));
+            }
+        }
+        last_index = Some(be.index);
+        let leaf_hash = merkle::leaf_hash(&bytes);
+        let body = match &be.event {
+            None => None,
+            Some(ev) => {
+                if ev.id != leaf.event_id {
+                    problems.push(format!(
+                        "entry {}: event {} is attached but the entry is for event {}",
+                        be.index, ev.id, leaf.event_id
+                    ));
+                }
+                if sha256_hex(ev.body.as_bytes()) != leaf.body_sha256 {
+                    problems.push(format!(
+                        "entry {} (event {}): event body does not match the digest committed in the log (body rewritten)",
+                        be.index, leaf.event_id
+                    ));
+                }
+                serde_json::from_str(&ev.body).ok()
+            }
+        };
+        // Inclusion proofs, when given, name the tampered entry even in a whole-log bundle.
+        if let Some(p) = &be.inclusion_proof {
+            match decode_hashes(p) {
+                None => problems.push(format!("entry {}: inclusion proof is malformed", be.index)),
+                Some(hashes) if be.index < cp.size => {
+                    if let Err(e) =
+                        merkle::verify_inclusion(&leaf_hash, be.index, cp.size, &hashes, &cp.root)
+                    {
+                        problems.push(format!(
+                            "entry {}: inclusion proof does not verify against the signed checkpoint (tree size {}): {e} (entry altered)",
+                            be.index, cp.size
+                        ));
+                    }
+                }
+                Some(_) => {}
+            }
+        } else if bundle.scope != BundleScope::All {
+            problems.push(format!("entry {}: no inclusion proof", be.index));
+        }
+        verified.push(VerifiedEntry {
+            leaf,
+            leaf_hash,
+            body,
+        });
+    }
+
+    // Whole log: every index present, and the root recomputed from all leaves.
+    let mut full_tree = None;
+    if bundle.scope == BundleScope::All {
+        let present: std::collections::BTreeSet<u64> =
+            bundle.entries.iter().map(|e| e.index).collect();
+        let missing: Vec<u64> = (0..cp.size).filter(|i| !present.contains(i)).collect();
+        if !missing.is_empty() {
+            let shown: Vec<String> = missing.iter().take(10).map(u64::to_string).collect();
+            problems.push(format!(
+                "log entries missing from a whole-log bundle (deleted?): {}{}",
+                shown.join(", "),
+                if missing.len() > 10 { ", …" } else { "" }
+            ));
+        }
+        if problems.is_empty() {
+            let mut tree = MemoryTree::new();
+            tree.extend(verified.iter().map(|e| e.leaf_hash));
+            if tree.root() != cp.root {
+                problems.push(format!(
+                    "root recomputed from the {} entries does not match the signed checkpoint root",
+                    verified.len()
+                ));
+            }
+            debug_assert_eq!(tree.root(), merkle::root_from_leaves(&verified.iter().map(|e| e.leaf_hash).collect::<Vec<_>>()));
+            full_tree = Some(tree);
+        }
+    }
+
+    // Back-links: each tender's entries form one unbroken chain.
+    let mut by_tender: BTreeMap<&str, Vec<&VerifiedEntry>> = BTreeMap::new();
+    for e in &verified {
+        if let Some(t) = e.leaf.tender_id.as_deref() {
+            by_tender.entry(t).or_default().push(e);
+        }
+    }
+    let complete_chains = matches!(bundle.scope, BundleScope::All | BundleScope::Tender(_));
+    for (t, chain) in &by_tender {
+        if let BundleScope::Tender(want) = &bundle.scope {
+            if want != t {
+                problems.push(format!(
+                    "entry {}: belongs to tender {t}, not to the bundle's tender {want}",
+                    chain[0].leaf.index
+                ));
+            }
+        }
+        for (k, e) in chain.iter().enumerate() {
+            let link = (
+                e.leaf.prev_tender_index,
+                e.leaf.prev_tender_leaf_hash.as_deref(),
+            );
+            let prev = if k == 0 { None } else { Some(chain[k - 1]) };
+            match (prev, link) {
+                (None, (None, None)) => {}
+                (None, (Some(pi), _)) => {
+                    if complete_chains {
+                        problems.push(format!(
+                            "tender {t}: chain incomplete: entry {} links back to entry {pi}, which is missing",
+                            e.leaf.index
+                        ));
+                    }
+                }
+                (Some(p), (Some(pi), Some(ph))) => {
+                    if pi != p.leaf.index {
+                        if complete_chains || pi > p.leaf.index {
+                            problems.push(format!(
+                                "tender {t}: entry {} links back to entry {pi}, but the previous entry of the tender is {} (gap or reordering)",
+                                e.leaf.index, p.leaf.index
+                            ));
+                        }
+                    } else if ph != hex::encode(p.leaf_hash) {
+                        problems.push(format!(
+                            "tender {t}: entry {} links back to entry {pi} with a hash that does not match that entry",
+                            e.leaf.index
+                        ));
+                    }
+                }
+                (Some(p), _) => problems.push(format!(
+                    "tender {t}: entry {} has no back-link although entry {} precedes it",
+                    e.leaf.index, p.leaf.index
+                )),
+                (None, (None, Some(_))) => problems.push(format!(
+                    "tender {t}: entry {} has a back-link hash without an index",
+                    e.leaf.index
+                )),
+            }
+        }
+    }
+    for e in &verified {
+        if e.leaf.tender_id.is_none()
+            && (e.leaf.prev_tender_index.is_some() || e.leaf.prev_tender_leaf_hash.is_some())
+        {
+            problems.push(format!(
+                "entry {}: back-link on an entry that belongs to no tender",
+                e.leaf.index
+            ));
+        }
+    }
+
+    // Consistency with a checkpoint saved earlier: the log only ever grew.
+    let mut consistent_with = None;
+    if let Some(saved) = saved {
+        match Checkpoint::open_signed(saved, key) {
+            Err(e) => problems.push(format!("saved checkpoint does not verify: {e}")),
+            Ok(old) if old.size > cp.size => problems.push(format!(
+                "the saved checkpoint (size {}) is larger than the bundle's (size {}): the log was rolled back",
+                old.size, cp.size
+            )),
+            Ok(old) => {
+                let result = if let Some(tree) = &full_tree {
+                    match tree.root_at(old.size) {
+                        Some(r) if r == old.root => Ok(()),
+                        _ => Err(format!(
+                            "the log's first {} entries do not hash to the saved checkpoint's root: the log was rewritten (fork)",
+                            old.size
+                        )),
+                    }
+                } else {
+                    match &bundle.consistency {
+                        Some(c) if c.old_size == old.size && c.new_size == cp.size => {
+                            match decode_hashes(&c.hashes) {
+                                None => Err("consistency proof is malformed".to_string()),
+                                Some(h) => merkle::verify_consistency(
+                                    old.size, cp.size, &old.root, &cp.root, &h,
+                                )
+                                .map_err(|e| {
+                                    format!(
+                                        "consistency proof from the saved size {} to {} fails: {e} (the log was rewritten)",
+                                        old.size, cp.size
+                                    )
+                                }),
+                            }
+                        }
+                        _ => Err(format!(
+                            "the bundle carries no consistency proof from the saved size {} to {} (export with since_size={})",
+                            old.size, cp.size, old.size
+                        )),
+                    }
+                };
+                match result {
+                    Ok(()) => consistent_with = Some(old.size),
+                    Err(p) => problems.push(p),
+                }
+            }
+        }
+    }
+
+    if !problems.is_empty() {
+        return Err(VerifyFailure { problems });
+    }
+    for rule in rules {
+        problems.extend(
+            rule.check(&bundle.scope, &verified)
+                .into_iter()
+                .map(|p| format!("invariant \"{}\" violated: {p}", rule.name())),
+        );
+    }
+    if !problems.is_empty() {
+        return Err(VerifyFailure { problems });
+    }
+    Ok(VerifyReport {
+        origin: cp.origin,
+        tree_size: cp.size,
+        root: cp.root,
+        entries: verified.len(),
+        bodies_checked: verified.iter().filter(|e| e.body.is_some()).count(),
+        tenders: by_tender.len(),
+        consistent_with,
+        rules: rules.iter().map(|r| r.name()).collect(),
+    })
+}
