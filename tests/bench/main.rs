@@ -3,6 +3,7 @@
 //! `{"name","value","unit","limit_name","limit_value","ratio"}`. Machines are noisy, so the ratio
 //! is the number to compare across runs.
 
+mod audit;
 mod identity;
 mod report;
 
@@ -12,6 +13,9 @@ fn main() {
     let mut out = report::Report::open();
     if run("identity") {
         identity::run(&mut out);
+    }
+    if run("audit") {
+        audit::run(&mut out);
     }
     out.finish();
 }

@@ -16,9 +16,11 @@ use crate::db::AnyConnection;
 /// all nodes sharing the database.
 const PG_SEQUENCER_LOCK: i64 = 0x6574_6c6f_6773_6571;
 
-/// SQLite and PostgreSQL both take far more bound parameters than this per statement; keeping
-/// chunks small keeps every statement well under SQLite's 32,766-variable limit.
-const INSERT_CHUNK: usize = 500;
+/// Rows per multi-row INSERT: entries bind 8 values per row, nodes 3, so each statement stays
+/// far below SQLite's 32,766 and PostgreSQL's 65,535 bound-parameter limits.
+const ENTRY_ROWS_PER_INSERT: usize = 500;
+const NODE_ROWS_PER_INSERT: usize = 2000;
+const DELETE_CHUNK: usize = 1000;
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
 #[diesel(table_name = audit_log_entries)]
@@ -125,7 +127,7 @@ pub fn pending_batch(c: &mut AnyConnection, limit: i64) -> QueryResult<Vec<Audit
 }
 
 pub fn delete_pending(c: &mut AnyConnection, seqs: &[i64]) -> QueryResult<()> {
-    for chunk in seqs.chunks(INSERT_CHUNK) {
+    for chunk in seqs.chunks(DELETE_CHUNK) {
         diesel::delete(audit_pending::table.filter(audit_pending::seq.eq_any(chunk))).execute(c)?;
     }
     Ok(())
@@ -146,7 +148,7 @@ pub fn last_for_tender(
 
 pub fn insert_entries(c: &mut AnyConnection, rows: &[EntryRow]) -> QueryResult<()> {
     // Multi-row INSERT needs the concrete connection: MultiBackend has no batch insert.
-    for chunk in rows.chunks(INSERT_CHUNK / 8) {
+    for chunk in rows.chunks(ENTRY_ROWS_PER_INSERT) {
         let q = diesel::insert_into(audit_log_entries::table).values(chunk);
         match c {
             AnyConnection::Postgresql(pg) => q.execute(pg)?,
@@ -157,7 +159,7 @@ pub fn insert_entries(c: &mut AnyConnection, rows: &[EntryRow]) -> QueryResult<(
 }
 
 pub fn insert_nodes(c: &mut AnyConnection, rows: &[NodeRow]) -> QueryResult<()> {
-    for chunk in rows.chunks(INSERT_CHUNK / 3) {
+    for chunk in rows.chunks(NODE_ROWS_PER_INSERT) {
         let q = diesel::insert_into(audit_tree_nodes::table).values(chunk);
         match c {
             AnyConnection::Postgresql(pg) => q.execute(pg)?,
