@@ -309,7 +309,10 @@ async fn verify_trail(regulator: &Client) -> anyhow::Result<()> {
         bundle = regulator.audit_export(None, None, None).await?;
     }
     if bundle.pending != 0 {
-        anyhow::bail!("{} audit events were not integrated within 10 s", bundle.pending);
+        anyhow::bail!(
+            "{} audit events were not integrated within 10 s",
+            bundle.pending
+        );
     }
     let report = crate::audit::verify::verify_bundle(
         &bundle,
@@ -325,7 +328,12 @@ async fn verify_trail(regulator: &Client) -> anyhow::Result<()> {
         .await?;
     let login = trail["items"]
         .as_array()
-        .and_then(|items| items.iter().rev().find(|e| e["event_type"] == "session_opened"))
+        .and_then(|items| {
+            items
+                .iter()
+                .rev()
+                .find(|e| e["event_type"] == "session_opened")
+        })
         .context("the regulator's own login is in its trail")?;
     let event_id = login["event_id"].as_str().unwrap_or_default();
     let text = regulator

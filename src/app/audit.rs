@@ -134,7 +134,10 @@ pub async fn latest_checkpoint(ctx: &AppContext) -> AppResult<String> {
 
 fn entry_dto(e: &EntryRow, ev: Option<&AuditEventRow>, with_body: bool) -> AppResult<AuditEntry> {
     let leaf = crate::audit::leaf::LeafEntry::from_bytes(&e.leaf).map_err(|err| {
-        internal(anyhow::anyhow!("stored entry {} is corrupt: {err}", e.log_index))
+        internal(anyhow::anyhow!(
+            "stored entry {} is corrupt: {err}",
+            e.log_index
+        ))
     })?;
     let occurred_at = crate::audit::leaf::parse_time(&leaf.occurred_at)
         .ok_or_else(|| internal(anyhow::anyhow!("entry {} has a bad time", e.log_index)))?;
@@ -165,7 +168,9 @@ pub async fn entry(ctx: &AppContext, actor: &Actor, index: u64) -> AppResult<Aud
         .await?;
     match found {
         Some((e, ev)) if may_see(actor, &ev) => entry_dto(&e, Some(&ev), true),
-        _ => Err(AppError::not_found(format!("no visible audit entry {index}"))),
+        _ => Err(AppError::not_found(format!(
+            "no visible audit entry {index}"
+        ))),
     }
 }
 

@@ -111,6 +111,41 @@ mod tests {
         }
     }
 
+    /// The worked example in docs/AUDIT-LOG.md.
+    #[test]
+    fn kat_worked_example_from_the_docs() {
+        let body = serde_json::json!({"roles": ["bidder"], "kind": "organisation"});
+        let canonical = canonical_json(&body);
+        assert_eq!(canonical, r#"{"kind":"organisation","roles":["bidder"]}"#);
+        let e = LeafEntry {
+            v: 1,
+            index: 41,
+            event_id: "019ab5d2-6f10-7c3e-9a41-0c5d2e7f8a10".into(),
+            event_type: "session_opened".into(),
+            tender_id: Some("019ab5c0-1111-7aaa-8bbb-000000000001".into()),
+            section_id: None,
+            actor_role: "bidder".into(),
+            actor_id: "019ab5b9-2e4f-7d21-b3c4-5a6b7c8d9e0f".into(),
+            subject: "019ab5b9-2e4f-7d21-b3c4-5a6b7c8d9e0f".into(),
+            body_sha256: crate::audit::sha256_hex(canonical.as_bytes()),
+            occurred_at: "2026-11-24T08:15:02.123456Z".into(),
+            prev_tender_index: Some(37),
+            prev_tender_leaf_hash: Some("5f0e".repeat(16)),
+        };
+        assert_eq!(
+            e.body_sha256,
+            "40832bbe9fd18b89a3df5dbe53204f37f7c4329b97ac1c40913a546be3c5b26e"
+        );
+        let bytes = e.to_bytes();
+        assert!(String::from_utf8(bytes.clone())
+            .unwrap()
+            .ends_with(r#""tender_id":"019ab5c0-1111-7aaa-8bbb-000000000001","v":1}"#));
+        assert_eq!(
+            hex::encode(crate::audit::merkle::leaf_hash(&bytes)),
+            "144f3315bed6cbb44c8e5ab74b13023b7aeced053d9a8dc3edbd4c4c6b80ebbc"
+        );
+    }
+
     #[test]
     fn round_trips_and_is_canonical() {
         let e = sample();

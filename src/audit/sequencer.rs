@@ -178,8 +178,10 @@ impl NodeReader for DbNodeReader<'_> {
             .map(|id| (i32::from(id.level), id.index as i64))
             .collect();
         let rows = repo::read_nodes(&mut self.conn.borrow_mut(), &keys)?;
-        let map: HashMap<(i32, i64), Vec<u8>> =
-            rows.into_iter().map(|r| ((r.level, r.idx), r.hash)).collect();
+        let map: HashMap<(i32, i64), Vec<u8>> = rows
+            .into_iter()
+            .map(|r| ((r.level, r.idx), r.hash))
+            .collect();
         ids.iter()
             .zip(&keys)
             .map(|(id, k)| {
@@ -221,8 +223,7 @@ pub fn integrate_round(
         });
     }
     let start = repo::size(c).map_err(AppError::internal)? as u64;
-    let batch =
-        repo::pending_batch(c, i64::from(log.batch_size)).map_err(AppError::internal)?;
+    let batch = repo::pending_batch(c, i64::from(log.batch_size)).map_err(AppError::internal)?;
     if batch.is_empty() {
         return Ok(Round {
             skipped: false,
@@ -283,7 +284,8 @@ pub fn integrate_round(
             integrated_at: now,
         });
     }
-    let nodes = merkle::try_append_batch(start, &leaves, &DbNodeReader::new(c)).map_err(proof_err)?;
+    let nodes =
+        merkle::try_append_batch(start, &leaves, &DbNodeReader::new(c)).map_err(proof_err)?;
     let node_rows: Vec<repo::NodeRow> = nodes
         .into_iter()
         .map(|(id, h)| repo::NodeRow {

@@ -138,14 +138,15 @@ async fn proofs_and_receipts_from_the_api_verify_offline() {
         .map(|h| B64.decode(h.as_str().unwrap()).unwrap().try_into().unwrap())
         .collect();
     merkle::verify_consistency(cp1.size, cp2.size, &cp1.root, &cp2.root, &hashes).unwrap();
-    assert!(
-        merkle::verify_consistency(cp1.size, cp2.size, &cp2.root, &cp2.root, &hashes).is_err()
-    );
+    assert!(merkle::verify_consistency(cp1.size, cp2.size, &cp2.root, &cp2.root, &hashes).is_err());
     // Proofs beyond the signed size are refused.
     let (s, b) = public
         .raw(
             reqwest::Method::GET,
-            &format!("/api/v1/audit/proofs/inclusion?index=0&tree_size={}", cp2.size + 1),
+            &format!(
+                "/api/v1/audit/proofs/inclusion?index=0&tree_size={}",
+                cp2.size + 1
+            ),
             None,
         )
         .await
@@ -160,7 +161,9 @@ async fn proofs_and_receipts_from_the_api_verify_offline() {
         .await
         .unwrap();
     let items = trail["items"].as_array().unwrap();
-    assert!(items.iter().any(|e| e["event_type"] == "organisation_registered"));
+    assert!(items
+        .iter()
+        .any(|e| e["event_type"] == "organisation_registered"));
     let login = items
         .iter()
         .rev()
@@ -234,7 +237,11 @@ async fn proofs_and_receipts_from_the_api_verify_offline() {
 #[tokio::test]
 async fn export_bundles_verify_offline() {
     let (app, regulator, key) = populated().await;
-    let saved = app.client().get_text("/api/v1/audit/checkpoint").await.unwrap();
+    let saved = app
+        .client()
+        .get_text("/api/v1/audit/checkpoint")
+        .await
+        .unwrap();
     let saved_size = Checkpoint::open_signed(&saved, &key).unwrap().size;
     record_tender_events(&app.ctx, "tender-B", 2).await;
     sequencer::integrate_now(&app.ctx).await.unwrap();
@@ -519,7 +526,10 @@ async fn tampering_with_log_rows_is_caught() {
             "{err}"
         );
         let (ok, out) = run_verifier_binary(&tb, &key);
-        assert!(!ok && out.contains(&format!("links back to entry {victim}")), "{out}");
+        assert!(
+            !ok && out.contains(&format!("links back to entry {victim}")),
+            "{out}"
+        );
     }
 
     // 3. Insert a row: a fabricated, well-formed entry appended to tender A's chain.
@@ -529,7 +539,10 @@ async fn tampering_with_log_rows_is_caught() {
         let last = *a.last().unwrap();
         let last_leaf = leaf_of(&regulator, last).await;
         let size = Checkpoint::open_signed(
-            &app.client().get_text("/api/v1/audit/checkpoint").await.unwrap(),
+            &app.client()
+                .get_text("/api/v1/audit/checkpoint")
+                .await
+                .unwrap(),
             &key,
         )
         .unwrap()

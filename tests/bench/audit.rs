@@ -66,7 +66,9 @@ impl Pg {
     fn database(&self, name: &str) -> String {
         let mut admin = PgConnection::establish(&self.admin_url).expect("connect to bench cluster");
         admin
-            .batch_execute(&format!("DROP DATABASE IF EXISTS {name}; CREATE DATABASE {name}"))
+            .batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {name}; CREATE DATABASE {name}"
+            ))
             .unwrap();
         let cut = self.admin_url.rfind('/').unwrap();
         format!("{}/{name}", &self.admin_url[..cut])
@@ -222,8 +224,7 @@ async fn appends(ctx: &AppContext) -> (f64, f64, u64) {
             .db
             .read_primary(|c| {
                 Ok(repo::pending_count(c)? == 0
-                    && repo::latest_checkpoint(c)?.map_or(0, |r| r.tree_size)
-                        == repo::size(c)?)
+                    && repo::latest_checkpoint(c)?.map_or(0, |r| r.tree_size) == repo::size(c)?)
             })
             .await
             .unwrap();
@@ -241,12 +242,10 @@ async fn appends(ctx: &AppContext) -> (f64, f64, u64) {
     let index_of: std::collections::HashMap<String, u64> = ctx
         .db
         .read_primary(|c| {
-            Ok(
-                repo::entries(c, &repo::Scope::All, 0, i64::MAX, i64::MAX)?
-                    .into_iter()
-                    .map(|(e, _)| (e.event_id, e.log_index as u64))
-                    .collect(),
-            )
+            Ok(repo::entries(c, &repo::Scope::All, 0, i64::MAX, i64::MAX)?
+                .into_iter()
+                .map(|(e, _)| (e.event_id, e.log_index as u64))
+                .collect())
         })
         .await
         .unwrap();

@@ -134,10 +134,7 @@ pub fn delete_pending(c: &mut AnyConnection, seqs: &[i64]) -> QueryResult<()> {
 }
 
 /// The newest entry of `tender` (its index and leaf hash), for the back-link.
-pub fn last_for_tender(
-    c: &mut AnyConnection,
-    tender: &str,
-) -> QueryResult<Option<(i64, Vec<u8>)>> {
+pub fn last_for_tender(c: &mut AnyConnection, tender: &str) -> QueryResult<Option<(i64, Vec<u8>)>> {
     audit_log_entries::table
         .filter(audit_log_entries::tender_id.eq(tender))
         .order(audit_log_entries::log_index.desc())
@@ -270,10 +267,7 @@ pub fn entries(
         .filter(audit_log_entries::log_index.lt(to))
         .order(audit_log_entries::log_index.asc())
         .limit(limit)
-        .select((
-            EntryRow::as_select(),
-            Option::<AuditEventRow>::as_select(),
-        ))
+        .select((EntryRow::as_select(), Option::<AuditEventRow>::as_select()))
         .into_boxed();
     match scope {
         Scope::All => {}

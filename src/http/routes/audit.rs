@@ -46,7 +46,9 @@ pub async fn entry(
     actor: Actor,
     index: web::Path<u64>,
 ) -> AppResult<web::Json<AuditEntry>> {
-    Ok(web::Json(uc::entry(&ctx, &actor, index.into_inner()).await?))
+    Ok(web::Json(
+        uc::entry(&ctx, &actor, index.into_inner()).await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
