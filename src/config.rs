@@ -392,6 +392,29 @@ mod tests {
     }
 
     #[test]
+    fn production_refuses_to_start_without_the_log_key() {
+        Jail::expect_with(|jail| {
+            jail.create_file(
+                "prod.toml",
+                "profile = \"production\"\n[identity]\ntrust_dir = \".\"\n[audit]\nsigning_key_file = \"missing.pem\"\n",
+            )?;
+            let err = Settings::load(Some(Path::new("prod.toml")))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("audit.signing_key_file"), "{err}");
+            assert!(err.contains("missing.pem"), "{err}");
+            jail.create_file("missing.pem", "x")?;
+            Settings::load(Some(Path::new("prod.toml"))).map_err(|e| e.to_string())?;
+            jail.set_env("ETENDER__AUDIT__ORIGIN", "has space");
+            let err = Settings::load(Some(Path::new("prod.toml")))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("audit.origin"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
     fn bad_database_url_and_missing_file() {
         Jail::expect_with(|jail| {
             jail.set_env("ETENDER__DATABASE__URL", "mysql://x");

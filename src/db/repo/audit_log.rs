@@ -166,28 +166,34 @@ pub fn insert_nodes(c: &mut AnyConnection, rows: &[NodeRow]) -> QueryResult<()> 
     Ok(())
 }
 
-/// Stored node hashes for `ids` ((level, index) pairs), in no particular order.
+/// Stored node hashes for `ids` ((level, index) pairs), in no particular order. One statement:
+/// `(level = ? AND idx IN (…)) OR …`, one disjunct per level, each served by the primary key.
 pub fn read_nodes(c: &mut AnyConnection, ids: &[(i32, i64)]) -> QueryResult<Vec<NodeRow>> {
-    let mut out = Vec::with_capacity(ids.len());
-    // Grouped by level so each statement is `level = ? AND idx IN (…)`, served by the key.
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
     let mut levels: Vec<i32> = ids.iter().map(|(l, _)| *l).collect();
     levels.sort_unstable();
     levels.dedup();
-    for level in levels {
+    let mut q = audit_tree_nodes::table
+        .select(NodeRow::as_select())
+        .into_boxed();
+    for (k, level) in levels.into_iter().enumerate() {
         let idx: Vec<i64> = ids
             .iter()
             .filter(|(l, _)| *l == level)
             .map(|(_, i)| *i)
             .collect();
-        out.extend(
-            audit_tree_nodes::table
-                .filter(audit_tree_nodes::level.eq(level))
-                .filter(audit_tree_nodes::idx.eq_any(idx))
-                .select(NodeRow::as_select())
-                .load(c)?,
-        );
+        let cond = audit_tree_nodes::level
+            .eq(level)
+            .and(audit_tree_nodes::idx.eq_any(idx));
+        q = if k == 0 {
+            q.filter(cond)
+        } else {
+            q.or_filter(cond)
+        };
     }
-    Ok(out)
+    q.load(c)
 }
 
 pub fn insert_checkpoint(c: &mut AnyConnection, row: &CheckpointRow) -> QueryResult<()> {
