@@ -1,4 +1,4 @@
-//! Command line: `etender serve | migrate | check-config | openapi | pki init | demo | audit`.
+//! Command line: `etender serve | migrate | check-config | openapi | pki init | demo | ocds | audit`.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -71,6 +71,11 @@ pub enum Command {
         #[command(subcommand)]
         command: OcdsCommand,
     },
+    /// The tamper-evident audit log: offline verification, export, key generation.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -85,11 +90,6 @@ pub enum OcdsCommand {
         /// Output file (`-` for standard output).
         #[arg(long, default_value = "-")]
         out: PathBuf,
-    },
-    /// The tamper-evident audit log: offline verification, export, key generation.
-    Audit {
-        #[command(subcommand)]
-        command: AuditCommand,
     },
 }
 

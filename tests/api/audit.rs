@@ -743,3 +743,113 @@ async fn concurrent_writers_and_two_sequencers_never_fork() {
     let r = verify(&bundle, &key).unwrap();
     assert_eq!(r.tenders, 3);
 }
+
+/// A real tender (issue 3's use-cases): its trail verifies offline, the bid deadline is covered
+/// by a signed checkpoint as soon as the tender closes, and a terminated tender's trail passes
+/// the "nothing after a terminal state" rule.
+#[tokio::test]
+async fn a_real_tender_trail_verifies_and_the_deadline_is_checkpointed() {
+    let app = TestApp::spawn().await;
+    let s = crate::fixtures::published_tender(&app, 25).await;
+    let bidder = app.enrol("bidder").await;
+    let (st, _) = bidder
+        .raw(
+            reqwest::Method::GET,
+            &format!(
+                "/api/v1/tenders/{}/documents/{}/content",
+                s.tender, s.document
+            ),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(st, 200);
+    let (st, v) = bidder
+        .raw(
+            reqwest::Method::POST,
+            &format!("/api/v1/tenders/{}/questions", s.tender),
+            Some(&json!({"question": "工期是否可以调整？"})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(st, 201, "{v}");
+
+    app.clock.advance(chrono::Duration::days(26));
+    assert_eq!(etender::app::tenders::close_due(&app.ctx).await.unwrap(), 1);
+    // No integrate_now here: closing itself must leave the closing under a signed checkpoint.
+    let (closed_at, covered) = {
+        let t = s.tender.clone();
+        app.ctx
+            .db
+            .read_primary(move |c| {
+                use etender::db::repo::audit_log as r;
+                let rows = r::entries(c, &r::Scope::Tender(t), 0, i64::MAX, i64::MAX)?;
+                let closed = rows
+                    .iter()
+                    .find(|(_, ev)| ev.as_ref().unwrap().event_type == "tender_closed")
+                    .map(|(e, _)| e.log_index);
+                let size = r::latest_checkpoint(c)?.map_or(0, |cp| cp.tree_size);
+                Ok((closed, size))
+            })
+            .await
+            .unwrap()
+    };
+    let closed_at = closed_at.expect("tender_closed is in the log");
+    assert!(
+        covered > closed_at,
+        "checkpoint {covered} ≤ entry {closed_at}"
+    );
+
+    let regulator = app.enrol("regulator").await;
+    let key = vkey(&app).await;
+    let bundle = regulator
+        .audit_export(Some(&s.tender), None, None)
+        .await
+        .unwrap();
+    let r = verify(&bundle, &key).unwrap();
+    assert_eq!(r.tenders, 1);
+    let types: Vec<String> = bundle
+        .entries
+        .iter()
+        .map(|e| {
+            LeafEntry::from_bytes(&B64.decode(&e.leaf).unwrap())
+                .unwrap()
+                .event_type
+        })
+        .collect();
+    for want in [
+        "tender_created",
+        "document_uploaded",
+        "tender_published",
+        "document_downloaded",
+        "question_asked",
+        "tender_closed",
+    ] {
+        assert!(types.iter().any(|t| t == want), "{want} missing: {types:?}");
+    }
+    let (ok, out) = run_verifier_binary(&bundle, &key);
+    assert!(ok, "{out}");
+
+    // A second tender, terminated: its trail is complete and nothing follows the terminal event.
+    let s2 = crate::fixtures::published_tender(&app, 25).await;
+    let (st, v) = s2
+        .agent
+        .raw(
+            reqwest::Method::POST,
+            &format!("/api/v1/tenders/{}/actions", s2.tender),
+            Some(&json!({"action": "terminate", "reason": "项目取消"})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(st, 200, "{v}");
+    sequencer::integrate_now(&app.ctx).await.unwrap();
+    let b2 = regulator
+        .audit_export(Some(&s2.tender), None, None)
+        .await
+        .unwrap();
+    let r = verify(&b2, &key).unwrap();
+    assert!(r.entries >= 4);
+    let last =
+        LeafEntry::from_bytes(&B64.decode(&b2.entries.last().unwrap().leaf).unwrap()).unwrap();
+    assert_eq!(last.event_type, "tender_terminated");
+}

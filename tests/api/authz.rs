@@ -63,7 +63,9 @@ async fn every_endpoint_with_every_role() {
     let spare = app.enrol("spare").await;
     let spare_id = id_of(spare.get("/api/v1/me").await.unwrap());
     // The audit rows below need integrated entries: entry 0 is the tenderer's registration.
-    etender::audit::sequencer::integrate_now(&app.ctx).await.unwrap();
+    etender::audit::sequencer::integrate_now(&app.ctx)
+        .await
+        .unwrap();
     let tenderer_registration = {
         let t = id_of(clients["tenderer"].get("/api/v1/me").await.unwrap());
         let rows = app
