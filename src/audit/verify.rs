@@ -441,7 +441,16 @@ pub fn verify_bundle(
                 old.size, cp.size
             )),
             Ok(old) => {
-                let result = if let Some(tree) = &full_tree {
+                let result = if old.size == cp.size || old.size == 0 {
+                    // Nothing to prove beyond equal roots (or the empty tree's root).
+                    merkle::verify_consistency(old.size, cp.size, &old.root, &cp.root, &[])
+                        .map_err(|e| {
+                            format!(
+                                "the saved checkpoint (size {}) and the bundle's (size {}) disagree: {e} (fork)",
+                                old.size, cp.size
+                            )
+                        })
+                } else if let Some(tree) = &full_tree {
                     match tree.root_at(old.size) {
                         Some(r) if r == old.root => Ok(()),
                         _ => Err(format!(
@@ -689,5 +698,26 @@ mod tests {
                 .consistent_with,
             Some(1)
         );
+        // A scoped bundle needs no proof against a checkpoint of its own size, but a different
+        // root at that size is a fork.
+        let mut scoped = good.clone();
+        scoped.scope = BundleScope::Tender("t".into());
+        let same = good.checkpoint.clone();
+        assert_eq!(
+            verify_bundle(&scoped, &v, Some(&same), &[])
+                .unwrap()
+                .consistent_with,
+            Some(3)
+        );
+        let other_root = Checkpoint {
+            origin: s.name().into(),
+            size: 3,
+            root: [9; 32],
+            extensions: vec![],
+        }
+        .sign(&s)
+        .unwrap();
+        let e = verify_bundle(&scoped, &v, Some(&other_root), &[]).unwrap_err();
+        assert!(e.mentions("disagree") && e.mentions("fork"), "{e}");
     }
 }
