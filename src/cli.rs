@@ -1,4 +1,4 @@
-//! Command line: `etender serve | migrate | check-config | openapi | pki init | demo`.
+//! Command line: `etender serve | migrate | check-config | openapi | pki init | demo | ocds | audit`.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -71,6 +71,11 @@ pub enum Command {
         #[command(subcommand)]
         command: OcdsCommand,
     },
+    /// The tamper-evident audit log: offline verification, export, key generation.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -85,6 +90,56 @@ pub enum OcdsCommand {
         /// Output file (`-` for standard output).
         #[arg(long, default_value = "-")]
         out: PathBuf,
+    },
+}
+
+/// Where a bundle comes from when fetched from a server.
+#[derive(clap::Args, Debug, Clone)]
+pub struct RemoteArgs {
+    /// Base URL of the server.
+    #[arg(long)]
+    pub url: Option<String>,
+    /// Bearer token of a regulator (or of the party whose trail is exported).
+    #[arg(long, env = "ETENDER_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Export one tender's trail.
+    #[arg(long)]
+    pub tender_id: Option<String>,
+    /// Export one principal's trail.
+    #[arg(long)]
+    pub subject: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AuditCommand {
+    /// Verify an export bundle offline with only the log's public key. Exits non-zero with a
+    /// precise message on any failure.
+    Verify {
+        /// Bundle file (from `etender audit export` or GET /api/v1/audit/export).
+        #[arg(long, conflicts_with = "url")]
+        bundle: Option<PathBuf>,
+        /// Verifier key (`origin+keyid+base64`), or a file holding it.
+        #[arg(long)]
+        key: String,
+        /// A signed checkpoint saved earlier: the log must be consistent with it.
+        #[arg(long)]
+        checkpoint: Option<PathBuf>,
+        #[command(flatten)]
+        remote: RemoteArgs,
+    },
+    /// Download an export bundle to a file.
+    Export {
+        #[command(flatten)]
+        remote: RemoteArgs,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Create a checkpoint-signing key (PKCS#8 PEM) and print its verifier key.
+    Keygen {
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value = "etender.local/log")]
+        origin: String,
     },
 }
 
@@ -247,7 +302,100 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
                 crate::demo::Outputs { ocds: ocds_out },
             ))
         }
+        Command::Audit { command } => audit(command),
     }
+}
+
+fn audit(command: AuditCommand) -> anyhow::Result<()> {
+    use crate::audit::{bundle::Bundle, note::NoteVerifier, verify};
+    match command {
+        AuditCommand::Verify {
+            bundle,
+            key,
+            checkpoint,
+            remote,
+        } => {
+            let key_text = if Path::new(&key).is_file() {
+                std::fs::read_to_string(&key)?.trim().to_string()
+            } else {
+                key
+            };
+            let verifier = NoteVerifier::parse(&key_text)
+                .map_err(|e| anyhow::anyhow!("--key: not a verifier key: {e}"))?;
+            let saved = match &checkpoint {
+                Some(p) => Some(
+                    std::fs::read_to_string(p)
+                        .map_err(|e| anyhow::anyhow!("--checkpoint {}: {e}", p.display()))?,
+                ),
+                None => None,
+            };
+            let bundle: Bundle = match (&bundle, &remote.url) {
+                (Some(path), _) => {
+                    let text = std::fs::read(path)
+                        .map_err(|e| anyhow::anyhow!("--bundle {}: {e}", path.display()))?;
+                    serde_json::from_slice(&text).map_err(|e| {
+                        anyhow::anyhow!("--bundle {}: not an audit bundle: {e}", path.display())
+                    })?
+                }
+                (None, Some(_)) => {
+                    let since = match &saved {
+                        Some(s) => crate::audit::note::parse_note(s)
+                            .ok()
+                            .and_then(|n| crate::audit::note::Checkpoint::parse_text(&n.text).ok())
+                            .map(|c| c.size),
+                        None => None,
+                    };
+                    runtime()?.block_on(fetch_bundle(&remote, since))?
+                }
+                (None, None) => anyhow::bail!("give --bundle FILE or --url URL"),
+            };
+            let report = verify::verify_bundle(
+                &bundle,
+                &verifier,
+                saved.as_deref(),
+                &verify::default_rules(),
+            )?;
+            println!("{report}");
+            Ok(())
+        }
+        AuditCommand::Export { remote, out } => {
+            let bundle = runtime()?.block_on(fetch_bundle(&remote, None))?;
+            std::fs::write(&out, serde_json::to_vec_pretty(&bundle)?)?;
+            println!(
+                "wrote {} entries to {} ({} events still pending integration)",
+                bundle.entries.len(),
+                out.display(),
+                bundle.pending
+            );
+            Ok(())
+        }
+        AuditCommand::Keygen { out, origin } => {
+            let signer = crate::audit::sequencer::generate_key_file(&out, &origin)?;
+            if signer.verifier().name() != origin {
+                anyhow::bail!("{} already holds a key for another origin", out.display());
+            }
+            println!("{}", signer.verifier());
+            Ok(())
+        }
+    }
+}
+
+async fn fetch_bundle(
+    remote: &RemoteArgs,
+    since_size: Option<u64>,
+) -> anyhow::Result<crate::audit::bundle::Bundle> {
+    let url = remote
+        .url
+        .as_deref()
+        .ok_or_else(|| anyhow::anyhow!("--url is required"))?;
+    let client = crate::client::Client::new(url).with_token(remote.token.clone());
+    Ok(client
+        .audit_export(
+            remote.tender_id.as_deref(),
+            remote.subject.as_deref(),
+            since_size,
+        )
+        .await?)
 }
 
 /// `serve --dev`: demo PKI, its administrator, the sandbox clock.

@@ -35,6 +35,20 @@ pub struct Settings {
     pub mail: crate::mail::MailSettings,
     pub storage: crate::storage::StorageSettings,
     pub tenders: TenderSettings,
+    pub audit: AuditSettings,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditSettings {
+    /// Log origin: the first checkpoint line and the signing key's name.
+    pub origin: String,
+    /// PKCS#8 Ed25519 checkpoint-signing key (PEM or DER).
+    pub signing_key_file: PathBuf,
+    /// How often the sequencer looks for pending events.
+    pub sequencer_interval_ms: u64,
+    /// Most events integrated in one sequencer transaction.
+    pub batch_size: u32,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -235,6 +249,37 @@ impl Settings {
                 "must be \"ocds-\" followed by 6 letters or digits".into(),
             ));
         }
+        if !crate::audit::note::is_valid_key_name(&self.audit.origin) {
+            return Err(bad(
+                "audit.origin",
+                format!(
+                    "{:?} must be non-empty with no spaces or '+'",
+                    self.audit.origin
+                ),
+            ));
+        }
+        if self.audit.sequencer_interval_ms < 10 || self.audit.sequencer_interval_ms > 1000 {
+            return Err(bad(
+                "audit.sequencer_interval_ms",
+                "must be between 10 and 1000 (checkpoints are due at least every second)".into(),
+            ));
+        }
+        if self.audit.batch_size == 0 || self.audit.batch_size > 100_000 {
+            return Err(bad(
+                "audit.batch_size",
+                "must be between 1 and 100000".into(),
+            ));
+        }
+        if self.profile == Profile::Production && !self.audit.signing_key_file.is_file() {
+            return Err(bad(
+                "audit.signing_key_file",
+                format!(
+                    "{} does not exist; production refuses to invent a log key (create one with \
+                     `etender audit keygen --out FILE`)",
+                    self.audit.signing_key_file.display()
+                ),
+            ));
+        }
         if self.http.json_limit_bytes < 1024 {
             return Err(bad("http.json_limit_bytes", "must be at least 1024".into()));
         }
@@ -342,6 +387,29 @@ mod tests {
                 .to_string();
             assert!(err.contains("sandbox.enabled"), "{err}");
             assert!(err.contains("ETENDER__SANDBOX__ENABLED"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn production_refuses_to_start_without_the_log_key() {
+        Jail::expect_with(|jail| {
+            jail.create_file(
+                "prod.toml",
+                "profile = \"production\"\n[identity]\ntrust_dir = \".\"\n[audit]\nsigning_key_file = \"missing.pem\"\n",
+            )?;
+            let err = Settings::load(Some(Path::new("prod.toml")))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("audit.signing_key_file"), "{err}");
+            assert!(err.contains("missing.pem"), "{err}");
+            jail.create_file("missing.pem", "x")?;
+            Settings::load(Some(Path::new("prod.toml"))).map_err(|e| e.to_string())?;
+            jail.set_env("ETENDER__AUDIT__ORIGIN", "has space");
+            let err = Settings::load(Some(Path::new("prod.toml")))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("audit.origin"), "{err}");
             Ok(())
         });
     }

@@ -110,6 +110,8 @@ error_codes! {
     IdempotencyKeyReused = "idempotency_key_reused" => (422, "Idempotency key reused"),
     /// The uploaded file exceeds its limit.
     FileTooLarge = "file_too_large" => (413, "File too large"),
+    /// The audit event is not yet integrated into the Merkle log; retry shortly.
+    AuditEntryPending = "audit_entry_pending" => (409, "Audit entry pending"),
     /// The sandbox clock is disabled on this server.
     SandboxDisabled = "sandbox_disabled" => (409, "Sandbox disabled"),
     // --- server ---

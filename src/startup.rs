@@ -70,6 +70,7 @@ impl Application {
         let background = vec![
             tokio::spawn(dispatcher.run()),
             tokio::spawn(crate::app::tenders::run_deadline_watch(ctx.clone())),
+            tokio::spawn(crate::audit::sequencer::run(ctx.clone())),
         ];
         let listener = TcpListener::bind(settings.http.listen)?;
         let port = listener.local_addr()?.port();

@@ -1,6 +1,7 @@
 //! Use-cases. Each public function is one thing a user does; it owns its transaction and
 //! writes the audit entry for every state change it makes, inside that transaction.
 
+pub mod audit;
 pub mod identity;
 pub mod sandbox;
 pub mod tenders;
@@ -29,6 +30,8 @@ pub struct AppContext {
     /// Wakes the mail dispatcher after a transaction queued mail.
     pub mail_wake: Arc<tokio::sync::Notify>,
     pub storage: crate::storage::LocalStore,
+    /// The Merkle log's signing key and sequencer settings.
+    pub audit_log: Arc<crate::audit::AuditLog>,
 }
 
 impl AppContext {
@@ -38,7 +41,9 @@ impl AppContext {
         let identity_extraction = settings.identity_extraction();
         let storage = crate::storage::LocalStore::new(&settings.storage.dir)
             .map_err(|e| anyhow::anyhow!("storage.dir {}: {e}", settings.storage.dir.display()))?;
+        let audit_log = crate::audit::AuditLog::from_settings(&settings.audit, settings.profile)?;
         Ok(AppContext {
+            audit_log: Arc::new(audit_log),
             db,
             clock,
             settings: Arc::new(settings),

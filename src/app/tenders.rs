@@ -1790,6 +1790,11 @@ pub async fn close_due(ctx: &AppContext) -> AppResult<usize> {
             .await?;
         closed += usize::from(done);
     }
+    if closed > 0 {
+        // The bid deadline is a milestone: a signed checkpoint covers the closing at once, so
+        // no later rewrite of who was on time can go unnoticed.
+        crate::audit::checkpoint_now(ctx, "deadline").await?;
+    }
     Ok(closed)
 }
 

@@ -4,11 +4,22 @@
 //! An entry carries the event type, tender/section, actor (role + pseudonymous id: the
 //! principal's UUID, never a name or certificate field), subject, the time by the server clock,
 //! and the SHA-256 digest of the full event body. Bodies live in an ordinary table; the Merkle
-//! log (issue 4) commits to digests only, so personal data and sealed content never enter leaves.
+//! log commits to digests only, so personal data and sealed content never enter leaves.
+//!
+//! The log itself: [`record`] also queues the event (`audit_pending`) in the same transaction;
+//! the [`sequencer`] turns queued events into leaves ([`leaf`]), appends them to the RFC 6962
+//! tree ([`merkle`]) stored in the database, and signs a C2SP checkpoint ([`note`]). The
+//! [`verify`] module checks an export [`bundle`] offline with nothing but the public key.
 
+pub mod bundle;
+pub mod leaf;
 pub mod merkle;
 pub mod note;
 pub mod proof_text;
+pub mod sequencer;
+pub mod verify;
+
+pub use sequencer::{checkpoint_now, AuditLog};
 
 use chrono::{DateTime, Utc};
 use ring::digest;
@@ -124,6 +135,8 @@ pub fn record(conn: &mut AnyConnection, now: DateTime<Utc>, event: Event) -> App
         },
     )
     .map_err(AppError::internal)?;
+    // Same transaction: an event exists exactly when it is queued for the log.
+    crate::db::repo::audit_log::enqueue_event(conn, &id).map_err(AppError::internal)?;
     Ok(id)
 }
 

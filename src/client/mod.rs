@@ -243,6 +243,67 @@ impl Client {
         self.token = Some(s.token.clone());
         Ok(s)
     }
+
+    /// Download an audit export bundle (whole log, one tender, or one principal).
+    pub async fn audit_export(
+        &self,
+        tender_id: Option<&str>,
+        subject: Option<&str>,
+        since_size: Option<u64>,
+    ) -> Result<crate::audit::bundle::Bundle, ClientError> {
+        let mut q = Vec::new();
+        if let Some(t) = tender_id {
+            q.push(format!("tender_id={}", urlencode(t)));
+        }
+        if let Some(s) = subject {
+            q.push(format!("subject={}", urlencode(s)));
+        }
+        if let Some(n) = since_size {
+            q.push(format!("since_size={n}"));
+        }
+        let path = if q.is_empty() {
+            "/api/v1/audit/export".to_string()
+        } else {
+            format!("/api/v1/audit/export?{}", q.join("&"))
+        };
+        self.get(&path).await
+    }
+
+    /// Fetch a plain-text resource (checkpoints, receipts); problems come back as errors.
+    pub async fn get_text(&self, path: &str) -> Result<String, ClientError> {
+        let mut req = self.http.get(format!("{}{}", self.base, path));
+        if let Some(t) = &self.token {
+            req = req.bearer_auth(t);
+        }
+        let res = req.send().await?;
+        let status = res.status();
+        let body = res.text().await?;
+        if status.is_success() {
+            return Ok(body);
+        }
+        match serde_json::from_str::<Problem>(&body) {
+            Ok(problem) => Err(ClientError::Api {
+                status: status.as_u16(),
+                problem: Box::new(problem),
+            }),
+            Err(_) => Err(ClientError::Unexpected {
+                status: status.as_u16(),
+                body,
+            }),
+        }
+    }
+}
+
+/// Percent-encode a query value (ids are UUIDs, but callers may pass anything).
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 impl Client {

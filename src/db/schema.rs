@@ -229,7 +229,50 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    audit_pending (seq) {
+        seq -> BigInt,
+    }
+}
+
+diesel::table! {
+    audit_log_entries (log_index) {
+        log_index -> BigInt,
+        event_id -> Text,
+        tender_id -> Nullable<Text>,
+        leaf -> Binary,
+        leaf_hash -> Binary,
+        prev_tender_index -> Nullable<BigInt>,
+        prev_tender_leaf_hash -> Nullable<Binary>,
+        integrated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_tree_nodes (level, idx) {
+        level -> Integer,
+        idx -> BigInt,
+        hash -> Binary,
+    }
+}
+
+diesel::table! {
+    audit_checkpoints (tree_size) {
+        tree_size -> BigInt,
+        root -> Binary,
+        signed_note -> Text,
+        reason -> Text,
+        issued_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(audit_pending -> audit_events (seq));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    audit_pending,
+    audit_log_entries,
+    audit_tree_nodes,
+    audit_checkpoints,
     organisations,
     people,
     role_grants,

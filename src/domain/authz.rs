@@ -27,6 +27,9 @@ pub enum Permission {
     QueryTenders,
     /// Suspend a tender on a complaint (regulators).
     SuperviseTenders,
+    /// Read the whole audit log and every event body (regulators oversee; administrators
+    /// operate the platform).
+    ReadAuditLog,
 }
 
 /// The table. Adding a permission without a row here leaves it denied to everyone.
@@ -42,6 +45,7 @@ fn roles_for(p: Permission) -> &'static [Role] {
         Permission::ManageTenders => &[Tenderer, Agent, AgentStaff],
         Permission::QueryTenders => &[Bidder],
         Permission::SuperviseTenders => &[Regulator],
+        Permission::ReadAuditLog => &[Regulator, Administrator],
     }
 }
 
@@ -64,6 +68,7 @@ mod tests {
             Permission::ManageRoles,
             Permission::ManageStaff,
             Permission::AdjustSandboxClock,
+            Permission::ReadAuditLog,
         ] {
             assert!(!permits(&BTreeSet::new(), p), "{p:?}");
         }

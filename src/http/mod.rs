@@ -64,6 +64,14 @@ pub fn configure(cfg: &mut web::ServiceConfig, json_limit: usize) {
     .service(routes::tenders::act)
     .service(routes::tenders::announcements)
     .service(routes::tenders::ocds)
+    .service(routes::audit::public_key)
+    .service(routes::audit::checkpoint)
+    .service(routes::audit::entry)
+    .service(routes::audit::inclusion)
+    .service(routes::audit::consistency)
+    .service(routes::audit::trail)
+    .service(routes::audit::export)
+    .service(routes::audit::receipt)
     .service(openapi::swagger_ui());
 }
 

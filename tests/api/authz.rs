@@ -62,6 +62,27 @@ async fn every_endpoint_with_every_role() {
     let agent_id = id_of(clients["agent"].get("/api/v1/me").await.unwrap());
     let spare = app.enrol("spare").await;
     let spare_id = id_of(spare.get("/api/v1/me").await.unwrap());
+    // The audit rows below need integrated entries: entry 0 is the tenderer's registration.
+    etender::audit::sequencer::integrate_now(&app.ctx)
+        .await
+        .unwrap();
+    let tenderer_registration = {
+        let t = id_of(clients["tenderer"].get("/api/v1/me").await.unwrap());
+        let rows = app
+            .ctx
+            .db
+            .read_primary(move |c| Ok(etender::db::repo::audit::for_subject(c, &t)?))
+            .await
+            .unwrap();
+        rows.into_iter()
+            .find(|e| e.event_type == "organisation_registered")
+            .unwrap()
+    };
+    let entry0: Value = clients["regulator"]
+        .get("/api/v1/audit/entries/0")
+        .await
+        .unwrap();
+    assert_eq!(entry0["event_id"], tenderer_registration.id.as_str());
 
     // A published tender run by the agent for the tenderer, with a document, a question and an
     // objection (which suspends it; the matrix answers it).
@@ -355,6 +376,65 @@ async fn every_endpoint_with_every_role() {
             format!("/api/v1/ocds/tenders/{t}"),
             None,
             None,
+        ),
+        e(
+            Method::GET,
+            "/api/v1/audit/public-key",
+            "/api/v1/audit/public-key".into(),
+            None,
+            None,
+        ),
+        e(
+            Method::GET,
+            "/api/v1/audit/checkpoint",
+            "/api/v1/audit/checkpoint".into(),
+            None,
+            None,
+        ),
+        e(
+            Method::GET,
+            "/api/v1/audit/proofs/inclusion",
+            "/api/v1/audit/proofs/inclusion?index=0".into(),
+            None,
+            None,
+        ),
+        e(
+            Method::GET,
+            "/api/v1/audit/proofs/consistency",
+            "/api/v1/audit/proofs/consistency?old_size=1&new_size=2".into(),
+            None,
+            None,
+        ),
+        // Entry 0 is the tenderer's registration: its subject and actor, and overseers.
+        e(
+            Method::GET,
+            "/api/v1/audit/entries/{index}",
+            "/api/v1/audit/entries/0".into(),
+            None,
+            Some(&["tenderer", "regulator", "admin"]),
+        ),
+        // Tender trails: overseers (the tender's parties join when app::audit::may_read_tender
+        // learns about tender membership).
+        e(
+            Method::GET,
+            "/api/v1/audit/trail",
+            format!("/api/v1/audit/trail?tender_id={t}"),
+            None,
+            Some(&["regulator", "admin"]),
+        ),
+        e(
+            Method::GET,
+            "/api/v1/audit/export",
+            "/api/v1/audit/export".into(),
+            None,
+            Some(&["regulator", "admin"]),
+        ),
+        e(
+            Method::GET,
+            "/api/v1/audit/receipts/{event_id}",
+            format!("/api/v1/audit/receipts/{}", tenderer_registration.id),
+            None,
+            Some(&["tenderer", "regulator"]),
         ),
         // Logout last: it ends each caller's session.
         e(

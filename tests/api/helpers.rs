@@ -354,6 +354,7 @@ impl TestApp {
         settings.mail.retry_max_secs = 1;
         // Tests drive the deadline themselves (close_due), with a manual clock.
         settings.tenders.deadline_check_interval_ms = 3_600_000;
+        settings.audit.signing_key_file = tmp.path().join("audit-signing-key.pem");
         tweak(&mut settings);
 
         let clock = Arc::new(ManualClock::new(now));

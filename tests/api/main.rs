@@ -1,5 +1,6 @@
 //! The integration suite: one binary (fast to link), run against SQLite and PostgreSQL.
 
+mod audit;
 mod authz;
 mod errors;
 mod fixtures;

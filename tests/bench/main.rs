@@ -3,6 +3,7 @@
 //! `{"name","value","unit","limit_name","limit_value","ratio"}`. Machines are noisy, so the ratio
 //! is the number to compare across runs.
 
+mod audit;
 mod identity;
 mod report;
 mod seal;
@@ -16,6 +17,9 @@ fn main() {
     }
     if run("seal") {
         seal::run(&mut out);
+    }
+    if run("audit") {
+        audit::run(&mut out);
     }
     out.finish();
 }

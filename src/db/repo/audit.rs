@@ -66,3 +66,11 @@ pub fn for_subject(c: &mut AnyConnection, subject: &str) -> QueryResult<Vec<Audi
         .select(AuditEventRow::as_select())
         .load(c)
 }
+
+pub fn find(c: &mut AnyConnection, id: &str) -> QueryResult<Option<AuditEventRow>> {
+    audit_events::table
+        .filter(audit_events::id.eq(id))
+        .select(AuditEventRow::as_select())
+        .first(c)
+        .optional()
+}

@@ -1,5 +1,6 @@
 //! Handlers, one module per resource, one function per verb.
 
+pub mod audit;
 pub mod auth;
 pub mod health;
 pub mod organisations;

@@ -1,0 +1,290 @@
+//! The Merkle audit log: the pending queue, entries, perfect-subtree nodes and signed
+//! checkpoints. Only the sequencer writes the log tables, and the database refuses UPDATE and
+//! DELETE on them (triggers in migration `000004_audit_log`).
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::sql_types::Bool;
+
+use crate::db::repo::audit::AuditEventRow;
+use crate::db::schema::{
+    audit_checkpoints, audit_events, audit_log_entries, audit_pending, audit_tree_nodes,
+};
+use crate::db::AnyConnection;
+
+/// Advisory-lock key for the sequencer: "etlogseq" in ASCII. One sequencer at a time across
+/// all nodes sharing the database.
+const PG_SEQUENCER_LOCK: i64 = 0x6574_6c6f_6773_6571;
+
+/// Rows per multi-row INSERT: entries bind 8 values per row, nodes 3, so each statement stays
+/// far below SQLite's 32,766 and PostgreSQL's 65,535 bound-parameter limits.
+const ENTRY_ROWS_PER_INSERT: usize = 500;
+const NODE_ROWS_PER_INSERT: usize = 2000;
+const DELETE_CHUNK: usize = 1000;
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = audit_log_entries)]
+pub struct EntryRow {
+    pub log_index: i64,
+    pub event_id: String,
+    pub tender_id: Option<String>,
+    pub leaf: Vec<u8>,
+    pub leaf_hash: Vec<u8>,
+    pub prev_tender_index: Option<i64>,
+    pub prev_tender_leaf_hash: Option<Vec<u8>>,
+    pub integrated_at: NaiveDateTime,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = audit_tree_nodes)]
+pub struct NodeRow {
+    pub level: i32,
+    pub idx: i64,
+    pub hash: Vec<u8>,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = audit_checkpoints)]
+pub struct CheckpointRow {
+    pub tree_size: i64,
+    pub root: Vec<u8>,
+    pub signed_note: String,
+    pub reason: String,
+    pub issued_at: NaiveDateTime,
+}
+
+#[derive(QueryableByName)]
+struct Locked {
+    #[diesel(sql_type = Bool)]
+    locked: bool,
+}
+
+/// Queue the event `event_id` (just inserted by the caller's transaction) for the sequencer.
+pub fn enqueue_event(c: &mut AnyConnection, event_id: &str) -> QueryResult<()> {
+    diesel::insert_into(audit_pending::table)
+        .values(
+            audit_events::table
+                .filter(audit_events::id.eq(event_id))
+                .select(audit_events::seq),
+        )
+        .into_columns(audit_pending::seq)
+        .execute(c)
+        .map(|_| ())
+}
+
+/// Take the sequencer lock for the current transaction. PostgreSQL: a transaction-scoped
+/// advisory lock (`wait = false` gives up at once when another node holds it). SQLite: the
+/// caller's `BEGIN IMMEDIATE` already made this the only writer, so always true.
+pub fn sequencer_lock(c: &mut AnyConnection, wait: bool) -> QueryResult<bool> {
+    match c {
+        AnyConnection::Postgresql(pg) => {
+            if wait {
+                diesel::sql_query(format!(
+                    "SELECT true AS locked FROM (SELECT pg_advisory_xact_lock({PG_SEQUENCER_LOCK})) s"
+                ))
+                .get_result::<Locked>(pg)
+                .map(|l| l.locked)
+            } else {
+                diesel::sql_query(format!(
+                    "SELECT pg_try_advisory_xact_lock({PG_SEQUENCER_LOCK}) AS locked"
+                ))
+                .get_result::<Locked>(pg)
+                .map(|l| l.locked)
+            }
+        }
+        AnyConnection::Sqlite(_) => Ok(true),
+    }
+}
+
+/// Number of entries in the log (the next log index).
+pub fn size(c: &mut AnyConnection) -> QueryResult<i64> {
+    let max: Option<i64> = audit_log_entries::table
+        .select(diesel::dsl::max(audit_log_entries::log_index))
+        .first(c)?;
+    Ok(max.map_or(0, |m| m + 1))
+}
+
+pub fn pending_count(c: &mut AnyConnection) -> QueryResult<i64> {
+    audit_pending::table.count().get_result(c)
+}
+
+pub fn has_pending(c: &mut AnyConnection) -> QueryResult<bool> {
+    audit_pending::table
+        .select(audit_pending::seq)
+        .first::<i64>(c)
+        .optional()
+        .map(|o| o.is_some())
+}
+
+/// The oldest queued events (by commit-independent sequence number), at most `limit`.
+pub fn pending_batch(c: &mut AnyConnection, limit: i64) -> QueryResult<Vec<AuditEventRow>> {
+    audit_pending::table
+        .inner_join(audit_events::table)
+        .order(audit_pending::seq.asc())
+        .limit(limit)
+        .select(AuditEventRow::as_select())
+        .load(c)
+}
+
+pub fn delete_pending(c: &mut AnyConnection, seqs: &[i64]) -> QueryResult<()> {
+    for chunk in seqs.chunks(DELETE_CHUNK) {
+        diesel::delete(audit_pending::table.filter(audit_pending::seq.eq_any(chunk))).execute(c)?;
+    }
+    Ok(())
+}
+
+/// The newest entry of `tender` (its index and leaf hash), for the back-link.
+pub fn last_for_tender(c: &mut AnyConnection, tender: &str) -> QueryResult<Option<(i64, Vec<u8>)>> {
+    audit_log_entries::table
+        .filter(audit_log_entries::tender_id.eq(tender))
+        .order(audit_log_entries::log_index.desc())
+        .select((audit_log_entries::log_index, audit_log_entries::leaf_hash))
+        .first(c)
+        .optional()
+}
+
+pub fn insert_entries(c: &mut AnyConnection, rows: &[EntryRow]) -> QueryResult<()> {
+    // Multi-row INSERT needs the concrete connection: MultiBackend has no batch insert.
+    for chunk in rows.chunks(ENTRY_ROWS_PER_INSERT) {
+        let q = diesel::insert_into(audit_log_entries::table).values(chunk);
+        match c {
+            AnyConnection::Postgresql(pg) => q.execute(pg)?,
+            AnyConnection::Sqlite(lite) => q.execute(lite)?,
+        };
+    }
+    Ok(())
+}
+
+pub fn insert_nodes(c: &mut AnyConnection, rows: &[NodeRow]) -> QueryResult<()> {
+    for chunk in rows.chunks(NODE_ROWS_PER_INSERT) {
+        let q = diesel::insert_into(audit_tree_nodes::table).values(chunk);
+        match c {
+            AnyConnection::Postgresql(pg) => q.execute(pg)?,
+            AnyConnection::Sqlite(lite) => q.execute(lite)?,
+        };
+    }
+    Ok(())
+}
+
+/// Stored node hashes for `ids` ((level, index) pairs), in no particular order. One statement:
+/// `(level = ? AND idx IN (…)) OR …`, one disjunct per level, each served by the primary key.
+pub fn read_nodes(c: &mut AnyConnection, ids: &[(i32, i64)]) -> QueryResult<Vec<NodeRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut levels: Vec<i32> = ids.iter().map(|(l, _)| *l).collect();
+    levels.sort_unstable();
+    levels.dedup();
+    let mut q = audit_tree_nodes::table
+        .select(NodeRow::as_select())
+        .into_boxed();
+    for (k, level) in levels.into_iter().enumerate() {
+        let idx: Vec<i64> = ids
+            .iter()
+            .filter(|(l, _)| *l == level)
+            .map(|(_, i)| *i)
+            .collect();
+        let cond = audit_tree_nodes::level
+            .eq(level)
+            .and(audit_tree_nodes::idx.eq_any(idx));
+        q = if k == 0 {
+            q.filter(cond)
+        } else {
+            q.or_filter(cond)
+        };
+    }
+    q.load(c)
+}
+
+pub fn insert_checkpoint(c: &mut AnyConnection, row: &CheckpointRow) -> QueryResult<()> {
+    diesel::insert_into(audit_checkpoints::table)
+        .values(row)
+        .execute(c)
+        .map(|_| ())
+}
+
+pub fn latest_checkpoint(c: &mut AnyConnection) -> QueryResult<Option<CheckpointRow>> {
+    audit_checkpoints::table
+        .order(audit_checkpoints::tree_size.desc())
+        .select(CheckpointRow::as_select())
+        .first(c)
+        .optional()
+}
+
+pub fn checkpoint_at(c: &mut AnyConnection, size: i64) -> QueryResult<Option<CheckpointRow>> {
+    audit_checkpoints::table
+        .find(size)
+        .select(CheckpointRow::as_select())
+        .first(c)
+        .optional()
+}
+
+/// Every checkpoint, oldest first.
+pub fn checkpoints(c: &mut AnyConnection) -> QueryResult<Vec<CheckpointRow>> {
+    audit_checkpoints::table
+        .order(audit_checkpoints::tree_size.asc())
+        .select(CheckpointRow::as_select())
+        .load(c)
+}
+
+pub fn entry(c: &mut AnyConnection, index: i64) -> QueryResult<Option<(EntryRow, AuditEventRow)>> {
+    audit_log_entries::table
+        .inner_join(audit_events::table.on(audit_events::id.eq(audit_log_entries::event_id)))
+        .filter(audit_log_entries::log_index.eq(index))
+        .select((EntryRow::as_select(), AuditEventRow::as_select()))
+        .first(c)
+        .optional()
+}
+
+pub fn entry_for_event(
+    c: &mut AnyConnection,
+    event_id: &str,
+) -> QueryResult<Option<(EntryRow, AuditEventRow)>> {
+    audit_log_entries::table
+        .inner_join(audit_events::table.on(audit_events::id.eq(audit_log_entries::event_id)))
+        .filter(audit_log_entries::event_id.eq(event_id))
+        .select((EntryRow::as_select(), AuditEventRow::as_select()))
+        .first(c)
+        .optional()
+}
+
+/// What an entry list is restricted to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Scope {
+    All,
+    Tender(String),
+    /// Entries whose subject or actor is this principal.
+    Principal(String),
+}
+
+/// Entries in `scope`, oldest first, with `log_index` in `[from, to)`, at most `limit`. Each
+/// comes with its event row (the row may have been tampered with; verifiers check it against
+/// the leaf).
+pub fn entries(
+    c: &mut AnyConnection,
+    scope: &Scope,
+    from: i64,
+    to: i64,
+    limit: i64,
+) -> QueryResult<Vec<(EntryRow, Option<AuditEventRow>)>> {
+    let mut q = audit_log_entries::table
+        .left_join(audit_events::table.on(audit_events::id.eq(audit_log_entries::event_id)))
+        .filter(audit_log_entries::log_index.ge(from))
+        .filter(audit_log_entries::log_index.lt(to))
+        .order(audit_log_entries::log_index.asc())
+        .limit(limit)
+        .select((EntryRow::as_select(), Option::<AuditEventRow>::as_select()))
+        .into_boxed();
+    match scope {
+        Scope::All => {}
+        Scope::Tender(t) => q = q.filter(audit_log_entries::tender_id.eq(t.clone())),
+        Scope::Principal(p) => {
+            q = q.filter(
+                audit_events::subject
+                    .eq(p.clone())
+                    .or(audit_events::actor_id.eq(p.clone())),
+            )
+        }
+    }
+    q.load(c)
+}

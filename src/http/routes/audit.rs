@@ -1,0 +1,163 @@
+//! The audit log: public key, checkpoints and proofs (public: hashes only), entries, trails,
+//! export bundles and receipts (by visibility, see `app::audit`).
+
+use actix_web::{get, web, HttpResponse};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::app::audit::{self as uc, AuditEntry, InclusionProof, PublicKey, Trail};
+use crate::app::{Actor, AppContext};
+use crate::audit::bundle::{Bundle, ConsistencyProof};
+use crate::error::AppResult;
+use crate::http::problem::Problem;
+
+fn text(body: String) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; charset=utf-8")
+        .insert_header(("cache-control", "no-store"))
+        .body(body)
+}
+
+/// The log's origin and Ed25519 verifier key (Go `sumdb/note` format).
+#[utoipa::path(operation_id = "get_audit_public_key", tag = "audit", responses(
+    (status = 200, body = PublicKey),
+))]
+#[get("/api/v1/audit/public-key")]
+pub async fn public_key(ctx: web::Data<AppContext>) -> web::Json<PublicKey> {
+    web::Json(uc::public_key(&ctx))
+}
+
+/// The latest signed checkpoint (C2SP `tlog-checkpoint` in a signed note).
+#[utoipa::path(operation_id = "get_audit_checkpoint", tag = "audit", responses(
+    (status = 200, body = String, content_type = "text/plain"),
+))]
+#[get("/api/v1/audit/checkpoint")]
+pub async fn checkpoint(ctx: web::Data<AppContext>) -> AppResult<HttpResponse> {
+    Ok(text(uc::latest_checkpoint(&ctx).await?))
+}
+
+/// One log entry with its event (its actor, its subject, regulators, administrators).
+#[utoipa::path(operation_id = "get_audit_entry", tag = "audit", security(("bearer" = [])), responses(
+    (status = 200, body = AuditEntry), (status = 401, body = Problem), (status = 404, body = Problem),
+))]
+#[get("/api/v1/audit/entries/{index}")]
+pub async fn entry(
+    ctx: web::Data<AppContext>,
+    actor: Actor,
+    index: web::Path<u64>,
+) -> AppResult<web::Json<AuditEntry>> {
+    Ok(web::Json(
+        uc::entry(&ctx, &actor, index.into_inner()).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct InclusionParams {
+    pub index: u64,
+    /// Default: the latest checkpoint's size.
+    pub tree_size: Option<u64>,
+}
+
+/// RFC 9162 inclusion proof for an entry.
+#[utoipa::path(operation_id = "get_audit_inclusion_proof", tag = "audit", params(InclusionParams), responses(
+    (status = 200, body = InclusionProof), (status = 422, body = Problem),
+))]
+#[get("/api/v1/audit/proofs/inclusion")]
+pub async fn inclusion(
+    ctx: web::Data<AppContext>,
+    q: web::Query<InclusionParams>,
+) -> AppResult<web::Json<InclusionProof>> {
+    Ok(web::Json(uc::inclusion(&ctx, q.index, q.tree_size).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ConsistencyParams {
+    pub old_size: u64,
+    pub new_size: u64,
+}
+
+/// RFC 9162 consistency proof between two tree sizes.
+#[utoipa::path(operation_id = "get_audit_consistency_proof", tag = "audit", params(ConsistencyParams), responses(
+    (status = 200, body = ConsistencyProof), (status = 422, body = Problem),
+))]
+#[get("/api/v1/audit/proofs/consistency")]
+pub async fn consistency(
+    ctx: web::Data<AppContext>,
+    q: web::Query<ConsistencyParams>,
+) -> AppResult<web::Json<ConsistencyProof>> {
+    Ok(web::Json(
+        uc::consistency(&ctx, q.old_size, q.new_size).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct TrailParams {
+    /// A tender's full trail (regulators, administrators; tender parties from issue 3).
+    pub tender_id: Option<String>,
+    /// Entries whose subject or actor is this principal (itself, or any for regulators).
+    pub subject: Option<String>,
+    /// Log index cursor from the previous page's `next`.
+    pub after: Option<u64>,
+    /// 1–1000, default 200.
+    pub limit: Option<i64>,
+}
+
+/// A trail: a tender's entries, a principal's entries, or (regulators) the whole log.
+#[utoipa::path(operation_id = "get_audit_trail", tag = "audit", params(TrailParams), security(("bearer" = [])), responses(
+    (status = 200, body = Trail), (status = 401, body = Problem), (status = 403, body = Problem),
+))]
+#[get("/api/v1/audit/trail")]
+pub async fn trail(
+    ctx: web::Data<AppContext>,
+    actor: Actor,
+    q: web::Query<TrailParams>,
+) -> AppResult<web::Json<Trail>> {
+    let q = q.into_inner();
+    let scope = uc::scope_of(q.tender_id, q.subject)?;
+    Ok(web::Json(
+        uc::trail(&ctx, &actor, scope, q.after, q.limit.unwrap_or(200)).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ExportParams {
+    pub tender_id: Option<String>,
+    pub subject: Option<String>,
+    /// Include a consistency proof from this earlier tree size (a checkpoint you saved).
+    pub since_size: Option<u64>,
+}
+
+/// Export bundle for offline verification (`etender audit verify`).
+#[utoipa::path(operation_id = "get_audit_export", tag = "audit", params(ExportParams), security(("bearer" = [])), responses(
+    (status = 200, body = Bundle), (status = 401, body = Problem), (status = 403, body = Problem),
+))]
+#[get("/api/v1/audit/export")]
+pub async fn export(
+    ctx: web::Data<AppContext>,
+    actor: Actor,
+    q: web::Query<ExportParams>,
+) -> AppResult<web::Json<Bundle>> {
+    let q = q.into_inner();
+    let scope = uc::scope_of(q.tender_id, q.subject)?;
+    Ok(web::Json(
+        uc::export(&ctx, &actor, scope, q.since_size).await?,
+    ))
+}
+
+/// A `c2sp.org/tlog-proof@v1` receipt for an event (its actor, its subject, regulators).
+#[utoipa::path(operation_id = "get_audit_receipt", tag = "audit", security(("bearer" = [])), responses(
+    (status = 200, body = String, content_type = "text/plain"), (status = 401, body = Problem),
+    (status = 404, body = Problem), (status = 409, body = Problem),
+))]
+#[get("/api/v1/audit/receipts/{event_id}")]
+pub async fn receipt(
+    ctx: web::Data<AppContext>,
+    actor: Actor,
+    event_id: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    Ok(text(uc::receipt(&ctx, &actor, &event_id).await?))
+}
