@@ -129,3 +129,32 @@ pub async fn published_tender(app: &TestApp, deadline_days: i64) -> Setup {
     assert_eq!(st, 200, "{v}");
     s
 }
+
+/// The published schedule of a tender as the public sees it.
+pub fn schedule(t: &Value) -> etender::domain::tender::Schedule {
+    serde_json::from_value(t["published"]["schedule"].clone()).unwrap()
+}
+
+/// Download the set-up document as `c` (logged in or not).
+pub async fn download(c: &Client, s: &Setup) -> (reqwest::StatusCode, Value) {
+    c.raw(
+        Method::GET,
+        &format!(
+            "/api/v1/tenders/{}/documents/{}/content",
+            s.tender, s.document
+        ),
+        None,
+    )
+    .await
+    .unwrap()
+}
+
+/// Ask a question as a bidder; returns the question.
+pub async fn ask(c: &Client, tender: &str, question: &str) -> Value {
+    c.post(
+        &format!("/api/v1/tenders/{tender}/questions"),
+        &json!({"question": question}),
+    )
+    .await
+    .unwrap()
+}

@@ -237,17 +237,7 @@ async fn a_late_amendment_moves_the_deadline_flags_bids_and_mails_every_download
     // Two bidders download the documents while logged in; one member of the public anonymously.
     for who in ["bidder", "bidder-rsa"] {
         let b = app.enrol(who).await;
-        let (st, _) = b
-            .raw(
-                Method::GET,
-                &format!(
-                    "/api/v1/tenders/{}/documents/{}/content",
-                    s.tender, s.document
-                ),
-                None,
-            )
-            .await
-            .unwrap();
+        let (st, _) = fixtures::download(&b, &s).await;
         assert_eq!(st, 200);
     }
     let res = reqwest::get(format!(
@@ -269,8 +259,7 @@ async fn a_late_amendment_moves_the_deadline_flags_bids_and_mails_every_download
         .get(&format!("/api/v1/tenders/{}", s.tender))
         .await
         .unwrap();
-    let deadline: chrono::DateTime<chrono::Utc> =
-        serde_json::from_value(t["published"]["schedule"]["bid_deadline"].clone()).unwrap();
+    let deadline = fixtures::schedule(&t).bid_deadline;
     app.clock.set(deadline - Duration::days(10));
     // Days later: the agent's bearer token has long expired; it logs in again.
     let s = fixtures::Setup {
@@ -348,24 +337,8 @@ async fn an_smtp_outage_loses_no_mail_and_a_rolled_back_change_sends_none() {
     .await;
     let s = published_tender(&app, 30).await;
     let bidder = app.enrol("bidder").await;
-    bidder
-        .raw(
-            Method::GET,
-            &format!(
-                "/api/v1/tenders/{}/documents/{}/content",
-                s.tender, s.document
-            ),
-            None,
-        )
-        .await
-        .unwrap();
-    let q: Value = bidder
-        .post(
-            &format!("/api/v1/tenders/{}/questions", s.tender),
-            &json!({"question": "第一标段工期是否可以调整？"}),
-        )
-        .await
-        .unwrap();
+    fixtures::download(&bidder, &s).await;
+    let q = fixtures::ask(&bidder, &s.tender, "第一标段工期是否可以调整？").await;
 
     smtp.stop();
     let (st, v) = s
@@ -467,8 +440,7 @@ async fn objections_at_the_10_day_boundary_suspend_until_answered() {
         .get(&format!("/api/v1/tenders/{}", s.tender))
         .await
         .unwrap();
-    let deadline: chrono::DateTime<chrono::Utc> =
-        serde_json::from_value(t["published"]["schedule"]["bid_deadline"].clone()).unwrap();
+    let deadline = fixtures::schedule(&t).bid_deadline;
     let cutoff = objection_cutoff(deadline, &rules());
 
     // At the cut-off: too late, nothing changes.
@@ -561,8 +533,7 @@ async fn amendments_respect_the_15_day_boundary() {
         .get(&format!("/api/v1/tenders/{}", s.tender))
         .await
         .unwrap();
-    let deadline: chrono::DateTime<chrono::Utc> =
-        serde_json::from_value(t["published"]["schedule"]["bid_deadline"].clone()).unwrap();
+    let deadline = fixtures::schedule(&t).bid_deadline;
     let cutoff = amendment_cutoff(deadline, &rules());
     for (at, moves) in [(cutoff - Duration::seconds(1), false), (cutoff, true)] {
         app.clock.set(at);
@@ -586,10 +557,8 @@ async fn the_deadline_closes_the_tender_by_the_server_clock() {
         .get(&format!("/api/v1/tenders/{}", s.tender))
         .await
         .unwrap();
-    let deadline: chrono::DateTime<chrono::Utc> =
-        serde_json::from_value(t["published"]["schedule"]["bid_deadline"].clone()).unwrap();
-    let cutoff: chrono::DateTime<chrono::Utc> =
-        serde_json::from_value(t["published"]["schedule"]["clarification_cutoff"].clone()).unwrap();
+    let deadline = fixtures::schedule(&t).bid_deadline;
+    let cutoff = fixtures::schedule(&t).clarification_cutoff;
     // Questions close at the clarification cut-off (a second before: fine; at: refused).
     app.clock.set(cutoff - Duration::seconds(1));
     let bidder = app.enrol("bidder").await;
@@ -647,23 +616,8 @@ async fn a_bidder_cannot_learn_who_else_downloaded() {
         .get(&format!("/api/v1/organisations/{a_id}"))
         .await
         .unwrap();
-    a.raw(
-        Method::GET,
-        &format!(
-            "/api/v1/tenders/{}/documents/{}/content",
-            s.tender, s.document
-        ),
-        None,
-    )
-    .await
-    .unwrap();
-    let q: Value = a
-        .post(
-            &format!("/api/v1/tenders/{}/questions", s.tender),
-            &json!({"question": "投标保证金可否使用电子保函？"}),
-        )
-        .await
-        .unwrap();
+    fixtures::download(&a, &s).await;
+    let q = fixtures::ask(&a, &s.tender, "投标保证金可否使用电子保函？").await;
     s.agent
         .raw(
             Method::POST,
