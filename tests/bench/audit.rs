@@ -65,10 +65,13 @@ impl Pg {
 
     fn database(&self, name: &str) -> String {
         let mut admin = PgConnection::establish(&self.admin_url).expect("connect to bench cluster");
+        // Separate statements: PostgreSQL refuses DROP/CREATE DATABASE inside a multi-statement
+        // (implicitly transactional) query.
         admin
-            .batch_execute(&format!(
-                "DROP DATABASE IF EXISTS {name}; CREATE DATABASE {name}"
-            ))
+            .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
+            .unwrap();
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
             .unwrap();
         let cut = self.admin_url.rfind('/').unwrap();
         format!("{}/{name}", &self.admin_url[..cut])
@@ -91,7 +94,9 @@ fn context(url: &str, tmp: &std::path::Path) -> AppContext {
     settings.database.url = url.to_string();
     settings.database.pool_size = 16;
     settings.audit.signing_key_file = tmp.join("audit-key.pem");
-    settings.identity.trust_dir = tmp.to_path_buf();
+    let trust = tmp.join("trust");
+    std::fs::create_dir_all(&trust).unwrap();
+    settings.identity.trust_dir = trust;
     let db = Db::connect(&settings.database).expect("connect");
     AppContext::new(db, Arc::new(SystemClock), settings).expect("context")
 }
