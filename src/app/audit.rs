@@ -2,9 +2,9 @@
 //!
 //! Who sees what: checkpoints, proofs and the public key are public (they hold hashes only).
 //! Entries and bodies: regulators and administrators see everything; any principal sees the
-//! entries whose subject or actor it is. Tender trails are for regulators and administrators
-//! until tenders exist; [`may_read_tender`] is the single place where tender parties will be
-//! let in (issue 3).
+//! entries whose subject or actor it is. A tender's trail is for regulators, administrators and
+//! the tender's own parties (tenderer, agent, agent staff) — never for bidders, who must not learn
+//! who else downloaded or asked (办法 第21条); `authorize` is the single place that decides.
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
@@ -85,23 +85,24 @@ fn is_overseer(actor: &Actor) -> bool {
     actor.has(Role::Regulator) || actor.has(Role::Administrator)
 }
 
-/// Whether `actor` may read the trail of `tender_id`. Issue 3 adds the tender's parties
-/// (tenderer, agent and its staff, and later bidders for their own entries) here.
-pub fn may_read_tender(actor: &Actor, _tender_id: &str) -> bool {
-    is_overseer(actor)
-}
-
-fn authorize(actor: &Actor, scope: &Scope) -> AppResult<()> {
-    let ok = match scope {
-        Scope::All => actor.require(Permission::ReadAuditLog).is_ok(),
-        Scope::Tender(t) => may_read_tender(actor, t),
-        Scope::Principal(p) => *p == actor.id || is_overseer(actor),
+/// Who may read a scope, and whether the caller reads as a party of the tender in scope (a
+/// tender's parties — tenderer, its agent, the agent's staff — see every event of their own
+/// tender, downloads included: they are entitled to know who downloaded).
+async fn authorize(ctx: &AppContext, actor: &Actor, scope: &Scope) -> AppResult<bool> {
+    let (ok, party) = match scope {
+        Scope::All => (actor.require(Permission::ReadAuditLog).is_ok(), false),
+        Scope::Tender(_) if is_overseer(actor) => (true, false),
+        Scope::Tender(t) => {
+            let p = crate::app::tenders::is_party_of(ctx, actor, t).await?;
+            (p, p)
+        }
+        Scope::Principal(p) => (*p == actor.id || is_overseer(actor), false),
     };
     if ok {
-        Ok(())
+        Ok(party)
     } else {
         Err(AppError::forbidden(
-            "you may read the audit trail of yourself only",
+            "you may read your own trail, or your own tender's",
         ))
     }
 }
@@ -285,7 +286,7 @@ pub async fn trail(
     after: Option<u64>,
     limit: i64,
 ) -> AppResult<Trail> {
-    authorize(actor, &scope)?;
+    let party = authorize(ctx, actor, &scope).await?;
     let limit = limit.clamp(1, MAX_TRAIL_PAGE);
     let from = after.map_or(0, |a| a as i64 + 1);
     let rows = ctx
@@ -294,7 +295,7 @@ pub async fn trail(
         .await?;
     let mut items = Vec::with_capacity(rows.len());
     for (e, ev) in &rows {
-        let visible = ev.as_ref().is_some_and(|ev| may_see(actor, ev));
+        let visible = party || ev.as_ref().is_some_and(|ev| may_see(actor, ev));
         items.push(entry_dto(e, ev.as_ref(), visible)?);
     }
     let next = if rows.len() as i64 == limit {
@@ -313,7 +314,7 @@ pub async fn export(
     scope: Scope,
     since_size: Option<u64>,
 ) -> AppResult<Bundle> {
-    authorize(actor, &scope)?;
+    let party = authorize(ctx, actor, &scope).await?;
     let actor = actor.clone();
     let public_key = ctx.audit_log.verifier().to_vkey_string();
     let origin = ctx.audit_log.origin().to_owned();
@@ -339,10 +340,12 @@ pub async fn export(
                     } else {
                         None
                     };
-                    let event = ev.filter(|ev| may_see(&actor, ev)).map(|ev| BundleEvent {
-                        id: ev.id,
-                        body: ev.body,
-                    });
+                    let event =
+                        ev.filter(|ev| party || may_see(&actor, ev))
+                            .map(|ev| BundleEvent {
+                                id: ev.id,
+                                body: ev.body,
+                            });
                     entries.push(BundleEntry {
                         index,
                         leaf: B64.encode(&e.leaf),

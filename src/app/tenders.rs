@@ -148,6 +148,17 @@ fn is_party(actor: &Actor, row: &repo::TenderRow) -> bool {
     acting_org.is_some_and(|o| o == row.tenderer_id || Some(o) == row.agent_id.as_deref())
 }
 
+/// Whether `actor` runs this tender (its tenderer, its agent, or the agent's staff).
+pub async fn is_party_of(ctx: &AppContext, actor: &Actor, id: &str) -> AppResult<bool> {
+    if actor.require(Permission::ManageTenders).is_err() {
+        return Ok(false);
+    }
+    let (id, actor) = (id.to_string(), actor.clone());
+    ctx.db
+        .read_primary(move |c| Ok(repo::find_tender(c, &id)?.is_some_and(|r| is_party(&actor, &r))))
+        .await
+}
+
 /// Load a tender the caller runs; others learn nothing (404), not even that it exists.
 fn load_as_party(c: &mut AnyConnection, actor: &Actor, id: &str) -> AppResult<repo::TenderRow> {
     actor.require(Permission::ManageTenders).map_err(|_| {

@@ -413,14 +413,13 @@ async fn every_endpoint_with_every_role() {
             None,
             Some(&["tenderer", "regulator", "admin"]),
         ),
-        // Tender trails: overseers (the tender's parties join when app::audit::may_read_tender
-        // learns about tender membership).
+        // Tender trails: overseers and the tender's own parties; never bidders.
         e(
             Method::GET,
             "/api/v1/audit/trail",
             format!("/api/v1/audit/trail?tender_id={t}"),
             None,
-            Some(&["regulator", "admin"]),
+            Some(&["regulator", "admin", "tenderer", "agent", "agent-staff"]),
         ),
         e(
             Method::GET,

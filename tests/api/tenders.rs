@@ -1025,3 +1025,33 @@ async fn oversized_documents_are_refused_and_leave_no_file() {
         "a partial upload was left behind"
     );
 }
+
+#[tokio::test]
+async fn a_tenders_parties_read_its_audit_trail_and_bidders_do_not() {
+    let app = TestApp::spawn().await;
+    let s = published_tender(&app, 30).await;
+    let bidder = app.enrol("bidder").await;
+    assert_eq!(fixtures::download(&bidder, &s).await.0, 200);
+    etender::audit::sequencer::integrate_now(&app.ctx)
+        .await
+        .unwrap();
+    let tenderer = app.enrol("tenderer").await;
+    let trail: Value = tenderer
+        .get(&format!("/api/v1/audit/trail?tender_id={}", s.tender))
+        .await
+        .unwrap();
+    let text = trail.to_string();
+    assert!(text.contains("document_downloaded"), "{text}");
+    assert!(text.contains("tender_published"), "{text}");
+    for who in [&bidder, &app.client()] {
+        let (st, v) = who
+            .raw(
+                Method::GET,
+                &format!("/api/v1/audit/trail?tender_id={}", s.tender),
+                None,
+            )
+            .await
+            .unwrap();
+        assert!(st == 401 || st == 403, "{st} {v}");
+    }
+}
