@@ -949,21 +949,8 @@ pub async fn amend(
                     draft.schedule.documents_available_until = d;
                 }
             }
-            // The first issue of documents stays the original one for the 20-day rule.
             let first_issue = row.published_at.map(from_db).unwrap_or(now);
-            let mut violations = Vec::new();
-            draft.check_content(&rules, &mut violations);
-            if draft.procedure != old.procedure {
-                violations.push(RuleViolation::new(crate::domain::schedule::RuleCode::DeadlineInThePast, "procedure", "an amendment cannot change the procedure type"));
-            }
-            if draft.schedule.bid_deadline <= now {
-                violations.push(RuleViolation::new(crate::domain::schedule::RuleCode::DeadlineInThePast, "schedule.bid_deadline", "the bid deadline must be in the future"));
-            }
-            crate::domain::schedule::check_schedule(&draft.schedule, &rules, first_issue, &mut violations);
-            violations.retain(|v| v.rule != crate::domain::schedule::RuleCode::DeadlineInThePast || v.field != "schedule.bid_deadline" || draft.schedule.bid_deadline <= now);
-            if !violations.is_empty() {
-                return Err(rule_error(violations));
-            }
+            crate::domain::schedule::validate_amendment(&old, &draft, first_issue, now, &rules).map_err(rule_error)?;
             let next = transition(&state, &Event::Amend, now, &draft.schedule, &rules).map_err(transition_error)?;
             let notice = notice_for(c, &row)?;
             let signer = verify_notice_signature(c, &signing, &row, &notice, &sig, now)?;

@@ -73,6 +73,9 @@ rule_codes! {
     BidValidityNotPositive = "bid_validity_not_positive",
     /// 条例22 [C]: objection to the 招标文件 fewer than 10 days before the deadline.
     ObjectionTooLate = "objection_too_late",
+    /// Platform rule: an amendment clarifies or modifies the documents; it cannot turn an open
+    /// tender into an invited one (or back) — that is a new tender.
+    ProcedureUnchangeable = "procedure_unchangeable",
     // --- sections and money ---
     /// A tender without any 标段.
     NoSections = "no_sections",
@@ -383,6 +386,42 @@ pub fn validate_for_publication(
     }
 }
 
+/// Every rule an amendment must meet: the content rules, the procedure type unchanged, and the
+/// schedule rules counted from the *original* first issue of documents (the 20-day period does
+/// not restart), with the deadline still in the future at `now`. The caller applies
+/// [`amendment_effect`] to `amended` first.
+pub fn validate_amendment(
+    published: &TenderDraft,
+    amended: &TenderDraft,
+    first_issue: DateTime<Utc>,
+    now: DateTime<Utc>,
+    rules: &ProcedureRules,
+) -> Result<(), Vec<RuleViolation>> {
+    let mut out = Vec::new();
+    if amended.procedure != published.procedure {
+        out.push(RuleViolation::new(
+            RuleCode::ProcedureUnchangeable,
+            "procedure",
+            "an amendment cannot change the procedure type; terminate and publish a new tender",
+        ));
+    }
+    check_schedule(&amended.schedule, rules, first_issue, &mut out);
+    let already = out.iter().any(|v| v.rule == RuleCode::DeadlineInThePast);
+    if amended.schedule.bid_deadline <= now && !already {
+        out.push(RuleViolation::new(
+            RuleCode::DeadlineInThePast,
+            "schedule.bid_deadline",
+            "the bid deadline must be in the future",
+        ));
+    }
+    amended.check_content(rules, &mut out);
+    if out.is_empty() {
+        Ok(())
+    } else {
+        Err(out)
+    }
+}
+
 fn shanghai(t: DateTime<Utc>) -> String {
     t.with_timezone(&LEGAL_TZ)
         .format("%Y-%m-%d %H:%M:%S %:z")
@@ -439,6 +478,45 @@ pub(crate) mod tests {
     /// Before publication: "now" is earlier than the documents' start.
     fn before() -> DateTime<Utc> {
         sh(2025, 3, 2, 12, 0, 0)
+    }
+
+    #[test]
+    fn amendments_keep_the_procedure_the_original_issue_and_a_future_deadline() {
+        let published = draft();
+        let first_issue = sh(2025, 3, 3, 9, 0, 0);
+        let now = sh(2025, 3, 20, 10, 0, 0);
+        assert_eq!(
+            validate_amendment(&published, &published, first_issue, now, &RULES),
+            Ok(())
+        );
+
+        let mut invited = published.clone();
+        invited.procedure = ProcedureType::Invited;
+        let codes: Vec<RuleCode> =
+            validate_amendment(&published, &invited, first_issue, now, &RULES)
+                .unwrap_err()
+                .into_iter()
+                .map(|v| v.rule)
+                .collect();
+        assert!(
+            codes.contains(&RuleCode::ProcedureUnchangeable),
+            "{codes:?}"
+        );
+
+        // After the deadline: exactly one deadline_in_the_past, not a duplicate.
+        let late = sh(2025, 3, 31, 9, 30, 0);
+        let codes: Vec<RuleCode> =
+            validate_amendment(&published, &published, first_issue, late, &RULES)
+                .unwrap_err()
+                .into_iter()
+                .map(|v| v.rule)
+                .collect();
+        assert_eq!(codes, vec![RuleCode::DeadlineInThePast]);
+        // A second before the deadline it is still in the future.
+        assert_eq!(
+            validate_amendment(&published, &published, first_issue, late - SEC, &RULES),
+            Ok(())
+        );
     }
 
     #[test]

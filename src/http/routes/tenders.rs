@@ -287,19 +287,22 @@ pub async fn upload(
         .unwrap_or("application/octet-stream")
         .to_string();
     let limit = ctx.settings.storage.max_document_bytes;
-    let stream = async_stream_of(&mut payload);
-    let stored = ctx.storage.put(stream, limit).await.map_err(|e| match e {
-        crate::storage::StorageError::TooLarge { .. } => {
-            AppError::new(ErrorCode::FileTooLarge, e.to_string())
-        }
-        crate::storage::StorageError::Empty => {
-            AppError::field("body", "empty", "the document is empty")
-        }
-        crate::storage::StorageError::Interrupted(_) => {
-            AppError::new(ErrorCode::MalformedBody, e.to_string())
-        }
-        other => AppError::internal(other),
-    })?;
+    let stored = ctx
+        .storage
+        .put(&mut payload, limit)
+        .await
+        .map_err(|e| match e {
+            crate::storage::StorageError::TooLarge { .. } => {
+                AppError::new(ErrorCode::FileTooLarge, e.to_string())
+            }
+            crate::storage::StorageError::Empty => {
+                AppError::field("body", "empty", "the document is empty")
+            }
+            crate::storage::StorageError::Interrupted(_) => {
+                AppError::new(ErrorCode::MalformedBody, e.to_string())
+            }
+            other => AppError::internal(other),
+        })?;
     let q = q.into_inner();
     let doc = tenders::add_document(
         &ctx,
@@ -315,13 +318,6 @@ pub async fn upload(
     )
     .await?;
     Ok(HttpResponse::Created().json(doc))
-}
-
-fn async_stream_of(
-    payload: &mut web::Payload,
-) -> impl futures_util::Stream<Item = Result<bytes::Bytes, actix_web::error::PayloadError>> + Unpin + '_
-{
-    payload.by_ref()
 }
 
 /// Documents of a tender (public once published).
