@@ -118,6 +118,12 @@ pub struct TenderSettings {
     pub ocid_prefix: String,
     pub publisher_name: String,
     pub deadline_check_interval_ms: u64,
+    /// Opening ceremony: how long bidders have to release their keys (R1).
+    pub decryption_window_minutes: u32,
+    /// …then how long custodians have to release shares for bids still sealed (R2).
+    pub recovery_window_minutes: u32,
+    /// …and how long bidders may object to the opening record.
+    pub objection_window_minutes: u32,
     /// Procedure rules per procedure type; only the numbers you change need to be given.
     #[serde(default)]
     pub rules: crate::domain::tender::ProcedureRulesTable,

@@ -114,6 +114,37 @@ error_codes! {
     AuditEntryPending = "audit_entry_pending" => (409, "Audit entry pending"),
     /// The sandbox clock is disabled on this server.
     SandboxDisabled = "sandbox_disabled" => (409, "Sandbox disabled"),
+    // --- bids and opening ---
+    /// The tender is not accepting bids in its current state.
+    NotAcceptingBids = "not_accepting_bids" => (409, "Not accepting bids"),
+    /// The bid manifest is malformed or does not fit the tender, section, bidder or opening key.
+    BidManifestInvalid = "bid_manifest_invalid" => (422, "Bid manifest invalid"),
+    /// The manifest's outer signature or envelope-key statement does not verify with the certificate.
+    BidSignatureInvalid = "bid_signature_invalid" => (422, "Bid signature invalid"),
+    /// The manifest's `bid_version` is not the bidder's next version.
+    BidVersionMismatch = "bid_version_mismatch" => (409, "Bid version mismatch"),
+    /// A data key, nonce prefix or wrap key of the bid was seen before.
+    BidKeyReused = "bid_key_reused" => (422, "Bid key reused"),
+    /// The certificate's USCC is not the bidding organisation's.
+    CertificateSubjectMismatch = "certificate_subject_mismatch" => (403, "Certificate subject mismatch"),
+    /// The section requires a bid bond that has not been recorded in full.
+    BidBondMissing = "bid_bond_missing" => (422, "Bid bond missing"),
+    /// The bidder has no current bid for the section.
+    NoBid = "no_bid" => (404, "No bid"),
+    /// `Upload-Offset` differs from what the server has received.
+    UploadOffsetMismatch = "upload_offset_mismatch" => (409, "Upload offset mismatch"),
+    /// More bytes than the manifest declares for the part.
+    PartTooLong = "part_too_long" => (422, "Part too long"),
+    /// The received part does not hash to the manifest's ciphertext digest.
+    PartDigestMismatch = "part_digest_mismatch" => (422, "Part digest mismatch"),
+    /// Submission before every part is complete.
+    UploadIncomplete = "upload_incomplete" => (409, "Upload incomplete"),
+    /// The upload was submitted or abandoned.
+    UploadClosed = "upload_closed" => (409, "Upload closed"),
+    /// A signed statement (envelope key, withdrawal, confirmation, key or share release) does not verify.
+    StatementSignatureInvalid = "statement_signature_invalid" => (422, "Statement signature invalid"),
+    /// The opening ceremony is not in the phase this action belongs to.
+    OpeningPhase = "opening_phase" => (409, "Wrong opening phase"),
     // --- server ---
     /// The database (or another dependency) is unavailable; retry later.
     ServiceUnavailable = "service_unavailable" => (503, "Service unavailable"),

@@ -194,7 +194,9 @@ pub fn release_tag(event: EventKind) -> &'static str {
         | EventKind::AnswerObjection
         | EventKind::Suspend
         | EventKind::Resume
-        | EventKind::DeadlineReached => "tenderUpdate",
+        | EventKind::DeadlineReached
+        | EventKind::StartOpening
+        | EventKind::FinishOpening => "tenderUpdate",
         EventKind::Terminate | EventKind::Cancel => "tenderCancellation",
     }
 }

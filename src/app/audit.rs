@@ -109,7 +109,16 @@ async fn authorize(ctx: &AppContext, actor: &Actor, scope: &Scope) -> AppResult<
 
 /// Whether `actor` may see this event (actor or subject of it, or an overseer).
 fn may_see(actor: &Actor, ev: &AuditEventRow) -> bool {
+    if is_sealed(ev) {
+        return ev.actor_id == actor.id;
+    }
     is_overseer(actor) || ev.subject == actor.id || ev.actor_id == actor.id
+}
+
+/// Bid events: only the bidder reads their bodies (they name the tender; counted, they would
+/// tell how many bids it has). The opening event lists every bid in the tender's own chain.
+fn is_sealed(ev: &AuditEventRow) -> bool {
+    crate::audit::EventType::parse(&ev.event_type).is_some_and(|t| t.is_sealed())
 }
 
 pub fn public_key(ctx: &AppContext) -> PublicKey {
@@ -401,6 +410,9 @@ pub async fn receipt(ctx: &AppContext, actor: &Actor, event_id: &str) -> AppResu
         .read_primary(move |c| {
             let found = repo::entry_for_event(c, &id).map_err(internal)?;
             let visible = |ev: &AuditEventRow| {
+                if is_sealed(ev) {
+                    return ev.actor_id == actor.id;
+                }
                 actor.has(Role::Regulator) || ev.subject == actor.id || ev.actor_id == actor.id
             };
             let Some((e, _)) = found.filter(|(_, ev)| visible(ev)) else {

@@ -2,8 +2,12 @@
 //! writes the audit entry for every state change it makes, inside that transaction.
 
 pub mod audit;
+pub mod bids;
 pub mod identity;
+pub mod keys;
+pub mod opening;
 pub mod sandbox;
+pub mod signing;
 pub mod tenders;
 
 use std::collections::BTreeSet;
@@ -32,6 +36,8 @@ pub struct AppContext {
     pub storage: crate::storage::LocalStore,
     /// The Merkle log's signing key and sequencer settings.
     pub audit_log: Arc<crate::audit::AuditLog>,
+    /// Hash state of bid parts being uploaded on this node.
+    pub uploads: bids::UploadHashes,
 }
 
 impl AppContext {
@@ -51,6 +57,7 @@ impl AppContext {
             identity_extraction: Arc::new(identity_extraction),
             mail_wake: Arc::new(tokio::sync::Notify::new()),
             storage,
+            uploads: bids::UploadHashes::default(),
         })
     }
 }

@@ -14,11 +14,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use utoipa::ToSchema;
 
-use super::identity::{cert_error, signature_error};
+use super::identity::signature_error;
+use super::signing::Signing;
 use super::{Actor, AppContext};
 use crate::audit::{self, canonical_json, sha256_hex, ActorRef, Event as AuditEvent, EventType};
-use crate::crypto::keys::SignatureAlgorithm;
-use crate::crypto::x509::Purpose;
 use crate::db::repo::identity as idrepo;
 use crate::db::repo::tenders as repo;
 use crate::db::types::{from_db, to_db};
@@ -32,7 +31,6 @@ use crate::domain::schedule::{
     amendment_effect, objection_allowed, objection_answer_due, AmendmentImpact, RuleViolation,
 };
 use crate::domain::tender::{ProcedureRules, ProcedureRulesTable, TenderDraft};
-use crate::domain::uscc::Uscc;
 use crate::error::{AppError, AppResult, ErrorCode, FieldError};
 use crate::mail::{enqueue, OutgoingMail};
 use crate::ocds;
@@ -60,6 +58,8 @@ pub struct Tender {
     pub reconfirm_from_version: Option<i32>,
     /// Suspension or termination details (state-specific).
     pub state_detail: Value,
+    /// Each section's opening public key (from publication on): seal bids to it (R2).
+    pub opening_keys: Vec<super::keys::SectionOpeningKey>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
@@ -122,7 +122,7 @@ fn rules_for(table: &ProcedureRulesTable, draft: &TenderDraft) -> ProcedureRules
     table.get(draft.procedure).clone()
 }
 
-fn parse_json<T: serde::de::DeserializeOwned>(s: &str, what: &str) -> AppResult<T> {
+pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(s: &str, what: &str) -> AppResult<T> {
     serde_json::from_str(s).map_err(|e| AppError::internal(anyhow::anyhow!("corrupt {what}: {e}")))
 }
 
@@ -217,10 +217,11 @@ fn view(c: &mut AnyConnection, row: &repo::TenderRow, as_party: bool) -> AppResu
         },
         reconfirm_from_version: row.reconfirm_from_version,
         state_detail: parse_json(&row.state_detail, "state")?,
+        opening_keys: super::keys::opening_keys(c, &row.id)?,
     })
 }
 
-fn state_of(row: &repo::TenderRow) -> AppResult<State> {
+pub(crate) fn state_of(row: &repo::TenderRow) -> AppResult<State> {
     parse_json(&row.state_detail, "state")
 }
 
@@ -231,7 +232,7 @@ fn set_state(row: &mut repo::TenderRow, state: &State, now: DateTime<Utc>) -> Ap
     Ok(())
 }
 
-fn published_draft(c: &mut AnyConnection, row: &repo::TenderRow) -> AppResult<TenderDraft> {
+pub(crate) fn published_draft(c: &mut AnyConnection, row: &repo::TenderRow) -> AppResult<TenderDraft> {
     let v = repo::latest_version(c, &row.id)?
         .ok_or_else(|| AppError::internal(anyhow::anyhow!("published tender without version")))?;
     parse_json(&v.published_draft, "published draft")
@@ -699,13 +700,8 @@ pub async fn notice(ctx: &AppContext, actor: &Actor, id: &str) -> AppResult<Noti
         .await
 }
 
-/// A signature over a [`Notice`] with the tenderer's or agent's organisation certificate.
-#[derive(Clone, Debug)]
-pub struct NoticeSignature {
-    pub certificate_chain: Vec<Vec<u8>>,
-    pub signature: Vec<u8>,
-    pub signature_algorithm: SignatureAlgorithm,
-}
+/// The tenderer's or agent's signature over a notice.
+pub type NoticeSignature = super::signing::Signed;
 
 /// Verify the signature over the current notice; returns (signer organisation id, fingerprint).
 fn verify_notice_signature(
@@ -716,31 +712,8 @@ fn verify_notice_signature(
     sig: &NoticeSignature,
     now: DateTime<Utc>,
 ) -> AppResult<(String, String)> {
-    if sig.certificate_chain.is_empty() {
-        return Err(AppError::new(
-            ErrorCode::CertificateMalformed,
-            "certificate_chain is empty",
-        ));
-    }
-    let cert = ctx
-        .trust
-        .current()
-        .verify_chain(
-            &sig.certificate_chain,
-            now,
-            Purpose::Signing,
-            &ctx.extraction,
-            ctx.require_crl,
-        )
-        .map_err(cert_error)?;
-    let raw = cert.uscc_field.clone().ok_or_else(|| {
-        AppError::new(
-            ErrorCode::UsccMissing,
-            "the signing certificate carries no USCC",
-        )
-    })?;
-    let uscc =
-        Uscc::parse(&raw).map_err(|e| AppError::new(ErrorCode::UsccInvalid, e.to_string()))?;
+    let cert = ctx.certificate(&sig.certificate_chain, now)?;
+    let uscc = super::signing::uscc_of(&cert)?;
     let mut signer = None;
     for org in std::iter::once(&row.tenderer_id).chain(row.agent_id.iter()) {
         if party_of(c, org)?.uscc == uscc.as_str() {
@@ -767,24 +740,6 @@ fn verify_notice_signature(
         err
     })?;
     Ok((signer, cert.fingerprint_sha256))
-}
-
-/// What signature checks need inside a transaction.
-#[derive(Clone)]
-struct Signing {
-    trust: std::sync::Arc<crate::crypto::trust::ReloadingTrustStore>,
-    extraction: std::sync::Arc<crate::crypto::x509::IdentityExtraction>,
-    require_crl: bool,
-}
-
-impl Signing {
-    fn of(ctx: &AppContext) -> Signing {
-        Signing {
-            trust: ctx.trust.clone(),
-            extraction: ctx.identity_extraction.clone(),
-            require_crl: ctx.settings.identity.require_crl,
-        }
-    }
 }
 
 #[expect(
@@ -837,6 +792,7 @@ fn check_custodians(c: &mut AnyConnection, draft: &TenderDraft) -> AppResult<()>
             });
         }
     }
+    errors.extend(super::keys::missing_envelope_keys(c, draft)?);
     if errors.is_empty() {
         Ok(())
     } else {
@@ -879,6 +835,9 @@ pub async fn publish(
             repo::update_tender(c, &row)?;
             insert_version(c, &row, &notice, &draft, &sig, signer.clone(), None, now)?;
             repo::publish_pending_documents(c, &row.id, row.version)?;
+            // The opening keys enter the log with the publication, before any bid can use them,
+            // so nobody can swap one later.
+            let opening_keys = super::keys::generate_opening_keys(c, &row.id, &draft, now)?;
             record(
                 c,
                 &env,
@@ -886,7 +845,7 @@ pub async fn publish(
                 &row,
                 actor.audit_ref(),
                 EventType::TenderPublished,
-                json!({"tender": row.id, "version": row.version, "notice_sha256": notice.sha256, "signer": signer.0, "bid_deadline": draft.schedule.bid_deadline}),
+                json!({"tender": row.id, "version": row.version, "notice_sha256": notice.sha256, "signer": signer.0, "bid_deadline": draft.schedule.bid_deadline, "opening_keys": opening_keys}),
                 Some(Publicity {
                     kind: Some(EventKind::Publish),
                     state: next.kind(),
@@ -1747,6 +1706,7 @@ pub async fn close_due(ctx: &AppContext) -> AppResult<usize> {
     let mut closed = 0;
     for id in due {
         let env = Env::of(ctx);
+        let storage = ctx.storage.clone();
         let done = ctx
             .db
             .write(move |c| {
@@ -1768,6 +1728,8 @@ pub async fn close_due(ctx: &AppContext) -> AppResult<usize> {
                 };
                 set_state(&mut row, &next, now)?;
                 repo::update_tender(c, &row)?;
+                // E3: a transfer not complete by the deadline is not a bid.
+                super::bids::abandon_open_uploads(c, &storage, &row.id, now)?;
                 record(
                     c,
                     &env,
@@ -1803,6 +1765,10 @@ pub async fn run_deadline_watch(ctx: AppContext) {
     loop {
         if let Err(e) = close_due(&ctx).await {
             tracing::warn!(error = %e, "deadline check failed");
+        }
+        // The opening time is the deadline (条例44): the ceremony starts on the same tick.
+        if let Err(e) = super::opening::tick(&ctx).await {
+            tracing::warn!(error = %e, "opening check failed");
         }
         tokio::time::sleep(every).await;
     }

@@ -56,9 +56,78 @@ pub enum EventType {
     QuestionAnswered,
     ObjectionRaised,
     ObjectionAnswered,
+    EnvelopeKeyRegistered,
+    BidBondRecorded,
+    BidSubmitted,
+    BidWithdrawn,
+    BidConfirmed,
+    OpeningStarted,
+    OpeningFailed,
+    DecryptionAttempted,
+    ShareReleased,
+    KeyRecovered,
+    OpeningRecordPublished,
+    OpeningResponded,
+    OpeningResponseAnswered,
+    OpeningClosed,
+    TenderOpeningFinished,
 }
 
 impl EventType {
+    pub const ALL: &'static [EventType] = &[
+        EventType::OrganisationRegistered,
+        EventType::PersonRegistered,
+        EventType::SessionOpened,
+        EventType::SessionClosed,
+        EventType::RoleGranted,
+        EventType::RoleRevoked,
+        EventType::StaffAttached,
+        EventType::SandboxClockAdjusted,
+        EventType::TenderCreated,
+        EventType::TenderDraftUpdated,
+        EventType::TenderPublished,
+        EventType::TenderAmended,
+        EventType::TenderSuspended,
+        EventType::TenderResumed,
+        EventType::TenderTerminated,
+        EventType::TenderCancelled,
+        EventType::TenderClosed,
+        EventType::DocumentUploaded,
+        EventType::DocumentDownloaded,
+        EventType::QuestionAsked,
+        EventType::QuestionAnswered,
+        EventType::ObjectionRaised,
+        EventType::ObjectionAnswered,
+        EventType::EnvelopeKeyRegistered,
+        EventType::BidBondRecorded,
+        EventType::BidSubmitted,
+        EventType::BidWithdrawn,
+        EventType::BidConfirmed,
+        EventType::OpeningStarted,
+        EventType::OpeningFailed,
+        EventType::DecryptionAttempted,
+        EventType::ShareReleased,
+        EventType::KeyRecovered,
+        EventType::OpeningRecordPublished,
+        EventType::OpeningResponded,
+        EventType::OpeningResponseAnswered,
+        EventType::OpeningClosed,
+        EventType::TenderOpeningFinished,
+    ];
+
+    /// Events whose leaf names no tender and whose body only the bidder may read until the
+    /// section's opening: together they would tell how many bids a tender has.
+    pub fn is_sealed(self) -> bool {
+        matches!(
+            self,
+            EventType::BidSubmitted | EventType::BidWithdrawn | EventType::BidConfirmed
+        )
+    }
+
+    pub fn parse(s: &str) -> Option<EventType> {
+        EventType::ALL.iter().copied().find(|e| e.as_str() == s)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             EventType::OrganisationRegistered => "organisation_registered",
@@ -84,6 +153,21 @@ impl EventType {
             EventType::QuestionAnswered => "question_answered",
             EventType::ObjectionRaised => "objection_raised",
             EventType::ObjectionAnswered => "objection_answered",
+            EventType::EnvelopeKeyRegistered => "envelope_key_registered",
+            EventType::BidBondRecorded => "bid_bond_recorded",
+            EventType::BidSubmitted => "bid_submitted",
+            EventType::BidWithdrawn => "bid_withdrawn",
+            EventType::BidConfirmed => "bid_confirmed",
+            EventType::OpeningStarted => "opening_started",
+            EventType::OpeningFailed => "opening_failed",
+            EventType::DecryptionAttempted => "decryption_attempted",
+            EventType::ShareReleased => "share_released",
+            EventType::KeyRecovered => "key_recovered",
+            EventType::OpeningRecordPublished => "opening_record_published",
+            EventType::OpeningResponded => "opening_responded",
+            EventType::OpeningResponseAnswered => "opening_response_answered",
+            EventType::OpeningClosed => "opening_closed",
+            EventType::TenderOpeningFinished => "tender_opening_finished",
         }
     }
 }

@@ -266,6 +266,167 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    envelope_keys (principal_id) {
+        principal_id -> Text,
+        public_key -> Text,
+        signature -> Text,
+        signature_algorithm -> Text,
+        signer_fingerprint -> Text,
+        registered_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    opening_keys (tender_id, section_code) {
+        tender_id -> Text,
+        section_code -> Text,
+        public_key -> Text,
+        threshold -> Integer,
+        total -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    opening_key_shares (tender_id, section_code, share_index) {
+        tender_id -> Text,
+        section_code -> Text,
+        share_index -> Integer,
+        custodian_id -> Text,
+        encrypted_share -> Text,
+        released_share -> Nullable<Text>,
+        release_signature -> Nullable<Text>,
+        released_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    bid_bonds (id) {
+        id -> Text,
+        tender_id -> Text,
+        section_code -> Text,
+        organisation_id -> Text,
+        amount -> Text,
+        kind -> Text,
+        reference -> Text,
+        recorded_by -> Text,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    bid_uploads (id) {
+        id -> Text,
+        tender_id -> Text,
+        section_code -> Text,
+        organisation_id -> Text,
+        bid_version -> Integer,
+        manifest -> Text,
+        manifest_sha256 -> Text,
+        certificate -> Text,
+        certificate_serial -> Text,
+        signature_algorithm -> Text,
+        state -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    bid_upload_parts (upload_id, part_index) {
+        upload_id -> Text,
+        part_index -> Integer,
+        name -> Text,
+        ciphertext_len -> BigInt,
+        ciphertext_sha256 -> Text,
+        received -> BigInt,
+        complete -> Bool,
+    }
+}
+
+diesel::table! {
+    bids (id) {
+        id -> Text,
+        tender_id -> Text,
+        section_code -> Text,
+        organisation_id -> Text,
+        bidder_uscc -> Text,
+        version -> Integer,
+        state -> Text,
+        manifest -> Text,
+        manifest_sha256 -> Text,
+        certificate -> Text,
+        certificate_serial -> Text,
+        signature_algorithm -> Text,
+        tender_version -> Integer,
+        confirmed_tender_version -> Integer,
+        received_at -> Timestamp,
+        receipt_event_id -> Text,
+        supersedes -> Nullable<Text>,
+        closed_at -> Nullable<Timestamp>,
+        summary -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    bid_parts (bid_id, part_index) {
+        bid_id -> Text,
+        part_index -> Integer,
+        kind -> Text,
+        name -> Text,
+        ciphertext_len -> BigInt,
+        ciphertext_sha256 -> Text,
+        storage_key -> Text,
+        plaintext_sha256 -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    section_openings (tender_id, section_code) {
+        tender_id -> Text,
+        section_code -> Text,
+        state -> Text,
+        started_at -> Timestamp,
+        decryption_until -> Timestamp,
+        recovery_until -> Nullable<Timestamp>,
+        record -> Nullable<Text>,
+        record_published_at -> Nullable<Timestamp>,
+        objections_until -> Nullable<Timestamp>,
+        closed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    opening_attempts (id) {
+        id -> Text,
+        bid_id -> Text,
+        path -> Text,
+        actor_id -> Text,
+        outcome -> Text,
+        error_code -> Nullable<Text>,
+        fault -> Nullable<Text>,
+        detail -> Nullable<Text>,
+        attempted_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    opening_responses (id) {
+        id -> Text,
+        tender_id -> Text,
+        section_code -> Text,
+        organisation_id -> Text,
+        kind -> Text,
+        text -> Nullable<Text>,
+        answer -> Nullable<Text>,
+        answered_by -> Nullable<Text>,
+        answered_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(audit_pending -> audit_events (seq));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -290,4 +451,15 @@ diesel::allow_tables_to_appear_in_same_query!(
     announcements,
     ocds_releases,
     idempotency_keys,
+    envelope_keys,
+    opening_keys,
+    opening_key_shares,
+    bid_bonds,
+    bid_uploads,
+    bid_upload_parts,
+    bids,
+    bid_parts,
+    section_openings,
+    opening_attempts,
+    opening_responses,
 );

@@ -30,6 +30,12 @@ pub enum Permission {
     /// Read the whole audit log and every event body (regulators oversee; administrators
     /// operate the platform).
     ReadAuditLog,
+    /// Seal, submit, replace, withdraw and decrypt one's own bids.
+    SubmitBids,
+    /// Record bid bonds received by the trading centre.
+    RecordBidBonds,
+    /// Hold an opening-key share: register an envelope key, release the share at an opening.
+    HoldKeyShares,
 }
 
 /// The table. Adding a permission without a row here leaves it denied to everyone.
@@ -46,6 +52,9 @@ fn roles_for(p: Permission) -> &'static [Role] {
         Permission::QueryTenders => &[Bidder],
         Permission::SuperviseTenders => &[Regulator],
         Permission::ReadAuditLog => &[Regulator, Administrator],
+        Permission::SubmitBids => &[Bidder],
+        Permission::RecordBidBonds => &[Administrator],
+        Permission::HoldKeyShares => &[Custodian],
     }
 }
 

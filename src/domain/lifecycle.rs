@@ -250,6 +250,11 @@ pub enum Event {
     },
     /// The chronograph reports that the bid deadline has come.
     DeadlineReached,
+    /// The opening ceremony (开标) starts at the opening time.
+    StartOpening,
+    /// Every section's ceremony is over: evaluation follows if any section was opened,
+    /// otherwise the tender fails (流标).
+    FinishOpening { any_opened: bool },
 }
 
 /// An event without its data.
@@ -277,10 +282,12 @@ pub enum EventKind {
     Terminate,
     Cancel,
     DeadlineReached,
+    StartOpening,
+    FinishOpening,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 9] = [
+    pub const ALL: [EventKind; 11] = [
         EventKind::Publish,
         EventKind::Amend,
         EventKind::RaiseObjection,
@@ -290,6 +297,8 @@ impl EventKind {
         EventKind::Terminate,
         EventKind::Cancel,
         EventKind::DeadlineReached,
+        EventKind::StartOpening,
+        EventKind::FinishOpening,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -303,6 +312,8 @@ impl EventKind {
             EventKind::Terminate => "terminate",
             EventKind::Cancel => "cancel",
             EventKind::DeadlineReached => "deadline_reached",
+            EventKind::StartOpening => "start_opening",
+            EventKind::FinishOpening => "finish_opening",
         }
     }
 
@@ -317,6 +328,8 @@ impl EventKind {
             EventKind::Terminate => StateKind::Terminated,
             EventKind::Cancel => StateKind::Cancelled,
             EventKind::DeadlineReached => StateKind::Closed,
+            EventKind::StartOpening => StateKind::Opening,
+            EventKind::FinishOpening => StateKind::Evaluating,
         }
     }
 }
@@ -339,6 +352,8 @@ impl Event {
             Event::Terminate { .. } => EventKind::Terminate,
             Event::Cancel { .. } => EventKind::Cancel,
             Event::DeadlineReached => EventKind::DeadlineReached,
+            Event::StartOpening => EventKind::StartOpening,
+            Event::FinishOpening { .. } => EventKind::FinishOpening,
         }
     }
 }
@@ -528,6 +543,19 @@ pub fn transition(
             State::from_kind(*resume_to).ok_or_else(invalid)
         }
 
+        (State::Closed, Event::StartOpening) => {
+            if now < deadline {
+                Err(TransitionError::DeadlineNotReached { deadline })
+            } else {
+                Ok(State::Opening)
+            }
+        }
+        (State::Opening, Event::FinishOpening { any_opened }) => Ok(if *any_opened {
+            State::Evaluating
+        } else {
+            State::Failed
+        }),
+
         (s, Event::Suspend { reason, note }) if s.kind().is_suspendable() => Ok(State::Suspended {
             reason: *reason,
             note: non_empty(note, EventKind::Suspend)?,
@@ -600,6 +628,8 @@ mod tests {
                 reason: "重新编制".into(),
             },
             EventKind::DeadlineReached => Event::DeadlineReached,
+            EventKind::StartOpening => Event::StartOpening,
+            EventKind::FinishOpening => Event::FinishOpening { any_opened: true },
         }
     }
 

@@ -842,6 +842,41 @@ pub enum OpenError {
 }
 
 impl OpenError {
+    /// Stable snake_case name of the failure, as recorded in the opening record and audit log.
+    pub fn code(&self) -> &'static str {
+        match self {
+            OpenError::NoSuchPart { .. } => "no_such_part",
+            OpenError::HeaderMismatch { .. } => "part_moved",
+            OpenError::UnsupportedFormat { .. } => "unsupported_format",
+            OpenError::WrongKey {
+                path: WrongKeyPath::EnvelopeKey,
+                ..
+            } => "wrong_envelope_key",
+            OpenError::WrongKey {
+                path: WrongKeyPath::OpeningKey,
+                ..
+            } => "wrong_opening_key",
+            OpenError::WrongKey {
+                path: WrongKeyPath::SuppliedDek,
+                ..
+            } => "wrong_key",
+            OpenError::WrapInvalid { .. } => "wrap_invalid",
+            OpenError::KeyCommitmentMismatch { .. } => "key_commitment_mismatch",
+            OpenError::DigestMismatch { .. } => "ciphertext_digest_mismatch",
+            OpenError::TagMismatch { .. } => "tag_mismatch",
+            OpenError::Truncated { .. } => "truncated",
+            OpenError::ChunkOutOfOrder { .. } => "chunk_out_of_order",
+            OpenError::TrailingData { .. } => "trailing_data",
+            OpenError::TooLarge { .. } => "too_large",
+            OpenError::SummaryMalformed(_) => "summary_malformed",
+            OpenError::SignerMismatch => "inner_signer_mismatch",
+            OpenError::InnerSignatureInvalid => "inner_signature_invalid",
+            OpenError::PlaintextDigestMismatch { .. } => "plaintext_digest_mismatch",
+            OpenError::KeyReused(_) => "key_reused",
+            OpenError::Io { .. } => "storage_unreadable",
+        }
+    }
+
     /// Who is at fault.
     pub fn fault(&self) -> Fault {
         match self {

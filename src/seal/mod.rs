@@ -25,6 +25,7 @@ pub mod manifest;
 pub mod opening;
 pub mod rng;
 pub mod shamir;
+pub mod statements;
 pub mod stream;
 pub mod wrap;
 

@@ -1,4 +1,5 @@
-//! File storage for tender documents (and later bid parts): content-addressed local files.
+//! File storage for tender documents and bid parts: content-addressed local files, plus a
+//! staging area where resumable bid uploads collect.
 //!
 //! Bytes are streamed to a temporary file while SHA-256 is computed, then renamed to
 //! `sha256/<first two hex>/<hex>`; a stored file is therefore immutable and its name is its
@@ -100,6 +101,29 @@ impl LocalStore {
                 Err(e)
             }
         }
+    }
+
+    /// Where the bytes of part `index` of bid upload `upload` collect until submission. Upload
+    /// ids are server-made UUIDs, so the path is never user-controlled.
+    pub fn staging_path(&self, upload: &str, index: u32) -> PathBuf {
+        self.root.join("staging").join(upload).join(index.to_string())
+    }
+
+    /// Move a fully received file whose digest is `sha256` (hex) to its content address and
+    /// return its key. Blocking (called inside a transaction closure on the blocking pool).
+    pub fn promote(&self, from: &Path, sha256: &str) -> Result<String, StorageError> {
+        let key = format!("sha256/{}/{}", &sha256[..2], sha256);
+        let dest = self.root.join(&key);
+        if let Some(parent) = dest.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::rename(from, &dest)?;
+        Ok(key)
+    }
+
+    /// Forget an upload's staged bytes (abandoned, late, or submitted).
+    pub fn remove_staging(&self, upload: &str) {
+        let _ = std::fs::remove_dir_all(self.root.join("staging").join(upload));
     }
 
     /// Path of a stored file (keys are produced by `put`, never taken from users).

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod audit_log;
+pub mod bids;
 pub mod identity;
 pub mod mail;
 pub mod tenders;

@@ -2,7 +2,9 @@
 
 pub mod audit;
 pub mod auth;
+pub mod bids;
 pub mod health;
+pub mod opening;
 pub mod organisations;
 pub mod people;
 pub mod sandbox;

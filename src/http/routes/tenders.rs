@@ -165,7 +165,7 @@ pub struct SignatureDto {
 }
 
 impl SignatureDto {
-    fn into_signature(self) -> AppResult<NoticeSignature> {
+    pub(crate) fn into_signature(self) -> AppResult<NoticeSignature> {
         let b64 = base64::engine::general_purpose::STANDARD;
         let chain = self
             .certificate_chain

@@ -1,0 +1,11 @@
+DROP TABLE opening_responses;
+DROP TABLE opening_attempts;
+DROP TABLE section_openings;
+DROP TABLE bid_parts;
+DROP TABLE bids;
+DROP TABLE bid_upload_parts;
+DROP TABLE bid_uploads;
+DROP TABLE bid_bonds;
+DROP TABLE opening_key_shares;
+DROP TABLE opening_keys;
+DROP TABLE envelope_keys;

@@ -1,0 +1,515 @@
+//! Envelope and opening keys, bid bonds, bid uploads, bids and the opening ceremony.
+
+use chrono::NaiveDateTime;
+use diesel::dsl::max;
+use diesel::prelude::*;
+
+use crate::db::schema::{
+    bid_bonds, bid_parts, bid_upload_parts, bid_uploads, bids, envelope_keys, opening_attempts,
+    opening_key_shares, opening_keys, opening_responses, section_openings,
+};
+use crate::db::AnyConnection;
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = envelope_keys)]
+pub struct EnvelopeKeyRow {
+    pub principal_id: String,
+    pub public_key: String,
+    pub signature: String,
+    pub signature_algorithm: String,
+    pub signer_fingerprint: String,
+    pub registered_at: NaiveDateTime,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = opening_keys)]
+pub struct OpeningKeyRow {
+    pub tender_id: String,
+    pub section_code: String,
+    pub public_key: String,
+    pub threshold: i32,
+    pub total: i32,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = opening_key_shares, treat_none_as_null = true)]
+pub struct ShareRow {
+    pub tender_id: String,
+    pub section_code: String,
+    pub share_index: i32,
+    pub custodian_id: String,
+    pub encrypted_share: String,
+    pub released_share: Option<String>,
+    pub release_signature: Option<String>,
+    pub released_at: Option<NaiveDateTime>,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = bid_bonds)]
+pub struct BondRow {
+    pub id: String,
+    pub tender_id: String,
+    pub section_code: String,
+    pub organisation_id: String,
+    pub amount: String,
+    pub kind: String,
+    pub reference: String,
+    pub recorded_by: String,
+    pub recorded_at: NaiveDateTime,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = bid_uploads)]
+pub struct UploadRow {
+    pub id: String,
+    pub tender_id: String,
+    pub section_code: String,
+    pub organisation_id: String,
+    pub bid_version: i32,
+    pub manifest: String,
+    pub manifest_sha256: String,
+    pub certificate: String,
+    pub certificate_serial: String,
+    pub signature_algorithm: String,
+    pub state: String,
+    pub created_by: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = bid_upload_parts)]
+pub struct UploadPartRow {
+    pub upload_id: String,
+    pub part_index: i32,
+    pub name: String,
+    pub ciphertext_len: i64,
+    pub ciphertext_sha256: String,
+    pub received: i64,
+    pub complete: bool,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = bids, treat_none_as_null = true)]
+pub struct BidRow {
+    pub id: String,
+    pub tender_id: String,
+    pub section_code: String,
+    pub organisation_id: String,
+    pub bidder_uscc: String,
+    pub version: i32,
+    pub state: String,
+    pub manifest: String,
+    pub manifest_sha256: String,
+    pub certificate: String,
+    pub certificate_serial: String,
+    pub signature_algorithm: String,
+    pub tender_version: i32,
+    pub confirmed_tender_version: i32,
+    pub received_at: NaiveDateTime,
+    pub receipt_event_id: String,
+    pub supersedes: Option<String>,
+    pub closed_at: Option<NaiveDateTime>,
+    /// The opened summary (JSON), set at the opening only.
+    pub summary: Option<String>,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = bid_parts, treat_none_as_null = true)]
+pub struct BidPartRow {
+    pub bid_id: String,
+    pub part_index: i32,
+    pub kind: String,
+    pub name: String,
+    pub ciphertext_len: i64,
+    pub ciphertext_sha256: String,
+    pub storage_key: String,
+    pub plaintext_sha256: Option<String>,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = section_openings, treat_none_as_null = true)]
+pub struct OpeningRow {
+    pub tender_id: String,
+    pub section_code: String,
+    pub state: String,
+    pub started_at: NaiveDateTime,
+    pub decryption_until: NaiveDateTime,
+    pub recovery_until: Option<NaiveDateTime>,
+    pub record: Option<String>,
+    pub record_published_at: Option<NaiveDateTime>,
+    pub objections_until: Option<NaiveDateTime>,
+    pub closed_at: Option<NaiveDateTime>,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = opening_attempts)]
+pub struct AttemptRow {
+    pub id: String,
+    pub bid_id: String,
+    pub path: String,
+    pub actor_id: String,
+    pub outcome: String,
+    pub error_code: Option<String>,
+    pub fault: Option<String>,
+    pub detail: Option<String>,
+    pub attempted_at: NaiveDateTime,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = opening_responses, treat_none_as_null = true)]
+pub struct ResponseRow {
+    pub id: String,
+    pub tender_id: String,
+    pub section_code: String,
+    pub organisation_id: String,
+    pub kind: String,
+    pub text: Option<String>,
+    pub answer: Option<String>,
+    pub answered_by: Option<String>,
+    pub answered_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+}
+
+// --- envelope and opening keys -------------------------------------------------------------
+
+pub fn put_envelope_key(c: &mut AnyConnection, row: &EnvelopeKeyRow) -> QueryResult<()> {
+    diesel::delete(envelope_keys::table.find(&row.principal_id)).execute(c)?;
+    diesel::insert_into(envelope_keys::table)
+        .values(row)
+        .execute(c)
+        .map(|_| ())
+}
+
+pub fn envelope_key(c: &mut AnyConnection, principal: &str) -> QueryResult<Option<EnvelopeKeyRow>> {
+    envelope_keys::table
+        .find(principal)
+        .select(EnvelopeKeyRow::as_select())
+        .first(c)
+        .optional()
+}
+
+pub fn insert_opening_key(c: &mut AnyConnection, row: &OpeningKeyRow) -> QueryResult<()> {
+    diesel::insert_into(opening_keys::table)
+        .values(row)
+        .execute(c)
+        .map(|_| ())
+}
+
+pub fn opening_keys_of(c: &mut AnyConnection, tender: &str) -> QueryResult<Vec<OpeningKeyRow>> {
+    opening_keys::table
+        .filter(opening_keys::tender_id.eq(tender))
+        .order(opening_keys::section_code.asc())
+        .select(OpeningKeyRow::as_select())
+        .load(c)
+}
+
+pub fn opening_key(
+    c: &mut AnyConnection,
+    tender: &str,
+    section: &str,
+) -> QueryResult<Option<OpeningKeyRow>> {
+    opening_keys::table
+        .find((tender, section))
+        .select(OpeningKeyRow::as_select())
+        .first(c)
+        .optional()
+}
+
+pub fn insert_share(c: &mut AnyConnection, row: &ShareRow) -> QueryResult<()> {
+    diesel::insert_into(opening_key_shares::table)
+        .values(row)
+        .execute(c)
+        .map(|_| ())
+}
+
+pub fn shares_of(c: &mut AnyConnection, tender: &str, section: &str) -> QueryResult<Vec<ShareRow>> {
+    opening_key_shares::table
+        .filter(opening_key_shares::tender_id.eq(tender))
+        .filter(opening_key_shares::section_code.eq(section))
+        .order(opening_key_shares::share_index.asc())
+        .select(ShareRow::as_select())
+        .load(c)
+}
+
+pub fn update_share(c: &mut AnyConnection, row: &ShareRow) -> QueryResult<()> {
+    diesel::update(opening_key_shares::table.find((
+        &row.tender_id,
+        &row.section_code,
+        row.share_index,
+    )))
+    .set(row)
+    .execute(c)
+    .map(|_| ())
+}
+
+// --- bonds ---------------------------------------------------------------------------------
+
+pub fn insert_bond(c: &mut AnyConnection, row: &BondRow) -> QueryResult<()> {
+    diesel::insert_into(bid_bonds::table)
+        .values(row)
+        .execute(c)
+        .map(|_| ())
+}
+
+pub fn bonds_of(
+    c: &mut AnyConnection,
+    tender: &str,
+    section: &str,
+    org: &str,
+) -> QueryResult<Vec<BondRow>> {
+    bid_bonds::table
+        .filter(bid_bonds::tender_id.eq(tender))
+        .filter(bid_bonds::section_code.eq(section))
+        .filter(bid_bonds::organisation_id.eq(org))
+        .order(bid_bonds::recorded_at.asc())
+        .select(BondRow::as_select())
+        .load(c)
+}
+
+// --- uploads -------------------------------------------------------------------------------
+
+pub fn insert_upload(
+    c: &mut AnyConnection,
+    row: &UploadRow,
+    parts: &[UploadPartRow],
+) -> QueryResult<()> {
+    diesel::insert_into(bid_uploads::table)
+        .values(row)
+        .execute(c)?;
+    for p in parts {
+        diesel::insert_into(bid_upload_parts::table)
+            .values(p)
+            .execute(c)?;
+    }
+    Ok(())
+}
+
+pub fn find_upload(c: &mut AnyConnection, id: &str) -> QueryResult<Option<UploadRow>> {
+    bid_uploads::table
+        .find(id)
+        .select(UploadRow::as_select())
+        .first(c)
+        .optional()
+}
+
+pub fn upload_parts(c: &mut AnyConnection, id: &str) -> QueryResult<Vec<UploadPartRow>> {
+    bid_upload_parts::table
+        .filter(bid_upload_parts::upload_id.eq(id))
+        .order(bid_upload_parts::part_index.asc())
+        .select(UploadPartRow::as_select())
+        .load(c)
+}
+
+pub fn update_upload(c: &mut AnyConnection, row: &UploadRow) -> QueryResult<()> {
+    diesel::update(bid_uploads::table.find(&row.id))
+        .set(row)
+        .execute(c)
+        .map(|_| ())
+}
+
+pub fn update_upload_part(c: &mut AnyConnection, row: &UploadPartRow) -> QueryResult<()> {
+    diesel::update(bid_upload_parts::table.find((&row.upload_id, row.part_index)))
+        .set(row)
+        .execute(c)
+        .map(|_| ())
+}
+
+/// Uploads of one bidder for a section in `state`.
+pub fn uploads_of(
+    c: &mut AnyConnection,
+    tender: &str,
+    section: &str,
+    org: &str,
+    state: &str,
+) -> QueryResult<Vec<UploadRow>> {
+    bid_uploads::table
+        .filter(bid_uploads::tender_id.eq(tender))
+        .filter(bid_uploads::section_code.eq(section))
+        .filter(bid_uploads::organisation_id.eq(org))
+        .filter(bid_uploads::state.eq(state))
+        .select(UploadRow::as_select())
+        .load(c)
+}
+
+/// Every upload of a tender in `state` (the deadline abandons the open ones).
+pub fn uploads_of_tender(
+    c: &mut AnyConnection,
+    tender: &str,
+    state: &str,
+) -> QueryResult<Vec<UploadRow>> {
+    bid_uploads::table
+        .filter(bid_uploads::tender_id.eq(tender))
+        .filter(bid_uploads::state.eq(state))
+        .select(UploadRow::as_select())
+        .load(c)
+}
+
+// --- bids ----------------------------------------------------------------------------------
+
+pub fn insert_bid(c: &mut AnyConnection, row: &BidRow, parts: &[BidPartRow]) -> QueryResult<()> {
+    diesel::insert_into(bids::table).values(row).execute(c)?;
+    for p in parts {
+        diesel::insert_into(bid_parts::table).values(p).execute(c)?;
+    }
+    Ok(())
+}
+
+pub fn find_bid(c: &mut AnyConnection, id: &str) -> QueryResult<Option<BidRow>> {
+    bids::table
+        .find(id)
+        .select(BidRow::as_select())
+        .first(c)
+        .optional()
+}
+
+pub fn update_bid(c: &mut AnyConnection, row: &BidRow) -> QueryResult<()> {
+    diesel::update(bids::table.find(&row.id))
+        .set(row)
+        .execute(c)
+        .map(|_| ())
+}
+
+/// The bidder's bid versions for a section, newest first.
+pub fn bids_of_bidder(
+    c: &mut AnyConnection,
+    tender: &str,
+    section: &str,
+    org: &str,
+) -> QueryResult<Vec<BidRow>> {
+    bids::table
+        .filter(bids::tender_id.eq(tender))
+        .filter(bids::section_code.eq(section))
+        .filter(bids::organisation_id.eq(org))
+        .order(bids::version.desc())
+        .select(BidRow::as_select())
+        .load(c)
+}
+
+/// Highest bid version this bidder has used for the section (bids and uploads alike).
+pub fn max_version(c: &mut AnyConnection, tender: &str, section: &str, org: &str) -> QueryResult<i32> {
+    let b: Option<i32> = bids::table
+        .filter(bids::tender_id.eq(tender))
+        .filter(bids::section_code.eq(section))
+        .filter(bids::organisation_id.eq(org))
+        .select(max(bids::version))
+        .first(c)?;
+    Ok(b.unwrap_or(0))
+}
+
+/// A section's bids in any of `states`, in order of receipt.
+pub fn bids_of_section(
+    c: &mut AnyConnection,
+    tender: &str,
+    section: &str,
+    states: &[&str],
+) -> QueryResult<Vec<BidRow>> {
+    bids::table
+        .filter(bids::tender_id.eq(tender))
+        .filter(bids::section_code.eq(section))
+        .filter(bids::state.eq_any(states.iter().map(|s| s.to_string()).collect::<Vec<_>>()))
+        .order(bids::received_at.asc())
+        .select(BidRow::as_select())
+        .load(c)
+}
+
+pub fn bid_parts(c: &mut AnyConnection, bid: &str) -> QueryResult<Vec<BidPartRow>> {
+    bid_parts::table
+        .filter(bid_parts::bid_id.eq(bid))
+        .order(bid_parts::part_index.asc())
+        .select(BidPartRow::as_select())
+        .load(c)
+}
+
+pub fn update_bid_part(c: &mut AnyConnection, row: &BidPartRow) -> QueryResult<()> {
+    diesel::update(bid_parts::table.find((&row.bid_id, row.part_index)))
+        .set(row)
+        .execute(c)
+        .map(|_| ())
+}
+
+// --- opening -------------------------------------------------------------------------------
+
+pub fn find_opening(
+    c: &mut AnyConnection,
+    tender: &str,
+    section: &str,
+) -> QueryResult<Option<OpeningRow>> {
+    section_openings::table
+        .find((tender, section))
+        .select(OpeningRow::as_select())
+        .first(c)
+        .optional()
+}
+
+pub fn insert_opening(c: &mut AnyConnection, row: &OpeningRow) -> QueryResult<()> {
+    diesel::insert_into(section_openings::table)
+        .values(row)
+        .execute(c)
+        .map(|_| ())
+}
+
+pub fn update_opening(c: &mut AnyConnection, row: &OpeningRow) -> QueryResult<()> {
+    diesel::update(section_openings::table.find((&row.tender_id, &row.section_code)))
+        .set(row)
+        .execute(c)
+        .map(|_| ())
+}
+
+pub fn openings_of(c: &mut AnyConnection, tender: &str) -> QueryResult<Vec<OpeningRow>> {
+    section_openings::table
+        .filter(section_openings::tender_id.eq(tender))
+        .select(OpeningRow::as_select())
+        .load(c)
+}
+
+/// Openings still running (not closed, not failed): the scheduler advances them.
+pub fn running_openings(c: &mut AnyConnection) -> QueryResult<Vec<OpeningRow>> {
+    section_openings::table
+        .filter(section_openings::state.ne_all(vec!["closed".to_string(), "failed".to_string()]))
+        .select(OpeningRow::as_select())
+        .load(c)
+}
+
+pub fn insert_attempt(c: &mut AnyConnection, row: &AttemptRow) -> QueryResult<()> {
+    diesel::insert_into(opening_attempts::table)
+        .values(row)
+        .execute(c)
+        .map(|_| ())
+}
+
+pub fn attempts_of(c: &mut AnyConnection, bid: &str) -> QueryResult<Vec<AttemptRow>> {
+    opening_attempts::table
+        .filter(opening_attempts::bid_id.eq(bid))
+        .order(opening_attempts::attempted_at.asc())
+        .select(AttemptRow::as_select())
+        .load(c)
+}
+
+pub fn insert_response(c: &mut AnyConnection, row: &ResponseRow) -> QueryResult<()> {
+    diesel::insert_into(opening_responses::table)
+        .values(row)
+        .execute(c)
+        .map(|_| ())
+}
+
+pub fn update_response(c: &mut AnyConnection, row: &ResponseRow) -> QueryResult<()> {
+    diesel::update(opening_responses::table.find(&row.id))
+        .set(row)
+        .execute(c)
+        .map(|_| ())
+}
+
+pub fn responses_of(
+    c: &mut AnyConnection,
+    tender: &str,
+    section: &str,
+) -> QueryResult<Vec<ResponseRow>> {
+    opening_responses::table
+        .filter(opening_responses::tender_id.eq(tender))
+        .filter(opening_responses::section_code.eq(section))
+        .order(opening_responses::created_at.asc())
+        .select(ResponseRow::as_select())
+        .load(c)
+}

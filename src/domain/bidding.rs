@@ -1,0 +1,293 @@
+//! Pure rules of bidding and the opening ceremony (domain-rules §1.3 E3–E11): who may bid when,
+//! what a decryption failure does to a bid, and how an opening moves through its phases.
+//! No I/O here; the use-cases in `app::bids` and `app::opening` apply these.
+
+use chrono::{DateTime, Duration, Utc};
+use rust_decimal::Decimal;
+
+use super::lifecycle::StateKind;
+use super::money::Money;
+
+/// 条例44 [C]: with fewer than three bidders the tenderer does not open; the section fails (流标).
+pub const MIN_BIDS_TO_OPEN: usize = 3;
+
+/// Where one bid version stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BidState {
+    /// Received before the deadline and the bidder's latest version.
+    Submitted,
+    /// Replaced by a later version (only the latest can be opened).
+    Superseded,
+    /// 撤回: withdrawn by the bidder before the deadline.
+    Withdrawn,
+    /// 视为撤回 at the opening: decryption failed for a reason not the bidder's (E8; bond
+    /// refundable, the bidder may claim its losses from whoever was at fault).
+    WithdrawnAtOpening,
+    /// Not re-confirmed after an amendment that required it; never opened.
+    Lapsed,
+    /// Decrypted and verified at the opening.
+    Opened,
+    /// 撤销: a decryption failure that is the bidder's fault (E8: 视为撤销, bond forfeitable).
+    Revoked,
+}
+
+impl BidState {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            BidState::Submitted => "submitted",
+            BidState::Superseded => "superseded",
+            BidState::Withdrawn => "withdrawn",
+            BidState::WithdrawnAtOpening => "withdrawn_at_opening",
+            BidState::Lapsed => "lapsed",
+            BidState::Opened => "opened",
+            BidState::Revoked => "revoked",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<BidState> {
+        [
+            BidState::Submitted,
+            BidState::Superseded,
+            BidState::Withdrawn,
+            BidState::WithdrawnAtOpening,
+            BidState::Lapsed,
+            BidState::Opened,
+            BidState::Revoked,
+        ]
+        .into_iter()
+        .find(|b| b.as_str() == s)
+    }
+
+    /// Settled at the opening: nothing more happens to it there.
+    pub fn is_resolved(self) -> bool {
+        !matches!(self, BidState::Submitted)
+    }
+}
+
+/// Why a bid may not be made or changed now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BidRefusal {
+    /// The server clock is at or past the deadline (E3: anything later is rejected).
+    DeadlinePassed,
+    /// The tender is not in a state that takes bids (draft, suspended, terminated…).
+    NotAccepting(StateKind),
+}
+
+/// E3/E5: bids, replacements and withdrawals are taken while the tender is published and the
+/// server clock is strictly before the deadline. At the deadline itself they are late.
+pub fn accepting_bids(
+    state: StateKind,
+    deadline: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), BidRefusal> {
+    if now >= deadline {
+        return Err(BidRefusal::DeadlinePassed);
+    }
+    if state != StateKind::Published {
+        return Err(BidRefusal::NotAccepting(state));
+    }
+    Ok(())
+}
+
+/// Whether the recorded bonds cover the section's required bond.
+pub fn bond_sufficient(required: Option<Money>, recorded: &[Money]) -> bool {
+    match required {
+        None => true,
+        Some(r) => recorded.iter().map(|m| m.amount()).sum::<Decimal>() >= r.amount(),
+    }
+}
+
+/// A bid made against notice `tender_version` (last confirmed for `confirmed`) must be
+/// re-confirmed when an amendment asked bids from `reconfirm_from` on.
+pub fn needs_reconfirmation(confirmed: i32, reconfirm_from: Option<i32>) -> bool {
+    reconfirm_from.is_some_and(|v| confirmed < v)
+}
+
+/// The phase of one section's opening.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OpeningPhase {
+    /// R1: bidders release their data keys.
+    Decrypting,
+    /// R2: custodians release shares for the bids still sealed.
+    Recovering,
+    /// The opening record is out; bidders confirm or object.
+    RecordPublished,
+    /// Ceremony over; the section goes to evaluation.
+    Closed,
+    /// 流标: too few bids to open.
+    Failed,
+}
+
+impl OpeningPhase {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OpeningPhase::Decrypting => "decrypting",
+            OpeningPhase::Recovering => "recovering",
+            OpeningPhase::RecordPublished => "record_published",
+            OpeningPhase::Closed => "closed",
+            OpeningPhase::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<OpeningPhase> {
+        [
+            OpeningPhase::Decrypting,
+            OpeningPhase::Recovering,
+            OpeningPhase::RecordPublished,
+            OpeningPhase::Closed,
+            OpeningPhase::Failed,
+        ]
+        .into_iter()
+        .find(|p| p.as_str() == s)
+    }
+}
+
+/// How long each phase of the ceremony lasts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OpeningWindows {
+    pub decryption: Duration,
+    pub recovery: Duration,
+    pub objections: Duration,
+}
+
+/// What the ceremony should do next, given the time and what is still sealed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OpeningStep {
+    /// Nothing to do yet.
+    Wait,
+    /// R1 is over (or every bid resolved early): sealed bids go to custodians, until `until`.
+    StartRecovery { until: DateTime<Utc> },
+    /// Every bid is resolved: publish the record; objections until `until`.
+    PublishRecord { until: DateTime<Utc> },
+    /// The recovery window ran out with bids still sealed: they are withdrawn (not their fault).
+    ExpireRecovery,
+    /// The objection window is over and every objection answered.
+    Close,
+}
+
+/// The scheduler's decision for one opening.
+pub fn next_step(
+    phase: OpeningPhase,
+    now: DateTime<Utc>,
+    decryption_until: DateTime<Utc>,
+    recovery_until: Option<DateTime<Utc>>,
+    objections_until: Option<DateTime<Utc>>,
+    sealed_bids: usize,
+    open_objections: usize,
+    windows: &OpeningWindows,
+) -> OpeningStep {
+    match phase {
+        OpeningPhase::Decrypting if sealed_bids == 0 => OpeningStep::PublishRecord {
+            until: now + windows.objections,
+        },
+        OpeningPhase::Decrypting if now >= decryption_until => OpeningStep::StartRecovery {
+            until: now + windows.recovery,
+        },
+        OpeningPhase::Recovering if sealed_bids == 0 => OpeningStep::PublishRecord {
+            until: now + windows.objections,
+        },
+        OpeningPhase::Recovering if recovery_until.is_some_and(|u| now >= u) => {
+            OpeningStep::ExpireRecovery
+        }
+        OpeningPhase::RecordPublished
+            if objections_until.is_some_and(|u| now >= u) && open_objections == 0 =>
+        {
+            OpeningStep::Close
+        }
+        _ => OpeningStep::Wait,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn t(s: i64) -> DateTime<Utc> {
+        Utc.timestamp_opt(1_800_000_000 + s, 0).unwrap()
+    }
+
+    const W: OpeningWindows = OpeningWindows {
+        decryption: Duration::minutes(30),
+        recovery: Duration::minutes(60),
+        objections: Duration::minutes(30),
+    };
+
+    #[test]
+    fn bids_are_late_at_the_deadline_itself() {
+        let d = t(100);
+        assert_eq!(accepting_bids(StateKind::Published, d, t(99)), Ok(()));
+        assert_eq!(
+            accepting_bids(StateKind::Published, d, t(100)),
+            Err(BidRefusal::DeadlinePassed)
+        );
+        assert_eq!(
+            accepting_bids(StateKind::Suspended, d, t(99)),
+            Err(BidRefusal::NotAccepting(StateKind::Suspended))
+        );
+        // After the deadline the answer is about time, whatever the state says.
+        assert_eq!(
+            accepting_bids(StateKind::Closed, d, t(101)),
+            Err(BidRefusal::DeadlinePassed)
+        );
+    }
+
+    #[test]
+    fn bonds_add_up() {
+        let m = |s: &str| s.parse::<Money>().unwrap();
+        assert!(bond_sufficient(None, &[]));
+        assert!(!bond_sufficient(Some(m("100.00")), &[]));
+        assert!(!bond_sufficient(Some(m("100.00")), &[m("99.99")]));
+        assert!(bond_sufficient(Some(m("100.00")), &[m("60"), m("40")]));
+    }
+
+    #[test]
+    fn reconfirmation_only_for_bids_older_than_the_amendment() {
+        assert!(!needs_reconfirmation(1, None));
+        assert!(needs_reconfirmation(1, Some(2)));
+        assert!(!needs_reconfirmation(2, Some(2)));
+    }
+
+    #[test]
+    fn the_ceremony_moves_on_by_the_clock_and_by_what_is_sealed() {
+        let step = |phase, now, sealed, objections| {
+            next_step(
+                phase,
+                now,
+                t(1800),
+                Some(t(5400)),
+                Some(t(7200)),
+                sealed,
+                objections,
+                &W,
+            )
+        };
+        assert_eq!(step(OpeningPhase::Decrypting, t(1799), 2, 0), OpeningStep::Wait);
+        assert_eq!(
+            step(OpeningPhase::Decrypting, t(1800), 2, 0),
+            OpeningStep::StartRecovery {
+                until: t(1800 + 3600)
+            }
+        );
+        assert_eq!(
+            step(OpeningPhase::Decrypting, t(10), 0, 0),
+            OpeningStep::PublishRecord {
+                until: t(10 + 1800)
+            }
+        );
+        assert_eq!(step(OpeningPhase::Recovering, t(5399), 1, 0), OpeningStep::Wait);
+        assert_eq!(
+            step(OpeningPhase::Recovering, t(5400), 1, 0),
+            OpeningStep::ExpireRecovery
+        );
+        assert_eq!(
+            step(OpeningPhase::RecordPublished, t(7200), 0, 1),
+            OpeningStep::Wait
+        );
+        assert_eq!(
+            step(OpeningPhase::RecordPublished, t(7200), 0, 0),
+            OpeningStep::Close
+        );
+        assert_eq!(step(OpeningPhase::Closed, t(9999), 0, 0), OpeningStep::Wait);
+    }
+}

@@ -1,0 +1,246 @@
+//! Bids: bonds, the bidder's own bid, resumable uploads, submission receipts, withdrawal and
+//! re-confirmation; custodians' envelope keys (docs/BIDDING.md §1–2).
+
+use actix_web::{delete, get, post, put, web, HttpRequest, HttpResponse};
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use super::tenders::SignatureDto;
+use crate::app::bids::{self, BidBond, BondRequest, MyBid, PartStatus, Receipt, UploadStatus};
+use crate::app::keys::{self, EnvelopeKey};
+use crate::app::{Actor, AppContext};
+use crate::error::{AppError, AppResult, ErrorCode};
+use crate::http::problem::Problem;
+use crate::seal::Manifest;
+
+/// Record a bid bond the trading centre received (administrators).
+#[utoipa::path(operation_id = "record_bid_bond", tag = "bids", request_body = BondRequest, security(("bearer" = [])),
+    responses((status = 201, body = BidBond), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[post("/api/v1/tenders/{id}/sections/{code}/bid-bonds")]
+pub async fn record_bond(
+    ctx: web::Data<AppContext>,
+    actor: Actor,
+    path: web::Path<(String, String)>,
+    body: web::Json<BondRequest>,
+) -> AppResult<HttpResponse> {
+    let (t, s) = path.into_inner();
+    let b = bids::record_bond(&ctx, &actor, &t, &s, body.into_inner()).await?;
+    Ok(HttpResponse::Created().json(b))
+}
+
+/// The caller's own recorded bonds for a section.
+#[utoipa::path(operation_id = "my_bid_bonds", tag = "bids", security(("bearer" = [])),
+    responses((status = 200, body = Vec<BidBond>), (status = 403, body = Problem), (status = 404, body = Problem)))]
+#[get("/api/v1/tenders/{id}/sections/{code}/bid-bonds/mine")]
+pub async fn my_bonds(
+    ctx: web::Data<AppContext>,
+    actor: Actor,
+    path: web::Path<(String, String)>,
+) -> AppResult<web::Json<Vec<BidBond>>> {
+    let (t, s) = path.into_inner();
+    Ok(web::Json(bids::my_bonds(&ctx, &actor, &t, &s).await?))
+}
+
+/// The caller's current bid, its next version number and any open upload.
+#[utoipa::path(operation_id = "my_bid", tag = "bids", security(("bearer" = [])),
+    responses((status = 200, body = MyBid), (status = 403, body = Problem), (status = 404, body = Problem)))]
+#[get("/api/v1/tenders/{id}/sections/{code}/bids/mine")]
+pub async fn my_bid(
+    ctx: web::Data<AppContext>,
+    actor: Actor,
+    path: web::Path<(String, String)>,
+) -> AppResult<web::Json<MyBid>> {
+    let (t, s) = path.into_inner();
+    Ok(web::Json(bids::my_bid(&ctx, &actor, &t, &s).await?))
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OpenUploadRequest {
+    /// The signed manifest (docs/SEALED-BIDS.md §8).
+    #[schema(value_type = Object)]
+    pub manifest: Value,
+    /// Base64 DER certificates, leaf first: the certificate whose key signed the manifest.
+    pub certificate_chain: Vec<String>,
+}
+
+fn decode_chain(chain: &[String]) -> AppResult<Vec<Vec<u8>>> {
+    let b64 = base64::engine::general_purpose::STANDARD;
+    chain
+        .iter()
+        .take(9)
+        .map(|c| {
+            b64.decode(c.trim()).map_err(|_| {
+                AppError::new(ErrorCode::CertificateMalformed, "certificate_chain entries must be base64")
+            })
+        })
+        .collect()
+}
+
+/// Open an upload for a signed manifest (all checks that need no ciphertext happen here).
+#[utoipa::path(operation_id = "open_bid_upload", tag = "bids", request_body = OpenUploadRequest, security(("bearer" = [])),
+    responses((status = 201, body = UploadStatus), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[post("/api/v1/tenders/{id}/sections/{code}/bid-uploads")]
+pub async fn open_upload(
+    ctx: web::Data<AppContext>,
+    actor: Actor,
+    path: web::Path<(String, String)>,
+    body: web::Json<OpenUploadRequest>,
+) -> AppResult<HttpResponse> {
+    let (t, s) = path.into_inner();
+    let req = body.into_inner();
+    let manifest: Manifest = serde_json::from_value(req.manifest)
+        .map_err(|e| AppError::new(ErrorCode::BidManifestInvalid, format!("manifest: {e}")))?;
+    let chain = decode_chain(&req.certificate_chain)?;
+    let u = bids::open_upload(&ctx, &actor, &t, &s, manifest, chain).await?;
+    Ok(HttpResponse::Created().json(u))
+}
+
+/// Where an upload stands (resume from each part's `received`).
+#[utoipa::path(operation_id = "bid_upload_status", tag = "bids", security(("bearer" = [])),
+    responses((status = 200, body = UploadStatus), (status = 403, body = Problem), (status = 404, body = Problem)))]
+#[get("/api/v1/bid-uploads/{upload_id}")]
+pub async fn upload_status(
+    ctx: web::Data<AppContext>,
+    actor: Actor,
+    id: web::Path<String>,
+) -> AppResult<web::Json<UploadStatus>> {
+    Ok(web::Json(bids::upload_status(&ctx, &actor, &id).await?))
+}
+
+/// Send bytes of a part from `Upload-Offset` on (raw body, streamed and hashed).
+#[utoipa::path(operation_id = "put_bid_part", tag = "bids", security(("bearer" = [])),
+    params(("Upload-Offset" = u64, Header, description = "Bytes of this part the server already has")),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 200, body = PartStatus), (status = 400, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[put("/api/v1/bid-uploads/{upload_id}/parts/{index}")]
+pub async fn put_part(
+    ctx: web::Data<AppContext>,
+    actor: Actor,
+    path: web::Path<(String, u32)>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> AppResult<web::Json<PartStatus>> {
+    let (id, index) = path.into_inner();
+    let offset = req
+        .headers()
+        .get("upload-offset")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .ok_or_else(|| {
+            AppError::new(ErrorCode::MalformedParameter, "send Upload-Offset: <bytes already received>")
+        })?;
+    Ok(web::Json(bids::put_part(&ctx, &actor, &id, index, offset, payload).await?))
+}
+
+/// Submit a complete upload: the bid exists from here; the answer is the receipt (回执).
+#[utoipa::path(operation_id = "submit_bid_upload", tag = "bids", security(("bearer" = [])),
+    responses((status = 201, body = Receipt), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[post("/api/v1/bid-uploads/{upload_id}/submit")]
+pub async fn submit(
+    ctx: web::Data<AppContext>,
+    actor: Actor,
+    id: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let r = bids::submit(&ctx, &actor, &id).await?;
+    Ok(HttpResponse::Created().json(r))
+}
+
+/// Abandon an upload (its staged bytes are deleted).
+#[utoipa::path(operation_id = "abandon_bid_upload", tag = "bids", security(("bearer" = [])),
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+#[delete("/api/v1/bid-uploads/{upload_id}")]
+pub async fn abandon(
+    ctx: web::Data<AppContext>,
+    actor: Actor,
+    id: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    bids::abandon_upload(&ctx, &actor, &id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The receipt of one of the caller's bids, with its audit proof.
+#[utoipa::path(operation_id = "bid_receipt", tag = "bids", security(("bearer" = [])),
+    responses((status = 200, body = Receipt), (status = 403, body = Problem), (status = 404, body = Problem)))]
+#[get("/api/v1/bids/{bid_id}/receipt")]
+pub async fn receipt(
+    ctx: web::Data<AppContext>,
+    actor: Actor,
+    id: web::Path<String>,
+) -> AppResult<web::Json<Receipt>> {
+    Ok(web::Json(bids::receipt(&ctx, &actor, &id).await?))
+}
+
+/// Withdraw (撤回) the current bid before the deadline, signed with the bidder's certificate.
+#[utoipa::path(operation_id = "withdraw_bid", tag = "bids", request_body = SignatureDto, security(("bearer" = [])),
+    responses((status = 200, body = Receipt), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[post("/api/v1/tenders/{id}/sections/{code}/bids/mine/withdrawal")]
+pub async fn withdraw(
+    ctx: web::Data<AppContext>,
+    actor: Actor,
+    path: web::Path<(String, String)>,
+    body: web::Json<SignatureDto>,
+) -> AppResult<web::Json<Receipt>> {
+    let (t, s) = path.into_inner();
+    let signed = body.into_inner().into_signature()?;
+    Ok(web::Json(bids::withdraw(&ctx, &actor, &t, &s, signed).await?))
+}
+
+/// Re-confirm the current bid after an amendment that asked for it.
+#[utoipa::path(operation_id = "confirm_bid", tag = "bids", request_body = SignatureDto, security(("bearer" = [])),
+    responses((status = 200, body = Receipt), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[post("/api/v1/tenders/{id}/sections/{code}/bids/mine/confirmation")]
+pub async fn confirm(
+    ctx: web::Data<AppContext>,
+    actor: Actor,
+    path: web::Path<(String, String)>,
+    body: web::Json<SignatureDto>,
+) -> AppResult<web::Json<Receipt>> {
+    let (t, s) = path.into_inner();
+    let signed = body.into_inner().into_signature()?;
+    Ok(web::Json(bids::confirm(&ctx, &actor, &t, &s, signed).await?))
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EnvelopeKeyRequest {
+    /// X25519 public key, hex.
+    pub public_key: String,
+    pub certificate_chain: Vec<String>,
+    /// Base64 signature over `label("etender-custodian-key/v1") ‖ var(principal_id) ‖ public_key`.
+    pub signature: String,
+    pub signature_algorithm: String,
+}
+
+/// Register the caller's envelope key (custodians), signed with its own certificate.
+#[utoipa::path(operation_id = "put_envelope_key", tag = "bids", request_body = EnvelopeKeyRequest, security(("bearer" = [])),
+    responses((status = 200, body = EnvelopeKey), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
+#[put("/api/v1/me/envelope-key")]
+pub async fn put_envelope_key(
+    ctx: web::Data<AppContext>,
+    actor: Actor,
+    body: web::Json<EnvelopeKeyRequest>,
+) -> AppResult<web::Json<EnvelopeKey>> {
+    let req = body.into_inner();
+    let key = keys::parse_public_key("public_key", &req.public_key)?;
+    let signed = SignatureDto {
+        certificate_chain: req.certificate_chain,
+        signature: req.signature,
+        signature_algorithm: req.signature_algorithm,
+    }
+    .into_signature()?;
+    Ok(web::Json(keys::register_envelope_key(&ctx, &actor, key, signed).await?))
+}
+
+/// The caller's registered envelope key.
+#[utoipa::path(operation_id = "get_envelope_key", tag = "bids", security(("bearer" = [])),
+    responses((status = 200, body = EnvelopeKey), (status = 401, body = Problem), (status = 404, body = Problem)))]
+#[get("/api/v1/me/envelope-key")]
+pub async fn get_envelope_key(
+    ctx: web::Data<AppContext>,
+    actor: Actor,
+) -> AppResult<web::Json<EnvelopeKey>> {
+    Ok(web::Json(keys::my_envelope_key(&ctx, &actor).await?))
+}

@@ -1,0 +1,151 @@
+//! The opening ceremony (开标): the public view, R1 key release by bidders, R2 share release by
+//! custodians, confirmations and objections (docs/BIDDING.md §3).
+
+use actix_web::{get, post, web};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::tenders::SignatureDto;
+use crate::app::opening::{self, BidOutcome, MyShare, Opening, OpeningResponse, ReleasedKey, ShareStatus};
+use crate::app::{Actor, AppContext};
+use crate::error::{AppError, AppResult};
+use crate::http::problem::Problem;
+
+/// A section's opening: bids, attempts, the record and responses. Public once started.
+#[utoipa::path(operation_id = "get_opening", tag = "opening",
+    responses((status = 200, body = Opening), (status = 404, body = Problem)))]
+#[get("/api/v1/tenders/{id}/sections/{code}/opening")]
+pub async fn view(ctx: web::Data<AppContext>, path: web::Path<(String, String)>) -> AppResult<web::Json<Opening>> {
+    let (t, s) = path.into_inner();
+    Ok(web::Json(opening::view(&ctx, &t, &s).await?))
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KeyDto {
+    pub index: u32,
+    /// The part's data key, hex.
+    pub dek: String,
+    /// Base64 signature of the bid certificate's key over `dek_release_payload(manifest, index)`.
+    pub signature: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DecryptionRequest {
+    pub keys: Vec<KeyDto>,
+}
+
+/// R1: the bidder releases its parts' data keys; the server opens and verifies the bid.
+#[utoipa::path(operation_id = "release_bid_keys", tag = "opening", request_body = DecryptionRequest, security(("bearer" = [])),
+    responses((status = 200, body = BidOutcome), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[post("/api/v1/tenders/{id}/sections/{code}/opening/decryption")]
+pub async fn decrypt(
+    ctx: web::Data<AppContext>,
+    actor: Actor,
+    path: web::Path<(String, String)>,
+    body: web::Json<DecryptionRequest>,
+) -> AppResult<web::Json<BidOutcome>> {
+    let (t, s) = path.into_inner();
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let mut keys = Vec::new();
+    for k in body.into_inner().keys.into_iter().take(10_000) {
+        let mut dek = [0u8; 32];
+        hex::decode_to_slice(k.dek.trim(), &mut dek)
+            .map_err(|_| AppError::field("keys[].dek", "invalid", "32 bytes of hex"))?;
+        let signature = base64::Engine::decode(&b64, k.signature.trim())
+            .map_err(|_| AppError::field("keys[].signature", "not_base64", "signature must be base64"))?;
+        keys.push(ReleasedKey { index: k.index, dek, signature });
+    }
+    Ok(web::Json(opening::decrypt(&ctx, &actor, &t, &s, keys).await?))
+}
+
+/// R2: the caller's encrypted share of the opening key (custodians, during recovery).
+#[utoipa::path(operation_id = "my_opening_share", tag = "opening", security(("bearer" = [])),
+    responses((status = 200, body = MyShare), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+#[get("/api/v1/tenders/{id}/sections/{code}/opening/shares/mine")]
+pub async fn my_share(
+    ctx: web::Data<AppContext>,
+    actor: Actor,
+    path: web::Path<(String, String)>,
+) -> AppResult<web::Json<MyShare>> {
+    let (t, s) = path.into_inner();
+    Ok(web::Json(opening::my_share(&ctx, &actor, &t, &s).await?))
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ShareRequest {
+    pub share_index: u8,
+    /// The decrypted share value, hex.
+    pub share: String,
+    pub certificate_chain: Vec<String>,
+    pub signature: String,
+    pub signature_algorithm: String,
+}
+
+/// R2: a custodian releases its decrypted share; with k shares the sealed bids are opened.
+#[utoipa::path(operation_id = "release_opening_share", tag = "opening", request_body = ShareRequest, security(("bearer" = [])),
+    responses((status = 200, body = ShareStatus), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[post("/api/v1/tenders/{id}/sections/{code}/opening/shares")]
+pub async fn release_share(
+    ctx: web::Data<AppContext>,
+    actor: Actor,
+    path: web::Path<(String, String)>,
+    body: web::Json<ShareRequest>,
+) -> AppResult<web::Json<ShareStatus>> {
+    let (t, s) = path.into_inner();
+    let req = body.into_inner();
+    let value = opening::parse_share(&req.share)?;
+    let signed = SignatureDto {
+        certificate_chain: req.certificate_chain,
+        signature: req.signature,
+        signature_algorithm: req.signature_algorithm,
+    }
+    .into_signature()?;
+    Ok(web::Json(opening::release_share(&ctx, &actor, &t, &s, req.share_index, value, signed).await?))
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResponseRequest {
+    /// `confirm` or `objection`.
+    pub kind: String,
+    #[serde(default)]
+    pub text: Option<String>,
+}
+
+/// A bidder confirms the opening record or objects to it.
+#[utoipa::path(operation_id = "respond_to_opening", tag = "opening", request_body = ResponseRequest, security(("bearer" = [])),
+    responses((status = 200, body = OpeningResponse), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[post("/api/v1/tenders/{id}/sections/{code}/opening/responses")]
+pub async fn respond(
+    ctx: web::Data<AppContext>,
+    actor: Actor,
+    path: web::Path<(String, String)>,
+    body: web::Json<ResponseRequest>,
+) -> AppResult<web::Json<OpeningResponse>> {
+    let (t, s) = path.into_inner();
+    let req = body.into_inner();
+    Ok(web::Json(opening::respond(&ctx, &actor, &t, &s, &req.kind, req.text).await?))
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AnswerRequest {
+    pub answer: String,
+}
+
+/// The tenderer (or agent) answers an objection to the opening.
+#[utoipa::path(operation_id = "answer_opening_objection", tag = "opening", request_body = AnswerRequest, security(("bearer" = [])),
+    responses((status = 200, body = OpeningResponse), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[post("/api/v1/tenders/{id}/sections/{code}/opening/responses/{response_id}/answer")]
+pub async fn answer(
+    ctx: web::Data<AppContext>,
+    actor: Actor,
+    path: web::Path<(String, String, String)>,
+    body: web::Json<AnswerRequest>,
+) -> AppResult<web::Json<OpeningResponse>> {
+    let (t, s, r) = path.into_inner();
+    Ok(web::Json(opening::answer(&ctx, &actor, &t, &s, &r, body.into_inner().answer).await?))
+}
