@@ -198,7 +198,11 @@ fn bidder_org(actor: &Actor) -> AppResult<String> {
         .ok_or_else(|| AppError::forbidden("bids are made by organisations"))
 }
 
-fn opening_public_key(c: &mut AnyConnection, tender: &str, section: &str) -> AppResult<X25519PublicKey> {
+fn opening_public_key(
+    c: &mut AnyConnection,
+    tender: &str,
+    section: &str,
+) -> AppResult<X25519PublicKey> {
     let row = repo::opening_key(c, tender, section)?
         .ok_or_else(|| internal(anyhow::anyhow!("published section without an opening key")))?;
     super::keys::parse_public_key("opening_public_key", &row.public_key)
@@ -206,10 +210,7 @@ fn opening_public_key(c: &mut AnyConnection, tender: &str, section: &str) -> App
 
 fn bonds_cover(c: &mut AnyConnection, section: &Section, tender: &str, org: &str) -> AppResult<()> {
     let bonds = repo::bonds_of(c, tender, &section.code, org)?;
-    let amounts: Vec<Money> = bonds
-        .iter()
-        .filter_map(|b| b.amount.parse().ok())
-        .collect();
+    let amounts: Vec<Money> = bonds.iter().filter_map(|b| b.amount.parse().ok()).collect();
     if bond_sufficient(section.bid_bond, &amounts) {
         Ok(())
     } else {
@@ -224,7 +225,12 @@ fn bonds_cover(c: &mut AnyConnection, section: &Section, tender: &str, org: &str
     }
 }
 
-fn current_bid(c: &mut AnyConnection, tender: &str, section: &str, org: &str) -> AppResult<Option<repo::BidRow>> {
+fn current_bid(
+    c: &mut AnyConnection,
+    tender: &str,
+    section: &str,
+    org: &str,
+) -> AppResult<Option<repo::BidRow>> {
     Ok(repo::bids_of_bidder(c, tender, section, org)?
         .into_iter()
         .find(|b| b.state == BidState::Submitted.as_str()))
@@ -239,7 +245,10 @@ fn bid_view(b: &repo::BidRow, reconfirm_from: Option<i32>) -> BidView {
         manifest_sha256: b.manifest_sha256.clone(),
         confirmed_tender_version: b.confirmed_tender_version,
         needs_reconfirmation: b.state == BidState::Submitted.as_str()
-            && crate::domain::bidding::needs_reconfirmation(b.confirmed_tender_version, reconfirm_from),
+            && crate::domain::bidding::needs_reconfirmation(
+                b.confirmed_tender_version,
+                reconfirm_from,
+            ),
     }
 }
 
@@ -289,16 +298,33 @@ pub async fn record_bond(
 ) -> AppResult<BidBond> {
     actor.require(Permission::RecordBidBonds)?;
     if !BOND_KINDS.contains(&req.kind.as_str()) {
-        return Err(AppError::field("kind", "invalid", "kind must be cash, bank_guarantee or insurance"));
+        return Err(AppError::field(
+            "kind",
+            "invalid",
+            "kind must be cash, bank_guarantee or insurance",
+        ));
     }
     if req.amount.amount() <= rust_decimal::Decimal::ZERO {
-        return Err(AppError::field("amount", "not_positive", "a bond amount must be positive"));
+        return Err(AppError::field(
+            "amount",
+            "not_positive",
+            "a bond amount must be positive",
+        ));
     }
     let reference = req.reference.trim().to_string();
     if reference.is_empty() || reference.chars().count() > 128 {
-        return Err(AppError::field("reference", "invalid", "1 to 128 characters"));
+        return Err(AppError::field(
+            "reference",
+            "invalid",
+            "1 to 128 characters",
+        ));
     }
-    let (tender, section, actor, now) = (tender.to_string(), section.to_string(), actor.clone(), ctx.clock.now());
+    let (tender, section, actor, now) = (
+        tender.to_string(),
+        section.to_string(),
+        actor.clone(),
+        ctx.clock.now(),
+    );
     ctx.db
         .write(move |c| {
             let (_row, _, sec) = load_section(c, &tender, &section)?;
@@ -318,7 +344,10 @@ pub async fn record_bond(
             };
             repo::insert_bond(c, &row).map_err(|e| {
                 if idrepo::is_unique_violation(&e) {
-                    AppError::new(ErrorCode::Conflict, "this bond reference is already recorded")
+                    AppError::new(
+                        ErrorCode::Conflict,
+                        "this bond reference is already recorded",
+                    )
                 } else {
                     AppError::from(e)
                 }
@@ -356,20 +385,33 @@ fn bond_dto(r: &repo::BondRow) -> BidBond {
     }
 }
 
-pub async fn my_bonds(ctx: &AppContext, actor: &Actor, tender: &str, section: &str) -> AppResult<Vec<BidBond>> {
+pub async fn my_bonds(
+    ctx: &AppContext,
+    actor: &Actor,
+    tender: &str,
+    section: &str,
+) -> AppResult<Vec<BidBond>> {
     let org = bidder_org(actor)?;
     let (tender, section) = (tender.to_string(), section.to_string());
     ctx.db
         .read(move |c| {
             load_section(c, &tender, &section)?;
-            Ok(repo::bonds_of(c, &tender, &section, &org)?.iter().map(bond_dto).collect())
+            Ok(repo::bonds_of(c, &tender, &section, &org)?
+                .iter()
+                .map(bond_dto)
+                .collect())
         })
         .await
 }
 
 // --- my bid --------------------------------------------------------------------------------
 
-pub async fn my_bid(ctx: &AppContext, actor: &Actor, tender: &str, section: &str) -> AppResult<MyBid> {
+pub async fn my_bid(
+    ctx: &AppContext,
+    actor: &Actor,
+    tender: &str,
+    section: &str,
+) -> AppResult<MyBid> {
     let org = bidder_org(actor)?;
     let (tender, section) = (tender.to_string(), section.to_string());
     ctx.db
@@ -385,7 +427,9 @@ pub async fn my_bid(ctx: &AppContext, actor: &Actor, tender: &str, section: &str
                 None => None,
             };
             Ok(MyBid {
-                current: current.as_ref().map(|b| bid_view(b, row.reconfirm_from_version)),
+                current: current
+                    .as_ref()
+                    .map(|b| bid_view(b, row.reconfirm_from_version)),
                 next_version: next as u32,
                 opening_public_key: hex::encode(opening_public_key(c, &tender, &sec.code)?.0),
                 upload,
@@ -434,7 +478,9 @@ pub async fn open_upload(
             if manifest.bid_version != next as u32 {
                 return Err(AppError::new(
                     ErrorCode::BidVersionMismatch,
-                    format!("seal this bid as version {next} (GET …/bids/mine tells the next version)"),
+                    format!(
+                        "seal this bid as version {next} (GET …/bids/mine tells the next version)"
+                    ),
                 ));
             }
             let expected = BidContext {
@@ -444,8 +490,13 @@ pub async fn open_upload(
                 bid_version: next as u32,
                 opening_public_key: opening_public_key(c, &tender, &sec.code)?,
             };
-            seal::verify_outer(&manifest, &expected, &cert.spki_der, manifest.outer_signature.algorithm)
-                .map_err(outer_error)?;
+            seal::verify_outer(
+                &manifest,
+                &expected,
+                &cert.spki_der,
+                manifest.outer_signature.algorithm,
+            )
+            .map_err(outer_error)?;
             check_reuse_with_earlier(c, &tender, &sec.code, &org, &manifest)?;
             bonds_cover(c, &sec, &tender, &org)?;
             // One open upload per bidder and section: a new one replaces the old.
@@ -596,7 +647,10 @@ where
         .read_primary(move |c| {
             let u = own_upload(c, &a, &id)?;
             if u.state != "open" {
-                return Err(AppError::new(ErrorCode::UploadClosed, format!("the upload is {}", u.state)));
+                return Err(AppError::new(
+                    ErrorCode::UploadClosed,
+                    format!("the upload is {}", u.state),
+                ));
             }
             let row = trepo::find_tender(c, &u.tender_id)?
                 .ok_or_else(|| internal(anyhow::anyhow!("upload of a missing tender")))?;
@@ -609,11 +663,17 @@ where
         })
         .await?;
     if part.complete {
-        return Err(offset_mismatch("this part is complete".into(), part.received));
+        return Err(offset_mismatch(
+            "this part is complete".into(),
+            part.received,
+        ));
     }
     if offset != part.received as u64 {
         return Err(offset_mismatch(
-            format!("Upload-Offset is {offset}, the server has {} bytes of this part", part.received),
+            format!(
+                "Upload-Offset is {offset}, the server has {} bytes of this part",
+                part.received
+            ),
             part.received,
         ));
     }
@@ -728,7 +788,12 @@ where
         ));
     }
     if matches!(end, StreamEnd::Interrupted) {
-        tracing::info!(upload = upload_id, part = index, received, "kept the bytes of an interrupted part");
+        tracing::info!(
+            upload = upload_id,
+            part = index,
+            received,
+            "kept the bytes of an interrupted part"
+        );
     }
     Ok(part_view(&saved))
 }
@@ -763,7 +828,9 @@ async fn rehash_prefix(path: PathBuf, len: u64) -> AppResult<digest::Context> {
             seen += n as u64;
         }
         if seen != len {
-            return Err(std::io::Error::other("staged part is shorter than recorded"));
+            return Err(std::io::Error::other(
+                "staged part is shorter than recorded",
+            ));
         }
         Ok(ctx)
     })
@@ -778,7 +845,10 @@ pub async fn abandon_upload(ctx: &AppContext, actor: &Actor, id: &str) -> AppRes
         .write(move |c| {
             let mut u = own_upload(c, &a, &uid)?;
             if u.state != "open" {
-                return Err(AppError::new(ErrorCode::UploadClosed, format!("the upload is {}", u.state)));
+                return Err(AppError::new(
+                    ErrorCode::UploadClosed,
+                    format!("the upload is {}", u.state),
+                ));
             }
             u.state = "abandoned".into();
             u.updated_at = to_db(now);
@@ -812,7 +882,12 @@ pub fn abandon_open_uploads(
 /// Submit a complete upload: the bid exists from this commit, judged on time by the server
 /// clock inside the same transaction. Returns the receipt with its audit proof.
 pub async fn submit(ctx: &AppContext, actor: &Actor, upload_id: &str) -> AppResult<Receipt> {
-    let (a, id, now, storage) = (actor.clone(), upload_id.to_string(), ctx.clock.now(), ctx.storage.clone());
+    let (a, id, now, storage) = (
+        actor.clone(),
+        upload_id.to_string(),
+        ctx.clock.now(),
+        ctx.storage.clone(),
+    );
     let bid_id = ctx
         .db
         .write(move |c| {
@@ -1093,10 +1168,38 @@ async fn bid_statement(
     receipt_for(ctx, actor, &bid_id, kind, Some(event_id)).await
 }
 
-pub async fn withdraw(ctx: &AppContext, actor: &Actor, tender: &str, section: &str, signed: Signed) -> AppResult<Receipt> {
-    bid_statement(ctx, actor, tender, section, signed, BidStatement::Withdrawal).await
+pub async fn withdraw(
+    ctx: &AppContext,
+    actor: &Actor,
+    tender: &str,
+    section: &str,
+    signed: Signed,
+) -> AppResult<Receipt> {
+    bid_statement(
+        ctx,
+        actor,
+        tender,
+        section,
+        signed,
+        BidStatement::Withdrawal,
+    )
+    .await
 }
 
-pub async fn confirm(ctx: &AppContext, actor: &Actor, tender: &str, section: &str, signed: Signed) -> AppResult<Receipt> {
-    bid_statement(ctx, actor, tender, section, signed, BidStatement::Confirmation).await
+pub async fn confirm(
+    ctx: &AppContext,
+    actor: &Actor,
+    tender: &str,
+    section: &str,
+    signed: Signed,
+) -> AppResult<Receipt> {
+    bid_statement(
+        ctx,
+        actor,
+        tender,
+        section,
+        signed,
+        BidStatement::Confirmation,
+    )
+    .await
 }

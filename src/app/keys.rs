@@ -169,7 +169,8 @@ pub fn generate_opening_keys(
         })?;
         recipients.push(parse_public_key("envelope_key", &row.public_key)?);
     }
-    let n = u8::try_from(ids.len()).map_err(|_| internal(anyhow::anyhow!("too many custodians")))?;
+    let n =
+        u8::try_from(ids.len()).map_err(|_| internal(anyhow::anyhow!("too many custodians")))?;
     let t = draft.custodians.threshold;
     let mut out = Vec::new();
     for section in &draft.sections {

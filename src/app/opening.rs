@@ -158,14 +158,21 @@ fn wrong_phase(o: &repo::OpeningRow, wanted: &str) -> AppError {
 
 fn find_opening(c: &mut AnyConnection, tender: &str, section: &str) -> AppResult<repo::OpeningRow> {
     repo::find_opening(c, tender, section)?.ok_or_else(|| {
-        AppError::not_found(format!("the opening of {tender}/{section} has not started"))
+        AppError::new(
+            ErrorCode::OpeningPhase,
+            format!("the opening of {tender}/{section} has not started"),
+        )
     })
 }
 
 /// Bids that take part in the ceremony (the latest, re-confirmed version of each bidder).
 const IN_CEREMONY: [&str; 4] = ["submitted", "opened", "revoked", "withdrawn_at_opening"];
 
-fn ceremony_bids(c: &mut AnyConnection, tender: &str, section: &str) -> AppResult<Vec<repo::BidRow>> {
+fn ceremony_bids(
+    c: &mut AnyConnection,
+    tender: &str,
+    section: &str,
+) -> AppResult<Vec<repo::BidRow>> {
     let all = repo::bids_of_section(c, tender, section, &IN_CEREMONY)?;
     Ok(all)
 }
@@ -213,7 +220,14 @@ fn tender_event(
     )
 }
 
-fn announce(c: &mut AnyConnection, now: DateTime<Utc>, tender: &str, kind: &str, title: String, body: &Value) -> AppResult<()> {
+fn announce(
+    c: &mut AnyConnection,
+    now: DateTime<Utc>,
+    tender: &str,
+    kind: &str,
+    title: String,
+    body: &Value,
+) -> AppResult<()> {
     trepo::insert_announcement(
         c,
         trepo::AnnouncementRow {
@@ -270,7 +284,13 @@ pub async fn tick(ctx: &AppContext) -> AppResult<()> {
     let now = ctx.clock.now();
     let due = ctx
         .db
-        .read_primary(move |c| Ok(trepo::due_for_deadline(c, StateKind::Closed.as_str(), to_db(now))?))
+        .read_primary(move |c| {
+            Ok(trepo::due_for_deadline(
+                c,
+                StateKind::Closed.as_str(),
+                to_db(now),
+            )?)
+        })
         .await?;
     let mut started = false;
     for id in due {
@@ -279,7 +299,10 @@ pub async fn tick(ctx: &AppContext) -> AppResult<()> {
     if started {
         crate::audit::checkpoint_now(ctx, "opening").await?;
     }
-    let running = ctx.db.read_primary(|c| Ok(repo::running_openings(c)?)).await?;
+    let running = ctx
+        .db
+        .read_primary(|c| Ok(repo::running_openings(c)?))
+        .await?;
     for o in running {
         advance(ctx, &o.tender_id, &o.section_code).await?;
     }
@@ -368,7 +391,11 @@ pub async fn start_opening(ctx: &AppContext, tender: &str) -> AppResult<bool> {
         .await
 }
 
-fn set_state(row: &mut trepo::TenderRow, state: &crate::domain::lifecycle::State, now: DateTime<Utc>) -> AppResult<()> {
+fn set_state(
+    row: &mut trepo::TenderRow,
+    state: &crate::domain::lifecycle::State,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
     row.state = state.kind().as_str().to_string();
     row.state_detail = serde_json::to_string(state).map_err(internal)?;
     row.updated_at = to_db(now);
@@ -376,12 +403,23 @@ fn set_state(row: &mut trepo::TenderRow, state: &crate::domain::lifecycle::State
 }
 
 /// Opening → Evaluating (or Failed when no section was opened).
-fn finish_tender(c: &mut AnyConnection, row: &mut trepo::TenderRow, now: DateTime<Utc>, any_opened: bool) -> AppResult<()> {
+fn finish_tender(
+    c: &mut AnyConnection,
+    row: &mut trepo::TenderRow,
+    now: DateTime<Utc>,
+    any_opened: bool,
+) -> AppResult<()> {
     let state = state_of(row)?;
     let draft = published_draft(c, row)?;
     let rules = crate::domain::tender::ProcedureRules::STATUTORY;
-    let next = transition(&state, &Event::FinishOpening { any_opened }, now, &draft.schedule, &rules)
-        .map_err(|e| internal(anyhow::anyhow!("finish opening: {e:?}")))?;
+    let next = transition(
+        &state,
+        &Event::FinishOpening { any_opened },
+        now,
+        &draft.schedule,
+        &rules,
+    )
+    .map_err(|e| internal(anyhow::anyhow!("finish opening: {e:?}")))?;
     set_state(row, &next, now)?;
     trepo::update_tender(c, row)?;
     tender_event(
@@ -398,7 +436,12 @@ fn finish_tender(c: &mut AnyConnection, row: &mut trepo::TenderRow, now: DateTim
 
 /// Move one section's ceremony on as far as the clock and its bids allow.
 pub async fn advance(ctx: &AppContext, tender: &str, section: &str) -> AppResult<()> {
-    let (tender, section, now, w) = (tender.to_string(), section.to_string(), ctx.clock.now(), windows(ctx));
+    let (tender, section, now, w) = (
+        tender.to_string(),
+        section.to_string(),
+        ctx.clock.now(),
+        windows(ctx),
+    );
     ctx.db
         .write(move |c| {
             let Some(mut row) = trepo::lock_tender(c, &tender)? else {
@@ -490,11 +533,15 @@ fn opening_record(
         let reason = repo::attempts_of(c, &b.id)?
             .last()
             .and_then(|a| a.error_code.clone());
-        entries.push(json!({"bid": b.id, "bidder_name": name, "bidder_uscc": b.bidder_uscc,
+        entries.push(
+            json!({"bid": b.id, "bidder_name": name, "bidder_uscc": b.bidder_uscc,
             "version": b.version, "received_at": from_db(b.received_at), "status": status_of(b),
-            "summary": summary, "reason": if b.state == "opened" { None } else { reason }}));
+            "summary": summary, "reason": if b.state == "opened" { None } else { reason }}),
+        );
     }
-    Ok(json!({"tender": row.id, "title": row.title, "section": section, "opened_at": now, "bids": entries}))
+    Ok(
+        json!({"tender": row.id, "title": row.title, "section": section, "opened_at": now, "bids": entries}),
+    )
 }
 
 /// Record one attempt and settle the bid by its outcome: opened, or by fault (E8) revoked /
@@ -556,7 +603,11 @@ fn settle(
             tender_id: Some(bid.tender_id.clone()),
             section_id: Some(bid.section_code.clone()),
             actor: ActorRef {
-                role: if path == "r1" { "bidder".into() } else { "system".into() },
+                role: if path == "r1" {
+                    "bidder".into()
+                } else {
+                    "system".into()
+                },
                 id: actor_id.into(),
             },
             subject: bid.id.clone(),
@@ -589,14 +640,23 @@ fn open_bid<'k>(
             part: index,
             source: std::io::Error::other(e.to_string()),
         })?;
-        let f = std::fs::File::open(path).map_err(|source| OpenError::Io { part: index, source })?;
+        let f = std::fs::File::open(path).map_err(|source| OpenError::Io {
+            part: index,
+            source,
+        })?;
         Ok(BufReader::with_capacity(1 << 20, f))
     };
     let spki = manifest.outer_signature.signer_spki.clone();
     let opened = seal::open_summary(&manifest, keys(0), reader(0)?, &spki)?;
     let mut digests = Vec::new();
     for p in manifest.parts.iter().filter(|p| p.index != 0) {
-        let part = seal::open_part(&manifest, p.index, keys(p.index), reader(p.index)?, std::io::sink())?;
+        let part = seal::open_part(
+            &manifest,
+            p.index,
+            keys(p.index),
+            reader(p.index)?,
+            std::io::sink(),
+        )?;
         opened.check_document(&part)?;
         digests.push((p.index, hex::encode(part.plaintext_sha256)));
     }
@@ -608,14 +668,23 @@ fn open_bid<'k>(
     ))
 }
 
-fn open_result(r: Result<(Value, Vec<(u32, String)>), OpenError>) -> (Result<Value, (&'static str, Fault, String)>, Vec<(u32, String)>) {
+fn open_result(
+    r: Result<(Value, Vec<(u32, String)>), OpenError>,
+) -> (
+    Result<Value, (&'static str, Fault, String)>,
+    Vec<(u32, String)>,
+) {
     match r {
         Ok((v, d)) => (Ok(v), d),
         Err(e) => (Err((e.code(), e.fault(), e.to_string())), Vec::new()),
     }
 }
 
-fn save_plaintext_digests(c: &mut AnyConnection, bid: &str, digests: &[(u32, String)]) -> AppResult<()> {
+fn save_plaintext_digests(
+    c: &mut AnyConnection,
+    bid: &str,
+    digests: &[(u32, String)],
+) -> AppResult<()> {
     for mut p in repo::bid_parts(c, bid)? {
         if let Some((_, d)) = digests.iter().find(|(i, _)| *i == p.part_index as u32) {
             p.plaintext_sha256 = Some(d.clone());
@@ -650,9 +719,14 @@ pub async fn decrypt(
             let bid = ceremony_bids(c, &t, &s)?
                 .into_iter()
                 .find(|b| b.organisation_id == org)
-                .ok_or_else(|| AppError::new(ErrorCode::NoBid, "you have no bid in this opening"))?;
+                .ok_or_else(|| {
+                    AppError::new(ErrorCode::NoBid, "you have no bid in this opening")
+                })?;
             if bid.state != "submitted" {
-                return Err(AppError::new(ErrorCode::OpeningPhase, format!("your bid is already {}", status_of(&bid))));
+                return Err(AppError::new(
+                    ErrorCode::OpeningPhase,
+                    format!("your bid is already {}", status_of(&bid)),
+                ));
             }
             let parts = repo::bid_parts(c, &bid.id)?;
             Ok((bid, parts))
@@ -673,7 +747,11 @@ pub async fn decrypt(
         deks.push((p.index, Dek::from_bytes(k.dek)));
     }
     if keys.len() != manifest.parts.len() {
-        return Err(AppError::field("keys", "unexpected", "one key per part, no more"));
+        return Err(AppError::field(
+            "keys",
+            "unexpected",
+            "one key per part, no more",
+        ));
     }
     let storage = ctx.storage.clone();
     let (b2, p2) = (bid.clone(), parts.clone());
@@ -697,7 +775,9 @@ pub async fn decrypt(
             }
             let mut b = repo::find_bid(c, &bid.id)?
                 .filter(|b| b.state == "submitted")
-                .ok_or_else(|| AppError::new(ErrorCode::OpeningPhase, "the bid was settled meanwhile"))?;
+                .ok_or_else(|| {
+                    AppError::new(ErrorCode::OpeningPhase, "the bid was settled meanwhile")
+                })?;
             save_plaintext_digests(c, &b.id, &digests)?;
             let attempt = settle(c, now, &mut b, "r1", &actor_id, result)?;
             Ok(BidOutcome {
@@ -711,7 +791,12 @@ pub async fn decrypt(
 
 // --- R2: custodians ------------------------------------------------------------------------
 
-fn own_share(c: &mut AnyConnection, actor: &Actor, tender: &str, section: &str) -> AppResult<repo::ShareRow> {
+fn own_share(
+    c: &mut AnyConnection,
+    actor: &Actor,
+    tender: &str,
+    section: &str,
+) -> AppResult<repo::ShareRow> {
     actor.require(Permission::HoldKeyShares)?;
     repo::shares_of(c, tender, section)?
         .into_iter()
@@ -719,7 +804,12 @@ fn own_share(c: &mut AnyConnection, actor: &Actor, tender: &str, section: &str) 
         .ok_or_else(|| AppError::forbidden("you hold no share of this section's opening key"))
 }
 
-pub async fn my_share(ctx: &AppContext, actor: &Actor, tender: &str, section: &str) -> AppResult<MyShare> {
+pub async fn my_share(
+    ctx: &AppContext,
+    actor: &Actor,
+    tender: &str,
+    section: &str,
+) -> AppResult<MyShare> {
     let (a, t, s) = (actor.clone(), tender.to_string(), section.to_string());
     ctx.db
         .read_primary(move |c| {
@@ -750,7 +840,13 @@ pub async fn release_share(
     value: [u8; 32],
     signed: Signed,
 ) -> AppResult<ShareStatus> {
-    let (a, t, s, now, signing) = (actor.clone(), tender.to_string(), section.to_string(), ctx.clock.now(), Signing::of(ctx));
+    let (a, t, s, now, signing) = (
+        actor.clone(),
+        tender.to_string(),
+        section.to_string(),
+        ctx.clock.now(),
+        Signing::of(ctx),
+    );
     // Record the release; if enough shares are in, take them out for recovery.
     let (threshold, count, to_recover) = ctx
         .db
@@ -809,14 +905,29 @@ pub async fn release_share(
         })
         .await?;
     let Some((key, released)) = to_recover else {
-        return Ok(ShareStatus { shares_submitted: count, threshold, recovered: false, error: None });
+        return Ok(ShareStatus {
+            shares_submitted: count,
+            threshold,
+            recovered: false,
+            error: None,
+        });
     };
     match recover_and_open(ctx, tender, section, &key, released).await {
         Ok(()) => {
             advance(ctx, tender, section).await?;
-            Ok(ShareStatus { shares_submitted: count, threshold, recovered: true, error: None })
+            Ok(ShareStatus {
+                shares_submitted: count,
+                threshold,
+                recovered: true,
+                error: None,
+            })
         }
-        Err(e) => Ok(ShareStatus { shares_submitted: count, threshold, recovered: false, error: Some(e) }),
+        Err(e) => Ok(ShareStatus {
+            shares_submitted: count,
+            threshold,
+            recovered: false,
+            error: Some(e),
+        }),
     }
 }
 
@@ -829,12 +940,17 @@ async fn recover_and_open(
     key: &repo::OpeningKeyRow,
     released: Vec<(u8, [u8; 32])>,
 ) -> Result<(), String> {
-    let public = super::keys::parse_public_key("opening_public_key", &key.public_key).map_err(|e| e.detail)?;
+    let public = super::keys::parse_public_key("opening_public_key", &key.public_key)
+        .map_err(|e| e.detail)?;
     let shares: Vec<Share> = released
         .into_iter()
-        .map(|(index, v)| Share { index, value: zeroize::Zeroizing::new(v) })
+        .map(|(index, v)| Share {
+            index,
+            value: zeroize::Zeroizing::new(v),
+        })
         .collect();
-    let secret: OpeningSecret = seal::recover(&shares, key.threshold as u8, &public).map_err(|e| e.to_string())?;
+    let secret: OpeningSecret =
+        seal::recover(&shares, key.threshold as u8, &public).map_err(|e| e.to_string())?;
     drop(shares);
     let (t, s) = (tender.to_string(), section.to_string());
     let sealed = ctx
@@ -880,7 +996,8 @@ async fn recover_and_open(
                 },
             )?;
             for (b, (result, digests)) in results {
-                let Some(mut b) = repo::find_bid(c, &b.id)?.filter(|b| b.state == "submitted") else {
+                let Some(mut b) = repo::find_bid(c, &b.id)?.filter(|b| b.state == "submitted")
+                else {
                     continue;
                 };
                 save_plaintext_digests(c, &b.id, &digests)?;
@@ -910,7 +1027,9 @@ pub async fn view(ctx: &AppContext, tender: &str, section: &str) -> AppResult<Op
             let shares = repo::shares_of(c, &t, &s)?;
             let mut bids = Vec::new();
             for b in ceremony_bids(c, &t, &s)? {
-                let name = idrepo::find_organisation(c, &b.organisation_id)?.map(|o| o.name).unwrap_or_default();
+                let name = idrepo::find_organisation(c, &b.organisation_id)?
+                    .map(|o| o.name)
+                    .unwrap_or_default();
                 bids.push(OpeningBid {
                     bid_id: b.id.clone(),
                     bidder_name: name,
@@ -918,12 +1037,17 @@ pub async fn view(ctx: &AppContext, tender: &str, section: &str) -> AppResult<Op
                     version: b.version,
                     received_at: from_db(b.received_at),
                     status: status_of(&b).into(),
-                    attempts: repo::attempts_of(c, &b.id)?.iter().map(attempt_dto).collect(),
+                    attempts: repo::attempts_of(c, &b.id)?
+                        .iter()
+                        .map(attempt_dto)
+                        .collect(),
                 });
             }
             let mut responses = Vec::new();
             for r in repo::responses_of(c, &t, &s)? {
-                let uscc = idrepo::find_organisation(c, &r.organisation_id)?.map(|o| o.uscc).unwrap_or_default();
+                let uscc = idrepo::find_organisation(c, &r.organisation_id)?
+                    .map(|o| o.uscc)
+                    .unwrap_or_default();
                 responses.push(response_dto(&r, uscc));
             }
             Ok(Opening {
@@ -970,14 +1094,35 @@ pub async fn respond(
     text: Option<String>,
 ) -> AppResult<OpeningResponse> {
     actor.require(Permission::SubmitBids)?;
-    let org = actor.organisation_id.clone().ok_or_else(|| AppError::forbidden("bidders are organisations"))?;
+    let org = actor
+        .organisation_id
+        .clone()
+        .ok_or_else(|| AppError::forbidden("bidders are organisations"))?;
     let text = match (kind, text.map(|t| t.trim().to_string())) {
         ("confirm", _) => None,
         ("objection", Some(t)) if !t.is_empty() && t.chars().count() <= 4000 => Some(t),
-        ("objection", _) => return Err(AppError::field("text", "required", "an objection needs 1 to 4000 characters")),
-        _ => return Err(AppError::field("kind", "invalid", "kind is confirm or objection")),
+        ("objection", _) => {
+            return Err(AppError::field(
+                "text",
+                "required",
+                "an objection needs 1 to 4000 characters",
+            ))
+        }
+        _ => {
+            return Err(AppError::field(
+                "kind",
+                "invalid",
+                "kind is confirm or objection",
+            ))
+        }
     };
-    let (a, t, s, now, kind) = (actor.clone(), tender.to_string(), section.to_string(), ctx.clock.now(), kind.to_string());
+    let (a, t, s, now, kind) = (
+        actor.clone(),
+        tender.to_string(),
+        section.to_string(),
+        ctx.clock.now(),
+        kind.to_string(),
+    );
     ctx.db
         .write(move |c| {
             let o = find_opening(c, &t, &s)?;
@@ -1024,13 +1169,25 @@ pub async fn answer(
 ) -> AppResult<OpeningResponse> {
     actor.require(Permission::ManageTenders)?;
     if !super::tenders::is_party_of(ctx, actor, tender).await? {
-        return Err(AppError::forbidden("only the tenderer or its agent answers objections"));
+        return Err(AppError::forbidden(
+            "only the tenderer or its agent answers objections",
+        ));
     }
     let answer = answer.trim().to_string();
     if answer.is_empty() || answer.chars().count() > 4000 {
-        return Err(AppError::field("answer", "required", "1 to 4000 characters"));
+        return Err(AppError::field(
+            "answer",
+            "required",
+            "1 to 4000 characters",
+        ));
     }
-    let (a, t, s, rid, now) = (actor.clone(), tender.to_string(), section.to_string(), response_id.to_string(), ctx.clock.now());
+    let (a, t, s, rid, now) = (
+        actor.clone(),
+        tender.to_string(),
+        section.to_string(),
+        response_id.to_string(),
+        ctx.clock.now(),
+    );
     ctx.db
         .write(move |c| {
             let o = find_opening(c, &t, &s)?;
@@ -1042,15 +1199,27 @@ pub async fn answer(
                 .find(|r| r.id == rid && r.kind == "objection")
                 .ok_or_else(|| AppError::not_found(format!("no objection {rid}")))?;
             if r.answer.is_some() {
-                return Err(AppError::new(ErrorCode::InvalidStateTransition, "the objection is answered already"));
+                return Err(AppError::new(
+                    ErrorCode::InvalidStateTransition,
+                    "the objection is answered already",
+                ));
             }
             r.answer = Some(answer.clone());
             r.answered_by = Some(a.id.clone());
             r.answered_at = Some(to_db(now));
             repo::update_response(c, &r)?;
-            tender_event(c, now, &t, Some(&s), a.audit_ref(), EventType::OpeningResponseAnswered,
-                json!({"response": r.id, "answer": answer}))?;
-            let uscc = idrepo::find_organisation(c, &r.organisation_id)?.map(|o| o.uscc).unwrap_or_default();
+            tender_event(
+                c,
+                now,
+                &t,
+                Some(&s),
+                a.audit_ref(),
+                EventType::OpeningResponseAnswered,
+                json!({"response": r.id, "answer": answer}),
+            )?;
+            let uscc = idrepo::find_organisation(c, &r.organisation_id)?
+                .map(|o| o.uscc)
+                .unwrap_or_default();
             Ok(response_dto(&r, uscc))
         })
         .await

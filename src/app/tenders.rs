@@ -232,7 +232,10 @@ fn set_state(row: &mut repo::TenderRow, state: &State, now: DateTime<Utc>) -> Ap
     Ok(())
 }
 
-pub(crate) fn published_draft(c: &mut AnyConnection, row: &repo::TenderRow) -> AppResult<TenderDraft> {
+pub(crate) fn published_draft(
+    c: &mut AnyConnection,
+    row: &repo::TenderRow,
+) -> AppResult<TenderDraft> {
     let v = repo::latest_version(c, &row.id)?
         .ok_or_else(|| AppError::internal(anyhow::anyhow!("published tender without version")))?;
     parse_json(&v.published_draft, "published draft")

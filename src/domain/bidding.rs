@@ -262,7 +262,10 @@ mod tests {
                 &W,
             )
         };
-        assert_eq!(step(OpeningPhase::Decrypting, t(1799), 2, 0), OpeningStep::Wait);
+        assert_eq!(
+            step(OpeningPhase::Decrypting, t(1799), 2, 0),
+            OpeningStep::Wait
+        );
         assert_eq!(
             step(OpeningPhase::Decrypting, t(1800), 2, 0),
             OpeningStep::StartRecovery {
@@ -275,7 +278,10 @@ mod tests {
                 until: t(10 + 1800)
             }
         );
-        assert_eq!(step(OpeningPhase::Recovering, t(5399), 1, 0), OpeningStep::Wait);
+        assert_eq!(
+            step(OpeningPhase::Recovering, t(5399), 1, 0),
+            OpeningStep::Wait
+        );
         assert_eq!(
             step(OpeningPhase::Recovering, t(5400), 1, 0),
             OpeningStep::ExpireRecovery

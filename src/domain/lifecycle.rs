@@ -254,7 +254,9 @@ pub enum Event {
     StartOpening,
     /// Every section's ceremony is over: evaluation follows if any section was opened,
     /// otherwise the tender fails (流标).
-    FinishOpening { any_opened: bool },
+    FinishOpening {
+        any_opened: bool,
+    },
 }
 
 /// An event without its data.

@@ -106,7 +106,10 @@ impl LocalStore {
     /// Where the bytes of part `index` of bid upload `upload` collect until submission. Upload
     /// ids are server-made UUIDs, so the path is never user-controlled.
     pub fn staging_path(&self, upload: &str, index: u32) -> PathBuf {
-        self.root.join("staging").join(upload).join(index.to_string())
+        self.root
+            .join("staging")
+            .join(upload)
+            .join(index.to_string())
     }
 
     /// Move a fully received file whose digest is `sha256` (hex) to its content address and

@@ -90,6 +90,7 @@ async fn every_endpoint_with_every_role() {
     let t = setup.tender.clone();
     let doc = setup.document.clone();
     let tenderer_id = id_of(clients["tenderer"].get("/api/v1/me").await.unwrap());
+    let bidder_id = id_of(clients["bidder"].get("/api/v1/me").await.unwrap());
     let question: Value = clients["bidder"]
         .post(
             &format!("/api/v1/tenders/{t}/questions"),
@@ -434,6 +435,149 @@ async fn every_endpoint_with_every_role() {
             format!("/api/v1/audit/receipts/{}", tenderer_registration.id),
             None,
             Some(&["tenderer", "regulator"]),
+        ),
+        // Bids. Objects with bogus ids are private to their owner: everyone gets 404 there.
+        e(
+            Method::POST,
+            "/api/v1/tenders/{id}/sections/{code}/bid-bonds",
+            format!("/api/v1/tenders/{t}/sections/BD01/bid-bonds"),
+            Some(
+                json!({"organisation_id": bidder_id, "amount": "1000.00", "kind": "cash", "reference": "AUTHZ-1"}),
+            ),
+            Some(&["admin"]),
+        ),
+        e(
+            Method::GET,
+            "/api/v1/tenders/{id}/sections/{code}/bid-bonds/mine",
+            format!("/api/v1/tenders/{t}/sections/BD01/bid-bonds/mine"),
+            None,
+            Some(&["bidder"]),
+        ),
+        e(
+            Method::GET,
+            "/api/v1/tenders/{id}/sections/{code}/bids/mine",
+            format!("/api/v1/tenders/{t}/sections/BD01/bids/mine"),
+            None,
+            Some(&["bidder"]),
+        ),
+        e(
+            Method::POST,
+            "/api/v1/tenders/{id}/sections/{code}/bid-uploads",
+            format!("/api/v1/tenders/{t}/sections/BD01/bid-uploads"),
+            Some(json!({"manifest": {}, "certificate_chain": []})),
+            Some(&["bidder"]),
+        ),
+        e(
+            Method::GET,
+            "/api/v1/bid-uploads/{upload_id}",
+            "/api/v1/bid-uploads/00000000-0000-0000-0000-000000000000".into(),
+            None,
+            Some(&[]),
+        ),
+        // Without Upload-Offset: a bidder gets past authorisation to a malformed_parameter.
+        e(
+            Method::PUT,
+            "/api/v1/bid-uploads/{upload_id}/parts/{index}",
+            "/api/v1/bid-uploads/00000000-0000-0000-0000-000000000000/parts/0".into(),
+            None,
+            Some(&["bidder"]),
+        ),
+        e(
+            Method::POST,
+            "/api/v1/bid-uploads/{upload_id}/submit",
+            "/api/v1/bid-uploads/00000000-0000-0000-0000-000000000000/submit".into(),
+            None,
+            Some(&[]),
+        ),
+        e(
+            Method::DELETE,
+            "/api/v1/bid-uploads/{upload_id}",
+            "/api/v1/bid-uploads/00000000-0000-0000-0000-000000000000".into(),
+            None,
+            Some(&[]),
+        ),
+        e(
+            Method::GET,
+            "/api/v1/bids/{bid_id}/receipt",
+            "/api/v1/bids/00000000-0000-0000-0000-000000000000/receipt".into(),
+            None,
+            Some(&[]),
+        ),
+        e(
+            Method::POST,
+            "/api/v1/tenders/{id}/sections/{code}/bids/mine/withdrawal",
+            format!("/api/v1/tenders/{t}/sections/BD01/bids/mine/withdrawal"),
+            Some(junk_sig.clone()),
+            Some(&["bidder"]),
+        ),
+        e(
+            Method::POST,
+            "/api/v1/tenders/{id}/sections/{code}/bids/mine/confirmation",
+            format!("/api/v1/tenders/{t}/sections/BD01/bids/mine/confirmation"),
+            Some(junk_sig.clone()),
+            Some(&["bidder"]),
+        ),
+        e(
+            Method::PUT,
+            "/api/v1/me/envelope-key",
+            "/api/v1/me/envelope-key".into(),
+            Some(
+                json!({"public_key": "00".repeat(32), "certificate_chain": ["AAAA"], "signature": "AAAA", "signature_algorithm": "ed25519"}),
+            ),
+            Some(&["custodian"]),
+        ),
+        // Only custodians register keys; the fixture's custodian has one, nobody else does.
+        e(
+            Method::GET,
+            "/api/v1/me/envelope-key",
+            "/api/v1/me/envelope-key".into(),
+            None,
+            Some(&["custodian"]),
+        ),
+        // The opening has not started: public view and role-checked actions say so (409).
+        e(
+            Method::GET,
+            "/api/v1/tenders/{id}/sections/{code}/opening",
+            format!("/api/v1/tenders/{t}/sections/BD01/opening"),
+            None,
+            None,
+        ),
+        e(
+            Method::POST,
+            "/api/v1/tenders/{id}/sections/{code}/opening/decryption",
+            format!("/api/v1/tenders/{t}/sections/BD01/opening/decryption"),
+            Some(json!({"keys": []})),
+            Some(&["bidder"]),
+        ),
+        e(
+            Method::GET,
+            "/api/v1/tenders/{id}/sections/{code}/opening/shares/mine",
+            format!("/api/v1/tenders/{t}/sections/BD01/opening/shares/mine"),
+            None,
+            Some(&["custodian"]),
+        ),
+        e(
+            Method::POST,
+            "/api/v1/tenders/{id}/sections/{code}/opening/shares",
+            format!("/api/v1/tenders/{t}/sections/BD01/opening/shares"),
+            Some(
+                json!({"share_index": 1, "share": "00".repeat(32), "certificate_chain": ["AAAA"], "signature": "AAAA", "signature_algorithm": "ed25519"}),
+            ),
+            Some(&["custodian"]),
+        ),
+        e(
+            Method::POST,
+            "/api/v1/tenders/{id}/sections/{code}/opening/responses",
+            format!("/api/v1/tenders/{t}/sections/BD01/opening/responses"),
+            Some(json!({"kind": "confirm"})),
+            Some(&["bidder"]),
+        ),
+        e(
+            Method::POST,
+            "/api/v1/tenders/{id}/sections/{code}/opening/responses/{response_id}/answer",
+            format!("/api/v1/tenders/{t}/sections/BD01/opening/responses/x/answer"),
+            Some(json!({"answer": "a"})),
+            Some(PARTIES),
         ),
         // Logout last: it ends each caller's session.
         e(

@@ -1,8 +1,10 @@
 //! Realistic tender fixtures and the signing steps a tenderer's or agent's client performs.
 
+use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
 use etender::client::{Client, Credentials};
-use reqwest::Method;
+use etender::seal::{statements, EnvelopeSecret};
+use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 use crate::helpers::{pki, TestApp};
@@ -41,13 +43,52 @@ pub fn draft(now: DateTime<Utc>, deadline_days: i64, custodians: &[String]) -> V
     })
 }
 
-/// Three registered custodians' person UUIDs.
+/// The custodians every fixture tender names, in share order (share i+1 goes to entry i).
+pub const CUSTODIANS: [&str; 3] = ["custodian", "custodian-2", "custodian-3"];
+
+/// A custodian's envelope secret, derived from its label so tests can release shares later.
+pub fn custodian_secret(label: &str) -> EnvelopeSecret {
+    let d = ring::digest::digest(
+        &ring::digest::SHA256,
+        format!("envelope:{label}").as_bytes(),
+    );
+    let mut b = [0u8; 32];
+    b.copy_from_slice(d.as_ref());
+    EnvelopeSecret::from_bytes(&b)
+}
+
+/// Register `label`'s envelope key, signed with its personal certificate.
+pub async fn register_envelope_key(c: &Client, label: &str) -> (StatusCode, Value) {
+    let id = id_of(c).await;
+    let creds = pki().get(label).credentials();
+    let pk = custodian_secret(label).public_key();
+    let sig = creds
+        .key
+        .sign(
+            creds.algorithm,
+            &statements::custodian_key_payload(&id, &pk),
+        )
+        .unwrap();
+    let b64 = base64::engine::general_purpose::STANDARD;
+    c.raw(
+        Method::PUT,
+        "/api/v1/me/envelope-key",
+        Some(&json!({"public_key": hex::encode(pk.0),
+            "certificate_chain": creds.chain.iter().map(|d| b64.encode(d)).collect::<Vec<_>>(),
+            "signature": b64.encode(sig), "signature_algorithm": creds.algorithm.as_str()})),
+    )
+    .await
+    .unwrap()
+}
+
+/// Three registered custodians' person UUIDs, each with an envelope key.
 pub async fn custodians(app: &TestApp) -> Vec<String> {
     let mut ids = Vec::new();
-    for label in ["custodian", "custodian-2", "custodian-3"] {
+    for label in CUSTODIANS {
         let c = app.enrol(label).await;
-        let me: Value = c.get("/api/v1/me").await.unwrap();
-        ids.push(me["id"].as_str().unwrap().to_string());
+        let (status, body) = register_envelope_key(&c, label).await;
+        assert_eq!(status, 200, "{body}");
+        ids.push(id_of(&c).await);
     }
     ids
 }

@@ -388,7 +388,12 @@ pub fn bids_of_bidder(
 }
 
 /// Highest bid version this bidder has used for the section (bids and uploads alike).
-pub fn max_version(c: &mut AnyConnection, tender: &str, section: &str, org: &str) -> QueryResult<i32> {
+pub fn max_version(
+    c: &mut AnyConnection,
+    tender: &str,
+    section: &str,
+    org: &str,
+) -> QueryResult<i32> {
     let b: Option<i32> = bids::table
         .filter(bids::tender_id.eq(tender))
         .filter(bids::section_code.eq(section))

@@ -73,7 +73,10 @@ fn decode_chain(chain: &[String]) -> AppResult<Vec<Vec<u8>>> {
         .take(9)
         .map(|c| {
             b64.decode(c.trim()).map_err(|_| {
-                AppError::new(ErrorCode::CertificateMalformed, "certificate_chain entries must be base64")
+                AppError::new(
+                    ErrorCode::CertificateMalformed,
+                    "certificate_chain entries must be base64",
+                )
             })
         })
         .collect()
@@ -89,6 +92,8 @@ pub async fn open_upload(
     path: web::Path<(String, String)>,
     body: web::Json<OpenUploadRequest>,
 ) -> AppResult<HttpResponse> {
+    // Authorise before parsing: a non-bidder learns nothing about what a valid manifest is.
+    actor.require(crate::domain::authz::Permission::SubmitBids)?;
     let (t, s) = path.into_inner();
     let req = body.into_inner();
     let manifest: Manifest = serde_json::from_value(req.manifest)
@@ -123,6 +128,7 @@ pub async fn put_part(
     req: HttpRequest,
     payload: web::Payload,
 ) -> AppResult<web::Json<PartStatus>> {
+    actor.require(crate::domain::authz::Permission::SubmitBids)?;
     let (id, index) = path.into_inner();
     let offset = req
         .headers()
@@ -130,9 +136,14 @@ pub async fn put_part(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok())
         .ok_or_else(|| {
-            AppError::new(ErrorCode::MalformedParameter, "send Upload-Offset: <bytes already received>")
+            AppError::new(
+                ErrorCode::MalformedParameter,
+                "send Upload-Offset: <bytes already received>",
+            )
         })?;
-    Ok(web::Json(bids::put_part(&ctx, &actor, &id, index, offset, payload).await?))
+    Ok(web::Json(
+        bids::put_part(&ctx, &actor, &id, index, offset, payload).await?,
+    ))
 }
 
 /// Submit a complete upload: the bid exists from here; the answer is the receipt (回执).
@@ -185,7 +196,9 @@ pub async fn withdraw(
 ) -> AppResult<web::Json<Receipt>> {
     let (t, s) = path.into_inner();
     let signed = body.into_inner().into_signature()?;
-    Ok(web::Json(bids::withdraw(&ctx, &actor, &t, &s, signed).await?))
+    Ok(web::Json(
+        bids::withdraw(&ctx, &actor, &t, &s, signed).await?,
+    ))
 }
 
 /// Re-confirm the current bid after an amendment that asked for it.
@@ -200,7 +213,9 @@ pub async fn confirm(
 ) -> AppResult<web::Json<Receipt>> {
     let (t, s) = path.into_inner();
     let signed = body.into_inner().into_signature()?;
-    Ok(web::Json(bids::confirm(&ctx, &actor, &t, &s, signed).await?))
+    Ok(web::Json(
+        bids::confirm(&ctx, &actor, &t, &s, signed).await?,
+    ))
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
@@ -231,7 +246,9 @@ pub async fn put_envelope_key(
         signature_algorithm: req.signature_algorithm,
     }
     .into_signature()?;
-    Ok(web::Json(keys::register_envelope_key(&ctx, &actor, key, signed).await?))
+    Ok(web::Json(
+        keys::register_envelope_key(&ctx, &actor, key, signed).await?,
+    ))
 }
 
 /// The caller's registered envelope key.

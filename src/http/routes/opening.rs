@@ -6,16 +6,22 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::tenders::SignatureDto;
-use crate::app::opening::{self, BidOutcome, MyShare, Opening, OpeningResponse, ReleasedKey, ShareStatus};
+use crate::app::opening::{
+    self, BidOutcome, MyShare, Opening, OpeningResponse, ReleasedKey, ShareStatus,
+};
 use crate::app::{Actor, AppContext};
 use crate::error::{AppError, AppResult};
 use crate::http::problem::Problem;
 
-/// A section's opening: bids, attempts, the record and responses. Public once started.
+/// A section's opening: bids, attempts, the record and responses. Public once started
+/// (`opening_phase` before).
 #[utoipa::path(operation_id = "get_opening", tag = "opening",
-    responses((status = 200, body = Opening), (status = 404, body = Problem)))]
+    responses((status = 200, body = Opening), (status = 404, body = Problem), (status = 409, body = Problem)))]
 #[get("/api/v1/tenders/{id}/sections/{code}/opening")]
-pub async fn view(ctx: web::Data<AppContext>, path: web::Path<(String, String)>) -> AppResult<web::Json<Opening>> {
+pub async fn view(
+    ctx: web::Data<AppContext>,
+    path: web::Path<(String, String)>,
+) -> AppResult<web::Json<Opening>> {
     let (t, s) = path.into_inner();
     Ok(web::Json(opening::view(&ctx, &t, &s).await?))
 }
@@ -53,11 +59,18 @@ pub async fn decrypt(
         let mut dek = [0u8; 32];
         hex::decode_to_slice(k.dek.trim(), &mut dek)
             .map_err(|_| AppError::field("keys[].dek", "invalid", "32 bytes of hex"))?;
-        let signature = base64::Engine::decode(&b64, k.signature.trim())
-            .map_err(|_| AppError::field("keys[].signature", "not_base64", "signature must be base64"))?;
-        keys.push(ReleasedKey { index: k.index, dek, signature });
+        let signature = base64::Engine::decode(&b64, k.signature.trim()).map_err(|_| {
+            AppError::field("keys[].signature", "not_base64", "signature must be base64")
+        })?;
+        keys.push(ReleasedKey {
+            index: k.index,
+            dek,
+            signature,
+        });
     }
-    Ok(web::Json(opening::decrypt(&ctx, &actor, &t, &s, keys).await?))
+    Ok(web::Json(
+        opening::decrypt(&ctx, &actor, &t, &s, keys).await?,
+    ))
 }
 
 /// R2: the caller's encrypted share of the opening key (custodians, during recovery).
@@ -103,7 +116,9 @@ pub async fn release_share(
         signature_algorithm: req.signature_algorithm,
     }
     .into_signature()?;
-    Ok(web::Json(opening::release_share(&ctx, &actor, &t, &s, req.share_index, value, signed).await?))
+    Ok(web::Json(
+        opening::release_share(&ctx, &actor, &t, &s, req.share_index, value, signed).await?,
+    ))
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
@@ -127,7 +142,9 @@ pub async fn respond(
 ) -> AppResult<web::Json<OpeningResponse>> {
     let (t, s) = path.into_inner();
     let req = body.into_inner();
-    Ok(web::Json(opening::respond(&ctx, &actor, &t, &s, &req.kind, req.text).await?))
+    Ok(web::Json(
+        opening::respond(&ctx, &actor, &t, &s, &req.kind, req.text).await?,
+    ))
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
@@ -147,5 +164,7 @@ pub async fn answer(
     body: web::Json<AnswerRequest>,
 ) -> AppResult<web::Json<OpeningResponse>> {
     let (t, s, r) = path.into_inner();
-    Ok(web::Json(opening::answer(&ctx, &actor, &t, &s, &r, body.into_inner().answer).await?))
+    Ok(web::Json(
+        opening::answer(&ctx, &actor, &t, &s, &r, body.into_inner().answer).await?,
+    ))
 }
