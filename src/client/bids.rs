@@ -37,6 +37,9 @@ use crate::seal::{
     Summary, X25519PublicKey,
 };
 
+#[cfg(test)]
+mod tests;
+
 /// How often a part is retried without the server's offset moving forward.
 const MAX_RETRIES_WITHOUT_PROGRESS: u32 = 5;
 /// Read size of the upload stream: one buffer per request in flight.
