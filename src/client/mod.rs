@@ -4,6 +4,8 @@
 //! exercised the way real parties use it. Errors from the server come back as the decoded
 //! problem document, so callers can match on the stable `code`.
 
+pub mod bids;
+
 use std::path::Path;
 
 use base64::Engine;
@@ -92,6 +94,32 @@ impl ClientError {
             _ => None,
         }
     }
+
+    /// The problem code as the server spelled it. Unlike [`code`](Self::code) this also reads
+    /// codes that this build's [`ErrorCode`] does not know yet (the problem then arrives as
+    /// `Unexpected`), so a client can react to a newer server's codes.
+    pub fn problem_code(&self) -> Option<String> {
+        match self {
+            ClientError::Api { problem, .. } => Some(problem.code.as_str().to_string()),
+            ClientError::Unexpected { body, .. } => serde_json::from_str::<Value>(body)
+                .ok()?
+                .get("code")?
+                .as_str()
+                .map(str::to_string),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status, when the server answered.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ClientError::Api { status, .. } | ClientError::Unexpected { status, .. } => {
+                Some(*status)
+            }
+            ClientError::Transport(e) => e.status().map(|s| s.as_u16()),
+            ClientError::Local(_) => None,
+        }
+    }
 }
 
 /// An API client bound to one server, optionally logged in.
@@ -142,16 +170,7 @@ impl Client {
         if let Some(b) = body {
             req = req.json(b);
         }
-        let res = req.send().await?;
-        let status = res.status();
-        let bytes = res.bytes().await?;
-        let value = if bytes.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&bytes)
-                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
-        };
-        Ok((status, value))
+        read_response(req.send().await?).await
     }
 
     /// Send a request and decode a success body as `T`, or the problem document as an error.
@@ -162,24 +181,7 @@ impl Client {
         body: Option<&Value>,
     ) -> Result<T, ClientError> {
         let (status, value) = self.raw(method, path, body).await?;
-        if status.is_success() {
-            let v = if value.is_null() { json!(null) } else { value };
-            serde_json::from_value(v.clone()).map_err(|_| ClientError::Unexpected {
-                status: status.as_u16(),
-                body: v.to_string(),
-            })
-        } else {
-            match serde_json::from_value::<Problem>(value.clone()) {
-                Ok(problem) => Err(ClientError::Api {
-                    status: status.as_u16(),
-                    problem: Box::new(problem),
-                }),
-                Err(_) => Err(ClientError::Unexpected {
-                    status: status.as_u16(),
-                    body: value.to_string(),
-                }),
-            }
-        }
+        decode_value(status, value)
     }
 
     pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
@@ -294,7 +296,42 @@ impl Client {
     }
 }
 
-/// Percent-encode a query value (ids are UUIDs, but callers may pass anything).
+/// Status and JSON body of a response (`Value::Null` when empty, a string when not JSON).
+async fn read_response(res: reqwest::Response) -> Result<(StatusCode, Value), ClientError> {
+    let status = res.status();
+    let bytes = res.bytes().await?;
+    let value = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+    };
+    Ok((status, value))
+}
+
+/// Turn a status and body into `T`, or into the problem document as an error.
+fn decode_value<T: DeserializeOwned>(status: StatusCode, value: Value) -> Result<T, ClientError> {
+    if status.is_success() {
+        let v = if value.is_null() { json!(null) } else { value };
+        serde_json::from_value(v.clone()).map_err(|_| ClientError::Unexpected {
+            status: status.as_u16(),
+            body: v.to_string(),
+        })
+    } else {
+        match serde_json::from_value::<Problem>(value.clone()) {
+            Ok(problem) => Err(ClientError::Api {
+                status: status.as_u16(),
+                problem: Box::new(problem),
+            }),
+            Err(_) => Err(ClientError::Unexpected {
+                status: status.as_u16(),
+                body: value.to_string(),
+            }),
+        }
+    }
+}
+
+/// Percent-encode a query value or path segment (ids are UUIDs, but callers may pass anything).
 fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {

@@ -16,6 +16,9 @@
 //!   any other fault → withdrawn).
 //! - [`manifest`]: the serde types of the cleartext manifest.
 //! - [`rng`]: OS randomness, and a seeded generator for test vectors only.
+//! - [`statements`]: the signed byte strings of the bidding HTTP contract
+//!   (`docs/BIDDING.md`) that sit outside the envelope: custodian key,
+//!   withdrawal, re-confirmation and share release.
 //! - [`bench`]: throughput of raw AES-256-GCM against the streaming opener.
 
 pub mod bench;
@@ -29,7 +32,7 @@ pub mod statements;
 pub mod stream;
 pub mod wrap;
 
-mod encoding;
+pub(crate) mod encoding;
 
 #[cfg(test)]
 mod tests;
