@@ -2,6 +2,7 @@
 
 mod audit;
 mod authz;
+mod bids;
 mod errors;
 mod fixtures;
 mod health;

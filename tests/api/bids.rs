@@ -1,0 +1,543 @@
+//! Sealed bids end to end, driven through the bidder's client library the way real bidders
+//! use it: seal on the bidder's side, resumable upload, receipts with audit proofs, replace,
+//! withdraw; confidentiality before the opening (every role, every read endpoint, the database
+//! and the storage files); the opening ceremony with R1, R2 (k of n, and k−1), failure
+//! attribution, the record, confirmations and objections.
+
+use std::path::{Path, PathBuf};
+
+use chrono::Duration;
+use etender::client::bids::{
+    seal_bid_to_dir, BondKind, NewBidBond, OpeningResponse, OpeningState, SealedBidFiles,
+};
+use etender::client::Client;
+use etender::seal::{BidContext, EnvelopeSecret, Summary};
+use reqwest::Method;
+use serde_json::Value;
+
+use crate::fixtures::{custodian_secret, id_of, published_tender, CUSTODIANS};
+use crate::helpers::{pki, TestApp};
+
+pub const BIDDERS: [&str; 4] = ["bidder", "bidder-rsa", "bidder-ed25519", "bidder-sm2"];
+
+/// A bidder with its own envelope key and a working directory for sealed bids.
+pub struct Bidder {
+    pub label: &'static str,
+    pub client: Client,
+    pub envelope: EnvelopeSecret,
+    pub dir: tempfile::TempDir,
+}
+
+impl Bidder {
+    pub async fn enrol(app: &TestApp, label: &'static str) -> Bidder {
+        Bidder {
+            label,
+            client: app.enrol(label).await,
+            envelope: EnvelopeSecret::generate(&mut rand_core::OsRng),
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    /// Log in again (the clock jumps past session lifetimes in these tests).
+    pub async fn relogin(&mut self, app: &TestApp) {
+        self.client = app.enrol(self.label).await;
+    }
+
+    pub fn uscc(&self) -> &str {
+        &pki().get(self.label).key
+    }
+
+    /// Seal a bid for the section's next version with `price` and one document of `doc_len`
+    /// bytes (several chunks when larger than 1 MiB).
+    pub async fn seal(
+        &self,
+        tender: &str,
+        section: &str,
+        price: &str,
+        doc_len: usize,
+    ) -> SealedBidFiles {
+        let mine = self.client.my_bid(tender, section).await.unwrap();
+        let ctx = BidContext {
+            tender_id: tender.into(),
+            section_id: section.into(),
+            bidder_uscc: etender::domain::uscc::Uscc::parse(self.uscc()).unwrap(),
+            bid_version: mine.next_version,
+            opening_public_key: mine.opening_public_key,
+        };
+        let out = self
+            .dir
+            .path()
+            .join(format!("{section}-v{}", mine.next_version));
+        std::fs::create_dir_all(&out).unwrap();
+        let doc = out.join("技术标.pdf.src");
+        let bytes: Vec<u8> = (0..doc_len).map(|i| (i * 31 % 251) as u8).collect();
+        std::fs::write(&doc, bytes).unwrap();
+        let summary = Summary {
+            price: price.parse().unwrap(),
+            duration_days: 180,
+            quality: "合格".into(),
+            project_manager: "王建国".into(),
+            bid_bond_reference: format!("BOND-{}", self.label),
+        };
+        let creds = pki().get(self.label).credentials();
+        let envelope = EnvelopeSecret::from_bytes(&self.envelope.to_bytes());
+        tokio::task::spawn_blocking(move || {
+            seal_bid_to_dir(
+                ctx,
+                &summary,
+                &[("技术标.pdf".to_string(), doc)],
+                &out,
+                &envelope,
+                &creds,
+            )
+            .unwrap()
+        })
+        .await
+        .unwrap()
+    }
+
+    pub async fn submit(
+        &self,
+        tender: &str,
+        section: &str,
+        sealed: &SealedBidFiles,
+    ) -> etender::client::bids::Receipt {
+        let creds = pki().get(self.label).credentials();
+        self.client
+            .submit_sealed_bid(
+                tender,
+                section,
+                &sealed.manifest,
+                &sealed.part_paths,
+                &creds,
+            )
+            .await
+            .unwrap()
+    }
+}
+
+/// The trading centre records each bidder's bond for `section`.
+pub async fn record_bonds(
+    app: &TestApp,
+    tender: &str,
+    section: &str,
+    amount: &str,
+    bidders: &[&Bidder],
+) {
+    let admin = app.enrol("admin").await;
+    for b in bidders {
+        admin
+            .record_bond(
+                tender,
+                section,
+                &NewBidBond {
+                    organisation_id: id_of(&b.client).await,
+                    amount: amount.parse().unwrap(),
+                    kind: BondKind::BankGuarantee,
+                    reference: format!("BG-{}-{section}", b.label),
+                },
+            )
+            .await
+            .unwrap();
+    }
+}
+
+/// Every file under `dir`, read whole (test data is small apart from the documents).
+fn files_under(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if let Ok(b) = std::fs::read(&p) {
+                out.push((p, b));
+            }
+        }
+    }
+    out
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Rows of the bid-related tables whose text contains `needle` (PostgreSQL has no file to grep
+/// from here, so ask the database itself for every column of every row).
+async fn rows_containing(app: &TestApp, needle: &str) -> i64 {
+    use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let needle = format!("%{needle}%");
+    app.ctx
+        .db
+        .read_primary(move |c| {
+            let mut total = 0;
+            for t in [
+                "bids", "bid_parts", "bid_uploads", "bid_upload_parts", "audit_events", "audit_log_entries",
+                "announcements", "ocds_releases", "mail_outbox", "tenders", "section_openings",
+            ] {
+                let sql = match c {
+                    etender::db::AnyConnection::Postgresql(_) => {
+                        format!("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM {t} x WHERE CAST(x AS TEXT) LIKE $1")
+                    }
+                    etender::db::AnyConnection::Sqlite(_) => {
+                        // SQLite: the files are grepped directly; count nothing here.
+                        return Ok(0);
+                    }
+                };
+                let r: N = diesel::sql_query(sql)
+                    .bind::<diesel::sql_types::Text, _>(&needle)
+                    .get_result(c)
+                    .map_err(etender::error::AppError::internal)?;
+                total += r.n;
+            }
+            Ok(total)
+        })
+        .await
+        .unwrap()
+}
+
+/// The price must appear nowhere: not in any response any role can get, not in the database,
+/// not in any stored file.
+async fn assert_sealed(app: &TestApp, tender: &str, prices: &[&str], readers: &[(&str, &Client)]) {
+    let reads = [
+        format!("/api/v1/tenders/{tender}"),
+        "/api/v1/tenders".to_string(),
+        format!("/api/v1/announcements?tender_id={tender}"),
+        format!("/api/v1/ocds/tenders/{tender}"),
+        format!("/api/v1/audit/trail?tender_id={tender}"),
+        "/api/v1/audit/trail".to_string(),
+        "/api/v1/audit/export".to_string(),
+        format!("/api/v1/audit/export?tender_id={tender}"),
+        format!("/api/v1/tenders/{tender}/sections/BD01/opening"),
+        format!("/api/v1/tenders/{tender}/sections/BD01/bids/mine"),
+        "/api/v1/audit/entries/0".to_string(),
+    ];
+    for (who, c) in readers {
+        for path in &reads {
+            let (_, body) = c.raw(Method::GET, path, None).await.unwrap();
+            let text = body.to_string();
+            for p in prices {
+                assert!(!text.contains(p), "{who} read the price {p} from {path}");
+            }
+            // Nor may anyone but the bidder see that a bid exists for this tender.
+            if *who != "bidder" && path.contains(tender) {
+                assert!(
+                    !text.contains("bid_submitted"),
+                    "{who} saw a bid event in {path}: {text}"
+                );
+            }
+        }
+    }
+    // Straight from the files: the database (SQLite, WAL included) and storage.
+    let root = app.settings.storage.dir.parent().unwrap().to_path_buf();
+    for (path, bytes) in files_under(&root) {
+        for p in prices {
+            assert!(
+                !contains(&bytes, p.as_bytes()),
+                "{} holds the price {p} in plaintext",
+                path.display()
+            );
+        }
+    }
+    for p in prices {
+        assert_eq!(
+            rows_containing(app, p).await,
+            0,
+            "a database row holds the price {p}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn sealed_bids_from_submission_to_the_opening_record() {
+    let app = TestApp::spawn().await;
+    let setup = published_tender(&app, 30).await;
+    let t = setup.tender.clone();
+    let mut bidders = Vec::new();
+    for l in BIDDERS {
+        bidders.push(Bidder::enrol(&app, l).await);
+    }
+    let refs: Vec<&Bidder> = bidders.iter().collect();
+    record_bonds(&app, &t, "BD01", "200000.00", &refs).await;
+    record_bonds(&app, &t, "BD02", "160000.00", &refs[..3]).await;
+
+    // Four bids on BD01 (documents of 2.5 MiB: three chunks), three on BD02.
+    let prices = ["11234567.89", "11345678.90", "11456789.01", "11567890.12"];
+    let mut receipts = Vec::new();
+    let mut manifests = Vec::new();
+    for (b, price) in bidders.iter().zip(prices) {
+        let sealed = b.seal(&t, "BD01", price, 5 << 19).await;
+        let r = b.submit(&t, "BD01", &sealed).await;
+        r.check_against(&sealed.manifest).unwrap();
+        let proof = r
+            .audit
+            .tlog_proof
+            .as_deref()
+            .expect("receipt carries its audit proof");
+        assert!(proof.starts_with("c2sp.org/tlog-proof@v1"), "{proof}");
+        receipts.push(r);
+        manifests.push(sealed);
+    }
+    for (b, price) in bidders
+        .iter()
+        .take(3)
+        .zip(["7012345.67", "7123456.78", "7234567.89"])
+    {
+        let sealed = b.seal(&t, "BD02", price, 1000).await;
+        b.submit(&t, "BD02", &sealed).await;
+    }
+
+    // The first bidder replaces its BD01 bid: version 2 supersedes version 1.
+    let replacement = "11111111.11";
+    let sealed_v2 = bidders[0].seal(&t, "BD01", replacement, 4096).await;
+    assert_eq!(sealed_v2.manifest.bid_version, 2);
+    let r2 = bidders[0].submit(&t, "BD01", &sealed_v2).await;
+    assert_eq!(r2.supersedes.as_deref(), Some(receipts[0].bid_id.as_str()));
+    manifests[0] = sealed_v2;
+
+    // Before the opening: nobody reads a price or learns of a bid.
+    let mut readers = Vec::new();
+    for who in [
+        "tenderer",
+        "agent",
+        "regulator",
+        "admin",
+        "custodian",
+        "expert",
+    ] {
+        readers.push((who, app.enrol(who).await));
+    }
+    readers.push(("public", app.client()));
+    readers.push(("bidder-rsa", app.enrol("bidder-rsa").await));
+    let reader_refs: Vec<(&str, &Client)> = readers.iter().map(|(w, c)| (*w, c)).collect();
+    let all_prices: Vec<&str> = prices.iter().copied().chain([replacement]).collect();
+    assert_sealed(&app, &t, &all_prices, &reader_refs).await;
+    // Shares are not handed out before recovery.
+    let custodian = app.enrol("custodian").await;
+    let e = custodian.my_share(&t, "BD01").await.unwrap_err();
+    assert_eq!(e.code().map(|c| c.as_str()), Some("opening_phase"));
+
+    // The deadline passes: late bids are refused, the opening starts once.
+    let deadline = crate::fixtures::schedule(
+        &setup
+            .agent
+            .get::<Value>(&format!("/api/v1/tenders/{t}"))
+            .await
+            .unwrap(),
+    )
+    .bid_deadline;
+    app.clock.set(deadline);
+    for b in bidders.iter_mut() {
+        b.relogin(&app).await;
+    }
+    // A last-moment bid at the deadline itself is late.
+    let late = bidders[3].seal(&t, "BD01", "1.00", 10).await;
+    let e = bidders[3]
+        .client
+        .open_upload(
+            &t,
+            "BD01",
+            &late.manifest,
+            &pki().get("bidder-sm2").credentials(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.code().map(|c| c.as_str()), Some("deadline_passed"));
+    etender::app::tenders::close_due(&app.ctx).await.unwrap();
+    etender::app::opening::tick(&app.ctx).await.unwrap();
+    etender::app::opening::tick(&app.ctx).await.unwrap();
+    let opening = bidders[0].client.opening(&t, "BD01").await.unwrap();
+    assert_eq!(opening.state, OpeningState::Decrypting);
+    assert_eq!(
+        opening.bids.len(),
+        4,
+        "one entry per bidder: only the latest version"
+    );
+    assert!(opening.bids.iter().all(|b| b.status == "sealed"));
+    assert!(opening.bids.iter().any(|b| b.version == 2));
+
+    // R1: three bidders decrypt; bidder-sm2 is absent.
+    for (b, sealed) in bidders.iter().zip(&manifests).take(3) {
+        b.client
+            .release_deks(
+                &t,
+                "BD01",
+                &sealed.manifest,
+                &b.envelope,
+                &pki().get(b.label).credentials(),
+            )
+            .await
+            .unwrap();
+    }
+    let opening = bidders[0].client.opening(&t, "BD01").await.unwrap();
+    assert_eq!(
+        opening.bids.iter().filter(|b| b.status == "opened").count(),
+        3
+    );
+
+    // The window ends; custodians are asked. One share (k−1) opens nothing.
+    app.clock.set(deadline + Duration::minutes(31));
+    for b in bidders.iter_mut() {
+        b.relogin(&app).await;
+    }
+    etender::app::opening::tick(&app.ctx).await.unwrap();
+    let opening = bidders[0].client.opening(&t, "BD01").await.unwrap();
+    assert_eq!(opening.state, OpeningState::Recovering);
+    let custodians: Vec<Client> = {
+        let mut v = Vec::new();
+        for l in CUSTODIANS {
+            v.push(app.enrol(l).await);
+        }
+        v
+    };
+    let s1 = custodians[0]
+        .release_share(
+            &t,
+            "BD01",
+            &custodian_secret(CUSTODIANS[0]),
+            &pki().get(CUSTODIANS[0]).credentials(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (s1.shares_submitted, s1.threshold, s1.recovered),
+        (1, 2, false)
+    );
+    let opening = bidders[0].client.opening(&t, "BD01").await.unwrap();
+    assert_eq!(
+        opening.bids.iter().filter(|b| b.status == "sealed").count(),
+        1,
+        "k−1 shares open nothing"
+    );
+    // BD02: nobody decrypts, only one custodian releases.
+    custodians[0]
+        .release_share(
+            &t,
+            "BD02",
+            &custodian_secret(CUSTODIANS[0]),
+            &pki().get(CUSTODIANS[0]).credentials(),
+        )
+        .await
+        .unwrap();
+    // The k-th share (the third custodian: any 2 of 3) opens the absent bidder's bid via R2.
+    let s3 = custodians[2]
+        .release_share(
+            &t,
+            "BD01",
+            &custodian_secret(CUSTODIANS[2]),
+            &pki().get(CUSTODIANS[2]).credentials(),
+        )
+        .await
+        .unwrap();
+    assert!(s3.recovered);
+    let opening = bidders[0].client.opening(&t, "BD01").await.unwrap();
+    assert_eq!(opening.state, OpeningState::RecordPublished);
+    let absent = opening
+        .bids
+        .iter()
+        .find(|b| b.bidder_uscc == bidders[3].uscc())
+        .unwrap();
+    assert_eq!(absent.status, "opened");
+    assert_eq!(absent.attempts.last().unwrap().path, "r2");
+
+    // The record reads out every price, the replacement's instead of version 1's.
+    let record = opening.record.clone().unwrap();
+    let text = record.to_string();
+    for p in [replacement, prices[1], prices[2], prices[3]] {
+        assert!(text.contains(p), "record lacks {p}: {text}");
+    }
+    assert!(!text.contains(prices[0]), "a superseded version was opened");
+
+    // Confirmations and objections, answered and recorded; then the ceremony closes.
+    bidders[1]
+        .client
+        .respond_to_opening(&t, "BD01", &OpeningResponse::Confirm)
+        .await
+        .unwrap();
+    let objection = bidders[2]
+        .client
+        .respond_to_opening(
+            &t,
+            "BD01",
+            &OpeningResponse::Objection {
+                text: "唱标价格与投标文件不一致".into(),
+            },
+        )
+        .await
+        .unwrap();
+    let oid = objection["id"].as_str().unwrap().to_string();
+
+    // BD02 with k−1 shares: when the recovery window ends its bids are withdrawn, not the
+    // bidders' fault.
+    app.clock.set(deadline + Duration::minutes(31 + 61));
+    for b in bidders.iter_mut() {
+        b.relogin(&app).await;
+    }
+    etender::app::opening::tick(&app.ctx).await.unwrap();
+    let bd02 = bidders[0].client.opening(&t, "BD02").await.unwrap();
+    assert_eq!(bd02.state, OpeningState::RecordPublished);
+    for b in &bd02.bids {
+        assert_eq!(b.status, "withdrawn");
+        let a = b.attempts.last().unwrap();
+        assert_eq!(
+            (a.error.as_deref(), a.fault.as_deref()),
+            (Some("custodian_shares_insufficient"), Some("not_bidder"))
+        );
+    }
+
+    app.clock
+        .set(deadline + Duration::minutes(31 + 61 + 31 + 1));
+    for b in bidders.iter_mut() {
+        b.relogin(&app).await;
+    }
+    let agent = app.enrol("agent").await;
+    etender::app::opening::tick(&app.ctx).await.unwrap();
+    assert_eq!(
+        bidders[0].client.opening(&t, "BD01").await.unwrap().state,
+        OpeningState::RecordPublished,
+        "an unanswered objection keeps the ceremony open"
+    );
+    agent
+        .answer_opening_response(&t, "BD01", &oid, "经核对，唱标价格与开标一览表一致")
+        .await
+        .unwrap();
+    etender::app::opening::tick(&app.ctx).await.unwrap();
+    assert_eq!(
+        bidders[0].client.opening(&t, "BD01").await.unwrap().state,
+        OpeningState::Closed
+    );
+    let tender: Value = app
+        .client()
+        .get(&format!("/api/v1/tenders/{t}"))
+        .await
+        .unwrap();
+    assert_eq!(tender["state"], "evaluating");
+
+    // A regulator verifies the tender's trail offline, opening included.
+    let regulator = app.enrol("regulator").await;
+    etender::audit::checkpoint_now(&app.ctx, "test")
+        .await
+        .unwrap();
+    let bundle: Value = regulator
+        .get(&format!("/api/v1/audit/export?tender_id={t}"))
+        .await
+        .unwrap();
+    let bundle: etender::audit::bundle::Bundle = serde_json::from_value(bundle).unwrap();
+    let key = etender::audit::note::NoteVerifier::parse(&bundle.public_key).unwrap();
+    etender::audit::verify::verify_bundle(
+        &bundle,
+        &key,
+        None,
+        &etender::audit::verify::default_rules(),
+    )
+    .unwrap();
+}
