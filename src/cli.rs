@@ -1,4 +1,8 @@
-//! Command line: `etender serve | migrate | check-config | openapi | pki init | demo | ocds | audit`.
+//! Command line: `etender serve | migrate | check-config | openapi | pki init | demo | ocds | audit
+//! | bid | custodian`.
+//!
+//! The `bid` and `custodian` commands are the bidder's and custodian's tools: thin shells over
+//! `client::bids`, so that the CLI, the tests and any other tool seal and send bids the same way.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -76,6 +80,167 @@ pub enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Sealed bids (bidder): seal, submit, withdraw, release the keys at the opening.
+    Bid {
+        #[command(subcommand)]
+        command: BidCommand,
+    },
+    /// Opening-key custodians: envelope key, share release.
+    Custodian {
+        #[command(subcommand)]
+        command: CustodianCommand,
+    },
+}
+
+/// The signing certificate and its key.
+#[derive(clap::Args, Debug, Clone)]
+pub struct CertArgs {
+    /// Certificate chain (PEM or DER), leaf first.
+    #[arg(long)]
+    pub cert: PathBuf,
+    /// The certificate's private key (PKCS#8 PEM).
+    #[arg(long)]
+    pub key: PathBuf,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BidCommand {
+    /// Seal a bid into a directory (`manifest.json`, `part-<i>.bin`). Works offline with
+    /// --version and --opening-key; with --url it asks the server for what is missing.
+    Seal {
+        #[arg(long)]
+        tender: String,
+        #[arg(long)]
+        section: String,
+        /// Bid version (1 for a first bid, one more for a replacement).
+        #[arg(long)]
+        version: Option<u32>,
+        /// Bid price in CNY, e.g. 98765432.10.
+        #[arg(long)]
+        price: crate::domain::money::Money,
+        #[arg(long)]
+        duration_days: u32,
+        #[arg(long)]
+        quality: String,
+        #[arg(long)]
+        project_manager: String,
+        /// Bid bond (投标保证金) reference.
+        #[arg(long)]
+        bond_ref: String,
+        /// A bid document as NAME=PATH; repeat in part order (parts 1, 2, …).
+        #[arg(long = "document", value_parser = parse_document)]
+        documents: Vec<(String, PathBuf)>,
+        /// Envelope key file (created when missing; back it up).
+        #[arg(long)]
+        envelope_key: PathBuf,
+        #[command(flatten)]
+        cert: CertArgs,
+        /// Output directory (must not hold a sealed bid already).
+        #[arg(long)]
+        out: PathBuf,
+        /// The section's opening public key (hex), as published with the tender.
+        #[arg(long)]
+        opening_key: Option<String>,
+        /// Server to ask for the opening key and the next version (logs in with --cert).
+        #[arg(long)]
+        url: Option<String>,
+        /// Bidder USCC; by default the certificate's.
+        #[arg(long)]
+        uscc: Option<String>,
+    },
+    /// Upload a sealed bid (resuming an interrupted upload) and print the receipt.
+    Submit {
+        #[arg(long)]
+        url: String,
+        #[command(flatten)]
+        cert: CertArgs,
+        /// Directory written by `bid seal`.
+        #[arg(long)]
+        dir: PathBuf,
+        /// Defaults to the manifest's.
+        #[arg(long)]
+        tender: Option<String>,
+        /// Defaults to the manifest's.
+        #[arg(long)]
+        section: Option<String>,
+    },
+    /// Withdraw (撤回) the current bid and print the receipt.
+    Withdraw {
+        #[arg(long)]
+        url: String,
+        #[command(flatten)]
+        cert: CertArgs,
+        #[arg(long)]
+        tender: String,
+        #[arg(long)]
+        section: String,
+        /// Bidder USCC; by default the certificate's.
+        #[arg(long)]
+        uscc: Option<String>,
+    },
+    /// Show the current bid, the next version, the opening key and any open upload.
+    Status {
+        #[arg(long)]
+        url: String,
+        #[command(flatten)]
+        cert: CertArgs,
+        #[arg(long)]
+        tender: String,
+        #[arg(long)]
+        section: String,
+    },
+    /// Decryption window (R1): unwrap the bid's keys with the envelope key and release them.
+    Decrypt {
+        #[arg(long)]
+        url: String,
+        #[command(flatten)]
+        cert: CertArgs,
+        /// Directory written by `bid seal`.
+        #[arg(long)]
+        dir: PathBuf,
+        #[arg(long)]
+        envelope_key: PathBuf,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CustodianCommand {
+    /// Create an envelope key file and print its public key.
+    Keygen {
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Register the envelope key's public half, signed with the personal certificate.
+    RegisterKey {
+        #[arg(long)]
+        url: String,
+        #[command(flatten)]
+        cert: CertArgs,
+        #[arg(long)]
+        envelope_key: PathBuf,
+    },
+    /// Recovery (R2): decrypt this custodian's opening-key share and release it.
+    ReleaseShare {
+        #[arg(long)]
+        url: String,
+        #[command(flatten)]
+        cert: CertArgs,
+        #[arg(long)]
+        envelope_key: PathBuf,
+        #[arg(long)]
+        tender: String,
+        #[arg(long)]
+        section: String,
+    },
+}
+
+fn parse_document(s: &str) -> Result<(String, PathBuf), String> {
+    match s.split_once('=') {
+        Some((name, path)) if !name.is_empty() && !path.is_empty() => {
+            Ok((name.to_string(), PathBuf::from(path)))
+        }
+        _ => Err(format!("{s:?}: expected NAME=PATH")),
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -303,6 +468,249 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
             ))
         }
         Command::Audit { command } => audit(command),
+        Command::Bid { command } => bid(command),
+        Command::Custodian { command } => custodian(command),
+    }
+}
+
+fn print_json<T: serde::Serialize>(v: &T) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(v)?);
+    Ok(())
+}
+
+/// Loads the certificate and logs in with it, as the given kind of principal.
+async fn login(
+    url: &str,
+    cert: &CertArgs,
+    kind: crate::domain::identity::PrincipalKind,
+) -> anyhow::Result<(
+    crate::client::Client,
+    crate::client::Credentials,
+    crate::app::identity::Session,
+)> {
+    let creds = crate::client::Credentials::from_files(&cert.cert, &cert.key)?;
+    let mut client = crate::client::Client::new(url);
+    let session = client.login(kind, &creds).await?;
+    Ok((client, creds, session))
+}
+
+fn bid(command: BidCommand) -> anyhow::Result<()> {
+    use crate::client::bids;
+    use crate::domain::identity::PrincipalKind::Organisation;
+    let uscc_of = |given: Option<String>, creds: &crate::client::Credentials| match given {
+        Some(u) => crate::domain::uscc::Uscc::parse(&u).map_err(|e| anyhow::anyhow!("--uscc: {e}")),
+        None => bids::uscc_from_certificate(creds).map_err(|e| anyhow::anyhow!("{e}; give --uscc")),
+    };
+    match command {
+        BidCommand::Seal {
+            tender,
+            section,
+            version,
+            price,
+            duration_days,
+            quality,
+            project_manager,
+            bond_ref,
+            documents,
+            envelope_key,
+            cert,
+            out,
+            opening_key,
+            url,
+            uscc,
+        } => {
+            let creds = crate::client::Credentials::from_files(&cert.cert, &cert.key)?;
+            let bidder_uscc = uscc_of(uscc, &creds)?;
+            let given_key = opening_key
+                .map(|k| {
+                    let mut b = [0u8; 32];
+                    hex::decode_to_slice(k.trim(), &mut b)
+                        .map_err(|_| anyhow::anyhow!("--opening-key: not 32 bytes of hex"))?;
+                    Ok::<_, anyhow::Error>(crate::seal::X25519PublicKey(b))
+                })
+                .transpose()?;
+            let (bid_version, opening_public_key) = match (version, given_key, url) {
+                (Some(v), Some(k), _) => (v, k),
+                (v, k, Some(url)) => {
+                    let mine = runtime()?.block_on(async {
+                        let (client, _, _) = login(&url, &cert, Organisation).await?;
+                        Ok::<_, anyhow::Error>(client.my_bid(&tender, &section).await?)
+                    })?;
+                    // The server only accepts next_version and its own key: fail now, not after sealing.
+                    if v.is_some_and(|v| v != mine.next_version) {
+                        anyhow::bail!("the server expects --version {}", mine.next_version);
+                    }
+                    if k.is_some_and(|k| k != mine.opening_public_key) {
+                        anyhow::bail!("--opening-key is not the section's published opening key");
+                    }
+                    (mine.next_version, mine.opening_public_key)
+                }
+                _ => anyhow::bail!("give --version and --opening-key, or --url to ask the server"),
+            };
+            let (envelope, created) = bids::load_or_create_envelope_key(&envelope_key)?;
+            if created {
+                eprintln!(
+                    "created envelope key {}: back it up, the bid cannot be decrypted in the \
+                     decryption window without it",
+                    envelope_key.display()
+                );
+            }
+            let ctx = crate::seal::BidContext {
+                tender_id: tender,
+                section_id: section,
+                bidder_uscc,
+                bid_version,
+                opening_public_key,
+            };
+            let summary = crate::seal::Summary {
+                price,
+                duration_days,
+                quality,
+                project_manager,
+                bid_bond_reference: bond_ref,
+            };
+            let files = bids::seal_bid_to_dir(ctx, &summary, &documents, &out, &envelope, &creds)?;
+            let m = &files.manifest;
+            print_json(&serde_json::json!({
+                "dir": out,
+                "tender_id": m.tender_id,
+                "section": m.section_id,
+                "bidder_uscc": m.bidder_uscc,
+                "bid_version": m.bid_version,
+                "manifest_sha256": hex::encode(crate::seal::manifest_sha256(m)),
+                "parts": m.parts.iter().map(|p| serde_json::json!({
+                    "index": p.index, "name": p.name, "ciphertext_len": p.ciphertext_len,
+                })).collect::<Vec<_>>(),
+            }))
+        }
+        BidCommand::Submit {
+            url,
+            cert,
+            dir,
+            tender,
+            section,
+        } => {
+            let files = bids::load_sealed_bid(&dir)?;
+            files.verify_digests()?;
+            let tender = tender.unwrap_or_else(|| files.manifest.tender_id.clone());
+            let section = section.unwrap_or_else(|| files.manifest.section_id.clone());
+            let receipt = runtime()?.block_on(async {
+                let (client, creds, _) = login(&url, &cert, Organisation).await?;
+                Ok::<_, anyhow::Error>(
+                    client
+                        .submit_sealed_bid(
+                            &tender,
+                            &section,
+                            &files.manifest,
+                            &files.part_paths,
+                            &creds,
+                        )
+                        .await?,
+                )
+            })?;
+            print_json(&receipt)
+        }
+        BidCommand::Withdraw {
+            url,
+            cert,
+            tender,
+            section,
+            uscc,
+        } => {
+            let receipt = runtime()?.block_on(async {
+                let (client, creds, _) = login(&url, &cert, Organisation).await?;
+                let uscc = uscc_of(uscc, &creds)?;
+                let current = client
+                    .my_bid(&tender, &section)
+                    .await?
+                    .current
+                    .ok_or_else(|| anyhow::anyhow!("no current bid in {tender} {section}"))?;
+                Ok::<_, anyhow::Error>(
+                    client
+                        .withdraw(&tender, &section, &current, uscc.as_str(), &creds)
+                        .await?,
+                )
+            })?;
+            print_json(&receipt)
+        }
+        BidCommand::Status {
+            url,
+            cert,
+            tender,
+            section,
+        } => {
+            let mine = runtime()?.block_on(async {
+                let (client, _, _) = login(&url, &cert, Organisation).await?;
+                Ok::<_, anyhow::Error>(client.my_bid(&tender, &section).await?)
+            })?;
+            print_json(&mine)
+        }
+        BidCommand::Decrypt {
+            url,
+            cert,
+            dir,
+            envelope_key,
+        } => {
+            let files = bids::load_sealed_bid(&dir)?;
+            let envelope = bids::read_envelope_key_file(&envelope_key)?;
+            let m = &files.manifest;
+            let outcome = runtime()?.block_on(async {
+                let (client, creds, _) = login(&url, &cert, Organisation).await?;
+                Ok::<_, anyhow::Error>(
+                    client
+                        .release_deks(&m.tender_id, &m.section_id, m, &envelope, &creds)
+                        .await?,
+                )
+            })?;
+            print_json(&outcome)
+        }
+    }
+}
+
+fn custodian(command: CustodianCommand) -> anyhow::Result<()> {
+    use crate::client::bids;
+    use crate::domain::identity::PrincipalKind::Person;
+    match command {
+        CustodianCommand::Keygen { out } => {
+            let secret = crate::seal::EnvelopeSecret::generate(&mut rand_core::OsRng);
+            bids::write_envelope_key_file(&out, &secret)?;
+            println!("{}", hex::encode(secret.public_key().0));
+            Ok(())
+        }
+        CustodianCommand::RegisterKey {
+            url,
+            cert,
+            envelope_key,
+        } => {
+            let envelope = bids::read_envelope_key_file(&envelope_key)?;
+            let record = runtime()?.block_on(async {
+                let (client, creds, session) = login(&url, &cert, Person).await?;
+                Ok::<_, anyhow::Error>(
+                    client
+                        .register_envelope_key(&session.principal.id, &envelope, &creds)
+                        .await?,
+                )
+            })?;
+            print_json(&record)
+        }
+        CustodianCommand::ReleaseShare {
+            url,
+            cert,
+            envelope_key,
+            tender,
+            section,
+        } => {
+            let envelope = bids::read_envelope_key_file(&envelope_key)?;
+            let status = runtime()?.block_on(async {
+                let (client, creds, _) = login(&url, &cert, Person).await?;
+                Ok::<_, anyhow::Error>(
+                    client
+                        .release_share(&tender, &section, &envelope, &creds)
+                        .await?,
+                )
+            })?;
+            print_json(&status)
+        }
     }
 }
 

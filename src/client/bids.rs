@@ -31,7 +31,9 @@ use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use zeroize::Zeroizing;
 
 use super::{decode_value, read_response, urlencode, Client, ClientError, Credentials};
+use crate::crypto::x509::{read_identity_field, IdentityField};
 use crate::domain::money::Money;
+use crate::domain::uscc::Uscc;
 use crate::seal::{
     self, statements, BidContext, BidSealer, EncryptedShare, EnvelopeSecret, Manifest, PartKey,
     Summary, X25519PublicKey,
@@ -1076,6 +1078,21 @@ pub fn load_or_create_envelope_key(path: &Path) -> Result<(EnvelopeSecret, bool)
     let secret = EnvelopeSecret::generate(&mut rand_core::OsRng);
     write_envelope_key_file(path, &secret)?;
     Ok((secret, true))
+}
+
+/// The bidder USCC of a certificate, read from the subject `serialNumber` (the platform's default
+/// `identity.uscc_field`). A bid must be sealed for the USCC the server will find in the
+/// certificate, so a tool should not ask the user to type it when the certificate says it.
+pub fn uscc_from_certificate(creds: &Credentials) -> Result<Uscc, ClientError> {
+    let leaf = creds
+        .chain
+        .first()
+        .ok_or_else(|| local("the certificate chain is empty"))?;
+    let (_, cert) = x509_parser::parse_x509_certificate(leaf)
+        .map_err(|e| local(format!("cannot parse the certificate: {e}")))?;
+    let text = read_identity_field(&cert, &IdentityField::SubjectSerialNumber)
+        .ok_or_else(|| local("the certificate carries no USCC in its subject serialNumber"))?;
+    Uscc::parse(&text).map_err(|e| local(format!("certificate USCC {text}: {e}")))
 }
 
 // ---------------------------------------------------------------------------------------------
