@@ -541,3 +541,533 @@ async fn sealed_bids_from_submission_to_the_opening_record() {
     )
     .unwrap();
 }
+
+/// The tender's deadline as published.
+async fn deadline_of(app: &TestApp, t: &str) -> chrono::DateTime<chrono::Utc> {
+    let v: Value = app
+        .client()
+        .get(&format!("/api/v1/tenders/{t}"))
+        .await
+        .unwrap();
+    crate::fixtures::schedule(&v).bid_deadline
+}
+
+async fn bid_count(app: &TestApp) -> usize {
+    app.ctx
+        .db
+        .read_primary(|c| {
+            use diesel::prelude::*;
+            Ok(etender::db::schema::bids::table
+                .count()
+                .get_result::<i64>(c)? as usize)
+        })
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn bad_bids_are_refused_and_change_nothing() {
+    let app = TestApp::spawn().await;
+    let setup = published_tender(&app, 30).await;
+    let t = setup.tender.clone();
+    let b = Bidder::enrol(&app, "bidder").await;
+    let other = Bidder::enrol(&app, "bidder-rsa").await;
+    let code = |e: etender::client::ClientError| e.code().map(|c| c.as_str().to_string());
+
+    // No bond recorded yet.
+    let sealed = b.seal(&t, "BD01", "10000000.00", 100).await;
+    let creds = pki().get("bidder").credentials();
+    let e = b
+        .client
+        .open_upload(&t, "BD01", &sealed.manifest, &creds)
+        .await
+        .unwrap_err();
+    assert_eq!(code(e).as_deref(), Some("bid_bond_missing"));
+    record_bonds(&app, &t, "BD01", "200000.00", &[&b, &other]).await;
+
+    // Signed with another organisation's certificate; a revoked one; an untrusted one.
+    let e = b
+        .client
+        .open_upload(
+            &t,
+            "BD01",
+            &sealed.manifest,
+            &pki().get("bidder-rsa").credentials(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(code(e).as_deref(), Some("certificate_subject_mismatch"));
+    let e = b
+        .client
+        .open_upload(&t, "BD01", &sealed.manifest, &pki().revoked.credentials())
+        .await
+        .unwrap_err();
+    assert_eq!(code(e).as_deref(), Some("certificate_revoked"));
+
+    // A manifest for another section, a wrong version, a tampered signature.
+    let e = b
+        .client
+        .open_upload(&t, "BD02", &sealed.manifest, &creds)
+        .await
+        .unwrap_err();
+    assert_eq!(code(e).as_deref(), Some("bid_manifest_invalid"));
+    let mut forged = sealed.manifest.clone();
+    forged.parts[0].ciphertext_len += 16;
+    let e = b
+        .client
+        .open_upload(&t, "BD01", &forged, &creds)
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        code(e).as_deref(),
+        Some("bid_signature_invalid") | Some("bid_manifest_invalid")
+    ),);
+    let mut v2 = sealed.manifest.clone();
+    v2.bid_version = 2;
+    let e = b
+        .client
+        .open_upload(&t, "BD01", &v2, &creds)
+        .await
+        .unwrap_err();
+    assert_eq!(code(e).as_deref(), Some("bid_version_mismatch"));
+    // Another bidder submitting this bidder's manifest.
+    let e = other
+        .client
+        .open_upload(
+            &t,
+            "BD01",
+            &sealed.manifest,
+            &pki().get("bidder-rsa").credentials(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(code(e).as_deref(), Some("bid_manifest_invalid"));
+
+    // Upload: wrong offset, too long, wrong bytes, submit before complete.
+    let up = b
+        .client
+        .open_upload(&t, "BD01", &sealed.manifest, &creds)
+        .await
+        .unwrap();
+    let e = b
+        .client
+        .upload_part(&up.id, 0, 5, reqwest::Body::from(vec![0u8; 3]))
+        .await
+        .unwrap_err();
+    assert_eq!(code(e).as_deref(), Some("upload_offset_mismatch"));
+    let len = sealed.manifest.parts[0].ciphertext_len as usize;
+    let e = b
+        .client
+        .upload_part(&up.id, 0, 0, reqwest::Body::from(vec![0u8; len + 1]))
+        .await
+        .unwrap_err();
+    assert_eq!(code(e).as_deref(), Some("part_too_long"));
+    let e = b
+        .client
+        .upload_part(&up.id, 0, 0, reqwest::Body::from(vec![7u8; len]))
+        .await
+        .unwrap_err();
+    assert_eq!(code(e).as_deref(), Some("part_digest_mismatch"));
+    let e = b.client.submit_upload(&up.id).await.unwrap_err();
+    assert_eq!(code(e).as_deref(), Some("upload_incomplete"));
+    // Another bidder cannot see or touch the upload.
+    let e = other.client.upload_status(&up.id).await.unwrap_err();
+    assert_eq!(code(e).as_deref(), Some("not_found"));
+    assert_eq!(bid_count(&app).await, 0, "nothing became a bid");
+
+    // Resumable: half the part, then the rest from the server's offset.
+    let bytes = std::fs::read(&sealed.part_paths[0]).unwrap();
+    let half = bytes.len() / 2;
+    let s = b
+        .client
+        .upload_part(&up.id, 0, 0, reqwest::Body::from(bytes[..half].to_vec()))
+        .await
+        .unwrap();
+    assert_eq!((s.received, s.complete), (half as u64, false));
+    let st = b.client.upload_status(&up.id).await.unwrap();
+    let s = b
+        .client
+        .upload_part(
+            &up.id,
+            0,
+            st.part(0).unwrap().received,
+            reqwest::Body::from(bytes[half..].to_vec()),
+        )
+        .await
+        .unwrap();
+    assert!(s.complete);
+    b.client
+        .send_part_resumable(&up.id, 1, &sealed.part_paths[1])
+        .await
+        .unwrap();
+    let r = b.client.submit_upload(&up.id).await.unwrap();
+    r.check_against(&sealed.manifest).unwrap();
+    // Submitted once: a second submit is refused.
+    let e = b.client.submit_upload(&up.id).await.unwrap_err();
+    assert_eq!(code(e).as_deref(), Some("upload_closed"));
+
+    // Withdrawal: signed by another certificate refused; by the bidder's own accepted.
+    let mine = b.client.my_bid(&t, "BD01").await.unwrap().current.unwrap();
+    let e = b
+        .client
+        .withdraw(
+            &t,
+            "BD01",
+            &mine,
+            b.uscc(),
+            &pki().get("bidder-rsa").credentials(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(code(e).as_deref(), Some("certificate_subject_mismatch"));
+    let w = b
+        .client
+        .withdraw(&t, "BD01", &mine, b.uscc(), &creds)
+        .await
+        .unwrap();
+    assert_eq!(w.bid_id, mine.bid_id);
+    let after = b.client.my_bid(&t, "BD01").await.unwrap();
+    assert!(after.current.is_none());
+    assert_eq!(
+        after.next_version, 2,
+        "numbering continues after a withdrawal"
+    );
+}
+
+#[tokio::test]
+async fn an_upload_still_streaming_at_the_deadline_is_not_a_bid() {
+    let app = TestApp::spawn().await;
+    let setup = published_tender(&app, 30).await;
+    let t = setup.tender.clone();
+    let b = Bidder::enrol(&app, "bidder").await;
+    record_bonds(&app, &t, "BD01", "200000.00", &[&b]).await;
+    let deadline = deadline_of(&app, &t).await;
+    app.clock.set(deadline - Duration::seconds(5));
+    let b = Bidder {
+        client: app.enrol("bidder").await,
+        ..b
+    };
+    let sealed = b.seal(&t, "BD01", "10000000.00", 3 << 20).await;
+    let creds = pki().get("bidder").credentials();
+    let up = b
+        .client
+        .open_upload(&t, "BD01", &sealed.manifest, &creds)
+        .await
+        .unwrap();
+    b.client
+        .send_part_resumable(&up.id, 0, &sealed.part_paths[0])
+        .await
+        .unwrap();
+
+    // Part 1 streams: one chunk before the deadline, the rest after it.
+    let bytes = std::fs::read(&sealed.part_paths[1]).unwrap();
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(1);
+    let body = reqwest::Body::wrap_stream(futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    }));
+    let client = b.client.clone();
+    let id = up.id.clone();
+    let sending = tokio::spawn(async move { client.upload_part(&id, 1, 0, body).await });
+    tx.send(Ok(bytes[..1 << 20].to_vec())).await.unwrap();
+    app.clock.set(deadline);
+    for chunk in bytes[1 << 20..].chunks(1 << 20) {
+        if tx.send(Ok(chunk.to_vec())).await.is_err() {
+            break;
+        }
+    }
+    drop(tx);
+    // The server refuses as soon as a byte arrives after the deadline; the client may see the
+    // refusal or, still sending, a closed connection. Either way nothing of the part counts.
+    match sending.await.unwrap().unwrap_err() {
+        etender::client::ClientError::Transport(_) => {}
+        e => assert_eq!(e.code().map(|c| c.as_str()), Some("deadline_passed"), "{e}"),
+    }
+    let st = b.client.upload_status(&up.id).await.unwrap();
+    assert_eq!(st.part(1).unwrap().received, 0);
+    let e = b.client.submit_upload(&up.id).await.unwrap_err();
+    assert_eq!(e.code().map(|c| c.as_str()), Some("deadline_passed"));
+    etender::app::tenders::close_due(&app.ctx).await.unwrap();
+    let st = b.client.upload_status(&up.id).await.unwrap();
+    assert_eq!(st.state, etender::client::bids::UploadState::Abandoned);
+    assert_eq!(bid_count(&app).await, 0);
+    assert!(
+        !app.settings
+            .storage
+            .dir
+            .join("staging")
+            .join(&up.id)
+            .exists(),
+        "staged bytes of an unfinished upload are removed at the deadline"
+    );
+}
+
+#[tokio::test]
+async fn a_rush_of_200_submissions_in_the_last_second() {
+    let app = TestApp::spawn().await;
+    let setup = published_tender(&app, 30).await;
+    let t = setup.tender.clone();
+    let deadline = deadline_of(&app, &t).await;
+    // Sessions must outlive the jump to the last second: set up a minute before it.
+    app.clock.set(deadline - Duration::seconds(60));
+    // 200 bidders, each with a sealed bid uploaded and ready to submit.
+    let idents: Vec<_> = (0..200).map(crate::helpers::extra_bidder).collect();
+    let admin = app.enrol("admin").await;
+    let mut ready = Vec::new();
+    for ident in &idents {
+        let c = app.enrol_ident(ident).await;
+        admin
+            .record_bond(
+                &t,
+                "BD01",
+                &NewBidBond {
+                    organisation_id: id_of(&c).await,
+                    amount: "200000.00".parse().unwrap(),
+                    kind: BondKind::Cash,
+                    reference: format!("CASH-{}", ident.label),
+                },
+            )
+            .await
+            .unwrap();
+        let mine = c.my_bid(&t, "BD01").await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let ctx = BidContext {
+            tender_id: t.clone(),
+            section_id: "BD01".into(),
+            bidder_uscc: etender::domain::uscc::Uscc::parse(&ident.key).unwrap(),
+            bid_version: mine.next_version,
+            opening_public_key: mine.opening_public_key,
+        };
+        let summary = Summary {
+            price: "9999999.99".parse().unwrap(),
+            duration_days: 200,
+            quality: "合格".into(),
+            project_manager: "李四".into(),
+            bid_bond_reference: "CASH".into(),
+        };
+        let envelope = EnvelopeSecret::generate(&mut rand_core::OsRng);
+        let sealed = seal_bid_to_dir(
+            ctx,
+            &summary,
+            &[],
+            dir.path(),
+            &envelope,
+            &ident.credentials(),
+        )
+        .unwrap();
+        let up = c
+            .open_upload(&t, "BD01", &sealed.manifest, &ident.credentials())
+            .await
+            .unwrap();
+        c.send_part_resumable(&up.id, 0, &sealed.part_paths[0])
+            .await
+            .unwrap();
+        ready.push((c, up.id, dir));
+    }
+    // The last second: all 200 submit at once; the deadline strikes once half have answered.
+    app.clock.set(deadline - Duration::milliseconds(900));
+    let answered = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut tasks = Vec::new();
+    for (c, id, _) in &ready {
+        let (c, id, answered, clock, deadline) = (
+            c.clone(),
+            id.clone(),
+            answered.clone(),
+            app.clock.clone(),
+            deadline,
+        );
+        tasks.push(tokio::spawn(async move {
+            let r = c.submit_upload(&id).await;
+            if answered.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1 == 100 {
+                clock.set(deadline);
+            }
+            r
+        }));
+    }
+    let mut receipts = Vec::new();
+    let mut refused = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(r) => receipts.push(r),
+            Err(e) => {
+                assert_eq!(e.code().map(|c| c.as_str()), Some("deadline_passed"), "{e}");
+                refused += 1;
+            }
+        }
+    }
+    assert_eq!(receipts.len() + refused, 200);
+    assert!(
+        receipts.len() >= 100,
+        "those answered before the deadline struck got receipts"
+    );
+    // None lost: every receipt is a bid, every bid has its receipt, received before the deadline.
+    assert_eq!(bid_count(&app).await, receipts.len());
+    for r in &receipts {
+        assert!(r.received_at < deadline);
+        assert!(r.audit.tlog_proof.is_some() || r.audit.log_index.is_none());
+    }
+}
+
+#[tokio::test]
+async fn failures_at_the_opening_are_attributed() {
+    let app = TestApp::spawn().await;
+    let setup = published_tender(&app, 30).await;
+    let t = setup.tender.clone();
+    let mut bidders = Vec::new();
+    for l in &BIDDERS[..3] {
+        bidders.push(Bidder::enrol(&app, l).await);
+    }
+    let refs: Vec<&Bidder> = bidders.iter().collect();
+    record_bonds(&app, &t, "BD01", "200000.00", &refs).await;
+    let mut sealed = Vec::new();
+    for (b, price) in bidders
+        .iter()
+        .zip(["10100000.00", "10200000.00", "10300000.00"])
+    {
+        let s = b.seal(&t, "BD01", price, 3 << 20).await;
+        b.submit(&t, "BD01", &s).await;
+        sealed.push(s);
+    }
+    // Storage flips one byte of the first bidder's document after it was received.
+    let bid_id = bidders[0]
+        .client
+        .my_bid(&t, "BD01")
+        .await
+        .unwrap()
+        .current
+        .unwrap()
+        .bid_id;
+    let parts = app
+        .ctx
+        .db
+        .read_primary(move |c| Ok(etender::db::repo::bids::bid_parts(c, &bid_id)?))
+        .await
+        .unwrap();
+    let path = app.ctx.storage.path(&parts[1].storage_key).unwrap();
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes[1_500_000] ^= 0x01;
+    std::fs::write(&path, bytes).unwrap();
+
+    let deadline = deadline_of(&app, &t).await;
+    app.clock.set(deadline);
+    for b in bidders.iter_mut() {
+        b.relogin(&app).await;
+    }
+    etender::app::tenders::close_due(&app.ctx).await.unwrap();
+    etender::app::opening::tick(&app.ctx).await.unwrap();
+
+    // R1. The first bidder's correct keys meet a changed ciphertext: not its fault, it waits
+    // for R2. The second releases a wrong key for its document: its fault, revoked (撤销).
+    let out = bidders[0]
+        .client
+        .release_deks(
+            &t,
+            "BD01",
+            &sealed[0].manifest,
+            &bidders[0].envelope,
+            &pki().get(bidders[0].label).credentials(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(out.status, "sealed");
+    assert_eq!(out.attempt["error"], "ciphertext_digest_mismatch");
+    assert_eq!(out.attempt["fault"], "not_bidder");
+    {
+        let m = &sealed[1].manifest;
+        let creds = pki().get(bidders[1].label).credentials();
+        let b64 = base64::engine::general_purpose::STANDARD;
+        let mut keys = Vec::new();
+        for p in &m.parts {
+            let dek = etender::seal::unwrap_part_key(
+                m,
+                p.index,
+                etender::seal::PartKey::Envelope(&bidders[1].envelope),
+            )
+            .unwrap();
+            let mut raw = *dek.as_bytes();
+            if p.index == 1 {
+                raw[0] ^= 0xff;
+            }
+            let sig = creds
+                .key
+                .sign(
+                    creds.algorithm,
+                    &etender::seal::dek_release_payload(m, p.index).unwrap(),
+                )
+                .unwrap();
+            keys.push(serde_json::json!({"index": p.index, "dek": hex::encode(raw), "signature": base64::Engine::encode(&b64, sig)}));
+        }
+        let out: Value = bidders[1]
+            .client
+            .post(
+                &format!("/api/v1/tenders/{t}/sections/BD01/opening/decryption"),
+                &serde_json::json!({"keys": keys}),
+            )
+            .await
+            .unwrap();
+        assert_eq!(out["status"], "revoked");
+        assert_eq!(out["attempt"]["error"], "wrong_key");
+        assert_eq!(out["attempt"]["fault"], "bidder");
+    }
+    bidders[2]
+        .client
+        .release_deks(
+            &t,
+            "BD01",
+            &sealed[2].manifest,
+            &bidders[2].envelope,
+            &pki().get(bidders[2].label).credentials(),
+        )
+        .await
+        .unwrap();
+
+    // R2 cannot repair changed ciphertext either: withdrawn (撤回), not the bidder's fault.
+    app.clock.set(deadline + Duration::minutes(31));
+    etender::app::opening::tick(&app.ctx).await.unwrap();
+    for l in &CUSTODIANS[..2] {
+        let c = app.enrol(l).await;
+        c.release_share(
+            &t,
+            "BD01",
+            &custodian_secret(l),
+            &pki().get(l).credentials(),
+        )
+        .await
+        .unwrap();
+    }
+    let opening = app
+        .client()
+        .get::<Value>(&format!("/api/v1/tenders/{t}/sections/BD01/opening"))
+        .await
+        .unwrap();
+    let status = |i: usize| {
+        opening["bids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["bidder_uscc"] == bidders[i].uscc())
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(status(0)["status"], "withdrawn");
+    let last = status(0)["attempts"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (
+            last["path"].as_str(),
+            last["error"].as_str(),
+            last["fault"].as_str()
+        ),
+        (
+            Some("r2"),
+            Some("ciphertext_digest_mismatch"),
+            Some("not_bidder")
+        )
+    );
+    assert_eq!(status(1)["status"], "revoked");
+    assert_eq!(status(2)["status"], "opened");
+    assert_eq!(opening["state"], "record_published");
+}

@@ -139,6 +139,28 @@ pub fn person_id(n: u32) -> String {
     format!("42900519900101{:04}", n)
 }
 
+/// One more bidder organisation issued by the test root (for rushes of many bidders).
+pub fn extra_bidder(i: u32) -> Ident {
+    let u = uscc(10_000 + i);
+    let label: &'static str = Box::leak(format!("rush-{i}").into_boxed_str());
+    let issued = pki()
+        .root
+        .issue(&org_leaf(
+            PkiKeyAlgorithm::EcdsaP256,
+            &format!("{label} 建设有限公司"),
+            &u,
+        ))
+        .unwrap();
+    Ident {
+        label,
+        kind: PrincipalKind::Organisation,
+        issued,
+        intermediates: vec![],
+        roles: vec![Role::Bidder],
+        key: u,
+    }
+}
+
 fn org_leaf(alg: PkiKeyAlgorithm, name: &str, uscc: &str) -> LeafSpec {
     let mut s = LeafSpec::signing(alg, name);
     s.organization = Some(name.to_string());

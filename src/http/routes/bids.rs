@@ -127,7 +127,7 @@ pub async fn put_part(
     path: web::Path<(String, u32)>,
     req: HttpRequest,
     payload: web::Payload,
-) -> AppResult<web::Json<PartStatus>> {
+) -> AppResult<HttpResponse> {
     actor.require(crate::domain::authz::Permission::SubmitBids)?;
     let (id, index) = path.into_inner();
     let offset = req
@@ -141,9 +141,17 @@ pub async fn put_part(
                 "send Upload-Offset: <bytes already received>",
             )
         })?;
-    Ok(web::Json(
-        bids::put_part(&ctx, &actor, &id, index, offset, payload).await?,
-    ))
+    match bids::put_part(&ctx, &actor, &id, index, offset, payload).await {
+        Ok(status) => Ok(HttpResponse::Ok().json(status)),
+        // A refusal may come before the body is read to its end: close the connection, or the
+        // rest of the body would be read as the next request on it.
+        Err(e) => {
+            let mut res = actix_web::ResponseError::error_response(&e);
+            res.head_mut()
+                .set_connection_type(actix_web::http::ConnectionType::Close);
+            Ok(res)
+        }
+    }
 }
 
 /// Submit a complete upload: the bid exists from here; the answer is the receipt (回执).
