@@ -805,11 +805,13 @@ mod tests {
             (K::Suspended, E::Suspend),
             (K::Suspended, E::Resume),
             (K::Suspended, E::Terminate),
+            (K::Opening, E::FinishOpening),
         ];
         // Legal in principle but refused by a rule other than the state (checked elsewhere).
         let rule_refused = [
             (K::Published, E::DeadlineReached),
             (K::Suspended, E::AnswerObjection),
+            (K::Closed, E::StartOpening),
         ];
         for kind in StateKind::ALL {
             for ev in EventKind::ALL {
@@ -837,6 +839,18 @@ mod tests {
                 }
             }
         }
+        // The opening starts at the deadline itself, not a moment before.
+        let d = schedule().bid_deadline;
+        let at = |t| transition(&State::Closed, &Event::StartOpening, t, &schedule(), &RULES);
+        assert_eq!(at(d), Ok(State::Opening));
+        assert_eq!(
+            at(d - chrono::TimeDelta::seconds(1)),
+            Err(TransitionError::DeadlineNotReached { deadline: d })
+        );
+        assert_eq!(
+            go(&State::Opening, &Event::FinishOpening { any_opened: false }),
+            Ok(State::Failed)
+        );
         let err = go(&State::Closed, &Event::Publish).unwrap_err();
         assert_eq!(err.code(), "invalid_state_transition");
         assert_eq!(
