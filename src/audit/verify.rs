@@ -212,13 +212,94 @@ impl Rule for SessionAfterRegistration {
     }
 }
 
-/// The invariants checked today; later issues append theirs (bids before the deadline, each
-/// bid opened once with the digest it was received with, …).
+/// The sealed-bid process (where the bundle carries bodies): the opening starts at or after the
+/// latest published deadline; every bid it lists was received before that deadline; a bid is
+/// opened at most once, only if the opening listed it, and with the manifest digest it was
+/// received with.
+pub struct BidsOpenedOnceAfterDeadline;
+
+impl Rule for BidsOpenedOnceAfterDeadline {
+    fn name(&self) -> &'static str {
+        "bids received before the deadline, opened once after it with their received digest"
+    }
+    fn check(&self, _: &BundleScope, entries: &[VerifiedEntry]) -> Vec<String> {
+        use chrono::{DateTime, Utc};
+        let time = |v: &serde_json::Value| {
+            v.as_str()
+                .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+                .map(|t| t.with_timezone(&Utc))
+        };
+        let mut deadline: HashMap<String, DateTime<Utc>> = HashMap::new();
+        let mut listed: HashMap<String, String> = HashMap::new();
+        let mut opened: HashMap<String, u64> = HashMap::new();
+        let mut out = Vec::new();
+        for e in entries {
+            let (Some(t), Some(body)) = (e.leaf.tender_id.as_deref(), e.body.as_ref()) else {
+                continue;
+            };
+            let i = e.leaf.index;
+            match e.leaf.event_type.as_str() {
+                "tender_published" | "tender_amended" => {
+                    if let Some(d) = time(&body["bid_deadline"]) {
+                        deadline.insert(t.to_string(), d);
+                    }
+                }
+                "opening_started" if body["bids"].is_array() => {
+                    let at = parse_time(&e.leaf.occurred_at);
+                    // Entries carry microseconds; a deadline may be finer.
+                    let d = deadline
+                        .get(t)
+                        .map(|d| chrono::SubsecRound::trunc_subsecs(*d, 6));
+                    if let (Some(at), Some(d)) = (at, d) {
+                        if at < d {
+                            out.push(format!("entry {i}: the opening of tender {t} started at {at}, before its deadline {d}"));
+                        }
+                    }
+                    for b in body["bids"].as_array().into_iter().flatten() {
+                        let id = b["bid"].as_str().unwrap_or_default().to_string();
+                        if let (Some(r), Some(d)) = (time(&b["received_at"]), d) {
+                            if r >= d {
+                                out.push(format!("entry {i}: bid {id} was received at {r}, not before the deadline {d}"));
+                            }
+                        }
+                        listed.insert(
+                            id,
+                            b["manifest_sha256"]
+                                .as_str()
+                                .unwrap_or_default()
+                                .to_string(),
+                        );
+                    }
+                }
+                "decryption_attempted" if body["outcome"] == "opened" => {
+                    let id = body["bid"].as_str().unwrap_or_default().to_string();
+                    match listed.get(&id) {
+                        None => out.push(format!("entry {i}: bid {id} was opened but no opening listed it")),
+                        Some(d) if body["manifest_sha256"].as_str() != Some(d.as_str()) => out.push(format!(
+                            "entry {i}: bid {id} was opened with another manifest digest than it was received with"
+                        )),
+                        Some(_) => {}
+                    }
+                    if let Some(first) = opened.insert(id.clone(), i) {
+                        out.push(format!(
+                            "entry {i}: bid {id} was opened a second time (first at entry {first})"
+                        ));
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+}
+
+/// The invariants checked today.
 pub fn default_rules() -> Vec<Box<dyn Rule>> {
     vec![
         Box::new(TimesNonDecreasing),
         Box::new(NothingAfterTerminal),
         Box::new(SessionAfterRegistration),
+        Box::new(BidsOpenedOnceAfterDeadline),
     ]
 }
 
@@ -719,5 +800,92 @@ mod tests {
         .unwrap();
         let e = verify_bundle(&scoped, &v, Some(&other_root), &[]).unwrap_err();
         assert!(e.mentions("disagree") && e.mentions("fork"), "{e}");
+    }
+}
+
+#[cfg(test)]
+mod bid_rule_tests {
+    use super::*;
+    use serde_json::json;
+
+    fn entry(index: u64, event_type: &str, at: &str, body: serde_json::Value) -> VerifiedEntry {
+        VerifiedEntry {
+            leaf: LeafEntry {
+                v: 1,
+                index,
+                event_id: format!("e{index}"),
+                event_type: event_type.into(),
+                tender_id: Some("T".into()),
+                section_id: None,
+                actor_role: "system".into(),
+                actor_id: "system".into(),
+                subject: "T".into(),
+                body_sha256: String::new(),
+                occurred_at: at.into(),
+                prev_tender_index: None,
+                prev_tender_leaf_hash: None,
+            },
+            leaf_hash: [0; 32],
+            body: Some(body),
+        }
+    }
+
+    fn log(open_at: &str, received: &str, opened: &[(&str, &str)]) -> Vec<VerifiedEntry> {
+        let mut v = vec![
+            entry(
+                0,
+                "tender_published",
+                "2026-01-01T00:00:00.000000Z",
+                json!({"bid_deadline": "2026-02-01T02:00:00Z"}),
+            ),
+            entry(
+                1,
+                "opening_started",
+                open_at,
+                json!({"bids": [{"bid": "B1", "manifest_sha256": "aa", "received_at": received}]}),
+            ),
+        ];
+        for (i, (bid, digest)) in opened.iter().enumerate() {
+            v.push(entry(
+                2 + i as u64,
+                "decryption_attempted",
+                "2026-02-01T02:10:00.000000Z",
+                json!({"bid": bid, "outcome": "opened", "manifest_sha256": digest}),
+            ));
+        }
+        v
+    }
+
+    #[test]
+    fn the_bid_process_is_checked_from_the_bodies() {
+        let rule = BidsOpenedOnceAfterDeadline;
+        let ok = log(
+            "2026-02-01T02:00:00.000000Z",
+            "2026-02-01T01:59:59Z",
+            &[("B1", "aa")],
+        );
+        assert!(rule.check(&BundleScope::All, &ok).is_empty());
+        let early = log("2026-02-01T01:59:59.000000Z", "2026-02-01T01:00:00Z", &[]);
+        assert!(rule.check(&BundleScope::All, &early)[0].contains("before its deadline"));
+        let late = log("2026-02-01T02:00:00.000000Z", "2026-02-01T02:00:00Z", &[]);
+        assert!(rule.check(&BundleScope::All, &late)[0].contains("not before the deadline"));
+        let twice = log(
+            "2026-02-01T02:00:00.000000Z",
+            "2026-02-01T01:00:00Z",
+            &[("B1", "aa"), ("B1", "aa")],
+        );
+        assert!(rule.check(&BundleScope::All, &twice)[0].contains("second time"));
+        let swapped = log(
+            "2026-02-01T02:00:00.000000Z",
+            "2026-02-01T01:00:00Z",
+            &[("B1", "bb")],
+        );
+        assert!(rule.check(&BundleScope::All, &swapped)[0].contains("another manifest digest"));
+        let unlisted = log(
+            "2026-02-01T02:00:00.000000Z",
+            "2026-02-01T01:00:00Z",
+            &[("B9", "aa")],
+        );
+        assert!(rule.check(&BundleScope::All, &unlisted)[0].contains("no opening listed it"));
     }
 }

@@ -136,6 +136,9 @@ impl Client {
             base: base_url.trim_end_matches('/').to_string(),
             http: reqwest::Client::builder()
                 .timeout(std::time::Duration::from_secs(120))
+                // Below the server's keep-alive (5 s), so an idle connection is never reused
+                // just as the server closes it.
+                .pool_idle_timeout(std::time::Duration::from_secs(4))
                 .build()
                 .unwrap_or_default(),
             token: None,
