@@ -211,7 +211,7 @@ async fn assert_sealed(app: &TestApp, tender: &str, prices: &[&str], readers: &[
     let reads = [
         format!("/api/v1/tenders/{tender}"),
         "/api/v1/tenders".to_string(),
-        format!("/api/v1/announcements?tender_id={tender}"),
+        format!("/api/v1/announcements?tender={tender}"),
         format!("/api/v1/ocds/tenders/{tender}"),
         format!("/api/v1/audit/trail?tender_id={tender}"),
         "/api/v1/audit/trail".to_string(),
@@ -223,7 +223,9 @@ async fn assert_sealed(app: &TestApp, tender: &str, prices: &[&str], readers: &[
     ];
     for (who, c) in readers {
         for path in &reads {
-            let (_, body) = c.raw(Method::GET, path, None).await.unwrap();
+            let (status, body) = c.raw(Method::GET, path, None).await.unwrap();
+            // A malformed read would prove nothing.
+            assert_ne!(status, 400, "{who} {path}: {body}");
             let text = body.to_string();
             for p in prices {
                 assert!(!text.contains(p), "{who} read the price {p} from {path}");
@@ -1082,4 +1084,96 @@ async fn failures_at_the_opening_are_attributed() {
     assert_eq!(status(1)["status"], "revoked");
     assert_eq!(status(2)["status"], "opened");
     assert_eq!(opening["state"], "record_published");
+}
+
+#[tokio::test]
+async fn unconfirmed_bids_lapse_and_too_few_bids_fail_the_section() {
+    let app = TestApp::spawn().await;
+    let setup = published_tender(&app, 30).await;
+    let t = setup.tender.clone();
+    let mut bidders = Vec::new();
+    for l in BIDDERS {
+        bidders.push(Bidder::enrol(&app, l).await);
+    }
+    let refs: Vec<&Bidder> = bidders.iter().collect();
+    record_bonds(&app, &t, "BD01", "200000.00", &refs).await;
+    for (b, price) in bidders
+        .iter()
+        .zip(["9100000.00", "9200000.00", "9300000.00", "9400000.00"])
+    {
+        let s = b.seal(&t, "BD01", price, 100).await;
+        b.submit(&t, "BD01", &s).await;
+    }
+    // An amendment that affects bid preparation: bids made before it must be re-confirmed.
+    let sig =
+        crate::fixtures::sign_notice(&setup.agent, &t, &pki().get("agent").credentials()).await;
+    let (st, v) = setup
+        .agent
+        .raw(
+            Method::POST,
+            &format!("/api/v1/tenders/{t}/amendments"),
+            Some(&serde_json::json!({"rationale": "调整工程量清单", "impact": "affects_bid_preparation", "signature": sig})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(v["reconfirm_bids"], true);
+    let version = v["tender"]["version"].as_u64().unwrap() as u32;
+    // One confirms, one replaces its bid; two do nothing.
+    let mine = bidders[0]
+        .client
+        .my_bid(&t, "BD01")
+        .await
+        .unwrap()
+        .current
+        .unwrap();
+    bidders[0]
+        .client
+        .confirm_bid(
+            &t,
+            "BD01",
+            &mine,
+            bidders[0].uscc(),
+            version,
+            &pki().get("bidder").credentials(),
+        )
+        .await
+        .unwrap();
+    let s = bidders[1].seal(&t, "BD01", "9150000.00", 100).await;
+    bidders[1].submit(&t, "BD01", &s).await;
+
+    let deadline = deadline_of(&app, &t).await;
+    app.clock.set(deadline);
+    etender::app::tenders::close_due(&app.ctx).await.unwrap();
+    etender::app::opening::tick(&app.ctx).await.unwrap();
+    // Two bids remain: fewer than three, the section fails (流标) and it is announced.
+    let o: Value = app
+        .client()
+        .get(&format!("/api/v1/tenders/{t}/sections/BD01/opening"))
+        .await
+        .unwrap();
+    assert_eq!(o["state"], "failed");
+    let ann: Value = app
+        .client()
+        .get(&format!("/api/v1/announcements?tender={t}"))
+        .await
+        .unwrap();
+    assert!(ann.to_string().contains("opening_failed"), "{ann}");
+    let tc = t.clone();
+    let lapsed = app
+        .ctx
+        .db
+        .read_primary(move |c| {
+            Ok(etender::db::repo::bids::bids_of_section(c, &tc, "BD01", &["lapsed"])?.len())
+        })
+        .await
+        .unwrap();
+    assert_eq!(lapsed, 2);
+    // BD02 had no bids at all: the whole tender fails.
+    let tender: Value = app
+        .client()
+        .get(&format!("/api/v1/tenders/{t}"))
+        .await
+        .unwrap();
+    assert_eq!(tender["state"], "failed");
 }
