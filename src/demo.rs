@@ -18,6 +18,7 @@ use crate::error::ErrorCode;
 use crate::pki::{init_dev_pki, DevIdentity, DevPki};
 use crate::startup::Application;
 
+mod bids;
 mod tenders;
 
 struct Story {
@@ -64,6 +65,9 @@ pub async fn run(
             settings.identity.trust_dir = trust;
             settings.audit.signing_key_file = tmp.join("audit-signing-key.pem");
             settings.sandbox.enabled = true;
+            // The scheduler that closes tenders and runs openings ticks on this interval; the
+            // demo moves the sandbox clock and then waits for that tick, so keep it short.
+            settings.tenders.deadline_check_interval_ms = 200;
             settings.identity.bootstrap_administrators = admins(&pki);
             let clock = Arc::new(SandboxClock::new(Arc::new(SystemClock), 1));
             let app = Application::build_with_clock(settings, clock).await?;
@@ -109,15 +113,27 @@ fn identity<'a>(pki: &'a DevPki, key: &str) -> anyhow::Result<&'a DevIdentity> {
         .with_context(|| format!("demo PKI has no identity {key}"))
 }
 
+fn kind_of(id: &DevIdentity) -> PrincipalKind {
+    if id.kind == "organisation" {
+        PrincipalKind::Organisation
+    } else {
+        PrincipalKind::Person
+    }
+}
+
+/// Log in an identity that is already registered, without a word: the sandbox clock jumps
+/// past the 15-minute token lifetime, so each chapter logs its parties in afresh.
+async fn login(base: &str, id: &DevIdentity) -> anyhow::Result<Client> {
+    let mut client = Client::new(base);
+    client.login(kind_of(id), &creds(id)?).await?;
+    Ok(client)
+}
+
 /// Log in, registering first if needed.
 async fn enrol(base: &str, id: &DevIdentity) -> anyhow::Result<Client> {
     let c = creds(id)?;
     let mut client = Client::new(base);
-    let kind = if id.kind == "organisation" {
-        PrincipalKind::Organisation
-    } else {
-        PrincipalKind::Person
-    };
+    let kind = kind_of(id);
     let registered = match kind {
         PrincipalKind::Organisation => {
             let roles: Vec<Role> = id.roles.iter().filter_map(|r| Role::parse(r)).collect();
@@ -278,12 +294,12 @@ async fn play(base: &str, pki: &DevPki, out: &Outputs) -> anyhow::Result<()> {
         orgs.items.len()
     ));
 
-    let custodians: Vec<String> = people
-        .iter()
-        .filter(|(i, _)| i.roles.iter().any(|r| r == "custodian"))
-        .map(|(_, pid)| pid.clone())
-        .collect();
-    tenders::story(&mut story, base, pki, &admin, &custodians, out).await?;
+    story
+        .step("custodians generate envelope keys in their own tool and register the public halves");
+    let custodians = bids::register_custodian_keys(base, &people).await?;
+    let custodian_ids: Vec<String> = custodians.iter().map(|c| c.person_id.clone()).collect();
+    let tender = tenders::story(&mut story, base, pki, &admin, &custodian_ids, out).await?;
+    bids::story(&mut story, base, pki, &tender, &custodians).await?;
     story.step("the regulator exports the audit trail and verifies it offline");
     // The sandbox clock moved weeks ahead in the tender story: log in again.
     let regulator = enrol(base, regulator_id).await?;

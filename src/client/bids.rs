@@ -267,6 +267,9 @@ pub struct Opening {
     pub started_at: DateTime<Utc>,
     pub decryption_until: Option<DateTime<Utc>>,
     pub recovery_until: Option<DateTime<Utc>>,
+    /// When the objection period after the record ends (set once the record is published).
+    #[serde(default)]
+    pub objections_until: Option<DateTime<Utc>>,
     pub threshold: u32,
     pub shares_submitted: u32,
     pub bids: Vec<OpeningBid>,

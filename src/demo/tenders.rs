@@ -1,5 +1,6 @@
 //! Demo chapter: a tender is drafted, published with a signed notice, questioned, amended late
-//! (the deadline moves), and read by the public, announcements and OCDS included.
+//! (the deadline moves), and read by the public, announcements and OCDS included. Returns the
+//! tender for the bidding chapter (`super::bids`).
 
 use anyhow::Context;
 use reqwest::Method;
@@ -41,7 +42,7 @@ fn demo_draft(now: chrono::DateTime<chrono::Utc>, custodians: &[String]) -> Valu
 }
 
 /// A small but real PDF, so the document is a document.
-fn demo_pdf(title: &str) -> Vec<u8> {
+pub(super) fn demo_pdf(title: &str) -> Vec<u8> {
     format!(
         "%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj \
 3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n% {title}\ntrailer<</Root 1 0 R>>\n%%EOF\n"
@@ -56,7 +57,7 @@ pub(super) async fn story(
     admin: &Client,
     custodians: &[String],
     out: &Outputs,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<String> {
     let agent_id = identity(pki, "agent")?;
     let agent_creds = creds(agent_id)?;
     let agent = enrol(base, agent_id).await?;
@@ -99,6 +100,22 @@ pub(super) async fn story(
         published["state"],
         published["published"]["schedule"]["bid_deadline"]
     ));
+    // Publication generated one opening key per section and split it among the custodians,
+    // each share wrapped to the envelope key they registered; the server kept no secret.
+    let public: Value = agent.get(&format!("/api/v1/tenders/{tender}")).await?;
+    for k in public["opening_keys"].as_array().into_iter().flatten() {
+        say(format!(
+            "section {} opening key {}…, split {}-of-{} among the custodians",
+            k["section"].as_str().unwrap_or("?"),
+            k["public_key"]
+                .as_str()
+                .unwrap_or("")
+                .get(..16)
+                .unwrap_or("?"),
+            k["threshold"],
+            k["custodians"]
+        ));
+    }
 
     story.step("a bidder downloads the documents and asks a question; the answer goes to everyone");
     let bidder = enrol(base, identity(pki, "bidder-a")?).await?;
@@ -189,5 +206,5 @@ pub(super) async fn story(
         std::fs::write(path, serde_json::to_vec_pretty(&pkg)?)?;
         say(format!("OCDS package written to {}", path.display()));
     }
-    Ok(())
+    Ok(tender)
 }
