@@ -18,7 +18,7 @@ use crate::error::ErrorCode;
 use crate::pki::{init_dev_pki, DevIdentity, DevPki};
 use crate::startup::Application;
 
-mod tenders;
+pub mod tenders;
 
 struct Story {
     step: usize,
@@ -97,7 +97,7 @@ fn admins(pki: &DevPki) -> Vec<String> {
         .collect()
 }
 
-fn creds(id: &DevIdentity) -> anyhow::Result<Credentials> {
+pub fn creds(id: &DevIdentity) -> anyhow::Result<Credentials> {
     Credentials::from_files(&id.cert_path, &id.key_path)
         .with_context(|| format!("credentials of {}", id.key))
 }
@@ -110,7 +110,7 @@ fn identity<'a>(pki: &'a DevPki, key: &str) -> anyhow::Result<&'a DevIdentity> {
 }
 
 /// Log in, registering first if needed.
-async fn enrol(base: &str, id: &DevIdentity) -> anyhow::Result<Client> {
+pub async fn enrol(base: &str, id: &DevIdentity) -> anyhow::Result<Client> {
     let c = creds(id)?;
     let mut client = Client::new(base);
     let kind = if id.kind == "organisation" {
