@@ -19,7 +19,7 @@ use crate::pki::{init_dev_pki, DevIdentity, DevPki};
 use crate::startup::Application;
 
 mod bids;
-mod tenders;
+pub mod tenders;
 
 struct Story {
     step: usize,
@@ -101,7 +101,7 @@ fn admins(pki: &DevPki) -> Vec<String> {
         .collect()
 }
 
-fn creds(id: &DevIdentity) -> anyhow::Result<Credentials> {
+pub fn creds(id: &DevIdentity) -> anyhow::Result<Credentials> {
     Credentials::from_files(&id.cert_path, &id.key_path)
         .with_context(|| format!("credentials of {}", id.key))
 }
@@ -130,7 +130,7 @@ async fn login(base: &str, id: &DevIdentity) -> anyhow::Result<Client> {
 }
 
 /// Log in, registering first if needed.
-async fn enrol(base: &str, id: &DevIdentity) -> anyhow::Result<Client> {
+pub async fn enrol(base: &str, id: &DevIdentity) -> anyhow::Result<Client> {
     let c = creds(id)?;
     let mut client = Client::new(base);
     let kind = kind_of(id);

@@ -605,7 +605,12 @@ pub async fn upload_status(ctx: &AppContext, actor: &Actor, id: &str) -> AppResu
 /// by (upload, part); the value is the byte count the state covers. A node that lacks the
 /// state (restart, another node took the previous request) rehashes the staged prefix.
 #[derive(Clone, Default)]
-pub struct UploadHashes(Arc<Mutex<HashMap<(String, u32), (u64, digest::Context)>>>);
+pub struct UploadHashes(Arc<Mutex<HashMap<StagedPart, HashState>>>);
+
+/// (upload id, part index).
+type StagedPart = (String, u32);
+/// Bytes hashed so far, and the hash state after them.
+type HashState = (u64, digest::Context);
 
 impl UploadHashes {
     fn take(&self, upload: &str, index: u32) -> Option<(u64, digest::Context)> {

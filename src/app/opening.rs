@@ -24,7 +24,7 @@ use crate::db::types::{from_db, to_db};
 use crate::db::AnyConnection;
 use crate::domain::authz::Permission;
 use crate::domain::bidding::{
-    needs_reconfirmation, next_step, BidState, OpeningPhase, OpeningStep, OpeningWindows,
+    needs_reconfirmation, next_step, BidState, Ceremony, OpeningPhase, OpeningStep, OpeningWindows,
     MIN_BIDS_TO_OPEN,
 };
 use crate::domain::identity::Role;
@@ -455,16 +455,15 @@ pub async fn advance(ctx: &AppContext, tender: &str, section: &str) -> AppResult
                     .iter()
                     .filter(|r| r.kind == "objection" && r.answer.is_none())
                     .count();
-                let step = next_step(
-                    phase_of(&o)?,
-                    now,
-                    from_db(o.decryption_until),
-                    o.recovery_until.map(from_db),
-                    o.objections_until.map(from_db),
-                    sealed,
+                let ceremony = Ceremony {
+                    phase: phase_of(&o)?,
+                    decryption_until: from_db(o.decryption_until),
+                    recovery_until: o.recovery_until.map(from_db),
+                    objections_until: o.objections_until.map(from_db),
+                    sealed_bids: sealed,
                     open_objections,
-                    &w,
-                );
+                };
+                let step = next_step(&ceremony, now, &w);
                 match step {
                     OpeningStep::Wait => break,
                     OpeningStep::StartRecovery { until } => {
@@ -668,12 +667,12 @@ fn open_bid<'k>(
     ))
 }
 
-fn open_result(
-    r: Result<(Value, Vec<(u32, String)>), OpenError>,
-) -> (
-    Result<Value, (&'static str, Fault, String)>,
-    Vec<(u32, String)>,
-) {
+/// An attempt's failure: error code, who is at fault, detail.
+type Failure = (&'static str, Fault, String);
+/// The opened summary (or the failure) and each document's plaintext digest.
+type Opened = (Result<Value, Failure>, Vec<(u32, String)>);
+
+fn open_result(r: Result<(Value, Vec<(u32, String)>), OpenError>) -> Opened {
     match r {
         Ok((v, d)) => (Ok(v), d),
         Err(e) => (Err((e.code(), e.fault(), e.to_string())), Vec::new()),

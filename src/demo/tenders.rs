@@ -11,7 +11,7 @@ use crate::client::Client;
 use crate::pki::DevPki;
 
 /// A realistic two-section works tender, issued now, deadline in 30 days.
-fn demo_draft(now: chrono::DateTime<chrono::Utc>, custodians: &[String]) -> Value {
+pub fn demo_draft(now: chrono::DateTime<chrono::Utc>, custodians: &[String]) -> Value {
     let d = chrono::Duration::days;
     let deadline = now + d(30);
     json!({

@@ -165,32 +165,36 @@ pub enum OpeningStep {
     Close,
 }
 
+/// Where one section's ceremony stands, as the scheduler sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Ceremony {
+    pub phase: OpeningPhase,
+    pub decryption_until: DateTime<Utc>,
+    pub recovery_until: Option<DateTime<Utc>>,
+    pub objections_until: Option<DateTime<Utc>>,
+    /// Bids neither opened nor settled yet.
+    pub sealed_bids: usize,
+    /// Objections to the record not yet answered.
+    pub open_objections: usize,
+}
+
 /// The scheduler's decision for one opening.
-pub fn next_step(
-    phase: OpeningPhase,
-    now: DateTime<Utc>,
-    decryption_until: DateTime<Utc>,
-    recovery_until: Option<DateTime<Utc>>,
-    objections_until: Option<DateTime<Utc>>,
-    sealed_bids: usize,
-    open_objections: usize,
-    windows: &OpeningWindows,
-) -> OpeningStep {
-    match phase {
-        OpeningPhase::Decrypting if sealed_bids == 0 => OpeningStep::PublishRecord {
+pub fn next_step(c: &Ceremony, now: DateTime<Utc>, windows: &OpeningWindows) -> OpeningStep {
+    match c.phase {
+        OpeningPhase::Decrypting if c.sealed_bids == 0 => OpeningStep::PublishRecord {
             until: now + windows.objections,
         },
-        OpeningPhase::Decrypting if now >= decryption_until => OpeningStep::StartRecovery {
+        OpeningPhase::Decrypting if now >= c.decryption_until => OpeningStep::StartRecovery {
             until: now + windows.recovery,
         },
-        OpeningPhase::Recovering if sealed_bids == 0 => OpeningStep::PublishRecord {
+        OpeningPhase::Recovering if c.sealed_bids == 0 => OpeningStep::PublishRecord {
             until: now + windows.objections,
         },
-        OpeningPhase::Recovering if recovery_until.is_some_and(|u| now >= u) => {
+        OpeningPhase::Recovering if c.recovery_until.is_some_and(|u| now >= u) => {
             OpeningStep::ExpireRecovery
         }
         OpeningPhase::RecordPublished
-            if objections_until.is_some_and(|u| now >= u) && open_objections == 0 =>
+            if c.objections_until.is_some_and(|u| now >= u) && c.open_objections == 0 =>
         {
             OpeningStep::Close
         }
@@ -252,13 +256,15 @@ mod tests {
     fn the_ceremony_moves_on_by_the_clock_and_by_what_is_sealed() {
         let step = |phase, now, sealed, objections| {
             next_step(
-                phase,
+                &Ceremony {
+                    phase,
+                    decryption_until: t(1800),
+                    recovery_until: Some(t(5400)),
+                    objections_until: Some(t(7200)),
+                    sealed_bids: sealed,
+                    open_objections: objections,
+                },
                 now,
-                t(1800),
-                Some(t(5400)),
-                Some(t(7200)),
-                sealed,
-                objections,
                 &W,
             )
         };

@@ -4,6 +4,7 @@
 //! is the number to compare across runs.
 
 mod audit;
+mod bids;
 mod identity;
 mod report;
 mod seal;
@@ -20,6 +21,9 @@ fn main() {
     }
     if run("audit") {
         audit::run(&mut out);
+    }
+    if run("bids") {
+        bids::run(&mut out);
     }
     out.finish();
 }

@@ -1,0 +1,512 @@
+//! Sealed-bid upload against a real server process (issue 5): a bid whose one document is
+//! exactly 1 GiB is sealed on the bidder's side (not timed), then its 1 GiB ciphertext part is
+//! sent with the client library's resumable sender to the release `etender serve` binary running
+//! as a separate process on SQLite. Measured in the same run:
+//!
+//! - the machine's raw disk write speed in the server's storage directory (1 GiB in 1 MiB
+//!   writes, then `sync_all`; best of 2), the limit the upload is set beside (goal ≥ 0.70);
+//! - the upload: from the first byte of the part request until the server's 200 (the server
+//!   hashes, writes and `sync_data`s the part before answering);
+//! - the server's memory: VmRSS of the server process sampled every 20 ms during the upload,
+//!   growth = max(VmRSS during) − VmRSS before (goal ≤ 64 MiB), and its VmHWM.
+//!
+//! The bid is then submitted and its receipt checked against the manifest, so the bytes
+//! measured are bytes the server accepted. Opening speed (decrypt stage against the machine's
+//! single-core AES-256-GCM) is reported by the `seal` bench in the same `make bench` run.
+
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use etender::client::bids::{seal_bid_to_dir, BondKind, NewBidBond};
+use etender::demo::tenders::demo_draft;
+use etender::demo::{creds, enrol};
+use etender::pki::{init_dev_pki, DevPki};
+use etender::seal::{BidContext, EnvelopeSecret, Summary};
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use crate::report::Report;
+
+const GIB: u64 = 1 << 30;
+const MIB: u64 = 1 << 20;
+const SECTION: &str = "BD01";
+const SAMPLE_EVERY: Duration = Duration::from_millis(20);
+
+/// The server process; killed when dropped, so a panicking bench leaves nothing behind.
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Server {
+    fn start(dir: &Path, pki: &DevPki) -> Server {
+        let admins: Vec<String> = pki
+            .identities
+            .iter()
+            .filter(|i| i.roles.iter().any(|r| r == "administrator"))
+            .filter_map(|i| i.person_id.clone())
+            .collect();
+        let config = dir.join("bench.toml");
+        let toml = format!(
+            "[http]\nlisten = \"127.0.0.1:0\"\nworkers = 2\n\
+             [database]\nurl = {db:?}\n\
+             [identity]\ntrust_dir = {trust:?}\nbootstrap_administrators = {admins:?}\n\
+             [storage]\ndir = {files:?}\n\
+             [audit]\nsigning_key_file = {key:?}\n",
+            db = format!("sqlite://{}", dir.join("etender.db").display()),
+            trust = dir.join("trust").display().to_string(),
+            files = dir.join("files").display().to_string(),
+            key = dir.join("audit-signing-key.pem").display().to_string(),
+        );
+        std::fs::write(&config, toml).unwrap();
+        let log = std::fs::File::create(dir.join("server.log")).unwrap();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_etender"));
+        cmd.arg("serve")
+            .arg("--config")
+            .arg(&config)
+            .current_dir(dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(log);
+        // Only the file above configures this server.
+        for (k, _) in std::env::vars() {
+            if k.starts_with("ETENDER") || k == "RUST_LOG" {
+                cmd.env_remove(k);
+            }
+        }
+        let mut child = cmd.spawn().expect("spawn the release etender binary");
+        // The server prints its address once it listens; keep draining stdout afterwards.
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if let Some(rest) = line.split("serving on ").nth(1) {
+                    let url = rest.split_whitespace().next().unwrap_or_default();
+                    let _ = tx.send(url.to_string());
+                }
+            }
+        });
+        let mut server = Server {
+            child,
+            url: String::new(),
+        };
+        server.url = match rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(url) => url,
+            Err(_) => panic!(
+                "the server did not start (exit {:?}); log:\n{}",
+                server.child.try_wait(),
+                std::fs::read_to_string(dir.join("server.log")).unwrap_or_default()
+            ),
+        };
+        server
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    async fn wait_ready(&self) {
+        let http = reqwest::Client::new();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Ok(r) = http.get(format!("{}/readyz", self.url)).send().await {
+                if r.status().is_success() {
+                    return;
+                }
+            }
+            assert!(Instant::now() < deadline, "/readyz never answered 200");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `VmRSS` and `VmHWM` of a process, in bytes.
+fn memory(pid: u32) -> (u64, u64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|kb| kb.parse::<u64>().ok())
+            .map_or(0, |kb| kb * 1024)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+/// CPU seconds (user + system) per thread of a process: `(thread name, seconds)` by thread id.
+fn thread_cpu(pid: u32) -> std::collections::HashMap<u32, (String, f64)> {
+    let mut out = std::collections::HashMap::new();
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return out;
+    };
+    for t in tasks.flatten() {
+        let Ok(stat) = std::fs::read_to_string(t.path().join("stat")) else {
+            continue;
+        };
+        // "tid (comm) state ppid …": fields after the closing parenthesis, utime = 14th field.
+        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
+            continue;
+        };
+        let fields: Vec<&str> = stat[close + 2..].split_whitespace().collect();
+        let ticks = |i: usize| {
+            fields
+                .get(i)
+                .and_then(|v| v.parse::<f64>().ok())
+                .unwrap_or(0.0)
+        };
+        let tid = stat[..open].trim().parse().unwrap_or(0);
+        // USER_HZ is 100 on Linux.
+        let secs = (ticks(11) + ticks(12)) / 100.0;
+        out.insert(tid, (stat[open + 1..close].to_string(), secs));
+    }
+    out
+}
+
+/// CPU seconds each thread used between two [`thread_cpu`] snapshots: total and busiest.
+fn cpu_used(
+    before: &std::collections::HashMap<u32, (String, f64)>,
+    after: &std::collections::HashMap<u32, (String, f64)>,
+) -> (f64, String, f64) {
+    let mut total = 0.0;
+    let (mut busiest, mut most) = (String::new(), 0.0);
+    for (tid, (name, secs)) in after {
+        let used = secs - before.get(tid).map_or(0.0, |b| b.1);
+        total += used;
+        if used > most {
+            (busiest, most) = (name.clone(), used);
+        }
+    }
+    (total, busiest, most)
+}
+
+/// A 1 MiB buffer that is not trivially compressible, changed per write.
+fn fill(buf: &mut [u8], seed: u64) {
+    let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    for word in buf.chunks_exact_mut(8) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        word.copy_from_slice(&x.to_le_bytes());
+    }
+}
+
+/// Writes `len` bytes to `path` in 1 MiB writes (not synced).
+fn write_file(path: &Path, len: u64) -> std::fs::File {
+    let mut f = std::fs::File::create(path).unwrap();
+    let mut buf = vec![0u8; MIB as usize];
+    for i in 0..len / MIB {
+        fill(&mut buf, i + 1);
+        f.write_all(&buf).unwrap();
+    }
+    f
+}
+
+/// Raw disk write speed in `dir` (MB/s): 1 GiB in 1 MiB writes plus `sync_all`, best of 2.
+fn raw_disk_write(dir: &Path) -> f64 {
+    let path = dir.join("raw-write-probe");
+    let mut best: f64 = 0.0;
+    let mut buf = vec![0u8; MIB as usize];
+    for round in 0..2u64 {
+        let start = Instant::now();
+        let mut f = std::fs::File::create(&path).unwrap();
+        for i in 0..GIB / MIB {
+            // Only a few bytes change per buffer, so the probe measures the disk, not `fill`.
+            buf[..8].copy_from_slice(&(round << 32 | i).to_le_bytes());
+            f.write_all(&buf).unwrap();
+        }
+        f.sync_all().unwrap();
+        let mb_s = GIB as f64 / start.elapsed().as_secs_f64() / 1e6;
+        drop(f);
+        std::fs::remove_file(&path).unwrap();
+        println!("   (raw disk write, round {}: {mb_s:.1} MB/s)", round + 1);
+        best = best.max(mb_s);
+    }
+    best
+}
+
+struct Figures {
+    bytes: u64,
+    upload_s: f64,
+    rss_before: u64,
+    rss_max: u64,
+    hwm_before: u64,
+    hwm_after: u64,
+    samples: usize,
+}
+
+/// Publishes a tender with custodians, records the bidder's bond, seals a 1 GiB bid, times
+/// the upload of its big part while sampling the server's memory, and submits the bid.
+async fn upload_bid(server: &Server, pki: &DevPki, work: &Path) -> Figures {
+    let base = server.url.as_str();
+    let id = |key: &str| pki.identity(key).unwrap_or_else(|| panic!("no {key}"));
+    let admin = enrol(base, id("admin")).await.unwrap();
+    let tenderer = enrol(base, id("tenderer")).await.unwrap();
+    let agent = enrol(base, id("agent")).await.unwrap();
+    let bidder = enrol(base, id("bidder-a")).await.unwrap();
+
+    // Custodians: granted the role, then each registers its envelope key.
+    let mut custodians = Vec::new();
+    for key in ["custodian-1", "custodian-2", "custodian-3"] {
+        let c = enrol(base, id(key)).await.unwrap();
+        let me: Value = c.get("/api/v1/me").await.unwrap();
+        let pid = me["id"].as_str().unwrap().to_string();
+        let _: Value = admin
+            .call(
+                Method::PUT,
+                &format!("/api/v1/people/{pid}/roles/custodian"),
+                None,
+            )
+            .await
+            .unwrap();
+        let c = enrol(base, id(key)).await.unwrap();
+        let envelope = EnvelopeSecret::generate(&mut rand_core::OsRng);
+        c.register_envelope_key(&pid, &envelope, &creds(id(key)).unwrap())
+            .await
+            .unwrap();
+        custodians.push(pid);
+    }
+
+    // The demo's tender, published by the agent for the tenderer.
+    let time: Value = agent.get("/api/v1/time").await.unwrap();
+    let now: chrono::DateTime<chrono::Utc> = serde_json::from_value(time["now"].clone()).unwrap();
+    let tenderer_me: Value = tenderer.get("/api/v1/me").await.unwrap();
+    let t: Value = agent
+        .post(
+            "/api/v1/tenders",
+            &json!({"title": "基准测试 大文件投标上传", "description": "bench: 1 GiB sealed bid",
+                    "tenderer_id": tenderer_me["id"], "draft": demo_draft(now, &custodians)}),
+        )
+        .await
+        .unwrap();
+    let tender = t["id"].as_str().unwrap().to_string();
+    agent
+        .upload_document(
+            &tender,
+            "招标文件",
+            "zhaobiao.pdf",
+            "application/pdf",
+            b"%PDF-1.4\n% bench tender documents\n%%EOF\n".to_vec(),
+        )
+        .await
+        .unwrap();
+    let agent_creds = creds(id("agent")).unwrap();
+    let sig = agent.sign_notice(&tender, &agent_creds).await.unwrap();
+    let _: Value = agent
+        .post(&format!("/api/v1/tenders/{tender}/publish"), &sig)
+        .await
+        .unwrap();
+
+    // The trading centre records bidder-a's bond (the demo draft asks 800,000.00 for BD01).
+    let bidder_me: Value = bidder.get("/api/v1/me").await.unwrap();
+    admin
+        .record_bond(
+            &tender,
+            SECTION,
+            &NewBidBond {
+                organisation_id: bidder_me["id"].as_str().unwrap().to_string(),
+                amount: "800000.00".parse().unwrap(),
+                kind: BondKind::BankGuarantee,
+                reference: "BG-BENCH-0001".into(),
+            },
+        )
+        .await
+        .unwrap();
+
+    // Seal on the bidder's side (not timed): one document of exactly 1 GiB, written streaming.
+    let bidder_id = id("bidder-a");
+    let bidder_creds = creds(bidder_id).unwrap();
+    let mine = bidder.my_bid(&tender, SECTION).await.unwrap();
+    let ctx = BidContext {
+        tender_id: tender.clone(),
+        section_id: SECTION.into(),
+        bidder_uscc: etender::domain::uscc::Uscc::parse(bidder_id.uscc.as_deref().unwrap())
+            .unwrap(),
+        bid_version: mine.next_version,
+        opening_public_key: mine.opening_public_key,
+    };
+    let summary = Summary {
+        price: "47500000.00".parse().unwrap(),
+        duration_days: 540,
+        quality: "合格".into(),
+        project_manager: "王建国".into(),
+        bid_bond_reference: "BG-BENCH-0001".into(),
+    };
+    let (doc, out) = (work.join("技术标.pdf"), work.join("sealed"));
+    let envelope = EnvelopeSecret::generate(&mut rand_core::OsRng);
+    let started = Instant::now();
+    let sealed = {
+        let (doc, out, creds) = (doc.clone(), out.clone(), creds(bidder_id).unwrap());
+        tokio::task::spawn_blocking(move || {
+            write_file(&doc, GIB).sync_all().unwrap();
+            seal_bid_to_dir(
+                ctx,
+                &summary,
+                &[("技术标.pdf".to_string(), doc.clone())],
+                &out,
+                &envelope,
+                &creds,
+            )
+            .unwrap()
+        })
+        .await
+        .unwrap()
+    };
+    std::fs::remove_file(&doc).unwrap();
+    println!(
+        "   (sealed a 1 GiB document in {:.1} s, client side, not timed)",
+        started.elapsed().as_secs_f64()
+    );
+
+    let upload = bidder
+        .open_upload(&tender, SECTION, &sealed.manifest, &bidder_creds)
+        .await
+        .unwrap();
+    let summary_part = bidder
+        .send_part_resumable(&upload.id, 0, &sealed.part_paths[0])
+        .await
+        .unwrap();
+    assert!(summary_part.complete);
+    let part = &sealed.manifest.parts[1];
+
+    // The timed upload, with the server's memory sampled from a separate thread.
+    let pid = server.pid();
+    let (rss_before, hwm_before) = memory(pid);
+    let stop = Arc::new(AtomicBool::new(false));
+    let sampler = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let mut samples = Vec::new();
+            while !stop.load(Ordering::Relaxed) {
+                samples.push(memory(pid).0);
+                std::thread::sleep(SAMPLE_EVERY);
+            }
+            samples.push(memory(pid).0);
+            samples
+        })
+    };
+    let (server_cpu, client_cpu) = (thread_cpu(pid), thread_cpu(std::process::id()));
+    let start = Instant::now();
+    let status = bidder
+        .send_part_resumable(&upload.id, 1, &sealed.part_paths[1])
+        .await;
+    let upload_s = start.elapsed().as_secs_f64();
+    let server_cpu = cpu_used(&server_cpu, &thread_cpu(pid));
+    let client_cpu = cpu_used(&client_cpu, &thread_cpu(std::process::id()));
+    stop.store(true, Ordering::Relaxed);
+    println!(
+        "   (CPU during the upload: server {:.2} s, busiest thread {} {:.2} s; client {:.2} s, busiest thread {} {:.2} s)",
+        server_cpu.0, server_cpu.1, server_cpu.2, client_cpu.0, client_cpu.1, client_cpu.2
+    );
+    let samples = sampler.join().unwrap();
+    let status = status.unwrap();
+    assert!(status.complete && status.received == part.ciphertext_len);
+    let (_, hwm_after) = memory(pid);
+
+    // The bid is made: the receipt acknowledges exactly this manifest.
+    let receipt = bidder.submit_upload(&upload.id).await.unwrap();
+    receipt.check_against(&sealed.manifest).unwrap();
+    println!(
+        "   (bid {} accepted, receipt for {} parts, {} ciphertext bytes in part 1)",
+        receipt.bid_id,
+        receipt.parts.len(),
+        part.ciphertext_len
+    );
+    Figures {
+        bytes: part.ciphertext_len,
+        upload_s,
+        rss_before,
+        rss_max: samples.iter().copied().max().unwrap_or(0),
+        hwm_before,
+        hwm_after,
+        samples: samples.len(),
+    }
+}
+
+pub fn run(out: &mut Report) {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target");
+    // The demo PKI is kept between runs (init_dev_pki reuses a complete one).
+    let pki_dir = root.join("bench-pki");
+    let tmp = tempfile::Builder::new()
+        .prefix("etender-bench-bids-")
+        .tempdir()
+        .unwrap();
+    let dir = tmp.path();
+    let pki = init_dev_pki(&pki_dir, &dir.join("trust")).expect("demo PKI");
+    let files = dir.join("files");
+    std::fs::create_dir_all(&files).unwrap();
+
+    let raw = raw_disk_write(&files);
+    out.record(
+        "bids.raw_disk_write_sync",
+        raw,
+        "MB/s",
+        "raw_disk_write_sync",
+        raw,
+    );
+
+    let server = Server::start(dir, &pki);
+    let work = dir.join("bidder");
+    std::fs::create_dir_all(&work).unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let f = rt.block_on(async {
+        server.wait_ready().await;
+        upload_bid(&server, &pki, &work).await
+    });
+    drop(server);
+
+    let mb_s = f.bytes as f64 / f.upload_s / 1e6;
+    println!(
+        "   (uploaded {} bytes in {:.2} s; {} memory samples; VmRSS before {:.1} MiB, max during {:.1} MiB)",
+        f.bytes,
+        f.upload_s,
+        f.samples,
+        f.rss_before as f64 / MIB as f64,
+        f.rss_max as f64 / MIB as f64
+    );
+    out.record(
+        "bids.upload_1gib_part",
+        mb_s,
+        "MB/s",
+        "raw_disk_write_sync",
+        raw,
+    );
+    let growth = f.rss_max.saturating_sub(f.rss_before) as f64 / MIB as f64;
+    out.record(
+        "bids.upload_server_rss_growth",
+        growth,
+        "MiB",
+        "goal_max_mib",
+        64.0,
+    );
+    let mib = |b: u64| b as f64 / MIB as f64;
+    println!(
+        "   (server VmHWM before the upload {:.1} MiB)",
+        mib(f.hwm_before)
+    );
+    out.record(
+        "bids.upload_server_vmhwm",
+        mib(f.hwm_after),
+        "MiB",
+        "vmrss_before_plus_64_mib",
+        mib(f.rss_before) + 64.0,
+    );
+    // Everything (ciphertext, stored part, database) goes with the temporary directory.
+    drop(tmp);
+}
