@@ -689,11 +689,20 @@ where
     };
     let total = part.ciphertext_len as u64;
 
-    // A writer thread hashes and writes while this task receives: two cores, two stages.
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(8);
-    let writer_path = path.clone();
-    let writer = tokio::task::spawn_blocking(move || -> std::io::Result<(u64, digest::Context)> {
+    // Three stages in parallel: this task receives, one thread hashes, one writes (starting
+    // write-back as it goes, so the final fsync has little left to do). Chunks are shared
+    // (`Bytes`), not copied; memory is the two channels' few chunks.
+    let (hash_tx, mut hash_rx) = tokio::sync::mpsc::channel::<Bytes>(16);
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(16);
+    let hashing = tokio::task::spawn_blocking(move || {
         let mut hasher = hasher;
+        while let Some(chunk) = hash_rx.blocking_recv() {
+            hasher.update(&chunk);
+        }
+        hasher
+    });
+    let writer_path = path.clone();
+    let writer = tokio::task::spawn_blocking(move || -> std::io::Result<u64> {
         if let Some(dir) = writer_path.parent() {
             std::fs::create_dir_all(dir)?;
         }
@@ -706,13 +715,23 @@ where
         f.set_len(offset)?;
         f.seek(SeekFrom::Start(offset))?;
         let mut written = 0u64;
-        while let Some(chunk) = rx.blocking_recv() {
-            hasher.update(&chunk);
-            f.write_all(&chunk)?;
-            written += chunk.len() as u64;
-        }
+        let mut flushed = 0u64;
+        let flusher = Flusher::start(&f)?;
+        let result = (|| {
+            while let Some(chunk) = rx.blocking_recv() {
+                f.write_all(&chunk)?;
+                written += chunk.len() as u64;
+                if written - flushed >= WRITEBACK_STEP {
+                    flusher.nudge();
+                    flushed = written;
+                }
+            }
+            Ok::<(), std::io::Error>(())
+        })();
+        flusher.stop();
+        result?;
         f.sync_data()?;
-        Ok((written, hasher))
+        Ok(written)
     });
 
     let clock: SharedClock = ctx.clock.clone();
@@ -735,17 +754,19 @@ where
                     ));
                 }
                 sent += chunk.len() as u64;
-                if tx.send(chunk).await.is_err() {
+                if hash_tx.send(chunk.clone()).await.is_err() || tx.send(chunk).await.is_err() {
                     break StreamEnd::Done;
                 }
             }
         }
     };
     drop(tx);
-    let (written, hasher) = writer
+    drop(hash_tx);
+    let written = writer
         .await
         .map_err(internal)?
         .map_err(|e| internal(anyhow::anyhow!("staging write: {e}")))?;
+    let hasher = hashing.await.map_err(internal)?;
     if let StreamEnd::Refused(e) = end {
         // Nothing of this request counts; the staged tail is cut off by the next request.
         return Err(e);
@@ -801,6 +822,39 @@ where
         );
     }
     Ok(part_view(&saved))
+}
+
+/// How many staged bytes to write between two background flushes.
+const WRITEBACK_STEP: u64 = 64 << 20;
+
+/// A thread that fdatasyncs the staged file whenever asked, so the disk writes what has been
+/// staged while more arrives, and the final fsync has little left to do.
+struct Flusher {
+    ask: std::sync::mpsc::SyncSender<()>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl Flusher {
+    fn start(f: &std::fs::File) -> std::io::Result<Flusher> {
+        let f = f.try_clone()?;
+        let (ask, asked) = std::sync::mpsc::sync_channel::<()>(1);
+        let thread = std::thread::spawn(move || {
+            while asked.recv().is_ok() {
+                let _ = f.sync_data();
+            }
+        });
+        Ok(Flusher { ask, thread })
+    }
+
+    /// Ask for a flush; if one is already pending, this one is folded into it.
+    fn nudge(&self) {
+        let _ = self.ask.try_send(());
+    }
+
+    fn stop(self) {
+        drop(self.ask);
+        let _ = self.thread.join();
+    }
 }
 
 /// 409 with the server's offset in `errors[0]` (field `Upload-Offset`), so a client resumes
