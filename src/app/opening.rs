@@ -31,8 +31,7 @@ use crate::domain::identity::Role;
 use crate::domain::lifecycle::{transition, Event, StateKind};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::seal::{
-    self, statements, Dek, EncryptedShare, Fault, Manifest, OpenError, OpeningSecret, PartKey,
-    Share,
+    self, statements, Dek, Fault, Manifest, OpenError, OpeningSecret, PartKey, Share,
 };
 use crate::storage::LocalStore;
 
@@ -1005,7 +1004,7 @@ async fn recover_and_open(
             // Released shares are no longer needed; only their signed digests stay (audit).
             for mut sh in repo::shares_of(c, &t, &s)? {
                 if sh.released_share.is_some() {
-                    sh.released_share = Some("forgotten".into());
+                    sh.released_share = None;
                     repo::update_share(c, &sh)?;
                 }
             }
@@ -1230,9 +1229,4 @@ pub fn parse_share(hex_value: &str) -> AppResult<[u8; 32]> {
     hex::decode_to_slice(hex_value.trim(), &mut v)
         .map_err(|_| AppError::field("share", "invalid", "32 bytes of hex"))?;
     Ok(v)
-}
-
-/// An `EncryptedShare` as stored (for clients decoding `MyShare`).
-pub fn decode_encrypted_share(v: &Value) -> Option<EncryptedShare> {
-    serde_json::from_value(v.clone()).ok()
 }
