@@ -617,6 +617,13 @@ impl UploadHashes {
         self.0.lock().ok()?.remove(&(upload.to_string(), index))
     }
 
+    /// Drop the hash state of every part of an upload that is over.
+    fn forget(&self, upload: &str) {
+        if let Ok(mut m) = self.0.lock() {
+            m.retain(|(u, _), _| u != upload);
+        }
+    }
+
     fn put(&self, upload: &str, index: u32, at: u64, ctx: digest::Context) {
         if let Ok(mut m) = self.0.lock() {
             m.insert((upload.to_string(), index), (at, ctx));
@@ -916,6 +923,7 @@ pub async fn abandon_upload(ctx: &AppContext, actor: &Actor, id: &str) -> AppRes
         })
         .await?;
     ctx.storage.remove_staging(id);
+    ctx.uploads.forget(id);
     Ok(())
 }
 
@@ -1062,6 +1070,7 @@ pub async fn submit(ctx: &AppContext, actor: &Actor, upload_id: &str) -> AppResu
         })
         .await?;
     ctx.storage.remove_staging(upload_id);
+    ctx.uploads.forget(upload_id);
     receipt_for(ctx, actor, &bid_id, "submission", None).await
 }
 
