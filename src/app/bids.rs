@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
-use super::signing::{uscc_of, verify_statement, Signed, Signing};
+use super::signing::{require_organisation, verify_statement, Signed, Signing};
 use super::tenders::{parse_json, published_draft, state_of};
 use super::{Actor, AppContext};
 use crate::audit::{self, Event as AuditEvent, EventType};
@@ -190,7 +190,7 @@ fn check_accepting(row: &trepo::TenderRow, now: DateTime<Utc>) -> AppResult<()> 
 }
 
 /// The organisation a bidder acts for.
-fn bidder_org(actor: &Actor) -> AppResult<String> {
+pub(crate) fn bidder_org(actor: &Actor) -> AppResult<String> {
     actor.require(Permission::SubmitBids)?;
     actor
         .organisation_id
@@ -467,13 +467,7 @@ pub async fn open_upload(
             let organisation = idrepo::find_organisation(c, &org)?
                 .ok_or_else(|| AppError::forbidden("unknown organisation"))?;
             let cert = signing.certificate(&chain, now)?;
-            let uscc = uscc_of(&cert)?;
-            if uscc.as_str() != organisation.uscc {
-                return Err(AppError::new(
-                    ErrorCode::CertificateSubjectMismatch,
-                    "the certificate's USCC is not your organisation's",
-                ));
-            }
+            require_organisation(&cert, &organisation.uscc)?;
             let next = repo::max_version(c, &tender, &sec.code, &org)? + 1;
             if manifest.bid_version != next as u32 {
                 return Err(AppError::new(
@@ -1175,12 +1169,7 @@ async fn bid_statement(
             let mut bid = current_bid(c, &tender, &sec.code, &org)?
                 .ok_or_else(|| AppError::new(ErrorCode::NoBid, "you have no current bid for this section"))?;
             let cert = signing.certificate(&signed.certificate_chain, now)?;
-            if uscc_of(&cert)?.as_str() != bid.bidder_uscc {
-                return Err(AppError::new(
-                    ErrorCode::CertificateSubjectMismatch,
-                    "the certificate's USCC is not your organisation's",
-                ));
-            }
+            require_organisation(&cert, &bid.bidder_uscc)?;
             let mut digest = [0u8; 32];
             hex::decode_to_slice(&bid.manifest_sha256, &mut digest).map_err(internal)?;
             let (payload, label, event_type) = match what {

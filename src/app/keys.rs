@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::signing::{verify_statement, Signed, Signing};
+use super::signing::{require_person, verify_statement, Signed, Signing};
 use super::{Actor, AppContext};
 use crate::audit::{self, Event as AuditEvent, EventType};
 use crate::db::repo::bids as repo;
@@ -70,16 +70,7 @@ pub async fn register_envelope_key(
             let person = idrepo::find_person(c, &actor.id)?
                 .ok_or_else(|| AppError::forbidden("only people hold key shares"))?;
             let cert = signing.certificate(&signed.certificate_chain, now)?;
-            let same_person = cert
-                .person_id_field
-                .as_deref()
-                .is_some_and(|p| p.trim() == person.person_id);
-            if !same_person {
-                return Err(AppError::new(
-                    ErrorCode::CertificateSubjectMismatch,
-                    "the envelope key must be signed with your own certificate",
-                ));
-            }
+            require_person(&cert, &person.person_id)?;
             verify_statement(
                 &cert.spki_der,
                 signed.signature_algorithm,

@@ -13,8 +13,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use utoipa::ToSchema;
 
-use super::signing::{verify_statement, Signed, Signing};
-use super::tenders::{parse_json, published_draft, state_of};
+use super::signing::{require_person, verify_statement, Signed, Signing};
+use super::tenders::{parse_json, published_draft, set_state, state_of};
 use super::{Actor, AppContext};
 use crate::audit::{self, ActorRef, Event as AuditEvent, EventType};
 use crate::db::repo::bids as repo;
@@ -390,17 +390,6 @@ pub async fn start_opening(ctx: &AppContext, tender: &str) -> AppResult<bool> {
         .await
 }
 
-fn set_state(
-    row: &mut trepo::TenderRow,
-    state: &crate::domain::lifecycle::State,
-    now: DateTime<Utc>,
-) -> AppResult<()> {
-    row.state = state.kind().as_str().to_string();
-    row.state_detail = serde_json::to_string(state).map_err(internal)?;
-    row.updated_at = to_db(now);
-    Ok(())
-}
-
 /// Opening → Evaluating (or Failed when no section was opened).
 fn finish_tender(
     c: &mut AnyConnection,
@@ -701,11 +690,7 @@ pub async fn decrypt(
     section: &str,
     keys: Vec<ReleasedKey>,
 ) -> AppResult<BidOutcome> {
-    actor.require(Permission::SubmitBids)?;
-    let org = actor
-        .organisation_id
-        .clone()
-        .ok_or_else(|| AppError::forbidden("bids are made by organisations"))?;
+    let org = super::bids::bidder_org(actor)?;
     let (t, s, now) = (tender.to_string(), section.to_string(), ctx.clock.now());
     let (bid, parts) = ctx
         .db
@@ -859,9 +844,7 @@ pub async fn release_share(
             }
             let person = idrepo::find_person(c, &a.id)?.ok_or_else(|| AppError::forbidden("not a person"))?;
             let cert = signing.certificate(&signed.certificate_chain, now)?;
-            if cert.person_id_field.as_deref().map(str::trim) != Some(person.person_id.as_str()) {
-                return Err(AppError::new(ErrorCode::CertificateSubjectMismatch, "sign with your own certificate"));
-            }
+            require_person(&cert, &person.person_id)?;
             verify_statement(
                 &cert.spki_der,
                 signed.signature_algorithm,
@@ -1091,11 +1074,7 @@ pub async fn respond(
     kind: &str,
     text: Option<String>,
 ) -> AppResult<OpeningResponse> {
-    actor.require(Permission::SubmitBids)?;
-    let org = actor
-        .organisation_id
-        .clone()
-        .ok_or_else(|| AppError::forbidden("bidders are organisations"))?;
+    let org = super::bids::bidder_org(actor)?;
     let text = match (kind, text.map(|t| t.trim().to_string())) {
         ("confirm", _) => None,
         ("objection", Some(t)) if !t.is_empty() && t.chars().count() <= 4000 => Some(t),

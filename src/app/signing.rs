@@ -74,6 +74,30 @@ pub fn uscc_of(cert: &VerifiedCertificate) -> AppResult<Uscc> {
     Uscc::parse(&raw).map_err(|e| AppError::new(ErrorCode::UsccInvalid, e.to_string()))
 }
 
+/// The certificate must be the organisation's own: its USCC is `uscc`.
+pub fn require_organisation(cert: &VerifiedCertificate, uscc: &str) -> AppResult<()> {
+    if uscc_of(cert)?.as_str() == uscc {
+        Ok(())
+    } else {
+        Err(AppError::new(
+            ErrorCode::CertificateSubjectMismatch,
+            "the certificate's USCC is not your organisation's",
+        ))
+    }
+}
+
+/// The certificate must be the person's own: its personal identifier is `person_id`.
+pub fn require_person(cert: &VerifiedCertificate, person_id: &str) -> AppResult<()> {
+    if cert.person_id_field.as_deref().map(str::trim) == Some(person_id) {
+        Ok(())
+    } else {
+        Err(AppError::new(
+            ErrorCode::CertificateSubjectMismatch,
+            "sign with your own certificate",
+        ))
+    }
+}
+
 /// Verify a signature over `payload` with the certificate's key. A bad signature is
 /// `statement_signature_invalid` (422): the request is well-formed but the statement is not the
 /// signer's; an algorithm that does not fit the key keeps its own code.

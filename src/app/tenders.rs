@@ -225,7 +225,11 @@ pub(crate) fn state_of(row: &repo::TenderRow) -> AppResult<State> {
     parse_json(&row.state_detail, "state")
 }
 
-fn set_state(row: &mut repo::TenderRow, state: &State, now: DateTime<Utc>) -> AppResult<()> {
+pub(crate) fn set_state(
+    row: &mut repo::TenderRow,
+    state: &State,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
     row.state = state.kind().as_str().to_string();
     row.state_detail = to_json(state)?;
     row.updated_at = to_db(now);

@@ -2,12 +2,11 @@
 //! re-confirmation; custodians' envelope keys (docs/BIDDING.md §1–2).
 
 use actix_web::{delete, get, post, put, web, HttpRequest, HttpResponse};
-use base64::Engine;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::tenders::SignatureDto;
+use super::tenders::{decode_chain, SignatureDto};
 use crate::app::bids::{self, BidBond, BondRequest, MyBid, PartStatus, Receipt, UploadStatus};
 use crate::app::keys::{self, EnvelopeKey};
 use crate::app::{Actor, AppContext};
@@ -64,22 +63,6 @@ pub struct OpenUploadRequest {
     pub manifest: Value,
     /// Base64 DER certificates, leaf first: the certificate whose key signed the manifest.
     pub certificate_chain: Vec<String>,
-}
-
-fn decode_chain(chain: &[String]) -> AppResult<Vec<Vec<u8>>> {
-    let b64 = base64::engine::general_purpose::STANDARD;
-    chain
-        .iter()
-        .take(9)
-        .map(|c| {
-            b64.decode(c.trim()).map_err(|_| {
-                AppError::new(
-                    ErrorCode::CertificateMalformed,
-                    "certificate_chain entries must be base64",
-                )
-            })
-        })
-        .collect()
 }
 
 /// Open an upload for a signed manifest (all checks that need no ciphertext happen here).

@@ -164,22 +164,27 @@ pub struct SignatureDto {
     pub signature_algorithm: String,
 }
 
+/// Base64 DER certificates, leaf first (at most 9), as every signed request carries them.
+pub(crate) fn decode_chain(chain: &[String]) -> AppResult<Vec<Vec<u8>>> {
+    let b64 = base64::engine::general_purpose::STANDARD;
+    chain
+        .iter()
+        .take(9)
+        .map(|c| {
+            b64.decode(c.trim()).map_err(|_| {
+                AppError::new(
+                    ErrorCode::CertificateMalformed,
+                    "certificate_chain entries must be base64",
+                )
+            })
+        })
+        .collect()
+}
+
 impl SignatureDto {
     pub(crate) fn into_signature(self) -> AppResult<NoticeSignature> {
         let b64 = base64::engine::general_purpose::STANDARD;
-        let chain = self
-            .certificate_chain
-            .iter()
-            .take(9)
-            .map(|c| {
-                b64.decode(c.trim()).map_err(|_| {
-                    AppError::new(
-                        ErrorCode::CertificateMalformed,
-                        "certificate_chain entries must be base64",
-                    )
-                })
-            })
-            .collect::<AppResult<Vec<_>>>()?;
+        let chain = decode_chain(&self.certificate_chain)?;
         Ok(NoticeSignature {
             certificate_chain: chain,
             signature: b64.decode(self.signature.trim()).map_err(|_| {
