@@ -623,13 +623,9 @@ fn open_bid<'k>(
             .iter()
             .find(|p| p.part_index as u32 == index)
             .ok_or(OpenError::NoSuchPart { index })?;
-        let path = storage.path(&p.storage_key).map_err(|e| OpenError::Io {
+        let f = storage.open(&p.storage_key).map_err(|e| OpenError::Io {
             part: index,
             source: std::io::Error::other(e.to_string()),
-        })?;
-        let f = std::fs::File::open(path).map_err(|source| OpenError::Io {
-            part: index,
-            source,
         })?;
         Ok(BufReader::with_capacity(1 << 20, f))
     };

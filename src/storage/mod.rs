@@ -129,6 +129,11 @@ impl LocalStore {
         let _ = std::fs::remove_dir_all(self.root.join("staging").join(upload));
     }
 
+    /// Open a stored file for reading.
+    pub fn open(&self, key: &str) -> Result<std::fs::File, StorageError> {
+        Ok(std::fs::File::open(self.path(key)?)?)
+    }
+
     /// Path of a stored file (keys are produced by `put`, never taken from users).
     pub fn path(&self, key: &str) -> Result<PathBuf, StorageError> {
         if key.contains("..") || key.starts_with('/') {

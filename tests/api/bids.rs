@@ -542,6 +542,50 @@ async fn sealed_bids_from_submission_to_the_opening_record() {
         &etender::audit::verify::default_rules(),
     )
     .unwrap();
+    // Every step of the ceremony is in the tender's chain.
+    let kinds: Vec<String> = bundle
+        .entries
+        .iter()
+        .map(|e| {
+            let bytes = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, &e.leaf)
+                .unwrap();
+            etender::audit::leaf::LeafEntry::from_bytes(&bytes)
+                .unwrap()
+                .event_type
+        })
+        .collect();
+    for k in [
+        "tender_closed",
+        "opening_started",
+        "decryption_attempted",
+        "share_released",
+        "key_recovered",
+        "opening_record_published",
+        "opening_responded",
+        "opening_response_answered",
+        "opening_closed",
+        "tender_opening_finished",
+    ] {
+        assert!(
+            kinds.iter().any(|x| x == k),
+            "no {k} in the tender's audit trail"
+        );
+    }
+    // The bids' own events are in the bidder's trail, with their bodies, and only there.
+    let me = id_of(&bidders[0].client).await;
+    let trail: Value = bidders[0]
+        .client
+        .get(&format!("/api/v1/audit/trail?subject={me}"))
+        .await
+        .unwrap();
+    let submitted: Vec<&Value> = trail["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["event_type"] == "bid_submitted")
+        .collect();
+    assert_eq!(submitted.len(), 3, "BD01 v1, its replacement, BD02 v1: {trail}");
+    assert!(submitted.iter().all(|e| !e["body"].is_null()));
 }
 
 /// The tender's deadline as published.
@@ -586,6 +630,7 @@ async fn bad_bids_are_refused_and_change_nothing() {
         .unwrap_err();
     assert_eq!(code(e).as_deref(), Some("bid_bond_missing"));
     record_bonds(&app, &t, "BD01", "200000.00", &[&b, &other]).await;
+    let before = app.counts().await;
 
     // Signed with another organisation's certificate; a revoked one; an untrusted one.
     let e = b
@@ -676,6 +721,11 @@ async fn bad_bids_are_refused_and_change_nothing() {
     let e = other.client.upload_status(&up.id).await.unwrap_err();
     assert_eq!(code(e).as_deref(), Some("not_found"));
     assert_eq!(bid_count(&app).await, 0, "nothing became a bid");
+    assert_eq!(
+        app.counts().await,
+        before,
+        "no refusal left a trace (rows, sessions, audit events)"
+    );
 
     // Resumable: half the part, then the rest from the server's offset.
     let bytes = std::fs::read(&sealed.part_paths[0]).unwrap();
