@@ -37,4 +37,5 @@ openapi:
 
 clean:
 	bash tests/support/pg.sh stop target/pgtest
+	bash tests/support/s3.sh stop target/s3test
 	$(CARGO) clean

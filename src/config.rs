@@ -201,6 +201,14 @@ impl Settings {
                 "must be a postgres:// URL (replicas exist only for PostgreSQL)".into(),
             ));
         }
+        if self.storage.backend == crate::storage::Backend::S3 {
+            if let Some(problem) = self.storage.s3.problem() {
+                return Err(bad(
+                    "storage.s3",
+                    format!("is not usable with backend = \"s3\": {problem}"),
+                ));
+            }
+        }
         if self.database.pool_size == 0 || self.database.pool_size > 512 {
             return Err(bad(
                 "database.pool_size",
@@ -416,6 +424,28 @@ mod tests {
                 .unwrap_err()
                 .to_string();
             assert!(err.contains("audit.origin"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn s3_backend_needs_usable_settings() {
+        Jail::expect_with(|jail| {
+            jail.create_file(
+                "s3.toml",
+                "[storage]\nbackend = \"s3\"\n[storage.s3]\nendpoint = \"http://127.0.0.1:9000\"\naccess_key_id = \"node\"\n",
+            )?;
+            let err = Settings::load(Some(Path::new("s3.toml")))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("storage.s3") && err.contains("secret_access_key"),
+                "{err}"
+            );
+            jail.set_env("ETENDER__STORAGE__S3__SECRET_ACCESS_KEY", "from-env");
+            let s = Settings::load(Some(Path::new("s3.toml"))).map_err(|e| e.to_string())?;
+            assert_eq!(s.storage.backend, crate::storage::Backend::S3);
+            assert_eq!(s.storage.s3.secret_access_key, "from-env");
             Ok(())
         });
     }

@@ -56,6 +56,9 @@ impl Application {
                 )
             })?;
         let ctx = AppContext::new(db, clock, settings.clone())?;
+        ctx.storage.check().await.map_err(|e| {
+            anyhow::anyhow!("storage (backend {:?}): {e}", settings.storage.backend)
+        })?;
         if ctx.trust.current().anchors_len() == 0 {
             tracing::warn!(
                 dir = %settings.identity.trust_dir.display(),

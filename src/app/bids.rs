@@ -684,9 +684,23 @@ where
         ));
     }
     let path = ctx.storage.staging_path(upload_id, index);
-    let hasher = match ctx.uploads.take(upload_id, index) {
-        Some((at, h)) if at == offset => h,
-        _ => rehash_prefix(path.clone(), offset).await?,
+    let staged = tokio::fs::metadata(&path)
+        .await
+        .map(|m| m.len())
+        .unwrap_or(0);
+    let remembered = ctx.uploads.take(upload_id, index);
+    let hasher = match remembered {
+        Some((at, h)) if at == offset && staged >= offset => h,
+        _ => match rehash_prefix(path.clone(), offset).await {
+            Ok(h) => h,
+            // The staged prefix is not on this node (another node took the earlier requests,
+            // or this one lost its scratch): the part starts again from byte 0.
+            Err(e) => {
+                tracing::warn!(upload = upload_id, part = index, error = %e.detail,
+                    "staged prefix unavailable here; the part restarts");
+                return Err(restart_part(ctx, actor, upload_id, index, offset).await);
+            }
+        },
     };
     let total = part.ciphertext_len as u64;
 
@@ -778,6 +792,14 @@ where
     if complete {
         let got = hex::encode(hasher.finish().as_ref());
         digest_ok = got == part.ciphertext_sha256;
+        if digest_ok {
+            // The part counts as complete only once it is in the store for good; if that
+            // fails the part stays at `offset` and the client sends the tail again.
+            ctx.storage
+                .finish_part(upload_id, index)
+                .await
+                .map_err(|e| AppError::unavailable(anyhow::anyhow!("storing part {index}: {e}")))?;
+        }
     } else {
         ctx.uploads.put(upload_id, index, received, hasher);
     }
@@ -870,6 +892,42 @@ fn offset_mismatch(detail: String, received: i64) -> AppError {
     e
 }
 
+/// Set a part whose staged prefix is gone back to byte 0 and answer with where to resume.
+async fn restart_part(
+    ctx: &AppContext,
+    actor: &Actor,
+    upload_id: &str,
+    index: u32,
+    offset: u64,
+) -> AppError {
+    let (a, id, now) = (actor.clone(), upload_id.to_string(), ctx.clock.now());
+    let reset = ctx
+        .db
+        .write(move |c| {
+            let mut u = own_upload(c, &a, &id)?;
+            let mut part = repo::upload_parts(c, &u.id)?
+                .into_iter()
+                .find(|p| p.part_index as u32 == index)
+                .ok_or_else(|| internal(anyhow::anyhow!("part vanished")))?;
+            if part.received == offset as i64 && !part.complete {
+                part.received = 0;
+                repo::update_upload_part(c, &part)?;
+                u.updated_at = to_db(now);
+                repo::update_upload(c, &u)?;
+            }
+            Ok(part.received)
+        })
+        .await;
+    match reset {
+        Ok(received) => offset_mismatch(
+            "this node does not hold the part's earlier bytes; send it again from the offset given"
+                .into(),
+            received,
+        ),
+        Err(e) => e,
+    }
+}
+
 async fn rehash_prefix(path: PathBuf, len: u64) -> AppResult<digest::Context> {
     tokio::task::spawn_blocking(move || -> std::io::Result<digest::Context> {
         let mut ctx = digest::Context::new(&digest::SHA256);
@@ -901,7 +959,8 @@ async fn rehash_prefix(path: PathBuf, len: u64) -> AppResult<digest::Context> {
 
 pub async fn abandon_upload(ctx: &AppContext, actor: &Actor, id: &str) -> AppResult<()> {
     let (a, uid, now) = (actor.clone(), id.to_string(), ctx.clock.now());
-    ctx.db
+    let parts = ctx
+        .db
         .write(move |c| {
             let mut u = own_upload(c, &a, &uid)?;
             if u.state != "open" {
@@ -913,10 +972,10 @@ pub async fn abandon_upload(ctx: &AppContext, actor: &Actor, id: &str) -> AppRes
             u.state = "abandoned".into();
             u.updated_at = to_db(now);
             repo::update_upload(c, &u)?;
-            Ok(())
+            Ok(repo::upload_parts(c, &u.id)?.len() as u32)
         })
         .await?;
-    ctx.storage.remove_staging(id);
+    ctx.storage.discard_upload(id, parts);
     ctx.uploads.forget(id);
     Ok(())
 }
@@ -924,7 +983,7 @@ pub async fn abandon_upload(ctx: &AppContext, actor: &Actor, id: &str) -> AppRes
 /// At the deadline: uploads still open are not bids (E3). Runs in the closing transaction.
 pub fn abandon_open_uploads(
     c: &mut AnyConnection,
-    storage: &crate::storage::LocalStore,
+    storage: &crate::storage::Store,
     tender: &str,
     now: DateTime<Utc>,
 ) -> AppResult<usize> {
@@ -933,7 +992,8 @@ pub fn abandon_open_uploads(
         u.state = "abandoned".into();
         u.updated_at = to_db(now);
         repo::update_upload(c, &u)?;
-        storage.remove_staging(&u.id);
+        let parts = repo::upload_parts(c, &u.id)?.len() as u32;
+        storage.discard_upload(&u.id, parts);
     }
     Ok(open.len())
 }
@@ -992,7 +1052,7 @@ pub async fn submit(ctx: &AppContext, actor: &Actor, upload_id: &str) -> AppResu
                     .part(p.part_index as u32)
                     .ok_or_else(|| internal(anyhow::anyhow!("manifest part missing")))?;
                 let key = storage
-                    .promote(&storage.staging_path(&u.id, p.part_index as u32), &p.ciphertext_sha256)
+                    .promote(&u.id, p.part_index as u32, &p.ciphertext_sha256)
                     .map_err(|e| internal(anyhow::anyhow!("store part: {e}")))?;
                 bid_parts.push(repo::BidPartRow {
                     bid_id: bid_id.clone(),

@@ -33,7 +33,7 @@ pub struct AppContext {
     pub identity_extraction: Arc<IdentityExtraction>,
     /// Wakes the mail dispatcher after a transaction queued mail.
     pub mail_wake: Arc<tokio::sync::Notify>,
-    pub storage: crate::storage::LocalStore,
+    pub storage: crate::storage::Store,
     /// The Merkle log's signing key and sequencer settings.
     pub audit_log: Arc<crate::audit::AuditLog>,
     /// Hash state of bid parts being uploaded on this node.
@@ -45,8 +45,9 @@ impl AppContext {
         let trust = ReloadingTrustStore::new(settings.identity.trust_dir.clone())
             .map_err(|e| anyhow::anyhow!("identity.trust_dir: {e}"))?;
         let identity_extraction = settings.identity_extraction();
-        let storage = crate::storage::LocalStore::new(&settings.storage.dir)
-            .map_err(|e| anyhow::anyhow!("storage.dir {}: {e}", settings.storage.dir.display()))?;
+        let storage = crate::storage::Store::new(&settings.storage).map_err(|e| {
+            anyhow::anyhow!("storage (dir {}): {e}", settings.storage.dir.display())
+        })?;
         let audit_log = crate::audit::AuditLog::from_settings(&settings.audit, settings.profile)?;
         Ok(AppContext {
             audit_log: Arc::new(audit_log),

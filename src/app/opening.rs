@@ -33,7 +33,7 @@ use crate::error::{AppError, AppResult, ErrorCode};
 use crate::seal::{
     self, statements, Dek, Fault, Manifest, OpenError, OpeningSecret, PartKey, Share,
 };
-use crate::storage::LocalStore;
+use crate::storage::Store;
 
 fn internal<E: Into<anyhow::Error>>(e: E) -> AppError {
     AppError::internal(e)
@@ -611,7 +611,7 @@ fn settle(
 /// AEAD tags, the inner signature, every document's signed plaintext digest. Returns the
 /// summary fields and each part's plaintext digest.
 fn open_bid<'k>(
-    storage: &LocalStore,
+    storage: &Store,
     bid: &repo::BidRow,
     parts: &[repo::BidPartRow],
     keys: &dyn Fn(u32) -> PartKey<'k>,

@@ -240,8 +240,35 @@ async fn assert_sealed(app: &TestApp, tender: &str, prices: &[&str], readers: &[
         }
     }
     // Straight from the files: the database (SQLite, WAL included) and storage.
-    let root = app.settings.storage.dir.parent().unwrap().to_path_buf();
-    for (path, bytes) in files_under(&root) {
+    // The submitted parts are really there (so this grep reads the stored ciphertext).
+    let t = tender.to_string();
+    let keys: Vec<String> = app
+        .ctx
+        .db
+        .read_primary(move |c| {
+            let mut keys = Vec::new();
+            for b in ["BD01", "BD02"]
+                .iter()
+                .map(|s| {
+                    etender::db::repo::bids::bids_of_section(c, &t, s, &["submitted", "superseded"])
+                })
+                .collect::<Result<Vec<_>, _>>()?
+                .into_iter()
+                .flatten()
+            {
+                for p in etender::db::repo::bids::bid_parts(c, &b.id)? {
+                    keys.push(p.storage_key);
+                }
+            }
+            Ok(keys)
+        })
+        .await
+        .unwrap();
+    assert!(!keys.is_empty(), "no stored bid parts to inspect");
+    for k in &keys {
+        assert!(app.stored_file(k).is_file());
+    }
+    for (path, bytes) in app.data_dirs().iter().flat_map(|d| files_under(d)) {
         for p in prices {
             assert!(
                 !contains(&bytes, p.as_bytes()),
@@ -584,7 +611,11 @@ async fn sealed_bids_from_submission_to_the_opening_record() {
         .iter()
         .filter(|e| e["event_type"] == "bid_submitted")
         .collect();
-    assert_eq!(submitted.len(), 3, "BD01 v1, its replacement, BD02 v1: {trail}");
+    assert_eq!(
+        submitted.len(),
+        3,
+        "BD01 v1, its replacement, BD02 v1: {trail}"
+    );
     assert!(submitted.iter().all(|e| !e["body"].is_null()));
 }
 
@@ -748,6 +779,46 @@ async fn bad_bids_are_refused_and_change_nothing() {
         .await
         .unwrap();
     assert!(s.complete);
+    // A resumed request reaching a node without the earlier bytes (another node, or lost
+    // scratch): the part goes back to 0 and the client's resumable sender starts it again.
+    let doc = std::fs::read(&sealed.part_paths[1]).unwrap();
+    let s = b
+        .client
+        .upload_part(
+            &up.id,
+            1,
+            0,
+            reqwest::Body::from(doc[..doc.len() / 2].to_vec()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(s.received, (doc.len() / 2) as u64);
+    std::fs::remove_file(
+        app.settings
+            .storage
+            .dir
+            .join("staging")
+            .join(&up.id)
+            .join("1"),
+    )
+    .unwrap();
+    let e = b
+        .client
+        .upload_part(
+            &up.id,
+            1,
+            s.received,
+            reqwest::Body::from(doc[doc.len() / 2..].to_vec()),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(code(e).as_deref(), Some("upload_offset_mismatch"));
+    let st = b.client.upload_status(&up.id).await.unwrap();
+    assert_eq!(st.part(1).unwrap().received, 0);
+    assert!(
+        st.part(0).unwrap().complete,
+        "a complete part is not affected"
+    );
     b.client
         .send_part_resumable(&up.id, 1, &sealed.part_paths[1])
         .await
@@ -1006,7 +1077,7 @@ async fn failures_at_the_opening_are_attributed() {
         .read_primary(move |c| Ok(etender::db::repo::bids::bid_parts(c, &bid_id)?))
         .await
         .unwrap();
-    let path = app.ctx.storage.path(&parts[1].storage_key).unwrap();
+    let path = app.stored_file(&parts[1].storage_key);
     let mut bytes = std::fs::read(&path).unwrap();
     bytes[1_500_000] ^= 0x01;
     std::fs::write(&path, bytes).unwrap();

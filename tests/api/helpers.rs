@@ -4,6 +4,9 @@
 //!
 //! `ETENDER_TEST_BACKEND=postgres` plus `ETENDER_TEST_PG_URL=postgres://…/postgres` (set by
 //! `make test`, which starts a throwaway cluster) selects PostgreSQL; the default is SQLite.
+//! `ETENDER_TEST_STORAGE=s3` keeps stored objects in the S3-compatible server `make test` starts
+//! (`ETENDER_TEST_S3_URL`, objects as files under `ETENDER_TEST_S3_ROOT`), one bucket per test;
+//! the default is local files.
 
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
@@ -29,6 +32,41 @@ pub fn backend() -> &'static str {
 
 pub fn is_postgres() -> bool {
     backend() == "postgres"
+}
+
+/// Whether this run keeps objects in S3 (`ETENDER_TEST_STORAGE=s3`).
+pub fn on_s3() -> bool {
+    std::env::var("ETENDER_TEST_STORAGE").as_deref() == Ok("s3")
+}
+
+/// Settings for a fresh bucket on the test suite's S3 server.
+pub fn s3_settings(bucket: &str) -> etender::storage::S3Settings {
+    let endpoint = std::env::var("ETENDER_TEST_S3_URL").expect(
+        "S3 tests need ETENDER_TEST_S3_URL and ETENDER_TEST_S3_ROOT (make test starts the server: tests/support/s3.sh)",
+    );
+    etender::storage::S3Settings {
+        endpoint,
+        region: "us-east-1".into(),
+        bucket: bucket.into(),
+        access_key_id: "etender-test".into(),
+        secret_access_key: "etender-test-secret".into(),
+        virtual_hosted: false,
+        part_size_mib: 5,
+        create_bucket: true,
+        ca_file: String::new(),
+        connect_timeout_secs: 5,
+    }
+}
+
+/// Where the S3 test server keeps its buckets as directories.
+pub fn s3_root() -> PathBuf {
+    PathBuf::from(
+        std::env::var("ETENDER_TEST_S3_ROOT").expect("ETENDER_TEST_S3_ROOT (set by make test)"),
+    )
+}
+
+pub fn fresh_bucket() -> String {
+    format!("etender-{}", uuid::Uuid::new_v4().simple())
 }
 
 fn pg_admin_url() -> String {
@@ -324,6 +362,28 @@ pub struct TestApp {
 }
 
 impl TestApp {
+    /// Every directory that holds this server's data: its temp dir (database, scratch, local
+    /// objects) and, on S3, its bucket on the test server.
+    pub fn data_dirs(&self) -> Vec<PathBuf> {
+        let mut dirs = vec![self.settings.storage.dir.parent().unwrap().to_path_buf()];
+        if self.settings.storage.backend == etender::storage::Backend::S3 {
+            dirs.push(s3_root().join(&self.settings.storage.s3.bucket));
+        }
+        dirs
+    }
+
+    /// The file holding a stored object, local or on the S3 test server.
+    pub fn stored_file(&self, key: &str) -> PathBuf {
+        match self.settings.storage.backend {
+            etender::storage::Backend::Local => self.ctx.storage.local_path(key).unwrap(),
+            etender::storage::Backend::S3 => {
+                let p = s3_root().join(&self.settings.storage.s3.bucket).join(key);
+                assert!(p.is_file(), "{} is not in the S3 test server", p.display());
+                p
+            }
+        }
+    }
+
     pub async fn spawn() -> TestApp {
         Self::spawn_with(|_| {}).await
     }
@@ -372,6 +432,10 @@ impl TestApp {
         settings.identity.bootstrap_administrators = vec![pki.get("admin").key.clone()];
         settings.log.level = "warn".into();
         settings.storage.dir = tmp.path().join("files");
+        if on_s3() {
+            settings.storage.backend = etender::storage::Backend::S3;
+            settings.storage.s3 = s3_settings(&fresh_bucket());
+        }
         settings.mail.dispatch_interval_ms = 100;
         settings.mail.retry_max_secs = 1;
         // Tests drive the deadline themselves (close_due), with a manual clock.

@@ -10,4 +10,5 @@ mod helpers;
 mod identity;
 mod migrations;
 mod smtp;
+mod storage;
 mod tenders;

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# `make test`: every test, with the integration suite run twice — on SQLite and on a throwaway
-# PostgreSQL cluster started here (and removed on exit).
+# `make test`: every test, with the integration suite run twice — on SQLite with local files, and
+# on a throwaway PostgreSQL cluster with objects in a throwaway S3-compatible store (both started
+# here and removed on exit).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PGDIR="$PWD/target/pgtest"
+S3DIR="$PWD/target/s3test"
 
 echo "== Python test tools (venv in target/pyenv: aiosmtpd, libcoveocds, openapi-spec-validator)"
 bash tests/support/pyenv.sh
@@ -12,9 +14,14 @@ echo "== building tests"
 cargo build --tests --locked
 
 echo "== starting a throwaway PostgreSQL cluster in $PGDIR"
-trap 'bash tests/support/pg.sh stop "$PGDIR"' EXIT
+trap 'bash tests/support/pg.sh stop "$PGDIR"; bash tests/support/s3.sh stop "$S3DIR"' EXIT
 ETENDER_TEST_PG_URL=$(bash tests/support/pg.sh start "$PGDIR")
 export ETENDER_TEST_PG_URL
+
+echo "== starting a throwaway S3-compatible object store (s3s-fs) in $S3DIR"
+ETENDER_TEST_S3_URL=$(bash tests/support/s3.sh start "$S3DIR")
+ETENDER_TEST_S3_ROOT="$S3DIR/data"
+export ETENDER_TEST_S3_URL ETENDER_TEST_S3_ROOT
 
 echo "== unit tests (library and binary)"
 cargo test --locked --lib --bins
@@ -22,8 +29,8 @@ cargo test --locked --lib --bins
 echo "== integration suite on SQLite"
 ETENDER_TEST_BACKEND=sqlite cargo test --locked --test api
 
-echo "== integration suite on PostgreSQL"
-ETENDER_TEST_BACKEND=postgres cargo test --locked --test api
+echo "== integration suite on PostgreSQL, objects in the S3-compatible store"
+ETENDER_TEST_BACKEND=postgres ETENDER_TEST_STORAGE=s3 cargo test --locked --test api
 
 echo "== OpenAPI document validated by openapi-spec-validator"
 cargo run --locked --quiet -- openapi > target/openapi.json
@@ -43,4 +50,4 @@ OCDS_ZIP="$(cd .. && pwd)/shared/ocds/standard-1__1__5.zip"
 [ -f "$OCDS_ZIP" ] || OCDS_ZIP="$PWD/tests/support/ocds/standard-1__1__5.zip"
 target/pyenv/bin/python tests/support/ocds_validate.py target/demo-ocds.json --standard-zip "$OCDS_ZIP"
 
-echo "== all test passes finished: unit, integration on SQLite, integration on PostgreSQL"
+echo "== all test passes finished: unit, integration on SQLite, integration on PostgreSQL + S3"

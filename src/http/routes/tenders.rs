@@ -3,7 +3,6 @@
 
 use actix_web::{get, post, put, web, HttpRequest, HttpResponse};
 use base64::Engine;
-use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
@@ -349,22 +348,10 @@ pub async fn download(
 ) -> AppResult<HttpResponse> {
     let (id, doc) = path.into_inner();
     let (meta, key) = tenders::download(&ctx, actor.0.as_ref(), &id, &doc).await?;
-    let file_path = ctx.storage.path(&key).map_err(AppError::internal)?;
-    let file = tokio::fs::File::open(&file_path)
-        .await
-        .map_err(AppError::internal)?;
-    let stream = futures_util::stream::unfold(file, |mut f| async move {
-        use tokio::io::AsyncReadExt;
-        let mut buf = vec![0u8; 64 * 1024];
-        match f.read(&mut buf).await {
-            Ok(0) => None,
-            Ok(n) => {
-                buf.truncate(n);
-                Some((Ok::<_, std::io::Error>(bytes::Bytes::from(buf)), f))
-            }
-            Err(e) => Some((Err(e), f)),
-        }
-    });
+    let (_, stream) = ctx.storage.read(&key).await.map_err(|e| match e {
+        crate::storage::StorageError::Missing(_) => AppError::internal(e),
+        e => AppError::unavailable(e),
+    })?;
     Ok(HttpResponse::Ok()
         .content_type(meta.content_type.clone())
         .insert_header(("x-content-sha256", meta.sha256.clone()))
@@ -375,10 +362,7 @@ pub async fn download(
                 percent_encode(&meta.file_name)
             ),
         ))
-        .body(actix_web::body::SizedStream::new(
-            meta.size as u64,
-            stream.boxed_local(),
-        )))
+        .body(actix_web::body::SizedStream::new(meta.size as u64, stream)))
 }
 
 fn percent_encode(s: &str) -> String {
