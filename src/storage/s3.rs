@@ -222,6 +222,8 @@ impl S3Store {
                 (b, sha)
             }
         };
+        // The wall clock, not the application's `Clock`: S3 refuses signatures more than 15
+        // minutes off its own time, and a sandbox clock runs ahead by design.
         let signed = sigv4::sign(
             &self.settings.access_key_id,
             &self.settings.secret_access_key,
