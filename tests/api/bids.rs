@@ -584,7 +584,11 @@ async fn sealed_bids_from_submission_to_the_opening_record() {
         .iter()
         .filter(|e| e["event_type"] == "bid_submitted")
         .collect();
-    assert_eq!(submitted.len(), 3, "BD01 v1, its replacement, BD02 v1: {trail}");
+    assert_eq!(
+        submitted.len(),
+        3,
+        "BD01 v1, its replacement, BD02 v1: {trail}"
+    );
     assert!(submitted.iter().all(|e| !e["body"].is_null()));
 }
 
