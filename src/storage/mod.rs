@@ -6,6 +6,8 @@
 //! digest, so a tampered file is detectable by rehashing. Memory stays constant whatever the
 //! size. The temporary file is removed when an upload fails or exceeds its limit.
 
+pub mod staging;
+
 use std::path::{Path, PathBuf};
 
 use futures_util::{Stream, StreamExt};
