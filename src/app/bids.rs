@@ -7,7 +7,7 @@
 //! their bodies are the bidder's alone until the opening).
 
 use std::collections::HashMap;
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::io::Read;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
@@ -37,6 +37,7 @@ use crate::domain::tender::{Section, TenderDraft};
 use crate::domain::uscc::Uscc;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::seal::{self, statements, BidContext, Manifest, OuterError, X25519PublicKey};
+use crate::storage::staging::Append;
 
 fn internal<E: Into<anyhow::Error>>(e: E) -> AppError {
     AppError::internal(e)
@@ -704,51 +705,11 @@ where
     };
     let total = part.ciphertext_len as u64;
 
-    // Three stages in parallel: this task receives, one thread hashes, one writes (starting
-    // write-back as it goes, so the final fsync has little left to do). Chunks are shared
-    // (`Bytes`), not copied; memory is the two channels' few chunks.
-    let (hash_tx, mut hash_rx) = tokio::sync::mpsc::channel::<Bytes>(16);
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(16);
-    let hashing = tokio::task::spawn_blocking(move || {
-        let mut hasher = hasher;
-        while let Some(chunk) = hash_rx.blocking_recv() {
-            hasher.update(&chunk);
-        }
-        hasher
-    });
-    let writer_path = path.clone();
-    let writer = tokio::task::spawn_blocking(move || -> std::io::Result<u64> {
-        if let Some(dir) = writer_path.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
-        let mut f = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&writer_path)?;
-        // Bytes past the committed offset are from a request that never finished: drop them.
-        f.set_len(offset)?;
-        f.seek(SeekFrom::Start(offset))?;
-        let mut written = 0u64;
-        let mut flushed = 0u64;
-        let flusher = Flusher::start(&f)?;
-        let result = (|| {
-            while let Some(chunk) = rx.blocking_recv() {
-                f.write_all(&chunk)?;
-                written += chunk.len() as u64;
-                if written - flushed >= WRITEBACK_STEP {
-                    flusher.nudge();
-                    flushed = written;
-                }
-            }
-            Ok::<(), std::io::Error>(())
-        })();
-        flusher.stop();
-        result?;
-        f.sync_data()?;
-        Ok(written)
-    });
-
+    // This task receives, checks and copies into blocks; a thread hashes each block, another
+    // writes it (storage::staging). Memory is the few blocks in flight whatever the part size.
+    let mut append = Append::start(path.clone(), offset, hasher)
+        .await
+        .map_err(|e| internal(anyhow::anyhow!("staging write: {e}")))?;
     let clock: SharedClock = ctx.clock.clone();
     let mut sent = 0u64;
     let end = loop {
@@ -769,19 +730,17 @@ where
                     ));
                 }
                 sent += chunk.len() as u64;
-                if hash_tx.send(chunk.clone()).await.is_err() || tx.send(chunk).await.is_err() {
+                // An error means the writer stopped; `finish` says why.
+                if append.push(&chunk).await.is_err() {
                     break StreamEnd::Done;
                 }
             }
         }
     };
-    drop(tx);
-    drop(hash_tx);
-    let written = writer
+    let (written, hasher) = append
+        .finish()
         .await
-        .map_err(internal)?
         .map_err(|e| internal(anyhow::anyhow!("staging write: {e}")))?;
-    let hasher = hashing.await.map_err(internal)?;
     if let StreamEnd::Refused(e) = end {
         // Nothing of this request counts; the staged tail is cut off by the next request.
         return Err(e);
@@ -845,39 +804,6 @@ where
         );
     }
     Ok(part_view(&saved))
-}
-
-/// How many staged bytes to write between two background flushes.
-const WRITEBACK_STEP: u64 = 64 << 20;
-
-/// A thread that fdatasyncs the staged file whenever asked, so the disk writes what has been
-/// staged while more arrives, and the final fsync has little left to do.
-struct Flusher {
-    ask: std::sync::mpsc::SyncSender<()>,
-    thread: std::thread::JoinHandle<()>,
-}
-
-impl Flusher {
-    fn start(f: &std::fs::File) -> std::io::Result<Flusher> {
-        let f = f.try_clone()?;
-        let (ask, asked) = std::sync::mpsc::sync_channel::<()>(1);
-        let thread = std::thread::spawn(move || {
-            while asked.recv().is_ok() {
-                let _ = f.sync_data();
-            }
-        });
-        Ok(Flusher { ask, thread })
-    }
-
-    /// Ask for a flush; if one is already pending, this one is folded into it.
-    fn nudge(&self) {
-        let _ = self.ask.try_send(());
-    }
-
-    fn stop(self) {
-        drop(self.ask);
-        let _ = self.thread.join();
-    }
 }
 
 /// 409 with the server's offset in `errors[0]` (field `Upload-Offset`), so a client resumes

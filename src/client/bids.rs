@@ -30,6 +30,7 @@ use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use zeroize::Zeroizing;
 
+use super::plain_http::{self, PlainHttp};
 use super::{decode_value, read_response, urlencode, Client, ClientError, Credentials};
 use crate::crypto::x509::{read_identity_field, IdentityField};
 use crate::domain::money::Money;
@@ -652,6 +653,11 @@ impl Client {
         from: u64,
         len: u64,
     ) -> Result<PartStatus, ClientError> {
+        if let Some(target) = PlainHttp::for_base(&self.base) {
+            return self
+                .put_file_plain(&target, upload_id, index, path, from, len)
+                .await;
+        }
         let mut file = tokio::fs::File::open(path)
             .await
             .map_err(|e| local(format!("{}: {e}", path.display())))?;
@@ -667,6 +673,46 @@ impl Client {
             Some(remaining),
         )
         .await
+    }
+
+    /// `put_file` over plain http: the same request as `put_part` (`Upload-Offset`, the
+    /// content type, the declared length, the bearer token), but the body goes from the page
+    /// cache into the socket through `sendfile(2)` (see `plain_http`). If this future is dropped
+    /// the connection is shut down, so the sending thread stops as a cancelled reqwest would.
+    async fn put_file_plain(
+        &self,
+        target: &PlainHttp,
+        upload_id: &str,
+        index: u32,
+        path: &Path,
+        from: u64,
+        len: u64,
+    ) -> Result<PartStatus, ClientError> {
+        let remaining = len - from;
+        let mut headers = vec![
+            ("Upload-Offset", from.to_string()),
+            ("Content-Type", "application/octet-stream".to_string()),
+        ];
+        if let Some(t) = &self.token {
+            headers.push(("Authorization", format!("Bearer {t}")));
+        }
+        let head = target.put_head(
+            &format!("{}/parts/{index}", upload_path(upload_id)),
+            &headers,
+            remaining,
+        );
+        let stream = target.connect().await.map_err(ClientError::Connection)?;
+        let guard = ShutdownOnDrop(Some(stream.try_clone().map_err(ClientError::Connection)?));
+        let path = path.to_path_buf();
+        let sending = tokio::task::spawn_blocking(move || {
+            plain_http::send_file(stream, &head, &path, from, remaining)
+        });
+        let answer = sending
+            .await
+            .map_err(|e| local(format!("part sender: {e}")))?;
+        guard.disarm();
+        let (status, value) = answer?;
+        decode_value(status, value)
     }
 
     /// Uploads a sealed bid from its part files (`parts[i]` holds part `i`) and submits it.
@@ -1152,7 +1198,7 @@ fn check_target(manifest: &Manifest, tender: &str, section: &str) -> Result<(), 
 /// server failed, or it has a different count than the client.
 fn is_resumable(e: &ClientError) -> bool {
     match e {
-        ClientError::Transport(_) => true,
+        ClientError::Transport(_) | ClientError::Connection(_) => true,
         ClientError::Local(_) => false,
         _ => {
             e.problem_code().as_deref() == Some(UPLOAD_OFFSET_MISMATCH)
@@ -1177,6 +1223,24 @@ fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), ClientError> {
     file.write_all(bytes)
         .and_then(|()| file.sync_all())
         .map_err(|e| io_err(path, e))
+}
+
+/// Shuts a connection down when dropped before [`disarm`](Self::disarm): a blocking sender on
+/// a clone of it fails at once instead of sending on for nobody.
+struct ShutdownOnDrop(Option<std::net::TcpStream>);
+
+impl ShutdownOnDrop {
+    fn disarm(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for ShutdownOnDrop {
+    fn drop(&mut self) {
+        if let Some(s) = self.0.take() {
+            let _ = s.shutdown(std::net::Shutdown::Both);
+        }
+    }
 }
 
 /// A streaming request body over the next `len` bytes of `file`: one buffer in memory.

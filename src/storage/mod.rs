@@ -16,6 +16,8 @@
 pub mod s3;
 pub mod sigv4;
 
+pub mod staging;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
