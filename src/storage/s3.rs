@@ -13,12 +13,12 @@ use bytes::Bytes;
 use chrono::Utc;
 use futures_util::{Stream, StreamExt, TryStreamExt};
 use reqwest::{Method, StatusCode};
-use ring::digest;
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::sigv4::{self, SignableRequest, EMPTY_SHA256};
 use super::StorageError;
+use crate::audit::sha256_hex;
 
 /// `[storage.s3]`: where the objects go when `storage.backend = "s3"`.
 #[derive(Clone, Serialize, Deserialize)]
@@ -139,10 +139,6 @@ fn xml_field(xml: &str, name: &str) -> Option<String> {
             .replace("&apos;", "'")
             .replace("&amp;", "&"),
     )
-}
-
-fn sha256_hex(b: &[u8]) -> String {
-    hex::encode(digest::digest(&digest::SHA256, b))
 }
 
 /// A request body and the SHA-256 it is signed with.

@@ -7,7 +7,7 @@
 //! changed on the way.
 
 use chrono::{DateTime, Utc};
-use ring::{digest, hmac};
+use ring::hmac;
 
 /// SHA-256 of the empty payload, as S3 wants it for bodiless requests.
 pub const EMPTY_SHA256: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
@@ -107,10 +107,7 @@ pub fn sign(
     let scope = format!("{day}/{region}/s3/aws4_request");
     let string_to_sign = format!(
         "AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}",
-        hex::encode(digest::digest(
-            &digest::SHA256,
-            canonical_request.as_bytes()
-        ))
+        crate::audit::sha256_hex(canonical_request.as_bytes())
     );
     let k_date = hmac_sha256(format!("AWS4{secret_access_key}").as_bytes(), &day);
     let k_region = hmac_sha256(k_date.as_ref(), region);
