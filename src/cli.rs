@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::config::{Profile, Settings};
+use crate::secret::{ExposeSecret, SecretString};
 use crate::startup::Application;
 
 #[derive(Parser, Debug)]
@@ -265,8 +266,8 @@ pub struct RemoteArgs {
     #[arg(long)]
     pub url: Option<String>,
     /// Bearer token of a regulator (or of the party whose trail is exported).
-    #[arg(long, env = "ETENDER_TOKEN", hide_env_values = true)]
-    pub token: Option<String>,
+    #[arg(long, env = "ETENDER_TOKEN", hide_env_values = true, value_parser = secret_arg)]
+    pub token: Option<SecretString>,
     /// Export one tender's trail.
     #[arg(long)]
     pub tender_id: Option<String>,
@@ -330,6 +331,11 @@ pub fn run() -> ExitCode {
     }
 }
 
+/// A credential given on the command line, kept out of `Debug`.
+fn secret_arg(s: &str) -> Result<SecretString, std::convert::Infallible> {
+    Ok(s.into())
+}
+
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -364,9 +370,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate { config, revert_all } => {
             let settings = Settings::load(config.as_deref())?;
             let names = if revert_all {
-                crate::db::migrate::revert_all(&settings.database.url)?
+                crate::db::migrate::revert_all(settings.database.url.expose_secret())?
             } else {
-                crate::db::migrate::run_pending(&settings.database.url)?
+                crate::db::migrate::run_pending(settings.database.url.expose_secret())?
             };
             if names.is_empty() {
                 println!("nothing to do");
@@ -377,11 +383,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::CheckConfig { config } => {
-            let mut settings = Settings::load(config.as_deref())?;
-            settings.database.url = crate::db::connection::redact(&settings.database.url);
-            settings.database.replica_url =
-                crate::db::connection::redact(&settings.database.replica_url);
-            println!("{}", toml::to_string_pretty(&settings)?);
+            let settings = Settings::load(config.as_deref())?;
+            println!("{}", settings.to_redacted_toml());
             Ok(())
         }
         Command::Openapi => {
@@ -796,7 +799,8 @@ async fn fetch_bundle(
         .url
         .as_deref()
         .ok_or_else(|| anyhow::anyhow!("--url is required"))?;
-    let client = crate::client::Client::new(url).with_token(remote.token.clone());
+    let token = remote.token.as_ref().map(|t| t.expose_secret().to_owned());
+    let client = crate::client::Client::new(url).with_token(token);
     Ok(client
         .audit_export(
             remote.tender_id.as_deref(),

@@ -9,8 +9,11 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use figment::providers::{Env, Format, Toml};
-use figment::Figment;
+use figment::value::{Dict, Map, Value};
+use figment::{Figment, Metadata, Provider};
 use serde::{Deserialize, Serialize};
+
+use crate::secret::{ExposeSecret, SecretUrl};
 
 /// The defaults shipped with the binary (the same file as `config/default.toml`).
 pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
@@ -22,6 +25,8 @@ pub enum Profile {
     Production,
 }
 
+/// Every setting. `Debug` and `Serialize` never show a secret (see [`crate::secret`]):
+/// serialising settings exists for `etender check-config`, which prints them.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
@@ -65,8 +70,9 @@ pub struct HttpSettings {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DatabaseSettings {
-    pub url: String,
-    pub replica_url: String,
+    /// May carry a password (`postgres://user:pass@host/db`): shown redacted everywhere.
+    pub url: SecretUrl,
+    pub replica_url: SecretUrl,
     pub pool_size: u32,
     pub connect_timeout_secs: u64,
     pub run_migrations: bool,
@@ -151,9 +157,12 @@ impl Settings {
                     path.display()
                 )));
             }
+            check_toml_syntax(path)?;
             f = f.merge(Toml::file(path));
         }
-        Ok(f.merge(Env::prefixed("ETENDER__").split("__")))
+        let env = Env::prefixed("ETENDER__").split("__");
+        Ok(f.merge(env.clone().ignore(&SECRET_KEYS))
+            .merge(VerbatimEnv(env.only(&SECRET_KEYS))))
     }
 
     pub fn from_figment(figment: &Figment) -> Result<Settings, ConfigError> {
@@ -190,10 +199,10 @@ impl Settings {
         if self.sandbox.speed == 0 || self.sandbox.speed > 1_000_000 {
             return Err(bad("sandbox.speed", "must be between 1 and 1000000".into()));
         }
-        crate::db::Backend::from_url(&self.database.url)
+        crate::db::Backend::from_url(self.database.url.expose_secret())
             .map_err(|e| bad("database.url", format!("is not usable: {e}")))?;
         if !self.database.replica_url.is_empty()
-            && crate::db::Backend::from_url(&self.database.replica_url).ok()
+            && crate::db::Backend::from_url(self.database.replica_url.expose_secret()).ok()
                 != Some(crate::db::Backend::Postgres)
         {
             return Err(bad(
@@ -317,6 +326,12 @@ impl Settings {
         Ok(())
     }
 
+    /// The settings as TOML, secrets shown as [`crate::secret::REDACTED`] (`etender
+    /// check-config`).
+    pub fn to_redacted_toml(&self) -> String {
+        toml::to_string_pretty(self).expect("settings serialise to TOML")
+    }
+
     pub fn display_tz(&self) -> chrono_tz::Tz {
         self.clock
             .display_timezone
@@ -331,6 +346,76 @@ impl Settings {
             person_id: self.identity.person_id_field.parse().unwrap_or(d.person_id),
         }
     }
+}
+
+/// Settings whose value is a secret. From the environment they are taken verbatim (see
+/// [`VerbatimEnv`]); everywhere they are shown redacted (see [`crate::secret`]).
+pub const SECRET_KEYS: [&str; 4] = [
+    "database.url",
+    "database.replica_url",
+    "mail.smtp_password",
+    "storage.s3.secret_access_key",
+];
+
+/// Environment variables whose values are strings exactly as written. figment's `Env` reads
+/// values as TOML-like data, so a password `12345` would become a number — refused, with the
+/// password in the message — and `"pw"` or `[pw]` would lose characters.
+struct VerbatimEnv(Env);
+
+impl Provider for VerbatimEnv {
+    fn metadata(&self) -> Metadata {
+        self.0.metadata()
+    }
+
+    fn data(&self) -> Result<Map<figment::Profile, Dict>, figment::Error> {
+        fn insert(dict: &mut Dict, path: &[&str], value: Value) {
+            match path {
+                [] => {}
+                [last] => {
+                    dict.insert((*last).to_string(), value);
+                }
+                [head, rest @ ..] => {
+                    let entry = dict
+                        .entry((*head).to_string())
+                        .or_insert_with(|| Value::from(Dict::new()));
+                    if let Value::Dict(_, inner) = entry {
+                        insert(inner, rest, value);
+                    }
+                }
+            }
+        }
+        let mut dict = Dict::new();
+        for (key, value) in self.0.iter() {
+            let path: Vec<&str> = key.as_str().split('.').collect();
+            insert(&mut dict, &path, Value::from(value));
+        }
+        Ok(figment::Profile::Default.collect(dict))
+    }
+}
+
+/// Refuse a config file that is not TOML, naming the line and column but not quoting it: the
+/// parser's own message shows the offending line, which may hold a password.
+fn check_toml_syntax(path: &Path) -> Result<(), ConfigError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ConfigError(format!("config file {}: {e}", path.display())))?;
+    let Err(e) = text.parse::<toml::Table>() else {
+        return Ok(());
+    };
+    let at = match e.span() {
+        Some(span) => {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+            let column = before[line_start..].chars().count() + 1;
+            format!(" at line {line}, column {column}")
+        }
+        None => String::new(),
+    };
+    Err(ConfigError(format!(
+        "config file {} is not valid TOML{at}: {}",
+        path.display(),
+        e.message().trim_end()
+    )))
 }
 
 /// Human description of where `key`'s value came from.
@@ -364,7 +449,7 @@ mod tests {
         Jail::expect_with(|_| {
             let s = Settings::load(None).map_err(|e| e.to_string())?;
             assert_eq!(s.profile, Profile::Development);
-            assert!(s.database.url.starts_with("sqlite://"));
+            assert!(s.database.url.expose_secret().starts_with("sqlite://"));
             Ok(())
         });
     }
@@ -376,7 +461,7 @@ mod tests {
             jail.set_env("ETENDER__DATABASE__URL", "postgres://u@localhost/db");
             let s = Settings::load(Some(Path::new("my.toml"))).map_err(|e| e.to_string())?;
             assert_eq!(s.http.listen.port(), 9999);
-            assert_eq!(s.database.url, "postgres://u@localhost/db");
+            assert_eq!(s.database.url.expose_secret(), "postgres://u@localhost/db");
 
             jail.set_env("ETENDER__HTTP__LISTEN", "not-an-address");
             let err = Settings::load(Some(Path::new("my.toml")))
@@ -446,6 +531,37 @@ mod tests {
             let s = Settings::load(Some(Path::new("s3.toml"))).map_err(|e| e.to_string())?;
             assert_eq!(s.storage.backend, crate::storage::Backend::S3);
             assert_eq!(s.storage.s3.secret_access_key, "from-env");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn secrets_from_the_environment_are_verbatim_and_never_shown() {
+        Jail::expect_with(|jail| {
+            // Values figment's Env would read as a number, a string literal and an array.
+            let smtp = "31415926535";
+            let url = "postgres://u:\"pw[1]\"@db.internal/etender";
+            let replica = "postgres://u@replica/etender?password=0.50";
+            jail.set_env("ETENDER__MAIL__SMTP_PASSWORD", smtp);
+            jail.set_env("ETENDER__DATABASE__URL", url);
+            jail.set_env("ETENDER__DATABASE__REPLICA_URL", replica);
+            let s = Settings::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(s.mail.smtp_password.expose_secret(), smtp);
+            assert_eq!(s.database.url.expose_secret(), url);
+            assert_eq!(s.database.replica_url.expose_secret(), replica);
+            let shown = format!("{s:?}\n{}", s.to_redacted_toml());
+            for secret in [smtp, "pw[1]", "0.50"] {
+                assert!(!shown.contains(secret), "{secret} in {shown}");
+            }
+            assert!(
+                shown.contains("postgres://u:<redacted>@db.internal/etender"),
+                "{shown}"
+            );
+            // Still named in an error about the key, by variable.
+            jail.set_env("ETENDER__DATABASE__URL", "mysql://u:pw@h/d");
+            let err = Settings::load(None).unwrap_err().to_string();
+            assert!(err.contains("ETENDER__DATABASE__URL"), "{err}");
+            assert!(!err.contains("pw"), "{err}");
             Ok(())
         });
     }

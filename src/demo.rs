@@ -61,7 +61,7 @@ pub async fn run(
             let pki = init_dev_pki(pki_dir, &trust).context("demo PKI")?;
             settings.http.listen = "127.0.0.1:0".parse()?;
             settings.http.workers = 2;
-            settings.database.url = format!("sqlite://{}", tmp.join("demo.db").display());
+            settings.database.url = format!("sqlite://{}", tmp.join("demo.db").display()).into();
             settings.identity.trust_dir = trust;
             settings.audit.signing_key_file = tmp.join("audit-signing-key.pem");
             settings.sandbox.enabled = true;

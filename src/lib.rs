@@ -21,6 +21,7 @@ pub mod mail;
 pub mod ocds;
 pub mod pki;
 pub mod seal;
+pub mod secret;
 pub mod startup;
 pub mod storage;
 pub mod telemetry;

@@ -2,12 +2,15 @@
 //!
 //! diesel's `MultiConnection::establish` tries each backend in turn and swallows the real error
 //! ("Invalid connection url for multiconnection"), so the manager dispatches on the URL scheme
-//! itself and keeps the backend's own message.
+//! itself and keeps the backend's own message — with the URL's password scrubbed out of it, as
+//! libpq echoes parts of a malformed URL back.
 
 use std::path::PathBuf;
 
 use diesel::connection::SimpleConnection;
-use diesel::{Connection, ConnectionError, PgConnection, SqliteConnection};
+use diesel::{Connection, PgConnection, SqliteConnection};
+
+use crate::secret::{ExposeSecret, SecretUrl};
 
 /// A connection to whichever backend the URL names. SQLite must stay the last variant (diesel's
 /// `SqliteConnection` accepts any string as a path).
@@ -30,10 +33,18 @@ impl Backend {
         } else if url.starts_with("sqlite:") {
             sqlite_path(url).map(|_| Backend::Sqlite)
         } else {
-            Err(format!(
-                "unsupported database URL scheme in {:?}; use sqlite://PATH or postgres://…",
-                redact(url)
-            ))
+            // Name the scheme only: a value without one may be anything, a password included.
+            let scheme = url.split_once(':').map(|(s, _)| s).filter(|s| {
+                s.starts_with(|c: char| c.is_ascii_alphabetic())
+                    && s.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+            });
+            Err(match scheme {
+                Some(s) => format!(
+                    "unsupported database URL scheme {s:?}; use sqlite://PATH or postgres://…"
+                ),
+                None => "not a database URL; use sqlite://PATH or postgres://…".to_string(),
+            })
         }
     }
 
@@ -63,24 +74,20 @@ pub fn sqlite_path(url: &str) -> Result<PathBuf, String> {
     Ok(PathBuf::from(rest))
 }
 
-/// Hide a password in a URL before it reaches a message or a log.
-pub fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(s), Some(at)) if at > s => {
-            let creds = &url[s + 3..at];
-            match creds.find(':') {
-                Some(c) => format!("{}{}:***{}", &url[..s + 3], &creds[..c], &url[at..]),
-                None => url.to_string(),
-            }
-        }
-        _ => url.to_string(),
-    }
+/// Connect to PostgreSQL; a failure names the server by its redacted URL and never shows the
+/// password.
+pub fn establish_pg(url: &str) -> Result<PgConnection, String> {
+    PgConnection::establish(url).map_err(|e| {
+        let url = SecretUrl::new(url);
+        format!("cannot connect to {url}: {}", url.scrub(&e.to_string()))
+    })
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum ManagerError {
-    #[error("cannot connect: {0}")]
-    Connect(#[from] ConnectionError),
+    /// Already scrubbed of the URL's password.
+    #[error("{0}")]
+    Connect(String),
     #[error("connection set-up failed: {0}")]
     Setup(#[from] diesel::result::Error),
     #[error("{0}")]
@@ -91,7 +98,8 @@ pub enum ManagerError {
 #[derive(Debug)]
 pub struct Manager {
     backend: Backend,
-    target: String,
+    /// The PostgreSQL URL or the SQLite file.
+    target: SecretUrl,
     read_only: bool,
 }
 
@@ -99,14 +107,14 @@ impl Manager {
     pub fn new(url: &str, read_only: bool) -> Result<Manager, String> {
         let backend = Backend::from_url(url)?;
         let target = match backend {
-            Backend::Postgres => url.to_string(),
+            Backend::Postgres => SecretUrl::new(url),
             Backend::Sqlite => {
                 let path = sqlite_path(url)?;
                 if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
                     std::fs::create_dir_all(parent)
                         .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
                 }
-                path.to_string_lossy().into_owned()
+                SecretUrl::new(path.to_string_lossy())
             }
         };
         Ok(Manager {
@@ -129,14 +137,18 @@ impl r2d2::ManageConnection for Manager {
     fn connect(&self) -> Result<AnyConnection, ManagerError> {
         match self.backend {
             Backend::Postgres => {
-                let mut c = PgConnection::establish(&self.target)?;
+                let mut c =
+                    establish_pg(self.target.expose_secret()).map_err(ManagerError::Connect)?;
                 if self.read_only {
                     c.batch_execute("SET default_transaction_read_only = on")?;
                 }
                 Ok(AnyConnection::Postgresql(c))
             }
             Backend::Sqlite => {
-                let mut c = SqliteConnection::establish(&self.target)?;
+                let mut c =
+                    SqliteConnection::establish(self.target.expose_secret()).map_err(|e| {
+                        ManagerError::Connect(format!("cannot open {}: {e}", self.target))
+                    })?;
                 c.batch_execute(SQLITE_PRAGMAS)?;
                 if self.read_only {
                     // Defence in depth: the single-writer rule holds even if a read path errs.
@@ -174,6 +186,12 @@ mod tests {
         );
         assert!(Backend::from_url("mysql://x").is_err());
         assert!(Backend::from_url("sqlite::memory:").is_err());
-        assert_eq!(redact("postgres://u:secret@h/d"), "postgres://u:***@h/d");
+        let err = Backend::from_url("mysql://u:secret@h/d").unwrap_err();
+        assert!(
+            err.contains("\"mysql\"") && !err.contains("secret"),
+            "{err}"
+        );
+        let err = Backend::from_url("u:secret@h/d").unwrap_err();
+        assert!(!err.contains("secret"), "{err}");
     }
 }

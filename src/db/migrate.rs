@@ -4,10 +4,10 @@
 //! apply each migration exactly once; a node that finds nothing pending never takes the lock.
 
 use diesel::connection::SimpleConnection;
-use diesel::{Connection, PgConnection, SqliteConnection};
+use diesel::{Connection, SqliteConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
-use super::connection::{sqlite_path, Backend, Manager, SQLITE_PRAGMAS};
+use super::connection::{establish_pg, sqlite_path, Backend, Manager, SQLITE_PRAGMAS};
 
 pub const SQLITE: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 pub const POSTGRES: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -17,7 +17,7 @@ const PG_MIGRATION_LOCK: i64 = 0x0065_7465_6e64_6572;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// Apply pending migrations; returns the names applied.
+/// Apply pending migrations; returns the names applied. An error never shows the URL's password.
 pub fn run_pending(url: &str) -> anyhow::Result<Vec<String>> {
     match Backend::from_url(url).map_err(anyhow::Error::msg)? {
         Backend::Sqlite => {
@@ -29,7 +29,7 @@ pub fn run_pending(url: &str) -> anyhow::Result<Vec<String>> {
             apply(&mut c, SQLITE)
         }
         Backend::Postgres => {
-            let mut c = PgConnection::establish(url)?;
+            let mut c = establish_pg(url).map_err(anyhow::Error::msg)?;
             if !c
                 .has_pending_migration(POSTGRES)
                 .map_err(|e: BoxError| anyhow::anyhow!(e))?
@@ -73,7 +73,7 @@ pub fn revert_all(url: &str) -> anyhow::Result<Vec<String>> {
             go(&mut c, SQLITE)
         }
         Backend::Postgres => {
-            let mut c = PgConnection::establish(url)?;
+            let mut c = establish_pg(url).map_err(anyhow::Error::msg)?;
             go(&mut c, POSTGRES)
         }
     }

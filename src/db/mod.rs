@@ -22,6 +22,7 @@ pub use connection::{AnyConnection, Backend};
 
 use crate::config::DatabaseSettings;
 use crate::error::{AppError, AppResult};
+use crate::secret::ExposeSecret;
 
 type Pool = r2d2::Pool<connection::Manager>;
 
@@ -58,9 +59,10 @@ pub struct PoolStats {
 impl Db {
     /// Run pending migrations (if configured) and build the pools.
     pub fn connect(settings: &DatabaseSettings) -> anyhow::Result<Db> {
-        let backend = Backend::from_url(&settings.url).map_err(anyhow::Error::msg)?;
+        let url = settings.url.expose_secret();
+        let backend = Backend::from_url(url).map_err(anyhow::Error::msg)?;
         if settings.run_migrations {
-            let applied = migrate::run_pending(&settings.url)?;
+            let applied = migrate::run_pending(url)?;
             for m in applied {
                 tracing::info!(migration = %m, "applied migration");
             }
@@ -75,19 +77,20 @@ impl Db {
                 .build(manager)?)
         };
         let (write, read) = match backend {
-            Backend::Sqlite => (
-                build(&settings.url, 1, false)?,
-                build(&settings.url, settings.pool_size, true)?,
-            ),
+            Backend::Sqlite => (build(url, 1, false)?, build(url, settings.pool_size, true)?),
             Backend::Postgres => {
-                let p = build(&settings.url, settings.pool_size, false)?;
+                let p = build(url, settings.pool_size, false)?;
                 (p.clone(), p)
             }
         };
         let replica = if settings.replica_url.is_empty() {
             None
         } else {
-            Some(build(&settings.replica_url, settings.pool_size, true)?)
+            Some(build(
+                settings.replica_url.expose_secret(),
+                settings.pool_size,
+                true,
+            )?)
         };
         Ok(Db {
             inner: Arc::new(Inner {

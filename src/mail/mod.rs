@@ -23,6 +23,7 @@ use crate::db::repo::mail as repo;
 use crate::db::types::to_db;
 use crate::db::{AnyConnection, Db};
 use crate::error::{AppError, AppResult};
+use crate::secret::{ExposeSecret, SecretString};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -49,7 +50,11 @@ pub struct MailSettings {
     pub smtp_port: u16,
     pub smtp_security: Security,
     pub smtp_username: String,
-    pub smtp_password: String,
+    #[serde(
+        serialize_with = "crate::secret::serialize_redacted",
+        deserialize_with = "crate::secret::deserialize_secret"
+    )]
+    pub smtp_password: SecretString,
     pub from: String,
     pub dispatch_interval_ms: u64,
     pub retry_max_secs: u64,
@@ -126,7 +131,7 @@ impl Dispatcher {
                 if !settings.smtp_username.is_empty() {
                     builder = builder.credentials(Credentials::new(
                         settings.smtp_username.clone(),
-                        settings.smtp_password.clone(),
+                        settings.smtp_password.expose_secret().to_owned(),
                     ));
                 }
                 Some(builder.build())

@@ -19,6 +19,7 @@ use etender::audit::verify::{default_rules, verify_bundle, VerifyFailure, Verify
 use etender::audit::{self, sequencer, ActorRef, Event, EventType};
 use etender::client::Client;
 use etender::db::Backend;
+use etender::secret::ExposeSecret;
 use serde_json::{json, Value};
 
 use crate::helpers::{assert_problem, is_postgres, TestApp};
@@ -296,7 +297,7 @@ enum Raw {
 }
 
 fn raw(app: &TestApp) -> Raw {
-    let url = &app.settings.database.url;
+    let url = app.settings.database.url.expose_secret();
     match Backend::from_url(url).unwrap() {
         Backend::Postgres => Raw::Pg(PgConnection::establish(url).unwrap()),
         Backend::Sqlite => {

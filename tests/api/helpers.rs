@@ -426,7 +426,7 @@ impl TestApp {
         let mut settings = Settings::load(None).unwrap();
         settings.http.listen = "127.0.0.1:0".parse().unwrap();
         settings.http.workers = 1;
-        settings.database.url = fresh_database_url(tmp.path());
+        settings.database.url = fresh_database_url(tmp.path()).into();
         settings.database.pool_size = 4;
         settings.identity.trust_dir = trust_dir.clone();
         settings.identity.bootstrap_administrators = vec![pki.get("admin").key.clone()];

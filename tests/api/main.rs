@@ -9,6 +9,7 @@ mod health;
 mod helpers;
 mod identity;
 mod migrations;
+mod secrets;
 mod smtp;
 mod storage;
 mod tenders;

@@ -152,7 +152,7 @@ async fn wrong_credentials_and_missing_buckets_are_refused() {
 
     // The server refuses to start on such a store rather than fail the first bid.
     let mut s = etender::config::Settings::load(None).unwrap();
-    s.database.url = format!("sqlite://{}", tmp.path().join("e.db").display());
+    s.database.url = format!("sqlite://{}", tmp.path().join("e.db").display()).into();
     s.audit.signing_key_file = tmp.path().join("audit-key.pem");
     s.identity.trust_dir = tmp.path().to_path_buf();
     s.http.listen = "127.0.0.1:0".parse().unwrap();

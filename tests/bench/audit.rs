@@ -91,7 +91,7 @@ impl Drop for Pg {
 
 fn context(url: &str, tmp: &std::path::Path) -> AppContext {
     let mut settings = Settings::load(None).unwrap();
-    settings.database.url = url.to_string();
+    settings.database.url = url.into();
     settings.database.pool_size = 16;
     settings.audit.signing_key_file = tmp.join("audit-key.pem");
     let trust = tmp.join("trust");
