@@ -19,9 +19,7 @@
 //! - [`statements`]: the signed byte strings of the bidding HTTP contract
 //!   (`docs/BIDDING.md`) that sit outside the envelope: custodian key,
 //!   withdrawal, re-confirmation and share release.
-//! - [`bench`]: throughput of raw AES-256-GCM against the streaming opener.
 
-pub mod bench;
 pub mod bid;
 pub mod header;
 pub mod manifest;

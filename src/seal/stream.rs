@@ -325,9 +325,21 @@ pub fn open_stream<R: Read, W: Write>(
     open_stream_impl(dek, header, reader, writer, expected_ciphertext_len, true)
 }
 
-/// `hashing = false` skips both SHA-256 passes; only [`super::bench`] uses it, to
+/// The opener without its two SHA-256 passes. Not for opening bids — nothing is checked
+/// against the manifest's digests; it exists so that `make bench` (`tests/bench/seal.rs`) can
 /// report the cost of the AEAD stage on its own.
-pub(crate) fn open_stream_impl<R: Read, W: Write>(
+#[doc(hidden)]
+pub fn open_stream_without_digests<R: Read, W: Write>(
+    dek: &Dek,
+    header: &PartHeader,
+    reader: R,
+    writer: W,
+) -> Result<StreamDigests, OpenStreamError> {
+    open_stream_impl(dek, header, reader, writer, None, false)
+}
+
+/// `hashing = false` skips both SHA-256 passes (see [`open_stream_without_digests`]).
+fn open_stream_impl<R: Read, W: Write>(
     dek: &Dek,
     header: &PartHeader,
     mut reader: R,
