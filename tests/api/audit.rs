@@ -141,6 +141,7 @@ async fn proofs_and_receipts_from_the_api_verify_offline() {
     merkle::verify_consistency(cp1.size, cp2.size, &cp1.root, &cp2.root, &hashes).unwrap();
     assert!(merkle::verify_consistency(cp1.size, cp2.size, &cp2.root, &cp2.root, &hashes).is_err());
     // Proofs beyond the signed size are refused.
+    let before = app.rows().await;
     let (s, b) = public
         .raw(
             reqwest::Method::GET,
@@ -153,6 +154,7 @@ async fn proofs_and_receipts_from_the_api_verify_offline() {
         .await
         .unwrap();
     assert_problem(s, &b, 422, "validation_failed");
+    before.assert_same(&app.rows().await, "a proof beyond the signed size");
 
     // The bidder's own trail holds its login; the receipt for it verifies offline.
     let me: Value = bidder.get("/api/v1/me").await.unwrap();
@@ -193,6 +195,7 @@ async fn proofs_and_receipts_from_the_api_verify_offline() {
         .await
         .unwrap();
     let other = app.enrol("tenderer").await;
+    let before = app.rows().await;
     let (s, b) = other
         .raw(
             reqwest::Method::GET,
@@ -220,6 +223,7 @@ async fn proofs_and_receipts_from_the_api_verify_offline() {
         .await
         .unwrap();
     assert_problem(s, &b, 403, "forbidden");
+    before.assert_same(&app.rows().await, "refused receipts and trails");
 
     // The regulator's tender trail is the tender's complete chain.
     let t: Value = regulator
@@ -279,8 +283,10 @@ async fn export_bundles_verify_offline() {
     assert!(!mine.entries.is_empty());
     verify(&mine, &key).unwrap();
     // A party may not export the whole log.
+    let before = app.rows().await;
     let e = bidder.audit_export(None, None, None).await.unwrap_err();
     assert_eq!(e.code(), Some(etender::error::ErrorCode::Forbidden));
+    before.assert_same(&app.rows().await, "an export of the whole log by a party");
     // A different key rejects everything.
     let (other, _) = etender::audit::note::NoteSigner::generate("etender.local/log").unwrap();
     let err = verify(&all, &other.verifier()).unwrap_err();

@@ -1,6 +1,7 @@
 //! Deny-by-default, proven: every endpoint × every role (and no token). Only the intended
 //! callers get past authorisation; the rest get 401 (no/invalid token), 403 or — where even the
-//! existence of an object is private — 404.
+//! existence of an object is private — 404. Every refusal, whatever its reason, leaves every
+//! table as it was.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -607,12 +608,16 @@ async fn every_endpoint_with_every_role() {
     );
 
     let mut failures = Vec::new();
+    let mut rows = app.rows().await;
     for ep in &endpoints {
         for who in CALLERS {
             let (status, body) = clients[who]
                 .raw(ep.method.clone(), &ep.path, ep.body.as_ref())
                 .await
                 .unwrap();
+            let after = app.rows().await;
+            let changed = rows.changes(&after, &[]);
+            rows = after;
             let code = body["code"].as_str().unwrap_or("");
             // Refusals by authentication/authorisation only: a public endpoint that rejects a bogus
             // proof (challenge_unknown) let the caller through and failed later.
@@ -628,6 +633,15 @@ async fn every_endpoint_with_every_role() {
                 failures.push(format!(
                     "{} {} as {who}: {status} {body}",
                     ep.method, ep.template,
+                ));
+            }
+            // A refusal, whatever its reason, leaves every table as it was.
+            if status.is_client_error() && !changed.is_empty() {
+                failures.push(format!(
+                    "{} {} as {who}: refused with {status} {code} but changed rows: {}",
+                    ep.method,
+                    ep.template,
+                    changed.join("; ")
                 ));
             }
             if !should_pass && who == "anonymous" && code != "unauthenticated" {

@@ -8,7 +8,7 @@ use serde_json::json;
 async fn malformed_json_oversized_body_wrong_type_and_unknown_routes() {
     let app = TestApp::spawn().await;
     let http = reqwest::Client::new();
-    let before = app.counts().await;
+    let before = app.rows().await;
 
     let res = http
         .post(format!("{}/api/v1/organisations", app.base))
@@ -75,11 +75,7 @@ async fn malformed_json_oversized_body_wrong_type_and_unknown_routes() {
         .unwrap();
     assert!(s == 400 || s == 401, "{s} {v}");
 
-    assert_eq!(
-        app.counts().await,
-        before,
-        "a refused request changed state"
-    );
+    before.assert_same(&app.rows().await, "a refused request");
 }
 
 #[tokio::test]

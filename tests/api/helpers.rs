@@ -8,6 +8,7 @@
 //! (`ETENDER_TEST_S3_URL`, objects as files under `ETENDER_TEST_S3_ROOT`), one bucket per test;
 //! the default is local files.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
@@ -547,17 +548,140 @@ impl TestApp {
         }
     }
 
-    /// Row counts: [organisations, people, credentials, sessions, role_grants, audit_events].
-    pub async fn counts(&self) -> [i64; 6] {
+    /// The row count of every table (see [`Rows`]), once the audit sequencer has integrated
+    /// everything queued: its own tables (`audit_pending`, `audit_log_entries`,
+    /// `audit_tree_nodes`, `audit_checkpoints`) move in the background, and settling them here
+    /// makes them stand still between two snapshots unless an event was recorded in between.
+    pub async fn rows(&self) -> Rows {
+        etender::audit::sequencer::integrate_now(&self.ctx)
+            .await
+            .expect("integrate the audit queue");
         self.ctx
             .db
-            .read_primary(|c| {
-                let ids = etender::db::repo::identity::counts(c)?;
-                let audit = etender::db::repo::audit::count(c)?;
-                Ok([ids[0], ids[1], ids[2], ids[3], ids[4], audit])
-            })
+            .read_primary(|c| Ok(count_every_table(c)?))
             .await
             .unwrap()
+    }
+}
+
+/// Every table of the schema, read from the database's own catalogue (SQLite's `sqlite_master`,
+/// PostgreSQL's `information_schema`), so that a new table is covered without a test changing.
+/// Only SQLite's internal `sqlite_*` tables are left out: they are not the schema's, and
+/// `sqlite_sequence` follows the rows it numbers anyway.
+pub fn table_names(c: &mut etender::db::AnyConnection) -> diesel::QueryResult<Vec<String>> {
+    use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct Name {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        name: String,
+    }
+    let names: Vec<Name> = match c {
+        etender::db::AnyConnection::Postgresql(pg) => diesel::sql_query(
+            "SELECT CAST(table_name AS TEXT) AS name FROM information_schema.tables \
+             WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY 1",
+        )
+        .load(pg)?,
+        etender::db::AnyConnection::Sqlite(lite) => diesel::sql_query(
+            "SELECT name FROM sqlite_master WHERE type = 'table' \
+             AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY 1",
+        )
+        .load(lite)?,
+    };
+    Ok(names.into_iter().map(|n| n.name).collect())
+}
+
+fn count_every_table(c: &mut etender::db::AnyConnection) -> diesel::QueryResult<Rows> {
+    use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        name: String,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let tables = table_names(c)?;
+    assert!(
+        tables.iter().any(|t| t == "tenders"),
+        "the catalogue lists no schema tables: {tables:?}"
+    );
+    let sql = tables
+        .iter()
+        .map(|t| format!("SELECT '{t}' AS name, CAST(COUNT(*) AS BIGINT) AS n FROM \"{t}\""))
+        .collect::<Vec<_>>()
+        .join(" UNION ALL ");
+    let counts: Vec<Count> = match c {
+        etender::db::AnyConnection::Postgresql(pg) => diesel::sql_query(sql).load(pg)?,
+        etender::db::AnyConnection::Sqlite(lite) => diesel::sql_query(sql).load(lite)?,
+    };
+    Ok(Rows(counts.into_iter().map(|c| (c.name, c.n)).collect()))
+}
+
+/// Row counts of every table, for "nothing changed" checks: a refusal that leaves any row
+/// behind — an upload, a bond, a session, an audit event, a mail — or removes one, fails.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Rows(BTreeMap<String, i64>);
+
+impl Rows {
+    /// Rows in `table` (which must exist).
+    #[track_caller]
+    pub fn get(&self, table: &str) -> i64 {
+        *self
+            .0
+            .get(table)
+            .unwrap_or_else(|| panic!("no table {table} in {self:?}"))
+    }
+
+    /// Fails, naming every table whose row count differs, unless `after` equals `self`.
+    #[track_caller]
+    pub fn assert_same(&self, after: &Rows, what: &str) {
+        self.assert_changed_only(after, &[], what);
+    }
+
+    /// As [`Rows::assert_same`], except that each table in `expected` must have changed by
+    /// exactly its delta. Every exception names its table and why the change is legitimate (e.g.
+    /// the login challenge a refused attempt first obtained); a table that does not exist is
+    /// refused, so a rename cannot quietly widen the check's blind spot.
+    #[track_caller]
+    pub fn assert_changed_only(&self, after: &Rows, expected: &[(&str, i64, &str)], what: &str) {
+        for (table, _, why) in expected {
+            assert!(
+                self.0.contains_key(*table) && !why.trim().is_empty(),
+                "{what}: exception for {table:?} names no table or gives no reason"
+            );
+        }
+        let changed = self.changes(after, expected);
+        assert!(
+            changed.is_empty(),
+            "{what} changed rows:\n  {}",
+            changed.join("\n  ")
+        );
+    }
+
+    /// Each table whose row count did not change by its `expected` delta (0 if unlisted), as
+    /// `table: before → after`.
+    pub fn changes(&self, after: &Rows, expected: &[(&str, i64, &str)]) -> Vec<String> {
+        let tables: BTreeSet<&String> = self.0.keys().chain(after.0.keys()).collect();
+        tables
+            .into_iter()
+            .filter_map(|t| {
+                let delta = expected
+                    .iter()
+                    .find(|(e, _, _)| e == t)
+                    .map_or(0, |(_, d, _)| *d);
+                let (old, new) = (self.0.get(t), after.0.get(t));
+                let ok = matches!((old, new), (Some(o), Some(n)) if n - o == delta);
+                (!ok).then(|| format!("{t}: {old:?} → {new:?} (expected a change of {delta})"))
+            })
+            .collect()
+    }
+}
+
+impl std::fmt::Debug for Rows {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map()
+            .entries(self.0.iter().filter(|(_, n)| **n != 0))
+            .finish()?;
+        write!(f, " (other tables empty)")
     }
 }
 

@@ -2,7 +2,7 @@
 //! or signature is refused with its own code and creates nothing.
 
 use chrono::{Duration, Utc};
-use etender::client::Credentials;
+use etender::client::{Client, Credentials};
 use etender::crypto::keys::{SignatureAlgorithm, SigningKey};
 use etender::domain::identity::{PrincipalKind, Role};
 use etender::pki::{Authority, KeyUsageBit, LeafSpec, PkiKeyAlgorithm};
@@ -26,10 +26,10 @@ fn org_spec(name: &str, u: &str) -> LeafSpec {
     s
 }
 
-async fn register_raw(app: &TestApp, creds: &Credentials) -> (reqwest::StatusCode, Value) {
-    let c = app.client();
-    let ch = c.challenge().await.unwrap();
-    let body = json!({"proof": creds.prove(&ch).unwrap(), "roles": ["bidder"], "contact_email": "bids@example.cn"});
+/// Register as a bidder with `proof` over a challenge obtained beforehand (so that a caller can
+/// look at the database between the challenge and the registration).
+async fn register_raw(c: &Client, proof: Value) -> (reqwest::StatusCode, Value) {
+    let body = json!({"proof": proof, "roles": ["bidder"], "contact_email": "bids@example.cn"});
     c.raw(Method::POST, "/api/v1/organisations", Some(&body))
         .await
         .unwrap()
@@ -87,7 +87,6 @@ async fn bad_certificates_are_refused_with_their_own_code_and_create_nothing() {
     let app = TestApp::spawn().await;
     let p = pki();
     let now = Utc::now();
-    let before = app.counts().await;
 
     let mut expired = org_spec("过期 有限公司", &uscc(501));
     expired.not_before = now - Duration::days(30);
@@ -150,9 +149,13 @@ async fn bad_certificates_are_refused_with_their_own_code_and_create_nothing() {
         ),
     ];
     for (what, creds, status, code) in cases {
-        let (s, v) = register_raw(&app, &creds).await;
+        let c = app.client();
+        let ch = c.challenge().await.unwrap();
+        let proof = serde_json::to_value(creds.prove(&ch).unwrap()).unwrap();
+        let before = app.rows().await;
+        let (s, v) = register_raw(&c, proof).await;
         assert_problem(s, &v, status, code);
-        assert_eq!(app.counts().await, before, "{what} created something");
+        before.assert_same(&app.rows().await, what);
     }
 
     // Malformed DER, and a chain that is not even base64.
@@ -164,6 +167,7 @@ async fn bad_certificates_are_refused_with_their_own_code_and_create_nothing() {
         json!([]),
     ] {
         let ch = c.challenge().await.unwrap();
+        let before = app.rows().await;
         let mut proof = serde_json::to_value(good.prove(&ch).unwrap()).unwrap();
         proof["certificate_chain"] = junk.clone();
         let (s, v) = c
@@ -175,8 +179,8 @@ async fn bad_certificates_are_refused_with_their_own_code_and_create_nothing() {
             .await
             .unwrap();
         assert_problem(s, &v, 400, "certificate_malformed");
+        before.assert_same(&app.rows().await, "a malformed certificate chain");
     }
-    assert_eq!(app.counts().await, before);
 }
 
 #[tokio::test]
@@ -186,10 +190,10 @@ async fn challenges_are_single_use_signed_and_expire() {
     drop(bidder);
     let creds = pki().get("bidder").credentials();
     let c = app.client();
-    let before = app.counts().await;
 
     // Wrong signature: signed over another message.
     let ch = c.challenge().await.unwrap();
+    let before = app.rows().await;
     let mut other = ch.clone();
     other.message.push_str("tampered");
     let proof = creds.prove(&other).unwrap();
@@ -202,7 +206,6 @@ async fn challenges_are_single_use_signed_and_expire() {
         .await
         .unwrap();
     assert_problem(s, &v, 401, "signature_invalid");
-    assert_eq!(app.counts().await, before);
 
     // Algorithm that does not fit the key.
     let mut proof = serde_json::to_value(creds.prove(&ch).unwrap()).unwrap();
@@ -226,6 +229,7 @@ async fn challenges_are_single_use_signed_and_expire() {
         .await
         .unwrap();
     assert_problem(s, &v, 400, "signature_algorithm_unsupported");
+    before.assert_same(&app.rows().await, "a wrong signature or algorithm");
 
     // The failed attempts did not burn the challenge: the right signature still works once…
     let body = json!({"kind": "organisation", "proof": creds.prove(&ch).unwrap()});
@@ -234,18 +238,14 @@ async fn challenges_are_single_use_signed_and_expire() {
         .await
         .unwrap();
     assert_eq!(s, 201, "{v}");
-    let after_login = app.counts().await;
+    let after_login = app.rows().await;
     // …and never twice.
     let (s, v) = c
         .raw(Method::POST, "/api/v1/auth/tokens", Some(&body))
         .await
         .unwrap();
     assert_problem(s, &v, 401, "challenge_replayed");
-    assert_eq!(
-        app.counts().await,
-        after_login,
-        "a replay created something"
-    );
+    after_login.assert_same(&app.rows().await, "a replayed challenge");
 
     // Unknown and expired challenges.
     let mut fake = ch.clone();
@@ -259,7 +259,9 @@ async fn challenges_are_single_use_signed_and_expire() {
         .await
         .unwrap();
     assert_problem(s, &v, 401, "challenge_unknown");
+    after_login.assert_same(&app.rows().await, "an unknown challenge");
     let ch = c.challenge().await.unwrap();
+    let before = app.rows().await;
     app.clock.advance(Duration::seconds(
         app.settings.identity.challenge_ttl_secs as i64,
     ));
@@ -272,7 +274,7 @@ async fn challenges_are_single_use_signed_and_expire() {
         .await
         .unwrap();
     assert_problem(s, &v, 401, "challenge_expired");
-    assert_eq!(app.counts().await, after_login);
+    before.assert_same(&app.rows().await, "an expired challenge");
 }
 
 #[tokio::test]
@@ -311,11 +313,21 @@ async fn sessions_expire_end_on_logout_and_unregistered_holders_are_refused() {
     // A valid certificate whose holder never registered.
     let stranger = creds_from(&pki().root, &org_spec("陌生 有限公司", &uscc(777)));
     let mut c = app.client();
+    let before = app.rows().await;
     let e = c
         .login(PrincipalKind::Organisation, &stranger)
         .await
         .unwrap_err();
     assert_eq!(e.code(), Some(etender::error::ErrorCode::NotRegistered));
+    before.assert_changed_only(
+        &app.rows().await,
+        &[(
+            "auth_challenges",
+            1,
+            "the client first obtains a challenge (that request succeeds); the refusal leaves it",
+        )],
+        "a login by an unregistered holder",
+    );
 
     let bidder = app.enrol("bidder").await;
     let (s, _) = bidder.raw(Method::GET, "/api/v1/me", None).await.unwrap();
@@ -323,8 +335,10 @@ async fn sessions_expire_end_on_logout_and_unregistered_holders_are_refused() {
     app.clock.advance(Duration::seconds(
         app.settings.identity.token_ttl_secs as i64,
     ));
+    let before = app.rows().await;
     let (s, v) = bidder.raw(Method::GET, "/api/v1/me", None).await.unwrap();
     assert_problem(s, &v, 401, "token_expired");
+    before.assert_same(&app.rows().await, "an expired token");
 
     let bidder = app.enrol("bidder").await;
     let (s, _) = bidder
@@ -332,6 +346,7 @@ async fn sessions_expire_end_on_logout_and_unregistered_holders_are_refused() {
         .await
         .unwrap();
     assert_eq!(s, 204);
+    let before = app.rows().await;
     let (s, v) = bidder.raw(Method::GET, "/api/v1/me", None).await.unwrap();
     assert_problem(s, &v, 401, "token_invalid");
     let forged = app.client().with_token(Some("etk_forged".into()));
@@ -343,6 +358,7 @@ async fn sessions_expire_end_on_logout_and_unregistered_holders_are_refused() {
         .await
         .unwrap();
     assert_problem(s, &v, 401, "unauthenticated");
+    before.assert_same(&app.rows().await, "ended, forged and missing tokens");
 }
 
 #[tokio::test]
@@ -353,17 +369,26 @@ async fn duplicate_registration_and_role_changes_are_audited() {
     c.register_organisation(&creds, &[Role::Bidder], "b@example.cn")
         .await
         .unwrap();
-    let before = app.counts().await;
+    let before = app.rows().await;
     let e = c
         .register_organisation(&creds, &[Role::Bidder], "b@example.cn")
         .await
         .unwrap_err();
     assert_eq!(e.code(), Some(etender::error::ErrorCode::AlreadyRegistered));
-    assert_eq!(app.counts().await, before);
+    before.assert_changed_only(
+        &app.rows().await,
+        &[(
+            "auth_challenges",
+            1,
+            "the client first obtains a challenge (that request succeeds); the refusal leaves it",
+        )],
+        "a second registration",
+    );
 
     // Self-registration cannot claim person roles.
     let other = creds_from(&pki().root, &org_spec("越权 有限公司", &uscc(601)));
     let ch = c.challenge().await.unwrap();
+    let before = app.rows().await;
     let (s, v) = c
         .raw(
             Method::POST,
@@ -374,13 +399,17 @@ async fn duplicate_registration_and_role_changes_are_audited() {
         .unwrap();
     assert_problem(s, &v, 422, "validation_failed");
     assert_eq!(v["errors"][0]["field"], "roles[0]");
+    before.assert_same(
+        &app.rows().await,
+        "a self-registration claiming a person role",
+    );
 
     let admin = app.enrol("admin").await;
     let expert = app.enrol("expert").await;
     let me: Value = expert.get("/api/v1/me").await.unwrap();
     assert_eq!(me["roles"], json!(["expert"]));
     let pid = me["id"].as_str().unwrap().to_string();
-    let audit_before = app.counts().await[5];
+    let audit_before = app.rows().await.get("audit_events");
     let (s, v) = admin
         .raw(
             Method::DELETE,
@@ -391,7 +420,7 @@ async fn duplicate_registration_and_role_changes_are_audited() {
         .unwrap();
     assert_eq!(s, 200, "{v}");
     assert_eq!(
-        app.counts().await[5],
+        app.rows().await.get("audit_events"),
         audit_before + 1,
         "revocation not audited"
     );
@@ -432,7 +461,7 @@ async fn a_new_crl_in_the_trust_directory_takes_effect_without_restart() {
     std::fs::write(app.trust_dir.join("root.crl"), p.crl(&p.root, &revoked)).unwrap();
     // The store re-reads the directory at most once a second; skip the wait.
     app.ctx.trust.expire_throttle();
-    let before = app.counts().await;
+    let before = app.rows().await;
     let mut c = app.client();
     let e = c
         .login(PrincipalKind::Organisation, &bidder.credentials())
@@ -443,5 +472,13 @@ async fn a_new_crl_in_the_trust_directory_takes_effect_without_restart() {
         Some(etender::error::ErrorCode::CertificateRevoked),
         "{e}"
     );
-    assert_eq!(app.counts().await, before);
+    before.assert_changed_only(
+        &app.rows().await,
+        &[(
+            "auth_challenges",
+            1,
+            "the client first obtains a challenge (that request succeeds); the refusal leaves it",
+        )],
+        "a login with a newly revoked certificate",
+    );
 }

@@ -9,33 +9,34 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::fixtures::{self, draft, draft_tender, id_of, publish, published_tender, sign_notice};
-use crate::helpers::{assert_problem, pki, TestApp};
+use crate::helpers::{assert_problem, pki, Rows, TestApp};
 use crate::smtp::SmtpServer;
 
-async fn tender_counts(app: &TestApp) -> [i64; 8] {
-    app.ctx
-        .db
-        .read_primary(|c| Ok(etender::db::repo::tenders::counts(c)?))
-        .await
-        .unwrap()
+/// A tender's change counter (state, version, update time, deadline: updates as well as
+/// inserts) and the row count of every table.
+struct Snapshot {
+    tender: Option<(String, i32, chrono::NaiveDateTime, chrono::NaiveDateTime)>,
+    rows: Rows,
 }
 
-async fn snapshot(
-    app: &TestApp,
-    tender: &str,
-) -> (
-    Option<(String, i32, chrono::NaiveDateTime, chrono::NaiveDateTime)>,
-    [i64; 8],
-    [i64; 6],
-) {
+impl Snapshot {
+    #[track_caller]
+    fn assert_same(&self, after: &Snapshot, what: &str) {
+        assert_eq!(after.tender, self.tender, "{what} changed the tender");
+        self.rows.assert_same(&after.rows, what);
+    }
+}
+
+async fn snapshot(app: &TestApp, tender: &str) -> Snapshot {
     let t = tender.to_string();
-    let f = app
+    let rows = app.rows().await;
+    let tender = app
         .ctx
         .db
         .read_primary(move |c| Ok(etender::db::repo::tenders::fingerprint(c, &t)?))
         .await
         .unwrap();
-    (f, tender_counts(app).await, app.counts().await)
+    Snapshot { tender, rows }
 }
 
 fn rules() -> etender::domain::tender::ProcedureRules {
@@ -83,11 +84,7 @@ async fn publication_enforces_the_20_day_rule_at_its_boundary() {
                 .map(|e| e["code"].as_str().unwrap())
                 .collect();
             assert_eq!(rules, ["deadline_too_soon_after_issue"], "{v}");
-            assert_eq!(
-                snapshot(&app, &s.tender).await,
-                before,
-                "a refused publication changed something"
-            );
+            before.assert_same(&snapshot(&app, &s.tender).await, "a refused publication");
         }
     }
 }
@@ -110,8 +107,10 @@ async fn every_rule_failure_is_reported_with_its_own_code() {
         )
         .await
         .unwrap();
+    let before = snapshot(&app, &s.tender).await;
     let (st, v) = publish(&app, &s).await;
     assert_problem(st, &v, 422, "rule_violation");
+    before.assert_same(&snapshot(&app, &s.tender).await, "a refused publication");
     let mut codes: Vec<&str> = v["errors"]
         .as_array()
         .unwrap()
@@ -133,6 +132,7 @@ async fn every_rule_failure_is_reported_with_its_own_code() {
     // A price floor is refused by name, at draft time already.
     let mut d = draft(now, 30, &s.custodians);
     d["sections"][1]["price_floor"] = json!("7000000.00");
+    let before = snapshot(&app, &s.tender).await;
     let (st, v) = s
         .agent
         .raw(
@@ -145,6 +145,10 @@ async fn every_rule_failure_is_reported_with_its_own_code() {
     assert_problem(st, &v, 422, "rule_violation");
     assert_eq!(v["errors"][0]["code"], "price_floor_forbidden");
     assert_eq!(v["errors"][0]["field"], "sections[1].price_floor");
+    before.assert_same(
+        &snapshot(&app, &s.tender).await,
+        "a draft with a price floor",
+    );
 
     // Custodians must be registered custodians.
     let mut d = draft(now, 30, &s.custodians);
@@ -157,9 +161,14 @@ async fn every_rule_failure_is_reported_with_its_own_code() {
         )
         .await
         .unwrap();
+    let before = snapshot(&app, &s.tender).await;
     let (st, v) = publish(&app, &s).await;
     assert_problem(st, &v, 422, "rule_violation");
     assert_eq!(v["errors"][0]["code"], "custodian_not_registered");
+    before.assert_same(
+        &snapshot(&app, &s.tender).await,
+        "a publication with an unknown custodian",
+    );
 }
 
 #[tokio::test]
@@ -179,6 +188,10 @@ async fn the_notice_must_be_signed_by_the_tenderer_or_agent_over_the_current_tex
         .await
         .unwrap();
     assert_problem(st, &v, 403, "forbidden");
+    before.assert_same(
+        &snapshot(&app, &s.tender).await,
+        "a notice signed by a bidder",
+    );
     // Signed, then the working copy changed: the signature no longer covers the notice.
     let sig = sign_notice(&s.agent, &s.tender, &pki().get("agent").credentials()).await;
     fixtures::upload(
@@ -189,7 +202,7 @@ async fn the_notice_must_be_signed_by_the_tenderer_or_agent_over_the_current_tex
         b"bill of quantities",
     )
     .await;
-    let before = (before.0, before.1, before.2);
+    let before = snapshot(&app, &s.tender).await;
     let (st, v) = s
         .agent
         .raw(
@@ -200,7 +213,10 @@ async fn the_notice_must_be_signed_by_the_tenderer_or_agent_over_the_current_tex
         .await
         .unwrap();
     assert_problem(st, &v, 401, "signature_invalid");
-    assert_eq!(snapshot(&app, &s.tender).await.0, before.0);
+    before.assert_same(
+        &snapshot(&app, &s.tender).await,
+        "a signature over an older text",
+    );
     // The tenderer's own certificate is accepted too.
     let tenderer = app.enrol("tenderer").await;
     let sig = sign_notice(&tenderer, &s.tender, &pki().get("tenderer").credentials()).await;
@@ -394,12 +410,7 @@ async fn an_smtp_outage_loses_no_mail_and_a_rolled_back_change_sends_none() {
     );
 
     // A mail queued by a change that rolls back is never sent.
-    let before = app
-        .ctx
-        .db
-        .read_primary(|c| Ok(etender::db::repo::mail::counts(c)?))
-        .await
-        .unwrap();
+    let before = app.rows().await;
     let res = app
         .ctx
         .db
@@ -421,14 +432,7 @@ async fn an_smtp_outage_loses_no_mail_and_a_rolled_back_change_sends_none() {
         })
         .await;
     assert!(res.is_err());
-    assert_eq!(
-        app.ctx
-            .db
-            .read_primary(|c| Ok(etender::db::repo::mail::counts(c)?))
-            .await
-            .unwrap(),
-        before
-    );
+    before.assert_same(&app.rows().await, "a rolled-back change that queued mail");
 }
 
 #[tokio::test]
@@ -457,7 +461,7 @@ async fn objections_at_the_10_day_boundary_suspend_until_answered() {
         .unwrap();
     assert_problem(st, &v, 422, "rule_violation");
     assert_eq!(v["errors"][0]["code"], "objection_too_late");
-    assert_eq!(snapshot(&app, &s.tender).await, before);
+    before.assert_same(&snapshot(&app, &s.tender).await, "a late objection");
 
     // One second before: accepted, and the tender is suspended.
     app.clock.set(cutoff - Duration::seconds(1));
@@ -477,6 +481,7 @@ async fn objections_at_the_10_day_boundary_suspend_until_answered() {
         .unwrap();
     assert_eq!(t["state"], "suspended");
     // Questions wait while suspended.
+    let before = snapshot(&app, &s.tender).await;
     let (st, v) = bidder
         .raw(
             Method::POST,
@@ -486,9 +491,13 @@ async fn objections_at_the_10_day_boundary_suspend_until_answered() {
         .await
         .unwrap();
     assert_problem(st, &v, 409, "invalid_state_transition");
+    before.assert_same(
+        &snapshot(&app, &s.tender).await,
+        "a question while suspended",
+    );
     // Another bidder cannot answer it; the agent can, and the tender resumes.
     let oid = o["id"].as_str().unwrap();
-    let (st, _) = bidder
+    let (st, v) = bidder
         .raw(
             Method::POST,
             &format!("/api/v1/tenders/{}/objections/{oid}/answer", s.tender),
@@ -496,7 +505,8 @@ async fn objections_at_the_10_day_boundary_suspend_until_answered() {
         )
         .await
         .unwrap();
-    assert_eq!(st, 403);
+    assert_problem(st, &v, 403, "forbidden");
+    before.assert_same(&snapshot(&app, &s.tender).await, "an answer by a bidder");
     let agent = app.enrol("agent").await;
     let (st, v) = agent
         .raw(
@@ -513,6 +523,7 @@ async fn objections_at_the_10_day_boundary_suspend_until_answered() {
         .await
         .unwrap();
     assert_eq!(t["state"], "published");
+    let before = snapshot(&app, &s.tender).await;
     let (st, v) = agent
         .raw(
             Method::POST,
@@ -522,6 +533,7 @@ async fn objections_at_the_10_day_boundary_suspend_until_answered() {
         .await
         .unwrap();
     assert_problem(st, &v, 409, "invalid_state_transition");
+    before.assert_same(&snapshot(&app, &s.tender).await, "a second answer");
 }
 
 #[tokio::test]
@@ -572,6 +584,7 @@ async fn the_deadline_closes_the_tender_by_the_server_clock() {
         .unwrap();
     assert_eq!(st, 201, "{v}");
     app.clock.set(cutoff);
+    let before = snapshot(&app, &s.tender).await;
     let (st, v) = bidder
         .raw(
             Method::POST,
@@ -581,6 +594,10 @@ async fn the_deadline_closes_the_tender_by_the_server_clock() {
         .await
         .unwrap();
     assert_problem(st, &v, 409, "deadline_passed");
+    before.assert_same(
+        &snapshot(&app, &s.tender).await,
+        "a question at the cut-off",
+    );
 
     app.clock.set(deadline - Duration::seconds(1));
     assert_eq!(etender::app::tenders::close_due(&app.ctx).await.unwrap(), 0);
@@ -716,26 +733,24 @@ async fn creation_is_idempotent_and_drafts_are_private() {
     let r1 = post(&body).await.unwrap();
     assert_eq!(r1.status(), 201);
     let v1: Value = r1.json().await.unwrap();
-    let before = tender_counts(&app).await;
+    let before = app.rows().await;
     let r2 = post(&body).await.unwrap();
     assert_eq!(r2.status(), 200);
     let v2: Value = r2.json().await.unwrap();
     assert_eq!(v1["id"], v2["id"]);
-    assert_eq!(
-        tender_counts(&app).await,
-        before,
-        "a retried create made a second tender"
-    );
+    before.assert_same(&app.rows().await, "a retried create");
     let mut other = body.clone();
     other["title"] = json!("另一个");
     let r3 = post(&other).await.unwrap();
     assert_eq!(r3.status(), 422);
     let v3: Value = r3.json().await.unwrap();
     assert_eq!(v3["code"], "idempotency_key_reused");
+    before.assert_same(&app.rows().await, "a reused idempotency key");
 
     // Drafts are invisible to everyone but their parties.
     let id = v1["id"].as_str().unwrap();
     let bidder = app.enrol("bidder").await;
+    let before = app.rows().await;
     for c in [&bidder, &app.client()] {
         let (st, v) = c
             .raw(Method::GET, &format!("/api/v1/tenders/{id}"), None)
@@ -743,6 +758,7 @@ async fn creation_is_idempotent_and_drafts_are_private() {
             .unwrap();
         assert_problem(st, &v, 404, "not_found");
     }
+    before.assert_same(&app.rows().await, "reading another's draft");
     let list: Value = app.client().get("/api/v1/tenders").await.unwrap();
     assert!(list["items"].as_array().unwrap().is_empty());
     let (st, _) = tenderer
@@ -827,6 +843,7 @@ async fn a_tender_runs_to_its_deadline_on_the_sandbox_clock() {
     let admin = app.enrol("admin").await;
     // Bidders cannot move time.
     let bidder = app.enrol("bidder").await;
+    let before = app.rows().await;
     let (st, v) = bidder
         .raw(
             Method::POST,
@@ -846,6 +863,7 @@ async fn a_tender_runs_to_its_deadline_on_the_sandbox_clock() {
         .await
         .unwrap();
     assert_problem(st, &v, 409, "conflict");
+    before.assert_same(&app.rows().await, "refused clock changes");
     // Twenty-five days pass in one call; the deadline closes the tender.
     let (st, v) = admin
         .raw(
@@ -892,12 +910,14 @@ async fn the_public_list_follows_publication_order() {
         .await
         .unwrap();
     assert_eq!(page["items"][0]["id"], json!(first.tender));
+    let before = app.rows().await;
     let (st, v) = app
         .client()
         .raw(Method::GET, "/api/v1/tenders?after=abc", None)
         .await
         .unwrap();
     assert_problem(st, &v, 400, "malformed_parameter");
+    before.assert_same(&app.rows().await, "a malformed cursor");
 }
 
 #[tokio::test]
@@ -967,7 +987,7 @@ async fn documents_are_hashed_and_versioned_with_the_notice() {
     assert_eq!(public.len(), 2);
     assert_eq!(public[1]["published_version"], 2);
     // Unknown predecessors, empty and oversized files are refused, and nothing is stored.
-    let before = tender_counts(&app).await;
+    let before = app.rows().await;
     for (query, body, status, code) in [
         (
             format!("title=x&file_name=x&supersedes={}", uuid::Uuid::new_v4()),
@@ -996,14 +1016,14 @@ async fn documents_are_hashed_and_versioned_with_the_notice() {
         let v: Value = res.json().await.unwrap();
         assert_problem(st, &v, status, code);
     }
-    assert_eq!(tender_counts(&app).await, before);
+    before.assert_same(&app.rows().await, "refused documents");
 }
 
 #[tokio::test]
 async fn oversized_documents_are_refused_and_leave_no_file() {
     let app = TestApp::spawn_with(|s| s.storage.max_document_bytes = 1024).await;
     let s = draft_tender(&app, 30).await;
-    let before = tender_counts(&app).await;
+    let before = app.rows().await;
     let res = reqwest::Client::new()
         .post(format!(
             "{}/api/v1/tenders/{}/documents?title=big&file_name=big.bin",
@@ -1017,7 +1037,7 @@ async fn oversized_documents_are_refused_and_leave_no_file() {
     let st = res.status();
     let v: Value = res.json().await.unwrap();
     assert_problem(st, &v, 413, "file_too_large");
-    assert_eq!(tender_counts(&app).await, before);
+    before.assert_same(&app.rows().await, "an oversized document");
     let tmp = app.settings.storage.dir.join("tmp");
     assert_eq!(
         std::fs::read_dir(tmp).unwrap().count(),

@@ -279,14 +279,3 @@ pub fn revoke_session(
     .set(sessions::revoked_at.eq(Some(now)))
     .execute(c)
 }
-
-/// Row counts of the identity tables, for "nothing was created" assertions and metrics.
-pub fn counts(c: &mut AnyConnection) -> QueryResult<[i64; 5]> {
-    Ok([
-        organisations::table.count().get_result(c)?,
-        people::table.count().get_result(c)?,
-        credentials::table.count().get_result(c)?,
-        sessions::table.count().get_result(c)?,
-        role_grants::table.count().get_result(c)?,
-    ])
-}

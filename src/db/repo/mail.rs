@@ -108,16 +108,3 @@ pub fn list_for_tender(c: &mut AnyConnection, tender: &str) -> QueryResult<Vec<M
         .select(MailRow::as_select())
         .load(c)
 }
-
-/// (unsent, sent) counts.
-pub fn counts(c: &mut AnyConnection) -> QueryResult<(i64, i64)> {
-    let unsent = mail_outbox::table
-        .filter(mail_outbox::sent_at.is_null())
-        .count()
-        .get_result(c)?;
-    let sent = mail_outbox::table
-        .filter(mail_outbox::sent_at.is_not_null())
-        .count()
-        .get_result(c)?;
-    Ok((unsent, sent))
-}

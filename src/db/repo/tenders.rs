@@ -467,20 +467,6 @@ pub fn insert_idempotency(c: &mut AnyConnection, row: &IdempotencyRow) -> QueryR
         .map(|_| ())
 }
 
-/// Row counts of the tender tables (tests assert "nothing changed" with these).
-pub fn counts(c: &mut AnyConnection) -> QueryResult<[i64; 8]> {
-    Ok([
-        tenders::table.count().get_result(c)?,
-        tender_versions::table.count().get_result(c)?,
-        tender_documents::table.count().get_result(c)?,
-        document_downloads::table.count().get_result(c)?,
-        tender_questions::table.count().get_result(c)?,
-        tender_objections::table.count().get_result(c)?,
-        announcements::table.count().get_result(c)?,
-        ocds_releases::table.count().get_result(c)?,
-    ])
-}
-
 /// Change counter for "nothing changed" checks that also cover updates: the sum of versions
 /// and the latest update time.
 pub fn fingerprint(
