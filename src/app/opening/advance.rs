@@ -1,6 +1,7 @@
 //! Move one section's ceremony on as far as the clock and its bids allow.
 
 use super::*;
+use crate::app::support::publicity::{event, Change, Env, Publicity};
 use crate::app::AppContext;
 use crate::audit;
 use crate::audit::ActorRef;
@@ -26,6 +27,7 @@ pub async fn advance(ctx: &AppContext, tender: &str, section: &str) -> AppResult
         ctx.clock.now(),
         windows(ctx),
     );
+    let env = Env::of(ctx);
     ctx.db
         .write(move |c| {
             let Some(mut row) = trepo::lock_tender(c, &tender)? else {
@@ -53,9 +55,8 @@ pub async fn advance(ctx: &AppContext, tender: &str, section: &str) -> AppResult
                     OpeningStep::StartRecovery { until } => {
                         o.state = OpeningPhase::Recovering.as_str().into();
                         o.recovery_until = Some(to_db(until));
-                        tender_event(c, now, &tender, Some(&section), ActorRef::system(), EventType::OpeningStarted,
-                            json!({"tender": tender, "section": section, "phase": "recovering", "sealed_bids": sealed,
-                                "recovery_until": until}))?;
+                        event(c, now, &tender, Change::new(ActorRef::system(), EventType::OpeningStarted, json!({"tender": tender, "section": section, "phase": "recovering", "sealed_bids": sealed,
+                                "recovery_until": until})).in_section(&section))?;
                     }
                     OpeningStep::ExpireRecovery => {
                         for mut b in bids.into_iter().filter(|b| b.state == "submitted") {
@@ -69,14 +70,19 @@ pub async fn advance(ctx: &AppContext, tender: &str, section: &str) -> AppResult
                         o.record = Some(audit::canonical_json(&record));
                         o.record_published_at = Some(to_db(now));
                         o.objections_until = Some(to_db(until));
-                        tender_event(c, now, &tender, Some(&section), ActorRef::system(), EventType::OpeningRecordPublished, record.clone())?;
-                        announce(c, now, &tender, "opening_record", format!("开标记录：{} 标段 {}", row.title, section), &record)?;
+                        let change = Change::new(ActorRef::system(), EventType::OpeningRecordPublished, record)
+                            .in_section(&section);
+                        let publicity = Publicity {
+                            release: None,
+                            announcement: Some(("opening_record", format!("开标记录：{} 标段 {}", row.title, section))),
+                            mail: None,
+                        };
+                        crate::app::support::publicity::record(c, &env, now, &row, change, Some(publicity))?;
                     }
                     OpeningStep::Close => {
                         o.state = OpeningPhase::Closed.as_str().into();
                         o.closed_at = Some(to_db(now));
-                        tender_event(c, now, &tender, Some(&section), ActorRef::system(), EventType::OpeningClosed,
-                            json!({"tender": tender, "section": section}))?;
+                        event(c, now, &tender, Change::new(ActorRef::system(), EventType::OpeningClosed, json!({"tender": tender, "section": section})).in_section(&section))?;
                     }
                 }
                 repo::update_opening(c, &o)?;

@@ -1,6 +1,7 @@
 //! The tenderer answers an objection to the opening record.
 
 use super::*;
+use crate::app::support::publicity::{event, Change};
 use crate::app::Actor;
 use crate::app::AppContext;
 use crate::audit::EventType;
@@ -64,14 +65,16 @@ pub async fn answer(
             r.answered_by = Some(a.id.clone());
             r.answered_at = Some(to_db(now));
             repo::update_response(c, &r)?;
-            tender_event(
+            event(
                 c,
                 now,
                 &t,
-                Some(&s),
-                a.audit_ref(),
-                EventType::OpeningResponseAnswered,
-                json!({"response": r.id, "answer": answer}),
+                Change::new(
+                    a.audit_ref(),
+                    EventType::OpeningResponseAnswered,
+                    json!({"response": r.id, "answer": answer}),
+                )
+                .in_section(&s),
             )?;
             let uscc = idrepo::find_organisation(c, &r.organisation_id)?
                 .map(|o| o.uscc)

@@ -17,6 +17,7 @@ mod view;
 
 use crate::app::support::errors::*;
 use crate::app::support::json::*;
+use crate::app::support::publicity::{event, Change};
 use crate::app::support::tender::*;
 use crate::app::Actor;
 use crate::app::AppContext;
@@ -134,85 +135,6 @@ fn attempt_dto(a: &repo::AttemptRow) -> Attempt {
     }
 }
 
-fn tender_event(
-    c: &mut AnyConnection,
-    now: DateTime<Utc>,
-    tender: &str,
-    section: Option<&str>,
-    actor: ActorRef,
-    event_type: EventType,
-    body: Value,
-) -> AppResult<String> {
-    audit::record(
-        c,
-        now,
-        AuditEvent {
-            event_type,
-            tender_id: Some(tender.to_string()),
-            section_id: section.map(str::to_string),
-            actor,
-            subject: tender.to_string(),
-            body,
-        },
-    )
-}
-
-fn announce(
-    c: &mut AnyConnection,
-    now: DateTime<Utc>,
-    tender: &str,
-    kind: &str,
-    title: String,
-    body: &Value,
-) -> AppResult<()> {
-    trepo::insert_announcement(
-        c,
-        trepo::AnnouncementRow {
-            seq: 0,
-            id: uuid::Uuid::now_v7().to_string(),
-            tender_id: tender.to_string(),
-            kind: kind.into(),
-            title,
-            body: audit::canonical_json(body),
-            published_at: to_db(now),
-        },
-    )?;
-    Ok(())
-}
-
-/// Mail to the tenderer, the agent and every bidder of the section.
-fn notify(
-    c: &mut AnyConnection,
-    now: DateTime<Utc>,
-    row: &trepo::TenderRow,
-    bidders: &[String],
-    kind: &str,
-    subject: &str,
-    body: &str,
-) -> AppResult<()> {
-    let mut orgs: Vec<String> = vec![row.tenderer_id.clone()];
-    orgs.extend(row.agent_id.iter().cloned());
-    orgs.extend(bidders.iter().cloned());
-    orgs.sort();
-    orgs.dedup();
-    for org in orgs {
-        if let Some(o) = idrepo::find_organisation(c, &org)? {
-            crate::mail::enqueue(
-                c,
-                now,
-                crate::mail::OutgoingMail {
-                    to: o.contact_email.clone(),
-                    subject: subject.into(),
-                    body: body.into(),
-                    kind: kind.into(),
-                    tender_id: Some(row.id.clone()),
-                },
-            )?;
-        }
-    }
-    Ok(())
-}
-
 /// Opening → Evaluating (or Failed when no section was opened).
 fn finish_tender(
     c: &mut AnyConnection,
@@ -233,14 +155,15 @@ fn finish_tender(
     .map_err(|e| internal(anyhow::anyhow!("finish opening: {e:?}")))?;
     set_state(row, &next, now)?;
     trepo::update_tender(c, row)?;
-    tender_event(
+    event(
         c,
         now,
         &row.id,
-        None,
-        ActorRef::system(),
-        EventType::TenderOpeningFinished,
-        json!({"tender": row.id, "state": next.kind().as_str()}),
+        Change::new(
+            ActorRef::system(),
+            EventType::TenderOpeningFinished,
+            json!({"tender": row.id, "state": next.kind().as_str()}),
+        ),
     )?;
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! recorded).
 
 use super::*;
+use crate::app::support::publicity::{event, Change};
 use crate::app::Actor;
 use crate::app::AppContext;
 use crate::audit::EventType;
@@ -79,8 +80,7 @@ pub async fn respond(
                 created_at: to_db(now),
             };
             repo::insert_response(c, &row)?;
-            tender_event(c, now, &t, Some(&s), a.audit_as(Role::Bidder), EventType::OpeningResponded,
-                json!({"response": row.id, "kind": row.kind, "organisation": org, "text": row.text}))?;
+            event(c, now, &t, Change::new(a.audit_as(Role::Bidder), EventType::OpeningResponded, json!({"response": row.id, "kind": row.kind, "organisation": org, "text": row.text})).in_section(&s))?;
             let uscc = idrepo::find_organisation(c, &org)?.map(|o| o.uscc).unwrap_or_default();
             Ok(response_dto(&row, uscc))
         })

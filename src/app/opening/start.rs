@@ -2,6 +2,7 @@
 //! open their decryption window. Returns whether this call started it.
 
 use super::*;
+use crate::app::support::publicity::{event, record, Change, Env, Mail, Publicity, Recipients};
 use crate::app::support::tender::*;
 use crate::app::AppContext;
 use crate::audit::ActorRef;
@@ -23,7 +24,12 @@ use serde_json::Value;
 /// Closed → Opening for one tender: each section with fewer than three bids fails (流标), the
 /// others open their decryption window. Returns whether this call started it.
 pub async fn start_opening(ctx: &AppContext, tender: &str) -> AppResult<bool> {
-    let (tender, now, w) = (tender.to_string(), ctx.clock.now(), windows(ctx));
+    let (tender, now, w, env) = (
+        tender.to_string(),
+        ctx.clock.now(),
+        windows(ctx),
+        Env::of(ctx),
+    );
     ctx.db
         .write(move |c| {
             let Some(mut row) = trepo::lock_tender(c, &tender)? else {
@@ -78,19 +84,39 @@ pub async fn start_opening(ctx: &AppContext, tender: &str) -> AppResult<bool> {
                 // The opening event binds every bid's receipt into the tender's chain.
                 let body = json!({"tender": tender, "section": sec.code, "bids": listed,
                     "lapsed": lapsed, "decryption_until": now + w.decryption});
-                tender_event(c, now, &tender, Some(&sec.code), ActorRef::system(), EventType::OpeningStarted, body.clone())?;
+                let started =
+                    Change::new(ActorRef::system(), EventType::OpeningStarted, body).in_section(&sec.code);
                 let bidders: Vec<String> = bids.iter().map(|b| b.organisation_id.clone()).collect();
                 if failed {
+                    event(c, now, &tender, started)?;
                     let body = json!({"tender": tender, "section": sec.code, "bids": bids.len(),
                         "reason": "fewer than 3 bids (条例44)"});
-                    tender_event(c, now, &tender, Some(&sec.code), ActorRef::system(), EventType::OpeningFailed, body.clone())?;
-                    announce(c, now, &tender, "opening_failed", format!("流标公告：{} 标段 {}", row.title, sec.code), &body)?;
-                    notify(c, now, &row, &bidders, "opening_failed", &format!("流标：{} {}", row.title, sec.code),
-                        &format!("标段 {} 投标人少于3个，不予开标，招标人将依法重新招标。", sec.code))?;
+                    let failure = Change::new(ActorRef::system(), EventType::OpeningFailed, body)
+                        .in_section(&sec.code);
+                    let publicity = Publicity {
+                        release: None,
+                        announcement: Some(("opening_failed", format!("流标公告：{} 标段 {}", row.title, sec.code))),
+                        mail: Some(Mail {
+                            kind: "opening_failed",
+                            subject: format!("流标：{} {}", row.title, sec.code),
+                            body: format!("标段 {} 投标人少于3个，不予开标，招标人将依法重新招标。", sec.code),
+                            to: Recipients::PartiesAnd(&bidders),
+                        }),
+                    };
+                    record(c, &env, now, &row, failure, Some(publicity))?;
                 } else {
                     any_open = true;
-                    notify(c, now, &row, &bidders, "opening_started", &format!("开标：{} {}", row.title, sec.code),
-                        &format!("标段 {} 已开标，请在 {} 前完成解密。", sec.code, now + w.decryption))?;
+                    let publicity = Publicity {
+                        release: None,
+                        announcement: None,
+                        mail: Some(Mail {
+                            kind: "opening_started",
+                            subject: format!("开标：{} {}", row.title, sec.code),
+                            body: format!("标段 {} 已开标，请在 {} 前完成解密。", sec.code, now + w.decryption),
+                            to: Recipients::PartiesAnd(&bidders),
+                        }),
+                    };
+                    record(c, &env, now, &row, started, Some(publicity))?;
                 }
             }
             trepo::update_tender(c, &row)?;

@@ -9,6 +9,7 @@ use crate::audit::canonical_json;
 use crate::audit::ActorRef;
 use crate::audit::Event as AuditEvent;
 use crate::audit::EventType;
+use crate::db::repo::identity as idrepo;
 use crate::db::repo::tenders as repo;
 use crate::db::types::from_db;
 use crate::db::types::to_db;
@@ -48,56 +49,116 @@ impl Env {
     }
 }
 
-/// What a public change writes besides the tender row: audit event, OCDS release,
-/// announcement and mails to everyone who downloaded the documents.
-pub struct Publicity<'a> {
-    /// The lifecycle event to release to OCDS, if this change is one.
-    pub kind: Option<EventKind>,
-    pub state: StateKind,
-    pub announcement: Option<(&'a str, String)>,
-    pub mail: Option<(&'a str, String, String)>,
+/// One change to a tender as the audit log records it.
+pub struct Change<'a> {
+    pub actor: ActorRef,
+    pub event: EventType,
+    /// The section the change concerns, if it concerns one.
+    pub section: Option<&'a str>,
+    pub body: Value,
 }
 
-#[expect(
-    clippy::too_many_arguments,
-    reason = "a transaction step that needs all of its context"
-)]
+impl<'a> Change<'a> {
+    pub fn new(actor: ActorRef, event: EventType, body: Value) -> Change<'a> {
+        Change {
+            actor,
+            event,
+            section: None,
+            body,
+        }
+    }
+
+    pub fn in_section(mut self, section: &'a str) -> Change<'a> {
+        self.section = Some(section);
+        self
+    }
+}
+
+/// What a change of a public tender tells the world besides its audit event.
+pub struct Publicity<'a> {
+    /// The lifecycle event to release to OCDS, if this change is one, and the state it leads to.
+    pub release: Option<(EventKind, StateKind)>,
+    /// The announcement's kind and title; its body is the change's audit body.
+    pub announcement: Option<(&'a str, String)>,
+    pub mail: Option<Mail<'a>>,
+}
+
+/// A notification mail (outbox) and who gets it.
+pub struct Mail<'a> {
+    pub kind: &'a str,
+    pub subject: String,
+    pub body: String,
+    pub to: Recipients<'a>,
+}
+
+pub enum Recipients<'a> {
+    /// Everyone who downloaded the tender documents while logged in (条例21: those who obtained
+    /// the documents hear of every change).
+    Downloaders,
+    /// The tenderer, its agent, and these organisations (e.g. a section's bidders).
+    PartiesAnd(&'a [String]),
+}
+
+impl<'a> Mail<'a> {
+    pub fn to_downloaders(kind: &'a str, subject: String, body: String) -> Mail<'a> {
+        Mail {
+            kind,
+            subject,
+            body,
+            to: Recipients::Downloaders,
+        }
+    }
+}
+
+/// The audit event of a change to tender `tender` (in its own chain). Use [`record`] when the
+/// change may also be public.
+pub fn event(
+    c: &mut AnyConnection,
+    now: DateTime<Utc>,
+    tender: &str,
+    change: Change<'_>,
+) -> AppResult<String> {
+    audit::record(
+        c,
+        now,
+        AuditEvent {
+            event_type: change.event,
+            tender_id: Some(tender.to_string()),
+            section_id: change.section.map(str::to_string),
+            actor: change.actor,
+            subject: tender.to_string(),
+            body: change.body,
+        },
+    )
+}
+
+/// The one publication step: the change's audit event and, when `publicity` is given and the
+/// tender has been published, its OCDS release, announcement and mails, all in the caller's
+/// transaction. Returns the audit event's id.
 pub fn record(
     c: &mut AnyConnection,
     env: &Env,
     now: DateTime<Utc>,
     row: &repo::TenderRow,
-    actor: ActorRef,
-    event_type: EventType,
-    body: Value,
+    change: Change<'_>,
     publicity: Option<Publicity<'_>>,
 ) -> AppResult<String> {
-    let event_id = audit::record(
-        c,
-        now,
-        AuditEvent {
-            event_type,
-            tender_id: Some(row.id.clone()),
-            section_id: None,
-            actor,
-            subject: row.id.clone(),
-            body: body.clone(),
-        },
-    )?;
-    let Some(p) = publicity else {
+    let body = publicity.as_ref().map(|_| change.body.clone());
+    let event_id = event(c, now, &row.id, change)?;
+    let (Some(p), Some(body)) = (publicity, body) else {
         return Ok(event_id);
     };
     if row.version == 0 {
         return Ok(event_id);
     }
-    if let Some(kind) = p.kind {
+    if let Some((kind, state)) = p.release {
         let draft = published_draft(c, row)?;
         let release = ocds::release(&ocds::OcdsEvent {
             ocid_prefix: env.ocid_prefix.clone(),
             event_id: event_id.clone(),
             kind,
             at: now,
-            state: p.state,
+            state,
             tender: ocds_tender(c, env, row, draft)?,
         });
         repo::insert_release(
@@ -125,22 +186,46 @@ pub fn record(
             },
         )?;
     }
-    if let Some((kind, subject, text)) = p.mail {
-        for to in repo::downloader_emails(c, &row.id)? {
+    if let Some(mail) = p.mail {
+        for to in recipients(c, row, &mail.to)? {
             enqueue(
                 c,
                 now,
                 OutgoingMail {
                     to,
-                    subject: subject.clone(),
-                    body: text.clone(),
-                    kind: kind.into(),
+                    subject: mail.subject.clone(),
+                    body: mail.body.clone(),
+                    kind: mail.kind.into(),
                     tender_id: Some(row.id.clone()),
                 },
             )?;
         }
     }
     Ok(event_id)
+}
+
+fn recipients(
+    c: &mut AnyConnection,
+    row: &repo::TenderRow,
+    to: &Recipients<'_>,
+) -> AppResult<Vec<String>> {
+    match to {
+        Recipients::Downloaders => Ok(repo::downloader_emails(c, &row.id)?),
+        Recipients::PartiesAnd(others) => {
+            let mut orgs: Vec<&String> = vec![&row.tenderer_id];
+            orgs.extend(row.agent_id.iter());
+            orgs.extend(others.iter());
+            orgs.sort();
+            orgs.dedup();
+            let mut out = Vec::new();
+            for org in orgs {
+                if let Some(o) = idrepo::find_organisation(c, org)? {
+                    out.push(o.contact_email);
+                }
+            }
+            Ok(out)
+        }
+    }
 }
 
 pub fn ocds_tender(

@@ -113,14 +113,19 @@ pub async fn act(
                 &env,
                 now,
                 &row,
-                who,
-                etype,
-                json!({"tender": row.id, "state": next, "note": detail}),
+                Change::new(
+                    who,
+                    etype,
+                    json!({"tender": row.id, "state": next, "note": detail}),
+                ),
                 Some(Publicity {
-                    kind: Some(event.kind()),
-                    state: next.kind(),
+                    release: Some((event.kind(), next.kind())),
                     announcement: Some((ann, title.clone())),
-                    mail: Some((mail_kind, title.clone(), format!("{title}\n{detail}"))),
+                    mail: Some(Mail::to_downloaders(
+                        mail_kind,
+                        title.clone(),
+                        format!("{title}\n{detail}"),
+                    )),
                 }),
             )?;
             view(c, &row, !regulator_act)

@@ -87,21 +87,11 @@ pub async fn amend(
                 Some(_) => format!("《{}》发布了第{}版变更公告：{}\n投标截止时间（开标时间）顺延至 {}（北京时间）。已递交的投标文件需重新确认。", row.title, row.version, rationale.trim(), deadline_local),
                 None => format!("《{}》发布了第{}版变更公告：{}\n投标截止时间：{}（北京时间）。", row.title, row.version, rationale.trim(), deadline_local),
             };
-            record(
-                c,
-                &env,
-                now,
-                &row,
-                actor.audit_ref(),
-                EventType::TenderAmended,
-                json!({"tender": row.id, "version": row.version, "notice_sha256": notice.sha256, "deadline_moved_to": moved, "bid_deadline": draft.schedule.bid_deadline, "reconfirm_bids": effect.reconfirm_bids}),
-                Some(Publicity {
-                    kind: Some(EventKind::Amend),
-                    state: next.kind(),
+            record(c, &env, now, &row, Change::new(actor.audit_ref(), EventType::TenderAmended, json!({"tender": row.id, "version": row.version, "notice_sha256": notice.sha256, "deadline_moved_to": moved, "bid_deadline": draft.schedule.bid_deadline, "reconfirm_bids": effect.reconfirm_bids})), Some(Publicity {
+                    release: Some((EventKind::Amend, next.kind())),
                     announcement: Some(("change_notice", format!("变更公告：{}", row.title))),
-                    mail: Some(("amendment", format!("变更公告：{}", row.title), text)),
-                }),
-            )?;
+                    mail: Some(Mail::to_downloaders("amendment", format!("变更公告：{}", row.title), text)),
+                }))?;
             Ok(Amendment {
                 tender: view(c, &row, true)?,
                 deadline_moved_to: moved,

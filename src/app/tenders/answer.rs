@@ -39,21 +39,11 @@ pub async fn answer(
                 return Err(AppError::new(ErrorCode::InvalidStateTransition, "this question is already answered"));
             }
             let text = format!("《{}》答疑：\n问：{}\n答：{}", row.title, q.question, a);
-            record(
-                c,
-                &env,
-                now,
-                &row,
-                actor.audit_ref(),
-                EventType::QuestionAnswered,
-                json!({"tender": row.id, "question": q.id, "question_text": q.question, "answer": a}),
-                Some(Publicity {
-                    kind: None,
-                    state: state_of(&row)?.kind(),
+            record(c, &env, now, &row, Change::new(actor.audit_ref(), EventType::QuestionAnswered, json!({"tender": row.id, "question": q.id, "question_text": q.question, "answer": a})), Some(Publicity {
+                    release: None,
                     announcement: Some(("answer", format!("答疑：{}", row.title))),
-                    mail: Some(("answer", format!("答疑：{}", row.title), text)),
-                }),
-            )?;
+                    mail: Some(Mail::to_downloaders("answer", format!("答疑：{}", row.title), text)),
+                }))?;
             let q = repo::find_question(c, &q.id)?.ok_or_else(|| AppError::not_found("no such question"))?;
             Ok(question_view(q, false))
         })

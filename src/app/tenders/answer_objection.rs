@@ -61,21 +61,11 @@ pub async fn answer_objection(
             } else {
                 format!("《{}》的一项异议已答复。", row.title)
             };
-            record(
-                c,
-                &env,
-                now,
-                &row,
-                actor.audit_ref(),
-                EventType::ObjectionAnswered,
-                json!({"tender": row.id, "objection": o.id, "answered_in_time": in_time, "resumed": resumed}),
-                Some(Publicity {
-                    kind: Some(EventKind::AnswerObjection),
-                    state: next.kind(),
+            record(c, &env, now, &row, Change::new(actor.audit_ref(), EventType::ObjectionAnswered, json!({"tender": row.id, "objection": o.id, "answered_in_time": in_time, "resumed": resumed})), Some(Publicity {
+                    release: Some((EventKind::AnswerObjection, next.kind())),
                     announcement: resumed.then(|| ("resumption", format!("恢复公告：{}", row.title))),
-                    mail: Some(("objection_answered", format!("异议答复：{}", row.title), text)),
-                }),
-            )?;
+                    mail: Some(Mail::to_downloaders("objection_answered", format!("异议答复：{}", row.title), text)),
+                }))?;
             // The objector hears the answer itself, whether or not it downloaded anything.
             if let Some(org) = idrepo::find_organisation(c, &o.raised_by)? {
                 enqueue(c, now, OutgoingMail {

@@ -50,7 +50,7 @@ pub async fn ask(
                 answered_at: None,
             };
             repo::insert_question(c, &qr)?;
-            record(c, &env, now, &row, actor.audit_as(Role::Bidder), EventType::QuestionAsked, json!({"tender": row.id, "question": qr.id, "text_sha256": sha256_hex(qr.question.as_bytes())}), None)?;
+            record(c, &env, now, &row, Change::new(actor.audit_as(Role::Bidder), EventType::QuestionAsked, json!({"tender": row.id, "question": qr.id, "text_sha256": sha256_hex(qr.question.as_bytes())})), None)?;
             Ok(question_view(qr, true))
         })
         .await

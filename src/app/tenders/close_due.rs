@@ -58,12 +58,13 @@ pub async fn close_due(ctx: &AppContext) -> AppResult<usize> {
                     &env,
                     now,
                     &row,
-                    ActorRef::system(),
-                    EventType::TenderClosed,
-                    json!({"tender": row.id, "bid_deadline": draft.schedule.bid_deadline}),
+                    Change::new(
+                        ActorRef::system(),
+                        EventType::TenderClosed,
+                        json!({"tender": row.id, "bid_deadline": draft.schedule.bid_deadline}),
+                    ),
                     Some(Publicity {
-                        kind: Some(EventKind::DeadlineReached),
-                        state: next.kind(),
+                        release: Some((EventKind::DeadlineReached, next.kind())),
                         announcement: Some(("deadline", format!("投标截止：{}", row.title))),
                         mail: None,
                     }),

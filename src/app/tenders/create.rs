@@ -117,9 +117,11 @@ pub async fn create(
                 &env,
                 now,
                 &row,
-                actor.audit_ref(),
-                EventType::TenderCreated,
-                json!({"tender": row.id, "title": row.title}),
+                Change::new(
+                    actor.audit_ref(),
+                    EventType::TenderCreated,
+                    json!({"tender": row.id, "title": row.title}),
+                ),
                 None,
             )?;
             let v = view(c, &row, true)?;

@@ -84,9 +84,11 @@ pub async fn download(
                     &env,
                     now,
                     &row,
-                    who,
-                    EventType::DocumentDownloaded,
-                    json!({"tender": row.id, "document": d.id}),
+                    Change::new(
+                        who,
+                        EventType::DocumentDownloaded,
+                        json!({"tender": row.id, "document": d.id}),
+                    ),
                     None,
                 )?;
             }

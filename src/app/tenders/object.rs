@@ -58,21 +58,11 @@ pub async fn object(
             set_state(&mut row, &next, now)?;
             repo::update_tender(c, &row)?;
             let text = format!("《{}》收到对招标文件的异议，招标投标活动暂停，待招标人答复后恢复。", row.title);
-            record(
-                c,
-                &env,
-                now,
-                &row,
-                actor.audit_as(Role::Bidder),
-                EventType::ObjectionRaised,
-                json!({"tender": row.id, "objection": o.id, "answer_due": from_db(o.answer_due), "text_sha256": sha256_hex(o.objection.as_bytes())}),
-                Some(Publicity {
-                    kind: Some(EventKind::RaiseObjection),
-                    state: next.kind(),
+            record(c, &env, now, &row, Change::new(actor.audit_as(Role::Bidder), EventType::ObjectionRaised, json!({"tender": row.id, "objection": o.id, "answer_due": from_db(o.answer_due), "text_sha256": sha256_hex(o.objection.as_bytes())})), Some(Publicity {
+                    release: Some((EventKind::RaiseObjection, next.kind())),
                     announcement: Some(("suspension", format!("暂停公告：{}", row.title))),
-                    mail: Some(("suspension", format!("暂停公告：{}", row.title), text)),
-                }),
-            )?;
+                    mail: Some(Mail::to_downloaders("suspension", format!("暂停公告：{}", row.title), text)),
+                }))?;
             Ok(objection_view(o))
         })
         .await?;

@@ -55,21 +55,11 @@ pub async fn publish(
             // The opening keys enter the log with the publication, before any bid can use them,
             // so nobody can swap one later.
             let opening_keys = crate::app::support::keys::generate_opening_keys(c, &row.id, &draft, now)?;
-            record(
-                c,
-                &env,
-                now,
-                &row,
-                actor.audit_ref(),
-                EventType::TenderPublished,
-                json!({"tender": row.id, "version": row.version, "notice_sha256": notice.sha256, "signer": signer.0, "bid_deadline": draft.schedule.bid_deadline, "opening_keys": opening_keys}),
-                Some(Publicity {
-                    kind: Some(EventKind::Publish),
-                    state: next.kind(),
+            record(c, &env, now, &row, Change::new(actor.audit_ref(), EventType::TenderPublished, json!({"tender": row.id, "version": row.version, "notice_sha256": notice.sha256, "signer": signer.0, "bid_deadline": draft.schedule.bid_deadline, "opening_keys": opening_keys})), Some(Publicity {
+                    release: Some((EventKind::Publish, next.kind())),
                     announcement: Some(("tender_notice", format!("招标公告：{}", row.title))),
                     mail: None,
-                }),
-            )?;
+                }))?;
             view(c, &row, true)
         })
         .await

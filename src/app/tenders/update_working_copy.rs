@@ -60,9 +60,11 @@ pub async fn update_working_copy(
                 &env,
                 now,
                 &row,
-                actor.audit_ref(),
-                EventType::TenderDraftUpdated,
-                json!({"tender": row.id, "draft_digest": sha256_hex(row.draft.as_bytes())}),
+                Change::new(
+                    actor.audit_ref(),
+                    EventType::TenderDraftUpdated,
+                    json!({"tender": row.id, "draft_digest": sha256_hex(row.draft.as_bytes())}),
+                ),
                 None,
             )?;
             view(c, &row, true)

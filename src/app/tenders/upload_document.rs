@@ -123,9 +123,11 @@ pub async fn add_document(
                 &env,
                 now,
                 &row,
-                actor.audit_ref(),
-                EventType::DocumentUploaded,
-                json!({"tender": row.id, "document": d.id, "sha256": d.sha256, "size": d.size}),
+                Change::new(
+                    actor.audit_ref(),
+                    EventType::DocumentUploaded,
+                    json!({"tender": row.id, "document": d.id, "sha256": d.sha256, "size": d.size}),
+                ),
                 None,
             )?;
             Ok(document_view(d))
