@@ -13,7 +13,7 @@ use figment::value::{Dict, Map, Value};
 use figment::{Figment, Metadata, Provider};
 use serde::{Deserialize, Serialize};
 
-use crate::secret::{ExposeSecret, SecretUrl};
+use crate::secret::ExposeSecret;
 
 /// The defaults shipped with the binary (the same file as `config/default.toml`).
 pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
@@ -32,7 +32,7 @@ pub enum Profile {
 pub struct Settings {
     pub profile: Profile,
     pub http: HttpSettings,
-    pub database: DatabaseSettings,
+    pub database: crate::db::DatabaseSettings,
     pub log: LogSettings,
     pub clock: ClockSettings,
     pub sandbox: SandboxSettings,
@@ -40,20 +40,7 @@ pub struct Settings {
     pub mail: crate::mail::MailSettings,
     pub storage: crate::storage::StorageSettings,
     pub tenders: TenderSettings,
-    pub audit: AuditSettings,
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AuditSettings {
-    /// Log origin: the first checkpoint line and the signing key's name.
-    pub origin: String,
-    /// PKCS#8 Ed25519 checkpoint-signing key (PEM or DER).
-    pub signing_key_file: PathBuf,
-    /// How often the sequencer looks for pending events.
-    pub sequencer_interval_ms: u64,
-    /// Most events integrated in one sequencer transaction.
-    pub batch_size: u32,
+    pub audit: crate::audit::AuditSettings,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -65,17 +52,6 @@ pub struct HttpSettings {
     pub json_limit_bytes: usize,
     pub shutdown_timeout_secs: u64,
     pub trusted_proxies: Vec<std::net::IpAddr>,
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DatabaseSettings {
-    /// May carry a password (`postgres://user:pass@host/db`): shown redacted everywhere.
-    pub url: SecretUrl,
-    pub replica_url: SecretUrl,
-    pub pool_size: u32,
-    pub connect_timeout_secs: u64,
-    pub run_migrations: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -25,3 +25,8 @@ pub mod secret;
 pub mod startup;
 pub mod storage;
 pub mod telemetry;
+pub mod wire;
+
+#[cfg(test)]
+mod architecture_tests;
+pub mod worker;

@@ -20,11 +20,21 @@ use diesel::Connection;
 
 pub use connection::{AnyConnection, Backend};
 
-use crate::config::DatabaseSettings;
 use crate::error::{AppError, AppResult};
-use crate::secret::ExposeSecret;
+use crate::secret::{ExposeSecret, SecretUrl};
 
 type Pool = r2d2::Pool<connection::Manager>;
+
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// May carry a password (`postgres://user:pass@host/db`): shown redacted everywhere.
+    pub url: SecretUrl,
+    pub replica_url: SecretUrl,
+    pub pool_size: u32,
+    pub connect_timeout_secs: u64,
+    pub run_migrations: bool,
+}
 
 /// Handle to the database pools; cheap to clone.
 #[derive(Clone)]

@@ -553,7 +553,7 @@ impl TestApp {
     /// `audit_tree_nodes`, `audit_checkpoints`) move in the background, and settling them here
     /// makes them stand still between two snapshots unless an event was recorded in between.
     pub async fn rows(&self) -> Rows {
-        etender::audit::sequencer::integrate_now(&self.ctx)
+        etender::audit::sequencer::integrate_now(&self.ctx.db, &self.ctx.audit_log)
             .await
             .expect("integrate the audit queue");
         self.ctx

@@ -7,17 +7,18 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::app::identity::Page;
-use crate::app::tenders::{
-    self, Amendment, Announcement, CreateTender, Document, Download, LifecycleAction, NewDocument,
-    Notice, NoticeSignature, Objection, Question, Tender, Version,
-};
+use crate::app::tenders::{self, CreateTender, NewDocument};
 use crate::app::{Actor, AppContext};
 use crate::crypto::keys::SignatureAlgorithm;
 use crate::domain::schedule::AmendmentImpact;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::http::extract::{MaybeActor, PageParams};
 use crate::http::problem::Problem;
+use crate::wire::tenders::{
+    Amendment, Announcement, Document, Download, LifecycleAction, Notice, Objection, Question,
+    Tender, Version,
+};
+use crate::wire::Page;
 
 /// A new tender: title, description, and the draft (procedure, schedule, sections, custodians).
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
@@ -181,10 +182,10 @@ pub(crate) fn decode_chain(chain: &[String]) -> AppResult<Vec<Vec<u8>>> {
 }
 
 impl SignatureDto {
-    pub(crate) fn into_signature(self) -> AppResult<NoticeSignature> {
+    pub(crate) fn into_signature(self) -> AppResult<tenders::NoticeSignature> {
         let b64 = base64::engine::general_purpose::STANDARD;
         let chain = decode_chain(&self.certificate_chain)?;
-        Ok(NoticeSignature {
+        Ok(tenders::NoticeSignature {
             certificate_chain: chain,
             signature: b64.decode(self.signature.trim()).map_err(|_| {
                 AppError::field("signature", "not_base64", "signature must be base64")
