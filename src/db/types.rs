@@ -25,6 +25,12 @@ pub fn money_from_db(s: &str) -> Result<Decimal, AppError> {
         .map_err(|e| AppError::internal(anyhow::anyhow!("corrupt money value {s:?}: {e}")))
 }
 
+/// A count or version stored as INTEGER (never negative: the schema's CHECKs and our writes
+/// keep it so) as the unsigned number the API speaks.
+pub fn unsigned(v: i32) -> u32 {
+    u32::try_from(v).unwrap_or(0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -39,10 +45,4 @@ mod tests {
             prop_assert_eq!(back.scale(), d.scale());
         }
     }
-}
-
-/// A count or version stored as INTEGER (never negative: the schema's CHECKs and our writes
-/// keep it so) as the unsigned number the API speaks.
-pub fn unsigned(v: i32) -> u32 {
-    u32::try_from(v).unwrap_or(0)
 }
