@@ -114,8 +114,6 @@ fn check_accepting(row: &trepo::TenderRow, now: DateTime<Utc>) -> AppResult<()> 
     accepting_bids(state_of(row)?.kind(), deadline, now).map_err(|r| refusal(r, deadline))
 }
 
-/// The organisation a bidder acts for.
-
 fn opening_public_key(
     c: &mut AnyConnection,
     tender: &str,
