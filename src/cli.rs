@@ -32,7 +32,8 @@ pub enum Command {
         #[arg(long, env = "ETENDER_CONFIG")]
         config: Option<PathBuf>,
         /// Development mode: create/load the demo PKI in certs/dev, trust it, make its
-        /// administrator a bootstrap administrator, and run the sandbox clock. Refused in production.
+        /// administrator a bootstrap administrator, and run the sandbox clock. Refused in
+        /// production.
         #[arg(long)]
         dev: bool,
     },
@@ -539,7 +540,8 @@ fn bid(command: BidCommand) -> anyhow::Result<()> {
                         let (client, _, _) = login(&url, &cert, Organisation).await?;
                         Ok::<_, anyhow::Error>(client.my_bid(&tender, &section).await?)
                     })?;
-                    // The server only accepts next_version and its own key: fail now, not after sealing.
+                    // The server only accepts next_version and its own key: fail now, not after
+                    // sealing.
                     if v.is_some_and(|v| v != mine.next_version) {
                         anyhow::bail!("the server expects --version {}", mine.next_version);
                     }

@@ -361,10 +361,12 @@ async fn verify_trail(regulator: &Client) -> anyhow::Result<()> {
             &crate::audit::verify::default_rules(),
         )?;
         say(format!(
-            "tender {}: {} entries, back-link chain complete, consistent with the checkpoint above ({})",
+            "tender {}: {} entries, back-link chain complete, \
+             consistent with the checkpoint above ({})",
             short(t),
             r.entries,
-            r.consistent_with.map_or("-".into(), |s| format!("size {s}"))
+            r.consistent_with
+                .map_or("-".into(), |s| format!("size {s}"))
         ));
     }
     let me: Value = regulator.get("/api/v1/me").await?;
@@ -390,7 +392,8 @@ async fn verify_trail(regulator: &Client) -> anyhow::Result<()> {
     let entry = LeafEntry::from_bytes(&leaf)?;
     let cp = receipt.verify(&merkle::leaf_hash(&leaf), &verifier)?;
     say(format!(
-        "receipt for the regulator's login (entry {}, {}) verifies offline against checkpoint size {}",
+        "receipt for the regulator's login (entry {}, {}) \
+         verifies offline against checkpoint size {}",
         receipt.index, entry.event_type, cp.size
     ));
     Ok(())

@@ -1507,7 +1507,12 @@ mod tests {
 
     proptest! {
         #[test]
-        fn prop_inclusion(size in 1u64..2000, idx_seed in any::<u64>(), bit in 0usize..256, which in any::<usize>()) {
+        fn prop_inclusion(
+            size in 1u64..2000,
+            idx_seed in any::<u64>(),
+            bit in 0usize..256,
+            which in any::<usize>(),
+        ) {
             let (tree, leaves) = tree_of(size);
             let index = idx_seed % size;
             let r = tree.root();
@@ -1534,7 +1539,12 @@ mod tests {
         }
 
         #[test]
-        fn prop_consistency(new_size in 1u64..2000, old_seed in any::<u64>(), bit in 0usize..256, which in any::<usize>()) {
+        fn prop_consistency(
+            new_size in 1u64..2000,
+            old_seed in any::<u64>(),
+            bit in 0usize..256,
+            which in any::<usize>(),
+        ) {
             let (tree, _) = tree_of(new_size);
             let old_size = old_seed % (new_size + 1);
             let r_new = tree.root();
@@ -1580,7 +1590,8 @@ mod tests {
             cuts in proptest::collection::vec(any::<u16>(), 0..12),
         ) {
             let (reference, leaves) = tree_of(size as u64);
-            let mut points: Vec<usize> = cuts.iter().map(|c| usize::from(*c) % (size + 1)).collect();
+            let mut points: Vec<usize> =
+                cuts.iter().map(|c| usize::from(*c) % (size + 1)).collect();
             points.push(0);
             points.push(size);
             points.sort_unstable();

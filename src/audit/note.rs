@@ -596,21 +596,29 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    // golang.org/x/mod sumdb/note/note_test.go (golang/mod).
+    // golang.org/x/mod sumdb/note/note_test.go (golang/mod). Long vectors continue after a `\`
+    // at the end of a line: the next line's indentation is not part of the string, so a signature
+    // may be cut anywhere.
     const PETER_VKEY: &str = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW";
     const PETER_SKEY: &str =
         "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz";
     const ENOCH_VKEY: &str = "EnochRoot+af0cfe78+ATtqJ7zOtqQtYqOo0CpvDXNlMhV3HeJDpjrASKGLWdop";
     const TEXT: &str = "If you think cryptography is the answer to your problem,\n\
                         then you don't know what your problem is.\n";
-    const PETER_SIG: &str = "— PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n";
-    const ENOCH_SIG: &str = "— EnochRoot rwz+eBzmZa0SO3NbfRGzPCpDckykFXSdeX+MNtCOXm2/5n2tiOHp+vAF1aGrQ5ovTG01oOTGwnWLox33WWd1RvMc+QQ=\n";
+    const PETER_SIG: &str =
+        "— PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FF\
+                             YC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n";
+    const ENOCH_SIG: &str =
+        "— EnochRoot rwz+eBzmZa0SO3NbfRGzPCpDckykFXSdeX+MNtCOXm2/5n2tiOHp+vAF1a\
+                             GrQ5ovTG01oOTGwnWLox33WWd1RvMc+QQ=\n";
 
     // google/trillian-examples formats/log/checkpoint_test.go
     // (TestSumDBNoteParsing): a real sum.golang.org signed tree head.
     const SUMDB_VKEY: &str = "sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8";
-    const SUMDB_NOTE: &str = "go.sum database tree\n6476701\nmb8QLQIs0Z0yP5Cstq6guj87oXWeC9gEM8oVikmm9Wk=\n\n\
-                              — sum.golang.org Az3grsLX85Gz+s1SiTbgkuqxgItqFq7gsMUEyVnrsa9LM7Us9S+1xbFIGu95949rj4nPRYfvimWEPWL+o3GeoWwOoAw=\n";
+    const SUMDB_NOTE: &str =
+        "go.sum database tree\n6476701\nmb8QLQIs0Z0yP5Cstq6guj87oXWeC9gEM8oVikmm9Wk=\n\n\
+                              — sum.golang.org Az3grsLX85Gz+s1SiTbgkuqxgItqFq7gsMUEyVnrsa9LM7Us9S+1\
+                              xbFIGu95949rj4nPRYfvimWEPWL+o3GeoWwOoAw=\n";
 
     fn peter() -> NoteVerifier {
         NoteVerifier::parse(PETER_VKEY).unwrap()
@@ -746,7 +754,10 @@ mod tests {
             format!("{TEXT}\n"),
             format!("{TEXT}\n{}", &PETER_SIG[..PETER_SIG.len() - 1]),
             format!("\u{1}{TEXT}\n{PETER_SIG}"),
-            format!("{TEXT}\n— Bad Name x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM="),
+            format!(
+                "{TEXT}\n— Bad Name x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2p\
+                     ZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM="
+            ),
             format!("{TEXT}\n{PETER_SIG}Unexpected line.\n"),
         ];
         for m in &bad_msgs {
@@ -799,12 +810,18 @@ mod tests {
     #[test]
     fn kat_c2sp_examples_parse() {
         // signed-note.md: the text itself contains a blank line.
-        let poem = "Ognuno sta solo sul cuor della terra\ntrafitto da un raggio di sole:\n\ned è subito sera.\n\n\
-                    — quasimodo.example/salvatore NnugSzTjtVAewIS+Z/iJhUPeFDkO/5QQ2i5ddnGITLlC+EhfLW9oJKONrMouFSQU0xMcXxj99ihAQwaqP3ZekRwNtIc=\n";
+        let poem = "Ognuno sta solo sul cuor della terra\n\
+                    trafitto da un raggio di sole:\n\n\
+                    ed è subito sera.\n\n\
+                    — quasimodo.example/salvatore \
+                    NnugSzTjtVAewIS+Z/iJhUPeFDkO/5QQ2i5ddnGITLlC+EhfLW9oJKONrMouFSQU0xMcXxj99ihAQwa\
+                    qP3ZekRwNtIc=\n";
         let p = parse_note(poem).unwrap();
         assert_eq!(
             p.text,
-            "Ognuno sta solo sul cuor della terra\ntrafitto da un raggio di sole:\n\ned è subito sera.\n"
+            "Ognuno sta solo sul cuor della terra\n\
+             trafitto da un raggio di sole:\n\n\
+             ed è subito sera.\n"
         );
         assert_eq!(p.signatures[0].name, "quasimodo.example/salvatore");
         assert_eq!(p.signatures[0].signature.len(), 64);
@@ -813,8 +830,12 @@ mod tests {
             "example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n";
         let witness_example = format!(
             "{body}\n\
-             — example.com/behind-the-sofa Az3grlgtzPICa5OS8npVmf1Myq/5IZniMp+ZJurmRDeOoRDe4URYN7u5/Zhcyv2q1gGzGku9nTo+zyWE+xeMcTOAYQ8=\n\
-             — example.com/behind-the-sofa opLqBQsREYCgu6xQkYQwJr9fo45a62DN9EdmHXnZdXNqlcVGlCum2Wks+49/V6267UEjw6QUXTS5Rovnzv++qbSzm9Q=\n"
+             — example.com/behind-the-sofa \
+             Az3grlgtzPICa5OS8npVmf1Myq/5IZniMp+ZJurmRDeOoRDe4URYN7u5/Zhcyv2q1gGzGku9nTo+zyWE+xeMcT\
+             OAYQ8=\n\
+             — example.com/behind-the-sofa \
+             opLqBQsREYCgu6xQkYQwJr9fo45a62DN9EdmHXnZdXNqlcVGlCum2Wks+49/V6267UEjw6QUXTS5Rovnzv++qb\
+             Szm9Q=\n"
         );
         let p = parse_note(&witness_example).unwrap();
         assert_eq!(p.text, body);
@@ -956,7 +977,9 @@ mod tests {
 
     proptest! {
         #[test]
-        fn prop_sign_open_roundtrip(lines in proptest::collection::vec("[^\\x00-\\x1f]{0,20}", 1..6)) {
+        fn prop_sign_open_roundtrip(
+            lines in proptest::collection::vec("[^\\x00-\\x1f]{0,20}", 1..6),
+        ) {
             let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
             let (s, _) = NoteSigner::generate("k").unwrap();
             let note = s.sign(&text).unwrap();
@@ -965,7 +988,11 @@ mod tests {
         }
 
         #[test]
-        fn prop_checkpoint_roundtrip(origin in "[a-z0-9./-]{1,30}", size in any::<u64>(), root in any::<[u8; 32]>()) {
+        fn prop_checkpoint_roundtrip(
+            origin in "[a-z0-9./-]{1,30}",
+            size in any::<u64>(),
+            root in any::<[u8; 32]>(),
+        ) {
             let cp = Checkpoint { origin, size, root, extensions: vec![] };
             prop_assert_eq!(Checkpoint::parse_text(&cp.to_text()).unwrap(), cp);
         }

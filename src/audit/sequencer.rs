@@ -150,12 +150,14 @@ fn load_or_create_key(path: &Path, origin: &str, production: bool) -> anyhow::Re
     }
     if production {
         anyhow::bail!(
-            "audit.signing_key_file {} does not exist; production refuses to start without its log key",
+            "audit.signing_key_file {} does not exist; \
+             production refuses to start without its log key",
             path.display()
         );
     }
     let signer = generate_key_file(path, origin)?;
-    tracing::warn!(file = %path.display(), vkey = %signer.verifier(), "created a development audit-log signing key");
+    tracing::warn!(file = %path.display(), vkey = %signer.verifier(),
+        "created a development audit-log signing key");
     Ok(signer)
 }
 
@@ -392,7 +394,9 @@ pub async fn run(db: Db, log: SharedAuditLog) {
         let full = match background_round(&db, &log).await {
             Ok(n) => n >= log.batch_size as usize,
             Err(e) => {
-                tracing::warn!(error = %e.cause.as_ref().map(|c| format!("{c:#}")).unwrap_or(e.detail.clone()), "audit sequencer round failed");
+                let error = e.cause.as_ref().map(|c| format!("{c:#}"));
+                let error = error.unwrap_or(e.detail.clone());
+                tracing::warn!(error = %error, "audit sequencer round failed");
                 false
             }
         };

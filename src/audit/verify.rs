@@ -13,7 +13,7 @@ use std::fmt;
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
 
-use super::bundle::{Bundle, BundleScope, BUNDLE_FORMAT};
+use super::bundle::{Bundle, BundleScope, ConsistencyProof, BUNDLE_FORMAT};
 use super::leaf::{parse_time, LeafEntry};
 use super::merkle::{self, Hash, MemoryTree};
 use super::note::{Checkpoint, NoteVerifier};
@@ -164,7 +164,8 @@ impl Rule for NothingAfterTerminal {
             };
             if let Some((i, ty)) = ended.get(t) {
                 out.push(format!(
-                    "tender {t}: entry {} ({}) was recorded after the terminal event {ty} at entry {i}",
+                    "tender {t}: entry {} ({}) \
+                     was recorded after the terminal event {ty} at entry {i}",
                     e.leaf.index, e.leaf.event_type
                 ));
             } else if TERMINAL_EVENT_TYPES.contains(&e.leaf.event_type.as_str()) {
@@ -200,7 +201,8 @@ impl Rule for SessionAfterRegistration {
                     };
                     if applies && !registered.contains(e.leaf.subject.as_str()) {
                         out.push(format!(
-                            "entry {}: session_opened for principal {} with no earlier registration",
+                            "entry {}: session_opened for principal {} \
+                             with no earlier registration",
                             e.leaf.index, e.leaf.subject
                         ));
                     }
@@ -252,14 +254,20 @@ impl Rule for BidsOpenedOnceAfterDeadline {
                         .map(|d| chrono::SubsecRound::trunc_subsecs(*d, 6));
                     if let (Some(at), Some(d)) = (at, d) {
                         if at < d {
-                            out.push(format!("entry {i}: the opening of tender {t} started at {at}, before its deadline {d}"));
+                            out.push(format!(
+                                "entry {i}: the opening of tender {t} started at {at}, \
+                                 before its deadline {d}"
+                            ));
                         }
                     }
                     for b in body["bids"].as_array().into_iter().flatten() {
                         let id = b["bid"].as_str().unwrap_or_default().to_string();
                         if let (Some(r), Some(d)) = (time(&b["received_at"]), d) {
                             if r >= d {
-                                out.push(format!("entry {i}: bid {id} was received at {r}, not before the deadline {d}"));
+                                out.push(format!(
+                                    "entry {i}: bid {id} was received at {r}, \
+                                     not before the deadline {d}"
+                                ));
                             }
                         }
                         listed.insert(
@@ -273,10 +281,14 @@ impl Rule for BidsOpenedOnceAfterDeadline {
                 }
                 "decryption_attempted" if body["outcome"] == "opened" => {
                     let id = body["bid"].as_str().unwrap_or_default().to_string();
+                    let digest = body["manifest_sha256"].as_str();
                     match listed.get(&id) {
-                        None => out.push(format!("entry {i}: bid {id} was opened but no opening listed it")),
-                        Some(d) if body["manifest_sha256"].as_str() != Some(d.as_str()) => out.push(format!(
-                            "entry {i}: bid {id} was opened with another manifest digest than it was received with"
+                        None => out.push(format!(
+                            "entry {i}: bid {id} was opened but no opening listed it"
+                        )),
+                        Some(d) if digest != Some(d.as_str()) => out.push(format!(
+                            "entry {i}: bid {id} was opened with another manifest digest \
+                             than it was received with"
                         )),
                         Some(_) => {}
                     }
@@ -307,6 +319,57 @@ fn decode_hashes(list: &[String]) -> Option<Vec<Hash>> {
     list.iter()
         .map(|s| B64.decode(s).ok()?.try_into().ok())
         .collect()
+}
+
+/// Whether the log only grew from the saved checkpoint `old` to the bundle's `cp`: by equal
+/// roots, by the whole tree recomputed from a whole-log bundle, or by the bundle's proof.
+fn grew_from(
+    old: &Checkpoint,
+    cp: &Checkpoint,
+    full_tree: Option<&MemoryTree>,
+    proof: Option<&ConsistencyProof>,
+) -> Result<(), String> {
+    if old.size == cp.size || old.size == 0 {
+        // Nothing to prove beyond equal roots (or the empty tree's root).
+        merkle::verify_consistency(old.size, cp.size, &old.root, &cp.root, &[]).map_err(|e| {
+            format!(
+                "the saved checkpoint (size {}) and the bundle's (size {}) disagree: {e} (fork)",
+                old.size, cp.size
+            )
+        })
+    } else if let Some(tree) = full_tree {
+        match tree.root_at(old.size) {
+            Some(r) if r == old.root => Ok(()),
+            _ => Err(format!(
+                "the log's first {} entries do not hash to the saved checkpoint's root: \
+                 the log was rewritten (fork)",
+                old.size
+            )),
+        }
+    } else {
+        match proof {
+            Some(c) if c.old_size == old.size && c.new_size == cp.size => {
+                match decode_hashes(&c.hashes) {
+                    None => Err("consistency proof is malformed".to_string()),
+                    Some(h) => {
+                        merkle::verify_consistency(old.size, cp.size, &old.root, &cp.root, &h)
+                            .map_err(|e| {
+                                format!(
+                                    "consistency proof from the saved size {} to {} fails: \
+                                     {e} (the log was rewritten)",
+                                    old.size, cp.size
+                                )
+                            })
+                    }
+                }
+            }
+            _ => Err(format!(
+                "the bundle carries no consistency proof from the saved size {} to {} \
+                 (export with since_size={})",
+                old.size, cp.size, old.size
+            )),
+        }
+    }
 }
 
 /// Verifies `bundle` with the log key `key`; `saved` is a signed checkpoint kept from earlier.
@@ -347,13 +410,15 @@ pub fn verify_bundle(
         };
         if leaf.index != be.index {
             problems.push(format!(
-                "entry listed at index {} carries index {} in its signed leaf (entries reordered or moved)",
+                "entry listed at index {} carries index {} in its signed leaf \
+                 (entries reordered or moved)",
                 be.index, leaf.index
             ));
         }
         if be.index >= cp.size {
             problems.push(format!(
-                "entry {} is beyond the signed checkpoint (tree size {}): no signature covers it (inserted?)",
+                "entry {} is beyond the signed checkpoint (tree size {}): \
+                 no signature covers it (inserted?)",
                 be.index, cp.size
             ));
         }
@@ -378,7 +443,8 @@ pub fn verify_bundle(
                 }
                 if sha256_hex(ev.body.as_bytes()) != leaf.body_sha256 {
                     problems.push(format!(
-                        "entry {} (event {}): event body does not match the digest committed in the log (body rewritten)",
+                        "entry {} (event {}): event body does not match the digest \
+                         committed in the log (body rewritten)",
                         be.index, leaf.event_id
                     ));
                 }
@@ -394,7 +460,9 @@ pub fn verify_bundle(
                         merkle::verify_inclusion(&leaf_hash, be.index, cp.size, &hashes, &cp.root)
                     {
                         problems.push(format!(
-                            "entry {}: inclusion proof does not verify against the signed checkpoint (tree size {}): {e} (entry altered)",
+                            "entry {}: inclusion proof does not verify \
+                             against the signed checkpoint (tree size {}): \
+                             {e} (entry altered)",
                             be.index, cp.size
                         ));
                     }
@@ -470,7 +538,8 @@ pub fn verify_bundle(
                 (None, (Some(pi), _)) => {
                     if complete_chains {
                         problems.push(format!(
-                            "tender {t}: chain incomplete: entry {} links back to entry {pi}, which is missing",
+                            "tender {t}: chain incomplete: entry {} links back to entry {pi}, \
+                             which is missing",
                             e.leaf.index
                         ));
                     }
@@ -479,13 +548,16 @@ pub fn verify_bundle(
                     if pi != p.leaf.index {
                         if complete_chains || pi > p.leaf.index {
                             problems.push(format!(
-                                "tender {t}: entry {} links back to entry {pi}, but the previous entry of the tender is {} (gap or reordering)",
+                                "tender {t}: entry {} links back to entry {pi}, \
+                                 but the previous entry of the tender is {} \
+                                 (gap or reordering)",
                                 e.leaf.index, p.leaf.index
                             ));
                         }
                     } else if ph != hex::encode(p.leaf_hash) {
                         problems.push(format!(
-                            "tender {t}: entry {} links back to entry {pi} with a hash that does not match that entry",
+                            "tender {t}: entry {} links back to entry {pi} \
+                             with a hash that does not match that entry",
                             e.leaf.index
                         ));
                     }
@@ -518,50 +590,13 @@ pub fn verify_bundle(
         match Checkpoint::open_signed(saved, key) {
             Err(e) => problems.push(format!("saved checkpoint does not verify: {e}")),
             Ok(old) if old.size > cp.size => problems.push(format!(
-                "the saved checkpoint (size {}) is larger than the bundle's (size {}): the log was rolled back",
+                "the saved checkpoint (size {}) is larger than the bundle's (size {}): \
+                 the log was rolled back",
                 old.size, cp.size
             )),
             Ok(old) => {
-                let result = if old.size == cp.size || old.size == 0 {
-                    // Nothing to prove beyond equal roots (or the empty tree's root).
-                    merkle::verify_consistency(old.size, cp.size, &old.root, &cp.root, &[])
-                        .map_err(|e| {
-                            format!(
-                                "the saved checkpoint (size {}) and the bundle's (size {}) disagree: {e} (fork)",
-                                old.size, cp.size
-                            )
-                        })
-                } else if let Some(tree) = &full_tree {
-                    match tree.root_at(old.size) {
-                        Some(r) if r == old.root => Ok(()),
-                        _ => Err(format!(
-                            "the log's first {} entries do not hash to the saved checkpoint's root: the log was rewritten (fork)",
-                            old.size
-                        )),
-                    }
-                } else {
-                    match &bundle.consistency {
-                        Some(c) if c.old_size == old.size && c.new_size == cp.size => {
-                            match decode_hashes(&c.hashes) {
-                                None => Err("consistency proof is malformed".to_string()),
-                                Some(h) => merkle::verify_consistency(
-                                    old.size, cp.size, &old.root, &cp.root, &h,
-                                )
-                                .map_err(|e| {
-                                    format!(
-                                        "consistency proof from the saved size {} to {} fails: {e} (the log was rewritten)",
-                                        old.size, cp.size
-                                    )
-                                }),
-                            }
-                        }
-                        _ => Err(format!(
-                            "the bundle carries no consistency proof from the saved size {} to {} (export with since_size={})",
-                            old.size, cp.size, old.size
-                        )),
-                    }
-                };
-                match result {
+                let proof = bundle.consistency.as_ref();
+                match grew_from(&old, &cp, full_tree.as_ref(), proof) {
                     Ok(()) => consistent_with = Some(old.size),
                     Err(p) => problems.push(p),
                 }

@@ -52,7 +52,8 @@ impl FromStr for IdentityField {
             other => {
                 let oid = other.strip_prefix("extension:").ok_or_else(|| {
                     format!(
-                        "unknown identity field {other:?}: expected subject_serial_number, subject_ou or extension:<oid>"
+                        "unknown identity field {other:?}: \
+                         expected subject_serial_number, subject_ou or extension:<oid>"
                     )
                 })?;
                 // Stored in canonical dotted form, which is what lookups compare against.

@@ -26,10 +26,14 @@ pub fn demo_draft(now: chrono::DateTime<chrono::Utc>, custodians: &[String]) -> 
         "sections": [
             {"code": "BD01", "name": "第一标段 东荆河大道道路及桥梁工程", "category": "works",
              "estimated_price": "48600000.00", "price_cap": "47800000.00", "bid_bond": "800000.00",
-             "qualification_requirements": ["市政公用工程施工总承包一级资质", "项目经理：市政公用工程一级注册建造师，具备安全生产考核合格证（B证）"],
+             "qualification_requirements": [
+                "市政公用工程施工总承包一级资质",
+                "项目经理：市政公用工程一级注册建造师，具备安全生产考核合格证（B证）"],
              "evaluation": {"kind": "comprehensive_scoring", "weights": [
-                {"name": "投标报价", "weight": "60"}, {"name": "施工组织设计", "weight": "30"}, {"name": "企业信誉及业绩", "weight": "10"}]},
-             "award": {"kind": "separated", "candidates": 3, "method": {"kind": "direct_vote", "absolute_majority": true}}},
+                {"name": "投标报价", "weight": "60"}, {"name": "施工组织设计", "weight": "30"},
+                {"name": "企业信誉及业绩", "weight": "10"}]},
+             "award": {"kind": "separated", "candidates": 3,
+                "method": {"kind": "direct_vote", "absolute_majority": true}}},
             {"code": "BD02", "name": "第二标段 雨污分流管网工程", "category": "works",
              "estimated_price": "16300000.00", "price_cap": "16000000.00", "bid_bond": "320000.00",
              "qualification_requirements": ["市政公用工程施工总承包二级及以上资质"],
@@ -44,8 +48,10 @@ pub fn demo_draft(now: chrono::DateTime<chrono::Utc>, custodians: &[String]) -> 
 /// A small but real PDF, so the document is a document.
 pub(super) fn demo_pdf(title: &str) -> Vec<u8> {
     format!(
-        "%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj \
-3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n% {title}\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+        "%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj \
+         2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj \
+         3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n% {title}\n\
+         trailer<</Root 1 0 R>>\n%%EOF\n"
     )
     .into_bytes()
 }
@@ -66,14 +72,14 @@ pub(super) async fn story(
     let time: Value = agent.get("/api/v1/time").await?;
     let now: chrono::DateTime<chrono::Utc> = serde_json::from_value(time["now"].clone())?;
 
-    story.step("the agent drafts a two-section tender for the tenderer, uploads the documents, signs and publishes");
-    let t: Value = agent
-        .post(
-            "/api/v1/tenders",
-            &json!({"title": "潜江市东荆河大道改造及配套管网工程施工招标", "description": "房屋建筑和市政基础设施工程 评定分离 试点项目",
-                    "tenderer_id": tenderer_me["id"], "draft": demo_draft(now, custodians)}),
-        )
-        .await?;
+    story.step(
+        "the agent drafts a two-section tender for the tenderer, uploads the documents, \
+         signs and publishes",
+    );
+    let body = json!({"title": "潜江市东荆河大道改造及配套管网工程施工招标",
+        "description": "房屋建筑和市政基础设施工程 评定分离 试点项目",
+        "tenderer_id": tenderer_me["id"], "draft": demo_draft(now, custodians)});
+    let t: Value = agent.post("/api/v1/tenders", &body).await?;
     let tender = t["id"].as_str().context("tender id")?.to_string();
     let doc = agent
         .upload_document(
@@ -127,7 +133,10 @@ pub(super) async fn story(
             None,
         )
         .await?;
-    say(format!("bidder-a downloaded the documents ({status}); who downloaded is visible only to the tenderer and agent"));
+    say(format!(
+        "bidder-a downloaded the documents ({status}); \
+         who downloaded is visible only to the tenderer and agent"
+    ));
     let q: Value = bidder
         .post(
             &format!("/api/v1/tenders/{tender}/questions"),
@@ -145,7 +154,10 @@ pub(super) async fn story(
         .await?;
     say(format!("answered: {}", a["answer"].as_str().unwrap_or("")));
 
-    story.step("ten days before the deadline the agent amends the documents: the deadline moves to keep 15 days");
+    story.step(
+        "ten days before the deadline the agent amends the documents: \
+         the deadline moves to keep 15 days",
+    );
     let deadline: chrono::DateTime<chrono::Utc> =
         serde_json::from_value(published["published"]["schedule"]["bid_deadline"].clone())?;
     let clock: Value = admin.get("/api/v1/sandbox/clock").await?;
@@ -169,14 +181,14 @@ pub(super) async fn story(
         )
         .await?;
     let sig = agent.sign_notice(&tender, &agent_creds).await?;
+    let body = json!({"rationale": "第一标段增加类似工程业绩要求",
+        "impact": "affects_bid_preparation", "signature": sig});
     let amended: Value = agent
-        .post(
-            &format!("/api/v1/tenders/{tender}/amendments"),
-            &json!({"rationale": "第一标段增加类似工程业绩要求", "impact": "affects_bid_preparation", "signature": sig}),
-        )
+        .post(&format!("/api/v1/tenders/{tender}/amendments"), &body)
         .await?;
     say(format!(
-        "version {} published; deadline moved to {}; bids already submitted must be re-confirmed: {}",
+        "version {} published; deadline moved to {}; \
+         bids already submitted must be re-confirmed: {}",
         amended["tender"]["version"], amended["deadline_moved_to"], amended["reconfirm_bids"]
     ));
     say("everyone who downloaded the documents is e-mailed through the outbox");

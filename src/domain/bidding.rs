@@ -163,7 +163,12 @@ text_states! {
     ResponseKind { Confirm => "confirm", Objection => "objection" }
     AttemptPath { R1 => "r1", R2 => "r2" }
     AttemptOutcome { Opened => "opened", Failed => "failed" }
-    OpeningStatus { Sealed => "sealed", Opened => "opened", Revoked => "revoked", Withdrawn => "withdrawn" }
+    OpeningStatus {
+        Sealed => "sealed",
+        Opened => "opened",
+        Revoked => "revoked",
+        Withdrawn => "withdrawn",
+    }
 }
 
 /// Why a bid may not be made or changed now.

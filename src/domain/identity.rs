@@ -122,7 +122,8 @@ impl PrincipalKind {
     }
 }
 
-/// The effective roles of a person: granted roles plus `AgentStaff` when their employer is an agent.
+/// The effective roles of a person: granted roles plus `AgentStaff` when their employer is an
+/// agent.
 pub fn effective_person_roles(
     granted: &BTreeSet<Role>,
     employer_roles: Option<&BTreeSet<Role>>,

@@ -200,7 +200,8 @@ impl State {
         }
     }
 
-    /// The data-free state of a kind, if it has one (everything but Suspended/Terminated/Cancelled).
+    /// The data-free state of a kind, if it has one (everything but
+    /// Suspended/Terminated/Cancelled).
     pub fn from_kind(kind: StateKind) -> Option<State> {
         Some(match kind {
             StateKind::Draft => State::Draft,
@@ -943,10 +944,9 @@ mod tests {
     fn state_json_shape() {
         let s = suspended(SuspensionReason::Objection, 1, StateKind::Published);
         let j = serde_json::to_value(&s).unwrap();
-        assert_eq!(
-            j,
-            serde_json::json!({"state": "suspended", "reason": "objection", "note": "n", "open_objections": 1, "resume_to": "published"})
-        );
+        let want = serde_json::json!({"state": "suspended", "reason": "objection", "note": "n",
+            "open_objections": 1, "resume_to": "published"});
+        assert_eq!(j, want);
         assert_eq!(serde_json::from_value::<State>(j).unwrap(), s);
         for k in StateKind::ALL {
             assert_eq!(

@@ -42,7 +42,10 @@ pub const LEGAL_TZ: Tz = chrono_tz::Asia::Shanghai;
 macro_rules! rule_codes {
     ($( $(#[$doc:meta])* $variant:ident = $wire:literal ),+ $(,)?) => {
         /// Stable snake_case names of publication rules. A name, once published, is never renamed.
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+        #[derive(
+            Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+            utoipa::ToSchema,
+        )]
         pub enum RuleCode { $( $(#[$doc])* #[serde(rename = $wire)] $variant ),+ }
 
         impl RuleCode {
@@ -234,7 +237,8 @@ pub fn objection_allowed(
             RuleCode::ObjectionTooLate,
             "raised_at",
             &format!(
-                "objections to the tender documents must be raised at least {} days before the bid deadline, i.e. before {} (招标投标法实施条例第22条)",
+                "objections to the tender documents must be raised at least {} days \
+                 before the bid deadline, i.e. before {} (招标投标法实施条例第22条)",
                 rules.objection_cutoff_days,
                 shanghai(cutoff)
             ),
@@ -320,7 +324,8 @@ pub fn check_schedule(
             RuleCode::DeadlineTooSoonAfterIssue,
             "schedule.bid_deadline",
             &format!(
-                "the bid deadline must be at least {} days after the documents are first issued, i.e. not before {} (招标投标法第24条)",
+                "the bid deadline must be at least {} days after the documents are first issued, \
+                 i.e. not before {} (招标投标法第24条)",
                 rules.min_days_issue_to_deadline,
                 shanghai(earliest)
             ),
@@ -332,7 +337,8 @@ pub fn check_schedule(
             RuleCode::DocumentPeriodTooShort,
             "schedule.documents_available_until",
             &format!(
-                "documents must be available for at least {} days, i.e. until {} or later (招标投标法实施条例第16条)",
+                "documents must be available for at least {} days, i.e. until {} or later \
+                 (招标投标法实施条例第16条)",
                 rules.min_document_availability_days,
                 shanghai(earliest_until)
             ),
@@ -749,10 +755,9 @@ pub(crate) mod tests {
             "sections[0].price_floor",
             "no",
         );
-        assert_eq!(
-            serde_json::to_value(&v).unwrap(),
-            serde_json::json!({"rule": "price_floor_forbidden", "message": "no", "field": "sections[0].price_floor"})
-        );
+        let want = serde_json::json!({"rule": "price_floor_forbidden", "message": "no",
+            "field": "sections[0].price_floor"});
+        assert_eq!(serde_json::to_value(&v).unwrap(), want);
     }
 
     fn instant() -> impl Strategy<Value = DateTime<Utc>> {
@@ -762,7 +767,10 @@ pub(crate) mod tests {
 
     proptest! {
         #[test]
-        fn postponed_deadline_leaves_exactly_the_notice_period(deadline in instant(), back in 0i64..40 * 86_400) {
+        fn postponed_deadline_leaves_exactly_the_notice_period(
+            deadline in instant(),
+            back in 0i64..40 * 86_400,
+        ) {
             let mut s = schedule();
             s.bid_deadline = deadline;
             let at = deadline - TimeDelta::seconds(back);

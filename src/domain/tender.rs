@@ -503,7 +503,8 @@ impl TenderDraft {
                         RuleCode::TooFewInvitees,
                         "invitees",
                         &format!(
-                            "an invited procedure (邀请招标) needs at least {} distinct, non-empty invitees (招标投标法第17条)",
+                            "an invited procedure (邀请招标) needs at least {} \
+                             distinct, non-empty invitees (招标投标法第17条)",
                             rules.min_invitees
                         ),
                     ));
@@ -564,7 +565,8 @@ impl Section {
                 RuleCode::BidBondOverTwoPercent,
                 &format!("{field}.bid_bond"),
                 &format!(
-                    "the bid bond may not exceed {}% of the estimated price, i.e. {} (招标投标法实施条例第26条)",
+                    "the bid bond may not exceed {}% of the estimated price, i.e. {} \
+                     (招标投标法实施条例第26条)",
                     rules.bid_bond_max_percent.normalize(),
                     limit.normalize()
                 ),
@@ -621,7 +623,8 @@ impl Section {
                             RuleCode::ShortlistOutOfRange,
                             &format!("{field}.award.method.shortlist"),
                             &format!(
-                                "the vote-then-lottery shortlist must be at least {} and fewer than the {} candidates",
+                                "the vote-then-lottery shortlist must be at least {} \
+                                 and fewer than the {} candidates",
                                 rules.min_lottery_shortlist, n
                             ),
                         ));
@@ -960,7 +963,8 @@ pub(crate) mod tests {
     #[test]
     fn award_mode_json_shape() {
         let m: AwardMode = serde_json::from_value(serde_json::json!({
-            "kind": "separated", "candidates": 5, "method": {"kind": "vote_then_lottery", "shortlist": 2}
+            "kind": "separated", "candidates": 5,
+            "method": {"kind": "vote_then_lottery", "shortlist": 2}
         }))
         .unwrap();
         assert_eq!(
@@ -971,7 +975,8 @@ pub(crate) mod tests {
             }
         );
         let e: EvaluationMethod = serde_json::from_value(serde_json::json!({
-            "kind": "comprehensive_scoring", "weights": [{"name": "price", "weight": "60"}, {"name": "tech", "weight": 40}]
+            "kind": "comprehensive_scoring",
+            "weights": [{"name": "price", "weight": "60"}, {"name": "tech", "weight": 40}]
         }))
         .unwrap();
         assert_eq!(e, scoring(&[("price", dec!(60)), ("tech", dec!(40))]));

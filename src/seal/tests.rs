@@ -947,7 +947,8 @@ fn known_answer_vectors() {
 }
 
 /// Cross-checked with an independent implementation (pyca/cryptography), see
-/// docs/SEALED-BIDS.md §9.
+/// docs/SEALED-BIDS.md §9. Long values continue after a `\` at the end of a line (the next
+/// line's indentation is not part of the string).
 const KAT: [(&str, &str); 11] = [
     (
         "dek_commitment",
@@ -955,7 +956,11 @@ const KAT: [(&str, &str); 11] = [
     ),
     (
         "header_encoding",
-        "6574656e6465722d706172742d6865616465722f7631000101010100100000000000000000000b542d323032362d3030303100000000000000025331000000000000001239313335303130304d303030313030593433000000010000000102a0a1a2a3a4a5a68d8c0561f2e24d0fb7363a8795d33cb25df3164bdeee961733810c7010c78e53",
+        "6574656e6465722d706172742d6865616465722f763100010101010010000000\
+         0000000000000b542d323032362d303030310000000000000002533100000000\
+         0000001239313335303130304d303030313030593433000000010000000102a0\
+         a1a2a3a4a5a68d8c0561f2e24d0fb7363a8795d33cb25df3164bdeee96173381\
+         0c7010c78e53",
     ),
     (
         "header_digest",
@@ -963,7 +968,8 @@ const KAT: [(&str, &str); 11] = [
     ),
     (
         "ciphertext",
-        "12152c70dc6392e07000b943aaea963a6e6f0b9da7910836c5ee6338232d40e7ab11f2ec1ef4d19da63656f15839",
+        "12152c70dc6392e07000b943aaea963a6e6f0b9da7910836c5ee6338232d40e7\
+         ab11f2ec1ef4d19da63656f15839",
     ),
     (
         "ciphertext_sha256",
@@ -983,7 +989,8 @@ const KAT: [(&str, &str); 11] = [
     ),
     (
         "wrap_sealed_key",
-        "7fed79acf99c9f9faae802d8978d1b4583842bf2a3c659399a41d440590905adcc5ac65832e09dd75dc200169570c910",
+        "7fed79acf99c9f9faae802d8978d1b4583842bf2a3c659399a41d440590905ad\
+         cc5ac65832e09dd75dc200169570c910",
     ),
     (
         "opening_public_key",

@@ -114,8 +114,6 @@ fn check_accepting(row: &trepo::TenderRow, now: DateTime<Utc>) -> AppResult<()> 
     accepting_bids(state_of(row)?.kind(), deadline, now).map_err(|r| refusal(r, deadline))
 }
 
-/// The organisation a bidder acts for.
-
 fn opening_public_key(
     c: &mut AnyConnection,
     tender: &str,
@@ -135,7 +133,8 @@ fn bonds_cover(c: &mut AnyConnection, section: &Section, tender: &str, org: &str
         Err(AppError::new(
             ErrorCode::BidBondMissing,
             format!(
-                "section {} requires a bid bond of {}; the trading centre has not recorded it in full",
+                "section {} requires a bid bond of {}; \
+                 the trading centre has not recorded it in full",
                 section.code,
                 section.bid_bond.map(|m| m.to_string()).unwrap_or_default()
             ),
@@ -319,15 +318,22 @@ async fn bid_statement(
             let row = trepo::lock_tender(c, &tender)?
                 .ok_or_else(|| AppError::not_found(format!("no tender {tender}")))?;
             check_accepting(&row, now)?;
-            let mut bid = current_bid(c, &tender, &sec.code, &org)?
-                .ok_or_else(|| AppError::new(ErrorCode::NoBid, "you have no current bid for this section"))?;
+            let mut bid = current_bid(c, &tender, &sec.code, &org)?.ok_or_else(|| {
+                AppError::new(ErrorCode::NoBid, "you have no current bid for this section")
+            })?;
             let cert = signing.certificate(&signed.certificate_chain, now)?;
             require_organisation(&cert, &bid.bidder_uscc)?;
             let mut digest = [0u8; 32];
             hex::decode_to_slice(&bid.manifest_sha256, &mut digest).map_err(internal)?;
             let (payload, label, event_type) = match what {
                 BidStatement::Withdrawal => (
-                    statements::withdrawal_payload(&tender, &sec.code, &bid.bidder_uscc, bid.version as u32, &digest),
+                    statements::withdrawal_payload(
+                        &tender,
+                        &sec.code,
+                        &bid.bidder_uscc,
+                        bid.version as u32,
+                        &digest,
+                    ),
                     "withdrawal",
                     EventType::BidWithdrawn,
                 ),
@@ -344,7 +350,18 @@ async fn bid_statement(
                     EventType::BidConfirmed,
                 ),
             };
-            verify_statement(&cert.spki_der, signed.signature_algorithm, &payload, &signed.signature, label)?;
+            verify_statement(
+                &cert.spki_der,
+                signed.signature_algorithm,
+                &payload,
+                &signed.signature,
+                label,
+            )?;
+            let signature = base64::engine::general_purpose::STANDARD.encode(&signed.signature);
+            let body = json!({"bid": bid.id, "tender": tender, "section": sec.code,
+                "organisation": org, "version": bid.version,
+                "manifest_sha256": bid.manifest_sha256, "tender_version": row.version,
+                "certificate_serial": cert.serial_hex, "signature": signature});
             let event_id = audit::record(
                 c,
                 now,
@@ -354,10 +371,7 @@ async fn bid_statement(
                     section_id: None,
                     actor: a.audit_as(crate::domain::identity::Role::Bidder),
                     subject: bid.id.clone(),
-                    body: json!({"bid": bid.id, "tender": tender, "section": sec.code,
-                        "organisation": org, "version": bid.version, "manifest_sha256": bid.manifest_sha256,
-                        "tender_version": row.version, "certificate_serial": cert.serial_hex,
-                        "signature": base64::engine::general_purpose::STANDARD.encode(&signed.signature)}),
+                    body,
                 },
             )?;
             match what {

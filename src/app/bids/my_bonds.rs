@@ -18,10 +18,10 @@ pub async fn my_bonds(
     ctx.db
         .read(move |c| {
             load_section(c, &tender, &section)?;
-            Ok(repo::bonds_of(c, &tender, &section, &org)?
+            repo::bonds_of(c, &tender, &section, &org)?
                 .iter()
                 .map(bond_dto)
-                .collect::<AppResult<_>>()?)
+                .collect::<AppResult<_>>()
         })
         .await
 }

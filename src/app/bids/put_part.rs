@@ -115,7 +115,8 @@ where
         match body.next().await {
             None => break StreamEnd::Done,
             Some(Err(e)) => {
-                tracing::info!(upload = upload_id, part = index, error = %e, "part upload interrupted");
+                tracing::info!(upload = upload_id, part = index, error = %e,
+                    "part upload interrupted");
                 break StreamEnd::Interrupted;
             }
             Some(Ok(chunk)) => {
@@ -191,7 +192,10 @@ where
         let _ = std::fs::remove_file(&path);
         return Err(AppError::new(
             ErrorCode::PartDigestMismatch,
-            format!("part {index} does not hash to the manifest's ciphertext_sha256; send it again from offset 0"),
+            format!(
+                "part {index} does not hash to the manifest's ciphertext_sha256; \
+                 send it again from offset 0"
+            ),
         ));
     }
     if matches!(end, StreamEnd::Interrupted) {

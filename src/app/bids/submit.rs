@@ -39,7 +39,10 @@ pub async fn submit(ctx: &AppContext, actor: &Actor, upload_id: &str) -> AppResu
         .write(move |c| {
             let mut u = own_upload(c, &a, &id)?;
             if u.state()? != UploadState::Open {
-                return Err(AppError::new(ErrorCode::UploadClosed, format!("the upload is {}", u.state)));
+                return Err(AppError::new(
+                    ErrorCode::UploadClosed,
+                    format!("the upload is {}", u.state),
+                ));
             }
             let row = trepo::lock_tender(c, &u.tender_id)?
                 .ok_or_else(|| internal(anyhow::anyhow!("upload of a missing tender")))?;
@@ -48,7 +51,10 @@ pub async fn submit(ctx: &AppContext, actor: &Actor, upload_id: &str) -> AppResu
             if let Some(p) = parts.iter().find(|p| !p.complete) {
                 return Err(AppError::new(
                     ErrorCode::UploadIncomplete,
-                    format!("part {} has {} of {} bytes", p.part_index, p.received, p.ciphertext_len),
+                    format!(
+                        "part {} has {} of {} bytes",
+                        p.part_index, p.received, p.ciphertext_len
+                    ),
                 ));
             }
             // A replacement made meanwhile (another session of the same bidder) wins.
@@ -56,7 +62,10 @@ pub async fn submit(ctx: &AppContext, actor: &Actor, upload_id: &str) -> AppResu
             if u.bid_version != next {
                 return Err(AppError::new(
                     ErrorCode::BidVersionMismatch,
-                    format!("version {} was taken meanwhile; seal the bid again as version {next}", u.bid_version),
+                    format!(
+                        "version {} was taken meanwhile; seal the bid again as version {next}",
+                        u.bid_version
+                    ),
                 ));
             }
             let draft = published_draft(c, &row)?;
@@ -68,7 +77,13 @@ pub async fn submit(ctx: &AppContext, actor: &Actor, upload_id: &str) -> AppResu
                 .ok_or_else(|| internal(anyhow::anyhow!("section vanished")))?;
             bonds_cover(c, &sec, &u.tender_id, &u.organisation_id)?;
             let manifest: Manifest = parse_json(&u.manifest, "manifest")?;
-            check_reuse_with_earlier(c, &u.tender_id, &u.section_code, &u.organisation_id, &manifest)?;
+            check_reuse_with_earlier(
+                c,
+                &u.tender_id,
+                &u.section_code,
+                &u.organisation_id,
+                &manifest,
+            )?;
             let previous = current_bid(c, &u.tender_id, &u.section_code, &u.organisation_id)?;
             let bid_id = uuid::Uuid::now_v7().to_string();
             let mut bid_parts = Vec::with_capacity(parts.len());
@@ -95,13 +110,13 @@ pub async fn submit(ctx: &AppContext, actor: &Actor, upload_id: &str) -> AppResu
             }
             let org = idrepo::find_organisation(c, &u.organisation_id)?
                 .ok_or_else(|| internal(anyhow::anyhow!("organisation vanished")))?;
+            let parts_json = bid_parts.iter().map(part_json).collect::<Vec<_>>();
             let body = json!({
                 "bid": bid_id, "tender": u.tender_id, "section": u.section_code,
-                "organisation": u.organisation_id, "bidder_uscc": org.uscc, "version": u.bid_version,
-                "manifest_sha256": u.manifest_sha256, "certificate_serial": u.certificate_serial,
-                "received_at": now, "supersedes": previous.as_ref().map(|b| b.id.clone()),
-                "parts": bid_parts.iter().map(|p| json!({"index": p.part_index, "ciphertext_len": p.ciphertext_len,
-                    "ciphertext_sha256": p.ciphertext_sha256})).collect::<Vec<_>>(),
+                "organisation": u.organisation_id, "bidder_uscc": org.uscc,
+                "version": u.bid_version, "manifest_sha256": u.manifest_sha256,
+                "certificate_serial": u.certificate_serial, "received_at": now,
+                "supersedes": previous.as_ref().map(|b| b.id.clone()), "parts": parts_json,
             });
             let event_id = audit::record(
                 c,
@@ -151,4 +166,10 @@ pub async fn submit(ctx: &AppContext, actor: &Actor, upload_id: &str) -> AppResu
     ctx.storage.remove_staging(upload_id);
     ctx.uploads.forget(upload_id);
     receipt_for(ctx, actor, &bid_id, ReceiptKind::Submission, None).await
+}
+
+/// A stored part as the submission's audit body lists it.
+fn part_json(p: &repo::BidPartRow) -> serde_json::Value {
+    json!({"index": p.part_index, "ciphertext_len": p.ciphertext_len,
+        "ciphertext_sha256": p.ciphertext_sha256})
 }

@@ -69,10 +69,17 @@ pub async fn login(
         .write(move |c| {
             consume(c, &challenge_id, now)?;
             let principal_id = match kind {
-                PrincipalKind::Organisation => repo::find_organisation_by_uscc(c, &key)?.map(|o| o.id),
+                PrincipalKind::Organisation => {
+                    repo::find_organisation_by_uscc(c, &key)?.map(|o| o.id)
+                }
                 PrincipalKind::Person => repo::find_person_by_person_id(c, &key)?.map(|p| p.id),
             }
-            .ok_or_else(|| AppError::new(ErrorCode::NotRegistered, "this certificate's holder is not registered"))?;
+            .ok_or_else(|| {
+                AppError::new(
+                    ErrorCode::NotRegistered,
+                    "this certificate's holder is not registered",
+                )
+            })?;
             repo::upsert_credential(c, &credential_row(&cert, &principal_id, now))?;
             repo::insert_session(
                 c,
@@ -100,7 +107,10 @@ pub async fn login(
                         "principal": principal_id,
                         "kind": kind.as_str(),
                         "session": &token_hash[..16],
-                        "certificate": {"fingerprint": cert.fingerprint_sha256, "serial": cert.serial_hex},
+                        "certificate": {
+                            "fingerprint": cert.fingerprint_sha256,
+                            "serial": cert.serial_hex
+                        },
                         "expires_at": expires_at,
                     }),
                 },

@@ -128,7 +128,11 @@ pub async fn register_organisation(
                         "uscc": org.uscc,
                         "name": org.name,
                         "roles": roles.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
-                        "certificate": {"fingerprint": cert.fingerprint_sha256, "serial": cert.serial_hex, "issuer": cert.issuer},
+                        "certificate": {
+                            "fingerprint": cert.fingerprint_sha256,
+                            "serial": cert.serial_hex,
+                            "issuer": cert.issuer
+                        },
                     }),
                 },
             )?;

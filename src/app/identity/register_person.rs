@@ -67,7 +67,10 @@ pub async fn register_person(ctx: &AppContext, req: RegisterPerson) -> AppResult
         .write(move |c| {
             consume(c, &challenge_id, now)?;
             if repo::find_person_by_person_id(c, &row.person_id)?.is_some() {
-                return Err(AppError::new(ErrorCode::AlreadyRegistered, "this person is already registered"));
+                return Err(AppError::new(
+                    ErrorCode::AlreadyRegistered,
+                    "this person is already registered",
+                ));
             }
             repo::insert_person(c, &row).map_err(|e| {
                 if repo::is_unique_violation(&e) {
@@ -92,7 +95,11 @@ pub async fn register_person(ctx: &AppContext, req: RegisterPerson) -> AppResult
                     // The personal identifier stays out of the audit body: it is personal data.
                     body: json!({
                         "person": row.id,
-                        "certificate": {"fingerprint": cert.fingerprint_sha256, "serial": cert.serial_hex, "issuer": cert.issuer},
+                        "certificate": {
+                            "fingerprint": cert.fingerprint_sha256,
+                            "serial": cert.serial_hex,
+                            "issuer": cert.issuer
+                        },
                     }),
                 },
             )?;

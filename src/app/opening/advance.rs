@@ -46,10 +46,7 @@ pub async fn advance(ctx: &AppContext, tender: &str, section: &str) -> AppResult
                     .iter()
                     .filter(|b| b.state().is_ok_and(|s| s == BidState::Submitted))
                     .count();
-                let open_objections = repo::responses_of(c, &tender, &section)?
-                    .iter()
-                    .filter(|r| r.kind().is_ok_and(|k| k == ResponseKind::Objection) && r.answer.is_none())
-                    .count();
+                let open_objections = open_objections(c, &tender, &section)?;
                 let ceremony = Ceremony {
                     phase: phase_of(&o)?,
                     decryption_until: from_db(o.decryption_until),
@@ -64,54 +61,110 @@ pub async fn advance(ctx: &AppContext, tender: &str, section: &str) -> AppResult
                     OpeningStep::StartRecovery { until } => {
                         o.state = OpeningPhase::Recovering.as_str().into();
                         o.recovery_until = Some(to_db(until));
-                        event(c, now, &tender, Change::new(ActorRef::system(), EventType::OpeningStarted, json!({"tender": tender, "section": section, "phase": "recovering", "sealed_bids": sealed,
-                                "recovery_until": until})).in_section(&section))?;
+                        let body = json!({"tender": tender, "section": section,
+                            "phase": "recovering", "sealed_bids": sealed,
+                            "recovery_until": until});
+                        let change =
+                            Change::new(ActorRef::system(), EventType::OpeningStarted, body);
+                        event(c, now, &tender, change.in_section(&section))?;
                     }
-                    OpeningStep::ExpireRecovery => {
-                        for mut b in bids
-                            .into_iter()
-                            .filter(|b| b.state().is_ok_and(|s| s == BidState::Submitted))
-                        {
-                            settle(c, now, &mut b, "r2", "system", Err(("custodian_shares_insufficient", Fault::NotBidder,
-                                "the custodians did not release enough shares in time".to_string())))?;
-                        }
-                    }
+                    OpeningStep::ExpireRecovery => expire_recovery(c, now, bids)?,
                     OpeningStep::PublishRecord { until } => {
                         let record = opening_record(c, &row, &section, &bids, now)?;
                         o.state = OpeningPhase::RecordPublished.as_str().into();
                         o.record = Some(audit::canonical_json(&record));
                         o.record_published_at = Some(to_db(now));
                         o.objections_until = Some(to_db(until));
-                        let change = Change::new(ActorRef::system(), EventType::OpeningRecordPublished, record)
-                            .in_section(&section);
-                        let publicity = Publicity {
-                            release: None,
-                            announcement: Some(("opening_record", format!("开标记录：{} 标段 {}", row.title, section))),
-                            mail: None,
-                        };
-                        crate::app::support::publicity::record(c, &env, now, &row, change, Some(publicity))?;
+                        publish_record(c, &env, now, &row, &section, record)?;
                     }
                     OpeningStep::Close => {
                         o.state = OpeningPhase::Closed.as_str().into();
                         o.closed_at = Some(to_db(now));
-                        event(c, now, &tender, Change::new(ActorRef::system(), EventType::OpeningClosed, json!({"tender": tender, "section": section})).in_section(&section))?;
+                        let body = json!({"tender": tender, "section": section});
+                        let change =
+                            Change::new(ActorRef::system(), EventType::OpeningClosed, body);
+                        event(c, now, &tender, change.in_section(&section))?;
                     }
                 }
                 repo::update_opening(c, &o)?;
             }
-            // The tender moves on when every section's ceremony is over.
-            let all = repo::openings_of(c, &tender)?;
-            let done = all.iter().all(|x| {
-                matches!(x.phase(), Ok(OpeningPhase::Closed | OpeningPhase::Failed))
-            });
-            if done && state_of(&row)?.kind() == StateKind::Opening {
-                let mut any_opened = false;
-                for x in all.iter().filter(|x| x.phase().is_ok_and(|p| p == OpeningPhase::Closed)) {
-                    any_opened |= !repo::bids_of_section(c, &tender, &x.section_code, &[BidState::Opened])?.is_empty();
-                }
-                finish_tender(c, &mut row, now, any_opened)?;
-            }
-            Ok(())
+            finish_when_all_over(c, &mut row, &tender, now)
         })
         .await
+}
+
+/// Objections to the opening record that have no answer yet.
+fn open_objections(c: &mut AnyConnection, tender: &str, section: &str) -> AppResult<usize> {
+    let responses = repo::responses_of(c, tender, section)?;
+    Ok(responses
+        .iter()
+        .filter(|r| r.kind().is_ok_and(|k| k == ResponseKind::Objection))
+        .filter(|r| r.answer.is_none())
+        .count())
+}
+
+/// R2 is over: every bid still sealed is withdrawn, not the bidder's fault.
+fn expire_recovery(
+    c: &mut AnyConnection,
+    now: DateTime<Utc>,
+    bids: Vec<repo::BidRow>,
+) -> AppResult<()> {
+    for mut b in bids
+        .into_iter()
+        .filter(|b| b.state().is_ok_and(|s| s == BidState::Submitted))
+    {
+        let failure = (
+            "custodian_shares_insufficient",
+            Fault::NotBidder,
+            "the custodians did not release enough shares in time".to_string(),
+        );
+        settle(c, now, &mut b, "r2", "system", Err(failure))?;
+    }
+    Ok(())
+}
+
+/// Publish the opening record (开标记录) with its announcement.
+fn publish_record(
+    c: &mut AnyConnection,
+    env: &Env,
+    now: DateTime<Utc>,
+    row: &trepo::TenderRow,
+    section: &str,
+    record: Value,
+) -> AppResult<()> {
+    let kind = EventType::OpeningRecordPublished;
+    let change = Change::new(ActorRef::system(), kind, record).in_section(section);
+    let title = format!("开标记录：{} 标段 {}", row.title, section);
+    let publicity = Publicity {
+        release: None,
+        announcement: Some(("opening_record", title)),
+        mail: None,
+    };
+    crate::app::support::publicity::record(c, env, now, row, change, Some(publicity))?;
+    Ok(())
+}
+
+/// The tender moves on when every section's ceremony is over.
+fn finish_when_all_over(
+    c: &mut AnyConnection,
+    row: &mut trepo::TenderRow,
+    tender: &str,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let all = repo::openings_of(c, tender)?;
+    let done = all
+        .iter()
+        .all(|x| matches!(x.phase(), Ok(OpeningPhase::Closed | OpeningPhase::Failed)));
+    if done && state_of(row)?.kind() == StateKind::Opening {
+        let mut any_opened = false;
+        for x in all
+            .iter()
+            .filter(|x| x.phase().is_ok_and(|p| p == OpeningPhase::Closed))
+        {
+            let opened = repo::bids_of_section(c, tender, &x.section_code, &[BidState::Opened])?;
+            any_opened |= !opened.is_empty();
+        }
+        finish_tender(c, row, now, any_opened)?;
+    }
+    Ok(())
 }

@@ -192,15 +192,20 @@ fn opening_record(
         let reason = repo::attempts_of(c, &b.id)?
             .last()
             .and_then(|a| a.error_code.clone());
-        entries.push(
-            json!({"bid": b.id, "bidder_name": name, "bidder_uscc": b.bidder_uscc,
-            "version": b.version, "received_at": from_db(b.received_at), "status": status_of(b)?,
-            "summary": summary, "reason": if b.state()? == BidState::Opened { None } else { reason }}),
-        );
+        let status = status_of(b)?;
+        let reason = if b.state()? == BidState::Opened {
+            None
+        } else {
+            reason
+        };
+        let entry = json!({"bid": b.id, "bidder_name": name, "bidder_uscc": b.bidder_uscc,
+            "version": b.version, "received_at": from_db(b.received_at), "status": status,
+            "summary": summary, "reason": reason});
+        entries.push(entry);
     }
-    Ok(
-        json!({"tender": row.id, "title": row.title, "section": section, "opened_at": now, "bids": entries}),
-    )
+    let record = json!({"tender": row.id, "title": row.title, "section": section,
+        "opened_at": now, "bids": entries});
+    Ok(record)
 }
 
 /// Record one attempt and settle the bid by its outcome: opened, or by fault (E8) revoked /
@@ -270,8 +275,9 @@ fn settle(
                 id: actor_id.into(),
             },
             subject: bid.id.clone(),
-            body: json!({"bid": bid.id, "path": path, "outcome": outcome, "error": error, "fault": fault,
-                "detail": detail, "state": bid.state, "manifest_sha256": bid.manifest_sha256}),
+            body: json!({"bid": bid.id, "path": path, "outcome": outcome, "error": error,
+                "fault": fault, "detail": detail, "state": bid.state,
+                "manifest_sha256": bid.manifest_sha256}),
         },
     )?;
     attempt_dto(&attempt)

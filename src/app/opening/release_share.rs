@@ -47,13 +47,18 @@ pub async fn release_share(
         .write(move |c| {
             let mut share = own_share(c, &a, &t, &s)?;
             if share.share_index != i32::from(share_index) {
-                return Err(AppError::field("share_index", "not_yours", "that is not your share's index"));
+                return Err(AppError::field(
+                    "share_index",
+                    "not_yours",
+                    "that is not your share's index",
+                ));
             }
             let o = find_opening(c, &t, &s)?;
             if phase_of(&o)? != OpeningPhase::Recovering {
                 return Err(wrong_phase(&o, "recovery"));
             }
-            let person = idrepo::find_person(c, &a.id)?.ok_or_else(|| AppError::forbidden("not a person"))?;
+            let person = idrepo::find_person(c, &a.id)?
+                .ok_or_else(|| AppError::forbidden("not a person"))?;
             let cert = signing.certificate(&signed.certificate_chain, now)?;
             require_person(&cert, &person.person_id)?;
             verify_statement(
@@ -66,9 +71,14 @@ pub async fn release_share(
             // The share must be the one wrapped to this custodian: check it against nothing
             // secret — recovery checks the combination against the published key.
             share.released_share = Some(hex::encode(value));
-            share.release_signature = Some(base64::engine::general_purpose::STANDARD.encode(&signed.signature));
+            let signature = base64::engine::general_purpose::STANDARD.encode(&signed.signature);
+            share.release_signature = Some(signature);
             share.released_at = Some(to_db(now));
             repo::update_share(c, &share)?;
+            let share_sha256 = hex::encode(ring::digest::digest(&ring::digest::SHA256, &value));
+            let body = json!({"tender": t, "section": s, "share_index": share_index,
+                "custodian": a.id, "share_sha256": share_sha256,
+                "certificate_serial": cert.serial_hex});
             audit::record(
                 c,
                 now,
@@ -78,12 +88,11 @@ pub async fn release_share(
                     section_id: Some(s.clone()),
                     actor: a.audit_as(Role::Custodian),
                     subject: t.clone(),
-                    body: json!({"tender": t, "section": s, "share_index": share_index, "custodian": a.id,
-                        "share_sha256": hex::encode(ring::digest::digest(&ring::digest::SHA256, &value)),
-                        "certificate_serial": cert.serial_hex}),
+                    body,
                 },
             )?;
-            let key = repo::opening_key(c, &t, &s)?.ok_or_else(|| internal(anyhow::anyhow!("opening key missing")))?;
+            let key = repo::opening_key(c, &t, &s)?
+                .ok_or_else(|| internal(anyhow::anyhow!("opening key missing")))?;
             let released: Vec<(u8, [u8; 32])> = repo::shares_of(c, &t, &s)?
                 .iter()
                 .filter_map(|r| {
@@ -93,7 +102,9 @@ pub async fn release_share(
                 })
                 .collect();
             let ready = released.len() >= key.threshold as usize;
-            Ok((unsigned(key.threshold), released.len() as u32, if ready { Some((key, released)) } else { None }))
+            let (threshold, count) = (unsigned(key.threshold), released.len() as u32);
+            let to_recover = if ready { Some((key, released)) } else { None };
+            Ok((threshold, count, to_recover))
         })
         .await?;
     let Some((key, released)) = to_recover else {

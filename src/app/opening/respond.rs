@@ -59,13 +59,15 @@ pub async fn respond(
             if phase_of(&o)? != OpeningPhase::RecordPublished {
                 return Err(wrong_phase(&o, "the published opening record"));
             }
-            let took_part = ceremony_bids(c, &t, &s)?.iter().any(|b| b.organisation_id == org);
+            let took_part = ceremony_bids(c, &t, &s)?
+                .iter()
+                .any(|b| b.organisation_id == org);
             if !took_part {
-                return Err(AppError::forbidden("only bidders of this opening respond to its record"));
+                return Err(AppError::forbidden(
+                    "only bidders of this opening respond to its record",
+                ));
             }
-            if kind == "confirm"
-                && repo::responses_of(c, &t, &s)?.iter().any(|r| r.organisation_id == org && r.kind().is_ok_and(|k| k == ResponseKind::Confirm))
-            {
+            if kind == "confirm" && has_confirmed(c, &t, &s, &org)? {
                 return Err(AppError::conflict("you have confirmed the record already"));
             }
             let row = repo::ResponseRow {
@@ -81,9 +83,23 @@ pub async fn respond(
                 created_at: to_db(now),
             };
             repo::insert_response(c, &row)?;
-            event(c, now, &t, Change::new(a.audit_as(Role::Bidder), EventType::OpeningResponded, json!({"response": row.id, "kind": row.kind, "organisation": org, "text": row.text})).in_section(&s))?;
-            let uscc = idrepo::find_organisation(c, &org)?.map(|o| o.uscc).unwrap_or_default();
+            let body = json!({"response": row.id, "kind": row.kind, "organisation": org,
+                "text": row.text});
+            let change = Change::new(a.audit_as(Role::Bidder), EventType::OpeningResponded, body);
+            event(c, now, &t, change.in_section(&s))?;
+            let uscc = idrepo::find_organisation(c, &org)?
+                .map(|o| o.uscc)
+                .unwrap_or_default();
             response_dto(&row, uscc)
         })
         .await
+}
+
+/// Whether `org` has confirmed this section's opening record already.
+fn has_confirmed(c: &mut AnyConnection, tender: &str, section: &str, org: &str) -> AppResult<bool> {
+    let responses = repo::responses_of(c, tender, section)?;
+    Ok(responses
+        .iter()
+        .filter(|r| r.organisation_id == org)
+        .any(|r| r.kind().is_ok_and(|k| k == ResponseKind::Confirm)))
 }

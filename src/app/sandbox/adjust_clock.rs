@@ -19,7 +19,8 @@ use chrono::Duration;
 use chrono::Utc;
 use serde_json::json;
 
-/// Move the sandbox clock forward by `advance_seconds` and/or to `set_to`, optionally changing speed.
+/// Move the sandbox clock forward by `advance_seconds` and/or to `set_to`, optionally changing
+/// speed.
 pub async fn adjust_clock(
     ctx: &AppContext,
     actor: &Actor,

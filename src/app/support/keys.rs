@@ -122,8 +122,8 @@ pub fn opening_key_dto(row: &repo::OpeningKeyRow) -> AppResult<SectionOpeningKey
 }
 
 pub fn opening_keys(c: &mut AnyConnection, tender_id: &str) -> AppResult<Vec<SectionOpeningKey>> {
-    Ok(repo::opening_keys_of(c, tender_id)?
+    repo::opening_keys_of(c, tender_id)?
         .iter()
         .map(opening_key_dto)
-        .collect::<AppResult<_>>()?)
+        .collect::<AppResult<_>>()
 }

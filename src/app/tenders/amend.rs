@@ -18,6 +18,7 @@ use crate::domain::lifecycle::transition;
 use crate::domain::lifecycle::Event;
 use crate::domain::lifecycle::EventKind;
 use crate::domain::schedule::amendment_effect;
+use crate::domain::schedule::validate_amendment;
 use crate::domain::schedule::AmendmentImpact;
 use crate::domain::tender::TenderDraft;
 use crate::error::AppError;
@@ -59,7 +60,9 @@ pub async fn amend(
             let old = published_draft(c, &row)?;
             let rules = rules_for(&env.rules, &draft);
             let effect = amendment_effect(&draft.schedule, now, impact, &rules);
-            let moved = effect.new_deadline.filter(|d| *d > draft.schedule.bid_deadline);
+            let moved = effect
+                .new_deadline
+                .filter(|d| *d > draft.schedule.bid_deadline);
             if let Some(d) = moved {
                 draft.schedule.bid_deadline = d;
                 if draft.schedule.documents_available_until > d {
@@ -67,8 +70,9 @@ pub async fn amend(
                 }
             }
             let first_issue = row.published_at.map(from_db).unwrap_or(now);
-            crate::domain::schedule::validate_amendment(&old, &draft, first_issue, now, &rules).map_err(rule_error)?;
-            let next = transition(&state, &Event::Amend, now, &draft.schedule, &rules).map_err(transition_error)?;
+            validate_amendment(&old, &draft, first_issue, now, &rules).map_err(rule_error)?;
+            let next = transition(&state, &Event::Amend, now, &draft.schedule, &rules)
+                .map_err(transition_error)?;
             let notice = notice_for(c, &row)?;
             let signer = verify_notice_signature(c, &signing, &row, &notice, &sig, now)?;
             row.version = notice.version;
@@ -79,19 +83,22 @@ pub async fn amend(
             }
             set_state(&mut row, &next, now)?;
             repo::update_tender(c, &row)?;
-            insert_version(c, &row, &notice, &draft, &sig, signer, Some(rationale.trim().to_string()), now)?;
+            let note = Some(rationale.trim().to_string());
+            insert_version(c, &row, &notice, &draft, &sig, signer, note, now)?;
             repo::publish_pending_documents(c, &row.id, row.version)?;
-            let tz = crate::domain::schedule::LEGAL_TZ;
-            let deadline_local = draft.schedule.bid_deadline.with_timezone(&tz).format("%Y-%m-%d %H:%M");
-            let text = match moved {
-                Some(_) => format!("《{}》发布了第{}版变更公告：{}\n投标截止时间（开标时间）顺延至 {}（北京时间）。已递交的投标文件需重新确认。", row.title, row.version, rationale.trim(), deadline_local),
-                None => format!("《{}》发布了第{}版变更公告：{}\n投标截止时间：{}（北京时间）。", row.title, row.version, rationale.trim(), deadline_local),
+            let deadline = draft.schedule.bid_deadline;
+            let text = notice_text(&row, rationale.trim(), deadline, moved);
+            let body = json!({"tender": row.id, "version": row.version,
+                "notice_sha256": notice.sha256, "deadline_moved_to": moved,
+                "bid_deadline": deadline, "reconfirm_bids": effect.reconfirm_bids});
+            let change = Change::new(actor.audit_ref(), EventType::TenderAmended, body);
+            let title = format!("变更公告：{}", row.title);
+            let publicity = Publicity {
+                release: Some((EventKind::Amend, next.kind())),
+                announcement: Some(("change_notice", title.clone())),
+                mail: Some(Mail::to_downloaders("amendment", title, text)),
             };
-            record(c, &env, now, &row, Change::new(actor.audit_ref(), EventType::TenderAmended, json!({"tender": row.id, "version": row.version, "notice_sha256": notice.sha256, "deadline_moved_to": moved, "bid_deadline": draft.schedule.bid_deadline, "reconfirm_bids": effect.reconfirm_bids})), Some(Publicity {
-                    release: Some((EventKind::Amend, next.kind())),
-                    announcement: Some(("change_notice", format!("变更公告：{}", row.title))),
-                    mail: Some(Mail::to_downloaders("amendment", format!("变更公告：{}", row.title), text)),
-                }))?;
+            record(c, &env, now, &row, change, Some(publicity))?;
             Ok(Amendment {
                 tender: view(c, &row, true)?,
                 deadline_moved_to: moved,
@@ -101,4 +108,27 @@ pub async fn amend(
         .await?;
     ctx.mail_wake.notify_one();
     Ok(out)
+}
+
+/// The mail to everyone who downloaded the documents: the change, and the deadline in Beijing
+/// time (moved or not).
+fn notice_text(
+    row: &repo::TenderRow,
+    rationale: &str,
+    deadline: DateTime<Utc>,
+    moved: Option<DateTime<Utc>>,
+) -> String {
+    let tz = crate::domain::schedule::LEGAL_TZ;
+    let deadline_local = deadline.with_timezone(&tz).format("%Y-%m-%d %H:%M");
+    match moved {
+        Some(_) => format!(
+            "《{}》发布了第{}版变更公告：{}\n\
+             投标截止时间（开标时间）顺延至 {}（北京时间）。已递交的投标文件需重新确认。",
+            row.title, row.version, rationale, deadline_local
+        ),
+        None => format!(
+            "《{}》发布了第{}版变更公告：{}\n投标截止时间：{}（北京时间）。",
+            row.title, row.version, rationale, deadline_local
+        ),
+    }
 }

@@ -35,11 +35,16 @@ pub async fn answer(
             let q = thread::open_thread(c, &row, ThreadKind::Question, &qid)?;
             let q = thread::answer(c, &q, &a, &actor.id, now)?;
             let text = format!("《{}》答疑：\n问：{}\n答：{}", row.title, q.body, a);
-            record(c, &env, now, &row, Change::new(actor.audit_ref(), EventType::QuestionAnswered, json!({"tender": row.id, "question": q.id, "question_text": q.body, "answer": a})), Some(Publicity {
-                    release: None,
-                    announcement: Some(("answer", format!("答疑：{}", row.title))),
-                    mail: Some(Mail::to_downloaders("answer", format!("答疑：{}", row.title), text)),
-                }))?;
+            let body = json!({"tender": row.id, "question": q.id, "question_text": q.body,
+                "answer": a});
+            let change = Change::new(actor.audit_ref(), EventType::QuestionAnswered, body);
+            let title = format!("答疑：{}", row.title);
+            let publicity = Publicity {
+                release: None,
+                announcement: Some(("answer", title.clone())),
+                mail: Some(Mail::to_downloaders("answer", title, text)),
+            };
+            record(c, &env, now, &row, change, Some(publicity))?;
             Ok(question_view(q, false))
         })
         .await?;

@@ -46,7 +46,14 @@ pub async fn answer_objection(
             let state = state_of(&row)?;
             let draft = published_draft(c, &row)?;
             let rules = rules_for(&env.rules, &draft);
-            let next = transition(&state, &Event::AnswerObjection, now, &draft.schedule, &rules).map_err(transition_error)?;
+            let next = transition(
+                &state,
+                &Event::AnswerObjection,
+                now,
+                &draft.schedule,
+                &rules,
+            )
+            .map_err(transition_error)?;
             let o = thread::answer(c, &o, &a, &actor.id, now)?;
             set_state(&mut row, &next, now)?;
             repo::update_tender(c, &row)?;
@@ -57,20 +64,32 @@ pub async fn answer_objection(
             } else {
                 format!("《{}》的一项异议已答复。", row.title)
             };
-            record(c, &env, now, &row, Change::new(actor.audit_ref(), EventType::ObjectionAnswered, json!({"tender": row.id, "objection": o.id, "answered_in_time": in_time, "resumed": resumed})), Some(Publicity {
-                    release: Some((EventKind::AnswerObjection, next.kind())),
-                    announcement: resumed.then(|| ("resumption", format!("恢复公告：{}", row.title))),
-                    mail: Some(Mail::to_downloaders("objection_answered", format!("异议答复：{}", row.title), text)),
-                }))?;
+            let body = json!({"tender": row.id, "objection": o.id, "answered_in_time": in_time,
+                "resumed": resumed});
+            let change = Change::new(actor.audit_ref(), EventType::ObjectionAnswered, body);
+            let subject = format!("异议答复：{}", row.title);
+            let publicity = Publicity {
+                release: Some((EventKind::AnswerObjection, next.kind())),
+                announcement: resumed.then(|| ("resumption", format!("恢复公告：{}", row.title))),
+                mail: Some(Mail::to_downloaders("objection_answered", subject, text)),
+            };
+            record(c, &env, now, &row, change, Some(publicity))?;
             // The objector hears the answer itself, whether or not it downloaded anything.
             if let Some(org) = idrepo::find_organisation(c, &o.raised_by)? {
-                enqueue(c, now, OutgoingMail {
-                    to: org.contact_email,
-                    subject: format!("异议答复：{}", row.title),
-                    body: format!("您对《{}》提出的异议：\n{}\n\n答复：\n{}", row.title, o.body, a),
-                    kind: "objection_answer".into(),
-                    tender_id: Some(row.id.clone()),
-                })?;
+                enqueue(
+                    c,
+                    now,
+                    OutgoingMail {
+                        to: org.contact_email,
+                        subject: format!("异议答复：{}", row.title),
+                        body: format!(
+                            "您对《{}》提出的异议：\n{}\n\n答复：\n{}",
+                            row.title, o.body, a
+                        ),
+                        kind: "objection_answer".into(),
+                        tender_id: Some(row.id.clone()),
+                    },
+                )?;
             }
             objection_view(o)
         })

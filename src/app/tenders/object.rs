@@ -43,17 +43,28 @@ pub async fn object(
             let draft = published_draft(c, &row)?;
             let rules = rules_for(&env.rules, &draft);
             objection_allowed(&draft.schedule, now, &rules).map_err(|v| rule_error(vec![v]))?;
-            let next = transition(&state, &Event::RaiseObjection, now, &draft.schedule, &rules).map_err(transition_error)?;
+            let next = transition(&state, &Event::RaiseObjection, now, &draft.schedule, &rules)
+                .map_err(transition_error)?;
             let due = objection_answer_due(now, &rules);
-            let o = thread::raise(c, &row, ThreadKind::Objection, raiser_of(&actor), text, now, Some(due))?;
+            let raiser = raiser_of(&actor);
+            let o = thread::raise(c, &row, ThreadKind::Objection, raiser, text, now, Some(due))?;
             set_state(&mut row, &next, now)?;
             repo::update_tender(c, &row)?;
-            let text = format!("《{}》收到对招标文件的异议，招标投标活动暂停，待招标人答复后恢复。", row.title);
-            record(c, &env, now, &row, Change::new(actor.audit_as(Role::Bidder), EventType::ObjectionRaised, json!({"tender": row.id, "objection": o.id, "answer_due": due, "text_sha256": sha256_hex(o.body.as_bytes())})), Some(Publicity {
-                    release: Some((EventKind::RaiseObjection, next.kind())),
-                    announcement: Some(("suspension", format!("暂停公告：{}", row.title))),
-                    mail: Some(Mail::to_downloaders("suspension", format!("暂停公告：{}", row.title), text)),
-                }))?;
+            let text = format!(
+                "《{}》收到对招标文件的异议，招标投标活动暂停，待招标人答复后恢复。",
+                row.title
+            );
+            let body = json!({"tender": row.id, "objection": o.id, "answer_due": due,
+                "text_sha256": sha256_hex(o.body.as_bytes())});
+            let bidder = actor.audit_as(Role::Bidder);
+            let change = Change::new(bidder, EventType::ObjectionRaised, body);
+            let title = format!("暂停公告：{}", row.title);
+            let publicity = Publicity {
+                release: Some((EventKind::RaiseObjection, next.kind())),
+                announcement: Some(("suspension", title.clone())),
+                mail: Some(Mail::to_downloaders("suspension", title, text)),
+            };
+            record(c, &env, now, &row, change, Some(publicity))?;
             objection_view(o)
         })
         .await?;

@@ -3,6 +3,7 @@
 use super::*;
 use crate::app::support::errors::*;
 use crate::app::support::json::*;
+use crate::app::support::keys::generate_opening_keys;
 use crate::app::support::publicity::*;
 use crate::app::support::signing::Signing;
 use crate::app::support::tender::*;
@@ -14,6 +15,7 @@ use crate::db::types::to_db;
 use crate::domain::lifecycle::transition;
 use crate::domain::lifecycle::Event;
 use crate::domain::lifecycle::EventKind;
+use crate::domain::schedule::validate_for_publication;
 use crate::domain::tender::TenderDraft;
 use crate::error::AppResult;
 use crate::wire::tenders::*;
@@ -39,8 +41,9 @@ pub async fn publish(
             let state = state_of(&row)?;
             let draft: TenderDraft = parse_json(&row.draft, "draft")?;
             let rules = rules_for(&env.rules, &draft);
-            let next = transition(&state, &Event::Publish, now, &draft.schedule, &rules).map_err(transition_error)?;
-            crate::domain::schedule::validate_for_publication(&draft, &rules, now).map_err(rule_error)?;
+            let next = transition(&state, &Event::Publish, now, &draft.schedule, &rules)
+                .map_err(transition_error)?;
+            validate_for_publication(&draft, &rules, now).map_err(rule_error)?;
             check_custodians(c, &draft)?;
             let notice = notice_for(c, &row)?;
             let signer = verify_notice_signature(c, &signing, &row, &notice, &sig, now)?;
@@ -54,12 +57,17 @@ pub async fn publish(
             repo::publish_pending_documents(c, &row.id, row.version)?;
             // The opening keys enter the log with the publication, before any bid can use them,
             // so nobody can swap one later.
-            let opening_keys = crate::app::support::keys::generate_opening_keys(c, &row.id, &draft, now)?;
-            record(c, &env, now, &row, Change::new(actor.audit_ref(), EventType::TenderPublished, json!({"tender": row.id, "version": row.version, "notice_sha256": notice.sha256, "signer": signer.0, "bid_deadline": draft.schedule.bid_deadline, "opening_keys": opening_keys})), Some(Publicity {
-                    release: Some((EventKind::Publish, next.kind())),
-                    announcement: Some(("tender_notice", format!("招标公告：{}", row.title))),
-                    mail: None,
-                }))?;
+            let opening_keys = generate_opening_keys(c, &row.id, &draft, now)?;
+            let body = json!({"tender": row.id, "version": row.version,
+                "notice_sha256": notice.sha256, "signer": signer.0,
+                "bid_deadline": draft.schedule.bid_deadline, "opening_keys": opening_keys});
+            let change = Change::new(actor.audit_ref(), EventType::TenderPublished, body);
+            let publicity = Publicity {
+                release: Some((EventKind::Publish, next.kind())),
+                announcement: Some(("tender_notice", format!("招标公告：{}", row.title))),
+                mail: None,
+            };
+            record(c, &env, now, &row, change, Some(publicity))?;
             view(c, &row, true)
         })
         .await
