@@ -4,6 +4,7 @@
 //! path/query parameters and unknown routes are turned into stable codes here, before a
 //! handler runs.
 
+pub mod contract;
 pub mod extract;
 pub mod metrics;
 pub mod middleware;
@@ -16,7 +17,29 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use crate::error::{AppError, ErrorCode};
 
-/// Register every route and the request-shape error handlers.
+/// What a JSON request body can be refused with before the handler runs (see [`json_error`]).
+pub const JSON_BODY_ERRORS: &[ErrorCode] = &[
+    ErrorCode::MalformedBody,
+    ErrorCode::BodyTooLarge,
+    ErrorCode::UnsupportedMediaType,
+];
+
+/// What a path, query or header parameter can be refused with (see [`path_error`]).
+pub const PARAMETER_ERRORS: &[ErrorCode] = &[ErrorCode::MalformedParameter];
+
+/// What any fallible operation can fail with on the server's side.
+pub const SERVER_ERRORS: &[ErrorCode] = &[ErrorCode::Internal, ErrorCode::ServiceUnavailable];
+
+macro_rules! register_routes {
+    ($($module:ident :: $handler:ident),+ $(,)?) => {
+        fn register_routes(cfg: &mut web::ServiceConfig) {
+            $(cfg.service(routes::$module::$handler);)+
+        }
+    };
+}
+routes::for_each_route!(register_routes);
+
+/// Register every route (from the one list in [`routes`]) and the request-shape error handlers.
 pub fn configure(cfg: &mut web::ServiceConfig, json_limit: usize) {
     cfg.app_data(
         web::JsonConfig::default()
@@ -24,74 +47,9 @@ pub fn configure(cfg: &mut web::ServiceConfig, json_limit: usize) {
             .error_handler(json_error),
     )
     .app_data(web::PathConfig::default().error_handler(path_error))
-    .app_data(web::QueryConfig::default().error_handler(query_error))
-    .service(routes::health::healthz)
-    .service(routes::health::readyz)
-    .service(routes::health::metrics)
-    .service(routes::health::server_time)
-    .service(routes::auth::create_challenge)
-    .service(routes::auth::create_token)
-    .service(routes::auth::delete_session)
-    .service(routes::auth::me)
-    .service(routes::organisations::register)
-    .service(routes::organisations::list)
-    .service(routes::organisations::get)
-    .service(routes::organisations::attach_staff)
-    .service(routes::people::register)
-    .service(routes::people::list)
-    .service(routes::people::grant_role)
-    .service(routes::people::revoke_role)
-    .service(routes::sandbox::get_clock)
-    .service(routes::sandbox::adjust_clock)
-    .service(routes::tenders::create)
-    .service(routes::tenders::list)
-    .service(routes::tenders::get)
-    .service(routes::tenders::update)
-    .service(routes::tenders::notice)
-    .service(routes::tenders::publish)
-    .service(routes::tenders::amend)
-    .service(routes::tenders::versions)
-    .service(routes::tenders::upload)
-    .service(routes::tenders::documents)
-    .service(routes::tenders::download)
-    .service(routes::tenders::downloads)
-    .service(routes::tenders::ask)
-    .service(routes::tenders::questions)
-    .service(routes::tenders::answer)
-    .service(routes::tenders::raise_objection)
-    .service(routes::tenders::objections)
-    .service(routes::tenders::answer_objection)
-    .service(routes::tenders::act)
-    .service(routes::tenders::announcements)
-    .service(routes::tenders::ocds)
-    .service(routes::audit::public_key)
-    .service(routes::audit::checkpoint)
-    .service(routes::audit::entry)
-    .service(routes::audit::inclusion)
-    .service(routes::audit::consistency)
-    .service(routes::audit::trail)
-    .service(routes::audit::export)
-    .service(routes::audit::receipt)
-    .service(routes::bids::record_bond)
-    .service(routes::bids::my_bonds)
-    .service(routes::bids::my_bid)
-    .service(routes::bids::open_upload)
-    .service(routes::bids::upload_status)
-    .service(routes::bids::put_part)
-    .service(routes::bids::submit)
-    .service(routes::bids::abandon)
-    .service(routes::bids::receipt)
-    .service(routes::bids::withdraw)
-    .service(routes::bids::confirm)
-    .service(routes::bids::put_envelope_key)
-    .service(routes::bids::get_envelope_key)
-    .service(routes::opening::view)
-    .service(routes::opening::decrypt)
-    .service(routes::opening::my_share)
-    .service(routes::opening::release_share)
-    .service(routes::opening::respond)
-    .service(routes::opening::answer)
-    .service(openapi::swagger_ui());
+    .app_data(web::QueryConfig::default().error_handler(query_error));
+    register_routes(cfg);
+    cfg.service(openapi::swagger_ui());
 }
 
 fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {

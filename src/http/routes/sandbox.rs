@@ -8,11 +8,12 @@ use utoipa::ToSchema;
 use crate::app::sandbox::{self, SandboxClockState};
 use crate::app::{Actor, AppContext};
 use crate::error::AppResult;
-use crate::http::problem::Problem;
 
 /// Read the sandbox clock (administrators).
 #[utoipa::path(tag = "sandbox", security(("bearer" = [])), responses(
-    (status = 200, body = SandboxClockState), (status = 403, body = Problem), (status = 409, body = Problem),
+    (status = 200, body = SandboxClockState),
+    (status = 403, description = "`forbidden`: administrators only"),
+    (status = 409, description = "`sandbox_disabled`"),
 ))]
 #[get("/api/v1/sandbox/clock")]
 pub async fn get_clock(
@@ -34,8 +35,13 @@ pub struct AdjustClockRequest {
 }
 
 /// Move the sandbox clock forward (administrators; never backwards).
-#[utoipa::path(tag = "sandbox", request_body = AdjustClockRequest, security(("bearer" = [])), responses(
-    (status = 200, body = SandboxClockState), (status = 403, body = Problem), (status = 409, body = Problem),
+#[utoipa::path(tag = "sandbox",
+    request_body = AdjustClockRequest, security(("bearer" = [])), responses(
+    (status = 200, body = SandboxClockState),
+    (status = 403, description = "`forbidden`: administrators only"),
+    (status = 409, description = "`sandbox_disabled`; `conflict`: the clock never goes back"),
+    (status = 422, description = "`validation_failed`: both `advance_seconds` and `set_to`, or a \
+        speed out of range"),
 ))]
 #[post("/api/v1/sandbox/clock")]
 pub async fn adjust_clock(
