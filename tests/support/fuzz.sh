@@ -85,6 +85,11 @@ if grep -qi 'panicked' server.log; then
   grep -i -B2 -A10 'panicked' server.log
   failed=1
 fi
+# The server judges every response against the same document (http::contract).
+if grep -q 'response outside the OpenAPI document' server.log; then
+  grep 'response outside the OpenAPI document' server.log | head -20
+  failed=1
+fi
 if [ "$failed" != 0 ]; then
   echo "schema-driven fuzzing found responses outside the documented contract (logs: $DIR)" >&2
   exit 1
