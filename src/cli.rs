@@ -507,7 +507,7 @@ async fn login(
 ) -> anyhow::Result<(
     crate::client::Client,
     crate::client::Credentials,
-    crate::app::identity::Session,
+    crate::wire::identity::Session,
 )> {
     let creds = crate::client::Credentials::from_files(&cert.cert, &cert.key)?;
     let mut client = crate::client::Client::new(url);

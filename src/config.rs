@@ -27,7 +27,7 @@ pub enum Profile {
 pub struct Settings {
     pub profile: Profile,
     pub http: HttpSettings,
-    pub database: DatabaseSettings,
+    pub database: crate::db::DatabaseSettings,
     pub log: LogSettings,
     pub clock: ClockSettings,
     pub sandbox: SandboxSettings,
@@ -35,20 +35,7 @@ pub struct Settings {
     pub mail: crate::mail::MailSettings,
     pub storage: crate::storage::StorageSettings,
     pub tenders: TenderSettings,
-    pub audit: AuditSettings,
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AuditSettings {
-    /// Log origin: the first checkpoint line and the signing key's name.
-    pub origin: String,
-    /// PKCS#8 Ed25519 checkpoint-signing key (PEM or DER).
-    pub signing_key_file: PathBuf,
-    /// How often the sequencer looks for pending events.
-    pub sequencer_interval_ms: u64,
-    /// Most events integrated in one sequencer transaction.
-    pub batch_size: u32,
+    pub audit: crate::audit::AuditSettings,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -60,16 +47,6 @@ pub struct HttpSettings {
     pub json_limit_bytes: usize,
     pub shutdown_timeout_secs: u64,
     pub trusted_proxies: Vec<std::net::IpAddr>,
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DatabaseSettings {
-    pub url: String,
-    pub replica_url: String,
-    pub pool_size: u32,
-    pub connect_timeout_secs: u64,
-    pub run_migrations: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

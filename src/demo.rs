@@ -9,7 +9,6 @@ use anyhow::Context;
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::app::identity::{Organisation, Page, Person};
 use crate::client::{Client, ClientError, Credentials};
 use crate::clock::{SandboxClock, SystemClock};
 use crate::config::Settings;
@@ -17,6 +16,8 @@ use crate::domain::identity::{PrincipalKind, Role};
 use crate::error::ErrorCode;
 use crate::pki::{init_dev_pki, DevIdentity, DevPki};
 use crate::startup::Application;
+use crate::wire::identity::{Organisation, Person};
+use crate::wire::Page;
 
 mod bids;
 pub mod tenders;

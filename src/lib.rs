@@ -24,3 +24,8 @@ pub mod seal;
 pub mod startup;
 pub mod storage;
 pub mod telemetry;
+pub mod wire;
+
+#[cfg(test)]
+mod architecture_tests;
+pub mod worker;

@@ -66,16 +66,7 @@ impl Application {
                 "no trust anchors: every certificate will be refused (run `etender pki init` for a demo PKI)"
             );
         }
-        let dispatcher = crate::mail::Dispatcher::new(
-            ctx.db.clone(),
-            settings.mail.clone(),
-            ctx.mail_wake.clone(),
-        )?;
-        let background = vec![
-            tokio::spawn(dispatcher.run()),
-            tokio::spawn(crate::app::tenders::run_deadline_watch(ctx.clone())),
-            tokio::spawn(crate::audit::sequencer::run(ctx.clone())),
-        ];
+        let background = crate::worker::spawn(&ctx)?;
         let listener = TcpListener::bind(settings.http.listen)?;
         let port = listener.local_addr()?.port();
         let metrics = web::Data::new(Metrics::new());

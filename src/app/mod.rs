@@ -3,15 +3,12 @@
 
 pub mod audit;
 pub mod bids;
+pub mod custodians;
 pub mod identity;
-pub mod keys;
 pub mod opening;
 pub mod sandbox;
-pub mod signing;
+pub mod support;
 pub mod tenders;
-
-use std::collections::BTreeSet;
-use std::sync::Arc;
 
 use crate::audit::ActorRef;
 use crate::clock::SharedClock;
@@ -19,9 +16,14 @@ use crate::config::Settings;
 use crate::crypto::trust::ReloadingTrustStore;
 use crate::crypto::x509::IdentityExtraction;
 use crate::db::Db;
-use crate::domain::authz::{permits, Permission};
-use crate::domain::identity::{PrincipalKind, Role};
-use crate::error::{AppError, AppResult};
+use crate::domain::authz::permits;
+use crate::domain::authz::Permission;
+use crate::domain::identity::PrincipalKind;
+use crate::domain::identity::Role;
+use crate::error::AppError;
+use crate::error::AppResult;
+use std::collections::BTreeSet;
+use std::sync::Arc;
 
 /// Everything a use-case needs; cheap to clone.
 #[derive(Clone)]
@@ -37,7 +39,7 @@ pub struct AppContext {
     /// The Merkle log's signing key and sequencer settings.
     pub audit_log: Arc<crate::audit::AuditLog>,
     /// Hash state of bid parts being uploaded on this node.
-    pub uploads: bids::UploadHashes,
+    pub uploads: support::uploads::UploadHashes,
 }
 
 impl AppContext {
@@ -48,7 +50,10 @@ impl AppContext {
         let storage = crate::storage::Store::new(&settings.storage).map_err(|e| {
             anyhow::anyhow!("storage (dir {}): {e}", settings.storage.dir.display())
         })?;
-        let audit_log = crate::audit::AuditLog::from_settings(&settings.audit, settings.profile)?;
+        let audit_log = crate::audit::AuditLog::from_settings(
+            &settings.audit,
+            settings.profile == crate::config::Profile::Production,
+        )?;
         Ok(AppContext {
             audit_log: Arc::new(audit_log),
             db,
@@ -58,7 +63,7 @@ impl AppContext {
             identity_extraction: Arc::new(identity_extraction),
             mail_wake: Arc::new(tokio::sync::Notify::new()),
             storage,
-            uploads: bids::UploadHashes::default(),
+            uploads: support::uploads::UploadHashes::default(),
         })
     }
 }
@@ -85,6 +90,14 @@ impl Actor {
         } else {
             Err(AppError::forbidden("your roles do not permit this action"))
         }
+    }
+
+    /// The bidding organisation this caller acts for; refused unless it may submit bids.
+    pub fn bidder_org(&self) -> AppResult<String> {
+        self.require(Permission::SubmitBids)?;
+        self.organisation_id
+            .clone()
+            .ok_or_else(|| AppError::forbidden("bids are made by organisations"))
     }
 
     pub fn has(&self, r: Role) -> bool {

@@ -19,7 +19,7 @@ pub mod proof_text;
 pub mod sequencer;
 pub mod verify;
 
-pub use sequencer::{checkpoint_now, AuditLog};
+pub use sequencer::{checkpoint_now, AuditLog, AuditSettings};
 
 use chrono::{DateTime, Utc};
 use ring::digest;

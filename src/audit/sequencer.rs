@@ -21,12 +21,25 @@ use chrono::Utc;
 use super::leaf::{format_time, LeafEntry, LEAF_VERSION};
 use super::merkle::{self, Hash, NodeId, NodeReader};
 use super::note::{Checkpoint, NoteSigner, NoteVerifier};
-use crate::app::AppContext;
-use crate::config::{AuditSettings, Profile};
 use crate::db::repo::audit_log as repo;
 use crate::db::types::to_db;
 use crate::db::AnyConnection;
+use crate::db::Db;
 use crate::error::{AppError, AppResult};
+use std::path::PathBuf;
+
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditSettings {
+    /// Log origin: the first checkpoint line and the signing key's name.
+    pub origin: String,
+    /// PKCS#8 Ed25519 checkpoint-signing key (PEM or DER).
+    pub signing_key_file: PathBuf,
+    /// How often the sequencer looks for pending events.
+    pub sequencer_interval_ms: u64,
+    /// Most events integrated in one sequencer transaction.
+    pub batch_size: u32,
+}
 
 /// The log's identity and signing key, shared by every task of a node.
 pub struct AuditLog {
@@ -46,8 +59,8 @@ impl std::fmt::Debug for AuditLog {
 impl AuditLog {
     /// Loads the signing key named by the settings. Development creates it when missing;
     /// production refuses (a log key must be made, and backed up, on purpose).
-    pub fn from_settings(s: &AuditSettings, profile: Profile) -> anyhow::Result<AuditLog> {
-        let signer = load_or_create_key(&s.signing_key_file, &s.origin, profile)?;
+    pub fn from_settings(s: &AuditSettings, production: bool) -> anyhow::Result<AuditLog> {
+        let signer = load_or_create_key(&s.signing_key_file, &s.origin, production)?;
         Ok(Self::with_signer(signer, s))
     }
 
@@ -131,11 +144,11 @@ pub fn generate_key_file(path: &Path, origin: &str) -> anyhow::Result<NoteSigner
     }
 }
 
-fn load_or_create_key(path: &Path, origin: &str, profile: Profile) -> anyhow::Result<NoteSigner> {
+fn load_or_create_key(path: &Path, origin: &str, production: bool) -> anyhow::Result<NoteSigner> {
     if path.is_file() {
         return read_key(path, origin);
     }
-    if profile == Profile::Production {
+    if production {
         anyhow::bail!(
             "audit.signing_key_file {} does not exist; production refuses to start without its log key",
             path.display()
@@ -336,18 +349,21 @@ fn store_checkpoint(
 /// Integrates everything queued so far (waiting for the lock if another node holds it) and
 /// returns the log size. Tests and use-cases call this instead of waiting for the background
 /// task.
-pub async fn integrate_now(ctx: &AppContext) -> AppResult<u64> {
-    integrate_with_reason(ctx, "integrate").await
+pub async fn integrate_now(db: &Db, log: &SharedAuditLog) -> AppResult<u64> {
+    integrate_with_reason(db, log, "integrate").await
 }
 
-async fn integrate_with_reason(ctx: &AppContext, reason: &'static str) -> AppResult<u64> {
+async fn integrate_with_reason(
+    db: &Db,
+    log: &SharedAuditLog,
+    reason: &'static str,
+) -> AppResult<u64> {
     loop {
-        let log = ctx.audit_log.clone();
-        let round = ctx
-            .db
-            .write(move |c| integrate_round(c, &log, true, reason))
+        let l = log.clone();
+        let round = db
+            .write(move |c| integrate_round(c, &l, true, reason))
             .await?;
-        if round.integrated < ctx.audit_log.batch_size as usize {
+        if round.integrated < log.batch_size as usize {
             return Ok(round.size);
         }
     }
@@ -355,23 +371,25 @@ async fn integrate_with_reason(ctx: &AppContext, reason: &'static str) -> AppRes
 
 /// Integrates everything queued and returns a signed checkpoint covering it, issuing one with
 /// `reason` (e.g. `deadline`, `opening`, `award`) if the current size has none yet.
-pub async fn checkpoint_now(ctx: &AppContext, reason: &'static str) -> AppResult<String> {
-    integrate_with_reason(ctx, reason).await?;
-    let log = ctx.audit_log.clone();
-    ctx.db
-        .write(move |c| {
-            repo::sequencer_lock(c, true).map_err(AppError::internal)?;
-            let size = repo::size(c).map_err(AppError::internal)? as u64;
-            store_checkpoint(c, &log, size, reason)
-        })
-        .await
+pub async fn checkpoint_now(
+    db: &Db,
+    log: &SharedAuditLog,
+    reason: &'static str,
+) -> AppResult<String> {
+    integrate_with_reason(db, log, reason).await?;
+    let log = log.clone();
+    db.write(move |c| {
+        repo::sequencer_lock(c, true).map_err(AppError::internal)?;
+        let size = repo::size(c).map_err(AppError::internal)? as u64;
+        store_checkpoint(c, &log, size, reason)
+    })
+    .await
 }
 
 /// The background task: a round whenever events are queued, at least every `interval`.
-pub async fn run(ctx: AppContext) {
-    let log = ctx.audit_log.clone();
+pub async fn run(db: Db, log: SharedAuditLog) {
     loop {
-        let full = match background_round(&ctx).await {
+        let full = match background_round(&db, &log).await {
             Ok(n) => n >= log.batch_size as usize,
             Err(e) => {
                 tracing::warn!(error = %e.cause.as_ref().map(|c| format!("{c:#}")).unwrap_or(e.detail.clone()), "audit sequencer round failed");
@@ -384,22 +402,20 @@ pub async fn run(ctx: AppContext) {
     }
 }
 
-async fn background_round(ctx: &AppContext) -> AppResult<usize> {
+async fn background_round(db: &Db, log: &SharedAuditLog) -> AppResult<usize> {
     // A cheap read first, so an idle node never takes SQLite's single write lock.
-    let pending = ctx
-        .db
+    let pending = db
         .read_primary(|c| repo::has_pending(c).map_err(AppError::internal))
         .await?;
     if !pending {
         return Ok(0);
     }
-    let log = ctx.audit_log.clone();
-    let round = ctx
-        .db
+    let log = log.clone();
+    let round = db
         .write(move |c| integrate_round(c, &log, false, "sequencer"))
         .await?;
     Ok(round.integrated)
 }
 
-/// Shared handle type used in [`AppContext`].
+/// Shared handle to the log (one per node).
 pub type SharedAuditLog = Arc<AuditLog>;

@@ -15,13 +15,13 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::app::identity::{Challenge, Organisation, Person, Session};
 use crate::crypto::keys::{SignatureAlgorithm, SigningKey};
 use crate::crypto::x509::parse_chain_pem_or_der;
 use crate::domain::identity::{PrincipalKind, Role};
 use crate::error::ErrorCode;
 use crate::http::problem::Problem;
 use crate::http::routes::auth::ProofDto;
+use crate::wire::identity::{Challenge, Organisation, Person, Session};
 
 /// A certificate chain with the private key of its leaf.
 pub struct Credentials {

@@ -20,10 +20,19 @@ use diesel::Connection;
 
 pub use connection::{AnyConnection, Backend};
 
-use crate::config::DatabaseSettings;
 use crate::error::{AppError, AppResult};
 
 type Pool = r2d2::Pool<connection::Manager>;
+
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    pub url: String,
+    pub replica_url: String,
+    pub pool_size: u32,
+    pub connect_timeout_secs: u64,
+    pub run_migrations: bool,
+}
 
 /// Handle to the database pools; cheap to clone.
 #[derive(Clone)]

@@ -69,7 +69,9 @@ async fn populated() -> (TestApp, Client, NoteVerifier) {
         record_tender_events(&app.ctx, "tender-A", 2).await;
         record_tender_events(&app.ctx, "tender-B", 1).await;
     }
-    sequencer::integrate_now(&app.ctx).await.unwrap();
+    sequencer::integrate_now(&app.ctx.db, &app.ctx.audit_log)
+        .await
+        .unwrap();
     let key = vkey(&app).await;
     (app, regulator, key)
 }
@@ -117,7 +119,9 @@ async fn proofs_and_receipts_from_the_api_verify_offline() {
     // The log grows; the consistency proof links the two signed checkpoints.
     let bidder = app.enrol("bidder").await;
     record_tender_events(&app.ctx, "tender-A", 3).await;
-    sequencer::integrate_now(&app.ctx).await.unwrap();
+    sequencer::integrate_now(&app.ctx.db, &app.ctx.audit_log)
+        .await
+        .unwrap();
     let cp2 = Checkpoint::open_signed(
         &public.get_text("/api/v1/audit/checkpoint").await.unwrap(),
         &key,
@@ -244,7 +248,9 @@ async fn export_bundles_verify_offline() {
         .unwrap();
     let saved_size = Checkpoint::open_signed(&saved, &key).unwrap().size;
     record_tender_events(&app.ctx, "tender-B", 2).await;
-    sequencer::integrate_now(&app.ctx).await.unwrap();
+    sequencer::integrate_now(&app.ctx.db, &app.ctx.audit_log)
+        .await
+        .unwrap();
 
     let all = regulator.audit_export(None, None, None).await.unwrap();
     assert_eq!(all.pending, 0);
@@ -453,7 +459,9 @@ async fn triggers_refuse_update_and_delete() {
     }
     // Nothing changed: the log still verifies.
     let regulator = app.enrol("regulator").await;
-    sequencer::integrate_now(&app.ctx).await.unwrap();
+    sequencer::integrate_now(&app.ctx.db, &app.ctx.audit_log)
+        .await
+        .unwrap();
     let bundle = regulator.audit_export(None, None, None).await.unwrap();
     verify(&bundle, &vkey(&app).await).unwrap();
 }
@@ -682,7 +690,9 @@ async fn concurrent_writers_and_two_sequencers_never_fork() {
     for s in sequencers {
         assert!(s.await.unwrap() > 0);
     }
-    let size = sequencer::integrate_now(&node_b).await.unwrap();
+    let size = sequencer::integrate_now(&node_b.db, &node_b.audit_log)
+        .await
+        .unwrap();
     let (events, entries, checkpoints) = app
         .ctx
         .db
@@ -738,7 +748,9 @@ async fn concurrent_writers_and_two_sequencers_never_fork() {
     );
     // And each tender's chain is complete: the whole-log bundle verifies.
     let regulator = app.enrol("regulator").await;
-    sequencer::integrate_now(&app.ctx).await.unwrap();
+    sequencer::integrate_now(&app.ctx.db, &app.ctx.audit_log)
+        .await
+        .unwrap();
     let bundle = regulator.audit_export(None, None, None).await.unwrap();
     let r = verify(&bundle, &key).unwrap();
     assert_eq!(r.tenders, 3);
@@ -842,7 +854,9 @@ async fn a_real_tender_trail_verifies_and_the_deadline_is_checkpointed() {
         .await
         .unwrap();
     assert_eq!(st, 200, "{v}");
-    sequencer::integrate_now(&app.ctx).await.unwrap();
+    sequencer::integrate_now(&app.ctx.db, &app.ctx.audit_log)
+        .await
+        .unwrap();
     let b2 = regulator
         .audit_export(Some(&s2.tender), None, None)
         .await

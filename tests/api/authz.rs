@@ -63,7 +63,7 @@ async fn every_endpoint_with_every_role() {
     let spare = app.enrol("spare").await;
     let spare_id = id_of(spare.get("/api/v1/me").await.unwrap());
     // The audit rows below need integrated entries: entry 0 is the tenderer's registration.
-    etender::audit::sequencer::integrate_now(&app.ctx)
+    etender::audit::sequencer::integrate_now(&app.ctx.db, &app.ctx.audit_log)
         .await
         .unwrap();
     let tenderer_registration = {

@@ -381,7 +381,7 @@ async fn sealed_bids_from_submission_to_the_opening_record() {
         .await
         .unwrap_err();
     assert_eq!(e.code().map(|c| c.as_str()), Some("deadline_passed"));
-    etender::app::tenders::close_due(&app.ctx).await.unwrap();
+    etender::worker::deadline_tick(&app.ctx).await.unwrap();
     etender::app::opening::tick(&app.ctx).await.unwrap();
     etender::app::opening::tick(&app.ctx).await.unwrap();
     let opening = bidders[0].client.opening(&t, "BD01").await.unwrap();
@@ -553,7 +553,7 @@ async fn sealed_bids_from_submission_to_the_opening_record() {
 
     // A regulator verifies the tender's trail offline, opening included.
     let regulator = app.enrol("regulator").await;
-    etender::audit::checkpoint_now(&app.ctx, "test")
+    etender::audit::checkpoint_now(&app.ctx.db, &app.ctx.audit_log, "test")
         .await
         .unwrap();
     let bundle: Value = regulator
@@ -909,7 +909,7 @@ async fn an_upload_still_streaming_at_the_deadline_is_not_a_bid() {
     assert_eq!(st.part(1).unwrap().received, 0);
     let e = b.client.submit_upload(&up.id).await.unwrap_err();
     assert_eq!(e.code().map(|c| c.as_str()), Some("deadline_passed"));
-    etender::app::tenders::close_due(&app.ctx).await.unwrap();
+    etender::worker::deadline_tick(&app.ctx).await.unwrap();
     let st = b.client.upload_status(&up.id).await.unwrap();
     assert_eq!(st.state, etender::client::bids::UploadState::Abandoned);
     assert_eq!(bid_count(&app).await, 0);
@@ -1087,7 +1087,7 @@ async fn failures_at_the_opening_are_attributed() {
     for b in bidders.iter_mut() {
         b.relogin(&app).await;
     }
-    etender::app::tenders::close_due(&app.ctx).await.unwrap();
+    etender::worker::deadline_tick(&app.ctx).await.unwrap();
     etender::app::opening::tick(&app.ctx).await.unwrap();
 
     // R1. The first bidder's correct keys meet a changed ciphertext: not its fault, it waits
@@ -1265,7 +1265,7 @@ async fn unconfirmed_bids_lapse_and_too_few_bids_fail_the_section() {
 
     let deadline = deadline_of(&app, &t).await;
     app.clock.set(deadline);
-    etender::app::tenders::close_due(&app.ctx).await.unwrap();
+    etender::worker::deadline_tick(&app.ctx).await.unwrap();
     etender::app::opening::tick(&app.ctx).await.unwrap();
     // Two bids remain: fewer than three, the section fails (流标) and it is announced.
     let o: Value = app

@@ -1032,7 +1032,7 @@ async fn a_tenders_parties_read_its_audit_trail_and_bidders_do_not() {
     let s = published_tender(&app, 30).await;
     let bidder = app.enrol("bidder").await;
     assert_eq!(fixtures::download(&bidder, &s).await.0, 200);
-    etender::audit::sequencer::integrate_now(&app.ctx)
+    etender::audit::sequencer::integrate_now(&app.ctx.db, &app.ctx.audit_log)
         .await
         .unwrap();
     let tenderer = app.enrol("tenderer").await;

@@ -173,7 +173,7 @@ async fn raw_insert_rate(ctx: &AppContext) -> f64 {
 
 /// Sustained appends/s and p99 time-to-checkpoint (seconds).
 async fn appends(ctx: &AppContext) -> (f64, f64, u64) {
-    let sequencer_task = tokio::spawn(sequencer::run(ctx.clone()));
+    let sequencer_task = tokio::spawn(sequencer::run(ctx.db.clone(), ctx.audit_log.clone()));
     // Checkpoint sizes over time, polled on the primary.
     let polls: Arc<Mutex<Vec<(Instant, u64)>>> = Arc::default();
     let stop_poll = Arc::new(AtomicBool::new(false));

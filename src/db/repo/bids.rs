@@ -6,7 +6,7 @@ use diesel::prelude::*;
 
 use crate::db::schema::{
     bid_bonds, bid_parts, bid_upload_parts, bid_uploads, bids, envelope_keys, opening_attempts,
-    opening_key_shares, opening_keys, opening_responses, section_openings,
+    opening_key_shares, opening_keys, opening_responses, section_openings, tenders,
 };
 use crate::db::AnyConnection;
 
@@ -342,6 +342,22 @@ pub fn uploads_of_tender(
     bid_uploads::table
         .filter(bid_uploads::tender_id.eq(tender))
         .filter(bid_uploads::state.eq(state))
+        .select(UploadRow::as_select())
+        .load(c)
+}
+
+/// Uploads still open for tenders whose deadline has passed and that no longer take bids.
+pub fn open_uploads_past_deadline(
+    c: &mut AnyConnection,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<UploadRow>> {
+    let past = tenders::table
+        .filter(tenders::bid_deadline.le(now))
+        .filter(tenders::state.ne("published"))
+        .select(tenders::id);
+    bid_uploads::table
+        .filter(bid_uploads::state.eq("open"))
+        .filter(bid_uploads::tender_id.eq_any(past))
         .select(UploadRow::as_select())
         .load(c)
 }

@@ -5,10 +5,11 @@ use actix_web::{get, web, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::app::audit::{self as uc, AuditEntry, InclusionProof, PublicKey, Trail};
+use crate::app::audit as uc;
 use crate::app::{Actor, AppContext};
 use crate::audit::bundle::{Bundle, ConsistencyProof};
 use crate::error::AppResult;
+use crate::wire::audit::{AuditEntry, InclusionProof, PublicKey, Trail};
 
 fn text(body: String) -> HttpResponse {
     HttpResponse::Ok()

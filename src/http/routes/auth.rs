@@ -5,11 +5,12 @@ use base64::Engine;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::app::identity::{self, Challenge, PossessionProof, Principal, Session};
+use crate::app::identity;
 use crate::app::{Actor, AppContext};
 use crate::crypto::keys::SignatureAlgorithm;
 use crate::domain::identity::PrincipalKind;
 use crate::error::{AppError, AppResult, ErrorCode};
+use crate::wire::identity::{Challenge, PossessionProof, Principal, Session};
 
 /// Most chains are 1–3 certificates; the cap bounds work done on hostile input.
 const MAX_CHAIN: usize = 8;

@@ -7,12 +7,14 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::tenders::{decode_chain, SignatureDto};
-use crate::app::bids::{self, BidBond, BondRequest, MyBid, PartStatus, Receipt, UploadStatus};
-use crate::app::keys::{self, EnvelopeKey};
+use crate::app::bids;
+use crate::app::custodians;
 use crate::app::{Actor, AppContext};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::http::openapi::Binary;
 use crate::seal::Manifest;
+use crate::wire::bids::EnvelopeKey;
+use crate::wire::bids::{BidBond, BondRequest, MyBid, PartStatus, Receipt, UploadStatus};
 
 /// Record a bid bond the trading centre received (administrators).
 #[utoipa::path(operation_id = "record_bid_bond", tag = "bids", request_body = BondRequest,
@@ -308,7 +310,7 @@ pub async fn put_envelope_key(
     body: web::Json<EnvelopeKeyRequest>,
 ) -> AppResult<web::Json<EnvelopeKey>> {
     let req = body.into_inner();
-    let key = keys::parse_public_key("public_key", &req.public_key)?;
+    let key = custodians::parse_public_key("public_key", &req.public_key)?;
     let signed = SignatureDto {
         certificate_chain: req.certificate_chain,
         signature: req.signature,
@@ -316,7 +318,7 @@ pub async fn put_envelope_key(
     }
     .into_signature()?;
     Ok(web::Json(
-        keys::register_envelope_key(&ctx, &actor, key, signed).await?,
+        custodians::register_envelope_key(&ctx, &actor, key, signed).await?,
     ))
 }
 
@@ -331,5 +333,5 @@ pub async fn get_envelope_key(
     ctx: web::Data<AppContext>,
     actor: Actor,
 ) -> AppResult<web::Json<EnvelopeKey>> {
-    Ok(web::Json(keys::my_envelope_key(&ctx, &actor).await?))
+    Ok(web::Json(custodians::my_envelope_key(&ctx, &actor).await?))
 }

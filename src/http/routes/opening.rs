@@ -6,11 +6,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::tenders::SignatureDto;
-use crate::app::opening::{
-    self, BidOutcome, MyShare, Opening, OpeningResponse, ReleasedKey, ShareStatus,
-};
+use crate::app::opening::{self, ReleasedKey};
 use crate::app::{Actor, AppContext};
 use crate::error::{AppError, AppResult};
+use crate::wire::opening::{BidOutcome, MyShare, Opening, OpeningResponse, ShareStatus};
 
 /// A section's opening: bids, attempts, the record and responses. Public once started
 /// (`opening_phase` before).

@@ -5,11 +5,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::auth::ProofDto;
-use crate::app::identity::{self, Organisation, Page, Person, RegisterOrganisation};
+use crate::app::identity::{self, RegisterOrganisation};
 use crate::app::{Actor, AppContext};
 use crate::domain::identity::Role;
 use crate::error::AppResult;
 use crate::http::extract::PageParams;
+use crate::wire::identity::{Organisation, Person};
+use crate::wire::Page;
 
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

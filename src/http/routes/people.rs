@@ -5,11 +5,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::auth::ProofDto;
-use crate::app::identity::{self, Page, Person, RegisterPerson};
+use crate::app::identity::{self, RegisterPerson};
 use crate::app::{Actor, AppContext};
 use crate::domain::identity::Role;
 use crate::error::{AppError, AppResult};
 use crate::http::extract::PageParams;
+use crate::wire::identity::Person;
+use crate::wire::Page;
 
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -5,9 +5,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::app::sandbox::{self, SandboxClockState};
+use crate::app::sandbox;
 use crate::app::{Actor, AppContext};
 use crate::error::AppResult;
+use crate::wire::sandbox::SandboxClockState;
 
 /// Read the sandbox clock (administrators).
 #[utoipa::path(tag = "sandbox", security(("bearer" = [])), responses(

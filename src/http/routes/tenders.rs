@@ -7,17 +7,18 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::app::identity::Page;
-use crate::app::tenders::{
-    self, Amendment, Announcement, CreateTender, Document, Download, LifecycleAction, NewDocument,
-    Notice, NoticeSignature, Objection, Question, Tender, Version,
-};
+use crate::app::tenders::{self, CreateTender, NewDocument};
 use crate::app::{Actor, AppContext};
 use crate::crypto::keys::SignatureAlgorithm;
 use crate::domain::schedule::AmendmentImpact;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::http::extract::{MaybeActor, PageParams};
 use crate::http::openapi::Binary;
+use crate::wire::tenders::{
+    Amendment, Announcement, Document, Download, LifecycleAction, Notice, NoticeSignature,
+    Objection, Question, Tender, Version,
+};
+use crate::wire::Page;
 
 /// A new tender: title, description, and the draft (procedure, schedule, sections, custodians).
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]

@@ -2,16 +2,20 @@
 //! key and share releases): the chain is checked against the trust anchors at the server's
 //! time, then the signature over the exact bytes the format defines.
 
-use chrono::{DateTime, Utc};
-use std::sync::Arc;
-
-use super::identity::{cert_error, signature_error};
-use super::AppContext;
+use crate::app::support::errors::*;
+use crate::app::AppContext;
 use crate::crypto::keys::SignatureAlgorithm;
 use crate::crypto::trust::ReloadingTrustStore;
-use crate::crypto::x509::{IdentityExtraction, Purpose, VerifiedCertificate};
+use crate::crypto::x509::IdentityExtraction;
+use crate::crypto::x509::Purpose;
+use crate::crypto::x509::VerifiedCertificate;
 use crate::domain::uscc::Uscc;
-use crate::error::{AppError, AppResult, ErrorCode};
+use crate::error::AppError;
+use crate::error::AppResult;
+use crate::error::ErrorCode;
+use chrono::DateTime;
+use chrono::Utc;
+use std::sync::Arc;
 
 /// A certificate chain (leaf first) and a signature made with the leaf's key.
 #[derive(Clone, Debug)]

@@ -1,40 +1,23 @@
-//! The sandbox clock: administrators move accelerated time forward on a training server.
+//! Move the sandbox clock forward by `advance_seconds` and/or to `set_to`, optionally changing
+//! speed.
 
-use chrono::{DateTime, Duration, Utc};
-use serde::{Deserialize, Serialize};
-use serde_json::json;
-use utoipa::ToSchema;
-
-use super::{Actor, AppContext};
-use crate::audit::{self, Event, EventType};
+use super::*;
+use crate::app::Actor;
+use crate::app::AppContext;
+use crate::audit;
+use crate::audit::Event;
+use crate::audit::EventType;
 use crate::clock::Clock;
 use crate::domain::authz::Permission;
 use crate::domain::identity::Role;
-use crate::error::{AppError, AppResult, ErrorCode};
-
-#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
-pub struct SandboxClockState {
-    pub now: DateTime<Utc>,
-    pub speed: u32,
-}
-
-fn sandbox(ctx: &AppContext) -> AppResult<&crate::clock::SandboxClock> {
-    ctx.clock.sandbox().ok_or_else(|| {
-        AppError::new(
-            ErrorCode::SandboxDisabled,
-            "this server does not run a sandbox clock",
-        )
-    })
-}
-
-pub async fn clock_state(ctx: &AppContext, actor: &Actor) -> AppResult<SandboxClockState> {
-    actor.require(Permission::AdjustSandboxClock)?;
-    let s = sandbox(ctx)?;
-    Ok(SandboxClockState {
-        now: s.now(),
-        speed: s.scale().speed,
-    })
-}
+use crate::error::AppError;
+use crate::error::AppResult;
+use crate::error::ErrorCode;
+use crate::wire::sandbox::*;
+use chrono::DateTime;
+use chrono::Duration;
+use chrono::Utc;
+use serde_json::json;
 
 /// Move the sandbox clock forward by `advance_seconds` and/or to `set_to`, optionally changing speed.
 pub async fn adjust_clock(

@@ -1,0 +1,21 @@
+//! Opening-key custodians (开标密钥保管人): each registers an X25519 envelope key, signed with its
+//! personal certificate, to which its shares of section opening keys are wrapped.
+
+mod my_envelope_key;
+mod register_envelope_key;
+
+pub use my_envelope_key::*;
+pub use register_envelope_key::*;
+
+pub use crate::app::support::keys::parse_public_key;
+use crate::db::repo::bids as repo;
+use crate::db::types::from_db;
+use crate::wire::bids::*;
+
+fn envelope_key_dto(row: &repo::EnvelopeKeyRow) -> EnvelopeKey {
+    EnvelopeKey {
+        principal_id: row.principal_id.clone(),
+        public_key: row.public_key.clone(),
+        registered_at: from_db(row.registered_at),
+    }
+}

@@ -1,0 +1,88 @@
+//! A bidder confirms the opening record or objects to it (条例44: on the spot, answered on the spot,
+//! recorded).
+
+use super::*;
+use crate::app::support::publicity::{event, Change};
+use crate::app::Actor;
+use crate::app::AppContext;
+use crate::audit::EventType;
+use crate::db::repo::bids as repo;
+use crate::db::repo::identity as idrepo;
+use crate::db::types::to_db;
+use crate::domain::bidding::OpeningPhase;
+use crate::domain::identity::Role;
+use crate::error::AppError;
+use crate::error::AppResult;
+use crate::wire::opening::*;
+use serde_json::json;
+
+/// A bidder confirms the opening record or objects to it (条例44: on the spot, answered on the
+/// spot, recorded).
+pub async fn respond(
+    ctx: &AppContext,
+    actor: &Actor,
+    tender: &str,
+    section: &str,
+    kind: &str,
+    text: Option<String>,
+) -> AppResult<OpeningResponse> {
+    let org = actor.bidder_org()?;
+    let text = match (kind, text.map(|t| t.trim().to_string())) {
+        ("confirm", _) => None,
+        ("objection", Some(t)) if !t.is_empty() && t.chars().count() <= 4000 => Some(t),
+        ("objection", _) => {
+            return Err(AppError::field(
+                "text",
+                "required",
+                "an objection needs 1 to 4000 characters",
+            ))
+        }
+        _ => {
+            return Err(AppError::field(
+                "kind",
+                "invalid",
+                "kind is confirm or objection",
+            ))
+        }
+    };
+    let (a, t, s, now, kind) = (
+        actor.clone(),
+        tender.to_string(),
+        section.to_string(),
+        ctx.clock.now(),
+        kind.to_string(),
+    );
+    ctx.db
+        .write(move |c| {
+            let o = find_opening(c, &t, &s)?;
+            if phase_of(&o)? != OpeningPhase::RecordPublished {
+                return Err(wrong_phase(&o, "the published opening record"));
+            }
+            let took_part = ceremony_bids(c, &t, &s)?.iter().any(|b| b.organisation_id == org);
+            if !took_part {
+                return Err(AppError::forbidden("only bidders of this opening respond to its record"));
+            }
+            if kind == "confirm"
+                && repo::responses_of(c, &t, &s)?.iter().any(|r| r.organisation_id == org && r.kind == "confirm")
+            {
+                return Err(AppError::conflict("you have confirmed the record already"));
+            }
+            let row = repo::ResponseRow {
+                id: uuid::Uuid::now_v7().to_string(),
+                tender_id: t.clone(),
+                section_code: s.clone(),
+                organisation_id: org.clone(),
+                kind: kind.clone(),
+                text,
+                answer: None,
+                answered_by: None,
+                answered_at: None,
+                created_at: to_db(now),
+            };
+            repo::insert_response(c, &row)?;
+            event(c, now, &t, Change::new(a.audit_as(Role::Bidder), EventType::OpeningResponded, json!({"response": row.id, "kind": row.kind, "organisation": org, "text": row.text})).in_section(&s))?;
+            let uscc = idrepo::find_organisation(c, &org)?.map(|o| o.uscc).unwrap_or_default();
+            Ok(response_dto(&row, uscc))
+        })
+        .await
+}

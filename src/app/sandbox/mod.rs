@@ -1,0 +1,20 @@
+//! The sandbox clock: administrators move accelerated time forward on a training server.
+
+mod adjust_clock;
+mod clock_state;
+
+use crate::app::AppContext;
+use crate::error::AppError;
+use crate::error::AppResult;
+use crate::error::ErrorCode;
+pub use adjust_clock::*;
+pub use clock_state::*;
+
+fn sandbox(ctx: &AppContext) -> AppResult<&crate::clock::SandboxClock> {
+    ctx.clock.sandbox().ok_or_else(|| {
+        AppError::new(
+            ErrorCode::SandboxDisabled,
+            "this server does not run a sandbox clock",
+        )
+    })
+}

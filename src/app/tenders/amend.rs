@@ -1,0 +1,104 @@
+//! Publish the working copy as a new immutable version (澄清/修改). If it lands too close to the
+//! deadline the deadline moves (条例21); bids already submitted must be re-confirmed; everyone who
+//! downloaded the documents is told.
+
+use super::*;
+use crate::app::support::errors::*;
+use crate::app::support::json::*;
+use crate::app::support::publicity::*;
+use crate::app::support::signing::Signing;
+use crate::app::support::tender::*;
+use crate::app::Actor;
+use crate::app::AppContext;
+use crate::audit::EventType;
+use crate::db::repo::tenders as repo;
+use crate::db::types::from_db;
+use crate::db::types::to_db;
+use crate::domain::lifecycle::transition;
+use crate::domain::lifecycle::Event;
+use crate::domain::lifecycle::EventKind;
+use crate::domain::schedule::amendment_effect;
+use crate::domain::schedule::AmendmentImpact;
+use crate::domain::tender::TenderDraft;
+use crate::error::AppError;
+use crate::error::AppResult;
+use crate::wire::tenders::*;
+use serde_json::json;
+
+/// Publish the working copy as a new immutable version (澄清/修改). If it lands too close to
+/// the deadline the deadline moves (条例21); bids already submitted must be re-confirmed; everyone
+/// who downloaded the documents is told.
+pub async fn amend(
+    ctx: &AppContext,
+    actor: &Actor,
+    id: &str,
+    rationale: String,
+    impact: AmendmentImpact,
+    sig: NoticeSignature,
+) -> AppResult<Amendment> {
+    if rationale.trim().is_empty() {
+        return Err(AppError::field(
+            "rationale",
+            "required",
+            "say what the amendment changes and why",
+        ));
+    }
+    let (id, actor, now, env, signing) = (
+        id.to_string(),
+        actor.clone(),
+        ctx.clock.now(),
+        Env::of(ctx),
+        Signing::of(ctx),
+    );
+    let out = ctx
+        .db
+        .write(move |c| {
+            let mut row = load_as_party(c, &actor, &id)?;
+            let state = state_of(&row)?;
+            let mut draft: TenderDraft = parse_json(&row.draft, "draft")?;
+            let old = published_draft(c, &row)?;
+            let rules = rules_for(&env.rules, &draft);
+            let effect = amendment_effect(&draft.schedule, now, impact, &rules);
+            let moved = effect.new_deadline.filter(|d| *d > draft.schedule.bid_deadline);
+            if let Some(d) = moved {
+                draft.schedule.bid_deadline = d;
+                if draft.schedule.documents_available_until > d {
+                    draft.schedule.documents_available_until = d;
+                }
+            }
+            let first_issue = row.published_at.map(from_db).unwrap_or(now);
+            crate::domain::schedule::validate_amendment(&old, &draft, first_issue, now, &rules).map_err(rule_error)?;
+            let next = transition(&state, &Event::Amend, now, &draft.schedule, &rules).map_err(transition_error)?;
+            let notice = notice_for(c, &row)?;
+            let signer = verify_notice_signature(c, &signing, &row, &notice, &sig, now)?;
+            row.version = notice.version;
+            row.draft = to_json(&draft)?;
+            row.bid_deadline = to_db(draft.schedule.bid_deadline);
+            if effect.reconfirm_bids {
+                row.reconfirm_from_version = Some(row.version);
+            }
+            set_state(&mut row, &next, now)?;
+            repo::update_tender(c, &row)?;
+            insert_version(c, &row, &notice, &draft, &sig, signer, Some(rationale.trim().to_string()), now)?;
+            repo::publish_pending_documents(c, &row.id, row.version)?;
+            let tz = crate::domain::schedule::LEGAL_TZ;
+            let deadline_local = draft.schedule.bid_deadline.with_timezone(&tz).format("%Y-%m-%d %H:%M");
+            let text = match moved {
+                Some(_) => format!("《{}》发布了第{}版变更公告：{}\n投标截止时间（开标时间）顺延至 {}（北京时间）。已递交的投标文件需重新确认。", row.title, row.version, rationale.trim(), deadline_local),
+                None => format!("《{}》发布了第{}版变更公告：{}\n投标截止时间：{}（北京时间）。", row.title, row.version, rationale.trim(), deadline_local),
+            };
+            record(c, &env, now, &row, Change::new(actor.audit_ref(), EventType::TenderAmended, json!({"tender": row.id, "version": row.version, "notice_sha256": notice.sha256, "deadline_moved_to": moved, "bid_deadline": draft.schedule.bid_deadline, "reconfirm_bids": effect.reconfirm_bids})), Some(Publicity {
+                    release: Some((EventKind::Amend, next.kind())),
+                    announcement: Some(("change_notice", format!("变更公告：{}", row.title))),
+                    mail: Some(Mail::to_downloaders("amendment", format!("变更公告：{}", row.title), text)),
+                }))?;
+            Ok(Amendment {
+                tender: view(c, &row, true)?,
+                deadline_moved_to: moved,
+                reconfirm_bids: effect.reconfirm_bids,
+            })
+        })
+        .await?;
+    ctx.mail_wake.notify_one();
+    Ok(out)
+}

@@ -1,0 +1,85 @@
+//! Answer an objection; with none left open the tender resumes.
+
+use super::*;
+use crate::app::support::errors::*;
+use crate::app::support::publicity::*;
+use crate::app::support::tender::*;
+use crate::app::Actor;
+use crate::app::AppContext;
+use crate::audit::EventType;
+use crate::db::repo::identity as idrepo;
+use crate::db::repo::tenders as repo;
+use crate::db::types::from_db;
+use crate::db::types::to_db;
+use crate::domain::lifecycle::transition;
+use crate::domain::lifecycle::Event;
+use crate::domain::lifecycle::EventKind;
+use crate::domain::lifecycle::StateKind;
+use crate::error::AppError;
+use crate::error::AppResult;
+use crate::error::ErrorCode;
+use crate::mail::enqueue;
+use crate::mail::OutgoingMail;
+use crate::wire::tenders::*;
+use serde_json::json;
+
+/// Answer an objection; with none left open the tender resumes.
+pub async fn answer_objection(
+    ctx: &AppContext,
+    actor: &Actor,
+    id: &str,
+    objection: &str,
+    answer: String,
+) -> AppResult<Objection> {
+    let a = text("answer", &answer, 20_000)?;
+    let (id, oid, actor, now, env) = (
+        id.to_string(),
+        objection.to_string(),
+        actor.clone(),
+        ctx.clock.now(),
+        Env::of(ctx),
+    );
+    let out = ctx
+        .db
+        .write(move |c| {
+            let mut row = load_as_party(c, &actor, &id)?;
+            let o = repo::find_objection(c, &oid)?.filter(|o| o.tender_id == row.id).ok_or_else(|| AppError::not_found("no such objection"))?;
+            if o.answer.is_some() {
+                return Err(AppError::new(ErrorCode::InvalidStateTransition, "this objection is already answered"));
+            }
+            let state = state_of(&row)?;
+            let draft = published_draft(c, &row)?;
+            let rules = rules_for(&env.rules, &draft);
+            let next = transition(&state, &Event::AnswerObjection, now, &draft.schedule, &rules).map_err(transition_error)?;
+            repo::answer_objection(c, &o.id, &a, &actor.id, to_db(now))?;
+            set_state(&mut row, &next, now)?;
+            repo::update_tender(c, &row)?;
+            let resumed = next.kind() == StateKind::Published;
+            let in_time = now < from_db(o.answer_due);
+            let text = if resumed {
+                format!("《{}》的异议已答复，招标投标活动恢复。", row.title)
+            } else {
+                format!("《{}》的一项异议已答复。", row.title)
+            };
+            record(c, &env, now, &row, Change::new(actor.audit_ref(), EventType::ObjectionAnswered, json!({"tender": row.id, "objection": o.id, "answered_in_time": in_time, "resumed": resumed})), Some(Publicity {
+                    release: Some((EventKind::AnswerObjection, next.kind())),
+                    announcement: resumed.then(|| ("resumption", format!("恢复公告：{}", row.title))),
+                    mail: Some(Mail::to_downloaders("objection_answered", format!("异议答复：{}", row.title), text)),
+                }))?;
+            // The objector hears the answer itself, whether or not it downloaded anything.
+            if let Some(org) = idrepo::find_organisation(c, &o.raised_by)? {
+                enqueue(c, now, OutgoingMail {
+                    to: org.contact_email,
+                    subject: format!("异议答复：{}", row.title),
+                    body: format!("您对《{}》提出的异议：\n{}\n\n答复：\n{}", row.title, o.objection, a),
+                    kind: "objection_answer".into(),
+                    tender_id: Some(row.id.clone()),
+                })?;
+            }
+            let o = repo::find_objection(c, &o.id)?.ok_or_else(|| AppError::not_found("no such objection"))?;
+            Ok(objection_view(o))
+        })
+        .await?;
+    ctx.mail_wake.notify_one();
+    Ok(out)
+}

@@ -1,0 +1,36 @@
+//! A tender's documents: published ones for everyone, pending ones for its parties.
+
+use super::*;
+use crate::app::support::tender::*;
+use crate::app::Actor;
+use crate::app::AppContext;
+use crate::db::repo::tenders as repo;
+use crate::domain::authz::Permission;
+use crate::error::AppError;
+use crate::error::AppResult;
+use crate::wire::tenders::*;
+
+pub async fn list_documents(
+    ctx: &AppContext,
+    actor: Option<&Actor>,
+    id: &str,
+) -> AppResult<Vec<Document>> {
+    let (id, actor) = (id.to_string(), actor.cloned());
+    ctx.db
+        .read_primary(move |c| {
+            let row =
+                repo::find_tender(c, &id)?.ok_or_else(|| AppError::not_found("no such tender"))?;
+            let party = actor
+                .as_ref()
+                .is_some_and(|a| a.require(Permission::ManageTenders).is_ok() && is_party(a, &row));
+            if row.version == 0 && !party {
+                return Err(AppError::not_found("no such tender"));
+            }
+            Ok(repo::documents(c, &id)?
+                .into_iter()
+                .filter(|d| party || d.published_version.is_some())
+                .map(document_view)
+                .collect())
+        })
+        .await
+}

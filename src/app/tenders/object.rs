@@ -1,0 +1,71 @@
+//! Object to the documents (≥10 days before the deadline); the tender is suspended until the
+//! tenderer answers (条例22).
+
+use super::*;
+use crate::app::support::errors::*;
+use crate::app::support::publicity::*;
+use crate::app::support::tender::*;
+use crate::app::Actor;
+use crate::app::AppContext;
+use crate::audit::sha256_hex;
+use crate::audit::EventType;
+use crate::db::repo::tenders as repo;
+use crate::db::types::from_db;
+use crate::db::types::to_db;
+use crate::domain::authz::Permission;
+use crate::domain::identity::Role;
+use crate::domain::lifecycle::transition;
+use crate::domain::lifecycle::Event;
+use crate::domain::lifecycle::EventKind;
+use crate::domain::schedule::objection_allowed;
+use crate::domain::schedule::objection_answer_due;
+use crate::error::AppResult;
+use crate::wire::tenders::*;
+use serde_json::json;
+
+/// Object to the documents (≥10 days before the deadline); the tender is suspended until the
+/// tenderer answers (条例22).
+pub async fn object(
+    ctx: &AppContext,
+    actor: &Actor,
+    id: &str,
+    objection: String,
+) -> AppResult<Objection> {
+    actor.require(Permission::QueryTenders)?;
+    let text = text("objection", &objection, 20_000)?;
+    let (id, actor, now, env) = (id.to_string(), actor.clone(), ctx.clock.now(), Env::of(ctx));
+    let out = ctx
+        .db
+        .write(move |c| {
+            let mut row = load_public(c, &id)?;
+            let state = state_of(&row)?;
+            let draft = published_draft(c, &row)?;
+            let rules = rules_for(&env.rules, &draft);
+            objection_allowed(&draft.schedule, now, &rules).map_err(|v| rule_error(vec![v]))?;
+            let next = transition(&state, &Event::RaiseObjection, now, &draft.schedule, &rules).map_err(transition_error)?;
+            let o = repo::ObjectionRow {
+                id: uuid::Uuid::now_v7().to_string(),
+                tender_id: row.id.clone(),
+                raised_by: actor.organisation_id.clone().unwrap_or_else(|| actor.id.clone()),
+                objection: text,
+                raised_at: to_db(now),
+                answer_due: to_db(objection_answer_due(now, &rules)),
+                answer: None,
+                answered_by: None,
+                answered_at: None,
+            };
+            repo::insert_objection(c, &o)?;
+            set_state(&mut row, &next, now)?;
+            repo::update_tender(c, &row)?;
+            let text = format!("《{}》收到对招标文件的异议，招标投标活动暂停，待招标人答复后恢复。", row.title);
+            record(c, &env, now, &row, Change::new(actor.audit_as(Role::Bidder), EventType::ObjectionRaised, json!({"tender": row.id, "objection": o.id, "answer_due": from_db(o.answer_due), "text_sha256": sha256_hex(o.objection.as_bytes())})), Some(Publicity {
+                    release: Some((EventKind::RaiseObjection, next.kind())),
+                    announcement: Some(("suspension", format!("暂停公告：{}", row.title))),
+                    mail: Some(Mail::to_downloaders("suspension", format!("暂停公告：{}", row.title), text)),
+                }))?;
+            Ok(objection_view(o))
+        })
+        .await?;
+    ctx.mail_wake.notify_one();
+    Ok(out)
+}

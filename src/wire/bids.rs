@@ -1,0 +1,130 @@
+//! Bid bodies: bonds, uploads and their parts, bids as their bidder sees them, receipts, and the
+//! keys bids are sealed to.
+
+use crate::domain::money::Money;
+use chrono::DateTime;
+use chrono::Utc;
+use serde::Deserialize;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct BidBond {
+    pub id: String,
+    pub tender_id: String,
+    pub section: String,
+    pub organisation_id: String,
+    pub amount: Money,
+    /// `cash`, `bank_guarantee` or `insurance`.
+    pub kind: String,
+    pub reference: String,
+    pub recorded_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BondRequest {
+    pub organisation_id: String,
+    pub amount: Money,
+    pub kind: String,
+    pub reference: String,
+}
+
+/// One of the caller's own bid versions.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct BidView {
+    pub bid_id: String,
+    pub version: i32,
+    /// `submitted`, `superseded`, `withdrawn`, `lapsed`, `opened`, `revoked`.
+    pub state: String,
+    pub received_at: DateTime<Utc>,
+    pub manifest_sha256: String,
+    /// The notice version the bid answers (re-confirmations move it on).
+    pub confirmed_tender_version: i32,
+    /// Whether an amendment requires the bid to be re-confirmed before the deadline.
+    pub needs_reconfirmation: bool,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct MyBid {
+    pub current: Option<BidView>,
+    /// The `bid_version` to seal the next manifest with.
+    pub next_version: u32,
+    /// The section's opening public key (hex): the R2 recipient.
+    pub opening_public_key: String,
+    pub upload: Option<UploadStatus>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct PartStatus {
+    pub index: u32,
+    pub name: String,
+    pub received: u64,
+    pub ciphertext_len: u64,
+    pub complete: bool,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct UploadStatus {
+    pub id: String,
+    pub tender_id: String,
+    pub section: String,
+    pub bid_version: i32,
+    /// `open`, `submitted` or `abandoned`.
+    pub state: String,
+    pub manifest_sha256: String,
+    pub parts: Vec<PartStatus>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct ReceiptPart {
+    pub index: u32,
+    pub name: String,
+    pub ciphertext_len: u64,
+    pub ciphertext_sha256: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct ReceiptAudit {
+    pub event_id: String,
+    pub log_index: Option<u64>,
+    /// `c2sp.org/tlog-proof@v1` text: the entry, its inclusion proof and a signed checkpoint.
+    pub tlog_proof: Option<String>,
+}
+
+/// 回执 (E4): what the server received, when by its clock, and the audit entry proving it.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct Receipt {
+    /// `submission`, `withdrawal` or `confirmation`.
+    pub kind: String,
+    pub bid_id: String,
+    pub tender_id: String,
+    pub section: String,
+    pub bidder_uscc: String,
+    pub bid_version: i32,
+    pub received_at: DateTime<Utc>,
+    pub manifest_sha256: String,
+    pub parts: Vec<ReceiptPart>,
+    pub certificate_serial: String,
+    pub supersedes: Option<String>,
+    pub audit: ReceiptAudit,
+}
+
+/// A custodian's registered envelope key.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct EnvelopeKey {
+    pub principal_id: String,
+    /// X25519 public key, hex.
+    pub public_key: String,
+    pub registered_at: DateTime<Utc>,
+}
+
+/// A section's opening key as published with the tender.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct SectionOpeningKey {
+    pub section: String,
+    /// X25519 public key, hex: the R2 recipient of every bid in the section.
+    pub public_key: String,
+    pub threshold: i32,
+    pub custodians: i32,
+}

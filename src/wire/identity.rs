@@ -1,0 +1,86 @@
+//! Identity bodies: challenges and possession proofs, organisations, people, sessions, the
+//! caller as a principal.
+
+use crate::app::Actor;
+use crate::crypto::keys::SignatureAlgorithm;
+use crate::domain::identity::PrincipalKind;
+use crate::domain::identity::Role;
+use chrono::DateTime;
+use chrono::Utc;
+use serde::Deserialize;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// A login/registration challenge handed to a client.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct Challenge {
+    pub challenge_id: String,
+    /// Random 32 bytes, base64url.
+    pub nonce: String,
+    pub expires_at: DateTime<Utc>,
+    /// The exact UTF-8 text to sign.
+    pub message: String,
+}
+
+/// Proof that the caller holds the private key of `certificate_chain[0]`.
+#[derive(Clone, Debug)]
+pub struct PossessionProof {
+    pub challenge_id: String,
+    /// DER certificates, leaf first.
+    pub certificate_chain: Vec<Vec<u8>>,
+    pub signature: Vec<u8>,
+    pub signature_algorithm: SignatureAlgorithm,
+}
+
+/// An organisation as shown to its members, administrators and regulators.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct Organisation {
+    pub id: String,
+    pub uscc: String,
+    pub name: String,
+    pub roles: Vec<Role>,
+    pub contact_email: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A person as shown to themselves, administrators and regulators.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct Person {
+    pub id: String,
+    pub name: String,
+    pub roles: Vec<Role>,
+    pub organisation_id: Option<String>,
+    pub contact_email: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A bearer session.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct Session {
+    pub token: String,
+    pub token_type: String,
+    pub expires_at: DateTime<Utc>,
+    pub principal: Principal,
+}
+
+/// The caller, as returned by login and `GET /me`.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct Principal {
+    pub kind: PrincipalKind,
+    pub id: String,
+    pub name: String,
+    pub roles: Vec<Role>,
+    pub organisation_id: Option<String>,
+}
+
+impl From<&Actor> for Principal {
+    fn from(a: &Actor) -> Self {
+        Principal {
+            kind: a.kind,
+            id: a.id.clone(),
+            name: a.name.clone(),
+            roles: a.roles.iter().copied().collect(),
+            organisation_id: a.organisation_id.clone(),
+        }
+    }
+}
