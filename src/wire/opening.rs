@@ -61,7 +61,7 @@ pub struct Opening {
     pub shares_submitted: usize,
     pub bids: Vec<OpeningBid>,
     /// 开标记录, once every bid is settled.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub record: Option<Value>,
     pub responses: Vec<OpeningResponse>,
 }

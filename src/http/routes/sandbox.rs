@@ -41,8 +41,8 @@ pub struct AdjustClockRequest {
     (status = 200, body = SandboxClockState),
     (status = 403, description = "`forbidden`: administrators only"),
     (status = 409, description = "`sandbox_disabled`; `conflict`: the clock never goes back"),
-    (status = 422, description = "`validation_failed`: both `advance_seconds` and `set_to`, or a \
-        speed out of range"),
+    (status = 422, description = "`validation_failed`: both `advance_seconds` and `set_to`, a \
+        jump of more than 36500 days, or a speed out of range"),
 ))]
 #[post("/api/v1/sandbox/clock")]
 pub async fn adjust_clock(
