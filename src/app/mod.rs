@@ -129,3 +129,15 @@ impl Actor {
         }
     }
 }
+
+impl From<&Actor> for crate::wire::identity::Principal {
+    fn from(a: &Actor) -> Self {
+        crate::wire::identity::Principal {
+            kind: a.kind,
+            id: a.id.clone(),
+            name: a.name.clone(),
+            roles: a.roles.iter().copied().collect(),
+            organisation_id: a.organisation_id.clone(),
+        }
+    }
+}

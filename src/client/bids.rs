@@ -21,11 +21,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use base64::Engine as _;
-use chrono::{DateTime, Utc};
 use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use reqwest::Method;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize, Serializer};
+use serde::{Serialize, Serializer};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use zeroize::Zeroizing;
@@ -33,11 +32,10 @@ use zeroize::Zeroizing;
 use super::plain_http::{self, PlainHttp};
 use super::{decode_value, read_response, urlencode, Client, ClientError, Credentials};
 use crate::crypto::x509::{read_identity_field, IdentityField};
-use crate::domain::money::Money;
 use crate::domain::uscc::Uscc;
 use crate::seal::{
-    self, statements, BidContext, BidSealer, EncryptedShare, EnvelopeSecret, Manifest, PartKey,
-    Summary, X25519PublicKey,
+    self, statements, BidContext, BidSealer, EnvelopeSecret, Manifest, PartKey, Summary,
+    X25519PublicKey,
 };
 
 #[cfg(test)]
@@ -59,122 +57,21 @@ pub const MANIFEST_FILE: &str = "manifest.json";
 // DTOs (docs/BIDDING.md)
 // ---------------------------------------------------------------------------------------------
 
-/// A registered custodian envelope key (`PUT|GET /api/v1/me/envelope-key`).
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct EnvelopeKeyRecord {
-    pub principal_id: String,
-    pub public_key: X25519PublicKey,
-    pub registered_at: DateTime<Utc>,
-}
-
-/// The caller's bid in a section, as far as the bidder itself may see it.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct BidView {
-    pub bid_id: String,
-    pub version: u32,
-    /// Left open by the contract (e.g. `submitted`, `withdrawn`, `superseded`).
-    pub state: String,
-    pub received_at: DateTime<Utc>,
-    /// Hex SHA-256 of the canonical manifest.
-    pub manifest_sha256: String,
-}
+pub use crate::domain::bidding::{BidState, BondKind, OpeningPhase, OpeningStatus, UploadState};
+pub use crate::wire::bids::{
+    BidBond, BidView, BondRequest, EnvelopeKey, MyBid, PartStatus, Receipt, ReceiptAudit,
+    ReceiptKind, ReceiptPart, UploadStatus,
+};
+pub use crate::wire::opening::{
+    Attempt, BidOutcome, MyShare, Opening, OpeningBid, OpeningReaction, OpeningResponse,
+    ShareStatus,
+};
 
 impl BidView {
     /// The manifest digest as bytes, for signed statements.
     pub fn manifest_digest(&self) -> Result<[u8; 32], ClientError> {
         hex32(&self.manifest_sha256, "manifest_sha256")
     }
-}
-
-/// `GET …/bids/mine`.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct MyBid {
-    pub current: Option<BidView>,
-    /// The `bid_version` to seal the next manifest with.
-    pub next_version: u32,
-    pub opening_public_key: X25519PublicKey,
-    pub upload: Option<UploadStatus>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum UploadState {
-    Open,
-    Submitted,
-    Abandoned,
-}
-
-/// `GET /api/v1/bid-uploads/{id}`.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct UploadStatus {
-    pub id: String,
-    pub tender_id: String,
-    pub section: String,
-    pub bid_version: u32,
-    pub state: UploadState,
-    /// Hex SHA-256 of the canonical manifest the upload was opened with.
-    pub manifest_sha256: String,
-    pub parts: Vec<PartStatus>,
-}
-
-impl UploadStatus {
-    pub fn part(&self, index: u32) -> Option<&PartStatus> {
-        self.parts.iter().find(|p| p.index == index)
-    }
-}
-
-/// How much of one part the server holds.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PartStatus {
-    pub index: u32,
-    /// Bytes received so far: the next request's `Upload-Offset`.
-    pub received: u64,
-    pub ciphertext_len: u64,
-    pub complete: bool,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ReceiptKind {
-    Submission,
-    Withdrawal,
-}
-
-/// 回执: what the server acknowledges having received.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Receipt {
-    pub kind: ReceiptKind,
-    pub bid_id: String,
-    pub tender_id: String,
-    pub section: String,
-    pub bidder_uscc: String,
-    pub bid_version: u32,
-    pub received_at: DateTime<Utc>,
-    pub manifest_sha256: String,
-    pub parts: Vec<ReceiptPart>,
-    pub certificate_serial: String,
-    /// The bid this one replaced.
-    pub supersedes: Option<String>,
-    pub audit: ReceiptAudit,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ReceiptPart {
-    pub index: u32,
-    pub name: String,
-    pub ciphertext_len: u64,
-    /// Hex.
-    pub ciphertext_sha256: String,
-}
-
-/// Where the receipt's event sits in the transparency log.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct ReceiptAudit {
-    pub event_id: String,
-    /// `None` while the log has not integrated the event yet; `GET …/receipt` fills it in later.
-    pub log_index: Option<u64>,
-    /// `c2sp.org/tlog-proof@v1` text, when available.
-    pub tlog_proof: Option<String>,
 }
 
 impl Receipt {
@@ -217,128 +114,6 @@ impl Receipt {
         }
         Ok(())
     }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum BondKind {
-    Cash,
-    BankGuarantee,
-    Insurance,
-}
-
-/// Body of `POST …/bid-bonds`.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct NewBidBond {
-    pub organisation_id: String,
-    pub amount: Money,
-    pub kind: BondKind,
-    pub reference: String,
-}
-
-/// 投标保证金 as recorded by the trading centre.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct BidBond {
-    pub id: String,
-    pub tender_id: String,
-    pub section: String,
-    pub organisation_id: String,
-    pub amount: Money,
-    pub kind: BondKind,
-    pub reference: String,
-    pub recorded_at: DateTime<Utc>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OpeningState {
-    Decrypting,
-    Recovering,
-    RecordPublished,
-    Closed,
-    Failed,
-}
-
-/// 开标: `GET …/opening`.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Opening {
-    pub tender_id: String,
-    pub section: String,
-    pub state: OpeningState,
-    pub started_at: DateTime<Utc>,
-    pub decryption_until: Option<DateTime<Utc>>,
-    pub recovery_until: Option<DateTime<Utc>>,
-    /// When the objection period after the record ends (set once the record is published).
-    #[serde(default)]
-    pub objections_until: Option<DateTime<Utc>>,
-    pub threshold: u32,
-    pub shares_submitted: u32,
-    pub bids: Vec<OpeningBid>,
-    /// 开标记录, once published.
-    pub record: Option<Value>,
-    /// Confirmations and objections.
-    #[serde(default)]
-    pub responses: Vec<Value>,
-}
-
-/// One bid as the opening shows it.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct OpeningBid {
-    pub bid_id: String,
-    pub bidder_name: String,
-    pub bidder_uscc: String,
-    pub version: u32,
-    pub received_at: DateTime<Utc>,
-    /// `sealed` | `opened` | `revoked` | `withdrawn`.
-    pub status: String,
-    #[serde(default)]
-    pub attempts: Vec<OpeningAttempt>,
-}
-
-/// One decryption attempt (R1 by the bidder, R2 with the recovered key).
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct OpeningAttempt {
-    /// `r1` | `r2`.
-    pub path: String,
-    pub at: DateTime<Utc>,
-    /// `opened` | `failed`.
-    pub outcome: String,
-    pub error: Option<String>,
-    /// `bidder` | `not_bidder`.
-    pub fault: Option<String>,
-    pub detail: Option<Value>,
-}
-
-/// Answer to an R1 DEK release.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct BidOutcome {
-    pub bid_id: String,
-    pub status: String,
-    pub attempt: Value,
-}
-
-/// `GET …/opening/shares/mine`.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct MyShare {
-    pub encrypted_share: EncryptedShare,
-    pub opening_public_key: X25519PublicKey,
-    pub threshold: u32,
-}
-
-/// Answer to a share release.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct ShareStatus {
-    pub shares_submitted: u32,
-    pub threshold: u32,
-    pub recovered: bool,
-}
-
-/// A bidder's reaction to the opening record.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum OpeningResponse {
-    Confirm,
-    Objection { text: String },
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -444,7 +219,7 @@ impl Client {
         person_id: &str,
         envelope: &EnvelopeSecret,
         creds: &Credentials,
-    ) -> Result<EnvelopeKeyRecord, ClientError> {
+    ) -> Result<EnvelopeKey, ClientError> {
         let public_key = envelope.public_key();
         let payload = statements::custodian_key_payload(person_id, &public_key);
         let body = RegisterKeyBody {
@@ -456,7 +231,7 @@ impl Client {
     }
 
     /// The caller's registered envelope key (`not_found` if none).
-    pub async fn my_envelope_key(&self) -> Result<EnvelopeKeyRecord, ClientError> {
+    pub async fn my_envelope_key(&self) -> Result<EnvelopeKey, ClientError> {
         self.get("/api/v1/me/envelope-key").await
     }
 
@@ -465,7 +240,7 @@ impl Client {
         &self,
         tender: &str,
         section: &str,
-        bond: &NewBidBond,
+        bond: &BondRequest,
     ) -> Result<BidBond, ClientError> {
         let path = format!("{}/bid-bonds", section_path(tender, section));
         self.send(Method::POST, &path, Some(bond)).await
@@ -750,6 +525,7 @@ impl Client {
                 .ok_or_else(|| local(format!("no file for part {}", p.index)))?;
             let known = upload.part(p.index).cloned().unwrap_or(PartStatus {
                 index: p.index,
+                name: p.name.clone(),
                 received: 0,
                 ciphertext_len: p.ciphertext_len,
                 complete: false,
@@ -923,7 +699,7 @@ impl Client {
         &self,
         tender: &str,
         section: &str,
-        response: &OpeningResponse,
+        response: &OpeningReaction,
     ) -> Result<Value, ClientError> {
         let path = format!("{}/opening/responses", section_path(tender, section));
         self.send(Method::POST, &path, Some(response)).await

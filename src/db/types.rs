@@ -40,3 +40,9 @@ mod tests {
         }
     }
 }
+
+/// A count or version stored as INTEGER (never negative: the schema's CHECKs and our writes
+/// keep it so) as the unsigned number the API speaks.
+pub fn unsigned(v: i32) -> u32 {
+    u32::try_from(v).unwrap_or(0)
+}

@@ -18,8 +18,8 @@ use serde_json::{json, Value};
 
 use super::{creds, identity, login, say, short, Story};
 use crate::client::bids::{
-    seal_bid_to_dir, BondKind, NewBidBond, Opening, OpeningResponse, OpeningState, Receipt,
-    SealedBidFiles,
+    seal_bid_to_dir, BondKind, BondRequest, Opening, OpeningPhase, OpeningReaction, OpeningStatus,
+    Receipt, SealedBidFiles,
 };
 use crate::client::Client;
 use crate::domain::uscc::Uscc;
@@ -249,7 +249,7 @@ fn receipt_line(who: &str, r: &Receipt, log_key: &crate::audit::note::NoteVerifi
 }
 
 /// The wire name of an opening state (`record_published`, …).
-fn state_name(s: OpeningState) -> String {
+fn state_name(s: OpeningPhase) -> String {
     serde_json::to_value(s)
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))
@@ -323,7 +323,7 @@ pub(super) async fn story(
                 .record_bond(
                     tender,
                     &section,
-                    &NewBidBond {
+                    &BondRequest {
                         organisation_id: me["id"].as_str().unwrap_or_default().to_string(),
                         amount: amount.parse().map_err(|e| anyhow::anyhow!("{e:?}"))?,
                         kind,
@@ -428,15 +428,13 @@ pub(super) async fn story(
         b.relogin(base).await?;
     }
     let opening = wait_for(&public, tender, &section, "decrypting", |o| {
-        o.state == OpeningState::Decrypting
+        o.state == OpeningPhase::Decrypting
     })
     .await?;
     say(format!(
         "{section}: {} bids, all still sealed; bidders have until {} to release their keys",
         opening.bids.len(),
-        opening
-            .decryption_until
-            .map_or("?".into(), |d| d.to_rfc3339())
+        opening.decryption_until.to_rfc3339()
     ));
     for b in &opening.bids {
         say(format!(
@@ -478,21 +476,23 @@ pub(super) async fn story(
     }
 
     story.step("the decryption window ends; two of the three custodians release their shares (R2)");
-    let until = opening
-        .decryption_until
-        .context("an opening without a decryption window")?;
+    let until = opening.decryption_until;
     advance_to(base, pki, until).await?;
     // Half an hour later the bidders' 15-minute tokens have expired: they log in again.
     for b in bidders.iter_mut() {
         b.relogin(base).await?;
     }
     let opening = wait_for(&public, tender, &section, "recovering", |o| {
-        o.state == OpeningState::Recovering
+        o.state == OpeningPhase::Recovering
     })
     .await?;
     say(format!(
         "{} bid still sealed; {} of {} shares needed",
-        opening.bids.iter().filter(|b| b.status == "sealed").count(),
+        opening
+            .bids
+            .iter()
+            .filter(|b| b.status == OpeningStatus::Sealed)
+            .count(),
         opening.threshold,
         custodians.len()
     ));
@@ -519,7 +519,7 @@ pub(super) async fn story(
 
     story.step("the opening record (开标记录) is published and read out");
     let opening = wait_for(&public, tender, &section, "its record", |o| {
-        o.state == OpeningState::RecordPublished
+        o.state == OpeningPhase::RecordPublished
     })
     .await?;
     let record = opening
@@ -532,7 +532,7 @@ pub(super) async fn story(
             .iter()
             .find(|b| Some(b.bid_id.as_str()) == e["bid"].as_str())
             .and_then(|b| b.attempts.last())
-            .map_or("?".to_string(), |a| a.path.to_uppercase());
+            .map_or("?".to_string(), |a| a.path.as_str().to_uppercase());
         let s = &e["summary"]["summary"];
         let s = if s.is_object() { s } else { &e["summary"] };
         say(format!(
@@ -551,7 +551,7 @@ pub(super) async fn story(
     story.step("bidders confirm the record or object; the agent answers on the spot");
     bidders[0]
         .client
-        .respond_to_opening(tender, &section, &OpeningResponse::Confirm)
+        .respond_to_opening(tender, &section, &OpeningReaction::Confirm)
         .await?;
     say("bidder-a confirms the record");
     let objection = bidders[2]
@@ -559,7 +559,7 @@ pub(super) async fn story(
         .respond_to_opening(
             tender,
             &section,
-            &OpeningResponse::Objection {
+            &OpeningReaction::Objection {
                 text: "我方未在解密时限内解密，请说明我方投标文件如何开启".into(),
             },
         )
@@ -588,7 +588,7 @@ pub(super) async fn story(
         .context("a published record without an objection period")?;
     advance_to(base, pki, until).await?;
     let opening = wait_for(&public, tender, &section, "closed", |o| {
-        o.state == OpeningState::Closed
+        o.state == OpeningPhase::Closed
     })
     .await?;
     let t: Value = public.get(&format!("/api/v1/tenders/{tender}")).await?;

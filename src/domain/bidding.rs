@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
 
 use super::lifecycle::StateKind;
 use super::money::Money;
@@ -12,7 +13,8 @@ use super::money::Money;
 pub const MIN_BIDS_TO_OPEN: usize = 3;
 
 /// Where one bid version stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
 pub enum BidState {
     /// Received before the deadline and the bidder's latest version.
     Submitted,
@@ -64,6 +66,106 @@ impl BidState {
     }
 }
 
+/// How a bid stands in the opening as everyone sees it: the bidder-side detail of a withdrawal
+/// (before the deadline, lapsed, or at the opening) is not the public's business.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OpeningStatus {
+    /// Not opened yet.
+    Sealed,
+    Opened,
+    /// 撤销: failed by the bidder's fault.
+    Revoked,
+    /// 撤回: withdrawn, or failed by someone else's fault.
+    Withdrawn,
+}
+
+impl From<BidState> for OpeningStatus {
+    fn from(s: BidState) -> OpeningStatus {
+        match s {
+            BidState::Submitted => OpeningStatus::Sealed,
+            BidState::Opened => OpeningStatus::Opened,
+            BidState::Revoked => OpeningStatus::Revoked,
+            BidState::Superseded
+            | BidState::Withdrawn
+            | BidState::WithdrawnAtOpening
+            | BidState::Lapsed => OpeningStatus::Withdrawn,
+        }
+    }
+}
+
+/// Which way a bid was opened: R1 with the bidder's keys, R2 with the custodians' shares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AttemptPath {
+    R1,
+    R2,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AttemptOutcome {
+    Opened,
+    Failed,
+}
+
+/// A bidder's response to the opening record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ResponseKind {
+    Confirm,
+    Objection,
+}
+
+/// Where a resumable upload of a sealed bid stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum UploadState {
+    Open,
+    Submitted,
+    Abandoned,
+}
+
+/// 投标保证金 forms the trading centre records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BondKind {
+    Cash,
+    BankGuarantee,
+    Insurance,
+}
+
+/// The text form of a state stored in a TEXT column, and back; `parse` is `None` for a string
+/// this version does not know (a corrupt or newer row).
+macro_rules! text_states {
+    ($($ty:ident { $($variant:ident => $text:literal),+ $(,)? })+) => {$(
+        impl $ty {
+            pub const fn as_str(self) -> &'static str {
+                match self { $($ty::$variant => $text),+ }
+            }
+
+            pub fn parse(s: &str) -> Option<$ty> {
+                match s { $($text => Some($ty::$variant),)+ _ => None }
+            }
+        }
+
+        impl std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    )+};
+}
+
+text_states! {
+    UploadState { Open => "open", Submitted => "submitted", Abandoned => "abandoned" }
+    BondKind { Cash => "cash", BankGuarantee => "bank_guarantee", Insurance => "insurance" }
+    ResponseKind { Confirm => "confirm", Objection => "objection" }
+    AttemptPath { R1 => "r1", R2 => "r2" }
+    AttemptOutcome { Opened => "opened", Failed => "failed" }
+    OpeningStatus { Sealed => "sealed", Opened => "opened", Revoked => "revoked", Withdrawn => "withdrawn" }
+}
+
 /// Why a bid may not be made or changed now.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BidRefusal {
@@ -104,7 +206,8 @@ pub fn needs_reconfirmation(confirmed: i32, reconfirm_from: Option<i32>) -> bool
 }
 
 /// The phase of one section's opening.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
 pub enum OpeningPhase {
     /// R1: bidders release their data keys.
     Decrypting,

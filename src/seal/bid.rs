@@ -709,12 +709,24 @@ pub enum WrongKeyPath {
 }
 
 /// Who caused an opening failure (domain-rules §1.3 E8).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum Fault {
     /// The bidder: the bid is treated as revoked (视为撤销).
     Bidder,
     /// Anyone else (platform, storage, custodians): treated as withdrawn (视为撤回).
     NotBidder,
+}
+
+impl Fault {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Fault::Bidder => "bidder",
+            Fault::NotBidder => "not_bidder",
+        }
+    }
 }
 
 /// Why a part or bid did not open. Each tampering and key failure has its own variant.

@@ -1,7 +1,9 @@
 //! Bid bodies: bonds, uploads and their parts, bids as their bidder sees them, receipts, and the
 //! keys bids are sealed to.
 
+use crate::domain::bidding::{BidState, BondKind, UploadState};
 use crate::domain::money::Money;
+use crate::seal::X25519PublicKey;
 use chrono::DateTime;
 use chrono::Utc;
 use serde::Deserialize;
@@ -15,8 +17,7 @@ pub struct BidBond {
     pub section: String,
     pub organisation_id: String,
     pub amount: Money,
-    /// `cash`, `bank_guarantee` or `insurance`.
-    pub kind: String,
+    pub kind: BondKind,
     pub reference: String,
     pub recorded_at: DateTime<Utc>,
 }
@@ -26,7 +27,7 @@ pub struct BidBond {
 pub struct BondRequest {
     pub organisation_id: String,
     pub amount: Money,
-    pub kind: String,
+    pub kind: BondKind,
     pub reference: String,
 }
 
@@ -34,13 +35,12 @@ pub struct BondRequest {
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct BidView {
     pub bid_id: String,
-    pub version: i32,
-    /// `submitted`, `superseded`, `withdrawn`, `lapsed`, `opened`, `revoked`.
-    pub state: String,
+    pub version: u32,
+    pub state: BidState,
     pub received_at: DateTime<Utc>,
     pub manifest_sha256: String,
     /// The notice version the bid answers (re-confirmations move it on).
-    pub confirmed_tender_version: i32,
+    pub confirmed_tender_version: u32,
     /// Whether an amendment requires the bid to be re-confirmed before the deadline.
     pub needs_reconfirmation: bool,
 }
@@ -51,7 +51,8 @@ pub struct MyBid {
     /// The `bid_version` to seal the next manifest with.
     pub next_version: u32,
     /// The section's opening public key (hex): the R2 recipient.
-    pub opening_public_key: String,
+    #[schema(value_type = String)]
+    pub opening_public_key: X25519PublicKey,
     pub upload: Option<UploadStatus>,
 }
 
@@ -59,6 +60,7 @@ pub struct MyBid {
 pub struct PartStatus {
     pub index: u32,
     pub name: String,
+    /// Bytes received so far: the next request's `Upload-Offset`.
     pub received: u64,
     pub ciphertext_len: u64,
     pub complete: bool,
@@ -69,9 +71,8 @@ pub struct UploadStatus {
     pub id: String,
     pub tender_id: String,
     pub section: String,
-    pub bid_version: i32,
-    /// `open`, `submitted` or `abandoned`.
-    pub state: String,
+    pub bid_version: u32,
+    pub state: UploadState,
     pub manifest_sha256: String,
     pub parts: Vec<PartStatus>,
 }
@@ -92,16 +93,30 @@ pub struct ReceiptAudit {
     pub tlog_proof: Option<String>,
 }
 
+/// What a receipt acknowledges.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReceiptKind {
+    Submission,
+    Withdrawal,
+    Confirmation,
+}
+
+impl UploadStatus {
+    pub fn part(&self, index: u32) -> Option<&PartStatus> {
+        self.parts.iter().find(|p| p.index == index)
+    }
+}
+
 /// 回执 (E4): what the server received, when by its clock, and the audit entry proving it.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct Receipt {
-    /// `submission`, `withdrawal` or `confirmation`.
-    pub kind: String,
+    pub kind: ReceiptKind,
     pub bid_id: String,
     pub tender_id: String,
     pub section: String,
     pub bidder_uscc: String,
-    pub bid_version: i32,
+    pub bid_version: u32,
     pub received_at: DateTime<Utc>,
     pub manifest_sha256: String,
     pub parts: Vec<ReceiptPart>,
@@ -115,7 +130,8 @@ pub struct Receipt {
 pub struct EnvelopeKey {
     pub principal_id: String,
     /// X25519 public key, hex.
-    pub public_key: String,
+    #[schema(value_type = String)]
+    pub public_key: X25519PublicKey,
     pub registered_at: DateTime<Utc>,
 }
 
@@ -124,7 +140,8 @@ pub struct EnvelopeKey {
 pub struct SectionOpeningKey {
     pub section: String,
     /// X25519 public key, hex: the R2 recipient of every bid in the section.
-    pub public_key: String,
-    pub threshold: i32,
-    pub custodians: i32,
+    #[schema(value_type = String)]
+    pub public_key: X25519PublicKey,
+    pub threshold: u32,
+    pub custodians: u32,
 }

@@ -1,7 +1,6 @@
 //! Identity bodies: challenges and possession proofs, organisations, people, sessions, the
 //! caller as a principal.
 
-use crate::app::Actor;
 use crate::crypto::keys::SignatureAlgorithm;
 use crate::domain::identity::PrincipalKind;
 use crate::domain::identity::Role;
@@ -71,16 +70,4 @@ pub struct Principal {
     pub name: String,
     pub roles: Vec<Role>,
     pub organisation_id: Option<String>,
-}
-
-impl From<&Actor> for Principal {
-    fn from(a: &Actor) -> Self {
-        Principal {
-            kind: a.kind,
-            id: a.id.clone(),
-            name: a.name.clone(),
-            roles: a.roles.iter().copied().collect(),
-            organisation_id: a.organisation_id.clone(),
-        }
-    }
 }

@@ -1,6 +1,7 @@
 //! Tender bodies: the tender, its notice, versions, documents, downloads, questions,
 //! objections, lifecycle actions and announcements.
 
+use crate::domain::lifecycle::StateKind;
 use crate::domain::lifecycle::SuspensionReason;
 use crate::domain::tender::TenderDraft;
 use chrono::DateTime;
@@ -17,8 +18,7 @@ pub struct Tender {
     pub id: String,
     pub title: String,
     pub description: String,
-    /// Lifecycle state (`draft`, `published`, `suspended`, `terminated`, `cancelled`, `closed`, …).
-    pub state: String,
+    pub state: StateKind,
     /// The published version number (0 while a draft).
     pub version: i32,
     pub tenderer: Party,
@@ -55,9 +55,6 @@ pub struct Notice {
     pub text: String,
     pub sha256: String,
 }
-
-/// The tenderer's or agent's signature over a notice.
-pub type NoticeSignature = crate::app::support::signing::Signed;
 
 /// The result of an amendment.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]

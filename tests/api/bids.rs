@@ -8,9 +8,10 @@ use std::path::{Path, PathBuf};
 
 use chrono::Duration;
 use etender::client::bids::{
-    seal_bid_to_dir, BondKind, NewBidBond, OpeningResponse, OpeningState, SealedBidFiles,
+    seal_bid_to_dir, BondKind, BondRequest, OpeningPhase, OpeningReaction, SealedBidFiles,
 };
 use etender::client::Client;
+use etender::domain::bidding::BidState;
 use etender::seal::{BidContext, EnvelopeSecret, Summary};
 use reqwest::Method;
 use serde_json::Value;
@@ -130,7 +131,7 @@ pub async fn record_bonds(
             .record_bond(
                 tender,
                 section,
-                &NewBidBond {
+                &BondRequest {
                     organisation_id: id_of(&b.client).await,
                     amount: amount.parse().unwrap(),
                     kind: BondKind::BankGuarantee,
@@ -250,7 +251,12 @@ async fn assert_sealed(app: &TestApp, tender: &str, prices: &[&str], readers: &[
             for b in ["BD01", "BD02"]
                 .iter()
                 .map(|s| {
-                    etender::db::repo::bids::bids_of_section(c, &t, s, &["submitted", "superseded"])
+                    etender::db::repo::bids::bids_of_section(
+                        c,
+                        &t,
+                        s,
+                        &[BidState::Submitted, BidState::Superseded],
+                    )
                 })
                 .collect::<Result<Vec<_>, _>>()?
                 .into_iter()
@@ -385,13 +391,13 @@ async fn sealed_bids_from_submission_to_the_opening_record() {
     etender::app::opening::tick(&app.ctx).await.unwrap();
     etender::app::opening::tick(&app.ctx).await.unwrap();
     let opening = bidders[0].client.opening(&t, "BD01").await.unwrap();
-    assert_eq!(opening.state, OpeningState::Decrypting);
+    assert_eq!(opening.state, OpeningPhase::Decrypting);
     assert_eq!(
         opening.bids.len(),
         4,
         "one entry per bidder: only the latest version"
     );
-    assert!(opening.bids.iter().all(|b| b.status == "sealed"));
+    assert!(opening.bids.iter().all(|b| b.status.as_str() == "sealed"));
     assert!(opening.bids.iter().any(|b| b.version == 2));
 
     // R1: three bidders decrypt; bidder-sm2 is absent.
@@ -409,7 +415,11 @@ async fn sealed_bids_from_submission_to_the_opening_record() {
     }
     let opening = bidders[0].client.opening(&t, "BD01").await.unwrap();
     assert_eq!(
-        opening.bids.iter().filter(|b| b.status == "opened").count(),
+        opening
+            .bids
+            .iter()
+            .filter(|b| b.status.as_str() == "opened")
+            .count(),
         3
     );
 
@@ -420,7 +430,7 @@ async fn sealed_bids_from_submission_to_the_opening_record() {
     }
     etender::app::opening::tick(&app.ctx).await.unwrap();
     let opening = bidders[0].client.opening(&t, "BD01").await.unwrap();
-    assert_eq!(opening.state, OpeningState::Recovering);
+    assert_eq!(opening.state, OpeningPhase::Recovering);
     let custodians: Vec<Client> = {
         let mut v = Vec::new();
         for l in CUSTODIANS {
@@ -443,7 +453,11 @@ async fn sealed_bids_from_submission_to_the_opening_record() {
     );
     let opening = bidders[0].client.opening(&t, "BD01").await.unwrap();
     assert_eq!(
-        opening.bids.iter().filter(|b| b.status == "sealed").count(),
+        opening
+            .bids
+            .iter()
+            .filter(|b| b.status.as_str() == "sealed")
+            .count(),
         1,
         "k−1 shares open nothing"
     );
@@ -469,14 +483,14 @@ async fn sealed_bids_from_submission_to_the_opening_record() {
         .unwrap();
     assert!(s3.recovered);
     let opening = bidders[0].client.opening(&t, "BD01").await.unwrap();
-    assert_eq!(opening.state, OpeningState::RecordPublished);
+    assert_eq!(opening.state, OpeningPhase::RecordPublished);
     let absent = opening
         .bids
         .iter()
         .find(|b| b.bidder_uscc == bidders[3].uscc())
         .unwrap();
-    assert_eq!(absent.status, "opened");
-    assert_eq!(absent.attempts.last().unwrap().path, "r2");
+    assert_eq!(absent.status.as_str(), "opened");
+    assert_eq!(absent.attempts.last().unwrap().path.as_str(), "r2");
 
     // The record reads out every price, the replacement's instead of version 1's.
     let record = opening.record.clone().unwrap();
@@ -489,7 +503,7 @@ async fn sealed_bids_from_submission_to_the_opening_record() {
     // Confirmations and objections, answered and recorded; then the ceremony closes.
     bidders[1]
         .client
-        .respond_to_opening(&t, "BD01", &OpeningResponse::Confirm)
+        .respond_to_opening(&t, "BD01", &OpeningReaction::Confirm)
         .await
         .unwrap();
     let objection = bidders[2]
@@ -497,7 +511,7 @@ async fn sealed_bids_from_submission_to_the_opening_record() {
         .respond_to_opening(
             &t,
             "BD01",
-            &OpeningResponse::Objection {
+            &OpeningReaction::Objection {
                 text: "唱标价格与投标文件不一致".into(),
             },
         )
@@ -513,12 +527,12 @@ async fn sealed_bids_from_submission_to_the_opening_record() {
     }
     etender::app::opening::tick(&app.ctx).await.unwrap();
     let bd02 = bidders[0].client.opening(&t, "BD02").await.unwrap();
-    assert_eq!(bd02.state, OpeningState::RecordPublished);
+    assert_eq!(bd02.state, OpeningPhase::RecordPublished);
     for b in &bd02.bids {
-        assert_eq!(b.status, "withdrawn");
+        assert_eq!(b.status.as_str(), "withdrawn");
         let a = b.attempts.last().unwrap();
         assert_eq!(
-            (a.error.as_deref(), a.fault.as_deref()),
+            (a.error.as_deref(), a.fault.map(|f| f.as_str())),
             (Some("custodian_shares_insufficient"), Some("not_bidder"))
         );
     }
@@ -532,7 +546,7 @@ async fn sealed_bids_from_submission_to_the_opening_record() {
     etender::app::opening::tick(&app.ctx).await.unwrap();
     assert_eq!(
         bidders[0].client.opening(&t, "BD01").await.unwrap().state,
-        OpeningState::RecordPublished,
+        OpeningPhase::RecordPublished,
         "an unanswered objection keeps the ceremony open"
     );
     agent
@@ -542,7 +556,7 @@ async fn sealed_bids_from_submission_to_the_opening_record() {
     etender::app::opening::tick(&app.ctx).await.unwrap();
     assert_eq!(
         bidders[0].client.opening(&t, "BD01").await.unwrap().state,
-        OpeningState::Closed
+        OpeningPhase::Closed
     );
     let tender: Value = app
         .client()
@@ -942,7 +956,7 @@ async fn a_rush_of_200_submissions_in_the_last_second() {
             .record_bond(
                 &t,
                 "BD01",
-                &NewBidBond {
+                &BondRequest {
                     organisation_id: id_of(&c).await,
                     amount: "200000.00".parse().unwrap(),
                     kind: BondKind::Cash,
@@ -1103,9 +1117,12 @@ async fn failures_at_the_opening_are_attributed() {
         )
         .await
         .unwrap();
-    assert_eq!(out.status, "sealed");
-    assert_eq!(out.attempt["error"], "ciphertext_digest_mismatch");
-    assert_eq!(out.attempt["fault"], "not_bidder");
+    assert_eq!(out.status.as_str(), "sealed");
+    assert_eq!(
+        out.attempt.error.as_deref(),
+        Some("ciphertext_digest_mismatch")
+    );
+    assert_eq!(out.attempt.fault.map(|f| f.as_str()), Some("not_bidder"));
     {
         let m = &sealed[1].manifest;
         let creds = pki().get(bidders[1].label).credentials();
@@ -1285,7 +1302,10 @@ async fn unconfirmed_bids_lapse_and_too_few_bids_fail_the_section() {
         .ctx
         .db
         .read_primary(move |c| {
-            Ok(etender::db::repo::bids::bids_of_section(c, &tc, "BD01", &["lapsed"])?.len())
+            Ok(
+                etender::db::repo::bids::bids_of_section(c, &tc, "BD01", &[BidState::Lapsed])?
+                    .len(),
+            )
         })
         .await
         .unwrap();

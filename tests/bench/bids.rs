@@ -30,7 +30,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use etender::client::bids::{seal_bid_to_dir, BondKind, NewBidBond};
+use etender::client::bids::{seal_bid_to_dir, BondKind, BondRequest};
 use etender::demo::tenders::demo_draft;
 use etender::demo::{creds, enrol};
 use etender::pki::{init_dev_pki, DevPki};
@@ -401,7 +401,7 @@ async fn upload_bid(server: &Server, pki: &DevPki, work: &Path) -> Figures {
         .record_bond(
             &tender,
             SECTION,
-            &NewBidBond {
+            &BondRequest {
                 organisation_id: bidder_me["id"].as_str().unwrap().to_string(),
                 amount: "800000.00".parse().unwrap(),
                 kind: BondKind::BankGuarantee,

@@ -6,6 +6,7 @@
 use crate::app::AppContext;
 use crate::db::repo::bids as repo;
 use crate::db::types::to_db;
+use crate::domain::bidding::UploadState;
 use crate::error::AppResult;
 
 /// E3: a transfer not complete by the deadline is not a bid. Abandons every upload still open
@@ -19,7 +20,7 @@ pub async fn abandon_late_uploads(ctx: &AppContext) -> AppResult<usize> {
         .write(move |c| {
             let late = repo::open_uploads_past_deadline(c, to_db(now))?;
             for mut u in late.iter().cloned() {
-                u.state = "abandoned".into();
+                u.set_state(UploadState::Abandoned);
                 u.updated_at = to_db(now);
                 repo::update_upload(c, &u)?;
             }

@@ -5,6 +5,7 @@ use crate::app::Actor;
 use crate::app::AppContext;
 use crate::db::repo::bids as repo;
 use crate::db::types::to_db;
+use crate::domain::bidding::UploadState;
 use crate::error::AppError;
 use crate::error::AppResult;
 use crate::error::ErrorCode;
@@ -15,13 +16,13 @@ pub async fn abandon_upload(ctx: &AppContext, actor: &Actor, id: &str) -> AppRes
         .db
         .write(move |c| {
             let mut u = own_upload(c, &a, &uid)?;
-            if u.state != "open" {
+            if u.state()? != UploadState::Open {
                 return Err(AppError::new(
                     ErrorCode::UploadClosed,
                     format!("the upload is {}", u.state),
                 ));
             }
-            u.state = "abandoned".into();
+            u.set_state(UploadState::Abandoned);
             u.updated_at = to_db(now);
             repo::update_upload(c, &u)?;
             Ok(repo::upload_parts(c, &u.id)?.len() as u32)

@@ -25,6 +25,7 @@ use crate::app::support::signing::require_organisation;
 use crate::app::support::signing::verify_statement;
 use crate::app::support::signing::Signed;
 use crate::app::support::signing::Signing;
+use crate::app::support::tender::state_of;
 use crate::app::support::tender::*;
 use crate::app::Actor;
 use crate::app::AppContext;
@@ -35,11 +36,13 @@ use crate::db::repo::bids as repo;
 use crate::db::repo::tenders as trepo;
 use crate::db::types::from_db;
 use crate::db::types::to_db;
+use crate::db::types::unsigned;
 use crate::db::AnyConnection;
 use crate::domain::bidding::accepting_bids;
 use crate::domain::bidding::bond_sufficient;
 use crate::domain::bidding::BidRefusal;
 use crate::domain::bidding::BidState;
+use crate::domain::bidding::UploadState;
 use crate::domain::money::Money;
 use crate::domain::tender::Section;
 use crate::domain::tender::TenderDraft;
@@ -51,6 +54,7 @@ use crate::seal::statements;
 use crate::seal::Manifest;
 use crate::seal::OuterError;
 use crate::seal::X25519PublicKey;
+use crate::wire::bids::ReceiptKind;
 use crate::wire::bids::*;
 pub use abandon_late_uploads::*;
 pub use abandon_upload::*;
@@ -147,35 +151,36 @@ fn current_bid(
 ) -> AppResult<Option<repo::BidRow>> {
     Ok(repo::bids_of_bidder(c, tender, section, org)?
         .into_iter()
-        .find(|b| b.state == BidState::Submitted.as_str()))
+        .find(|b| b.state().is_ok_and(|s| s == BidState::Submitted)))
 }
 
-fn bid_view(b: &repo::BidRow, reconfirm_from: Option<i32>) -> BidView {
-    BidView {
+fn bid_view(b: &repo::BidRow, reconfirm_from: Option<i32>) -> AppResult<BidView> {
+    let state = b.state()?;
+    Ok(BidView {
         bid_id: b.id.clone(),
-        version: b.version,
-        state: b.state.clone(),
+        version: unsigned(b.version),
+        state,
         received_at: from_db(b.received_at),
         manifest_sha256: b.manifest_sha256.clone(),
-        confirmed_tender_version: b.confirmed_tender_version,
-        needs_reconfirmation: b.state == BidState::Submitted.as_str()
+        confirmed_tender_version: unsigned(b.confirmed_tender_version),
+        needs_reconfirmation: state == BidState::Submitted
             && crate::domain::bidding::needs_reconfirmation(
                 b.confirmed_tender_version,
                 reconfirm_from,
             ),
-    }
+    })
 }
 
-fn upload_view(u: &repo::UploadRow, parts: &[repo::UploadPartRow]) -> UploadStatus {
-    UploadStatus {
+fn upload_view(u: &repo::UploadRow, parts: &[repo::UploadPartRow]) -> AppResult<UploadStatus> {
+    Ok(UploadStatus {
         id: u.id.clone(),
         tender_id: u.tender_id.clone(),
         section: u.section_code.clone(),
-        bid_version: u.bid_version,
-        state: u.state.clone(),
+        bid_version: unsigned(u.bid_version),
+        state: u.state()?,
         manifest_sha256: u.manifest_sha256.clone(),
         parts: parts.iter().map(part_view).collect(),
-    }
+    })
 }
 
 fn part_view(p: &repo::UploadPartRow) -> PartStatus {
@@ -200,17 +205,17 @@ fn outer_error(e: OuterError) -> AppError {
     }
 }
 
-fn bond_dto(r: &repo::BondRow) -> BidBond {
-    BidBond {
+fn bond_dto(r: &repo::BondRow) -> AppResult<BidBond> {
+    Ok(BidBond {
         id: r.id.clone(),
         tender_id: r.tender_id.clone(),
         section: r.section_code.clone(),
         organisation_id: r.organisation_id.clone(),
         amount: r.amount.parse().unwrap_or_else(|_| Money::zero()),
-        kind: r.kind.clone(),
+        kind: r.kind()?,
         reference: r.reference.clone(),
         recorded_at: from_db(r.recorded_at),
-    }
+    })
 }
 
 fn own_upload(c: &mut AnyConnection, actor: &Actor, id: &str) -> AppResult<repo::UploadRow> {
@@ -226,7 +231,7 @@ async fn receipt_for(
     ctx: &AppContext,
     actor: &Actor,
     bid_id: &str,
-    kind: &str,
+    kind: ReceiptKind,
     event_id: Option<String>,
 ) -> AppResult<Receipt> {
     let (a, id) = (actor.clone(), bid_id.to_string());
@@ -256,12 +261,12 @@ async fn receipt_for(
         .and_then(|p| crate::audit::proof_text::TlogProof::parse(p).ok())
         .map(|p| p.index);
     Ok(Receipt {
-        kind: kind.into(),
+        kind,
         bid_id: bid.id.clone(),
         tender_id: bid.tender_id.clone(),
         section: bid.section_code.clone(),
         bidder_uscc: bid.bidder_uscc.clone(),
-        bid_version: bid.version,
+        bid_version: unsigned(bid.version),
         received_at: from_db(bid.received_at),
         manifest_sha256: bid.manifest_sha256.clone(),
         parts: parts
@@ -357,7 +362,7 @@ async fn bid_statement(
             )?;
             match what {
                 BidStatement::Withdrawal => {
-                    bid.state = BidState::Withdrawn.as_str().into();
+                    bid.set_state(BidState::Withdrawn);
                     bid.closed_at = Some(to_db(now));
                 }
                 BidStatement::Confirmation => bid.confirmed_tender_version = row.version,
@@ -367,8 +372,8 @@ async fn bid_statement(
         })
         .await?;
     let kind = match what {
-        BidStatement::Withdrawal => "withdrawal",
-        BidStatement::Confirmation => "confirmation",
+        BidStatement::Withdrawal => ReceiptKind::Withdrawal,
+        BidStatement::Confirmation => ReceiptKind::Confirmation,
     };
     receipt_for(ctx, actor, &bid_id, kind, Some(event_id)).await
 }
@@ -386,7 +391,12 @@ fn check_reuse_with_earlier(
         c,
         tender,
         section,
-        &["submitted", "superseded", "withdrawn", "lapsed"],
+        &[
+            BidState::Submitted,
+            BidState::Superseded,
+            BidState::Withdrawn,
+            BidState::Lapsed,
+        ],
     )?;
     let mut earlier = Vec::with_capacity(all.len());
     for b in &all {

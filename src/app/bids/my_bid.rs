@@ -20,19 +20,21 @@ pub async fn my_bid(
             let (row, _, sec) = load_section(c, &tender, &section)?;
             let current = current_bid(c, &tender, &sec.code, &org)?;
             let next = repo::max_version(c, &tender, &sec.code, &org)? + 1;
-            let upload = match repo::uploads_of(c, &tender, &sec.code, &org, "open")?.pop() {
-                Some(u) => {
-                    let parts = repo::upload_parts(c, &u.id)?;
-                    Some(upload_view(&u, &parts))
-                }
-                None => None,
-            };
+            let upload =
+                match repo::uploads_of(c, &tender, &sec.code, &org, UploadState::Open)?.pop() {
+                    Some(u) => {
+                        let parts = repo::upload_parts(c, &u.id)?;
+                        Some(upload_view(&u, &parts)?)
+                    }
+                    None => None,
+                };
             Ok(MyBid {
                 current: current
                     .as_ref()
-                    .map(|b| bid_view(b, row.reconfirm_from_version)),
+                    .map(|b| bid_view(b, row.reconfirm_from_version))
+                    .transpose()?,
                 next_version: next as u32,
-                opening_public_key: hex::encode(opening_public_key(c, &tender, &sec.code)?.0),
+                opening_public_key: opening_public_key(c, &tender, &sec.code)?,
                 upload,
             })
         })

@@ -21,7 +21,7 @@ pub async fn my_bonds(
             Ok(repo::bonds_of(c, &tender, &section, &org)?
                 .iter()
                 .map(bond_dto)
-                .collect())
+                .collect::<AppResult<_>>()?)
         })
         .await
 }

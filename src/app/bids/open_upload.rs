@@ -10,6 +10,7 @@ use crate::app::AppContext;
 use crate::db::repo::bids as repo;
 use crate::db::repo::identity as idrepo;
 use crate::db::types::to_db;
+use crate::domain::bidding::UploadState;
 use crate::domain::uscc::Uscc;
 use crate::error::AppError;
 use crate::error::AppResult;
@@ -75,8 +76,8 @@ pub async fn open_upload(
             bonds_cover(c, &sec, &tender, &org)?;
             // One open upload per bidder and section: a new one replaces the old.
             let mut abandoned = Vec::new();
-            for mut u in repo::uploads_of(c, &tender, &sec.code, &org, "open")? {
-                u.state = "abandoned".into();
+            for mut u in repo::uploads_of(c, &tender, &sec.code, &org, UploadState::Open)? {
+                u.set_state(UploadState::Abandoned);
                 u.updated_at = to_db(now);
                 repo::update_upload(c, &u)?;
                 abandoned.push(u.id);
@@ -94,7 +95,7 @@ pub async fn open_upload(
                 certificate: base64::engine::general_purpose::STANDARD.encode(&cert.der),
                 certificate_serial: cert.serial_hex.clone(),
                 signature_algorithm: manifest.outer_signature.algorithm.as_str().into(),
-                state: "open".into(),
+                state: UploadState::Open.as_str().into(),
                 created_by: actor.id.clone(),
                 created_at: to_db(now),
                 updated_at: to_db(now),
@@ -113,7 +114,7 @@ pub async fn open_upload(
                 })
                 .collect();
             repo::insert_upload(c, &upload, &parts)?;
-            Ok((upload_view(&upload, &parts), abandoned))
+            Ok((upload_view(&upload, &parts)?, abandoned))
         })
         .await?;
     for a in abandoned {

@@ -12,6 +12,7 @@ use crate::db::repo::tenders as trepo;
 use crate::db::types::from_db;
 use crate::db::types::to_db;
 use crate::domain::bidding::BidRefusal;
+use crate::domain::bidding::UploadState;
 use crate::error::AppError;
 use crate::error::AppResult;
 use crate::error::ErrorCode;
@@ -51,7 +52,7 @@ where
         .db
         .read_primary(move |c| {
             let u = own_upload(c, &a, &id)?;
-            if u.state != "open" {
+            if u.state()? != UploadState::Open {
                 return Err(AppError::new(
                     ErrorCode::UploadClosed,
                     format!("the upload is {}", u.state),
@@ -171,7 +172,7 @@ where
                 .find(|p| p.part_index as u32 == index)
                 .ok_or_else(|| internal(anyhow::anyhow!("part vanished")))?;
             // Another request for this part finished first: its bytes are the ones on disk.
-            if u.state != "open" || current.received != offset as i64 {
+            if u.state()? != UploadState::Open || current.received != offset as i64 {
                 return Err(offset_mismatch(
                     "another request moved this part on".into(),
                     current.received,

@@ -7,5 +7,5 @@ use crate::error::AppResult;
 use crate::wire::bids::*;
 
 pub async fn receipt(ctx: &AppContext, actor: &Actor, bid_id: &str) -> AppResult<Receipt> {
-    receipt_for(ctx, actor, bid_id, "submission", None).await
+    receipt_for(ctx, actor, bid_id, ReceiptKind::Submission, None).await
 }

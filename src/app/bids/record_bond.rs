@@ -65,7 +65,7 @@ pub async fn record_bond(
                 section_code: sec.code.clone(),
                 organisation_id: org.id.clone(),
                 amount: req.amount.to_string(),
-                kind: req.kind.clone(),
+                kind: req.kind.as_str().into(),
                 reference: reference.clone(),
                 recorded_by: actor.id.clone(),
                 recorded_at: to_db(now),
@@ -95,7 +95,7 @@ pub async fn record_bond(
                         "reference": row.reference}),
                 },
             )?;
-            Ok(bond_dto(&row))
+            bond_dto(&row)
         })
         .await
 }

@@ -15,11 +15,13 @@ use crate::db::repo::identity as idrepo;
 use crate::db::repo::tenders as trepo;
 use crate::db::types::to_db;
 use crate::domain::bidding::BidState;
+use crate::domain::bidding::UploadState;
 use crate::error::AppError;
 use crate::error::AppResult;
 use crate::error::ErrorCode;
 use crate::seal;
 use crate::seal::Manifest;
+use crate::wire::bids::ReceiptKind;
 use crate::wire::bids::*;
 use serde_json::json;
 
@@ -36,7 +38,7 @@ pub async fn submit(ctx: &AppContext, actor: &Actor, upload_id: &str) -> AppResu
         .db
         .write(move |c| {
             let mut u = own_upload(c, &a, &id)?;
-            if u.state != "open" {
+            if u.state()? != UploadState::Open {
                 return Err(AppError::new(ErrorCode::UploadClosed, format!("the upload is {}", u.state)));
             }
             let row = trepo::lock_tender(c, &u.tender_id)?
@@ -140,7 +142,7 @@ pub async fn submit(ctx: &AppContext, actor: &Actor, upload_id: &str) -> AppResu
                 summary: None,
             };
             repo::insert_bid(c, &bid, &bid_parts)?;
-            u.state = "submitted".into();
+            u.set_state(UploadState::Submitted);
             u.updated_at = to_db(now);
             repo::update_upload(c, &u)?;
             Ok(bid_id)
@@ -148,5 +150,5 @@ pub async fn submit(ctx: &AppContext, actor: &Actor, upload_id: &str) -> AppResu
         .await?;
     ctx.storage.remove_staging(upload_id);
     ctx.uploads.forget(upload_id);
-    receipt_for(ctx, actor, &bid_id, "submission", None).await
+    receipt_for(ctx, actor, &bid_id, ReceiptKind::Submission, None).await
 }

@@ -13,7 +13,7 @@ pub async fn upload_status(ctx: &AppContext, actor: &Actor, id: &str) -> AppResu
         .read_primary(move |c| {
             let u = own_upload(c, &actor, &id)?;
             let parts = repo::upload_parts(c, &u.id)?;
-            Ok(upload_view(&u, &parts))
+            upload_view(&u, &parts)
         })
         .await
 }

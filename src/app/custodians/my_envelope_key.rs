@@ -15,5 +15,5 @@ pub async fn my_envelope_key(ctx: &AppContext, actor: &Actor) -> AppResult<Envel
         .read(move |c| repo::envelope_key(c, &id).map_err(internal))
         .await?
         .map(|r| envelope_key_dto(&r))
-        .ok_or_else(|| AppError::not_found("no envelope key registered"))
+        .ok_or_else(|| AppError::not_found("no envelope key registered"))?
 }

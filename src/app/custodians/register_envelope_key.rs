@@ -67,7 +67,7 @@ pub async fn register_envelope_key(
                         "signer": row.signer_fingerprint}),
                 },
             )?;
-            Ok(envelope_key_dto(&row))
+            envelope_key_dto(&row)
         })
         .await
 }

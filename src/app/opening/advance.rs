@@ -1,7 +1,11 @@
 //! Move one section's ceremony on as far as the clock and its bids allow.
 
 use super::*;
-use crate::app::support::publicity::{event, Change, Env, Publicity};
+use crate::app::support::publicity::event;
+use crate::app::support::publicity::Change;
+use crate::app::support::publicity::Env;
+use crate::app::support::publicity::Publicity;
+use crate::app::support::tender::state_of;
 use crate::app::AppContext;
 use crate::audit;
 use crate::audit::ActorRef;
@@ -11,9 +15,11 @@ use crate::db::repo::tenders as trepo;
 use crate::db::types::from_db;
 use crate::db::types::to_db;
 use crate::domain::bidding::next_step;
+use crate::domain::bidding::BidState;
 use crate::domain::bidding::Ceremony;
 use crate::domain::bidding::OpeningPhase;
 use crate::domain::bidding::OpeningStep;
+use crate::domain::bidding::ResponseKind;
 use crate::domain::lifecycle::StateKind;
 use crate::error::AppResult;
 use crate::seal::Fault;
@@ -36,10 +42,13 @@ pub async fn advance(ctx: &AppContext, tender: &str, section: &str) -> AppResult
             let mut o = find_opening(c, &tender, &section)?;
             loop {
                 let bids = ceremony_bids(c, &tender, &section)?;
-                let sealed = bids.iter().filter(|b| b.state == "submitted").count();
+                let sealed = bids
+                    .iter()
+                    .filter(|b| b.state().is_ok_and(|s| s == BidState::Submitted))
+                    .count();
                 let open_objections = repo::responses_of(c, &tender, &section)?
                     .iter()
-                    .filter(|r| r.kind == "objection" && r.answer.is_none())
+                    .filter(|r| r.kind().is_ok_and(|k| k == ResponseKind::Objection) && r.answer.is_none())
                     .count();
                 let ceremony = Ceremony {
                     phase: phase_of(&o)?,
@@ -59,7 +68,10 @@ pub async fn advance(ctx: &AppContext, tender: &str, section: &str) -> AppResult
                                 "recovery_until": until})).in_section(&section))?;
                     }
                     OpeningStep::ExpireRecovery => {
-                        for mut b in bids.into_iter().filter(|b| b.state == "submitted") {
+                        for mut b in bids
+                            .into_iter()
+                            .filter(|b| b.state().is_ok_and(|s| s == BidState::Submitted))
+                        {
                             settle(c, now, &mut b, "r2", "system", Err(("custodian_shares_insufficient", Fault::NotBidder,
                                 "the custodians did not release enough shares in time".to_string())))?;
                         }
@@ -89,11 +101,13 @@ pub async fn advance(ctx: &AppContext, tender: &str, section: &str) -> AppResult
             }
             // The tender moves on when every section's ceremony is over.
             let all = repo::openings_of(c, &tender)?;
-            let done = all.iter().all(|x| x.state == "closed" || x.state == "failed");
-            if done && row.state == StateKind::Opening.as_str() {
+            let done = all.iter().all(|x| {
+                matches!(x.phase(), Ok(OpeningPhase::Closed | OpeningPhase::Failed))
+            });
+            if done && state_of(&row)?.kind() == StateKind::Opening {
                 let mut any_opened = false;
-                for x in all.iter().filter(|x| x.state == "closed") {
-                    any_opened |= !repo::bids_of_section(c, &tender, &x.section_code, &["opened"])?.is_empty();
+                for x in all.iter().filter(|x| x.phase().is_ok_and(|p| p == OpeningPhase::Closed)) {
+                    any_opened |= !repo::bids_of_section(c, &tender, &x.section_code, &[BidState::Opened])?.is_empty();
                 }
                 finish_tender(c, &mut row, now, any_opened)?;
             }

@@ -1,7 +1,8 @@
 //! The tenderer answers an objection to the opening record.
 
 use super::*;
-use crate::app::support::publicity::{event, Change};
+use crate::app::support::publicity::event;
+use crate::app::support::publicity::Change;
 use crate::app::Actor;
 use crate::app::AppContext;
 use crate::audit::EventType;
@@ -10,6 +11,7 @@ use crate::db::repo::identity as idrepo;
 use crate::db::types::to_db;
 use crate::domain::authz::Permission;
 use crate::domain::bidding::OpeningPhase;
+use crate::domain::bidding::ResponseKind;
 use crate::error::AppError;
 use crate::error::AppResult;
 use crate::error::ErrorCode;
@@ -53,7 +55,7 @@ pub async fn answer(
             }
             let mut r = repo::responses_of(c, &t, &s)?
                 .into_iter()
-                .find(|r| r.id == rid && r.kind == "objection")
+                .find(|r| r.id == rid && r.kind().is_ok_and(|k| k == ResponseKind::Objection))
                 .ok_or_else(|| AppError::not_found(format!("no objection {rid}")))?;
             if r.answer.is_some() {
                 return Err(AppError::new(
@@ -79,7 +81,7 @@ pub async fn answer(
             let uscc = idrepo::find_organisation(c, &r.organisation_id)?
                 .map(|o| o.uscc)
                 .unwrap_or_default();
-            Ok(response_dto(&r, uscc))
+            response_dto(&r, uscc)
         })
         .await
 }

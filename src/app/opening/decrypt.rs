@@ -8,6 +8,7 @@ use crate::app::Actor;
 use crate::app::AppContext;
 use crate::db::repo::bids as repo;
 use crate::db::types::from_db;
+use crate::domain::bidding::BidState;
 use crate::domain::bidding::OpeningPhase;
 use crate::error::AppError;
 use crate::error::AppResult;
@@ -40,10 +41,10 @@ pub async fn decrypt(
                 .ok_or_else(|| {
                     AppError::new(ErrorCode::NoBid, "you have no bid in this opening")
                 })?;
-            if bid.state != "submitted" {
+            if bid.state()? != BidState::Submitted {
                 return Err(AppError::new(
                     ErrorCode::OpeningPhase,
-                    format!("your bid is already {}", status_of(&bid)),
+                    format!("your bid is already {}", bid.state()?.as_str()),
                 ));
             }
             let parts = repo::bid_parts(c, &bid.id)?;
@@ -92,7 +93,7 @@ pub async fn decrypt(
                 return Err(wrong_phase(&o, "the decryption window"));
             }
             let mut b = repo::find_bid(c, &bid.id)?
-                .filter(|b| b.state == "submitted")
+                .filter(|b| b.state().is_ok_and(|s| s == BidState::Submitted))
                 .ok_or_else(|| {
                     AppError::new(ErrorCode::OpeningPhase, "the bid was settled meanwhile")
                 })?;
@@ -100,7 +101,7 @@ pub async fn decrypt(
             let attempt = settle(c, now, &mut b, "r1", &actor_id, result)?;
             Ok(BidOutcome {
                 bid_id: b.id.clone(),
-                status: status_of(&b).into(),
+                status: status_of(&b)?,
                 attempt,
             })
         })

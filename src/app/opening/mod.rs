@@ -17,7 +17,9 @@ mod view;
 
 use crate::app::support::errors::*;
 use crate::app::support::json::*;
-use crate::app::support::publicity::{event, Change};
+use crate::app::support::publicity::event;
+use crate::app::support::publicity::Change;
+use crate::app::support::tender::state_of;
 use crate::app::support::tender::*;
 use crate::app::Actor;
 use crate::app::AppContext;
@@ -34,7 +36,9 @@ use crate::db::AnyConnection;
 use crate::domain::authz::Permission;
 use crate::domain::bidding::BidState;
 use crate::domain::bidding::OpeningPhase;
+use crate::domain::bidding::OpeningStatus;
 use crate::domain::bidding::OpeningWindows;
+use crate::domain::bidding::ResponseKind;
 use crate::domain::lifecycle::transition;
 use crate::domain::lifecycle::Event;
 use crate::error::AppError;
@@ -104,7 +108,12 @@ fn find_opening(c: &mut AnyConnection, tender: &str, section: &str) -> AppResult
 }
 
 /// Bids that take part in the ceremony (the latest, re-confirmed version of each bidder).
-const IN_CEREMONY: [&str; 4] = ["submitted", "opened", "revoked", "withdrawn_at_opening"];
+const IN_CEREMONY: [BidState; 4] = [
+    BidState::Submitted,
+    BidState::Opened,
+    BidState::Revoked,
+    BidState::WithdrawnAtOpening,
+];
 
 fn ceremony_bids(
     c: &mut AnyConnection,
@@ -115,24 +124,19 @@ fn ceremony_bids(
     Ok(all)
 }
 
-fn status_of(b: &repo::BidRow) -> &'static str {
-    match b.state.as_str() {
-        "submitted" => "sealed",
-        "opened" => "opened",
-        "revoked" => "revoked",
-        _ => "withdrawn",
-    }
+fn status_of(b: &repo::BidRow) -> AppResult<OpeningStatus> {
+    Ok(OpeningStatus::from(b.state()?))
 }
 
-fn attempt_dto(a: &repo::AttemptRow) -> Attempt {
-    Attempt {
-        path: a.path.clone(),
+fn attempt_dto(a: &repo::AttemptRow) -> AppResult<Attempt> {
+    Ok(Attempt {
+        path: a.path()?,
         at: from_db(a.attempted_at),
-        outcome: a.outcome.clone(),
+        outcome: a.outcome()?,
         error: a.error_code.clone(),
-        fault: a.fault.clone(),
+        fault: a.fault()?,
         detail: a.detail.clone(),
-    }
+    })
 }
 
 /// Opening → Evaluating (or Failed when no section was opened).
@@ -190,8 +194,8 @@ fn opening_record(
             .and_then(|a| a.error_code.clone());
         entries.push(
             json!({"bid": b.id, "bidder_name": name, "bidder_uscc": b.bidder_uscc,
-            "version": b.version, "received_at": from_db(b.received_at), "status": status_of(b),
-            "summary": summary, "reason": if b.state == "opened" { None } else { reason }}),
+            "version": b.version, "received_at": from_db(b.received_at), "status": status_of(b)?,
+            "summary": summary, "reason": if b.state()? == BidState::Opened { None } else { reason }}),
         );
     }
     Ok(
@@ -270,7 +274,7 @@ fn settle(
                 "detail": detail, "state": bid.state, "manifest_sha256": bid.manifest_sha256}),
         },
     )?;
-    Ok(attempt_dto(&attempt))
+    attempt_dto(&attempt)
 }
 
 /// Open every part of a bid with `key` and verify it: ciphertext digests against the receipt,
@@ -382,7 +386,7 @@ async fn recover_and_open(
     let sealed = ctx
         .db
         .read_primary(move |c| {
-            let bids = repo::bids_of_section(c, &t, &s, &["submitted"])?;
+            let bids = repo::bids_of_section(c, &t, &s, &[BidState::Submitted])?;
             let mut out = Vec::new();
             for b in bids {
                 let parts = repo::bid_parts(c, &b.id)?;
@@ -422,7 +426,8 @@ async fn recover_and_open(
                 },
             )?;
             for (b, (result, digests)) in results {
-                let Some(mut b) = repo::find_bid(c, &b.id)?.filter(|b| b.state == "submitted")
+                let Some(mut b) = repo::find_bid(c, &b.id)?
+                    .filter(|b| b.state().is_ok_and(|s| s == BidState::Submitted))
                 else {
                     continue;
                 };
@@ -442,16 +447,16 @@ async fn recover_and_open(
         .map_err(|e| e.detail)
 }
 
-fn response_dto(r: &repo::ResponseRow, uscc: String) -> OpeningResponse {
-    OpeningResponse {
+fn response_dto(r: &repo::ResponseRow, uscc: String) -> AppResult<OpeningResponse> {
+    Ok(OpeningResponse {
         id: r.id.clone(),
         bidder_uscc: uscc,
-        kind: r.kind.clone(),
+        kind: r.kind()?,
         text: r.text.clone(),
         answer: r.answer.clone(),
         created_at: from_db(r.created_at),
         answered_at: r.answered_at.map(from_db),
-    }
+    })
 }
 
 /// Decode a share submitted as hex.

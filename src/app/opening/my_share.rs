@@ -2,9 +2,11 @@
 
 use super::*;
 use crate::app::support::errors::*;
+use crate::app::support::keys::stored_public_key;
 use crate::app::Actor;
 use crate::app::AppContext;
 use crate::db::repo::bids as repo;
+use crate::db::types::unsigned;
 use crate::domain::bidding::OpeningPhase;
 use crate::error::AppResult;
 use crate::wire::opening::*;
@@ -29,8 +31,8 @@ pub async fn my_share(
                 .ok_or_else(|| internal(anyhow::anyhow!("opening key missing")))?;
             Ok(MyShare {
                 encrypted_share: serde_json::from_str(&share.encrypted_share).map_err(internal)?,
-                opening_public_key: key.public_key,
-                threshold: key.threshold,
+                opening_public_key: stored_public_key(&key.public_key)?,
+                threshold: unsigned(key.threshold),
             })
         })
         .await

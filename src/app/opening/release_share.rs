@@ -15,6 +15,7 @@ use crate::audit::EventType;
 use crate::db::repo::bids as repo;
 use crate::db::repo::identity as idrepo;
 use crate::db::types::to_db;
+use crate::db::types::unsigned;
 use crate::domain::bidding::OpeningPhase;
 use crate::domain::identity::Role;
 use crate::error::AppError;
@@ -92,7 +93,7 @@ pub async fn release_share(
                 })
                 .collect();
             let ready = released.len() >= key.threshold as usize;
-            Ok((key.threshold, released.len(), if ready { Some((key, released)) } else { None }))
+            Ok((unsigned(key.threshold), released.len() as u32, if ready { Some((key, released)) } else { None }))
         })
         .await?;
     let Some((key, released)) = to_recover else {

@@ -2,7 +2,8 @@
 //! recorded).
 
 use super::*;
-use crate::app::support::publicity::{event, Change};
+use crate::app::support::publicity::event;
+use crate::app::support::publicity::Change;
 use crate::app::Actor;
 use crate::app::AppContext;
 use crate::audit::EventType;
@@ -63,7 +64,7 @@ pub async fn respond(
                 return Err(AppError::forbidden("only bidders of this opening respond to its record"));
             }
             if kind == "confirm"
-                && repo::responses_of(c, &t, &s)?.iter().any(|r| r.organisation_id == org && r.kind == "confirm")
+                && repo::responses_of(c, &t, &s)?.iter().any(|r| r.organisation_id == org && r.kind().is_ok_and(|k| k == ResponseKind::Confirm))
             {
                 return Err(AppError::conflict("you have confirmed the record already"));
             }
@@ -82,7 +83,7 @@ pub async fn respond(
             repo::insert_response(c, &row)?;
             event(c, now, &t, Change::new(a.audit_as(Role::Bidder), EventType::OpeningResponded, json!({"response": row.id, "kind": row.kind, "organisation": org, "text": row.text})).in_section(&s))?;
             let uscc = idrepo::find_organisation(c, &org)?.map(|o| o.uscc).unwrap_or_default();
-            Ok(response_dto(&row, uscc))
+            response_dto(&row, uscc)
         })
         .await
 }

@@ -2,7 +2,14 @@
 //! open their decryption window. Returns whether this call started it.
 
 use super::*;
-use crate::app::support::publicity::{event, record, Change, Env, Mail, Publicity, Recipients};
+use crate::app::support::publicity::event;
+use crate::app::support::publicity::record;
+use crate::app::support::publicity::Change;
+use crate::app::support::publicity::Env;
+use crate::app::support::publicity::Mail;
+use crate::app::support::publicity::Publicity;
+use crate::app::support::publicity::Recipients;
+use crate::app::support::tender::state_of;
 use crate::app::support::tender::*;
 use crate::app::AppContext;
 use crate::audit::ActorRef;
@@ -45,7 +52,7 @@ pub async fn start_opening(ctx: &AppContext, tender: &str) -> AppResult<bool> {
             set_state(&mut row, &next, now)?;
             let mut any_open = false;
             for sec in &draft.sections {
-                let mut bids = repo::bids_of_section(c, &tender, &sec.code, &["submitted"])?;
+                let mut bids = repo::bids_of_section(c, &tender, &sec.code, &[BidState::Submitted])?;
                 // Bids not re-confirmed after an amendment that asked for it are not opened.
                 let mut lapsed = Vec::new();
                 for b in bids.iter_mut() {
@@ -56,7 +63,7 @@ pub async fn start_opening(ctx: &AppContext, tender: &str) -> AppResult<bool> {
                         lapsed.push(b.id.clone());
                     }
                 }
-                bids.retain(|b| b.state == "submitted");
+                bids.retain(|b| b.state().is_ok_and(|s| s == BidState::Submitted));
                 let listed: Vec<Value> = bids
                     .iter()
                     .map(|b| {

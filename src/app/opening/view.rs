@@ -6,6 +6,7 @@ use crate::app::AppContext;
 use crate::db::repo::bids as repo;
 use crate::db::repo::identity as idrepo;
 use crate::db::types::from_db;
+use crate::db::types::unsigned;
 use crate::error::AppResult;
 use crate::wire::opening::*;
 
@@ -25,13 +26,13 @@ pub async fn view(ctx: &AppContext, tender: &str, section: &str) -> AppResult<Op
                     bid_id: b.id.clone(),
                     bidder_name: name,
                     bidder_uscc: b.bidder_uscc.clone(),
-                    version: b.version,
+                    version: unsigned(b.version),
                     received_at: from_db(b.received_at),
-                    status: status_of(&b).into(),
+                    status: status_of(&b)?,
                     attempts: repo::attempts_of(c, &b.id)?
                         .iter()
                         .map(attempt_dto)
-                        .collect(),
+                        .collect::<AppResult<_>>()?,
                 });
             }
             let mut responses = Vec::new();
@@ -39,18 +40,18 @@ pub async fn view(ctx: &AppContext, tender: &str, section: &str) -> AppResult<Op
                 let uscc = idrepo::find_organisation(c, &r.organisation_id)?
                     .map(|o| o.uscc)
                     .unwrap_or_default();
-                responses.push(response_dto(&r, uscc));
+                responses.push(response_dto(&r, uscc)?);
             }
             Ok(Opening {
                 tender_id: o.tender_id.clone(),
                 section: o.section_code.clone(),
-                state: o.state.clone(),
+                state: o.phase()?,
                 started_at: from_db(o.started_at),
                 decryption_until: from_db(o.decryption_until),
                 recovery_until: o.recovery_until.map(from_db),
                 objections_until: o.objections_until.map(from_db),
-                threshold: key.map_or(0, |k| k.threshold),
-                shares_submitted: shares.iter().filter(|x| x.released_at.is_some()).count(),
+                threshold: key.map_or(0, |k| unsigned(k.threshold)),
+                shares_submitted: shares.iter().filter(|x| x.released_at.is_some()).count() as u32,
                 bids,
                 record: match &o.record {
                     Some(r) => Some(parse_json(r, "record")?),

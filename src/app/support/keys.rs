@@ -4,6 +4,7 @@
 use crate::app::support::errors::*;
 use crate::db::repo::bids as repo;
 use crate::db::types::to_db;
+use crate::db::types::unsigned;
 use crate::db::AnyConnection;
 use crate::domain::tender::TenderDraft;
 use crate::error::AppError;
@@ -100,23 +101,29 @@ pub fn generate_opening_keys(
                 },
             )?;
         }
-        out.push(opening_key_dto(&row));
+        out.push(opening_key_dto(&row)?);
     }
     Ok(out)
 }
 
-pub fn opening_key_dto(row: &repo::OpeningKeyRow) -> SectionOpeningKey {
-    SectionOpeningKey {
+/// A public key as stored (hex): anything else is a corrupt row, not the caller's fault.
+pub fn stored_public_key(hex_key: &str) -> AppResult<X25519PublicKey> {
+    parse_public_key("stored key", hex_key)
+        .map_err(|_| AppError::internal(anyhow::anyhow!("corrupt stored key {hex_key:?}")))
+}
+
+pub fn opening_key_dto(row: &repo::OpeningKeyRow) -> AppResult<SectionOpeningKey> {
+    Ok(SectionOpeningKey {
         section: row.section_code.clone(),
-        public_key: row.public_key.clone(),
-        threshold: row.threshold,
-        custodians: row.total,
-    }
+        public_key: stored_public_key(&row.public_key)?,
+        threshold: unsigned(row.threshold),
+        custodians: unsigned(row.total),
+    })
 }
 
 pub fn opening_keys(c: &mut AnyConnection, tender_id: &str) -> AppResult<Vec<SectionOpeningKey>> {
     Ok(repo::opening_keys_of(c, tender_id)?
         .iter()
         .map(opening_key_dto)
-        .collect())
+        .collect::<AppResult<_>>()?)
 }

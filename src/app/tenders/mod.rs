@@ -47,6 +47,10 @@ use crate::error::AppResult;
 use crate::error::ErrorCode;
 use crate::error::FieldError;
 use crate::wire::tenders::*;
+
+/// The tenderer's or agent's signature over a notice.
+pub type NoticeSignature = crate::app::support::signing::Signed;
+
 pub use act::*;
 pub use amend::*;
 pub use announcements::*;
@@ -95,7 +99,7 @@ fn view(c: &mut AnyConnection, row: &repo::TenderRow, as_party: bool) -> AppResu
         id: row.id.clone(),
         title: row.title.clone(),
         description: row.description.clone(),
-        state: row.state.clone(),
+        state: state_of(row)?.kind(),
         version: row.version,
         tenderer: party_of(c, &row.tenderer_id)?,
         agent: match &row.agent_id {

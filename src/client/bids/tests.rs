@@ -9,6 +9,7 @@ use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use chrono::Utc;
 use serde_json::json;
 
 use super::*;
@@ -222,11 +223,13 @@ fn receipt_must_acknowledge_the_manifest() {
 fn dtos_read_the_contract_shapes() {
     let mine: MyBid = serde_json::from_value(json!({
         "current": { "bid_id": "b1", "version": 2, "state": "submitted",
-                     "received_at": "2026-03-01T08:00:00Z", "manifest_sha256": "ab".repeat(32) },
+                     "received_at": "2026-03-01T08:00:00Z", "manifest_sha256": "ab".repeat(32),
+                     "confirmed_tender_version": 1, "needs_reconfirmation": false },
         "next_version": 3, "opening_public_key": "11".repeat(32),
         "upload": { "id": "u1", "tender_id": TENDER, "section": SECTION, "bid_version": 3,
                     "state": "open", "manifest_sha256": "cd".repeat(32),
-                    "parts": [{ "index": 0, "received": 10, "ciphertext_len": 4112, "complete": false }] }
+                    "parts": [{ "index": 0, "name": "summary", "received": 10,
+                               "ciphertext_len": 4112, "complete": false }] }
     }))
     .unwrap();
     assert_eq!(mine.current.unwrap().manifest_digest().unwrap(), [0xab; 32]);
@@ -263,15 +266,18 @@ fn dtos_read_the_contract_shapes() {
         "record": { "opened_at": "2026-03-01T08:31:00Z" }, "responses": []
     }))
     .unwrap();
-    assert_eq!(opening.state, OpeningState::RecordPublished);
-    assert_eq!(opening.bids[0].attempts[0].fault.as_deref(), Some("bidder"));
+    assert_eq!(opening.state, OpeningPhase::RecordPublished);
+    assert_eq!(
+        opening.bids[0].attempts[0].fault,
+        Some(crate::seal::Fault::Bidder)
+    );
 
     assert_eq!(
-        serde_json::to_value(OpeningResponse::Confirm).unwrap(),
+        serde_json::to_value(OpeningReaction::Confirm).unwrap(),
         json!({ "kind": "confirm" })
     );
     assert_eq!(
-        serde_json::to_value(OpeningResponse::Objection {
+        serde_json::to_value(OpeningReaction::Objection {
             text: "价格".into()
         })
         .unwrap(),
@@ -336,7 +342,8 @@ fn status_json(m: &Mock, stale: bool) -> Value {
         "manifest_sha256": hex::encode(seal::manifest_sha256(manifest)),
         "parts": manifest.parts.iter().map(|p| {
             let got = if stale { 0 } else { m.received[p.index as usize].len() as u64 };
-            json!({ "index": p.index, "received": got, "ciphertext_len": p.ciphertext_len,
+            json!({ "index": p.index, "name": p.name, "received": got,
+                    "ciphertext_len": p.ciphertext_len,
                     "complete": got == p.ciphertext_len })
         }).collect::<Vec<_>>()
     })
@@ -387,7 +394,8 @@ async fn put_part(
     if offset != have {
         return problem(409, UPLOAD_OFFSET_MISMATCH);
     }
-    let len = m.manifest.as_ref().unwrap().parts[index as usize].ciphertext_len;
+    let part = &m.manifest.as_ref().unwrap().parts[index as usize];
+    let (len, name) = (part.ciphertext_len, part.name.clone());
     if m.cut_once.remove(&index) {
         let keep = body.len() / 2;
         m.received[index as usize].extend_from_slice(&body[..keep]);
@@ -396,7 +404,8 @@ async fn put_part(
     m.received[index as usize].extend_from_slice(&body);
     let got = m.received[index as usize].len() as u64;
     HttpResponse::Ok().json(json!({
-        "index": index, "received": got, "ciphertext_len": len, "complete": got == len
+        "index": index, "name": name, "received": got, "ciphertext_len": len,
+        "complete": got == len
     }))
 }
 
@@ -422,7 +431,7 @@ async fn signed(state: State, req: HttpRequest, body: web::Json<Value>) -> HttpR
             r.kind = ReceiptKind::Withdrawal;
             serde_json::to_value(r).unwrap()
         }
-        "decryption" => json!({ "bid_id": "b1", "status": "opened", "attempt": { "path": "r1" } }),
+        "decryption" => json!({ "bid_id": "b1", "status": "opened", "attempt": { "path": "r1", "at": "2026-03-01T08:01:00Z", "outcome": "opened", "error": null, "fault": null, "detail": null } }),
         "shares" => json!({ "shares_submitted": 1, "threshold": 2, "recovered": false }),
         _ => json!({ "principal_id": "P1", "public_key": "00".repeat(32),
                      "registered_at": "2026-03-01T08:00:00Z" }),
@@ -598,9 +607,11 @@ async fn signed_statements_verify_with_the_shared_payloads() {
     let bid = BidView {
         bid_id: "b1".into(),
         version: 1,
-        state: "submitted".into(),
+        state: BidState::Submitted,
         received_at: Utc::now(),
         manifest_sha256: hex::encode(seal::manifest_sha256(m)),
+        confirmed_tender_version: 1,
+        needs_reconfirmation: false,
     };
     let receipt = client
         .withdraw(TENDER, SECTION, &bid, &m.bidder_uscc, &c)
@@ -612,7 +623,7 @@ async fn signed_statements_verify_with_the_shared_payloads() {
         .release_deks(TENDER, SECTION, m, &s.envelope, &c)
         .await
         .unwrap();
-    assert_eq!(outcome.status, "opened");
+    assert_eq!(outcome.status, OpeningStatus::Opened);
     // Only the key that sealed the bid may release its DEKs.
     let stranger = Credentials::new(c.chain.clone(), ed25519(8));
     assert!(client

@@ -9,6 +9,11 @@ use crate::db::schema::{
     opening_key_shares, opening_keys, opening_responses, section_openings, tenders,
 };
 use crate::db::AnyConnection;
+use crate::domain::bidding::{
+    AttemptOutcome, AttemptPath, BidState, BondKind, OpeningPhase, ResponseKind, UploadState,
+};
+use crate::domain::lifecycle::StateKind;
+use crate::seal::Fault;
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
 #[diesel(table_name = envelope_keys)]
@@ -322,26 +327,13 @@ pub fn uploads_of(
     tender: &str,
     section: &str,
     org: &str,
-    state: &str,
+    state: UploadState,
 ) -> QueryResult<Vec<UploadRow>> {
     bid_uploads::table
         .filter(bid_uploads::tender_id.eq(tender))
         .filter(bid_uploads::section_code.eq(section))
         .filter(bid_uploads::organisation_id.eq(org))
-        .filter(bid_uploads::state.eq(state))
-        .select(UploadRow::as_select())
-        .load(c)
-}
-
-/// Every upload of a tender in `state` (the deadline abandons the open ones).
-pub fn uploads_of_tender(
-    c: &mut AnyConnection,
-    tender: &str,
-    state: &str,
-) -> QueryResult<Vec<UploadRow>> {
-    bid_uploads::table
-        .filter(bid_uploads::tender_id.eq(tender))
-        .filter(bid_uploads::state.eq(state))
+        .filter(bid_uploads::state.eq(state.as_str()))
         .select(UploadRow::as_select())
         .load(c)
 }
@@ -353,10 +345,10 @@ pub fn open_uploads_past_deadline(
 ) -> QueryResult<Vec<UploadRow>> {
     let past = tenders::table
         .filter(tenders::bid_deadline.le(now))
-        .filter(tenders::state.ne("published"))
+        .filter(tenders::state.ne(StateKind::Published.as_str()))
         .select(tenders::id);
     bid_uploads::table
-        .filter(bid_uploads::state.eq("open"))
+        .filter(bid_uploads::state.eq(UploadState::Open.as_str()))
         .filter(bid_uploads::tender_id.eq_any(past))
         .select(UploadRow::as_select())
         .load(c)
@@ -424,12 +416,13 @@ pub fn bids_of_section(
     c: &mut AnyConnection,
     tender: &str,
     section: &str,
-    states: &[&str],
+    states: &[BidState],
 ) -> QueryResult<Vec<BidRow>> {
+    let states: Vec<&str> = states.iter().map(|s| s.as_str()).collect();
     bids::table
         .filter(bids::tender_id.eq(tender))
         .filter(bids::section_code.eq(section))
-        .filter(bids::state.eq_any(states.iter().map(|s| s.to_string()).collect::<Vec<_>>()))
+        .filter(bids::state.eq_any(states))
         .order(bids::received_at.asc())
         .select(BidRow::as_select())
         .load(c)
@@ -533,4 +526,86 @@ pub fn responses_of(
         .order(opening_responses::created_at.asc())
         .select(ResponseRow::as_select())
         .load(c)
+}
+
+// --- typed columns -------------------------------------------------------------------------
+//
+// States and kinds are TEXT columns; these accessors are the one place they become enums, so
+// no use-case ever compares a state as a string. A value this version does not know is a
+// corrupt row, reported as a deserialisation error (an internal error to the caller).
+
+fn decode<T>(column: &str, value: &str, parse: fn(&str) -> Option<T>) -> QueryResult<T> {
+    parse(value).ok_or_else(|| {
+        diesel::result::Error::DeserializationError(
+            format!("unknown {column} value {value:?}").into(),
+        )
+    })
+}
+
+impl BidRow {
+    pub fn state(&self) -> QueryResult<BidState> {
+        decode("bids.state", &self.state, BidState::parse)
+    }
+
+    pub fn set_state(&mut self, state: BidState) {
+        self.state = state.as_str().into();
+    }
+}
+
+impl UploadRow {
+    pub fn state(&self) -> QueryResult<UploadState> {
+        decode("bid_uploads.state", &self.state, UploadState::parse)
+    }
+
+    pub fn set_state(&mut self, state: UploadState) {
+        self.state = state.as_str().into();
+    }
+}
+
+impl BondRow {
+    pub fn kind(&self) -> QueryResult<BondKind> {
+        decode("bid_bonds.kind", &self.kind, BondKind::parse)
+    }
+}
+
+impl OpeningRow {
+    pub fn phase(&self) -> QueryResult<OpeningPhase> {
+        decode("section_openings.state", &self.state, OpeningPhase::parse)
+    }
+
+    pub fn set_phase(&mut self, phase: OpeningPhase) {
+        self.state = phase.as_str().into();
+    }
+}
+
+impl ResponseRow {
+    pub fn kind(&self) -> QueryResult<ResponseKind> {
+        decode("opening_responses.kind", &self.kind, ResponseKind::parse)
+    }
+}
+
+impl AttemptRow {
+    pub fn path(&self) -> QueryResult<AttemptPath> {
+        decode("opening_attempts.path", &self.path, AttemptPath::parse)
+    }
+
+    pub fn outcome(&self) -> QueryResult<AttemptOutcome> {
+        decode(
+            "opening_attempts.outcome",
+            &self.outcome,
+            AttemptOutcome::parse,
+        )
+    }
+
+    pub fn fault(&self) -> QueryResult<Option<Fault>> {
+        let parse = |s: &str| match s {
+            "bidder" => Some(Fault::Bidder),
+            "not_bidder" => Some(Fault::NotBidder),
+            _ => None,
+        };
+        self.fault
+            .as_deref()
+            .map(|f| decode("opening_attempts.fault", f, parse))
+            .transpose()
+    }
 }

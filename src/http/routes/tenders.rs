@@ -15,8 +15,8 @@ use crate::error::{AppError, AppResult, ErrorCode};
 use crate::http::extract::{MaybeActor, PageParams};
 use crate::http::openapi::Binary;
 use crate::wire::tenders::{
-    Amendment, Announcement, Document, Download, LifecycleAction, Notice, NoticeSignature,
-    Objection, Question, Tender, Version,
+    Amendment, Announcement, Document, Download, LifecycleAction, Notice, Objection, Question,
+    Tender, Version,
 };
 use crate::wire::Page;
 
@@ -235,10 +235,10 @@ pub(crate) fn decode_chain(chain: &[String]) -> AppResult<Vec<Vec<u8>>> {
 }
 
 impl SignatureDto {
-    pub(crate) fn into_signature(self) -> AppResult<NoticeSignature> {
+    pub(crate) fn into_signature(self) -> AppResult<tenders::NoticeSignature> {
         let b64 = base64::engine::general_purpose::STANDARD;
         let chain = decode_chain(&self.certificate_chain)?;
-        Ok(NoticeSignature {
+        Ok(tenders::NoticeSignature {
             certificate_chain: chain,
             signature: b64.decode(self.signature.trim()).map_err(|_| {
                 AppError::field("signature", "not_base64", "signature must be base64")
