@@ -61,7 +61,7 @@ pass() { # NAME [schemathesis options...]
   if "$ST" run "$BASE/openapi.json" --checks "$CHECKS" --max-examples "$EXAMPLES" \
       --max-time "$SECONDS_PER_PASS" --seed "$SEED" --workers 2 --no-color \
       --report junit --report-junit-path "$DIR/$name.junit.xml" "$@" > "$name.log" 2>&1; then
-    grep -E '^(Test cases|=+ .* in [0-9.]+s)' "$name.log" | sed 's/^/   /'
+    grep -A1 '^Test cases:' "$name.log" | tail -n 1 | sed 's/^ */   /'
   else
     cat "$name.log"
     failed=1
