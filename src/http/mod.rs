@@ -80,27 +80,47 @@ fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
 }
 
 /// Fallback for unknown routes and wrong methods, also as problem+json. A path that matches a
-/// documented route with another method is a 405, not a 404.
+/// documented route with another method is a 405 with the `Allow` header RFC 9110 asks for.
 pub async fn not_found(req: HttpRequest) -> HttpResponse {
-    static ROUTES: std::sync::OnceLock<Vec<actix_router::ResourceDef>> = std::sync::OnceLock::new();
+    type Routes = Vec<(actix_router::ResourceDef, String)>;
+    static ROUTES: std::sync::OnceLock<Routes> = std::sync::OnceLock::new();
     let routes = ROUTES.get_or_init(|| {
         openapi::document()
             .paths
             .paths
-            .keys()
-            .map(|p| actix_router::ResourceDef::new(p.as_str()))
+            .iter()
+            .map(|(path, item)| {
+                let allow = [
+                    ("GET", &item.get),
+                    ("PUT", &item.put),
+                    ("POST", &item.post),
+                    ("DELETE", &item.delete),
+                    ("PATCH", &item.patch),
+                ]
+                .iter()
+                .filter(|(_, op)| op.is_some())
+                .map(|(m, _)| *m)
+                .collect::<Vec<_>>()
+                .join(", ");
+                (actix_router::ResourceDef::new(path.as_str()), allow)
+            })
             .collect()
     });
-    let e = if routes.iter().any(|r| r.is_match(req.path())) {
-        AppError::new(
-            ErrorCode::MethodNotAllowed,
-            format!("{} is not allowed on {}", req.method(), req.path()),
-        )
-    } else {
-        AppError::new(
+    match routes.iter().find(|(r, _)| r.is_match(req.path())) {
+        Some((_, allow)) => {
+            let e = AppError::new(
+                ErrorCode::MethodNotAllowed,
+                format!("{} is not allowed on {}", req.method(), req.path()),
+            );
+            let mut res = actix_web::ResponseError::error_response(&e);
+            if let Ok(v) = actix_web::http::header::HeaderValue::from_str(allow) {
+                res.headers_mut().insert(actix_web::http::header::ALLOW, v);
+            }
+            res
+        }
+        None => actix_web::ResponseError::error_response(&AppError::new(
             ErrorCode::RouteNotFound,
             format!("no route for {} {}", req.method(), req.path()),
-        )
-    };
-    actix_web::ResponseError::error_response(&e)
+        )),
+    }
 }
