@@ -5,9 +5,10 @@
 //! principal sees the entries whose subject or actor it is. Bid events (`bid_submitted`,
 //! `bid_withdrawn`, `bid_confirmed`) are sealed: only the bidder reads them, regulators
 //! included, since counted per tender they would tell how many bids it has before the opening
-//! (whose own event lists every bid in the tender's chain). A tender's trail is for regulators, administrators and
-//! the tender's own parties (tenderer, agent, agent staff) — never for bidders, who must not learn
-//! who else downloaded or asked (办法 第21条); `authorize` is the single place that decides.
+//! (whose own event lists every bid in the tender's chain). A tender's trail is for regulators,
+//! administrators and the tender's own parties (tenderer, agent, agent staff) — never for
+//! bidders, who must not learn who else downloaded or asked (办法 第21条); `authorize` is the
+//! single place that decides.
 
 mod consistency;
 mod entry;

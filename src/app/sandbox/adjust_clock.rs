@@ -22,7 +22,8 @@ use serde_json::json;
 /// How far one adjustment may move the sandbox clock (about a century).
 const MAX_JUMP_DAYS: i64 = 36_500;
 
-/// Move the sandbox clock forward by `advance_seconds` and/or to `set_to`, optionally changing speed.
+/// Move the sandbox clock forward by `advance_seconds` and/or to `set_to`, optionally changing
+/// speed.
 pub async fn adjust_clock(
     ctx: &AppContext,
     actor: &Actor,
