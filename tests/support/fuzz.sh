@@ -3,7 +3,9 @@
 # `etender serve --dev` (embedded SQLite, the demo PKI, a free loopback port), after `etender demo`
 # has filled it with a whole tender story, and sends generated requests to every operation —
 # anonymously, then with the bearer token of each kind of principal. A response that is a 5xx, or
-# whose status, content type, headers or body the document does not declare, fails the step.
+# whose status, content type, headers or body the document does not declare, fails the step; so
+# does an operation that answers without the token it declares, or a method the document does
+# not list that is not refused with 405 and `Allow`.
 #
 #   tests/support/fuzz.sh [BINARY]     default target/debug/etender (built by `cargo build`)
 #
@@ -20,6 +22,7 @@ SECONDS_PER_PASS=${FUZZ_SECONDS:-25}
 SEED=${FUZZ_SEED:-20261204}
 CHECKS=not_a_server_error,status_code_conformance,content_type_conformance
 CHECKS=$CHECKS,response_schema_conformance,response_headers_conformance,ignored_auth
+CHECKS=$CHECKS,unsupported_method,allow_header_conformance
 
 [ -x "$ST" ] || { echo "schemathesis missing: run tests/support/pyenv.sh" >&2; exit 1; }
 rm -rf "$DIR"
