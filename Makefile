@@ -20,6 +20,7 @@ build:
 
 lint:
 	$(CARGO) fmt --all -- --check
+	bash tests/support/check-lines.sh
 	$(CARGO) clippy --all-targets -- -D warnings
 
 fmt:

@@ -170,26 +170,14 @@ diesel::table! {
 }
 
 diesel::table! {
-    tender_questions (id) {
+    tender_threads (id) {
         id -> Text,
         tender_id -> Text,
-        asked_by -> Text,
-        question -> Text,
-        asked_at -> Timestamp,
-        answer -> Nullable<Text>,
-        answered_by -> Nullable<Text>,
-        answered_at -> Nullable<Timestamp>,
-    }
-}
-
-diesel::table! {
-    tender_objections (id) {
-        id -> Text,
-        tender_id -> Text,
+        kind -> Text,
         raised_by -> Text,
-        objection -> Text,
+        body -> Text,
         raised_at -> Timestamp,
-        answer_due -> Timestamp,
+        answer_due -> Nullable<Timestamp>,
         answer -> Nullable<Text>,
         answered_by -> Nullable<Text>,
         answered_at -> Nullable<Timestamp>,
@@ -446,8 +434,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     tender_versions,
     tender_documents,
     document_downloads,
-    tender_questions,
-    tender_objections,
+    tender_threads,
     announcements,
     ocds_releases,
     idempotency_keys,

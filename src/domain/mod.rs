@@ -7,4 +7,5 @@ pub mod lifecycle;
 pub mod money;
 pub mod schedule;
 pub mod tender;
+pub mod thread;
 pub mod uscc;

@@ -12,7 +12,7 @@ use crate::fixtures::{self, draft, draft_tender, id_of, publish, published_tende
 use crate::helpers::{assert_problem, pki, TestApp};
 use crate::smtp::SmtpServer;
 
-async fn tender_counts(app: &TestApp) -> [i64; 8] {
+async fn tender_counts(app: &TestApp) -> [i64; 7] {
     app.ctx
         .db
         .read_primary(|c| Ok(etender::db::repo::tenders::counts(c)?))
@@ -25,7 +25,7 @@ async fn snapshot(
     tender: &str,
 ) -> (
     Option<(String, i32, chrono::NaiveDateTime, chrono::NaiveDateTime)>,
-    [i64; 8],
+    [i64; 7],
     [i64; 6],
 ) {
     let t = tender.to_string();

@@ -8,4 +8,5 @@ pub mod keys;
 pub mod publicity;
 pub mod signing;
 pub mod tender;
+pub mod thread;
 pub mod uploads;

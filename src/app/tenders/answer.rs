@@ -4,14 +4,12 @@ use super::*;
 use crate::app::support::errors::*;
 use crate::app::support::publicity::*;
 use crate::app::support::tender::*;
+use crate::app::support::thread;
 use crate::app::Actor;
 use crate::app::AppContext;
 use crate::audit::EventType;
-use crate::db::repo::tenders as repo;
-use crate::db::types::to_db;
-use crate::error::AppError;
+use crate::domain::thread::ThreadKind;
 use crate::error::AppResult;
-use crate::error::ErrorCode;
 use crate::wire::tenders::*;
 use serde_json::json;
 
@@ -34,17 +32,14 @@ pub async fn answer(
         .db
         .write(move |c| {
             let row = load_as_party(c, &actor, &id)?;
-            let q = repo::find_question(c, &qid)?.filter(|q| q.tender_id == row.id).ok_or_else(|| AppError::not_found("no such question"))?;
-            if repo::answer_question(c, &q.id, &a, &actor.id, to_db(now))? == 0 {
-                return Err(AppError::new(ErrorCode::InvalidStateTransition, "this question is already answered"));
-            }
-            let text = format!("《{}》答疑：\n问：{}\n答：{}", row.title, q.question, a);
-            record(c, &env, now, &row, Change::new(actor.audit_ref(), EventType::QuestionAnswered, json!({"tender": row.id, "question": q.id, "question_text": q.question, "answer": a})), Some(Publicity {
+            let q = thread::open_thread(c, &row, ThreadKind::Question, &qid)?;
+            let q = thread::answer(c, &q, &a, &actor.id, now)?;
+            let text = format!("《{}》答疑：\n问：{}\n答：{}", row.title, q.body, a);
+            record(c, &env, now, &row, Change::new(actor.audit_ref(), EventType::QuestionAnswered, json!({"tender": row.id, "question": q.id, "question_text": q.body, "answer": a})), Some(Publicity {
                     release: None,
                     announcement: Some(("answer", format!("答疑：{}", row.title))),
                     mail: Some(Mail::to_downloaders("answer", format!("答疑：{}", row.title), text)),
                 }))?;
-            let q = repo::find_question(c, &q.id)?.ok_or_else(|| AppError::not_found("no such question"))?;
             Ok(question_view(q, false))
         })
         .await?;

@@ -4,20 +4,19 @@ use super::*;
 use crate::app::support::errors::*;
 use crate::app::support::publicity::*;
 use crate::app::support::tender::*;
+use crate::app::support::thread;
 use crate::app::Actor;
 use crate::app::AppContext;
 use crate::audit::EventType;
 use crate::db::repo::identity as idrepo;
 use crate::db::repo::tenders as repo;
 use crate::db::types::from_db;
-use crate::db::types::to_db;
 use crate::domain::lifecycle::transition;
 use crate::domain::lifecycle::Event;
 use crate::domain::lifecycle::EventKind;
 use crate::domain::lifecycle::StateKind;
-use crate::error::AppError;
+use crate::domain::thread::ThreadKind;
 use crate::error::AppResult;
-use crate::error::ErrorCode;
 use crate::mail::enqueue;
 use crate::mail::OutgoingMail;
 use crate::wire::tenders::*;
@@ -43,19 +42,16 @@ pub async fn answer_objection(
         .db
         .write(move |c| {
             let mut row = load_as_party(c, &actor, &id)?;
-            let o = repo::find_objection(c, &oid)?.filter(|o| o.tender_id == row.id).ok_or_else(|| AppError::not_found("no such objection"))?;
-            if o.answer.is_some() {
-                return Err(AppError::new(ErrorCode::InvalidStateTransition, "this objection is already answered"));
-            }
+            let o = thread::open_thread(c, &row, ThreadKind::Objection, &oid)?;
             let state = state_of(&row)?;
             let draft = published_draft(c, &row)?;
             let rules = rules_for(&env.rules, &draft);
             let next = transition(&state, &Event::AnswerObjection, now, &draft.schedule, &rules).map_err(transition_error)?;
-            repo::answer_objection(c, &o.id, &a, &actor.id, to_db(now))?;
+            let o = thread::answer(c, &o, &a, &actor.id, now)?;
             set_state(&mut row, &next, now)?;
             repo::update_tender(c, &row)?;
             let resumed = next.kind() == StateKind::Published;
-            let in_time = now < from_db(o.answer_due);
+            let in_time = o.answer_due.is_some_and(|due| now < from_db(due));
             let text = if resumed {
                 format!("《{}》的异议已答复，招标投标活动恢复。", row.title)
             } else {
@@ -71,13 +67,12 @@ pub async fn answer_objection(
                 enqueue(c, now, OutgoingMail {
                     to: org.contact_email,
                     subject: format!("异议答复：{}", row.title),
-                    body: format!("您对《{}》提出的异议：\n{}\n\n答复：\n{}", row.title, o.objection, a),
+                    body: format!("您对《{}》提出的异议：\n{}\n\n答复：\n{}", row.title, o.body, a),
                     kind: "objection_answer".into(),
                     tender_id: Some(row.id.clone()),
                 })?;
             }
-            let o = repo::find_objection(c, &o.id)?.ok_or_else(|| AppError::not_found("no such objection"))?;
-            Ok(objection_view(o))
+            objection_view(o)
         })
         .await?;
     ctx.mail_wake.notify_one();

@@ -2,11 +2,12 @@
 
 use super::*;
 use crate::app::support::tender::*;
+use crate::app::support::thread;
 use crate::app::Actor;
 use crate::app::AppContext;
 use crate::db::repo::tenders as repo;
 use crate::domain::authz::Permission;
-use crate::domain::identity::Role;
+use crate::domain::thread::ThreadKind;
 use crate::error::AppError;
 use crate::error::AppResult;
 use crate::wire::tenders::*;
@@ -22,19 +23,13 @@ pub async fn list_objections(
             let row =
                 repo::find_tender(c, &id)?.ok_or_else(|| AppError::not_found("no such tender"))?;
             let party = actor.require(Permission::ManageTenders).is_ok() && is_party(&actor, &row);
-            let regulator = actor.has(Role::Regulator);
-            let me = actor
-                .organisation_id
-                .clone()
-                .unwrap_or_else(|| actor.id.clone());
             if row.version == 0 && !party {
                 return Err(AppError::not_found("no such tender"));
             }
-            Ok(repo::objections(c, &id)?
+            thread::readable(c, &row, ThreadKind::Objection, Some(&actor), party)?
                 .into_iter()
-                .filter(|o| party || regulator || o.raised_by == me)
-                .map(objection_view)
-                .collect())
+                .map(|(o, _)| objection_view(o))
+                .collect()
         })
         .await
 }

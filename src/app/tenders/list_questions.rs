@@ -2,10 +2,12 @@
 
 use super::*;
 use crate::app::support::tender::*;
+use crate::app::support::thread;
 use crate::app::Actor;
 use crate::app::AppContext;
 use crate::db::repo::tenders as repo;
 use crate::domain::authz::Permission;
+use crate::domain::thread::ThreadKind;
 use crate::error::AppError;
 use crate::error::AppResult;
 use crate::wire::tenders::*;
@@ -27,16 +29,12 @@ pub async fn list_questions(
             if row.version == 0 && !party {
                 return Err(AppError::not_found("no such tender"));
             }
-            let me = actor
-                .as_ref()
-                .and_then(|a| a.organisation_id.clone().or(Some(a.id.clone())));
-            Ok(repo::questions(c, &id)?
-                .into_iter()
-                .filter_map(|q| {
-                    let mine = me.as_deref() == Some(q.asked_by.as_str());
-                    (party || mine || q.answer.is_some()).then(|| question_view(q, mine))
-                })
-                .collect())
+            Ok(
+                thread::readable(c, &row, ThreadKind::Question, actor.as_ref(), party)?
+                    .into_iter()
+                    .map(|(q, mine)| question_view(q, mine))
+                    .collect(),
+            )
         })
         .await
 }

@@ -47,10 +47,6 @@ use crate::error::AppResult;
 use crate::error::ErrorCode;
 use crate::error::FieldError;
 use crate::wire::tenders::*;
-
-/// The tenderer's or agent's signature over a notice.
-pub type NoticeSignature = crate::app::support::signing::Signed;
-
 pub use act::*;
 pub use amend::*;
 pub use announcements::*;
@@ -78,6 +74,9 @@ use serde_json::Value;
 pub use update_working_copy::*;
 pub use upload_document::*;
 pub use versions::*;
+
+/// The tenderer's or agent's signature over a notice.
+pub type NoticeSignature = crate::app::support::signing::Signed;
 
 /// Turn a request body into a draft: a price floor is refused by rule name before the typed
 /// parse (whose unknown-field error would be less helpful).
@@ -262,24 +261,27 @@ fn document_view(d: repo::DocumentRow) -> Document {
     }
 }
 
-fn question_view(q: repo::QuestionRow, mine: bool) -> Question {
+fn question_view(q: repo::ThreadRow, mine: bool) -> Question {
     Question {
         id: q.id,
-        question: q.question,
-        asked_at: from_db(q.asked_at),
+        question: q.body,
+        asked_at: from_db(q.raised_at),
         answer: q.answer,
         answered_at: q.answered_at.map(from_db),
         mine,
     }
 }
 
-fn objection_view(o: repo::ObjectionRow) -> Objection {
-    Objection {
+fn objection_view(o: repo::ThreadRow) -> AppResult<Objection> {
+    let due = o.answer_due.ok_or_else(|| {
+        AppError::internal(anyhow::anyhow!("objection {} has no answer_due", o.id))
+    })?;
+    Ok(Objection {
         id: o.id,
-        objection: o.objection,
+        objection: o.body,
         raised_at: from_db(o.raised_at),
-        answer_due: from_db(o.answer_due),
+        answer_due: from_db(due),
         answer: o.answer,
         answered_at: o.answered_at.map(from_db),
-    }
+    })
 }

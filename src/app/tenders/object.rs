@@ -5,13 +5,13 @@ use super::*;
 use crate::app::support::errors::*;
 use crate::app::support::publicity::*;
 use crate::app::support::tender::*;
+use crate::app::support::thread;
+use crate::app::support::thread::raiser_of;
 use crate::app::Actor;
 use crate::app::AppContext;
 use crate::audit::sha256_hex;
 use crate::audit::EventType;
 use crate::db::repo::tenders as repo;
-use crate::db::types::from_db;
-use crate::db::types::to_db;
 use crate::domain::authz::Permission;
 use crate::domain::identity::Role;
 use crate::domain::lifecycle::transition;
@@ -19,6 +19,7 @@ use crate::domain::lifecycle::Event;
 use crate::domain::lifecycle::EventKind;
 use crate::domain::schedule::objection_allowed;
 use crate::domain::schedule::objection_answer_due;
+use crate::domain::thread::ThreadKind;
 use crate::error::AppResult;
 use crate::wire::tenders::*;
 use serde_json::json;
@@ -43,27 +44,17 @@ pub async fn object(
             let rules = rules_for(&env.rules, &draft);
             objection_allowed(&draft.schedule, now, &rules).map_err(|v| rule_error(vec![v]))?;
             let next = transition(&state, &Event::RaiseObjection, now, &draft.schedule, &rules).map_err(transition_error)?;
-            let o = repo::ObjectionRow {
-                id: uuid::Uuid::now_v7().to_string(),
-                tender_id: row.id.clone(),
-                raised_by: actor.organisation_id.clone().unwrap_or_else(|| actor.id.clone()),
-                objection: text,
-                raised_at: to_db(now),
-                answer_due: to_db(objection_answer_due(now, &rules)),
-                answer: None,
-                answered_by: None,
-                answered_at: None,
-            };
-            repo::insert_objection(c, &o)?;
+            let due = objection_answer_due(now, &rules);
+            let o = thread::raise(c, &row, ThreadKind::Objection, raiser_of(&actor), text, now, Some(due))?;
             set_state(&mut row, &next, now)?;
             repo::update_tender(c, &row)?;
             let text = format!("《{}》收到对招标文件的异议，招标投标活动暂停，待招标人答复后恢复。", row.title);
-            record(c, &env, now, &row, Change::new(actor.audit_as(Role::Bidder), EventType::ObjectionRaised, json!({"tender": row.id, "objection": o.id, "answer_due": from_db(o.answer_due), "text_sha256": sha256_hex(o.objection.as_bytes())})), Some(Publicity {
+            record(c, &env, now, &row, Change::new(actor.audit_as(Role::Bidder), EventType::ObjectionRaised, json!({"tender": row.id, "objection": o.id, "answer_due": due, "text_sha256": sha256_hex(o.body.as_bytes())})), Some(Publicity {
                     release: Some((EventKind::RaiseObjection, next.kind())),
                     announcement: Some(("suspension", format!("暂停公告：{}", row.title))),
                     mail: Some(Mail::to_downloaders("suspension", format!("暂停公告：{}", row.title), text)),
                 }))?;
-            Ok(objection_view(o))
+            objection_view(o)
         })
         .await?;
     ctx.mail_wake.notify_one();

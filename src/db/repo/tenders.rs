@@ -8,9 +8,10 @@ use diesel::prelude::*;
 
 use crate::db::schema::{
     announcements, document_downloads, idempotency_keys, ocds_releases, tender_documents,
-    tender_objections, tender_questions, tender_versions, tenders,
+    tender_threads, tender_versions, tenders,
 };
 use crate::db::AnyConnection;
+use crate::domain::thread::ThreadKind;
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = tenders, treat_none_as_null = true)]
@@ -80,31 +81,30 @@ pub struct DownloadRow {
     pub downloaded_at: NaiveDateTime,
 }
 
+/// One thread: something a party raised about a tender, and the one answer it gets.
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
-#[diesel(table_name = tender_questions)]
-pub struct QuestionRow {
+#[diesel(table_name = tender_threads)]
+pub struct ThreadRow {
     pub id: String,
     pub tender_id: String,
-    pub asked_by: String,
-    pub question: String,
-    pub asked_at: NaiveDateTime,
+    pub kind: String,
+    pub raised_by: String,
+    pub body: String,
+    pub raised_at: NaiveDateTime,
+    pub answer_due: Option<NaiveDateTime>,
     pub answer: Option<String>,
     pub answered_by: Option<String>,
     pub answered_at: Option<NaiveDateTime>,
 }
 
-#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
-#[diesel(table_name = tender_objections)]
-pub struct ObjectionRow {
-    pub id: String,
-    pub tender_id: String,
-    pub raised_by: String,
-    pub objection: String,
-    pub raised_at: NaiveDateTime,
-    pub answer_due: NaiveDateTime,
-    pub answer: Option<String>,
-    pub answered_by: Option<String>,
-    pub answered_at: Option<NaiveDateTime>,
+impl ThreadRow {
+    pub fn kind(&self) -> QueryResult<ThreadKind> {
+        ThreadKind::parse(&self.kind).ok_or_else(|| {
+            diesel::result::Error::DeserializationError(
+                format!("unknown tender_threads.kind {:?}", self.kind).into(),
+            )
+        })
+    }
 }
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
@@ -299,22 +299,31 @@ pub fn downloader_emails(c: &mut AnyConnection, tender: &str) -> QueryResult<Vec
         .load(c)
 }
 
-pub fn insert_question(c: &mut AnyConnection, row: &QuestionRow) -> QueryResult<()> {
-    diesel::insert_into(tender_questions::table)
+pub fn insert_thread(c: &mut AnyConnection, row: &ThreadRow) -> QueryResult<()> {
+    diesel::insert_into(tender_threads::table)
         .values(row)
         .execute(c)
         .map(|_| ())
 }
 
-pub fn find_question(c: &mut AnyConnection, id: &str) -> QueryResult<Option<QuestionRow>> {
-    tender_questions::table
+/// Thread `id` of `kind` in `tender`.
+pub fn find_thread(
+    c: &mut AnyConnection,
+    tender: &str,
+    kind: ThreadKind,
+    id: &str,
+) -> QueryResult<Option<ThreadRow>> {
+    tender_threads::table
         .find(id)
-        .select(QuestionRow::as_select())
+        .filter(tender_threads::tender_id.eq(tender))
+        .filter(tender_threads::kind.eq(kind.as_str()))
+        .select(ThreadRow::as_select())
         .first(c)
         .optional()
 }
 
-pub fn answer_question(
+/// Record the answer unless one exists; returns how many rows took it (0 or 1).
+pub fn answer_thread(
     c: &mut AnyConnection,
     id: &str,
     answer: &str,
@@ -322,66 +331,29 @@ pub fn answer_question(
     at: NaiveDateTime,
 ) -> QueryResult<usize> {
     diesel::update(
-        tender_questions::table
+        tender_threads::table
             .find(id)
-            .filter(tender_questions::answer.is_null()),
+            .filter(tender_threads::answer.is_null()),
     )
     .set((
-        tender_questions::answer.eq(Some(answer)),
-        tender_questions::answered_by.eq(Some(by)),
-        tender_questions::answered_at.eq(Some(at)),
+        tender_threads::answer.eq(answer),
+        tender_threads::answered_by.eq(by),
+        tender_threads::answered_at.eq(at),
     ))
     .execute(c)
 }
 
-pub fn questions(c: &mut AnyConnection, tender: &str) -> QueryResult<Vec<QuestionRow>> {
-    tender_questions::table
-        .filter(tender_questions::tender_id.eq(tender))
-        .order(tender_questions::asked_at.asc())
-        .select(QuestionRow::as_select())
-        .load(c)
-}
-
-pub fn insert_objection(c: &mut AnyConnection, row: &ObjectionRow) -> QueryResult<()> {
-    diesel::insert_into(tender_objections::table)
-        .values(row)
-        .execute(c)
-        .map(|_| ())
-}
-
-pub fn find_objection(c: &mut AnyConnection, id: &str) -> QueryResult<Option<ObjectionRow>> {
-    tender_objections::table
-        .find(id)
-        .select(ObjectionRow::as_select())
-        .first(c)
-        .optional()
-}
-
-pub fn answer_objection(
+/// A tender's threads of one kind, oldest first.
+pub fn threads(
     c: &mut AnyConnection,
-    id: &str,
-    answer: &str,
-    by: &str,
-    at: NaiveDateTime,
-) -> QueryResult<usize> {
-    diesel::update(
-        tender_objections::table
-            .find(id)
-            .filter(tender_objections::answer.is_null()),
-    )
-    .set((
-        tender_objections::answer.eq(Some(answer)),
-        tender_objections::answered_by.eq(Some(by)),
-        tender_objections::answered_at.eq(Some(at)),
-    ))
-    .execute(c)
-}
-
-pub fn objections(c: &mut AnyConnection, tender: &str) -> QueryResult<Vec<ObjectionRow>> {
-    tender_objections::table
-        .filter(tender_objections::tender_id.eq(tender))
-        .order(tender_objections::raised_at.asc())
-        .select(ObjectionRow::as_select())
+    tender: &str,
+    kind: ThreadKind,
+) -> QueryResult<Vec<ThreadRow>> {
+    tender_threads::table
+        .filter(tender_threads::tender_id.eq(tender))
+        .filter(tender_threads::kind.eq(kind.as_str()))
+        .order((tender_threads::raised_at.asc(), tender_threads::id.asc()))
+        .select(ThreadRow::as_select())
         .load(c)
 }
 
@@ -468,14 +440,13 @@ pub fn insert_idempotency(c: &mut AnyConnection, row: &IdempotencyRow) -> QueryR
 }
 
 /// Row counts of the tender tables (tests assert "nothing changed" with these).
-pub fn counts(c: &mut AnyConnection) -> QueryResult<[i64; 8]> {
+pub fn counts(c: &mut AnyConnection) -> QueryResult<[i64; 7]> {
     Ok([
         tenders::table.count().get_result(c)?,
         tender_versions::table.count().get_result(c)?,
         tender_documents::table.count().get_result(c)?,
         document_downloads::table.count().get_result(c)?,
-        tender_questions::table.count().get_result(c)?,
-        tender_objections::table.count().get_result(c)?,
+        tender_threads::table.count().get_result(c)?,
         announcements::table.count().get_result(c)?,
         ocds_releases::table.count().get_result(c)?,
     ])
