@@ -5,11 +5,12 @@
 //! The handlers declare their successes and the refusals of their own use-case. What the
 //! extractors and error handlers in front of them send is added here, from the same lists those
 //! extractors use (`http::JSON_BODY_ERRORS`, `http::PARAMETER_ERRORS`, `extract::BEARER_ERRORS`,
-//! `http::SERVER_ERRORS`): an operation with a JSON body can be refused as malformed, too large
-//! or of the wrong media type, one with parameters as malformed, one behind a bearer token as
-//! unauthenticated, and any operation that can fail at all can fail on the server. Every error
-//! status is a problem document (`problem::PROBLEM_JSON`), every response carries
-//! `x-request-id`.
+//! `routes::tenders::SIGNED_BODY_ERRORS`, `http::SERVER_ERRORS`): an operation with a JSON body
+//! can be refused as malformed, too large or of the wrong media type, one with parameters as
+//! malformed, one behind a bearer token as unauthenticated, one whose body carries a
+//! `certificate_chain` for its certificate, and any operation that can fail at all can fail on
+//! the server. Every error status is a problem document (`problem::PROBLEM_JSON`), every
+//! response carries `x-request-id`. `http::contract` judges every response against the result.
 
 use std::collections::BTreeMap;
 
