@@ -1,5 +1,5 @@
 //! Command line: `etender serve | migrate | check-config | openapi | pki init | demo | ocds | audit
-//! | bid | custodian`.
+//! | bid | custodian | login`.
 //!
 //! The `bid` and `custodian` commands are the bidder's and custodian's tools: thin shells over
 //! `client::bids`, so that the CLI, the tests and any other tool seal and send bids the same way.
@@ -92,6 +92,22 @@ pub enum Command {
         #[command(subcommand)]
         command: CustodianCommand,
     },
+    /// Log in with a certificate and print the bearer token (for `audit export --token`, curl,
+    /// or API testers).
+    Login {
+        #[arg(long)]
+        url: String,
+        #[command(flatten)]
+        cert: CertArgs,
+        /// Log in as the certificate's `organisation` or as a `person`.
+        #[arg(long = "as", value_parser = parse_kind)]
+        kind: crate::domain::identity::PrincipalKind,
+    },
+}
+
+fn parse_kind(s: &str) -> Result<crate::domain::identity::PrincipalKind, String> {
+    crate::domain::identity::PrincipalKind::parse(s)
+        .ok_or_else(|| format!("{s:?}: expected organisation or person"))
 }
 
 /// The signing certificate and its key.
@@ -474,6 +490,11 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Audit { command } => audit(command),
         Command::Bid { command } => bid(command),
         Command::Custodian { command } => custodian(command),
+        Command::Login { url, cert, kind } => runtime()?.block_on(async {
+            let (_, _, session) = login(&url, &cert, kind).await?;
+            println!("{}", session.token);
+            Ok(())
+        }),
     }
 }
 

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 macro_rules! error_codes {
     ($( $(#[$doc:meta])* $variant:ident = $wire:literal => ($status:expr, $title:expr) ),+ $(,)?) => {
         /// Stable, documented error codes (the `code` member of every problem document).
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
         pub enum ErrorCode { $( $(#[$doc])* #[serde(rename = $wire)] $variant ),+ }
 
         impl ErrorCode {
@@ -151,6 +151,28 @@ error_codes! {
     /// An unexpected server error. Details are in the server log under the request id.
     Internal = "internal" => (500, "Internal server error"),
 }
+
+/// The schema lists the wire names the server sends, each with its status, generated from the
+/// table above (a derive would list the Rust names).
+impl utoipa::PartialSchema for ErrorCode {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        let table = ErrorCode::ALL
+            .iter()
+            .map(|c| format!("- `{}` ({}): {}", c.as_str(), c.status(), c.title()))
+            .collect::<Vec<_>>()
+            .join("\n");
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .enum_values(Some(ErrorCode::ALL.iter().map(|c| c.as_str())))
+            .description(Some(format!(
+                "Stable error code (the `code` member of every problem document); a code is \
+                 never renamed. Status of each:\n{table}"
+            )))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for ErrorCode {}
 
 impl fmt::Display for ErrorCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

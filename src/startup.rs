@@ -20,6 +20,7 @@ pub struct Application {
     port: u16,
     server: Server,
     ctx: AppContext,
+    metrics: web::Data<Metrics>,
     background: Vec<tokio::task::JoinHandle<()>>,
 }
 
@@ -71,11 +72,12 @@ impl Application {
         let metrics = web::Data::new(Metrics::new());
         let data = web::Data::new(ctx.clone());
         let json_limit = settings.http.json_limit_bytes;
+        let served_metrics = metrics.clone();
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(observe))
                 .app_data(data.clone())
-                .app_data(metrics.clone())
+                .app_data(served_metrics.clone())
                 .configure(|cfg| http::configure(cfg, json_limit))
                 .default_service(web::to(http::not_found))
         })
@@ -89,6 +91,7 @@ impl Application {
             port,
             server: server.run(),
             ctx,
+            metrics,
             background,
         })
     }
@@ -99,6 +102,11 @@ impl Application {
 
     pub fn context(&self) -> &AppContext {
         &self.ctx
+    }
+
+    /// The server's metrics (tests read the responses counted outside the API contract).
+    pub fn metrics(&self) -> web::Data<Metrics> {
+        self.metrics.clone()
     }
 
     /// A handle that can stop the server gracefully (tests, embedded demo).

@@ -29,6 +29,22 @@ pub enum SuspensionReason {
     Other,
 }
 
+impl SuspensionReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SuspensionReason::Objection => "objection",
+            SuspensionReason::Complaint => "complaint",
+            SuspensionReason::Other => "other",
+        }
+    }
+}
+
+impl fmt::Display for SuspensionReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A state without its data: the key of every mapping table (OCDS status, UI labels, storage).
 #[derive(
     Clone,
@@ -372,6 +388,10 @@ pub enum TransitionError {
     },
     #[error("reason_required: {event} needs a non-empty reason")]
     ReasonRequired { event: EventKind },
+    /// Suspending again for the reason it is suspended for would change nothing; a new reason
+    /// (e.g. a complaint while objections are pending) is a real change and is taken.
+    #[error("already_suspended: the tender is already suspended ({reason})")]
+    AlreadySuspended { reason: SuspensionReason },
     #[error("deadline_passed: the bid deadline {deadline} has passed")]
     DeadlinePassed { deadline: DateTime<Utc> },
     #[error("deadline_not_reached: the bid deadline is {deadline}")]
@@ -389,6 +409,7 @@ impl TransitionError {
         match self {
             TransitionError::InvalidStateTransition { .. } => "invalid_state_transition",
             TransitionError::ReasonRequired { .. } => "reason_required",
+            TransitionError::AlreadySuspended { .. } => "already_suspended",
             TransitionError::DeadlinePassed { .. } => "deadline_passed",
             TransitionError::DeadlineNotReached { .. } => "deadline_not_reached",
             TransitionError::ObjectionsPending { .. } => "objections_pending",
@@ -514,6 +535,12 @@ pub fn transition(
                 })
             }
         }
+        (
+            State::Suspended {
+                reason: current, ..
+            },
+            Event::Suspend { reason, .. },
+        ) if current == reason => Err(TransitionError::AlreadySuspended { reason: *reason }),
         (
             State::Suspended {
                 open_objections,
@@ -786,6 +813,29 @@ mod tests {
             let got = transition(&from, &event, at, &schedule(), &RULES);
             assert_eq!(got, Ok(expected), "{from:?} + {event:?}");
         }
+    }
+
+    #[test]
+    fn suspending_again_for_the_same_reason_is_refused() {
+        use SuspensionReason::*;
+        for reason in [Objection, Complaint, Other] {
+            let got = go(
+                &suspended(reason, 1, StateKind::Published),
+                &suspend(reason),
+            );
+            assert_eq!(got, Err(TransitionError::AlreadySuspended { reason }));
+            assert_eq!(got.unwrap_err().code(), "already_suspended");
+        }
+        // Another reason is a change: the tender stays suspended, now for the new reason.
+        let got = go(
+            &suspended(Complaint, 0, StateKind::Published),
+            &suspend(Other),
+        );
+        assert_eq!(
+            got.map(|s| s.kind()),
+            Ok(StateKind::Suspended),
+            "a new reason is taken"
+        );
     }
 
     #[test]

@@ -10,6 +10,18 @@ use utoipa::IntoParams;
 use crate::app::{identity, Actor, AppContext};
 use crate::error::{AppError, ErrorCode};
 
+/// What extracting an [`Actor`] can refuse a request with (`identity::authenticate` decides the
+/// token's fate; anything else it can fail with is a server error).
+pub const BEARER_ERRORS: &[ErrorCode] = &[
+    ErrorCode::Unauthenticated,
+    ErrorCode::TokenInvalid,
+    ErrorCode::TokenExpired,
+];
+
+/// What [`MaybeActor`] refuses: only a token that is sent and not good.
+pub const OPTIONAL_BEARER_ERRORS: &[ErrorCode] =
+    &[ErrorCode::TokenInvalid, ErrorCode::TokenExpired];
+
 /// Extracting an [`Actor`] requires a valid `Authorization: Bearer etk_…` header; without one
 /// the request is refused with `unauthenticated` before any handler code runs.
 impl FromRequest for Actor {

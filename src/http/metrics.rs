@@ -12,6 +12,7 @@ pub struct Metrics {
     requests: IntCounterVec,
     duration: HistogramVec,
     pool: IntGaugeVec,
+    outside_contract: IntCounterVec,
     pub audit_events: IntGauge,
 }
 
@@ -45,6 +46,15 @@ impl Metrics {
             &["pool", "state"],
         )
         .unwrap_or_else(|_| unreachable_metric());
+        let outside_contract = IntCounterVec::new(
+            Opts::new(
+                "http_responses_outside_contract_total",
+                "Responses whose status or media type the OpenAPI document does not declare for \
+                 their operation (a bug: see the error log)",
+            ),
+            &["method", "route", "status", "breach"],
+        )
+        .unwrap_or_else(|_| unreachable_metric());
         let build = IntGaugeVec::new(Opts::new("build_info", "Build information"), &["version"])
             .unwrap_or_else(|_| unreachable_metric());
         build.with_label_values(&[env!("CARGO_PKG_VERSION")]).set(1);
@@ -54,6 +64,7 @@ impl Metrics {
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(duration.clone()),
             Box::new(pool.clone()),
+            Box::new(outside_contract.clone()),
             Box::new(build),
             Box::new(audit_events.clone()),
         ] {
@@ -65,6 +76,7 @@ impl Metrics {
             requests,
             duration,
             pool,
+            outside_contract,
             audit_events,
         }
     }
@@ -76,6 +88,38 @@ impl Metrics {
         self.duration
             .with_label_values(&[method, route])
             .observe(seconds);
+    }
+
+    pub fn observe_outside_contract(&self, method: &str, route: &str, status: u16, breach: &str) {
+        self.outside_contract
+            .with_label_values(&[method, route, &status.to_string(), breach])
+            .inc();
+    }
+
+    /// Every response counted outside the contract so far, as `METHOD route status (breach) ×n`.
+    pub fn outside_contract(&self) -> Vec<String> {
+        use prometheus::core::Collector;
+        let mut found = Vec::new();
+        for family in self.outside_contract.collect() {
+            for m in family.get_metric() {
+                let label = |name: &str| {
+                    m.get_label()
+                        .iter()
+                        .find(|l| l.name() == name)
+                        .map(|l| l.value().to_string())
+                        .unwrap_or_default()
+                };
+                found.push(format!(
+                    "{} {} {} ({}) ×{}",
+                    label("method"),
+                    label("route"),
+                    label("status"),
+                    label("breach"),
+                    m.get_counter().get_value()
+                ));
+            }
+        }
+        found
     }
 
     pub fn set_pool(&self, stats: crate::db::PoolStats) {

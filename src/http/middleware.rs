@@ -9,6 +9,7 @@ use actix_web::middleware::Next;
 use actix_web::web;
 use tracing::Instrument;
 
+use super::contract::Contract;
 use super::metrics::Metrics;
 use super::problem::REQUEST_ID;
 
@@ -22,7 +23,7 @@ fn acceptable_id(v: &str) -> bool {
 
 /// Assign (or accept a well-formed) request id, expose it to handlers and errors, echo it back,
 /// log one access line and count the request under its route pattern (never the raw path, so
-/// label cardinality stays bounded).
+/// label cardinality stays bounded); report a response the OpenAPI document does not declare.
 pub async fn observe(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -53,8 +54,29 @@ pub async fn observe(
         res.headers_mut()
             .insert(HeaderName::from_static(REQUEST_ID_HEADER), v);
     }
+    let content_type = res
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    let breach = Contract::get()
+        .check(&method, &route, status, content_type)
+        .err();
+    if let Some(b) = breach {
+        tracing::error!(
+            request_id = %id,
+            http.method = %method,
+            http.route = %route,
+            http.status = status,
+            content_type = content_type.unwrap_or("-"),
+            breach = b.as_str(),
+            "response outside the OpenAPI document"
+        );
+    }
     if let Some(m) = metrics {
         m.observe_request(&method, &route, status, elapsed.as_secs_f64());
+        if let Some(b) = breach {
+            m.observe_outside_contract(&method, &route, status, b.as_str());
+        }
     }
     if route != "/healthz" && route != "/metrics" {
         tracing::info!(

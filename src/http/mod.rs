@@ -4,6 +4,7 @@
 //! path/query parameters and unknown routes are turned into stable codes here, before a
 //! handler runs.
 
+pub mod contract;
 pub mod extract;
 pub mod metrics;
 pub mod middleware;
@@ -16,7 +17,29 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use crate::error::{AppError, ErrorCode};
 
-/// Register every route and the request-shape error handlers.
+/// What a JSON request body can be refused with before the handler runs (see [`json_error`]).
+pub const JSON_BODY_ERRORS: &[ErrorCode] = &[
+    ErrorCode::MalformedBody,
+    ErrorCode::BodyTooLarge,
+    ErrorCode::UnsupportedMediaType,
+];
+
+/// What a path, query or header parameter can be refused with (see [`path_error`]).
+pub const PARAMETER_ERRORS: &[ErrorCode] = &[ErrorCode::MalformedParameter];
+
+/// What any fallible operation can fail with on the server's side.
+pub const SERVER_ERRORS: &[ErrorCode] = &[ErrorCode::Internal, ErrorCode::ServiceUnavailable];
+
+macro_rules! register_routes {
+    ($($module:ident :: $handler:ident),+ $(,)?) => {
+        fn register_routes(cfg: &mut web::ServiceConfig) {
+            $(cfg.service(routes::$module::$handler);)+
+        }
+    };
+}
+routes::for_each_route!(register_routes);
+
+/// Register every route (from the one list in [`routes`]) and the request-shape error handlers.
 pub fn configure(cfg: &mut web::ServiceConfig, json_limit: usize) {
     cfg.app_data(
         web::JsonConfig::default()
@@ -24,74 +47,9 @@ pub fn configure(cfg: &mut web::ServiceConfig, json_limit: usize) {
             .error_handler(json_error),
     )
     .app_data(web::PathConfig::default().error_handler(path_error))
-    .app_data(web::QueryConfig::default().error_handler(query_error))
-    .service(routes::health::healthz)
-    .service(routes::health::readyz)
-    .service(routes::health::metrics)
-    .service(routes::health::server_time)
-    .service(routes::auth::create_challenge)
-    .service(routes::auth::create_token)
-    .service(routes::auth::delete_session)
-    .service(routes::auth::me)
-    .service(routes::organisations::register)
-    .service(routes::organisations::list)
-    .service(routes::organisations::get)
-    .service(routes::organisations::attach_staff)
-    .service(routes::people::register)
-    .service(routes::people::list)
-    .service(routes::people::grant_role)
-    .service(routes::people::revoke_role)
-    .service(routes::sandbox::get_clock)
-    .service(routes::sandbox::adjust_clock)
-    .service(routes::tenders::create)
-    .service(routes::tenders::list)
-    .service(routes::tenders::get)
-    .service(routes::tenders::update)
-    .service(routes::tenders::notice)
-    .service(routes::tenders::publish)
-    .service(routes::tenders::amend)
-    .service(routes::tenders::versions)
-    .service(routes::tenders::upload)
-    .service(routes::tenders::documents)
-    .service(routes::tenders::download)
-    .service(routes::tenders::downloads)
-    .service(routes::tenders::ask)
-    .service(routes::tenders::questions)
-    .service(routes::tenders::answer)
-    .service(routes::tenders::raise_objection)
-    .service(routes::tenders::objections)
-    .service(routes::tenders::answer_objection)
-    .service(routes::tenders::act)
-    .service(routes::tenders::announcements)
-    .service(routes::tenders::ocds)
-    .service(routes::audit::public_key)
-    .service(routes::audit::checkpoint)
-    .service(routes::audit::entry)
-    .service(routes::audit::inclusion)
-    .service(routes::audit::consistency)
-    .service(routes::audit::trail)
-    .service(routes::audit::export)
-    .service(routes::audit::receipt)
-    .service(routes::bids::record_bond)
-    .service(routes::bids::my_bonds)
-    .service(routes::bids::my_bid)
-    .service(routes::bids::open_upload)
-    .service(routes::bids::upload_status)
-    .service(routes::bids::put_part)
-    .service(routes::bids::submit)
-    .service(routes::bids::abandon)
-    .service(routes::bids::receipt)
-    .service(routes::bids::withdraw)
-    .service(routes::bids::confirm)
-    .service(routes::bids::put_envelope_key)
-    .service(routes::bids::get_envelope_key)
-    .service(routes::opening::view)
-    .service(routes::opening::decrypt)
-    .service(routes::opening::my_share)
-    .service(routes::opening::release_share)
-    .service(routes::opening::respond)
-    .service(routes::opening::answer)
-    .service(openapi::swagger_ui());
+    .app_data(web::QueryConfig::default().error_handler(query_error));
+    register_routes(cfg);
+    cfg.service(openapi::swagger_ui());
 }
 
 fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
@@ -122,27 +80,47 @@ fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
 }
 
 /// Fallback for unknown routes and wrong methods, also as problem+json. A path that matches a
-/// documented route with another method is a 405, not a 404.
+/// documented route with another method is a 405 with the `Allow` header RFC 9110 asks for.
 pub async fn not_found(req: HttpRequest) -> HttpResponse {
-    static ROUTES: std::sync::OnceLock<Vec<actix_router::ResourceDef>> = std::sync::OnceLock::new();
+    type Routes = Vec<(actix_router::ResourceDef, String)>;
+    static ROUTES: std::sync::OnceLock<Routes> = std::sync::OnceLock::new();
     let routes = ROUTES.get_or_init(|| {
         openapi::document()
             .paths
             .paths
-            .keys()
-            .map(|p| actix_router::ResourceDef::new(p.as_str()))
+            .iter()
+            .map(|(path, item)| {
+                let allow = [
+                    ("GET", &item.get),
+                    ("PUT", &item.put),
+                    ("POST", &item.post),
+                    ("DELETE", &item.delete),
+                    ("PATCH", &item.patch),
+                ]
+                .iter()
+                .filter(|(_, op)| op.is_some())
+                .map(|(m, _)| *m)
+                .collect::<Vec<_>>()
+                .join(", ");
+                (actix_router::ResourceDef::new(path.as_str()), allow)
+            })
             .collect()
     });
-    let e = if routes.iter().any(|r| r.is_match(req.path())) {
-        AppError::new(
-            ErrorCode::MethodNotAllowed,
-            format!("{} is not allowed on {}", req.method(), req.path()),
-        )
-    } else {
-        AppError::new(
+    match routes.iter().find(|(r, _)| r.is_match(req.path())) {
+        Some((_, allow)) => {
+            let e = AppError::new(
+                ErrorCode::MethodNotAllowed,
+                format!("{} is not allowed on {}", req.method(), req.path()),
+            );
+            let mut res = actix_web::ResponseError::error_response(&e);
+            if let Ok(v) = actix_web::http::header::HeaderValue::from_str(allow) {
+                res.headers_mut().insert(actix_web::http::header::ALLOW, v);
+            }
+            res
+        }
+        None => actix_web::ResponseError::error_response(&AppError::new(
             ErrorCode::RouteNotFound,
             format!("no route for {} {}", req.method(), req.path()),
-        )
-    };
-    actix_web::ResponseError::error_response(&e)
+        )),
+    }
 }

@@ -116,13 +116,14 @@ pub struct Objection {
 
 /// Suspend, resume, terminate (终止招标) or cancel (a draft) with a recorded reason.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case", tag = "action")]
+#[serde(rename_all = "snake_case", tag = "action", deny_unknown_fields)]
 pub enum LifecycleAction {
     Suspend {
         reason: SuspensionReason,
         note: String,
     },
-    Resume,
+    // A struct variant, not a unit one: serde refuses unknown fields only in struct variants.
+    Resume {},
     Terminate {
         reason: String,
     },

@@ -68,6 +68,14 @@ async fn malformed_json_oversized_body_wrong_type_and_unknown_routes() {
         .await
         .unwrap();
     assert_problem(s, &v, 405, "method_not_allowed");
+    // RFC 9110: a 405 names the methods the resource has.
+    let res = http
+        .patch(format!("{}/api/v1/tenders/x", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 405);
+    assert_eq!(res.headers()["allow"], "GET, PUT");
     let (s, v) = app
         .client()
         .raw(Method::GET, "/api/v1/people?limit=abc", None)

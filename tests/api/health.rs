@@ -71,6 +71,11 @@ async fn openapi_is_valid_openapi_3_and_lists_every_route() {
         v["openapi"]
     );
     assert!(v["info"]["title"].is_string());
+    // The served document is the generated one (whose snapshot is reviewed with every change).
+    assert_eq!(
+        v,
+        serde_json::to_value(etender::http::openapi::document()).unwrap()
+    );
     let paths = v["paths"].as_object().unwrap();
     for p in [
         "/healthz",

@@ -359,7 +359,24 @@ pub struct TestApp {
     pub ctx: AppContext,
     pub trust_dir: PathBuf,
     pub settings: Settings,
+    /// The server's metrics: a response outside the OpenAPI document fails the test on drop.
+    pub metrics: actix_web::web::Data<etender::http::metrics::Metrics>,
     _tmp: tempfile::TempDir,
+}
+
+/// Every response of every test must be one the OpenAPI document declares (status and media
+/// type; `http::contract`). Checked when the test's server is dropped, unless the test already
+/// failed.
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let outside = self.metrics.outside_contract();
+        if !outside.is_empty() && !std::thread::panicking() {
+            panic!(
+                "responses outside the OpenAPI document:\n  {}",
+                outside.join("\n  ")
+            );
+        }
+    }
 }
 
 impl TestApp {
@@ -455,6 +472,7 @@ impl TestApp {
             .expect("build app");
         let base = format!("http://127.0.0.1:{}", app.port());
         let ctx = app.context().clone();
+        let metrics = app.metrics();
         tokio::spawn(app.run_until_stopped());
         TestApp {
             base,
@@ -462,6 +480,7 @@ impl TestApp {
             ctx,
             trust_dir,
             settings,
+            metrics,
             _tmp: tmp,
         }
     }

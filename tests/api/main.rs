@@ -3,6 +3,7 @@
 mod audit;
 mod authz;
 mod bids;
+mod contract;
 mod errors;
 mod fixtures;
 mod health;

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/../.."
 PGDIR="$PWD/target/pgtest"
 S3DIR="$PWD/target/s3test"
 
-echo "== Python test tools (venv in target/pyenv: aiosmtpd, libcoveocds, openapi-spec-validator)"
+echo "== Python test tools (venv in target/pyenv: aiosmtpd, libcoveocds, openapi-spec-validator, schemathesis)"
 bash tests/support/pyenv.sh
 
 echo "== building tests"
@@ -36,6 +36,10 @@ echo "== OpenAPI document validated by openapi-spec-validator"
 cargo run --locked --quiet -- openapi > target/openapi.json
 target/pyenv/bin/openapi-spec-validator target/openapi.json
 
+echo "== schema-driven fuzzing (schemathesis) of a real server against its /openapi.json"
+cargo build --locked --quiet
+bash tests/support/fuzz.sh target/debug/etender
+
 echo "== demo smoke test: etender demo on an embedded server"
 rm -rf target/demo-pki
 cargo run --locked --quiet -- demo --pki target/demo-pki/dev --trust-dir target/demo-pki/trust \
@@ -50,4 +54,4 @@ OCDS_ZIP="$(cd .. && pwd)/shared/ocds/standard-1__1__5.zip"
 [ -f "$OCDS_ZIP" ] || OCDS_ZIP="$PWD/tests/support/ocds/standard-1__1__5.zip"
 target/pyenv/bin/python tests/support/ocds_validate.py target/demo-ocds.json --standard-zip "$OCDS_ZIP"
 
-echo "== all test passes finished: unit, integration on SQLite, integration on PostgreSQL + S3"
+echo "== all test passes finished: unit, integration on SQLite, integration on PostgreSQL + S3, fuzzing"

@@ -1,10 +1,14 @@
 //! Reading the audit log: checkpoints, entries, proofs, trails, export bundles and receipts.
 //!
 //! Who sees what: checkpoints, proofs and the public key are public (they hold hashes only).
-//! Entries and bodies: regulators and administrators see everything; any principal sees the
-//! entries whose subject or actor it is. A tender's trail is for regulators, administrators and
-//! the tender's own parties (tenderer, agent, agent staff) — never for bidders, who must not learn
-//! who else downloaded or asked (办法 第21条); `authorize` is the single place that decides.
+//! Entries and bodies: regulators and administrators see everything but bid events; any
+//! principal sees the entries whose subject or actor it is. Bid events (`bid_submitted`,
+//! `bid_withdrawn`, `bid_confirmed`) are sealed: only the bidder reads them, regulators
+//! included, since counted per tender they would tell how many bids it has before the opening
+//! (whose own event lists every bid in the tender's chain). A tender's trail is for regulators,
+//! administrators and the tender's own parties (tenderer, agent, agent staff) — never for
+//! bidders, who must not learn who else downloaded or asked (办法 第21条); `authorize` is the
+//! single place that decides.
 
 mod consistency;
 mod entry;

@@ -1,5 +1,5 @@
 //! Attach a registered person as staff of an organisation (an agent's staff then act for it). The
-//! organisation itself or an administrator may do this.
+//! organisation itself or an administrator may do this; attaching a member again is a no-op.
 
 use super::*;
 use crate::app::Actor;
@@ -42,27 +42,32 @@ pub async fn attach_staff(
                 .ok_or_else(|| AppError::not_found("no such organisation"))?;
             let mut row = repo::find_person(c, &person)?
                 .ok_or_else(|| AppError::not_found("no such person"))?;
-            if let Some(existing) = &row.organisation_id {
-                if existing != &org {
+            match row.organisation_id.as_deref() {
+                Some(existing) if existing != org => {
                     return Err(AppError::conflict(
                         "this person is staff of another organisation",
                     ));
                 }
+                // Idempotent, like granting a role: attaching again changes nothing and is
+                // not recorded again.
+                Some(_) => {}
+                None => {
+                    repo::set_person_organisation(c, &person, Some(&org))?;
+                    row.organisation_id = Some(org.clone());
+                    audit::record(
+                        c,
+                        now,
+                        Event {
+                            event_type: EventType::StaffAttached,
+                            tender_id: None,
+                            section_id: None,
+                            actor: by,
+                            subject: person.clone(),
+                            body: json!({"person": person, "organisation": org}),
+                        },
+                    )?;
+                }
             }
-            repo::set_person_organisation(c, &person, Some(&org))?;
-            row.organisation_id = Some(org.clone());
-            audit::record(
-                c,
-                now,
-                Event {
-                    event_type: EventType::StaffAttached,
-                    tender_id: None,
-                    section_id: None,
-                    actor: by,
-                    subject: person.clone(),
-                    body: json!({"person": person, "organisation": org}),
-                },
-            )?;
             let roles = parse_roles(repo::roles_of(c, &person)?);
             let employer = parse_roles(repo::roles_of(c, &org)?);
             Ok(person_view(

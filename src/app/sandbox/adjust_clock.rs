@@ -19,6 +19,9 @@ use chrono::Duration;
 use chrono::Utc;
 use serde_json::json;
 
+/// How far one adjustment may move the sandbox clock (about a century).
+const MAX_JUMP_DAYS: i64 = 36_500;
+
 /// Move the sandbox clock forward by `advance_seconds` and/or to `set_to`, optionally changing
 /// speed.
 pub async fn adjust_clock(
@@ -40,6 +43,21 @@ pub async fn adjust_clock(
         }
     }
     let before = s.now();
+    // Bounded so that instants stay four-digit-year RFC 3339 and arithmetic cannot overflow.
+    let limit = before + Duration::days(MAX_JUMP_DAYS);
+    let too_far = |field: &str| {
+        AppError::field(
+            field,
+            "out_of_range",
+            format!("the sandbox clock moves at most {MAX_JUMP_DAYS} days at once"),
+        )
+    };
+    if advance_seconds.is_some_and(|secs| secs > MAX_JUMP_DAYS * 86_400) {
+        return Err(too_far("advance_seconds"));
+    }
+    if set_to.is_some_and(|t| t > limit) {
+        return Err(too_far("set_to"));
+    }
     let result = match (advance_seconds, set_to) {
         (Some(_), Some(_)) => {
             return Err(AppError::field(

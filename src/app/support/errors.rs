@@ -41,7 +41,9 @@ pub fn text(field: &str, value: &str, max: usize) -> AppResult<String> {
 pub fn transition_error(e: TransitionError) -> AppError {
     match e {
         TransitionError::Rule(v) => rule_error(vec![v]),
-        TransitionError::InvalidStateTransition { .. } | TransitionError::NoOpenObjection => {
+        TransitionError::InvalidStateTransition { .. }
+        | TransitionError::NoOpenObjection
+        | TransitionError::AlreadySuspended { .. } => {
             AppError::new(ErrorCode::InvalidStateTransition, e.to_string())
         }
         TransitionError::DeadlinePassed { .. } => {

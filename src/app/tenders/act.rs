@@ -37,7 +37,7 @@ pub async fn act(
                     LifecycleAction::Suspend {
                         reason: SuspensionReason::Complaint,
                         ..
-                    } | LifecycleAction::Resume
+                    } | LifecycleAction::Resume {}
                 );
             let mut row = if regulator_act {
                 repo::lock_tender(c, &id)?
@@ -63,7 +63,7 @@ pub async fn act(
                     "suspension",
                     "suspension",
                 ),
-                LifecycleAction::Resume => (
+                LifecycleAction::Resume {} => (
                     Event::Resume,
                     EventType::TenderResumed,
                     "resumption",
@@ -92,7 +92,7 @@ pub async fn act(
             repo::update_tender(c, &row)?;
             let title = match &action {
                 LifecycleAction::Suspend { .. } => format!("暂停公告：{}", row.title),
-                LifecycleAction::Resume => format!("恢复公告：{}", row.title),
+                LifecycleAction::Resume {} => format!("恢复公告：{}", row.title),
                 LifecycleAction::Terminate { .. } => format!("终止招标公告：{}", row.title),
                 LifecycleAction::Cancel { .. } => format!("撤销：{}", row.title),
             };
@@ -101,7 +101,7 @@ pub async fn act(
                 LifecycleAction::Terminate { reason } | LifecycleAction::Cancel { reason } => {
                     reason.clone()
                 }
-                LifecycleAction::Resume => String::new(),
+                LifecycleAction::Resume {} => String::new(),
             };
             let who = if regulator_act {
                 actor.audit_as(Role::Regulator)

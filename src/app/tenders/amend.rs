@@ -23,6 +23,7 @@ use crate::domain::schedule::AmendmentImpact;
 use crate::domain::tender::TenderDraft;
 use crate::error::AppError;
 use crate::error::AppResult;
+use crate::error::ErrorCode;
 use crate::wire::tenders::*;
 use serde_json::json;
 
@@ -55,6 +56,13 @@ pub async fn amend(
         .db
         .write(move |c| {
             let mut row = load_as_party(c, &actor, &id)?;
+            if row.version == 0 {
+                // Nothing published yet: there is no version to amend (and no published draft).
+                return Err(AppError::new(
+                    ErrorCode::InvalidStateTransition,
+                    "a draft is published, not amended",
+                ));
+            }
             let state = state_of(&row)?;
             let mut draft: TenderDraft = parse_json(&row.draft, "draft")?;
             let old = published_draft(c, &row)?;

@@ -9,7 +9,6 @@ use crate::app::audit as uc;
 use crate::app::{Actor, AppContext};
 use crate::audit::bundle::{Bundle, ConsistencyProof};
 use crate::error::AppResult;
-use crate::http::problem::Problem;
 use crate::wire::audit::{AuditEntry, InclusionProof, PublicKey, Trail};
 
 fn text(body: String) -> HttpResponse {
@@ -30,7 +29,9 @@ pub async fn public_key(ctx: web::Data<AppContext>) -> web::Json<PublicKey> {
 
 /// The latest signed checkpoint (C2SP `tlog-checkpoint` in a signed note).
 #[utoipa::path(operation_id = "get_audit_checkpoint", tag = "audit", responses(
-    (status = 200, body = String, content_type = "text/plain"),
+    (status = 200, body = String, content_type = "text/plain",
+            headers(("cache-control" = String, description = "`no-store`"))),
+    (status = 503, description = "`service_unavailable`: the database is unavailable"),
 ))]
 #[get("/api/v1/audit/checkpoint")]
 pub async fn checkpoint(ctx: web::Data<AppContext>) -> AppResult<HttpResponse> {
@@ -38,8 +39,10 @@ pub async fn checkpoint(ctx: web::Data<AppContext>) -> AppResult<HttpResponse> {
 }
 
 /// One log entry with its event (its actor, its subject, regulators, administrators).
-#[utoipa::path(operation_id = "get_audit_entry", tag = "audit", security(("bearer" = [])), responses(
-    (status = 200, body = AuditEntry), (status = 401, body = Problem), (status = 404, body = Problem),
+#[utoipa::path(operation_id = "get_audit_entry",
+    tag = "audit", security(("bearer" = [])), responses(
+    (status = 200, body = AuditEntry),
+    (status = 404, description = "`not_found`: no such entry, or one the caller may not read"),
 ))]
 #[get("/api/v1/audit/entries/{index}")]
 pub async fn entry(
@@ -61,8 +64,10 @@ pub struct InclusionParams {
 }
 
 /// RFC 9162 inclusion proof for an entry.
-#[utoipa::path(operation_id = "get_audit_inclusion_proof", tag = "audit", params(InclusionParams), responses(
-    (status = 200, body = InclusionProof), (status = 422, body = Problem),
+#[utoipa::path(operation_id = "get_audit_inclusion_proof",
+    tag = "audit", params(InclusionParams), responses(
+    (status = 200, body = InclusionProof),
+    (status = 422, description = "`validation_failed`: sizes or index beyond the signed tree"),
 ))]
 #[get("/api/v1/audit/proofs/inclusion")]
 pub async fn inclusion(
@@ -80,8 +85,10 @@ pub struct ConsistencyParams {
 }
 
 /// RFC 9162 consistency proof between two tree sizes.
-#[utoipa::path(operation_id = "get_audit_consistency_proof", tag = "audit", params(ConsistencyParams), responses(
-    (status = 200, body = ConsistencyProof), (status = 422, body = Problem),
+#[utoipa::path(operation_id = "get_audit_consistency_proof",
+    tag = "audit", params(ConsistencyParams), responses(
+    (status = 200, body = ConsistencyProof),
+    (status = 422, description = "`validation_failed`: sizes or index beyond the signed tree"),
 ))]
 #[get("/api/v1/audit/proofs/consistency")]
 pub async fn consistency(
@@ -107,9 +114,12 @@ pub struct TrailParams {
 }
 
 /// A trail: a tender's entries, a principal's entries, or (regulators) the whole log.
-#[utoipa::path(operation_id = "get_audit_trail", tag = "audit", params(TrailParams), security(("bearer" = [])), responses(
-    (status = 200, body = Trail), (status = 401, body = Problem), (status = 403, body = Problem),
-))]
+#[utoipa::path(operation_id = "get_audit_trail", tag = "audit", params(TrailParams),
+    security(("bearer" = [])), responses(
+        (status = 200, body = Trail),
+        (status = 403, description = "`forbidden`: not a trail the caller may read"),
+        (status = 422, description = "`validation_failed`: both `tender_id` and `subject`"),
+    ))]
 #[get("/api/v1/audit/trail")]
 pub async fn trail(
     ctx: web::Data<AppContext>,
@@ -133,9 +143,13 @@ pub struct ExportParams {
 }
 
 /// Export bundle for offline verification (`etender audit verify`).
-#[utoipa::path(operation_id = "get_audit_export", tag = "audit", params(ExportParams), security(("bearer" = [])), responses(
-    (status = 200, body = Bundle), (status = 401, body = Problem), (status = 403, body = Problem),
-))]
+#[utoipa::path(operation_id = "get_audit_export", tag = "audit", params(ExportParams),
+    security(("bearer" = [])), responses(
+        (status = 200, body = Bundle),
+        (status = 403, description = "`forbidden`: not a trail the caller may read"),
+        (status = 422, description = "`validation_failed`: both `tender_id` and `subject`, or \
+            `since_size` beyond the signed tree"),
+    ))]
 #[get("/api/v1/audit/export")]
 pub async fn export(
     ctx: web::Data<AppContext>,
@@ -150,10 +164,14 @@ pub async fn export(
 }
 
 /// A `c2sp.org/tlog-proof@v1` receipt for an event (its actor, its subject, regulators).
-#[utoipa::path(operation_id = "get_audit_receipt", tag = "audit", security(("bearer" = [])), responses(
-    (status = 200, body = String, content_type = "text/plain"), (status = 401, body = Problem),
-    (status = 404, body = Problem), (status = 409, body = Problem),
-))]
+#[utoipa::path(operation_id = "get_audit_receipt", tag = "audit", security(("bearer" = [])),
+    responses(
+        (status = 200, body = String, content_type = "text/plain",
+            headers(("cache-control" = String, description = "`no-store`"))),
+        (status = 404, description = "`not_found`: no such event, or one the caller may not read"),
+        (status = 409, description = "`audit_entry_pending`: not integrated yet; retry in a \
+            second"),
+    ))]
 #[get("/api/v1/audit/receipts/{event_id}")]
 pub async fn receipt(
     ctx: web::Data<AppContext>,

@@ -10,7 +10,6 @@ use crate::app::{Actor, AppContext};
 use crate::crypto::keys::SignatureAlgorithm;
 use crate::domain::identity::PrincipalKind;
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::http::problem::Problem;
 use crate::wire::identity::{Challenge, PossessionProof, Principal, Session};
 
 /// Most chains are 1–3 certificates; the cap bounds work done on hostile input.
@@ -75,7 +74,10 @@ impl ProofDto {
 }
 
 /// Get a one-time challenge to sign.
-#[utoipa::path(tag = "identity", responses((status = 201, body = Challenge)))]
+#[utoipa::path(tag = "identity", responses(
+    (status = 201, body = Challenge),
+    (status = 503, description = "`service_unavailable`: the database is unavailable"),
+))]
 #[post("/api/v1/auth/challenges")]
 pub async fn create_challenge(ctx: web::Data<AppContext>) -> AppResult<HttpResponse> {
     let c = identity::issue_challenge(&ctx).await?;
@@ -93,7 +95,9 @@ pub struct TokenRequest {
 /// Exchange a signed challenge for a short-lived bearer token.
 #[utoipa::path(tag = "identity", request_body = TokenRequest, responses(
     (status = 201, body = Session),
-    (status = 401, description = "certificate, challenge or signature refused", body = Problem),
+    (status = 401, description = "`challenge_unknown`, `challenge_expired`, `challenge_replayed`, \
+        `signature_invalid`, `not_registered`"),
+    (status = 422, description = "`uscc_missing`, `uscc_invalid`, `person_id_missing`"),
 ))]
 #[post("/api/v1/auth/tokens")]
 pub async fn create_token(
@@ -106,7 +110,7 @@ pub async fn create_token(
 }
 
 /// End the current session.
-#[utoipa::path(tag = "identity", security(("bearer" = [])), responses((status = 204), (status = 401, body = Problem)))]
+#[utoipa::path(tag = "identity", security(("bearer" = [])), responses((status = 204)))]
 #[delete("/api/v1/auth/session")]
 pub async fn delete_session(ctx: web::Data<AppContext>, actor: Actor) -> AppResult<HttpResponse> {
     identity::logout(&ctx, &actor).await?;
@@ -114,7 +118,13 @@ pub async fn delete_session(ctx: web::Data<AppContext>, actor: Actor) -> AppResu
 }
 
 /// Who am I?
-#[utoipa::path(tag = "identity", security(("bearer" = [])), responses((status = 200, body = Principal), (status = 401, body = Problem)))]
+#[utoipa::path(
+    tag = "identity",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = Principal),
+    ),
+)]
 #[get("/api/v1/me")]
 pub async fn me(actor: Actor) -> AppResult<web::Json<Principal>> {
     actor.require(crate::domain::authz::Permission::ReadSelf)?;

@@ -11,14 +11,20 @@ use crate::app::bids;
 use crate::app::custodians;
 use crate::app::{Actor, AppContext};
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::http::problem::Problem;
+use crate::http::openapi::Binary;
 use crate::seal::Manifest;
 use crate::wire::bids::EnvelopeKey;
 use crate::wire::bids::{BidBond, BondRequest, MyBid, PartStatus, Receipt, UploadStatus};
 
 /// Record a bid bond the trading centre received (administrators).
-#[utoipa::path(operation_id = "record_bid_bond", tag = "bids", request_body = BondRequest, security(("bearer" = [])),
-    responses((status = 201, body = BidBond), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(operation_id = "record_bid_bond", tag = "bids", request_body = BondRequest,
+    security(("bearer" = [])), responses(
+        (status = 201, body = BidBond),
+        (status = 403, description = "`forbidden`: administrators (the trading centre) only"),
+        (status = 404, description = "`not_found`: no such published tender or section"),
+        (status = 409, description = "`conflict`: this bond reference is already recorded"),
+        (status = 422, description = "`validation_failed`: amount, reference or organisation"),
+    ))]
 #[post("/api/v1/tenders/{id}/sections/{code}/bid-bonds")]
 pub async fn record_bond(
     ctx: web::Data<AppContext>,
@@ -33,7 +39,11 @@ pub async fn record_bond(
 
 /// The caller's own recorded bonds for a section.
 #[utoipa::path(operation_id = "my_bid_bonds", tag = "bids", security(("bearer" = [])),
-    responses((status = 200, body = Vec<BidBond>), (status = 403, body = Problem), (status = 404, body = Problem)))]
+    responses(
+        (status = 200, body = Vec<BidBond>),
+        (status = 403, description = "`forbidden`: bids are made by bidder organisations"),
+        (status = 404, description = "`not_found`: no such published tender or section"),
+    ))]
 #[get("/api/v1/tenders/{id}/sections/{code}/bid-bonds/mine")]
 pub async fn my_bonds(
     ctx: web::Data<AppContext>,
@@ -46,7 +56,11 @@ pub async fn my_bonds(
 
 /// The caller's current bid, its next version number and any open upload.
 #[utoipa::path(operation_id = "my_bid", tag = "bids", security(("bearer" = [])),
-    responses((status = 200, body = MyBid), (status = 403, body = Problem), (status = 404, body = Problem)))]
+    responses(
+        (status = 200, body = MyBid),
+        (status = 403, description = "`forbidden`: bids are made by bidder organisations"),
+        (status = 404, description = "`not_found`: no such published tender or section"),
+    ))]
 #[get("/api/v1/tenders/{id}/sections/{code}/bids/mine")]
 pub async fn my_bid(
     ctx: web::Data<AppContext>,
@@ -68,8 +82,17 @@ pub struct OpenUploadRequest {
 }
 
 /// Open an upload for a signed manifest (all checks that need no ciphertext happen here).
-#[utoipa::path(operation_id = "open_bid_upload", tag = "bids", request_body = OpenUploadRequest, security(("bearer" = [])),
-    responses((status = 201, body = UploadStatus), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(operation_id = "open_bid_upload", tag = "bids", request_body = OpenUploadRequest,
+    security(("bearer" = [])), responses(
+        (status = 201, body = UploadStatus),
+        (status = 403, description = "`forbidden`; `certificate_subject_mismatch`: the \
+            certificate is not the bidder's"),
+        (status = 404, description = "`not_found`: no such published tender or section"),
+        (status = 409, description = "`not_accepting_bids`, `deadline_passed`, \
+            `bid_version_mismatch`"),
+        (status = 422, description = "`bid_manifest_invalid`, `bid_signature_invalid`, \
+            `bid_key_reused`, `bid_bond_missing`, `uscc_missing`, `uscc_invalid`"),
+    ))]
 #[post("/api/v1/tenders/{id}/sections/{code}/bid-uploads")]
 pub async fn open_upload(
     ctx: web::Data<AppContext>,
@@ -90,7 +113,11 @@ pub async fn open_upload(
 
 /// Where an upload stands (resume from each part's `received`).
 #[utoipa::path(operation_id = "bid_upload_status", tag = "bids", security(("bearer" = [])),
-    responses((status = 200, body = UploadStatus), (status = 403, body = Problem), (status = 404, body = Problem)))]
+    responses(
+        (status = 200, body = UploadStatus),
+        (status = 403, description = "`forbidden`: bids are made by bidder organisations"),
+        (status = 404, description = "`not_found`: no upload of the caller's with this id"),
+    ))]
 #[get("/api/v1/bid-uploads/{upload_id}")]
 pub async fn upload_status(
     ctx: web::Data<AppContext>,
@@ -102,9 +129,18 @@ pub async fn upload_status(
 
 /// Send bytes of a part from `Upload-Offset` on (raw body, streamed and hashed).
 #[utoipa::path(operation_id = "put_bid_part", tag = "bids", security(("bearer" = [])),
-    params(("Upload-Offset" = u64, Header, description = "Bytes of this part the server already has")),
-    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
-    responses((status = 200, body = PartStatus), (status = 400, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    params(("Upload-Offset" = u64, Header,
+        description = "Bytes of this part the server already has")),
+    request_body(content = inline(Binary), content_type = "application/octet-stream"),
+    responses(
+        (status = 200, body = PartStatus),
+        (status = 403, description = "`forbidden`: bids are made by bidder organisations"),
+        (status = 404, description = "`not_found`: no such upload of the caller's, or no such \
+            part"),
+        (status = 409, description = "`upload_offset_mismatch`, `upload_closed`, \
+            `not_accepting_bids`, `deadline_passed`"),
+        (status = 422, description = "`part_too_long`, `part_digest_mismatch`"),
+    ))]
 #[put("/api/v1/bid-uploads/{upload_id}/parts/{index}")]
 pub async fn put_part(
     ctx: web::Data<AppContext>,
@@ -141,7 +177,14 @@ pub async fn put_part(
 
 /// Submit a complete upload: the bid exists from here; the answer is the receipt (回执).
 #[utoipa::path(operation_id = "submit_bid_upload", tag = "bids", security(("bearer" = [])),
-    responses((status = 201, body = Receipt), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses(
+        (status = 201, body = Receipt),
+        (status = 403, description = "`forbidden`: bids are made by bidder organisations"),
+        (status = 404, description = "`not_found`: no upload of the caller's with this id"),
+        (status = 409, description = "`upload_incomplete`, `upload_closed`, \
+            `bid_version_mismatch`, `not_accepting_bids`, `deadline_passed`"),
+        (status = 422, description = "`bid_key_reused`, `bid_bond_missing`"),
+    ))]
 #[post("/api/v1/bid-uploads/{upload_id}/submit")]
 pub async fn submit(
     ctx: web::Data<AppContext>,
@@ -154,7 +197,12 @@ pub async fn submit(
 
 /// Abandon an upload (its staged bytes are deleted).
 #[utoipa::path(operation_id = "abandon_bid_upload", tag = "bids", security(("bearer" = [])),
-    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+    responses(
+        (status = 204),
+        (status = 403, description = "`forbidden`: bids are made by bidder organisations"),
+        (status = 404, description = "`not_found`: no upload of the caller's with this id"),
+        (status = 409, description = "`upload_closed`: already submitted or abandoned"),
+    ))]
 #[delete("/api/v1/bid-uploads/{upload_id}")]
 pub async fn abandon(
     ctx: web::Data<AppContext>,
@@ -167,7 +215,11 @@ pub async fn abandon(
 
 /// The receipt of one of the caller's bids, with its audit proof.
 #[utoipa::path(operation_id = "bid_receipt", tag = "bids", security(("bearer" = [])),
-    responses((status = 200, body = Receipt), (status = 403, body = Problem), (status = 404, body = Problem)))]
+    responses(
+        (status = 200, body = Receipt),
+        (status = 403, description = "`forbidden`: bids are made by bidder organisations"),
+        (status = 404, description = "`not_found`: no bid of the caller's with this id"),
+    ))]
 #[get("/api/v1/bids/{bid_id}/receipt")]
 pub async fn receipt(
     ctx: web::Data<AppContext>,
@@ -178,8 +230,18 @@ pub async fn receipt(
 }
 
 /// Withdraw (撤回) the current bid before the deadline, signed with the bidder's certificate.
-#[utoipa::path(operation_id = "withdraw_bid", tag = "bids", request_body = SignatureDto, security(("bearer" = [])),
-    responses((status = 200, body = Receipt), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(operation_id = "withdraw_bid", tag = "bids", request_body = SignatureDto,
+    security(("bearer" = [])), responses(
+        (status = 200, body = Receipt),
+        (status = 403, description = "`forbidden`; `certificate_subject_mismatch`: the \
+            certificate is not the bidder's"),
+        (status = 404, description = "`not_found`: no such published tender or section; \
+            `no_bid`: the caller has no current bid there"),
+        (status = 409, description = "`not_accepting_bids`, `deadline_passed`"),
+        (status = 422, description = "`statement_signature_invalid`: the withdrawal is not signed \
+            by \
+            the certificate; `validation_failed`, `uscc_missing`, `uscc_invalid`"),
+    ))]
 #[post("/api/v1/tenders/{id}/sections/{code}/bids/mine/withdrawal")]
 pub async fn withdraw(
     ctx: web::Data<AppContext>,
@@ -195,8 +257,18 @@ pub async fn withdraw(
 }
 
 /// Re-confirm the current bid after an amendment that asked for it.
-#[utoipa::path(operation_id = "confirm_bid", tag = "bids", request_body = SignatureDto, security(("bearer" = [])),
-    responses((status = 200, body = Receipt), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(operation_id = "confirm_bid", tag = "bids", request_body = SignatureDto,
+    security(("bearer" = [])), responses(
+        (status = 200, body = Receipt),
+        (status = 403, description = "`forbidden`; `certificate_subject_mismatch`: the \
+            certificate is not the bidder's"),
+        (status = 404, description = "`not_found`: no such published tender or section; \
+            `no_bid`: the caller has no current bid there"),
+        (status = 409, description = "`not_accepting_bids`, `deadline_passed`"),
+        (status = 422, description = "`statement_signature_invalid`: the confirmation is not \
+            signed by \
+            the certificate; `validation_failed`, `uscc_missing`, `uscc_invalid`"),
+    ))]
 #[post("/api/v1/tenders/{id}/sections/{code}/bids/mine/confirmation")]
 pub async fn confirm(
     ctx: web::Data<AppContext>,
@@ -223,8 +295,14 @@ pub struct EnvelopeKeyRequest {
 }
 
 /// Register the caller's envelope key (custodians), signed with its own certificate.
-#[utoipa::path(operation_id = "put_envelope_key", tag = "bids", request_body = EnvelopeKeyRequest, security(("bearer" = [])),
-    responses((status = 200, body = EnvelopeKey), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(operation_id = "put_envelope_key", tag = "bids", request_body = EnvelopeKeyRequest,
+    security(("bearer" = [])), responses(
+        (status = 200, body = EnvelopeKey),
+        (status = 403, description = "`forbidden`: custodians only; \
+            `certificate_subject_mismatch`: sign with your own certificate"),
+        (status = 422, description = "`validation_failed` (public_key, signature), \
+            `statement_signature_invalid`"),
+    ))]
 #[put("/api/v1/me/envelope-key")]
 pub async fn put_envelope_key(
     ctx: web::Data<AppContext>,
@@ -246,7 +324,10 @@ pub async fn put_envelope_key(
 
 /// The caller's registered envelope key.
 #[utoipa::path(operation_id = "get_envelope_key", tag = "bids", security(("bearer" = [])),
-    responses((status = 200, body = EnvelopeKey), (status = 401, body = Problem), (status = 404, body = Problem)))]
+    responses(
+        (status = 200, body = EnvelopeKey),
+        (status = 404, description = "`not_found`: the caller has registered no envelope key"),
+    ))]
 #[get("/api/v1/me/envelope-key")]
 pub async fn get_envelope_key(
     ctx: web::Data<AppContext>,

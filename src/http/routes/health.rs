@@ -25,7 +25,10 @@ pub async fn healthz() -> web::Json<Health> {
 }
 
 /// Readiness: the database answers.
-#[utoipa::path(tag = "operations", responses((status = 200, body = Health), (status = 503, body = crate::http::problem::Problem)))]
+#[utoipa::path(tag = "operations", responses(
+    (status = 200, body = Health),
+    (status = 503, description = "`service_unavailable`: the database does not answer"),
+))]
 #[get("/readyz")]
 pub async fn readyz(ctx: web::Data<AppContext>) -> AppResult<web::Json<Health>> {
     ctx.db.ping().await?;
@@ -35,7 +38,10 @@ pub async fn readyz(ctx: web::Data<AppContext>) -> AppResult<web::Json<Health>> 
 }
 
 /// Prometheus text exposition.
-#[utoipa::path(tag = "operations", responses((status = 200, content_type = "text/plain", body = String)))]
+#[utoipa::path(tag = "operations", responses(
+    (status = 200, content_type = "text/plain", body = String,
+        description = "Prometheus text exposition format 0.0.4"),
+))]
 #[get("/metrics")]
 pub async fn metrics(ctx: web::Data<AppContext>, m: web::Data<Metrics>) -> HttpResponse {
     m.set_pool(ctx.db.pool_stats());

@@ -1,4 +1,7 @@
 //! Handlers, one module per resource, one function per verb.
+//!
+//! [`for_each_route!`] is the one list of operations: `http::configure` registers it with actix
+//! and `http::openapi` documents it, so a handler is served exactly when it is documented.
 
 pub mod audit;
 pub mod auth;
@@ -9,3 +12,79 @@ pub mod organisations;
 pub mod people;
 pub mod sandbox;
 pub mod tenders;
+
+/// Calls `$then! { module::handler, … }` with every operation of the API, in the order the
+/// OpenAPI document lists them. Add a new handler here and nowhere else.
+macro_rules! for_each_route {
+    ($then:ident) => {
+        $then! {
+            health::healthz,
+            health::readyz,
+            health::metrics,
+            health::server_time,
+            auth::create_challenge,
+            auth::create_token,
+            auth::delete_session,
+            auth::me,
+            organisations::register,
+            organisations::list,
+            organisations::get,
+            organisations::attach_staff,
+            people::register,
+            people::list,
+            people::grant_role,
+            people::revoke_role,
+            sandbox::get_clock,
+            sandbox::adjust_clock,
+            tenders::create,
+            tenders::list,
+            tenders::get,
+            tenders::update,
+            tenders::notice,
+            tenders::publish,
+            tenders::amend,
+            tenders::versions,
+            tenders::upload,
+            tenders::documents,
+            tenders::download,
+            tenders::downloads,
+            tenders::ask,
+            tenders::questions,
+            tenders::answer,
+            tenders::raise_objection,
+            tenders::objections,
+            tenders::answer_objection,
+            tenders::act,
+            tenders::announcements,
+            tenders::ocds,
+            audit::public_key,
+            audit::checkpoint,
+            audit::entry,
+            audit::inclusion,
+            audit::consistency,
+            audit::trail,
+            audit::export,
+            audit::receipt,
+            bids::record_bond,
+            bids::my_bonds,
+            bids::my_bid,
+            bids::open_upload,
+            bids::upload_status,
+            bids::put_part,
+            bids::submit,
+            bids::abandon,
+            bids::receipt,
+            bids::withdraw,
+            bids::confirm,
+            bids::put_envelope_key,
+            bids::get_envelope_key,
+            opening::view,
+            opening::decrypt,
+            opening::my_share,
+            opening::release_share,
+            opening::respond,
+            opening::answer,
+        }
+    };
+}
+pub(crate) use for_each_route;

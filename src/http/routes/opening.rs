@@ -9,13 +9,15 @@ use super::tenders::SignatureDto;
 use crate::app::opening::{self, ReleasedKey};
 use crate::app::{Actor, AppContext};
 use crate::error::{AppError, AppResult};
-use crate::http::problem::Problem;
 use crate::wire::opening::{BidOutcome, MyShare, Opening, OpeningResponse, ShareStatus};
 
 /// A section's opening: bids, attempts, the record and responses. Public once started
 /// (`opening_phase` before).
-#[utoipa::path(operation_id = "get_opening", tag = "opening",
-    responses((status = 200, body = Opening), (status = 404, body = Problem), (status = 409, body = Problem)))]
+#[utoipa::path(operation_id = "get_opening", tag = "opening", responses(
+    (status = 200, body = Opening),
+    (status = 409, description = "`opening_phase`: no opening of this section has started (nor \
+        is there one for a tender or section that does not exist)"),
+))]
 #[get("/api/v1/tenders/{id}/sections/{code}/opening")]
 pub async fn view(
     ctx: web::Data<AppContext>,
@@ -42,8 +44,15 @@ pub struct DecryptionRequest {
 }
 
 /// R1: the bidder releases its parts' data keys; the server opens and verifies the bid.
-#[utoipa::path(operation_id = "release_bid_keys", tag = "opening", request_body = DecryptionRequest, security(("bearer" = [])),
-    responses((status = 200, body = BidOutcome), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(operation_id = "release_bid_keys", tag = "opening", request_body = DecryptionRequest,
+    security(("bearer" = [])), responses(
+        (status = 200, body = BidOutcome),
+        (status = 403, description = "`forbidden`: bids are made by bidder organisations"),
+        (status = 404, description = "`no_bid`: the caller has no bid in this opening"),
+        (status = 409, description = "`opening_phase`: not (or no longer) the decryption window"),
+        (status = 422, description = "`validation_failed` (a missing or malformed key), \
+            `statement_signature_invalid`, `bid_manifest_invalid`"),
+    ))]
 #[post("/api/v1/tenders/{id}/sections/{code}/opening/decryption")]
 pub async fn decrypt(
     ctx: web::Data<AppContext>,
@@ -74,7 +83,11 @@ pub async fn decrypt(
 
 /// R2: the caller's encrypted share of the opening key (custodians, during recovery).
 #[utoipa::path(operation_id = "my_opening_share", tag = "opening", security(("bearer" = [])),
-    responses((status = 200, body = MyShare), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+    responses(
+        (status = 200, body = MyShare),
+        (status = 403, description = "`forbidden`: the caller holds no share of this key"),
+        (status = 409, description = "`opening_phase`: not the recovery phase"),
+    ))]
 #[get("/api/v1/tenders/{id}/sections/{code}/opening/shares/mine")]
 pub async fn my_share(
     ctx: web::Data<AppContext>,
@@ -97,8 +110,15 @@ pub struct ShareRequest {
 }
 
 /// R2: a custodian releases its decrypted share; with k shares the sealed bids are opened.
-#[utoipa::path(operation_id = "release_opening_share", tag = "opening", request_body = ShareRequest, security(("bearer" = [])),
-    responses((status = 200, body = ShareStatus), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(operation_id = "release_opening_share", tag = "opening", request_body = ShareRequest,
+    security(("bearer" = [])), responses(
+        (status = 200, body = ShareStatus),
+        (status = 403, description = "`forbidden`: the caller holds no share of this key; \
+            `certificate_subject_mismatch`: sign with your own certificate"),
+        (status = 409, description = "`opening_phase`: not the recovery phase"),
+        (status = 422, description = "`validation_failed` (share, share_index), \
+            `statement_signature_invalid`"),
+    ))]
 #[post("/api/v1/tenders/{id}/sections/{code}/opening/shares")]
 pub async fn release_share(
     ctx: web::Data<AppContext>,
@@ -130,8 +150,14 @@ pub struct ResponseRequest {
 }
 
 /// A bidder confirms the opening record or objects to it.
-#[utoipa::path(operation_id = "respond_to_opening", tag = "opening", request_body = ResponseRequest, security(("bearer" = [])),
-    responses((status = 200, body = OpeningResponse), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(operation_id = "respond_to_opening", tag = "opening", request_body = ResponseRequest,
+    security(("bearer" = [])), responses(
+        (status = 200, body = OpeningResponse),
+        (status = 403, description = "`forbidden`: bidders of this opening respond"),
+        (status = 409, description = "`opening_phase`: the record is not published; `conflict`: \
+            confirmed already"),
+        (status = 422, description = "`validation_failed`: `kind`, or an objection without text"),
+    ))]
 #[post("/api/v1/tenders/{id}/sections/{code}/opening/responses")]
 pub async fn respond(
     ctx: web::Data<AppContext>,
@@ -153,8 +179,15 @@ pub struct AnswerRequest {
 }
 
 /// The tenderer (or agent) answers an objection to the opening.
-#[utoipa::path(operation_id = "answer_opening_objection", tag = "opening", request_body = AnswerRequest, security(("bearer" = [])),
-    responses((status = 200, body = OpeningResponse), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(operation_id = "answer_opening_objection", tag = "opening",
+    request_body = AnswerRequest, security(("bearer" = [])), responses(
+        (status = 200, body = OpeningResponse),
+        (status = 403, description = "`forbidden`: the tender's parties answer"),
+        (status = 404, description = "`not_found`: no such objection"),
+        (status = 409, description = "`opening_phase`; `invalid_state_transition`: answered \
+            already"),
+        (status = 422, description = "`validation_failed`: an answer is required"),
+    ))]
 #[post("/api/v1/tenders/{id}/sections/{code}/opening/responses/{response_id}/answer")]
 pub async fn answer(
     ctx: web::Data<AppContext>,

@@ -10,7 +10,6 @@ use crate::app::{Actor, AppContext};
 use crate::domain::identity::Role;
 use crate::error::AppResult;
 use crate::http::extract::PageParams;
-use crate::http::problem::Problem;
 use crate::wire::identity::{Organisation, Person};
 use crate::wire::Page;
 
@@ -25,9 +24,14 @@ pub struct RegisterOrganisationRequest {
 }
 
 /// Register an organisation; its USCC and name come from the certificate.
-#[utoipa::path(operation_id = "register_organisation", tag = "identity", request_body = RegisterOrganisationRequest, responses(
+#[utoipa::path(operation_id = "register_organisation",
+    tag = "identity", request_body = RegisterOrganisationRequest, responses(
     (status = 201, body = Organisation),
-    (status = 401, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem),
+    (status = 401, description = "`challenge_unknown`, `challenge_expired`, `challenge_replayed`, \
+        `signature_invalid`"),
+    (status = 409, description = "`already_registered`"),
+    (status = 422, description = "`validation_failed` (roles, contact_email), `uscc_missing`, \
+        `uscc_invalid`"),
 ))]
 #[post("/api/v1/organisations")]
 pub async fn register(
@@ -48,8 +52,10 @@ pub async fn register(
 }
 
 /// List organisations (administrators and regulators).
-#[utoipa::path(operation_id = "list_organisations", tag = "identity", params(PageParams), security(("bearer" = [])), responses(
-    (status = 200, body = Page<Organisation>), (status = 401, body = Problem), (status = 403, body = Problem),
+#[utoipa::path(operation_id = "list_organisations",
+    tag = "identity", params(PageParams), security(("bearer" = [])), responses(
+    (status = 200, body = Page<Organisation>),
+    (status = 403, description = "`forbidden`: regulators and administrators only"),
 ))]
 #[get("/api/v1/organisations")]
 pub async fn list(
@@ -64,8 +70,10 @@ pub async fn list(
 }
 
 /// One organisation (itself, administrators, regulators).
-#[utoipa::path(operation_id = "get_organisation", tag = "identity", security(("bearer" = [])), responses(
-    (status = 200, body = Organisation), (status = 401, body = Problem), (status = 404, body = Problem),
+#[utoipa::path(operation_id = "get_organisation",
+    tag = "identity", security(("bearer" = [])), responses(
+    (status = 200, body = Organisation),
+    (status = 404, description = "`not_found` (also for an organisation the caller may not read)"),
 ))]
 #[get("/api/v1/organisations/{id}")]
 pub async fn get(
@@ -85,9 +93,12 @@ pub struct AttachStaffRequest {
 }
 
 /// Attach a registered person as staff of the organisation.
-#[utoipa::path(operation_id = "attach_staff", tag = "identity", request_body = AttachStaffRequest, security(("bearer" = [])), responses(
-    (status = 200, body = Person), (status = 401, body = Problem), (status = 403, body = Problem),
-    (status = 404, body = Problem), (status = 409, body = Problem),
+#[utoipa::path(operation_id = "attach_staff",
+    tag = "identity", request_body = AttachStaffRequest, security(("bearer" = [])), responses(
+    (status = 200, body = Person),
+    (status = 403, description = "`forbidden`: the organisation itself or an administrator"),
+    (status = 404, description = "`not_found`: no such organisation or person"),
+    (status = 409, description = "`conflict`: the person works for another organisation"),
 ))]
 #[post("/api/v1/organisations/{id}/staff")]
 pub async fn attach_staff(

@@ -10,7 +10,6 @@ use crate::app::{Actor, AppContext};
 use crate::domain::identity::Role;
 use crate::error::{AppError, AppResult};
 use crate::http::extract::PageParams;
-use crate::http::problem::Problem;
 use crate::wire::identity::Person;
 use crate::wire::Page;
 
@@ -23,8 +22,13 @@ pub struct RegisterPersonRequest {
 }
 
 /// Register a person (agent staff, expert, committee member, regulator, administrator).
-#[utoipa::path(operation_id = "register_person", tag = "identity", request_body = RegisterPersonRequest, responses(
-    (status = 201, body = Person), (status = 401, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem),
+#[utoipa::path(operation_id = "register_person",
+    tag = "identity", request_body = RegisterPersonRequest, responses(
+    (status = 201, body = Person),
+    (status = 401, description = "`challenge_unknown`, `challenge_expired`, `challenge_replayed`, \
+        `signature_invalid`"),
+    (status = 409, description = "`already_registered`"),
+    (status = 422, description = "`validation_failed` (contact_email), `person_id_missing`"),
 ))]
 #[post("/api/v1/people")]
 pub async fn register(
@@ -44,8 +48,10 @@ pub async fn register(
 }
 
 /// List people (administrators and regulators).
-#[utoipa::path(operation_id = "list_people", tag = "identity", params(PageParams), security(("bearer" = [])), responses(
-    (status = 200, body = Page<Person>), (status = 401, body = Problem), (status = 403, body = Problem),
+#[utoipa::path(operation_id = "list_people",
+    tag = "identity", params(PageParams), security(("bearer" = [])), responses(
+    (status = 200, body = Page<Person>),
+    (status = 403, description = "`forbidden`: regulators and administrators only"),
 ))]
 #[get("/api/v1/people")]
 pub async fn list(
@@ -65,9 +71,13 @@ fn role_param(s: &str) -> AppResult<Role> {
 }
 
 /// Grant a role to a person (administrators).
-#[utoipa::path(operation_id = "grant_person_role", tag = "identity", security(("bearer" = [])), responses(
-    (status = 200, body = Person), (status = 401, body = Problem), (status = 403, body = Problem),
-    (status = 404, body = Problem), (status = 422, body = Problem),
+#[utoipa::path(operation_id = "grant_person_role",
+    tag = "identity", security(("bearer" = [])), responses(
+    (status = 200, body = Person),
+    (status = 403, description = "`forbidden`: administrators only"),
+    (status = 404, description = "`not_found`: no such person"),
+    (status = 422, description = "`validation_failed`: an unknown role, or one a person cannot \
+        hold"),
 ))]
 #[put("/api/v1/people/{id}/roles/{role}")]
 pub async fn grant_role(
@@ -83,9 +93,15 @@ pub async fn grant_role(
 }
 
 /// Revoke a role from a person (administrators).
-#[utoipa::path(operation_id = "revoke_person_role", tag = "identity", security(("bearer" = [])), responses(
-    (status = 200, body = Person), (status = 401, body = Problem), (status = 403, body = Problem),
-    (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem),
+#[utoipa::path(operation_id = "revoke_person_role",
+    tag = "identity", security(("bearer" = [])), responses(
+    (status = 200, body = Person),
+    (status = 403, description = "`forbidden`: administrators only"),
+    (status = 404, description = "`not_found`: no such person"),
+    (status = 409, description = "`conflict`: an administrator cannot revoke its own \
+        administrator role"),
+    (status = 422, description = "`validation_failed`: an unknown role, or one a person cannot \
+        hold"),
 ))]
 #[delete("/api/v1/people/{id}/roles/{role}")]
 pub async fn revoke_role(

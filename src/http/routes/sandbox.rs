@@ -8,12 +8,13 @@ use utoipa::ToSchema;
 use crate::app::sandbox;
 use crate::app::{Actor, AppContext};
 use crate::error::AppResult;
-use crate::http::problem::Problem;
 use crate::wire::sandbox::SandboxClockState;
 
 /// Read the sandbox clock (administrators).
 #[utoipa::path(tag = "sandbox", security(("bearer" = [])), responses(
-    (status = 200, body = SandboxClockState), (status = 403, body = Problem), (status = 409, body = Problem),
+    (status = 200, body = SandboxClockState),
+    (status = 403, description = "`forbidden`: administrators only"),
+    (status = 409, description = "`sandbox_disabled`"),
 ))]
 #[get("/api/v1/sandbox/clock")]
 pub async fn get_clock(
@@ -35,8 +36,13 @@ pub struct AdjustClockRequest {
 }
 
 /// Move the sandbox clock forward (administrators; never backwards).
-#[utoipa::path(tag = "sandbox", request_body = AdjustClockRequest, security(("bearer" = [])), responses(
-    (status = 200, body = SandboxClockState), (status = 403, body = Problem), (status = 409, body = Problem),
+#[utoipa::path(tag = "sandbox",
+    request_body = AdjustClockRequest, security(("bearer" = [])), responses(
+    (status = 200, body = SandboxClockState),
+    (status = 403, description = "`forbidden`: administrators only"),
+    (status = 409, description = "`sandbox_disabled`; `conflict`: the clock never goes back"),
+    (status = 422, description = "`validation_failed`: both `advance_seconds` and `set_to`, a \
+        jump of more than 36500 days, or a speed out of range"),
 ))]
 #[post("/api/v1/sandbox/clock")]
 pub async fn adjust_clock(

@@ -13,7 +13,7 @@ use crate::crypto::keys::SignatureAlgorithm;
 use crate::domain::schedule::AmendmentImpact;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::http::extract::{MaybeActor, PageParams};
-use crate::http::problem::Problem;
+use crate::http::openapi::Binary;
 use crate::wire::tenders::{
     Amendment, Announcement, Document, Download, LifecycleAction, Notice, Objection, Question,
     Tender, Version,
@@ -34,9 +34,18 @@ pub struct CreateTenderRequest {
 }
 
 /// Create a draft tender. Send `Idempotency-Key` to make retries safe.
-#[utoipa::path(operation_id = "create_tender", tag = "tenders", request_body = CreateTenderRequest, security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Retry key; same key + same body returns the first response")),
-    responses((status = 201, body = Tender), (status = 200, description = "replayed", body = Tender), (status = 403, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(operation_id = "create_tender", tag = "tenders", request_body = CreateTenderRequest,
+    security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header,
+        description = "Retry key (1–200 visible ASCII characters); same key + same body returns \
+            the first response")),
+    responses(
+        (status = 201, body = Tender),
+        (status = 200, description = "replayed", body = Tender),
+        (status = 403, description = "`forbidden`: only tenderers and agents create tenders"),
+        (status = 422, description = "`validation_failed` (title, tenderer_id), `rule_violation` \
+            (e.g. a price floor), `idempotency_key_reused`"),
+    ))]
 #[post("/api/v1/tenders")]
 pub async fn create(
     ctx: web::Data<AppContext>,
@@ -88,7 +97,14 @@ pub async fn create(
 }
 
 /// Published tenders (public).
-#[utoipa::path(operation_id = "list_tenders", tag = "tenders", params(PageParams), responses((status = 200, body = Page<Tender>)))]
+#[utoipa::path(
+    operation_id = "list_tenders",
+    tag = "tenders",
+    params(PageParams),
+    responses(
+        (status = 200, body = Page<Tender>),
+    ),
+)]
 #[get("/api/v1/tenders")]
 pub async fn list(
     ctx: web::Data<AppContext>,
@@ -101,7 +117,11 @@ pub async fn list(
 }
 
 /// One tender (public once published; drafts only for their parties).
-#[utoipa::path(operation_id = "get_tender", tag = "tenders", responses((status = 200, body = Tender), (status = 404, body = Problem)))]
+#[utoipa::path(operation_id = "get_tender",
+    tag = "tenders", security((), ("bearer" = [])), responses(
+    (status = 200, body = Tender),
+    (status = 404, description = "`not_found` (drafts are visible to their parties only)"),
+))]
 #[get("/api/v1/tenders/{id}")]
 pub async fn get(
     ctx: web::Data<AppContext>,
@@ -124,8 +144,16 @@ pub struct UpdateTenderRequest {
 }
 
 /// Replace the working copy (a draft, or the next amendment's content).
-#[utoipa::path(operation_id = "update_tender", tag = "tenders", request_body = UpdateTenderRequest, security(("bearer" = [])),
-    responses((status = 200, body = Tender), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(operation_id = "update_tender", tag = "tenders", request_body = UpdateTenderRequest,
+    security(("bearer" = [])), responses(
+        (status = 200, body = Tender),
+        (status = 403, description = "`forbidden`: only the tenderer, its agent and the agent's \
+            staff run tenders"),
+        (status = 404, description = "`not_found`: no such tender (also for one the caller does \
+            not run)"),
+        (status = 409, description = "`invalid_state_transition`: the tender takes no changes now"),
+        (status = 422, description = "`validation_failed` (title, description), `rule_violation`"),
+    ))]
 #[put("/api/v1/tenders/{id}")]
 pub async fn update(
     ctx: web::Data<AppContext>,
@@ -143,7 +171,14 @@ pub async fn update(
 }
 
 /// The canonical notice to sign for the next publication or amendment.
-#[utoipa::path(operation_id = "get_tender_notice", tag = "tenders", security(("bearer" = [])), responses((status = 200, body = Notice), (status = 404, body = Problem)))]
+#[utoipa::path(operation_id = "get_tender_notice", tag = "tenders", security(("bearer" = [])),
+    responses(
+        (status = 200, body = Notice),
+        (status = 403, description = "`forbidden`: only the tenderer, its agent and the agent's \
+            staff run tenders"),
+        (status = 404, description = "`not_found`: no such tender (also for one the caller does \
+            not run)"),
+    ))]
 #[get("/api/v1/tenders/{id}/notice")]
 pub async fn notice(
     ctx: web::Data<AppContext>,
@@ -163,6 +198,24 @@ pub struct SignatureDto {
     pub signature: String,
     pub signature_algorithm: String,
 }
+
+/// What a request carrying a `certificate_chain` and a signature can be refused with: the chain
+/// is decoded here and verified against the trust anchors (`app::signing`, whose certificate
+/// errors `app::identity::cert_error` names), the algorithm must be known and fit the key, and
+/// the signature must be base64 (`validation_failed`). `http::openapi` documents these for every
+/// operation whose body has a `certificate_chain`.
+pub const SIGNED_BODY_ERRORS: &[ErrorCode] = &[
+    ErrorCode::CertificateMalformed,
+    ErrorCode::SignatureAlgorithmUnsupported,
+    ErrorCode::CertificateExpired,
+    ErrorCode::CertificateNotYetValid,
+    ErrorCode::CertificateRevoked,
+    ErrorCode::CertificateUntrusted,
+    ErrorCode::CertificateKeyUsage,
+    ErrorCode::CertificateAlgorithmUnsupported,
+    ErrorCode::CertificateRevocationUnknown,
+    ErrorCode::ValidationFailed,
+];
 
 /// Base64 DER certificates, leaf first (at most 9), as every signed request carries them.
 pub(crate) fn decode_chain(chain: &[String]) -> AppResult<Vec<Vec<u8>>> {
@@ -204,8 +257,20 @@ impl SignatureDto {
 
 /// Publish the draft (招标公告). Every statutory rule must hold; failures are 422 `rule_violation`
 /// with one `errors[]` entry per rule.
-#[utoipa::path(operation_id = "publish_tender", tag = "tenders", request_body = SignatureDto, security(("bearer" = [])),
-    responses((status = 200, body = Tender), (status = 401, body = Problem), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(operation_id = "publish_tender", tag = "tenders", request_body = SignatureDto,
+    security(("bearer" = [])), responses(
+        (status = 200, body = Tender),
+        (status = 401, description = "`signature_invalid`: the signature is not over the current \
+            notice"),
+        (status = 403, description = "`forbidden`: not a party, or the certificate is not the \
+            tenderer's or agent's"),
+        (status = 404, description = "`not_found`: no such tender (also for one the caller does \
+            not run)"),
+        (status = 409, description = "`invalid_state_transition`, `deadline_passed`, \
+            `objections_pending`"),
+        (status = 422, description = "`rule_violation` (one `errors[]` entry per rule), \
+            `validation_failed`, `uscc_missing`, `uscc_invalid`"),
+    ))]
 #[post("/api/v1/tenders/{id}/publish")]
 pub async fn publish(
     ctx: web::Data<AppContext>,
@@ -228,8 +293,20 @@ pub struct AmendRequest {
 }
 
 /// Publish the working copy as a new version (澄清/修改, 变更公告).
-#[utoipa::path(operation_id = "amend_tender", tag = "tenders", request_body = AmendRequest, security(("bearer" = [])),
-    responses((status = 200, body = Amendment), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(operation_id = "amend_tender", tag = "tenders", request_body = AmendRequest,
+    security(("bearer" = [])), responses(
+        (status = 200, body = Amendment),
+        (status = 401, description = "`signature_invalid`: the signature is not over the current \
+            notice"),
+        (status = 403, description = "`forbidden`: not a party, or the certificate is not the \
+            tenderer's or agent's"),
+        (status = 404, description = "`not_found`: no such tender (also for one the caller does \
+            not run)"),
+        (status = 409, description = "`invalid_state_transition` (e.g. amending a draft), \
+            `deadline_passed`, `objections_pending`"),
+        (status = 422, description = "`rule_violation`, `validation_failed`, `uscc_missing`, \
+            `uscc_invalid`"),
+    ))]
 #[post("/api/v1/tenders/{id}/amendments")]
 pub async fn amend(
     ctx: web::Data<AppContext>,
@@ -252,7 +329,10 @@ pub async fn amend(
 }
 
 /// Signed versions (public): anyone can check each notice's signature.
-#[utoipa::path(operation_id = "list_tender_versions", tag = "tenders", responses((status = 200, body = Vec<Version>), (status = 404, body = Problem)))]
+#[utoipa::path(operation_id = "list_tender_versions", tag = "tenders", responses(
+    (status = 200, body = Vec<Version>),
+    (status = 404, description = "`not_found`: no published tender with this id"),
+))]
 #[get("/api/v1/tenders/{id}/versions")]
 pub async fn versions(
     ctx: web::Data<AppContext>,
@@ -272,9 +352,25 @@ pub struct UploadParams {
 
 /// Upload a tender document (raw body, streamed and hashed). It becomes public with the next
 /// publication or amendment.
-#[utoipa::path(operation_id = "upload_tender_document", tag = "tenders", params(UploadParams), security(("bearer" = [])),
-    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
-    responses((status = 201, body = Document), (status = 404, body = Problem), (status = 413, body = Problem)))]
+#[utoipa::path(operation_id = "upload_tender_document", tag = "tenders", params(UploadParams),
+    security(("bearer" = [])),
+    request_body(content = inline(Binary), content_type = "*/*",
+        description = "The document's bytes, sent as they are; `Content-Type` (default \
+            `application/octet-stream`) is kept and served with the download"),
+    responses(
+        (status = 201, body = Document),
+        (status = 400, description = "`malformed_body`: the body ended early"),
+        (status = 403, description = "`forbidden`: only the tenderer, its agent and the agent's \
+            staff run tenders"),
+        (status = 404, description = "`not_found`: no such tender (also for one the caller does \
+            not run)"),
+        (status = 409, description = "`invalid_state_transition`: the tender takes no documents \
+            now"),
+        (status = 413, description = "`file_too_large`: over `storage.max_document_bytes`"),
+        (status = 415, description = "`unsupported_media_type`: a malformed `Content-Type`"),
+        (status = 422, description = "`validation_failed`: an empty document, a title or file \
+            name out of bounds, an unknown `supersedes`"),
+    ))]
 #[post("/api/v1/tenders/{id}/documents")]
 pub async fn upload(
     ctx: web::Data<AppContext>,
@@ -285,12 +381,16 @@ pub async fn upload(
     mut payload: web::Payload,
 ) -> AppResult<HttpResponse> {
     tenders::authorise_upload(&ctx, &actor, &id, q.supersedes.as_deref()).await?;
-    let content_type = req
-        .headers()
-        .get(actix_web::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("application/octet-stream")
-        .to_string();
+    // Served back verbatim with the download, so it must be a well-formed media type.
+    let content_type = actix_web::HttpMessage::mime_type(&req)
+        .map_err(|_| {
+            AppError::new(
+                ErrorCode::UnsupportedMediaType,
+                "Content-Type is not a well-formed media type",
+            )
+        })?
+        .map(|m| m.to_string())
+        .unwrap_or_else(|| "application/octet-stream".to_string());
     let limit = ctx.settings.storage.max_document_bytes;
     let stored = ctx
         .storage
@@ -326,7 +426,11 @@ pub async fn upload(
 }
 
 /// Documents of a tender (public once published).
-#[utoipa::path(operation_id = "list_tender_documents", tag = "tenders", responses((status = 200, body = Vec<Document>), (status = 404, body = Problem)))]
+#[utoipa::path(operation_id = "list_tender_documents", tag = "tenders",
+    security((), ("bearer" = [])), responses(
+        (status = 200, body = Vec<Document>),
+        (status = 404, description = "`not_found` (drafts are visible to their parties only)"),
+    ))]
 #[get("/api/v1/tenders/{id}/documents")]
 pub async fn documents(
     ctx: web::Data<AppContext>,
@@ -340,7 +444,16 @@ pub async fn documents(
 
 /// Download a document; no registration needed. Logged-in downloaders are told of changes.
 #[utoipa::path(operation_id = "download_tender_document", tag = "tenders",
-    responses((status = 200, content_type = "application/octet-stream", body = Vec<u8>), (status = 404, body = Problem)))]
+    security((), ("bearer" = [])), responses(
+        (status = 200, content_type = "*/*", body = inline(Binary),
+            description = "The document, with the media type it was uploaded with",
+            headers(
+                ("x-content-sha256" = String, description = "Hex SHA-256 of the content"),
+                ("content-disposition" = String,
+                    description = "`attachment; filename*=UTF-8''<file name>`"),
+            )),
+        (status = 404, description = "`not_found`: no such tender or document"),
+    ))]
 #[get("/api/v1/tenders/{id}/documents/{doc}/content")]
 pub async fn download(
     ctx: web::Data<AppContext>,
@@ -379,7 +492,14 @@ fn percent_encode(s: &str) -> String {
 }
 
 /// Who downloaded the documents (the tender's parties only; 办法第21条).
-#[utoipa::path(operation_id = "list_tender_downloads", tag = "tenders", security(("bearer" = [])), responses((status = 200, body = Vec<Download>), (status = 404, body = Problem)))]
+#[utoipa::path(operation_id = "list_tender_downloads", tag = "tenders", security(("bearer" = [])),
+    responses(
+        (status = 200, body = Vec<Download>),
+        (status = 403, description = "`forbidden`: only the tenderer, its agent and the agent's \
+            staff run tenders"),
+        (status = 404, description = "`not_found`: no such tender (also for one the caller does \
+            not run)"),
+    ))]
 #[get("/api/v1/tenders/{id}/downloads")]
 pub async fn downloads(
     ctx: web::Data<AppContext>,
@@ -396,8 +516,15 @@ pub struct QuestionRequest {
 }
 
 /// Ask a question about the documents (bidders; identity never shown to others).
-#[utoipa::path(operation_id = "ask_question", tag = "tenders", request_body = QuestionRequest, security(("bearer" = [])),
-    responses((status = 201, body = Question), (status = 403, body = Problem), (status = 409, body = Problem)))]
+#[utoipa::path(operation_id = "ask_question", tag = "tenders", request_body = QuestionRequest,
+    security(("bearer" = [])), responses(
+        (status = 201, body = Question),
+        (status = 403, description = "`forbidden`: bidders ask"),
+        (status = 404, description = "`not_found`: no published tender with this id"),
+        (status = 409, description = "`invalid_state_transition`, `deadline_passed` (the \
+            clarification cut-off)"),
+        (status = 422, description = "`validation_failed`: 1–4000 characters"),
+    ))]
 #[post("/api/v1/tenders/{id}/questions")]
 pub async fn ask(
     ctx: web::Data<AppContext>,
@@ -410,7 +537,11 @@ pub async fn ask(
 }
 
 /// Questions and published answers.
-#[utoipa::path(operation_id = "list_questions", tag = "tenders", responses((status = 200, body = Vec<Question>), (status = 404, body = Problem)))]
+#[utoipa::path(operation_id = "list_questions", tag = "tenders", security((), ("bearer" = [])),
+    responses(
+        (status = 200, body = Vec<Question>),
+        (status = 404, description = "`not_found` (drafts are visible to their parties only)"),
+    ))]
 #[get("/api/v1/tenders/{id}/questions")]
 pub async fn questions(
     ctx: web::Data<AppContext>,
@@ -429,8 +560,16 @@ pub struct AnswerRequest {
 }
 
 /// Publish an answer (答疑) to everyone; downloaders are e-mailed.
-#[utoipa::path(operation_id = "answer_question", tag = "tenders", request_body = AnswerRequest, security(("bearer" = [])),
-    responses((status = 200, body = Question), (status = 404, body = Problem), (status = 409, body = Problem)))]
+#[utoipa::path(operation_id = "answer_question", tag = "tenders", request_body = AnswerRequest,
+    security(("bearer" = [])), responses(
+        (status = 200, body = Question),
+        (status = 403, description = "`forbidden`: only the tenderer, its agent and the agent's \
+            staff run tenders"),
+        (status = 404, description = "`not_found`: no such tender or question"),
+        (status = 409, description = "`invalid_state_transition`: already answered, or the \
+            tender takes no answers now"),
+        (status = 422, description = "`validation_failed`: 1–20000 characters"),
+    ))]
 #[post("/api/v1/tenders/{id}/questions/{question}/answer")]
 pub async fn answer(
     ctx: web::Data<AppContext>,
@@ -451,8 +590,15 @@ pub struct ObjectionRequest {
 }
 
 /// Object to the documents (≥10 days before the deadline); suspends the tender until answered.
-#[utoipa::path(operation_id = "raise_objection", tag = "tenders", request_body = ObjectionRequest, security(("bearer" = [])),
-    responses((status = 201, body = Objection), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(operation_id = "raise_objection", tag = "tenders", request_body = ObjectionRequest,
+    security(("bearer" = [])), responses(
+        (status = 201, body = Objection),
+        (status = 403, description = "`forbidden`: bidders object"),
+        (status = 404, description = "`not_found`: no published tender with this id"),
+        (status = 409, description = "`invalid_state_transition`, `deadline_passed`"),
+        (status = 422, description = "`rule_violation` (`objection_too_late`), \
+            `validation_failed`: 1–20000 characters"),
+    ))]
 #[post("/api/v1/tenders/{id}/objections")]
 pub async fn raise_objection(
     ctx: web::Data<AppContext>,
@@ -465,7 +611,11 @@ pub async fn raise_objection(
 }
 
 /// Objections (the tender's parties and regulators; a bidder sees its own).
-#[utoipa::path(operation_id = "list_objections", tag = "tenders", security(("bearer" = [])), responses((status = 200, body = Vec<Objection>), (status = 404, body = Problem)))]
+#[utoipa::path(operation_id = "list_objections", tag = "tenders", security(("bearer" = [])),
+    responses(
+        (status = 200, body = Vec<Objection>),
+        (status = 404, description = "`not_found`"),
+    ))]
 #[get("/api/v1/tenders/{id}/objections")]
 pub async fn objections(
     ctx: web::Data<AppContext>,
@@ -478,8 +628,16 @@ pub async fn objections(
 }
 
 /// Answer an objection (within 3 days); the tender resumes when none is open.
-#[utoipa::path(operation_id = "answer_objection", tag = "tenders", request_body = AnswerRequest, security(("bearer" = [])),
-    responses((status = 200, body = Objection), (status = 404, body = Problem), (status = 409, body = Problem)))]
+#[utoipa::path(operation_id = "answer_objection", tag = "tenders", request_body = AnswerRequest,
+    security(("bearer" = [])), responses(
+        (status = 200, body = Objection),
+        (status = 403, description = "`forbidden`: only the tenderer, its agent and the agent's \
+            staff run tenders"),
+        (status = 404, description = "`not_found`: no such tender or objection"),
+        (status = 409, description = "`invalid_state_transition`: already answered, or the \
+            tender is not suspended by it"),
+        (status = 422, description = "`validation_failed`: 1–20000 characters"),
+    ))]
 #[post("/api/v1/tenders/{id}/objections/{objection}/answer")]
 pub async fn answer_objection(
     ctx: web::Data<AppContext>,
@@ -495,8 +653,17 @@ pub async fn answer_objection(
 
 /// Suspend, resume, terminate (终止招标) or cancel (a draft), with a reason. Regulators may
 /// suspend on a complaint and resume.
-#[utoipa::path(operation_id = "tender_lifecycle_action", tag = "tenders", request_body = LifecycleAction, security(("bearer" = [])),
-    responses((status = 200, body = Tender), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(operation_id = "tender_lifecycle_action", tag = "tenders",
+    request_body = LifecycleAction, security(("bearer" = [])), responses(
+        (status = 200, body = Tender),
+        (status = 403, description = "`forbidden`: only the tenderer, its agent and the agent's \
+            staff run tenders"),
+        (status = 404, description = "`not_found`: no such tender (also for one the caller does \
+            not run)"),
+        (status = 409, description = "`invalid_state_transition` (e.g. suspending a suspended \
+            tender), `deadline_passed`, `objections_pending`"),
+        (status = 422, description = "`validation_failed`: a reason is required"),
+    ))]
 #[post("/api/v1/tenders/{id}/actions")]
 pub async fn act(
     ctx: web::Data<AppContext>,
@@ -519,7 +686,14 @@ pub struct FeedParams {
 }
 
 /// The public announcement feed, paged by a cursor that never skips a late commit.
-#[utoipa::path(operation_id = "list_announcements", tag = "public", params(FeedParams), responses((status = 200, body = Vec<Announcement>)))]
+#[utoipa::path(
+    operation_id = "list_announcements",
+    tag = "public",
+    params(FeedParams),
+    responses(
+        (status = 200, body = Vec<Announcement>),
+    ),
+)]
 #[get("/api/v1/announcements")]
 pub async fn announcements(
     ctx: web::Data<AppContext>,
@@ -532,7 +706,10 @@ pub async fn announcements(
 }
 
 /// OCDS 1.1 release package of a tender: one release per published change.
-#[utoipa::path(operation_id = "get_ocds_package", tag = "public", responses((status = 200, body = Object), (status = 404, body = Problem)))]
+#[utoipa::path(operation_id = "get_ocds_package", tag = "public", responses(
+    (status = 200, body = Object),
+    (status = 404, description = "`not_found`: no published tender with this id"),
+))]
 #[get("/api/v1/ocds/tenders/{id}")]
 pub async fn ocds(
     ctx: web::Data<AppContext>,
