@@ -494,7 +494,11 @@ mod tests {
         Jail::expect_with(|jail| {
             jail.create_file(
                 "s3.toml",
-                "[storage]\nbackend = \"s3\"\n[storage.s3]\nendpoint = \"http://127.0.0.1:9000\"\naccess_key_id = \"node\"\n",
+                concat!(
+                    "[storage]\nbackend = \"s3\"\n[storage.s3]\n",
+                    "endpoint = \"http://127.0.0.1:9000\"\nallow_http = true\n",
+                    "access_key_id = \"node\"\n",
+                ),
             )?;
             let err = Settings::load(Some(Path::new("s3.toml")))
                 .unwrap_err()
@@ -506,7 +510,10 @@ mod tests {
             jail.set_env("ETENDER__STORAGE__S3__SECRET_ACCESS_KEY", "from-env");
             let s = Settings::load(Some(Path::new("s3.toml"))).map_err(|e| e.to_string())?;
             assert_eq!(s.storage.backend, crate::storage::Backend::S3);
-            assert_eq!(s.storage.s3.secret_access_key, "from-env");
+            assert_eq!(
+                secrecy::ExposeSecret::expose_secret(&s.storage.s3.secret_access_key),
+                "from-env"
+            );
             Ok(())
         });
     }

@@ -26,10 +26,8 @@ use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde::{Serialize, Serializer};
 use serde_json::Value;
-use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use zeroize::Zeroizing;
 
-use super::plain_http::{self, PlainHttp};
 use super::{decode_value, read_response, urlencode, Client, ClientError, Credentials};
 use crate::crypto::x509::{read_identity_field, IdentityField};
 use crate::domain::uscc::Uscc;
@@ -43,8 +41,14 @@ mod tests;
 
 /// How often a part is retried without the server's offset moving forward.
 const MAX_RETRIES_WITHOUT_PROGRESS: u32 = 5;
-/// Read size of the upload stream: one buffer per request in flight.
-const UPLOAD_BUFFER: usize = 64 * 1024;
+/// Read size when hashing part files.
+const HASH_BUFFER: usize = 1 << 20;
+/// Size of the chunks a part file is read in and handed to the HTTP client: large, so the
+/// reading thread and the connection wake once per MiB, not once per 64 KiB.
+const UPLOAD_CHUNK: usize = 1 << 20;
+/// Chunks read ahead of the connection (the memory one part upload holds, with the one being
+/// sent).
+const UPLOAD_READ_AHEAD: usize = 2;
 /// A part request may run much longer than the client's default timeout (large parts on slow
 /// links). A timeout is still a resumable failure, so this only bounds a stalled connection.
 const PART_REQUEST_TIMEOUT: Duration = Duration::from_secs(60 * 60);
@@ -420,6 +424,7 @@ impl Client {
         }
     }
 
+    /// Sends the bytes of the part file at `path` from `from` to its end (`len`).
     async fn put_file(
         &self,
         upload_id: &str,
@@ -428,66 +433,16 @@ impl Client {
         from: u64,
         len: u64,
     ) -> Result<PartStatus, ClientError> {
-        if let Some(target) = PlainHttp::for_base(&self.base) {
-            return self
-                .put_file_plain(&target, upload_id, index, path, from, len)
-                .await;
-        }
-        let mut file = tokio::fs::File::open(path)
-            .await
-            .map_err(|e| local(format!("{}: {e}", path.display())))?;
-        file.seek(std::io::SeekFrom::Start(from))
-            .await
-            .map_err(|e| local(format!("{}: {e}", path.display())))?;
+        let file = File::open(path).map_err(|e| io_err(path, e))?;
         let remaining = len - from;
         self.put_part(
             upload_id,
             index,
             from,
-            file_body(file, remaining),
+            file_body(file, from, remaining),
             Some(remaining),
         )
         .await
-    }
-
-    /// `put_file` over plain http: the same request as `put_part` (`Upload-Offset`, the
-    /// content type, the declared length, the bearer token), but the body goes from the page
-    /// cache into the socket through `sendfile(2)` (see `plain_http`). If this future is dropped
-    /// the connection is shut down, so the sending thread stops as a cancelled reqwest would.
-    async fn put_file_plain(
-        &self,
-        target: &PlainHttp,
-        upload_id: &str,
-        index: u32,
-        path: &Path,
-        from: u64,
-        len: u64,
-    ) -> Result<PartStatus, ClientError> {
-        let remaining = len - from;
-        let mut headers = vec![
-            ("Upload-Offset", from.to_string()),
-            ("Content-Type", "application/octet-stream".to_string()),
-        ];
-        if let Some(t) = &self.token {
-            headers.push(("Authorization", format!("Bearer {t}")));
-        }
-        let head = target.put_head(
-            &format!("{}/parts/{index}", upload_path(upload_id)),
-            &headers,
-            remaining,
-        );
-        let stream = target.connect().await.map_err(ClientError::Connection)?;
-        let guard = ShutdownOnDrop(Some(stream.try_clone().map_err(ClientError::Connection)?));
-        let path = path.to_path_buf();
-        let sending = tokio::task::spawn_blocking(move || {
-            plain_http::send_file(stream, &head, &path, from, remaining)
-        });
-        let answer = sending
-            .await
-            .map_err(|e| local(format!("part sender: {e}")))?;
-        guard.disarm();
-        let (status, value) = answer?;
-        decode_value(status, value)
     }
 
     /// Uploads a sealed bid from its part files (`parts[i]` holds part `i`) and submits it.
@@ -839,7 +794,7 @@ impl SealedBidFiles {
         for (p, path) in self.manifest.parts.iter().zip(&self.part_paths) {
             let mut file = File::open(path).map_err(|e| io_err(path, e))?;
             let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
-            let mut buf = vec![0u8; UPLOAD_BUFFER];
+            let mut buf = vec![0u8; HASH_BUFFER];
             loop {
                 let n = file.read(&mut buf).map_err(|e| io_err(path, e))?;
                 if n == 0 {
@@ -974,7 +929,7 @@ fn check_target(manifest: &Manifest, tender: &str, section: &str) -> Result<(), 
 /// server failed, or it has a different count than the client.
 fn is_resumable(e: &ClientError) -> bool {
     match e {
-        ClientError::Transport(_) | ClientError::Connection(_) => true,
+        ClientError::Transport(_) => true,
         ClientError::Local(_) => false,
         _ => {
             e.problem_code().as_deref() == Some(UPLOAD_OFFSET_MISMATCH)
@@ -1001,34 +956,61 @@ fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), ClientError> {
         .map_err(|e| io_err(path, e))
 }
 
-/// Shuts a connection down when dropped before [`disarm`](Self::disarm): a blocking sender on
-/// a clone of it fails at once instead of sending on for nobody.
-struct ShutdownOnDrop(Option<std::net::TcpStream>);
-
-impl ShutdownOnDrop {
-    fn disarm(mut self) {
-        self.0 = None;
-    }
-}
-
-impl Drop for ShutdownOnDrop {
-    fn drop(&mut self) {
-        if let Some(s) = self.0.take() {
-            let _ = s.shutdown(std::net::Shutdown::Both);
+/// A streaming request body over `len` bytes of `file` from `offset`. A blocking-pool thread
+/// reads chunks of [`UPLOAD_CHUNK`] straight into the buffers the HTTP client hands to the socket
+/// (no copy in between), at most [`UPLOAD_READ_AHEAD`] ahead of it; each buffer comes back to the
+/// reader once sent, so a part of any size reuses the same few MiB. If the request is dropped,
+/// the reader stops at its next chunk.
+fn file_body(file: File, offset: u64, len: u64) -> reqwest::Body {
+    let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<bytes::Bytes>>(UPLOAD_READ_AHEAD);
+    let (give_back, returned) = std::sync::mpsc::sync_channel::<Vec<u8>>(UPLOAD_READ_AHEAD + 2);
+    tokio::task::spawn_blocking(move || {
+        let mut file = file;
+        if let Err(e) = std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(offset)) {
+            let _ = tx.blocking_send(Err(e));
+            return;
         }
-    }
-}
-
-/// A streaming request body over the next `len` bytes of `file`: one buffer in memory.
-fn file_body(file: tokio::fs::File, len: u64) -> reqwest::Body {
-    let reader = file.take(len);
-    let stream = futures_util::stream::try_unfold(reader, |mut r| async move {
-        let mut buf = bytes::BytesMut::with_capacity(UPLOAD_BUFFER);
-        let n = r.read_buf(&mut buf).await?;
-        if n == 0 {
-            return Ok::<_, std::io::Error>(None);
+        let mut left = len;
+        while left > 0 {
+            let n = left.min(UPLOAD_CHUNK as u64) as usize;
+            let mut buf = returned.try_recv().unwrap_or_default();
+            buf.resize(n, 0);
+            let chunk = match file.read_exact(&mut buf) {
+                Ok(()) => Ok(bytes::Bytes::from_owner(Recycled {
+                    buf,
+                    back: give_back.clone(),
+                })),
+                Err(e) => Err(e),
+            };
+            let failed = chunk.is_err();
+            if tx.blocking_send(chunk).is_err() || failed {
+                return;
+            }
+            left -= n as u64;
         }
-        Ok(Some((buf.freeze(), r)))
     });
-    reqwest::Body::wrap_stream(stream)
+    let chunks = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|chunk| (chunk, rx))
+    });
+    reqwest::Body::wrap_stream(chunks)
+}
+
+/// A chunk of a part file on its way to the socket; its buffer goes back to the reader when
+/// the HTTP client drops it.
+struct Recycled {
+    buf: Vec<u8>,
+    back: std::sync::mpsc::SyncSender<Vec<u8>>,
+}
+
+impl AsRef<[u8]> for Recycled {
+    fn as_ref(&self) -> &[u8] {
+        &self.buf
+    }
+}
+
+impl Drop for Recycled {
+    fn drop(&mut self) {
+        // The reader may be gone, or have buffers enough: then this one is freed.
+        let _ = self.back.try_send(std::mem::take(&mut self.buf));
+    }
 }

@@ -5,7 +5,6 @@
 //! problem document, so callers can match on the stable `code`.
 
 pub mod bids;
-mod plain_http;
 
 use std::path::Path;
 
@@ -79,9 +78,6 @@ impl Credentials {
 pub enum ClientError {
     #[error("transport: {0}")]
     Transport(#[from] reqwest::Error),
-    /// A connection the client drives itself (part uploads over plain http) failed.
-    #[error("transport: {0}")]
-    Connection(std::io::Error),
     #[error("{} {}: {}", .status, .problem.code, .problem.detail)]
     Api { status: u16, problem: Box<Problem> },
     #[error("unexpected response ({status}): {body}")]
@@ -121,7 +117,7 @@ impl ClientError {
                 Some(*status)
             }
             ClientError::Transport(e) => e.status().map(|s| s.as_u16()),
-            ClientError::Connection(_) | ClientError::Local(_) => None,
+            ClientError::Local(_) => None,
         }
     }
 }

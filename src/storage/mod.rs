@@ -1,53 +1,53 @@
-//! File storage for tender documents and bid parts: content-addressed objects kept either as
-//! local files (the default) or in an S3-compatible object store, plus a node-local scratch
-//! area where uploads and resumable bid parts collect.
+//! File storage for tender documents and bid parts: content-addressed objects in an
+//! [`object_store`] backend (local files, an S3-compatible store, or memory for unit tests), plus
+//! a node-local scratch area where uploads and resumable bid parts collect.
 //!
 //! Bytes are streamed to a scratch file while SHA-256 is computed, then become the object
-//! `sha256/<first two hex>/<hex>` (a rename locally, an upload to S3); a stored document is
-//! therefore immutable and its name is its digest, so tampering is detectable by rehashing.
-//! Memory stays constant whatever the size. The scratch file is removed when an upload fails
-//! or exceeds its limit.
+//! `sha256/<first two hex>/<hex>`: locally the scratch file is hard-linked into place (the
+//! scratch area lies inside the store's root, so nothing is copied), elsewhere it is uploaded,
+//! in parts of `part_size_mib` when large. A stored document is therefore immutable and its name
+//! is its digest, so tampering is detectable by rehashing. Memory stays bounded whatever the
+//! size. The scratch file is removed when an upload fails or exceeds its limit.
 //!
-//! Bid parts are staged in scratch while they stream in (resumable, hashed as they arrive).
-//! With S3 a complete part is pushed to `bids/<upload>/<index>` before the part is reported
-//! complete, so the bid's bytes live in the shared store by the time it is submitted; locally the
-//! part is renamed to its content address at submission.
+//! Nothing replaces an object that exists: objects are created only if absent (a hard link, or
+//! S3's `If-None-Match: *`), and an object found under the name is accepted only if it has the
+//! size of the bytes at hand (same digest, same bytes, for an honest store). Multipart uploads
+//! are the exception `object_store` leaves: its public API completes them unconditionally, so
+//! the store is asked first and a large object already there is not sent again; two nodes racing
+//! to store the same large document both write the bytes its name is the digest of.
+//!
+//! Bid parts are staged in scratch while they stream in (resumable, hashed as they arrive,
+//! [`staging`]). With a remote store a complete part is pushed to `bids/<upload>/<index>` before
+//! the part is reported complete, so the bid's bytes live in the shared store by the time it is
+//! submitted; locally the part is moved to its content address at submission.
 
-pub mod s3;
-pub mod sigv4;
-
+mod remote;
+pub mod settings;
 pub mod staging;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use bytes::Bytes;
-use futures_util::stream::BoxStream;
-use futures_util::{Stream, StreamExt};
+use bytes::{Bytes, BytesMut};
+use futures_util::stream::{BoxStream, FuturesUnordered};
+use futures_util::{Stream, StreamExt, TryStreamExt};
+use object_store::local::LocalFileSystem;
+use object_store::memory::InMemory;
+use object_store::path::Path as ObjectPath;
+use object_store::{
+    GetResultPayload, ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload,
+};
 use ring::digest;
-use serde::{Deserialize, Serialize};
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-pub use s3::{S3Settings, S3Store};
+pub use settings::{Backend, S3Settings, StorageSettings};
 
-/// Where stored objects live.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Backend {
-    Local,
-    S3,
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct StorageSettings {
-    /// Local objects (backend "local"), and on every backend the node's scratch area.
-    pub dir: PathBuf,
-    /// Largest accepted tender document, in bytes.
-    pub max_document_bytes: u64,
-    pub backend: Backend,
-    pub s3: S3Settings,
-}
+/// Read size when streaming a local object (downloads).
+const READ_CHUNK: usize = 256 * 1024;
+/// Part size of multipart uploads to the in-memory store.
+const MEMORY_PART_SIZE: usize = 5 << 20;
+/// Parts of one multipart upload in flight at once (each held in memory).
+const PARTS_IN_FLIGHT: usize = 2;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
@@ -61,8 +61,22 @@ pub enum StorageError {
     Io(#[from] std::io::Error),
     #[error("no stored file {0}")]
     Missing(String),
+    /// An object already under a content-addressed name is not the bytes that name stands for.
+    #[error("stored object {key} has {found} bytes, not {expected}: the store is inconsistent")]
+    Mismatch {
+        key: String,
+        found: u64,
+        expected: u64,
+    },
     #[error("object store: {0}")]
     Remote(String),
+}
+
+fn remote(key: &str, e: object_store::Error) -> StorageError {
+    match e {
+        object_store::Error::NotFound { .. } => StorageError::Missing(key.into()),
+        e => StorageError::Remote(e.to_string()),
+    }
 }
 
 /// What was stored.
@@ -84,55 +98,111 @@ fn part_key(upload: &str, index: u32) -> String {
     format!("bids/{upload}/{index}")
 }
 
-/// The store the application uses: scratch and (for the local backend) objects under `dir`,
-/// objects in S3 when configured.
+/// The object path of `key`; keys are made here, but a malformed one (`..`, empty segments) is
+/// never looked up.
+fn location(key: &str) -> Result<ObjectPath, StorageError> {
+    match ObjectPath::parse(key) {
+        Ok(p) if !key.is_empty() && p.as_ref() == key => Ok(p),
+        _ => Err(StorageError::Missing(key.into())),
+    }
+}
+
+/// Which backend holds the objects.
 #[derive(Clone, Debug)]
+enum Kind {
+    /// Files under the root, beside the scratch area: scratch files are linked into place.
+    Local,
+    /// An S3-compatible store; the bucket is checked at start-up.
+    S3(Arc<remote::Bucket>),
+    /// Memory (unit tests): bytes are uploaded as to S3.
+    Memory,
+}
+
+/// The store the application uses: scratch under `root`, objects in the configured backend.
+#[derive(Clone)]
 pub struct Store {
     root: PathBuf,
-    remote: Option<Arc<S3Store>>,
+    objects: Arc<dyn ObjectStore>,
+    kind: Kind,
+    /// Objects above this go up in multipart uploads of this many bytes.
+    part_size: usize,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("root", &self.root)
+            .field("backend", &self.kind)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Store {
     pub fn new(settings: &StorageSettings) -> Result<Store, StorageError> {
-        std::fs::create_dir_all(settings.dir.join("tmp"))?;
-        let remote = match settings.backend {
-            Backend::Local => None,
-            Backend::S3 => Some(Arc::new(S3Store::new(&settings.s3)?)),
-        };
+        match settings.backend {
+            Backend::Local => Ok(Store::local(&settings.dir)?),
+            Backend::S3 => {
+                std::fs::create_dir_all(settings.dir.join("tmp"))?;
+                let (objects, bucket) = remote::connect(&settings.s3)?;
+                Ok(Store {
+                    root: settings.dir.clone(),
+                    objects,
+                    kind: Kind::S3(Arc::new(bucket)),
+                    part_size: settings.s3.part_size(),
+                })
+            }
+        }
+    }
+
+    /// Objects as files under `root` (the default backend; tests, tools).
+    pub fn local(root: &Path) -> std::io::Result<Store> {
+        std::fs::create_dir_all(root.join("tmp"))?;
+        let objects = LocalFileSystem::new_with_prefix(root).map_err(std::io::Error::other)?;
         Ok(Store {
-            root: settings.dir.clone(),
-            remote,
+            root: root.to_path_buf(),
+            objects: Arc::new(objects),
+            kind: Kind::Local,
+            part_size: usize::MAX,
         })
     }
 
-    /// Local files only under `root` (tests, tools).
-    pub fn local(root: &Path) -> std::io::Result<Store> {
-        std::fs::create_dir_all(root.join("tmp"))?;
+    /// Objects in memory, scratch under `scratch` (unit tests: the remote code paths without a
+    /// server).
+    pub fn in_memory(scratch: &Path) -> std::io::Result<Store> {
+        std::fs::create_dir_all(scratch.join("tmp"))?;
         Ok(Store {
-            root: root.to_path_buf(),
-            remote: None,
+            root: scratch.to_path_buf(),
+            objects: Arc::new(InMemory::new()),
+            kind: Kind::Memory,
+            part_size: MEMORY_PART_SIZE,
         })
     }
 
     /// Check the object store answers (and create its bucket if configured to); called at
     /// start-up so a misconfigured store stops the node instead of failing the first bid.
     pub async fn check(&self) -> Result<(), StorageError> {
-        match &self.remote {
-            Some(s3) => s3.ensure_bucket().await,
-            None => Ok(()),
+        match &self.kind {
+            Kind::S3(bucket) => bucket.ensure().await,
+            Kind::Local | Kind::Memory => Ok(()),
         }
     }
 
+    /// The configured backend (memory reports as local: it is not configurable).
     pub fn backend(&self) -> Backend {
-        if self.remote.is_some() {
-            Backend::S3
-        } else {
-            Backend::Local
+        match self.kind {
+            Kind::S3(_) => Backend::S3,
+            Kind::Local | Kind::Memory => Backend::Local,
         }
     }
 
-    fn scratch_file(&self) -> PathBuf {
-        self.root.join("tmp").join(uuid::Uuid::new_v4().to_string())
+    fn is_local(&self) -> bool {
+        matches!(self.kind, Kind::Local)
+    }
+
+    /// A fresh scratch file name: its path, and its object key for the local backend.
+    fn scratch_file(&self) -> (PathBuf, String) {
+        let name = uuid::Uuid::new_v4().to_string();
+        (self.root.join("tmp").join(&name), format!("tmp/{name}"))
     }
 
     /// Stream `body` into the store, refusing more than `limit` bytes.
@@ -142,7 +212,7 @@ impl Store {
         B: AsRef<[u8]>,
         E: std::fmt::Display,
     {
-        let tmp = self.scratch_file();
+        let (tmp, tmp_key) = self.scratch_file();
         let result = async {
             let mut file = tokio::fs::File::create(&tmp).await?;
             let mut ctx = digest::Context::new(&digest::SHA256);
@@ -161,31 +231,107 @@ impl Store {
                 return Err(StorageError::Empty);
             }
             file.sync_all().await?;
+            drop(file);
             let sha256 = hex::encode(ctx.finish().as_ref());
             let key = content_key(&sha256);
-            match &self.remote {
-                // Content-addressed: an object already there under this name has these bytes.
-                Some(s3) => {
-                    if s3.head(&key).await? != Some(size) {
-                        s3.put_file(&key, &tmp).await?;
-                    }
-                    let _ = tokio::fs::remove_file(&tmp).await;
-                }
-                None => {
-                    let dest = self.root.join(&key);
-                    if let Some(parent) = dest.parent() {
-                        tokio::fs::create_dir_all(parent).await?;
-                    }
-                    tokio::fs::rename(&tmp, &dest).await?;
-                }
+            if self.is_local() {
+                self.link(&tmp_key, &key, size).await?;
+            } else {
+                self.upload(&tmp, &key, size).await?;
             }
             Ok(Stored { key, sha256, size })
         }
         .await;
-        if result.is_err() {
-            let _ = tokio::fs::remove_file(&tmp).await;
-        }
+        // Linked, uploaded or failed: the scratch name goes either way.
+        let _ = tokio::fs::remove_file(&tmp).await;
         result
+    }
+
+    /// Local backend: make the scratch object `from` the object `key` unless one is there;
+    /// the scratch name stays (callers remove it).
+    async fn link(&self, from: &str, key: &str, size: u64) -> Result<(), StorageError> {
+        let to = location(key)?;
+        match self.objects.copy_if_not_exists(&location(from)?, &to).await {
+            Ok(()) => Ok(()),
+            Err(object_store::Error::AlreadyExists { .. }) => self.same_size(key, size).await,
+            Err(e) => Err(remote(key, e)),
+        }
+    }
+
+    /// An object found under `key` where `size` bytes were to go is only accepted if it has
+    /// that size.
+    async fn same_size(&self, key: &str, size: u64) -> Result<(), StorageError> {
+        let meta = self
+            .objects
+            .head(&location(key)?)
+            .await
+            .map_err(|e| remote(key, e))?;
+        if meta.size == size {
+            Ok(())
+        } else {
+            Err(StorageError::Mismatch {
+                key: key.into(),
+                found: meta.size,
+                expected: size,
+            })
+        }
+    }
+
+    /// Upload the `size` bytes of the file at `from` as the object `key`, unless it exists:
+    /// one conditional PUT up to the part size, otherwise a multipart upload reading a part at
+    /// a time.
+    async fn upload(&self, from: &Path, key: &str, size: u64) -> Result<(), StorageError> {
+        let to = location(key)?;
+        let file = std::fs::File::open(from)?;
+        if size <= self.part_size as u64 {
+            let (_, bytes) = read_chunk(file, size as usize).await?;
+            let create = PutOptions::from(PutMode::Create);
+            return match self.objects.put_opts(&to, bytes.into(), create).await {
+                Ok(_) => Ok(()),
+                Err(object_store::Error::AlreadyExists { .. }) => self.same_size(key, size).await,
+                Err(e) => Err(remote(key, e)),
+            };
+        }
+        match self.objects.head(&to).await {
+            Ok(_) => return self.same_size(key, size).await,
+            Err(object_store::Error::NotFound { .. }) => {}
+            Err(e) => return Err(remote(key, e)),
+        }
+        let mut upload = self
+            .objects
+            .put_multipart(&to)
+            .await
+            .map_err(|e| remote(key, e))?;
+        let sent = async {
+            let mut file = file;
+            let mut left = size;
+            let mut in_flight = FuturesUnordered::<object_store::UploadPart>::new();
+            while left > 0 {
+                if in_flight.len() >= PARTS_IN_FLIGHT {
+                    if let Some(done) = in_flight.next().await {
+                        done.map_err(|e| remote(key, e))?;
+                    }
+                }
+                let n = left.min(self.part_size as u64);
+                let (f, bytes) = read_chunk(file, n as usize).await?;
+                file = f;
+                left -= n;
+                in_flight.push(upload.put_part(PutPayload::from(bytes)));
+            }
+            while let Some(done) = in_flight.next().await {
+                done.map_err(|e| remote(key, e))?;
+            }
+            upload.complete().await.map_err(|e| remote(key, e))?;
+            Ok::<_, StorageError>(())
+        }
+        .await;
+        if sent.is_err() {
+            // No parts may linger in the store for an upload that will never complete.
+            if let Err(abort) = upload.abort().await {
+                tracing::warn!(key, error = %abort, "aborting a multipart upload failed");
+            }
+        }
+        sent
     }
 
     /// Where the bytes of part `index` of bid upload `upload` collect while they stream in.
@@ -197,30 +343,33 @@ impl Store {
             .join(index.to_string())
     }
 
-    /// A staged part has arrived whole (digest checked): with S3, push it to the shared store
-    /// now, so submission needs no transfer and any node can open it; locally, nothing yet.
+    /// A staged part has arrived whole (digest checked): with a remote store, push it now, so
+    /// submission needs no transfer and any node can open it; locally, nothing yet.
     pub async fn finish_part(&self, upload: &str, index: u32) -> Result<(), StorageError> {
-        if let Some(s3) = &self.remote {
-            let staged = self.staging_path(upload, index);
-            s3.put_file(&part_key(upload, index), &staged).await?;
-            let _ = tokio::fs::remove_file(&staged).await;
+        if self.is_local() {
+            return Ok(());
         }
+        let staged = self.staging_path(upload, index);
+        let size = tokio::fs::metadata(&staged).await?.len();
+        // An earlier push of this part (same upload, same digest-checked bytes) is kept.
+        self.upload(&staged, &part_key(upload, index), size).await?;
+        let _ = tokio::fs::remove_file(&staged).await;
         Ok(())
     }
 
-    /// The key a submitted part is kept under. Locally the staged file is renamed to its
-    /// content address (`sha256` hex); with S3 it is already at `bids/<upload>/<index>`.
+    /// The key a submitted part is kept under. Locally the staged file is moved to its content
+    /// address (`sha256` hex); with a remote store it is already at `bids/<upload>/<index>`.
     /// Blocking (called inside the submission transaction on the blocking pool).
     pub fn promote(&self, upload: &str, index: u32, sha256: &str) -> Result<String, StorageError> {
-        if self.remote.is_some() {
+        if !self.is_local() {
             return Ok(part_key(upload, index));
         }
         let key = content_key(sha256);
-        let dest = self.root.join(&key);
-        if let Some(parent) = dest.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
-        std::fs::rename(self.staging_path(upload, index), &dest)?;
+        let staged = self.staging_path(upload, index);
+        let size = std::fs::metadata(&staged)?.len();
+        let from = format!("staging/{upload}/{index}");
+        block_on(&key, self.link(&from, &key, size))??;
+        std::fs::remove_file(&staged)?;
         Ok(key)
     }
 
@@ -230,11 +379,12 @@ impl Store {
     }
 
     /// An upload that will never be a bid (abandoned, or open at the deadline): drop its staged
-    /// bytes and, with S3, the parts already pushed. The deletions run in the background, so
-    /// this may be called inside a transaction; a failed one is logged (no bid refers to them).
+    /// bytes and, with a remote store, the parts already pushed. The deletions run in the
+    /// background, so this may be called inside a transaction; a failed one is logged (no bid
+    /// refers to them).
     pub fn discard_upload(&self, upload: &str, parts: u32) {
         self.remove_staging(upload);
-        if self.remote.is_none() {
+        if self.is_local() {
             return;
         }
         let Ok(rt) = tokio::runtime::Handle::try_current() else {
@@ -245,61 +395,93 @@ impl Store {
         rt.spawn(async move { store.delete_pushed_parts(&upload, parts).await });
     }
 
-    /// Delete the parts of `upload` that were pushed to S3 (nothing on the local backend).
+    /// Delete the parts of `upload` that were pushed to a remote store (nothing locally).
     pub async fn delete_pushed_parts(&self, upload: &str, parts: u32) {
-        let Some(s3) = &self.remote else {
+        if self.is_local() {
             return;
-        };
+        }
         for index in 0..parts {
             let key = part_key(upload, index);
-            if let Err(e) = s3.delete(&key).await {
-                tracing::warn!(key, error = %e, "deleting an abandoned upload's part failed");
+            let deleted = match location(&key) {
+                Ok(at) => self.objects.delete(&at).await.map_err(|e| remote(&key, e)),
+                Err(e) => Err(e),
+            };
+            match deleted {
+                Ok(()) | Err(StorageError::Missing(_)) => {}
+                Err(e) => {
+                    tracing::warn!(key, error = %e, "deleting an abandoned upload's part failed")
+                }
             }
         }
     }
 
-    /// Open a stored object for reading. With S3 the object is fetched into scratch first and
-    /// the scratch name removed at once (the open handle keeps the bytes until it is dropped).
+    /// Open a stored object for reading. Remote objects are fetched into scratch first and the
+    /// scratch name removed at once (the open handle keeps the bytes until it is dropped).
     /// Blocking: call it on the blocking pool.
     pub fn open(&self, key: &str) -> Result<std::fs::File, StorageError> {
-        let Some(s3) = &self.remote else {
-            return Ok(std::fs::File::open(self.local_path(key)?)?);
+        block_on(key, self.open_async(key))?
+    }
+
+    async fn open_async(&self, key: &str) -> Result<std::fs::File, StorageError> {
+        let got = self
+            .objects
+            .get(&location(key)?)
+            .await
+            .map_err(|e| remote(key, e))?;
+        let (len, stream) = match got.payload {
+            GetResultPayload::File(file, _) => return Ok(file),
+            GetResultPayload::Stream(s) => (got.meta.size, s),
         };
-        let tmp = self.scratch_file();
-        let fetched = tokio::runtime::Handle::try_current()
-            .map_err(|e| StorageError::Remote(format!("no runtime to fetch {key}: {e}")))?
-            .block_on(s3.get_to_file(key, &tmp));
-        let opened = fetched.and_then(|_| Ok(std::fs::File::open(&tmp)?));
-        let _ = std::fs::remove_file(&tmp);
-        opened
+        let (tmp, _) = self.scratch_file();
+        let fetched = async {
+            let mut f = tokio::fs::File::options()
+                .read(true)
+                .write(true)
+                .create_new(true)
+                .open(&tmp)
+                .await?;
+            let mut stream = stream.map_err(|e| remote(key, e));
+            let mut got = 0u64;
+            while let Some(chunk) = stream.next().await {
+                let chunk = chunk?;
+                got += chunk.len() as u64;
+                f.write_all(&chunk).await?;
+            }
+            f.flush().await?;
+            if got != len {
+                return Err(StorageError::Remote(format!(
+                    "get {key}: {got} of {len} bytes arrived"
+                )));
+            }
+            let mut f = f.into_std().await;
+            std::io::Seek::rewind(&mut f)?;
+            Ok(f)
+        }
+        .await;
+        let _ = tokio::fs::remove_file(&tmp).await;
+        fetched
     }
 
     /// A stored object as a stream (downloads).
     pub async fn read(&self, key: &str) -> Result<ObjectStream, StorageError> {
-        if let Some(s3) = &self.remote {
-            let (len, stream) = s3.get_stream(key).await?;
-            return Ok((len, stream.boxed()));
-        }
-        let file = tokio::fs::File::open(self.local_path(key)?).await?;
-        let len = file.metadata().await?.len();
-        let stream = futures_util::stream::unfold(file, |mut f| async move {
-            use tokio::io::AsyncReadExt;
-            let mut buf = vec![0u8; 64 * 1024];
-            match f.read(&mut buf).await {
-                Ok(0) => None,
-                Ok(n) => {
-                    buf.truncate(n);
-                    Some((Ok(Bytes::from(buf)), f))
-                }
-                Err(e) => Some((Err(e), f)),
+        let got = self
+            .objects
+            .get(&location(key)?)
+            .await
+            .map_err(|e| remote(key, e))?;
+        let len = got.meta.size;
+        match got.payload {
+            GetResultPayload::File(file, _) => {
+                let file = tokio::fs::File::from_std(file);
+                Ok((len, file_stream(file).boxed()))
             }
-        });
-        Ok((len, stream.boxed()))
+            GetResultPayload::Stream(s) => Ok((len, s.map_err(std::io::Error::other).boxed())),
+        }
     }
 
     /// Path of an object kept as a local file (keys are made here, never taken from users).
     pub fn local_path(&self, key: &str) -> Result<PathBuf, StorageError> {
-        if key.contains("..") || key.starts_with('/') || self.remote.is_some() {
+        if !self.is_local() || location(key).is_err() {
             return Err(StorageError::Missing(key.into()));
         }
         let p = self.root.join(key);
@@ -311,46 +493,34 @@ impl Store {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn stream(
-        parts: Vec<&'static [u8]>,
-    ) -> impl Stream<Item = Result<&'static [u8], std::io::Error>> + Unpin {
-        futures_util::stream::iter(parts.into_iter().map(Ok))
-    }
-
-    #[tokio::test]
-    async fn stores_by_digest_and_enforces_limits() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::local(dir.path()).unwrap();
-        let s = store
-            .put(stream(vec![b"hello ", b"world"]), 100)
-            .await
-            .unwrap();
-        assert_eq!(
-            s.sha256,
-            "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9"
-        );
-        assert_eq!(s.size, 11);
-        assert_eq!(
-            std::fs::read(store.local_path(&s.key).unwrap()).unwrap(),
-            b"hello world"
-        );
-        assert!(matches!(
-            store.put(stream(vec![b"0123456789", b"x"]), 10).await,
-            Err(StorageError::TooLarge { limit: 10 })
-        ));
-        assert!(matches!(
-            store.put(stream(vec![]), 10).await,
-            Err(StorageError::Empty)
-        ));
-        // Failed uploads leave nothing behind.
-        assert_eq!(
-            std::fs::read_dir(dir.path().join("tmp")).unwrap().count(),
-            0
-        );
-        assert!(store.local_path("../etc/passwd").is_err());
-    }
+/// Runs `work` to completion from blocking code (the blocking pool, where a runtime handle is
+/// at hand).
+fn block_on<T>(key: &str, work: impl std::future::Future<Output = T>) -> Result<T, StorageError> {
+    let rt = tokio::runtime::Handle::try_current()
+        .map_err(|e| StorageError::Remote(format!("no runtime to reach {key}: {e}")))?;
+    Ok(rt.block_on(work))
 }
+
+/// Reads the next `len` bytes of `file` on the blocking pool, into one buffer.
+async fn read_chunk(file: std::fs::File, len: usize) -> std::io::Result<(std::fs::File, Bytes)> {
+    tokio::task::spawn_blocking(move || {
+        use std::io::Read;
+        let mut buf = BytesMut::zeroed(len);
+        (&file).read_exact(&mut buf)?;
+        Ok((file, buf.freeze()))
+    })
+    .await
+    .map_err(std::io::Error::other)?
+}
+
+/// The rest of `file` as chunks of up to [`READ_CHUNK`] bytes.
+fn file_stream(file: tokio::fs::File) -> impl Stream<Item = Result<Bytes, std::io::Error>> {
+    futures_util::stream::try_unfold(file, |mut f| async move {
+        let mut buf = BytesMut::with_capacity(READ_CHUNK);
+        let n = f.read_buf(&mut buf).await?;
+        Ok::<_, std::io::Error>((n > 0).then(|| (buf.freeze(), f)))
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -52,10 +52,12 @@ pub fn s3_settings(bucket: &str) -> etender::storage::S3Settings {
         access_key_id: "etender-test".into(),
         secret_access_key: "etender-test-secret".into(),
         virtual_hosted: false,
+        allow_http: true,
         part_size_mib: 5,
         create_bucket: true,
         ca_file: String::new(),
         connect_timeout_secs: 5,
+        request_timeout_secs: 60,
     }
 }
 

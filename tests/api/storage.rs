@@ -124,7 +124,7 @@ async fn wrong_credentials_and_missing_buckets_are_refused() {
     bad.s3.secret_access_key = "not-the-secret".into();
     let store = Store::new(&bad).unwrap();
     let e = store.check().await.unwrap_err().to_string();
-    assert!(e.contains("403"), "{e}");
+    assert!(e.contains("403") && !e.contains("not-the-secret"), "{e}");
     let e = store
         .put(chunks(b"tender document"), 1 << 20)
         .await
@@ -162,4 +162,42 @@ async fn wrong_credentials_and_missing_buckets_are_refused() {
         Err(e) => format!("{e:#}"),
     };
     assert!(e.contains("storage") && e.contains("403"), "{e}");
+    // Neither secret is ever part of a message.
+    for shown in [e, format!("{:?}", store), format!("{:?}", good)] {
+        assert!(
+            !shown.contains("not-the-secret") && !shown.contains("etender-test-secret"),
+            "{shown}"
+        );
+    }
+}
+
+/// An object already under a digest's name is never replaced: small objects go up with
+/// `If-None-Match: *`, large ones only when the store has none; one found is accepted only if it
+/// has the size of the bytes at hand.
+#[tokio::test]
+async fn an_existing_object_is_never_replaced_on_s3() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bucket = fresh_bucket();
+    let store = Store::new(&settings(tmp.path(), &bucket)).unwrap();
+    store.check().await.unwrap();
+    let objects = s3_root().join(&bucket);
+    // One single-PUT object and one multipart object (5 MiB parts).
+    for len in [1000, 6 * 1024 * 1024] {
+        let bytes = data(len);
+        let sha = hex::encode(digest::digest(&digest::SHA256, &bytes));
+        let key = format!("sha256/{}/{sha}", &sha[..2]);
+        let squatter = objects.join(&key);
+        std::fs::create_dir_all(squatter.parent().unwrap()).unwrap();
+        std::fs::write(&squatter, &bytes[..len / 2]).unwrap();
+        let e = store.put(chunks(&bytes), 1 << 30).await.unwrap_err();
+        assert!(matches!(e, StorageError::Mismatch { .. }), "{e}");
+        assert_eq!(std::fs::read(&squatter).unwrap(), &bytes[..len / 2], "kept");
+        // With the squatter gone the bytes are stored, and stored once.
+        std::fs::remove_file(&squatter).unwrap();
+        let stored = store.put(chunks(&bytes), 1 << 30).await.unwrap();
+        assert_eq!(stored.key, key);
+        assert_eq!(std::fs::read(&squatter).unwrap(), bytes);
+        assert_eq!(store.put(chunks(&bytes), 1 << 30).await.unwrap(), stored);
+    }
+    assert_eq!(files_in(&tmp.path().join("tmp")), 0);
 }

@@ -1,7 +1,8 @@
 //! Sealed-bid upload against a real server process (issue 5): a bid whose one document is
 //! exactly 1 GiB is sealed on the bidder's side (not timed), then its 1 GiB ciphertext part is
-//! sent with the client library's resumable sender to the release `etender serve` binary running
-//! as a separate process on SQLite. Measured in the same run:
+//! sent with the client library's resumable sender (`client::bids`, streaming the file through
+//! reqwest: the one path bidders' tools take, http or https) to the release `etender serve`
+//! binary running as a separate process on SQLite. Measured in the same run:
 //!
 //! - the machine's raw disk write speed in the server's storage directory, the limit the upload
 //!   is set beside (goal ≥ 0.70): 1 GiB written then `fdatasync`ed, the discipline the server
@@ -20,8 +21,10 @@
 //! The last upload is then submitted and its receipt checked against the manifest, so the bytes
 //! measured are bytes the server accepted. The upload is also set beside single-core SHA-256
 //! (ring), which the server must run over every byte: on a 2-core machine shared by client and
-//! server that is the other ceiling. Opening speed (decrypt stage against the machine's
-//! single-core AES-256-GCM) is reported by the `seal` bench in the same `make bench` run.
+//! server that is the other ceiling. The headline figure (`bids.upload_1gib_part.vs_limit`, goal
+//! ≥ 0.70) sets it beside the lower of the two ceilings, min(raw disk write, SHA-256 one core).
+//! Opening speed (decrypt stage against the machine's single-core AES-256-GCM) is reported by
+//! the `seal` bench in the same `make bench` run.
 
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
@@ -604,12 +607,21 @@ pub fn run(out: &mut Report) {
         cached,
     );
     // The server hashes every byte as it stores it: single-core SHA-256 is the other ceiling.
+    let sha256 = sha256_mb_s();
     out.record(
         "bids.upload_1gib_part.vs_sha256",
         mb_s,
         "MB/s",
         "raw_sha256_single_core",
-        sha256_mb_s(),
+        sha256,
+    );
+    // The goal (≥ 0.70): beside whichever of the two ceilings is lower in this run.
+    out.record(
+        "bids.upload_1gib_part.vs_limit",
+        mb_s,
+        "MB/s",
+        "min_raw_disk_write_sha256_single_core",
+        raw.min(sha256),
     );
     let growth = f.rss_max.saturating_sub(f.rss_before) as f64 / MIB as f64;
     out.record(
