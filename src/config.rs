@@ -13,8 +13,6 @@ use figment::value::{Dict, Map, Value};
 use figment::{Figment, Metadata, Provider};
 use serde::{Deserialize, Serialize};
 
-use crate::secret::ExposeSecret;
-
 /// The defaults shipped with the binary (the same file as `config/default.toml`).
 pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
 
@@ -175,31 +173,6 @@ impl Settings {
         if self.sandbox.speed == 0 || self.sandbox.speed > 1_000_000 {
             return Err(bad("sandbox.speed", "must be between 1 and 1000000".into()));
         }
-        crate::db::Backend::from_url(self.database.url.expose_secret())
-            .map_err(|e| bad("database.url", format!("is not usable: {e}")))?;
-        if !self.database.replica_url.is_empty()
-            && crate::db::Backend::from_url(self.database.replica_url.expose_secret()).ok()
-                != Some(crate::db::Backend::Postgres)
-        {
-            return Err(bad(
-                "database.replica_url",
-                "must be a postgres:// URL (replicas exist only for PostgreSQL)".into(),
-            ));
-        }
-        if self.storage.backend == crate::storage::Backend::S3 {
-            if let Some(problem) = self.storage.s3.problem() {
-                return Err(bad(
-                    "storage.s3",
-                    format!("is not usable with backend = \"s3\": {problem}"),
-                ));
-            }
-        }
-        if self.database.pool_size == 0 || self.database.pool_size > 512 {
-            return Err(bad(
-                "database.pool_size",
-                "must be between 1 and 512".into(),
-            ));
-        }
         if self
             .clock
             .display_timezone
@@ -248,26 +221,16 @@ impl Settings {
                 "must be \"ocds-\" followed by 6 letters or digits".into(),
             ));
         }
-        if !crate::audit::note::is_valid_key_name(&self.audit.origin) {
-            return Err(bad(
-                "audit.origin",
-                format!(
-                    "{:?} must be non-empty with no spaces or '+'",
-                    self.audit.origin
-                ),
-            ));
-        }
-        if self.audit.sequencer_interval_ms < 10 || self.audit.sequencer_interval_ms > 1000 {
-            return Err(bad(
-                "audit.sequencer_interval_ms",
-                "must be between 10 and 1000 (checkpoints are due at least every second)".into(),
-            ));
-        }
-        if self.audit.batch_size == 0 || self.audit.batch_size > 100_000 {
-            return Err(bad(
-                "audit.batch_size",
-                "must be between 1 and 100000".into(),
-            ));
+        // Each module checks its own settings; the keys it names are relative to its section.
+        let sections = [
+            ("database", self.database.problems()),
+            ("storage", self.storage.problems()),
+            ("audit", self.audit.problems()),
+        ];
+        for (section, problems) in sections {
+            if let Some((key, why)) = problems.into_iter().next() {
+                return Err(bad(&format!("{section}.{key}"), why));
+            }
         }
         if self.profile == Profile::Production && !self.audit.signing_key_file.is_file() {
             return Err(bad(
@@ -418,6 +381,7 @@ fn source_of(figment: &Figment, key: &str) -> String {
 )]
 mod tests {
     use super::*;
+    use crate::secret::ExposeSecret;
     use figment::Jail;
 
     #[test]

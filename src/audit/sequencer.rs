@@ -41,6 +41,30 @@ pub struct AuditSettings {
     pub batch_size: u32,
 }
 
+impl AuditSettings {
+    /// What is wrong with these settings, as (key within `[audit]`, why); empty when usable.
+    /// Whether the key file must exist depends on the profile: [`AuditLog::from_settings`].
+    pub fn problems(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        if !super::note::is_valid_key_name(&self.origin) {
+            out.push((
+                "origin",
+                format!("{:?} must be non-empty with no spaces or '+'", self.origin),
+            ));
+        }
+        if self.sequencer_interval_ms < 10 || self.sequencer_interval_ms > 1000 {
+            out.push((
+                "sequencer_interval_ms",
+                "must be between 10 and 1000 (checkpoints are due at least every second)".into(),
+            ));
+        }
+        if self.batch_size == 0 || self.batch_size > 100_000 {
+            out.push(("batch_size", "must be between 1 and 100000".into()));
+        }
+        out
+    }
+}
+
 /// The log's identity and signing key, shared by every task of a node.
 pub struct AuditLog {
     signer: NoteSigner,

@@ -36,6 +36,28 @@ pub struct DatabaseSettings {
     pub run_migrations: bool,
 }
 
+impl DatabaseSettings {
+    /// What is wrong with these settings, as (key within `[database]`, why); empty when usable.
+    pub fn problems(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        if let Err(e) = Backend::from_url(self.url.expose_secret()) {
+            out.push(("url", format!("is not usable: {e}")));
+        }
+        if !self.replica_url.is_empty()
+            && Backend::from_url(self.replica_url.expose_secret()).ok() != Some(Backend::Postgres)
+        {
+            out.push((
+                "replica_url",
+                "must be a postgres:// URL (replicas exist only for PostgreSQL)".into(),
+            ));
+        }
+        if self.pool_size == 0 || self.pool_size > 512 {
+            out.push(("pool_size", "must be between 1 and 512".into()));
+        }
+        out
+    }
+}
+
 /// Handle to the database pools; cheap to clone.
 #[derive(Clone)]
 pub struct Db {

@@ -33,6 +33,22 @@ pub struct StorageSettings {
     pub s3: S3Settings,
 }
 
+impl StorageSettings {
+    /// What is wrong with these settings, as (key within `[storage]`, why); empty when usable.
+    pub fn problems(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        if self.backend == Backend::S3 {
+            if let Some(problem) = self.s3.problem() {
+                out.push((
+                    "s3",
+                    format!("is not usable with backend = \"s3\": {problem}"),
+                ));
+            }
+        }
+        out
+    }
+}
+
 /// `[storage.s3]`: the S3-compatible object store used when `storage.backend = "s3"` (AWS S3,
 /// MinIO, Ceph RGW, OSS/COS/OBS in S3 mode), so several stateless nodes share one store.
 #[derive(Clone, Debug, Serialize, Deserialize)]
