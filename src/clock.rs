@@ -63,7 +63,8 @@ impl Clock for ManualClock {
     }
 }
 
-/// Mapping from real time to accelerated time: `virtual = anchor_virtual + (real − anchor_real) × speed`.
+/// Mapping from real time to accelerated time:
+/// `virtual = anchor_virtual + (real − anchor_real) × speed`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TimeScale {
     pub anchor_real: DateTime<Utc>,

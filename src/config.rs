@@ -435,7 +435,11 @@ mod tests {
         Jail::expect_with(|jail| {
             jail.create_file(
                 "prod.toml",
-                "profile = \"production\"\n[identity]\ntrust_dir = \".\"\n[audit]\nsigning_key_file = \"missing.pem\"\n",
+                concat!(
+                    "profile = \"production\"\n",
+                    "[identity]\ntrust_dir = \".\"\n",
+                    "[audit]\nsigning_key_file = \"missing.pem\"\n",
+                ),
             )?;
             let err = Settings::load(Some(Path::new("prod.toml")))
                 .unwrap_err()

@@ -10,7 +10,10 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 macro_rules! error_codes {
-    ($( $(#[$doc:meta])* $variant:ident = $wire:literal => ($status:expr, $title:expr) ),+ $(,)?) => {
+    ($(
+        $(#[$doc:meta])*
+        $variant:ident = $wire:literal => ($status:expr, $title:expr)
+    ),+ $(,)?) => {
         /// Stable, documented error codes (the `code` member of every problem document).
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
         pub enum ErrorCode { $( $(#[$doc])* #[serde(rename = $wire)] $variant ),+ }
@@ -59,7 +62,8 @@ error_codes! {
     /// The signature over the challenge does not verify.
     SignatureInvalid = "signature_invalid" => (401, "Signature does not verify"),
     /// The signature algorithm is unknown or does not fit the certificate key.
-    SignatureAlgorithmUnsupported = "signature_algorithm_unsupported" => (400, "Unsupported signature algorithm"),
+    SignatureAlgorithmUnsupported = "signature_algorithm_unsupported"
+        => (400, "Unsupported signature algorithm"),
     /// The certificate (chain) could not be parsed.
     CertificateMalformed = "certificate_malformed" => (400, "Malformed certificate"),
     /// The certificate has expired.
@@ -73,9 +77,11 @@ error_codes! {
     /// The certificate's key usage does not allow signing.
     CertificateKeyUsage = "certificate_key_usage" => (401, "Certificate key usage not permitted"),
     /// The certificate uses an algorithm or key size the platform does not accept.
-    CertificateAlgorithmUnsupported = "certificate_algorithm_unsupported" => (401, "Certificate algorithm not supported"),
+    CertificateAlgorithmUnsupported = "certificate_algorithm_unsupported"
+        => (401, "Certificate algorithm not supported"),
     /// The issuer's revocation status could not be established.
-    CertificateRevocationUnknown = "certificate_revocation_unknown" => (401, "Certificate revocation status unknown"),
+    CertificateRevocationUnknown = "certificate_revocation_unknown"
+        => (401, "Certificate revocation status unknown"),
     /// The certificate carries no unified social credit code where configured.
     UsccMissing = "uscc_missing" => (422, "USCC missing from certificate"),
     /// The unified social credit code fails the GB 32100 check.
@@ -119,14 +125,16 @@ error_codes! {
     NotAcceptingBids = "not_accepting_bids" => (409, "Not accepting bids"),
     /// The bid manifest is malformed or does not fit the tender, section, bidder or opening key.
     BidManifestInvalid = "bid_manifest_invalid" => (422, "Bid manifest invalid"),
-    /// The manifest's outer signature or envelope-key statement does not verify with the certificate.
+    /// The manifest's outer signature or envelope-key statement does not verify with the
+    /// certificate.
     BidSignatureInvalid = "bid_signature_invalid" => (422, "Bid signature invalid"),
     /// The manifest's `bid_version` is not the bidder's next version.
     BidVersionMismatch = "bid_version_mismatch" => (409, "Bid version mismatch"),
     /// A data key, nonce prefix or wrap key of the bid was seen before.
     BidKeyReused = "bid_key_reused" => (422, "Bid key reused"),
     /// The certificate's USCC is not the bidding organisation's.
-    CertificateSubjectMismatch = "certificate_subject_mismatch" => (403, "Certificate subject mismatch"),
+    CertificateSubjectMismatch = "certificate_subject_mismatch"
+        => (403, "Certificate subject mismatch"),
     /// The section requires a bid bond that has not been recorded in full.
     BidBondMissing = "bid_bond_missing" => (422, "Bid bond missing"),
     /// The bidder has no current bid for the section.
@@ -141,8 +149,10 @@ error_codes! {
     UploadIncomplete = "upload_incomplete" => (409, "Upload incomplete"),
     /// The upload was submitted or abandoned.
     UploadClosed = "upload_closed" => (409, "Upload closed"),
-    /// A signed statement (envelope key, withdrawal, confirmation, key or share release) does not verify.
-    StatementSignatureInvalid = "statement_signature_invalid" => (422, "Statement signature invalid"),
+    /// A signed statement (envelope key, withdrawal, confirmation, key or share release) does not
+    /// verify.
+    StatementSignatureInvalid = "statement_signature_invalid"
+        => (422, "Statement signature invalid"),
     /// The opening ceremony is not in the phase this action belongs to.
     OpeningPhase = "opening_phase" => (409, "Wrong opening phase"),
     // --- server ---

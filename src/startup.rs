@@ -63,7 +63,8 @@ impl Application {
         if ctx.trust.current().anchors_len() == 0 {
             tracing::warn!(
                 dir = %settings.identity.trust_dir.display(),
-                "no trust anchors: every certificate will be refused (run `etender pki init` for a demo PKI)"
+                "no trust anchors: every certificate will be refused \
+                 (run `etender pki init` for a demo PKI)"
             );
         }
         let background = crate::worker::spawn(&ctx)?;

@@ -390,7 +390,8 @@ impl Client {
             let failed = match self.put_file(upload_id, index, path, from, len).await {
                 Ok(ps) if ps.complete => return Ok(ps),
                 Ok(ps) => {
-                    // The server stopped short of the end without an error: carry on from its count.
+                    // The server stopped short of the end without an error: carry on from its
+                    // count.
                     known = ps;
                     None
                 }

@@ -193,7 +193,12 @@ impl Dispatcher {
                         .saturating_pow(row.attempts.clamp(0, 20) as u32)
                         .min(self.settings.retry_max_secs.max(1));
                     let next = to_db(Utc::now() + chrono::Duration::seconds(backoff as i64));
-                    tracing::warn!(mail.id = %id, attempts = row.attempts + 1, error = %e, "mail delivery failed; will retry");
+                    tracing::warn!(
+                        mail.id = %id,
+                        attempts = row.attempts + 1,
+                        error = %e,
+                        "mail delivery failed; will retry"
+                    );
                     let msg = e.to_string();
                     self.db
                         .write(move |c| {

@@ -340,9 +340,12 @@ impl Raw {
                 .unwrap(),
             Raw::Lite(c) => c
                 .batch_execute(
-                    "DROP TRIGGER audit_log_entries_no_update; DROP TRIGGER audit_log_entries_no_delete; \
-                     DROP TRIGGER audit_tree_nodes_no_update; DROP TRIGGER audit_tree_nodes_no_delete; \
-                     DROP TRIGGER audit_checkpoints_no_update; DROP TRIGGER audit_checkpoints_no_delete;",
+                    "DROP TRIGGER audit_log_entries_no_update; \
+                     DROP TRIGGER audit_log_entries_no_delete; \
+                     DROP TRIGGER audit_tree_nodes_no_update; \
+                     DROP TRIGGER audit_tree_nodes_no_delete; \
+                     DROP TRIGGER audit_checkpoints_no_update; \
+                     DROP TRIGGER audit_checkpoints_no_delete;",
                 )
                 .unwrap(),
         }
@@ -374,9 +377,11 @@ impl Raw {
     fn insert_entry(&mut self, index: i64, event_id: &str, tender: &str, leaf: &[u8]) {
         use diesel::sql_types::{BigInt, Binary, Text};
         let hash = merkle::leaf_hash(leaf).to_vec();
-        let sql_pg = "INSERT INTO audit_log_entries (log_index, event_id, tender_id, leaf, leaf_hash, integrated_at) \
+        let sql_pg = "INSERT INTO audit_log_entries \
+                      (log_index, event_id, tender_id, leaf, leaf_hash, integrated_at) \
                       VALUES ($1, $2, $3, $4, $5, CURRENT_TIMESTAMP)";
-        let sql_lite = "INSERT INTO audit_log_entries (log_index, event_id, tender_id, leaf, leaf_hash, integrated_at) \
+        let sql_lite = "INSERT INTO audit_log_entries \
+                        (log_index, event_id, tender_id, leaf, leaf_hash, integrated_at) \
                         VALUES (?, ?, ?, ?, ?, CURRENT_TIMESTAMP)";
         match self {
             Raw::Pg(c) => diesel::sql_query(sql_pg)

@@ -109,7 +109,13 @@ async fn every_endpoint_with_every_role() {
         .unwrap();
     let oid = id_of(objection);
     let draft = crate::fixtures::draft(app.clock_now(), 30, &setup.custodians);
-    let junk_sig = json!({"certificate_chain": ["AAAA"], "signature": "AAAA", "signature_algorithm": "ed25519"});
+    let junk_sig = json!({
+        "certificate_chain": ["AAAA"], "signature": "AAAA", "signature_algorithm": "ed25519"
+    });
+    let junk_proof = json!({
+        "challenge_id": "x", "certificate_chain": [], "signature": "",
+        "signature_algorithm": "ed25519"
+    });
     const PARTIES: &[&str] = &["tenderer", "agent", "agent-staff"];
 
     let e = |method: Method,
@@ -146,27 +152,23 @@ async fn every_endpoint_with_every_role() {
             Method::POST,
             "/api/v1/auth/tokens",
             "/api/v1/auth/tokens".into(),
-            Some(
-                json!({"kind": "person", "proof": {"challenge_id": "x", "certificate_chain": [], "signature": "", "signature_algorithm": "ed25519"}}),
-            ),
+            Some(json!({"kind": "person", "proof": junk_proof})),
             None,
         ),
         e(
             Method::POST,
             "/api/v1/organisations",
             "/api/v1/organisations".into(),
-            Some(
-                json!({"proof": {"challenge_id": "x", "certificate_chain": [], "signature": "", "signature_algorithm": "ed25519"}, "roles": ["bidder"], "contact_email": "a@b.cn"}),
-            ),
+            Some(json!({
+                "proof": junk_proof, "roles": ["bidder"], "contact_email": "a@b.cn"
+            })),
             None,
         ),
         e(
             Method::POST,
             "/api/v1/people",
             "/api/v1/people".into(),
-            Some(
-                json!({"proof": {"challenge_id": "x", "certificate_chain": [], "signature": "", "signature_algorithm": "ed25519"}, "contact_email": "a@b.cn"}),
-            ),
+            Some(json!({"proof": junk_proof, "contact_email": "a@b.cn"})),
             None,
         ),
         e(
@@ -442,9 +444,10 @@ async fn every_endpoint_with_every_role() {
             Method::POST,
             "/api/v1/tenders/{id}/sections/{code}/bid-bonds",
             format!("/api/v1/tenders/{t}/sections/BD01/bid-bonds"),
-            Some(
-                json!({"organisation_id": bidder_id, "amount": "1000.00", "kind": "cash", "reference": "AUTHZ-1"}),
-            ),
+            Some(json!({
+                "organisation_id": bidder_id, "amount": "1000.00", "kind": "cash",
+                "reference": "AUTHZ-1"
+            })),
             Some(&["admin"]),
         ),
         e(
@@ -522,9 +525,10 @@ async fn every_endpoint_with_every_role() {
             Method::PUT,
             "/api/v1/me/envelope-key",
             "/api/v1/me/envelope-key".into(),
-            Some(
-                json!({"public_key": "00".repeat(32), "certificate_chain": ["AAAA"], "signature": "AAAA", "signature_algorithm": "ed25519"}),
-            ),
+            Some(json!({
+                "public_key": "00".repeat(32), "certificate_chain": ["AAAA"], "signature": "AAAA",
+                "signature_algorithm": "ed25519"
+            })),
             Some(&["custodian"]),
         ),
         // Only custodians register keys; the fixture's custodian has one, nobody else does.
@@ -561,9 +565,10 @@ async fn every_endpoint_with_every_role() {
             Method::POST,
             "/api/v1/tenders/{id}/sections/{code}/opening/shares",
             format!("/api/v1/tenders/{t}/sections/BD01/opening/shares"),
-            Some(
-                json!({"share_index": 1, "share": "00".repeat(32), "certificate_chain": ["AAAA"], "signature": "AAAA", "signature_algorithm": "ed25519"}),
-            ),
+            Some(json!({
+                "share_index": 1, "share": "00".repeat(32), "certificate_chain": ["AAAA"],
+                "signature": "AAAA", "signature_algorithm": "ed25519"
+            })),
             Some(&["custodian"]),
         ),
         e(

@@ -184,7 +184,10 @@ async fn rows_containing(app: &TestApp, needle: &str) -> i64 {
             for t in crate::helpers::table_names(c)? {
                 let sql = match c {
                     etender::db::AnyConnection::Postgresql(_) => {
-                        format!("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM {t} x WHERE CAST(x AS TEXT) LIKE $1")
+                        format!(
+                            "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM {t} x \
+                             WHERE CAST(x AS TEXT) LIKE $1"
+                        )
                     }
                     etender::db::AnyConnection::Sqlite(_) => {
                         // SQLite: the files are grepped directly; count nothing here.
@@ -1224,7 +1227,10 @@ async fn failures_at_the_opening_are_attributed() {
                     &etender::seal::dek_release_payload(m, p.index).unwrap(),
                 )
                 .unwrap();
-            keys.push(serde_json::json!({"index": p.index, "dek": hex::encode(raw), "signature": base64::Engine::encode(&b64, sig)}));
+            let signature = base64::Engine::encode(&b64, sig);
+            keys.push(serde_json::json!({
+                "index": p.index, "dek": hex::encode(raw), "signature": signature
+            }));
         }
         let out: Value = bidders[1]
             .client
@@ -1323,12 +1329,15 @@ async fn unconfirmed_bids_lapse_and_too_few_bids_fail_the_section() {
     // An amendment that affects bid preparation: bids made before it must be re-confirmed.
     let sig =
         crate::fixtures::sign_notice(&setup.agent, &t, &pki().get("agent").credentials()).await;
+    let amendment = serde_json::json!({
+        "rationale": "调整工程量清单", "impact": "affects_bid_preparation", "signature": sig
+    });
     let (st, v) = setup
         .agent
         .raw(
             Method::POST,
             &format!("/api/v1/tenders/{t}/amendments"),
-            Some(&serde_json::json!({"rationale": "调整工程量清单", "impact": "affects_bid_preparation", "signature": sig})),
+            Some(&amendment),
         )
         .await
         .unwrap();

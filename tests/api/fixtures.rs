@@ -24,11 +24,24 @@ pub fn draft(now: DateTime<Utc>, deadline_days: i64, custodians: &[String]) -> V
         "sections": [
             {
                 "code": "BD01", "name": "第一标段 东荆河大道道路工程", "category": "works",
-                "estimated_price": "12000000.00", "price_cap": "11800000.00", "bid_bond": "200000.00",
-                "qualification_requirements": ["市政公用工程施工总承包二级及以上资质", "项目经理具备市政公用工程一级注册建造师"],
-                "evaluation": {"kind": "comprehensive_scoring", "weights": [
-                    {"name": "price", "weight": "60"}, {"name": "technical", "weight": "30"}, {"name": "commercial", "weight": "10"}]},
-                "award": {"kind": "separated", "candidates": 3, "method": {"kind": "direct_vote", "absolute_majority": true}}
+                "estimated_price": "12000000.00", "price_cap": "11800000.00",
+                "bid_bond": "200000.00",
+                "qualification_requirements": [
+                    "市政公用工程施工总承包二级及以上资质",
+                    "项目经理具备市政公用工程一级注册建造师"
+                ],
+                "evaluation": {
+                    "kind": "comprehensive_scoring",
+                    "weights": [
+                        {"name": "price", "weight": "60"},
+                        {"name": "technical", "weight": "30"},
+                        {"name": "commercial", "weight": "10"}
+                    ]
+                },
+                "award": {
+                    "kind": "separated", "candidates": 3,
+                    "method": {"kind": "direct_vote", "absolute_majority": true}
+                }
             },
             {
                 "code": "BD02", "name": "第二标段 排水管网工程", "category": "works",
@@ -117,14 +130,13 @@ pub async fn draft_tender(app: &TestApp, deadline_days: i64) -> Setup {
     let tenderer_id = id_of(&tenderer).await;
     let custodians = custodians(app).await;
     let now = app.clock_now();
-    let t: Value = agent
-        .post(
-            "/api/v1/tenders",
-            &json!({"title": "潜江市东荆河大道及配套管网工程", "description": "房建市政 评定分离 试点项目", "tenderer_id": tenderer_id,
-                    "draft": draft(now, deadline_days, &custodians)}),
-        )
-        .await
-        .unwrap();
+    let body = json!({
+        "title": "潜江市东荆河大道及配套管网工程",
+        "description": "房建市政 评定分离 试点项目",
+        "tenderer_id": tenderer_id,
+        "draft": draft(now, deadline_days, &custodians)
+    });
+    let t: Value = agent.post("/api/v1/tenders", &body).await.unwrap();
     let tender = t["id"].as_str().unwrap().to_string();
     let document = upload(
         &agent,

@@ -43,7 +43,8 @@ pub fn on_s3() -> bool {
 /// Settings for a fresh bucket on the test suite's S3 server.
 pub fn s3_settings(bucket: &str) -> etender::storage::S3Settings {
     let endpoint = std::env::var("ETENDER_TEST_S3_URL").expect(
-        "S3 tests need ETENDER_TEST_S3_URL and ETENDER_TEST_S3_ROOT (make test starts the server: tests/support/s3.sh)",
+        "S3 tests need ETENDER_TEST_S3_URL and ETENDER_TEST_S3_ROOT \
+         (make test starts the server: tests/support/s3.sh)",
     );
     etender::storage::S3Settings {
         endpoint,
@@ -73,8 +74,10 @@ pub fn fresh_bucket() -> String {
 }
 
 fn pg_admin_url() -> String {
-    std::env::var("ETENDER_TEST_PG_URL")
-        .expect("ETENDER_TEST_BACKEND=postgres needs ETENDER_TEST_PG_URL (make test starts a cluster and sets it)")
+    std::env::var("ETENDER_TEST_PG_URL").expect(
+        "ETENDER_TEST_BACKEND=postgres needs ETENDER_TEST_PG_URL \
+         (make test starts a cluster and sets it)",
+    )
 }
 
 /// Replace the database name in a postgres URL.

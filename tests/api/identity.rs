@@ -389,12 +389,13 @@ async fn duplicate_registration_and_role_changes_are_audited() {
     let other = creds_from(&pki().root, &org_spec("越权 有限公司", &uscc(601)));
     let ch = c.challenge().await.unwrap();
     let before = app.rows().await;
+    let body = json!({
+        "proof": other.prove(&ch).unwrap(),
+        "roles": ["administrator"],
+        "contact_email": "x@example.cn"
+    });
     let (s, v) = c
-        .raw(
-            Method::POST,
-            "/api/v1/organisations",
-            Some(&json!({"proof": other.prove(&ch).unwrap(), "roles": ["administrator"], "contact_email": "x@example.cn"})),
-        )
+        .raw(Method::POST, "/api/v1/organisations", Some(&body))
         .await
         .unwrap();
     assert_problem(s, &v, 422, "validation_failed");

@@ -24,8 +24,10 @@ fn columns(url: &str) -> BTreeMap<String, Vec<String>> {
             let path = etender::db::connection::sqlite_path(url).unwrap();
             let mut c = SqliteConnection::establish(&path.to_string_lossy()).unwrap();
             diesel::sql_query(
-                "SELECT m.name AS t, p.name AS c FROM sqlite_master m JOIN pragma_table_info(m.name) p \
-                 WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name != '__diesel_schema_migrations'",
+                "SELECT m.name AS t, p.name AS c \
+                 FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+                 WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' \
+                 AND m.name != '__diesel_schema_migrations'",
             )
             .load(&mut c)
             .unwrap()
@@ -33,7 +35,8 @@ fn columns(url: &str) -> BTreeMap<String, Vec<String>> {
         Backend::Postgres => {
             let mut c = PgConnection::establish(url).unwrap();
             diesel::sql_query(
-                "SELECT table_name::text AS t, column_name::text AS c FROM information_schema.columns \
+                "SELECT table_name::text AS t, column_name::text AS c \
+                 FROM information_schema.columns \
                  WHERE table_schema = 'public' AND table_name != '__diesel_schema_migrations'",
             )
             .load(&mut c)
@@ -87,7 +90,8 @@ fn sqlite_and_postgres_migrations_have_the_same_names() {
 fn sqlite_and_postgres_schemas_stay_in_step() {
     assert!(
         std::env::var("ETENDER_TEST_PG_URL").is_ok(),
-        "this test compares SQLite with PostgreSQL: run it through `make test`, which starts a cluster"
+        "this test compares SQLite with PostgreSQL: \
+         run it through `make test`, which starts a cluster"
     );
     let tmp = tempfile::tempdir().unwrap();
     let sqlite = format!("sqlite://{}", tmp.path().join("parity.db").display());

@@ -500,7 +500,8 @@ async fn upload_bid(server: &Server, pki: &DevPki, work: &Path) -> Figures {
         let status = status.unwrap();
         assert!(status.complete && status.received == part.ciphertext_len);
         println!(
-            "   (upload {round}: {:.1} MB/s in {secs:.3} s; CPU server {:.2} s [{}], client {:.2} s [{}])",
+            "   (upload {round}: {:.1} MB/s in {secs:.3} s; \
+             CPU server {:.2} s [{}], client {:.2} s [{}])",
             part.ciphertext_len as f64 / secs / 1e6,
             server_cpu.0,
             server_cpu.1,
@@ -583,7 +584,8 @@ pub fn run(out: &mut Report) {
 
     let mb_s = f.bytes as f64 / median(f.upload_s.clone()) / 1e6;
     println!(
-        "   (uploaded {} bytes {} times, median {:.3} s; {} memory samples; VmRSS before {:.1} MiB, max during {:.1} MiB)",
+        "   (uploaded {} bytes {} times, median {:.3} s; {} memory samples; \
+         VmRSS before {:.1} MiB, max during {:.1} MiB)",
         f.bytes,
         f.upload_s.len(),
         median(f.upload_s.clone()),

@@ -49,7 +49,8 @@ pub fn run(out: &mut Report) {
     )
     .unwrap();
     let ident = IdentityExtraction::default();
-    let msg = b"etender-auth/v1\naudience:etender\nchallenge:00000000-0000-0000-0000-000000000000\nnonce:AAAA\n";
+    let msg = b"etender-auth/v1\naudience:etender\n\
+                challenge:00000000-0000-0000-0000-000000000000\nnonce:AAAA\n";
     let budget = Duration::from_millis(1500);
 
     for (label, alg, ca, sig_alg) in [

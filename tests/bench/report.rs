@@ -34,9 +34,10 @@ impl Report {
         } else {
             0.0
         };
+        let ratio_4dp = (ratio * 10_000.0).round() / 10_000.0;
         let line = serde_json::json!({
             "name": name, "value": round(value), "unit": unit,
-            "limit_name": limit_name, "limit_value": round(limit_value), "ratio": (ratio * 10_000.0).round() / 10_000.0,
+            "limit_name": limit_name, "limit_value": round(limit_value), "ratio": ratio_4dp,
         });
         writeln!(self.file, "{line}").expect("write result");
         println!(

@@ -30,7 +30,8 @@ pub async fn act(
     let out = ctx
         .db
         .write(move |c| {
-            // Regulators may suspend and resume on a complaint (条例62); everything else is the parties'.
+            // Regulators may suspend and resume on a complaint (条例62); everything else is the
+            // parties'.
             let regulator_act = actor.require(Permission::SuperviseTenders).is_ok()
                 && matches!(
                     &action,

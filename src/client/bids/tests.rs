@@ -259,10 +259,14 @@ fn dtos_read_the_contract_shapes() {
         "tender_id": TENDER, "section": SECTION, "state": "record_published",
         "started_at": "2026-03-01T08:00:00Z", "decryption_until": "2026-03-01T08:30:00Z",
         "recovery_until": null, "threshold": 2, "shares_submitted": 0,
-        "bids": [{ "bid_id": "b1", "bidder_name": "甲", "bidder_uscc": "91350100M000100Y43",
-                   "version": 1, "received_at": "2026-03-01T07:00:00Z", "status": "revoked",
-                   "attempts": [{ "path": "r1", "at": "2026-03-01T08:01:00Z", "outcome": "failed",
-                                  "error": "tag_mismatch", "fault": "bidder", "detail": "chunk 3" }] }],
+        "bids": [{
+            "bid_id": "b1", "bidder_name": "甲", "bidder_uscc": "91350100M000100Y43",
+            "version": 1, "received_at": "2026-03-01T07:00:00Z", "status": "revoked",
+            "attempts": [{
+                "path": "r1", "at": "2026-03-01T08:01:00Z", "outcome": "failed",
+                "error": "tag_mismatch", "fault": "bidder", "detail": "chunk 3"
+            }]
+        }],
         "record": { "opened_at": "2026-03-01T08:31:00Z" }, "responses": []
     }))
     .unwrap();
@@ -289,8 +293,10 @@ fn dtos_read_the_contract_shapes() {
 fn problem_codes_unknown_to_this_build_are_still_read() {
     let e = ClientError::Unexpected {
         status: 409,
-        body: json!({ "type": "urn:etender:problem:upload_offset_mismatch", "title": "t",
-                      "status": 409, "detail": "server has 5 bytes", "code": "upload_offset_mismatch" })
+        body: json!({
+            "type": "urn:etender:problem:upload_offset_mismatch", "title": "t",
+            "status": 409, "detail": "server has 5 bytes", "code": "upload_offset_mismatch"
+        })
         .to_string(),
     };
     assert_eq!(e.problem_code().as_deref(), Some(UPLOAD_OFFSET_MISMATCH));
@@ -431,7 +437,13 @@ async fn signed(state: State, req: HttpRequest, body: web::Json<Value>) -> HttpR
             r.kind = ReceiptKind::Withdrawal;
             serde_json::to_value(r).unwrap()
         }
-        "decryption" => json!({ "bid_id": "b1", "status": "opened", "attempt": { "path": "r1", "at": "2026-03-01T08:01:00Z", "outcome": "opened", "error": null, "fault": null, "detail": null } }),
+        "decryption" => json!({
+            "bid_id": "b1", "status": "opened",
+            "attempt": {
+                "path": "r1", "at": "2026-03-01T08:01:00Z", "outcome": "opened",
+                "error": null, "fault": null, "detail": null
+            }
+        }),
         "shares" => json!({ "shares_submitted": 1, "threshold": 2, "recovered": false }),
         _ => json!({ "principal_id": "P1", "public_key": "00".repeat(32),
                      "registered_at": "2026-03-01T08:00:00Z" }),

@@ -80,7 +80,8 @@ pub fn sequencer_lock(c: &mut AnyConnection, wait: bool) -> QueryResult<bool> {
         AnyConnection::Postgresql(pg) => {
             if wait {
                 diesel::sql_query(format!(
-                    "SELECT true AS locked FROM (SELECT pg_advisory_xact_lock({PG_SEQUENCER_LOCK})) s"
+                    "SELECT true AS locked \
+                     FROM (SELECT pg_advisory_xact_lock({PG_SEQUENCER_LOCK})) s"
                 ))
                 .get_result::<Locked>(pg)
                 .map(|l| l.locked)
