@@ -47,7 +47,7 @@ const LATENCY_ROUNDS: usize = 400;
 const CLIENTS: usize = 8;
 /// How long each rate is measured; every loop also stops after `MAX_REQUESTS`.
 const RATE_SECONDS: u64 = 4;
-const MAX_REQUESTS: u64 = 200_000;
+const MAX_REQUESTS: u64 = 1_000_000;
 
 pub fn run(out: &mut Report) {
     let pg = Pg::start();
@@ -79,7 +79,7 @@ pub fn run(out: &mut Report) {
             .unwrap();
         rt.block_on(async {
             server.wait_ready().await;
-            measure(out, backend, &ctx, &server.url).await;
+            measure(out, backend, &ctx, &server.url, server.pid()).await;
         });
         drop(server);
     }
@@ -243,7 +243,11 @@ fn page_queries(c: &mut AnyConnection, after: i64, limit: i64) -> usize {
     rows.len()
 }
 
-async fn measure(out: &mut Report, backend: &str, ctx: &AppContext, base: &str) {
+async fn measure(out: &mut Report, backend: &str, ctx: &AppContext, base: &str, pid: u32) {
+    println!(
+        "   ({backend}: load average before measuring: {})",
+        load_average()
+    );
     let http = reqwest::Client::new();
     let list =
         |after: u64, limit: u32| format!("{base}/api/v1/tenders?limit={limit}&after={after}");
@@ -273,6 +277,8 @@ async fn measure(out: &mut Report, backend: &str, ctx: &AppContext, base: &str) 
     }
     let mut times = Vec::with_capacity(LATENCY_ROUNDS);
     let mut bytes = 0;
+    let (served_before, busy_before) = server_time(&http, base).await;
+    let (server_cpu, own_cpu) = (cpu_seconds(pid), cpu_seconds(std::process::id()));
     for _ in 0..LATENCY_ROUNDS {
         let url = list(rng.below(span), 200);
         let t = Instant::now();
@@ -281,11 +287,29 @@ async fn measure(out: &mut Report, backend: &str, ctx: &AppContext, base: &str) 
         bytes = r.bytes().await.unwrap().len();
         times.push(t.elapsed().as_secs_f64() * 1000.0);
     }
+    let per_request = |cpu: f64| cpu * 1000.0 / LATENCY_ROUNDS as f64;
+    let (server_cpu, own_cpu) = (
+        per_request(cpu_seconds(pid) - server_cpu),
+        per_request(cpu_seconds(std::process::id()) - own_cpu),
+    );
+    let (served, busy) = server_time(&http, base).await;
+    let server_ms = (busy - busy_before) * 1000.0 / (served - served_before);
+    let worst = times.iter().copied().fold(0.0, f64::max);
     let p50 = percentile(&mut times, 0.50);
     let p99 = percentile(&mut times, 0.99);
     println!(
-        "   ({backend}: a 200-item page is {} KiB of JSON)",
-        bytes / 1024
+        "   ({backend}: a 200-item page is {} KiB of JSON; mean time inside the server \
+         {server_ms:.2} ms; CPU per request: server {server_cpu:.2} ms, client {own_cpu:.2} ms; \
+         slowest {worst:.1} ms; load average after: {})",
+        bytes / 1024,
+        load_average()
+    );
+    out.record(
+        &format!("pages.list_200.server_mean.{backend}"),
+        server_ms,
+        "ms",
+        "goal_p99_ms",
+        20.0,
     );
     out.record(
         &format!("pages.list_200.p50.{backend}"),
@@ -342,7 +366,8 @@ async fn measure(out: &mut Report, backend: &str, ctx: &AppContext, base: &str) 
         &format!("db_page_queries_20.{backend}"),
         direct,
     );
-    let pages_rate = http_rate(
+    let cpu_before = cpu_seconds(pid);
+    let (pages_rate, pages_done) = http_rate(
         &http,
         CLIENTS,
         move |n| {
@@ -352,7 +377,15 @@ async fn measure(out: &mut Report, backend: &str, ctx: &AppContext, base: &str) 
         base,
     )
     .await;
-    let healthz = http_rate(&http, CLIENTS, |_| "/healthz".to_string(), base).await;
+    // Server CPU per 20-item page under load (warm-up requests included in the count).
+    let cpu_per_page =
+        (cpu_seconds(pid) - cpu_before) * 1000.0 / (pages_done + CLIENTS as u64 * 4) as f64;
+    println!(
+        "   ({backend}: server CPU per 20-item page under load {cpu_per_page:.3} ms; \
+         load average {})",
+        load_average()
+    );
+    let (healthz, _) = http_rate(&http, CLIENTS, |_| "/healthz".to_string(), base).await;
     out.record(
         &format!("pages.list_20.rate.{backend}"),
         pages_rate,
@@ -459,21 +492,21 @@ async fn db_rate(ctx: &AppContext) -> f64 {
             }
         }));
     }
-    tokio::time::sleep(Duration::from_secs(RATE_SECONDS)).await;
-    stop.store(true, Ordering::Relaxed);
+    run_for(&stop, &done).await;
     for t in tasks {
         t.await.unwrap();
     }
     done.load(Ordering::Relaxed) as f64 / start.elapsed().as_secs_f64()
 }
 
-/// Requests per second from `clients` concurrent keep-alive connections, each GET `path(n)`.
+/// Requests per second (and requests) from `clients` concurrent keep-alive connections, each
+/// GET `path(n)`.
 async fn http_rate(
     http: &reqwest::Client,
     clients: usize,
     path: impl Fn(u64) -> String + Send + Sync + Clone + 'static,
     base: &str,
-) -> f64 {
+) -> (f64, u64) {
     // Warm the connections up.
     for _ in 0..clients * 4 {
         http.get(format!("{base}{}", path(1)))
@@ -502,10 +535,70 @@ async fn http_rate(
             }
         }));
     }
-    tokio::time::sleep(Duration::from_secs(RATE_SECONDS)).await;
-    stop.store(true, Ordering::Relaxed);
+    run_for(&stop, &done).await;
     for t in tasks {
         t.await.unwrap();
     }
-    done.load(Ordering::Relaxed) as f64 / start.elapsed().as_secs_f64()
+    let n = done.load(Ordering::Relaxed);
+    (n as f64 / start.elapsed().as_secs_f64(), n)
+}
+
+/// Let the loops run for `RATE_SECONDS`, or until they reach `MAX_REQUESTS`, then stop them.
+async fn run_for(stop: &AtomicBool, done: &AtomicU64) {
+    let deadline = Instant::now() + Duration::from_secs(RATE_SECONDS);
+    while Instant::now() < deadline && done.load(Ordering::Relaxed) < MAX_REQUESTS {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    stop.store(true, Ordering::Relaxed);
+}
+
+/// CPU seconds (user + system) a process has used so far.
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after "(comm)": utime and stime are the 12th and 13th, in USER_HZ (100) ticks.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or("", |(_, rest)| rest)
+        .split_whitespace()
+        .collect();
+    let tick = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (tick(11) + tick(12)) / 100.0
+}
+
+/// `(requests, seconds)` the server has spent handling `GET /api/v1/tenders` so far, from its
+/// own latency histogram (handler and middleware, without the network and the client).
+async fn server_time(http: &reqwest::Client, base: &str) -> (f64, f64) {
+    let text = http
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let series = |suffix: &str| -> f64 {
+        text.lines()
+            .find(|l| {
+                l.starts_with(&format!("etender_http_request_duration_seconds_{suffix}{{"))
+                    && l.contains("route=\"/api/v1/tenders\"")
+            })
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0.0)
+    };
+    (series("count"), series("sum"))
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .unwrap_or_default()
+        .split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
