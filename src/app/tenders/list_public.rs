@@ -28,7 +28,7 @@ pub async fn list_public(
             let ids: Vec<String> = rows.iter().map(|r| r.tender.id.clone()).collect();
             let mut keys: HashMap<String, Vec<_>> = HashMap::new();
             for k in keyrepo::opening_keys_of_all(c, &ids)? {
-                let dto = crate::app::support::keys::opening_key_dto(&k);
+                let dto = crate::app::support::keys::opening_key_dto(&k)?;
                 keys.entry(k.tender_id).or_default().push(dto);
             }
             let items = rows
@@ -57,7 +57,6 @@ fn public_body(
         id: t.id,
         title: t.title,
         description: t.description,
-        state: t.state,
         version: t.version,
         tenderer: party(r.tenderer),
         agent: r.agent.map(party),

@@ -184,7 +184,7 @@ pub struct PublicTenderCols {
     pub id: String,
     pub title: String,
     pub description: String,
-    pub state: String,
+    /// The lifecycle state with its details (the `state` column is its kind).
     pub state_detail: String,
     pub version: i32,
     pub reconfirm_from_version: Option<i32>,
