@@ -61,7 +61,7 @@ fn public_body(
         tenderer: party(r.tenderer),
         agent: r.agent.map(party),
         published_at: t.published_at,
-        published_draft: r.published_draft.as_deref(),
+        published_draft: r.published_draft,
         working_copy: None,
         reconfirm_from_version: t.reconfirm_from_version,
         state_detail: &t.state_detail,

@@ -99,7 +99,7 @@ fn view(c: &mut AnyConnection, row: &repo::TenderRow, as_party: bool) -> AppResu
             None => None,
         },
         published_at: row.published_at,
-        published_draft: published.as_deref(),
+        published_draft: published,
         working_copy: as_party.then_some(row.draft.as_str()),
         reconfirm_from_version: row.reconfirm_from_version,
         state_detail: &row.state_detail,
@@ -117,7 +117,7 @@ struct TenderParts<'a> {
     tenderer: Party,
     agent: Option<Party>,
     published_at: Option<chrono::NaiveDateTime>,
-    published_draft: Option<&'a str>,
+    published_draft: Option<String>,
     working_copy: Option<&'a str>,
     reconfirm_from_version: Option<i32>,
     state_detail: &'a str,
@@ -135,7 +135,9 @@ fn tender_body(p: TenderParts<'_>) -> AppResult<Tender> {
         agent: p.agent,
         published_at: p.published_at.map(from_db),
         published: match p.published_draft {
-            Some(d) => Some(parse_json::<TenderDraft>(d, "published draft")?),
+            Some(d) => Some(crate::wire::Stored::from_json(d).map_err(|e| {
+                AppError::internal(anyhow::anyhow!("corrupt published draft: {e}"))
+            })?),
             None => None,
         },
         working_copy: match p.working_copy {
