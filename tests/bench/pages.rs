@@ -95,7 +95,7 @@ pub fn run(out: &mut Report) {
 
 fn context(url: &str, dir: &Path) -> AppContext {
     let mut settings = Settings::load(None).unwrap();
-    settings.database.url = url.to_string();
+    settings.database.url = url.to_string().into();
     settings.database.pool_size = CLIENTS as u32;
     settings.database.run_migrations = false;
     settings.audit.signing_key_file = dir.join("bench-audit-key.pem");
