@@ -139,6 +139,7 @@ impl r2d2::ManageConnection for Manager {
             Backend::Postgres => {
                 let mut c =
                     establish_pg(self.target.expose_secret()).map_err(ManagerError::Connect)?;
+                c.set_instrumentation(super::queries::instrumentation());
                 if self.read_only {
                     c.batch_execute("SET default_transaction_read_only = on")?;
                 }
@@ -149,6 +150,7 @@ impl r2d2::ManageConnection for Manager {
                     SqliteConnection::establish(self.target.expose_secret()).map_err(|e| {
                         ManagerError::Connect(format!("cannot open {}: {e}", self.target))
                     })?;
+                c.set_instrumentation(super::queries::instrumentation());
                 c.batch_execute(SQLITE_PRAGMAS)?;
                 if self.read_only {
                     // Defence in depth: the single-writer rule holds even if a read path errs.

@@ -8,6 +8,7 @@
 
 pub mod connection;
 pub mod migrate;
+pub mod queries;
 pub mod repo;
 pub mod schema;
 pub mod types;
@@ -145,9 +146,10 @@ impl Db {
         T: Send + 'static,
     {
         let pool = self.inner.write.clone();
+        let tally = queries::current();
         run_blocking(move || {
             let mut conn = pool.get()?;
-            transaction(&mut conn, f)
+            queries::on_this_thread(tally, || transaction(&mut conn, f))
         })
         .await
     }
@@ -163,9 +165,10 @@ impl Db {
             .replica
             .clone()
             .unwrap_or_else(|| self.inner.read.clone());
+        let tally = queries::current();
         run_blocking(move || {
             let mut conn = pool.get()?;
-            f(&mut conn)
+            queries::on_this_thread(tally, || f(&mut conn))
         })
         .await
     }
@@ -177,9 +180,10 @@ impl Db {
         T: Send + 'static,
     {
         let pool = self.inner.read.clone();
+        let tally = queries::current();
         run_blocking(move || {
             let mut conn = pool.get()?;
-            f(&mut conn)
+            queries::on_this_thread(tally, || f(&mut conn))
         })
         .await
     }

@@ -75,12 +75,6 @@ pub struct PageParams {
     pub limit: Option<i64>,
 }
 
-impl PageParams {
-    pub fn limit(&self) -> i64 {
-        self.limit.unwrap_or(50)
-    }
-}
-
 /// The caller if a bearer token was sent (public endpoints that show parties more).
 /// A token that is sent but invalid is still refused: silently treating it as anonymous would
 /// hide a client bug.

@@ -22,8 +22,9 @@ fn acceptable_id(v: &str) -> bool {
 }
 
 /// Assign (or accept a well-formed) request id, expose it to handlers and errors, echo it back,
-/// log one access line and count the request under its route pattern (never the raw path, so
-/// label cardinality stays bounded); report a response the OpenAPI document does not declare.
+/// log one access line and count the request and the database statements it sent under its route
+/// pattern (never the raw path, so label cardinality stays bounded); report a response the
+/// OpenAPI document does not declare.
 pub async fn observe(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -39,10 +40,10 @@ pub async fn observe(
     let metrics = req.app_data::<web::Data<Metrics>>().cloned();
     let started = Instant::now();
     let span = tracing::info_span!("request", request_id = %id, method = %method);
-    let res = REQUEST_ID
-        .scope(id.clone(), next.call(req))
-        .instrument(span)
-        .await;
+    let (res, db_queries) =
+        crate::db::queries::counted(REQUEST_ID.scope(id.clone(), next.call(req)))
+            .instrument(span)
+            .await;
     let mut res = res?;
     let route = res
         .request()
@@ -73,7 +74,7 @@ pub async fn observe(
         );
     }
     if let Some(m) = metrics {
-        m.observe_request(&method, &route, status, elapsed.as_secs_f64());
+        m.observe_request(&method, &route, status, elapsed.as_secs_f64(), db_queries);
         if let Some(b) = breach {
             m.observe_outside_contract(&method, &route, status, b.as_str());
         }
@@ -85,6 +86,7 @@ pub async fn observe(
             http.route = %route,
             http.status = status,
             duration_ms = elapsed.as_millis() as u64,
+            db_queries,
             "request"
         );
     }

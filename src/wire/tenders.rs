@@ -25,7 +25,8 @@ pub struct Tender {
     pub agent: Option<Party>,
     pub published_at: Option<DateTime<Utc>>,
     /// The latest published notice content.
-    pub published: Option<TenderDraft>,
+    #[schema(value_type = Option<TenderDraft>)]
+    pub published: Option<crate::wire::Stored<TenderDraft>>,
     /// The editable working copy (parties of the tender only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub working_copy: Option<TenderDraft>,

@@ -185,8 +185,13 @@ pub fn person_id(n: u32) -> String {
 
 /// One more bidder organisation issued by the test root (for rushes of many bidders).
 pub fn extra_bidder(i: u32) -> Ident {
-    let u = uscc(10_000 + i);
-    let label: &'static str = Box::leak(format!("rush-{i}").into_boxed_str());
+    extra_org(10_000 + i, &format!("rush-{i}"), Role::Bidder)
+}
+
+/// One more organisation with `role`, issued by the test root; `n` picks its USCC.
+pub fn extra_org(n: u32, label: &str, role: Role) -> Ident {
+    let u = uscc(n);
+    let label: &'static str = Box::leak(label.to_string().into_boxed_str());
     let issued = pki()
         .root
         .issue(&org_leaf(
@@ -200,7 +205,7 @@ pub fn extra_bidder(i: u32) -> Ident {
         kind: PrincipalKind::Organisation,
         issued,
         intermediates: vec![],
-        roles: vec![Role::Bidder],
+        roles: vec![role],
         key: u,
     }
 }

@@ -10,6 +10,7 @@ mod health;
 mod helpers;
 mod identity;
 mod migrations;
+mod pages;
 mod secrets;
 mod smtp;
 mod storage;

@@ -14,7 +14,6 @@
 //! and the same database's raw insert rate (single-row INSERT transactions into a scratch
 //! table, same number of concurrent writers), both measured in the same run.
 
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -31,63 +30,11 @@ use etender::db::Db;
 use serde_json::json;
 
 use crate::report::{rate, Report};
+use crate::server::Pg;
 
 const WRITERS: usize = 8;
 const APPEND_SECONDS: u64 = 6;
 const MILLION: u64 = 1_000_000;
-
-struct Pg {
-    dir: PathBuf,
-    admin_url: String,
-}
-
-impl Pg {
-    fn start() -> Pg {
-        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-pg");
-        let out = std::process::Command::new("bash")
-            .arg("tests/support/pg.sh")
-            .arg("start")
-            .arg(&dir)
-            .arg("bench")
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .output()
-            .expect("run tests/support/pg.sh");
-        assert!(
-            out.status.success(),
-            "pg.sh start failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        Pg {
-            dir,
-            admin_url: String::from_utf8_lossy(&out.stdout).trim().to_string(),
-        }
-    }
-
-    fn database(&self, name: &str) -> String {
-        let mut admin = PgConnection::establish(&self.admin_url).expect("connect to bench cluster");
-        // Separate statements: PostgreSQL refuses DROP/CREATE DATABASE inside a multi-statement
-        // (implicitly transactional) query.
-        admin
-            .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
-            .unwrap();
-        admin
-            .batch_execute(&format!("CREATE DATABASE {name}"))
-            .unwrap();
-        let cut = self.admin_url.rfind('/').unwrap();
-        format!("{}/{name}", &self.admin_url[..cut])
-    }
-}
-
-impl Drop for Pg {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("bash")
-            .arg("tests/support/pg.sh")
-            .arg("stop")
-            .arg(&self.dir)
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .status();
-    }
-}
 
 fn context(url: &str, tmp: &std::path::Path) -> AppContext {
     let mut settings = Settings::load(None).unwrap();

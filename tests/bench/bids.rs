@@ -26,9 +26,8 @@
 //! Opening speed (decrypt stage against the machine's single-core AES-256-GCM) is reported by
 //! the `seal` bench in the same `make bench` run.
 
-use std::io::{BufRead, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -42,6 +41,7 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::report::Report;
+use crate::server::Server;
 
 const GIB: u64 = 1 << 30;
 const MIB: u64 = 1 << 20;
@@ -51,102 +51,6 @@ const SAMPLE_EVERY: Duration = Duration::from_millis(20);
 const UPLOAD_ROUNDS: usize = 3;
 /// Raw disk rounds after the discarded warm-up (median reported).
 const DISK_ROUNDS: usize = 5;
-
-/// The server process; killed when dropped, so a panicking bench leaves nothing behind.
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Server {
-    fn start(dir: &Path, pki: &DevPki) -> Server {
-        let admins: Vec<String> = pki
-            .identities
-            .iter()
-            .filter(|i| i.roles.iter().any(|r| r == "administrator"))
-            .filter_map(|i| i.person_id.clone())
-            .collect();
-        let config = dir.join("bench.toml");
-        let toml = format!(
-            "[http]\nlisten = \"127.0.0.1:0\"\nworkers = 2\n\
-             [database]\nurl = {db:?}\n\
-             [identity]\ntrust_dir = {trust:?}\nbootstrap_administrators = {admins:?}\n\
-             [storage]\ndir = {files:?}\n\
-             [audit]\nsigning_key_file = {key:?}\n",
-            db = format!("sqlite://{}", dir.join("etender.db").display()),
-            trust = dir.join("trust").display().to_string(),
-            files = dir.join("files").display().to_string(),
-            key = dir.join("audit-signing-key.pem").display().to_string(),
-        );
-        std::fs::write(&config, toml).unwrap();
-        let log = std::fs::File::create(dir.join("server.log")).unwrap();
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_etender"));
-        cmd.arg("serve")
-            .arg("--config")
-            .arg(&config)
-            .current_dir(dir)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(log);
-        // Only the file above configures this server.
-        for (k, _) in std::env::vars() {
-            if k.starts_with("ETENDER") || k == "RUST_LOG" {
-                cmd.env_remove(k);
-            }
-        }
-        let mut child = cmd.spawn().expect("spawn the release etender binary");
-        // The server prints its address once it listens; keep draining stdout afterwards.
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in std::io::BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if let Some(rest) = line.split("serving on ").nth(1) {
-                    let url = rest.split_whitespace().next().unwrap_or_default();
-                    let _ = tx.send(url.to_string());
-                }
-            }
-        });
-        let mut server = Server {
-            child,
-            url: String::new(),
-        };
-        server.url = match rx.recv_timeout(Duration::from_secs(60)) {
-            Ok(url) => url,
-            Err(_) => panic!(
-                "the server did not start (exit {:?}); log:\n{}",
-                server.child.try_wait(),
-                std::fs::read_to_string(dir.join("server.log")).unwrap_or_default()
-            ),
-        };
-        server
-    }
-
-    fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
-    async fn wait_ready(&self) {
-        let http = reqwest::Client::new();
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            if let Ok(r) = http.get(format!("{}/readyz", self.url)).send().await {
-                if r.status().is_success() {
-                    return;
-                }
-            }
-            assert!(Instant::now() < deadline, "/readyz never answered 200");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// `VmRSS` and `VmHWM` of a process, in bytes.
 fn memory(pid: u32) -> (u64, u64) {
@@ -568,7 +472,14 @@ pub fn run(out: &mut Report) {
     // The limit: the faster way this disk takes 1 GiB written and synced.
     let raw = direct.map_or(cached, |d| d.max(cached));
 
-    let server = Server::start(dir, &pki);
+    let admins: Vec<String> = pki
+        .identities
+        .iter()
+        .filter(|i| i.roles.iter().any(|r| r == "administrator"))
+        .filter_map(|i| i.person_id.clone())
+        .collect();
+    let db = format!("sqlite://{}", dir.join("etender.db").display());
+    let server = Server::start(dir, &db, &admins);
     let work = dir.join("bidder");
     std::fs::create_dir_all(&work).unwrap();
     let rt = tokio::runtime::Builder::new_multi_thread()

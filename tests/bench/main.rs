@@ -6,8 +6,10 @@
 mod audit;
 mod bids;
 mod identity;
+mod pages;
 mod report;
 mod seal;
+mod server;
 
 fn main() {
     let only = std::env::args().nth(1).filter(|a| !a.starts_with('-'));
@@ -24,6 +26,9 @@ fn main() {
     }
     if run("bids") {
         bids::run(&mut out);
+    }
+    if run("pages") {
+        pages::run(&mut out);
     }
     out.finish();
 }

@@ -2,12 +2,14 @@
 
 use super::*;
 use crate::app::support::errors::*;
+use crate::app::support::pages;
 use crate::app::Actor;
 use crate::app::AppContext;
 use crate::db::repo::audit_log as repo;
 use crate::db::repo::audit_log::Scope;
 use crate::error::AppError;
 use crate::error::AppResult;
+use crate::error::ErrorCode;
 use crate::wire::audit::*;
 
 /// The scope a query names: a tender, a principal, or (neither) the whole log.
@@ -24,30 +26,47 @@ pub fn scope_of(tender_id: Option<String>, subject: Option<String>) -> AppResult
     }
 }
 
+/// Page sizes of the trail: 1–1000, default 200.
+const TRAIL: pages::Limits = pages::Limits {
+    default: 200,
+    max: MAX_TRAIL_PAGE,
+};
+
 /// A page of the trail in `scope`, entries after index `after`.
 pub async fn trail(
     ctx: &AppContext,
     actor: &Actor,
     scope: Scope,
     after: Option<u64>,
-    limit: i64,
+    limit: Option<i64>,
 ) -> AppResult<Trail> {
     let party = authorize(ctx, actor, &scope).await?;
-    let limit = limit.clamp(1, MAX_TRAIL_PAGE);
-    let from = after.map_or(0, |a| a as i64 + 1);
-    let rows = ctx
-        .db
-        .read_primary(move |c| repo::entries(c, &scope, from, i64::MAX, limit).map_err(internal))
-        .await?;
+    let after = after
+        .map(|a| {
+            i64::try_from(a).map_err(|_| {
+                AppError::new(
+                    ErrorCode::MalformedParameter,
+                    "after must be a log index from `next`",
+                )
+            })
+        })
+        .transpose()?;
+    let page = pages::keyset(after, limit, TRAIL);
+    let rows = {
+        let page = page.clone();
+        ctx.db
+            .read_primary(move |c| repo::entries_page(c, &scope, &page).map_err(internal))
+            .await?
+    };
+    let (rows, next) = pages::cut(&page, rows, |(e, _)| e.log_index);
     let mut items = Vec::with_capacity(rows.len());
     for (e, ev) in &rows {
         let visible = party || ev.as_ref().is_some_and(|ev| may_see(actor, ev));
         items.push(entry_dto(e, ev.as_ref(), visible)?);
     }
-    let next = if rows.len() as i64 == limit {
-        items.last().map(|e| e.index)
-    } else {
-        None
-    };
-    Ok(Trail { items, next })
+    Ok(Trail {
+        items,
+        // Log indices are never negative.
+        next: next.map(|n| n as u64),
+    })
 }

@@ -1,6 +1,8 @@
-//! Organisations, paged, for administrators and regulators.
+//! Organisations, paged, for administrators and regulators: one query for the page and one for
+//! its roles.
 
 use super::*;
+use crate::app::support::pages;
 use crate::app::Actor;
 use crate::app::AppContext;
 use crate::db::repo::identity as repo;
@@ -13,25 +15,23 @@ pub async fn list_organisations(
     ctx: &AppContext,
     actor: &Actor,
     after: Option<String>,
-    limit: i64,
+    limit: Option<i64>,
 ) -> AppResult<Page<Organisation>> {
     actor.require(Permission::ListRegistry)?;
-    let limit = limit.clamp(1, 200);
+    let page = pages::parse::<String>(after.as_deref(), limit, pages::LISTS)?;
     ctx.db
         .read(move |c| {
-            let rows = repo::list_organisations(c, after.as_deref(), limit + 1)?;
-            let more = rows.len() as i64 > limit;
-            let mut items = Vec::new();
-            for row in rows.into_iter().take(limit as usize) {
-                let roles = parse_roles(repo::roles_of(c, &row.id)?);
-                items.push(organisation_view(row, roles));
-            }
-            let next = if more {
-                items.last().map(|o| o.id.clone())
-            } else {
-                None
-            };
-            Ok(Page { items, next })
+            let rows = repo::list_organisations(c, &page)?;
+            let (rows, next) = pages::cut(&page, rows, |o| o.id.clone());
+            let mut roles = roles_by_principal(c, rows.iter().map(|o| o.id.clone()).collect())?;
+            let items = rows
+                .into_iter()
+                .map(|row| {
+                    let held = roles.remove(&row.id).unwrap_or_default();
+                    organisation_view(row, held)
+                })
+                .collect();
+            Ok(pages::to_page(items, next))
         })
         .await
 }

@@ -56,6 +56,7 @@ pub use register_person::*;
 use serde_json::json;
 pub use set_person_role::*;
 use std::collections::BTreeSet;
+use std::collections::HashMap;
 
 /// Checks shared by login and registration: challenge live, chain trusted, signature valid.
 async fn verify_proof(ctx: &AppContext, proof: &PossessionProof) -> AppResult<VerifiedCertificate> {
@@ -142,6 +143,20 @@ fn consume(c: &mut AnyConnection, challenge_id: &str, now: DateTime<Utc>) -> App
 
 fn parse_roles(rows: Vec<String>) -> BTreeSet<Role> {
     rows.iter().filter_map(|r| Role::parse(r)).collect()
+}
+
+/// The roles of a page of principals, in one query.
+fn roles_by_principal(
+    c: &mut AnyConnection,
+    ids: Vec<String>,
+) -> AppResult<HashMap<String, BTreeSet<Role>>> {
+    let mut out: HashMap<String, BTreeSet<Role>> = HashMap::new();
+    for (principal, role) in repo::roles_of_all(c, &ids)? {
+        if let Some(r) = Role::parse(&role) {
+            out.entry(principal).or_default().insert(r);
+        }
+    }
+    Ok(out)
 }
 
 fn organisation_view(row: repo::OrganisationRow, roles: BTreeSet<Role>) -> Organisation {

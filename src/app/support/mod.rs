@@ -1,10 +1,11 @@
 //! What several stages share: errors, JSON columns, loading and locking a tender, the one
-//! publication step, signed statements and opening keys. Depends on nothing above it: support
-//! never imports a stage.
+//! publication step, signed statements, opening keys and keyset pagination. Depends on nothing
+//! above it: support never imports a stage.
 
 pub mod errors;
 pub mod json;
 pub mod keys;
+pub mod pages;
 pub mod publicity;
 pub mod signing;
 pub mod tender;

@@ -2,6 +2,7 @@
 //! announcement that committed late.
 
 use crate::app::support::json::*;
+use crate::app::support::pages;
 use crate::app::AppContext;
 use crate::db::repo::tenders as repo;
 use crate::db::types::from_db;
@@ -12,15 +13,17 @@ use crate::wire::tenders::*;
 /// skips an announcement that committed late.
 pub async fn announcements(
     ctx: &AppContext,
-    after: i64,
+    after: Option<i64>,
     tender: Option<String>,
-    limit: i64,
+    limit: Option<i64>,
 ) -> AppResult<Vec<Announcement>> {
-    let limit = limit.clamp(1, 200);
+    let page = pages::keyset(after, limit, pages::LISTS);
     ctx.db
         .read_primary(move |c| {
-            repo::announcements_after(c, after, tender.as_deref(), limit)?
-                .into_iter()
+            let rows = repo::announcements_page(c, tender.as_deref(), &page)?;
+            // The feed's cursor is the `seq` each item carries, so the body has no `next`.
+            let (rows, _next) = pages::cut(&page, rows, |a| a.seq);
+            rows.into_iter()
                 .map(|a| {
                     Ok(Announcement {
                         seq: a.seq,

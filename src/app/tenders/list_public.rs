@@ -1,47 +1,70 @@
 //! Published tenders in publication order. The cursor is the publication position, handed out in
-//! commit order, so a tender published late never lands behind a reader's cursor.
+//! commit order, so a tender published late never lands behind a reader's cursor. A page is two
+//! queries whatever its size: the tenders joined with their parties and current version, then
+//! the page's opening keys.
 
 use super::*;
+use crate::app::support::pages;
 use crate::app::AppContext;
+use crate::db::repo::bids as keyrepo;
 use crate::db::repo::tenders as repo;
-use crate::error::AppError;
 use crate::error::AppResult;
-use crate::error::ErrorCode;
 use crate::wire::tenders::*;
+use crate::wire::Page;
+use std::collections::HashMap;
 
 /// Published tenders in publication order. The cursor is the publication position, handed out
 /// in commit order, so a tender published late never lands behind a reader's cursor.
 pub async fn list_public(
     ctx: &AppContext,
     after: Option<String>,
-    limit: i64,
-) -> AppResult<crate::wire::Page<Tender>> {
-    let limit = limit.clamp(1, 200);
-    let after = match after.as_deref() {
-        None | Some("") => 0,
-        Some(a) => a.parse::<i64>().map_err(|_| {
-            AppError::new(
-                ErrorCode::MalformedParameter,
-                "after must be a cursor from `next`",
-            )
-        })?,
-    };
+    limit: Option<i64>,
+) -> AppResult<Page<Tender>> {
+    let page = pages::parse::<i64>(after.as_deref(), limit, pages::LISTS)?;
     ctx.db
         .read_primary(move |c| {
-            let rows = repo::list_public_tenders(c, after, limit + 1)?;
-            let more = rows.len() as i64 > limit;
-            let mut items = Vec::new();
-            let mut last = None;
-            for row in rows.iter().take(limit as usize) {
-                items.push(view(c, row, false)?);
-                last = row.public_seq;
+            let rows = repo::public_tender_page(c, &page)?;
+            let (rows, next) = pages::cut(&page, rows, |r| r.tender.public_seq.unwrap_or(0));
+            let ids: Vec<String> = rows.iter().map(|r| r.tender.id.clone()).collect();
+            let mut keys: HashMap<String, Vec<_>> = HashMap::new();
+            for k in keyrepo::opening_keys_of_all(c, &ids)? {
+                let dto = crate::app::support::keys::opening_key_dto(&k)?;
+                keys.entry(k.tender_id).or_default().push(dto);
             }
-            let next = if more {
-                last.map(|s| s.to_string())
-            } else {
-                None
-            };
-            Ok(crate::wire::Page { items, next })
+            let items = rows
+                .into_iter()
+                .map(|r| {
+                    let opening_keys = keys.remove(&r.tender.id).unwrap_or_default();
+                    public_body(r, opening_keys)
+                })
+                .collect::<AppResult<Vec<_>>>()?;
+            Ok(pages::to_page(items, next))
         })
         .await
+}
+
+fn public_body(
+    r: repo::PublicTenderRow,
+    opening_keys: Vec<crate::wire::bids::SectionOpeningKey>,
+) -> AppResult<Tender> {
+    let party = |p: repo::PartyRow| Party {
+        id: p.id,
+        name: p.name,
+        uscc: p.uscc,
+    };
+    let t = r.tender;
+    tender_body(TenderParts {
+        id: t.id,
+        title: t.title,
+        description: t.description,
+        version: t.version,
+        tenderer: party(r.tenderer),
+        agent: r.agent.map(party),
+        published_at: t.published_at,
+        published_draft: r.published_draft,
+        working_copy: None,
+        reconfirm_from_version: t.reconfirm_from_version,
+        state_detail: &t.state_detail,
+        opening_keys,
+    })
 }

@@ -87,34 +87,66 @@ pub fn parse_draft(body: &Value) -> AppResult<TenderDraft> {
 }
 
 fn view(c: &mut AnyConnection, row: &repo::TenderRow, as_party: bool) -> AppResult<Tender> {
-    let published = match repo::latest_version(c, &row.id)? {
-        Some(v) => Some(parse_json::<TenderDraft>(
-            &v.published_draft,
-            "published draft",
-        )?),
-        None => None,
-    };
-    Ok(Tender {
+    let published = repo::latest_version(c, &row.id)?.map(|v| v.published_draft);
+    tender_body(TenderParts {
         id: row.id.clone(),
         title: row.title.clone(),
         description: row.description.clone(),
-        state: state_of(row)?.kind(),
         version: row.version,
         tenderer: party_of(c, &row.tenderer_id)?,
         agent: match &row.agent_id {
             Some(a) => Some(party_of(c, a)?),
             None => None,
         },
-        published_at: row.published_at.map(from_db),
-        published,
-        working_copy: if as_party {
-            Some(parse_json(&row.draft, "draft")?)
-        } else {
-            None
-        },
+        published_at: row.published_at,
+        published_draft: published,
+        working_copy: as_party.then_some(row.draft.as_str()),
         reconfirm_from_version: row.reconfirm_from_version,
-        state_detail: parse_json(&row.state_detail, "state")?,
+        state_detail: &row.state_detail,
         opening_keys: crate::app::support::keys::opening_keys(c, &row.id)?,
+    })
+}
+
+/// What a `Tender` body is made of, however it was loaded (one tender by id, or a list page
+/// in two queries): one constructor, so the two cannot drift apart.
+struct TenderParts<'a> {
+    id: String,
+    title: String,
+    description: String,
+    version: i32,
+    tenderer: Party,
+    agent: Option<Party>,
+    published_at: Option<chrono::NaiveDateTime>,
+    published_draft: Option<String>,
+    working_copy: Option<&'a str>,
+    reconfirm_from_version: Option<i32>,
+    state_detail: &'a str,
+    opening_keys: Vec<crate::wire::bids::SectionOpeningKey>,
+}
+
+fn tender_body(p: TenderParts<'_>) -> AppResult<Tender> {
+    Ok(Tender {
+        id: p.id,
+        title: p.title,
+        description: p.description,
+        state: parse_json::<crate::domain::lifecycle::State>(p.state_detail, "state")?.kind(),
+        version: p.version,
+        tenderer: p.tenderer,
+        agent: p.agent,
+        published_at: p.published_at.map(from_db),
+        published: match p.published_draft {
+            Some(d) => Some(crate::wire::Stored::from_json(d).map_err(|e| {
+                AppError::internal(anyhow::anyhow!("corrupt published draft: {e}"))
+            })?),
+            None => None,
+        },
+        working_copy: match p.working_copy {
+            Some(d) => Some(parse_json(d, "draft")?),
+            None => None,
+        },
+        reconfirm_from_version: p.reconfirm_from_version,
+        state_detail: parse_json(p.state_detail, "state")?,
+        opening_keys: p.opening_keys,
     })
 }
 

@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use diesel::sql_types::Bool;
 
 use crate::db::repo::audit::AuditEventRow;
+use crate::db::repo::{keyset, Keyset};
 use crate::db::schema::{
     audit_checkpoints, audit_events, audit_log_entries, audit_pending, audit_tree_nodes,
 };
@@ -258,6 +259,29 @@ pub enum Scope {
     Principal(String),
 }
 
+/// Entries joined with their events and restricted to `scope`, as a boxed query the caller
+/// orders and limits (a macro: the boxed join's type is not worth spelling out).
+macro_rules! scoped_entries {
+    ($scope:expr) => {{
+        let mut q = audit_log_entries::table
+            .left_join(audit_events::table.on(audit_events::id.eq(audit_log_entries::event_id)))
+            .select((EntryRow::as_select(), Option::<AuditEventRow>::as_select()))
+            .into_boxed();
+        match $scope {
+            Scope::All => {}
+            Scope::Tender(t) => q = q.filter(audit_log_entries::tender_id.eq(t.clone())),
+            Scope::Principal(p) => {
+                q = q.filter(
+                    audit_events::subject
+                        .eq(p.clone())
+                        .or(audit_events::actor_id.eq(p.clone())),
+                )
+            }
+        }
+        q
+    }};
+}
+
 /// Entries in `scope`, oldest first, with `log_index` in `[from, to)`, at most `limit`. Each
 /// comes with its event row (the row may have been tampered with; verifiers check it against
 /// the leaf).
@@ -268,24 +292,19 @@ pub fn entries(
     to: i64,
     limit: i64,
 ) -> QueryResult<Vec<(EntryRow, Option<AuditEventRow>)>> {
-    let mut q = audit_log_entries::table
-        .left_join(audit_events::table.on(audit_events::id.eq(audit_log_entries::event_id)))
+    scoped_entries!(scope)
         .filter(audit_log_entries::log_index.ge(from))
         .filter(audit_log_entries::log_index.lt(to))
         .order(audit_log_entries::log_index.asc())
         .limit(limit)
-        .select((EntryRow::as_select(), Option::<AuditEventRow>::as_select()))
-        .into_boxed();
-    match scope {
-        Scope::All => {}
-        Scope::Tender(t) => q = q.filter(audit_log_entries::tender_id.eq(t.clone())),
-        Scope::Principal(p) => {
-            q = q.filter(
-                audit_events::subject
-                    .eq(p.clone())
-                    .or(audit_events::actor_id.eq(p.clone())),
-            )
-        }
-    }
-    q.load(c)
+        .load(c)
+}
+
+/// A page of entries in `scope` by log index (the trail), each with its event row.
+pub fn entries_page(
+    c: &mut AnyConnection,
+    scope: &Scope,
+    page: &Keyset<i64>,
+) -> QueryResult<Vec<(EntryRow, Option<AuditEventRow>)>> {
+    keyset(scoped_entries!(scope), audit_log_entries::log_index, page).load(c)
 }

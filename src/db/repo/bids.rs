@@ -210,6 +210,24 @@ pub fn opening_keys_of(c: &mut AnyConnection, tender: &str) -> QueryResult<Vec<O
         .load(c)
 }
 
+/// The opening keys of several tenders in one query (a list page's), by tender then section.
+pub fn opening_keys_of_all(
+    c: &mut AnyConnection,
+    tenders: &[String],
+) -> QueryResult<Vec<OpeningKeyRow>> {
+    if tenders.is_empty() {
+        return Ok(Vec::new());
+    }
+    opening_keys::table
+        .filter(opening_keys::tender_id.eq_any(tenders))
+        .order((
+            opening_keys::tender_id.asc(),
+            opening_keys::section_code.asc(),
+        ))
+        .select(OpeningKeyRow::as_select())
+        .load(c)
+}
+
 pub fn opening_key(
     c: &mut AnyConnection,
     tender: &str,

@@ -4,6 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
+use crate::db::repo::{keyset, Keyset};
 use crate::db::schema::{
     auth_challenges, credentials, organisations, people, role_grants, sessions,
 };
@@ -113,16 +114,12 @@ pub fn find_organisation_by_uscc(
 /// Keyset page ordered by id (ids are UUIDv7, so roughly by creation).
 pub fn list_organisations(
     c: &mut AnyConnection,
-    after: Option<&str>,
-    limit: i64,
+    page: &Keyset<String>,
 ) -> QueryResult<Vec<OrganisationRow>> {
-    let mut q = organisations::table
+    let q = organisations::table
         .select(OrganisationRow::as_select())
         .into_boxed();
-    if let Some(a) = after {
-        q = q.filter(organisations::id.gt(a.to_string()));
-    }
-    q.order(organisations::id.asc()).limit(limit).load(c)
+    keyset(q, organisations::id, page).load(c)
 }
 
 pub fn insert_person(c: &mut AnyConnection, row: &PersonRow) -> QueryResult<()> {
@@ -151,16 +148,10 @@ pub fn find_person_by_person_id(
         .optional()
 }
 
-pub fn list_people(
-    c: &mut AnyConnection,
-    after: Option<&str>,
-    limit: i64,
-) -> QueryResult<Vec<PersonRow>> {
-    let mut q = people::table.select(PersonRow::as_select()).into_boxed();
-    if let Some(a) = after {
-        q = q.filter(people::id.gt(a.to_string()));
-    }
-    q.order(people::id.asc()).limit(limit).load(c)
+/// Keyset page ordered by id.
+pub fn list_people(c: &mut AnyConnection, page: &Keyset<String>) -> QueryResult<Vec<PersonRow>> {
+    let q = people::table.select(PersonRow::as_select()).into_boxed();
+    keyset(q, people::id, page).load(c)
 }
 
 pub fn set_person_organisation(
@@ -178,6 +169,21 @@ pub fn roles_of(c: &mut AnyConnection, principal: &str) -> QueryResult<Vec<Strin
         .filter(role_grants::principal_id.eq(principal))
         .select(role_grants::role)
         .order(role_grants::role.asc())
+        .load(c)
+}
+
+/// The roles of several principals in one query, as `(principal_id, role)` (a list page's).
+pub fn roles_of_all(
+    c: &mut AnyConnection,
+    principals: &[String],
+) -> QueryResult<Vec<(String, String)>> {
+    if principals.is_empty() {
+        return Ok(Vec::new());
+    }
+    role_grants::table
+        .filter(role_grants::principal_id.eq_any(principals))
+        .select((role_grants::principal_id, role_grants::role))
+        .order((role_grants::principal_id.asc(), role_grants::role.asc()))
         .load(c)
 }
 

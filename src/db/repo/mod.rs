@@ -9,8 +9,40 @@ pub mod mail;
 pub mod tenders;
 
 use diesel::connection::SimpleConnection;
+use diesel::expression::AsExpression;
+use diesel::query_dsl::methods::{FilterDsl, LimitDsl, OrderDsl};
+use diesel::sql_types::SqlType;
+use diesel::{dsl, ExpressionMethods};
 
 use super::AnyConnection;
+
+/// One page of a keyset-paginated list, as every list query takes it: the rows whose key is
+/// strictly after `after` (all rows when `None`), in ascending key order, at most `limit` of
+/// them. [`keyset`] asks for one row more, so the caller learns whether another page follows
+/// without a count; `app::support::pages` builds this from the request and cuts the rows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Keyset<K> {
+    pub after: Option<K>,
+    pub limit: i64,
+}
+
+/// The one keyset pattern: `WHERE key > after ORDER BY key LIMIT limit + 1` on a boxed query
+/// (whose other filters and joins are the caller's). The key must be unique and indexed.
+pub fn keyset<Q, C, K>(query: Q, key: C, page: &Keyset<K>) -> Q
+where
+    C: ExpressionMethods + Copy,
+    C::SqlType: SqlType,
+    K: AsExpression<C::SqlType> + Clone,
+    Q: FilterDsl<dsl::Gt<C, K>, Output = Q>
+        + OrderDsl<dsl::Asc<C>, Output = Q>
+        + LimitDsl<Output = Q>,
+{
+    let query = match &page.after {
+        Some(after) => FilterDsl::filter(query, key.gt(after.clone())),
+        None => query,
+    };
+    LimitDsl::limit(OrderDsl::order(query, key.asc()), page.limit + 1)
+}
 
 pub fn ping(conn: &mut AnyConnection) -> diesel::QueryResult<()> {
     conn.batch_execute("SELECT 1")

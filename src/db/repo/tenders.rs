@@ -6,9 +6,10 @@ use diesel::connection::SimpleConnection;
 use diesel::dsl::max;
 use diesel::prelude::*;
 
+use crate::db::repo::{keyset, Keyset};
 use crate::db::schema::{
-    announcements, document_downloads, idempotency_keys, ocds_releases, tender_documents,
-    tender_threads, tender_versions, tenders,
+    announcements, document_downloads, idempotency_keys, ocds_releases, organisations,
+    tender_documents, tender_threads, tender_versions, tenders,
 };
 use crate::db::AnyConnection;
 use crate::domain::thread::ThreadKind;
@@ -176,18 +177,90 @@ pub fn lock_tender(c: &mut AnyConnection, id: &str) -> QueryResult<Option<Tender
     }
 }
 
-/// Public (ever published) tenders, keyset-paginated by id.
-pub fn list_public_tenders(
+/// What a public reader sees of a tender row: everything but the working copy and bookkeeping.
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = tenders)]
+pub struct PublicTenderCols {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    /// The lifecycle state with its details (the `state` column is its kind).
+    pub state_detail: String,
+    pub version: i32,
+    pub reconfirm_from_version: Option<i32>,
+    pub published_at: Option<NaiveDateTime>,
+    pub public_seq: Option<i64>,
+}
+
+/// An organisation as a tender names it.
+#[derive(Clone, Debug, Queryable)]
+pub struct PartyRow {
+    pub id: String,
+    pub name: String,
+    pub uscc: String,
+}
+
+/// One row of the public tender list with everything its body needs but the opening keys.
+#[derive(Clone, Debug)]
+pub struct PublicTenderRow {
+    pub tender: PublicTenderCols,
+    pub tenderer: PartyRow,
+    pub agent: Option<PartyRow>,
+    /// The draft of the version the tender is at (its latest published version).
+    pub published_draft: Option<String>,
+}
+
+diesel::alias!(
+    crate::db::schema::organisations as tenderer_org: TendererOrg,
+    crate::db::schema::organisations as agent_org: AgentOrg
+);
+
+/// A page of public (ever published) tenders in publication order, each joined with its
+/// tenderer, its agent and its current version's draft: one statement for the whole page.
+pub fn public_tender_page(
     c: &mut AnyConnection,
-    after: i64,
-    limit: i64,
-) -> QueryResult<Vec<TenderRow>> {
-    tenders::table
-        .filter(tenders::public_seq.gt(after))
-        .select(TenderRow::as_select())
-        .order(tenders::public_seq.asc())
-        .limit(limit)
-        .load(c)
+    page: &Keyset<i64>,
+) -> QueryResult<Vec<PublicTenderRow>> {
+    let q = tenders::table
+        .inner_join(
+            tenderer_org.on(tenderer_org
+                .field(organisations::id)
+                .eq(tenders::tenderer_id)),
+        )
+        .left_join(
+            agent_org.on(agent_org
+                .field(organisations::id)
+                .nullable()
+                .eq(tenders::agent_id)),
+        )
+        .left_join(
+            tender_versions::table.on(tender_versions::tender_id
+                .eq(tenders::id)
+                .and(tender_versions::version.eq(tenders::version))),
+        )
+        .filter(tenders::public_seq.is_not_null())
+        .select((
+            PublicTenderCols::as_select(),
+            tenderer_org.fields((organisations::id, organisations::name, organisations::uscc)),
+            agent_org
+                .fields((organisations::id, organisations::name, organisations::uscc))
+                .nullable(),
+            tender_versions::published_draft.nullable(),
+        ))
+        .into_boxed();
+    let rows: Vec<(PublicTenderCols, PartyRow, Option<PartyRow>, Option<String>)> =
+        keyset(q, tenders::public_seq, page).load(c)?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(tender, tenderer, agent, published_draft)| PublicTenderRow {
+                tender,
+                tenderer,
+                agent,
+                published_draft,
+            },
+        )
+        .collect())
 }
 
 /// The next position in the public tender list (call inside the publishing transaction; the
@@ -280,11 +353,20 @@ pub fn insert_download(c: &mut AnyConnection, row: &DownloadRow) -> QueryResult<
         .map(|_| ())
 }
 
-pub fn downloads(c: &mut AnyConnection, tender: &str) -> QueryResult<Vec<DownloadRow>> {
+/// The tender's downloads in time order, each with its organisation's name (when logged in).
+pub fn downloads(
+    c: &mut AnyConnection,
+    tender: &str,
+) -> QueryResult<Vec<(DownloadRow, Option<String>)>> {
     document_downloads::table
+        .left_join(
+            organisations::table.on(organisations::id
+                .nullable()
+                .eq(document_downloads::organisation_id)),
+        )
         .filter(document_downloads::tender_id.eq(tender))
         .order(document_downloads::downloaded_at.asc())
-        .select(DownloadRow::as_select())
+        .select((DownloadRow::as_select(), organisations::name.nullable()))
         .load(c)
 }
 
@@ -384,20 +466,19 @@ pub fn insert_announcement(c: &mut AnyConnection, mut row: AnnouncementRow) -> Q
     Ok(row.seq)
 }
 
-pub fn announcements_after(
+/// A page of the announcement feed (of one tender when `tender` is given), by `seq`.
+pub fn announcements_page(
     c: &mut AnyConnection,
-    after: i64,
     tender: Option<&str>,
-    limit: i64,
+    page: &Keyset<i64>,
 ) -> QueryResult<Vec<AnnouncementRow>> {
     let mut q = announcements::table
-        .filter(announcements::seq.gt(after))
         .select(AnnouncementRow::as_select())
         .into_boxed();
     if let Some(t) = tender {
         q = q.filter(announcements::tender_id.eq(t.to_string()));
     }
-    q.order(announcements::seq.asc()).limit(limit).load(c)
+    keyset(q, announcements::seq, page).load(c)
 }
 
 pub fn insert_release(c: &mut AnyConnection, mut row: ReleaseRow) -> QueryResult<i64> {

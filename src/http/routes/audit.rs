@@ -129,7 +129,7 @@ pub async fn trail(
     let q = q.into_inner();
     let scope = uc::scope_of(q.tender_id, q.subject)?;
     Ok(web::Json(
-        uc::trail(&ctx, &actor, scope, q.after, q.limit.unwrap_or(200)).await?,
+        uc::trail(&ctx, &actor, scope, q.after, q.limit).await?,
     ))
 }
 

@@ -63,9 +63,9 @@ pub async fn list(
     actor: Actor,
     q: web::Query<PageParams>,
 ) -> AppResult<web::Json<Page<Organisation>>> {
-    let limit = q.limit();
+    let q = q.into_inner();
     Ok(web::Json(
-        identity::list_organisations(&ctx, &actor, q.into_inner().after, limit).await?,
+        identity::list_organisations(&ctx, &actor, q.after, q.limit).await?,
     ))
 }
 

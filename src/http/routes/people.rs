@@ -59,9 +59,9 @@ pub async fn list(
     actor: Actor,
     q: web::Query<PageParams>,
 ) -> AppResult<web::Json<Page<Person>>> {
-    let limit = q.limit();
+    let q = q.into_inner();
     Ok(web::Json(
-        identity::list_people(&ctx, &actor, q.into_inner().after, limit).await?,
+        identity::list_people(&ctx, &actor, q.after, q.limit).await?,
     ))
 }
 

@@ -110,9 +110,9 @@ pub async fn list(
     ctx: web::Data<AppContext>,
     q: web::Query<PageParams>,
 ) -> AppResult<web::Json<Page<Tender>>> {
-    let limit = q.limit();
+    let q = q.into_inner();
     Ok(web::Json(
-        tenders::list_public(&ctx, q.into_inner().after, limit).await?,
+        tenders::list_public(&ctx, q.after, q.limit).await?,
     ))
 }
 
@@ -701,7 +701,7 @@ pub async fn announcements(
 ) -> AppResult<web::Json<Vec<Announcement>>> {
     let q = q.into_inner();
     Ok(web::Json(
-        tenders::announcements(&ctx, q.after.unwrap_or(0), q.tender, q.limit.unwrap_or(50)).await?,
+        tenders::announcements(&ctx, q.after, q.tender, q.limit).await?,
     ))
 }
 

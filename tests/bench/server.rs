@@ -1,0 +1,159 @@
+//! The release `etender serve` binary as a separate process on loopback, configured only by
+//! a file the bench writes, for benches that measure the server as clients see it.
+
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection};
+
+/// The server process; killed when dropped, so a panicking bench leaves nothing behind.
+pub struct Server {
+    child: Child,
+    pub url: String,
+}
+
+impl Server {
+    /// Start `etender serve` on `database_url` (already migrated or not), with its trust
+    /// directory, files and audit key under `dir`.
+    pub fn start(dir: &Path, database_url: &str, admins: &[String]) -> Server {
+        std::fs::create_dir_all(dir.join("trust")).unwrap();
+        let config = dir.join("bench.toml");
+        let toml = format!(
+            "[http]\nlisten = \"127.0.0.1:0\"\nworkers = 2\n\
+             [database]\nurl = {db:?}\n\
+             [identity]\ntrust_dir = {trust:?}\nbootstrap_administrators = {admins:?}\n\
+             [storage]\ndir = {files:?}\n\
+             [audit]\nsigning_key_file = {key:?}\n",
+            db = database_url,
+            trust = dir.join("trust").display().to_string(),
+            files = dir.join("files").display().to_string(),
+            key = dir.join("audit-signing-key.pem").display().to_string(),
+        );
+        std::fs::write(&config, toml).unwrap();
+        let log = std::fs::File::create(dir.join("server.log")).unwrap();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_etender"));
+        cmd.arg("serve")
+            .arg("--config")
+            .arg(&config)
+            .current_dir(dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(log);
+        // Only the file above configures this server.
+        for (k, _) in std::env::vars() {
+            if k.starts_with("ETENDER") || k == "RUST_LOG" {
+                cmd.env_remove(k);
+            }
+        }
+        let mut child = cmd.spawn().expect("spawn the release etender binary");
+        // The server prints its address once it listens; keep draining stdout afterwards.
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if let Some(rest) = line.split("serving on ").nth(1) {
+                    let url = rest.split_whitespace().next().unwrap_or_default();
+                    let _ = tx.send(url.to_string());
+                }
+            }
+        });
+        let mut server = Server {
+            child,
+            url: String::new(),
+        };
+        server.url = match rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(url) => url,
+            Err(_) => panic!(
+                "the server did not start (exit {:?}); log:\n{}",
+                server.child.try_wait(),
+                std::fs::read_to_string(dir.join("server.log")).unwrap_or_default()
+            ),
+        };
+        server
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    pub async fn wait_ready(&self) {
+        let http = reqwest::Client::new();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Ok(r) = http.get(format!("{}/readyz", self.url)).send().await {
+                if r.status().is_success() {
+                    return;
+                }
+            }
+            assert!(Instant::now() < deadline, "/readyz never answered 200");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A throwaway durable PostgreSQL cluster (`tests/support/pg.sh start DIR bench`: fsync and
+/// synchronous_commit on), stopped when dropped.
+pub struct Pg {
+    dir: PathBuf,
+    admin_url: String,
+}
+
+impl Pg {
+    pub fn start() -> Pg {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-pg");
+        let out = std::process::Command::new("bash")
+            .arg("tests/support/pg.sh")
+            .arg("start")
+            .arg(&dir)
+            .arg("bench")
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .expect("run tests/support/pg.sh");
+        assert!(
+            out.status.success(),
+            "pg.sh start failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Pg {
+            dir,
+            admin_url: String::from_utf8_lossy(&out.stdout).trim().to_string(),
+        }
+    }
+
+    /// A fresh, empty database on the cluster; its URL.
+    pub fn database(&self, name: &str) -> String {
+        let mut admin = PgConnection::establish(&self.admin_url).expect("connect to bench cluster");
+        // Separate statements: PostgreSQL refuses DROP/CREATE DATABASE inside a multi-statement
+        // (implicitly transactional) query.
+        admin
+            .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
+            .unwrap();
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .unwrap();
+        let cut = self.admin_url.rfind('/').unwrap();
+        format!("{}/{name}", &self.admin_url[..cut])
+    }
+}
+
+impl Drop for Pg {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("bash")
+            .arg("tests/support/pg.sh")
+            .arg("stop")
+            .arg(&self.dir)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .status();
+    }
+}
