@@ -298,11 +298,10 @@ async fn a_late_amendment_moves_the_deadline_flags_bids_and_mails_every_download
         .unwrap();
     assert_eq!(st, 200, "{v}");
     let sig = sign_notice(&s.agent, &s.tender, &pki().get("agent").credentials()).await;
-    let (st, v) = s
-        .agent
-        .raw(Method::POST, &format!("/api/v1/tenders/{}/amendments", s.tender), Some(&json!({"rationale": "增加资格条件", "impact": "affects_bid_preparation", "signature": sig})))
-        .await
-        .unwrap();
+    let path = format!("/api/v1/tenders/{}/amendments", s.tender);
+    let body =
+        json!({"rationale": "增加资格条件", "impact": "affects_bid_preparation", "signature": sig});
+    let (st, v) = s.agent.raw(Method::POST, &path, Some(&body)).await.unwrap();
     assert_eq!(st, 200, "{v}");
     let moved: chrono::DateTime<chrono::Utc> =
         serde_json::from_value(v["deadline_moved_to"].clone()).unwrap();
@@ -551,10 +550,10 @@ async fn amendments_respect_the_15_day_boundary() {
         app.clock.set(at);
         let agent = app.enrol("agent").await;
         let sig = sign_notice(&agent, &s.tender, &pki().get("agent").credentials()).await;
-        let (st, v) = agent
-            .raw(Method::POST, &format!("/api/v1/tenders/{}/amendments", s.tender), Some(&json!({"rationale": "澄清", "impact": "affects_bid_preparation", "signature": sig})))
-            .await
-            .unwrap();
+        let path = format!("/api/v1/tenders/{}/amendments", s.tender);
+        let body =
+            json!({"rationale": "澄清", "impact": "affects_bid_preparation", "signature": sig});
+        let (st, v) = agent.raw(Method::POST, &path, Some(&body)).await.unwrap();
         assert_eq!(st, 200, "{v}");
         assert_eq!(v["deadline_moved_to"].is_null(), !moves, "at {at}: {v}");
     }
@@ -721,7 +720,8 @@ async fn creation_is_idempotent_and_drafts_are_private() {
     let tenderer = app.enrol("tenderer").await;
     let tid = id_of(&tenderer).await;
     let custodians = fixtures::custodians(&app).await;
-    let body = json!({"title": "幂等测试", "tenderer_id": tid, "draft": draft(app.clock_now(), 30, &custodians)});
+    let draft = draft(app.clock_now(), 30, &custodians);
+    let body = json!({"title": "幂等测试", "tenderer_id": tid, "draft": draft});
     let http = reqwest::Client::new();
     let post = |b: &Value| {
         http.post(format!("{}/api/v1/tenders", app.base))
@@ -973,11 +973,10 @@ async fn documents_are_hashed_and_versioned_with_the_notice() {
     assert_eq!(parties.len(), 2);
     // The amendment publishes it as version 2.
     let sig = sign_notice(&s.agent, &s.tender, &pki().get("agent").credentials()).await;
-    let (st, v) = s
-        .agent
-        .raw(Method::POST, &format!("/api/v1/tenders/{}/amendments", s.tender), Some(&json!({"rationale": "替换招标文件", "impact": "affects_bid_preparation", "signature": sig})))
-        .await
-        .unwrap();
+    let path = format!("/api/v1/tenders/{}/amendments", s.tender);
+    let body =
+        json!({"rationale": "替换招标文件", "impact": "affects_bid_preparation", "signature": sig});
+    let (st, v) = s.agent.raw(Method::POST, &path, Some(&body)).await.unwrap();
     assert_eq!(st, 200, "{v}");
     let public: Vec<Value> = app
         .client()

@@ -10,6 +10,9 @@ S3DIR="$PWD/target/s3test"
 echo "== Python test tools (venv in target/pyenv: aiosmtpd, libcoveocds, openapi-spec-validator, schemathesis)"
 bash tests/support/pyenv.sh
 
+echo "== lint: rustfmt, no line over 100 columns, clippy -D warnings (make lint)"
+make --no-print-directory lint
+
 echo "== building tests"
 cargo build --tests --locked
 
