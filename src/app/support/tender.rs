@@ -11,12 +11,13 @@ use crate::db::AnyConnection;
 use crate::domain::authz::Permission;
 use crate::domain::identity::PrincipalKind;
 use crate::domain::identity::Role;
-use crate::domain::lifecycle::State;
+use crate::domain::lifecycle::{State, StateKind};
 use crate::domain::tender::ProcedureRules;
 use crate::domain::tender::ProcedureRulesTable;
 use crate::domain::tender::TenderDraft;
 use crate::error::AppError;
 use crate::error::AppResult;
+use crate::error::ErrorCode;
 use crate::wire::tenders::*;
 use chrono::DateTime;
 use chrono::Utc;
@@ -91,4 +92,36 @@ pub fn published_draft(c: &mut AnyConnection, row: &repo::TenderRow) -> AppResul
     let v = repo::latest_version(c, &row.id)?
         .ok_or_else(|| AppError::internal(anyhow::anyhow!("published tender without version")))?;
     parse_json(&v.published_draft, "published draft")
+}
+
+/// A tender as `actor` (anonymous: `None`) may see it, and whether the caller runs it: drafts
+/// exist only for their parties (others get 404, so a draft's existence is not revealed).
+pub fn load_visible(
+    c: &mut AnyConnection,
+    actor: Option<&Actor>,
+    id: &str,
+) -> AppResult<(repo::TenderRow, bool)> {
+    let row = repo::find_tender(c, id)?.ok_or_else(|| AppError::not_found("no such tender"))?;
+    let party =
+        actor.is_some_and(|a| a.require(Permission::ManageTenders).is_ok() && is_party(a, &row));
+    if row.version == 0 && !party {
+        return Err(AppError::not_found("no such tender"));
+    }
+    Ok((row, party))
+}
+
+/// Refuse unless the tender's working copy and documents may still change (draft, published,
+/// suspended); `what` completes "a closed tender … " in the refusal.
+pub fn require_editable(row: &repo::TenderRow, what: &str) -> AppResult<()> {
+    let kind = state_of(row)?.kind();
+    if matches!(
+        kind,
+        StateKind::Draft | StateKind::Published | StateKind::Suspended
+    ) {
+        return Ok(());
+    }
+    Err(AppError::new(
+        ErrorCode::InvalidStateTransition,
+        format!("{what} a {} tender", kind.as_str()),
+    ))
 }

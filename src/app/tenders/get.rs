@@ -4,9 +4,6 @@ use super::*;
 use crate::app::support::tender::*;
 use crate::app::Actor;
 use crate::app::AppContext;
-use crate::db::repo::tenders as repo;
-use crate::domain::authz::Permission;
-use crate::error::AppError;
 use crate::error::AppResult;
 use crate::wire::tenders::*;
 
@@ -16,14 +13,7 @@ pub async fn get(ctx: &AppContext, actor: Option<&Actor>, id: &str) -> AppResult
     let actor = actor.cloned();
     ctx.db
         .read_primary(move |c| {
-            let row =
-                repo::find_tender(c, &id)?.ok_or_else(|| AppError::not_found("no such tender"))?;
-            let party = actor
-                .as_ref()
-                .is_some_and(|a| a.require(Permission::ManageTenders).is_ok() && is_party(a, &row));
-            if row.version == 0 && !party {
-                return Err(AppError::not_found("no such tender"));
-            }
+            let (row, party) = load_visible(c, actor.as_ref(), &id)?;
             view(c, &row, party)
         })
         .await

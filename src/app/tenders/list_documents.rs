@@ -5,8 +5,6 @@ use crate::app::support::tender::*;
 use crate::app::Actor;
 use crate::app::AppContext;
 use crate::db::repo::tenders as repo;
-use crate::domain::authz::Permission;
-use crate::error::AppError;
 use crate::error::AppResult;
 use crate::wire::tenders::*;
 
@@ -18,14 +16,7 @@ pub async fn list_documents(
     let (id, actor) = (id.to_string(), actor.cloned());
     ctx.db
         .read_primary(move |c| {
-            let row =
-                repo::find_tender(c, &id)?.ok_or_else(|| AppError::not_found("no such tender"))?;
-            let party = actor
-                .as_ref()
-                .is_some_and(|a| a.require(Permission::ManageTenders).is_ok() && is_party(a, &row));
-            if row.version == 0 && !party {
-                return Err(AppError::not_found("no such tender"));
-            }
+            let (_row, party) = load_visible(c, actor.as_ref(), &id)?;
             Ok(repo::documents(c, &id)?
                 .into_iter()
                 .filter(|d| party || d.published_version.is_some())

@@ -5,10 +5,7 @@ use crate::app::support::tender::*;
 use crate::app::support::thread;
 use crate::app::Actor;
 use crate::app::AppContext;
-use crate::db::repo::tenders as repo;
-use crate::domain::authz::Permission;
 use crate::domain::thread::ThreadKind;
-use crate::error::AppError;
 use crate::error::AppResult;
 use crate::wire::tenders::*;
 
@@ -21,14 +18,7 @@ pub async fn list_questions(
     let (id, actor) = (id.to_string(), actor.cloned());
     ctx.db
         .read_primary(move |c| {
-            let row =
-                repo::find_tender(c, &id)?.ok_or_else(|| AppError::not_found("no such tender"))?;
-            let party = actor
-                .as_ref()
-                .is_some_and(|a| a.require(Permission::ManageTenders).is_ok() && is_party(a, &row));
-            if row.version == 0 && !party {
-                return Err(AppError::not_found("no such tender"));
-            }
+            let (row, party) = load_visible(c, actor.as_ref(), &id)?;
             Ok(
                 thread::readable(c, &row, ThreadKind::Question, actor.as_ref(), party)?
                     .into_iter()

@@ -11,11 +11,8 @@ use crate::audit::sha256_hex;
 use crate::audit::EventType;
 use crate::db::repo::tenders as repo;
 use crate::db::types::to_db;
-use crate::domain::lifecycle::StateKind;
 use crate::domain::tender::TenderDraft;
-use crate::error::AppError;
 use crate::error::AppResult;
-use crate::error::ErrorCode;
 use crate::wire::tenders::*;
 use serde_json::json;
 
@@ -32,16 +29,7 @@ pub async fn update_working_copy(
     ctx.db
         .write(move |c| {
             let mut row = load_as_party(c, &actor, &id)?;
-            let kind = state_of(&row)?.kind();
-            if !matches!(
-                kind,
-                StateKind::Draft | StateKind::Published | StateKind::Suspended
-            ) {
-                return Err(AppError::new(
-                    ErrorCode::InvalidStateTransition,
-                    format!("a {} tender cannot be edited", kind.as_str()),
-                ));
-            }
+            require_editable(&row, "edits are refused for")?;
             if let Some(t) = title.filter(|_| row.version == 0) {
                 let t = text("title", &t, 200)?;
                 row.title = t;

@@ -9,10 +9,8 @@ use crate::app::AppContext;
 use crate::audit::EventType;
 use crate::db::repo::tenders as repo;
 use crate::db::types::to_db;
-use crate::domain::lifecycle::StateKind;
 use crate::error::AppError;
 use crate::error::AppResult;
-use crate::error::ErrorCode;
 use crate::wire::tenders::*;
 use serde_json::json;
 
@@ -41,16 +39,7 @@ pub async fn authorise_upload(
     ctx.db
         .read_primary(move |c| {
             let row = load_as_party(c, &actor, &id)?;
-            let kind = state_of(&row)?.kind();
-            if !matches!(
-                kind,
-                StateKind::Draft | StateKind::Published | StateKind::Suspended
-            ) {
-                return Err(AppError::new(
-                    ErrorCode::InvalidStateTransition,
-                    format!("documents cannot be added to a {} tender", kind.as_str()),
-                ));
-            }
+            require_editable(&row, "documents cannot be added to")?;
             // Checked before any byte is stored, so a refused upload leaves no file behind.
             if let Some(prev) = &supersedes {
                 if repo::find_document(c, prev)?
@@ -81,16 +70,7 @@ pub async fn add_document(
     ctx.db
         .write(move |c| {
             let row = load_as_party(c, &actor, &id)?;
-            let kind = state_of(&row)?.kind();
-            if !matches!(
-                kind,
-                StateKind::Draft | StateKind::Published | StateKind::Suspended
-            ) {
-                return Err(AppError::new(
-                    ErrorCode::InvalidStateTransition,
-                    format!("documents cannot be added to a {} tender", kind.as_str()),
-                ));
-            }
+            require_editable(&row, "documents cannot be added to")?;
             let d = repo::DocumentRow {
                 id: uuid::Uuid::now_v7().to_string(),
                 tender_id: row.id.clone(),
