@@ -200,10 +200,10 @@ pub struct SignatureDto {
 }
 
 /// What a request carrying a `certificate_chain` and a signature can be refused with: the chain
-/// is decoded here and verified against the trust anchors (`app::signing`, whose certificate
-/// errors `app::identity::cert_error` names), the algorithm must be known and fit the key, and
-/// the signature must be base64 (`validation_failed`). `http::openapi` documents these for every
-/// operation whose body has a `certificate_chain`.
+/// is decoded here and verified against the trust anchors (`app::support::signing`, whose
+/// certificate errors `app::support::errors::cert_error` names), the algorithm must be known and
+/// fit the key, and the signature must be base64 (`validation_failed`). `http::openapi` documents
+/// these for every operation whose body has a `certificate_chain`.
 pub const SIGNED_BODY_ERRORS: &[ErrorCode] = &[
     ErrorCode::CertificateMalformed,
     ErrorCode::SignatureAlgorithmUnsupported,
