@@ -2,6 +2,7 @@
 
 pub mod authz;
 pub mod bidding;
+pub mod draw;
 pub mod identity;
 pub mod lifecycle;
 pub mod money;

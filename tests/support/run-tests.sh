@@ -26,6 +26,9 @@ ETENDER_TEST_S3_URL=$(bash tests/support/s3.sh start "$S3DIR")
 ETENDER_TEST_S3_ROOT="$S3DIR/data"
 export ETENDER_TEST_S3_URL ETENDER_TEST_S3_ROOT
 
+echo "== draw known-answer vectors re-derived by a second implementation (docs/DRAWS.md)"
+python3 tests/support/draw_vectors.py
+
 echo "== unit tests (library and binary)"
 cargo test --locked --lib --bins
 
