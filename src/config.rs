@@ -39,6 +39,7 @@ pub struct Settings {
     pub storage: crate::storage::StorageSettings,
     pub tenders: TenderSettings,
     pub audit: crate::audit::AuditSettings,
+    pub experts: ExpertSettings,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -107,6 +108,43 @@ pub struct TenderSettings {
     /// Procedure rules per procedure type; only the numbers you change need to be given.
     #[serde(default)]
     pub rules: crate::domain::tender::ProcedureRulesTable,
+}
+
+/// The expert library: its specialty classification and who it admits.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpertSettings {
+    /// A classification file replacing the shipped one (`data/expert-specialties.json`);
+    /// empty: the shipped one.
+    pub classification_file: PathBuf,
+    pub admission: crate::domain::experts::AdmissionRules,
+}
+
+impl ExpertSettings {
+    /// The classification in force.
+    pub fn classification(&self) -> Result<crate::domain::experts::Classification, String> {
+        use crate::domain::experts::Classification;
+        if self.classification_file.as_os_str().is_empty() {
+            return Ok(Classification::shipped());
+        }
+        let text = std::fs::read_to_string(&self.classification_file)
+            .map_err(|e| format!("cannot read {}: {e}", self.classification_file.display()))?;
+        Classification::parse(&text)
+    }
+
+    pub fn problems(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        if let Err(why) = self.classification() {
+            out.push(("classification_file", why));
+        }
+        if self.admission.min_practice_years > 60 {
+            out.push((
+                "admission.min_practice_years",
+                "must be at most 60".to_string(),
+            ));
+        }
+        out
+    }
 }
 
 /// A configuration problem, already phrased for the operator.
@@ -226,6 +264,7 @@ impl Settings {
             ("database", self.database.problems()),
             ("storage", self.storage.problems()),
             ("audit", self.audit.problems()),
+            ("experts", self.experts.problems()),
         ];
         for (section, problems) in sections {
             if let Some((key, why)) = problems.into_iter().next() {

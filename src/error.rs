@@ -201,6 +201,16 @@ pub struct FieldError {
     pub message: String,
 }
 
+impl FieldError {
+    pub fn new(field: &str, code: &str, message: impl Into<String>) -> FieldError {
+        FieldError {
+            field: field.into(),
+            code: code.into(),
+            message: message.into(),
+        }
+    }
+}
+
 /// An error with a stable code, a caller-safe detail, and (for server faults) a hidden cause.
 #[derive(Debug)]
 pub struct AppError {
@@ -277,6 +287,13 @@ impl AppError {
             code: code.into(),
             message: message.into(),
         }])
+    }
+
+    /// A `rule_violation` naming the rule in `errors[0].code`.
+    pub fn rule(field: &str, rule: &str, message: impl Into<String>) -> Self {
+        let mut e = Self::field(field, rule, message);
+        e.code = ErrorCode::RuleViolation;
+        e
     }
 
     pub fn is_server_error(&self) -> bool {

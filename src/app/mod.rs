@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod bids;
 pub mod custodians;
+pub mod experts;
 pub mod identity;
 pub mod opening;
 pub mod sandbox;
@@ -40,6 +41,8 @@ pub struct AppContext {
     pub audit_log: Arc<crate::audit::AuditLog>,
     /// Hash state of bid parts being uploaded on this node.
     pub uploads: support::uploads::UploadHashes,
+    /// The expert specialty classification in force.
+    pub classification: Arc<crate::domain::experts::Classification>,
 }
 
 impl AppContext {
@@ -54,7 +57,12 @@ impl AppContext {
             &settings.audit,
             settings.profile == crate::config::Profile::Production,
         )?;
+        let classification = settings
+            .experts
+            .classification()
+            .map_err(|e| anyhow::anyhow!("experts.classification_file: {e}"))?;
         Ok(AppContext {
+            classification: Arc::new(classification),
             audit_log: Arc::new(audit_log),
             db,
             clock,

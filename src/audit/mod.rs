@@ -71,6 +71,9 @@ pub enum EventType {
     OpeningResponseAnswered,
     OpeningClosed,
     TenderOpeningFinished,
+    ExpertAdmitted,
+    ExpertProfileUpdated,
+    ExpertStatusChanged,
 }
 
 impl EventType {
@@ -113,6 +116,9 @@ impl EventType {
         EventType::OpeningResponseAnswered,
         EventType::OpeningClosed,
         EventType::TenderOpeningFinished,
+        EventType::ExpertAdmitted,
+        EventType::ExpertProfileUpdated,
+        EventType::ExpertStatusChanged,
     ];
 
     /// Events whose leaf names no tender and whose body only the bidder may read until the
@@ -168,6 +174,9 @@ impl EventType {
             EventType::OpeningResponseAnswered => "opening_response_answered",
             EventType::OpeningClosed => "opening_closed",
             EventType::TenderOpeningFinished => "tender_opening_finished",
+            EventType::ExpertAdmitted => "expert_admitted",
+            EventType::ExpertProfileUpdated => "expert_profile_updated",
+            EventType::ExpertStatusChanged => "expert_status_changed",
         }
     }
 }

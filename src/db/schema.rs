@@ -415,7 +415,49 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    experts (id) {
+        id -> Text,
+        library -> Text,
+        principal_id -> Text,
+        name -> Text,
+        region -> Text,
+        employer -> Text,
+        employer_uscc -> Nullable<Text>,
+        department -> Nullable<Text>,
+        title -> Text,
+        senior_title -> Bool,
+        practice_years -> Integer,
+        phone -> Text,
+        email -> Text,
+        status -> Text,
+        status_until -> Nullable<Timestamp>,
+        status_reason -> Nullable<Text>,
+        admitted_by -> Text,
+        admitted_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    expert_specialties (code, expert_id) {
+        code -> Text,
+        expert_id -> Text,
+    }
+}
+
+diesel::table! {
+    expert_avoid_units (expert_id, uscc) {
+        expert_id -> Text,
+        uscc -> Text,
+        name -> Text,
+        is_working -> Bool,
+    }
+}
+
 diesel::joinable!(audit_pending -> audit_events (seq));
+diesel::joinable!(expert_specialties -> experts (expert_id));
+diesel::joinable!(expert_avoid_units -> experts (expert_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     audit_pending,
@@ -449,4 +491,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     section_openings,
     opening_attempts,
     opening_responses,
+    experts,
+    expert_specialties,
+    expert_avoid_units,
 );

@@ -36,6 +36,12 @@ pub enum Permission {
     RecordBidBonds,
     /// Hold an opening-key share: register an envelope key, release the share at an opening.
     HoldKeyShares,
+    /// Admit people to the expert library and read it (the trading centre, regulators).
+    KeepExpertLibrary,
+    /// Suspend, ban and reinstate members of the expert library and award pools.
+    DisciplineExperts,
+    /// Keep one's own award-committee pool (定标委员库).
+    KeepAwardPool,
 }
 
 /// The table. Adding a permission without a row here leaves it denied to everyone.
@@ -55,6 +61,9 @@ fn roles_for(p: Permission) -> &'static [Role] {
         Permission::SubmitBids => &[Bidder],
         Permission::RecordBidBonds => &[Administrator],
         Permission::HoldKeyShares => &[Custodian],
+        Permission::KeepExpertLibrary => &[Administrator, Regulator],
+        Permission::DisciplineExperts => &[Regulator],
+        Permission::KeepAwardPool => &[Tenderer],
     }
 }
 

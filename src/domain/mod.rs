@@ -3,6 +3,7 @@
 pub mod authz;
 pub mod bidding;
 pub mod draw;
+pub mod experts;
 pub mod identity;
 pub mod lifecycle;
 pub mod money;

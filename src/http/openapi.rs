@@ -60,6 +60,8 @@ receipts, withdrawal, custodians' envelope keys"),
 custodian shares, opening record, objections"),
                 (name = "audit", description = "Tamper-evident audit log: checkpoints, \
 proofs, trails, export, receipts"),
+                (name = "experts", description = "The expert library (评标专家库) and \
+award-committee pools (定标委员库)"),
             )
         )]
         pub struct ApiDoc;
@@ -408,6 +410,7 @@ mod tests {
                 "GET /metrics",
                 "GET /api/v1/time",
                 "GET /api/v1/audit/public-key",
+                "GET /api/v1/specialties",
             ]
             .contains(&name.as_str());
             assert_eq!(

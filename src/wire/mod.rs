@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod bids;
+pub mod experts;
 pub mod identity;
 pub mod opening;
 pub mod sandbox;

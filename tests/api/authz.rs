@@ -129,6 +129,20 @@ async fn every_endpoint_with_every_role() {
         body,
         allowed,
     };
+    // A member of the expert library (the `expert` caller) for the library's rows.
+    let expert_id = id_of(clients["expert"].get("/api/v1/me").await.unwrap());
+    let admission = |person: &str| {
+        json!({"person_id": person, "region": "429005", "employer": "设计院",
+            "employer_uscc": null, "department": null, "title": "高级工程师",
+            "senior_title": true, "practice_years": 12, "specialties": ["A080101"],
+            "phone": "13800138000", "email": "e@example.cn", "avoid_units": []})
+    };
+    let member: Value = clients["admin"]
+        .post("/api/v1/experts", &admission(&expert_id))
+        .await
+        .unwrap();
+    let member = id_of(member);
+    let until = app.clock_now() + chrono::Duration::days(30);
     let endpoints = vec![
         e(Method::GET, "/healthz", "/healthz".into(), None, None),
         e(Method::GET, "/readyz", "/readyz".into(), None, None),
@@ -584,6 +598,70 @@ async fn every_endpoint_with_every_role() {
             format!("/api/v1/tenders/{t}/sections/BD01/opening/responses/x/answer"),
             Some(json!({"answer": "a"})),
             Some(PARTIES),
+        ),
+        e(
+            Method::GET,
+            "/api/v1/specialties",
+            "/api/v1/specialties".into(),
+            None,
+            None,
+        ),
+        e(
+            Method::POST,
+            "/api/v1/experts",
+            "/api/v1/experts".into(),
+            Some(admission(&spare_id)),
+            Some(&["regulator", "admin"]),
+        ),
+        e(
+            Method::GET,
+            "/api/v1/experts",
+            "/api/v1/experts".into(),
+            None,
+            Some(&["regulator", "admin"]),
+        ),
+        e(
+            Method::GET,
+            "/api/v1/experts/{id}",
+            format!("/api/v1/experts/{member}"),
+            None,
+            Some(&["expert", "regulator", "admin"]),
+        ),
+        e(
+            Method::PUT,
+            "/api/v1/experts/{id}/status",
+            format!("/api/v1/experts/{member}/status"),
+            Some(json!({"status": "suspended", "until": until, "reason": "r"})),
+            Some(&["regulator"]),
+        ),
+        e(
+            Method::GET,
+            "/api/v1/me/expert-records",
+            "/api/v1/me/expert-records".into(),
+            None,
+            Some(AUTHENTICATED),
+        ),
+        // Only members have a profile: anyone else gets `not_found`.
+        e(
+            Method::PUT,
+            "/api/v1/me/expert-profile",
+            "/api/v1/me/expert-profile".into(),
+            Some(json!({"phone": "13800138000", "email": "e@example.cn", "avoid_units": []})),
+            Some(&["expert"]),
+        ),
+        e(
+            Method::POST,
+            "/api/v1/organisations/{id}/award-pool",
+            format!("/api/v1/organisations/{tenderer_id}/award-pool"),
+            Some(admission(&spare_id)),
+            Some(&["tenderer"]),
+        ),
+        e(
+            Method::GET,
+            "/api/v1/organisations/{id}/award-pool",
+            format!("/api/v1/organisations/{tenderer_id}/award-pool"),
+            None,
+            Some(&["tenderer", "regulator", "admin"]),
         ),
         // Logout last: it ends each caller's session.
         e(

@@ -5,6 +5,7 @@ mod authz;
 mod bids;
 mod contract;
 mod errors;
+mod experts;
 mod fixtures;
 mod health;
 mod helpers;

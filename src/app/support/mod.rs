@@ -1,12 +1,13 @@
 //! What several stages share: errors, JSON columns, loading and locking a tender, the one
-//! publication step, signed statements, opening keys and keyset pagination. Depends on nothing
-//! above it: support never imports a stage.
+//! publication step, signed statements, opening keys, keyset pagination and role grants.
+//! Depends on nothing above it: support never imports a stage.
 
 pub mod errors;
 pub mod json;
 pub mod keys;
 pub mod pages;
 pub mod publicity;
+pub mod roles;
 pub mod signing;
 pub mod tender;
 pub mod thread;

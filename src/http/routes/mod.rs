@@ -6,6 +6,7 @@
 pub mod audit;
 pub mod auth;
 pub mod bids;
+pub mod experts;
 pub mod health;
 pub mod opening;
 pub mod organisations;
@@ -84,6 +85,15 @@ macro_rules! for_each_route {
             opening::release_share,
             opening::respond,
             opening::answer,
+            experts::specialties,
+            experts::admit,
+            experts::list,
+            experts::get,
+            experts::set_status,
+            experts::my_records,
+            experts::update_my_profile,
+            experts::add_award_pool_member,
+            experts::award_pool,
         }
     };
 }

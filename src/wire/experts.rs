@@ -1,0 +1,94 @@
+//! Expert-library bodies: the specialty classification, members of the expert library and of
+//! award-committee pools, their 回避单位, and what regulators set on them.
+
+use crate::domain::experts::MemberStatus;
+use chrono::DateTime;
+use chrono::Utc;
+use serde::Deserialize;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+pub use crate::domain::experts::Specialty;
+
+/// A unit the member must never evaluate or decide for (回避单位).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AvoidUnit {
+    /// The unit's unified social credit code.
+    pub uscc: String,
+    pub name: String,
+    /// The member works there now.
+    pub is_working: bool,
+}
+
+/// Admitting a registered person to the expert library (administrators, regulators) or to the
+/// caller's own award-committee pool (tenderers).
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdmitMember {
+    /// The person's principal id on the platform.
+    pub person_id: String,
+    /// Administrative division code (GB/T 2260), six digits.
+    pub region: String,
+    pub employer: String,
+    pub employer_uscc: Option<String>,
+    /// The supervising department the member works for, if any (条例46: never drawn for the
+    /// tenders that department supervises).
+    pub department: Option<String>,
+    /// 职称, as certified.
+    pub title: String,
+    /// The title is a senior one (高级职称 or equivalent).
+    pub senior_title: bool,
+    pub practice_years: u32,
+    /// Level-3 specialty codes of the classification.
+    pub specialties: Vec<String>,
+    pub phone: String,
+    pub email: String,
+    #[serde(default)]
+    pub avoid_units: Vec<AvoidUnit>,
+}
+
+/// What members keep up to date themselves.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MemberProfile {
+    pub phone: String,
+    pub email: String,
+    pub avoid_units: Vec<AvoidUnit>,
+}
+
+/// A regulator suspends, bans or reinstates a member.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatusChange {
+    pub status: MemberStatus,
+    /// Required for a suspension, optional for a ban, absent when reinstating.
+    pub until: Option<DateTime<Utc>>,
+    pub reason: String,
+}
+
+/// A member of the expert library or of an award-committee pool.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct Member {
+    pub id: String,
+    /// `experts`, or `award:<tenderer organisation id>`.
+    pub library: String,
+    pub person_id: String,
+    pub name: String,
+    pub region: String,
+    pub employer: String,
+    pub employer_uscc: Option<String>,
+    pub department: Option<String>,
+    pub title: String,
+    pub senior_title: bool,
+    pub practice_years: u32,
+    pub specialties: Vec<String>,
+    pub phone: String,
+    pub email: String,
+    pub avoid_units: Vec<AvoidUnit>,
+    pub status: MemberStatus,
+    pub status_until: Option<DateTime<Utc>>,
+    pub status_reason: Option<String>,
+    pub admitted_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
