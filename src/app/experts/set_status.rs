@@ -7,6 +7,7 @@ use crate::audit::Event;
 use crate::audit::EventType;
 use crate::db::types::to_db;
 use crate::domain::identity::Role;
+use chrono::SubsecRound;
 use serde_json::json;
 
 /// A regulator suspends (until a date), bans (until a date, or for good) or reinstates a
@@ -29,7 +30,8 @@ pub async fn set_status(
             let mut row =
                 repo::find(c, &id)?.ok_or_else(|| AppError::not_found("no such member"))?;
             let from = row.status().map_err(internal)?;
-            let until = change.until.map(to_db);
+            // Stored to the microsecond (PostgreSQL's precision), so compare at that precision.
+            let until = change.until.map(|u| to_db(u.trunc_subsecs(6)));
             if from == change.status && row.status_until == until {
                 return Ok(repo::members(c, vec![row])?.remove(0));
             }
