@@ -118,6 +118,21 @@ pub struct ExpertSettings {
     /// empty: the shipped one.
     pub classification_file: PathBuf,
     pub admission: crate::domain::experts::AdmissionRules,
+    pub draws: DrawSettings,
+}
+
+/// Time limits and exclusions of draws (docs/DRAWS.md).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DrawSettings {
+    /// How long the supervising regulator has to contribute its random value before the
+    /// fallback contribution is used.
+    pub contribution_minutes: u32,
+    /// How long a drawn member has to confirm or decline.
+    pub answer_minutes: u32,
+    /// A member seated in a draw for the same tenderer within this many days is not drawn
+    /// again (0: no such exclusion).
+    pub recent_days: u32,
 }
 
 impl ExpertSettings {
@@ -136,6 +151,20 @@ impl ExpertSettings {
         let mut out = Vec::new();
         if let Err(why) = self.classification() {
             out.push(("classification_file", why));
+        }
+        let d = &self.draws;
+        for (key, v, max) in [
+            (
+                "draws.contribution_minutes",
+                d.contribution_minutes,
+                7 * 24 * 60,
+            ),
+            ("draws.answer_minutes", d.answer_minutes, 7 * 24 * 60),
+            ("draws.recent_days", d.recent_days + 1, 3651),
+        ] {
+            if v == 0 || v > max {
+                out.push((key, format!("must be between 1 and {max}")));
+            }
         }
         if self.admission.min_practice_years > 60 {
             out.push((

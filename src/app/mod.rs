@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod bids;
 pub mod custodians;
+pub mod draws;
 pub mod experts;
 pub mod identity;
 pub mod opening;

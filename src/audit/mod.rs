@@ -74,6 +74,13 @@ pub enum EventType {
     ExpertAdmitted,
     ExpertProfileUpdated,
     ExpertStatusChanged,
+    DrawRequested,
+    DrawContributed,
+    DrawContributionMissed,
+    DrawMade,
+    DrawSeatNotified,
+    DrawAnswered,
+    DrawRevealed,
 }
 
 impl EventType {
@@ -119,14 +126,27 @@ impl EventType {
         EventType::ExpertAdmitted,
         EventType::ExpertProfileUpdated,
         EventType::ExpertStatusChanged,
+        EventType::DrawRequested,
+        EventType::DrawContributed,
+        EventType::DrawContributionMissed,
+        EventType::DrawMade,
+        EventType::DrawSeatNotified,
+        EventType::DrawAnswered,
+        EventType::DrawRevealed,
     ];
 
-    /// Events whose leaf names no tender and whose body only the bidder may read until the
-    /// section's opening: together they would tell how many bids a tender has.
+    /// Events whose leaf names no tender and whose body only their actor or subject may read:
+    /// bid events until the section's opening (together they would tell how many bids a tender
+    /// has), and who was drawn for a committee until the evaluation starts (`draw_revealed`
+    /// then publishes every seat and answer in the tender's chain).
     pub fn is_sealed(self) -> bool {
         matches!(
             self,
-            EventType::BidSubmitted | EventType::BidWithdrawn | EventType::BidConfirmed
+            EventType::BidSubmitted
+                | EventType::BidWithdrawn
+                | EventType::BidConfirmed
+                | EventType::DrawSeatNotified
+                | EventType::DrawAnswered
         )
     }
 
@@ -177,6 +197,13 @@ impl EventType {
             EventType::ExpertAdmitted => "expert_admitted",
             EventType::ExpertProfileUpdated => "expert_profile_updated",
             EventType::ExpertStatusChanged => "expert_status_changed",
+            EventType::DrawRequested => "draw_requested",
+            EventType::DrawContributed => "draw_contributed",
+            EventType::DrawContributionMissed => "draw_contribution_missed",
+            EventType::DrawMade => "draw_made",
+            EventType::DrawSeatNotified => "draw_seat_notified",
+            EventType::DrawAnswered => "draw_answered",
+            EventType::DrawRevealed => "draw_revealed",
         }
     }
 }

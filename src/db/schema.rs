@@ -455,9 +455,60 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    draws (id) {
+        id -> Text,
+        purpose -> Text,
+        tender_id -> Text,
+        section_code -> Text,
+        requested_by -> Text,
+        requested_at -> Timestamp,
+        evaluation_at -> Timestamp,
+        place -> Text,
+        remote -> Bool,
+        frame -> Text,
+        frame_digest -> Text,
+        commitment -> Text,
+        secret -> Text,
+        contribute_by -> Timestamp,
+        state -> Text,
+        drawn_at -> Nullable<Timestamp>,
+        revealed_at -> Nullable<Timestamp>,
+        fallback_event -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    draw_contributions (draw_id, position) {
+        draw_id -> Text,
+        position -> Integer,
+        contributor -> Text,
+        value -> Text,
+        signature -> Nullable<Text>,
+        signature_algorithm -> Nullable<Text>,
+        signer_fingerprint -> Nullable<Text>,
+        contributed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    draw_members (draw_id, group_code, rank) {
+        draw_id -> Text,
+        group_code -> Text,
+        rank -> Integer,
+        expert_id -> Text,
+        principal_id -> Text,
+        status -> Text,
+        answer_by -> Nullable<Timestamp>,
+        answered_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(audit_pending -> audit_events (seq));
 diesel::joinable!(expert_specialties -> experts (expert_id));
 diesel::joinable!(expert_avoid_units -> experts (expert_id));
+diesel::joinable!(draw_members -> draws (draw_id));
+diesel::joinable!(draw_contributions -> draws (draw_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     audit_pending,
@@ -494,4 +545,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     experts,
     expert_specialties,
     expert_avoid_units,
+    draws,
+    draw_contributions,
+    draw_members,
 );

@@ -47,6 +47,7 @@ pub const MAX_CANDIDATES: usize = 1_000_000;
 /// another.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[derive(utoipa::ToSchema)]
 pub enum Purpose {
     /// 评标专家: the evaluation committee's experts.
     EvaluationExperts,
@@ -403,6 +404,84 @@ pub fn verify(r: &Record) -> Result<(), Mismatch> {
         }
     }
     Ok(())
+}
+
+/// Where a draw stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[derive(utoipa::ToSchema)]
+pub enum DrawState {
+    /// Frame and commitment logged; waiting for the contribution.
+    Committed,
+    /// Drawn; members are answering. Names known only to the system and each member.
+    Drawn,
+    /// The evaluation started: secret, result and every answer are in the log.
+    Revealed,
+}
+
+/// What became of one drawn or reserve member.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[derive(utoipa::ToSchema)]
+pub enum Seat {
+    /// A reserve not (yet) called.
+    Waiting,
+    /// Told; the answer is due.
+    Notified,
+    Confirmed,
+    Declined,
+    /// No answer by the time allowed.
+    Lapsed,
+    /// Declared a conflict at check-in (回避).
+    Recused,
+    /// Checked in and signed the 承诺书.
+    CheckedIn,
+}
+
+macro_rules! text_forms {
+    ($($ty:ident { $($variant:ident => $text:literal),+ $(,)? })+) => {$(
+        impl $ty {
+            pub const fn as_str(self) -> &'static str {
+                match self { $($ty::$variant => $text),+ }
+            }
+
+            pub fn parse(s: &str) -> Option<$ty> {
+                match s { $($text => Some($ty::$variant),)+ _ => None }
+            }
+        }
+    )+};
+}
+
+text_forms! {
+    DrawState { Committed => "committed", Drawn => "drawn", Revealed => "revealed" }
+    Seat {
+        Waiting => "waiting",
+        Notified => "notified",
+        Confirmed => "confirmed",
+        Declined => "declined",
+        Lapsed => "lapsed",
+        Recused => "recused",
+        CheckedIn => "checked_in",
+    }
+}
+
+impl Seat {
+    /// Holds (or is being offered) a seat on the committee.
+    pub fn is_seated(self) -> bool {
+        matches!(self, Seat::Notified | Seat::Confirmed | Seat::CheckedIn)
+    }
+
+    /// Gave the seat up, for good.
+    pub fn is_out(self) -> bool {
+        matches!(self, Seat::Declined | Seat::Lapsed | Seat::Recused)
+    }
+}
+
+/// The reserve to call when a seated member of a group drops out: the first one still waiting,
+/// in the recorded draw order (`seats` in rank order). `None`: the reserves are used up and a
+/// supplementary draw is needed.
+pub fn next_reserve(seats: &[Seat]) -> Option<usize> {
+    seats.iter().position(|s| *s == Seat::Waiting)
 }
 
 impl fmt::Display for Purpose {

@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod bids;
+pub mod draws;
 pub mod experts;
 pub mod identity;
 pub mod opening;

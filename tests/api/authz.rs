@@ -663,6 +663,49 @@ async fn every_endpoint_with_every_role() {
             None,
             Some(&["tenderer", "regulator", "admin"]),
         ),
+        // No draw exists at this id: parties and overseers get past authorisation to 404 alike,
+        // so the rows check who is refused before the lookup (a role without the permission).
+        e(
+            Method::POST,
+            "/api/v1/tenders/{id}/sections/{code}/draws",
+            format!("/api/v1/tenders/{t}/sections/BD01/draws"),
+            Some(
+                json!({"evaluation_at": until, "place": "p", "remote": false,
+                "groups": [{"specialty": "Z999999", "count": 1, "reserves": 0}]}),
+            ),
+            Some(PARTIES),
+        ),
+        e(
+            Method::GET,
+            "/api/v1/draws/{id}",
+            "/api/v1/draws/none".into(),
+            None,
+            Some(&[]),
+        ),
+        e(
+            Method::POST,
+            "/api/v1/draws/{id}/contributions",
+            "/api/v1/draws/none/contributions".into(),
+            Some(
+                json!({"value": "00".repeat(32), "certificate_chain": ["AAAA"],
+                "signature": "AAAA", "signature_algorithm": "ed25519"}),
+            ),
+            Some(&[]),
+        ),
+        e(
+            Method::GET,
+            "/api/v1/me/draw-seats",
+            "/api/v1/me/draw-seats".into(),
+            None,
+            Some(AUTHENTICATED),
+        ),
+        e(
+            Method::POST,
+            "/api/v1/draws/{id}/answer",
+            "/api/v1/draws/none/answer".into(),
+            Some(json!({"accept": true})),
+            Some(&[]),
+        ),
         // Logout last: it ends each caller's session.
         e(
             Method::DELETE,

@@ -210,6 +210,28 @@ pub fn extra_org(n: u32, label: &str, role: Role) -> Ident {
     }
 }
 
+/// One more person with `roles`, issued by the test root; `n` picks its personal identifier.
+pub fn extra_person(n: u32, label: &str, roles: Vec<Role>) -> Ident {
+    let id = person_id(n);
+    let label: &'static str = Box::leak(label.to_string().into_boxed_str());
+    let issued = pki()
+        .root
+        .issue(&person_leaf(
+            PkiKeyAlgorithm::EcdsaP256,
+            &format!("{label} 李四"),
+            &id,
+        ))
+        .unwrap();
+    Ident {
+        label,
+        kind: PrincipalKind::Person,
+        issued,
+        intermediates: vec![],
+        roles,
+        key: id,
+    }
+}
+
 fn org_leaf(alg: PkiKeyAlgorithm, name: &str, uscc: &str) -> LeafSpec {
     let mut s = LeafSpec::signing(alg, name);
     s.organization = Some(name.to_string());

@@ -4,6 +4,7 @@ mod audit;
 mod authz;
 mod bids;
 mod contract;
+mod draws;
 mod errors;
 mod experts;
 mod fixtures;

@@ -81,7 +81,7 @@ async fn authorize(ctx: &AppContext, actor: &Actor, scope: &Scope) -> AppResult<
 /// Whether `actor` may see this event (actor or subject of it, or an overseer).
 fn may_see(actor: &Actor, ev: &AuditEventRow) -> bool {
     if is_sealed(ev) {
-        return ev.actor_id == actor.id;
+        return ev.actor_id == actor.id || ev.subject == actor.id;
     }
     is_overseer(actor) || ev.subject == actor.id || ev.actor_id == actor.id
 }

@@ -357,3 +357,26 @@ proptest! {
         prop_assert_eq!(got.drawn.iter().collect::<Vec<_>>(), want);
     }
 }
+
+#[test]
+fn reserves_are_called_in_draw_order() {
+    use Seat::*;
+    assert_eq!(
+        next_reserve(&[Confirmed, Declined, Waiting, Waiting]),
+        Some(2)
+    );
+    assert_eq!(
+        next_reserve(&[Confirmed, Declined, Notified, Waiting]),
+        Some(3)
+    );
+    assert_eq!(next_reserve(&[Confirmed, Declined, Lapsed]), None);
+    for s in [
+        Waiting, Notified, Confirmed, Declined, Lapsed, Recused, CheckedIn,
+    ] {
+        assert_eq!(Seat::parse(s.as_str()), Some(s));
+        assert!(!(s.is_seated() && s.is_out()));
+    }
+    for d in [DrawState::Committed, DrawState::Drawn, DrawState::Revealed] {
+        assert_eq!(DrawState::parse(d.as_str()), Some(d));
+    }
+}

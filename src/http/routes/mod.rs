@@ -94,6 +94,11 @@ macro_rules! for_each_route {
             experts::update_my_profile,
             experts::add_award_pool_member,
             experts::award_pool,
+            experts::request_draw,
+            experts::get_draw,
+            experts::contribute,
+            experts::my_seats,
+            experts::answer_draw,
         }
     };
 }

@@ -1,0 +1,3 @@
+DROP TABLE draw_members;
+DROP TABLE draw_contributions;
+DROP TABLE draws;

@@ -1,0 +1,314 @@
+//! Drawing the evaluation committee's experts (随机抽取, 条例46–48) through the one verifiable
+//! mechanism of `domain::draw` (docs/DRAWS.md): the tenderer or agent requests a draw, the
+//! platform freezes the eligible experts and commits to its secret, the supervising regulator
+//! contributes its own random value, and the draw is made; drawn experts confirm or decline and
+//! reserves are called in the recorded order; when the evaluation starts the secret and every
+//! seat are published in the tender's audit chain, so that anyone can replay the draw.
+//!
+//! Who sees names: before the reveal, each member its own seat and nobody else — not the
+//! tenderer, the agent, bidders, the public or regulators (their events are sealed, the draw's
+//! result is logged only as a digest). Afterwards, the tender's parties and overseers.
+
+mod answer;
+mod contribute;
+mod my_seats;
+mod request;
+mod tick;
+mod view;
+
+use crate::app::support::errors::*;
+use crate::app::Actor;
+use crate::audit::{self, ActorRef, Event, EventType};
+use crate::db::repo::draws as repo;
+use crate::db::repo::experts as xrepo;
+use crate::db::repo::tenders as trepo;
+use crate::db::types::{from_db, to_db, unsigned};
+use crate::db::AnyConnection;
+use crate::domain::draw::{self as rules, DrawState, Frame, Purpose, Seat};
+use crate::error::{AppError, AppResult};
+use crate::wire::draws::*;
+pub use answer::*;
+use chrono::{DateTime, Utc};
+pub use contribute::*;
+pub use my_seats::*;
+pub use request::*;
+use serde_json::json;
+pub use tick::*;
+pub use view::*;
+
+fn hex32(s: &str) -> AppResult<[u8; 32]> {
+    hex::decode(s)
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| internal(anyhow::anyhow!("stored draw value is not 32 bytes of hex")))
+}
+
+fn frame_of(row: &repo::DrawRow) -> AppResult<Frame> {
+    serde_json::from_str(&row.frame).map_err(internal)
+}
+
+fn contributions_of(rows: &[repo::ContributionRow]) -> AppResult<Vec<rules::Contribution>> {
+    rows.iter()
+        .map(|r| {
+            Ok(rules::Contribution {
+                contributor: r.contributor.clone(),
+                value: hex32(&r.value)?,
+            })
+        })
+        .collect()
+}
+
+/// Makes the draw from the frame, the secret and the contributions recorded: seats every
+/// member in draw order, notifies the drawn ones, logs the result as a digest only.
+fn make_draw(
+    c: &mut AnyConnection,
+    ctx_answer_minutes: u32,
+    row: &mut repo::DrawRow,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let frame = frame_of(row)?;
+    let contributions = contributions_of(&repo::contributions(c, &row.id)?)?;
+    let seed = rules::seed(
+        &hex32(&row.frame_digest)?,
+        &hex32(&row.secret)?,
+        &contributions,
+    );
+    let result = rules::select(&frame, &seed);
+    let member_ids: Vec<&str> = result
+        .iter()
+        .flat_map(|g| g.drawn.iter().chain(&g.reserves))
+        .map(String::as_str)
+        .collect();
+    let principals = principals_of(c, &member_ids)?;
+    let answer_by = now + chrono::Duration::minutes(i64::from(ctx_answer_minutes));
+    for g in &result {
+        let order = g.drawn.iter().map(|m| (m, true));
+        let order = order.chain(g.reserves.iter().map(|m| (m, false)));
+        for (rank, (member, drawn)) in order.enumerate() {
+            let mut seat = repo::SeatRow {
+                draw_id: row.id.clone(),
+                group_code: g.group.clone(),
+                rank: i32::try_from(rank).unwrap_or(i32::MAX),
+                expert_id: member.clone(),
+                principal_id: principals
+                    .iter()
+                    .find(|(m, _)| m == member)
+                    .map(|(_, p)| p.clone())
+                    .ok_or_else(|| internal(anyhow::anyhow!("member {member} vanished")))?,
+                status: Seat::Waiting.as_str().into(),
+                answer_by: None,
+                answered_at: None,
+            };
+            if drawn {
+                seat.set_seat(Seat::Notified);
+                seat.answer_by = Some(to_db(answer_by));
+            }
+            repo::insert_seat(c, &seat)?;
+            if drawn {
+                notify(c, row, &seat, now)?;
+            }
+        }
+    }
+    let digest = hex::encode(ring::digest::digest(
+        &ring::digest::SHA256,
+        serde_json::to_string(&result).map_err(internal)?.as_bytes(),
+    ));
+    row.set_state(DrawState::Drawn);
+    row.drawn_at = Some(to_db(now));
+    repo::update(c, row)?;
+    audit::record(
+        c,
+        now,
+        Event {
+            event_type: EventType::DrawMade,
+            tender_id: Some(row.tender_id.clone()),
+            section_id: Some(row.section_code.clone()),
+            actor: ActorRef::system(),
+            subject: row.id.clone(),
+            body: json!({"draw": row.id, "result_sha256": digest,
+                "seats": member_ids.len(), "contributions": contributions.len()}),
+        },
+    )?;
+    Ok(())
+}
+
+fn principals_of(c: &mut AnyConnection, members: &[&str]) -> AppResult<Vec<(String, String)>> {
+    let mut out = Vec::with_capacity(members.len());
+    for m in members {
+        let row = xrepo::find(c, m)?
+            .ok_or_else(|| internal(anyhow::anyhow!("member {m} is in a frame but gone")))?;
+        out.push((row.id, row.principal_id));
+    }
+    Ok(out)
+}
+
+/// Tells a member it holds a seat (sealed event, outbox mail to its contact address).
+fn notify(
+    c: &mut AnyConnection,
+    draw: &repo::DrawRow,
+    seat: &repo::SeatRow,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    audit::record(
+        c,
+        now,
+        Event {
+            event_type: EventType::DrawSeatNotified,
+            tender_id: None,
+            section_id: None,
+            actor: ActorRef::system(),
+            subject: seat.principal_id.clone(),
+            body: json!({"draw": draw.id, "group": seat.group_code, "rank": seat.rank,
+                "member": seat.expert_id, "answer_by": seat.answer_by.map(from_db)}),
+        },
+    )?;
+    if let Some(member) = xrepo::find(c, &seat.expert_id)? {
+        let answer_by = seat.answer_by.map(from_db).map(|t| t.to_rfc3339());
+        crate::mail::enqueue(
+            c,
+            now,
+            crate::mail::OutgoingMail {
+                to: member.email,
+                subject: "评标专家抽取通知 / You have been drawn for an evaluation".into(),
+                body: format!(
+                    "You have been drawn ({}) for an evaluation on {} at {}.\n\
+                     Confirm or decline before {} (GET /api/v1/me/draw-seats).\n",
+                    seat.group_code,
+                    from_db(draw.evaluation_at).to_rfc3339(),
+                    draw.place,
+                    answer_by.unwrap_or_default()
+                ),
+                kind: "draw_seat".into(),
+                tender_id: None,
+            },
+        )?;
+    }
+    Ok(())
+}
+
+/// A seated member dropped out (`out`): records it and calls the next waiting reserve of the
+/// same group, if any.
+fn drop_out(
+    c: &mut AnyConnection,
+    draw: &repo::DrawRow,
+    seat: &mut repo::SeatRow,
+    out: Seat,
+    by: ActorRef,
+    answer_minutes: u32,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    seat.set_seat(out);
+    seat.answered_at = Some(to_db(now));
+    repo::update_seat(c, seat)?;
+    audit::record(
+        c,
+        now,
+        Event {
+            event_type: EventType::DrawAnswered,
+            tender_id: None,
+            section_id: None,
+            actor: by,
+            subject: seat.principal_id.clone(),
+            body: json!({"draw": draw.id, "group": seat.group_code, "rank": seat.rank,
+                "member": seat.expert_id, "seat": out.as_str()}),
+        },
+    )?;
+    let mut group: Vec<repo::SeatRow> = repo::seats(c, &draw.id)?
+        .into_iter()
+        .filter(|s| s.group_code == seat.group_code)
+        .collect();
+    let states = group
+        .iter()
+        .map(|s| s.seat().map_err(internal))
+        .collect::<AppResult<Vec<_>>>()?;
+    if let Some(i) = rules::next_reserve(&states) {
+        let next = &mut group[i];
+        next.set_seat(Seat::Notified);
+        next.answer_by = Some(to_db(
+            now + chrono::Duration::minutes(i64::from(answer_minutes)),
+        ));
+        repo::update_seat(c, next)?;
+        notify(c, draw, next, now)?;
+    }
+    Ok(())
+}
+
+/// Whether `actor` sees the draw of this tender at all (its parties and overseers).
+fn may_view(actor: &Actor, tender: &trepo::TenderRow) -> bool {
+    use crate::domain::identity::Role;
+    crate::app::support::tender::is_party(actor, tender)
+        || actor.has(Role::Regulator)
+        || actor.has(Role::Administrator)
+}
+
+fn purpose_of(row: &repo::DrawRow) -> AppResult<Purpose> {
+    Purpose::parse(&row.purpose).ok_or_else(|| internal(anyhow::anyhow!("draw {}", row.id)))
+}
+
+fn draw_dto(
+    row: &repo::DrawRow,
+    contributions: &[repo::ContributionRow],
+    seats: &[repo::SeatRow],
+) -> AppResult<Draw> {
+    let state = row.state().map_err(internal)?;
+    let frame = frame_of(row)?;
+    let revealed = state == DrawState::Revealed;
+    let groups = frame
+        .groups
+        .iter()
+        .map(|g| {
+            let seats = revealed.then(|| {
+                seats
+                    .iter()
+                    .filter(|s| s.group_code == g.code)
+                    .map(|s| {
+                        Ok(SeatView {
+                            rank: unsigned(s.rank),
+                            member_id: s.expert_id.clone(),
+                            person_id: s.principal_id.clone(),
+                            seat: s.seat().map_err(internal)?,
+                            answered_at: s.answered_at.map(from_db),
+                        })
+                    })
+                    .collect::<AppResult<Vec<_>>>()
+            });
+            Ok(DrawGroupView {
+                specialty: g.code.clone(),
+                count: g.count,
+                reserves: g.reserves,
+                candidates: u32::try_from(g.candidates.len()).unwrap_or(u32::MAX),
+                seats: seats.transpose()?,
+            })
+        })
+        .collect::<AppResult<Vec<_>>>()?;
+    Ok(Draw {
+        id: row.id.clone(),
+        purpose: purpose_of(row)?,
+        tender_id: row.tender_id.clone(),
+        section: row.section_code.clone(),
+        state,
+        requested_at: from_db(row.requested_at),
+        evaluation_at: from_db(row.evaluation_at),
+        place: row.place.clone(),
+        remote: row.remote,
+        frame_digest: row.frame_digest.clone(),
+        commitment: row.commitment.clone(),
+        contribute_by: from_db(row.contribute_by),
+        groups,
+        contributions: contributions
+            .iter()
+            .map(|c| ContributionView {
+                contributor: c.contributor.clone(),
+                value: c.value.clone(),
+                contributed_at: from_db(c.contributed_at),
+            })
+            .collect(),
+        secret: revealed.then(|| row.secret.clone()),
+        drawn_at: row.drawn_at.map(from_db),
+        revealed_at: row.revealed_at.map(from_db),
+    })
+}
+
+fn not_found() -> AppError {
+    AppError::not_found("no such draw")
+}

@@ -1,0 +1,338 @@
+//! The tenderer or agent requests the draw of a section's evaluation experts.
+
+use super::*;
+use crate::app::support::tender as tsupport;
+use crate::app::AppContext;
+use crate::db::repo::bids as brepo;
+use crate::db::repo::identity as idrepo;
+use crate::domain::authz::Permission;
+use crate::domain::bidding::{BidState, OpeningPhase};
+use crate::domain::experts::{drawable, is_region_code, Library, MemberStatus};
+use crate::domain::identity::Role;
+use crate::domain::lifecycle::StateKind;
+use crate::domain::uscc::Uscc;
+use crate::error::{ErrorCode, FieldError};
+use std::collections::BTreeSet;
+
+/// Most specialties in one request, and most people per specialty (drawn and reserves).
+const MAX_GROUPS: usize = 10;
+const MAX_PER_GROUP: u32 = 50;
+
+/// The tenderer or agent requests the draw of a section's evaluation experts: the eligible
+/// experts are frozen into the frame, the platform commits to its secret, and the supervising
+/// regulator is due to contribute. A pool too small is refused naming the specialty and the
+/// shortfall, and nothing is recorded.
+pub async fn request_draw(
+    ctx: &AppContext,
+    actor: &Actor,
+    tender: &str,
+    section: &str,
+    req: DrawRequest,
+) -> AppResult<Draw> {
+    actor.require(Permission::ManageTenders)?;
+    let now = ctx.clock.now();
+    let groups = check_request(ctx, &req, now)?;
+    let settings = ctx.settings.experts.draws.clone();
+    let (tender, section, actor) = (tender.to_string(), section.to_string(), actor.clone());
+    let as_role = if actor.has(Role::Tenderer) {
+        Role::Tenderer
+    } else {
+        Role::Agent
+    };
+    ctx.db
+        .write(move |c| {
+            let t = tsupport::load_as_party(c, &actor, &tender)?;
+            let draft = tsupport::published_draft(c, &t)?;
+            if !draft.sections.iter().any(|s| s.code == section) {
+                return Err(AppError::not_found("no such section"));
+            }
+            let kind = tsupport::state_of(&t)?.kind();
+            if matches!(
+                kind,
+                StateKind::Draft | StateKind::Terminated | StateKind::Cancelled | StateKind::Failed
+            ) {
+                return Err(AppError::new(
+                    ErrorCode::InvalidStateTransition,
+                    format!(
+                        "experts are not drawn for a tender that is {}",
+                        kind.as_str()
+                    ),
+                ));
+            }
+            let phase = match brepo::find_opening(c, &tender, &section)? {
+                Some(o) => Some(o.phase().map_err(internal)?),
+                None => None,
+            };
+            if phase == Some(OpeningPhase::Failed) {
+                return Err(AppError::new(
+                    ErrorCode::InvalidStateTransition,
+                    "the section failed at its opening (流标): no evaluation, no draw",
+                ));
+            }
+            let opened = matches!(
+                phase,
+                Some(OpeningPhase::RecordPublished | OpeningPhase::Closed)
+            );
+            let avoid_bidders = match (req.avoid_bidders, opened) {
+                (None, o) => o,
+                (Some(true), false) => {
+                    return Err(AppError::new(
+                        ErrorCode::InvalidStateTransition,
+                        "the section's bidders are sealed until its opening record is out: \
+                         they cannot be avoided yet",
+                    ))
+                }
+                (Some(false), true) => {
+                    return Err(AppError::rule(
+                        "avoid_bidders",
+                        "bidders_avoided",
+                        "once the bidders are known they are always avoided",
+                    ))
+                }
+                (Some(b), _) => b,
+            };
+            let purpose = Purpose::EvaluationExperts.as_str();
+            for d in repo::of_section(c, &tender, &section, purpose)? {
+                if d.state().map_err(internal)? != DrawState::Revealed {
+                    return Err(AppError::conflict(
+                        "a draw for this section is already under way",
+                    ));
+                }
+            }
+            // Units to avoid: the tender's own side, its bidders once known, the request's.
+            let mut units: BTreeSet<String> = req.avoid_units.iter().cloned().collect();
+            for org in std::iter::once(&t.tenderer_id).chain(t.agent_id.as_ref()) {
+                if let Some(o) = idrepo::find_organisation(c, org)? {
+                    units.insert(o.uscc);
+                }
+            }
+            let mut bidders = 0;
+            if avoid_bidders {
+                let all = [
+                    BidState::Submitted,
+                    BidState::Superseded,
+                    BidState::Withdrawn,
+                    BidState::WithdrawnAtOpening,
+                    BidState::Lapsed,
+                    BidState::Opened,
+                    BidState::Revoked,
+                ];
+                let orgs: BTreeSet<String> = brepo::bids_of_section(c, &tender, &section, &all)?
+                    .into_iter()
+                    .map(|b| b.organisation_id)
+                    .collect();
+                bidders = orgs.len();
+                for org in orgs {
+                    if let Some(o) = idrepo::find_organisation(c, &org)? {
+                        units.insert(o.uscc);
+                    }
+                }
+            }
+            let units: Vec<String> = units.into_iter().collect();
+            let library = Library::Experts.key();
+            let avoiders: BTreeSet<String> =
+                repo::avoiding(c, &library, &units)?.into_iter().collect();
+            let recent: BTreeSet<String> = if settings.recent_days > 0 {
+                let since = now - chrono::Duration::days(i64::from(settings.recent_days));
+                repo::recently_drawn_for(c, &t.tenderer_id, to_db(since))?
+                    .into_iter()
+                    .collect()
+            } else {
+                BTreeSet::new()
+            };
+            let unit_set: BTreeSet<&str> = units.iter().map(String::as_str).collect();
+            let mut frame_groups = Vec::with_capacity(groups.len());
+            for g in &groups {
+                let mut eligible = Vec::new();
+                for cand in repo::candidates(c, &library, &g.specialty)? {
+                    let status = MemberStatus::parse(&cand.status)
+                        .ok_or_else(|| internal(anyhow::anyhow!("member {}", cand.id)))?;
+                    let ok = drawable(status, cand.status_until.map(from_db), now)
+                        && !avoiders.contains(&cand.id)
+                        && !recent.contains(&cand.id)
+                        && cand
+                            .employer_uscc
+                            .as_deref()
+                            .is_none_or(|u| !unit_set.contains(u))
+                        && match (req.region_mode, req.region.as_deref()) {
+                            (RegionMode::Local, Some(r)) => cand.region == r,
+                            (RegionMode::Elsewhere, Some(r)) => cand.region != r,
+                            _ => true,
+                        };
+                    if ok {
+                        eligible.push(cand.id);
+                    }
+                }
+                frame_groups.push(rules::Group {
+                    code: g.specialty.clone(),
+                    count: g.count,
+                    reserves: g.reserves,
+                    candidates: eligible,
+                });
+            }
+            let id = uuid::Uuid::now_v7().to_string();
+            let rules_json = json!({
+                "library": library,
+                "avoid_units": units,
+                "avoid_bidders": avoid_bidders,
+                "bidders_avoided": bidders,
+                "recent_days": settings.recent_days,
+                "region_mode": req.region_mode,
+                "region": req.region,
+                "eligible_at": now,
+                "excludes": ["suspended", "banned", "avoidance_list", "employer",
+                    "recently_seated_for_tenderer"],
+            });
+            let frame = Frame {
+                purpose: Purpose::EvaluationExperts,
+                draw_id: id.clone(),
+                rules: rules_json.to_string(),
+                groups: frame_groups,
+            };
+            frame
+                .check()
+                .map_err(|e| internal(anyhow::anyhow!("frame: {e}")))?;
+            let short = frame.shortfalls();
+            if !short.is_empty() {
+                let errors = short
+                    .iter()
+                    .map(|s| {
+                        FieldError::new(
+                            &format!("groups[{}]", s.group),
+                            "pool_too_small",
+                            format!(
+                                "{} needs {} (drawn and reserves), {} eligible",
+                                s.group, s.needed, s.available
+                            ),
+                        )
+                    })
+                    .collect();
+                let mut e = AppError::validation(errors);
+                e.code = ErrorCode::RuleViolation;
+                return Err(e);
+            }
+            let digest = frame.digest();
+            let mut secret = [0u8; 32];
+            ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut secret)
+                .map_err(|_| internal(anyhow::anyhow!("the system random generator failed")))?;
+            let commitment = rules::commitment(&digest, &secret);
+            let contribute_by =
+                now + chrono::Duration::minutes(i64::from(settings.contribution_minutes));
+            let row = repo::DrawRow {
+                id: id.clone(),
+                purpose: purpose.into(),
+                tender_id: tender.clone(),
+                section_code: section.clone(),
+                requested_by: actor.id.clone(),
+                requested_at: to_db(now),
+                evaluation_at: to_db(req.evaluation_at),
+                place: req.place.trim().to_string(),
+                remote: req.remote,
+                frame: serde_json::to_string(&frame).map_err(internal)?,
+                frame_digest: hex::encode(digest),
+                commitment: hex::encode(commitment),
+                secret: hex::encode(secret),
+                contribute_by: to_db(contribute_by),
+                state: DrawState::Committed.as_str().into(),
+                drawn_at: None,
+                revealed_at: None,
+                fallback_event: None,
+            };
+            repo::insert(c, &row)?;
+            audit::record(
+                c,
+                now,
+                Event {
+                    event_type: EventType::DrawRequested,
+                    tender_id: Some(tender.clone()),
+                    section_id: Some(section.clone()),
+                    actor: actor.audit_as(as_role),
+                    subject: id.clone(),
+                    body: json!({"draw": id, "frame_digest": row.frame_digest,
+                        "commitment": row.commitment, "contribute_by": contribute_by,
+                        "evaluation_at": req.evaluation_at, "place": row.place,
+                        "remote": row.remote, "frame": frame}),
+                },
+            )?;
+            draw_dto(&row, &[], &[])
+        })
+        .await
+}
+
+/// Field checks that need no database; the groups sorted by specialty.
+fn check_request(
+    ctx: &AppContext,
+    req: &DrawRequest,
+    now: DateTime<Utc>,
+) -> AppResult<Vec<DrawGroupRequest>> {
+    let mut errors = Vec::new();
+    if req.place.trim().is_empty() || req.place.chars().count() > 200 {
+        errors.push(FieldError::new("place", "invalid", "1 to 200 characters"));
+    }
+    if req.evaluation_at <= now {
+        errors.push(FieldError::new(
+            "evaluation_at",
+            "past",
+            "must be in the future",
+        ));
+    }
+    if req.groups.is_empty() || req.groups.len() > MAX_GROUPS {
+        errors.push(FieldError::new(
+            "groups",
+            "count",
+            format!("1 to {MAX_GROUPS} specialties"),
+        ));
+    }
+    let mut groups = req.groups.clone();
+    groups.sort_by(|a, b| a.specialty.cmp(&b.specialty));
+    for (i, g) in groups.iter().enumerate() {
+        let field = format!("groups[{}]", g.specialty);
+        if !ctx.classification.is_drawable(&g.specialty) {
+            errors.push(FieldError::new(
+                &field,
+                "unknown_specialty",
+                format!("{} is not a level-2 or level-3 specialty", g.specialty),
+            ));
+        }
+        if g.count == 0 {
+            errors.push(FieldError::new(
+                &field,
+                "not_positive",
+                "count must be at least 1",
+            ));
+        }
+        if g.count.saturating_add(g.reserves) > MAX_PER_GROUP {
+            errors.push(FieldError::new(
+                &field,
+                "too_many",
+                format!("at most {MAX_PER_GROUP} drawn and reserves"),
+            ));
+        }
+        if i > 0 && groups[i - 1].specialty == g.specialty {
+            errors.push(FieldError::new(&field, "duplicate", "listed twice"));
+        }
+    }
+    for (i, u) in req.avoid_units.iter().enumerate() {
+        if Uscc::parse(u).is_err() {
+            errors.push(FieldError::new(
+                &format!("avoid_units[{i}]"),
+                "uscc_invalid",
+                "not a valid unified social credit code",
+            ));
+        }
+    }
+    match (req.region_mode, &req.region) {
+        (RegionMode::Any, None) => {}
+        (_, Some(r)) if is_region_code(r) => {}
+        _ => errors.push(FieldError::new(
+            "region",
+            "invalid",
+            "local and elsewhere need a six-digit division code (and any takes none)",
+        )),
+    }
+    if errors.is_empty() {
+        Ok(groups)
+    } else {
+        Err(AppError::validation(errors))
+    }
+}

@@ -1,0 +1,144 @@
+//! Draw bodies: a draw request, the supervising regulator's contribution, a draw as its
+//! overseers see it (names only once revealed), and a member's own seats.
+
+use crate::domain::draw::{DrawState, Purpose, Seat};
+use chrono::DateTime;
+use chrono::Utc;
+use serde::Deserialize;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// One specialty of a draw request.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DrawGroupRequest {
+    /// A level-2 or level-3 specialty code.
+    pub specialty: String,
+    /// Experts drawn, at least 1.
+    pub count: u32,
+    /// Reserves ranked after them, called in order when one drops out.
+    pub reserves: u32,
+}
+
+/// Where the experts may come from (远程异地评标 draws from other regions).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RegionMode {
+    #[default]
+    Any,
+    /// Only experts of `region`.
+    Local,
+    /// Only experts outside `region`.
+    Elsewhere,
+}
+
+/// A request for the evaluation committee's experts of one section.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DrawRequest {
+    pub evaluation_at: DateTime<Utc>,
+    /// The evaluation room, or the remote platform's name when `remote`.
+    pub place: String,
+    pub remote: bool,
+    pub groups: Vec<DrawGroupRequest>,
+    /// More units to avoid (USCC), beyond the tenderer, the agent and the section's bidders.
+    #[serde(default)]
+    pub avoid_units: Vec<String>,
+    /// Avoid the section's bidders. Absent: once the opening has published its record, yes;
+    /// before, the bidders are sealed and cannot be named (asking for it is refused).
+    pub avoid_bidders: Option<bool>,
+    #[serde(default)]
+    pub region_mode: RegionMode,
+    /// Six-digit division code the region mode refers to.
+    pub region: Option<String>,
+}
+
+/// The supervising regulator's random contribution, signed with its certificate over
+/// `contribution_message` (docs/DRAWS.md §3).
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContributionRequest {
+    /// 32 random bytes, hex.
+    pub value: String,
+    /// Base64 DER certificates, leaf first.
+    pub certificate_chain: Vec<String>,
+    /// Base64 signature over `contribution_message`.
+    pub signature: String,
+    pub signature_algorithm: String,
+}
+
+/// A drawn or reserve member, shown once the draw is revealed.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct SeatView {
+    pub rank: u32,
+    pub member_id: String,
+    pub person_id: String,
+    pub seat: Seat,
+    pub answered_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct DrawGroupView {
+    pub specialty: String,
+    pub count: u32,
+    pub reserves: u32,
+    /// Eligible candidates in the frozen frame.
+    pub candidates: u32,
+    /// Absent until the draw is revealed.
+    pub seats: Option<Vec<SeatView>>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct ContributionView {
+    pub contributor: String,
+    /// Hex.
+    pub value: String,
+    pub contributed_at: DateTime<Utc>,
+}
+
+/// A draw as the tender's parties and overseers see it: everything but the names until the
+/// evaluation starts.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct Draw {
+    pub id: String,
+    pub purpose: Purpose,
+    pub tender_id: String,
+    pub section: String,
+    pub state: DrawState,
+    pub requested_at: DateTime<Utc>,
+    pub evaluation_at: DateTime<Utc>,
+    pub place: String,
+    pub remote: bool,
+    /// The frozen inputs' digest and the server's commitment, hex (logged before any
+    /// contribution).
+    pub frame_digest: String,
+    pub commitment: String,
+    pub contribute_by: DateTime<Utc>,
+    pub groups: Vec<DrawGroupView>,
+    pub contributions: Vec<ContributionView>,
+    /// The server's secret, hex, once revealed.
+    pub secret: Option<String>,
+    pub drawn_at: Option<DateTime<Utc>>,
+    pub revealed_at: Option<DateTime<Utc>>,
+}
+
+/// One of the caller's own seats: what it was drawn for and what it must do.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct Assignment {
+    pub draw_id: String,
+    pub tender_id: String,
+    pub section: String,
+    pub specialty: String,
+    pub evaluation_at: DateTime<Utc>,
+    pub place: String,
+    pub remote: bool,
+    pub seat: Seat,
+    pub answer_by: Option<DateTime<Utc>>,
+}
+
+/// A drawn member confirms or declines.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AnswerRequest {
+    pub accept: bool,
+}

@@ -1,0 +1,522 @@
+//! Drawing the evaluation experts (issue 12): the frame frozen and committed before the
+//! regulator contributes, the draw made, declines and silences replaced by reserves in draw
+//! order, names hidden from everyone but each member until the evaluation starts, and the
+//! revealed record replayed by `domain::draw::verify`. Bad requests change nothing.
+
+use base64::Engine as _;
+use chrono::Duration;
+use etender::client::Client;
+use etender::domain::draw;
+use etender::domain::identity::Role;
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use crate::fixtures::{id_of, published_tender, Setup};
+use crate::helpers::{assert_problem, extra_person, pki, uscc, TestApp};
+
+const SPECIALTY: &str = "A080101";
+
+/// A member of the library: its client, person id and member id.
+struct Expert {
+    ident: crate::helpers::Ident,
+    client: Client,
+    person: String,
+    member: String,
+}
+
+/// `n` experts in `SPECIALTY`; the first avoids `avoid` (a unit the draw must avoid), the
+/// second works for it, the third is suspended: none of those three may ever be drawn.
+async fn library(app: &TestApp, n: u32, avoid: &str) -> Vec<Expert> {
+    let admin = app.enrol("admin").await;
+    let regulator = app.enrol("regulator").await;
+    let mut out = Vec::new();
+    for i in 0..n {
+        let ident = extra_person(5000 + i, &format!("expert-{i}"), vec![Role::Expert]);
+        let client = app.enrol_ident(&ident).await;
+        let person = id_of(&client).await;
+        let employer = if i == 1 {
+            avoid.to_string()
+        } else {
+            uscc(7000 + i)
+        };
+        let avoid_units = if i == 0 {
+            json!([{"uscc": avoid, "name": "招标人", "is_working": false}])
+        } else {
+            json!([])
+        };
+        let m: Value = admin
+            .post(
+                "/api/v1/experts",
+                &json!({"person_id": person, "region": "429005", "employer": "单位",
+                    "employer_uscc": employer, "department": null, "title": "高级工程师",
+                    "senior_title": true, "practice_years": 10, "specialties": [SPECIALTY],
+                    "phone": "13800138000", "email": format!("e{i}@example.cn"),
+                    "avoid_units": avoid_units}),
+            )
+            .await
+            .unwrap();
+        let member = m["id"].as_str().unwrap().to_string();
+        if i == 2 {
+            let until = app.clock_now() + Duration::days(365);
+            let (st, v) = regulator
+                .raw(
+                    Method::PUT,
+                    &format!("/api/v1/experts/{member}/status"),
+                    Some(&json!({"status": "suspended", "until": until, "reason": "考核不合格"})),
+                )
+                .await
+                .unwrap();
+            assert_eq!(st.as_u16(), 200, "{v}");
+        }
+        out.push(Expert {
+            ident,
+            client,
+            person,
+            member,
+        });
+    }
+    out
+}
+
+async fn tenderer_uscc(app: &TestApp) -> String {
+    let _ = app.enrol("tenderer").await;
+    pki().get("tenderer").key.clone()
+}
+
+fn request(app: &TestApp, count: u32, reserves: u32) -> Value {
+    let group = json!({"specialty": SPECIALTY, "count": count, "reserves": reserves});
+    json!({"evaluation_at": app.clock_now() + Duration::days(40),
+        "place": "潜江市公共资源交易中心 评标室3", "remote": false, "groups": [group]})
+}
+
+fn draws_path(s: &Setup) -> String {
+    format!("/api/v1/tenders/{}/sections/BD01/draws", s.tender)
+}
+
+/// The regulator's signed contribution to `d`.
+fn contribution(d: &Value, value: [u8; 32], regulator_id: &str) -> Value {
+    let creds = pki().get("regulator").credentials();
+    let h = |k: &str| -> [u8; 32] {
+        hex::decode(d[k].as_str().unwrap())
+            .unwrap()
+            .try_into()
+            .unwrap()
+    };
+    let msg =
+        draw::contribution_message(&h("frame_digest"), &h("commitment"), regulator_id, &value);
+    let sig = creds.key.sign(creds.algorithm, &msg).unwrap();
+    let b64 = base64::engine::general_purpose::STANDARD;
+    json!({"value": hex::encode(value), "certificate_chain": [b64.encode(&creds.chain[0])],
+        "signature": b64.encode(sig), "signature_algorithm": creds.algorithm.as_str()})
+}
+
+/// Moving the clock by days ends sessions: everyone logs in again.
+async fn relogin(app: &TestApp, experts: &mut [Expert]) {
+    for e in experts.iter_mut() {
+        e.client = app.enrol_ident(&e.ident).await;
+    }
+}
+
+/// Seats of each member, by member index, as each sees them itself.
+async fn seats(experts: &[Expert]) -> Vec<Vec<Value>> {
+    let mut out = Vec::new();
+    for e in experts {
+        out.push(e.client.get("/api/v1/me/draw-seats").await.unwrap());
+    }
+    out
+}
+
+#[tokio::test]
+async fn a_draw_from_commitment_through_answers_to_a_replayable_reveal() {
+    let app = TestApp::spawn().await;
+    let s = published_tender(&app, 30).await;
+    let avoid = tenderer_uscc(&app).await;
+    let mut experts = library(&app, 12, &avoid).await;
+    let regulator = app.enrol("regulator").await;
+    let regulator_id = id_of(&regulator).await;
+    let bidder = app.enrol("bidder").await;
+
+    let (st, d) = s
+        .agent
+        .raw(Method::POST, &draws_path(&s), Some(&request(&app, 3, 3)))
+        .await
+        .unwrap();
+    assert_eq!(st.as_u16(), 201, "{d}");
+    assert_eq!(d["state"], "committed");
+    // Avoided, employed by the tenderer, suspended: 12 - 3 eligible.
+    assert_eq!(d["groups"][0]["candidates"], 9);
+    let id = d["id"].as_str().unwrap().to_string();
+
+    let (st, v) = regulator
+        .raw(
+            Method::POST,
+            &format!("/api/v1/draws/{id}/contributions"),
+            Some(
+                &json!({"value": "00", "certificate_chain": [], "signature": "",
+                "signature_algorithm": "ecdsa_p256_sha256"}),
+            ),
+        )
+        .await
+        .unwrap();
+    assert!(st.as_u16() == 422 || st.as_u16() == 400, "{v}");
+    let (st, v) = s
+        .agent
+        .raw(
+            Method::POST,
+            &format!("/api/v1/draws/{id}/contributions"),
+            Some(&contribution(&d, [7; 32], &regulator_id)),
+        )
+        .await
+        .unwrap();
+    assert_problem(st, &v, 403, "forbidden");
+    let made: Value = regulator
+        .post(
+            &format!("/api/v1/draws/{id}/contributions"),
+            &contribution(&d, [7; 32], &regulator_id),
+        )
+        .await
+        .unwrap();
+    assert_eq!(made["state"], "drawn");
+    assert_eq!(made["groups"][0]["seats"], Value::Null);
+    assert_eq!(made["secret"], Value::Null);
+
+    // Nobody but each member sees a name: not the agent, not the regulator, not bidders.
+    for c in [&s.agent, &regulator] {
+        let v: Value = c.get(&format!("/api/v1/draws/{id}")).await.unwrap();
+        assert_eq!(v["groups"][0]["seats"], Value::Null);
+        assert!(!v.to_string().contains(&experts[3].person));
+    }
+    let (st, v) = bidder
+        .raw(Method::GET, &format!("/api/v1/draws/{id}"), None)
+        .await
+        .unwrap();
+    assert_problem(st, &v, 404, "not_found");
+    let trail: Value = s
+        .agent
+        .get(&format!("/api/v1/audit/trail?tender_id={}", s.tender))
+        .await
+        .unwrap();
+    for e in &experts {
+        assert!(
+            !trail.to_string().contains(&e.person),
+            "a name in the trail"
+        );
+    }
+
+    let before = seats(&experts).await;
+    let notified: Vec<usize> = (0..experts.len())
+        .filter(|&i| before[i].iter().any(|a| a["seat"] == "notified"))
+        .collect();
+    assert_eq!(notified.len(), 3, "{before:?}");
+    for (never, seen) in before.iter().enumerate().take(3) {
+        assert!(seen.is_empty(), "member {never} must never be drawn");
+    }
+    // One confirms, one declines, one stays silent.
+    let (yes, no, silent) = (notified[0], notified[1], notified[2]);
+    let answer = |accept: bool| json!({"accept": accept});
+    let path = format!("/api/v1/draws/{id}/answer");
+    let a: Value = experts[yes]
+        .client
+        .post(&path, &answer(true))
+        .await
+        .unwrap();
+    assert_eq!(a["seat"], "confirmed");
+    let (st, v) = experts[yes]
+        .client
+        .raw(Method::POST, &path, Some(&answer(false)))
+        .await
+        .unwrap();
+    assert_problem(st, &v, 409, "invalid_state_transition");
+    let a: Value = experts[no]
+        .client
+        .post(&path, &answer(false))
+        .await
+        .unwrap();
+    assert_eq!(a["seat"], "declined");
+    let outsider = &experts[0].client;
+    let (st, v) = outsider
+        .raw(Method::POST, &path, Some(&answer(true)))
+        .await
+        .unwrap();
+    assert_problem(st, &v, 404, "not_found");
+
+    let after_decline = seats(&experts).await;
+    let called: Vec<usize> = (0..experts.len())
+        .filter(|&i| !notified.contains(&i) && !after_decline[i].is_empty())
+        .collect();
+    assert_eq!(called.len(), 1, "one reserve called for the decline");
+
+    // The silent one lapses when its time is up; the next reserve is called.
+    app.clock.advance(Duration::minutes(31));
+    etender::worker::deadline_tick(&app.ctx).await.unwrap();
+    relogin(&app, &mut experts).await;
+    let (st, v) = experts[silent]
+        .client
+        .raw(Method::POST, &path, Some(&answer(true)))
+        .await
+        .unwrap();
+    assert_problem(st, &v, 409, "invalid_state_transition");
+    let after_lapse = seats(&experts).await;
+    let called2: Vec<usize> = (0..experts.len())
+        .filter(|&i| !notified.contains(&i) && !after_lapse[i].is_empty())
+        .collect();
+    assert_eq!(called2.len(), 3, "{after_lapse:?}");
+
+    // The evaluation starts: everything is revealed and replays.
+    app.clock.advance(Duration::days(41));
+    etender::worker::deadline_tick(&app.ctx).await.unwrap();
+    relogin(&app, &mut experts).await;
+    let agent = app.enrol("agent").await;
+    let regulator = app.enrol("regulator").await;
+    let v: Value = agent.get(&format!("/api/v1/draws/{id}")).await.unwrap();
+    assert_eq!(v["state"], "revealed");
+    assert_eq!(v["secret"].as_str().unwrap().len(), 64);
+    let seats_shown = v["groups"][0]["seats"].as_array().unwrap();
+    assert_eq!(seats_shown.len(), 6);
+    let status = |m: &str| -> String {
+        seats_shown
+            .iter()
+            .find(|x| x["person_id"] == m)
+            .map(|x| x["seat"].as_str().unwrap().to_string())
+            .unwrap_or_default()
+    };
+    assert_eq!(status(&experts[yes].person), "confirmed");
+    assert_eq!(status(&experts[no].person), "declined");
+    assert_eq!(status(&experts[silent].person), "lapsed");
+
+    app.rows().await;
+    let trail: Value = regulator
+        .get(&format!(
+            "/api/v1/audit/trail?tender_id={}&limit=1000",
+            s.tender
+        ))
+        .await
+        .unwrap();
+    let revealed = trail["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["event_type"] == "draw_revealed")
+        .expect("draw_revealed in the tender's chain")
+        .clone();
+    let record: draw::Record = serde_json::from_value(revealed["body"]["record"].clone()).unwrap();
+    assert_eq!(draw::verify(&record), Ok(()));
+    let mut forged = record.clone();
+    forged.result[0].drawn.swap(0, 1);
+    assert!(matches!(
+        draw::verify(&forged),
+        Err(draw::Mismatch::Result { .. })
+    ));
+    let mut forged = record.clone();
+    forged.secret[0] ^= 1;
+    assert_eq!(draw::verify(&forged), Err(draw::Mismatch::Commitment));
+    let seat_of = |e: &Expert| {
+        seats_shown
+            .iter()
+            .find(|x| x["member_id"] == e.member)
+            .cloned()
+    };
+    assert_eq!(
+        seat_of(&experts[yes]).unwrap()["person_id"],
+        experts[yes].person
+    );
+    assert!(
+        seat_of(&experts[0]).is_none(),
+        "the avoiding member was never placed"
+    );
+}
+
+#[tokio::test]
+async fn a_missing_contribution_falls_back_to_the_next_checkpoint() {
+    let app = TestApp::spawn().await;
+    let s = published_tender(&app, 30).await;
+    let avoid = tenderer_uscc(&app).await;
+    let _experts = library(&app, 8, &avoid).await;
+    let d: Value = s
+        .agent
+        .post(&draws_path(&s), &request(&app, 2, 1))
+        .await
+        .unwrap();
+    let id = d["id"].as_str().unwrap();
+    app.clock.advance(Duration::minutes(61));
+    let regulator = app.enrol("regulator").await;
+    let agent = app.enrol("agent").await;
+    let regulator_id = id_of(&regulator).await;
+    let (st, v) = regulator
+        .raw(
+            Method::POST,
+            &format!("/api/v1/draws/{id}/contributions"),
+            Some(&contribution(&d, [9; 32], &regulator_id)),
+        )
+        .await
+        .unwrap();
+    assert_problem(st, &v, 409, "deadline_passed");
+    // First pass records the miss; the sequencer signs a checkpoint; the next pass draws.
+    etender::worker::deadline_tick(&app.ctx).await.unwrap();
+    let v: Value = agent.get(&format!("/api/v1/draws/{id}")).await.unwrap();
+    assert_eq!(v["state"], "committed");
+    etender::audit::sequencer::integrate_now(&app.ctx.db, &app.ctx.audit_log)
+        .await
+        .unwrap();
+    etender::worker::deadline_tick(&app.ctx).await.unwrap();
+    let v: Value = agent.get(&format!("/api/v1/draws/{id}")).await.unwrap();
+    assert_eq!(v["state"], "drawn", "{v}");
+    assert_eq!(v["contributions"][0]["contributor"], "fallback:checkpoint");
+}
+
+#[tokio::test]
+async fn bad_draw_requests_are_refused_by_name_and_change_nothing() {
+    let app = TestApp::spawn().await;
+    let s = published_tender(&app, 30).await;
+    let avoid = tenderer_uscc(&app).await;
+    let _experts = library(&app, 6, &avoid).await;
+    let bidder = app.enrol("bidder").await;
+    let expert = app.enrol("expert").await;
+    let base = request(&app, 2, 1);
+    let with = |f: &dyn Fn(&mut Value)| {
+        let mut v = base.clone();
+        f(&mut v);
+        v
+    };
+    let cases: Vec<(Value, u16, &str, Option<&str>)> = vec![
+        (
+            with(&|v| v["groups"][0]["specialty"] = json!("Z999999")),
+            422,
+            "validation_failed",
+            Some("unknown_specialty"),
+        ),
+        (
+            with(&|v| v["groups"][0]["count"] = json!(0)),
+            422,
+            "validation_failed",
+            Some("not_positive"),
+        ),
+        (
+            with(&|v| v["groups"][0]["count"] = json!(-1)),
+            400,
+            "malformed_body",
+            None,
+        ),
+        (
+            with(&|v| {
+                let g = v["groups"][0].clone();
+                v["groups"] = json!([g.clone(), g]);
+            }),
+            422,
+            "validation_failed",
+            Some("duplicate"),
+        ),
+        (
+            with(&|v| v["evaluation_at"] = json!(app.clock_now() - Duration::days(1))),
+            422,
+            "validation_failed",
+            Some("past"),
+        ),
+        (
+            with(&|v| v["region_mode"] = json!("local")),
+            422,
+            "validation_failed",
+            Some("invalid"),
+        ),
+        (
+            with(&|v| v["groups"][0]["reserves"] = json!(2)),
+            422,
+            "rule_violation",
+            Some("pool_too_small"),
+        ),
+        (
+            with(&|v| v["avoid_bidders"] = json!(true)),
+            409,
+            "invalid_state_transition",
+            None,
+        ),
+        (
+            with(&|v| v["extra"] = json!(true)),
+            400,
+            "malformed_body",
+            None,
+        ),
+    ];
+    let before = app.rows().await;
+    for (body, status, code, field_code) in cases {
+        let (st, v) = s
+            .agent
+            .raw(Method::POST, &draws_path(&s), Some(&body))
+            .await
+            .unwrap();
+        assert_problem(st, &v, status, code);
+        if let Some(fc) = field_code {
+            assert!(v["errors"].to_string().contains(fc), "{fc}: {v}");
+        }
+        if fc_is_pool(field_code) {
+            // The shortfall names the specialty and its numbers: 6 - 3 ineligible = 3 < 4.
+            assert!(v["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("A080101 needs 4 (drawn and reserves), 3 eligible"));
+        }
+    }
+    for c in [&bidder, &expert] {
+        let (st, v) = c
+            .raw(Method::POST, &draws_path(&s), Some(&base))
+            .await
+            .unwrap();
+        assert_problem(st, &v, 403, "forbidden");
+    }
+    let (st, v) = s
+        .agent
+        .raw(
+            Method::POST,
+            &format!("/api/v1/tenders/{}/sections/NOPE/draws", s.tender),
+            Some(&base),
+        )
+        .await
+        .unwrap();
+    assert_problem(st, &v, 404, "not_found");
+    app.rows()
+        .await
+        .assert_same(&before, "refused draw requests");
+
+    let (st, _) = s
+        .agent
+        .raw(Method::POST, &draws_path(&s), Some(&base))
+        .await
+        .unwrap();
+    assert_eq!(st.as_u16(), 201);
+    let once = app.rows().await;
+    let (st, v) = s
+        .agent
+        .raw(Method::POST, &draws_path(&s), Some(&base))
+        .await
+        .unwrap();
+    assert_problem(st, &v, 409, "conflict");
+    app.rows()
+        .await
+        .assert_same(&once, "a second draw while one is pending");
+}
+
+fn fc_is_pool(code: Option<&str>) -> bool {
+    code == Some("pool_too_small")
+}
+
+#[tokio::test]
+async fn a_failed_section_gets_no_draw() {
+    let app = TestApp::spawn().await;
+    let s = published_tender(&app, 30).await;
+    let avoid = tenderer_uscc(&app).await;
+    let _experts = library(&app, 6, &avoid).await;
+    // No bids at all: at the deadline the section fails (流标).
+    app.clock.advance(Duration::days(31));
+    etender::worker::deadline_tick(&app.ctx).await.unwrap();
+    etender::worker::deadline_tick(&app.ctx).await.unwrap();
+    let agent = app.enrol("agent").await;
+    let before = app.rows().await;
+    let (st, v) = agent
+        .raw(Method::POST, &draws_path(&s), Some(&request(&app, 2, 1)))
+        .await
+        .unwrap();
+    assert_problem(st, &v, 409, "invalid_state_transition");
+    app.rows()
+        .await
+        .assert_same(&before, "a draw on a failed section");
+}
