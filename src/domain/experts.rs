@@ -255,6 +255,57 @@ impl AdmissionRules {
     }
 }
 
+/// Where the experts of a draw may come from (远程异地评标 draws from other regions).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RegionMode {
+    #[default]
+    Any,
+    /// Only experts of the named region.
+    Local,
+    /// Only experts outside the named region.
+    Elsewhere,
+}
+
+/// What a draw excludes, fixed before the frame is frozen.
+#[derive(Clone, Debug, Default)]
+pub struct Exclusions {
+    /// USCCs of the units to avoid: the tenderer, the agent, the bidders once known, and the
+    /// requester's own additions. A candidate employed by one is out.
+    pub units: std::collections::BTreeSet<String>,
+    /// Members whose avoidance list names one of `units`.
+    pub avoiding: std::collections::BTreeSet<String>,
+    /// Members seated for the same tenderer within the recent-draw window.
+    pub recently_seated: std::collections::BTreeSet<String>,
+    pub region_mode: RegionMode,
+    pub region: Option<String>,
+}
+
+/// One candidate as a draw sees it.
+#[derive(Clone, Debug)]
+pub struct Candidate<'a> {
+    pub member: &'a str,
+    pub region: &'a str,
+    pub employer_uscc: Option<&'a str>,
+    pub status: MemberStatus,
+    pub status_until: Option<DateTime<Utc>>,
+}
+
+/// Whether a candidate may enter a draw's frame at `now`: drawable standing, not avoiding and
+/// not employed by an avoided unit, not recently seated for the tenderer, inside the region
+/// rule.
+pub fn eligible(c: &Candidate<'_>, x: &Exclusions, now: DateTime<Utc>) -> bool {
+    drawable(c.status, c.status_until, now)
+        && !x.avoiding.contains(c.member)
+        && !x.recently_seated.contains(c.member)
+        && c.employer_uscc.is_none_or(|u| !x.units.contains(u))
+        && match (x.region_mode, x.region.as_deref()) {
+            (RegionMode::Local, Some(r)) => c.region == r,
+            (RegionMode::Elsewhere, Some(r)) => c.region != r,
+            _ => true,
+        }
+}
+
 /// A six-digit administrative division code (GB/T 2260), e.g. `429005` 潜江市.
 pub fn is_region_code(s: &str) -> bool {
     s.len() == 6 && s.bytes().all(|b| b.is_ascii_digit()) && !s.starts_with('0')
@@ -389,6 +440,52 @@ mod tests {
         assert_eq!(r.refusal(8, true), None);
         assert!(r.refusal(7, true).unwrap().contains("8 or more"));
         assert!(r.refusal(20, false).unwrap().contains("senior title"));
+    }
+
+    proptest::proptest! {
+        /// Excluded, banned, suspended, avoiding, employed-by-avoided and recently seated
+        /// candidates are never eligible; a candidate with none of those is.
+        #[test]
+        fn eligibility_excludes_exactly_what_it_should(
+            status in 0u8..3,
+            ended in proptest::bool::ANY,
+            avoiding in proptest::bool::ANY,
+            recent in proptest::bool::ANY,
+            employed_by_avoided in proptest::bool::ANY,
+            region_mode in 0u8..3,
+            same_region in proptest::bool::ANY,
+        ) {
+            let now = Utc.with_ymd_and_hms(2026, 12, 4, 9, 0, 0).unwrap();
+            let status = [MemberStatus::Active, MemberStatus::Suspended, MemberStatus::Banned]
+                [status as usize];
+            let until = if ended { now - chrono::Duration::days(1) }
+                else { now + chrono::Duration::days(1) };
+            let mut x = Exclusions {
+                region_mode: [RegionMode::Any, RegionMode::Local, RegionMode::Elsewhere]
+                    [region_mode as usize],
+                region: Some("429005".into()),
+                ..Exclusions::default()
+            };
+            x.units.insert("U1".into());
+            if avoiding { x.avoiding.insert("m".into()); }
+            if recent { x.recently_seated.insert("m".into()); }
+            let c = Candidate {
+                member: "m",
+                region: if same_region { "429005" } else { "420100" },
+                employer_uscc: Some(if employed_by_avoided { "U1" } else { "U2" }),
+                status,
+                status_until: Some(until),
+            };
+            let standing_ok = status == MemberStatus::Active || ended;
+            let region_ok = match x.region_mode {
+                RegionMode::Any => true,
+                RegionMode::Local => same_region,
+                RegionMode::Elsewhere => !same_region,
+            };
+            let expected = standing_ok && !avoiding && !recent && !employed_by_avoided
+                && region_ok;
+            proptest::prop_assert_eq!(eligible(&c, &x, now), expected);
+        }
     }
 
     #[test]

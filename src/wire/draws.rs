@@ -20,17 +20,7 @@ pub struct DrawGroupRequest {
     pub reserves: u32,
 }
 
-/// Where the experts may come from (远程异地评标 draws from other regions).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum RegionMode {
-    #[default]
-    Any,
-    /// Only experts of `region`.
-    Local,
-    /// Only experts outside `region`.
-    Elsewhere,
-}
+pub use crate::domain::experts::RegionMode;
 
 /// A request for the evaluation committee's experts of one section.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]

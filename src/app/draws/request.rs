@@ -7,7 +7,8 @@ use crate::db::repo::bids as brepo;
 use crate::db::repo::identity as idrepo;
 use crate::domain::authz::Permission;
 use crate::domain::bidding::{BidState, OpeningPhase};
-use crate::domain::experts::{drawable, is_region_code, Library, MemberStatus};
+use crate::domain::experts::eligible as is_eligible;
+use crate::domain::experts::{is_region_code, Candidate, Exclusions, Library, MemberStatus};
 use crate::domain::identity::Role;
 use crate::domain::lifecycle::StateKind;
 use crate::domain::uscc::Uscc;
@@ -140,26 +141,27 @@ pub async fn request_draw(
             } else {
                 BTreeSet::new()
             };
-            let unit_set: BTreeSet<&str> = units.iter().map(String::as_str).collect();
+            let exclusions = Exclusions {
+                units: units.iter().cloned().collect(),
+                avoiding: avoiders,
+                recently_seated: recent,
+                region_mode: req.region_mode,
+                region: req.region.clone(),
+            };
             let mut frame_groups = Vec::with_capacity(groups.len());
             for g in &groups {
                 let mut eligible = Vec::new();
                 for cand in repo::candidates(c, &library, &g.specialty)? {
                     let status = MemberStatus::parse(&cand.status)
                         .ok_or_else(|| internal(anyhow::anyhow!("member {}", cand.id)))?;
-                    let ok = drawable(status, cand.status_until.map(from_db), now)
-                        && !avoiders.contains(&cand.id)
-                        && !recent.contains(&cand.id)
-                        && cand
-                            .employer_uscc
-                            .as_deref()
-                            .is_none_or(|u| !unit_set.contains(u))
-                        && match (req.region_mode, req.region.as_deref()) {
-                            (RegionMode::Local, Some(r)) => cand.region == r,
-                            (RegionMode::Elsewhere, Some(r)) => cand.region != r,
-                            _ => true,
-                        };
-                    if ok {
+                    let view = Candidate {
+                        member: &cand.id,
+                        region: &cand.region,
+                        employer_uscc: cand.employer_uscc.as_deref(),
+                        status,
+                        status_until: cand.status_until.map(from_db),
+                    };
+                    if is_eligible(&view, &exclusions, now) {
                         eligible.push(cand.id);
                     }
                 }
