@@ -15,3 +15,4 @@ mod secrets;
 mod smtp;
 mod storage;
 mod tenders;
+mod witness;
