@@ -53,6 +53,12 @@ impl AuditSettings {
                 format!("{:?} must be non-empty with no spaces or '+'", self.origin),
             ));
         }
+        if self.origin == super::bid_states::SNAPSHOT_HEADER {
+            out.push((
+                "origin",
+                "is the bid-state snapshot's header line; a checkpoint must not read as one".into(),
+            ));
+        }
         if self.sequencer_interval_ms < 10 || self.sequencer_interval_ms > 1000 {
             out.push((
                 "sequencer_interval_ms",
