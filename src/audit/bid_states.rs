@@ -206,3 +206,124 @@ pub fn check(snapshot: &Snapshot, entries: &[VerifiedEntry]) -> Vec<String> {
     }
     problems
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::leaf::LeafEntry;
+    use serde_json::json;
+
+    fn e(index: u64, ty: &str, subject: &str, body: Option<serde_json::Value>) -> VerifiedEntry {
+        VerifiedEntry {
+            leaf: LeafEntry {
+                v: 1,
+                index,
+                event_id: format!("e{index}"),
+                event_type: ty.into(),
+                tender_id: None,
+                section_id: None,
+                actor_role: "system".into(),
+                actor_id: "system".into(),
+                subject: subject.into(),
+                body_sha256: String::new(),
+                occurred_at: "2026-01-01T00:00:00.000000Z".into(),
+                prev_tender_index: None,
+                prev_tender_leaf_hash: None,
+            },
+            leaf_hash: [0; 32],
+            body,
+        }
+    }
+
+    fn snap(states: &[(&str, &str)]) -> Snapshot {
+        Snapshot {
+            origin: "example.com/log".into(),
+            tree_size: 9,
+            states: states
+                .iter()
+                .map(|(b, s)| (b.to_string(), s.to_string()))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn every_transition_is_replayed() {
+        let log = vec![
+            e(0, "bid_submitted", "A", Some(json!({"supersedes": null}))),
+            e(1, "bid_submitted", "B", Some(json!({"supersedes": null}))),
+            e(2, "bid_submitted", "C", Some(json!({"supersedes": "A"}))),
+            e(3, "bid_submitted", "D", Some(json!({"supersedes": null}))),
+            e(4, "bid_withdrawn", "D", None),
+            e(5, "bid_submitted", "E", Some(json!({"supersedes": null}))),
+            e(
+                6,
+                "opening_started",
+                "T",
+                Some(json!({"lapsed": ["E"], "bids": [{"bid": "B"}]})),
+            ),
+            e(
+                7,
+                "decryption_attempted",
+                "B",
+                Some(json!({"state": "opened"})),
+            ),
+            e(
+                8,
+                "decryption_attempted",
+                "C",
+                Some(json!({"state": "revoked"})),
+            ),
+        ];
+        let good = snap(&[
+            ("A", "superseded"),
+            ("B", "opened"),
+            ("C", "revoked"),
+            ("D", "withdrawn"),
+            ("E", "lapsed"),
+        ]);
+        assert!(check(&good, &log).is_empty(), "{:?}", check(&good, &log));
+        let edited = snap(&[("D", "submitted"), ("B", "revoked"), ("Z", "submitted")]);
+        let p = check(&edited, &log);
+        assert_eq!(p.len(), 3, "{p:?}");
+        assert!(p.iter().any(|p| p.contains(
+            "bid D: the database holds state \"submitted\", \
+             but its events give \"withdrawn\" (last: bid_withdrawn at entry 4)"
+        )));
+        assert!(p
+            .iter()
+            .any(|p| p.contains("bid Z") && p.contains("no bid_submitted")));
+    }
+
+    #[test]
+    fn sealed_bodies_leave_superseded_open_until_the_opening_lists_the_bid() {
+        let sealed = vec![
+            e(0, "bid_submitted", "A", None),
+            e(1, "bid_submitted", "C", None),
+        ];
+        assert!(check(&snap(&[("A", "superseded")]), &sealed).is_empty());
+        // C came after nothing else: it cannot have been superseded.
+        assert_eq!(check(&snap(&[("C", "superseded")]), &sealed).len(), 1);
+        let mut listed = sealed.clone();
+        listed.push(e(
+            2,
+            "opening_started",
+            "T",
+            Some(json!({"bids": [{"bid": "A"}]})),
+        ));
+        assert_eq!(check(&snap(&[("A", "superseded")]), &listed).len(), 1);
+    }
+
+    #[test]
+    fn the_snapshot_round_trips_and_binds_the_log_key() {
+        let (log, _) = NoteSigner::generate("example.com/log").unwrap();
+        let s = snap(&[("A", "submitted"), ("B", "withdrawn")]);
+        let note = s.sign(&log).unwrap();
+        assert_eq!(Snapshot::open_signed(&note, &log.verifier()).unwrap(), s);
+        let (other, _) = NoteSigner::generate("example.com/log").unwrap();
+        assert!(Snapshot::open_signed(&note, &other.verifier()).is_err());
+        let bad = snap(&[("A", "resurrected")]).sign(&log).unwrap();
+        assert!(Snapshot::open_signed(&bad, &log.verifier())
+            .unwrap_err()
+            .contains("unknown state"));
+    }
+}
