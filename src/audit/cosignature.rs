@@ -74,6 +74,21 @@ impl Cosigner {
         })
     }
 
+    /// From a raw 32-byte RFC 8032 seed (test vectors, keys kept by other tools).
+    pub fn from_seed(name: &str, seed: &[u8; 32]) -> Result<Cosigner, NoteError> {
+        if !is_valid_key_name(name) {
+            return Err(NoteError::InvalidKeyName(name.into()));
+        }
+        let key_pair =
+            Ed25519KeyPair::from_seed_unchecked(seed).map_err(|_| NoteError::InvalidPrivateKey)?;
+        let key_id = key_id(name, ALG_COSIGNATURE_V1, key_pair.public_key().as_ref());
+        Ok(Cosigner {
+            name: name.into(),
+            key_pair,
+            key_id,
+        })
+    }
+
     pub fn name(&self) -> &str {
         &self.name
     }
@@ -384,6 +399,23 @@ mod tests {
             signed_message(CP, 1679315147),
             "cosignature/v1\ntime 1679315147\nexample.com/behind-the-sofa\n20852163\n\
              CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n"
+        );
+    }
+
+    /// Known answer, computed independently with Python `cryptography` (Ed25519 from seed
+    /// 00 01 … 1f, the key id and message exactly as tlog-cosignature v1 defines them).
+    #[test]
+    fn known_answer_vector() {
+        let seed: [u8; 32] = std::array::from_fn(|i| i as u8);
+        let w = Cosigner::from_seed("witness.example/w1", &seed).unwrap();
+        assert_eq!(
+            w.verifier().to_vkey_string(),
+            "witness.example/w1+e75f6532+BAOhB7/zzhC+HXDdGOdLwJln5NYwm6UNXx3chmQSVTG4"
+        );
+        assert_eq!(
+            w.cosign(CP, 1679315147).unwrap(),
+            "\u{2014} witness.example/w1 519lMgAAAABkGFDLBuRDazBLVac2NE+Y+IjbjQOcXLfF9CSDZVUIoS83\
+             rE1nFZsVE8YiWV6Ngr7lV8H6bdoBQGP/l73euDMQ9k+bBQ==\n"
         );
     }
 
