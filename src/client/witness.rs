@@ -106,6 +106,15 @@ pub async fn run_once(
     };
     let checked = witness::check(log_key, state.as_ref(), &note, &proof)?;
     let line = witness::cosign(cosigner, &checked, now_unix)?;
+    // Another run of this witness may have moved the state meanwhile: never write an older
+    // view over a newer one (that would let a later fork of the newer part pass).
+    if WitnessState::load(state_path)? != state {
+        return Err(anyhow::anyhow!(
+            "the state file {} changed during this run (another witness run?); run again",
+            state_path.display()
+        )
+        .into());
+    }
     checked.state.save(state_path)?;
     let _: Cosignature = client
         .post(
