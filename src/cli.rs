@@ -1,5 +1,5 @@
 //! Command line: `etender serve | migrate | check-config | openapi | pki init | demo | ocds | audit
-//! | bid | custodian | login`.
+//! | witness | bid | custodian | login`.
 //!
 //! The `bid` and `custodian` commands are the bidder's and custodian's tools: thin shells over
 //! `client::bids`, so that the CLI, the tests and any other tool seal and send bids the same way.
@@ -81,6 +81,13 @@ pub enum Command {
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
+    },
+    /// A regulator's witness of the audit log: checks each checkpoint is consistent with the
+    /// last one it saw and cosigns it (c2sp.org/tlog-cosignature). Exits non-zero, loudly, when
+    /// the log was rewritten.
+    Witness {
+        #[command(subcommand)]
+        command: WitnessCommand,
     },
     /// Sealed bids (bidder): seal, submit, withdraw, release the keys at the opening.
     Bid {
@@ -307,6 +314,15 @@ pub enum AuditCommand {
         /// A signed checkpoint saved earlier: the log must be consistent with it.
         #[arg(long)]
         checkpoint: Option<PathBuf>,
+        /// A witness whose cosignature counts (verifier key or file; repeat for several).
+        #[arg(long = "witness")]
+        witnesses: Vec<String>,
+        /// How many of the `--witness` keys must have cosigned the checkpoint (default: all).
+        #[arg(long)]
+        witness_quorum: Option<usize>,
+        /// A witness policy file (`witness VKEY` lines, `quorum K`) instead of the flags.
+        #[arg(long, conflicts_with_all = ["witnesses", "witness_quorum"])]
+        witness_policy: Option<PathBuf>,
         #[command(flatten)]
         remote: RemoteArgs,
     },
@@ -323,6 +339,42 @@ pub enum AuditCommand {
         out: PathBuf,
         #[arg(long, default_value = "etender.local/log")]
         origin: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum WitnessCommand {
+    /// Create the witness's Ed25519 key (PKCS#8 PEM, mode 0600) and print its verifier key
+    /// (`name+keyid+base64(0x04 || key)`) for registration with the platform.
+    Keygen {
+        #[arg(long)]
+        out: PathBuf,
+        /// The witness's name, a schema-less URL (e.g. `regulator.example/witness`).
+        #[arg(long)]
+        name: String,
+    },
+    /// Fetch the latest checkpoint, check it against the state file, cosign it and post the
+    /// cosignature. Run it from cron (or with --every) on the regulator's own machine.
+    Run {
+        /// Base URL of the platform.
+        #[arg(long)]
+        url: String,
+        /// The log's verifier key (`origin+keyid+base64`), or a file holding it: obtained out of
+        /// band, never from the server being witnessed.
+        #[arg(long)]
+        log_key: String,
+        /// The witness's key file (from `etender witness keygen`).
+        #[arg(long)]
+        key: PathBuf,
+        /// The witness's name (must match the registered one).
+        #[arg(long)]
+        name: String,
+        /// The witness's state file: the last checkpoint it cosigned.
+        #[arg(long)]
+        state: PathBuf,
+        /// Repeat every N seconds instead of once (a refusal still stops it).
+        #[arg(long)]
+        every: Option<u64>,
     },
 }
 
@@ -488,6 +540,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
             ))
         }
         Command::Audit { command } => audit(command),
+        Command::Witness { command } => witness(command),
         Command::Bid { command } => bid(command),
         Command::Custodian { command } => custodian(command),
         Command::Login { url, cert, kind } => runtime()?.block_on(async {
@@ -747,8 +800,12 @@ fn audit(command: AuditCommand) -> anyhow::Result<()> {
             bundle,
             key,
             checkpoint,
+            witnesses,
+            witness_quorum,
+            witness_policy,
             remote,
         } => {
+            let policy = witness_policy_of(witnesses, witness_quorum, witness_policy)?;
             let key_text = if Path::new(&key).is_file() {
                 std::fs::read_to_string(&key)?.trim().to_string()
             } else {
@@ -779,21 +836,23 @@ fn audit(command: AuditCommand) -> anyhow::Result<()> {
                             .map(|c| c.size),
                         None => None,
                     };
-                    runtime()?.block_on(fetch_bundle(&remote, since))?
+                    let quorum = policy.as_ref().map(|p| p.quorum as u32);
+                    runtime()?.block_on(fetch_bundle(&remote, since, quorum))?
                 }
                 (None, None) => anyhow::bail!("give --bundle FILE or --url URL"),
             };
-            let report = verify::verify_bundle(
+            let report = verify::verify_bundle_with(
                 &bundle,
                 &verifier,
                 saved.as_deref(),
                 &verify::default_rules(),
+                policy.as_ref(),
             )?;
             println!("{report}");
             Ok(())
         }
         AuditCommand::Export { remote, out } => {
-            let bundle = runtime()?.block_on(fetch_bundle(&remote, None))?;
+            let bundle = runtime()?.block_on(fetch_bundle(&remote, None, None))?;
             std::fs::write(&out, serde_json::to_vec_pretty(&bundle)?)?;
             println!(
                 "wrote {} entries to {} ({} events still pending integration)",
@@ -814,9 +873,115 @@ fn audit(command: AuditCommand) -> anyhow::Result<()> {
     }
 }
 
+/// The witness policy from `--witness-policy`, or from `--witness` and `--witness-quorum`.
+fn witness_policy_of(
+    witnesses: Vec<String>,
+    quorum: Option<usize>,
+    file: Option<PathBuf>,
+) -> anyhow::Result<Option<crate::audit::cosignature::WitnessPolicy>> {
+    use crate::audit::cosignature::{CosignatureVerifier, WitnessPolicy};
+    if let Some(path) = file {
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| anyhow::anyhow!("--witness-policy {}: {e}", path.display()))?;
+        return WitnessPolicy::parse(&text)
+            .map(Some)
+            .map_err(|e| anyhow::anyhow!("--witness-policy {}: {e}", path.display()));
+    }
+    if witnesses.is_empty() {
+        if quorum.is_some() {
+            anyhow::bail!("--witness-quorum needs --witness keys");
+        }
+        return Ok(None);
+    }
+    let mut keys = Vec::new();
+    for w in witnesses {
+        let text = key_text(w)?;
+        keys.push(
+            CosignatureVerifier::parse(&text)
+                .map_err(|e| anyhow::anyhow!("--witness {text}: not a witness key: {e}"))?,
+        );
+    }
+    let k = quorum.unwrap_or(keys.len());
+    WitnessPolicy::new(keys, k)
+        .map(Some)
+        .map_err(|e| anyhow::anyhow!("--witness-quorum: {e}"))
+}
+
+/// A key given inline or as a file holding it.
+fn key_text(arg: String) -> anyhow::Result<String> {
+    if Path::new(&arg).is_file() {
+        Ok(std::fs::read_to_string(&arg)?.trim().to_string())
+    } else {
+        Ok(arg)
+    }
+}
+
+fn witness(command: WitnessCommand) -> anyhow::Result<()> {
+    use crate::audit::cosignature;
+    use crate::client::witness::{run_once, WitnessError};
+    match command {
+        WitnessCommand::Keygen { out, name } => {
+            let w = cosignature::generate_key_file(&out, &name)?;
+            println!("{}", w.verifier());
+            Ok(())
+        }
+        WitnessCommand::Run {
+            url,
+            log_key,
+            key,
+            name,
+            state,
+            every,
+        } => {
+            let log_key = crate::audit::note::NoteVerifier::parse(&key_text(log_key)?)
+                .map_err(|e| anyhow::anyhow!("--log-key: not a log verifier key: {e}"))?;
+            let cosigner = cosignature::read_key_file(&key, &name)?;
+            let client = crate::client::Client::new(&url);
+            runtime()?.block_on(async {
+                loop {
+                    let now = std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)?
+                        .as_secs();
+                    match run_once(&client, &log_key, &cosigner, &state, now).await {
+                        Ok(c) => println!(
+                            "cosigned {} at size {} (previously {}) as {}",
+                            c.origin,
+                            c.size,
+                            c.previous.map_or("never".into(), |p| format!("size {p}")),
+                            cosigner.name()
+                        ),
+                        Err(WitnessError::Refused(r)) => {
+                            eprintln!(
+                                "\n*** WITNESS {} REFUSES TO COSIGN {} ***\n{r}\n\
+                                 The state file {} is unchanged; report this to the regulator.",
+                                cosigner.name(),
+                                url,
+                                state.display()
+                            );
+                            anyhow::bail!(
+                                "the log at {url} is inconsistent with what this \
+                                witness saw: {r}"
+                            );
+                        }
+                        Err(WitnessError::Other(e)) if every.is_some() => {
+                            eprintln!("witness round failed (will retry): {e:#}")
+                        }
+                        Err(WitnessError::Other(e)) => return Err(e),
+                    }
+                    match every {
+                        Some(s) => tokio::time::sleep(std::time::Duration::from_secs(s)).await,
+                        None => return Ok(()),
+                    }
+                }
+            })
+        }
+    }
+}
+
 async fn fetch_bundle(
     remote: &RemoteArgs,
     since_size: Option<u64>,
+    min_cosignatures: Option<u32>,
 ) -> anyhow::Result<crate::audit::bundle::Bundle> {
     let url = remote
         .url
@@ -824,13 +989,27 @@ async fn fetch_bundle(
         .ok_or_else(|| anyhow::anyhow!("--url is required"))?;
     let token = remote.token.as_ref().map(|t| t.expose_secret().to_owned());
     let client = crate::client::Client::new(url).with_token(token);
-    Ok(client
-        .audit_export(
-            remote.tender_id.as_deref(),
-            remote.subject.as_deref(),
-            since_size,
-        )
-        .await?)
+    Ok(match min_cosignatures {
+        None => {
+            client
+                .audit_export(
+                    remote.tender_id.as_deref(),
+                    remote.subject.as_deref(),
+                    since_size,
+                )
+                .await?
+        }
+        Some(k) => {
+            client
+                .audit_export_cosigned(
+                    remote.tender_id.as_deref(),
+                    remote.subject.as_deref(),
+                    since_size,
+                    k,
+                )
+                .await?
+        }
+    })
 }
 
 /// `serve --dev`: demo PKI, its administrator, the sandbox clock.

@@ -21,6 +21,7 @@ use crate::wire::Page;
 
 mod bids;
 pub mod tenders;
+mod witness;
 
 struct Story {
     step: usize,
@@ -305,6 +306,9 @@ async fn play(base: &str, pki: &DevPki, out: &Outputs) -> anyhow::Result<()> {
     // The sandbox clock moved weeks ahead in the tender story: log in again.
     let regulator = enrol(base, regulator_id).await?;
     verify_trail(&regulator).await?;
+    story
+        .step("the regulator's own witness cosigns the log; the verifier requires its cosignature");
+    witness::story(base, regulator_id).await?;
 
     println!("\nDemo complete.");
     Ok(())

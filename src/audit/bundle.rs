@@ -36,6 +36,11 @@ pub struct Bundle {
     pub consistency: Option<ConsistencyProof>,
     /// Events recorded but not yet in the log when the bundle was made.
     pub pending: u64,
+    /// The current state of every bid whose `bid_submitted` entry is in the bundle, as the
+    /// database holds it, signed by the log key (`etender-bid-states/v1`, see
+    /// `audit::bid_states`): the verifier replays each bid's events and compares.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bid_states: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]

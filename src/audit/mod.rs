@@ -11,13 +11,16 @@
 //! tree ([`merkle`]) stored in the database, and signs a C2SP checkpoint ([`note`]). The
 //! [`verify`] module checks an export [`bundle`] offline with nothing but the public key.
 
+pub mod bid_states;
 pub mod bundle;
+pub mod cosignature;
 pub mod leaf;
 pub mod merkle;
 pub mod note;
 pub mod proof_text;
 pub mod sequencer;
 pub mod verify;
+pub mod witness;
 
 pub use sequencer::{checkpoint_now, AuditLog, AuditSettings};
 
@@ -81,6 +84,7 @@ pub enum EventType {
     DrawSeatNotified,
     DrawAnswered,
     DrawRevealed,
+    WitnessRegistered,
 }
 
 impl EventType {
@@ -133,6 +137,7 @@ impl EventType {
         EventType::DrawSeatNotified,
         EventType::DrawAnswered,
         EventType::DrawRevealed,
+        EventType::WitnessRegistered,
     ];
 
     /// Events whose leaf names no tender and whose body only their actor or subject may read:
@@ -204,6 +209,7 @@ impl EventType {
             EventType::DrawSeatNotified => "draw_seat_notified",
             EventType::DrawAnswered => "draw_answered",
             EventType::DrawRevealed => "draw_revealed",
+            EventType::WitnessRegistered => "witness_registered",
         }
     }
 }
@@ -236,28 +242,94 @@ pub struct Event {
 }
 
 /// Append `event` in the caller's transaction; returns the event id.
+///
+/// The event's digest ([`event_digest`]) is computed here, where the event is written, and
+/// queued with it: the sequencer recomputes it from the stored row and refuses an event that was
+/// edited while it waited (see [`sequencer`]).
 pub fn record(conn: &mut AnyConnection, now: DateTime<Utc>, event: Event) -> AppResult<String> {
+    use chrono::SubsecRound;
     let body = canonical_json(&event.body);
     let id = uuid::Uuid::now_v7().to_string();
-    repo::insert(
-        conn,
-        &repo::NewAuditEvent {
-            id: id.clone(),
-            event_type: event.event_type.as_str().into(),
-            tender_id: event.tender_id,
-            section_id: event.section_id,
-            actor_role: event.actor.role,
-            actor_id: event.actor.id,
-            subject: event.subject,
-            body_digest: sha256_hex(body.as_bytes()),
-            body,
-            occurred_at: to_db(now),
-        },
-    )
-    .map_err(AppError::internal)?;
+    // Microseconds: what both databases store and what the leaf shows, so the digest of the
+    // stored row equals the digest computed here.
+    let occurred_at = to_db(now.trunc_subsecs(6));
+    let row = repo::NewAuditEvent {
+        id: id.clone(),
+        event_type: event.event_type.as_str().into(),
+        tender_id: event.tender_id,
+        section_id: event.section_id,
+        actor_role: event.actor.role,
+        actor_id: event.actor.id,
+        subject: event.subject,
+        body_digest: sha256_hex(body.as_bytes()),
+        body,
+        occurred_at,
+    };
+    let digest = event_digest(&EventFields {
+        id: &row.id,
+        event_type: &row.event_type,
+        tender_id: row.tender_id.as_deref(),
+        section_id: row.section_id.as_deref(),
+        actor_role: &row.actor_role,
+        actor_id: &row.actor_id,
+        subject: &row.subject,
+        body_sha256: &row.body_digest,
+        occurred_at: row.occurred_at,
+    });
+    repo::insert(conn, &row).map_err(AppError::internal)?;
     // Same transaction: an event exists exactly when it is queued for the log.
-    crate::db::repo::audit_log::enqueue_event(conn, &id).map_err(AppError::internal)?;
+    crate::db::repo::audit_log::enqueue_event(conn, &id, &digest).map_err(AppError::internal)?;
     Ok(id)
+}
+
+/// The fields of an event that its leaf commits to (all but the index and back-links).
+#[derive(Clone, Copy, Debug)]
+pub struct EventFields<'a> {
+    pub id: &'a str,
+    pub event_type: &'a str,
+    pub tender_id: Option<&'a str>,
+    pub section_id: Option<&'a str>,
+    pub actor_role: &'a str,
+    pub actor_id: &'a str,
+    pub subject: &'a str,
+    pub body_sha256: &'a str,
+    pub occurred_at: chrono::NaiveDateTime,
+}
+
+impl<'a> EventFields<'a> {
+    pub fn of(row: &'a repo::AuditEventRow) -> Self {
+        EventFields {
+            id: &row.id,
+            event_type: &row.event_type,
+            tender_id: row.tender_id.as_deref(),
+            section_id: row.section_id.as_deref(),
+            actor_role: &row.actor_role,
+            actor_id: &row.actor_id,
+            subject: &row.subject,
+            body_sha256: &row.body_digest,
+            occurred_at: row.occurred_at,
+        }
+    }
+}
+
+/// Label of the event digest's canonical JSON (domain separation from every other digest).
+pub const EVENT_DIGEST_LABEL: &str = "etender-audit-event/v1";
+
+/// Hex SHA-256 of the canonical JSON of an event's fields as written (time as in the leaf).
+pub fn event_digest(f: &EventFields<'_>) -> String {
+    let v = serde_json::json!({
+        "v": EVENT_DIGEST_LABEL,
+        "event_id": f.id,
+        "event_type": f.event_type,
+        "tender_id": f.tender_id,
+        "section_id": f.section_id,
+        "actor_role": f.actor_role,
+        "actor_id": f.actor_id,
+        "subject": f.subject,
+        "body_sha256": f.body_sha256,
+        "occurred_at": leaf::format_time(f.occurred_at),
+    });
+    sha256_hex(canonical_json(&v).as_bytes())
 }
 
 pub fn sha256_hex(data: &[u8]) -> String {

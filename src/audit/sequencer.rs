@@ -21,6 +21,7 @@ use chrono::Utc;
 use super::leaf::{format_time, LeafEntry, LEAF_VERSION};
 use super::merkle::{self, Hash, NodeId, NodeReader};
 use super::note::{Checkpoint, NoteSigner, NoteVerifier};
+use crate::db::repo::audit::AuditEventRow;
 use crate::db::repo::audit_log as repo;
 use crate::db::types::to_db;
 use crate::db::AnyConnection;
@@ -50,6 +51,12 @@ impl AuditSettings {
             out.push((
                 "origin",
                 format!("{:?} must be non-empty with no spaces or '+'", self.origin),
+            ));
+        }
+        if self.origin == super::bid_states::SNAPSHOT_HEADER {
+            out.push((
+                "origin",
+                "is the bid-state snapshot's header line; a checkpoint must not read as one".into(),
             ));
         }
         if self.sequencer_interval_ms < 10 || self.sequencer_interval_ms > 1000 {
@@ -102,6 +109,12 @@ impl AuditLog {
 
     pub fn verifier(&self) -> NoteVerifier {
         self.signer.verifier()
+    }
+
+    /// Signs a note other than a checkpoint with the log key (the export's bid-state
+    /// snapshot, whose first line keeps it apart from every checkpoint).
+    pub fn sign_note(&self, text: &str) -> AppResult<String> {
+        self.signer.sign(text).map_err(AppError::internal)
     }
 
     /// Signs the checkpoint for (`size`, `root`).
@@ -270,6 +283,10 @@ pub fn integrate_round(
             size: start,
         });
     }
+    for (ev, digest) in &batch {
+        check_pending(ev, digest.as_deref())?;
+    }
+    let batch: Vec<_> = batch.into_iter().map(|(ev, _)| ev).collect();
     let now = to_db(Utc::now());
     let mut last_of_tender: HashMap<String, (u64, Hash)> = HashMap::new();
     let mut rows = Vec::with_capacity(batch.len());
@@ -344,6 +361,35 @@ pub fn integrate_round(
         integrated: batch.len(),
         size,
     })
+}
+
+/// Why the sequencer refuses a queued event: it no longer is the event `audit::record` wrote.
+pub const TAMPERED: &str = "audit event altered after it was written";
+
+/// Recomputes a queued event's body digest and event digest instead of trusting the stored
+/// ones: an event edited while it waited (by someone holding the sequencer's lock, or with the
+/// triggers dropped) is refused, and the round with it, so it never reaches the log under a
+/// signature. The log stops growing until an operator investigates — loudly, every round.
+fn check_pending(ev: &AuditEventRow, digest: Option<&str>) -> AppResult<()> {
+    let mut problems = Vec::new();
+    if super::sha256_hex(ev.body.as_bytes()) != ev.body_digest {
+        problems.push("its body does not match its body digest");
+    }
+    // Events queued before digests were recorded at write time carry none (migration 000010).
+    if digest.is_some_and(|d| d != super::event_digest(&super::EventFields::of(ev))) {
+        problems.push("its fields or time differ from those queued when it was written");
+    }
+    if problems.is_empty() {
+        return Ok(());
+    }
+    let msg = format!(
+        "{TAMPERED}: event {} (seq {}): {}; refusing to sequence it",
+        ev.id,
+        ev.seq,
+        problems.join(" and ")
+    );
+    tracing::error!(event = %ev.id, seq = ev.seq, "{msg}");
+    Err(AppError::internal(anyhow::anyhow!(msg)))
 }
 
 /// Signs and stores the checkpoint for `size` unless one exists; returns the signed note.

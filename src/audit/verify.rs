@@ -14,6 +14,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
 
 use super::bundle::{Bundle, BundleScope, ConsistencyProof, BUNDLE_FORMAT};
+use super::cosignature::WitnessPolicy;
 use super::leaf::{parse_time, LeafEntry};
 use super::merkle::{self, Hash, MemoryTree};
 use super::note::{Checkpoint, NoteVerifier};
@@ -66,6 +67,10 @@ pub struct VerifyReport {
     pub tenders: usize,
     pub consistent_with: Option<u64>,
     pub rules: Vec<&'static str>,
+    /// Bids whose stored state was replayed from their events (the bundle's snapshot).
+    pub bid_states_checked: Option<usize>,
+    /// Witnesses whose cosignature of the checkpoint verified (with a witness policy).
+    pub witnesses: Vec<String>,
 }
 
 impl fmt::Display for VerifyReport {
@@ -84,7 +89,14 @@ impl fmt::Display for VerifyReport {
         if let Some(s) = self.consistent_with {
             write!(f, "; consistent with the saved checkpoint of size {s}")?;
         }
-        write!(f, "; invariants: {}", self.rules.join(", "))
+        write!(f, "; invariants: {}", self.rules.join(", "))?;
+        if let Some(n) = self.bid_states_checked {
+            write!(f, "; {n} bid states follow from their events")?;
+        }
+        if !self.witnesses.is_empty() {
+            write!(f, "; cosigned by witnesses {}", self.witnesses.join(", "))?;
+        }
+        Ok(())
     }
 }
 
@@ -379,6 +391,18 @@ pub fn verify_bundle(
     saved: Option<&str>,
     rules: &[Box<dyn Rule>],
 ) -> Result<VerifyReport, VerifyFailure> {
+    verify_bundle_with(bundle, key, saved, rules, None)
+}
+
+/// [`verify_bundle`], and with `witnesses` the checkpoint must carry valid cosignatures from a
+/// quorum of the named witnesses (`c2sp.org/tlog-cosignature`).
+pub fn verify_bundle_with(
+    bundle: &Bundle,
+    key: &NoteVerifier,
+    saved: Option<&str>,
+    rules: &[Box<dyn Rule>],
+    witnesses: Option<&WitnessPolicy>,
+) -> Result<VerifyReport, VerifyFailure> {
     if bundle.format != BUNDLE_FORMAT {
         return Err(VerifyFailure::one(format!(
             "unknown bundle format {:?} (expected {BUNDLE_FORMAT})",
@@ -604,6 +628,31 @@ pub fn verify_bundle(
         }
     }
 
+    // Witnesses: a quorum of the named ones cosigned exactly this checkpoint.
+    let mut witnessed = Vec::new();
+    if let Some(policy) = witnesses {
+        match policy.check(&bundle.checkpoint) {
+            Ok(names) => witnessed = names,
+            Err(ps) => problems.extend(ps),
+        }
+    }
+
+    // Bid states: what the database holds now must follow from each bid's events.
+    let mut bid_states_checked = None;
+    if let Some(note) = &bundle.bid_states {
+        match super::bid_states::Snapshot::open_signed(note, key) {
+            Err(e) => problems.push(format!("bid state snapshot does not verify: {e}")),
+            Ok(snap) if snap.tree_size != cp.size => problems.push(format!(
+                "bid state snapshot is for tree size {}, the checkpoint for {}",
+                snap.tree_size, cp.size
+            )),
+            Ok(snap) => {
+                problems.extend(super::bid_states::check(&snap, &verified));
+                bid_states_checked = Some(snap.states.len());
+            }
+        }
+    }
+
     if !problems.is_empty() {
         return Err(VerifyFailure { problems });
     }
@@ -626,6 +675,8 @@ pub fn verify_bundle(
         tenders: by_tender.len(),
         consistent_with,
         rules: rules.iter().map(|r| r.name()).collect(),
+        bid_states_checked,
+        witnesses: witnessed,
     })
 }
 
@@ -704,6 +755,7 @@ mod tests {
                 entries,
                 consistency: None,
                 pending: 0,
+                bid_states: None,
             },
             signer,
         )

@@ -5,6 +5,7 @@
 //! problem document, so callers can match on the stable `code`.
 
 pub mod bids;
+pub mod witness;
 
 use std::path::Path;
 
@@ -335,7 +336,7 @@ fn decode_value<T: DeserializeOwned>(status: StatusCode, value: Value) -> Result
 }
 
 /// Percent-encode a query value or path segment (ids are UUIDs, but callers may pass anything).
-fn urlencode(s: &str) -> String {
+pub(crate) fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {

@@ -220,6 +220,27 @@ diesel::table! {
 diesel::table! {
     audit_pending (seq) {
         seq -> BigInt,
+        event_digest -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    audit_witnesses (name) {
+        name -> Text,
+        key_id -> Text,
+        verifier_key -> Text,
+        registered_by -> Text,
+        registered_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_cosignatures (tree_size, witness_name) {
+        tree_size -> BigInt,
+        witness_name -> Text,
+        signed_at -> BigInt,
+        signature_line -> Text,
+        received_at -> Timestamp,
     }
 }
 
@@ -510,8 +531,12 @@ diesel::joinable!(expert_avoid_units -> experts (expert_id));
 diesel::joinable!(draw_members -> draws (draw_id));
 diesel::joinable!(draw_contributions -> draws (draw_id));
 
+diesel::joinable!(audit_cosignatures -> audit_witnesses (witness_name));
+
 diesel::allow_tables_to_appear_in_same_query!(
     audit_pending,
+    audit_witnesses,
+    audit_cosignatures,
     audit_log_entries,
     audit_tree_nodes,
     audit_checkpoints,

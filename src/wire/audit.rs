@@ -49,3 +49,45 @@ pub struct InclusionProof {
     /// Base64 hashes, leaf sibling first.
     pub hashes: Vec<String>,
 }
+
+/// Register a witness: its name and Ed25519 cosignature verifier key.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterWitness {
+    /// The witness's key name (a schema-less URL such as `regulator.example/witness`).
+    pub name: String,
+    /// `<name>+<hex key id>+<base64(0x04 || Ed25519 key)>` (c2sp.org/tlog-cosignature).
+    pub verifier_key: String,
+}
+
+/// A registered witness.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct Witness {
+    pub name: String,
+    /// Hex key id: SHA-256(name || "\n" || 0x04 || key)[:4].
+    pub key_id: String,
+    pub verifier_key: String,
+    /// The principal (regulator or administrator) that registered it.
+    pub registered_by: String,
+    pub registered_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// A witness's cosignature of a stored checkpoint.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddCosignature {
+    /// Size of the checkpoint cosigned (the server keeps one checkpoint per size).
+    pub tree_size: u64,
+    /// The signature line, `— <witness name> <base64(key id || timestamp || signature)>`.
+    pub cosignature: String,
+}
+
+/// A stored cosignature.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct Cosignature {
+    pub tree_size: u64,
+    pub witness: String,
+    /// The witness's POSIX timestamp in the cosignature.
+    pub signed_at: u64,
+    pub cosignature: String,
+}

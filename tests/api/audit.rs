@@ -24,14 +24,14 @@ use serde_json::{json, Value};
 
 use crate::helpers::{assert_problem, is_postgres, TestApp};
 
-async fn vkey(app: &TestApp) -> NoteVerifier {
+pub(crate) async fn vkey(app: &TestApp) -> NoteVerifier {
     let k: Value = app.client().get("/api/v1/audit/public-key").await.unwrap();
     assert_eq!(k["origin"], "etender.local/log");
     NoteVerifier::parse(k["verifier_key"].as_str().unwrap()).unwrap()
 }
 
 /// Record `n` events for `tender` directly (tenders arrive with issue 3).
-async fn record_tender_events(ctx: &AppContext, tender: &str, n: usize) -> Vec<String> {
+pub(crate) async fn record_tender_events(ctx: &AppContext, tender: &str, n: usize) -> Vec<String> {
     let tender = tender.to_string();
     let now = ctx.clock.now();
     ctx.db
@@ -303,12 +303,12 @@ async fn export_bundles_verify_offline() {
 // Tampering, with the append-only triggers out of the way.
 // ---------------------------------------------------------------------------
 
-enum Raw {
+pub(crate) enum Raw {
     Pg(PgConnection),
     Lite(SqliteConnection),
 }
 
-fn raw(app: &TestApp) -> Raw {
+pub(crate) fn raw(app: &TestApp) -> Raw {
     let url = app.settings.database.url.expose_secret();
     match Backend::from_url(url).unwrap() {
         Backend::Postgres => Raw::Pg(PgConnection::establish(url).unwrap()),
@@ -322,20 +322,23 @@ fn raw(app: &TestApp) -> Raw {
 }
 
 impl Raw {
-    fn exec(&mut self, sql: &str) -> QueryResult<()> {
+    pub(crate) fn exec(&mut self, sql: &str) -> QueryResult<()> {
         match self {
             Raw::Pg(c) => c.batch_execute(sql),
             Raw::Lite(c) => c.batch_execute(sql),
         }
     }
 
-    fn disable_triggers(&mut self) {
+    pub(crate) fn disable_triggers(&mut self) {
         match self {
             Raw::Pg(c) => c
                 .batch_execute(
                     "ALTER TABLE audit_log_entries DISABLE TRIGGER USER; \
                      ALTER TABLE audit_tree_nodes DISABLE TRIGGER USER; \
-                     ALTER TABLE audit_checkpoints DISABLE TRIGGER USER;",
+                     ALTER TABLE audit_checkpoints DISABLE TRIGGER USER; \
+                     ALTER TABLE audit_events DISABLE TRIGGER USER; \
+                     ALTER TABLE audit_pending DISABLE TRIGGER USER; \
+                     ALTER TABLE audit_cosignatures DISABLE TRIGGER USER;",
                 )
                 .unwrap(),
             Raw::Lite(c) => c
@@ -345,7 +348,13 @@ impl Raw {
                      DROP TRIGGER audit_tree_nodes_no_update; \
                      DROP TRIGGER audit_tree_nodes_no_delete; \
                      DROP TRIGGER audit_checkpoints_no_update; \
-                     DROP TRIGGER audit_checkpoints_no_delete;",
+                     DROP TRIGGER audit_checkpoints_no_delete; \
+                     DROP TRIGGER audit_events_no_update; \
+                     DROP TRIGGER audit_events_no_delete; \
+                     DROP TRIGGER audit_pending_no_update; \
+                     DROP TRIGGER audit_pending_no_delete; \
+                     DROP TRIGGER audit_cosignatures_no_update; \
+                     DROP TRIGGER audit_cosignatures_no_delete;",
                 )
                 .unwrap(),
         }
@@ -427,7 +436,7 @@ async fn tender_indices(regulator: &Client, tender: &str) -> Vec<u64> {
 }
 
 /// Runs the real binary on `bundle`; returns (success, stdout + stderr).
-fn run_verifier_binary(bundle: &Bundle, key: &NoteVerifier) -> (bool, String) {
+pub(crate) fn run_verifier_binary(bundle: &Bundle, key: &NoteVerifier) -> (bool, String) {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("bundle.json");
     std::fs::write(&file, serde_json::to_vec(bundle).unwrap()).unwrap();
@@ -458,6 +467,8 @@ async fn triggers_refuse_update_and_delete() {
         "DELETE FROM audit_tree_nodes WHERE level = 0",
         "UPDATE audit_checkpoints SET reason = 'x'",
         "DELETE FROM audit_checkpoints",
+        "UPDATE audit_events SET body = '{}'",
+        "DELETE FROM audit_events",
     ] {
         let err = db.exec(sql).expect_err(sql).to_string();
         assert!(err.contains("append-only"), "{sql}: {err}");
@@ -617,6 +628,7 @@ async fn tampering_with_log_rows_is_caught() {
         let entry = LeafEntry::from_bytes(&leaf_of(&regulator, victim).await).unwrap();
         let body = r#"{"step":99,"tender":"tender-A"}"#;
         let mut db = raw(&app);
+        db.disable_triggers();
         db.exec(&format!(
             "UPDATE audit_events SET body = '{body}', body_digest = '{}' WHERE id = '{}'",
             audit::sha256_hex(body.as_bytes()),

@@ -453,6 +453,29 @@ async fn every_endpoint_with_every_role() {
             None,
             Some(&["tenderer", "regulator"]),
         ),
+        // Witnesses: overseers register them (a bogus key is refused after authorisation),
+        // everyone lists them, and a cosignature's signature is its own credential.
+        e(
+            Method::POST,
+            "/api/v1/audit/witnesses",
+            "/api/v1/audit/witnesses".into(),
+            Some(json!({"name": "w.test/x", "verifier_key": "w.test/x+00000000+AAAA"})),
+            Some(&["regulator", "admin"]),
+        ),
+        e(
+            Method::GET,
+            "/api/v1/audit/witnesses",
+            "/api/v1/audit/witnesses".into(),
+            None,
+            None,
+        ),
+        e(
+            Method::POST,
+            "/api/v1/audit/cosignatures",
+            "/api/v1/audit/cosignatures".into(),
+            Some(json!({"tree_size": 1, "cosignature": "\u{2014} w.test/x AAAAAAAA"})),
+            None,
+        ),
         // Bids. Objects with bogus ids are private to their owner: everyone gets 404 there.
         e(
             Method::POST,

@@ -17,3 +17,4 @@ mod secrets;
 mod smtp;
 mod storage;
 mod tenders;
+mod witness;

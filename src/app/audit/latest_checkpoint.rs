@@ -1,5 +1,5 @@
-//! The latest signed checkpoint. Before the first entry this is a freshly signed checkpoint of the
-//! empty tree (consistent with every later one).
+//! The latest signed checkpoint, with its witnesses' cosignatures. Before the first entry this is
+//! a freshly signed checkpoint of the empty tree (consistent with every later one).
 
 use crate::app::support::errors::*;
 use crate::app::AppContext;
@@ -10,12 +10,15 @@ use crate::error::AppResult;
 /// The latest signed checkpoint. Before the first entry this is a freshly signed checkpoint of
 /// the empty tree (consistent with every later one).
 pub async fn latest_checkpoint(ctx: &AppContext) -> AppResult<String> {
-    let row = ctx
+    let note = ctx
         .db
-        .read_primary(|c| repo::latest_checkpoint(c).map_err(internal))
+        .read_primary(|c| match repo::latest_checkpoint(c).map_err(internal)? {
+            Some(r) => super::with_cosignatures(c, r.tree_size, r.signed_note).map(Some),
+            None => Ok(None),
+        })
         .await?;
-    match row {
-        Some(r) => Ok(r.signed_note),
+    match note {
+        Some(n) => Ok(n),
         None => ctx.audit_log.sign(0, EMPTY_ROOT),
     }
 }

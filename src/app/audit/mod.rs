@@ -18,6 +18,7 @@ mod latest_checkpoint;
 mod public_key;
 mod receipt;
 mod trail;
+mod witnesses;
 
 use crate::app::support::errors::*;
 use crate::app::Actor;
@@ -44,6 +45,7 @@ pub use latest_checkpoint::*;
 pub use public_key::*;
 pub use receipt::*;
 pub use trail::*;
+pub use witnesses::*;
 
 /// Whole-log bundles above this size carry no per-entry proofs (the verifier recomputes the
 /// root from the leaves instead), keeping the export linear.

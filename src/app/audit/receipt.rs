@@ -1,5 +1,7 @@
 //! A `c2sp.org/tlog-proof@v1` receipt for an event: `extra` holds the entry bytes, so the holder
-//! can recompute the leaf hash and verify offline with the log's public key.
+//! can recompute the leaf hash and verify offline with the log's public key. The checkpoint is
+//! the latest one a witness cosigned that covers the event (with its cosignatures), else the
+//! latest.
 
 use super::*;
 use crate::app::support::errors::*;
@@ -40,8 +42,15 @@ pub async fn receipt(ctx: &AppContext, actor: &Actor, event_id: &str) -> AppResu
                     None => AppError::not_found(format!("no visible audit event {id}")),
                 });
             };
-            let cp = repo::latest_checkpoint(c)
-                .map_err(internal)?
+            // The latest checkpoint a witness cosigned, when it covers the event: the receipt
+            // then proves the entry was in the log every witness saw.
+            let cosigned = crate::db::repo::witnesses::latest_cosigned(c, 1, e.log_index + 1)
+                .map_err(internal)?;
+            let latest = match cosigned {
+                Some(cp) => Some(cp),
+                None => repo::latest_checkpoint(c).map_err(internal)?,
+            };
+            let cp = latest
                 .filter(|cp| cp.tree_size > e.log_index)
                 .ok_or_else(|| {
                     AppError::new(
@@ -55,7 +64,7 @@ pub async fn receipt(ctx: &AppContext, actor: &Actor, event_id: &str) -> AppResu
                 extra: Some(e.leaf),
                 index,
                 hashes,
-                signed_checkpoint: cp.signed_note,
+                signed_checkpoint: with_cosignatures(c, cp.tree_size, cp.signed_note)?,
             }
             .to_text())
         })

@@ -60,15 +60,18 @@ struct Locked {
     locked: bool,
 }
 
-/// Queue the event `event_id` (just inserted by the caller's transaction) for the sequencer.
-pub fn enqueue_event(c: &mut AnyConnection, event_id: &str) -> QueryResult<()> {
+/// Queue the event `event_id` (just inserted by the caller's transaction) for the sequencer,
+/// with the digest computed where it was written.
+pub fn enqueue_event(c: &mut AnyConnection, event_id: &str, digest: &str) -> QueryResult<()> {
+    let seq: i64 = audit_events::table
+        .filter(audit_events::id.eq(event_id))
+        .select(audit_events::seq)
+        .first(c)?;
     diesel::insert_into(audit_pending::table)
-        .values(
-            audit_events::table
-                .filter(audit_events::id.eq(event_id))
-                .select(audit_events::seq),
-        )
-        .into_columns(audit_pending::seq)
+        .values((
+            audit_pending::seq.eq(seq),
+            audit_pending::event_digest.eq(Some(digest)),
+        ))
         .execute(c)
         .map(|_| ())
 }
@@ -118,13 +121,17 @@ pub fn has_pending(c: &mut AnyConnection) -> QueryResult<bool> {
         .map(|o| o.is_some())
 }
 
-/// The oldest queued events (by commit-independent sequence number), at most `limit`.
-pub fn pending_batch(c: &mut AnyConnection, limit: i64) -> QueryResult<Vec<AuditEventRow>> {
+/// The oldest queued events (by commit-independent sequence number), at most `limit`, each
+/// with the digest queued when it was written (`None` for events queued before digests were).
+pub fn pending_batch(
+    c: &mut AnyConnection,
+    limit: i64,
+) -> QueryResult<Vec<(AuditEventRow, Option<String>)>> {
     audit_pending::table
         .inner_join(audit_events::table)
         .order(audit_pending::seq.asc())
         .limit(limit)
-        .select(AuditEventRow::as_select())
+        .select((AuditEventRow::as_select(), audit_pending::event_digest))
         .load(c)
 }
 
@@ -307,4 +314,24 @@ pub fn entries_page(
     page: &Keyset<i64>,
 ) -> QueryResult<Vec<(EntryRow, Option<AuditEventRow>)>> {
     keyset(scoped_entries!(scope), audit_log_entries::log_index, page).load(c)
+}
+
+/// The stored state of each bid in `ids`, except bids with an event still queued (their state
+/// may be ahead of the log), by bid id.
+pub fn bid_states(c: &mut AnyConnection, ids: &[String]) -> QueryResult<Vec<(String, String)>> {
+    use crate::db::schema::bids;
+    let mut out = Vec::new();
+    for chunk in ids.chunks(DELETE_CHUNK) {
+        let busy: Vec<String> = audit_pending::table
+            .inner_join(audit_events::table)
+            .filter(audit_events::subject.eq_any(chunk))
+            .select(audit_events::subject)
+            .load(c)?;
+        let rows: Vec<(String, String)> = bids::table
+            .filter(bids::id.eq_any(chunk))
+            .select((bids::id, bids::state))
+            .load(c)?;
+        out.extend(rows.into_iter().filter(|(id, _)| !busy.contains(id)));
+    }
+    Ok(out)
 }

@@ -9,6 +9,7 @@ pub mod experts;
 pub mod identity;
 pub mod mail;
 pub mod tenders;
+pub mod witnesses;
 
 use diesel::connection::SimpleConnection;
 use diesel::expression::AsExpression;

@@ -1,7 +1,7 @@
 //! The audit log: public key, checkpoints and proofs (public: hashes only), entries, trails,
 //! export bundles and receipts (by visibility, see `app::audit`).
 
-use actix_web::{get, web, HttpResponse};
+use actix_web::{get, post, web, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -9,7 +9,10 @@ use crate::app::audit as uc;
 use crate::app::{Actor, AppContext};
 use crate::audit::bundle::{Bundle, ConsistencyProof};
 use crate::error::AppResult;
-use crate::wire::audit::{AuditEntry, InclusionProof, PublicKey, Trail};
+use crate::wire::audit::{
+    AddCosignature, AuditEntry, Cosignature, InclusionProof, PublicKey, RegisterWitness, Trail,
+    Witness,
+};
 
 fn text(body: String) -> HttpResponse {
     HttpResponse::Ok()
@@ -27,7 +30,8 @@ pub async fn public_key(ctx: web::Data<AppContext>) -> web::Json<PublicKey> {
     web::Json(uc::public_key(&ctx))
 }
 
-/// The latest signed checkpoint (C2SP `tlog-checkpoint` in a signed note).
+/// The latest signed checkpoint (C2SP `tlog-checkpoint` in a signed note), followed by the
+/// cosignature lines of the witnesses that cosigned it (`c2sp.org/tlog-cosignature`).
 #[utoipa::path(operation_id = "get_audit_checkpoint", tag = "audit", responses(
     (status = 200, body = String, content_type = "text/plain",
             headers(("cache-control" = String, description = "`no-store`"))),
@@ -140,6 +144,9 @@ pub struct ExportParams {
     pub subject: Option<String>,
     /// Include a consistency proof from this earlier tree size (a checkpoint you saved).
     pub since_size: Option<u64>,
+    /// Export at the latest checkpoint cosigned by at least this many registered witnesses
+    /// (entries up to its size), instead of the latest checkpoint.
+    pub min_cosignatures: Option<u32>,
 }
 
 /// Export bundle for offline verification (`etender audit verify`).
@@ -147,6 +154,8 @@ pub struct ExportParams {
     security(("bearer" = [])), responses(
         (status = 200, body = Bundle),
         (status = 403, description = "`forbidden`: not a trail the caller may read"),
+        (status = 409, description = "`conflict`: no checkpoint has `min_cosignatures` \
+            cosignatures yet"),
         (status = 422, description = "`validation_failed`: both `tender_id` and `subject`, or \
             `since_size` beyond the signed tree"),
     ))]
@@ -159,7 +168,7 @@ pub async fn export(
     let q = q.into_inner();
     let scope = uc::scope_of(q.tender_id, q.subject)?;
     Ok(web::Json(
-        uc::export(&ctx, &actor, scope, q.since_size).await?,
+        uc::export(&ctx, &actor, scope, q.since_size, q.min_cosignatures).await?,
     ))
 }
 
@@ -179,4 +188,51 @@ pub async fn receipt(
     event_id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     Ok(text(uc::receipt(&ctx, &actor, &event_id).await?))
+}
+
+/// Register a witness (regulators, administrators): its name and Ed25519 cosignature key.
+#[utoipa::path(operation_id = "register_audit_witness", tag = "audit",
+    request_body = RegisterWitness, security(("bearer" = [])), responses(
+        (status = 201, body = Witness),
+        (status = 403, description = "`forbidden`: not a regulator or administrator"),
+        (status = 409, description = "`conflict`: the name or key is already registered"),
+        (status = 422, description = "`validation_failed`: not a cosignature key (type 0x04), \
+            or its name is not `name`"),
+    ))]
+#[post("/api/v1/audit/witnesses")]
+pub async fn register_witness(
+    ctx: web::Data<AppContext>,
+    actor: Actor,
+    body: web::Json<RegisterWitness>,
+) -> AppResult<HttpResponse> {
+    let w = uc::register_witness(&ctx, &actor, body.into_inner()).await?;
+    Ok(HttpResponse::Created().json(w))
+}
+
+/// The registered witnesses (public).
+#[utoipa::path(operation_id = "list_audit_witnesses", tag = "audit", responses(
+    (status = 200, body = Vec<Witness>),
+    (status = 503, description = "`service_unavailable`: the database is unavailable"),
+))]
+#[get("/api/v1/audit/witnesses")]
+pub async fn witnesses(ctx: web::Data<AppContext>) -> AppResult<web::Json<Vec<Witness>>> {
+    Ok(web::Json(uc::list_witnesses(&ctx).await?))
+}
+
+/// A witness posts its cosignature of a stored checkpoint (no session: the signature is the
+/// credential). Kept once per witness and size; posting again returns the stored one.
+#[utoipa::path(operation_id = "add_audit_cosignature", tag = "audit",
+    request_body = AddCosignature, responses(
+        (status = 200, body = Cosignature),
+        (status = 422, description = "`validation_failed`: no checkpoint of that size, an \
+            unregistered witness, or a cosignature that does not verify"),
+    ))]
+#[post("/api/v1/audit/cosignatures")]
+pub async fn add_cosignature(
+    ctx: web::Data<AppContext>,
+    body: web::Json<AddCosignature>,
+) -> AppResult<web::Json<Cosignature>> {
+    Ok(web::Json(
+        uc::add_cosignature(&ctx, body.into_inner()).await?,
+    ))
 }

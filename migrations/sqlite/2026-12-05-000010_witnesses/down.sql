@@ -1,0 +1,11 @@
+DROP TRIGGER audit_cosignatures_no_delete;
+DROP TRIGGER audit_cosignatures_no_update;
+DROP TRIGGER audit_witnesses_no_delete;
+DROP TRIGGER audit_witnesses_no_update;
+DROP TRIGGER audit_pending_no_delete;
+DROP TRIGGER audit_pending_no_update;
+DROP TRIGGER audit_events_no_delete;
+DROP TRIGGER audit_events_no_update;
+DROP TABLE audit_cosignatures;
+DROP TABLE audit_witnesses;
+ALTER TABLE audit_pending DROP COLUMN event_digest;
