@@ -155,6 +155,11 @@ error_codes! {
         => (422, "Statement signature invalid"),
     /// The opening ceremony is not in the phase this action belongs to.
     OpeningPhase = "opening_phase" => (409, "Wrong opening phase"),
+    /// This custodian already released its share of that bid: a release is final.
+    ShareAlreadyReleased = "share_already_released" => (409, "Share already released"),
+    /// The bidding organisation's staff includes one of the tender's remedy custodians
+    /// (`tenders.custodian_independence`).
+    CustodianConflict = "custodian_conflict" => (403, "Custodian conflict"),
     // --- server ---
     /// The database (or another dependency) is unavailable; retry later.
     ServiceUnavailable = "service_unavailable" => (503, "Service unavailable"),

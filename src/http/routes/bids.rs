@@ -86,7 +86,8 @@ pub struct OpenUploadRequest {
     security(("bearer" = [])), responses(
         (status = 201, body = UploadStatus),
         (status = 403, description = "`forbidden`; `certificate_subject_mismatch`: the \
-            certificate is not the bidder's"),
+            certificate is not the bidder's; `custodian_conflict`: a remedy custodian of the \
+            tender is the bidder's staff"),
         (status = 404, description = "`not_found`: no such published tender or section"),
         (status = 409, description = "`not_accepting_bids`, `deadline_passed`, \
             `bid_version_mismatch`"),
