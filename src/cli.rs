@@ -87,7 +87,7 @@ pub enum Command {
         #[command(subcommand)]
         command: BidCommand,
     },
-    /// Opening-key custodians: envelope key, share release.
+    /// Remedy custodians: envelope key, share release.
     Custodian {
         #[command(subcommand)]
         command: CustodianCommand,
@@ -197,7 +197,7 @@ pub enum BidCommand {
         #[arg(long)]
         uscc: Option<String>,
     },
-    /// Show the current bid, the next version, the opening key and any open upload.
+    /// Show the current bid, the next version, the remedy policy and any open upload.
     Status {
         #[arg(long)]
         url: String,

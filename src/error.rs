@@ -123,7 +123,7 @@ error_codes! {
     // --- bids and opening ---
     /// The tender is not accepting bids in its current state.
     NotAcceptingBids = "not_accepting_bids" => (409, "Not accepting bids"),
-    /// The bid manifest is malformed or does not fit the tender, section, bidder or opening key.
+    /// The bid manifest is malformed or does not fit the tender, section, bidder or remedy policy.
     BidManifestInvalid = "bid_manifest_invalid" => (422, "Bid manifest invalid"),
     /// The manifest's outer signature or envelope-key statement does not verify with the
     /// certificate.

@@ -276,7 +276,7 @@ impl Client {
 
     // --- submission --------------------------------------------------------------------------
 
-    /// The caller's current bid, the version to seal next, the opening key and any open upload.
+    /// The caller's current bid, the version to seal next, the remedy policy and any open upload.
     pub async fn my_bid(&self, tender: &str, section: &str) -> Result<MyBid, ClientError> {
         self.get(&format!("{}/bids/mine", section_path(tender, section)))
             .await

@@ -668,7 +668,7 @@ fn part_moved_from_another_bid_or_tender() {
 }
 
 #[test]
-fn wrong_envelope_key_and_wrong_opening_key() {
+fn wrong_envelope_key_and_another_bids_remedy_key() {
     let (c, s) = standard();
     let stranger = EnvelopeSecret::from_bytes(&[3; 32]);
     let err = open_doc(&s, &s.manifest, &s.doc_ct, PartKey::Envelope(&stranger)).unwrap_err();

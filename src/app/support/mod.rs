@@ -1,5 +1,5 @@
 //! What several stages share: errors, JSON columns, loading and locking a tender, the one
-//! publication step, signed statements, opening keys and keyset pagination. Depends on nothing
+//! publication step, signed statements, remedy custodians and keyset pagination. Depends on nothing
 //! above it: support never imports a stage.
 
 pub mod errors;

@@ -1,7 +1,7 @@
 //! Published tenders in publication order. The cursor is the publication position, handed out in
 //! commit order, so a tender published late never lands behind a reader's cursor. A page is two
 //! queries whatever its size: the tenders joined with their parties and current version, then
-//! the page's opening keys.
+//! the page's remedy custodians.
 
 use super::*;
 use crate::app::support::pages;

@@ -1,4 +1,4 @@
-//! Envelope and opening keys, bid bonds, bid uploads, bids and the opening ceremony.
+//! Envelope keys, remedy custodians and releases, bid bonds, bid uploads, bids and the opening ceremony.
 
 use chrono::NaiveDateTime;
 use diesel::dsl::max;
@@ -181,7 +181,7 @@ pub struct ResponseRow {
     pub created_at: NaiveDateTime,
 }
 
-// --- envelope and opening keys -------------------------------------------------------------
+// --- envelope keys, remedy custodians and releases ------------------------------------------
 
 pub fn put_envelope_key(c: &mut AnyConnection, row: &EnvelopeKeyRow) -> QueryResult<()> {
     diesel::delete(envelope_keys::table.find(&row.principal_id)).execute(c)?;
