@@ -474,9 +474,47 @@ async fn custodians_must_be_independent_of_the_tender() {
         .unwrap_err();
     assert_eq!(e.code().map(|c| c.as_str()), Some("custodian_conflict"));
     before.assert_same(&app.rows().await, "a bid from a custodian's employer");
-    // Another bidder is not affected.
+    // Another bidder is not affected …
     let other = Bidder::enrol(&app, "bidder-rsa").await;
     record_bonds(&app, &t, "BD01", "200000.00", &[&other]).await;
     let sealed = other.seal(&t, "BD01", "9200000.00", 1000).await;
-    other.submit(&t, "BD01", &sealed).await;
+    let creds = pki().get("bidder-rsa").credentials();
+    let upload = other
+        .client
+        .open_upload(&t, "BD01", &sealed.manifest, &creds)
+        .await
+        .unwrap();
+    for (i, path) in sealed.part_paths.iter().enumerate() {
+        other
+            .client
+            .send_part_resumable(&upload.id, i as u32, path)
+            .await
+            .unwrap();
+    }
+    // … until one of the tender's custodians joins its staff: then its submission is refused.
+    let admin = app.enrol("admin").await;
+    let oid = id_of(&other.client).await;
+    let (s, v) = admin
+        .raw(
+            Method::POST,
+            &format!("/api/v1/organisations/{oid}/staff"),
+            Some(&json!({"person_id": setup.custodians[1]})),
+        )
+        .await
+        .unwrap();
+    assert!(s.is_success(), "{v}");
+    let before = app.rows().await;
+    let e = other.client.submit_upload(&upload.id).await.unwrap_err();
+    assert_eq!(e.code().map(|c| c.as_str()), Some("custodian_conflict"));
+    before.assert_same(
+        &app.rows().await,
+        "a submission by a custodian's new employer",
+    );
+    assert!(other
+        .client
+        .my_bid(&t, "BD01")
+        .await
+        .unwrap()
+        .current
+        .is_none());
 }

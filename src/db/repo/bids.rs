@@ -1,4 +1,5 @@
-//! Envelope keys, remedy custodians and releases, bid bonds, bid uploads, bids and the opening ceremony.
+//! Envelope keys, remedy custodians and releases, bid bonds, bid uploads, bids and the opening
+//! ceremony.
 
 use chrono::NaiveDateTime;
 use diesel::dsl::max;
