@@ -96,17 +96,13 @@ pub fn refuse_custodian_employer(
     if rule == CustodianIndependence::Off {
         return Ok(());
     }
-    for k in repo::remedy_custodians_of(c, tender, section)? {
-        let org = idrepo::find_person(c, &k.custodian_id)?.and_then(|p| p.organisation_id);
-        if org.as_deref() == Some(organisation) {
-            return Err(AppError::new(
-                ErrorCode::CustodianConflict,
-                format!(
-                    "{} holds a remedy share of this tender and is your staff: you cannot bid",
-                    k.custodian_id
-                ),
-            ));
-        }
+    if let Some(custodian) = repo::custodian_on_staff_of(c, tender, section, organisation)? {
+        return Err(AppError::new(
+            ErrorCode::CustodianConflict,
+            format!(
+                "{custodian} holds a remedy share of this tender and is your staff: you cannot bid"
+            ),
+        ));
     }
     Ok(())
 }

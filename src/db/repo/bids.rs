@@ -241,6 +241,26 @@ pub fn remedy_custodians_of(
         .load(c)
 }
 
+/// A custodian of the section who is staff of `organisation`, if any (one query).
+pub fn custodian_on_staff_of(
+    c: &mut AnyConnection,
+    tender: &str,
+    section: &str,
+    organisation: &str,
+) -> QueryResult<Option<String>> {
+    use crate::db::schema::people;
+    let staff = people::table
+        .filter(people::organisation_id.eq(organisation))
+        .select(people::id);
+    remedy_custodians::table
+        .filter(remedy_custodians::tender_id.eq(tender))
+        .filter(remedy_custodians::section_code.eq(section))
+        .filter(remedy_custodians::custodian_id.eq_any(staff))
+        .select(remedy_custodians::custodian_id)
+        .first(c)
+        .optional()
+}
+
 pub fn insert_release(c: &mut AnyConnection, row: &ReleaseRow) -> QueryResult<()> {
     diesel::insert_into(remedy_releases::table)
         .values(row)
