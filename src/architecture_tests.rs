@@ -120,3 +120,50 @@ fn the_check_sees_a_stage_importing_another() {
     assert!(stages().contains(&"tenders".to_string()));
     assert!(!stages().contains(&"support".to_string()));
 }
+
+/// Ways to make an X25519 secret or split one (`seal`): only the bidder's and custodians' tools
+/// (`client`, `demo`, the CLI) may use them. `RemedyBlock::recover` is not here: the server
+/// recombines a bid's remedy key from released shares after the deadline, by design.
+const KEY_MAKERS: [&str; 7] = [
+    "BidSealer",
+    "EnvelopeSecret::generate",
+    "EnvelopeSecret::from_bytes",
+    "StaticSecret",
+    "make_block",
+    "shamir::split",
+    "generate_and_split",
+];
+
+/// Server code that names one of [`KEY_MAKERS`] (comments aside).
+fn server_key_makers() -> Vec<String> {
+    let server = [
+        "app", "http", "worker", "db", "domain", "wire", "audit", "storage", "mail",
+    ];
+    let mut bad = Vec::new();
+    for dir in server {
+        for file in rust_files(&src().join(dir)) {
+            let text = std::fs::read_to_string(&file).unwrap();
+            for line in text.lines().filter(|l| !l.trim_start().starts_with("//")) {
+                for token in KEY_MAKERS.iter().filter(|t| line.contains(*t)) {
+                    bad.push(format!("{}: {token}", file.display()));
+                }
+            }
+        }
+    }
+    bad
+}
+
+/// Issue 11, finding 1: no key that opens bids is ever made in the server process (sealed-bid
+/// format v2, docs/SEALED-BIDS.md §6). Publication records custodians' public keys only.
+#[test]
+fn the_server_never_makes_or_splits_a_key_that_opens_bids() {
+    let bad = server_key_makers();
+    assert!(
+        bad.is_empty(),
+        "server code making key material:\n{}",
+        bad.join("\n")
+    );
+    // The scan sees what it looks for: the bidder's side does seal.
+    let client = std::fs::read_to_string(src().join("client/bids.rs")).unwrap();
+    assert!(client.contains("BidSealer"));
+}

@@ -94,7 +94,7 @@ pub enum Command {
         #[command(subcommand)]
         command: BidCommand,
     },
-    /// Opening-key custodians: envelope key, share release.
+    /// Remedy custodians: envelope key, share release.
     Custodian {
         #[command(subcommand)]
         command: CustodianCommand,
@@ -131,7 +131,7 @@ pub struct CertArgs {
 #[derive(Subcommand, Debug)]
 pub enum BidCommand {
     /// Seal a bid into a directory (`manifest.json`, `part-<i>.bin`). Works offline with
-    /// --version and --opening-key; with --url it asks the server for what is missing.
+    /// --version and --remedy; with --url it asks the server for what is missing.
     Seal {
         #[arg(long)]
         tender: String,
@@ -163,10 +163,11 @@ pub enum BidCommand {
         /// Output directory (must not hold a sealed bid already).
         #[arg(long)]
         out: PathBuf,
-        /// The section's opening public key (hex), as published with the tender.
+        /// The section's remedy policy as published with the tender: the threshold, then the
+        /// custodians' envelope public keys (hex) in share order, `T:KEY1,KEY2,…`.
         #[arg(long)]
-        opening_key: Option<String>,
-        /// Server to ask for the opening key and the next version (logs in with --cert).
+        remedy: Option<String>,
+        /// Server to ask for the remedy policy and the next version (logs in with --cert).
         #[arg(long)]
         url: Option<String>,
         /// Bidder USCC; by default the certificate's.
@@ -203,7 +204,7 @@ pub enum BidCommand {
         #[arg(long)]
         uscc: Option<String>,
     },
-    /// Show the current bid, the next version, the opening key and any open upload.
+    /// Show the current bid, the next version, the remedy policy and any open upload.
     Status {
         #[arg(long)]
         url: String,
@@ -244,7 +245,7 @@ pub enum CustodianCommand {
         #[arg(long)]
         envelope_key: PathBuf,
     },
-    /// Recovery (R2): decrypt this custodian's opening-key share and release it.
+    /// Recovery (R2): decrypt this custodian's shares of the bids still sealed and release them.
     ReleaseShare {
         #[arg(long)]
         url: String,
@@ -257,6 +258,24 @@ pub enum CustodianCommand {
         #[arg(long)]
         section: String,
     },
+}
+
+/// `T:KEY1,KEY2,…` → a remedy policy (threshold and custodian envelope keys, hex).
+fn parse_remedy(s: &str) -> Result<crate::seal::RemedyPolicy, String> {
+    let (t, keys) = s.split_once(':').ok_or("expected T:KEY1,KEY2,…")?;
+    let threshold = t.trim().parse().map_err(|_| "threshold: not a number")?;
+    let mut custodians = Vec::new();
+    for k in keys.split(',') {
+        let mut b = [0u8; 32];
+        hex::decode_to_slice(k.trim(), &mut b).map_err(|_| format!("{k}: not 32 bytes of hex"))?;
+        custodians.push(crate::seal::X25519PublicKey(b));
+    }
+    let policy = crate::seal::RemedyPolicy {
+        threshold,
+        custodians,
+    };
+    policy.validate().map_err(|e| e.to_string())?;
+    Ok(policy)
 }
 
 fn parse_document(s: &str) -> Result<(String, PathBuf), String> {
@@ -593,38 +612,33 @@ fn bid(command: BidCommand) -> anyhow::Result<()> {
             envelope_key,
             cert,
             out,
-            opening_key,
+            remedy,
             url,
             uscc,
         } => {
             let creds = crate::client::Credentials::from_files(&cert.cert, &cert.key)?;
             let bidder_uscc = uscc_of(uscc, &creds)?;
-            let given_key = opening_key
-                .map(|k| {
-                    let mut b = [0u8; 32];
-                    hex::decode_to_slice(k.trim(), &mut b)
-                        .map_err(|_| anyhow::anyhow!("--opening-key: not 32 bytes of hex"))?;
-                    Ok::<_, anyhow::Error>(crate::seal::X25519PublicKey(b))
-                })
+            let remedy = remedy
+                .map(|r| parse_remedy(&r).map_err(|e| anyhow::anyhow!("--remedy: {e}")))
                 .transpose()?;
-            let (bid_version, opening_public_key) = match (version, given_key, url) {
-                (Some(v), Some(k), _) => (v, k),
-                (v, k, Some(url)) => {
+            let (bid_version, remedy) = match (version, remedy, url) {
+                (Some(v), Some(r), _) => (v, r),
+                (v, r, Some(url)) => {
                     let mine = runtime()?.block_on(async {
                         let (client, _, _) = login(&url, &cert, Organisation).await?;
                         Ok::<_, anyhow::Error>(client.my_bid(&tender, &section).await?)
                     })?;
-                    // The server only accepts next_version and its own key: fail now, not after
-                    // sealing.
+                    // The server only accepts next_version and its own policy: fail now, not
+                    // after sealing.
                     if v.is_some_and(|v| v != mine.next_version) {
                         anyhow::bail!("the server expects --version {}", mine.next_version);
                     }
-                    if k.is_some_and(|k| k != mine.opening_public_key) {
-                        anyhow::bail!("--opening-key is not the section's published opening key");
+                    if r.is_some_and(|r| r != mine.remedy) {
+                        anyhow::bail!("--remedy is not the section's published remedy policy");
                     }
-                    (mine.next_version, mine.opening_public_key)
+                    (mine.next_version, mine.remedy)
                 }
-                _ => anyhow::bail!("give --version and --opening-key, or --url to ask the server"),
+                _ => anyhow::bail!("give --version and --remedy, or --url to ask the server"),
             };
             let (envelope, created) = bids::load_or_create_envelope_key(&envelope_key)?;
             if created {
@@ -639,7 +653,7 @@ fn bid(command: BidCommand) -> anyhow::Result<()> {
                 section_id: section,
                 bidder_uscc,
                 bid_version,
-                opening_public_key,
+                remedy,
             };
             let summary = crate::seal::Summary {
                 price,

@@ -105,6 +105,9 @@ pub struct TenderSettings {
     pub recovery_window_minutes: u32,
     /// …and how long bidders may object to the opening record.
     pub objection_window_minutes: u32,
+    /// Who may not be a remedy custodian of a tender (docs/SEALED-BIDS.md §6).
+    #[serde(default)]
+    pub custodian_independence: CustodianIndependence,
     /// Procedure rules per procedure type; only the numbers you change need to be given.
     #[serde(default)]
     pub rules: crate::domain::tender::ProcedureRulesTable,
@@ -174,6 +177,19 @@ impl ExpertSettings {
         }
         out
     }
+}
+
+/// How independent a tender's remedy custodians must be of its parties and bidders.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CustodianIndependence {
+    /// A custodian may not be staff of the tenderer or the agent (refused at publication,
+    /// `custodian_not_independent`), and an organisation whose staff includes a custodian of
+    /// the tender may not bid on it (refused when the upload opens, `custodian_conflict`).
+    #[default]
+    Strict,
+    /// No check (a platform whose custodians are appointed outside it).
+    Off,
 }
 
 /// A configuration problem, already phrased for the operator.

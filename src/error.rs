@@ -123,7 +123,7 @@ error_codes! {
     // --- bids and opening ---
     /// The tender is not accepting bids in its current state.
     NotAcceptingBids = "not_accepting_bids" => (409, "Not accepting bids"),
-    /// The bid manifest is malformed or does not fit the tender, section, bidder or opening key.
+    /// The bid manifest is malformed or does not fit the tender, section, bidder or remedy policy.
     BidManifestInvalid = "bid_manifest_invalid" => (422, "Bid manifest invalid"),
     /// The manifest's outer signature or envelope-key statement does not verify with the
     /// certificate.
@@ -155,6 +155,11 @@ error_codes! {
         => (422, "Statement signature invalid"),
     /// The opening ceremony is not in the phase this action belongs to.
     OpeningPhase = "opening_phase" => (409, "Wrong opening phase"),
+    /// This custodian already released its share of that bid: a release is final.
+    ShareAlreadyReleased = "share_already_released" => (409, "Share already released"),
+    /// The bidding organisation's staff includes one of the tender's remedy custodians
+    /// (`tenders.custodian_independence`).
+    CustodianConflict = "custodian_conflict" => (403, "Custodian conflict"),
     // --- server ---
     /// The database (or another dependency) is unavailable; retry later.
     ServiceUnavailable = "service_unavailable" => (503, "Service unavailable"),

@@ -67,7 +67,7 @@ pub use crate::wire::bids::{
     ReceiptKind, ReceiptPart, UploadStatus,
 };
 pub use crate::wire::opening::{
-    Attempt, BidOutcome, MyShare, Opening, OpeningBid, OpeningReaction, OpeningResponse,
+    Attempt, BidOutcome, MyShares, Opening, OpeningBid, OpeningReaction, OpeningResponse,
     ShareStatus,
 };
 
@@ -173,12 +173,30 @@ struct DekReleaseBody {
 }
 
 #[derive(Serialize)]
-struct ShareReleaseBody {
+struct ShareRelease {
+    bid_id: String,
     share_index: u8,
     #[serde(serialize_with = "secret_str")]
     share: Zeroizing<String>,
-    #[serde(flatten)]
-    signed: Signed,
+    signature: String,
+}
+
+#[derive(Serialize)]
+struct ShareReleaseBody {
+    releases: Vec<ShareRelease>,
+    certificate_chain: Vec<String>,
+    signature_algorithm: &'static str,
+}
+
+/// One decrypted remedy share, ready to be signed and released.
+#[derive(Debug)]
+pub struct ShareToRelease {
+    /// The bid.
+    pub bid_id: String,
+    /// SHA-256 of the bid's canonical manifest (what the release signature pins).
+    pub manifest_sha256: [u8; 32],
+    /// The share.
+    pub share: seal::Share,
 }
 
 fn secret_str<S: Serializer>(v: &Zeroizing<String>, s: S) -> Result<S::Ok, S::Error> {
@@ -258,7 +276,7 @@ impl Client {
 
     // --- submission --------------------------------------------------------------------------
 
-    /// The caller's current bid, the version to seal next, the opening key and any open upload.
+    /// The caller's current bid, the version to seal next, the remedy policy and any open upload.
     pub async fn my_bid(&self, tender: &str, section: &str) -> Result<MyBid, ClientError> {
         self.get(&format!("{}/bids/mine", section_path(tender, section)))
             .await
@@ -612,8 +630,9 @@ impl Client {
             .await
     }
 
-    /// R2: the caller's encrypted opening-key share (a listed custodian).
-    pub async fn my_share(&self, tender: &str, section: &str) -> Result<MyShare, ClientError> {
+    /// R2: the bids still sealed whose manifests carry the caller's wrapped remedy shares (a
+    /// listed custodian, recovery phase).
+    pub async fn my_shares(&self, tender: &str, section: &str) -> Result<MyShares, ClientError> {
         self.get(&format!(
             "{}/opening/shares/mine",
             section_path(tender, section)
@@ -621,7 +640,10 @@ impl Client {
         .await
     }
 
-    /// R2: fetches the caller's share, decrypts it with its envelope key, signs and releases it.
+    /// R2: decrypts the caller's share of every bid still sealed that it has not released yet,
+    /// checks each against the bidder's commitment, and releases them, signed. A share that
+    /// does not decrypt or differs from its commitment is the bidder's doing: it is not
+    /// released (an error if no share could be).
     pub async fn release_share(
         &self,
         tender: &str,
@@ -629,22 +651,75 @@ impl Client {
         envelope: &EnvelopeSecret,
         creds: &Credentials,
     ) -> Result<ShareStatus, ClientError> {
-        let mine = self.my_share(tender, section).await?;
-        // A share of another key would only be refused after recovery, costing everyone a round.
-        if mine.encrypted_share.opening_public_key != mine.opening_public_key {
-            return Err(local(
-                "the share belongs to another opening key than the section's",
-            ));
+        let mine = self.my_shares(tender, section).await?;
+        let mut out = Vec::new();
+        let mut refused = Vec::new();
+        for b in mine.bids.into_iter().filter(|b| !b.released) {
+            let digest = seal::manifest_sha256(&b.manifest);
+            // The server's digest must be of the manifest it sent: the signature pins it.
+            if hex::encode(digest) != b.manifest_sha256 {
+                return Err(local(format!("bid {}: manifest digest mismatch", b.bid_id)));
+            }
+            match b
+                .manifest
+                .remedy
+                .decrypt_share(&b.manifest.remedy_bid(), envelope)
+            {
+                Ok(share) => out.push(ShareToRelease {
+                    bid_id: b.bid_id,
+                    manifest_sha256: digest,
+                    share,
+                }),
+                Err(e) => refused.push(format!("{}: {e}", b.bid_id)),
+            }
         }
-        let share = mine
-            .encrypted_share
-            .decrypt(envelope)
-            .map_err(|e| local(format!("share: {e}")))?;
-        let payload = statements::share_release_payload(tender, section, share.index, &share.value);
+        if out.is_empty() {
+            return Err(local(format!(
+                "no share to release{}",
+                if refused.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", refused.join("; "))
+                }
+            )));
+        }
+        self.release_share_values(tender, section, &out, creds)
+            .await
+    }
+
+    /// R2: signs and releases decrypted shares as they are (no check against the bidders'
+    /// commitments: [`Client::release_share`] makes that check).
+    pub async fn release_share_values(
+        &self,
+        tender: &str,
+        section: &str,
+        shares: &[ShareToRelease],
+        creds: &Credentials,
+    ) -> Result<ShareStatus, ClientError> {
+        let mut releases = Vec::with_capacity(shares.len());
+        for s in shares {
+            let payload = statements::share_release_payload(
+                tender,
+                section,
+                &s.manifest_sha256,
+                s.share.index,
+                &s.share.value,
+            );
+            let signature = creds
+                .key
+                .sign(creds.algorithm, &payload)
+                .map_err(|e| local(format!("signing failed: {e}")))?;
+            releases.push(ShareRelease {
+                bid_id: s.bid_id.clone(),
+                share_index: s.share.index,
+                share: Zeroizing::new(hex::encode(*s.share.value)),
+                signature: b64(&signature),
+            });
+        }
         let body = ShareReleaseBody {
-            share_index: share.index,
-            share: Zeroizing::new(hex::encode(*share.value)),
-            signed: sign(creds, &payload)?,
+            releases,
+            certificate_chain: chain_b64(creds),
+            signature_algorithm: creds.algorithm.as_str(),
         };
         let path = format!("{}/opening/shares", section_path(tender, section));
         self.send(Method::POST, &path, Some(&body)).await

@@ -287,9 +287,11 @@ diesel::table! {
 }
 
 diesel::table! {
-    opening_keys (tender_id, section_code) {
+    remedy_custodians (tender_id, section_code, share_index) {
         tender_id -> Text,
         section_code -> Text,
+        share_index -> Integer,
+        custodian_id -> Text,
         public_key -> Text,
         threshold -> Integer,
         total -> Integer,
@@ -298,15 +300,17 @@ diesel::table! {
 }
 
 diesel::table! {
-    opening_key_shares (tender_id, section_code, share_index) {
+    remedy_releases (bid_id, share_index) {
+        bid_id -> Text,
+        share_index -> Integer,
         tender_id -> Text,
         section_code -> Text,
-        share_index -> Integer,
         custodian_id -> Text,
-        encrypted_share -> Text,
-        released_share -> Nullable<Text>,
-        release_signature -> Nullable<Text>,
-        released_at -> Nullable<Timestamp>,
+        share_value -> Nullable<Text>,
+        share_sha256 -> Text,
+        valid -> Bool,
+        signature -> Text,
+        released_at -> Timestamp,
     }
 }
 
@@ -557,8 +561,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     ocds_releases,
     idempotency_keys,
     envelope_keys,
-    opening_keys,
-    opening_key_shares,
+    remedy_custodians,
+    remedy_releases,
     bid_bonds,
     bid_uploads,
     bid_upload_parts,

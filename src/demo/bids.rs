@@ -40,8 +40,8 @@ pub(super) struct Custodian<'a> {
     envelope: EnvelopeSecret,
 }
 
-/// Every custodian registers an envelope key before the tender is published: publication
-/// wraps each custodian's share of the opening key to it, and refuses
+/// Every custodian registers an envelope key before the tender is published: every bid wraps
+/// the custodian's share of its remedy key to it, and publication refuses
 /// (`custodian_envelope_key_missing`) while any custodian has none.
 pub(super) async fn register_custodian_keys<'a>(
     base: &str,
@@ -111,7 +111,7 @@ impl Bidder<'_> {
             section_id: section.into(),
             bidder_uscc: Uscc::parse(self.uscc()?).map_err(|e| anyhow::anyhow!("{e:?}"))?,
             bid_version: mine.next_version,
-            opening_public_key: mine.opening_public_key,
+            remedy: mine.remedy.clone(),
         };
         let out = dir.join(format!("{}-{section}-v{}", self.id.key, mine.next_version));
         std::fs::create_dir_all(&out)?;
@@ -409,7 +409,7 @@ pub(super) async fn story(
         ),
     }
     let early = login(base, custodians[0].id).await?;
-    match early.my_share(tender, &section).await {
+    match early.my_shares(tender, &section).await {
         Err(e) => say(format!(
             "{} asks for its share early: refused ({})",
             custodians[0].id.key,
@@ -503,18 +503,22 @@ pub(super) async fn story(
             .release_share(tender, &section, &c.envelope, &creds(c.id)?)
             .await
             .with_context(|| format!("{} releases its share", c.id.key))?;
-        say(format!(
-            "{} ({}) released its share: {}/{}{}",
-            c.id.key,
-            c.id.display_name,
-            s.shares_submitted,
-            s.threshold,
-            if s.recovered {
-                " — opening key recovered, the absent bidder's bid opened, the key forgotten"
-            } else {
-                ""
-            }
-        ));
+        for b in &s.bids {
+            say(format!(
+                "{} ({}) released its share of {}: {}/{} valid{}",
+                c.id.key,
+                c.id.display_name,
+                b.bid_id,
+                b.valid_shares,
+                s.threshold,
+                if b.status == OpeningStatus::Opened {
+                    " — the bid's remedy key recovered, the absent bidder's bid opened, the \
+                     key and the shares forgotten"
+                } else {
+                    ""
+                }
+            ));
+        }
     }
 
     story.step("the opening record (开标记录) is published and read out");

@@ -34,7 +34,7 @@ pub enum Permission {
     SubmitBids,
     /// Record bid bonds received by the trading centre.
     RecordBidBonds,
-    /// Hold an opening-key share: register an envelope key, release the share at an opening.
+    /// Hold remedy-key shares: register an envelope key, release shares at an opening.
     HoldKeyShares,
     /// Admit people to the expert library and read it (the trading centre, regulators).
     KeepExpertLibrary,

@@ -39,7 +39,7 @@ pub enum Role {
     Regulator,
     /// Platform administrator.
     Administrator,
-    /// Holder of a sealed-bid opening key share.
+    /// Holder of a share of every sealed bid's remedy key (R2).
     Custodian,
 }
 

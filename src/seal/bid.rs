@@ -28,7 +28,7 @@ use super::manifest::{
     DocumentDigest, EnvelopeKeyStatement, Manifest, ManifestPart, PartWraps, SignatureBlock,
     SummaryBody, MANIFEST_FORMAT, SUMMARY_FORMAT,
 };
-use super::opening::OpeningSecret;
+use super::remedy::{self, RemedyBid, RemedyBlock, RemedyPolicy, RemedySecret, ShareError};
 use super::rng::SealRng;
 use super::stream::{self, Dek, OpenStreamError, StreamDefect};
 use super::wrap::{self, EnvelopeSecret, WrapError, WrapKind, X25519PublicKey};
@@ -38,8 +38,8 @@ use crate::crypto::keys::{
 use crate::domain::uscc::Uscc;
 
 const STATEMENT_LABEL: &str = "etender-envelope-key/v1";
-const OUTER_LABEL: &str = "etender-bid-outer/v1";
-const INNER_LABEL: &str = "etender-bid-inner/v1";
+const OUTER_LABEL: &str = "etender-bid-outer/v2";
+const INNER_LABEL: &str = "etender-bid-inner/v2";
 /// The summary plaintext is padded with spaces to a multiple of this, so that
 /// its ciphertext length does not reveal how many digits the price has.
 pub const SUMMARY_PADDING: usize = 4096;
@@ -59,8 +59,9 @@ pub struct BidContext {
     pub bidder_uscc: Uscc,
     /// Bid version (a replacement has a higher one).
     pub bid_version: u32,
-    /// The section's opening public key, as published with the tender.
-    pub opening_public_key: X25519PublicKey,
+    /// The section's remedy policy as published with the tender: threshold and custodian
+    /// envelope keys, to which the bid's remedy key is split.
+    pub remedy: RemedyPolicy,
 }
 
 /// An identifier or name that cannot be sealed into a header.
@@ -101,6 +102,9 @@ pub enum SealError {
     /// A recipient key is a low-order point.
     #[error("key wrap failed: {0}")]
     Wrap(#[from] WrapError),
+    /// The remedy policy is unusable (threshold, duplicate or low-order custodian keys).
+    #[error("remedy policy: {0}")]
+    Remedy(#[from] ShareError),
     /// Documents must be sealed before the summary; the summary only once.
     #[error("documents must be sealed before the summary, and the summary exactly once")]
     Order,
@@ -141,13 +145,14 @@ fn context_into(e: &mut Enc, m: &Manifest) {
         .str(&m.section_id)
         .str(&m.bidder_uscc)
         .u32(m.bid_version)
-        .fixed(&m.opening_public_key.0)
+        .fixed(&m.remedy.binding(&m.remedy_bid()))
         .fixed(&m.envelope_key_statement.envelope_public_key.0);
 }
 
 pub(crate) fn outer_payload(m: &Manifest) -> Vec<u8> {
     let mut e = Enc::with_label(OUTER_LABEL);
     context_into(&mut e, m);
+    m.remedy.encode_into(&mut e);
     e.u64(m.parts.len() as u64);
     for p in &m.parts {
         e.u32(p.index)
@@ -195,6 +200,7 @@ pub struct BidSealer<'a, R: SealRng = rand_core::OsRng> {
     alg: SignatureAlgorithm,
     rng: R,
     statement: EnvelopeKeyStatement,
+    remedy: RemedyBlock,
     documents: Vec<(ManifestPart, DocumentDigest)>,
     summary: Option<ManifestPart>,
 }
@@ -222,6 +228,7 @@ impl<'a, R: SealRng> BidSealer<'a, R> {
         rng: R,
     ) -> Result<Self, SealError> {
         ctx.validate()?;
+        let mut rng = rng;
         let envelope_public = envelope_key.public_key();
         let uscc = ctx.bidder_uscc.to_string();
         let payload = statement_payload(&ctx.tender_id, &ctx.section_id, &uscc, &envelope_public);
@@ -236,6 +243,15 @@ impl<'a, R: SealRng> BidSealer<'a, R> {
                 signature: signer.sign(sig_alg, &payload)?,
             },
         };
+        // The remedy key is drawn, split and forgotten here: only its public half, the
+        // commitments and the custodians' wraps stay.
+        let bid = RemedyBid {
+            tender_id: &ctx.tender_id,
+            section_id: &ctx.section_id,
+            bidder_uscc: &statement.bidder_uscc,
+            bid_version: ctx.bid_version,
+        };
+        let remedy = remedy::make_block(&bid, &ctx.remedy, &mut rng)?;
         Ok(BidSealer {
             ctx,
             envelope_public,
@@ -243,6 +259,7 @@ impl<'a, R: SealRng> BidSealer<'a, R> {
             alg: sig_alg,
             rng,
             statement,
+            remedy,
             documents: Vec::new(),
             summary: None,
         })
@@ -281,7 +298,7 @@ impl<'a, R: SealRng> BidSealer<'a, R> {
         let r2 = wrap::wrap_key(
             &mut self.rng,
             WrapKind::R2,
-            &self.ctx.opening_public_key,
+            &self.remedy.public_key,
             header_digest,
             dek.as_bytes(),
         )?;
@@ -393,7 +410,7 @@ impl<'a, R: SealRng> BidSealer<'a, R> {
             section_id: self.ctx.section_id.clone(),
             bidder_uscc: self.ctx.bidder_uscc.to_string(),
             bid_version: self.ctx.bid_version,
-            opening_public_key: self.ctx.opening_public_key,
+            remedy: self.remedy.clone(),
             envelope_key_statement: self.statement.clone(),
             parts,
             outer_signature: SignatureBlock {
@@ -453,6 +470,14 @@ pub enum KeyReuse {
         /// Later occurrence.
         second: PartRef,
     },
+    /// Two bids (or versions) share a remedy key.
+    #[error("remedy key reused: {first:?} and {second:?}")]
+    RemedyKey {
+        /// Earlier occurrence.
+        first: PartRef,
+        /// Later occurrence.
+        second: PartRef,
+    },
     /// Two wraps share an ephemeral key.
     #[error("wrap ephemeral key reused: {first:?} and {second:?}")]
     WrapEphemeral {
@@ -470,7 +495,29 @@ pub fn check_key_reuse(manifests: &[&Manifest]) -> Result<(), KeyReuse> {
     let mut deks: HashMap<[u8; 32], PartRef> = HashMap::new();
     let mut prefixes: HashMap<[u8; NONCE_PREFIX_LEN], PartRef> = HashMap::new();
     let mut ephemerals: HashMap<[u8; 32], PartRef> = HashMap::new();
+    let mut remedy_keys: HashMap<[u8; 32], PartRef> = HashMap::new();
     for m in manifests {
+        // The remedy block counts as part 0's: its key and share wraps are as fresh as a DEK.
+        let here = PartRef {
+            tender_id: m.tender_id.clone(),
+            bidder_uscc: m.bidder_uscc.clone(),
+            bid_version: m.bid_version,
+            part: 0,
+        };
+        if let Some(first) = remedy_keys.insert(m.remedy.public_key.0, here.clone()) {
+            return Err(KeyReuse::RemedyKey {
+                first,
+                second: here,
+            });
+        }
+        for s in &m.remedy.shares {
+            if let Some(first) = ephemerals.insert(s.wrap.ephemeral.0, here.clone()) {
+                return Err(KeyReuse::WrapEphemeral {
+                    first,
+                    second: here,
+                });
+            }
+        }
         for p in &m.parts {
             let here = PartRef {
                 tender_id: m.tender_id.clone(),
@@ -509,7 +556,7 @@ pub enum OuterError {
     /// Not [`MANIFEST_FORMAT`], or an unsupported header.
     #[error("unsupported format")]
     UnsupportedFormat,
-    /// The manifest is for another tender, section, bidder, version or opening key.
+    /// The manifest is for another tender, section, bidder, version or remedy policy.
     #[error("manifest does not match the expected {0}")]
     ContextMismatch(&'static str),
     /// Parts missing, out of order, or sizes impossible.
@@ -523,7 +570,7 @@ pub enum OuterError {
         /// Differing field.
         field: &'static str,
     },
-    /// A wrap is not addressed to the bid's envelope or opening key.
+    /// A wrap is not addressed to the bid's envelope key, remedy key or custodian.
     #[error("part {part}: {kind:?} wrap has the wrong recipient")]
     WrapRecipient {
         /// Part index.
@@ -585,6 +632,28 @@ fn check_signer(
     Ok(())
 }
 
+/// The remedy block follows the section's published policy: same threshold, one share per
+/// custodian in order, each wrapped to that custodian's key.
+fn check_remedy(block: &RemedyBlock, policy: &RemedyPolicy) -> Result<(), OuterError> {
+    if block.threshold != policy.threshold || block.shares.len() != policy.custodians.len() {
+        return Err(OuterError::ContextMismatch("remedy policy"));
+    }
+    for (i, (s, custodian)) in block.shares.iter().zip(&policy.custodians).enumerate() {
+        if usize::from(s.index) != i + 1 {
+            return Err(OuterError::Malformed(
+                "remedy share indices must be 1, 2, …",
+            ));
+        }
+        if s.wrap.kind != WrapKind::Share || s.wrap.recipient != *custodian {
+            return Err(OuterError::WrapRecipient {
+                part: 0,
+                kind: WrapKind::Share,
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Server-side check at submission: the manifest is for `expected`, well
 /// formed, its envelope key statement and outer signature verify with the
 /// certificate's key `cert_spki` (DER SubjectPublicKeyInfo) under `sig_alg`, and
@@ -612,9 +681,7 @@ pub fn verify_outer(
     if m.bid_version != expected.bid_version {
         return Err(OuterError::ContextMismatch("bid_version"));
     }
-    if m.opening_public_key != expected.opening_public_key {
-        return Err(OuterError::ContextMismatch("opening_public_key"));
-    }
+    check_remedy(&m.remedy, &expected.remedy)?;
     if m.parts.is_empty() {
         return Err(OuterError::Malformed("no parts"));
     }
@@ -656,7 +723,7 @@ pub fn verify_outer(
                 kind: WrapKind::R1,
             });
         }
-        if p.wraps.r2.kind != WrapKind::R2 || p.wraps.r2.recipient != m.opening_public_key {
+        if p.wraps.r2.kind != WrapKind::R2 || p.wraps.r2.recipient != m.remedy.public_key {
             return Err(OuterError::WrapRecipient {
                 part: p.index,
                 kind: WrapKind::R2,
@@ -691,8 +758,8 @@ pub fn verify_outer(
 pub enum PartKey<'a> {
     /// R1: the bidder's envelope secret.
     Envelope(&'a EnvelopeSecret),
-    /// R2: the recovered opening secret.
-    Opening(&'a OpeningSecret),
+    /// R2: the bid's recovered remedy secret.
+    Remedy(&'a RemedySecret),
     /// A DEK the bidder unwrapped itself and submitted in the decryption window.
     Dek(&'a Dek),
 }
@@ -702,8 +769,8 @@ pub enum PartKey<'a> {
 pub enum WrongKeyPath {
     /// An envelope secret that is not the bid's envelope key.
     EnvelopeKey,
-    /// An opening secret that is not the section's opening key.
-    OpeningKey,
+    /// A remedy secret that is not this bid's remedy key.
+    RemedyKey,
     /// A submitted DEK that does not match the part's commitment.
     SuppliedDek,
 }
@@ -865,9 +932,9 @@ impl OpenError {
                 ..
             } => "wrong_envelope_key",
             OpenError::WrongKey {
-                path: WrongKeyPath::OpeningKey,
+                path: WrongKeyPath::RemedyKey,
                 ..
-            } => "wrong_opening_key",
+            } => "wrong_remedy_key",
             OpenError::WrongKey {
                 path: WrongKeyPath::SuppliedDek,
                 ..
@@ -897,7 +964,7 @@ impl OpenError {
             | OpenError::DigestMismatch { .. }
             | OpenError::Io { .. }
             | OpenError::WrongKey {
-                path: WrongKeyPath::OpeningKey,
+                path: WrongKeyPath::RemedyKey,
                 ..
             } => Fault::NotBidder,
             OpenError::UnsupportedFormat { .. }
@@ -988,11 +1055,11 @@ pub fn unwrap_part_key(
                 })?;
             (Dek::from_bytes(*raw), false)
         }
-        PartKey::Opening(s) => {
-            if s.public_key() != manifest.opening_public_key {
+        PartKey::Remedy(s) => {
+            if s.public_key() != manifest.remedy.public_key {
                 return Err(OpenError::WrongKey {
                     part: index,
-                    path: WrongKeyPath::OpeningKey,
+                    path: WrongKeyPath::RemedyKey,
                 });
             }
             let raw = s
@@ -1083,18 +1150,18 @@ pub fn open_with_envelope_key<Rd: Read, W: Write>(
     )
 }
 
-/// R2: opens a part with the recovered opening secret.
-pub fn open_with_opening_secret<Rd: Read, W: Write>(
+/// R2: opens a part with the bid's recovered remedy secret.
+pub fn open_with_remedy_secret<Rd: Read, W: Write>(
     manifest: &Manifest,
     index: u32,
     reader: Rd,
     writer: W,
-    opening_secret: &OpeningSecret,
+    remedy_secret: &RemedySecret,
 ) -> Result<OpenedPart, OpenError> {
     open_part(
         manifest,
         index,
-        PartKey::Opening(opening_secret),
+        PartKey::Remedy(remedy_secret),
         reader,
         writer,
     )

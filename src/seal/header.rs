@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::encoding::{self, Enc};
 
 /// Version byte of the sealed-bid format described in `docs/SEALED-BIDS.md`.
-pub const FORMAT_VERSION: u8 = 1;
+pub const FORMAT_VERSION: u8 = 2;
 /// Plaintext bytes per chunk (the last chunk may be shorter, or empty).
 pub const CHUNK_SIZE: u32 = 1 << 20;
 /// AES-256-GCM tag length appended to every chunk.

@@ -12,14 +12,15 @@ use serde::{Deserialize, Serialize};
 
 use super::encoding;
 use super::header::{PartHeader, PartKind};
+use super::remedy::RemedyBlock;
 use super::wrap::{Wrap, X25519PublicKey};
 use crate::crypto::keys::SignatureAlgorithm;
 use crate::domain::money::Money;
 
 /// Value of [`Manifest::format`].
-pub const MANIFEST_FORMAT: &str = "etender-sealed-bid/v1";
+pub const MANIFEST_FORMAT: &str = "etender-sealed-bid/v2";
 /// Value of [`SummaryBody::format`].
-pub const SUMMARY_FORMAT: &str = "etender-bid-summary/v1";
+pub const SUMMARY_FORMAT: &str = "etender-bid-summary/v2";
 
 /// A signature with the key it claims to be made with.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,7 +56,7 @@ pub struct EnvelopeKeyStatement {
 pub struct PartWraps {
     /// To the bidder's envelope key.
     pub r1: Wrap,
-    /// To the section's opening key.
+    /// To the bid's remedy key (split t-of-n among the custodians).
     pub r2: Wrap,
 }
 
@@ -92,8 +93,9 @@ pub struct Manifest {
     pub bidder_uscc: String,
     /// Bid version.
     pub bid_version: u32,
-    /// The section's published opening public key (R2 recipient).
-    pub opening_public_key: X25519PublicKey,
+    /// The remedy path: the bid's remedy public key (R2 recipient) and its secret's shares,
+    /// one per published custodian, with their commitments.
+    pub remedy: RemedyBlock,
     /// The bidder's signed envelope key (R1 recipient).
     pub envelope_key_statement: EnvelopeKeyStatement,
     /// Parts in index order, summary first.
@@ -113,6 +115,16 @@ impl Manifest {
     /// The part with this index.
     pub fn part(&self, index: u32) -> Option<&ManifestPart> {
         self.parts.iter().find(|p| p.index == index)
+    }
+
+    /// The bid the remedy block is bound to.
+    pub fn remedy_bid(&self) -> super::remedy::RemedyBid<'_> {
+        super::remedy::RemedyBid {
+            tender_id: &self.tender_id,
+            section_id: &self.section_id,
+            bidder_uscc: &self.bidder_uscc,
+            bid_version: self.bid_version,
+        }
     }
 }
 

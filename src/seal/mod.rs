@@ -9,7 +9,8 @@
 //!   1 MiB chunks, counter + final-flag nonces, header digest as AAD).
 //! - [`header`]: the part header every chunk is bound to, and its digest.
 //! - [`wrap`]: X25519 envelope keys and the ECIES-style wrap of a 256-bit key.
-//! - [`shamir`] and [`opening`]: the section's t-of-n opening key.
+//! - [`shamir`] and [`remedy`]: the per-bid remedy key (R2), split t-of-n among the
+//!   custodians by the bidder's tool.
 //! - [`bid`]: [`BidSealer`] (bidder side), [`verify_outer`] (server at
 //!   submission), the `open_*` functions (opening ceremony) and [`OpenError`]
 //!   with its [`Fault`] attribution (domain-rules §1.3 E8: bidder fault → revoked,
@@ -23,7 +24,7 @@
 pub mod bid;
 pub mod header;
 pub mod manifest;
-pub mod opening;
+pub mod remedy;
 pub mod rng;
 pub mod shamir;
 pub mod statements;
@@ -37,7 +38,7 @@ mod tests;
 
 pub use bid::{
     check_key_reuse, dek_release_payload, manifest_sha256, open_part, open_summary,
-    open_with_envelope_key, open_with_opening_secret, unwrap_part_key, verify_outer, BidContext,
+    open_with_envelope_key, open_with_remedy_secret, unwrap_part_key, verify_outer, BidContext,
     BidSealer, ContextError, Fault, KeyReuse, OpenError, OpenedPart, OpenedSummary, OuterError,
     PartKey, PartRef, SealError, SealedPart, Summary, WrongKeyPath,
 };
@@ -45,7 +46,9 @@ pub use header::{PartHeader, PartKind, CHUNK_SIZE, FORMAT_VERSION};
 pub use manifest::{
     DocumentDigest, EnvelopeKeyStatement, Manifest, ManifestPart, PartWraps, SignatureBlock,
 };
-pub use opening::{recover, EncryptedShare, OpeningKey, OpeningSecret, ShareError};
+pub use remedy::{
+    share_commitment, RemedyBid, RemedyBlock, RemedyPolicy, RemedySecret, RemedyShare, ShareError,
+};
 pub use rng::{DeterministicRng, SealRng};
 pub use shamir::Share;
 pub use stream::{

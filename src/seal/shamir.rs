@@ -1,6 +1,6 @@
 //! Shamir secret sharing of a 32-byte secret, byte-wise over GF(2⁸).
 //!
-//! Why GF(2⁸) and not the Curve25519 scalar field: the opening key is an X25519
+//! Why GF(2⁸) and not the Curve25519 scalar field: the remedy key is an X25519
 //! secret, i.e. an arbitrary 32-byte string that X25519 clamps at use. Sharing
 //! the bytes reproduces exactly that string; sharing a scalar mod ℓ would need a
 //! different key type (unclamped scalar arithmetic) for a benefit — threshold
@@ -15,9 +15,9 @@
 //! bytes through timing or cache access. Share indices (x coordinates) are
 //! public and 1..=255.
 //!
-//! There is no verifiability here (no Feldman commitments): a wrong share is
-//! detected after recombination, because the recovered secret must yield the
-//! published opening public key ([`super::opening::recover`]).
+//! There is no verifiability here (no Feldman commitments): each share is checked
+//! on its own against the hash commitment the bidder signed, and the recombined
+//! secret must yield the bid's remedy public key ([`super::remedy::RemedyBlock`]).
 
 use zeroize::Zeroizing;
 

@@ -17,7 +17,7 @@ pub const WITHDRAWAL_LABEL: &str = "etender-bid-withdraw/v1";
 /// Label of [`confirmation_payload`].
 pub const CONFIRMATION_LABEL: &str = "etender-bid-confirm/v1";
 /// Label of [`share_release_payload`].
-pub const SHARE_RELEASE_LABEL: &str = "etender-share-release/v1";
+pub const SHARE_RELEASE_LABEL: &str = "etender-share-release/v2";
 
 /// A custodian registers its X25519 envelope key, signed with its personal
 /// certificate key. The person id binds the key to one platform account, so a
@@ -82,21 +82,24 @@ pub fn confirmation_payload(
     e.into_bytes()
 }
 
-/// A custodian releases its decrypted opening-key share. Only the share's
-/// digest is signed, so the stored signature (and the audit log) never carries
-/// key material, while the server can still check the submitted value.
+/// A custodian releases its decrypted share of one bid's remedy key. The manifest digest pins
+/// the bid (so a release cannot be replayed against another bid or version), and only the
+/// share's digest is signed, so the stored signature (and the audit log) never carries key
+/// material while the server can still check the submitted value.
 ///
-/// `label("etender-share-release/v1") ‖ var(tender_id) ‖ var(section) ‖ share_index u8 ‖
-/// SHA-256(share value) (32)`
+/// `label("etender-share-release/v2") ‖ var(tender_id) ‖ var(section) ‖ manifest_sha256 (32) ‖
+/// share_index u8 ‖ SHA-256(share value) (32)`
 pub fn share_release_payload(
     tender_id: &str,
     section: &str,
+    manifest_sha256: &[u8; 32],
     share_index: u8,
     share_value: &[u8; 32],
 ) -> Vec<u8> {
     let mut e = Enc::with_label(SHARE_RELEASE_LABEL);
     e.str(tender_id)
         .str(section)
+        .fixed(manifest_sha256)
         .u8(share_index)
         .fixed(&sha256(share_value));
     e.into_bytes()
@@ -183,19 +186,20 @@ mod tests {
         for (i, b) in share.iter_mut().enumerate() {
             *b = i as u8;
         }
-        let p = share_release_payload(TENDER, SECTION, 2, &share);
+        let p = share_release_payload(TENDER, SECTION, &[0xab; 32], 2, &share);
         assert_eq!(
             hex::encode(&p),
             concat!(
-                "6574656e6465722d73686172652d72656c656173652f763100",
+                "6574656e6465722d73686172652d72656c656173652f763200",
                 "000000000000000b542d323032362d30303031",
                 "00000000000000025331",
+                "abababababababababababababababababababababababababababababababab",
                 "02",
                 // SHA-256(00 01 … 1f)
                 "630dcd2966c4336691125448bbb25b4ff412a49c732db2c8abc1b8581bd710dd",
             )
         );
-        assert_eq!(p.len(), 87);
+        assert_eq!(p.len(), 119);
     }
 
     #[test]

@@ -9,7 +9,7 @@ use proptest::prelude::*;
 
 use super::bid::{self, outer_payload};
 use super::header::{CHUNK_SIZE, TAG_LEN};
-use super::opening::{recover, OpeningKey, OpeningSecret, ShareError};
+use super::remedy::{RemedyPolicy, RemedySecret, ShareError};
 use super::rng::DeterministicRng;
 use super::stream::{self, Dek, OpenStreamError, StreamDefect};
 use super::wrap::{self, EnvelopeSecret, WrapKind, X25519PublicKey};
@@ -32,13 +32,13 @@ fn uscc(n: u8) -> Uscc {
     Uscc::with_check_digit(&format!("91350100M0001{n:02}Y4")).unwrap()
 }
 
-fn context(opening: X25519PublicKey, tender: &str, bidder: u8, version: u32) -> BidContext {
+fn context(remedy: &RemedyPolicy, tender: &str, bidder: u8, version: u32) -> BidContext {
     BidContext {
         tender_id: tender.into(),
         section_id: "S1".into(),
         bidder_uscc: uscc(bidder),
         bid_version: version,
-        opening_public_key: opening,
+        remedy: remedy.clone(),
     }
 }
 
@@ -97,34 +97,38 @@ fn seal_bid(ctx: BidContext, doc_len: usize, rng_label: &[u8], key_seed: u8) -> 
     }
 }
 
+/// A section's custodians: their envelope secrets and the policy published for them.
 struct Committee {
     custodians: Vec<EnvelopeSecret>,
-    public: X25519PublicKey,
-    shares: Vec<EncryptedShare>,
-    t: u8,
+    policy: RemedyPolicy,
 }
 
 fn committee(n: u8, t: u8, label: &[u8]) -> Committee {
     let mut rng = DeterministicRng::from_label(label);
     let custodians: Vec<EnvelopeSecret> =
         (0..n).map(|_| EnvelopeSecret::generate(&mut rng)).collect();
-    let pks: Vec<X25519PublicKey> = custodians.iter().map(|c| c.public_key()).collect();
-    let (public, shares) = OpeningKey::generate_and_split(n, t, &pks, &mut rng).unwrap();
-    Committee {
-        custodians,
-        public,
-        shares,
-        t,
-    }
+    let policy = RemedyPolicy {
+        threshold: t,
+        custodians: custodians.iter().map(|c| c.public_key()).collect(),
+    };
+    Committee { custodians, policy }
 }
 
 impl Committee {
-    fn recover_with(&self, which: &[usize]) -> Result<OpeningSecret, ShareError> {
-        let shares: Vec<Share> = which
+    /// Custodians `which` decrypt (and check) their shares of the bid.
+    fn shares(&self, m: &Manifest, which: &[usize]) -> Vec<Share> {
+        which
             .iter()
-            .map(|&i| self.shares[i].decrypt(&self.custodians[i]).unwrap())
-            .collect();
-        recover(&shares, self.t, &self.public)
+            .map(|&i| {
+                m.remedy
+                    .decrypt_share(&m.remedy_bid(), &self.custodians[i])
+                    .unwrap()
+            })
+            .collect()
+    }
+
+    fn recover_with(&self, m: &Manifest, which: &[usize]) -> Result<RemedySecret, ShareError> {
+        m.remedy.recover(&m.remedy_bid(), &self.shares(m, which))
     }
 }
 
@@ -133,7 +137,7 @@ const DOC_LEN: usize = 3 * CHUNK + CHUNK / 2;
 
 fn standard() -> (Committee, Sealed) {
     let c = committee(5, 3, b"committee-5-3");
-    let s = seal_bid(context(c.public, "T1", 1, 1), DOC_LEN, b"bid-a", 1);
+    let s = seal_bid(context(&c.policy, "T1", 1, 1), DOC_LEN, b"bid-a", 1);
     (c, s)
 }
 
@@ -159,7 +163,7 @@ fn resign(s: &Sealed, ct: &[u8]) -> Manifest {
 #[test]
 fn round_trip_r1_summary_and_multi_chunk_document() {
     let (c, s) = standard();
-    let ctx = context(c.public, "T1", 1, 1);
+    let ctx = context(&c.policy, "T1", 1, 1);
     verify_outer(&s.manifest, &ctx, &s.spki(), SignatureAlgorithm::Ed25519).unwrap();
     assert_eq!(s.doc_ct.len(), DOC_LEN + 4 * TAG_LEN);
 
@@ -183,108 +187,213 @@ fn round_trip_r1_summary_and_multi_chunk_document() {
 #[test]
 fn round_trip_r2_three_of_five_and_two_of_three() {
     let (c, s) = standard();
-    let secret = c.recover_with(&[4, 0, 2]).unwrap();
+    let secret = c.recover_with(&s.manifest, &[4, 0, 2]).unwrap();
+    assert_eq!(secret.public_key(), s.manifest.remedy.public_key);
     let opened = open_summary(
         &s.manifest,
-        PartKey::Opening(&secret),
+        PartKey::Remedy(&secret),
         s.summary_ct.as_slice(),
         &s.spki(),
     )
     .unwrap();
     let mut plain = Vec::new();
     let part =
-        open_with_opening_secret(&s.manifest, 1, s.doc_ct.as_slice(), &mut plain, &secret).unwrap();
+        open_with_remedy_secret(&s.manifest, 1, s.doc_ct.as_slice(), &mut plain, &secret).unwrap();
     assert_eq!(plain, s.doc);
     opened.check_document(&part).unwrap();
     // Every 3-subset works.
     for subset in [[0, 1, 2], [1, 3, 4], [0, 3, 4]] {
-        assert_eq!(c.recover_with(&subset).unwrap().public_key(), c.public);
+        let got = c.recover_with(&s.manifest, &subset).unwrap().public_key();
+        assert_eq!(got, s.manifest.remedy.public_key);
     }
 
     let c2 = committee(3, 2, b"committee-3-2");
-    let s2 = seal_bid(context(c2.public, "T1", 2, 1), CHUNK + 1, b"bid-2of3", 2);
+    let s2 = seal_bid(context(&c2.policy, "T1", 2, 1), CHUNK + 1, b"bid-2of3", 2);
     for subset in [[0, 1], [1, 2], [2, 0]] {
-        let secret = c2.recover_with(&subset).unwrap();
+        let secret = c2.recover_with(&s2.manifest, &subset).unwrap();
         let mut plain = Vec::new();
-        open_with_opening_secret(&s2.manifest, 1, s2.doc_ct.as_slice(), &mut plain, &secret)
+        open_with_remedy_secret(&s2.manifest, 1, s2.doc_ct.as_slice(), &mut plain, &secret)
             .unwrap();
         assert_eq!(plain, s2.doc);
     }
 }
 
 #[test]
-fn recovery_with_fewer_than_t_shares_fails_cleanly() {
-    let c = committee(5, 3, b"committee-5-3");
-    assert_eq!(
-        c.recover_with(&[0, 1]).unwrap_err(),
-        ShareError::NotEnoughShares { got: 2, needed: 3 }
-    );
-    let c2 = committee(3, 2, b"committee-3-2");
-    assert_eq!(
-        c2.recover_with(&[1]).unwrap_err(),
-        ShareError::NotEnoughShares { got: 1, needed: 2 }
-    );
-    // Two shares interpolated as if t were 2 give a key that is not the published one.
-    let shares: Vec<Share> = [0, 1]
-        .iter()
-        .map(|&i| c.shares[i].decrypt(&c.custodians[i]).unwrap())
-        .collect();
+fn every_bid_has_its_own_remedy_key() {
+    // Two bids of one section: the same custodians, different keys. Shares of one bid's key
+    // say nothing about another's, and they do not open it.
+    let c = committee(3, 2, b"committee-3-2");
+    let a = seal_bid(context(&c.policy, "T1", 1, 1), 100, b"own-a", 1);
+    let b = seal_bid(context(&c.policy, "T1", 2, 1), 100, b"own-b", 2);
+    assert_ne!(a.manifest.remedy.public_key, b.manifest.remedy.public_key);
+    let secret_a = c.recover_with(&a.manifest, &[0, 1]).unwrap();
     assert!(matches!(
-        recover(&shares, 2, &c.public),
-        Err(ShareError::InconsistentShares { .. })
+        open_doc(&b, &b.manifest, &b.doc_ct, PartKey::Remedy(&secret_a)),
+        Err(OpenError::WrongKey {
+            path: WrongKeyPath::RemedyKey,
+            ..
+        })
     ));
+    // A's shares are not B's: each fails B's commitments.
+    let shares_a = c.shares(&a.manifest, &[0, 1]);
+    assert_eq!(
+        b.manifest
+            .remedy
+            .recover(&b.manifest.remedy_bid(), &shares_a)
+            .unwrap_err(),
+        ShareError::CommitmentMismatch { index: 1 }
+    );
 }
 
 #[test]
-fn inconsistent_and_misaddressed_shares_are_detected() {
-    let c = committee(5, 3, b"committee-5-3");
-    let mut shares: Vec<Share> = (0..4)
-        .map(|i| c.shares[i].decrypt(&c.custodians[i]).unwrap())
-        .collect();
+fn recovery_with_fewer_than_t_shares_fails_cleanly() {
+    let (c, s) = standard();
+    assert_eq!(
+        c.recover_with(&s.manifest, &[0, 1]).unwrap_err(),
+        ShareError::NotEnoughShares { got: 2, needed: 3 }
+    );
+    let c2 = committee(3, 2, b"committee-3-2");
+    let s2 = seal_bid(context(&c2.policy, "T1", 2, 1), 100, b"few", 2);
+    assert_eq!(
+        c2.recover_with(&s2.manifest, &[1]).unwrap_err(),
+        ShareError::NotEnoughShares { got: 1, needed: 2 }
+    );
+}
+
+#[test]
+fn a_wrong_share_is_named_on_its_own_and_t_honest_ones_still_open() {
+    let (c, s) = standard();
+    let m = &s.manifest;
+    let bid = m.remedy_bid();
+    let mut shares = c.shares(m, &[0, 1, 2, 3]);
+    // Custodian 3 (share index 3) releases something else than it holds.
     shares[2].value[7] ^= 1;
     assert_eq!(
-        recover(&shares, 3, &c.public).unwrap_err(),
-        ShareError::InconsistentShares { suspects: vec![3] }
+        m.remedy.check_share(&bid, 3, &shares[2].value).unwrap_err(),
+        ShareError::CommitmentMismatch { index: 3 }
     );
+    for ok in [&shares[0], &shares[1], &shares[3]] {
+        m.remedy.check_share(&bid, ok.index, &ok.value).unwrap();
+    }
+    // Recovery never combines an unchecked share …
+    assert_eq!(
+        m.remedy.recover(&bid, &shares).unwrap_err(),
+        ShareError::CommitmentMismatch { index: 3 }
+    );
+    // … and the three honest ones open.
     shares.remove(2);
     assert_eq!(
-        recover(&shares, 3, &c.public).unwrap().public_key(),
-        c.public
+        m.remedy.recover(&bid, &shares).unwrap().public_key(),
+        m.remedy.public_key
     );
     // Duplicate index.
-    let s0 = c.shares[0].decrypt(&c.custodians[0]).unwrap();
+    let s0 = c.shares(m, &[0]).remove(0);
     assert_eq!(
-        recover(&[s0.clone(), s0.clone(), s0], 3, &c.public).unwrap_err(),
+        m.remedy
+            .recover(&bid, &[s0.clone(), s0.clone(), s0])
+            .unwrap_err(),
         ShareError::BadIndex(1)
     );
-    // A custodian cannot decrypt someone else's share.
+    // Somebody who is not a custodian of the section holds no share.
+    let outsider = EnvelopeSecret::from_bytes(&[0x77; 32]);
     assert_eq!(
-        c.shares[0].decrypt(&c.custodians[1]).unwrap_err(),
+        m.remedy.decrypt_share(&bid, &outsider).unwrap_err(),
         ShareError::WrongCustodian
     );
-    // A share re-addressed to another index does not decrypt.
-    let mut moved = c.shares[0].clone();
-    moved.index = 2;
+    // Share wraps swapped between indices do not decrypt (the binding names the index).
+    let mut swapped = m.remedy.clone();
+    swapped.shares.swap(0, 1);
+    swapped.shares[0].index = 1;
+    swapped.shares[1].index = 2;
     assert_eq!(
-        moved.decrypt(&c.custodians[0]).unwrap_err(),
+        swapped.decrypt_share(&bid, &c.custodians[1]).unwrap_err(),
         ShareError::ShareUndecryptable
     );
-    // Bad parameters.
-    let pks: Vec<X25519PublicKey> = c.custodians.iter().map(|k| k.public_key()).collect();
-    let mut rng = DeterministicRng::from_label(b"x");
+}
+
+/// The bidder commits to (and wraps) shares of another secret than its remedy key: every share
+/// checks, but they do not make the key.
+#[test]
+fn committed_shares_of_another_secret_are_the_bidders_fault() {
+    let c = committee(3, 2, b"committee-3-2");
+    let s = seal_bid(context(&c.policy, "T1", 1, 1), 100, b"liar", 1);
+    let mut m = s.manifest.clone();
+    let bid_binding = m.remedy.binding(&m.remedy_bid());
+    let mut rng = DeterministicRng::from_label(b"other-secret");
+    let other = super::shamir::split(&[0x5a; 32], 3, 2, &mut rng);
+    for (slot, v) in m.remedy.shares.iter_mut().zip(&other) {
+        slot.commitment = super::remedy::share_commitment(&bid_binding, v.index, &v.value);
+        slot.wrap = wrap::wrap_key(
+            &mut rng,
+            WrapKind::Share,
+            &slot.wrap.recipient,
+            &super::remedy::share_binding(&bid_binding, v.index),
+            &v.value,
+        )
+        .unwrap();
+    }
+    m.outer_signature.signature = s
+        .signer
+        .sign(SignatureAlgorithm::Ed25519, &outer_payload(&m))
+        .unwrap();
+    // The server cannot tell at submission: the manifest is well formed and signed.
+    verify_outer(
+        &m,
+        &context(&c.policy, "T1", 1, 1),
+        &s.spki(),
+        SignatureAlgorithm::Ed25519,
+    )
+    .unwrap();
     assert_eq!(
-        OpeningKey::generate_and_split(5, 1, &pks, &mut rng).unwrap_err(),
-        ShareError::InvalidThreshold
+        c.recover_with(&m, &[0, 1]).unwrap_err(),
+        ShareError::InconsistentCommitments
     );
+}
+
+/// The bidder wraps one value to a custodian and commits to another: the custodian's tool
+/// finds it before releasing anything.
+#[test]
+fn a_wrap_that_contradicts_its_commitment_is_found_by_the_custodian() {
+    let c = committee(3, 2, b"committee-3-2");
+    let s = seal_bid(context(&c.policy, "T1", 1, 1), 100, b"bad-wrap", 1);
+    let mut m = s.manifest.clone();
+    m.remedy.shares[2].commitment[0] ^= 1;
     assert_eq!(
-        OpeningKey::generate_and_split(5, 6, &pks, &mut rng).unwrap_err(),
-        ShareError::InvalidThreshold
+        m.remedy
+            .decrypt_share(&m.remedy_bid(), &c.custodians[2])
+            .unwrap_err(),
+        ShareError::CommitmentMismatch { index: 3 }
     );
-    let dup = vec![pks[0]; 3];
-    assert_eq!(
-        OpeningKey::generate_and_split(3, 2, &dup, &mut rng).unwrap_err(),
-        ShareError::DuplicateCustodian
-    );
+}
+
+#[test]
+fn remedy_policies_that_cannot_protect_a_bid_are_refused() {
+    let c = committee(5, 3, b"committee-5-3");
+    let keys = c.policy.custodians.clone();
+    let bad = [
+        (1, keys.clone(), ShareError::InvalidThreshold),
+        (6, keys.clone(), ShareError::InvalidThreshold),
+        (2, vec![keys[0]; 3], ShareError::DuplicateCustodian),
+    ];
+    let signer = ed25519(1);
+    let envelope = EnvelopeSecret::from_bytes(&[9; 32]);
+    for (threshold, custodians, want) in bad {
+        let policy = RemedyPolicy {
+            threshold,
+            custodians,
+        };
+        assert_eq!(policy.validate().unwrap_err(), want);
+        let err = BidSealer::with_rng(
+            context(&policy, "T1", 1, 1),
+            &envelope,
+            &signer,
+            SignatureAlgorithm::Ed25519,
+            DeterministicRng::from_label(b"x"),
+        )
+        .err()
+        .unwrap();
+        assert!(matches!(err, SealError::Remedy(e) if e == want));
+    }
 }
 
 #[test]
@@ -448,7 +557,7 @@ fn swapped_chunks_and_trailing_data() {
 
     // A stream whose final chunk is full, followed by an extra copy of chunk 0.
     let s2 = seal_bid(
-        context(s.manifest.opening_public_key, "T1", 1, 2),
+        context(&committee(5, 3, b"committee-5-3").policy, "T1", 1, 2),
         CHUNK,
         b"bid-full",
         1,
@@ -472,18 +581,18 @@ fn swapped_chunks_and_trailing_data() {
 #[test]
 fn part_moved_from_another_bid_or_tender() {
     let c = committee(3, 2, b"committee-3-2");
-    let secret = c.recover_with(&[0, 1]).unwrap();
-    let a = seal_bid(context(c.public, "T1", 1, 1), 5000, b"bid-x1", 1);
-    let other_bidder = seal_bid(context(c.public, "T1", 2, 1), 5000, b"bid-y1", 2);
-    let other_version = seal_bid(context(c.public, "T1", 1, 2), 5000, b"bid-x2", 1);
-    let other_tender = seal_bid(context(c.public, "T2", 1, 1), 5000, b"bid-t2", 1);
+    let a = seal_bid(context(&c.policy, "T1", 1, 1), 5000, b"bid-x1", 1);
+    let secret = c.recover_with(&a.manifest, &[0, 1]).unwrap();
+    let other_bidder = seal_bid(context(&c.policy, "T1", 2, 1), 5000, b"bid-y1", 2);
+    let other_version = seal_bid(context(&c.policy, "T1", 1, 2), 5000, b"bid-x2", 1);
+    let other_tender = seal_bid(context(&c.policy, "T2", 1, 1), 5000, b"bid-t2", 1);
     for (donor, field) in [
         (&other_bidder, "bidder_uscc"),
         (&other_version, "bid_version"),
         (&other_tender, "tender_id"),
     ] {
         // Only the ciphertext moved: not what bidder A signed.
-        let err = open_doc(&a, &a.manifest, &donor.doc_ct, PartKey::Opening(&secret)).unwrap_err();
+        let err = open_doc(&a, &a.manifest, &donor.doc_ct, PartKey::Remedy(&secret)).unwrap_err();
         assert!(
             matches!(err, OpenError::DigestMismatch { part: 1, .. }),
             "{err:?}"
@@ -491,13 +600,13 @@ fn part_moved_from_another_bid_or_tender() {
         // Ciphertext and its manifest entry moved together: the header gives it away.
         let mut m = a.manifest.clone();
         m.parts[1] = donor.manifest.parts[1].clone();
-        let err = open_doc(&a, &m, &donor.doc_ct, PartKey::Opening(&secret)).unwrap_err();
+        let err = open_doc(&a, &m, &donor.doc_ct, PartKey::Remedy(&secret)).unwrap_err();
         assert!(
             matches!(err, OpenError::HeaderMismatch { part: 1, field: f } if f == field),
             "{err:?}"
         );
         assert_eq!(err.fault(), Fault::NotBidder);
-        let ctx = context(c.public, "T1", 1, 1);
+        let ctx = context(&c.policy, "T1", 1, 1);
         assert!(matches!(
             verify_outer(&m, &ctx, &a.spki(), SignatureAlgorithm::Ed25519),
             Err(OuterError::HeaderMismatch { part: 1, .. })
@@ -509,7 +618,7 @@ fn part_moved_from_another_bid_or_tender() {
         h.bidder_uscc = a.manifest.bidder_uscc.clone();
         h.bid_version = a.manifest.bid_version;
         m.parts[1].header = h;
-        let err = open_doc(&a, &m, &donor.doc_ct, PartKey::Opening(&secret)).unwrap_err();
+        let err = open_doc(&a, &m, &donor.doc_ct, PartKey::Remedy(&secret)).unwrap_err();
         assert!(
             matches!(
                 err,
@@ -520,23 +629,22 @@ fn part_moved_from_another_bid_or_tender() {
             ),
             "{err:?}"
         );
-        // A donor from another bidder also has its R1 wrap addressed to that
-        // bidder's envelope key, which is caught before the signature.
+        // A donor's R1 wrap is addressed to its own envelope key and its R2 wrap to its own
+        // bid's remedy key: both are caught before the signature.
         let r = verify_outer(&m, &ctx, &a.spki(), SignatureAlgorithm::Ed25519);
         assert!(
             matches!(
                 r,
-                Err(OuterError::SignatureInvalid(_))
-                    | Err(OuterError::WrapRecipient {
-                        part: 1,
-                        kind: WrapKind::R1
-                    })
+                Err(OuterError::WrapRecipient {
+                    part: 1,
+                    kind: WrapKind::R1 | WrapKind::R2
+                })
             ),
             "{r:?}"
         );
     }
     // The right DEK under a foreign header: every chunk fails (AAD differs).
-    let dek = unwrap_part_key(&a.manifest, 1, PartKey::Opening(&secret)).unwrap();
+    let dek = unwrap_part_key(&a.manifest, 1, PartKey::Remedy(&secret)).unwrap();
     let mut h = a.manifest.parts[1].header.clone();
     h.bid_version = 7;
     let r = stream::open_stream(&dek, &h, a.doc_ct.as_slice(), std::io::sink(), None);
@@ -551,7 +659,7 @@ fn part_moved_from_another_bid_or_tender() {
     let mut m = a.manifest.clone();
     m.parts[0].wraps.r2 = m.parts[1].wraps.r2.clone();
     assert!(matches!(
-        unwrap_part_key(&m, 0, PartKey::Opening(&secret)),
+        unwrap_part_key(&m, 0, PartKey::Remedy(&secret)),
         Err(OpenError::WrapInvalid {
             part: 0,
             kind: WrapKind::R2
@@ -560,7 +668,7 @@ fn part_moved_from_another_bid_or_tender() {
 }
 
 #[test]
-fn wrong_envelope_key_and_wrong_opening_key() {
+fn wrong_envelope_key_and_another_bids_remedy_key() {
     let (c, s) = standard();
     let stranger = EnvelopeSecret::from_bytes(&[3; 32]);
     let err = open_doc(&s, &s.manifest, &s.doc_ct, PartKey::Envelope(&stranger)).unwrap_err();
@@ -573,14 +681,15 @@ fn wrong_envelope_key_and_wrong_opening_key() {
     ));
     assert_eq!(err.fault(), Fault::Bidder);
 
-    let other = committee(3, 2, b"another-section");
-    let wrong = other.recover_with(&[0, 2]).unwrap();
-    let err = open_doc(&s, &s.manifest, &s.doc_ct, PartKey::Opening(&wrong)).unwrap_err();
+    // Another bid's remedy key (the same custodians, another bidder).
+    let other = seal_bid(context(&c.policy, "T1", 2, 1), 100, b"another-bid", 2);
+    let wrong = c.recover_with(&other.manifest, &[0, 2, 4]).unwrap();
+    let err = open_doc(&s, &s.manifest, &s.doc_ct, PartKey::Remedy(&wrong)).unwrap_err();
     assert!(matches!(
         err,
         OpenError::WrongKey {
             part: 1,
-            path: WrongKeyPath::OpeningKey
+            path: WrongKeyPath::RemedyKey
         }
     ));
     assert_eq!(err.fault(), Fault::NotBidder);
@@ -624,13 +733,18 @@ fn wrong_envelope_key_and_wrong_opening_key() {
 fn reused_key_or_nonce_is_detected() {
     let c = committee(3, 2, b"committee-3-2");
     // A broken bidder tool: same randomness for two versions → same DEKs and prefixes.
-    let v1 = seal_bid(context(c.public, "T1", 1, 1), 100, b"stuck-rng", 1);
-    let v2 = seal_bid(context(c.public, "T1", 1, 2), 100, b"stuck-rng", 1);
+    let v1 = seal_bid(context(&c.policy, "T1", 1, 1), 100, b"stuck-rng", 1);
+    let v2 = seal_bid(context(&c.policy, "T1", 1, 2), 100, b"stuck-rng", 1);
     let err = check_key_reuse(&[&v1.manifest, &v2.manifest]).unwrap_err();
-    assert!(matches!(err, KeyReuse::Dek { .. }), "{err:?}");
+    assert!(matches!(err, KeyReuse::RemedyKey { .. }), "{err:?}");
     assert_eq!(OpenError::from(err).fault(), Fault::Bidder);
     // Fresh randomness: no reuse across bidders and versions.
-    let other = seal_bid(context(c.public, "T1", 2, 1), 100, b"fresh", 2);
+    let other = seal_bid(context(&c.policy, "T1", 2, 1), 100, b"fresh", 2);
+    // The same DEKs under a fresh remedy block are still caught.
+    let mut m2 = v2.manifest.clone();
+    m2.remedy = other.manifest.remedy.clone();
+    let err = check_key_reuse(&[&v1.manifest, &m2]).unwrap_err();
+    assert!(matches!(err, KeyReuse::Dek { .. }), "{err:?}");
     check_key_reuse(&[&v1.manifest, &other.manifest]).unwrap();
     // A nonce prefix repeated inside one bid is refused at submission.
     let mut m = other.manifest.clone();
@@ -651,7 +765,7 @@ fn reused_key_or_nonce_is_detected() {
 #[test]
 fn outer_verification_refuses_bad_manifests() {
     let (c, s) = standard();
-    let ctx = context(c.public, "T1", 1, 1);
+    let ctx = context(&c.policy, "T1", 1, 1);
     let alg = SignatureAlgorithm::Ed25519;
     verify_outer(&s.manifest, &ctx, &s.spki(), alg).unwrap();
     let stranger = ed25519(77).public_key_spki_der();
@@ -728,7 +842,7 @@ fn inner_signature_and_plaintext_digests_are_checked() {
     let other = ed25519(2);
     let envelope = EnvelopeSecret::from_bytes(&[1; 32]);
     let mut sealer = BidSealer::with_rng(
-        context(c.public, "T1", 1, 1),
+        context(&c.policy, "T1", 1, 1),
         &envelope,
         &other,
         SignatureAlgorithm::Ed25519,
@@ -771,7 +885,7 @@ fn price_never_appears_in_sealed_output_or_manifest() {
     let envelope = EnvelopeSecret::from_bytes(&[1; 32]);
     let len_for = |price: &str| {
         let mut sealer = BidSealer::new(
-            context(c.public, "T1", 1, 1),
+            context(&c.policy, "T1", 1, 1),
             &envelope,
             &signer,
             SignatureAlgorithm::Ed25519,
@@ -790,7 +904,7 @@ fn sealing_order_is_enforced() {
     let c = committee(3, 2, b"committee-3-2");
     let signer = ed25519(1);
     let envelope = EnvelopeSecret::from_bytes(&[1; 32]);
-    let ctx = context(c.public, "T1", 1, 1);
+    let ctx = context(&c.policy, "T1", 1, 1);
     let mut sealer =
         BidSealer::new(ctx.clone(), &envelope, &signer, SignatureAlgorithm::Ed25519).unwrap();
     sealer.seal_summary(&summary()).unwrap();
@@ -849,7 +963,7 @@ fn sealing_in_small_writes_equals_one_shot_and_chunk_boundaries_round_trip() {
 
 fn kat_header(dek: &Dek) -> PartHeader {
     PartHeader {
-        format_version: 1,
+        format_version: 2,
         aead_algorithm: 1,
         wrap_algorithm: 1,
         hash_algorithm: 1,
@@ -881,7 +995,7 @@ proptest! {
     }
 }
 
-/// Known-answer vectors; the same values are printed in docs/SEALED-BIDS.md §9.
+/// Known-answer vectors; the same values are printed in docs/SEALED-BIDS.md §10.
 /// Regenerate with `cargo test kat -- --nocapture` if the format changes
 /// (and bump the format version).
 #[test]
@@ -916,9 +1030,12 @@ fn known_answer_vectors() {
     }
     // Whole bid from a fixed seed: manifest bytes are fixed too (Ed25519 is deterministic).
     let c = committee(3, 2, b"kat-committee");
-    let s = seal_bid(context(c.public, "T-2026-0001", 1, 1), 100, b"kat-bid", 1);
+    let s = seal_bid(context(&c.policy, "T-2026-0001", 1, 1), 100, b"kat-bid", 1);
     let manifest_sha = hex::encode(bid::manifest_sha256(&s.manifest));
-    println!("KAT opening_public_key = {}", hex::encode(c.public.0));
+    println!(
+        "KAT remedy_public_key = {}",
+        hex::encode(s.manifest.remedy.public_key.0)
+    );
     println!("KAT bid_manifest_sha256 = {manifest_sha}");
     println!(
         "KAT bid_summary_ciphertext_sha256 = {}",
@@ -935,7 +1052,7 @@ fn known_answer_vectors() {
             .find(|(n, _)| n == k)
             .map(|(_, v)| v.clone())
             .unwrap_or_else(|| match *k {
-                "opening_public_key" => hex::encode(c.public.0),
+                "remedy_public_key" => hex::encode(s.manifest.remedy.public_key.0),
                 "bid_manifest_sha256" => manifest_sha.clone(),
                 _ => panic!("unknown vector {k}"),
             });
@@ -946,8 +1063,112 @@ fn known_answer_vectors() {
     assert_eq!(&*back, dek.as_bytes());
 }
 
+/// §10.2 of docs/SEALED-BIDS.md: one bid's remedy block, share 1 of 2-of-3.
+#[test]
+fn remedy_known_answer_vectors() {
+    use super::remedy::{share_binding, share_commitment, RemedyBid, RemedyBlock, RemedyShare};
+    let bid = RemedyBid {
+        tender_id: "T-2026-0001",
+        section_id: "S1",
+        bidder_uscc: "91350100M000100Y43",
+        bid_version: 1,
+    };
+    let secret = EnvelopeSecret::from_bytes(&[0x22; 32]);
+    let custodians: Vec<EnvelopeSecret> = (0x31..=0x33u8)
+        .map(|b| EnvelopeSecret::from_bytes(&[b; 32]))
+        .collect();
+    let shares = super::shamir::split(
+        &[0x22; 32],
+        3,
+        2,
+        &mut DeterministicRng::from_label(b"kat-remedy"),
+    );
+    let mut block = RemedyBlock {
+        public_key: secret.public_key(),
+        threshold: 2,
+        shares: custodians
+            .iter()
+            .zip(&shares)
+            .map(|(c, v)| RemedyShare {
+                index: v.index,
+                commitment: [0; 32],
+                wrap: wrap::Wrap {
+                    kind: WrapKind::Share,
+                    recipient: c.public_key(),
+                    ephemeral: X25519PublicKey([0; 32]),
+                    sealed_key: [0; wrap::SEALED_KEY_LEN],
+                },
+            })
+            .collect(),
+    };
+    let binding = block.binding(&bid);
+    for (slot, v) in block.shares.iter_mut().zip(&shares) {
+        slot.commitment = share_commitment(&binding, v.index, &v.value);
+    }
+    let w = wrap::wrap_key(
+        &mut DeterministicRng::from_label(b"kat-share"),
+        WrapKind::Share,
+        &custodians[0].public_key(),
+        &share_binding(&binding, 1),
+        &shares[0].value,
+    )
+    .unwrap();
+    block.shares[0].wrap = w.clone();
+    let got = [
+        ("remedy_public", hex::encode(block.public_key.0)),
+        ("share_1", hex::encode(*shares[0].value)),
+        ("remedy_binding", hex::encode(binding)),
+        (
+            "share_1_commitment",
+            hex::encode(block.shares[0].commitment),
+        ),
+        ("share_1_wrap_ephemeral", hex::encode(w.ephemeral.0)),
+        ("share_1_wrap_sealed_key", hex::encode(w.sealed_key)),
+    ];
+    for (k, v) in &got {
+        println!("KAT {k} = {v}");
+    }
+    for ((k, v), (ek, ev)) in got.iter().zip(REMEDY_KAT) {
+        assert_eq!((*k, v.as_str()), (ek, ev), "{k}");
+    }
+    // Custodian 1 decrypts and checks its share; any two shares make the remedy key.
+    let s1 = block.decrypt_share(&bid, &custodians[0]).unwrap();
+    assert_eq!(*s1.value, *shares[0].value);
+    let key = block.recover(&bid, &[s1, shares[2].clone()]).unwrap();
+    assert_eq!(key.public_key(), secret.public_key());
+}
+
+/// Reproduced by the independent Python derivation in docs/SEALED-BIDS.md §10.4.
+const REMEDY_KAT: [(&str, &str); 6] = [
+    (
+        "remedy_public",
+        "0faa684ed28867b97f4a6a2dee5df8ce974e76b7018e3f22a1c4cf2678570f20",
+    ),
+    (
+        "share_1",
+        "d3a01b4cd10991d86331d320a40691e9df6f2383829fd81616316f728788f0ff",
+    ),
+    (
+        "remedy_binding",
+        "fc0c819408c917b5c9066e9c8efe17eb3e21dff42f9b6a1f70d2b18f7449e4d1",
+    ),
+    (
+        "share_1_commitment",
+        "c9d3bee7c5417e7436dabf32d6d1c1c13c0edc4e3af7f19801a44cacf760b7ea",
+    ),
+    (
+        "share_1_wrap_ephemeral",
+        "1e6a8b19c305cc8955d3c90e729d2bbb3579ab4f3ae0a01f736afe167e129b64",
+    ),
+    (
+        "share_1_wrap_sealed_key",
+        "9dc5c7ddd020797071c23c72f2ac02d64b964d8be0bfaf3368f5ae39cae14c2d\
+         e3b8561602cbda5d4645993bee648296",
+    ),
+];
+
 /// Cross-checked with an independent implementation (pyca/cryptography), see
-/// docs/SEALED-BIDS.md §9. Long values continue after a `\` at the end of a line (the next
+/// docs/SEALED-BIDS.md §10.4. Long values continue after a `\` at the end of a line (the next
 /// line's indentation is not part of the string).
 const KAT: [(&str, &str); 11] = [
     (
@@ -956,7 +1177,7 @@ const KAT: [(&str, &str); 11] = [
     ),
     (
         "header_encoding",
-        "6574656e6465722d706172742d6865616465722f763100010101010010000000\
+        "6574656e6465722d706172742d6865616465722f763100020101010010000000\
          0000000000000b542d323032362d303030310000000000000002533100000000\
          0000001239313335303130304d303030313030593433000000010000000102a0\
          a1a2a3a4a5a68d8c0561f2e24d0fb7363a8795d33cb25df3164bdeee96173381\
@@ -964,16 +1185,16 @@ const KAT: [(&str, &str); 11] = [
     ),
     (
         "header_digest",
-        "dd135411a0a85d35d8a7c9f9eeebb7b2548d046d61b29146e2b1b30b7fbddab6",
+        "e06ed4d9b4fee13a52bef72b0a312d3e24510e14654b733c07083074ae5df671",
     ),
     (
         "ciphertext",
-        "12152c70dc6392e07000b943aaea963a6e6f0b9da7910836c5ee6338232d40e7\
-         ab11f2ec1ef4d19da63656f15839",
+        "12152c70dc6392e07000b943aaea963a6e6f0b9da7910836c5ee6338232d7c91\
+         7fbd106db9db138a843ff69a8719",
     ),
     (
         "ciphertext_sha256",
-        "d378707f2e3e7202ea0cf0681b450eb349c75f825c2d5b2c4093c925f5c144ac",
+        "09a3fcdf7a1f88e8ed5d272d4eda50547ba6a60b3fcad5ca238a637cb98effc7",
     ),
     (
         "plaintext_sha256",
@@ -989,16 +1210,16 @@ const KAT: [(&str, &str); 11] = [
     ),
     (
         "wrap_sealed_key",
-        "7fed79acf99c9f9faae802d8978d1b4583842bf2a3c659399a41d440590905ad\
-         cc5ac65832e09dd75dc200169570c910",
+        "5267052c18f9d999955d1b238aabc7efbc24666f3230549c8901f737ec4aa09b\
+         0b14a2b47b0c0809d6c7f61d2839bd95",
     ),
     (
-        "opening_public_key",
-        "b2342c47db4c64f8ccb5841b81b8b74ddaf93c2467fa539f88ad77b2768a6945",
+        "remedy_public_key",
+        "1a3bf9ad8a914204d4190f98e35fc112a9dbbb72b173476b567f6b965db83e6b",
     ),
     (
         "bid_manifest_sha256",
-        "58f7fc1537430cd3bcbc4bdc57b522599ef35edfa3f909b67059a7ec18aed960",
+        "1b7099c242c4f750e7d6ed165b60625fe04cfe52287436dc922f3cbcf483c74b",
     ),
 ];
 
@@ -1043,7 +1264,7 @@ fn every_certificate_key_type_seals_and_verifies() {
         (sm2_der.as_bytes().to_vec(), SignatureAlgorithm::Sm2Sm3),
     ] {
         let signer = SigningKey::from_pkcs8_der(&der).unwrap();
-        let ctx = context(c.public, "T1", 3, 1);
+        let ctx = context(&c.policy, "T1", 3, 1);
         let mut sealer = BidSealer::new(ctx.clone(), &envelope, &signer, alg).unwrap();
         let mut doc_ct = Vec::new();
         sealer

@@ -22,7 +22,7 @@ const WRAP_LABEL: &[u8] = b"etender-bid-wrap/v1";
 /// Length of a wrapped 256-bit key: 32 bytes + 16-byte tag.
 pub const SEALED_KEY_LEN: usize = 48;
 
-/// An X25519 public key (envelope key, opening key, ephemeral key), hex in JSON.
+/// An X25519 public key (envelope key, remedy key, ephemeral key), hex in JSON.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct X25519PublicKey(#[serde(with = "encoding::hex_array")] pub [u8; 32]);
@@ -39,9 +39,9 @@ impl std::fmt::Debug for X25519PublicKey {
 pub enum WrapKind {
     /// The bidder's own envelope key.
     R1,
-    /// The section's opening key (t-of-n custodians).
+    /// The bid's remedy key (split t-of-n among the custodians).
     R2,
-    /// A custodian's envelope key (an opening-key share).
+    /// A custodian's envelope key (a share of a remedy key).
     Share,
 }
 

@@ -50,9 +50,10 @@ pub struct MyBid {
     pub current: Option<BidView>,
     /// The `bid_version` to seal the next manifest with.
     pub next_version: u32,
-    /// The section's opening public key (hex): the R2 recipient.
-    #[schema(value_type = String)]
-    pub opening_public_key: X25519PublicKey,
+    /// The section's remedy policy: seal the bid's remedy key t-of-n to these custodian
+    /// envelope keys, in this order (R2, docs/SEALED-BIDS.md §6).
+    #[schema(value_type = Object)]
+    pub remedy: crate::seal::RemedyPolicy,
     pub upload: Option<UploadStatus>,
 }
 
@@ -135,13 +136,22 @@ pub struct EnvelopeKey {
     pub registered_at: DateTime<Utc>,
 }
 
-/// A section's opening key as published with the tender.
+/// A section's remedy custodians as published with the tender: public keys only. Every bid of
+/// the section splits its own remedy key t-of-n among them (docs/SEALED-BIDS.md §6).
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
-pub struct SectionOpeningKey {
+pub struct SectionRemedy {
     pub section: String,
-    /// X25519 public key, hex: the R2 recipient of every bid in the section.
+    pub threshold: u32,
+    /// Share i goes to `custodians[i-1]`.
+    pub custodians: Vec<RemedyCustodian>,
+}
+
+/// One custodian of a section's remedy path.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct RemedyCustodian {
+    pub share_index: u32,
+    pub person_id: String,
+    /// The custodian's registered X25519 envelope public key, hex.
     #[schema(value_type = String)]
     pub public_key: X25519PublicKey,
-    pub threshold: u32,
-    pub custodians: u32,
 }

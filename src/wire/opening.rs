@@ -4,7 +4,7 @@
 use crate::domain::bidding::{
     AttemptOutcome, AttemptPath, OpeningPhase, OpeningStatus, ResponseKind,
 };
-use crate::seal::{EncryptedShare, Fault, X25519PublicKey};
+use crate::seal::{Fault, Manifest};
 use chrono::DateTime;
 use chrono::Utc;
 use serde::Deserialize;
@@ -33,6 +33,19 @@ pub struct OpeningBid {
     pub received_at: DateTime<Utc>,
     pub status: OpeningStatus,
     pub attempts: Vec<Attempt>,
+    /// Remedy shares released for this bid that matched the bidder's commitment.
+    pub valid_shares: u32,
+    /// Released shares that did not match the bidder's commitment: each custodian named here
+    /// is at fault for its share (the bid still opens with t others).
+    pub rejected_shares: Vec<RejectedShare>,
+}
+
+/// A released remedy share that differs from the bidder's commitment.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct RejectedShare {
+    pub share_index: u32,
+    pub custodian_id: String,
+    pub released_at: DateTime<Utc>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
@@ -57,6 +70,7 @@ pub struct Opening {
     pub recovery_until: Option<DateTime<Utc>>,
     pub objections_until: Option<DateTime<Utc>>,
     pub threshold: u32,
+    /// Remedy shares released so far, over all bids of the section (valid or not).
     pub shares_submitted: u32,
     pub bids: Vec<OpeningBid>,
     /// 开标记录, once every bid is settled.
@@ -72,23 +86,43 @@ pub struct BidOutcome {
     pub attempt: Attempt,
 }
 
+/// A custodian's shares of the bids still sealed in a section (recovery phase only).
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
-pub struct MyShare {
-    #[schema(value_type = Object)]
-    pub encrypted_share: EncryptedShare,
-    #[schema(value_type = String)]
-    pub opening_public_key: X25519PublicKey,
+pub struct MyShares {
+    /// The caller's share index in this section (share i of every bid).
+    pub share_index: u32,
     pub threshold: u32,
+    pub bids: Vec<SealedBidShare>,
+}
+
+/// One sealed bid: its manifest carries the caller's wrapped share and its commitment.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct SealedBidShare {
+    pub bid_id: String,
+    pub manifest_sha256: String,
+    #[schema(value_type = Object)]
+    pub manifest: Manifest,
+    /// Whether the caller has released its share of this bid already.
+    pub released: bool,
+}
+
+/// What one release did, per bid.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct ShareStatus {
+    pub threshold: u32,
+    pub bids: Vec<BidShareStatus>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
-pub struct ShareStatus {
-    pub shares_submitted: u32,
-    pub threshold: u32,
-    /// Whether the key was recovered (and the sealed bids opened) by this release.
-    pub recovered: bool,
-    /// Why recovery with the shares so far failed, if it did.
-    pub error: Option<String>,
+pub struct BidShareStatus {
+    pub bid_id: String,
+    /// Whether the released share matched the bidder's commitment (false: the custodian's
+    /// fault; it is recorded and cannot be replaced).
+    pub accepted: bool,
+    /// Valid shares of this bid so far.
+    pub valid_shares: u32,
+    /// The bid's status after this release (opened once t valid shares are in).
+    pub status: OpeningStatus,
 }
 
 /// A bidder's reaction to the opening record (the body of `POST …/opening/responses`).

@@ -34,8 +34,9 @@ pub struct Tender {
     pub reconfirm_from_version: Option<i32>,
     /// Suspension or termination details (state-specific).
     pub state_detail: Value,
-    /// Each section's opening public key (from publication on): seal bids to it (R2).
-    pub opening_keys: Vec<crate::wire::bids::SectionOpeningKey>,
+    /// Each section's remedy custodians (from publication on): every bid splits its remedy
+    /// key among their envelope keys (R2).
+    pub remedy: Vec<crate::wire::bids::SectionRemedy>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]

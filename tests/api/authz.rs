@@ -603,8 +603,9 @@ async fn every_endpoint_with_every_role() {
             "/api/v1/tenders/{id}/sections/{code}/opening/shares",
             format!("/api/v1/tenders/{t}/sections/BD01/opening/shares"),
             Some(json!({
-                "share_index": 1, "share": "00".repeat(32), "certificate_chain": ["AAAA"],
-                "signature": "AAAA", "signature_algorithm": "ed25519"
+                "releases": [{"bid_id": "b", "share_index": 1, "share": "00".repeat(32),
+                              "signature": "AAAA"}],
+                "certificate_chain": ["AAAA"], "signature_algorithm": "ed25519"
             })),
             Some(&["custodian"]),
         ),

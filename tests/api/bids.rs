@@ -63,7 +63,7 @@ impl Bidder {
             section_id: section.into(),
             bidder_uscc: etender::domain::uscc::Uscc::parse(self.uscc()).unwrap(),
             bid_version: mine.next_version,
-            opening_public_key: mine.opening_public_key,
+            remedy: mine.remedy.clone(),
         };
         let out = self
             .dir
@@ -359,7 +359,7 @@ async fn sealed_bids_from_submission_to_the_opening_record() {
     // Shares are not handed out before recovery.
     let custodian = app.enrol("custodian").await;
     let before = app.rows().await;
-    let e = custodian.my_share(&t, "BD01").await.unwrap_err();
+    let e = custodian.my_shares(&t, "BD01").await.unwrap_err();
     assert_eq!(e.code().map(|c| c.as_str()), Some("opening_phase"));
     before.assert_same(&app.rows().await, "a share asked for before recovery");
 
@@ -451,10 +451,14 @@ async fn sealed_bids_from_submission_to_the_opening_record() {
         )
         .await
         .unwrap();
-    assert_eq!(
-        (s1.shares_submitted, s1.threshold, s1.recovered),
-        (1, 2, false)
-    );
+    // One share of the absent bidder's bid, the only one still sealed: t−1 = 1 of 2.
+    assert_eq!(s1.threshold, 2);
+    let b1: Vec<_> = s1
+        .bids
+        .iter()
+        .map(|b| (b.accepted, b.valid_shares, b.status.as_str()))
+        .collect();
+    assert_eq!(b1, [(true, 1, "sealed")]);
     let opening = bidders[0].client.opening(&t, "BD01").await.unwrap();
     assert_eq!(
         opening
@@ -485,7 +489,11 @@ async fn sealed_bids_from_submission_to_the_opening_record() {
         )
         .await
         .unwrap();
-    assert!(s3.recovered);
+    assert_eq!(s3.bids.len(), 1);
+    assert_eq!(
+        (s3.bids[0].valid_shares, s3.bids[0].status.as_str()),
+        (2, "opened")
+    );
     let opening = bidders[0].client.opening(&t, "BD01").await.unwrap();
     assert_eq!(opening.state, OpeningPhase::RecordPublished);
     let absent = opening
@@ -638,7 +646,7 @@ async fn sealed_bids_from_submission_to_the_opening_record() {
 }
 
 /// The tender's deadline as published.
-async fn deadline_of(app: &TestApp, t: &str) -> chrono::DateTime<chrono::Utc> {
+pub async fn deadline_of(app: &TestApp, t: &str) -> chrono::DateTime<chrono::Utc> {
     let v: Value = app
         .client()
         .get(&format!("/api/v1/tenders/{t}"))
@@ -1053,7 +1061,7 @@ async fn a_rush_of_200_submissions_in_the_last_second() {
             section_id: "BD01".into(),
             bidder_uscc: etender::domain::uscc::Uscc::parse(&ident.key).unwrap(),
             bid_version: mine.next_version,
-            opening_public_key: mine.opening_public_key,
+            remedy: mine.remedy.clone(),
         };
         let summary = Summary {
             price: "9999999.99".parse().unwrap(),

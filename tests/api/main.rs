@@ -13,6 +13,7 @@ mod helpers;
 mod identity;
 mod migrations;
 mod pages;
+mod remedy;
 mod secrets;
 mod smtp;
 mod storage;

@@ -148,7 +148,7 @@ async fn the_public_tender_list_is_two_queries_a_page_and_each_row_is_the_tender
             .await
             .unwrap();
         assert_eq!(item, &one);
-        assert_eq!(item["opening_keys"].as_array().unwrap().len(), 2, "{item}");
+        assert_eq!(item["remedy"].as_array().unwrap().len(), 2, "{item}");
         assert!(item.get("working_copy").is_none(), "{item}");
     }
     let with_agent = items.iter().filter(|t| !t["agent"].is_null()).count();

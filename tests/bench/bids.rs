@@ -328,7 +328,7 @@ async fn upload_bid(server: &Server, pki: &DevPki, work: &Path) -> Figures {
         bidder_uscc: etender::domain::uscc::Uscc::parse(bidder_id.uscc.as_deref().unwrap())
             .unwrap(),
         bid_version: mine.next_version,
-        opening_public_key: mine.opening_public_key,
+        remedy: mine.remedy.clone(),
     };
     let summary = Summary {
         price: "47500000.00".parse().unwrap(),

@@ -1,14 +1,15 @@
 //! The public tender list at scale (issue 10), on SQLite and on a throwaway durable PostgreSQL:
 //! 10,000 published tenders (each with its tenderer, two in three with an agent, one signed
-//! version whose draft has two sections, and two opening keys) are written straight through the
-//! db layer with multi-row INSERTs (setup, not timed), then the release `etender serve` binary
+//! version whose draft has two sections, and three remedy custodians per section) are written
+//! straight through the db layer with multi-row INSERTs (setup, not timed), then the release
+//! `etender serve` binary
 //! runs on that database as a separate process on loopback and is measured as clients see it:
 //!
 //! - a 200-item page, `GET /api/v1/tenders?limit=200&after=<random cursor>`, one request at a
 //!   time: p50 and p99 (goal p99 ≤ 20 ms);
 //! - 20-item pages from `CLIENTS` concurrent keep-alive connections for `RATE_SECONDS`: requests
 //!   per second, set beside the limit measured in the same run — the same two queries a 20-item
-//!   page runs (`repo::public_tender_page` + `repo::opening_keys_of_all`), executed directly
+//!   page runs (`repo::public_tender_page` + `repo::remedy_custodians_of_all`), executed directly
 //!   through `Db` by `CLIENTS` concurrent tasks in this process (goal ≥ 0.5) — and beside
 //!   `GET /healthz`, a handler that does nothing, on the same server with the same clients;
 //!   the three take turns `RATE_ROUNDS` times (the machine is shared) and medians are reported;
@@ -30,11 +31,11 @@ use diesel::prelude::*;
 use etender::app::AppContext;
 use etender::clock::SystemClock;
 use etender::config::Settings;
-use etender::db::repo::bids::{self as keyrepo, OpeningKeyRow};
+use etender::db::repo::bids::{self as keyrepo, RemedyCustodianRow};
 use etender::db::repo::identity::OrganisationRow;
 use etender::db::repo::tenders::{self as repo, TenderRow, VersionRow};
 use etender::db::repo::Keyset;
-use etender::db::schema::{opening_keys, organisations, tender_versions, tenders};
+use etender::db::schema::{organisations, remedy_custodians, tender_versions, tenders};
 use etender::db::{AnyConnection, Db};
 use etender::domain::lifecycle::State;
 use etender::domain::tender::TenderDraft;
@@ -185,14 +186,18 @@ fn seed(db: &Db) {
             published_at: at,
         });
         for section in ["BD01", "BD02"] {
-            keys.push(OpeningKeyRow {
-                tender_id: id.clone(),
-                section_code: section.into(),
-                public_key: format!("{:064x}", i * 2 + usize::from(section == "BD02")),
-                threshold: 2,
-                total: 3,
-                created_at: at,
-            });
+            for share_index in 1..=3 {
+                keys.push(RemedyCustodianRow {
+                    tender_id: id.clone(),
+                    section_code: section.into(),
+                    share_index,
+                    custodian_id: format!("custodian-{share_index}"),
+                    public_key: format!("{:064x}", share_index),
+                    threshold: 2,
+                    total: 3,
+                    created_at: at,
+                });
+            }
         }
     }
     let orgs: Vec<OrganisationRow> = tenderers.into_iter().chain(agents).collect();
@@ -200,7 +205,7 @@ fn seed(db: &Db) {
         insert_chunks!(c, organisations::table, orgs, 500);
         insert_chunks!(c, tenders::table, tender_rows, 500);
         insert_chunks!(c, tender_versions::table, versions, 500);
-        insert_chunks!(c, opening_keys::table, keys, 1000);
+        insert_chunks!(c, remedy_custodians::table, keys, 1000);
         Ok(())
     })
     .expect("seed");
@@ -208,7 +213,7 @@ fn seed(db: &Db) {
         db.write_blocking(|c| {
             diesel::connection::SimpleConnection::batch_execute(
                 c,
-                "ANALYZE organisations, tenders, tender_versions, opening_keys",
+                "ANALYZE organisations, tenders, tender_versions, remedy_custodians",
             )?;
             Ok(())
         })
@@ -245,8 +250,8 @@ fn page_queries(c: &mut AnyConnection, after: i64, limit: i64) -> usize {
         .take(limit as usize)
         .map(|r| r.tender.id.clone())
         .collect();
-    let keys = keyrepo::opening_keys_of_all(c, &ids).unwrap();
-    assert_eq!(keys.len(), 2 * ids.len());
+    let keys = keyrepo::remedy_custodians_of_all(c, &ids).unwrap();
+    assert_eq!(keys.len(), 6 * ids.len());
     rows.len()
 }
 
@@ -271,10 +276,7 @@ async fn measure(out: &mut Report, backend: &str, ctx: &AppContext, base: &str, 
         .unwrap();
     assert_eq!(first["items"].as_array().unwrap().len(), 200);
     assert_eq!(first["next"], "200");
-    assert_eq!(
-        first["items"][0]["opening_keys"].as_array().unwrap().len(),
-        2
-    );
+    assert_eq!(first["items"][0]["remedy"].as_array().unwrap().len(), 2);
 
     // (a) One 200-item page at a time.
     let mut rng = XorShift(0x9e37_79b9_7f4a_7c15);

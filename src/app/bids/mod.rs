@@ -53,7 +53,6 @@ use crate::seal;
 use crate::seal::statements;
 use crate::seal::Manifest;
 use crate::seal::OuterError;
-use crate::seal::X25519PublicKey;
 use crate::wire::bids::ReceiptKind;
 use crate::wire::bids::*;
 pub use abandon_late_uploads::*;
@@ -112,16 +111,6 @@ fn refusal(r: BidRefusal, deadline: DateTime<Utc>) -> AppError {
 fn check_accepting(row: &trepo::TenderRow, now: DateTime<Utc>) -> AppResult<()> {
     let deadline = from_db(row.bid_deadline);
     accepting_bids(state_of(row)?.kind(), deadline, now).map_err(|r| refusal(r, deadline))
-}
-
-fn opening_public_key(
-    c: &mut AnyConnection,
-    tender: &str,
-    section: &str,
-) -> AppResult<X25519PublicKey> {
-    let row = repo::opening_key(c, tender, section)?
-        .ok_or_else(|| internal(anyhow::anyhow!("published section without an opening key")))?;
-    crate::app::support::keys::parse_public_key("opening_public_key", &row.public_key)
 }
 
 fn bonds_cover(c: &mut AnyConnection, section: &Section, tender: &str, org: &str) -> AppResult<()> {

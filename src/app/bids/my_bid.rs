@@ -34,7 +34,7 @@ pub async fn my_bid(
                     .map(|b| bid_view(b, row.reconfirm_from_version))
                     .transpose()?,
                 next_version: next as u32,
-                opening_public_key: opening_public_key(c, &tender, &sec.code)?,
+                remedy: crate::app::support::keys::remedy_policy(c, &tender, &sec.code)?,
                 upload,
             })
         })

@@ -40,11 +40,19 @@ pub async fn open_upload(
         Signing::of(ctx),
         ctx.storage.clone(),
     );
+    let independence = ctx.settings.tenders.custodian_independence;
     let (status, abandoned) = ctx
         .db
         .write(move |c| {
             let (row, _, sec) = load_section(c, &tender, &section)?;
             check_accepting(&row, now)?;
+            crate::app::support::keys::refuse_custodian_employer(
+                c,
+                independence,
+                &tender,
+                &sec.code,
+                &org,
+            )?;
             let organisation = idrepo::find_organisation(c, &org)?
                 .ok_or_else(|| AppError::forbidden("unknown organisation"))?;
             let cert = signing.certificate(&chain, now)?;
@@ -63,7 +71,7 @@ pub async fn open_upload(
                 section_id: sec.code.clone(),
                 bidder_uscc: Uscc::parse(&organisation.uscc).map_err(internal)?,
                 bid_version: next as u32,
-                opening_public_key: opening_public_key(c, &tender, &sec.code)?,
+                remedy: crate::app::support::keys::remedy_policy(c, &tender, &sec.code)?,
             };
             seal::verify_outer(
                 &manifest,

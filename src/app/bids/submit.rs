@@ -34,6 +34,7 @@ pub async fn submit(ctx: &AppContext, actor: &Actor, upload_id: &str) -> AppResu
         ctx.clock.now(),
         ctx.storage.clone(),
     );
+    let independence = ctx.settings.tenders.custodian_independence;
     let bid_id = ctx
         .db
         .write(move |c| {
@@ -47,6 +48,14 @@ pub async fn submit(ctx: &AppContext, actor: &Actor, upload_id: &str) -> AppResu
             let row = trepo::lock_tender(c, &u.tender_id)?
                 .ok_or_else(|| internal(anyhow::anyhow!("upload of a missing tender")))?;
             check_accepting(&row, now)?;
+            // Again here: staff may have been attached since the upload opened.
+            crate::app::support::keys::refuse_custodian_employer(
+                c,
+                independence,
+                &u.tender_id,
+                &u.section_code,
+                &u.organisation_id,
+            )?;
             let parts = repo::upload_parts(c, &u.id)?;
             if let Some(p) = parts.iter().find(|p| !p.complete) {
                 return Err(AppError::new(

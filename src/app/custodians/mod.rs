@@ -1,5 +1,6 @@
-//! Opening-key custodians (开标密钥保管人): each registers an X25519 envelope key, signed with its
-//! personal certificate, to which its shares of section opening keys are wrapped.
+//! Remedy custodians (开标密钥保管人): each registers an X25519 envelope key, signed with its
+//! personal certificate, to which every bidder's tool wraps the custodian's share of its bid's
+//! remedy key (docs/SEALED-BIDS.md §6).
 
 mod my_envelope_key;
 mod register_envelope_key;

@@ -48,9 +48,9 @@ use crate::seal;
 use crate::seal::Fault;
 use crate::seal::Manifest;
 use crate::seal::OpenError;
-use crate::seal::OpeningSecret;
 use crate::seal::PartKey;
 use crate::seal::Share;
+use crate::seal::ShareError;
 use crate::storage::Store;
 use crate::wire::opening::*;
 pub use advance::*;
@@ -354,84 +354,103 @@ fn save_plaintext_digests(
     Ok(())
 }
 
-fn own_share(
+/// The caller's share index and the threshold among a section's remedy custodians.
+fn own_index(
     c: &mut AnyConnection,
     actor: &Actor,
     tender: &str,
     section: &str,
-) -> AppResult<repo::ShareRow> {
+) -> AppResult<(u8, u8)> {
     actor.require(Permission::HoldKeyShares)?;
-    repo::shares_of(c, tender, section)?
-        .into_iter()
-        .find(|s| s.custodian_id == actor.id)
-        .ok_or_else(|| AppError::forbidden("you hold no share of this section's opening key"))
+    let rows = repo::remedy_custodians_of(c, tender, section)?;
+    let mine = rows
+        .iter()
+        .find(|r| r.custodian_id == actor.id)
+        .ok_or_else(|| AppError::forbidden("you are not a remedy custodian of this section"))?;
+    let index = u8::try_from(mine.share_index).map_err(internal)?;
+    let threshold = u8::try_from(mine.threshold).map_err(internal)?;
+    Ok((index, threshold))
 }
 
-/// Recover the opening secret (checked against the published key), open every bid still
-/// sealed through R2, forget the secret and the released shares.
-async fn recover_and_open(
-    ctx: &AppContext,
-    tender: &str,
-    section: &str,
-    key: &repo::OpeningKeyRow,
-    released: Vec<(u8, [u8; 32])>,
-) -> Result<(), String> {
-    let public = crate::app::support::keys::parse_public_key("opening_public_key", &key.public_key)
-        .map_err(|e| e.detail)?;
-    let shares: Vec<Share> = released
-        .into_iter()
-        .map(|(index, v)| Share {
-            index,
-            value: zeroize::Zeroizing::new(v),
+/// A bid with at least t valid released shares, ready to be recovered and opened.
+struct Ready {
+    bid: repo::BidRow,
+    shares: Vec<Share>,
+}
+
+/// The valid released shares of a bid still sealed, if there are at least `threshold`.
+fn ready_for_recovery(
+    c: &mut AnyConnection,
+    bid: &repo::BidRow,
+    threshold: u8,
+) -> AppResult<Option<Ready>> {
+    let shares: Vec<Share> = repo::releases_of_bid(c, &bid.id)?
+        .iter()
+        .filter(|r| r.valid)
+        .filter_map(|r| {
+            let mut v = zeroize::Zeroizing::new([0u8; 32]);
+            hex::decode_to_slice(r.share_value.as_deref()?, v.as_mut()).ok()?;
+            Some(Share {
+                index: u8::try_from(r.share_index).ok()?,
+                value: v,
+            })
         })
         .collect();
-    let secret: OpeningSecret =
-        seal::recover(&shares, key.threshold as u8, &public).map_err(|e| e.to_string())?;
-    drop(shares);
-    let (t, s) = (tender.to_string(), section.to_string());
-    let sealed = ctx
+    Ok((shares.len() >= usize::from(threshold)).then(|| Ready {
+        bid: bid.clone(),
+        shares,
+    }))
+}
+
+/// Recover each ready bid's remedy secret from its checked shares, open the bid through R2,
+/// settle it, and forget its released share values whatever the outcome.
+async fn recover_and_open(ctx: &AppContext, ready: Vec<Ready>) -> AppResult<()> {
+    let Some(first) = ready.first() else {
+        return Ok(());
+    };
+    let (t, s) = (first.bid.tender_id.clone(), first.bid.section_code.clone());
+    let ids: Vec<String> = ready.iter().map(|r| r.bid.id.clone()).collect();
+    let parts = ctx
         .db
         .read_primary(move |c| {
-            let bids = repo::bids_of_section(c, &t, &s, &[BidState::Submitted])?;
-            let mut out = Vec::new();
-            for b in bids {
-                let parts = repo::bid_parts(c, &b.id)?;
-                out.push((b, parts));
-            }
-            Ok(out)
+            ids.iter()
+                .map(|id| repo::bid_parts(c, id).map_err(internal))
+                .collect::<AppResult<Vec<_>>>()
         })
-        .await
-        .map_err(|e| e.detail)?;
+        .await?;
     let storage = ctx.storage.clone();
     let results = tokio::task::spawn_blocking(move || {
-        let key = |_: u32| PartKey::Opening(&secret);
-        sealed
+        ready
             .into_iter()
-            .map(|(b, parts)| {
-                let r = open_result(open_bid(&storage, &b, &parts, &key));
-                (b, r)
+            .zip(parts)
+            .map(|(r, parts)| {
+                let opened = open_by_remedy(&storage, &r.bid, &parts, &r.shares);
+                // The shares are zeroized here, the secret inside open_by_remedy.
+                (r.bid, opened)
             })
             .collect::<Vec<_>>()
-        // The secret is dropped (and zeroized) with this closure.
     })
     .await
-    .map_err(|e| e.to_string())?;
-    let (t, s, now) = (tender.to_string(), section.to_string(), ctx.clock.now());
+    .map_err(internal)?;
+    let now = ctx.clock.now();
     ctx.db
         .write(move |c| {
-            audit::record(
-                c,
-                now,
-                AuditEvent {
-                    event_type: EventType::KeyRecovered,
-                    tender_id: Some(t.clone()),
-                    section_id: Some(s.clone()),
-                    actor: ActorRef::system(),
-                    subject: t.clone(),
-                    body: json!({"tender": t, "section": s, "bids": results.len()}),
-                },
-            )?;
             for (b, (result, digests)) in results {
+                let outcome = if result.is_ok() { "opened" } else { "failed" };
+                audit::record(
+                    c,
+                    now,
+                    AuditEvent {
+                        event_type: EventType::KeyRecovered,
+                        tender_id: Some(t.clone()),
+                        section_id: Some(s.clone()),
+                        actor: ActorRef::system(),
+                        subject: b.id.clone(),
+                        body: json!({"tender": t, "section": s, "bid": b.id,
+                            "outcome": outcome}),
+                    },
+                )?;
+                repo::clear_release_values(c, &b.id)?;
                 let Some(mut b) = repo::find_bid(c, &b.id)?
                     .filter(|b| b.state().is_ok_and(|s| s == BidState::Submitted))
                 else {
@@ -440,17 +459,37 @@ async fn recover_and_open(
                 save_plaintext_digests(c, &b.id, &digests)?;
                 settle(c, now, &mut b, "r2", "system", result)?;
             }
-            // Released shares are no longer needed; only their signed digests stay (audit).
-            for mut sh in repo::shares_of(c, &t, &s)? {
-                if sh.released_share.is_some() {
-                    sh.released_share = None;
-                    repo::update_share(c, &sh)?;
-                }
-            }
             Ok(())
         })
         .await
-        .map_err(|e| e.detail)
+}
+
+/// One bid through R2: its remedy secret from the checked shares, then every part.
+fn open_by_remedy(
+    storage: &Store,
+    bid: &repo::BidRow,
+    parts: &[repo::BidPartRow],
+    shares: &[Share],
+) -> Opened {
+    let Ok(manifest) = serde_json::from_str::<Manifest>(&bid.manifest) else {
+        let e = OpenError::SummaryMalformed("stored manifest unreadable");
+        return open_result(Err(e));
+    };
+    match manifest.remedy.recover(&manifest.remedy_bid(), shares) {
+        Ok(secret) => {
+            let key = |_: u32| PartKey::Remedy(&secret);
+            open_result(open_bid(storage, bid, parts, &key))
+        }
+        // Every share equals what the bidder committed to, and they do not make its key.
+        Err(e @ ShareError::InconsistentCommitments) => (
+            Err(("remedy_shares_inconsistent", Fault::Bidder, e.to_string())),
+            Vec::new(),
+        ),
+        Err(e) => (
+            Err(("remedy_recovery_failed", Fault::NotBidder, e.to_string())),
+            Vec::new(),
+        ),
+    }
 }
 
 fn response_dto(r: &repo::ResponseRow, uscc: String) -> AppResult<OpeningResponse> {

@@ -1,38 +1,46 @@
-//! A custodian fetches its encrypted share of a section opening key (recovery phase only).
+//! A custodian fetches the bids still sealed in a section, whose manifests carry its wrapped
+//! remedy shares (recovery phase only).
 
 use super::*;
-use crate::app::support::errors::*;
-use crate::app::support::keys::stored_public_key;
 use crate::app::Actor;
 use crate::app::AppContext;
 use crate::db::repo::bids as repo;
-use crate::db::types::unsigned;
 use crate::domain::bidding::OpeningPhase;
 use crate::error::AppResult;
 use crate::wire::opening::*;
 
-pub async fn my_share(
+pub async fn my_shares(
     ctx: &AppContext,
     actor: &Actor,
     tender: &str,
     section: &str,
-) -> AppResult<MyShare> {
+) -> AppResult<MyShares> {
     let (a, t, s) = (actor.clone(), tender.to_string(), section.to_string());
     ctx.db
         .read_primary(move |c| {
-            let share = own_share(c, &a, &t, &s)?;
+            let (index, threshold) = own_index(c, &a, &t, &s)?;
             let o = find_opening(c, &t, &s)?;
-            // Shares leave the server only when they are needed, so no custodian (or group of
-            // them) can open anything before the bidders had their window.
+            // Shares are asked for only when they are needed, after the bidders had their
+            // window: a custodian's tool releases nothing before that.
             if phase_of(&o)? != OpeningPhase::Recovering {
                 return Err(wrong_phase(&o, "recovery"));
             }
-            let key = repo::opening_key(c, &t, &s)?
-                .ok_or_else(|| internal(anyhow::anyhow!("opening key missing")))?;
-            Ok(MyShare {
-                encrypted_share: serde_json::from_str(&share.encrypted_share).map_err(internal)?,
-                opening_public_key: stored_public_key(&key.public_key)?,
-                threshold: unsigned(key.threshold),
+            let mut bids = Vec::new();
+            for b in repo::bids_of_section(c, &t, &s, &[BidState::Submitted])? {
+                let released = repo::releases_of_bid(c, &b.id)?
+                    .iter()
+                    .any(|r| r.share_index == i32::from(index));
+                bids.push(SealedBidShare {
+                    manifest: parse_json(&b.manifest, "manifest")?,
+                    bid_id: b.id,
+                    manifest_sha256: b.manifest_sha256,
+                    released,
+                });
+            }
+            Ok(MyShares {
+                share_index: u32::from(index),
+                threshold: u32::from(threshold),
+                bids,
             })
         })
         .await

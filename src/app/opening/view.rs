@@ -15,8 +15,8 @@ pub async fn view(ctx: &AppContext, tender: &str, section: &str) -> AppResult<Op
     ctx.db
         .read_primary(move |c| {
             let o = find_opening(c, &t, &s)?;
-            let key = repo::opening_key(c, &t, &s)?;
-            let shares = repo::shares_of(c, &t, &s)?;
+            let custodians = repo::remedy_custodians_of(c, &t, &s)?;
+            let releases = repo::releases_of_section(c, &t, &s)?;
             let mut bids = Vec::new();
             for b in ceremony_bids(c, &t, &s)? {
                 let name = idrepo::find_organisation(c, &b.organisation_id)?
@@ -33,6 +33,19 @@ pub async fn view(ctx: &AppContext, tender: &str, section: &str) -> AppResult<Op
                         .iter()
                         .map(attempt_dto)
                         .collect::<AppResult<_>>()?,
+                    valid_shares: releases
+                        .iter()
+                        .filter(|r| r.bid_id == b.id && r.valid)
+                        .count() as u32,
+                    rejected_shares: releases
+                        .iter()
+                        .filter(|r| r.bid_id == b.id && !r.valid)
+                        .map(|r| RejectedShare {
+                            share_index: unsigned(r.share_index),
+                            custodian_id: r.custodian_id.clone(),
+                            released_at: from_db(r.released_at),
+                        })
+                        .collect(),
                 });
             }
             let mut responses = Vec::new();
@@ -50,8 +63,8 @@ pub async fn view(ctx: &AppContext, tender: &str, section: &str) -> AppResult<Op
                 decryption_until: from_db(o.decryption_until),
                 recovery_until: o.recovery_until.map(from_db),
                 objections_until: o.objections_until.map(from_db),
-                threshold: key.map_or(0, |k| unsigned(k.threshold)),
-                shares_submitted: shares.iter().filter(|x| x.released_at.is_some()).count() as u32,
+                threshold: custodians.first().map_or(0, |k| unsigned(k.threshold)),
+                shares_submitted: releases.len() as u32,
                 bids,
                 record: match &o.record {
                     Some(r) => Some(parse_json(r, "record")?),

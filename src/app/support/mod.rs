@@ -1,5 +1,5 @@
 //! What several stages share: errors, JSON columns, loading and locking a tender, the one
-//! publication step, signed statements, opening keys, keyset pagination and role grants.
+//! publication step, signed statements, remedy custodians, keyset pagination and role grants.
 //! Depends on nothing above it: support never imports a stage.
 
 pub mod errors;

@@ -1,17 +1,15 @@
 //! Published tenders in publication order. The cursor is the publication position, handed out in
 //! commit order, so a tender published late never lands behind a reader's cursor. A page is two
 //! queries whatever its size: the tenders joined with their parties and current version, then
-//! the page's opening keys.
+//! the page's remedy custodians.
 
 use super::*;
 use crate::app::support::pages;
 use crate::app::AppContext;
-use crate::db::repo::bids as keyrepo;
 use crate::db::repo::tenders as repo;
 use crate::error::AppResult;
 use crate::wire::tenders::*;
 use crate::wire::Page;
-use std::collections::HashMap;
 
 /// Published tenders in publication order. The cursor is the publication position, handed out
 /// in commit order, so a tender published late never lands behind a reader's cursor.
@@ -26,16 +24,12 @@ pub async fn list_public(
             let rows = repo::public_tender_page(c, &page)?;
             let (rows, next) = pages::cut(&page, rows, |r| r.tender.public_seq.unwrap_or(0));
             let ids: Vec<String> = rows.iter().map(|r| r.tender.id.clone()).collect();
-            let mut keys: HashMap<String, Vec<_>> = HashMap::new();
-            for k in keyrepo::opening_keys_of_all(c, &ids)? {
-                let dto = crate::app::support::keys::opening_key_dto(&k)?;
-                keys.entry(k.tender_id).or_default().push(dto);
-            }
+            let mut keys = crate::app::support::keys::section_remedies_of_all(c, &ids)?;
             let items = rows
                 .into_iter()
                 .map(|r| {
-                    let opening_keys = keys.remove(&r.tender.id).unwrap_or_default();
-                    public_body(r, opening_keys)
+                    let remedy = keys.remove(&r.tender.id).unwrap_or_default();
+                    public_body(r, remedy)
                 })
                 .collect::<AppResult<Vec<_>>>()?;
             Ok(pages::to_page(items, next))
@@ -45,7 +39,7 @@ pub async fn list_public(
 
 fn public_body(
     r: repo::PublicTenderRow,
-    opening_keys: Vec<crate::wire::bids::SectionOpeningKey>,
+    remedy: Vec<crate::wire::bids::SectionRemedy>,
 ) -> AppResult<Tender> {
     let party = |p: repo::PartyRow| Party {
         id: p.id,
@@ -65,6 +59,6 @@ fn public_body(
         working_copy: None,
         reconfirm_from_version: t.reconfirm_from_version,
         state_detail: &t.state_detail,
-        opening_keys,
+        remedy,
     })
 }

@@ -103,7 +103,7 @@ fn view(c: &mut AnyConnection, row: &repo::TenderRow, as_party: bool) -> AppResu
         working_copy: as_party.then_some(row.draft.as_str()),
         reconfirm_from_version: row.reconfirm_from_version,
         state_detail: &row.state_detail,
-        opening_keys: crate::app::support::keys::opening_keys(c, &row.id)?,
+        remedy: crate::app::support::keys::section_remedies(c, &row.id)?,
     })
 }
 
@@ -121,7 +121,7 @@ struct TenderParts<'a> {
     working_copy: Option<&'a str>,
     reconfirm_from_version: Option<i32>,
     state_detail: &'a str,
-    opening_keys: Vec<crate::wire::bids::SectionOpeningKey>,
+    remedy: Vec<crate::wire::bids::SectionRemedy>,
 }
 
 fn tender_body(p: TenderParts<'_>) -> AppResult<Tender> {
@@ -146,7 +146,7 @@ fn tender_body(p: TenderParts<'_>) -> AppResult<Tender> {
         },
         reconfirm_from_version: p.reconfirm_from_version,
         state_detail: parse_json(p.state_detail, "state")?,
-        opening_keys: p.opening_keys,
+        remedy: p.remedy,
     })
 }
 
@@ -253,8 +253,14 @@ fn insert_version(
     Ok(())
 }
 
-/// Opening-key custodians must be registered people holding the custodian role.
-fn check_custodians(c: &mut AnyConnection, draft: &TenderDraft) -> AppResult<()> {
+/// Remedy custodians must be registered people holding the custodian role, with an envelope
+/// key, and independent of the tender's parties (`tenders.custodian_independence`).
+fn check_custodians(
+    c: &mut AnyConnection,
+    row: &repo::TenderRow,
+    draft: &TenderDraft,
+    independence: crate::config::CustodianIndependence,
+) -> AppResult<()> {
     let mut errors = Vec::new();
     for (i, pid) in draft.custodians.person_ids.iter().enumerate() {
         let ok = idrepo::find_person(c, pid)?.is_some()
@@ -270,6 +276,12 @@ fn check_custodians(c: &mut AnyConnection, draft: &TenderDraft) -> AppResult<()>
         }
     }
     errors.extend(crate::app::support::keys::missing_envelope_keys(c, draft)?);
+    errors.extend(crate::app::support::keys::dependent_custodians(
+        c,
+        independence,
+        row,
+        draft,
+    )?);
     if errors.is_empty() {
         Ok(())
     } else {

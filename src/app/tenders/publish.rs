@@ -3,7 +3,7 @@
 use super::*;
 use crate::app::support::errors::*;
 use crate::app::support::json::*;
-use crate::app::support::keys::generate_opening_keys;
+use crate::app::support::keys::publish_custodians;
 use crate::app::support::publicity::*;
 use crate::app::support::signing::Signing;
 use crate::app::support::tender::*;
@@ -35,6 +35,7 @@ pub async fn publish(
         Env::of(ctx),
         Signing::of(ctx),
     );
+    let independence = ctx.settings.tenders.custodian_independence;
     ctx.db
         .write(move |c| {
             let mut row = load_as_party(c, &actor, &id)?;
@@ -44,7 +45,7 @@ pub async fn publish(
             let next = transition(&state, &Event::Publish, now, &draft.schedule, &rules)
                 .map_err(transition_error)?;
             validate_for_publication(&draft, &rules, now).map_err(rule_error)?;
-            check_custodians(c, &draft)?;
+            check_custodians(c, &row, &draft, independence)?;
             let notice = notice_for(c, &row)?;
             let signer = verify_notice_signature(c, &signing, &row, &notice, &sig, now)?;
             row.version = notice.version;
@@ -55,12 +56,12 @@ pub async fn publish(
             repo::update_tender(c, &row)?;
             insert_version(c, &row, &notice, &draft, &sig, signer.clone(), None, now)?;
             repo::publish_pending_documents(c, &row.id, row.version)?;
-            // The opening keys enter the log with the publication, before any bid can use them,
-            // so nobody can swap one later.
-            let opening_keys = generate_opening_keys(c, &row.id, &draft, now)?;
+            // The custodians' public keys enter the log with the publication, before any bid
+            // can use them, so nobody can swap one later. No secret is generated here.
+            let remedy = publish_custodians(c, &row, &draft, now)?;
             let body = json!({"tender": row.id, "version": row.version,
                 "notice_sha256": notice.sha256, "signer": signer.0,
-                "bid_deadline": draft.schedule.bid_deadline, "opening_keys": opening_keys});
+                "bid_deadline": draft.schedule.bid_deadline, "remedy": remedy});
             let change = Change::new(actor.audit_ref(), EventType::TenderPublished, body);
             let publicity = Publicity {
                 release: Some((EventKind::Publish, next.kind())),

@@ -15,7 +15,7 @@ use serde_json::json;
 use super::*;
 use crate::crypto::keys::{verify_signature, SigningKey};
 use crate::domain::uscc::Uscc;
-use crate::seal::{Dek, DeterministicRng, OpeningKey};
+use crate::seal::{Dek, DeterministicRng, RemedyPolicy};
 
 const TENDER: &str = "T-2026-0001";
 const SECTION: &str = "S1";
@@ -50,6 +50,17 @@ fn noise(len: usize, label: &[u8]) -> Vec<u8> {
     v
 }
 
+/// The section's two custodians: (other, custodian) and the policy published for them.
+fn custodians() -> (EnvelopeSecret, EnvelopeSecret, RemedyPolicy) {
+    let custodian = EnvelopeSecret::generate(&mut DeterministicRng::from_label(b"custodian"));
+    let other = EnvelopeSecret::generate(&mut DeterministicRng::from_label(b"other"));
+    let policy = RemedyPolicy {
+        threshold: 2,
+        custodians: vec![other.public_key(), custodian.public_key()],
+    };
+    (other, custodian, policy)
+}
+
 struct Sealed {
     _dir: tempfile::TempDir,
     files: SealedBidFiles,
@@ -68,13 +79,12 @@ fn sealed_bid() -> Sealed {
         inputs.push((format!("文件{i}.pdf"), path));
     }
     let envelope = EnvelopeSecret::generate(&mut DeterministicRng::from_label(b"envelope"));
-    let opening = EnvelopeSecret::generate(&mut DeterministicRng::from_label(b"opening"));
     let ctx = BidContext {
         tender_id: TENDER.into(),
         section_id: SECTION.into(),
         bidder_uscc: uscc(),
         bid_version: 1,
-        opening_public_key: opening.public_key(),
+        remedy: custodians().2,
     };
     let out = dir.path().join("bid");
     let files = seal_bid_to_dir(ctx, &summary(), &inputs, &out, &envelope, &creds()).unwrap();
@@ -130,7 +140,7 @@ fn sealed_directory_loads_verifies_and_opens() {
             section_id: SECTION.into(),
             bidder_uscc: uscc(),
             bid_version: 2,
-            opening_public_key: loaded.manifest.opening_public_key,
+            remedy: custodians().2,
         },
         &summary(),
         &[],
@@ -225,7 +235,8 @@ fn dtos_read_the_contract_shapes() {
         "current": { "bid_id": "b1", "version": 2, "state": "submitted",
                      "received_at": "2026-03-01T08:00:00Z", "manifest_sha256": "ab".repeat(32),
                      "confirmed_tender_version": 1, "needs_reconfirmation": false },
-        "next_version": 3, "opening_public_key": "11".repeat(32),
+        "next_version": 3,
+        "remedy": { "threshold": 2, "custodians": ["11".repeat(32), "22".repeat(32)] },
         "upload": { "id": "u1", "tender_id": TENDER, "section": SECTION, "bid_version": 3,
                     "state": "open", "manifest_sha256": "cd".repeat(32),
                     "parts": [{ "index": 0, "name": "summary", "received": 10,
@@ -265,7 +276,10 @@ fn dtos_read_the_contract_shapes() {
             "attempts": [{
                 "path": "r1", "at": "2026-03-01T08:01:00Z", "outcome": "failed",
                 "error": "tag_mismatch", "fault": "bidder", "detail": "chunk 3"
-            }]
+            }],
+            "valid_shares": 0,
+            "rejected_shares": [{ "share_index": 2, "custodian_id": "P2",
+                                  "released_at": "2026-03-01T08:40:00Z" }]
         }],
         "record": { "opened_at": "2026-03-01T08:31:00Z" }, "responses": []
     }))
@@ -359,7 +373,7 @@ async fn mine(state: State) -> HttpResponse {
     let m = state.lock().unwrap();
     let upload = m.manifest.as_ref().map(|_| status_json(&m, m.stale_mine));
     HttpResponse::Ok().json(json!({
-        "current": null, "next_version": 1, "opening_public_key": "00".repeat(32), "upload": upload
+        "current": null, "next_version": 1, "remedy": custodians().2, "upload": upload
     }))
 }
 
@@ -444,7 +458,8 @@ async fn signed(state: State, req: HttpRequest, body: web::Json<Value>) -> HttpR
                 "error": null, "fault": null, "detail": null
             }
         }),
-        "shares" => json!({ "shares_submitted": 1, "threshold": 2, "recovered": false }),
+        "shares" => json!({ "threshold": 2, "bids": [{ "bid_id": "b1", "accepted": true,
+                             "valid_shares": 1, "status": "sealed" }] }),
         _ => json!({ "principal_id": "P1", "public_key": "00".repeat(32),
                      "registered_at": "2026-03-01T08:00:00Z" }),
     })
@@ -592,21 +607,13 @@ async fn signed_statements_verify_with_the_shared_payloads() {
     let s = sealed_bid();
     let m = &s.files.manifest;
     let c = creds();
-    let custodian = EnvelopeSecret::generate(&mut DeterministicRng::from_label(b"custodian"));
-    let other = EnvelopeSecret::generate(&mut DeterministicRng::from_label(b"other"));
-    let (opening_pk, shares) = OpeningKey::generate_and_split(
-        2,
-        2,
-        &[other.public_key(), custodian.public_key()],
-        &mut DeterministicRng::from_label(b"split"),
-    )
-    .unwrap();
+    let (_, custodian, _) = custodians();
+    let manifest_sha256 = seal::manifest_sha256(m);
     let (client, mock) = serve(Mock {
         manifest: Some(m.clone()),
-        share: Some(
-            json!({ "encrypted_share": shares[1], "opening_public_key": opening_pk,
-                            "threshold": 2 }),
-        ),
+        share: Some(json!({ "share_index": 2, "threshold": 2, "bids": [{
+            "bid_id": "b1", "manifest_sha256": hex::encode(manifest_sha256),
+            "manifest": m, "released": false }] })),
         ..Mock::default()
     })
     .await;
@@ -647,7 +654,8 @@ async fn signed_statements_verify_with_the_shared_payloads() {
         .release_share(TENDER, SECTION, &custodian, &c)
         .await
         .unwrap();
-    assert!(!status.recovered);
+    assert_eq!(status.bids.len(), 1);
+    assert!(status.bids[0].accepted);
 
     let posted = mock.lock().unwrap().posted.clone();
     let body = |name: &str| posted.iter().find(|(n, _)| *n == name).unwrap().1.clone();
@@ -690,13 +698,23 @@ async fn signed_statements_verify_with_the_shared_payloads() {
         .unwrap();
     }
 
-    let share = body("shares");
-    let expected = shares[1].decrypt(&custodian).unwrap();
+    let body = body("shares");
+    let share = &body["releases"][0];
+    let expected = m.remedy.decrypt_share(&m.remedy_bid(), &custodian).unwrap();
+    assert_eq!(share["bid_id"], "b1");
     assert_eq!(share["share_index"], expected.index);
     assert_eq!(share["share"], hex::encode(*expected.value));
+    let mut signed = body.clone();
+    signed["signature"] = share["signature"].clone();
     verify(
         &c,
-        &share,
-        &statements::share_release_payload(TENDER, SECTION, expected.index, &expected.value),
+        &signed,
+        &statements::share_release_payload(
+            TENDER,
+            SECTION,
+            &manifest_sha256,
+            expected.index,
+            &expected.value,
+        ),
     );
 }

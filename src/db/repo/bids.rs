@@ -1,4 +1,5 @@
-//! Envelope and opening keys, bid bonds, bid uploads, bids and the opening ceremony.
+//! Envelope keys, remedy custodians and releases, bid bonds, bid uploads, bids and the opening
+//! ceremony.
 
 use chrono::NaiveDateTime;
 use diesel::dsl::max;
@@ -6,7 +7,7 @@ use diesel::prelude::*;
 
 use crate::db::schema::{
     bid_bonds, bid_parts, bid_upload_parts, bid_uploads, bids, envelope_keys, opening_attempts,
-    opening_key_shares, opening_keys, opening_responses, section_openings, tenders,
+    opening_responses, remedy_custodians, remedy_releases, section_openings, tenders,
 };
 use crate::db::AnyConnection;
 use crate::domain::bidding::{
@@ -27,10 +28,12 @@ pub struct EnvelopeKeyRow {
 }
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
-#[diesel(table_name = opening_keys)]
-pub struct OpeningKeyRow {
+#[diesel(table_name = remedy_custodians)]
+pub struct RemedyCustodianRow {
     pub tender_id: String,
     pub section_code: String,
+    pub share_index: i32,
+    pub custodian_id: String,
     pub public_key: String,
     pub threshold: i32,
     pub total: i32,
@@ -38,16 +41,18 @@ pub struct OpeningKeyRow {
 }
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = opening_key_shares, treat_none_as_null = true)]
-pub struct ShareRow {
+#[diesel(table_name = remedy_releases, treat_none_as_null = true)]
+pub struct ReleaseRow {
+    pub bid_id: String,
+    pub share_index: i32,
     pub tender_id: String,
     pub section_code: String,
-    pub share_index: i32,
     pub custodian_id: String,
-    pub encrypted_share: String,
-    pub released_share: Option<String>,
-    pub release_signature: Option<String>,
-    pub released_at: Option<NaiveDateTime>,
+    pub share_value: Option<String>,
+    pub share_sha256: String,
+    pub valid: bool,
+    pub signature: String,
+    pub released_at: NaiveDateTime,
 }
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
@@ -177,7 +182,7 @@ pub struct ResponseRow {
     pub created_at: NaiveDateTime,
 }
 
-// --- envelope and opening keys -------------------------------------------------------------
+// --- envelope keys, remedy custodians and releases ------------------------------------------
 
 pub fn put_envelope_key(c: &mut AnyConnection, row: &EnvelopeKeyRow) -> QueryResult<()> {
     diesel::delete(envelope_keys::table.find(&row.principal_id)).execute(c)?;
@@ -195,76 +200,105 @@ pub fn envelope_key(c: &mut AnyConnection, principal: &str) -> QueryResult<Optio
         .optional()
 }
 
-pub fn insert_opening_key(c: &mut AnyConnection, row: &OpeningKeyRow) -> QueryResult<()> {
-    diesel::insert_into(opening_keys::table)
+pub fn insert_remedy_custodian(c: &mut AnyConnection, row: &RemedyCustodianRow) -> QueryResult<()> {
+    diesel::insert_into(remedy_custodians::table)
         .values(row)
         .execute(c)
         .map(|_| ())
 }
 
-pub fn opening_keys_of(c: &mut AnyConnection, tender: &str) -> QueryResult<Vec<OpeningKeyRow>> {
-    opening_keys::table
-        .filter(opening_keys::tender_id.eq(tender))
-        .order(opening_keys::section_code.asc())
-        .select(OpeningKeyRow::as_select())
-        .load(c)
-}
-
-/// The opening keys of several tenders in one query (a list page's), by tender then section.
-pub fn opening_keys_of_all(
+/// The remedy custodians of several tenders in one query (a list page's), by tender, section
+/// and share index.
+pub fn remedy_custodians_of_all(
     c: &mut AnyConnection,
     tenders: &[String],
-) -> QueryResult<Vec<OpeningKeyRow>> {
+) -> QueryResult<Vec<RemedyCustodianRow>> {
     if tenders.is_empty() {
         return Ok(Vec::new());
     }
-    opening_keys::table
-        .filter(opening_keys::tender_id.eq_any(tenders))
+    remedy_custodians::table
+        .filter(remedy_custodians::tender_id.eq_any(tenders))
         .order((
-            opening_keys::tender_id.asc(),
-            opening_keys::section_code.asc(),
+            remedy_custodians::tender_id.asc(),
+            remedy_custodians::section_code.asc(),
+            remedy_custodians::share_index.asc(),
         ))
-        .select(OpeningKeyRow::as_select())
+        .select(RemedyCustodianRow::as_select())
         .load(c)
 }
 
-pub fn opening_key(
+/// One section's remedy custodians in share order.
+pub fn remedy_custodians_of(
     c: &mut AnyConnection,
     tender: &str,
     section: &str,
-) -> QueryResult<Option<OpeningKeyRow>> {
-    opening_keys::table
-        .find((tender, section))
-        .select(OpeningKeyRow::as_select())
+) -> QueryResult<Vec<RemedyCustodianRow>> {
+    remedy_custodians::table
+        .filter(remedy_custodians::tender_id.eq(tender))
+        .filter(remedy_custodians::section_code.eq(section))
+        .order(remedy_custodians::share_index.asc())
+        .select(RemedyCustodianRow::as_select())
+        .load(c)
+}
+
+/// A custodian of the section who is staff of `organisation`, if any (one query).
+pub fn custodian_on_staff_of(
+    c: &mut AnyConnection,
+    tender: &str,
+    section: &str,
+    organisation: &str,
+) -> QueryResult<Option<String>> {
+    use crate::db::schema::people;
+    let staff = people::table
+        .filter(people::organisation_id.eq(organisation))
+        .select(people::id);
+    remedy_custodians::table
+        .filter(remedy_custodians::tender_id.eq(tender))
+        .filter(remedy_custodians::section_code.eq(section))
+        .filter(remedy_custodians::custodian_id.eq_any(staff))
+        .select(remedy_custodians::custodian_id)
         .first(c)
         .optional()
 }
 
-pub fn insert_share(c: &mut AnyConnection, row: &ShareRow) -> QueryResult<()> {
-    diesel::insert_into(opening_key_shares::table)
+pub fn insert_release(c: &mut AnyConnection, row: &ReleaseRow) -> QueryResult<()> {
+    diesel::insert_into(remedy_releases::table)
         .values(row)
         .execute(c)
         .map(|_| ())
 }
 
-pub fn shares_of(c: &mut AnyConnection, tender: &str, section: &str) -> QueryResult<Vec<ShareRow>> {
-    opening_key_shares::table
-        .filter(opening_key_shares::tender_id.eq(tender))
-        .filter(opening_key_shares::section_code.eq(section))
-        .order(opening_key_shares::share_index.asc())
-        .select(ShareRow::as_select())
+/// The releases of one section, by bid then share index.
+pub fn releases_of_section(
+    c: &mut AnyConnection,
+    tender: &str,
+    section: &str,
+) -> QueryResult<Vec<ReleaseRow>> {
+    remedy_releases::table
+        .filter(remedy_releases::tender_id.eq(tender))
+        .filter(remedy_releases::section_code.eq(section))
+        .order((
+            remedy_releases::bid_id.asc(),
+            remedy_releases::share_index.asc(),
+        ))
+        .select(ReleaseRow::as_select())
         .load(c)
 }
 
-pub fn update_share(c: &mut AnyConnection, row: &ShareRow) -> QueryResult<()> {
-    diesel::update(opening_key_shares::table.find((
-        &row.tender_id,
-        &row.section_code,
-        row.share_index,
-    )))
-    .set(row)
-    .execute(c)
-    .map(|_| ())
+pub fn releases_of_bid(c: &mut AnyConnection, bid: &str) -> QueryResult<Vec<ReleaseRow>> {
+    remedy_releases::table
+        .filter(remedy_releases::bid_id.eq(bid))
+        .order(remedy_releases::share_index.asc())
+        .select(ReleaseRow::as_select())
+        .load(c)
+}
+
+/// Forgets the released share values of a bid (once it is settled, whatever the outcome);
+/// the rest of each release (digest, validity, signature) stays.
+pub fn clear_release_values(c: &mut AnyConnection, bid: &str) -> QueryResult<usize> {
+    diesel::update(remedy_releases::table.filter(remedy_releases::bid_id.eq(bid)))
+        .set(remedy_releases::share_value.eq(None::<String>))
+        .execute(c)
 }
 
 // --- bonds ---------------------------------------------------------------------------------

@@ -200,7 +200,7 @@ pub struct PartyRow {
     pub uscc: String,
 }
 
-/// One row of the public tender list with everything its body needs but the opening keys.
+/// One row of the public tender list with everything its body needs but the remedy custodians.
 #[derive(Clone, Debug)]
 pub struct PublicTenderRow {
     pub tender: PublicTenderCols,

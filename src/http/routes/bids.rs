@@ -86,7 +86,8 @@ pub struct OpenUploadRequest {
     security(("bearer" = [])), responses(
         (status = 201, body = UploadStatus),
         (status = 403, description = "`forbidden`; `certificate_subject_mismatch`: the \
-            certificate is not the bidder's"),
+            certificate is not the bidder's; `custodian_conflict`: a remedy custodian of the \
+            tender is the bidder's staff"),
         (status = 404, description = "`not_found`: no such published tender or section"),
         (status = 409, description = "`not_accepting_bids`, `deadline_passed`, \
             `bid_version_mismatch`"),
@@ -115,7 +116,8 @@ pub async fn open_upload(
 #[utoipa::path(operation_id = "bid_upload_status", tag = "bids", security(("bearer" = [])),
     responses(
         (status = 200, body = UploadStatus),
-        (status = 403, description = "`forbidden`: bids are made by bidder organisations"),
+        (status = 403, description = "`forbidden`: bids are made by bidder organisations; \
+            `custodian_conflict`: a remedy custodian of the tender is now the bidder's staff"),
         (status = 404, description = "`not_found`: no upload of the caller's with this id"),
     ))]
 #[get("/api/v1/bid-uploads/{upload_id}")]
@@ -179,7 +181,8 @@ pub async fn put_part(
 #[utoipa::path(operation_id = "submit_bid_upload", tag = "bids", security(("bearer" = [])),
     responses(
         (status = 201, body = Receipt),
-        (status = 403, description = "`forbidden`: bids are made by bidder organisations"),
+        (status = 403, description = "`forbidden`: bids are made by bidder organisations; \
+            `custodian_conflict`: a remedy custodian of the tender is now the bidder's staff"),
         (status = 404, description = "`not_found`: no upload of the caller's with this id"),
         (status = 409, description = "`upload_incomplete`, `upload_closed`, \
             `bid_version_mismatch`, `not_accepting_bids`, `deadline_passed`"),
@@ -199,7 +202,8 @@ pub async fn submit(
 #[utoipa::path(operation_id = "abandon_bid_upload", tag = "bids", security(("bearer" = [])),
     responses(
         (status = 204),
-        (status = 403, description = "`forbidden`: bids are made by bidder organisations"),
+        (status = 403, description = "`forbidden`: bids are made by bidder organisations; \
+            `custodian_conflict`: a remedy custodian of the tender is now the bidder's staff"),
         (status = 404, description = "`not_found`: no upload of the caller's with this id"),
         (status = 409, description = "`upload_closed`: already submitted or abandoned"),
     ))]

@@ -6,10 +6,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::tenders::SignatureDto;
-use crate::app::opening::{self, ReleasedKey};
+use crate::app::opening::{self, ReleasedKey, ReleasedShare};
 use crate::app::{Actor, AppContext};
 use crate::error::{AppError, AppResult};
-use crate::wire::opening::{BidOutcome, MyShare, Opening, OpeningResponse, ShareStatus};
+use crate::wire::opening::{BidOutcome, MyShares, Opening, OpeningResponse, ShareStatus};
 
 /// A section's opening: bids, attempts, the record and responses. Public once started
 /// (`opening_phase` before).
@@ -81,11 +81,12 @@ pub async fn decrypt(
     ))
 }
 
-/// R2: the caller's encrypted share of the opening key (custodians, during recovery).
-#[utoipa::path(operation_id = "my_opening_share", tag = "opening", security(("bearer" = [])),
+/// R2: the bids still sealed, whose manifests carry the caller's wrapped remedy shares
+/// (custodians, during recovery).
+#[utoipa::path(operation_id = "my_opening_shares", tag = "opening", security(("bearer" = [])),
     responses(
-        (status = 200, body = MyShare),
-        (status = 403, description = "`forbidden`: the caller holds no share of this key"),
+        (status = 200, body = MyShares),
+        (status = 403, description = "`forbidden`: the caller is not a custodian of this section"),
         (status = 409, description = "`opening_phase`: not the recovery phase"),
     ))]
 #[get("/api/v1/tenders/{id}/sections/{code}/opening/shares/mine")]
@@ -93,30 +94,42 @@ pub async fn my_share(
     ctx: web::Data<AppContext>,
     actor: Actor,
     path: web::Path<(String, String)>,
-) -> AppResult<web::Json<MyShare>> {
+) -> AppResult<web::Json<MyShares>> {
     let (t, s) = path.into_inner();
-    Ok(web::Json(opening::my_share(&ctx, &actor, &t, &s).await?))
+    Ok(web::Json(opening::my_shares(&ctx, &actor, &t, &s).await?))
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ShareDto {
+    pub bid_id: String,
+    pub share_index: u8,
+    /// The decrypted share value, hex.
+    pub share: String,
+    /// Base64 signature of the caller's personal certificate key over
+    /// `share_release_payload(tender, section, manifest_sha256, share_index, share)`.
+    pub signature: String,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ShareRequest {
-    pub share_index: u8,
-    /// The decrypted share value, hex.
-    pub share: String,
+    pub releases: Vec<ShareDto>,
     pub certificate_chain: Vec<String>,
-    pub signature: String,
     pub signature_algorithm: String,
 }
 
-/// R2: a custodian releases its decrypted share; with k shares the sealed bids are opened.
-#[utoipa::path(operation_id = "release_opening_share", tag = "opening", request_body = ShareRequest,
-    security(("bearer" = [])), responses(
+/// R2: a custodian releases its shares of the sealed bids' remedy keys; each is checked
+/// against the bidder's commitment, and a bid with t valid shares is opened.
+#[utoipa::path(operation_id = "release_opening_shares", tag = "opening",
+    request_body = ShareRequest, security(("bearer" = [])), responses(
         (status = 200, body = ShareStatus),
-        (status = 403, description = "`forbidden`: the caller holds no share of this key; \
+        (status = 403, description = "`forbidden`: the caller is not a custodian of this section; \
             `certificate_subject_mismatch`: sign with your own certificate"),
-        (status = 409, description = "`opening_phase`: not the recovery phase"),
-        (status = 422, description = "`validation_failed` (share, share_index), \
+        (status = 404, description = "`no_bid`: no such bid in this section"),
+        (status = 409, description = "`opening_phase`: not the recovery phase, or the bid is \
+            settled; `share_already_released`: a release is final"),
+        (status = 422, description = "`validation_failed` (share, share_index, signature), \
             `statement_signature_invalid`"),
     ))]
 #[post("/api/v1/tenders/{id}/sections/{code}/opening/shares")]
@@ -128,15 +141,40 @@ pub async fn release_share(
 ) -> AppResult<web::Json<ShareStatus>> {
     let (t, s) = path.into_inner();
     let req = body.into_inner();
-    let value = opening::parse_share(&req.share)?;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let mut shares = Vec::new();
+    for r in req.releases.into_iter().take(10_000) {
+        let signature = base64::Engine::decode(&b64, r.signature.trim()).map_err(|_| {
+            AppError::field(
+                "releases[].signature",
+                "not_base64",
+                "signature must be base64",
+            )
+        })?;
+        shares.push(ReleasedShare {
+            bid_id: r.bid_id,
+            share_index: r.share_index,
+            value: opening::parse_share(&r.share)?,
+            signature,
+        });
+    }
     let signed = SignatureDto {
         certificate_chain: req.certificate_chain,
-        signature: req.signature,
+        signature: String::new(),
         signature_algorithm: req.signature_algorithm,
     }
     .into_signature()?;
     Ok(web::Json(
-        opening::release_share(&ctx, &actor, &t, &s, req.share_index, value, signed).await?,
+        opening::release_shares(
+            &ctx,
+            &actor,
+            &t,
+            &s,
+            shares,
+            signed.certificate_chain,
+            signed.signature_algorithm,
+        )
+        .await?,
     ))
 }
 
