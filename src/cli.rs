@@ -89,6 +89,11 @@ pub enum Command {
         #[command(subcommand)]
         command: WitnessCommand,
     },
+    /// Random draws (docs/DRAWS.md): replay every revealed draw of an audit export.
+    Draw {
+        #[command(subcommand)]
+        command: DrawCommand,
+    },
     /// Sealed bids (bidder): seal, submit, withdraw, release the keys at the opening.
     Bid {
         #[command(subcommand)]
@@ -362,6 +367,21 @@ pub enum AuditCommand {
 }
 
 #[derive(Subcommand, Debug)]
+pub enum DrawCommand {
+    /// Verify an audit export (`etender audit export`, GET /api/v1/audit/export?tender_id=)
+    /// and replay every revealed draw in it: the frame against its logged digest, the secret
+    /// against its commitment, each regulator's signed contribution, and the selection itself.
+    /// Exits non-zero naming the draw and the first thing that disagrees.
+    Verify {
+        #[arg(long)]
+        bundle: PathBuf,
+        /// The audit log's verifier key (`origin+keyid+base64`), or a file holding it.
+        #[arg(long)]
+        key: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
 pub enum WitnessCommand {
     /// Create the witness's Ed25519 key (PKCS#8 PEM, mode 0600) and print its verifier key
     /// (`name+keyid+base64(0x04 || key)`) for registration with the platform.
@@ -559,6 +579,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
             ))
         }
         Command::Audit { command } => audit(command),
+        Command::Draw { command } => draw(command),
         Command::Witness { command } => witness(command),
         Command::Bid { command } => bid(command),
         Command::Custodian { command } => custodian(command),
@@ -805,6 +826,56 @@ fn custodian(command: CustodianCommand) -> anyhow::Result<()> {
             print_json(&status)
         }
     }
+}
+
+fn draw(command: DrawCommand) -> anyhow::Result<()> {
+    use crate::audit::{bundle::Bundle, note::NoteVerifier, verify};
+    let DrawCommand::Verify { bundle, key } = command;
+    let key_text = if Path::new(&key).is_file() {
+        std::fs::read_to_string(&key)?.trim().to_string()
+    } else {
+        key
+    };
+    let verifier = NoteVerifier::parse(&key_text)
+        .map_err(|e| anyhow::anyhow!("--key: not a verifier key: {e}"))?;
+    let text = std::fs::read(&bundle)
+        .map_err(|e| anyhow::anyhow!("--bundle {}: {e}", bundle.display()))?;
+    let bundle: Bundle = serde_json::from_slice(&text)
+        .map_err(|e| anyhow::anyhow!("--bundle {}: not an audit bundle: {e}", bundle.display()))?;
+    let rules: Vec<Box<dyn verify::Rule>> = vec![Box::new(verify::DrawsReplay)];
+    verify::verify_bundle(&bundle, &verifier, None, &rules)?;
+    let mut replayed = 0;
+    for e in &bundle.entries {
+        let Some(ev) = &e.event else { continue };
+        let Ok(body) = serde_json::from_str::<serde_json::Value>(&ev.body) else {
+            continue;
+        };
+        let Ok(record) =
+            serde_json::from_value::<crate::domain::draw::Record>(body["record"].clone())
+        else {
+            continue;
+        };
+        let seats: usize = record.result.iter().map(|g| g.drawn.len()).sum();
+        let reserves: usize = record.result.iter().map(|g| g.reserves.len()).sum();
+        let from: Vec<&str> = record
+            .contributions
+            .iter()
+            .map(|c| c.contributor.as_str())
+            .collect();
+        println!(
+            "draw {} ({}): replayed at entry {}: {seats} drawn and {reserves} reserves in {} \
+             specialties, frame {}, contributions from {}",
+            record.frame.draw_id,
+            record.frame.purpose,
+            e.index,
+            record.result.len(),
+            hex::encode(record.frame_digest),
+            from.join(", ")
+        );
+        replayed += 1;
+    }
+    println!("OK: {replayed} revealed draws replay exactly");
+    Ok(())
 }
 
 fn audit(command: AuditCommand) -> anyhow::Result<()> {

@@ -317,6 +317,113 @@ impl Rule for BidsOpenedOnceAfterDeadline {
     }
 }
 
+/// Every revealed draw replays (docs/DRAWS.md): `draw_requested` logged the frame digest and the
+/// commitment before any `draw_contributed`; the revealed record hashes to that digest, its
+/// secret opens that commitment, its contributions are the ones logged (each regulator's
+/// signature checked against the certificate it logged), and `domain::draw::verify` selects
+/// exactly the recorded people in the recorded order.
+pub struct DrawsReplay;
+
+impl Rule for DrawsReplay {
+    fn name(&self) -> &'static str {
+        "draws replay"
+    }
+    fn check(&self, scope: &BundleScope, entries: &[VerifiedEntry]) -> Vec<String> {
+        use crate::domain::draw;
+        let whole_chain = matches!(scope, BundleScope::All | BundleScope::Tender(_));
+        let mut out = Vec::new();
+        // Per draw id: (entry of the request, its body) and the contributions logged.
+        let mut requested: HashMap<String, (usize, serde_json::Value)> = HashMap::new();
+        let mut contributed: HashMap<String, Vec<(usize, serde_json::Value)>> = HashMap::new();
+        for (i, e) in entries.iter().enumerate() {
+            let Some(body) = &e.body else { continue };
+            let id = body["draw"].as_str().unwrap_or_default().to_string();
+            match e.leaf.event_type.as_str() {
+                "draw_requested" => {
+                    requested.insert(id, (i, body.clone()));
+                }
+                "draw_contributed" => {
+                    if whole_chain && !requested.contains_key(&id) {
+                        out.push(format!(
+                            "entry {i}: draw {id} has a contribution but no earlier request and \
+                             commitment"
+                        ));
+                    }
+                    if let Some(m) = contribution_signature_problem(body) {
+                        out.push(format!("entry {i}: draw {id}: {m}"));
+                    }
+                    contributed.entry(id).or_default().push((i, body.clone()));
+                }
+                "draw_revealed" => {
+                    let record: draw::Record = match serde_json::from_value(body["record"].clone())
+                    {
+                        Ok(r) => r,
+                        Err(err) => {
+                            out.push(format!("entry {i}: draw {id}: unreadable record: {err}"));
+                            continue;
+                        }
+                    };
+                    if let Some((r, req)) = requested.get(&id) {
+                        let logged = |k: &str| req[k].as_str().unwrap_or_default().to_string();
+                        if logged("frame_digest") != hex::encode(record.frame_digest)
+                            || logged("commitment") != hex::encode(record.commitment)
+                        {
+                            out.push(format!(
+                                "entry {i}: draw {id}: the revealed frame digest or commitment \
+                                 is not the one logged at entry {r}"
+                            ));
+                        }
+                    }
+                    let logged: Vec<String> = contributed
+                        .get(&id)
+                        .map(|v| v.iter().map(|(_, b)| b["value"].to_string()).collect())
+                        .unwrap_or_default();
+                    let revealed: Vec<String> = record
+                        .contributions
+                        .iter()
+                        .map(|c| serde_json::Value::String(hex::encode(c.value)).to_string())
+                        .collect();
+                    if contributed.contains_key(&id) && logged != revealed {
+                        out.push(format!(
+                            "entry {i}: draw {id}: the revealed contributions are not the ones \
+                             logged"
+                        ));
+                    }
+                    if let Err(m) = draw::verify(&record) {
+                        out.push(format!("entry {i}: draw {id} does not replay: {m}"));
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+}
+
+/// A regulator's contribution must verify against the certificate it logged, over
+/// `domain::draw::contribution_message`; a fallback carries no signature.
+fn contribution_signature_problem(body: &serde_json::Value) -> Option<String> {
+    if body.get("fallback").is_some() {
+        return None;
+    }
+    let s = |k: &str| body[k].as_str().unwrap_or_default();
+    let cert = B64.decode(s("certificate")).ok()?;
+    let meta = match crate::crypto::x509::CertMeta::parse(&cert) {
+        Ok(m) => m,
+        Err(e) => return Some(format!("the contributor's certificate is unreadable: {e}")),
+    };
+    let alg = crate::crypto::keys::SignatureAlgorithm::parse(s("signature_algorithm"))?;
+    let sig = B64.decode(s("signature")).ok()?;
+    let value: [u8; 32] = hex::decode(s("value")).ok()?.try_into().ok()?;
+    let digest: [u8; 32] = hex::decode(s("frame_digest")).ok()?.try_into().ok()?;
+    let commitment: [u8; 32] = hex::decode(s("commitment")).ok()?.try_into().ok()?;
+    let msg =
+        crate::domain::draw::contribution_message(&digest, &commitment, s("contributor"), &value);
+    crate::crypto::keys::verify_signature(&meta.spki_der, alg, &msg, &sig)
+        .err()
+        .map(|e| format!("the contribution's signature does not verify: {e}"))
+}
+
 /// The invariants checked today.
 pub fn default_rules() -> Vec<Box<dyn Rule>> {
     vec![
@@ -324,6 +431,7 @@ pub fn default_rules() -> Vec<Box<dyn Rule>> {
         Box::new(NothingAfterTerminal),
         Box::new(SessionAfterRegistration),
         Box::new(BidsOpenedOnceAfterDeadline),
+        Box::new(DrawsReplay),
     ]
 }
 

@@ -74,6 +74,7 @@ pub async fn contribute(
                     actor: actor.audit_as(Role::Regulator),
                     subject: row.id.clone(),
                     body: json!({"draw": row.id, "contributor": actor.id,
+                        "frame_digest": row.frame_digest, "commitment": row.commitment,
                         "value": contribution.value, "signature": contribution.signature,
                         "signature_algorithm": contribution.signature_algorithm,
                         "signer": cert.fingerprint_sha256,
