@@ -93,6 +93,11 @@ error_codes! {
     // --- authorisation ---
     /// Authenticated, but the role or relationship does not permit this.
     Forbidden = "forbidden" => (403, "Forbidden"),
+    /// An agent acting for a tenderer without the tenderer's live entrustment (委托) for the
+    /// project: none given, another agent's, revoked, or already used for another tender.
+    NotEntrusted = "not_entrusted" => (403, "Not entrusted"),
+    /// The tender's own tenderer or agent (or their staff) may never bid on it.
+    ConflictOfInterest = "conflict_of_interest" => (403, "Conflict of interest"),
     // --- resources and state ---
     /// The resource does not exist (or is not visible to the caller).
     NotFound = "not_found" => (404, "Not found"),

@@ -372,6 +372,73 @@ impl Client {
         }))
     }
 
+    /// As the tenderer (logged in), entrust `agent_id` with `project` (the title of the one
+    /// tender the agent may create under it), signed with `signer`, the tenderer's own
+    /// organisation certificate. Returns the entrustment (its `id` goes into the agent's
+    /// `POST /api/v1/tenders` as `entrustment_id`).
+    pub async fn entrust(
+        &self,
+        agent_id: &str,
+        project: &str,
+        signer: &Credentials,
+    ) -> Result<crate::wire::identity::Entrustment, ClientError> {
+        let me: Value = self.get("/api/v1/me").await?;
+        let tenderer = me["id"]
+            .as_str()
+            .ok_or_else(|| ClientError::Local("/me without id".into()))?;
+        let payload = crate::domain::identity::entrustment_statement(tenderer, agent_id, project);
+        let b64 = base64::engine::general_purpose::STANDARD;
+        let sig = signer
+            .key
+            .sign(signer.algorithm, &payload)
+            .map_err(|e| ClientError::Local(format!("signing failed: {e}")))?;
+        self.post(
+            "/api/v1/entrustments",
+            &json!({
+                "agent_id": agent_id, "project": project,
+                "certificate_chain": signer.chain.iter().map(|d| b64.encode(d)).collect::<Vec<_>>(),
+                "signature": b64.encode(sig),
+                "signature_algorithm": signer.algorithm.as_str(),
+            }),
+        )
+        .await
+    }
+
+    /// As an administrator, grant organisation `org` each of `roles` (the trading centre's
+    /// decision on its registration).
+    pub async fn grant_organisation_roles(
+        &self,
+        org: &str,
+        roles: &[Role],
+    ) -> Result<Organisation, ClientError> {
+        let mut last = None;
+        for r in roles {
+            let path = format!(
+                "/api/v1/organisations/{}/roles/{}",
+                urlencode(org),
+                r.as_str()
+            );
+            last = Some(self.call(Method::PUT, &path, None).await?);
+        }
+        match last {
+            Some(o) => Ok(o),
+            None => {
+                self.get(&format!("/api/v1/organisations/{}", urlencode(org)))
+                    .await
+            }
+        }
+    }
+
+    /// As the logged-in person `person`, accept organisation `org`'s staff invitation.
+    pub async fn accept_staff(&self, org: &str, person: &str) -> Result<Person, ClientError> {
+        let path = format!(
+            "/api/v1/organisations/{}/staff/{}/acceptance",
+            urlencode(org),
+            urlencode(person)
+        );
+        self.call(Method::POST, &path, None).await
+    }
+
     /// Upload a document (raw bytes) to a tender.
     pub async fn upload_document(
         &self,

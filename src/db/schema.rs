@@ -417,6 +417,38 @@ diesel::table! {
 
 diesel::joinable!(audit_pending -> audit_events (seq));
 
+diesel::table! {
+    role_requests (principal_id, role) {
+        principal_id -> Text,
+        role -> Text,
+        requested_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    entrustments (id) {
+        id -> Text,
+        tenderer_id -> Text,
+        agent_id -> Text,
+        project -> Text,
+        certificate_fingerprint -> Text,
+        signature_algorithm -> Text,
+        signature -> Text,
+        created_at -> Timestamp,
+        tender_id -> Nullable<Text>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    staff_invitations (person_id, organisation_id) {
+        person_id -> Text,
+        organisation_id -> Text,
+        invited_by -> Text,
+        invited_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     audit_pending,
     audit_log_entries,
@@ -449,4 +481,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     section_openings,
     opening_attempts,
     opening_responses,
+    role_requests,
+    entrustments,
+    staff_invitations,
 );

@@ -34,6 +34,8 @@ pub enum Permission {
     SubmitBids,
     /// Record bid bonds received by the trading centre.
     RecordBidBonds,
+    /// Entrust an agent with a project, and revoke that entrustment (tenderers).
+    EntrustAgents,
     /// Hold an opening-key share: register an envelope key, release the share at an opening.
     HoldKeyShares,
 }
@@ -55,6 +57,7 @@ fn roles_for(p: Permission) -> &'static [Role] {
         Permission::SubmitBids => &[Bidder],
         Permission::RecordBidBonds => &[Administrator],
         Permission::HoldKeyShares => &[Custodian],
+        Permission::EntrustAgents => &[Tenderer],
     }
 }
 

@@ -394,8 +394,9 @@ mod tests {
             }
         }
         // Login, two registrations, publish, amend, bid upload, withdrawal, confirmation,
-        // envelope key, share release: every request that carries a certificate chain.
-        assert_eq!(signed, 10);
+        // envelope key, share release, entrustment: every request that carries a certificate
+        // chain.
+        assert_eq!(signed, 11);
     }
 
     #[test]

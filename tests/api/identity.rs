@@ -63,7 +63,9 @@ async fn every_supported_algorithm_registers_and_logs_in() {
         {
             Ok(org) => {
                 assert_eq!(org.uscc, ident.key);
-                assert_eq!(org.roles, vec![Role::Bidder]);
+                // Requested, not held, until the trading centre grants it.
+                assert_eq!(org.roles, vec![]);
+                assert_eq!(org.requested_roles, vec![Role::Bidder]);
             }
             Err(e) => assert_eq!(
                 e.code(),
@@ -78,7 +80,8 @@ async fn every_supported_algorithm_registers_and_logs_in() {
         assert!(session.token.starts_with("etk_"));
         let me: Value = c.get("/api/v1/me").await.unwrap();
         assert_eq!(me["kind"], "organisation");
-        assert_eq!(me["roles"], json!(["bidder"]));
+        // Nobody has granted the requested role yet.
+        assert_eq!(me["roles"], json!([]));
     }
 }
 
@@ -439,8 +442,8 @@ async fn duplicate_registration_and_role_changes_are_audited() {
         kinds,
         [
             "person_registered",
-            "role_granted",
             "session_opened",
+            "role_granted",
             "role_revoked"
         ]
     );

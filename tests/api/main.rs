@@ -11,6 +11,7 @@ mod helpers;
 mod identity;
 mod migrations;
 mod pages;
+mod parties;
 mod secrets;
 mod smtp;
 mod storage;

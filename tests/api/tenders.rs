@@ -721,7 +721,11 @@ async fn creation_is_idempotent_and_drafts_are_private() {
     let tid = id_of(&tenderer).await;
     let custodians = fixtures::custodians(&app).await;
     let draft = draft(app.clock_now(), 30, &custodians);
-    let body = json!({"title": "幂等测试", "tenderer_id": tid, "draft": draft});
+    let entrusted = app
+        .entrust(pki().get("tenderer"), &id_of(&agent).await, "幂等测试")
+        .await;
+    let body = json!({"title": "幂等测试", "tenderer_id": tid, "entrustment_id": entrusted,
+        "draft": draft});
     let http = reqwest::Client::new();
     let post = |b: &Value| {
         http.post(format!("{}/api/v1/tenders", app.base))

@@ -45,6 +45,7 @@ pub async fn open_upload(
         .write(move |c| {
             let (row, _, sec) = load_section(c, &tender, &section)?;
             check_accepting(&row, now)?;
+            require_not_party(&row, &org)?;
             let organisation = idrepo::find_organisation(c, &org)?
                 .ok_or_else(|| AppError::forbidden("unknown organisation"))?;
             let cert = signing.certificate(&chain, now)?;

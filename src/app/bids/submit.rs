@@ -47,6 +47,7 @@ pub async fn submit(ctx: &AppContext, actor: &Actor, upload_id: &str) -> AppResu
             let row = trepo::lock_tender(c, &u.tender_id)?
                 .ok_or_else(|| internal(anyhow::anyhow!("upload of a missing tender")))?;
             check_accepting(&row, now)?;
+            require_not_party(&row, &u.organisation_id)?;
             let parts = repo::upload_parts(c, &u.id)?;
             if let Some(p) = parts.iter().find(|p| !p.complete) {
                 return Err(AppError::new(

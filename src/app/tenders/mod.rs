@@ -192,7 +192,12 @@ fn verify_notice_signature(
     let cert = ctx.certificate(&sig.certificate_chain, now)?;
     let uscc = crate::app::support::signing::uscc_of(&cert)?;
     let mut signer = None;
-    for org in std::iter::once(&row.tenderer_id).chain(row.agent_id.iter()) {
+    // The agent signs for the tenderer only while its entrustment stands.
+    let agent = match &row.agent_id {
+        Some(a) if agent_entrusted(c, row)? => Some(a),
+        _ => None,
+    };
+    for org in std::iter::once(&row.tenderer_id).chain(agent) {
         if party_of(c, org)?.uscc == uscc.as_str() {
             signer = Some(org.clone());
         }

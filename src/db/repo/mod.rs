@@ -6,6 +6,7 @@ pub mod audit_log;
 pub mod bids;
 pub mod identity;
 pub mod mail;
+pub mod parties;
 pub mod tenders;
 
 use diesel::connection::SimpleConnection;

@@ -86,7 +86,8 @@ pub struct OpenUploadRequest {
     security(("bearer" = [])), responses(
         (status = 201, body = UploadStatus),
         (status = 403, description = "`forbidden`; `certificate_subject_mismatch`: the \
-            certificate is not the bidder's"),
+            certificate is not the bidder's; `conflict_of_interest`: the tender's own tenderer or \
+            agent"),
         (status = 404, description = "`not_found`: no such published tender or section"),
         (status = 409, description = "`not_accepting_bids`, `deadline_passed`, \
             `bid_version_mismatch`"),
@@ -179,7 +180,8 @@ pub async fn put_part(
 #[utoipa::path(operation_id = "submit_bid_upload", tag = "bids", security(("bearer" = [])),
     responses(
         (status = 201, body = Receipt),
-        (status = 403, description = "`forbidden`: bids are made by bidder organisations"),
+        (status = 403, description = "`forbidden`: bids are made by bidder organisations; \
+            `conflict_of_interest`: the tender's own tenderer or agent"),
         (status = 404, description = "`not_found`: no upload of the caller's with this id"),
         (status = 409, description = "`upload_incomplete`, `upload_closed`, \
             `bid_version_mismatch`, `not_accepting_bids`, `deadline_passed`"),
