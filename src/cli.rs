@@ -119,6 +119,10 @@ pub struct CertArgs {
     /// The certificate's private key (PKCS#8 PEM).
     #[arg(long)]
     pub key: PathBuf,
+    /// The platform's `identity.audience`: a login challenge naming any other is refused, so
+    /// a server can never have this key sign a login meant for another platform.
+    #[arg(long, default_value = crate::domain::identity::DEFAULT_AUDIENCE)]
+    pub audience: String,
 }
 
 #[derive(Subcommand, Debug)]
@@ -514,7 +518,7 @@ async fn login(
     crate::wire::identity::Session,
 )> {
     let creds = crate::client::Credentials::from_files(&cert.cert, &cert.key)?;
-    let mut client = crate::client::Client::new(url);
+    let mut client = crate::client::Client::new(url).with_audience(&cert.audience);
     let session = client.login(kind, &creds).await?;
     Ok((client, creds, session))
 }

@@ -16,7 +16,8 @@ use serde_json::{json, Value};
 
 use crate::crypto::keys::{SignatureAlgorithm, SigningKey};
 use crate::crypto::x509::parse_chain_pem_or_der;
-use crate::domain::identity::{PrincipalKind, Role};
+use crate::domain::identity::{challenge_message, plausible_challenge, PrincipalKind, Role};
+use crate::domain::signed::{self, labelled};
 use crate::error::ErrorCode;
 use crate::http::problem::Problem;
 use crate::http::routes::auth::ProofDto;
@@ -58,12 +59,33 @@ impl Credentials {
         self
     }
 
-    /// Sign `challenge` and package the proof.
-    pub fn prove(&self, challenge: &Challenge) -> Result<ProofDto, ClientError> {
+    /// Sign a login `challenge` from the platform named `audience` and package the proof. The
+    /// text signed is rebuilt here from the audience, id and nonce, never taken as the server
+    /// sent it: a challenge for another audience, with an implausible id or nonce, or whose
+    /// `message` differs from the rebuilt text is refused, so a server can only ever obtain a
+    /// login signature for itself (and, with the login label, for nothing but a login).
+    pub fn prove(&self, challenge: &Challenge, audience: &str) -> Result<ProofDto, ClientError> {
+        if challenge.audience != audience {
+            return Err(ClientError::Local(format!(
+                "the server's challenge is for audience {:?}, not {audience:?}: refusing to sign",
+                challenge.audience
+            )));
+        }
+        if !plausible_challenge(&challenge.challenge_id, &challenge.nonce) {
+            return Err(ClientError::Local(
+                "the server's challenge id or nonce is malformed: refusing to sign".into(),
+            ));
+        }
+        let text = challenge_message(audience, &challenge.challenge_id, &challenge.nonce);
+        if challenge.message != text {
+            return Err(ClientError::Local(
+                "the server asks to sign something other than a login: refusing".into(),
+            ));
+        }
         let b64 = base64::engine::general_purpose::STANDARD;
         let sig = self
             .key
-            .sign(self.algorithm, challenge.message.as_bytes())
+            .sign(self.algorithm, &labelled(signed::LOGIN, text.as_bytes()))
             .map_err(|e| ClientError::Local(format!("signing failed: {e}")))?;
         Ok(ProofDto {
             challenge_id: challenge.challenge_id.clone(),
@@ -128,6 +150,8 @@ pub struct Client {
     base: String,
     http: reqwest::Client,
     token: Option<String>,
+    /// The platform's `identity.audience` this client logs in to.
+    audience: String,
 }
 
 impl Client {
@@ -142,7 +166,19 @@ impl Client {
                 .build()
                 .unwrap_or_default(),
             token: None,
+            audience: crate::domain::identity::DEFAULT_AUDIENCE.into(),
         }
+    }
+
+    /// Log in only to the platform whose `identity.audience` is `audience` (default
+    /// [`crate::domain::identity::DEFAULT_AUDIENCE`]).
+    pub fn with_audience(mut self, audience: &str) -> Client {
+        self.audience = audience.to_string();
+        self
+    }
+
+    pub fn audience(&self) -> &str {
+        &self.audience
     }
 
     pub fn base_url(&self) -> &str {
@@ -212,9 +248,10 @@ impl Client {
         email: &str,
     ) -> Result<Organisation, ClientError> {
         let c = self.challenge().await?;
+        let proof = creds.prove(&c, &self.audience)?;
         self.post(
             "/api/v1/organisations",
-            &json!({"proof": creds.prove(&c)?, "roles": roles, "contact_email": email}),
+            &json!({"proof": proof, "roles": roles, "contact_email": email}),
         )
         .await
     }
@@ -227,7 +264,7 @@ impl Client {
         let c = self.challenge().await?;
         self.post(
             "/api/v1/people",
-            &json!({"proof": creds.prove(&c)?, "contact_email": email}),
+            &json!({"proof": creds.prove(&c, &self.audience)?, "contact_email": email}),
         )
         .await
     }
@@ -242,7 +279,7 @@ impl Client {
         let s: Session = self
             .post(
                 "/api/v1/auth/tokens",
-                &json!({"kind": kind, "proof": creds.prove(&c)?}),
+                &json!({"kind": kind, "proof": creds.prove(&c, &self.audience)?}),
             )
             .await?;
         self.token = Some(s.token.clone());
@@ -363,7 +400,7 @@ impl Client {
         let b64 = base64::engine::general_purpose::STANDARD;
         let sig = signer
             .key
-            .sign(signer.algorithm, text.as_bytes())
+            .sign(signer.algorithm, &labelled(signed::NOTICE, text.as_bytes()))
             .map_err(|e| ClientError::Local(format!("signing failed: {e}")))?;
         Ok(json!({
             "certificate_chain": signer.chain.iter().map(|d| b64.encode(d)).collect::<Vec<_>>(),

@@ -158,7 +158,23 @@ pub fn valid_email(s: &str) -> bool {
     }
 }
 
-/// The exact text a client signs to prove possession of its certificate key. Binding the
+/// The audience of a server whose settings do not name one (`config/default.toml`), and so the
+/// one a client expects unless told otherwise.
+pub const DEFAULT_AUDIENCE: &str = "etender";
+
+/// Whether a challenge's id and nonce are what a server issues (a UUID; 32 random bytes,
+/// base64url without padding): a client rebuilding the login text refuses anything else, so a
+/// server cannot smuggle other lines into what it signs.
+pub fn plausible_challenge(challenge_id: &str, nonce: &str) -> bool {
+    uuid::Uuid::parse_str(challenge_id).is_ok_and(|u| u.hyphenated().to_string() == challenge_id)
+        && nonce.len() == 43
+        && nonce
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// The text a client signs (after the [`crate::domain::signed::LOGIN`] label) to prove
+/// possession of its certificate key. Binding the
 /// audience stops a signature made for another platform from being replayed here; the
 /// challenge id and nonce make it single-use.
 pub fn challenge_message(audience: &str, challenge_id: &str, nonce: &str) -> String {

@@ -17,7 +17,12 @@ pub struct Challenge {
     /// Random 32 bytes, base64url.
     pub nonce: String,
     pub expires_at: DateTime<Utc>,
-    /// The exact UTF-8 text to sign.
+    /// The server's `identity.audience`: a client checks it is the platform it meant to log in
+    /// to before signing.
+    pub audience: String,
+    /// The login text (`etender-auth/v1\naudience:…\nchallenge:…\nnonce:…\n`). A client
+    /// rebuilds it from `audience`, `challenge_id` and `nonce` rather than signing this as
+    /// received, and signs `etender-login/v1` ‖ 0x00 ‖ the text.
     pub message: String,
 }
 

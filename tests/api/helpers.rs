@@ -501,7 +501,7 @@ impl TestApp {
     }
 
     pub fn client(&self) -> Client {
-        Client::new(&self.base)
+        Client::new(&self.base).with_audience(&self.settings.identity.audience)
     }
 
     /// Register (if needed) and log in `label`; person roles are granted by the admin.

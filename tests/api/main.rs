@@ -13,6 +13,7 @@ mod migrations;
 mod pages;
 mod parties;
 mod secrets;
+mod signatures;
 mod smtp;
 mod storage;
 mod tenders;

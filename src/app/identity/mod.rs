@@ -42,6 +42,8 @@ use crate::domain::identity::challenge_message;
 use crate::domain::identity::effective_person_roles;
 use crate::domain::identity::PrincipalKind;
 use crate::domain::identity::Role;
+use crate::domain::signed::labelled;
+use crate::domain::signed::LOGIN;
 use crate::error::AppError;
 use crate::error::AppResult;
 use crate::error::ErrorCode;
@@ -113,7 +115,7 @@ async fn verify_proof(ctx: &AppContext, proof: &PossessionProof) -> AppResult<Ve
     verify_signature(
         &cert.spki_der,
         proof.signature_algorithm,
-        message.as_bytes(),
+        &labelled(LOGIN, message.as_bytes()),
         &proof.signature,
     )
     .map_err(signature_error)?;

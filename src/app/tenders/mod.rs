@@ -210,7 +210,7 @@ fn verify_notice_signature(
     crate::crypto::keys::verify_signature(
         &cert.spki_der,
         sig.signature_algorithm,
-        notice.text.as_bytes(),
+        &crate::domain::signed::labelled(crate::domain::signed::NOTICE, notice.text.as_bytes()),
         &sig.signature,
     )
     .map_err(|e| {
