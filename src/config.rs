@@ -86,6 +86,8 @@ pub struct IdentitySettings {
     pub uscc_field: String,
     pub person_id_field: String,
     pub require_crl: bool,
+    /// A CRL without `nextUpdate` counts as current for this long after its `thisUpdate`.
+    pub crl_max_age_hours: u64,
     pub audience: String,
     pub challenge_ttl_secs: u64,
     pub token_ttl_secs: u64,
@@ -168,6 +170,12 @@ impl Settings {
                 "sandbox.enabled",
                 "= true is refused with profile = \"production\": the sandbox clock can be moved"
                     .into(),
+            ));
+        }
+        if self.identity.crl_max_age_hours == 0 || self.identity.crl_max_age_hours > 24 * 366 {
+            return Err(bad(
+                "identity.crl_max_age_hours",
+                "must be between 1 and 8784 (a year)".into(),
             ));
         }
         if self.sandbox.speed == 0 || self.sandbox.speed > 1_000_000 {

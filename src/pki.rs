@@ -552,6 +552,25 @@ impl Authority {
                 "nextUpdate must be after thisUpdate".into(),
             ));
         }
+        self.crl_der_with(revoked_serials_hex, this_update, Some(next_update))
+    }
+
+    /// A CRL with no `nextUpdate` (RFC 5280 makes it mandatory, but some CAs omit it): tests
+    /// of how long such a list is trusted.
+    pub fn crl_der_without_next_update(
+        &self,
+        revoked_serials_hex: &[String],
+        this_update: DateTime<Utc>,
+    ) -> Result<Vec<u8>, PkiError> {
+        self.crl_der_with(revoked_serials_hex, this_update, None)
+    }
+
+    fn crl_der_with(
+        &self,
+        revoked_serials_hex: &[String],
+        this_update: DateTime<Utc>,
+        next_update: Option<DateTime<Utc>>,
+    ) -> Result<Vec<u8>, PkiError> {
         let this = x509_time(this_update)?;
         let revoked = revoked_serials_hex
             .iter()
@@ -578,7 +597,7 @@ impl Authority {
             signature: alg_id.clone(),
             issuer: self.subject.clone(),
             this_update: this,
-            next_update: Some(x509_time(next_update)?),
+            next_update: next_update.map(x509_time).transpose()?,
             revoked_certificates: (!revoked.is_empty()).then_some(revoked),
             crl_extensions: Some(vec![
                 extension(&authority_key_id(&self.key_id)?, false)?,

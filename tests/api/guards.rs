@@ -126,3 +126,56 @@ async fn submit_and_withdraw_are_judged_by_the_time_they_commit_not_when_they_qu
         "a submission and a withdrawal after the deadline",
     );
 }
+
+#[tokio::test]
+async fn a_crl_without_next_update_goes_stale_after_the_configured_age() {
+    let app = TestApp::spawn_with(|s| {
+        s.identity.require_crl = true;
+        s.identity.crl_max_age_hours = 24;
+    })
+    .await;
+    let p = pki();
+    let revoked = std::slice::from_ref(&p.revoked.issued.serial_hex);
+    let write_crl = |this_update: chrono::DateTime<chrono::Utc>| {
+        let der = p
+            .root
+            .crl_der_without_next_update(revoked, this_update)
+            .unwrap();
+        std::fs::write(app.trust_dir.join("root.crl"), der).unwrap();
+        app.ctx.trust.force_reload().unwrap();
+    };
+    let creds = p.get("bidder").credentials();
+    app.enrol("bidder").await;
+
+    // Issued an hour ago: current, logins work.
+    write_crl(app.clock_now() - Duration::hours(1));
+    app.client()
+        .login(
+            etender::domain::identity::PrincipalKind::Organisation,
+            &creds,
+        )
+        .await
+        .unwrap();
+
+    // Two days old with no nextUpdate: stale, so the revocation status is unknown.
+    write_crl(app.clock_now() - Duration::hours(48));
+    let before = app.rows().await;
+    let e = app
+        .client()
+        .login(
+            etender::domain::identity::PrincipalKind::Organisation,
+            &creds,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.code().map(|c| c.as_str()),
+        Some("certificate_revocation_unknown"),
+        "{e}"
+    );
+    before.assert_changed_only(
+        &app.rows().await,
+        &[("auth_challenges", 1, "the challenge of the refused login")],
+        "a login vouched for by a stale CRL",
+    );
+}
