@@ -179,3 +179,50 @@ async fn a_crl_without_next_update_goes_stale_after_the_configured_age() {
         "a login vouched for by a stale CRL",
     );
 }
+
+/// The event types in the audit log, in order.
+async fn event_types(app: &TestApp) -> Vec<String> {
+    app.rows().await;
+    app.ctx
+        .db
+        .read_primary(|c| {
+            use diesel::prelude::*;
+            use etender::db::schema::audit_events::dsl as e;
+            Ok(e::audit_events
+                .order(e::seq.asc())
+                .select(e::event_type)
+                .load::<String>(c)?)
+        })
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_sandbox_clock_needs_a_development_start_and_is_recorded() {
+    let sandbox = TestApp::spawn_sandbox().await;
+    assert_eq!(
+        event_types(&sandbox).await,
+        ["sandbox_clock_started"],
+        "a sandbox node announces itself in the log"
+    );
+    let real = TestApp::spawn().await;
+    assert!(event_types(&real).await.is_empty());
+
+    // A production node never runs it, whatever clock it is handed.
+    let tmp = tempfile::tempdir().unwrap();
+    let mut settings = sandbox.settings.clone();
+    settings.profile = etender::config::Profile::Production;
+    settings.database.url = format!("sqlite://{}", tmp.path().join("p.db").display()).into();
+    let clock = std::sync::Arc::new(etender::clock::SandboxClock::new(
+        std::sync::Arc::new(etender::clock::SystemClock),
+        1,
+    ));
+    let err = etender::startup::Application::build_with_clock(settings, clock)
+        .await
+        .err()
+        .expect("a production node with a sandbox clock");
+    assert!(
+        err.to_string().contains("explicit development start"),
+        "{err}"
+    );
+}

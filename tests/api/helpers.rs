@@ -451,7 +451,7 @@ impl TestApp {
         .unwrap();
         std::fs::write(trust_dir.join("sm2-root.crl"), pki.crl(&pki.sm2_root, &[])).unwrap();
 
-        let mut settings = Settings::load(None).unwrap();
+        let mut settings = Settings::load_for_development(None).unwrap();
         settings.http.listen = "127.0.0.1:0".parse().unwrap();
         settings.http.workers = 1;
         settings.database.url = fresh_database_url(tmp.path()).into();

@@ -886,14 +886,15 @@ async fn a_tender_runs_to_its_deadline_on_the_sandbox_clock() {
         .await
         .unwrap();
     assert_eq!(t["state"], "closed");
-    // The clock change itself is audited.
+    // The sandbox clock's start and the clock change are audited.
     let events = app
         .ctx
         .db
         .read_primary(|c| Ok(etender::db::repo::audit::for_subject(c, "sandbox_clock")?))
         .await
         .unwrap();
-    assert_eq!(events.len(), 1);
+    let kinds: Vec<&str> = events.iter().map(|e| e.event_type.as_str()).collect();
+    assert_eq!(kinds, ["sandbox_clock_started", "sandbox_clock_adjusted"]);
 }
 
 #[tokio::test]
