@@ -86,6 +86,10 @@ pub struct IdentitySettings {
     pub uscc_field: String,
     pub person_id_field: String,
     pub require_crl: bool,
+    /// Certificate policies (dotted OIDs) of organisation certificates.
+    pub organisation_certificate_policies: Vec<String>,
+    /// Certificate policies (dotted OIDs) of personal certificates.
+    pub person_certificate_policies: Vec<String>,
     /// A CRL without `nextUpdate` counts as current for this long after its `thisUpdate`.
     pub crl_max_age_hours: u64,
     pub audience: String,
@@ -329,6 +333,8 @@ impl Settings {
         crate::crypto::x509::IdentityExtraction {
             uscc: self.identity.uscc_field.parse().unwrap_or(d.uscc),
             person_id: self.identity.person_id_field.parse().unwrap_or(d.person_id),
+            organisation_policies: self.identity.organisation_certificate_policies.clone(),
+            person_policies: self.identity.person_certificate_policies.clone(),
         }
     }
 }

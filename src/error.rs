@@ -86,6 +86,9 @@ error_codes! {
     UsccMissing = "uscc_missing" => (422, "USCC missing from certificate"),
     /// The unified social credit code fails the GB 32100 check.
     UsccInvalid = "uscc_invalid" => (422, "Invalid unified social credit code"),
+    /// An organisation's certificate used as a person's, or the reverse (told apart by the
+    /// certificate policies in `identity.*_certificate_policies`).
+    CertificateWrongKind = "certificate_wrong_kind" => (422, "Certificate of the wrong kind"),
     /// The certificate carries no personal identifier where configured.
     PersonIdMissing = "person_id_missing" => (422, "Personal identifier missing from certificate"),
     /// The certificate's subject is not registered on the platform.

@@ -293,6 +293,7 @@ impl TrustStore {
             organization: identity.organization,
             uscc_field: identity.uscc,
             person_id_field: identity.person_id,
+            kind: ident.kind_of(&leaf.policies),
             chain_fingerprints: nodes
                 .iter()
                 .map(|n| self.node(&certs, *n).fingerprint.clone())
@@ -1325,6 +1326,7 @@ mod tests {
             let ident = IdentityExtraction {
                 uscc: field.clone(),
                 person_id: IdentityField::SubjectOrganizationalUnit,
+                ..IdentityExtraction::default()
             };
             let v = store
                 .verify_chain(&chain, now(), Purpose::Signing, &ident, false)

@@ -226,3 +226,72 @@ async fn the_sandbox_clock_needs_a_development_start_and_is_recorded() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn certificates_act_only_as_their_kind_and_for_a_signing_purpose() {
+    use etender::client::Credentials;
+    use etender::crypto::keys::SigningKey;
+    use etender::domain::identity::{PrincipalKind, Role};
+    use etender::pki::{PkiKeyAlgorithm, EKU_CLIENT_AUTH, EKU_SERVER_AUTH};
+    let app = TestApp::spawn().await;
+    let creds_of = |spec: &etender::pki::LeafSpec| {
+        let issued = pki().root.issue(spec).unwrap();
+        let key = SigningKey::from_pkcs8_der(&issued.key_pkcs8_der).unwrap();
+        Credentials::new(vec![issued.cert_der], key)
+    };
+    let code = |e: etender::client::ClientError| e.code().map(|c| c.as_str().to_string());
+    let before = app.rows().await;
+    // An organisation's certificate registering a person (its USCC as the personal id), and a
+    // person's registering an organisation: both carry a plausible identifier where the
+    // settings look, only the policy tells them apart.
+    let org = crate::helpers::org_leaf(
+        PkiKeyAlgorithm::EcdsaP256,
+        "冒名 有限公司",
+        &crate::helpers::uscc(50_001),
+    );
+    let e = app
+        .client()
+        .register_person(&creds_of(&org), "p@example.cn")
+        .await
+        .unwrap_err();
+    assert_eq!(code(e).as_deref(), Some("certificate_wrong_kind"));
+    let mut person = crate::helpers::person_leaf(
+        PkiKeyAlgorithm::EcdsaP256,
+        "冒名 李四",
+        &crate::helpers::uscc(50_002),
+    );
+    let e = app
+        .client()
+        .register_organisation(&creds_of(&person), &[Role::Bidder], "o@example.cn")
+        .await
+        .unwrap_err();
+    assert_eq!(code(e).as_deref(), Some("certificate_wrong_kind"));
+    // A certificate whose extended key usage is for TLS servers only signs for nobody.
+    person.extended_key_usage = vec![EKU_SERVER_AUTH.into()];
+    let e = app
+        .client()
+        .register_person(&creds_of(&person), "p@example.cn")
+        .await
+        .unwrap_err();
+    assert_eq!(code(e).as_deref(), Some("certificate_key_usage"));
+    before.assert_changed_only(
+        &app.rows().await,
+        &[(
+            "auth_challenges",
+            3,
+            "the challenges of the three refused registrations",
+        )],
+        "certificates of the wrong kind or purpose",
+    );
+    // clientAuth is a purpose a party's certificate may have.
+    person.extended_key_usage = vec![EKU_CLIENT_AUTH.into()];
+    let creds = creds_of(&person);
+    app.client()
+        .register_person(&creds, "p@example.cn")
+        .await
+        .unwrap();
+    app.client()
+        .login(PrincipalKind::Person, &creds)
+        .await
+        .unwrap();
+}

@@ -210,16 +210,18 @@ pub fn extra_org(n: u32, label: &str, role: Role) -> Ident {
     }
 }
 
-fn org_leaf(alg: PkiKeyAlgorithm, name: &str, uscc: &str) -> LeafSpec {
+pub fn org_leaf(alg: PkiKeyAlgorithm, name: &str, uscc: &str) -> LeafSpec {
     let mut s = LeafSpec::signing(alg, name);
     s.organization = Some(name.to_string());
     s.subject_serial_number = Some(uscc.to_string());
+    s.policies = vec![etender::pki::ORGANISATION_CERTIFICATE_POLICY.into()];
     s
 }
 
-fn person_leaf(alg: PkiKeyAlgorithm, name: &str, id: &str) -> LeafSpec {
+pub fn person_leaf(alg: PkiKeyAlgorithm, name: &str, id: &str) -> LeafSpec {
     let mut s = LeafSpec::signing(alg, name);
     s.subject_serial_number = Some(id.to_string());
+    s.policies = vec![etender::pki::PERSON_CERTIFICATE_POLICY.into()];
     s
 }
 

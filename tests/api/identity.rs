@@ -24,6 +24,7 @@ fn org_spec(name: &str, u: &str) -> LeafSpec {
     let mut s = LeafSpec::signing(PkiKeyAlgorithm::EcdsaP256, name);
     s.organization = Some(name.into());
     s.subject_serial_number = Some(u.into());
+    s.policies = vec![etender::pki::ORGANISATION_CERTIFICATE_POLICY.into()];
     s
 }
 

@@ -71,7 +71,13 @@ use std::collections::BTreeSet;
 use std::collections::HashMap;
 
 /// Checks shared by login and registration: challenge live, chain trusted, signature valid.
-async fn verify_proof(ctx: &AppContext, proof: &PossessionProof) -> AppResult<VerifiedCertificate> {
+/// The certificate must also be of the kind the caller acts as (an organisation's or a
+/// person's, by its certificate policies).
+async fn verify_proof(
+    ctx: &AppContext,
+    proof: &PossessionProof,
+    kind: PrincipalKind,
+) -> AppResult<VerifiedCertificate> {
     let now = ctx.clock.now();
     let id = proof.challenge_id.clone();
     let challenge = ctx
@@ -119,6 +125,13 @@ async fn verify_proof(ctx: &AppContext, proof: &PossessionProof) -> AppResult<Ve
         &proof.signature,
     )
     .map_err(signature_error)?;
+    crate::app::support::signing::require_kind(
+        &cert,
+        match kind {
+            PrincipalKind::Organisation => crate::crypto::x509::CertKind::Organisation,
+            PrincipalKind::Person => crate::crypto::x509::CertKind::Person,
+        },
+    )?;
     Ok(cert)
 }
 

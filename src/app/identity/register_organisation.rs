@@ -60,7 +60,7 @@ pub async fn register_organisation(
     if !errors.is_empty() {
         return Err(AppError::validation(errors));
     }
-    let cert = verify_proof(ctx, &req.proof).await?;
+    let cert = verify_proof(ctx, &req.proof, PrincipalKind::Organisation).await?;
     let raw = cert.uscc_field.clone().ok_or_else(|| {
         AppError::new(
             ErrorCode::UsccMissing,

@@ -190,6 +190,7 @@ fn verify_notice_signature(
     now: DateTime<Utc>,
 ) -> AppResult<(String, String)> {
     let cert = ctx.certificate(&sig.certificate_chain, now)?;
+    crate::app::support::signing::require_kind(&cert, crate::crypto::x509::CertKind::Organisation)?;
     let uscc = crate::app::support::signing::uscc_of(&cert)?;
     let mut signer = None;
     // The agent signs for the tenderer only while its entrustment stands.

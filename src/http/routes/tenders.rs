@@ -221,6 +221,7 @@ pub const SIGNED_BODY_ERRORS: &[ErrorCode] = &[
     ErrorCode::CertificateKeyUsage,
     ErrorCode::CertificateAlgorithmUnsupported,
     ErrorCode::CertificateRevocationUnknown,
+    ErrorCode::CertificateWrongKind,
     ErrorCode::ValidationFailed,
 ];
 
