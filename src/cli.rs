@@ -131,6 +131,10 @@ pub struct CertArgs {
     /// The certificate's private key (PKCS#8 PEM).
     #[arg(long)]
     pub key: PathBuf,
+    /// The platform's `identity.audience`: a login challenge naming any other is refused, so
+    /// a server can never have this key sign a login meant for another platform.
+    #[arg(long, default_value = crate::domain::identity::DEFAULT_AUDIENCE)]
+    pub audience: String,
 }
 
 #[derive(Subcommand, Debug)]
@@ -453,7 +457,12 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 fn dispatch(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve { config, dev } => {
-            let mut settings = Settings::load(config.as_deref())?;
+            // Production unless started for development explicitly (`--dev`, `make run`).
+            let mut settings = if dev {
+                Settings::load_for_development(config.as_deref())?
+            } else {
+                Settings::load(config.as_deref())?
+            };
             crate::telemetry::init(&settings.log);
             if dev {
                 apply_dev_mode(&mut settings)?;
@@ -565,7 +574,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
             trust_dir,
             ocds_out,
         } => {
-            let settings = Settings::load(None)?;
+            // The demo is a development start: its embedded server runs the sandbox clock.
+            let settings = Settings::load_for_development(None)?;
             crate::telemetry::init(&crate::config::LogSettings {
                 format: crate::config::LogFormat::Pretty,
                 level: "warn".into(),
@@ -607,7 +617,7 @@ async fn login(
     crate::wire::identity::Session,
 )> {
     let creds = crate::client::Credentials::from_files(&cert.cert, &cert.key)?;
-    let mut client = crate::client::Client::new(url);
+    let mut client = crate::client::Client::new(url).with_audience(&cert.audience);
     let session = client.login(kind, &creds).await?;
     Ok((client, creds, session))
 }
@@ -1099,8 +1109,8 @@ async fn fetch_bundle(
 
 /// `serve --dev`: demo PKI, its administrator, the sandbox clock.
 fn apply_dev_mode(settings: &mut Settings) -> anyhow::Result<()> {
-    if settings.profile == Profile::Production {
-        anyhow::bail!("--dev is refused with profile = \"production\"");
+    if settings.profile != Profile::Development {
+        anyhow::bail!("--dev needs the development profile");
     }
     let pki = crate::pki::init_dev_pki(Path::new("certs/dev"), &settings.identity.trust_dir)?;
     for id in &pki.identities {

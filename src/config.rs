@@ -87,6 +87,12 @@ pub struct IdentitySettings {
     pub uscc_field: String,
     pub person_id_field: String,
     pub require_crl: bool,
+    /// Certificate policies (dotted OIDs) of organisation certificates.
+    pub organisation_certificate_policies: Vec<String>,
+    /// Certificate policies (dotted OIDs) of personal certificates.
+    pub person_certificate_policies: Vec<String>,
+    /// A CRL without `nextUpdate` counts as current for this long after its `thisUpdate`.
+    pub crl_max_age_hours: u64,
     pub audience: String,
     pub challenge_ttl_secs: u64,
     pub token_ttl_secs: u64,
@@ -198,10 +204,37 @@ pub enum CustodianIndependence {
 pub struct ConfigError(pub String);
 
 impl Settings {
-    /// Load defaults, then `file` (if given), then the environment.
+    /// Load defaults, then `file` (if given), then the environment. The built-in profile is
+    /// `production`, and `development` cannot be chosen here (a file or `ETENDER__PROFILE`
+    /// naming it is refused): only an explicit development start
+    /// ([`load_for_development`](Self::load_for_development)) gets it, and with it the sandbox
+    /// clock.
     pub fn load(file: Option<&Path>) -> Result<Settings, ConfigError> {
         let figment = Self::figment(file)?;
         Self::from_figment(&figment)
+    }
+
+    /// The explicit development start (`serve --dev`, `demo`, the test suites): as
+    /// [`load`](Self::load) with `profile = "development"`; refused when the file or the
+    /// environment asks for `production` explicitly.
+    pub fn load_for_development(file: Option<&Path>) -> Result<Settings, ConfigError> {
+        let figment = Self::figment(file)?;
+        let mut explicit = Figment::new();
+        if let Some(path) = file {
+            explicit = explicit.merge(Toml::file(path));
+        }
+        let explicit = explicit.merge(Env::prefixed("ETENDER__").split("__"));
+        if explicit.extract_inner::<Profile>("profile").ok() == Some(Profile::Production) {
+            return Err(ConfigError(format!(
+                "profile = \"production\" (set in {}) refuses a development start",
+                source_of(&figment, "profile")
+            )));
+        }
+        let figment = figment.merge(figment::providers::Serialized::default(
+            "profile",
+            Profile::Development,
+        ));
+        Self::checked(&figment, true)
     }
 
     /// The layered sources, before extraction (exposed so tests can add their own layer).
@@ -223,6 +256,10 @@ impl Settings {
     }
 
     pub fn from_figment(figment: &Figment) -> Result<Settings, ConfigError> {
+        Self::checked(figment, false)
+    }
+
+    fn checked(figment: &Figment, development_start: bool) -> Result<Settings, ConfigError> {
         let settings: Settings = figment.extract().map_err(|e| {
             ConfigError(
                 e.into_iter()
@@ -238,6 +275,13 @@ impl Settings {
                     .join("; "),
             )
         })?;
+        if settings.profile == Profile::Development && !development_start {
+            return Err(ConfigError(format!(
+                "profile = \"development\" (set in {}) is refused: development is only for an \
+                 explicit development start (`etender serve --dev`, `make run`, `etender demo`)",
+                source_of(figment, "profile")
+            )));
+        }
         settings.validate(figment)?;
         Ok(settings)
     }
@@ -251,6 +295,12 @@ impl Settings {
                 "sandbox.enabled",
                 "= true is refused with profile = \"production\": the sandbox clock can be moved"
                     .into(),
+            ));
+        }
+        if self.identity.crl_max_age_hours == 0 || self.identity.crl_max_age_hours > 24 * 366 {
+            return Err(bad(
+                "identity.crl_max_age_hours",
+                "must be between 1 and 8784 (a year)".into(),
             ));
         }
         if self.sandbox.speed == 0 || self.sandbox.speed > 1_000_000 {
@@ -367,6 +417,8 @@ impl Settings {
         crate::crypto::x509::IdentityExtraction {
             uscc: self.identity.uscc_field.parse().unwrap_or(d.uscc),
             person_id: self.identity.person_id_field.parse().unwrap_or(d.person_id),
+            organisation_policies: self.identity.organisation_certificate_policies.clone(),
+            person_policies: self.identity.person_certificate_policies.clone(),
         }
     }
 }
@@ -471,9 +523,34 @@ mod tests {
     #[test]
     fn defaults_load() {
         Jail::expect_with(|_| {
-            let s = Settings::load(None).map_err(|e| e.to_string())?;
+            let s = Settings::load_for_development(None).map_err(|e| e.to_string())?;
             assert_eq!(s.profile, Profile::Development);
             assert!(s.database.url.expose_secret().starts_with("sqlite://"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_built_in_profile_is_production_and_development_needs_an_explicit_start() {
+        Jail::expect_with(|jail| {
+            let f = Settings::figment(None).map_err(|e| e.to_string())?;
+            assert_eq!(f.extract_inner::<Profile>("profile")?, Profile::Production);
+            // An environment variable can neither pick development nor switch the sandbox
+            // clock on.
+            jail.set_env("ETENDER__PROFILE", "development");
+            let err = Settings::load(None).unwrap_err().to_string();
+            assert!(err.contains("ETENDER__PROFILE"), "{err}");
+            jail.clear_env();
+            jail.set_env("ETENDER__SANDBOX__ENABLED", "true");
+            let err = Settings::load(None).unwrap_err().to_string();
+            assert!(err.contains("sandbox.enabled"), "{err}");
+            // An explicit production setting refuses a development start.
+            jail.clear_env();
+            jail.set_env("ETENDER__PROFILE", "production");
+            let err = Settings::load_for_development(None)
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("refuses a development start"), "{err}");
             Ok(())
         });
     }
@@ -483,12 +560,13 @@ mod tests {
         Jail::expect_with(|jail| {
             jail.create_file("my.toml", "[http]\nlisten = \"127.0.0.1:9999\"\n")?;
             jail.set_env("ETENDER__DATABASE__URL", "postgres://u@localhost/db");
-            let s = Settings::load(Some(Path::new("my.toml"))).map_err(|e| e.to_string())?;
+            let s = Settings::load_for_development(Some(Path::new("my.toml")))
+                .map_err(|e| e.to_string())?;
             assert_eq!(s.http.listen.port(), 9999);
             assert_eq!(s.database.url.expose_secret(), "postgres://u@localhost/db");
 
             jail.set_env("ETENDER__HTTP__LISTEN", "not-an-address");
-            let err = Settings::load(Some(Path::new("my.toml")))
+            let err = Settings::load_for_development(Some(Path::new("my.toml")))
                 .unwrap_err()
                 .to_string();
             assert!(err.contains("listen"), "{err}");
@@ -552,7 +630,7 @@ mod tests {
                     "access_key_id = \"node\"\n",
                 ),
             )?;
-            let err = Settings::load(Some(Path::new("s3.toml")))
+            let err = Settings::load_for_development(Some(Path::new("s3.toml")))
                 .unwrap_err()
                 .to_string();
             assert!(
@@ -560,7 +638,8 @@ mod tests {
                 "{err}"
             );
             jail.set_env("ETENDER__STORAGE__S3__SECRET_ACCESS_KEY", "from-env");
-            let s = Settings::load(Some(Path::new("s3.toml"))).map_err(|e| e.to_string())?;
+            let s = Settings::load_for_development(Some(Path::new("s3.toml")))
+                .map_err(|e| e.to_string())?;
             assert_eq!(s.storage.backend, crate::storage::Backend::S3);
             assert_eq!(
                 secrecy::ExposeSecret::expose_secret(&s.storage.s3.secret_access_key),
@@ -580,7 +659,7 @@ mod tests {
             jail.set_env("ETENDER__MAIL__SMTP_PASSWORD", smtp);
             jail.set_env("ETENDER__DATABASE__URL", url);
             jail.set_env("ETENDER__DATABASE__REPLICA_URL", replica);
-            let s = Settings::load(None).map_err(|e| e.to_string())?;
+            let s = Settings::load_for_development(None).map_err(|e| e.to_string())?;
             assert_eq!(s.mail.smtp_password.expose_secret(), smtp);
             assert_eq!(s.database.url.expose_secret(), url);
             assert_eq!(s.database.replica_url.expose_secret(), replica);
@@ -594,7 +673,9 @@ mod tests {
             );
             // Still named in an error about the key, by variable.
             jail.set_env("ETENDER__DATABASE__URL", "mysql://u:pw@h/d");
-            let err = Settings::load(None).unwrap_err().to_string();
+            let err = Settings::load_for_development(None)
+                .unwrap_err()
+                .to_string();
             assert!(err.contains("ETENDER__DATABASE__URL"), "{err}");
             assert!(!err.contains("pw"), "{err}");
             Ok(())
@@ -605,9 +686,11 @@ mod tests {
     fn bad_database_url_and_missing_file() {
         Jail::expect_with(|jail| {
             jail.set_env("ETENDER__DATABASE__URL", "mysql://x");
-            let err = Settings::load(None).unwrap_err().to_string();
+            let err = Settings::load_for_development(None)
+                .unwrap_err()
+                .to_string();
             assert!(err.contains("database.url"), "{err}");
-            let err = Settings::load(Some(Path::new("nope.toml")))
+            let err = Settings::load_for_development(Some(Path::new("nope.toml")))
                 .unwrap_err()
                 .to_string();
             assert!(err.contains("nope.toml"), "{err}");
@@ -619,7 +702,7 @@ mod tests {
     fn unknown_key_is_refused() {
         Jail::expect_with(|jail| {
             jail.create_file("typo.toml", "[http]\nlisten_addr = \"127.0.0.1:1\"\n")?;
-            let err = Settings::load(Some(Path::new("typo.toml")))
+            let err = Settings::load_for_development(Some(Path::new("typo.toml")))
                 .unwrap_err()
                 .to_string();
             assert!(err.contains("listen_addr"), "{err}");
@@ -644,7 +727,8 @@ mod rules_tests {
                 "rules.toml",
                 "[tenders.rules.open]\nmin_days_issue_to_deadline = 25\n",
             )?;
-            let s = Settings::load(Some(Path::new("rules.toml"))).map_err(|e| e.to_string())?;
+            let s = Settings::load_for_development(Some(Path::new("rules.toml")))
+                .map_err(|e| e.to_string())?;
             let open = s
                 .tenders
                 .rules
@@ -656,7 +740,7 @@ mod rules_tests {
                 "bad.toml",
                 "[tenders.rules.open]\nmin_custodians = 9\nmax_custodians = 3\n",
             )?;
-            let err = Settings::load(Some(Path::new("bad.toml")))
+            let err = Settings::load_for_development(Some(Path::new("bad.toml")))
                 .unwrap_err()
                 .to_string();
             assert!(err.contains("tenders.rules"), "{err}");

@@ -163,6 +163,32 @@ pub async fn enrol(base: &str, id: &DevIdentity) -> anyhow::Result<Client> {
     Ok(client)
 }
 
+/// Register an organisation (it requests the roles its certificate profile names), have the
+/// trading centre's administrator grant them after review, and log it in.
+pub async fn enrol_org(base: &str, id: &DevIdentity, admin: &Client) -> anyhow::Result<Client> {
+    let client = enrol(base, id).await?;
+    let me: Organisation = {
+        let me: Value = client.get("/api/v1/me").await?;
+        admin
+            .get(&format!(
+                "/api/v1/organisations/{}",
+                me["id"].as_str().unwrap_or_default()
+            ))
+            .await?
+    };
+    if !me.requested_roles.is_empty() {
+        let o = admin
+            .grant_organisation_roles(&me.id, &me.requested_roles)
+            .await?;
+        say(format!(
+            "the trading centre granted {} the roles {}",
+            o.name,
+            role_list(&o.roles)
+        ));
+    }
+    Ok(client)
+}
+
 fn role_list(roles: &[Role]) -> String {
     roles
         .iter()
@@ -186,12 +212,18 @@ async fn play(base: &str, pki: &DevPki, out: &Outputs) -> anyhow::Result<()> {
         t["now"], t["local"], t["timezone"]
     ));
 
-    story.step("organisations register with their e-business-licence certificates");
-    let tenderer = enrol(base, identity(pki, "tenderer")?).await?;
-    let agent = enrol(base, identity(pki, "agent")?).await?;
+    story.step("the trading centre's bootstrap administrator registers");
+    let admin = enrol(base, identity(pki, "admin")?).await?;
+
+    story.step(
+        "organisations register with their e-business-licence certificates and request roles; \
+         the trading centre grants them after review",
+    );
+    let tenderer = enrol_org(base, identity(pki, "tenderer")?, &admin).await?;
+    let agent = enrol_org(base, identity(pki, "agent")?, &admin).await?;
     let mut bidders = Vec::new();
     for key in ["bidder-a", "bidder-b", "bidder-c", "bidder-d"] {
-        bidders.push(enrol(base, identity(pki, key)?).await?);
+        bidders.push(enrol_org(base, identity(pki, key)?, &admin).await?);
     }
 
     story.step("a revoked certificate is refused, and nothing is created");
@@ -204,10 +236,7 @@ async fn play(base: &str, pki: &DevPki, out: &Outputs) -> anyhow::Result<()> {
         Ok(_) => anyhow::bail!("a revoked certificate was accepted"),
     }
 
-    story.step(
-        "people register with personal certificates; the bootstrap administrator grants roles",
-    );
-    let admin = enrol(base, identity(pki, "admin")?).await?;
+    story.step("people register with personal certificates; the administrator grants roles");
     let mut people = Vec::new();
     for id in pki
         .identities
@@ -236,19 +265,20 @@ async fn play(base: &str, pki: &DevPki, out: &Outputs) -> anyhow::Result<()> {
         people.push((id, pid));
     }
 
-    story.step("the agent takes its staff on; they now act for the agent");
+    story.step("the agent invites its staff; once they accept they act for the agent");
     let agent_me: Value = agent.get("/api/v1/me").await?;
     let agent_id = agent_me["id"].as_str().unwrap_or_default().to_string();
     for (id, pid) in people
         .iter()
         .filter(|(i, _)| i.roles.iter().any(|r| r == "agent_staff"))
     {
-        let p: Person = agent
+        let _: Person = agent
             .post(
                 &format!("/api/v1/organisations/{agent_id}/staff"),
                 &json!({"person_id": pid}),
             )
             .await?;
+        let p = login(base, id).await?.accept_staff(&agent_id, pid).await?;
         say(format!(
             "{} ({}) is staff of the agent; roles {}",
             p.name,

@@ -86,6 +86,9 @@ error_codes! {
     UsccMissing = "uscc_missing" => (422, "USCC missing from certificate"),
     /// The unified social credit code fails the GB 32100 check.
     UsccInvalid = "uscc_invalid" => (422, "Invalid unified social credit code"),
+    /// An organisation's certificate used as a person's, or the reverse (told apart by the
+    /// certificate policies in `identity.*_certificate_policies`).
+    CertificateWrongKind = "certificate_wrong_kind" => (422, "Certificate of the wrong kind"),
     /// The certificate carries no personal identifier where configured.
     PersonIdMissing = "person_id_missing" => (422, "Personal identifier missing from certificate"),
     /// The certificate's subject is not registered on the platform.
@@ -93,6 +96,11 @@ error_codes! {
     // --- authorisation ---
     /// Authenticated, but the role or relationship does not permit this.
     Forbidden = "forbidden" => (403, "Forbidden"),
+    /// An agent acting for a tenderer without the tenderer's live entrustment (委托) for the
+    /// project: none given, another agent's, revoked, or already used for another tender.
+    NotEntrusted = "not_entrusted" => (403, "Not entrusted"),
+    /// The tender's own tenderer or agent (or their staff) may never bid on it.
+    ConflictOfInterest = "conflict_of_interest" => (403, "Conflict of interest"),
     // --- resources and state ---
     /// The resource does not exist (or is not visible to the caller).
     NotFound = "not_found" => (404, "Not found"),

@@ -24,9 +24,11 @@ use rand_core::RngCore as _;
 use spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned, SubjectPublicKeyInfoRef};
 use x509_cert::attr::AttributeTypeAndValue;
 use x509_cert::crl::{CertificateList, RevokedCert, TbsCertList};
+use x509_cert::ext::pkix::certpolicy::PolicyInformation;
 use x509_cert::ext::pkix::crl::CrlNumber;
 use x509_cert::ext::pkix::{
-    AuthorityKeyIdentifier, BasicConstraints, KeyUsage, KeyUsages, SubjectKeyIdentifier,
+    AuthorityKeyIdentifier, BasicConstraints, CertificatePolicies, ExtendedKeyUsage, KeyUsage,
+    KeyUsages, SubjectKeyIdentifier,
 };
 use x509_cert::ext::Extension;
 use x509_cert::name::{Name, RdnSequence, RelativeDistinguishedName};
@@ -211,7 +213,18 @@ pub struct LeafSpec {
     pub not_after: DateTime<Utc>,
     /// keyUsage bits; empty means no keyUsage extension at all.
     pub key_usage: Vec<KeyUsageBit>,
+    /// extendedKeyUsage purposes (dotted OIDs); empty means no extension (unrestricted).
+    pub extended_key_usage: Vec<String>,
+    /// certificatePolicies (dotted OIDs): [`ORGANISATION_CERTIFICATE_POLICY`] or
+    /// [`PERSON_CERTIFICATE_POLICY`] say which kind of certificate this is.
+    pub policies: Vec<String>,
 }
+
+pub use crate::crypto::x509::{ORGANISATION_CERTIFICATE_POLICY, PERSON_CERTIFICATE_POLICY};
+/// id-kp-clientAuth.
+pub const EKU_CLIENT_AUTH: &str = "1.3.6.1.5.5.7.3.2";
+/// id-kp-serverAuth (a TLS server certificate: never a party's signing certificate).
+pub const EKU_SERVER_AUTH: &str = "1.3.6.1.5.5.7.3.1";
 
 impl LeafSpec {
     /// A signing certificate valid from a day ago for a year, with
@@ -223,6 +236,8 @@ impl LeafSpec {
             common_name: common_name.to_string(),
             organization: None,
             subject_serial_number: None,
+            extended_key_usage: Vec::new(),
+            policies: Vec::new(),
             organizational_unit: None,
             extra_extension: None,
             not_before: now - Duration::days(1),
@@ -519,6 +534,30 @@ impl Authority {
             false,
         )?);
         extensions.push(extension(&authority_key_id(&self.key_id)?, false)?);
+        let oid = |s: &String| {
+            ObjectIdentifier::new(s).map_err(|_| PkiError::InvalidSpec(format!("OID {s:?}")))
+        };
+        if !spec.extended_key_usage.is_empty() {
+            let purposes = spec
+                .extended_key_usage
+                .iter()
+                .map(oid)
+                .collect::<Result<_, _>>()?;
+            extensions.push(extension(&ExtendedKeyUsage(purposes), false)?);
+        }
+        if !spec.policies.is_empty() {
+            let policies = spec
+                .policies
+                .iter()
+                .map(|p| {
+                    Ok(PolicyInformation {
+                        policy_identifier: oid(p)?,
+                        policy_qualifiers: None,
+                    })
+                })
+                .collect::<Result<_, PkiError>>()?;
+            extensions.push(extension(&CertificatePolicies(policies), false)?);
+        }
         if let Some((oid, value)) = &spec.extra_extension {
             let oid = ObjectIdentifier::new(oid)
                 .map_err(|_| PkiError::InvalidSpec(format!("invalid extension OID {oid:?}")))?;
@@ -552,6 +591,25 @@ impl Authority {
                 "nextUpdate must be after thisUpdate".into(),
             ));
         }
+        self.crl_der_with(revoked_serials_hex, this_update, Some(next_update))
+    }
+
+    /// A CRL with no `nextUpdate` (RFC 5280 makes it mandatory, but some CAs omit it): tests
+    /// of how long such a list is trusted.
+    pub fn crl_der_without_next_update(
+        &self,
+        revoked_serials_hex: &[String],
+        this_update: DateTime<Utc>,
+    ) -> Result<Vec<u8>, PkiError> {
+        self.crl_der_with(revoked_serials_hex, this_update, None)
+    }
+
+    fn crl_der_with(
+        &self,
+        revoked_serials_hex: &[String],
+        this_update: DateTime<Utc>,
+        next_update: Option<DateTime<Utc>>,
+    ) -> Result<Vec<u8>, PkiError> {
         let this = x509_time(this_update)?;
         let revoked = revoked_serials_hex
             .iter()
@@ -578,7 +636,7 @@ impl Authority {
             signature: alg_id.clone(),
             issuer: self.subject.clone(),
             this_update: this,
-            next_update: Some(x509_time(next_update)?),
+            next_update: next_update.map(x509_time).transpose()?,
             revoked_certificates: (!revoked.is_empty()).then_some(revoked),
             crl_extensions: Some(vec![
                 extension(&authority_key_id(&self.key_id)?, false)?,
@@ -847,6 +905,9 @@ impl DevIdentity {
 /// to `dir` in the file and absolute (joined) in memory.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DevPki {
+    /// [`DEV_PKI_FORMAT`] when generated; an older PKI is generated afresh.
+    #[serde(default)]
+    pub format: u32,
     /// Directory holding everything.
     pub dir: PathBuf,
     /// All identities.
@@ -893,6 +954,9 @@ impl DevPki {
 }
 
 const MANIFEST: &str = "manifest.json";
+
+/// Format of the demo PKI: 2 = leaves carry the certificate policy of their kind.
+pub const DEV_PKI_FORMAT: u32 = 2;
 const ROOT_CN: &str = "etender Demo Root CA";
 const SM2_ROOT_CN: &str = "etender Demo SM2 Root CA";
 /// A CRL closer than this to its nextUpdate is re-issued by `init_dev_pki`.
@@ -1092,7 +1156,7 @@ pub fn load_dev_pki(dir: &Path) -> Result<DevPki, PkiError> {
 /// An incomplete one is regenerated from scratch.
 pub fn init_dev_pki(dir: &Path, trust_dir: &Path) -> Result<DevPki, PkiError> {
     let pki = match load_dev_pki(dir) {
-        Ok(pki) if pki.all_files_exist() => {
+        Ok(pki) if pki.format == DEV_PKI_FORMAT && pki.all_files_exist() => {
             refresh_stale_crls(&pki)?;
             pki
         }
@@ -1147,6 +1211,11 @@ fn generate_dev_pki(dir: &Path) -> Result<DevPki, PkiError> {
         let mut spec = LeafSpec::signing(def.alg, def.name);
         spec.not_after = now + Duration::days(365 * 3);
         spec.organization = org_name;
+        spec.policies = vec![match def.kind {
+            Kind::Organisation => ORGANISATION_CERTIFICATE_POLICY,
+            Kind::Person => PERSON_CERTIFICATE_POLICY,
+        }
+        .to_string()];
         spec.subject_serial_number = uscc.clone().or_else(|| person_id.clone());
         let (issuer_key, _, issuer, _) = &roots[usize::from(def.sm2_root)];
         let issued = issuer.issue(&spec)?;
@@ -1196,6 +1265,7 @@ fn generate_dev_pki(dir: &Path) -> Result<DevPki, PkiError> {
     }
 
     let pki = DevPki {
+        format: DEV_PKI_FORMAT,
         dir: dir.to_path_buf(),
         identities,
         cas,

@@ -47,6 +47,13 @@ impl Application {
         settings: Settings,
         clock: SharedClock,
     ) -> anyhow::Result<Application> {
+        if (settings.sandbox.enabled || clock.sandbox().is_some())
+            && settings.profile != crate::config::Profile::Development
+        {
+            anyhow::bail!(
+                "the sandbox clock needs an explicit development start (`etender serve --dev`)"
+            );
+        }
         let db_settings = settings.database.clone();
         let db = run_blocking(move || Db::connect(&db_settings).map_err(AppError::internal))
             .await
@@ -67,6 +74,9 @@ impl Application {
                  (run `etender pki init` for a demo PKI)"
             );
         }
+        crate::app::sandbox::record_start(&ctx)
+            .await
+            .map_err(|e| anyhow::anyhow!("recording the sandbox clock: {}", e.detail))?;
         let background = crate::worker::spawn(&ctx)?;
         let listener = TcpListener::bind(settings.http.listen)?;
         let port = listener.local_addr()?.port();

@@ -48,8 +48,11 @@ pub struct AppContext {
 
 impl AppContext {
     pub fn new(db: Db, clock: SharedClock, settings: Settings) -> anyhow::Result<AppContext> {
-        let trust = ReloadingTrustStore::new(settings.identity.trust_dir.clone())
-            .map_err(|e| anyhow::anyhow!("identity.trust_dir: {e}"))?;
+        let trust = ReloadingTrustStore::with_crl_max_age(
+            settings.identity.trust_dir.clone(),
+            chrono::Duration::hours(settings.identity.crl_max_age_hours as i64),
+        )
+        .map_err(|e| anyhow::anyhow!("identity.trust_dir: {e}"))?;
         let identity_extraction = settings.identity_extraction();
         let storage = crate::storage::Store::new(&settings.storage).map_err(|e| {
             anyhow::anyhow!("storage (dir {}): {e}", settings.storage.dir.display())

@@ -17,7 +17,8 @@ use serde_json::{json, Value};
 
 use crate::crypto::keys::{SignatureAlgorithm, SigningKey};
 use crate::crypto::x509::parse_chain_pem_or_der;
-use crate::domain::identity::{PrincipalKind, Role};
+use crate::domain::identity::{challenge_message, plausible_challenge, PrincipalKind, Role};
+use crate::domain::signed::{self, labelled};
 use crate::error::ErrorCode;
 use crate::http::problem::Problem;
 use crate::http::routes::auth::ProofDto;
@@ -59,12 +60,33 @@ impl Credentials {
         self
     }
 
-    /// Sign `challenge` and package the proof.
-    pub fn prove(&self, challenge: &Challenge) -> Result<ProofDto, ClientError> {
+    /// Sign a login `challenge` from the platform named `audience` and package the proof. The
+    /// text signed is rebuilt here from the audience, id and nonce, never taken as the server
+    /// sent it: a challenge for another audience, with an implausible id or nonce, or whose
+    /// `message` differs from the rebuilt text is refused, so a server can only ever obtain a
+    /// login signature for itself (and, with the login label, for nothing but a login).
+    pub fn prove(&self, challenge: &Challenge, audience: &str) -> Result<ProofDto, ClientError> {
+        if challenge.audience != audience {
+            return Err(ClientError::Local(format!(
+                "the server's challenge is for audience {:?}, not {audience:?}: refusing to sign",
+                challenge.audience
+            )));
+        }
+        if !plausible_challenge(&challenge.challenge_id, &challenge.nonce) {
+            return Err(ClientError::Local(
+                "the server's challenge id or nonce is malformed: refusing to sign".into(),
+            ));
+        }
+        let text = challenge_message(audience, &challenge.challenge_id, &challenge.nonce);
+        if challenge.message != text {
+            return Err(ClientError::Local(
+                "the server asks to sign something other than a login: refusing".into(),
+            ));
+        }
         let b64 = base64::engine::general_purpose::STANDARD;
         let sig = self
             .key
-            .sign(self.algorithm, challenge.message.as_bytes())
+            .sign(self.algorithm, &labelled(signed::LOGIN, text.as_bytes()))
             .map_err(|e| ClientError::Local(format!("signing failed: {e}")))?;
         Ok(ProofDto {
             challenge_id: challenge.challenge_id.clone(),
@@ -129,6 +151,8 @@ pub struct Client {
     base: String,
     http: reqwest::Client,
     token: Option<String>,
+    /// The platform's `identity.audience` this client logs in to.
+    audience: String,
 }
 
 impl Client {
@@ -143,7 +167,19 @@ impl Client {
                 .build()
                 .unwrap_or_default(),
             token: None,
+            audience: crate::domain::identity::DEFAULT_AUDIENCE.into(),
         }
+    }
+
+    /// Log in only to the platform whose `identity.audience` is `audience` (default
+    /// [`crate::domain::identity::DEFAULT_AUDIENCE`]).
+    pub fn with_audience(mut self, audience: &str) -> Client {
+        self.audience = audience.to_string();
+        self
+    }
+
+    pub fn audience(&self) -> &str {
+        &self.audience
     }
 
     pub fn base_url(&self) -> &str {
@@ -213,9 +249,10 @@ impl Client {
         email: &str,
     ) -> Result<Organisation, ClientError> {
         let c = self.challenge().await?;
+        let proof = creds.prove(&c, &self.audience)?;
         self.post(
             "/api/v1/organisations",
-            &json!({"proof": creds.prove(&c)?, "roles": roles, "contact_email": email}),
+            &json!({"proof": proof, "roles": roles, "contact_email": email}),
         )
         .await
     }
@@ -228,7 +265,7 @@ impl Client {
         let c = self.challenge().await?;
         self.post(
             "/api/v1/people",
-            &json!({"proof": creds.prove(&c)?, "contact_email": email}),
+            &json!({"proof": creds.prove(&c, &self.audience)?, "contact_email": email}),
         )
         .await
     }
@@ -243,7 +280,7 @@ impl Client {
         let s: Session = self
             .post(
                 "/api/v1/auth/tokens",
-                &json!({"kind": kind, "proof": creds.prove(&c)?}),
+                &json!({"kind": kind, "proof": creds.prove(&c, &self.audience)?}),
             )
             .await?;
         self.token = Some(s.token.clone());
@@ -364,13 +401,80 @@ impl Client {
         let b64 = base64::engine::general_purpose::STANDARD;
         let sig = signer
             .key
-            .sign(signer.algorithm, text.as_bytes())
+            .sign(signer.algorithm, &labelled(signed::NOTICE, text.as_bytes()))
             .map_err(|e| ClientError::Local(format!("signing failed: {e}")))?;
         Ok(json!({
             "certificate_chain": signer.chain.iter().map(|d| b64.encode(d)).collect::<Vec<_>>(),
             "signature": b64.encode(sig),
             "signature_algorithm": signer.algorithm.as_str(),
         }))
+    }
+
+    /// As the tenderer (logged in), entrust `agent_id` with `project` (the title of the one
+    /// tender the agent may create under it), signed with `signer`, the tenderer's own
+    /// organisation certificate. Returns the entrustment (its `id` goes into the agent's
+    /// `POST /api/v1/tenders` as `entrustment_id`).
+    pub async fn entrust(
+        &self,
+        agent_id: &str,
+        project: &str,
+        signer: &Credentials,
+    ) -> Result<crate::wire::identity::Entrustment, ClientError> {
+        let me: Value = self.get("/api/v1/me").await?;
+        let tenderer = me["id"]
+            .as_str()
+            .ok_or_else(|| ClientError::Local("/me without id".into()))?;
+        let payload = crate::domain::identity::entrustment_statement(tenderer, agent_id, project);
+        let b64 = base64::engine::general_purpose::STANDARD;
+        let sig = signer
+            .key
+            .sign(signer.algorithm, &payload)
+            .map_err(|e| ClientError::Local(format!("signing failed: {e}")))?;
+        self.post(
+            "/api/v1/entrustments",
+            &json!({
+                "agent_id": agent_id, "project": project,
+                "certificate_chain": signer.chain.iter().map(|d| b64.encode(d)).collect::<Vec<_>>(),
+                "signature": b64.encode(sig),
+                "signature_algorithm": signer.algorithm.as_str(),
+            }),
+        )
+        .await
+    }
+
+    /// As an administrator, grant organisation `org` each of `roles` (the trading centre's
+    /// decision on its registration).
+    pub async fn grant_organisation_roles(
+        &self,
+        org: &str,
+        roles: &[Role],
+    ) -> Result<Organisation, ClientError> {
+        let mut last = None;
+        for r in roles {
+            let path = format!(
+                "/api/v1/organisations/{}/roles/{}",
+                urlencode(org),
+                r.as_str()
+            );
+            last = Some(self.call(Method::PUT, &path, None).await?);
+        }
+        match last {
+            Some(o) => Ok(o),
+            None => {
+                self.get(&format!("/api/v1/organisations/{}", urlencode(org)))
+                    .await
+            }
+        }
+    }
+
+    /// As the logged-in person `person`, accept organisation `org`'s staff invitation.
+    pub async fn accept_staff(&self, org: &str, person: &str) -> Result<Person, ClientError> {
+        let path = format!(
+            "/api/v1/organisations/{}/staff/{}/acceptance",
+            urlencode(org),
+            urlencode(person)
+        );
+        self.call(Method::POST, &path, None).await
     }
 
     /// Upload a document (raw bytes) to a tender.

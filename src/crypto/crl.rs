@@ -136,11 +136,15 @@ impl Crl {
         self.revoked.contains(serial_hex)
     }
 
-    /// Not past `nextUpdate` at `at`. A CRL without `nextUpdate` never goes stale.
-    /// `thisUpdate` in the future is tolerated: a freshly published CRL must not be
-    /// ignored because of clock skew between the CA and this server.
-    pub fn is_current_at(&self, at: DateTime<Utc>) -> bool {
-        self.next_update.is_none_or(|next| at <= next)
+    /// Not past `nextUpdate` at `at`; a CRL without `nextUpdate` goes stale `max_age` after its
+    /// `thisUpdate` (otherwise one old list would vouch for a certificate forever). `thisUpdate`
+    /// in the future is tolerated: a freshly published CRL must not be ignored because of clock
+    /// skew between the CA and this server.
+    pub fn is_current_at(&self, at: DateTime<Utc>, max_age: chrono::Duration) -> bool {
+        match self.next_update {
+            Some(next) => at <= next,
+            None => at <= self.this_update + max_age,
+        }
     }
 
     /// Verifies the CRL signature with the issuer's SubjectPublicKeyInfo.

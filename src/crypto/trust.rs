@@ -75,7 +75,12 @@ pub struct TrustStore {
     /// (CRL index, issuer certificate fingerprint) → signature verified. CRL
     /// signatures are re-checked per issuer at most once per snapshot.
     crl_signature_cache: Mutex<HashMap<(usize, String), bool>>,
+    /// How long after its `thisUpdate` a CRL without `nextUpdate` counts as current.
+    crl_max_age: chrono::Duration,
 }
+
+/// [`TrustStore`]'s `crl_max_age` unless configured (`identity.crl_max_age_hours`).
+pub const DEFAULT_CRL_MAX_AGE_HOURS: u64 = 168;
 
 impl std::fmt::Debug for TrustStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -193,7 +198,15 @@ impl TrustStore {
             anchors,
             crls,
             crl_signature_cache: Mutex::new(HashMap::new()),
+            crl_max_age: chrono::Duration::hours(DEFAULT_CRL_MAX_AGE_HOURS as i64),
         }
+    }
+
+    /// The same store, treating a CRL without `nextUpdate` as stale `max_age` after its
+    /// `thisUpdate`.
+    pub fn with_crl_max_age(mut self, max_age: chrono::Duration) -> TrustStore {
+        self.crl_max_age = max_age;
+        self
     }
 
     /// Number of distinct trust anchors.
@@ -280,6 +293,7 @@ impl TrustStore {
             organization: identity.organization,
             uscc_field: identity.uscc,
             person_id_field: identity.person_id,
+            kind: ident.kind_of(&leaf.policies),
             chain_fingerprints: nodes
                 .iter()
                 .map(|n| self.node(&certs, *n).fingerprint.clone())
@@ -303,7 +317,7 @@ impl TrustStore {
         for (index, crl) in self.crls.iter().enumerate() {
             if crl.issuer_raw() != issuer.subject_raw.as_slice()
                 || !crl.covers(cert.is_ca(), &cert.crl_distribution_points)
-                || !crl.is_current_at(at)
+                || !crl.is_current_at(at, self.crl_max_age)
                 || !self.crl_signature_ok(index, crl, issuer)
             {
                 continue;
@@ -612,6 +626,7 @@ struct ReloadState {
 /// [`last_error`](Self::last_error)), so a half-copied file cannot drop all trust.
 pub struct ReloadingTrustStore {
     dir: PathBuf,
+    crl_max_age: chrono::Duration,
     current: RwLock<Arc<TrustStore>>,
     state: Mutex<ReloadState>,
 }
@@ -627,9 +642,22 @@ impl std::fmt::Debug for ReloadingTrustStore {
 impl ReloadingTrustStore {
     /// Loads `dir` now; fails if the initial load fails.
     pub fn new(dir: PathBuf) -> Result<Self, TrustError> {
+        Self::with_crl_max_age(
+            dir,
+            chrono::Duration::hours(DEFAULT_CRL_MAX_AGE_HOURS as i64),
+        )
+    }
+
+    /// As [`new`](Self::new), with CRLs lacking `nextUpdate` stale `crl_max_age` after their
+    /// `thisUpdate`.
+    pub fn with_crl_max_age(
+        dir: PathBuf,
+        crl_max_age: chrono::Duration,
+    ) -> Result<Self, TrustError> {
         let snap = snapshot(&dir);
-        let store = TrustStore::load_dir(&dir)?;
+        let store = TrustStore::load_dir(&dir)?.with_crl_max_age(crl_max_age);
         Ok(ReloadingTrustStore {
+            crl_max_age,
             current: RwLock::new(Arc::new(store)),
             state: Mutex::new(ReloadState {
                 last_check: Instant::now(),
@@ -668,7 +696,7 @@ impl ReloadingTrustStore {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         state.last_check = Instant::now();
         state.snapshot = snapshot(&self.dir);
-        match TrustStore::load_dir(&self.dir) {
+        match TrustStore::load_dir(&self.dir).map(|t| t.with_crl_max_age(self.crl_max_age)) {
             Ok(store) => {
                 self.swap(store);
                 state.last_error = None;
@@ -699,7 +727,7 @@ impl ReloadingTrustStore {
             return;
         }
         state.snapshot = snap;
-        match TrustStore::load_dir(&self.dir) {
+        match TrustStore::load_dir(&self.dir).map(|t| t.with_crl_max_age(self.crl_max_age)) {
             Ok(store) => {
                 self.swap(store);
                 state.last_error = None;
@@ -1298,6 +1326,7 @@ mod tests {
             let ident = IdentityExtraction {
                 uscc: field.clone(),
                 person_id: IdentityField::SubjectOrganizationalUnit,
+                ..IdentityExtraction::default()
             };
             let v = store
                 .verify_chain(&chain, now(), Purpose::Signing, &ident, false)

@@ -95,14 +95,51 @@ pub struct IdentityExtraction {
     pub uscc: IdentityField,
     /// Field holding the personal id of a person certificate.
     pub person_id: IdentityField,
+    /// Certificate policies (dotted OIDs) that mark an organisation certificate.
+    pub organisation_policies: Vec<String>,
+    /// Certificate policies (dotted OIDs) that mark a personal certificate.
+    pub person_policies: Vec<String>,
 }
 
 impl Default for IdentityExtraction {
-    /// Both from the subject `serialNumber`, which is what the dev PKI issues.
+    /// Both identifiers from the subject `serialNumber`, kinds by the policies, as the dev PKI
+    /// issues them.
     fn default() -> Self {
         IdentityExtraction {
             uscc: IdentityField::SubjectSerialNumber,
             person_id: IdentityField::SubjectSerialNumber,
+            organisation_policies: vec![ORGANISATION_CERTIFICATE_POLICY.into()],
+            person_policies: vec![PERSON_CERTIFICATE_POLICY.into()],
+        }
+    }
+}
+
+/// The certificate policy the demo and test PKIs put in organisation (e-business-licence)
+/// certificates; a real deployment lists its CA's in `identity.organisation_certificate_policies`.
+pub const ORGANISATION_CERTIFICATE_POLICY: &str = "1.3.6.1.4.1.32473.86.1";
+/// The certificate policy of the demo and test PKIs' personal certificates.
+pub const PERSON_CERTIFICATE_POLICY: &str = "1.3.6.1.4.1.32473.86.2";
+
+/// Whose certificate it is, by its certificate policies: an organisation's (e-business
+/// licence) or a person's. Both fields hold the same attribute by default (`serialNumber`), so
+/// the identifier's shape cannot tell them apart; the issuing CA's policy can.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CertKind {
+    Organisation,
+    Person,
+}
+
+impl IdentityExtraction {
+    /// The kind `policies` mark; `None` when they name neither kind, or both.
+    pub fn kind_of(&self, policies: &[String]) -> Option<CertKind> {
+        let org = policies
+            .iter()
+            .any(|p| self.organisation_policies.contains(p));
+        let person = policies.iter().any(|p| self.person_policies.contains(p));
+        match (org, person) {
+            (true, false) => Some(CertKind::Organisation),
+            (false, true) => Some(CertKind::Person),
+            _ => None,
         }
     }
 }
@@ -144,6 +181,8 @@ pub struct VerifiedCertificate {
     pub uscc_field: Option<String>,
     /// Raw text at [`IdentityExtraction::person_id`]; not validated here.
     pub person_id_field: Option<String>,
+    /// Organisation or person, by the certificate's policies (`None`: neither, or both).
+    pub kind: Option<CertKind>,
     /// SHA-256 fingerprints of the verified path, leaf first, trust anchor last.
     pub chain_fingerprints: Vec<String>,
 }
@@ -364,7 +403,15 @@ pub(crate) struct CertMeta {
     pub(crate) authority_key_id: Option<Vec<u8>>,
     /// cRLDistributionPoints fullNames, for matching scoped CRLs.
     pub(crate) crl_distribution_points: Vec<String>,
+    /// certificatePolicies, dotted OIDs.
+    pub(crate) policies: Vec<String>,
+    /// With an extendedKeyUsage extension: whether it allows signing for a party (any,
+    /// clientAuth, emailProtection or documentSigning).
+    pub(crate) eku_allows_signing: Option<bool>,
 }
+
+/// id-kp-documentSigning (RFC 9336).
+const EKU_DOCUMENT_SIGNING: &str = "1.3.6.1.5.5.7.3.36";
 
 /// Extensions whose semantics are either enforced here or safe to ignore for
 /// document signing when marked critical. Name constraints and policy
@@ -372,7 +419,7 @@ pub(crate) struct CertMeta {
 const UNDERSTOOD_CRITICAL: &[&str] = &[
     "2.5.29.15",         // keyUsage
     "2.5.29.19",         // basicConstraints
-    "2.5.29.37",         // extKeyUsage (not restricted for signing)
+    "2.5.29.37",         // extKeyUsage (must allow signing for a party: check_purpose)
     "2.5.29.17",         // subjectAltName
     "2.5.29.14",         // subjectKeyIdentifier
     "2.5.29.35",         // authorityKeyIdentifier
@@ -398,6 +445,8 @@ impl CertMeta {
         let mut subject_key_id = None;
         let mut authority_key_id = None;
         let mut crl_distribution_points = Vec::new();
+        let mut policies = Vec::new();
+        let mut eku_allows_signing = None;
         for ext in cert.extensions() {
             let id = ext.oid.to_id_string();
             match ext.parsed_extension() {
@@ -405,6 +454,20 @@ impl CertMeta {
                     basic_constraints = Some((bc.ca, bc.path_len_constraint));
                 }
                 ParsedExtension::KeyUsage(ku) => key_usage = Some(KeyUsageBits(ku.flags)),
+                ParsedExtension::ExtendedKeyUsage(eku) => {
+                    eku_allows_signing = Some(
+                        eku.any
+                            || eku.client_auth
+                            || eku.email_protection
+                            || eku
+                                .other
+                                .iter()
+                                .any(|o| o.to_id_string() == EKU_DOCUMENT_SIGNING),
+                    );
+                }
+                ParsedExtension::CertificatePolicies(ps) => {
+                    policies = ps.iter().map(|p| p.policy_id.to_id_string()).collect();
+                }
                 ParsedExtension::SubjectKeyIdentifier(k) => subject_key_id = Some(k.0.to_vec()),
                 ParsedExtension::AuthorityKeyIdentifier(aki) => {
                     authority_key_id = aki.key_identifier.as_ref().map(|k| k.0.to_vec());
@@ -450,6 +513,8 @@ impl CertMeta {
             subject_key_id,
             authority_key_id,
             crl_distribution_points,
+            policies,
+            eku_allows_signing,
         })
     }
 
@@ -473,6 +538,13 @@ impl CertMeta {
                 if self.is_ca() {
                     return Err(CertError::KeyUsage(
                         "a CA certificate cannot be used to sign documents".into(),
+                    ));
+                }
+                if self.eku_allows_signing == Some(false) {
+                    return Err(CertError::KeyUsage(
+                        "extendedKeyUsage allows none of clientAuth, emailProtection, \
+                         documentSigning"
+                            .into(),
                     ));
                 }
                 match self.key_usage {

@@ -537,6 +537,38 @@ diesel::joinable!(draw_contributions -> draws (draw_id));
 
 diesel::joinable!(audit_cosignatures -> audit_witnesses (witness_name));
 
+diesel::table! {
+    role_requests (principal_id, role) {
+        principal_id -> Text,
+        role -> Text,
+        requested_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    entrustments (id) {
+        id -> Text,
+        tenderer_id -> Text,
+        agent_id -> Text,
+        project -> Text,
+        certificate_fingerprint -> Text,
+        signature_algorithm -> Text,
+        signature -> Text,
+        created_at -> Timestamp,
+        tender_id -> Nullable<Text>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    staff_invitations (person_id, organisation_id) {
+        person_id -> Text,
+        organisation_id -> Text,
+        invited_by -> Text,
+        invited_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     audit_pending,
     audit_witnesses,
@@ -577,4 +609,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     draws,
     draw_contributions,
     draw_members,
+    role_requests,
+    entrustments,
+    staff_invitations,
 );

@@ -67,8 +67,10 @@ pub(super) async fn story(
     let agent_id = identity(pki, "agent")?;
     let agent_creds = creds(agent_id)?;
     let agent = enrol(base, agent_id).await?;
-    let tenderer = enrol(base, identity(pki, "tenderer")?).await?;
+    let tenderer_ident = identity(pki, "tenderer")?;
+    let tenderer = enrol(base, tenderer_ident).await?;
     let tenderer_me: Value = tenderer.get("/api/v1/me").await?;
+    let agent_me: Value = agent.get("/api/v1/me").await?;
     let time: Value = agent.get("/api/v1/time").await?;
     let now: chrono::DateTime<chrono::Utc> = serde_json::from_value(time["now"].clone())?;
 
@@ -76,9 +78,22 @@ pub(super) async fn story(
         "the agent drafts a two-section tender for the tenderer, uploads the documents, \
          signs and publishes",
     );
-    let body = json!({"title": "潜江市东荆河大道改造及配套管网工程施工招标",
+    let title = "潜江市东荆河大道改造及配套管网工程施工招标";
+    let entrustment = tenderer
+        .entrust(
+            agent_me["id"].as_str().unwrap_or_default(),
+            title,
+            &creds(tenderer_ident)?,
+        )
+        .await?;
+    say(format!(
+        "the tenderer signed its entrustment of the agent for「{title}」 (id {})",
+        entrustment.id
+    ));
+    let body = json!({"title": title,
         "description": "房屋建筑和市政基础设施工程 评定分离 试点项目",
-        "tenderer_id": tenderer_me["id"], "draft": demo_draft(now, custodians)});
+        "tenderer_id": tenderer_me["id"], "entrustment_id": entrustment.id,
+        "draft": demo_draft(now, custodians)});
     let t: Value = agent.post("/api/v1/tenders", &body).await?;
     let tender = t["id"].as_str().context("tender id")?.to_string();
     let doc = agent

@@ -34,6 +34,8 @@ pub enum Permission {
     SubmitBids,
     /// Record bid bonds received by the trading centre.
     RecordBidBonds,
+    /// Entrust an agent with a project, and revoke that entrustment (tenderers).
+    EntrustAgents,
     /// Hold remedy-key shares: register an envelope key, release shares at an opening.
     HoldKeyShares,
     /// Admit people to the expert library and read it (the trading centre, regulators).
@@ -64,6 +66,7 @@ fn roles_for(p: Permission) -> &'static [Role] {
         Permission::KeepExpertLibrary => &[Administrator, Regulator],
         Permission::DisciplineExperts => &[Regulator],
         Permission::KeepAwardPool => &[Tenderer],
+        Permission::EntrustAgents => &[Tenderer],
     }
 }
 

@@ -6,8 +6,9 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-/// A role on the platform. Organisation roles come with registration; person roles are granted
-/// by an administrator, except `AgentStaff`, which follows from working for an agent.
+/// A role on the platform. Organisations request theirs at registration and hold them only once
+/// the trading centre (an administrator) grants them after review; person roles are granted by
+/// an administrator, except `AgentStaff`, which follows from working for an agent.
 #[derive(
     Clone,
     Copy,
@@ -74,7 +75,7 @@ impl Role {
         Role::ALL.into_iter().find(|r| r.as_str() == s)
     }
 
-    /// Roles an organisation may hold (chosen at registration).
+    /// Roles an organisation may hold (requested at registration, granted by an administrator).
     pub fn is_organisation_role(self) -> bool {
         matches!(self, Role::Tenderer | Role::Agent | Role::Bidder)
     }
@@ -157,11 +158,50 @@ pub fn valid_email(s: &str) -> bool {
     }
 }
 
-/// The exact text a client signs to prove possession of its certificate key. Binding the
+/// The audience of a server whose settings do not name one (`config/default.toml`), and so the
+/// one a client expects unless told otherwise.
+pub const DEFAULT_AUDIENCE: &str = "etender";
+
+/// Whether a challenge's id and nonce are what a server issues (a UUID; 32 random bytes,
+/// base64url without padding): a client rebuilding the login text refuses anything else, so a
+/// server cannot smuggle other lines into what it signs.
+pub fn plausible_challenge(challenge_id: &str, nonce: &str) -> bool {
+    uuid::Uuid::parse_str(challenge_id).is_ok_and(|u| u.hyphenated().to_string() == challenge_id)
+        && nonce.len() == 43
+        && nonce
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// The text a client signs (after the [`crate::domain::signed::LOGIN`] label) to prove
+/// possession of its certificate key. Binding the
 /// audience stops a signature made for another platform from being replayed here; the
 /// challenge id and nonce make it single-use.
 pub fn challenge_message(audience: &str, challenge_id: &str, nonce: &str) -> String {
     format!("etender-auth/v1\naudience:{audience}\nchallenge:{challenge_id}\nnonce:{nonce}\n")
+}
+
+/// Longest project name an entrustment may carry.
+pub const PROJECT_MAX_CHARS: usize = 200;
+
+/// A project name fit for a signed statement: trimmed, not empty, short, and free of control
+/// characters (a line feed would let one statement read as another).
+pub fn valid_project(project: &str) -> bool {
+    let p = project.trim();
+    !p.is_empty()
+        && p.chars().count() <= PROJECT_MAX_CHARS
+        && p == project
+        && !p.chars().any(char::is_control)
+}
+
+/// The bytes a tenderer signs to entrust `agent` with one project (委托招标). Its own
+/// domain-separation label keeps a signature made for anything else from passing as one.
+pub fn entrustment_statement(tenderer_id: &str, agent_id: &str, project: &str) -> Vec<u8> {
+    let mut out = crate::domain::signed::ENTRUSTMENT.to_vec();
+    out.extend_from_slice(
+        format!("tenderer:{tenderer_id}\nagent:{agent_id}\nproject:{project}\n").as_bytes(),
+    );
+    out
 }
 
 #[cfg(test)]

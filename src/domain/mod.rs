@@ -8,6 +8,7 @@ pub mod identity;
 pub mod lifecycle;
 pub mod money;
 pub mod schedule;
+pub mod signed;
 pub mod tender;
 pub mod thread;
 pub mod uscc;

@@ -688,11 +688,12 @@ impl Custodians {
                 ),
             ));
         }
-        if self.threshold == 0 || usize::from(self.threshold) > n {
+        // One custodian alone must never be able to open bids (and the key split needs t ≥ 2).
+        if self.threshold < 2 || usize::from(self.threshold) > n {
             out.push(RuleViolation::new(
                 RuleCode::CustodianThresholdInvalid,
                 &format!("{field}.threshold"),
-                &format!("the threshold must be between 1 and the number of custodians ({n})"),
+                &format!("the threshold must be between 2 and the number of custodians ({n})"),
             ));
         }
     }
@@ -886,7 +887,10 @@ pub(crate) mod tests {
 
     #[test]
     fn custodian_threshold() {
-        assert_eq!(custodian_codes(&ids(3), 1), vec![]);
+        assert_eq!(
+            custodian_codes(&ids(3), 1),
+            vec![RuleCode::CustodianThresholdInvalid]
+        );
         assert_eq!(custodian_codes(&ids(3), 2), vec![]);
         assert_eq!(custodian_codes(&ids(3), 3), vec![]);
         assert_eq!(
@@ -899,7 +903,10 @@ pub(crate) mod tests {
         );
         assert_eq!(
             custodian_codes(&ids(1), 1),
-            vec![RuleCode::CustodianCountOutOfRange]
+            vec![
+                RuleCode::CustodianCountOutOfRange,
+                RuleCode::CustodianThresholdInvalid
+            ]
         );
         assert_eq!(custodian_codes(&ids(2), 2), vec![]);
         assert_eq!(custodian_codes(&ids(15), 8), vec![]);
@@ -914,7 +921,7 @@ pub(crate) mod tests {
         );
         let blank = vec!["a".to_string(), " ".to_string()];
         assert_eq!(
-            custodian_codes(&blank, 1),
+            custodian_codes(&blank, 2),
             vec![RuleCode::CustodianIdsInvalid]
         );
     }

@@ -396,9 +396,9 @@ mod tests {
             }
         }
         // Login, two registrations, publish, amend, bid upload, withdrawal, confirmation,
-        // envelope key, share release, draw contribution: every request that carries a
-        // certificate chain.
-        assert_eq!(signed, 11);
+        // envelope key, share release, entrustment, draw contribution: every request that
+        // carries a certificate chain.
+        assert_eq!(signed, 12);
     }
 
     #[test]

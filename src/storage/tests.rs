@@ -240,7 +240,9 @@ async fn bid_parts_are_pushed_promoted_and_discarded() {
 #[test]
 fn debug_names_the_backend_and_no_secret() {
     let dir = tempfile::tempdir().unwrap();
-    let mut settings = crate::config::Settings::load(None).unwrap().storage;
+    let mut settings = crate::config::Settings::load_for_development(None)
+        .unwrap()
+        .storage;
     settings.dir = dir.path().to_path_buf();
     settings.backend = Backend::S3;
     settings.s3 = settings::tests::s3();

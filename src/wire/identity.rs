@@ -17,7 +17,12 @@ pub struct Challenge {
     /// Random 32 bytes, base64url.
     pub nonce: String,
     pub expires_at: DateTime<Utc>,
-    /// The exact UTF-8 text to sign.
+    /// The server's `identity.audience`: a client checks it is the platform it meant to log in
+    /// to before signing.
+    pub audience: String,
+    /// The login text (`etender-auth/v1\naudience:…\nchallenge:…\nnonce:…\n`). A client
+    /// rebuilds it from `audience`, `challenge_id` and `nonce` rather than signing this as
+    /// received, and signs `etender-login/v1` ‖ 0x00 ‖ the text.
     pub message: String,
 }
 
@@ -37,7 +42,10 @@ pub struct Organisation {
     pub id: String,
     pub uscc: String,
     pub name: String,
+    /// Roles the trading centre has granted; the organisation acts in these only.
     pub roles: Vec<Role>,
+    /// Roles requested at registration and not yet granted or refused.
+    pub requested_roles: Vec<Role>,
     pub contact_email: String,
     pub created_at: DateTime<Utc>,
 }
@@ -70,4 +78,17 @@ pub struct Principal {
     pub name: String,
     pub roles: Vec<Role>,
     pub organisation_id: Option<String>,
+}
+
+/// A tenderer's entrustment of an agent for one project (委托招标).
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct Entrustment {
+    pub id: String,
+    pub tenderer_id: String,
+    pub agent_id: String,
+    pub project: String,
+    pub created_at: DateTime<Utc>,
+    /// The tender the agent created under it (one tender per entrustment).
+    pub tender_id: Option<String>,
+    pub revoked_at: Option<DateTime<Utc>>,
 }

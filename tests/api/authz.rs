@@ -63,6 +63,20 @@ async fn every_endpoint_with_every_role() {
     let agent_id = id_of(clients["agent"].get("/api/v1/me").await.unwrap());
     let spare = app.enrol("spare").await;
     let spare_id = id_of(spare.get("/api/v1/me").await.unwrap());
+    // An organisation whose requested role awaits the trading centre, and an entrustment the
+    // tenderer may revoke without touching the fixture's tender.
+    let pending =
+        crate::helpers::extra_org(30_001, "pending", etender::domain::identity::Role::Bidder);
+    let pending_id = id_of(
+        app.register_only(&pending)
+            .await
+            .get("/api/v1/me")
+            .await
+            .unwrap(),
+    );
+    let spare_entrustment = app
+        .entrust(crate::helpers::pki().get("tenderer"), &agent_id, "备用委托")
+        .await;
     // The audit rows below need integrated entries: entry 0 is the tenderer's registration.
     etender::audit::sequencer::integrate_now(&app.ctx.db, &app.ctx.audit_log)
         .await
@@ -212,6 +226,54 @@ async fn every_endpoint_with_every_role() {
             format!("/api/v1/organisations/{agent_id}/staff"),
             Some(json!({"person_id": spare_id})),
             Some(&["agent", "admin"]),
+        ),
+        // Withdrawing the invitation just made: the agent does, the administrator finds nothing
+        // left to do (200 all the same).
+        e(
+            Method::DELETE,
+            "/api/v1/organisations/{id}/staff/{person}",
+            format!("/api/v1/organisations/{agent_id}/staff/{spare_id}"),
+            None,
+            Some(&["agent", "admin"]),
+        ),
+        // Only the invited person accepts, and the spare person is none of the callers.
+        e(
+            Method::POST,
+            "/api/v1/organisations/{id}/staff/{person}/acceptance",
+            format!("/api/v1/organisations/{agent_id}/staff/{spare_id}/acceptance"),
+            None,
+            Some(&[]),
+        ),
+        e(
+            Method::PUT,
+            "/api/v1/organisations/{id}/roles/{role}",
+            format!("/api/v1/organisations/{pending_id}/roles/bidder"),
+            None,
+            Some(&["admin"]),
+        ),
+        e(
+            Method::DELETE,
+            "/api/v1/organisations/{id}/roles/{role}",
+            format!("/api/v1/organisations/{pending_id}/roles/bidder"),
+            None,
+            Some(&["admin"]),
+        ),
+        e(
+            Method::POST,
+            "/api/v1/entrustments",
+            "/api/v1/entrustments".into(),
+            Some(json!({
+                "agent_id": agent_id, "project": "P", "certificate_chain": ["AAAA"],
+                "signature": "AAAA", "signature_algorithm": "ed25519"
+            })),
+            Some(&["tenderer"]),
+        ),
+        e(
+            Method::POST,
+            "/api/v1/entrustments/{id}/revocation",
+            format!("/api/v1/entrustments/{spare_entrustment}/revocation"),
+            None,
+            Some(&["tenderer"]),
         ),
         e(
             Method::GET,

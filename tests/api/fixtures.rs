@@ -119,6 +119,8 @@ pub async fn sign_notice(c: &Client, tender: &str, signer: &Credentials) -> Valu
 /// An agent-run tender (for the tenderer), created, with one document, not yet published.
 pub struct Setup {
     pub agent: Client,
+    /// The tenderer's entrustment of the agent for this tender.
+    pub entrustment: String,
     pub tender: String,
     pub document: String,
     pub custodians: Vec<String>,
@@ -130,10 +132,15 @@ pub async fn draft_tender(app: &TestApp, deadline_days: i64) -> Setup {
     let tenderer_id = id_of(&tenderer).await;
     let custodians = custodians(app).await;
     let now = app.clock_now();
+    let title = "潜江市东荆河大道及配套管网工程";
+    let entrustment = app
+        .entrust(pki().get("tenderer"), &id_of(&agent).await, title)
+        .await;
     let body = json!({
-        "title": "潜江市东荆河大道及配套管网工程",
+        "title": title,
         "description": "房建市政 评定分离 试点项目",
         "tenderer_id": tenderer_id,
+        "entrustment_id": entrustment,
         "draft": draft(now, deadline_days, &custodians)
     });
     let t: Value = agent.post("/api/v1/tenders", &body).await.unwrap();
@@ -148,6 +155,7 @@ pub async fn draft_tender(app: &TestApp, deadline_days: i64) -> Setup {
     .await;
     Setup {
         agent,
+        entrustment,
         tender,
         document,
         custodians,

@@ -232,16 +232,18 @@ pub fn extra_person(n: u32, label: &str, roles: Vec<Role>) -> Ident {
     }
 }
 
-fn org_leaf(alg: PkiKeyAlgorithm, name: &str, uscc: &str) -> LeafSpec {
+pub fn org_leaf(alg: PkiKeyAlgorithm, name: &str, uscc: &str) -> LeafSpec {
     let mut s = LeafSpec::signing(alg, name);
     s.organization = Some(name.to_string());
     s.subject_serial_number = Some(uscc.to_string());
+    s.policies = vec![etender::pki::ORGANISATION_CERTIFICATE_POLICY.into()];
     s
 }
 
-fn person_leaf(alg: PkiKeyAlgorithm, name: &str, id: &str) -> LeafSpec {
+pub fn person_leaf(alg: PkiKeyAlgorithm, name: &str, id: &str) -> LeafSpec {
     let mut s = LeafSpec::signing(alg, name);
     s.subject_serial_number = Some(id.to_string());
+    s.policies = vec![etender::pki::PERSON_CERTIFICATE_POLICY.into()];
     s
 }
 
@@ -473,7 +475,7 @@ impl TestApp {
         .unwrap();
         std::fs::write(trust_dir.join("sm2-root.crl"), pki.crl(&pki.sm2_root, &[])).unwrap();
 
-        let mut settings = Settings::load(None).unwrap();
+        let mut settings = Settings::load_for_development(None).unwrap();
         settings.http.listen = "127.0.0.1:0".parse().unwrap();
         settings.http.workers = 1;
         settings.database.url = fresh_database_url(tmp.path()).into();
@@ -523,7 +525,7 @@ impl TestApp {
     }
 
     pub fn client(&self) -> Client {
-        Client::new(&self.base)
+        Client::new(&self.base).with_audience(&self.settings.identity.audience)
     }
 
     /// Register (if needed) and log in `label`; person roles are granted by the admin.
@@ -533,43 +535,78 @@ impl TestApp {
         self.enrol_ident(ident).await
     }
 
+    /// Register (if needed) and log in `ident`. An organisation requests its roles and the
+    /// administrator (the trading centre) grants them; a person is granted their person roles
+    /// and, for `AgentStaff`, invited by the agent and accepts.
     pub async fn enrol_ident(&self, ident: &Ident) -> Client {
         let creds = ident.credentials();
         let mut c = self.client();
-        match ident.kind {
+        let registered = match ident.kind {
             PrincipalKind::Organisation => {
                 let roles: Vec<Role> = ident.roles.clone();
                 match c
                     .register_organisation(&creds, &roles, &format!("{}@example.cn", ident.label))
                     .await
                 {
-                    Ok(_) => {}
-                    Err(e) if e.code() == Some(etender::error::ErrorCode::AlreadyRegistered) => {}
-                    Err(e) => panic!("register {}: {e}", ident.label),
-                }
-            }
-            PrincipalKind::Person => {
-                let me = match c.register_person(&creds, "someone@example.cn").await {
-                    Ok(p) => Some(p.id),
+                    Ok(o) => Some(o.id),
                     Err(e) if e.code() == Some(etender::error::ErrorCode::AlreadyRegistered) => {
                         None
                     }
                     Err(e) => panic!("register {}: {e}", ident.label),
-                };
-                if let Some(pid) = me {
-                    if ident.label != "admin" {
-                        self.setup_person_roles(&pid, ident).await;
-                    }
                 }
             }
-        }
+            PrincipalKind::Person => match c.register_person(&creds, "someone@example.cn").await {
+                Ok(p) => Some(p.id),
+                Err(e) if e.code() == Some(etender::error::ErrorCode::AlreadyRegistered) => None,
+                Err(e) => panic!("register {}: {e}", ident.label),
+            },
+        };
         c.login(ident.kind, &creds)
             .await
             .unwrap_or_else(|e| panic!("login {}: {e}", ident.label));
+        if let Some(id) = registered {
+            match ident.kind {
+                PrincipalKind::Organisation => self.grant_org_roles(&id, &ident.roles).await,
+                PrincipalKind::Person if ident.label != "admin" => {
+                    self.setup_person_roles(&c, &id, ident).await
+                }
+                PrincipalKind::Person => {}
+            }
+        }
         c
     }
 
-    async fn setup_person_roles(&self, pid: &str, ident: &Ident) {
+    /// Register and log in `ident` without any role granted: what it requested stays a request.
+    pub async fn register_only(&self, ident: &Ident) -> Client {
+        let creds = ident.credentials();
+        let mut c = self.client();
+        c.register_organisation(&creds, &ident.roles, "pending@example.cn")
+            .await
+            .unwrap_or_else(|e| panic!("register {}: {e}", ident.label));
+        c.login(ident.kind, &creds).await.unwrap();
+        c
+    }
+
+    /// The administrator grants organisation `org` the `roles` (the trading centre's review).
+    pub async fn grant_org_roles(&self, org: &str, roles: &[Role]) {
+        let admin = Box::pin(self.enrol("admin")).await;
+        admin
+            .grant_organisation_roles(org, roles)
+            .await
+            .unwrap_or_else(|e| panic!("grant {roles:?} to {org}: {e}"));
+    }
+
+    /// `tenderer` (a test identity) entrusts the organisation `agent_id` with `project`;
+    /// returns the entrustment's id.
+    pub async fn entrust(&self, tenderer: &Ident, agent_id: &str, project: &str) -> String {
+        let c = Box::pin(self.enrol_ident(tenderer)).await;
+        c.entrust(agent_id, project, &tenderer.credentials())
+            .await
+            .unwrap_or_else(|e| panic!("entrust {agent_id} with {project}: {e}"))
+            .id
+    }
+
+    async fn setup_person_roles(&self, me: &Client, pid: &str, ident: &Ident) {
         let admin = Box::pin(self.enrol("admin")).await;
         for r in &ident.roles {
             if r.is_grantable_to_person() {
@@ -585,16 +622,20 @@ impl TestApp {
             }
             if *r == Role::AgentStaff {
                 let agent = Box::pin(self.enrol("agent")).await;
-                let me: Value = agent.get("/api/v1/me").await.unwrap();
+                let me_agent: Value = agent.get("/api/v1/me").await.unwrap();
+                let agent_id = me_agent["id"].as_str().unwrap();
                 let (s, v) = agent
                     .raw(
                         reqwest::Method::POST,
-                        &format!("/api/v1/organisations/{}/staff", me["id"].as_str().unwrap()),
+                        &format!("/api/v1/organisations/{agent_id}/staff"),
                         Some(&serde_json::json!({"person_id": pid})),
                     )
                     .await
                     .unwrap();
-                assert!(s.is_success(), "attach staff: {v}");
+                assert!(s.is_success(), "invite staff: {v}");
+                me.accept_staff(agent_id, pid)
+                    .await
+                    .unwrap_or_else(|e| panic!("accept staff: {e}"));
             }
         }
     }

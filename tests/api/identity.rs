@@ -1,6 +1,7 @@
 //! Identity by certificate: every supported algorithm logs in; every bad certificate, challenge
 //! or signature is refused with its own code and creates nothing.
 
+use base64::Engine;
 use chrono::{Duration, Utc};
 use etender::client::{Client, Credentials};
 use etender::crypto::keys::{SignatureAlgorithm, SigningKey};
@@ -23,6 +24,7 @@ fn org_spec(name: &str, u: &str) -> LeafSpec {
     let mut s = LeafSpec::signing(PkiKeyAlgorithm::EcdsaP256, name);
     s.organization = Some(name.into());
     s.subject_serial_number = Some(u.into());
+    s.policies = vec![etender::pki::ORGANISATION_CERTIFICATE_POLICY.into()];
     s
 }
 
@@ -63,7 +65,9 @@ async fn every_supported_algorithm_registers_and_logs_in() {
         {
             Ok(org) => {
                 assert_eq!(org.uscc, ident.key);
-                assert_eq!(org.roles, vec![Role::Bidder]);
+                // Requested, not held, until the trading centre grants it.
+                assert_eq!(org.roles, vec![]);
+                assert_eq!(org.requested_roles, vec![Role::Bidder]);
             }
             Err(e) => assert_eq!(
                 e.code(),
@@ -78,7 +82,8 @@ async fn every_supported_algorithm_registers_and_logs_in() {
         assert!(session.token.starts_with("etk_"));
         let me: Value = c.get("/api/v1/me").await.unwrap();
         assert_eq!(me["kind"], "organisation");
-        assert_eq!(me["roles"], json!(["bidder"]));
+        // Nobody has granted the requested role yet.
+        assert_eq!(me["roles"], json!([]));
     }
 }
 
@@ -151,7 +156,7 @@ async fn bad_certificates_are_refused_with_their_own_code_and_create_nothing() {
     for (what, creds, status, code) in cases {
         let c = app.client();
         let ch = c.challenge().await.unwrap();
-        let proof = serde_json::to_value(creds.prove(&ch).unwrap()).unwrap();
+        let proof = serde_json::to_value(creds.prove(&ch, aud(&app)).unwrap()).unwrap();
         let before = app.rows().await;
         let (s, v) = register_raw(&c, proof).await;
         assert_problem(s, &v, status, code);
@@ -168,7 +173,7 @@ async fn bad_certificates_are_refused_with_their_own_code_and_create_nothing() {
     ] {
         let ch = c.challenge().await.unwrap();
         let before = app.rows().await;
-        let mut proof = serde_json::to_value(good.prove(&ch).unwrap()).unwrap();
+        let mut proof = serde_json::to_value(good.prove(&ch, aud(&app)).unwrap()).unwrap();
         proof["certificate_chain"] = junk.clone();
         let (s, v) = c
             .raw(
@@ -194,9 +199,13 @@ async fn challenges_are_single_use_signed_and_expire() {
     // Wrong signature: signed over another message.
     let ch = c.challenge().await.unwrap();
     let before = app.rows().await;
-    let mut other = ch.clone();
-    other.message.push_str("tampered");
-    let proof = creds.prove(&other).unwrap();
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let mut proof = serde_json::to_value(creds.prove(&ch, aud(&app)).unwrap()).unwrap();
+    let other = etender::domain::signed::labelled(
+        etender::domain::signed::LOGIN,
+        format!("{}tampered", ch.message).as_bytes(),
+    );
+    proof["signature"] = json!(b64.encode(creds.key.sign(creds.algorithm, &other).unwrap()));
     let (s, v) = c
         .raw(
             Method::POST,
@@ -208,7 +217,7 @@ async fn challenges_are_single_use_signed_and_expire() {
     assert_problem(s, &v, 401, "signature_invalid");
 
     // Algorithm that does not fit the key.
-    let mut proof = serde_json::to_value(creds.prove(&ch).unwrap()).unwrap();
+    let mut proof = serde_json::to_value(creds.prove(&ch, aud(&app)).unwrap()).unwrap();
     proof["signature_algorithm"] = json!("ed25519");
     let (s, v) = c
         .raw(
@@ -232,7 +241,7 @@ async fn challenges_are_single_use_signed_and_expire() {
     before.assert_same(&app.rows().await, "a wrong signature or algorithm");
 
     // The failed attempts did not burn the challenge: the right signature still works once…
-    let body = json!({"kind": "organisation", "proof": creds.prove(&ch).unwrap()});
+    let body = json!({"kind": "organisation", "proof": creds.prove(&ch, aud(&app)).unwrap()});
     let (s, v) = c
         .raw(Method::POST, "/api/v1/auth/tokens", Some(&body))
         .await
@@ -250,11 +259,13 @@ async fn challenges_are_single_use_signed_and_expire() {
     // Unknown and expired challenges.
     let mut fake = ch.clone();
     fake.challenge_id = uuid::Uuid::new_v4().to_string();
+    fake.message =
+        etender::domain::identity::challenge_message(aud(&app), &fake.challenge_id, &ch.nonce);
     let (s, v) = c
         .raw(
             Method::POST,
             "/api/v1/auth/tokens",
-            Some(&json!({"kind": "organisation", "proof": creds.prove(&fake).unwrap()})),
+            Some(&json!({"kind": "organisation", "proof": creds.prove(&fake, aud(&app)).unwrap()})),
         )
         .await
         .unwrap();
@@ -269,7 +280,7 @@ async fn challenges_are_single_use_signed_and_expire() {
         .raw(
             Method::POST,
             "/api/v1/auth/tokens",
-            Some(&json!({"kind": "organisation", "proof": creds.prove(&ch).unwrap()})),
+            Some(&json!({"kind": "organisation", "proof": creds.prove(&ch, aud(&app)).unwrap()})),
         )
         .await
         .unwrap();
@@ -284,7 +295,7 @@ async fn concurrent_replays_of_one_challenge_yield_exactly_one_session() {
     let creds = pki().get("bidder").credentials();
     let c = app.client();
     let ch = c.challenge().await.unwrap();
-    let body = json!({"kind": "organisation", "proof": creds.prove(&ch).unwrap()});
+    let body = json!({"kind": "organisation", "proof": creds.prove(&ch, aud(&app)).unwrap()});
     let mut tasks = Vec::new();
     for _ in 0..8 {
         let c = c.clone();
@@ -390,7 +401,7 @@ async fn duplicate_registration_and_role_changes_are_audited() {
     let ch = c.challenge().await.unwrap();
     let before = app.rows().await;
     let body = json!({
-        "proof": other.prove(&ch).unwrap(),
+        "proof": other.prove(&ch, aud(&app)).unwrap(),
         "roles": ["administrator"],
         "contact_email": "x@example.cn"
     });
@@ -439,8 +450,8 @@ async fn duplicate_registration_and_role_changes_are_audited() {
         kinds,
         [
             "person_registered",
-            "role_granted",
             "session_opened",
+            "role_granted",
             "role_revoked"
         ]
     );
@@ -482,4 +493,9 @@ async fn a_new_crl_in_the_trust_directory_takes_effect_without_restart() {
         )],
         "a login with a newly revoked certificate",
     );
+}
+
+/// The audience the test server names in its challenges.
+fn aud(app: &TestApp) -> &str {
+    &app.settings.identity.audience
 }

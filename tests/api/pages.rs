@@ -16,20 +16,21 @@ use serde_json::{json, Value};
 use crate::fixtures::{custodians, draft, id_of, sign_notice};
 use crate::helpers::{assert_problem, extra_org, pki, Ident, TestApp};
 
-/// Create a tender as `creator` (for `tenderer_id` when the creator is an agent) and publish it
-/// with `signer`'s certificate.
+/// Create a tender as `creator` (an agent entrusted by `tenderer` when one is given) and publish
+/// it with `signer`'s certificate.
 async fn publish_new(
     app: &TestApp,
     creator: &Client,
     signer: &Ident,
-    tenderer_id: Option<&str>,
+    tenderer: Option<&Ident>,
     custodians: &[String],
     title: &str,
 ) -> String {
     let mut body = json!({"title": title, "description": format!("{title} 说明"),
         "draft": draft(app.clock_now(), 30, custodians)});
-    if let Some(t) = tenderer_id {
-        body["tenderer_id"] = json!(t);
+    if let Some(t) = tenderer {
+        let entrustment = app.entrust(t, &id_of(creator).await, title).await;
+        body["entrustment_id"] = json!(entrustment);
     }
     let t: Value = creator.post("/api/v1/tenders", &body).await.unwrap();
     let id = t["id"].as_str().unwrap().to_string();
@@ -93,40 +94,38 @@ async fn the_public_tender_list_is_two_queries_a_page_and_each_row_is_the_tender
     let custodians = custodians(&app).await;
     let agent = app.enrol("agent").await;
     let tenderer = app.enrol("tenderer").await;
-    let tenderer_id = id_of(&tenderer).await;
     let agent2_ident = extra_org(20_001, "agent-2", Role::Agent);
     let tenderer2_ident = extra_org(20_002, "tenderer-2", Role::Tenderer);
     let agent2 = app.enrol_ident(&agent2_ident).await;
     let tenderer2 = app.enrol_ident(&tenderer2_ident).await;
-    let tenderer2_id = id_of(&tenderer2).await;
     let (agent_ident, tenderer_ident) = (pki().get("agent"), pki().get("tenderer"));
 
     // Two agents, two tenderers, and tenders a tenderer runs itself (no agent).
     let mut published = Vec::new();
     for (creator, signer, for_tenderer, title) in [
-        (&agent, agent_ident, Some(&tenderer_id), "东荆河大道工程"),
+        (&agent, agent_ident, Some(tenderer_ident), "东荆河大道工程"),
         (&tenderer, tenderer_ident, None, "自行招标 办公楼改造"),
-        (&agent2, &agent2_ident, Some(&tenderer2_id), "排水管网工程"),
-        (&agent, agent_ident, Some(&tenderer2_id), "路灯工程"),
+        (
+            &agent2,
+            &agent2_ident,
+            Some(&tenderer2_ident),
+            "排水管网工程",
+        ),
+        (&agent, agent_ident, Some(&tenderer2_ident), "路灯工程"),
         (&tenderer2, &tenderer2_ident, None, "自行招标 绿化工程"),
-        (&agent2, &agent2_ident, Some(&tenderer_id), "桥梁维修工程"),
+        (&agent2, &agent2_ident, Some(tenderer_ident), "桥梁维修工程"),
     ] {
-        let id = publish_new(
-            &app,
-            creator,
-            signer,
-            for_tenderer.map(|s| s.as_str()),
-            &custodians,
-            title,
-        )
-        .await;
+        let id = publish_new(&app, creator, signer, for_tenderer, &custodians, title).await;
         published.push(id);
     }
     // A draft is not public.
+    let entrustment = app
+        .entrust(tenderer_ident, &id_of(&agent).await, "未发布")
+        .await;
     let _draft: Value = agent
         .post(
             "/api/v1/tenders",
-            &json!({"title": "未发布", "description": "草稿", "tenderer_id": tenderer_id,
+            &json!({"title": "未发布", "description": "草稿", "entrustment_id": entrustment,
                     "draft": draft(app.clock_now(), 30, &custodians)}),
         )
         .await

@@ -361,7 +361,7 @@ async fn a_release_is_final_and_a_wrong_share_is_its_custodians_fault() {
 }
 
 /// Makes `label` (a registered person) a custodian with an envelope key, staff of the
-/// organisation `org_label` (attached by an administrator).
+/// organisation `org_label` (invited by an administrator, accepted by the person).
 async fn custodian_on_staff_of(app: &TestApp, label: &str, org_label: &str) -> String {
     let person = app.enrol(label).await;
     let pid = id_of(&person).await;
@@ -385,7 +385,12 @@ async fn custodian_on_staff_of(app: &TestApp, label: &str, org_label: &str) -> S
         .await
         .unwrap();
     assert!(s.is_success(), "{v}");
+    // Staff are attached only once the person accepts (issue 11, finding 4).
     let person = app.enrol(label).await;
+    person
+        .accept_staff(&oid, &pid)
+        .await
+        .unwrap_or_else(|e| panic!("accept staff: {e}"));
     let (s, v) = register_envelope_key(&person, label).await;
     assert_eq!(s, 200, "{v}");
     pid
@@ -503,6 +508,11 @@ async fn custodians_must_be_independent_of_the_tender() {
         .await
         .unwrap();
     assert!(s.is_success(), "{v}");
+    app.enrol(crate::fixtures::CUSTODIANS[1])
+        .await
+        .accept_staff(&oid, &setup.custodians[1])
+        .await
+        .unwrap_or_else(|e| panic!("accept staff: {e}"));
     let before = app.rows().await;
     let e = other.client.submit_upload(&upload.id).await.unwrap_err();
     assert_eq!(e.code().map(|c| c.as_str()), Some("custodian_conflict"));

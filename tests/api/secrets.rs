@@ -84,6 +84,13 @@ fn secrets(port: u16, db_password: &str, s3: bool) -> Vec<Secret> {
 /// plus `extra` environment variables.
 fn etender(dir: &Path, via: Via, secrets: &[Secret], extra: &[(&str, &str)]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_etender"));
+    // The built-in profile is production: it needs its trust anchors and its log key.
+    std::fs::create_dir_all(dir.join("certs/trust")).unwrap();
+    let key = dir.join("data/audit-signing-key.pem");
+    if !key.is_file() {
+        std::fs::create_dir_all(dir.join("data")).unwrap();
+        etender::audit::sequencer::generate_key_file(&key, "etender.local/log").unwrap();
+    }
     cmd.current_dir(dir).env_remove("RUST_LOG");
     for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("ETENDER__")) {
         cmd.env_remove(k);
@@ -189,7 +196,7 @@ fn settings_debug_and_config_errors_never_show_a_secret() {
     let tmp = tempfile::tempdir().unwrap();
     let file = tmp.path().join("etender.toml");
     std::fs::write(&file, toml_of(&secrets)).unwrap();
-    let settings = Settings::load(Some(&file)).unwrap();
+    let settings = Settings::load_for_development(Some(&file)).unwrap();
     assert_eq!(settings.mail.smtp_password.expose_secret(), SMTP_PASSWORD);
     assert_eq!(
         settings.database.url.expose_secret(),
@@ -214,7 +221,9 @@ fn settings_debug_and_config_errors_never_show_a_secret() {
         ),
     ] {
         std::fs::write(&file, &text).unwrap();
-        let err = Settings::load(Some(&file)).unwrap_err().to_string();
+        let err = Settings::load_for_development(Some(&file))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains(expected), "{err}");
         assert_hidden(&secrets, "a refused config file", &err);
     }

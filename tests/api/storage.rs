@@ -13,7 +13,9 @@ use ring::digest;
 use crate::helpers::{fresh_bucket, s3_root, s3_settings};
 
 fn settings(dir: &Path, bucket: &str) -> StorageSettings {
-    let mut s = etender::config::Settings::load(None).unwrap().storage;
+    let mut s = etender::config::Settings::load_for_development(None)
+        .unwrap()
+        .storage;
     s.dir = dir.to_path_buf();
     s.backend = Backend::S3;
     s.s3 = s3_settings(bucket);
@@ -151,7 +153,7 @@ async fn wrong_credentials_and_missing_buckets_are_refused() {
     assert!(e.contains(&missing.s3.bucket), "{e}");
 
     // The server refuses to start on such a store rather than fail the first bid.
-    let mut s = etender::config::Settings::load(None).unwrap();
+    let mut s = etender::config::Settings::load_for_development(None).unwrap();
     s.database.url = format!("sqlite://{}", tmp.path().join("e.db").display()).into();
     s.audit.signing_key_file = tmp.path().join("audit-key.pem");
     s.identity.trust_dir = tmp.path().to_path_buf();

@@ -721,7 +721,11 @@ async fn creation_is_idempotent_and_drafts_are_private() {
     let tid = id_of(&tenderer).await;
     let custodians = fixtures::custodians(&app).await;
     let draft = draft(app.clock_now(), 30, &custodians);
-    let body = json!({"title": "幂等测试", "tenderer_id": tid, "draft": draft});
+    let entrusted = app
+        .entrust(pki().get("tenderer"), &id_of(&agent).await, "幂等测试")
+        .await;
+    let body = json!({"title": "幂等测试", "tenderer_id": tid, "entrustment_id": entrusted,
+        "draft": draft});
     let http = reqwest::Client::new();
     let post = |b: &Value| {
         http.post(format!("{}/api/v1/tenders", app.base))
@@ -882,14 +886,15 @@ async fn a_tender_runs_to_its_deadline_on_the_sandbox_clock() {
         .await
         .unwrap();
     assert_eq!(t["state"], "closed");
-    // The clock change itself is audited.
+    // The sandbox clock's start and the clock change are audited.
     let events = app
         .ctx
         .db
         .read_primary(|c| Ok(etender::db::repo::audit::for_subject(c, "sandbox_clock")?))
         .await
         .unwrap();
-    assert_eq!(events.len(), 1);
+    let kinds: Vec<&str> = events.iter().map(|e| e.event_type.as_str()).collect();
+    assert_eq!(kinds, ["sandbox_clock_started", "sandbox_clock_adjusted"]);
 }
 
 #[tokio::test]

@@ -37,7 +37,7 @@ const APPEND_SECONDS: u64 = 6;
 const MILLION: u64 = 1_000_000;
 
 fn context(url: &str, tmp: &std::path::Path) -> AppContext {
-    let mut settings = Settings::load(None).unwrap();
+    let mut settings = Settings::load_for_development(None).unwrap();
     settings.database.url = url.into();
     settings.database.pool_size = 16;
     settings.audit.signing_key_file = tmp.join("audit-key.pem");

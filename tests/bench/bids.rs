@@ -34,7 +34,7 @@ use std::time::{Duration, Instant};
 
 use etender::client::bids::{seal_bid_to_dir, BondKind, BondRequest};
 use etender::demo::tenders::demo_draft;
-use etender::demo::{creds, enrol};
+use etender::demo::{creds, enrol, enrol_org};
 use etender::pki::{init_dev_pki, DevPki};
 use etender::seal::{BidContext, EnvelopeSecret, Summary};
 use reqwest::Method;
@@ -246,9 +246,9 @@ async fn upload_bid(server: &Server, pki: &DevPki, work: &Path) -> Figures {
     let base = server.url.as_str();
     let id = |key: &str| pki.identity(key).unwrap_or_else(|| panic!("no {key}"));
     let admin = enrol(base, id("admin")).await.unwrap();
-    let tenderer = enrol(base, id("tenderer")).await.unwrap();
-    let agent = enrol(base, id("agent")).await.unwrap();
-    let bidder = enrol(base, id("bidder-a")).await.unwrap();
+    let tenderer = enrol_org(base, id("tenderer"), &admin).await.unwrap();
+    let agent = enrol_org(base, id("agent"), &admin).await.unwrap();
+    let bidder = enrol_org(base, id("bidder-a"), &admin).await.unwrap();
 
     // Custodians: granted the role, then each registers its envelope key.
     let mut custodians = Vec::new();
@@ -276,11 +276,22 @@ async fn upload_bid(server: &Server, pki: &DevPki, work: &Path) -> Figures {
     let time: Value = agent.get("/api/v1/time").await.unwrap();
     let now: chrono::DateTime<chrono::Utc> = serde_json::from_value(time["now"].clone()).unwrap();
     let tenderer_me: Value = tenderer.get("/api/v1/me").await.unwrap();
+    let agent_me: Value = agent.get("/api/v1/me").await.unwrap();
+    let title = "基准测试 大文件投标上传";
+    let entrusted = tenderer
+        .entrust(
+            agent_me["id"].as_str().unwrap(),
+            title,
+            &creds(id("tenderer")).unwrap(),
+        )
+        .await
+        .unwrap();
     let t: Value = agent
         .post(
             "/api/v1/tenders",
-            &json!({"title": "基准测试 大文件投标上传", "description": "bench: 1 GiB sealed bid",
-                    "tenderer_id": tenderer_me["id"], "draft": demo_draft(now, &custodians)}),
+            &json!({"title": title, "description": "bench: 1 GiB sealed bid",
+                    "tenderer_id": tenderer_me["id"], "entrustment_id": entrusted.id,
+                    "draft": demo_draft(now, &custodians)}),
         )
         .await
         .unwrap();

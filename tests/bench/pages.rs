@@ -95,7 +95,7 @@ pub fn run(out: &mut Report) {
 }
 
 fn context(url: &str, dir: &Path) -> AppContext {
-    let mut settings = Settings::load(None).unwrap();
+    let mut settings = Settings::load_for_development(None).unwrap();
     settings.database.url = url.to_string().into();
     settings.database.pool_size = CLIENTS as u32;
     settings.database.run_migrations = false;

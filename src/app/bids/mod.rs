@@ -293,11 +293,11 @@ async fn bid_statement(
     what: BidStatement,
 ) -> AppResult<Receipt> {
     let org = actor.bidder_org()?;
-    let (tender, section, a, now, signing) = (
+    let (tender, section, a, clock, signing) = (
         tender.to_string(),
         section.to_string(),
         actor.clone(),
-        ctx.clock.now(),
+        ctx.clock.clone(),
         Signing::of(ctx),
     );
     let (bid_id, event_id) = ctx
@@ -306,6 +306,8 @@ async fn bid_statement(
             let (_, _, sec) = load_section(c, &tender, &section)?;
             let row = trepo::lock_tender(c, &tender)?
                 .ok_or_else(|| AppError::not_found(format!("no tender {tender}")))?;
+            // Read with the tender locked in this transaction, not before waiting for it.
+            let now = clock.now();
             check_accepting(&row, now)?;
             let mut bid = current_bid(c, &tender, &sec.code, &org)?.ok_or_else(|| {
                 AppError::new(ErrorCode::NoBid, "you have no current bid for this section")

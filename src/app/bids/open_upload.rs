@@ -53,6 +53,7 @@ pub async fn open_upload(
                 &sec.code,
                 &org,
             )?;
+            require_not_party(&row, &org)?;
             let organisation = idrepo::find_organisation(c, &org)?
                 .ok_or_else(|| AppError::forbidden("unknown organisation"))?;
             let cert = signing.certificate(&chain, now)?;

@@ -28,10 +28,10 @@ use serde_json::json;
 /// Submit a complete upload: the bid exists from this commit, judged on time by the server
 /// clock inside the same transaction. Returns the receipt with its audit proof.
 pub async fn submit(ctx: &AppContext, actor: &Actor, upload_id: &str) -> AppResult<Receipt> {
-    let (a, id, now, storage) = (
+    let (a, id, clock, storage) = (
         actor.clone(),
         upload_id.to_string(),
-        ctx.clock.now(),
+        ctx.clock.clone(),
         ctx.storage.clone(),
     );
     let independence = ctx.settings.tenders.custodian_independence;
@@ -47,6 +47,9 @@ pub async fn submit(ctx: &AppContext, actor: &Actor, upload_id: &str) -> AppResu
             }
             let row = trepo::lock_tender(c, &u.tender_id)?
                 .ok_or_else(|| internal(anyhow::anyhow!("upload of a missing tender")))?;
+            // The time that decides "on time" is read here, with the tender locked in this
+            // transaction, never before waiting for the write connection.
+            let now = clock.now();
             check_accepting(&row, now)?;
             // Again here: staff may have been attached since the upload opened.
             crate::app::support::keys::refuse_custodian_employer(
@@ -56,6 +59,7 @@ pub async fn submit(ctx: &AppContext, actor: &Actor, upload_id: &str) -> AppResu
                 &u.section_code,
                 &u.organisation_id,
             )?;
+            require_not_party(&row, &u.organisation_id)?;
             let parts = repo::upload_parts(c, &u.id)?;
             if let Some(p) = parts.iter().find(|p| !p.complete) {
                 return Err(AppError::new(

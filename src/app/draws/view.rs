@@ -11,7 +11,7 @@ pub async fn view(ctx: &AppContext, actor: &Actor, draw: &str) -> AppResult<Draw
         .read(move |c| {
             let row = repo::find(c, &draw)?.ok_or_else(not_found)?;
             let tender = trepo::find_tender(c, &row.tender_id)?.ok_or_else(not_found)?;
-            if !may_view(&actor, &tender) {
+            if !may_view(c, &actor, &tender)? {
                 return Err(not_found());
             }
             let contributions = repo::contributions(c, &row.id)?;

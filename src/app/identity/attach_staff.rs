@@ -1,5 +1,6 @@
-//! Attach a registered person as staff of an organisation (an agent's staff then act for it). The
-//! organisation itself or an administrator may do this; attaching a member again is a no-op.
+//! Invite a registered person to be staff of an organisation (an agent's staff then act for
+//! it). The organisation itself or an administrator invites; the person is attached only when
+//! they accept (`accept_staff`). Inviting a member, or inviting again, changes nothing.
 
 use super::*;
 use crate::app::Actor;
@@ -8,6 +9,7 @@ use crate::audit;
 use crate::audit::Event;
 use crate::audit::EventType;
 use crate::db::repo::identity as repo;
+use crate::db::repo::parties as prepo;
 use crate::domain::authz::Permission;
 use crate::domain::identity::effective_person_roles;
 use crate::domain::identity::PrincipalKind;
@@ -17,14 +19,8 @@ use crate::error::AppResult;
 use crate::wire::identity::*;
 use serde_json::json;
 
-/// Attach a registered person as staff of an organisation (an agent's staff then act for it).
-/// The organisation itself or an administrator may do this.
-pub async fn attach_staff(
-    ctx: &AppContext,
-    actor: &Actor,
-    org: &str,
-    person: &str,
-) -> AppResult<Person> {
+/// The organisation itself or an administrator; others are refused.
+pub(super) fn require_org_manager(actor: &Actor, org: &str) -> AppResult<()> {
     actor.require(Permission::ManageStaff)?;
     let is_admin = actor.has(Role::Administrator);
     let is_self = actor.kind == PrincipalKind::Organisation && actor.id == org;
@@ -33,6 +29,18 @@ pub async fn attach_staff(
             "only the organisation itself or an administrator may manage its staff",
         ));
     }
+    Ok(())
+}
+
+/// Invite a registered person as staff of an organisation; returns the person as they are
+/// (not yet attached).
+pub async fn attach_staff(
+    ctx: &AppContext,
+    actor: &Actor,
+    org: &str,
+    person: &str,
+) -> AppResult<Person> {
+    require_org_manager(actor, org)?;
     let now = ctx.clock.now();
     let by = actor.audit_ref();
     let (org, person) = (org.to_string(), person.to_string());
@@ -40,7 +48,7 @@ pub async fn attach_staff(
         .write(move |c| {
             repo::find_organisation(c, &org)?
                 .ok_or_else(|| AppError::not_found("no such organisation"))?;
-            let mut row = repo::find_person(c, &person)?
+            let row = repo::find_person(c, &person)?
                 .ok_or_else(|| AppError::not_found("no such person"))?;
             match row.organisation_id.as_deref() {
                 Some(existing) if existing != org => {
@@ -48,32 +56,44 @@ pub async fn attach_staff(
                         "this person is staff of another organisation",
                     ));
                 }
-                // Idempotent, like granting a role: attaching again changes nothing and is
-                // not recorded again.
                 Some(_) => {}
                 None => {
-                    repo::set_person_organisation(c, &person, Some(&org))?;
-                    row.organisation_id = Some(org.clone());
-                    audit::record(
-                        c,
-                        now,
-                        Event {
-                            event_type: EventType::StaffAttached,
-                            tender_id: None,
-                            section_id: None,
-                            actor: by,
-                            subject: person.clone(),
-                            body: json!({"person": person, "organisation": org}),
-                        },
-                    )?;
+                    let invitation = prepo::StaffInvitationRow {
+                        person_id: person.clone(),
+                        organisation_id: org.clone(),
+                        invited_by: by.id.clone(),
+                        invited_at: to_db(now),
+                    };
+                    if prepo::insert_invitation(c, &invitation)? {
+                        audit::record(
+                            c,
+                            now,
+                            Event {
+                                event_type: EventType::StaffInvited,
+                                tender_id: None,
+                                section_id: None,
+                                actor: by,
+                                subject: person.clone(),
+                                body: json!({"person": person, "organisation": org}),
+                            },
+                        )?;
+                    }
                 }
             }
-            let roles = parse_roles(repo::roles_of(c, &person)?);
-            let employer = parse_roles(repo::roles_of(c, &org)?);
-            Ok(person_view(
-                row,
-                effective_person_roles(&roles, Some(&employer)),
-            ))
+            staff_view(c, row)
         })
         .await
+}
+
+/// A person with their effective roles (their employer's, if any, decide `agent_staff`).
+pub(super) fn staff_view(c: &mut AnyConnection, row: repo::PersonRow) -> AppResult<Person> {
+    let roles = parse_roles(repo::roles_of(c, &row.id)?);
+    let employer = match &row.organisation_id {
+        Some(org) => Some(parse_roles(repo::roles_of(c, org)?)),
+        None => None,
+    };
+    Ok(person_view(
+        row,
+        effective_person_roles(&roles, employer.as_ref()),
+    ))
 }

@@ -27,7 +27,8 @@ pub async fn get_organisation(
             let row = repo::find_organisation(c, &id)?
                 .ok_or_else(|| AppError::not_found("no such organisation"))?;
             let roles = parse_roles(repo::roles_of(c, &id)?);
-            Ok(organisation_view(row, roles))
+            let requested = parse_roles(crate::db::repo::parties::requested_roles_of(c, &id)?);
+            Ok(organisation_view(row, roles, requested))
         })
         .await
 }

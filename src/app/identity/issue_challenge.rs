@@ -35,6 +35,7 @@ pub async fn issue_challenge(ctx: &AppContext) -> AppResult<Challenge> {
         .await?;
     Ok(Challenge {
         message: challenge_message(&ctx.settings.identity.audience, &id, &nonce),
+        audience: ctx.settings.identity.audience.clone(),
         challenge_id: id,
         nonce,
         expires_at,

@@ -23,12 +23,13 @@ pub async fn list_organisations(
         .read(move |c| {
             let rows = repo::list_organisations(c, &page)?;
             let (rows, next) = pages::cut(&page, rows, |o| o.id.clone());
-            let mut roles = roles_by_principal(c, rows.iter().map(|o| o.id.clone()).collect())?;
+            let ids = rows.iter().map(|o| o.id.clone()).collect();
+            let mut roles = org_roles_by_principal(c, ids)?;
             let items = rows
                 .into_iter()
                 .map(|row| {
-                    let held = roles.remove(&row.id).unwrap_or_default();
-                    organisation_view(row, held)
+                    let (held, requested) = roles.remove(&row.id).unwrap_or_default();
+                    organisation_view(row, held, requested)
                 })
                 .collect();
             Ok(pages::to_page(items, next))

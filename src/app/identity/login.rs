@@ -26,7 +26,7 @@ pub async fn login(
     kind: PrincipalKind,
     proof: PossessionProof,
 ) -> AppResult<Session> {
-    let cert = verify_proof(ctx, &proof).await?;
+    let cert = verify_proof(ctx, &proof, kind).await?;
     let key = match kind {
         PrincipalKind::Organisation => {
             let raw = cert.uscc_field.clone().ok_or_else(|| {

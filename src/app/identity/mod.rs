@@ -7,8 +7,11 @@
 //! transaction, and the challenge is consumed inside it, so a refused attempt creates nothing and
 //! a replayed challenge can never win a race.
 
+mod accept_staff;
 mod attach_staff;
 mod authenticate;
+mod detach_staff;
+mod entrust;
 mod get_organisation;
 mod issue_challenge;
 mod list_organisations;
@@ -17,6 +20,8 @@ mod login;
 mod logout;
 mod register_organisation;
 mod register_person;
+mod revoke_entrustment;
+mod set_organisation_role;
 mod set_person_role;
 
 use crate::app::support::errors::*;
@@ -37,14 +42,19 @@ use crate::domain::identity::challenge_message;
 use crate::domain::identity::effective_person_roles;
 use crate::domain::identity::PrincipalKind;
 use crate::domain::identity::Role;
+use crate::domain::signed::labelled;
+use crate::domain::signed::LOGIN;
 use crate::error::AppError;
 use crate::error::AppResult;
 use crate::error::ErrorCode;
 use crate::wire::identity::*;
+pub use accept_staff::*;
 pub use attach_staff::*;
 pub use authenticate::*;
 use chrono::DateTime;
 use chrono::Utc;
+pub use detach_staff::*;
+pub use entrust::*;
 pub use get_organisation::*;
 pub use issue_challenge::*;
 pub use list_organisations::*;
@@ -53,13 +63,21 @@ pub use login::*;
 pub use logout::*;
 pub use register_organisation::*;
 pub use register_person::*;
+pub use revoke_entrustment::*;
 use serde_json::json;
+pub use set_organisation_role::*;
 pub use set_person_role::*;
 use std::collections::BTreeSet;
 use std::collections::HashMap;
 
 /// Checks shared by login and registration: challenge live, chain trusted, signature valid.
-async fn verify_proof(ctx: &AppContext, proof: &PossessionProof) -> AppResult<VerifiedCertificate> {
+/// The certificate must also be of the kind the caller acts as (an organisation's or a
+/// person's, by its certificate policies).
+async fn verify_proof(
+    ctx: &AppContext,
+    proof: &PossessionProof,
+    kind: PrincipalKind,
+) -> AppResult<VerifiedCertificate> {
     let now = ctx.clock.now();
     let id = proof.challenge_id.clone();
     let challenge = ctx
@@ -103,10 +121,17 @@ async fn verify_proof(ctx: &AppContext, proof: &PossessionProof) -> AppResult<Ve
     verify_signature(
         &cert.spki_der,
         proof.signature_algorithm,
-        message.as_bytes(),
+        &labelled(LOGIN, message.as_bytes()),
         &proof.signature,
     )
     .map_err(signature_error)?;
+    crate::app::support::signing::require_kind(
+        &cert,
+        match kind {
+            PrincipalKind::Organisation => crate::crypto::x509::CertKind::Organisation,
+            PrincipalKind::Person => crate::crypto::x509::CertKind::Person,
+        },
+    )?;
     Ok(cert)
 }
 
@@ -145,6 +170,30 @@ fn parse_roles(rows: Vec<String>) -> BTreeSet<Role> {
     rows.iter().filter_map(|r| Role::parse(r)).collect()
 }
 
+/// An organisation's granted and requested roles.
+type GrantedAndRequested = (BTreeSet<Role>, BTreeSet<Role>);
+
+/// The granted and the requested roles of a page of organisations, in one query.
+fn org_roles_by_principal(
+    c: &mut AnyConnection,
+    ids: Vec<String>,
+) -> AppResult<HashMap<String, GrantedAndRequested>> {
+    let mut out: HashMap<String, GrantedAndRequested> = HashMap::new();
+    for (principal, role, requested) in
+        crate::db::repo::parties::roles_and_requests_of_all(c, &ids)?
+    {
+        if let Some(r) = Role::parse(&role) {
+            let e = out.entry(principal).or_default();
+            if requested {
+                e.1.insert(r)
+            } else {
+                e.0.insert(r)
+            };
+        }
+    }
+    Ok(out)
+}
+
 /// The roles of a page of principals, in one query.
 fn roles_by_principal(
     c: &mut AnyConnection,
@@ -159,12 +208,17 @@ fn roles_by_principal(
     Ok(out)
 }
 
-fn organisation_view(row: repo::OrganisationRow, roles: BTreeSet<Role>) -> Organisation {
+fn organisation_view(
+    row: repo::OrganisationRow,
+    roles: BTreeSet<Role>,
+    requested: BTreeSet<Role>,
+) -> Organisation {
     Organisation {
         id: row.id,
         uscc: row.uscc,
         name: row.name,
         roles: roles.into_iter().collect(),
+        requested_roles: requested.into_iter().collect(),
         contact_email: row.contact_email,
         created_at: from_db(row.created_at),
     }

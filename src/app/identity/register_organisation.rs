@@ -1,4 +1,5 @@
-//! Register an organisation by its e-business-licence certificate (USCC in the subject).
+//! Register an organisation by its e-business-licence certificate (USCC in the subject). The
+//! roles it names are requests: it holds none until the trading centre grants them.
 
 use super::*;
 use crate::app::AppContext;
@@ -7,6 +8,7 @@ use crate::audit::ActorRef;
 use crate::audit::Event;
 use crate::audit::EventType;
 use crate::db::repo::identity as repo;
+use crate::db::repo::parties as prepo;
 use crate::db::types::to_db;
 use crate::domain::identity::valid_email;
 use crate::domain::identity::Role;
@@ -58,7 +60,7 @@ pub async fn register_organisation(
     if !errors.is_empty() {
         return Err(AppError::validation(errors));
     }
-    let cert = verify_proof(ctx, &req.proof).await?;
+    let cert = verify_proof(ctx, &req.proof, PrincipalKind::Organisation).await?;
     let raw = cert.uscc_field.clone().ok_or_else(|| {
         AppError::new(
             ErrorCode::UsccMissing,
@@ -100,13 +102,12 @@ pub async fn register_organisation(
                 }
             })?;
             for r in &roles {
-                repo::grant_role(
+                prepo::insert_role_request(
                     c,
-                    &repo::RoleGrantRow {
+                    &prepo::RoleRequestRow {
                         principal_id: org.id.clone(),
                         role: r.as_str().into(),
-                        granted_by: None,
-                        granted_at: to_db(now),
+                        requested_at: to_db(now),
                     },
                 )?;
             }
@@ -127,7 +128,7 @@ pub async fn register_organisation(
                         "organisation_id": org.id,
                         "uscc": org.uscc,
                         "name": org.name,
-                        "roles": roles.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
+                        "requested_roles": roles.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
                         "certificate": {
                             "fingerprint": cert.fingerprint_sha256,
                             "serial": cert.serial_hex,
@@ -139,5 +140,5 @@ pub async fn register_organisation(
             Ok((org, roles))
         })
         .await?;
-    Ok(organisation_view(org, roles))
+    Ok(organisation_view(org, BTreeSet::new(), roles))
 }

@@ -32,7 +32,7 @@ pub async fn register_person(ctx: &AppContext, req: RegisterPerson) -> AppResult
             "not a valid e-mail address",
         ));
     }
-    let cert = verify_proof(ctx, &req.proof).await?;
+    let cert = verify_proof(ctx, &req.proof, PrincipalKind::Person).await?;
     let person_id = cert
         .person_id_field
         .clone()

@@ -2,6 +2,7 @@
 
 mod adjust_clock;
 mod clock_state;
+mod record_start;
 
 use crate::app::AppContext;
 use crate::error::AppError;
@@ -9,6 +10,7 @@ use crate::error::AppResult;
 use crate::error::ErrorCode;
 pub use adjust_clock::*;
 pub use clock_state::*;
+pub use record_start::*;
 
 fn sandbox(ctx: &AppContext) -> AppResult<&crate::clock::SandboxClock> {
     ctx.clock.sandbox().ok_or_else(|| {

@@ -6,6 +6,7 @@ use crate::app::support::errors::*;
 use crate::app::AppContext;
 use crate::crypto::keys::SignatureAlgorithm;
 use crate::crypto::trust::ReloadingTrustStore;
+use crate::crypto::x509::CertKind;
 use crate::crypto::x509::IdentityExtraction;
 use crate::crypto::x509::Purpose;
 use crate::crypto::x509::VerifiedCertificate;
@@ -78,8 +79,24 @@ pub fn uscc_of(cert: &VerifiedCertificate) -> AppResult<Uscc> {
     Uscc::parse(&raw).map_err(|e| AppError::new(ErrorCode::UsccInvalid, e.to_string()))
 }
 
+/// The certificate must be of `kind` (by its certificate policies).
+pub fn require_kind(cert: &VerifiedCertificate, kind: CertKind) -> AppResult<()> {
+    if cert.kind == Some(kind) {
+        return Ok(());
+    }
+    let what = match kind {
+        CertKind::Organisation => "an organisation certificate (e-business licence)",
+        CertKind::Person => "a personal certificate",
+    };
+    Err(AppError::new(
+        ErrorCode::CertificateWrongKind,
+        format!("this needs {what}; the certificate's policies say otherwise"),
+    ))
+}
+
 /// The certificate must be the organisation's own: its USCC is `uscc`.
 pub fn require_organisation(cert: &VerifiedCertificate, uscc: &str) -> AppResult<()> {
+    require_kind(cert, CertKind::Organisation)?;
     if uscc_of(cert)?.as_str() == uscc {
         Ok(())
     } else {
@@ -92,6 +109,7 @@ pub fn require_organisation(cert: &VerifiedCertificate, uscc: &str) -> AppResult
 
 /// The certificate must be the person's own: its personal identifier is `person_id`.
 pub fn require_person(cert: &VerifiedCertificate, person_id: &str) -> AppResult<()> {
+    require_kind(cert, CertKind::Person)?;
     if cert.person_id_field.as_deref().map(str::trim) == Some(person_id) {
         Ok(())
     } else {

@@ -5,6 +5,7 @@ use crate::app::support::json::*;
 use crate::app::Actor;
 use crate::app::AppContext;
 use crate::db::repo::identity as idrepo;
+use crate::db::repo::parties as prepo;
 use crate::db::repo::tenders as repo;
 use crate::db::types::to_db;
 use crate::db::AnyConnection;
@@ -26,14 +27,46 @@ pub fn rules_for(table: &ProcedureRulesTable, draft: &TenderDraft) -> ProcedureR
     table.get(draft.procedure).clone()
 }
 
-pub fn is_party(actor: &Actor, row: &repo::TenderRow) -> bool {
+/// Whether `actor` runs this tender: its tenderer; its agent, or the agent's staff, while the
+/// tenderer's entrustment for it stands (a revoked one stops them at once).
+pub fn is_party(c: &mut AnyConnection, actor: &Actor, row: &repo::TenderRow) -> AppResult<bool> {
     let org = actor.organisation_id.as_deref();
     let acting_org = match actor.kind {
         PrincipalKind::Organisation => org,
         PrincipalKind::Person if actor.has(Role::AgentStaff) => org,
         PrincipalKind::Person => None,
     };
-    acting_org.is_some_and(|o| o == row.tenderer_id || Some(o) == row.agent_id.as_deref())
+    let Some(o) = acting_org else {
+        return Ok(false);
+    };
+    if o == row.tenderer_id {
+        return Ok(true);
+    }
+    if Some(o) == row.agent_id.as_deref() {
+        return agent_entrusted(c, row);
+    }
+    Ok(false)
+}
+
+/// Whether the tender's agent holds a live entrustment for it.
+pub fn agent_entrusted(c: &mut AnyConnection, row: &repo::TenderRow) -> AppResult<bool> {
+    let Some(agent) = row.agent_id.as_deref() else {
+        return Ok(false);
+    };
+    Ok(prepo::entrustment_of_tender(c, &row.id)?
+        .is_some_and(|e| e.agent_id == agent && e.revoked_at.is_none()))
+}
+
+/// The tender's own tenderer and agent never bid on it (nor, as organisations act through
+/// them, their staff): refused with `conflict_of_interest` at bid start and at submission.
+pub fn require_not_party(row: &repo::TenderRow, bidder_org: &str) -> AppResult<()> {
+    if bidder_org == row.tenderer_id || Some(bidder_org) == row.agent_id.as_deref() {
+        return Err(AppError::new(
+            ErrorCode::ConflictOfInterest,
+            "the tender's own tenderer and agent may not bid on it",
+        ));
+    }
+    Ok(())
 }
 
 /// Whether `actor` runs this tender (its tenderer, its agent, or the agent's staff).
@@ -43,7 +76,10 @@ pub async fn is_party_of(ctx: &AppContext, actor: &Actor, id: &str) -> AppResult
     }
     let (id, actor) = (id.to_string(), actor.clone());
     ctx.db
-        .read_primary(move |c| Ok(repo::find_tender(c, &id)?.is_some_and(|r| is_party(&actor, &r))))
+        .read_primary(move |c| match repo::find_tender(c, &id)? {
+            Some(r) => is_party(c, &actor, &r),
+            None => Ok(false),
+        })
         .await
 }
 
@@ -53,7 +89,7 @@ pub fn load_as_party(c: &mut AnyConnection, actor: &Actor, id: &str) -> AppResul
         AppError::forbidden("only the tenderer, its agent and the agent's staff run a tender")
     })?;
     let row = repo::lock_tender(c, id)?.ok_or_else(|| AppError::not_found("no such tender"))?;
-    if !is_party(actor, &row) {
+    if !is_party(c, actor, &row)? {
         return Err(AppError::not_found("no such tender"));
     }
     Ok(row)
@@ -102,8 +138,10 @@ pub fn load_visible(
     id: &str,
 ) -> AppResult<(repo::TenderRow, bool)> {
     let row = repo::find_tender(c, id)?.ok_or_else(|| AppError::not_found("no such tender"))?;
-    let party =
-        actor.is_some_and(|a| a.require(Permission::ManageTenders).is_ok() && is_party(a, &row));
+    let party = match actor {
+        Some(a) if a.require(Permission::ManageTenders).is_ok() => is_party(c, a, &row)?,
+        _ => false,
+    };
     if row.version == 0 && !party {
         return Err(AppError::not_found("no such tender"));
     }

@@ -8,8 +8,10 @@ use crate::app::Actor;
 use crate::app::AppContext;
 use crate::audit::EventType;
 use crate::db::repo::identity as idrepo;
+use crate::db::repo::parties as prepo;
 use crate::db::repo::tenders as repo;
 use crate::db::types::to_db;
+use crate::db::AnyConnection;
 use crate::domain::authz::Permission;
 use crate::domain::lifecycle::State;
 use crate::domain::lifecycle::StateKind;
@@ -25,8 +27,11 @@ use serde_json::json;
 pub struct CreateTender {
     pub title: String,
     pub description: String,
-    /// Required when an agent (or its staff) creates the tender for a tenderer (委托招标).
+    /// The tenderer an agent acts for (optional: the entrustment names it).
     pub tenderer_id: Option<String>,
+    /// Required when an agent (or its staff) creates the tender: the tenderer's signed
+    /// entrustment for this project (委托招标), unused and not revoked.
+    pub entrustment_id: Option<String>,
     pub draft: TenderDraft,
 }
 
@@ -61,38 +66,7 @@ pub async fn create(
                     return Ok((false, parse_json(&prev.response, "idempotent response")?));
                 }
             }
-            let org_roles: Vec<String> = idrepo::roles_of(c, &org)?;
-            let (tenderer_id, agent_id) = if org_roles.iter().any(|r| r == "agent") {
-                let t = req.tenderer_id.clone().ok_or_else(|| {
-                    AppError::field(
-                        "tenderer_id",
-                        "required",
-                        "an agent names the tenderer it acts for",
-                    )
-                })?;
-                let troles = idrepo::roles_of(c, &t)?;
-                if !troles.iter().any(|r| r == "tenderer") {
-                    return Err(AppError::field(
-                        "tenderer_id",
-                        "not_a_tenderer",
-                        "no registered tenderer with this id",
-                    ));
-                }
-                (t, Some(org.clone()))
-            } else if org_roles.iter().any(|r| r == "tenderer") {
-                if req.tenderer_id.as_deref().is_some_and(|t| t != org) {
-                    return Err(AppError::field(
-                        "tenderer_id",
-                        "not_yourself",
-                        "a tenderer creates tenders for itself",
-                    ));
-                }
-                (org.clone(), None)
-            } else {
-                return Err(AppError::forbidden(
-                    "only tenderers and agents create tenders",
-                ));
-            };
+            let (tenderer_id, agent_id, entrustment) = acting_for(c, &org, &req, &title)?;
             let row = repo::TenderRow {
                 id: uuid::Uuid::now_v7().to_string(),
                 title: title.clone(),
@@ -112,6 +86,16 @@ pub async fn create(
                 public_seq: None,
             };
             repo::insert_tender(c, &row)?;
+            if let Some(e) = entrustment {
+                // Bound to this tender only now (it references the row); a concurrent use of
+                // the same entrustment makes one of the two creations fail here.
+                if !prepo::use_entrustment(c, &e, &row.id)? {
+                    return Err(AppError::new(
+                        ErrorCode::NotEntrusted,
+                        "this entrustment was used for another tender already",
+                    ));
+                }
+            }
             record(
                 c,
                 &env,
@@ -141,4 +125,69 @@ pub async fn create(
             Ok((true, v))
         })
         .await
+}
+
+/// Who the new tender is for: an agent acts for the tenderer whose live, unused entrustment
+/// names it and this project (the entrustment is bound to the tender here); a tenderer acts
+/// for itself. Returns `(tenderer_id, agent_id, entrustment_id)`.
+fn acting_for(
+    c: &mut AnyConnection,
+    org: &str,
+    req: &CreateTender,
+    title: &str,
+) -> AppResult<(String, Option<String>, Option<String>)> {
+    let org_roles: Vec<String> = idrepo::roles_of(c, org)?;
+    if org_roles.iter().any(|r| r == "agent") {
+        let not_entrusted = |why: &str| AppError::new(ErrorCode::NotEntrusted, why.to_string());
+        let id = req.entrustment_id.as_deref().ok_or_else(|| {
+            not_entrusted("an agent creates tenders only under the tenderer's entrustment_id")
+        })?;
+        let e = prepo::find_entrustment(c, id)?
+            .filter(|e| e.agent_id == org)
+            .ok_or_else(|| not_entrusted("no entrustment of yours has this id"))?;
+        if e.revoked_at.is_some() {
+            return Err(not_entrusted("the tenderer revoked this entrustment"));
+        }
+        if req
+            .tenderer_id
+            .as_deref()
+            .is_some_and(|t| t != e.tenderer_id)
+        {
+            return Err(not_entrusted("the entrustment is another tenderer's"));
+        }
+        if e.project != title {
+            return Err(not_entrusted(
+                "the entrustment is for another project (its project is the tender's title)",
+            ));
+        }
+        let still_tenderer = idrepo::roles_of(c, &e.tenderer_id)?
+            .iter()
+            .any(|r| r == "tenderer");
+        if !still_tenderer {
+            return Err(AppError::field(
+                "tenderer_id",
+                "not_a_tenderer",
+                "no registered tenderer with this id",
+            ));
+        }
+        if e.tender_id.is_some() {
+            return Err(not_entrusted(
+                "this entrustment was used for another tender already",
+            ));
+        }
+        Ok((e.tenderer_id, Some(org.to_string()), Some(e.id)))
+    } else if org_roles.iter().any(|r| r == "tenderer") {
+        if req.tenderer_id.as_deref().is_some_and(|t| t != org) {
+            return Err(AppError::field(
+                "tenderer_id",
+                "not_yourself",
+                "a tenderer creates tenders for itself",
+            ));
+        }
+        Ok((org.to_string(), None, None))
+    } else {
+        Err(AppError::forbidden(
+            "only tenderers and agents create tenders",
+        ))
+    }
 }

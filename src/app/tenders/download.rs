@@ -42,9 +42,10 @@ pub async fn download(
             let d = repo::find_document(c, &doc)?
                 .filter(|d| d.tender_id == row.id)
                 .ok_or_else(|| AppError::not_found("no such document"))?;
-            let party = actor
-                .as_ref()
-                .is_some_and(|a| a.require(Permission::ManageTenders).is_ok() && is_party(a, &row));
+            let party = match &actor {
+                Some(a) if a.require(Permission::ManageTenders).is_ok() => is_party(c, a, &row)?,
+                _ => false,
+            };
             if d.published_version.is_none() && !party {
                 return Err(AppError::not_found("no such document"));
             }

@@ -22,7 +22,8 @@ pub async fn list_objections(
         .read_primary(move |c| {
             let row =
                 repo::find_tender(c, &id)?.ok_or_else(|| AppError::not_found("no such tender"))?;
-            let party = actor.require(Permission::ManageTenders).is_ok() && is_party(&actor, &row);
+            let party =
+                actor.require(Permission::ManageTenders).is_ok() && is_party(c, &actor, &row)?;
             if row.version == 0 && !party {
                 return Err(AppError::not_found("no such tender"));
             }

@@ -190,9 +190,15 @@ fn verify_notice_signature(
     now: DateTime<Utc>,
 ) -> AppResult<(String, String)> {
     let cert = ctx.certificate(&sig.certificate_chain, now)?;
+    crate::app::support::signing::require_kind(&cert, crate::crypto::x509::CertKind::Organisation)?;
     let uscc = crate::app::support::signing::uscc_of(&cert)?;
     let mut signer = None;
-    for org in std::iter::once(&row.tenderer_id).chain(row.agent_id.iter()) {
+    // The agent signs for the tenderer only while its entrustment stands.
+    let agent = match &row.agent_id {
+        Some(a) if agent_entrusted(c, row)? => Some(a),
+        _ => None,
+    };
+    for org in std::iter::once(&row.tenderer_id).chain(agent) {
         if party_of(c, org)?.uscc == uscc.as_str() {
             signer = Some(org.clone());
         }
@@ -205,7 +211,7 @@ fn verify_notice_signature(
     crate::crypto::keys::verify_signature(
         &cert.spki_der,
         sig.signature_algorithm,
-        notice.text.as_bytes(),
+        &crate::domain::signed::labelled(crate::domain::signed::NOTICE, notice.text.as_bytes()),
         &sig.signature,
     )
     .map_err(|e| {

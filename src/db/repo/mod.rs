@@ -8,6 +8,7 @@ pub mod draws;
 pub mod experts;
 pub mod identity;
 pub mod mail;
+pub mod parties;
 pub mod tenders;
 pub mod witnesses;
 

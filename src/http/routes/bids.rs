@@ -87,7 +87,8 @@ pub struct OpenUploadRequest {
         (status = 201, body = UploadStatus),
         (status = 403, description = "`forbidden`; `certificate_subject_mismatch`: the \
             certificate is not the bidder's; `custodian_conflict`: a remedy custodian of the \
-            tender is the bidder's staff"),
+            tender is the bidder's staff; `conflict_of_interest`: the tender's own tenderer or \
+            agent"),
         (status = 404, description = "`not_found`: no such published tender or section"),
         (status = 409, description = "`not_accepting_bids`, `deadline_passed`, \
             `bid_version_mismatch`"),
@@ -182,7 +183,8 @@ pub async fn put_part(
     responses(
         (status = 201, body = Receipt),
         (status = 403, description = "`forbidden`: bids are made by bidder organisations; \
-            `custodian_conflict`: a remedy custodian of the tender is now the bidder's staff"),
+            `custodian_conflict`: a remedy custodian of the tender is now the bidder's staff; \
+            `conflict_of_interest`: the tender's own tenderer or agent"),
         (status = 404, description = "`not_found`: no upload of the caller's with this id"),
         (status = 409, description = "`upload_incomplete`, `upload_closed`, \
             `bid_version_mismatch`, `not_accepting_bids`, `deadline_passed`"),

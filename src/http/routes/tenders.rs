@@ -29,6 +29,10 @@ pub struct CreateTenderRequest {
     /// The tenderer an agent acts for (委托招标); omit when a tenderer creates its own tender.
     #[serde(default)]
     pub tenderer_id: Option<String>,
+    /// Required when an agent (or its staff) creates the tender: the tenderer's entrustment for
+    /// this project (`POST /api/v1/entrustments`; its `project` is this tender's title).
+    #[serde(default)]
+    pub entrustment_id: Option<String>,
     #[schema(value_type = crate::domain::tender::TenderDraft)]
     pub draft: Value,
 }
@@ -42,7 +46,9 @@ pub struct CreateTenderRequest {
     responses(
         (status = 201, body = Tender),
         (status = 200, description = "replayed", body = Tender),
-        (status = 403, description = "`forbidden`: only tenderers and agents create tenders"),
+        (status = 403, description = "`forbidden`: only tenderers and agents create tenders; \
+            `not_entrusted`: an agent without the tenderer's live, unused entrustment for this \
+            project"),
         (status = 422, description = "`validation_failed` (title, tenderer_id), `rule_violation` \
             (e.g. a price floor), `idempotency_key_reused`"),
     ))]
@@ -83,6 +89,7 @@ pub async fn create(
             title: b.title,
             description: b.description,
             tenderer_id: b.tenderer_id,
+            entrustment_id: b.entrustment_id,
             draft,
         },
         idem,
@@ -214,6 +221,7 @@ pub const SIGNED_BODY_ERRORS: &[ErrorCode] = &[
     ErrorCode::CertificateKeyUsage,
     ErrorCode::CertificateAlgorithmUnsupported,
     ErrorCode::CertificateRevocationUnknown,
+    ErrorCode::CertificateWrongKind,
     ErrorCode::ValidationFailed,
 ];
 
