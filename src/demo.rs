@@ -20,6 +20,7 @@ use crate::wire::identity::{Organisation, Person};
 use crate::wire::Page;
 
 mod bids;
+mod draws;
 pub mod tenders;
 mod witness;
 
@@ -241,7 +242,7 @@ async fn play(base: &str, pki: &DevPki, out: &Outputs) -> anyhow::Result<()> {
     for id in pki
         .identities
         .iter()
-        .filter(|i| i.kind == "person" && i.key != "admin")
+        .filter(|i| i.kind == "person" && i.key != "admin" && !i.roles.is_empty())
     {
         let client = enrol(base, id).await?;
         let me: Value = client.get("/api/v1/me").await?;
@@ -332,6 +333,7 @@ async fn play(base: &str, pki: &DevPki, out: &Outputs) -> anyhow::Result<()> {
     let custodian_ids: Vec<String> = custodians.iter().map(|c| c.person_id.clone()).collect();
     let tender = tenders::story(&mut story, base, pki, &admin, &custodian_ids, out).await?;
     bids::story(&mut story, base, pki, &tender, &custodians).await?;
+    draws::story(&mut story, base, pki, &tender).await?;
     story.step("the regulator exports the audit trail and verifies it offline");
     // The sandbox clock moved weeks ahead in the tender story: log in again.
     let regulator = enrol(base, regulator_id).await?;

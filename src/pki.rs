@@ -956,7 +956,7 @@ impl DevPki {
 const MANIFEST: &str = "manifest.json";
 
 /// Format of the demo PKI: 2 = leaves carry the certificate policy of their kind.
-pub const DEV_PKI_FORMAT: u32 = 2;
+pub const DEV_PKI_FORMAT: u32 = 3;
 const ROOT_CN: &str = "etender Demo Root CA";
 const SM2_ROOT_CN: &str = "etender Demo SM2 Root CA";
 /// A CRL closer than this to its nextUpdate is re-issued by `init_dev_pki`.
@@ -1117,6 +1117,35 @@ fn identity_defs() -> Vec<IdentityDef> {
         person("custodian-1", &["custodian"], "冯海燕", "19850302", "127"),
         person("custodian-2", &["custodian"], "何俊", "19870925", "138"),
         person("custodian-3", &["custodian"], "许文博", "19911111", "149"),
+        // More of the expert library (评标专家库): admitted by the trading centre in the demo's
+        // draw, which grants them the expert role.
+        person("expert-6", &[], "彭卫东", "19830922", "168"),
+        person("expert-7", &[], "谢丽娟", "19740112", "171"),
+        person("expert-8", &[], "叶静怡", "19761228", "174"),
+        person("expert-9", &[], "蒋春燕", "19790122", "177"),
+        person("expert-10", &[], "余丽娟", "19760606", "180"),
+        person("expert-11", &[], "梁家豪", "19680119", "183"),
+        person("expert-12", &[], "马海涛", "19781127", "186"),
+        person("expert-13", &[], "梁美玲", "19740201", "189"),
+        person("expert-14", &[], "刘光明", "19830908", "192"),
+        person("expert-15", &[], "杨雪梅", "19760222", "195"),
+        person("expert-16", &[], "冯丽娟", "19790620", "198"),
+        person("expert-17", &[], "袁晓明", "19840118", "201"),
+        person("expert-18", &[], "徐德明", "19880213", "204"),
+        person("expert-19", &[], "蒋雪梅", "19831016", "207"),
+        person("expert-20", &[], "彭慧敏", "19740901", "210"),
+        person("expert-21", &[], "叶桂芳", "19640426", "213"),
+        person("expert-22", &[], "程卫东", "19730628", "216"),
+        person("expert-23", &[], "唐美玲", "19710209", "219"),
+        person("expert-24", &[], "郭红梅", "19730617", "222"),
+        person("expert-25", &[], "潘静怡", "19860906", "225"),
+        person("expert-26", &[], "李明辉", "19880702", "228"),
+        person("expert-27", &[], "田建华", "19691114", "231"),
+        person("expert-28", &[], "张明辉", "19681004", "234"),
+        person("expert-29", &[], "袁春燕", "19670223", "237"),
+        person("expert-30", &[], "高文斌", "19750516", "240"),
+        person("expert-31", &[], "谢慧敏", "19821202", "243"),
+        person("expert-32", &[], "萧立新", "19730411", "246"),
     ]
 }
 

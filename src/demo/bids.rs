@@ -29,8 +29,8 @@ use crate::seal::{BidContext, EnvelopeSecret, Summary};
 
 /// The scheduler ticks every `tenders.deadline_check_interval_ms` (200 ms on the embedded
 /// server, 1 s by default elsewhere): poll a few times per tick, for at most 10 s.
-const POLL_EVERY: Duration = Duration::from_millis(150);
-const MAX_POLLS: usize = 66;
+pub(super) const POLL_EVERY: Duration = Duration::from_millis(150);
+pub(super) const MAX_POLLS: usize = 66;
 
 /// A custodian and the envelope secret its own tool generated. The demo keeps the secret in
 /// memory only: R2 needs it to decrypt the share the server wrapped to its public half.
@@ -175,7 +175,11 @@ impl Drop for WorkDir {
 
 /// Move the sandbox clock forward to `target` (never back: it only moves forward) as an
 /// administrator logged in for the purpose — its earlier token may have expired in a jump.
-async fn advance_to(base: &str, pki: &DevPki, target: DateTime<Utc>) -> anyhow::Result<()> {
+pub(super) async fn advance_to(
+    base: &str,
+    pki: &DevPki,
+    target: DateTime<Utc>,
+) -> anyhow::Result<()> {
     let admin = login(base, identity(pki, "admin")?).await?;
     let clock: Value = admin.get("/api/v1/sandbox/clock").await?;
     let now: DateTime<Utc> = serde_json::from_value(clock["now"].clone())?;
