@@ -1580,6 +1580,9 @@ mod tests {
             "custodian-2",
             "custodian-3",
         ];
+        let mut expected_keys: Vec<String> = expected_keys.iter().map(|k| k.to_string()).collect();
+        // The rest of the demo's expert library.
+        expected_keys.extend((6..=32).map(|i| format!("expert-{i}")));
         let keys: Vec<&str> = first.identities.iter().map(|i| i.key.as_str()).collect();
         assert_eq!(keys, expected_keys);
 
