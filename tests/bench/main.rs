@@ -5,6 +5,7 @@
 
 mod audit;
 mod bids;
+mod draws;
 mod identity;
 mod pages;
 mod report;
@@ -26,6 +27,9 @@ fn main() {
     }
     if run("bids") {
         bids::run(&mut out);
+    }
+    if run("draws") {
+        draws::run(&mut out);
     }
     if run("pages") {
         pages::run(&mut out);

@@ -231,10 +231,17 @@ pub struct Candidate {
 /// Members of `library` registered under `code` (or, for a level-2 code, any code under it),
 /// by member id.
 pub fn candidates(c: &mut AnyConnection, library: &str, code: &str) -> QueryResult<Vec<Candidate>> {
+    // The specialty's members by a range on the primary key (code, expert_id) — not LIKE:
+    // SQLite's LIKE is case-insensitive and cannot use the index; codes are ASCII letters and
+    // digits, so every code under `code` sorts before `code~`. As a subquery, so that the
+    // planner drives from it rather than from every member of the library.
+    let members = expert_specialties::table
+        .filter(expert_specialties::code.ge(code.to_string()))
+        .filter(expert_specialties::code.lt(format!("{code}~")))
+        .select(expert_specialties::expert_id);
     experts::table
-        .inner_join(expert_specialties::table)
+        .filter(experts::id.eq_any(members))
         .filter(experts::library.eq(library))
-        .filter(expert_specialties::code.like(format!("{code}%")))
         .select((
             experts::id,
             experts::principal_id,
@@ -244,7 +251,6 @@ pub fn candidates(c: &mut AnyConnection, library: &str, code: &str) -> QueryResu
             experts::status,
             experts::status_until,
         ))
-        .distinct()
         .order(experts::id.asc())
         .load(c)
 }

@@ -147,7 +147,8 @@ pub fn page(
         .into_boxed();
     if let Some(code) = specialty {
         let members = expert_specialties::table
-            .filter(expert_specialties::code.like(format!("{code}%")))
+            .filter(expert_specialties::code.ge(code.to_string()))
+            .filter(expert_specialties::code.lt(format!("{code}~")))
             .select(expert_specialties::expert_id);
         q = q.filter(experts::id.eq_any(members));
     }
