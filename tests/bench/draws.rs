@@ -223,7 +223,7 @@ fn seed(db: &Db, tenders_n: usize) -> (String, Vec<String>) {
     }
     let tenderer_id = tenderer.id.clone();
     db.write_blocking(move |c| {
-        insert_chunks!(c, organisations::table, vec![tenderer], 1);
+        insert_chunks!(c, organisations::table, [tenderer], 1);
         insert_chunks!(c, people::table, persons, 1000);
         insert_chunks!(c, experts::table, members, 500);
         insert_chunks!(c, expert_specialties::table, codes, 2000);
