@@ -39,6 +39,7 @@ pub struct Settings {
     pub storage: crate::storage::StorageSettings,
     pub tenders: TenderSettings,
     pub audit: crate::audit::AuditSettings,
+    pub limits: crate::limits::LimitSettings,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -226,6 +227,7 @@ impl Settings {
             ("database", self.database.problems()),
             ("storage", self.storage.problems()),
             ("audit", self.audit.problems()),
+            ("limits", self.limits.problems()),
         ];
         for (section, problems) in sections {
             if let Some((key, why)) = problems.into_iter().next() {

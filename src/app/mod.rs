@@ -40,6 +40,8 @@ pub struct AppContext {
     pub audit_log: Arc<crate::audit::AuditLog>,
     /// Hash state of bid parts being uploaded on this node.
     pub uploads: support::uploads::UploadHashes,
+    /// This node's load shedding and rate limits (`[limits]`).
+    pub limits: Arc<crate::limits::Limits>,
 }
 
 impl AppContext {
@@ -54,7 +56,9 @@ impl AppContext {
             &settings.audit,
             settings.profile == crate::config::Profile::Production,
         )?;
+        let limits = crate::limits::Limits::new(settings.limits.clone(), clock.clone());
         Ok(AppContext {
+            limits: Arc::new(limits),
             audit_log: Arc::new(audit_log),
             db,
             clock,

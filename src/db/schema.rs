@@ -331,6 +331,8 @@ diesel::table! {
         ciphertext_sha256 -> Text,
         received -> BigInt,
         complete -> Bool,
+        writer -> Nullable<Text>,
+        writer_until -> Nullable<Timestamp>,
     }
 }
 

@@ -18,6 +18,7 @@ mod logout;
 mod register_organisation;
 mod register_person;
 mod set_person_role;
+mod sweep_challenges;
 
 use crate::app::support::errors::*;
 use crate::app::Actor;
@@ -57,6 +58,7 @@ use serde_json::json;
 pub use set_person_role::*;
 use std::collections::BTreeSet;
 use std::collections::HashMap;
+pub use sweep_challenges::*;
 
 /// Checks shared by login and registration: challenge live, chain trusted, signature valid.
 async fn verify_proof(ctx: &AppContext, proof: &PossessionProof) -> AppResult<VerifiedCertificate> {

@@ -7,6 +7,7 @@ pub mod bids;
 pub mod identity;
 pub mod mail;
 pub mod tenders;
+pub mod uploads;
 
 use diesel::connection::SimpleConnection;
 use diesel::expression::AsExpression;
