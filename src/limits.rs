@@ -6,8 +6,10 @@
 //! the per-bidder cap on part uploads in flight are leases on `bid_upload_parts` rows
 //! (`app::bids::put_part`), and the per-bidder open-upload quota is counted in the transaction
 //! that opens an upload. What stays here is what is about this node's own memory and threads (each
-//! part upload in flight holds four 4 MiB blocks and two blocking threads) and a cheap first
-//! filter against a flood of anonymous requests.
+//! part upload in flight holds four 4 MiB blocks and two blocking threads), the same per-bidder
+//! cap counted in memory first — so a bidder hammering a node is refused without a database write
+//! and cannot crowd out the submissions of a deadline rush — and a cheap first filter against a
+//! flood of anonymous requests.
 //!
 //! The token bucket is a few lines over the injected [`Clock`] rather than `governor`: governor's
 //! keyed limiter measures time with its own monotonic clock, so a test could only drive it by
@@ -109,35 +111,64 @@ impl LimitSettings {
 pub struct Limits {
     pub settings: LimitSettings,
     uploads: Arc<Semaphore>,
+    bidders: Arc<Mutex<HashMap<String, u32>>>,
     challenges: TokenBuckets,
 }
 
-/// A part upload's place on this node; dropping it frees the place.
-pub struct UploadSlot(#[allow(dead_code)] OwnedSemaphorePermit);
+/// A part upload's place on this node, counted for its bidder too; dropping it frees both.
+pub struct UploadSlot {
+    _node: OwnedSemaphorePermit,
+    bidders: Arc<Mutex<HashMap<String, u32>>>,
+    bidder: String,
+}
+
+impl Drop for UploadSlot {
+    fn drop(&mut self) {
+        let mut map = self.bidders.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = map.get_mut(&self.bidder) {
+            *n -= 1;
+            if *n == 0 {
+                map.remove(&self.bidder);
+            }
+        }
+    }
+}
 
 impl Limits {
     pub fn new(settings: LimitSettings, clock: SharedClock) -> Limits {
         let per_minute = f64::from(settings.challenges_per_minute);
         Limits {
             uploads: Arc::new(Semaphore::new(settings.max_part_uploads_per_node as usize)),
+            bidders: Arc::new(Mutex::new(HashMap::new())),
             challenges: TokenBuckets::new(clock, per_minute / 60.0, settings.challenge_burst),
             settings,
         }
     }
 
-    /// A place for one more part upload on this node, or 503 `server_busy`.
-    pub fn upload_slot(&self) -> Result<UploadSlot, AppError> {
-        self.uploads
-            .clone()
-            .try_acquire_owned()
-            .map(UploadSlot)
-            .map_err(|_| {
-                AppError::retry_after(
-                    ErrorCode::ServerBusy,
-                    "this node is receiving as many part uploads as it takes; retry shortly",
-                    2,
-                )
-            })
+    /// A place for one more part upload of `bidder` on this node: 429 `too_many_uploads` when
+    /// the bidder already has its limit in flight here, 503 `server_busy` when the node is full.
+    /// Both are decided in memory, so a bidder hammering the node costs it no database write;
+    /// the database then counts the bidder's uploads over every node
+    /// (`db::repo::uploads::live_writers_of`).
+    pub fn upload_slot(&self, bidder: &str) -> Result<UploadSlot, AppError> {
+        let mut map = self.bidders.lock().unwrap_or_else(|p| p.into_inner());
+        let held = map.get(bidder).copied().unwrap_or(0);
+        if held >= self.settings.max_part_uploads_per_bidder {
+            return Err(too_many_uploads(self.settings.max_part_uploads_per_bidder));
+        }
+        let node = self.uploads.clone().try_acquire_owned().map_err(|_| {
+            AppError::retry_after(
+                ErrorCode::ServerBusy,
+                "this node is receiving as many part uploads as it takes; retry shortly",
+                2,
+            )
+        })?;
+        map.insert(bidder.to_string(), held + 1);
+        Ok(UploadSlot {
+            _node: node,
+            bidders: self.bidders.clone(),
+            bidder: bidder.to_string(),
+        })
     }
 
     /// Part uploads in flight on this node (metrics, tests).
@@ -157,6 +188,15 @@ impl Limits {
             )
         })
     }
+}
+
+/// 429 `too_many_uploads`: the bidder has `max` part uploads in flight.
+pub fn too_many_uploads(max: u32) -> AppError {
+    AppError::retry_after(
+        ErrorCode::TooManyUploads,
+        format!("at most {max} part uploads of one bidder at a time"),
+        1,
+    )
 }
 
 /// Per-key token buckets: `rate` tokens a second, at most `burst` saved up.
@@ -237,14 +277,30 @@ mod tests {
             ..LimitSettings::default()
         };
         let l = Limits::new(s, clock);
-        let one = l.upload_slot().unwrap();
-        let _two = l.upload_slot().unwrap();
-        let e = l.upload_slot().err().unwrap();
+        let one = l.upload_slot("a").unwrap();
+        let _two = l.upload_slot("b").unwrap();
+        let e = l.upload_slot("c").err().unwrap();
         assert_eq!(e.code, ErrorCode::ServerBusy);
         assert!(e.retry_after.is_some());
         drop(one);
         assert_eq!(l.uploads_in_flight(), 1);
-        l.upload_slot().unwrap();
+        l.upload_slot("c").unwrap();
+    }
+
+    #[test]
+    fn a_bidder_at_its_limit_is_refused_in_memory() {
+        let clock = Arc::new(ManualClock::new(Utc::now()));
+        let s = LimitSettings {
+            max_part_uploads_per_bidder: 2,
+            ..LimitSettings::default()
+        };
+        let l = Limits::new(s, clock);
+        let (one, _two) = (l.upload_slot("a").unwrap(), l.upload_slot("a").unwrap());
+        let e = l.upload_slot("a").err().unwrap();
+        assert_eq!(e.code, ErrorCode::TooManyUploads);
+        l.upload_slot("b").unwrap();
+        drop(one);
+        l.upload_slot("a").unwrap();
     }
 
     #[test]

@@ -83,3 +83,37 @@ async fn expired_challenges_are_swept_after_the_retention_period() {
     assert_problem(status, &body, 401, "challenge_expired");
     assert_eq!(etender::worker::sweep_tick(&app.ctx).await.unwrap(), 0);
 }
+
+/// Anonymous downloads are counted per document and day — no row and no audit entry each, so
+/// nobody can grow the log by downloading — while a logged-in download is still recorded and
+/// audited (the parties see who, and those downloaders are told of changes).
+#[tokio::test]
+async fn anonymous_downloads_are_counted_not_logged_one_by_one() {
+    let app = TestApp::spawn().await;
+    let s = crate::fixtures::published_tender(&app, 30).await;
+    let public = app.client();
+    let (st, _) = crate::fixtures::download(&public, &s).await;
+    assert_eq!(st, 200);
+    let before = app.rows().await;
+    for _ in 0..5 {
+        assert_eq!(crate::fixtures::download(&public, &s).await.0, 200);
+    }
+    before.assert_same(&app.rows().await, "five more anonymous downloads");
+    let doc = s.document.clone();
+    let counted = app
+        .ctx
+        .db
+        .read_primary(move |c| Ok(etender::db::repo::uploads::anonymous_downloads_of(c, &doc)?))
+        .await
+        .unwrap();
+    assert_eq!(counted, 6);
+    let bidder = app.enrol("bidder").await;
+    let before = app.rows().await;
+    assert_eq!(crate::fixtures::download(&bidder, &s).await.0, 200);
+    let after = app.rows().await;
+    assert_eq!(
+        after.get("document_downloads"),
+        before.get("document_downloads") + 1
+    );
+    assert_eq!(after.get("audit_events"), before.get("audit_events") + 1);
+}

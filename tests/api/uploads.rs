@@ -182,10 +182,12 @@ async fn a_second_writer_of_a_part_is_refused_and_the_stored_bid_is_its_receipt(
 }
 
 /// Finding 3: a part lease left by a node that died (never released) holds the part until it
-/// runs out on the clock, then the part can be sent again.
+/// runs out on the clock, then the part can be sent again. Meanwhile it counts against the
+/// bidder on every node: with one part upload allowed per bidder, this node refuses another
+/// part (429) although it has none of the bidder's uploads in flight itself.
 #[tokio::test]
 async fn a_lease_left_by_a_dead_node_runs_out_on_the_clock() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_with(|s| s.limits.max_part_uploads_per_bidder = 1).await;
     let t = published_tender(&app, 30).await.tender;
     let (b, sealed, id) = open_bid(&app, &t, 1000).await;
     let now = app.clock_now();
@@ -214,11 +216,20 @@ async fn a_lease_left_by_a_dead_node_runs_out_on_the_clock() {
         .unwrap();
     let (status, _, body) = problem(r).await;
     assert_problem(status, &body, 409, "upload_busy");
-    before.assert_same(&app.rows().await, "a part held by another writer");
+    let part1 = std::fs::read(&sealed.part_paths[1]).unwrap();
+    let r = put(&b.client, &id, 1, 0, part1.clone().into())
+        .await
+        .unwrap();
+    let (status, retry, body) = problem(r).await;
+    assert_problem(status, &body, 429, "too_many_uploads");
+    assert!(retry.is_some());
+    before.assert_same(&app.rows().await, "parts refused for another node's lease");
     app.clock.advance(Duration::seconds(
         app.settings.limits.part_lease_secs as i64,
     ));
     let r = put(&b.client, &id, 0, 0, bytes.into()).await.unwrap();
+    assert_eq!(r.status(), 200, "{:?}", r.text().await);
+    let r = put(&b.client, &id, 1, 0, part1.into()).await.unwrap();
     assert_eq!(r.status(), 200, "{:?}", r.text().await);
 }
 
@@ -409,8 +420,8 @@ async fn concurrent_part_uploads_are_bounded_per_bidder_and_per_node() {
     assert!(retry.is_some_and(|s| s.parse::<u64>().unwrap() >= 1));
     before.assert_same(&app.rows().await, "a part upload over the bidder's limit");
 
-    // Another bidder takes the node's second place and holds it; a third request is shed.
-    let mut other = Bidder::enrol(&app, "bidder-rsa").await;
+    // Another bidder takes the node's second place and holds it; a third bidder is shed.
+    let other = Bidder::enrol(&app, "bidder-rsa").await;
     record_bonds(&app, &t, "BD01", "200000.00", &[&other]).await;
     let other_sealed = other.seal(&t, "BD01", "9000000.00", 1000).await;
     let up = other
@@ -429,9 +440,9 @@ async fn concurrent_part_uploads_are_bounded_per_bidder_and_per_node() {
         async move { put(&c, &id, 0, 0, body2).await }
     });
     staged(&app, &up.id, 0).await;
-    other.relogin(&app).await;
+    let third = Bidder::enrol(&app, "bidder-ed25519").await;
     let before = app.rows().await;
-    let r = put(&other.client, &up.id, 1, 0, vec![0u8; 10].into())
+    let r = put(&third.client, &up.id, 1, 0, vec![0u8; 10].into())
         .await
         .unwrap();
     let (st, retry, v) = problem(r).await;

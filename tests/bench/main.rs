@@ -8,6 +8,7 @@ mod bids;
 mod identity;
 mod pages;
 mod report;
+mod rush;
 mod seal;
 mod server;
 
@@ -26,6 +27,9 @@ fn main() {
     }
     if run("bids") {
         bids::run(&mut out);
+    }
+    if run("rush") {
+        rush::run(&mut out);
     }
     if run("pages") {
         pages::run(&mut out);

@@ -7,3 +7,11 @@ ALTER TABLE bid_upload_parts ADD COLUMN writer_until TIMESTAMP;
 CREATE INDEX bid_upload_parts_writer ON bid_upload_parts(writer_until);
 -- The sweep deletes challenges some time after they expire.
 CREATE INDEX auth_challenges_expiry ON auth_challenges(expires_at);
+-- Anonymous document downloads, counted per document and day (issue 11, finding 5): one
+-- audit entry and one row per anonymous GET let anyone grow the log at will, and name nobody.
+CREATE TABLE anonymous_downloads (
+    document_id TEXT NOT NULL REFERENCES tender_documents(id),
+    day TEXT NOT NULL,
+    downloads BIGINT NOT NULL,
+    PRIMARY KEY (document_id, day)
+);

@@ -68,7 +68,7 @@ where
 {
     let org = actor.bidder_org()?;
     // This node's buffers and threads first: refused before any database work.
-    let _slot = ctx.limits.upload_slot()?;
+    let _slot = ctx.limits.upload_slot(&org)?;
     let mut lease = Lease {
         ctx: ctx.clone(),
         upload: upload_id.to_string(),
@@ -205,11 +205,7 @@ async fn claim(
             }
             // The count includes the lease just taken.
             if urepo::live_writers_of(c, &org, to_db(now))? > per_bidder {
-                return Err(AppError::retry_after(
-                    ErrorCode::TooManyUploads,
-                    format!("at most {per_bidder} part uploads of one bidder at a time"),
-                    1,
-                ));
+                return Err(crate::limits::too_many_uploads(per_bidder as u32));
             }
             check_offset(&part, offset)?;
             Ok((part, from_db(row.bid_deadline)))

@@ -1,5 +1,6 @@
 //! Who is writing which bid part (the writer lease on `bid_upload_parts`), what a bidder has open,
-//! and the sweep of expired login challenges: the rows the upload limits of issue 11 rest on.
+//! the sweep of expired login challenges and the daily count of anonymous downloads: the rows the
+//! limits of issue 11 rest on.
 //!
 //! A lease is taken with one conditional `UPDATE` (free, or its holder's time ran out), so two
 //! requests, on one node or on several, never both hold a part: the database decides, on SQLite
@@ -148,4 +149,44 @@ pub fn delete_challenges_expired_before(
     before: NaiveDateTime,
 ) -> QueryResult<usize> {
     diesel::delete(auth_challenges::table.filter(auth_challenges::expires_at.lt(before))).execute(c)
+}
+
+/// Count one anonymous download of `document` on `day` (`YYYY-MM-DD`, UTC): one row per
+/// document and day, however many downloads.
+pub fn count_anonymous_download(
+    c: &mut AnyConnection,
+    document: &str,
+    day: &str,
+) -> QueryResult<()> {
+    use diesel::sql_types::Text;
+    const UPSERT: &str = "INSERT INTO anonymous_downloads (document_id, day, downloads) \
+        VALUES (PARAM1, PARAM2, 1) ON CONFLICT (document_id, day) \
+        DO UPDATE SET downloads = anonymous_downloads.downloads + 1";
+    match c {
+        AnyConnection::Postgresql(pg) => {
+            diesel::sql_query(UPSERT.replace("PARAM1", "$1").replace("PARAM2", "$2"))
+                .bind::<Text, _>(document)
+                .bind::<Text, _>(day)
+                .execute(pg)
+        }
+        AnyConnection::Sqlite(lite) => {
+            diesel::sql_query(UPSERT.replace("PARAM1", "?").replace("PARAM2", "?"))
+                .bind::<Text, _>(document)
+                .bind::<Text, _>(day)
+                .execute(lite)
+        }
+    }
+    .map(|_| ())
+}
+
+/// Anonymous downloads of `document`, over all days.
+pub fn anonymous_downloads_of(c: &mut AnyConnection, document: &str) -> QueryResult<i64> {
+    use crate::db::schema::anonymous_downloads as ad;
+    let n: Option<i64> = ad::table
+        .filter(ad::document_id.eq(document))
+        .select(diesel::dsl::sql::<Nullable<BigInt>>(
+            "CAST(SUM(downloads) AS BIGINT)",
+        ))
+        .first(c)?;
+    Ok(n.unwrap_or(0))
 }
