@@ -235,6 +235,16 @@ async fn a_lease_left_by_a_dead_node_runs_out_on_the_clock() {
 
 /// A tender declaring `bid_limits`, published (the fixtures' draft plus `limits`).
 async fn tender_with_limits(app: &TestApp, limits: Value) -> String {
+    let (s, (st, v)) = publish_with_limits(app, limits).await;
+    assert_eq!(st, 200, "{v}");
+    s.tender
+}
+
+/// Draft and try to publish a tender declaring `bid_limits`.
+async fn publish_with_limits(
+    app: &TestApp,
+    limits: Value,
+) -> (Setup, (reqwest::StatusCode, Value)) {
     let agent = app.enrol("agent").await;
     let tenderer = id_of(&app.enrol("tenderer").await).await;
     let custodians = crate::fixtures::custodians(app).await;
@@ -247,13 +257,33 @@ async fn tender_with_limits(app: &TestApp, limits: Value) -> String {
     let document = upload(&agent, &tender, "招标文件", "z.pdf", b"%PDF-1.7 limits").await;
     let s = Setup {
         agent,
-        tender: tender.clone(),
+        tender,
         document,
         custodians,
     };
-    let (st, v) = publish(app, &s).await;
-    assert_eq!(st, 200, "{v}");
-    tender
+    let published = publish(app, &s).await;
+    (s, published)
+}
+
+/// A tender cannot declare limits of zero or above the platform's ceiling.
+#[tokio::test]
+async fn silly_bid_limits_are_refused_at_publication() {
+    let app = TestApp::spawn().await;
+    let limits = json!({"max_parts": 0, "max_part_bytes": 1u64 << 40, "max_bid_bytes": 1000});
+    let (_, (st, v)) = publish_with_limits(&app, limits).await;
+    assert_problem(st, &v, 422, "rule_violation");
+    let fields: Vec<&str> = v["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["code"] == "bid_limits_out_of_range")
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        fields,
+        ["bid_limits.max_parts", "bid_limits.max_part_bytes"],
+        "{v}"
+    );
 }
 
 /// Finding 5: a bidder that floods a bid with parts, or with bytes, is refused when it opens the
