@@ -112,8 +112,15 @@ pub struct Limits {
     pub settings: LimitSettings,
     uploads: Arc<Semaphore>,
     bidders: Arc<Mutex<HashMap<String, u32>>>,
+    /// Bidders whose part uploads sent bytes that were not the part: (strikes, refused until).
+    strikes: Mutex<HashMap<String, (u32, DateTime<Utc>)>>,
+    clock: SharedClock,
     challenges: TokenBuckets,
 }
+
+/// The first strike's cooldown; each further strike doubles it, up to [`STRIKE_MAX_SECS`].
+pub const STRIKE_SECS: i64 = 5;
+pub const STRIKE_MAX_SECS: i64 = 300;
 
 /// A part upload's place on this node, counted for its bidder too; dropping it frees both.
 pub struct UploadSlot {
@@ -140,6 +147,8 @@ impl Limits {
         Limits {
             uploads: Arc::new(Semaphore::new(settings.max_part_uploads_per_node as usize)),
             bidders: Arc::new(Mutex::new(HashMap::new())),
+            strikes: Mutex::new(HashMap::new()),
+            clock: clock.clone(),
             challenges: TokenBuckets::new(clock, per_minute / 60.0, settings.challenge_burst),
             settings,
         }
@@ -151,6 +160,7 @@ impl Limits {
     /// the database then counts the bidder's uploads over every node
     /// (`db::repo::uploads::live_writers_of`).
     pub fn upload_slot(&self, bidder: &str) -> Result<UploadSlot, AppError> {
+        self.check_strikes(bidder)?;
         let mut map = self.bidders.lock().unwrap_or_else(|p| p.into_inner());
         let held = map.get(bidder).copied().unwrap_or(0);
         if held >= self.settings.max_part_uploads_per_bidder {
@@ -169,6 +179,49 @@ impl Limits {
             bidders: self.bidders.clone(),
             bidder: bidder.to_string(),
         })
+    }
+
+    /// A bidder whose part upload sent bytes that are not the part (more than its length, or
+    /// bytes that do not hash to its digest) is misbehaving — the bidder's own tool computed
+    /// both — and is refused part uploads on this node for a cooldown that doubles with each
+    /// strike (from [`STRIKE_SECS`] to [`STRIKE_MAX_SECS`]), on the server clock. A part that
+    /// completes clears the strikes. So a flood of junk costs the node one part's bytes per
+    /// cooldown, not a stream per allowed connection.
+    pub fn strike(&self, bidder: &str) {
+        let now = self.clock.now();
+        let mut map = self.strikes.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() >= MAX_BUCKETS {
+            map.retain(|_, (_, until)| *until > now);
+        }
+        let n = map.get(bidder).map_or(0, |s| s.0) + 1;
+        let secs = (STRIKE_SECS << (n - 1).min(10)).min(STRIKE_MAX_SECS);
+        map.insert(
+            bidder.to_string(),
+            (n, now + chrono::Duration::seconds(secs)),
+        );
+    }
+
+    /// A part of `bidder`'s completed: its strikes are forgiven.
+    pub fn forgive(&self, bidder: &str) {
+        let mut map = self.strikes.lock().unwrap_or_else(|p| p.into_inner());
+        map.remove(bidder);
+    }
+
+    fn check_strikes(&self, bidder: &str) -> Result<(), AppError> {
+        let now = self.clock.now();
+        let map = self.strikes.lock().unwrap_or_else(|p| p.into_inner());
+        match map.get(bidder) {
+            Some((_, until)) if *until > now => {
+                let wait = (*until - now).num_milliseconds().max(0) as u64;
+                Err(AppError::retry_after(
+                    ErrorCode::TooManyUploads,
+                    "your part uploads sent bytes that were not the part declared in the \
+                     manifest; wait before sending again",
+                    wait.div_ceil(1000),
+                ))
+            }
+            _ => Ok(()),
+        }
     }
 
     /// Part uploads in flight on this node (metrics, tests).
@@ -285,6 +338,32 @@ mod tests {
         drop(one);
         assert_eq!(l.uploads_in_flight(), 1);
         l.upload_slot("c").unwrap();
+    }
+
+    #[test]
+    fn strikes_cool_down_on_the_clock_double_and_are_forgiven() {
+        let clock = Arc::new(ManualClock::new(Utc::now()));
+        let l = Limits::new(LimitSettings::default(), clock.clone());
+        l.strike("a");
+        let e = l.upload_slot("a").err().unwrap();
+        assert_eq!(e.retry_after, Some(STRIKE_SECS as u64));
+        l.upload_slot("b").unwrap();
+        clock.advance(chrono::Duration::seconds(STRIKE_SECS));
+        l.upload_slot("a").unwrap();
+        l.strike("a");
+        assert_eq!(
+            l.upload_slot("a").err().unwrap().retry_after,
+            Some(2 * STRIKE_SECS as u64)
+        );
+        for _ in 0..20 {
+            l.strike("a");
+        }
+        assert_eq!(
+            l.upload_slot("a").err().unwrap().retry_after,
+            Some(STRIKE_MAX_SECS as u64)
+        );
+        l.forgive("a");
+        l.upload_slot("a").unwrap();
     }
 
     #[test]

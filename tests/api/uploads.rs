@@ -151,6 +151,17 @@ async fn a_second_writer_of_a_part_is_refused_and_the_stored_bid_is_its_receipt(
     drop(feed);
     let (first_status, _, first_body) = problem(first.await.unwrap().unwrap()).await;
 
+    // Bytes that were not the part earn the bidder a cooldown on the server clock (429 with
+    // `Retry-After`, nothing changed); then it may send again.
+    let before_cooldown = app.rows().await;
+    let r = put(&b.client, &id, 1, 0, genuine.clone().into())
+        .await
+        .unwrap();
+    let (cool_status, cool_retry, cool_body) = problem(r).await;
+    let after_cooldown = app.rows().await;
+    app.clock
+        .advance(Duration::seconds(etender::limits::STRIKE_MAX_SECS));
+
     // However the race went, the bidder finishes its bid the ordinary way and gets a receipt.
     b.client
         .send_part_resumable(&id, 1, &sealed.part_paths[1])
@@ -179,6 +190,12 @@ async fn a_second_writer_of_a_part_is_refused_and_the_stored_bid_is_its_receipt(
     before.assert_same(&after_second, "a second writer of a held part");
     assert_eq!(held.part(1).unwrap().received, 0);
     assert_problem(first_status, &first_body, 422, "part_digest_mismatch");
+    assert_problem(cool_status, &cool_body, 429, "too_many_uploads");
+    assert_eq!(
+        cool_retry.as_deref(),
+        Some(etender::limits::STRIKE_SECS.to_string().as_str())
+    );
+    before_cooldown.assert_same(&after_cooldown, "a part sent during a cooldown");
 }
 
 /// Finding 3: a part lease left by a node that died (never released) holds the part until it

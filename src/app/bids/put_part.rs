@@ -10,9 +10,10 @@
 //! `limits.part_lease_secs`). The same leases count a bidder's part uploads in flight on every
 //! node (429 `too_many_uploads`); this node's own capacity is a semaphore (503 `server_busy`).
 //! A body that sends nothing for `limits.body_idle_timeout_secs` is cut (408
-//! `body_idle_timeout`), keeping what arrived. A part is complete only once its bytes are stored
-//! under their final, immutable name and hash there to the manifest's digest
-//! (`storage::Store::finish_part`).
+//! `body_idle_timeout`), keeping what arrived. A bidder whose upload sends bytes that are not
+//! the part (too many, or not hashing to its digest) gets a cooldown (`limits::Limits::strike`).
+//! A part is complete only once its bytes are stored under their final, immutable name and hash
+//! there to the manifest's digest (`storage::Store::finish_part`).
 
 use super::*;
 use crate::app::support::errors::*;
@@ -67,8 +68,20 @@ where
     E: std::fmt::Display,
 {
     let org = actor.bidder_org()?;
-    // This node's buffers and threads first: refused before any database work.
-    let _slot = ctx.limits.upload_slot(&org)?;
+    // This node's buffers and threads first: refused before any database work. A bidder over
+    // its limit is answered only after the `Retry-After` it is given (at most 2 s): a client
+    // that ignores it and asks again at once costs the node a sleeping connection, not a stream
+    // of requests (the client library waits anyway).
+    let _slot = match ctx.limits.upload_slot(&org) {
+        Ok(slot) => slot,
+        Err(e) => {
+            if e.code == ErrorCode::TooManyUploads {
+                let secs = e.retry_after.unwrap_or(1).min(2);
+                tokio::time::sleep(std::time::Duration::from_secs(secs)).await;
+            }
+            return Err(e);
+        }
+    };
     let mut lease = Lease {
         ctx: ctx.clone(),
         upload: upload_id.to_string(),
@@ -322,6 +335,9 @@ where
         .await
         .map_err(|e| internal(anyhow::anyhow!("staging write: {e}")))?;
     if let StreamEnd::Refused(e) = end {
+        if e.code == ErrorCode::PartTooLong {
+            ctx.limits.strike(&actor_org(actor));
+        }
         // Nothing of this request counts; the staged tail is cut off by the next request.
         return Err(e);
     }
@@ -352,7 +368,11 @@ where
         ctx, actor, lease, part, offset, received, complete, digest_ok,
     )
     .await?;
+    if saved.complete {
+        ctx.limits.forgive(&actor_org(actor));
+    }
     if !digest_ok {
+        ctx.limits.strike(&actor_org(actor));
         let _ = std::fs::remove_file(&path);
         return Err(AppError::new(
             ErrorCode::PartDigestMismatch,
@@ -385,6 +405,10 @@ where
         _ => {}
     }
     Ok(part_view(&saved))
+}
+
+fn actor_org(actor: &Actor) -> String {
+    actor.organisation_id.clone().unwrap_or_default()
 }
 
 /// Record where the part stands and give up its lease, in one transaction; refused if the
