@@ -25,6 +25,7 @@ use crate::db::repo::tenders as trepo;
 use crate::db::repo::uploads as urepo;
 use crate::db::types::from_db;
 use crate::db::types::to_db;
+use crate::db::AnyConnection;
 use crate::domain::bidding::BidRefusal;
 use crate::domain::bidding::UploadState;
 use crate::error::AppError;
@@ -176,9 +177,37 @@ fn busy(index: u32) -> AppError {
     )
 }
 
+/// What a part upload must find before it may take the part: the upload open and the caller's,
+/// the tender taking bids, the part in the manifest.
+fn load_part(
+    c: &mut AnyConnection,
+    actor: &Actor,
+    upload: &str,
+    index: u32,
+    now: DateTime<Utc>,
+) -> AppResult<(repo::UploadPartRow, DateTime<Utc>)> {
+    let u = own_upload(c, actor, upload)?;
+    if u.state()? != UploadState::Open {
+        return Err(AppError::new(
+            ErrorCode::UploadClosed,
+            format!("the upload is {}", u.state),
+        ));
+    }
+    let row = trepo::find_tender(c, &u.tender_id)?
+        .ok_or_else(|| internal(anyhow::anyhow!("upload of a missing tender")))?;
+    check_accepting(&row, now)?;
+    let part = repo::upload_parts(c, &u.id)?
+        .into_iter()
+        .find(|p| p.part_index as u32 == index)
+        .ok_or_else(|| AppError::not_found(format!("the manifest has no part {index}")))?;
+    Ok((part, from_db(row.bid_deadline)))
+}
+
 /// Take the part's lease, checking on the way that the upload is open, the tender takes bids,
 /// the bidder has room for one more part upload in flight and `offset` is where the part
-/// stands. A refusal rolls the transaction back: nothing changes.
+/// stands. A refusal rolls the transaction back: nothing changes. The same checks are read
+/// first without a write, so a request that would be refused (a part held or complete, a
+/// wrong offset) never waits for the write connection nor holds it up for others.
 async fn claim(
     ctx: &AppContext,
     actor: &Actor,
@@ -196,22 +225,19 @@ async fn claim(
     let now = ctx.clock.now();
     let until = to_db(now + Duration::seconds(lease.secs()));
     let per_bidder = i64::from(ctx.settings.limits.max_part_uploads_per_bidder);
+    let (ra, rid) = (a.clone(), id.clone());
+    ctx.db
+        .read_primary(move |c| {
+            let (part, _) = load_part(c, &ra, &rid, index, now)?;
+            if urepo::part_held_until(c, &rid, index as i32)?.is_some_and(|t| t > to_db(now)) {
+                return Err(busy(index));
+            }
+            check_offset(&part, offset)
+        })
+        .await?;
     ctx.db
         .write(move |c| {
-            let u = own_upload(c, &a, &id)?;
-            if u.state()? != UploadState::Open {
-                return Err(AppError::new(
-                    ErrorCode::UploadClosed,
-                    format!("the upload is {}", u.state),
-                ));
-            }
-            let row = trepo::find_tender(c, &u.tender_id)?
-                .ok_or_else(|| internal(anyhow::anyhow!("upload of a missing tender")))?;
-            check_accepting(&row, now)?;
-            let part = repo::upload_parts(c, &u.id)?
-                .into_iter()
-                .find(|p| p.part_index as u32 == index)
-                .ok_or_else(|| AppError::not_found(format!("the manifest has no part {index}")))?;
+            let (part, deadline) = load_part(c, &a, &id, index, now)?;
             urepo::lock_organisation(c, &org)?;
             if !urepo::claim_part(c, &id, index as i32, &w, to_db(now), until)? {
                 return Err(busy(index));
@@ -221,7 +247,7 @@ async fn claim(
                 return Err(crate::limits::too_many_uploads(per_bidder as u32));
             }
             check_offset(&part, offset)?;
-            Ok((part, from_db(row.bid_deadline)))
+            Ok((part, deadline))
         })
         .await
 }

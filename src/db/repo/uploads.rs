@@ -99,6 +99,22 @@ pub fn holds_part(
     Ok(n == 1)
 }
 
+/// Until when someone holds the part (none when nobody does).
+pub fn part_held_until(
+    c: &mut AnyConnection,
+    upload: &str,
+    index: i32,
+) -> QueryResult<Option<NaiveDateTime>> {
+    let until: Option<Option<NaiveDateTime>> = bid_upload_parts::table
+        .filter(bid_upload_parts::upload_id.eq(upload))
+        .filter(bid_upload_parts::part_index.eq(index))
+        .filter(bid_upload_parts::writer.is_not_null())
+        .select(bid_upload_parts::writer_until)
+        .first(c)
+        .optional()?;
+    Ok(until.flatten())
+}
+
 /// Parts of `org`'s uploads someone is writing now (live leases).
 pub fn live_writers_of(c: &mut AnyConnection, org: &str, now: NaiveDateTime) -> QueryResult<i64> {
     let uploads = bid_uploads::table
