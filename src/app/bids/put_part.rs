@@ -90,7 +90,18 @@ where
         writer: uuid::Uuid::new_v4().to_string(),
         held: false,
     };
-    let (part, deadline) = claim(ctx, actor, &org, &lease, offset).await?;
+    let (part, deadline) = match claim(ctx, actor, &org, &lease, offset).await {
+        Ok(claimed) => claimed,
+        Err(e) => {
+            // A part another request holds, or one already complete, is no use asking for again
+            // at once (the client library asks where the part stands and waits): answered after
+            // a second, so a client hammering it costs a sleeping connection.
+            if e.code == ErrorCode::UploadBusy || e.detail == PART_COMPLETE {
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            }
+            return Err(e);
+        }
+    };
     lease.held = true;
     let result = receive(ctx, actor, &mut lease, part, deadline, offset, body).await;
     lease.release().await;
@@ -252,12 +263,11 @@ async fn claim(
         .await
 }
 
+const PART_COMPLETE: &str = "this part is complete";
+
 fn check_offset(part: &repo::UploadPartRow, offset: u64) -> AppResult<()> {
     if part.complete {
-        return Err(offset_mismatch(
-            "this part is complete".into(),
-            part.received,
-        ));
+        return Err(offset_mismatch(PART_COMPLETE.into(), part.received));
     }
     if offset != part.received as u64 {
         return Err(offset_mismatch(
