@@ -40,6 +40,7 @@ pub struct Settings {
     pub tenders: TenderSettings,
     pub audit: crate::audit::AuditSettings,
     pub experts: ExpertSettings,
+    pub limits: crate::limits::LimitSettings,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -360,6 +361,7 @@ impl Settings {
             ("storage", self.storage.problems()),
             ("audit", self.audit.problems()),
             ("experts", self.experts.problems()),
+            ("limits", self.limits.problems()),
         ];
         for (section, problems) in sections {
             if let Some((key, why)) = problems.into_iter().next() {

@@ -168,9 +168,26 @@ error_codes! {
     /// The bidding organisation's staff includes one of the tender's remedy custodians
     /// (`tenders.custodian_independence`).
     CustodianConflict = "custodian_conflict" => (403, "Custodian conflict"),
+    /// Another request is writing this part right now; the first keeps it. Retry after it ends.
+    UploadBusy = "upload_busy" => (409, "Part upload in progress"),
+    /// The manifest exceeds the tender's declared limits (parts, part size, bid size); see
+    /// `errors[]`.
+    BidTooLarge = "bid_too_large" => (422, "Bid exceeds the tender's limits"),
+    /// The bidder already has as many open uploads (or open bytes) as the platform allows.
+    UploadQuotaExceeded = "upload_quota_exceeded" => (409, "Upload quota exceeded"),
+    /// The request body sent nothing for `limits.body_idle_timeout_secs`; what arrived before is
+    /// kept (resume from the offset in `errors[0]`).
+    BodyIdleTimeout = "body_idle_timeout" => (408, "Request body idle"),
+    /// The bidder has as many part uploads in flight as allowed; retry after `Retry-After`.
+    TooManyUploads = "too_many_uploads" => (429, "Too many concurrent uploads"),
+    // --- rate limits ---
+    /// Too many anonymous requests of this kind from this address; retry after `Retry-After`.
+    RateLimited = "rate_limited" => (429, "Rate limited"),
     // --- server ---
     /// The database (or another dependency) is unavailable; retry later.
     ServiceUnavailable = "service_unavailable" => (503, "Service unavailable"),
+    /// This node is receiving as many uploads as it takes; retry after `Retry-After`.
+    ServerBusy = "server_busy" => (503, "Server busy"),
     /// An unexpected server error. Details are in the server log under the request id.
     Internal = "internal" => (500, "Internal server error"),
 }
@@ -232,6 +249,8 @@ pub struct AppError {
     pub errors: Vec<FieldError>,
     /// Logged, never returned to the caller.
     pub cause: Option<anyhow::Error>,
+    /// Seconds for the `Retry-After` header (load shedding and rate limits).
+    pub retry_after: Option<u64>,
 }
 
 /// Result alias used by `app` and `http`.
@@ -244,6 +263,15 @@ impl AppError {
             detail: detail.into(),
             errors: Vec::new(),
             cause: None,
+            retry_after: None,
+        }
+    }
+
+    /// A refusal to try again after `secs` seconds (sent as `Retry-After`).
+    pub fn retry_after(code: ErrorCode, detail: impl Into<String>, secs: u64) -> Self {
+        AppError {
+            retry_after: Some(secs.max(1)),
+            ..Self::new(code, detail)
         }
     }
 
@@ -254,6 +282,7 @@ impl AppError {
             detail: "an unexpected error occurred; quote the request id when reporting it".into(),
             errors: Vec::new(),
             cause: Some(cause.into()),
+            retry_after: None,
         }
     }
 
@@ -263,6 +292,7 @@ impl AppError {
             detail: "a backing service is unavailable; retry shortly".into(),
             errors: Vec::new(),
             cause: Some(cause.into()),
+            retry_after: None,
         }
     }
 
@@ -290,6 +320,7 @@ impl AppError {
             detail,
             errors,
             cause: None,
+            retry_after: None,
         }
     }
 

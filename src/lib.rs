@@ -17,6 +17,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod limits;
 pub mod mail;
 pub mod ocds;
 pub mod pki;

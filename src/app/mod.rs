@@ -44,6 +44,8 @@ pub struct AppContext {
     pub uploads: support::uploads::UploadHashes,
     /// The expert specialty classification in force.
     pub classification: Arc<crate::domain::experts::Classification>,
+    /// This node's load shedding and rate limits (`[limits]`).
+    pub limits: Arc<crate::limits::Limits>,
 }
 
 impl AppContext {
@@ -65,8 +67,10 @@ impl AppContext {
             .experts
             .classification()
             .map_err(|e| anyhow::anyhow!("experts.classification_file: {e}"))?;
+        let limits = crate::limits::Limits::new(settings.limits.clone(), clock.clone());
         Ok(AppContext {
             classification: Arc::new(classification),
+            limits: Arc::new(limits),
             audit_log: Arc::new(audit_log),
             db,
             clock,

@@ -1008,8 +1008,17 @@ fn is_resumable(e: &ClientError) -> bool {
         ClientError::Transport(_) => true,
         ClientError::Local(_) => false,
         _ => {
-            e.problem_code().as_deref() == Some(UPLOAD_OFFSET_MISMATCH)
-                || e.status().is_some_and(|s| s >= 500)
+            // A part another request still holds (the previous attempt of a cut connection,
+            // until the server notices), load shedding and an idle cut all pass: ask and resume.
+            matches!(
+                e.problem_code().as_deref(),
+                Some(
+                    UPLOAD_OFFSET_MISMATCH
+                        | "upload_busy"
+                        | "too_many_uploads"
+                        | "body_idle_timeout"
+                )
+            ) || e.status().is_some_and(|s| s >= 500)
         }
     }
 }

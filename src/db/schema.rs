@@ -48,6 +48,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    anonymous_downloads (document_id, day) {
+        document_id -> Text,
+        day -> Text,
+        downloads -> BigInt,
+    }
+}
+
+diesel::table! {
     auth_challenges (id) {
         id -> Text,
         nonce -> Text,
@@ -356,6 +364,8 @@ diesel::table! {
         ciphertext_sha256 -> Text,
         received -> BigInt,
         complete -> Bool,
+        writer -> Nullable<Text>,
+        writer_until -> Nullable<Timestamp>,
     }
 }
 

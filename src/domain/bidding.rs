@@ -310,6 +310,103 @@ pub fn next_step(c: &Ceremony, now: DateTime<Utc>, windows: &OpeningWindows) -> 
     }
 }
 
+/// A tender's declared limits on one bid (issue 11, finding 5): how many parts, how large each
+/// part and the whole ciphertext may be. An upload whose manifest exceeds them is refused before
+/// a byte is sent. Declared in the tender (`bid_limits`); the defaults fit a bid of a summary
+/// and some dozens of documents.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BidLimits {
+    pub max_parts: u32,
+    pub max_part_bytes: u64,
+    pub max_bid_bytes: u64,
+}
+
+/// The most any tender may declare.
+pub const BID_LIMITS_CEILING: BidLimits = BidLimits {
+    max_parts: 256,
+    max_part_bytes: 64 << 30,
+    max_bid_bytes: 256 << 30,
+};
+
+impl Default for BidLimits {
+    fn default() -> Self {
+        BidLimits {
+            max_parts: 32,
+            max_part_bytes: 2 << 30,
+            max_bid_bytes: 4 << 30,
+        }
+    }
+}
+
+/// Which declared limit a manifest exceeds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LimitExceeded {
+    /// `max_parts`, `max_part_bytes` or `max_bid_bytes`.
+    pub limit: &'static str,
+    pub message: String,
+}
+
+impl BidLimits {
+    pub fn is_default(&self) -> bool {
+        *self == BidLimits::default()
+    }
+
+    /// Each limit between 1 and [`BID_LIMITS_CEILING`].
+    pub fn check(&self, field: &str, out: &mut Vec<super::schedule::RuleViolation>) {
+        let c = BID_LIMITS_CEILING;
+        for (name, v, max) in [
+            (
+                "max_parts",
+                u64::from(self.max_parts),
+                u64::from(c.max_parts),
+            ),
+            ("max_part_bytes", self.max_part_bytes, c.max_part_bytes),
+            ("max_bid_bytes", self.max_bid_bytes, c.max_bid_bytes),
+        ] {
+            if v == 0 || v > max {
+                out.push(super::schedule::RuleViolation::new(
+                    super::schedule::RuleCode::BidLimitsOutOfRange,
+                    &format!("{field}.{name}"),
+                    &format!("must be between 1 and {max}"),
+                ));
+            }
+        }
+    }
+
+    /// Every limit the parts (ciphertext lengths) exceed.
+    pub fn exceeded_by(&self, part_lens: &[u64]) -> Vec<LimitExceeded> {
+        let mut out = Vec::new();
+        if part_lens.len() as u64 > u64::from(self.max_parts) {
+            out.push(LimitExceeded {
+                limit: "max_parts",
+                message: format!(
+                    "{} parts; the tender takes {}",
+                    part_lens.len(),
+                    self.max_parts
+                ),
+            });
+        }
+        if let Some(big) = part_lens.iter().find(|l| **l > self.max_part_bytes) {
+            out.push(LimitExceeded {
+                limit: "max_part_bytes",
+                message: format!(
+                    "a part of {big} bytes; the tender takes {} a part",
+                    self.max_part_bytes
+                ),
+            });
+        }
+        let total = part_lens.iter().fold(0u64, |a, l| a.saturating_add(*l));
+        if total > self.max_bid_bytes {
+            out.push(LimitExceeded {
+                limit: "max_bid_bytes",
+                message: format!("{total} bytes; the tender takes {}", self.max_bid_bytes),
+            });
+        }
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -409,5 +506,38 @@ mod tests {
             OpeningStep::Close
         );
         assert_eq!(step(OpeningPhase::Closed, t(9999), 0, 0), OpeningStep::Wait);
+    }
+
+    #[test]
+    fn bid_limits_name_each_excess_and_refuse_silly_declarations() {
+        let l = BidLimits {
+            max_parts: 2,
+            max_part_bytes: 100,
+            max_bid_bytes: 150,
+        };
+        assert!(l.exceeded_by(&[100, 50]).is_empty());
+        let names =
+            |lens: &[u64]| -> Vec<&str> { l.exceeded_by(lens).iter().map(|e| e.limit).collect() };
+        assert_eq!(names(&[1, 1, 1]), ["max_parts"]);
+        assert_eq!(names(&[101]), ["max_part_bytes"]);
+        assert_eq!(names(&[100, 100]), ["max_bid_bytes"]);
+        assert_eq!(
+            names(&[u64::MAX, u64::MAX]),
+            ["max_part_bytes", "max_bid_bytes"]
+        );
+        let mut out = Vec::new();
+        BidLimits::default().check("bid_limits", &mut out);
+        assert!(out.is_empty());
+        BidLimits {
+            max_parts: 0,
+            max_part_bytes: u64::MAX,
+            ..BidLimits::default()
+        }
+        .check("bid_limits", &mut out);
+        let fields: Vec<&str> = out.iter().map(|v| v.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            ["bid_limits.max_parts", "bid_limits.max_part_bytes"]
+        );
     }
 }

@@ -118,6 +118,9 @@ rule_codes! {
     TooFewInvitees = "too_few_invitees",
     /// An invitation list on an open procedure.
     InviteesNotAllowed = "invitees_not_allowed",
+    // --- bids ---
+    /// A declared bid limit (`bid_limits`) is zero or above the platform's ceiling.
+    BidLimitsOutOfRange = "bid_limits_out_of_range",
 }
 
 impl fmt::Display for RuleCode {
@@ -472,6 +475,7 @@ pub(crate) mod tests {
                 threshold: 2,
             },
             invitees: vec![],
+            bid_limits: Default::default(),
         }
     }
 

@@ -399,6 +399,12 @@ pub struct TenderDraft {
     /// USCCs of invited organisations (邀请招标 only).
     #[serde(default)]
     pub invitees: Vec<String>,
+    /// What one bid may be: parts, bytes per part, bytes in all (defaults when not declared).
+    #[serde(
+        default,
+        skip_serializing_if = "crate::domain::bidding::BidLimits::is_default"
+    )]
+    pub bid_limits: crate::domain::bidding::BidLimits,
 }
 
 /// JSON keys that would carry a price floor. Refused by name so the caller gets
@@ -455,6 +461,7 @@ impl TenderDraft {
     /// The non-time rules: sections, money, evaluation, award, custodians, invitees. Appends to
     /// `out` so the caller can report every violation at once.
     pub fn check_content(&self, rules: &ProcedureRules, out: &mut Vec<RuleViolation>) {
+        self.bid_limits.check("bid_limits", out);
         if self.sections.is_empty() {
             out.push(RuleViolation::new(
                 RuleCode::NoSections,

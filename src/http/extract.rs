@@ -96,3 +96,18 @@ impl FromRequest for MaybeActor {
         }
     }
 }
+
+/// The client's address: the peer, or — when the peer is one of `trusted` proxies — the last
+/// address its `X-Forwarded-For` names (the one the proxy itself saw).
+pub fn client_addr(req: &HttpRequest, trusted: &[std::net::IpAddr]) -> Option<std::net::IpAddr> {
+    let peer = req.peer_addr().map(|a| a.ip())?;
+    if !trusted.contains(&peer) {
+        return Some(peer);
+    }
+    req.headers()
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.rsplit(',').next())
+        .and_then(|v| v.trim().parse().ok())
+        .or(Some(peer))
+}

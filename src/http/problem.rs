@@ -59,8 +59,11 @@ impl ResponseError for AppError {
             request_id,
             errors: self.errors.clone(),
         };
-        HttpResponse::build(self.status_code())
-            .content_type(PROBLEM_JSON)
-            .json(body)
+        let mut res = HttpResponse::build(self.status_code());
+        res.content_type(PROBLEM_JSON);
+        if let Some(secs) = self.retry_after {
+            res.insert_header((actix_web::http::header::RETRY_AFTER, secs.to_string()));
+        }
+        res.json(body)
     }
 }

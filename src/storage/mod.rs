@@ -17,9 +17,14 @@
 //! to store the same large document both write the bytes its name is the digest of.
 //!
 //! Bid parts are staged in scratch while they stream in (resumable, hashed as they arrive,
-//! [`staging`]). With a remote store a complete part is pushed to `bids/<upload>/<index>` before
-//! the part is reported complete, so the bid's bytes live in the shared store by the time it is
-//! submitted; locally the part is moved to its content address at submission.
+//! [`staging`]; one writer per part, see `app::bids::put_part`). A complete part becomes the
+//! object `bids/<upload>/<index>` before it is reported complete — hard-linked locally, pushed to
+//! a remote store — and the bytes at that name are hashed again as they are stored (the linked
+//! file re-read, the pushed bytes hashed as sent); only if they hash to the manifest's digest is
+//! the part complete. Bid ciphertext never goes under `sha256/`, the namespace of published tender
+//! documents, so no bidder can plant or replace bytes there, and a stored part can never be
+//! changed by a later upload: whatever the opening finds under a bid's key is what was checked
+//! when it was stored.
 
 mod remote;
 pub mod settings;
@@ -70,6 +75,9 @@ pub enum StorageError {
     },
     #[error("object store: {0}")]
     Remote(String),
+    /// The bytes stored for a bid part do not hash to what arrived (deleted again).
+    #[error("stored object {key} hashes to {got}, not to the bytes received")]
+    DigestMismatch { key: String, got: String },
 }
 
 fn remote(key: &str, e: object_store::Error) -> StorageError {
@@ -281,19 +289,36 @@ impl Store {
     /// one conditional PUT up to the part size, otherwise a multipart upload reading a part at
     /// a time.
     async fn upload(&self, from: &Path, key: &str, size: u64) -> Result<(), StorageError> {
+        self.upload_hashed(from, key, size).await.map(|_| ())
+    }
+
+    /// [`upload`](Self::upload), returning the SHA-256 (hex) of the bytes read and sent. When
+    /// the object was already there (and has the size), the file is hashed instead.
+    async fn upload_hashed(
+        &self,
+        from: &Path,
+        key: &str,
+        size: u64,
+    ) -> Result<String, StorageError> {
         let to = location(key)?;
         let file = std::fs::File::open(from)?;
         if size <= self.part_size as u64 {
             let (_, bytes) = read_chunk(file, size as usize).await?;
+            let sha = hex::encode(digest::digest(&digest::SHA256, &bytes).as_ref());
             let create = PutOptions::from(PutMode::Create);
             return match self.objects.put_opts(&to, bytes.into(), create).await {
-                Ok(_) => Ok(()),
-                Err(object_store::Error::AlreadyExists { .. }) => self.same_size(key, size).await,
+                Ok(_) => Ok(sha),
+                Err(object_store::Error::AlreadyExists { .. }) => {
+                    self.same_size(key, size).await.map(|()| sha)
+                }
                 Err(e) => Err(remote(key, e)),
             };
         }
         match self.objects.head(&to).await {
-            Ok(_) => return self.same_size(key, size).await,
+            Ok(_) => {
+                self.same_size(key, size).await?;
+                return hash_file(from.to_path_buf()).await;
+            }
             Err(object_store::Error::NotFound { .. }) => {}
             Err(e) => return Err(remote(key, e)),
         }
@@ -306,6 +331,7 @@ impl Store {
             let mut file = file;
             let mut left = size;
             let mut in_flight = FuturesUnordered::<object_store::UploadPart>::new();
+            let mut sha = digest::Context::new(&digest::SHA256);
             while left > 0 {
                 if in_flight.len() >= PARTS_IN_FLIGHT {
                     if let Some(done) = in_flight.next().await {
@@ -316,13 +342,14 @@ impl Store {
                 let (f, bytes) = read_chunk(file, n as usize).await?;
                 file = f;
                 left -= n;
+                sha.update(&bytes);
                 in_flight.push(upload.put_part(PutPayload::from(bytes)));
             }
             while let Some(done) = in_flight.next().await {
                 done.map_err(|e| remote(key, e))?;
             }
             upload.complete().await.map_err(|e| remote(key, e))?;
-            Ok::<_, StorageError>(())
+            Ok::<_, StorageError>(hex::encode(sha.finish().as_ref()))
         }
         .await;
         if sent.is_err() {
@@ -343,33 +370,56 @@ impl Store {
             .join(index.to_string())
     }
 
-    /// A staged part has arrived whole (digest checked): with a remote store, push it now, so
-    /// submission needs no transfer and any node can open it; locally, nothing yet.
-    pub async fn finish_part(&self, upload: &str, index: u32) -> Result<(), StorageError> {
-        if self.is_local() {
-            return Ok(());
-        }
+    /// A staged part has arrived whole (its stream hashed to `sha256`): make it the immutable
+    /// object `bids/<upload>/<index>` and check that the bytes stored there hash to `sha256`.
+    /// Locally the staged file is hard-linked into place (created only if absent) and the
+    /// linked file is hashed again; remotely the bytes are hashed as they are read for the push.
+    /// On a mismatch the object just made is deleted and [`StorageError::DigestMismatch`]
+    /// returned: the part is not complete. Bid parts never go under `sha256/`, the names tender
+    /// documents are published under.
+    pub async fn finish_part(
+        &self,
+        upload: &str,
+        index: u32,
+        sha256: &str,
+    ) -> Result<(), StorageError> {
         let staged = self.staging_path(upload, index);
+        let key = part_key(upload, index);
         let size = tokio::fs::metadata(&staged).await?.len();
-        // An earlier push of this part (same upload, same digest-checked bytes) is kept.
-        self.upload(&staged, &part_key(upload, index), size).await?;
+        let got = if self.is_local() {
+            let from = format!("staging/{upload}/{index}");
+            match self
+                .objects
+                .copy_if_not_exists(&location(&from)?, &location(&key)?)
+                .await
+            {
+                // Left by an earlier request whose answer was lost: judged by its bytes below.
+                Ok(()) | Err(object_store::Error::AlreadyExists { .. }) => {}
+                Err(e) => return Err(remote(&key, e)),
+            }
+            hash_file(self.root.join(&key)).await?
+        } else {
+            self.upload_hashed(&staged, &key, size).await?
+        };
+        if got != sha256 {
+            if let Err(e) = self.objects.delete(&location(&key)?).await {
+                tracing::warn!(key, error = %e, "deleting a part that failed its digest");
+            }
+            return Err(StorageError::DigestMismatch { key, got });
+        }
         let _ = tokio::fs::remove_file(&staged).await;
         Ok(())
     }
 
-    /// The key a submitted part is kept under. Locally the staged file is moved to its content
-    /// address (`sha256` hex); with a remote store it is already at `bids/<upload>/<index>`.
-    /// Blocking (called inside the submission transaction on the blocking pool).
+    /// The key a submitted part is kept under: `bids/<upload>/<index>`, where
+    /// [`finish_part`](Self::finish_part) put it (a part completed by an older version, still
+    /// only staged, is stored and checked now). Blocking: called inside the submission
+    /// transaction on the blocking pool.
     pub fn promote(&self, upload: &str, index: u32, sha256: &str) -> Result<String, StorageError> {
-        if !self.is_local() {
-            return Ok(part_key(upload, index));
+        let key = part_key(upload, index);
+        if self.is_local() && self.local_path(&key).is_err() {
+            block_on(&key, self.finish_part(upload, index, sha256))??;
         }
-        let key = content_key(sha256);
-        let staged = self.staging_path(upload, index);
-        let size = std::fs::metadata(&staged)?.len();
-        let from = format!("staging/{upload}/{index}");
-        block_on(&key, self.link(&from, &key, size))??;
-        std::fs::remove_file(&staged)?;
         Ok(key)
     }
 
@@ -384,9 +434,6 @@ impl Store {
     /// refers to them).
     pub fn discard_upload(&self, upload: &str, parts: u32) {
         self.remove_staging(upload);
-        if self.is_local() {
-            return;
-        }
         let Ok(rt) = tokio::runtime::Handle::try_current() else {
             tracing::warn!(upload, "no runtime to delete an abandoned upload's objects");
             return;
@@ -395,11 +442,8 @@ impl Store {
         rt.spawn(async move { store.delete_pushed_parts(&upload, parts).await });
     }
 
-    /// Delete the parts of `upload` that were pushed to a remote store (nothing locally).
+    /// Delete the stored parts of `upload` (an upload that will never be a bid).
     pub async fn delete_pushed_parts(&self, upload: &str, parts: u32) {
-        if self.is_local() {
-            return;
-        }
         for index in 0..parts {
             let key = part_key(upload, index);
             let deleted = match location(&key) {
@@ -499,6 +543,27 @@ fn block_on<T>(key: &str, work: impl std::future::Future<Output = T>) -> Result<
     let rt = tokio::runtime::Handle::try_current()
         .map_err(|e| StorageError::Remote(format!("no runtime to reach {key}: {e}")))?;
     Ok(rt.block_on(work))
+}
+
+/// SHA-256 (hex) of the file at `path`, read on the blocking pool.
+async fn hash_file(path: PathBuf) -> Result<String, StorageError> {
+    tokio::task::spawn_blocking(move || -> std::io::Result<String> {
+        use std::io::Read;
+        let mut f = std::fs::File::open(&path)?;
+        let mut ctx = digest::Context::new(&digest::SHA256);
+        let mut buf = vec![0u8; 1 << 20];
+        loop {
+            let n = f.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            ctx.update(&buf[..n]);
+        }
+        Ok(hex::encode(ctx.finish().as_ref()))
+    })
+    .await
+    .map_err(std::io::Error::other)?
+    .map_err(StorageError::Io)
 }
 
 /// Reads the next `len` bytes of `file` on the blocking pool, into one buffer.

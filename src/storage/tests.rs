@@ -186,9 +186,10 @@ async fn an_existing_object_is_never_replaced() {
     }
 }
 
-/// A bid part: staged in scratch, pushed when whole (memory) or moved at submission (local).
+/// A bid part: staged in scratch, then stored for good under `bids/<upload>/<index>` (linked
+/// locally, pushed to memory) and hashed again there; never under `sha256/`.
 #[tokio::test]
-async fn bid_parts_are_pushed_promoted_and_discarded() {
+async fn bid_parts_are_stored_checked_and_discarded() {
     for memory in [false, true] {
         let dir = tempfile::tempdir().unwrap();
         let mut store = if memory {
@@ -202,32 +203,33 @@ async fn bid_parts_are_pushed_promoted_and_discarded() {
         let staged = store.staging_path("up-1", 0);
         std::fs::create_dir_all(staged.parent().unwrap()).unwrap();
         std::fs::write(&staged, &bytes).unwrap();
-        store.finish_part("up-1", 0).await.unwrap();
-        assert_eq!(!staged.exists(), memory, "pushed parts leave scratch");
-        if memory {
-            assert_eq!(stored(&store, "bids/up-1/0").await.unwrap(), bytes);
-        }
+        store.finish_part("up-1", 0, &sha).await.unwrap();
+        assert!(!staged.exists(), "stored parts leave scratch");
+        assert_eq!(stored(&store, "bids/up-1/0").await.unwrap(), bytes);
         let (s, sha2) = (store.clone(), sha.clone());
         let key = tokio::task::spawn_blocking(move || s.promote("up-1", 0, &sha2).unwrap())
             .await
             .unwrap();
-        if memory {
-            assert_eq!(key, "bids/up-1/0");
-        } else {
-            assert_eq!(key, content_key(&sha));
-            assert!(!staged.exists(), "moved, not copied");
-            assert_eq!(
-                std::fs::read(store.local_path(&key).unwrap()).unwrap(),
-                bytes
-            );
-        }
+        assert_eq!(key, "bids/up-1/0");
+        assert_eq!(stored(&store, &content_key(&sha)).await, None);
         assert_eq!(opened(&store, &key).await, bytes);
 
-        // An abandoned upload: its staged bytes and pushed parts go.
+        // Bytes that do not hash to what arrived are not kept, and the part is not stored.
+        let staged = store.staging_path("up-3", 0);
+        std::fs::create_dir_all(staged.parent().unwrap()).unwrap();
+        std::fs::write(&staged, b"other bytes").unwrap();
+        let e = store.finish_part("up-3", 0, &sha).await.unwrap_err();
+        assert!(matches!(e, StorageError::DigestMismatch { .. }), "{e}");
+        assert_eq!(stored(&store, "bids/up-3/0").await, None);
+
+        // An abandoned upload: its staged bytes and stored parts go.
         let staged = store.staging_path("up-2", 1);
         std::fs::create_dir_all(staged.parent().unwrap()).unwrap();
         std::fs::write(&staged, b"part").unwrap();
-        store.finish_part("up-2", 1).await.unwrap();
+        store
+            .finish_part("up-2", 1, &sha256_hex(b"part"))
+            .await
+            .unwrap();
         store.remove_staging("up-2");
         store.delete_pushed_parts("up-2", 3).await;
         assert!(!dir.path().join("staging/up-2").exists());

@@ -7,11 +7,11 @@
 
 use tokio::task::JoinHandle;
 
-use crate::app::{bids, draws, opening, tenders, AppContext};
+use crate::app::{bids, draws, identity, opening, tenders, AppContext};
 use crate::error::AppResult;
 
 /// Start the node's background work: mail dispatch, the deadline watch (which also runs the
-/// opening ceremonies) and the audit sequencer.
+/// opening ceremonies), the audit sequencer and the sweep of expired rows.
 pub fn spawn(ctx: &AppContext) -> anyhow::Result<Vec<JoinHandle<()>>> {
     let dispatcher = crate::mail::Dispatcher::new(
         ctx.db.clone(),
@@ -25,6 +25,7 @@ pub fn spawn(ctx: &AppContext) -> anyhow::Result<Vec<JoinHandle<()>>> {
             ctx.db.clone(),
             ctx.audit_log.clone(),
         )),
+        tokio::spawn(run_sweep(ctx.clone())),
     ])
 }
 
@@ -50,5 +51,25 @@ async fn run_deadline_watch(ctx: AppContext) {
             tracing::warn!(error = %e, "deadline watch failed");
         }
         tokio::time::sleep(every).await;
+    }
+}
+
+/// One pass of the sweep: delete rows that anyone could make and that have expired (login
+/// challenges). Returns how many went.
+pub async fn sweep_tick(ctx: &AppContext) -> AppResult<usize> {
+    identity::sweep_challenges(ctx).await
+}
+
+/// Background task: [`sweep_tick`] every `limits.sweep_interval_secs`, on every node (a delete
+/// of what has expired is the same whoever runs it).
+async fn run_sweep(ctx: AppContext) {
+    let every = std::time::Duration::from_secs(ctx.settings.limits.sweep_interval_secs.max(1));
+    loop {
+        tokio::time::sleep(every).await;
+        match sweep_tick(&ctx).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(deleted = n, "swept expired login challenges"),
+            Err(e) => tracing::warn!(error = %e, "sweep failed"),
+        }
     }
 }

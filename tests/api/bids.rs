@@ -770,12 +770,16 @@ async fn bad_bids_are_refused_and_change_nothing() {
         .await
         .unwrap_err();
     assert_eq!(code(e).as_deref(), Some("part_too_long"));
+    // Bytes that are not the part earn a cooldown (tests/api/uploads.rs): wait it out.
+    let cooldown = chrono::Duration::seconds(etender::limits::STRIKE_MAX_SECS);
+    app.clock.advance(cooldown);
     let e = b
         .client
         .upload_part(&up.id, 0, 0, reqwest::Body::from(vec![7u8; len]))
         .await
         .unwrap_err();
     assert_eq!(code(e).as_deref(), Some("part_digest_mismatch"));
+    app.clock.advance(cooldown);
     let e = b.client.submit_upload(&up.id).await.unwrap_err();
     assert_eq!(code(e).as_deref(), Some("upload_incomplete"));
     // Another bidder cannot see or touch the upload.

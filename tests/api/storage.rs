@@ -96,13 +96,17 @@ async fn documents_and_bid_parts_round_trip_through_s3() {
     let staged = store.staging_path("up-1", 0);
     std::fs::create_dir_all(staged.parent().unwrap()).unwrap();
     std::fs::write(&staged, &bytes[..6 * 1024 * 1024]).unwrap();
-    store.finish_part("up-1", 0).await.unwrap();
+    let part_sha = hex::encode(ring::digest::digest(
+        &ring::digest::SHA256,
+        &bytes[..6 * 1024 * 1024],
+    ));
+    store.finish_part("up-1", 0, &part_sha).await.unwrap();
     assert!(!staged.exists(), "the staged copy is dropped once pushed");
     assert_eq!(
         std::fs::read(objects.join("bids/up-1/0")).unwrap(),
         &bytes[..6 * 1024 * 1024]
     );
-    let key = store.promote("up-1", 0, &stored.sha256).unwrap();
+    let key = store.promote("up-1", 0, &part_sha).unwrap();
     assert_eq!(key, "bids/up-1/0");
     store.delete_pushed_parts("up-1", 1).await;
     assert!(!objects.join("bids/up-1/0").exists());

@@ -9,6 +9,7 @@ mod draws;
 mod identity;
 mod pages;
 mod report;
+mod rush;
 mod seal;
 mod server;
 
@@ -30,6 +31,9 @@ fn main() {
     }
     if run("draws") {
         draws::run(&mut out);
+    }
+    if run("rush") {
+        rush::run(&mut out);
     }
     if run("pages") {
         pages::run(&mut out);

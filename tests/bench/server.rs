@@ -19,6 +19,11 @@ impl Server {
     /// Start `etender serve` on `database_url` (already migrated or not), with its trust
     /// directory, files and audit key under `dir`.
     pub fn start(dir: &Path, database_url: &str, admins: &[String]) -> Server {
+        Self::start_with(dir, database_url, admins, "")
+    }
+
+    /// [`start`](Self::start) with `extra` TOML appended to the configuration (other sections).
+    pub fn start_with(dir: &Path, database_url: &str, admins: &[String], extra: &str) -> Server {
         std::fs::create_dir_all(dir.join("trust")).unwrap();
         let config = dir.join("bench.toml");
         let toml = format!(
@@ -32,7 +37,7 @@ impl Server {
             files = dir.join("files").display().to_string(),
             key = dir.join("audit-signing-key.pem").display().to_string(),
         );
-        std::fs::write(&config, toml).unwrap();
+        std::fs::write(&config, toml + extra).unwrap();
         let log = std::fs::File::create(dir.join("server.log")).unwrap();
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_etender"));
         cmd.arg("serve")

@@ -9,12 +9,17 @@ use crate::app::Actor;
 use crate::app::AppContext;
 use crate::db::repo::bids as repo;
 use crate::db::repo::identity as idrepo;
+use crate::db::repo::uploads as urepo;
 use crate::db::types::to_db;
+use crate::db::AnyConnection;
+use crate::domain::bidding::BidLimits;
 use crate::domain::bidding::UploadState;
 use crate::domain::uscc::Uscc;
 use crate::error::AppError;
 use crate::error::AppResult;
 use crate::error::ErrorCode;
+use crate::error::FieldError;
+use crate::limits::LimitSettings;
 use crate::seal;
 use crate::seal::BidContext;
 use crate::seal::Manifest;
@@ -41,10 +46,11 @@ pub async fn open_upload(
         ctx.storage.clone(),
     );
     let independence = ctx.settings.tenders.custodian_independence;
+    let limits = ctx.settings.limits.clone();
     let (status, abandoned) = ctx
         .db
         .write(move |c| {
-            let (row, _, sec) = load_section(c, &tender, &section)?;
+            let (row, draft, sec) = load_section(c, &tender, &section)?;
             check_accepting(&row, now)?;
             crate::app::support::keys::refuse_custodian_employer(
                 c,
@@ -54,6 +60,7 @@ pub async fn open_upload(
                 &org,
             )?;
             require_not_party(&row, &org)?;
+            within_bid_limits(&draft.bid_limits, &manifest)?;
             let organisation = idrepo::find_organisation(c, &org)?
                 .ok_or_else(|| AppError::forbidden("unknown organisation"))?;
             let cert = signing.certificate(&chain, now)?;
@@ -91,6 +98,7 @@ pub async fn open_upload(
                 repo::update_upload(c, &u)?;
                 abandoned.push(u.id);
             }
+            within_bidder_quota(c, &limits, &org, &manifest)?;
             let id = uuid::Uuid::now_v7().to_string();
             let canonical = manifest.to_canonical_json();
             let upload = repo::UploadRow {
@@ -130,4 +138,60 @@ pub async fn open_upload(
         storage.remove_staging(&a);
     }
     Ok(status)
+}
+
+/// The tender's declared limits on one bid (`bid_limits`): checked on the manifest, before a
+/// byte of ciphertext is sent.
+fn within_bid_limits(limits: &BidLimits, manifest: &Manifest) -> AppResult<()> {
+    let lens: Vec<u64> = manifest.parts.iter().map(|p| p.ciphertext_len).collect();
+    let over = limits.exceeded_by(&lens);
+    if over.is_empty() {
+        return Ok(());
+    }
+    let mut e = AppError::new(
+        ErrorCode::BidTooLarge,
+        over.iter()
+            .map(|o| o.message.clone())
+            .collect::<Vec<_>>()
+            .join("; "),
+    );
+    e.errors = over
+        .into_iter()
+        .map(|o| FieldError {
+            field: "manifest.parts".into(),
+            code: o.limit.into(),
+            message: o.message,
+        })
+        .collect();
+    Err(e)
+}
+
+/// The platform's quota on what one bidder holds open (`limits.max_open_uploads_per_bidder`,
+/// `limits.max_open_bytes_per_bidder`), counted after the upload this one replaces was
+/// abandoned and with the organisation locked, so two nodes cannot both let one more in.
+fn within_bidder_quota(
+    c: &mut AnyConnection,
+    limits: &LimitSettings,
+    org: &str,
+    manifest: &Manifest,
+) -> AppResult<()> {
+    urepo::lock_organisation(c, org)?;
+    let (open, bytes) = urepo::open_uploads_of(c, org)?;
+    let this: u64 = manifest.parts.iter().map(|p| p.ciphertext_len).sum();
+    if open as u64 + 1 > u64::from(limits.max_open_uploads_per_bidder) {
+        return Err(AppError::new(
+            ErrorCode::UploadQuotaExceeded,
+            format!("you hold {open} open uploads, the most allowed; submit or abandon one first"),
+        ));
+    }
+    if (bytes as u64).saturating_add(this) > limits.max_open_bytes_per_bidder {
+        return Err(AppError::new(
+            ErrorCode::UploadQuotaExceeded,
+            format!(
+                "your open uploads declare {bytes} bytes; with this one they would exceed {}",
+                limits.max_open_bytes_per_bidder
+            ),
+        ));
+    }
+    Ok(())
 }

@@ -23,6 +23,7 @@ mod register_person;
 mod revoke_entrustment;
 mod set_organisation_role;
 mod set_person_role;
+mod sweep_challenges;
 
 use crate::app::support::errors::*;
 use crate::app::Actor;
@@ -69,6 +70,7 @@ pub use set_organisation_role::*;
 pub use set_person_role::*;
 use std::collections::BTreeSet;
 use std::collections::HashMap;
+pub use sweep_challenges::*;
 
 /// Checks shared by login and registration: challenge live, chain trusted, signature valid.
 /// The certificate must also be of the kind the caller acts as (an organisation's or a

@@ -1,6 +1,7 @@
 //! Record a download and return the document and its storage key. Anyone may download a published
 //! document without registering (办法 第20条); who did is revealed only to the tender's parties (第21条),
-//! and logged-in downloaders are notified of changes.
+//! and logged-in downloaders are notified of changes. Anonymous downloads are only counted, per
+//! document and day (issue 11).
 
 use super::*;
 use crate::app::support::publicity::*;
@@ -63,7 +64,13 @@ pub async fn download(
                 }
                 None => (None, None, None),
             };
-            if !party {
+            if actor.is_none() {
+                // Nobody to notify or name (第21条 asks for who obtained the documents): counted
+                // per document and day rather than a row and an audit entry per request, which
+                // would let anyone grow the log at will.
+                let day = now.format("%Y-%m-%d").to_string();
+                crate::db::repo::uploads::count_anonymous_download(c, &d.id, &day)?;
+            } else if !party {
                 repo::insert_download(
                     c,
                     &repo::DownloadRow {

@@ -10,6 +10,7 @@ pub mod identity;
 pub mod mail;
 pub mod parties;
 pub mod tenders;
+pub mod uploads;
 pub mod witnesses;
 
 use diesel::connection::SimpleConnection;

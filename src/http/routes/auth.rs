@@ -76,10 +76,19 @@ impl ProofDto {
 /// Get a one-time challenge to sign.
 #[utoipa::path(tag = "identity", responses(
     (status = 201, body = Challenge),
+    (status = 429, description = "`rate_limited`: too many challenges from this address \
+        (`limits.challenges_per_minute`); see `Retry-After`"),
     (status = 503, description = "`service_unavailable`: the database is unavailable"),
 ))]
 #[post("/api/v1/auth/challenges")]
-pub async fn create_challenge(ctx: web::Data<AppContext>) -> AppResult<HttpResponse> {
+pub async fn create_challenge(
+    ctx: web::Data<AppContext>,
+    req: actix_web::HttpRequest,
+) -> AppResult<HttpResponse> {
+    // Anyone may ask, and each answer is a row: a flood from one address is cut here, before
+    // the database (rows that expire are swept by `worker`).
+    let addr = crate::http::extract::client_addr(&req, &ctx.settings.http.trusted_proxies);
+    ctx.limits.challenge(addr)?;
     let c = identity::issue_challenge(&ctx).await?;
     Ok(HttpResponse::Created().json(c))
 }

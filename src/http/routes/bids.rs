@@ -91,9 +91,10 @@ pub struct OpenUploadRequest {
             agent"),
         (status = 404, description = "`not_found`: no such published tender or section"),
         (status = 409, description = "`not_accepting_bids`, `deadline_passed`, \
-            `bid_version_mismatch`"),
+            `bid_version_mismatch`, `upload_quota_exceeded` (the bidder's open uploads)"),
         (status = 422, description = "`bid_manifest_invalid`, `bid_signature_invalid`, \
-            `bid_key_reused`, `bid_bond_missing`, `uscc_missing`, `uscc_invalid`"),
+            `bid_key_reused`, `bid_bond_missing`, `bid_too_large` (the tender's `bid_limits`), \
+            `uscc_missing`, `uscc_invalid`"),
     ))]
 #[post("/api/v1/tenders/{id}/sections/{code}/bid-uploads")]
 pub async fn open_upload(
@@ -140,9 +141,15 @@ pub async fn upload_status(
         (status = 403, description = "`forbidden`: bids are made by bidder organisations"),
         (status = 404, description = "`not_found`: no such upload of the caller's, or no such \
             part"),
-        (status = 409, description = "`upload_offset_mismatch`, `upload_closed`, \
-            `not_accepting_bids`, `deadline_passed`"),
+        (status = 408, description = "`body_idle_timeout`: the body stalled; the bytes before \
+            are kept (resume from `errors[0]`)"),
+        (status = 409, description = "`upload_offset_mismatch`, `upload_busy` (another request \
+            is sending this part), `upload_closed`, `not_accepting_bids`, `deadline_passed`"),
         (status = 422, description = "`part_too_long`, `part_digest_mismatch`"),
+        (status = 429, description = "`too_many_uploads`: the bidder's part uploads in flight \
+            are at `limits.max_part_uploads_per_bidder`; see `Retry-After`"),
+        (status = 503, description = "`server_busy`: this node takes no more part uploads now; \
+            see `Retry-After`"),
     ))]
 #[put("/api/v1/bid-uploads/{upload_id}/parts/{index}")]
 pub async fn put_part(
