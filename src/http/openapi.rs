@@ -62,6 +62,8 @@ custodian shares, opening record, objections"),
 proofs, trails, export, receipts"),
                 (name = "experts", description = "The expert library (评标专家库) and \
 award-committee pools (定标委员库)"),
+                (name = "draws", description = "Verifiable random draws of committees: \
+request, contribution, answers, reveal"),
             )
         )]
         pub struct ApiDoc;

@@ -32,6 +32,9 @@ cd "$DIR"
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 BASE="http://127.0.0.1:$PORT"
 # `serve --dev` keeps its demo PKI, database, audit key and files under the working directory.
+# The demo below logs ~100 principals in from this one address within a minute: the login
+# challenge rate limit (tested in tests/api/limits.rs) would refuse it, so it is lifted here.
+ETENDER__LIMITS__CHALLENGE_BURST=100000 \
 ETENDER__HTTP__LISTEN="127.0.0.1:$PORT" \
 ETENDER__HTTP__PUBLIC_URL="$BASE" \
 ETENDER__HTTP__WORKERS=2 \

@@ -6,6 +6,7 @@
 pub mod audit;
 pub mod auth;
 pub mod bids;
+pub mod draws;
 pub mod experts;
 pub mod health;
 pub mod opening;
@@ -103,11 +104,11 @@ macro_rules! for_each_route {
             experts::update_my_profile,
             experts::add_award_pool_member,
             experts::award_pool,
-            experts::request_draw,
-            experts::get_draw,
-            experts::contribute,
-            experts::my_seats,
-            experts::answer_draw,
+            draws::request_draw,
+            draws::get_draw,
+            draws::contribute,
+            draws::my_seats,
+            draws::answer_draw,
         }
     };
 }
