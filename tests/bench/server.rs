@@ -38,6 +38,18 @@ impl Server {
             key = dir.join("audit-signing-key.pem").display().to_string(),
         );
         std::fs::write(&config, toml + extra).unwrap();
+        // A production server (the default profile) refuses to invent its log key: make one as
+        // an operator would.
+        let key = dir.join("audit-signing-key.pem");
+        if !key.exists() {
+            let made = Command::new(env!("CARGO_BIN_EXE_etender"))
+                .args(["audit", "keygen", "--out"])
+                .arg(&key)
+                .stdout(Stdio::null())
+                .status()
+                .expect("etender audit keygen");
+            assert!(made.success(), "etender audit keygen failed");
+        }
         let log = std::fs::File::create(dir.join("server.log")).unwrap();
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_etender"));
         cmd.arg("serve")
