@@ -124,7 +124,7 @@ pub struct TenderSettings {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ExpertSettings {
-    /// A classification file replacing the shipped one (`data/expert-specialties.json`);
+    /// A classification file replacing the shipped one (`assets/expert-specialties.json`);
     /// empty: the shipped one.
     pub classification_file: PathBuf,
     pub admission: crate::domain::experts::AdmissionRules,

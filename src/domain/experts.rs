@@ -2,7 +2,7 @@
 //! specialty classification, who may be admitted, when a member may be drawn, and the checks on
 //! what an expert keeps up to date themselves (contact data, 回避单位).
 //!
-//! The classification is data, not code (`data/expert-specialties.json`, replaceable through
+//! The classification is data, not code (`assets/expert-specialties.json`, replaceable through
 //! `experts.classification_file`): class `A` 工程, then three levels whose codes extend their
 //! parent's by two digits (`A08` 工程施工 → `A0801` 建筑工程 → `A080101` …). Experts register
 //! level-3 specialties; a draw may ask for a level-3 code or a level-2 code, which takes every
@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// The classification shipped with the binary.
-pub const SHIPPED_CLASSIFICATION: &str = include_str!("../../data/expert-specialties.json");
+pub const SHIPPED_CLASSIFICATION: &str = include_str!("../../assets/expert-specialties.json");
 
 /// Most specialties one expert registers (practice: up to three majors, with sub-fields).
 pub const MAX_SPECIALTIES: usize = 10;
@@ -94,7 +94,7 @@ impl Classification {
 
     pub fn shipped() -> Classification {
         Classification::parse(SHIPPED_CLASSIFICATION)
-            .unwrap_or_else(|e| panic!("data/expert-specialties.json: {e}"))
+            .unwrap_or_else(|e| panic!("assets/expert-specialties.json: {e}"))
     }
 
     pub fn name(&self, code: &str) -> Option<&str> {
