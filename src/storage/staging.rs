@@ -14,10 +14,13 @@
 //! against 0.79 s), because direct writes wait for the device one block at a time while
 //! write-back overlaps with receiving and hashing.
 
+use std::collections::HashSet;
 use std::fs::File;
 use std::io;
 use std::os::unix::fs::FileExt;
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::Mutex;
 
 use ring::digest;
 use tokio::sync::mpsc;
@@ -28,6 +31,52 @@ const BLOCK: usize = 4 << 20;
 const BLOCKS: usize = 4;
 /// Page-cache bytes between two background flushes.
 const WRITEBACK_STEP: u64 = 64 << 20;
+
+/// The staging files being written on this node. Staging files are node-local, so every writer
+/// of one is in this process: holding a file's [`StagingFile`] makes its holder the only one
+/// that truncates, writes or reads it back, and the digest the append pipeline computes is then
+/// the digest of the file (`Store::finish_part` relies on that instead of reading it again). The
+/// database lease alone is not enough: a writer that stalled past its lease may still have
+/// blocks in flight when the next request takes the part.
+#[derive(Clone, Default)]
+pub struct Writers(Arc<Mutex<HashSet<PathBuf>>>);
+
+impl Writers {
+    /// The sole right to `path` until every clone of the returned handle is dropped (the
+    /// writing thread holds one until its last write and sync); `None` while another holds it.
+    pub fn claim(&self, path: PathBuf) -> Option<StagingFile> {
+        let mut held = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if !held.insert(path.clone()) {
+            return None;
+        }
+        Some(StagingFile(Arc::new(Claim {
+            path,
+            writers: self.clone(),
+        })))
+    }
+}
+
+/// Exclusive use of one staging file on this node; see [`Writers`].
+#[derive(Clone)]
+pub struct StagingFile(Arc<Claim>);
+
+struct Claim {
+    path: PathBuf,
+    writers: Writers,
+}
+
+impl Drop for Claim {
+    fn drop(&mut self) {
+        let mut held = self.writers.0.lock().unwrap_or_else(|e| e.into_inner());
+        held.remove(&self.path);
+    }
+}
+
+impl StagingFile {
+    pub fn path(&self) -> &std::path::Path {
+        &self.0.path
+    }
+}
 
 /// A buffer holding up to [`BLOCK`] bytes for file offset `off`.
 struct Block {
@@ -81,9 +130,15 @@ pub struct Append {
 }
 
 impl Append {
-    /// Appends to `path` from `offset` on (anything after `offset` is cut off first), with
-    /// `hash` holding the SHA-256 state of the bytes before `offset`.
-    pub async fn start(path: PathBuf, offset: u64, hash: digest::Context) -> io::Result<Append> {
+    /// Appends to `staged` from `offset` on (anything after `offset` is cut off first), with
+    /// `hash` holding the SHA-256 state of the bytes before `offset`. The writing thread keeps
+    /// `staged` claimed until its last write is synced, even if the append is dropped.
+    pub async fn start(
+        staged: StagingFile,
+        offset: u64,
+        hash: digest::Context,
+    ) -> io::Result<Append> {
+        let path = staged.path().to_path_buf();
         let file = tokio::task::spawn_blocking(move || open(&path, offset))
             .await
             .map_err(io::Error::other)??;
@@ -105,7 +160,11 @@ impl Append {
             }
             hash
         });
-        let writing = tokio::task::spawn_blocking(move || write_blocks(file, write_rx, free_tx));
+        let writing = tokio::task::spawn_blocking(move || {
+            let written = write_blocks(file, write_rx, free_tx);
+            drop(staged);
+            written
+        });
         let mut first = Block::new();
         first.reset(offset);
         Ok(Append {
@@ -268,9 +327,8 @@ mod tests {
         std::fs::write(&path, &stale).unwrap();
         let mut hash = digest::Context::new(&digest::SHA256);
         hash.update(&data[..from]);
-        let mut a = Append::start(path.clone(), from as u64, hash)
-            .await
-            .unwrap();
+        let staged = Writers::default().claim(path.clone()).unwrap();
+        let mut a = Append::start(staged, from as u64, hash).await.unwrap();
         for c in data[from..].chunks(chunk) {
             a.push(c).await.unwrap();
         }
@@ -310,11 +368,44 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("p");
         std::fs::write(&path, b"0123456789").unwrap();
-        let a = Append::start(path.clone(), 4, digest::Context::new(&digest::SHA256))
+        let staged = Writers::default().claim(path.clone()).unwrap();
+        let a = Append::start(staged, 4, digest::Context::new(&digest::SHA256))
             .await
             .unwrap();
         let (written, _) = a.finish().await.unwrap();
         assert_eq!(written, 0);
         assert_eq!(std::fs::read(&path).unwrap(), b"0123");
+    }
+
+    /// A dropped append (the client went away mid-part) keeps the file claimed until its writing
+    /// thread is done, so the next request cannot interleave with blocks still in flight.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_file_stays_claimed_until_its_writer_is_done() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p");
+        let writers = Writers::default();
+        let staged = writers.claim(path.clone()).unwrap();
+        assert!(writers.claim(path.clone()).is_none());
+        assert!(writers.claim(dir.path().join("other")).is_some());
+        let mut a = Append::start(staged.clone(), 0, digest::Context::new(&digest::SHA256))
+            .await
+            .unwrap();
+        a.push(&noise(3 * BLOCK, 3)).await.unwrap();
+        drop(staged);
+        assert!(
+            writers.claim(path.clone()).is_none(),
+            "the writer still holds it"
+        );
+        drop(a);
+        let mut again = None;
+        for _ in 0..1000 {
+            again = writers.claim(path.clone());
+            if again.is_some() {
+                break;
+            }
+            tokio::task::yield_now().await;
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        assert!(again.is_some(), "released once the writing thread ended");
     }
 }

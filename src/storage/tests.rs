@@ -203,7 +203,13 @@ async fn bid_parts_are_stored_checked_and_discarded() {
         let staged = store.staging_path("up-1", 0);
         std::fs::create_dir_all(staged.parent().unwrap()).unwrap();
         std::fs::write(&staged, &bytes).unwrap();
-        store.finish_part("up-1", 0, &sha).await.unwrap();
+        let claim = store.claim_staging("up-1", 0).unwrap();
+        assert!(
+            store.claim_staging("up-1", 0).is_none(),
+            "one writer per staged part"
+        );
+        store.finish_part(&claim, "up-1", 0, &sha).await.unwrap();
+        drop(claim);
         assert!(!staged.exists(), "stored parts leave scratch");
         assert_eq!(stored(&store, "bids/up-1/0").await.unwrap(), bytes);
         let (s, sha2) = (store.clone(), sha.clone());
@@ -214,11 +220,24 @@ async fn bid_parts_are_stored_checked_and_discarded() {
         assert_eq!(stored(&store, &content_key(&sha)).await, None);
         assert_eq!(opened(&store, &key).await, bytes);
 
-        // Bytes that do not hash to what arrived are not kept, and the part is not stored.
+        // Bytes that do not hash to what arrived are not kept, and the part is not stored:
+        // remotely the pushed bytes are hashed; locally the staged file's own digest is trusted
+        // (its claim proves one writer), so what is judged is an object already in place.
         let staged = store.staging_path("up-3", 0);
         std::fs::create_dir_all(staged.parent().unwrap()).unwrap();
-        std::fs::write(&staged, b"other bytes").unwrap();
-        let e = store.finish_part("up-3", 0, &sha).await.unwrap_err();
+        if memory {
+            std::fs::write(&staged, b"other bytes").unwrap();
+        } else {
+            std::fs::write(&staged, &bytes).unwrap();
+            let left = dir.path().join("bids/up-3/0");
+            std::fs::create_dir_all(left.parent().unwrap()).unwrap();
+            std::fs::write(&left, b"other bytes").unwrap();
+        }
+        let claim = store.claim_staging("up-3", 0).unwrap();
+        let e = store
+            .finish_part(&claim, "up-3", 0, &sha)
+            .await
+            .unwrap_err();
         assert!(matches!(e, StorageError::DigestMismatch { .. }), "{e}");
         assert_eq!(stored(&store, "bids/up-3/0").await, None);
 
@@ -226,8 +245,9 @@ async fn bid_parts_are_stored_checked_and_discarded() {
         let staged = store.staging_path("up-2", 1);
         std::fs::create_dir_all(staged.parent().unwrap()).unwrap();
         std::fs::write(&staged, b"part").unwrap();
+        let claim = store.claim_staging("up-2", 1).unwrap();
         store
-            .finish_part("up-2", 1, &sha256_hex(b"part"))
+            .finish_part(&claim, "up-2", 1, &sha256_hex(b"part"))
             .await
             .unwrap();
         store.remove_staging("up-2");

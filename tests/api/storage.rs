@@ -100,7 +100,12 @@ async fn documents_and_bid_parts_round_trip_through_s3() {
         &ring::digest::SHA256,
         &bytes[..6 * 1024 * 1024],
     ));
-    store.finish_part("up-1", 0, &part_sha).await.unwrap();
+    let claim = store.claim_staging("up-1", 0).unwrap();
+    store
+        .finish_part(&claim, "up-1", 0, &part_sha)
+        .await
+        .unwrap();
+    drop(claim);
     assert!(!staged.exists(), "the staged copy is dropped once pushed");
     assert_eq!(
         std::fs::read(objects.join("bids/up-1/0")).unwrap(),

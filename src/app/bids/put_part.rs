@@ -303,6 +303,11 @@ where
         .await
         .map(|m| m.len())
         .unwrap_or(0);
+    // This node's writer of the staged file for the whole request, up to storing the part: the
+    // database lease may have run out under a stalled request whose blocks are still in flight.
+    let Some(claim) = ctx.storage.claim_staging(upload_id, index) else {
+        return Err(busy(index));
+    };
     let remembered = ctx.uploads.take(upload_id, index);
     let hasher = match remembered {
         Some((at, h)) if at == offset && staged >= offset => h,
@@ -321,7 +326,7 @@ where
 
     // This task receives, checks and copies into blocks; a thread hashes each block, another
     // writes it (storage::staging). Memory is the few blocks in flight whatever the part size.
-    let mut append = Append::start(path.clone(), offset, hasher)
+    let mut append = Append::start(claim.clone(), offset, hasher)
         .await
         .map_err(|e| internal(anyhow::anyhow!("staging write: {e}")))?;
     let clock: SharedClock = ctx.clock.clone();
@@ -388,7 +393,7 @@ where
             // and hashes there to the manifest's digest; if that fails the part stays at
             // `offset` and the client sends the tail again.
             ctx.storage
-                .finish_part(upload_id, index, &got)
+                .finish_part(&claim, upload_id, index, &got)
                 .await
                 .map_err(|e| match e {
                     StorageError::DigestMismatch { .. } => {
