@@ -16,6 +16,7 @@ mod specialties;
 mod update_my_profile;
 
 use crate::app::support::errors::*;
+use crate::app::support::roles::grant;
 use crate::app::Actor;
 use crate::db::repo::experts as repo;
 use crate::db::types::{from_db, unsigned};
@@ -280,7 +281,7 @@ async fn admit_to(
                     AppError::from(e)
                 }
             })?;
-            crate::app::support::roles::grant(c, now, &person.id, role, &by)?;
+            grant(c, now, &person.id, role, &by)?;
             let units: Vec<_> = avoid
                 .iter()
                 .map(|a| serde_json::json!({"uscc": a.uscc, "is_working": a.is_working}))

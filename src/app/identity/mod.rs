@@ -26,12 +26,9 @@ mod set_person_role;
 mod sweep_challenges;
 
 use crate::app::support::errors::*;
+use crate::app::support::roles::grant;
 use crate::app::Actor;
 use crate::app::AppContext;
-use crate::audit;
-use crate::audit::ActorRef;
-use crate::audit::Event;
-use crate::audit::EventType;
 use crate::crypto::keys::verify_signature;
 use crate::crypto::x509::Purpose;
 use crate::crypto::x509::VerifiedCertificate;
@@ -65,7 +62,6 @@ pub use logout::*;
 pub use register_organisation::*;
 pub use register_person::*;
 pub use revoke_entrustment::*;
-use serde_json::json;
 pub use set_organisation_role::*;
 pub use set_person_role::*;
 use std::collections::BTreeSet;
@@ -235,39 +231,6 @@ fn person_view(row: repo::PersonRow, roles: BTreeSet<Role>) -> Person {
         contact_email: row.contact_email,
         created_at: from_db(row.created_at),
     }
-}
-
-fn grant(
-    c: &mut AnyConnection,
-    now: DateTime<Utc>,
-    person: &str,
-    role: Role,
-    by: &ActorRef,
-) -> AppResult<bool> {
-    let added = repo::grant_role(
-        c,
-        &repo::RoleGrantRow {
-            principal_id: person.into(),
-            role: role.as_str().into(),
-            granted_by: Some(by.id.clone()),
-            granted_at: to_db(now),
-        },
-    )?;
-    if added {
-        audit::record(
-            c,
-            now,
-            Event {
-                event_type: EventType::RoleGranted,
-                tender_id: None,
-                section_id: None,
-                actor: by.clone(),
-                subject: person.into(),
-                body: json!({"person": person, "role": role.as_str()}),
-            },
-        )?;
-    }
-    Ok(added)
 }
 
 fn load_actor(
