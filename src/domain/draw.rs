@@ -436,6 +436,8 @@ pub enum Seat {
     Recused,
     /// Checked in and signed the 承诺书.
     CheckedIn,
+    /// Did not check in within its window.
+    Absent,
 }
 
 macro_rules! text_forms {
@@ -462,6 +464,7 @@ text_forms! {
         Lapsed => "lapsed",
         Recused => "recused",
         CheckedIn => "checked_in",
+        Absent => "absent",
     }
 }
 
@@ -473,7 +476,10 @@ impl Seat {
 
     /// Gave the seat up, for good.
     pub fn is_out(self) -> bool {
-        matches!(self, Seat::Declined | Seat::Lapsed | Seat::Recused)
+        matches!(
+            self,
+            Seat::Declined | Seat::Lapsed | Seat::Recused | Seat::Absent
+        )
     }
 }
 
@@ -506,6 +512,8 @@ mod hex32 {
             .map_err(|_| serde::de::Error::custom("expected 32 bytes as 64 hex digits"))
     }
 }
+
+pub mod checkin;
 
 #[cfg(test)]
 mod tests;

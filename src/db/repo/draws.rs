@@ -5,7 +5,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::schema::{
-    draw_contributions, draw_members, draws, expert_avoid_units, expert_specialties, experts,
+    draw_checkins, draw_contributions, draw_members, draws, expert_avoid_units,
+    expert_specialties, experts,
 };
 use crate::db::AnyConnection;
 use crate::domain::draw::{DrawState, Seat};
@@ -69,6 +70,25 @@ pub struct SeatRow {
     pub status: String,
     pub answer_by: Option<NaiveDateTime>,
     pub answered_at: Option<NaiveDateTime>,
+    /// By when the member must check in at the evaluation (set when it is called).
+    pub checkin_by: Option<NaiveDateTime>,
+}
+
+/// A member's check-in: its signed commitment and recusal self-declaration.
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = draw_checkins)]
+pub struct CheckinRow {
+    pub draw_id: String,
+    pub group_code: String,
+    pub rank: i32,
+    pub expert_id: String,
+    pub principal_id: String,
+    pub checked_in_at: NaiveDateTime,
+    pub conflict_party: Option<String>,
+    pub conflict_reason: Option<String>,
+    pub signature: String,
+    pub signature_algorithm: String,
+    pub signer_fingerprint: String,
 }
 
 impl SeatRow {
@@ -213,6 +233,49 @@ pub fn overdue_seats(c: &mut AnyConnection, now: NaiveDateTime) -> QueryResult<V
             draw_members::rank,
         ))
         .select(SeatRow::as_select())
+        .load(c)
+}
+
+/// Called members (notified or confirmed) who have not checked in by their time, in draws
+/// still running.
+pub fn absent_seats(c: &mut AnyConnection, now: NaiveDateTime) -> QueryResult<Vec<SeatRow>> {
+    draw_members::table
+        .filter(draw_members::status.eq_any([Seat::Notified.as_str(), Seat::Confirmed.as_str()]))
+        .filter(draw_members::checkin_by.le(now))
+        .order((
+            draw_members::draw_id,
+            draw_members::group_code,
+            draw_members::rank,
+        ))
+        .select(SeatRow::as_select())
+        .load(c)
+}
+
+pub fn insert_checkin(c: &mut AnyConnection, row: &CheckinRow) -> QueryResult<()> {
+    diesel::insert_into(draw_checkins::table)
+        .values(row)
+        .execute(c)
+        .map(|_| ())
+}
+
+/// The committee of a draw as it stands (issue 13 forms the evaluation committee from it):
+/// every called member by group and rank, with its check-in if it has checked in. Reserves
+/// never called are left out.
+pub fn committee(
+    c: &mut AnyConnection,
+    draw: &str,
+) -> QueryResult<Vec<(SeatRow, Option<CheckinRow>)>> {
+    draw_members::table
+        .left_join(
+            draw_checkins::table.on(draw_checkins::draw_id
+                .eq(draw_members::draw_id)
+                .and(draw_checkins::group_code.eq(draw_members::group_code))
+                .and(draw_checkins::rank.eq(draw_members::rank))),
+        )
+        .filter(draw_members::draw_id.eq(draw))
+        .filter(draw_members::status.ne(Seat::Waiting.as_str()))
+        .order((draw_members::group_code.asc(), draw_members::rank.asc()))
+        .select((SeatRow::as_select(), Option::<CheckinRow>::as_select()))
         .load(c)
 }
 

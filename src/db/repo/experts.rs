@@ -185,3 +185,47 @@ pub fn members(c: &mut AnyConnection, rows: Vec<ExpertRow>) -> QueryResult<Vec<M
         })
         .collect())
 }
+
+/// A supervising department of the registry (行政监督部门).
+#[derive(Clone, Debug, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = crate::db::schema::departments)]
+pub struct DepartmentRow {
+    pub code: String,
+    pub name: String,
+    /// JSON array of the kinds of project it supervises.
+    pub kinds: String,
+    pub updated_by: String,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn find_department(c: &mut AnyConnection, code: &str) -> QueryResult<Option<DepartmentRow>> {
+    use crate::db::schema::departments;
+    departments::table
+        .find(code)
+        .select(DepartmentRow::as_select())
+        .first(c)
+        .optional()
+}
+
+/// Inserts the department or replaces its name and kinds.
+pub fn put_department(c: &mut AnyConnection, row: &DepartmentRow) -> QueryResult<()> {
+    use crate::db::schema::departments;
+    if find_department(c, &row.code)?.is_some() {
+        diesel::update(departments::table.find(&row.code))
+            .set(row)
+            .execute(c)?;
+    } else {
+        diesel::insert_into(departments::table)
+            .values(row)
+            .execute(c)?;
+    }
+    Ok(())
+}
+
+pub fn departments(c: &mut AnyConnection) -> QueryResult<Vec<DepartmentRow>> {
+    use crate::db::schema::departments;
+    departments::table
+        .order(departments::code.asc())
+        .select(DepartmentRow::as_select())
+        .load(c)
+}
