@@ -178,8 +178,16 @@ impl ExpertSettings {
             ),
             ("draws.answer_minutes", d.answer_minutes, 7 * 24 * 60),
             ("draws.recent_days", d.recent_days + 1, 3651),
-            ("draws.checkin_open_minutes", d.checkin_open_minutes, 24 * 60),
-            ("draws.checkin_close_minutes", d.checkin_close_minutes, 24 * 60),
+            (
+                "draws.checkin_open_minutes",
+                d.checkin_open_minutes,
+                24 * 60,
+            ),
+            (
+                "draws.checkin_close_minutes",
+                d.checkin_close_minutes,
+                24 * 60,
+            ),
         ] {
             if v == 0 || v > max {
                 out.push((key, format!("must be between 1 and {max}")));

@@ -409,7 +409,9 @@ impl Rule for DrawsReplay {
                     ) {
                         Ok(r) => r,
                         Err(err) => {
-                            out.push(format!("entry {i}: draw {id}: unreadable replacement: {err}"));
+                            out.push(format!(
+                                "entry {i}: draw {id}: unreadable replacement: {err}"
+                            ));
                             continue;
                         }
                     };

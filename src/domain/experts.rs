@@ -315,8 +315,7 @@ pub fn eligible(c: &Candidate<'_>, x: &Exclusions, now: DateTime<Utc>) -> bool {
 /// A department code of the registry: 1 to 64 of `[A-Za-z0-9._-]`.
 pub fn is_department_code(s: &str) -> bool {
     (1..=64).contains(&s.len())
-        && s
-            .bytes()
+        && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
 }
 

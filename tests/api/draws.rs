@@ -280,7 +280,8 @@ async fn a_draw_from_commitment_through_answers_to_a_replayable_reveal() {
             .map(|x| x["seat"].as_str().unwrap().to_string())
             .unwrap_or_default()
     };
-    assert_eq!(status(&experts[yes].person), "confirmed");
+    // Confirmed, but it never checked in (docs/DRAWS.md §9).
+    assert_eq!(status(&experts[yes].person), "absent");
     assert_eq!(status(&experts[no].person), "declined");
     assert_eq!(status(&experts[silent].person), "lapsed");
 
@@ -519,4 +520,319 @@ async fn a_failed_section_gets_no_draw() {
     app.rows()
         .await
         .assert_same(&before, "a draw on a failed section");
+}
+
+/// A signed check-in body for `e` in draw `d` (`conflict`: party and reason), signed with
+/// `signer`'s certificate (the member's own unless a test says otherwise).
+fn check_in_body(
+    d: &Value,
+    e: &Expert,
+    conflict: Option<(&str, &str)>,
+    signer: &crate::helpers::Ident,
+) -> Value {
+    let creds = signer.credentials();
+    let digest: [u8; 32] = hex::decode(d["frame_digest"].as_str().unwrap())
+        .unwrap()
+        .try_into()
+        .unwrap();
+    let c = conflict.map(|(party, reason)| draw::checkin::Conflict {
+        party: party.into(),
+        reason: reason.into(),
+    });
+    let msg = draw::checkin::statement(
+        d["id"].as_str().unwrap(),
+        &digest,
+        &e.member,
+        &e.person,
+        c.as_ref(),
+    );
+    let sig = creds.key.sign(creds.algorithm, &msg).unwrap();
+    let b64 = base64::engine::general_purpose::STANDARD;
+    json!({"conflict": c, "certificate_chain": [b64.encode(&creds.chain[0])],
+        "signature": b64.encode(sig), "signature_algorithm": creds.algorithm.as_str()})
+}
+
+/// Which members hold a seat in `state`, by index.
+fn holding(seats: &[Vec<Value>], state: &str) -> Vec<usize> {
+    (0..seats.len())
+        .filter(|&i| seats[i].iter().any(|a| a["seat"] == state))
+        .collect()
+}
+
+#[tokio::test]
+async fn check_in_signs_the_commitment_and_recusals_and_absences_call_reserves_in_order() {
+    let app = TestApp::spawn().await;
+    let s = published_tender(&app, 30).await;
+    let avoid = tenderer_uscc(&app).await;
+    let mut experts = library(&app, 12, &avoid).await;
+    let regulator = app.enrol("regulator").await;
+    let regulator_id = id_of(&regulator).await;
+    let d: Value = s
+        .agent
+        .post(&draws_path(&s), &request(&app, 3, 3))
+        .await
+        .unwrap();
+    let id = d["id"].as_str().unwrap().to_string();
+    let evaluation_at: chrono::DateTime<chrono::Utc> =
+        serde_json::from_value(d["evaluation_at"].clone()).unwrap();
+    regulator
+        .post::<Value, _>(
+            &format!("/api/v1/draws/{id}/contributions"),
+            &contribution(&d, [3; 32], &regulator_id),
+        )
+        .await
+        .unwrap();
+    let drawn = holding(&seats(&experts).await, "notified");
+    assert_eq!(drawn.len(), 3);
+    for &i in &drawn {
+        let a: Value = experts[i]
+            .client
+            .post(
+                &format!("/api/v1/draws/{id}/answer"),
+                &json!({"accept": true}),
+            )
+            .await
+            .unwrap();
+        assert_eq!(a["seat"], "confirmed");
+    }
+    let path = format!("/api/v1/draws/{id}/check-in");
+    let (a, b, absent) = (drawn[0], drawn[1], drawn[2]);
+
+    // Before the window opens (60 minutes before the evaluation): refused, nothing changed.
+    app.clock
+        .advance(evaluation_at - app.clock_now() - Duration::minutes(61));
+    relogin(&app, &mut experts).await;
+    let before = app.rows().await;
+    let (st, v) = experts[a]
+        .client
+        .raw(
+            Method::POST,
+            &path,
+            Some(&check_in_body(&d, &experts[a], None, &experts[a].ident)),
+        )
+        .await
+        .unwrap();
+    assert_problem(st, &v, 409, "invalid_state_transition");
+    assert!(v["detail"].as_str().unwrap().contains("check-in opens at"));
+    app.rows()
+        .await
+        .assert_same(&before, "check-in before the window");
+
+    app.clock.advance(Duration::minutes(31));
+    relogin(&app, &mut experts).await;
+    let before = app.rows().await;
+    // Not seated; another's certificate; a signature over other bytes; a bad declaration.
+    let outsider = &experts[0];
+    let (st, v) = outsider
+        .client
+        .raw(
+            Method::POST,
+            &path,
+            Some(&check_in_body(&d, outsider, None, &outsider.ident)),
+        )
+        .await
+        .unwrap();
+    assert_problem(st, &v, 404, "not_found");
+    let (st, v) = experts[a]
+        .client
+        .raw(
+            Method::POST,
+            &path,
+            Some(&check_in_body(&d, &experts[a], None, &experts[b].ident)),
+        )
+        .await
+        .unwrap();
+    assert_problem(st, &v, 403, "certificate_subject_mismatch");
+    let mut forged = check_in_body(&d, &experts[a], None, &experts[a].ident);
+    forged["conflict"] = json!({"party": "某投标人", "reason": "亲属"});
+    let (st, v) = experts[a]
+        .client
+        .raw(Method::POST, &path, Some(&forged))
+        .await
+        .unwrap();
+    assert_problem(st, &v, 422, "statement_signature_invalid");
+    let blank = check_in_body(&d, &experts[a], Some(("", "亲属")), &experts[a].ident);
+    let (st, v) = experts[a]
+        .client
+        .raw(Method::POST, &path, Some(&blank))
+        .await
+        .unwrap();
+    assert_problem(st, &v, 422, "validation_failed");
+    app.rows().await.assert_same(&before, "refused check-ins");
+
+    // A checks in; twice is refused.
+    let ok: Value = experts[a]
+        .client
+        .post(
+            &path,
+            &check_in_body(&d, &experts[a], None, &experts[a].ident),
+        )
+        .await
+        .unwrap();
+    assert_eq!(ok["seat"], "checked_in");
+    let before = app.rows().await;
+    let (st, v) = experts[a]
+        .client
+        .raw(
+            Method::POST,
+            &path,
+            Some(&check_in_body(&d, &experts[a], None, &experts[a].ident)),
+        )
+        .await
+        .unwrap();
+    assert_problem(st, &v, 409, "invalid_state_transition");
+    app.rows().await.assert_same(&before, "a second check-in");
+
+    // B declares a conflict: recused, and the first reserve is called at once.
+    let seats_before = seats(&experts).await;
+    let r: Value = experts[b]
+        .client
+        .post(
+            &path,
+            &check_in_body(
+                &d,
+                &experts[b],
+                Some(("潜江市某建设有限公司", "近三年曾在该单位任职")),
+                &experts[b].ident,
+            ),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r["seat"], "recused");
+    let after = seats(&experts).await;
+    let called: Vec<usize> = (0..experts.len())
+        .filter(|&i| seats_before[i].is_empty() && !after[i].is_empty())
+        .collect();
+    assert_eq!(called.len(), 1, "one reserve for the recusal");
+    let first_reserve = called[0];
+    // The reserve comes and checks in directly.
+    let ok: Value = experts[first_reserve]
+        .client
+        .post(
+            &path,
+            &check_in_body(
+                &d,
+                &experts[first_reserve],
+                None,
+                &experts[first_reserve].ident,
+            ),
+        )
+        .await
+        .unwrap();
+    assert_eq!(ok["seat"], "checked_in");
+
+    // The third never checks in: 30 minutes after the evaluation it is absent and replaced.
+    app.clock.advance(Duration::minutes(30));
+    etender::worker::deadline_tick(&app.ctx).await.unwrap();
+    relogin(&app, &mut experts).await;
+    let agent = app.enrol("agent").await;
+    let committee: Value = agent
+        .get(&format!("/api/v1/draws/{id}/committee"))
+        .await
+        .unwrap();
+    assert_eq!(committee["complete"], false, "{committee}");
+    app.clock.advance(Duration::minutes(31));
+    let t = etender::app::draws::tick(&app.ctx).await.unwrap();
+    assert_eq!(t.absent, 1);
+    relogin(&app, &mut experts).await;
+    let (st, v) = experts[absent]
+        .client
+        .raw(
+            Method::POST,
+            &path,
+            Some(&check_in_body(
+                &d,
+                &experts[absent],
+                None,
+                &experts[absent].ident,
+            )),
+        )
+        .await
+        .unwrap();
+    assert_problem(st, &v, 409, "invalid_state_transition");
+    let now_seats = seats(&experts).await;
+    let second_reserve = (0..experts.len())
+        .find(|&i| i != first_reserve && !drawn.contains(&i) && !now_seats[i].is_empty())
+        .expect("a second reserve is called for the absence");
+    // Called after the evaluation began: it has its own 30 minutes from the call.
+    let ok: Value = experts[second_reserve]
+        .client
+        .post(
+            &path,
+            &check_in_body(
+                &d,
+                &experts[second_reserve],
+                None,
+                &experts[second_reserve].ident,
+            ),
+        )
+        .await
+        .unwrap();
+    assert_eq!(ok["seat"], "checked_in");
+
+    let agent = app.enrol("agent").await;
+    let committee: Value = agent
+        .get(&format!("/api/v1/draws/{id}/committee"))
+        .await
+        .unwrap();
+    assert_eq!(committee["complete"], true, "{committee}");
+    let seat_of = |i: usize| {
+        committee["seats"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["member_id"] == experts[i].member)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(seat_of(a)["seat"], "checked_in");
+    assert_eq!(seat_of(b)["seat"], "recused");
+    assert_eq!(seat_of(b)["conflict"]["party"], "潜江市某建设有限公司");
+    assert_eq!(seat_of(absent)["seat"], "absent");
+    assert_eq!(seat_of(first_reserve)["rank"], 3);
+    assert_eq!(seat_of(second_reserve)["rank"], 4);
+    assert!(seat_of(a)["checked_in_at"].is_string());
+
+    // The offline verifier: the draw replays and the replacements follow the recorded order.
+    let regulator = app.enrol("regulator").await;
+    etender::audit::checkpoint_now(&app.ctx.db, &app.ctx.audit_log, "test")
+        .await
+        .unwrap();
+    let bundle: Value = regulator
+        .get(&format!("/api/v1/audit/export?tender_id={}", s.tender))
+        .await
+        .unwrap();
+    let bundle: etender::audit::bundle::Bundle = serde_json::from_value(bundle).unwrap();
+    let key = etender::audit::note::NoteVerifier::parse(&bundle.public_key).unwrap();
+    let rules: Vec<Box<dyn etender::audit::verify::Rule>> =
+        vec![Box::new(etender::audit::verify::DrawsReplay)];
+    etender::audit::verify::verify_bundle(&bundle, &key, None, &rules).unwrap();
+    let trail: Value = regulator
+        .get(&format!(
+            "/api/v1/audit/trail?tender_id={}&limit=1000",
+            s.tender
+        ))
+        .await
+        .unwrap();
+    let replaced: Vec<(Value, Value, Value)> = trail["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["event_type"] == "draw_seat_replaced")
+        .map(|e| {
+            let b = &e["body"];
+            (
+                b["reason"].clone(),
+                b["out_rank"].clone(),
+                b["called_rank"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        replaced,
+        vec![
+            (json!("recused"), seat_of(b)["rank"].clone(), json!(3)),
+            (json!("absent"), seat_of(absent)["rank"].clone(), json!(4)),
+        ]
+    );
 }

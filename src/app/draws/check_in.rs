@@ -50,8 +50,7 @@ pub async fn check_in(
                         ErrorCode::InvalidStateTransition,
                         format!(
                             "check-in opens at {}",
-                            checkin::opens(evaluation_at, timing.checkin_open_minutes)
-                                .to_rfc3339()
+                            checkin::opens(evaluation_at, timing.checkin_open_minutes).to_rfc3339()
                         ),
                     ))
                 }

@@ -34,16 +34,6 @@ pub async fn tick(ctx: &AppContext) -> AppResult<DrawTick> {
                 drop_out(c, &draw, &mut seat, Seat::Lapsed, by, &timing, now)?;
                 done.lapsed += 1;
             }
-            for seat in repo::absent_seats(c, to_db(now))? {
-                let draw = repo::lock(c, &seat.draw_id)?.ok_or_else(not_found)?;
-                if draw.state().map_err(internal)? == DrawState::Committed {
-                    continue;
-                }
-                let mut seat = seat;
-                let by = ActorRef::system();
-                drop_out(c, &draw, &mut seat, Seat::Absent, by, &timing, now)?;
-                done.absent += 1;
-            }
             for row in repo::due(c, to_db(now))? {
                 let Some(mut row) = repo::lock(c, &row.id)? else {
                     continue;
@@ -60,6 +50,17 @@ pub async fn tick(ctx: &AppContext) -> AppResult<DrawTick> {
                     }
                     DrawState::Revealed => {}
                 }
+            }
+            // After the reveal, so that it shows the committee as the evaluation began.
+            for seat in repo::absent_seats(c, to_db(now))? {
+                let draw = repo::lock(c, &seat.draw_id)?.ok_or_else(not_found)?;
+                if draw.state().map_err(internal)? == DrawState::Committed {
+                    continue;
+                }
+                let mut seat = seat;
+                let by = ActorRef::system();
+                drop_out(c, &draw, &mut seat, Seat::Absent, by, &timing, now)?;
+                done.absent += 1;
             }
             Ok(done)
         })

@@ -21,7 +21,9 @@ pub async fn put_department(
     req: DepartmentRequest,
 ) -> AppResult<Department> {
     if !actor.has(Role::Administrator) {
-        return Err(AppError::forbidden("the trading centre keeps the departments"));
+        return Err(AppError::forbidden(
+            "the trading centre keeps the departments",
+        ));
     }
     let mut errors = Vec::new();
     if !rules::is_department_code(code) {
@@ -32,7 +34,9 @@ pub async fn put_department(
         ));
     }
     let text_ok = |s: &str| {
-        s.trim() == s && !s.is_empty() && s.chars().count() <= MAX_TEXT
+        s.trim() == s
+            && !s.is_empty()
+            && s.chars().count() <= MAX_TEXT
             && !s.chars().any(char::is_control)
     };
     if !text_ok(&req.name) {
@@ -41,7 +45,9 @@ pub async fn put_department(
     let mut kinds = req.kinds.clone();
     kinds.sort();
     kinds.dedup();
-    if kinds.len() != req.kinds.len() || kinds.len() > MAX_KINDS || !kinds.iter().all(|k| text_ok(k))
+    if kinds.len() != req.kinds.len()
+        || kinds.len() > MAX_KINDS
+        || !kinds.iter().all(|k| text_ok(k))
     {
         errors.push(FieldError::new(
             "kinds",
@@ -97,34 +103,7 @@ fn department_dto(row: &repo::DepartmentRow) -> AppResult<Department> {
     })
 }
 
-/// A tender's supervising department, if it names one, must be in the registry (checked when
-/// the draft is written and again at publication).
-pub fn check_supervising_department(
-    c: &mut AnyConnection,
-    draft: &crate::domain::tender::TenderDraft,
-) -> AppResult<()> {
-    let Some(code) = draft.supervising_department.as_deref() else {
-        return Ok(());
-    };
-    if repo::find_department(c, code)?.is_some() {
-        Ok(())
-    } else {
-        Err(AppError::field(
-            "draft.supervising_department",
-            "unknown_department",
-            "no department of the registry has this code (GET /api/v1/departments)",
-        ))
-    }
-}
-
 /// A member's department, if given, must be in the registry.
 pub(super) fn check_member_department(c: &mut AnyConnection, code: Option<&str>) -> AppResult<()> {
-    match code {
-        Some(code) if repo::find_department(c, code)?.is_none() => Err(AppError::field(
-            "department",
-            "unknown_department",
-            "no department of the registry has this code (GET /api/v1/departments)",
-        )),
-        _ => Ok(()),
-    }
+    crate::app::support::departments::check(c, "department", code)
 }

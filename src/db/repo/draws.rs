@@ -5,8 +5,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::schema::{
-    draw_checkins, draw_contributions, draw_members, draws, expert_avoid_units,
-    expert_specialties, experts,
+    draw_checkins, draw_contributions, draw_members, draws, expert_avoid_units, expert_specialties,
+    experts,
 };
 use crate::db::AnyConnection;
 use crate::domain::draw::{DrawState, Seat};

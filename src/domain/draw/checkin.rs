@@ -165,7 +165,10 @@ pub fn replacements_follow_order(
     let mut out: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
     for (i, r) in replacements.iter().enumerate() {
         let Some(&(count, reserves)) = groups.get(&r.group) else {
-            return Err(format!("replacement {i}: no group {:?} in the frame", r.group));
+            return Err(format!(
+                "replacement {i}: no group {:?} in the frame",
+                r.group
+            ));
         };
         let next = called.entry(r.group.as_str()).or_insert(count);
         let gone = out.entry(r.group.as_str()).or_default();
@@ -219,10 +222,7 @@ mod tests {
         }
         let mut other = conflict();
         other.reason.push('。');
-        assert_ne!(
-            statement("D1", &d, "m1", "p1", Some(&other)),
-            variants[4]
-        );
+        assert_ne!(statement("D1", &d, "m1", "p1", Some(&other)), variants[4]);
     }
 
     #[test]

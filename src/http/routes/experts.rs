@@ -168,12 +168,15 @@ pub async fn award_pool(
     Ok(web::Json(page.await?))
 }
 
-/// The registry of supervising departments (行政监督部门), by code.
-#[utoipa::path(operation_id = "list_departments", tag = "public", responses(
-    (status = 200, body = Vec<Department>),
-))]
+/// The registry of supervising departments (行政监督部门), by code (any signed-in user: tenderers
+/// name one in their drafts).
+#[utoipa::path(operation_id = "list_departments", tag = "experts", security(("bearer" = [])),
+    responses((status = 200, body = Vec<Department>)))]
 #[get("/api/v1/departments")]
-pub async fn departments(ctx: web::Data<AppContext>) -> AppResult<web::Json<Vec<Department>>> {
+pub async fn departments(
+    ctx: web::Data<AppContext>,
+    _actor: Actor,
+) -> AppResult<web::Json<Vec<Department>>> {
     Ok(web::Json(experts::departments(&ctx).await?))
 }
 
