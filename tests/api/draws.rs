@@ -836,3 +836,212 @@ async fn check_in_signs_the_commitment_and_recusals_and_absences_call_reserves_i
         ]
     );
 }
+
+/// Drops the frozen candidate lists (public by design: every eligible expert, drawn or not)
+/// from a response, opening JSON carried in strings (audit bodies, leaves in base64), so that
+/// what remains may be searched for the drawn people.
+fn scrub(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .filter(|(k, _)| k.as_str() != "candidates")
+                .map(|(k, x)| (k.clone(), scrub(x)))
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(a.iter().map(scrub).collect()),
+        Value::String(s) => {
+            let b64 = base64::engine::general_purpose::STANDARD;
+            let inner = serde_json::from_str::<Value>(s).ok().or_else(|| {
+                let bytes = b64.decode(s).ok()?;
+                serde_json::from_slice::<Value>(&bytes).ok()
+            });
+            match inner {
+                Some(j @ (Value::Object(_) | Value::Array(_))) => scrub(&j),
+                _ => v.clone(),
+            }
+        }
+        _ => v.clone(),
+    }
+}
+
+#[tokio::test]
+async fn nobody_but_each_member_learns_a_drawn_name_before_the_evaluation() {
+    let app = TestApp::spawn().await;
+    let s = published_tender(&app, 30).await;
+    let avoid = tenderer_uscc(&app).await;
+    let experts = library(&app, 12, &avoid).await;
+    let regulator = app.enrol("regulator").await;
+    let regulator_id = id_of(&regulator).await;
+    let d: Value = s
+        .agent
+        .post(&draws_path(&s), &request(&app, 3, 3))
+        .await
+        .unwrap();
+    let id = d["id"].as_str().unwrap().to_string();
+    regulator
+        .post::<Value, _>(
+            &format!("/api/v1/draws/{id}/contributions"),
+            &contribution(&d, [5; 32], &regulator_id),
+        )
+        .await
+        .unwrap();
+    // One drawn member declines, so that a reserve is called and replacements are logged too.
+    let drawn = holding(&seats(&experts).await, "notified");
+    experts[drawn[0]]
+        .client
+        .post::<Value, _>(
+            &format!("/api/v1/draws/{id}/answer"),
+            &json!({"accept": false}),
+        )
+        .await
+        .unwrap();
+    etender::audit::checkpoint_now(&app.ctx.db, &app.ctx.audit_log, "test")
+        .await
+        .unwrap();
+    // Every person placed by the draw (drawn and reserves): member ids, person ids, names.
+    let draw_id = id.clone();
+    let placed = app
+        .ctx
+        .db
+        .read(move |c| Ok(etender::db::repo::draws::seats(c, &draw_id)?))
+        .await
+        .unwrap();
+    assert_eq!(placed.len(), 6);
+    let mut secrets: Vec<String> = Vec::new();
+    for p in &placed {
+        secrets.push(p.expert_id.clone());
+        secrets.push(p.principal_id.clone());
+    }
+    let placed_index: Vec<usize> = (0..experts.len())
+        .filter(|&i| placed.iter().any(|p| p.expert_id == experts[i].member))
+        .collect();
+    let unplaced = (0..experts.len())
+        .find(|&i| !placed_index.contains(&i))
+        .unwrap();
+    let now_seats = seats(&experts).await;
+    let reserve = placed_index
+        .iter()
+        .copied()
+        .find(|&i| !drawn.contains(&i) && now_seats[i].is_empty())
+        .expect("a reserve not yet called");
+
+    let tenderer = app.enrol("tenderer").await;
+    let bidder = app.enrol("bidder").await;
+    let public = app.client();
+    // The reserve's own records name itself, of course; what it must not learn is its place
+    // (its draw seats stay empty) or anyone else's.
+    let own = |i: usize| vec![experts[i].member.clone(), experts[i].person.clone()];
+    let roles: Vec<(&str, &Client, Vec<String>)> = vec![
+        ("tenderer", &tenderer, vec![]),
+        ("agent", &s.agent, vec![]),
+        ("bidder", &bidder, vec![]),
+        ("public", &public, vec![]),
+        (
+            "expert not placed",
+            &experts[unplaced].client,
+            own(unplaced),
+        ),
+        ("reserve not called", &experts[reserve].client, own(reserve)),
+    ];
+    let size = app
+        .ctx
+        .db
+        .read(|c| {
+            use diesel::prelude::*;
+            use etender::db::schema::audit_log_entries as e;
+            Ok(e::table.count().get_result::<i64>(c)?)
+        })
+        .await
+        .unwrap();
+    let member = &placed[0].expert_id;
+    let checkin = check_in_body(&d, &experts[unplaced], None, &experts[unplaced].ident);
+    let t = &s.tender;
+    let mut calls: Vec<(Method, String, Option<Value>)> = vec![
+        (Method::GET, format!("/api/v1/draws/{id}"), None),
+        (Method::GET, format!("/api/v1/draws/{id}/committee"), None),
+        (Method::GET, "/api/v1/me/draw-seats".into(), None),
+        (
+            Method::POST,
+            format!("/api/v1/draws/{id}/answer"),
+            Some(json!({"accept": true})),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/draws/{id}/check-in"),
+            Some(checkin),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/draws/{id}/contributions"),
+            Some(contribution(&d, [6; 32], &regulator_id)),
+        ),
+        (Method::POST, draws_path(&s), Some(request(&app, 1, 0))),
+        (Method::GET, "/api/v1/experts?limit=100".into(), None),
+        (Method::GET, format!("/api/v1/experts/{member}"), None),
+        (Method::GET, "/api/v1/me/expert-records".into(), None),
+        (
+            Method::GET,
+            format!("/api/v1/audit/trail?tender_id={t}&limit=1000"),
+            None,
+        ),
+        (Method::GET, "/api/v1/audit/trail?limit=1000".into(), None),
+        (
+            Method::GET,
+            format!("/api/v1/audit/export?tender_id={t}"),
+            None,
+        ),
+        (Method::GET, "/api/v1/audit/export".into(), None),
+    ];
+    for i in 0..size {
+        calls.push((Method::GET, format!("/api/v1/audit/entries/{i}"), None));
+    }
+    let before = app.rows().await;
+    for (role, client, mine) in &roles {
+        for (method, path, body) in &calls {
+            let (st, v) = client
+                .raw(method.clone(), path, body.as_ref())
+                .await
+                .unwrap();
+            assert!(st.as_u16() < 500, "{role} {method} {path}: {st} {v}");
+            let seen = scrub(&v).to_string();
+            for secret in secrets.iter().filter(|s| !mine.contains(s)) {
+                assert!(
+                    !seen.contains(secret.as_str()),
+                    "{role} {method} {path} reveals {secret}: {v}"
+                );
+            }
+            // The draw's own endpoints: nothing, by the code each role is told.
+            let parties = matches!(*role, "tenderer" | "agent");
+            let expected: Option<&[u16]> = match (method.as_str(), path.as_str()) {
+                _ if *role == "public" && !path.starts_with("/api/v1/audit/entries") => {
+                    Some(&[401])
+                }
+                ("GET", p) if p.ends_with("/committee") => {
+                    Some(if parties { &[409] } else { &[404] })
+                }
+                ("GET", p) if p == format!("/api/v1/draws/{id}") => {
+                    Some(if parties { &[200] } else { &[404] })
+                }
+                ("POST", p) if p.ends_with("/answer") || p.ends_with("/check-in") => {
+                    Some(&[404, 422, 403])
+                }
+                ("POST", p) if p.ends_with("/contributions") => Some(&[403]),
+                ("POST", p) if p.ends_with("/draws") => Some(if parties { &[409] } else { &[403] }),
+                ("GET", "/api/v1/me/draw-seats") => {
+                    assert_eq!(v, json!([]), "{role}");
+                    None
+                }
+                _ => None,
+            };
+            if let Some(codes) = expected {
+                assert!(
+                    codes.contains(&st.as_u16()),
+                    "{role} {method} {path}: {st} {v}"
+                );
+            }
+        }
+    }
+    app.rows()
+        .await
+        .assert_same(&before, "refused attempts to learn the drawn names");
+}
