@@ -11,7 +11,7 @@ use etender::domain::identity::Role;
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::fixtures::{id_of, published_tender, Setup};
+use crate::fixtures::{draft_tender, id_of, published_tender, Setup};
 use crate::helpers::{assert_problem, extra_person, pki, uscc, TestApp};
 
 const SPECIALTY: &str = "A080101";
@@ -1044,4 +1044,144 @@ async fn nobody_but_each_member_learns_a_drawn_name_before_the_evaluation() {
     app.rows()
         .await
         .assert_same(&before, "refused attempts to learn the drawn names");
+}
+
+#[tokio::test]
+async fn the_supervising_departments_experts_are_not_drawn_for_its_tenders() {
+    let app = TestApp::spawn().await;
+    let admin = app.enrol("admin").await;
+    let zjj = "429005-zjj";
+    let path = format!("/api/v1/departments/{zjj}");
+    let body = json!({"name": "潜江市住房和城乡建设局",
+        "kinds": ["房屋建筑和市政基础设施工程"]});
+
+    // Only the trading centre keeps the registry; bad codes and names are refused.
+    let s = draft_tender(&app, 30).await;
+    let before = app.rows().await;
+    let (st, v) = s.agent.raw(Method::PUT, &path, Some(&body)).await.unwrap();
+    assert_problem(st, &v, 403, "forbidden");
+    let (st, v) = admin
+        .raw(Method::PUT, "/api/v1/departments/住建局", Some(&body))
+        .await
+        .unwrap();
+    assert_problem(st, &v, 422, "validation_failed");
+    let (st, v) = admin
+        .raw(
+            Method::PUT,
+            &path,
+            Some(&json!({"name": " ", "kinds": ["a", "a"]})),
+        )
+        .await
+        .unwrap();
+    assert_problem(st, &v, 422, "validation_failed");
+    assert!(v["errors"].to_string().contains("kinds"), "{v}");
+    // A draft naming a department the registry does not hold.
+    let mut d = crate::fixtures::draft(app.clock_now(), 30, &s.custodians);
+    d["supervising_department"] = json!(zjj);
+    let (st, v) = s
+        .agent
+        .raw(
+            Method::PUT,
+            &format!("/api/v1/tenders/{}", s.tender),
+            Some(&json!({"draft": d})),
+        )
+        .await
+        .unwrap();
+    assert_problem(st, &v, 422, "validation_failed");
+    assert!(
+        v["errors"].to_string().contains("unknown_department"),
+        "{v}"
+    );
+    app.rows()
+        .await
+        .assert_same(&before, "refused department writes");
+
+    let (st, dep) = admin.raw(Method::PUT, &path, Some(&body)).await.unwrap();
+    assert_eq!(st.as_u16(), 200, "{dep}");
+    assert_eq!(dep["kinds"], json!(["房屋建筑和市政基础设施工程"]));
+    let list: Value = s.agent.get("/api/v1/departments").await.unwrap();
+    assert_eq!(list[0]["code"], zjj);
+    let (st, t) = s
+        .agent
+        .raw(
+            Method::PUT,
+            &format!("/api/v1/tenders/{}", s.tender),
+            Some(&json!({"draft": d})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(st.as_u16(), 200, "{t}");
+    assert_eq!(t["working_copy"]["supervising_department"], zjj);
+    let (st, v) = crate::fixtures::publish(&app, &s).await;
+    assert_eq!(st, 200, "{v}");
+
+    // Six experts, three of them working for the supervising department.
+    let avoid = tenderer_uscc(&app).await;
+    let experts = library(&app, 6, &avoid).await;
+    let mut of_zjj = Vec::new();
+    for i in 0..3 {
+        let ident = extra_person(5600 + i, &format!("zjj-{i}"), vec![Role::Expert]);
+        let client = app.enrol_ident(&ident).await;
+        let person = id_of(&client).await;
+        let mut m = json!({"person_id": person, "region": "429005", "employer": "住建局",
+            "employer_uscc": null, "department": "429005-none", "title": "高级工程师",
+            "senior_title": true, "practice_years": 10, "specialties": [SPECIALTY],
+            "phone": "13800138000", "email": format!("z{i}@example.cn"), "avoid_units": []});
+        if i == 0 {
+            let (st, v) = admin
+                .raw(Method::POST, "/api/v1/experts", Some(&m))
+                .await
+                .unwrap();
+            assert_problem(st, &v, 422, "validation_failed");
+            assert!(
+                v["errors"].to_string().contains("unknown_department"),
+                "{v}"
+            );
+        }
+        m["department"] = json!(zjj);
+        let v: Value = admin.post("/api/v1/experts", &m).await.unwrap();
+        of_zjj.push(v["id"].as_str().unwrap().to_string());
+    }
+    let (st, v) = s
+        .agent
+        .raw(Method::POST, &draws_path(&s), Some(&request(&app, 3, 1)))
+        .await
+        .unwrap();
+    // 6 - 3 ineligible (avoiding, employed, suspended) = 3; the department's three are out.
+    assert_problem(st, &v, 422, "rule_violation");
+    assert!(v["errors"].to_string().contains("needs 4"), "{v}");
+    let d: Value = s
+        .agent
+        .post(&draws_path(&s), &request(&app, 2, 1))
+        .await
+        .unwrap();
+    assert_eq!(d["groups"][0]["candidates"], 3);
+    // The exclusion is part of the frozen, committed rules, and none of them is a candidate.
+    app.rows().await;
+    let regulator = app.enrol("regulator").await;
+    let trail: Value = regulator
+        .get(&format!(
+            "/api/v1/audit/trail?tender_id={}&limit=1000",
+            s.tender
+        ))
+        .await
+        .unwrap();
+    let requested = trail["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["event_type"] == "draw_requested")
+        .unwrap()
+        .clone();
+    let frame: draw::Frame = serde_json::from_value(requested["body"]["frame"].clone()).unwrap();
+    let rules: Value = serde_json::from_str(&frame.rules).unwrap();
+    assert_eq!(rules["excluded_department"], zjj);
+    assert_eq!(
+        hex::encode(frame.digest()),
+        requested["body"]["frame_digest"].as_str().unwrap()
+    );
+    for m in &of_zjj {
+        assert!(!frame.groups[0].candidates.contains(m));
+    }
+    assert!(frame.groups[0].candidates.contains(&experts[3].member));
 }
