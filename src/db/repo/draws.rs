@@ -283,7 +283,6 @@ pub fn committee(
 #[derive(Clone, Debug, Queryable)]
 pub struct Candidate {
     pub id: String,
-    pub principal_id: String,
     pub region: String,
     pub employer_uscc: Option<String>,
     pub department: Option<String>,
@@ -296,26 +295,35 @@ pub struct Candidate {
 pub fn candidates(c: &mut AnyConnection, library: &str, code: &str) -> QueryResult<Vec<Candidate>> {
     // The specialty's members by a range on the primary key (code, expert_id) — not LIKE:
     // SQLite's LIKE is case-insensitive and cannot use the index; codes are ASCII letters and
-    // digits, so every code under `code` sorts before `code~`. As a subquery, so that the
-    // planner drives from it rather than from every member of the library.
+    // digits, so every code under `code` sorts before `code~`. The library is filtered here,
+    // not in SQL: with `library = ?` SQLite's planner drives from the (library, principal_id)
+    // index and walks the whole library (100,000 rows) to probe the subquery; without it, it
+    // drives from the specialty's range and probes members by id (EXPLAIN QUERY PLAN,
+    // docs/DRAWS.md §8).
     let members = expert_specialties::table
         .filter(expert_specialties::code.ge(code.to_string()))
         .filter(expert_specialties::code.lt(format!("{code}~")))
         .select(expert_specialties::expert_id);
-    experts::table
+    let rows: Vec<(String, Candidate)> = experts::table
         .filter(experts::id.eq_any(members))
-        .filter(experts::library.eq(library))
         .select((
-            experts::id,
-            experts::principal_id,
-            experts::region,
-            experts::employer_uscc,
-            experts::department,
-            experts::status,
-            experts::status_until,
+            experts::library,
+            (
+                experts::id,
+                experts::region,
+                experts::employer_uscc,
+                experts::department,
+                experts::status,
+                experts::status_until,
+            ),
         ))
         .order(experts::id.asc())
-        .load(c)
+        .load(c)?;
+    Ok(rows
+        .into_iter()
+        .filter(|(l, _)| l == library)
+        .map(|(_, m)| m)
+        .collect())
 }
 
 /// Members of `library` whose avoidance list names any of `units`.
@@ -324,13 +332,19 @@ pub fn avoiding(
     library: &str,
     units: &[String],
 ) -> QueryResult<Vec<String>> {
-    expert_avoid_units::table
+    // Driven from the avoided units' index; the library is filtered here for the reason
+    // `candidates` gives.
+    let rows: Vec<(String, String)> = expert_avoid_units::table
         .inner_join(experts::table)
-        .filter(experts::library.eq(library))
         .filter(expert_avoid_units::uscc.eq_any(units))
-        .select(experts::id)
+        .select((experts::id, experts::library))
         .distinct()
-        .load(c)
+        .load(c)?;
+    Ok(rows
+        .into_iter()
+        .filter(|(_, l)| l == library)
+        .map(|(id, _)| id)
+        .collect())
 }
 
 /// Members drawn (and not out) for draws of tenders of `tenderer` requested since `since`.
