@@ -478,6 +478,12 @@ diesel::table! {
     expert_specialties (code, expert_id) {
         code -> Text,
         expert_id -> Text,
+        library -> Text,
+        status -> Text,
+        status_until -> Nullable<Timestamp>,
+        region -> Text,
+        employer_uscc -> Nullable<Text>,
+        department -> Nullable<Text>,
     }
 }
 

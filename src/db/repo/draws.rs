@@ -293,37 +293,28 @@ pub struct Candidate {
 /// Members of `library` registered under `code` (or, for a level-2 code, any code under it),
 /// by member id.
 pub fn candidates(c: &mut AnyConnection, library: &str, code: &str) -> QueryResult<Vec<Candidate>> {
-    // The specialty's members by a range on the primary key (code, expert_id) — not LIKE:
-    // SQLite's LIKE is case-insensitive and cannot use the index; codes are ASCII letters and
-    // digits, so every code under `code` sorts before `code~`. The library is filtered here,
-    // not in SQL: with `library = ?` SQLite's planner drives from the (library, principal_id)
-    // index and walks the whole library (100,000 rows) to probe the subquery; without it, it
-    // drives from the specialty's range and probes members by id (EXPLAIN QUERY PLAN,
-    // docs/DRAWS.md §8).
-    let members = expert_specialties::table
+    // One range of the covering index (library, code, expert_id, status, …): what a draw
+    // filters on is copied onto the specialty rows (`repo::experts::update` keeps it in step),
+    // so no member row is probed (docs/DRAWS.md §8). A range, not LIKE: SQLite's LIKE is
+    // case-insensitive and cannot use the index; codes are ASCII letters and digits, so every
+    // code under `code` sorts before `code~`. Sorted and deduplicated here: a level-2 code
+    // spans several level-3 codes, and a member may hold two of them.
+    let mut rows: Vec<Candidate> = expert_specialties::table
+        .filter(expert_specialties::library.eq(library))
         .filter(expert_specialties::code.ge(code.to_string()))
         .filter(expert_specialties::code.lt(format!("{code}~")))
-        .select(expert_specialties::expert_id);
-    let rows: Vec<(String, Candidate)> = experts::table
-        .filter(experts::id.eq_any(members))
         .select((
-            experts::library,
-            (
-                experts::id,
-                experts::region,
-                experts::employer_uscc,
-                experts::department,
-                experts::status,
-                experts::status_until,
-            ),
+            expert_specialties::expert_id,
+            expert_specialties::region,
+            expert_specialties::employer_uscc,
+            expert_specialties::department,
+            expert_specialties::status,
+            expert_specialties::status_until,
         ))
-        .order(experts::id.asc())
         .load(c)?;
-    Ok(rows
-        .into_iter()
-        .filter(|(l, _)| l == library)
-        .map(|(_, m)| m)
-        .collect())
+    rows.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+    rows.dedup_by(|a, b| a.id == b.id);
+    Ok(rows)
 }
 
 /// Members of `library` whose avoidance list names any of `units`.

@@ -73,10 +73,34 @@ pub fn insert(
             .values((
                 expert_specialties::code.eq(code),
                 expert_specialties::expert_id.eq(&row.id),
+                draw_copy(row),
             ))
             .execute(c)?;
     }
     put_avoid_units(c, &row.id, avoid)
+}
+
+/// What a draw filters on, copied onto the member's specialty rows so that a draw reads them
+/// from one covering index (`db::repo::draws::candidates`).
+#[allow(clippy::type_complexity)]
+fn draw_copy(
+    row: &ExpertRow,
+) -> (
+    diesel::dsl::Eq<expert_specialties::library, &String>,
+    diesel::dsl::Eq<expert_specialties::status, &String>,
+    diesel::dsl::Eq<expert_specialties::status_until, Option<NaiveDateTime>>,
+    diesel::dsl::Eq<expert_specialties::region, &String>,
+    diesel::dsl::Eq<expert_specialties::employer_uscc, Option<&String>>,
+    diesel::dsl::Eq<expert_specialties::department, Option<&String>>,
+) {
+    (
+        expert_specialties::library.eq(&row.library),
+        expert_specialties::status.eq(&row.status),
+        expert_specialties::status_until.eq(row.status_until),
+        expert_specialties::region.eq(&row.region),
+        expert_specialties::employer_uscc.eq(row.employer_uscc.as_ref()),
+        expert_specialties::department.eq(row.department.as_ref()),
+    )
 }
 
 /// Replaces a member's avoidance list.
@@ -98,6 +122,9 @@ pub fn put_avoid_units(
 pub fn update(c: &mut AnyConnection, row: &ExpertRow) -> QueryResult<()> {
     diesel::update(experts::table.find(&row.id))
         .set(row)
+        .execute(c)?;
+    diesel::update(expert_specialties::table.filter(expert_specialties::expert_id.eq(&row.id)))
+        .set(draw_copy(row))
         .execute(c)
         .map(|_| ())
 }
