@@ -32,8 +32,8 @@ pub struct AdmitMember {
     pub region: String,
     pub employer: String,
     pub employer_uscc: Option<String>,
-    /// The supervising department the member works for, if any (条例46: never drawn for the
-    /// tenders that department supervises).
+    /// The supervising department the member works for, if any: a code of the registry
+    /// (`GET /api/v1/departments`; 条例46: never drawn for the tenders it supervises).
     pub department: Option<String>,
     /// 职称, as certified.
     pub title: String,
