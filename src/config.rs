@@ -143,6 +143,13 @@ pub struct DrawSettings {
     /// A member seated in a draw for the same tenderer within this many days is not drawn
     /// again (0: no such exclusion).
     pub recent_days: u32,
+    /// Check-in at the evaluation opens this many minutes before the evaluation time…
+    pub checkin_open_minutes: u32,
+    /// …and closes this many minutes after it (a reserve called once it is open gets this long
+    /// from its call). A called member not checked in by then is replaced.
+    pub checkin_close_minutes: u32,
+    /// 条例46: experts of the tender's supervising department are not drawn for it.
+    pub exclude_supervising_department: bool,
 }
 
 impl ExpertSettings {
@@ -171,6 +178,16 @@ impl ExpertSettings {
             ),
             ("draws.answer_minutes", d.answer_minutes, 7 * 24 * 60),
             ("draws.recent_days", d.recent_days + 1, 3651),
+            (
+                "draws.checkin_open_minutes",
+                d.checkin_open_minutes,
+                24 * 60,
+            ),
+            (
+                "draws.checkin_close_minutes",
+                d.checkin_close_minutes,
+                24 * 60,
+            ),
         ] {
             if v == 0 || v > max {
                 out.push((key, format!("must be between 1 and {max}")));

@@ -90,6 +90,9 @@ pub enum EventType {
     DrawAnswered,
     DrawRevealed,
     WitnessRegistered,
+    DrawCheckedIn,
+    DrawSeatReplaced,
+    DepartmentRecorded,
 }
 
 impl EventType {
@@ -148,6 +151,9 @@ impl EventType {
         EventType::DrawAnswered,
         EventType::DrawRevealed,
         EventType::WitnessRegistered,
+        EventType::DrawCheckedIn,
+        EventType::DrawSeatReplaced,
+        EventType::DepartmentRecorded,
     ];
 
     /// Events whose leaf names no tender and whose body only their actor or subject may read:
@@ -162,6 +168,7 @@ impl EventType {
                 | EventType::BidConfirmed
                 | EventType::DrawSeatNotified
                 | EventType::DrawAnswered
+                | EventType::DrawCheckedIn
         )
     }
 
@@ -225,6 +232,9 @@ impl EventType {
             EventType::DrawAnswered => "draw_answered",
             EventType::DrawRevealed => "draw_revealed",
             EventType::WitnessRegistered => "witness_registered",
+            EventType::DrawCheckedIn => "draw_checked_in",
+            EventType::DrawSeatReplaced => "draw_seat_replaced",
+            EventType::DepartmentRecorded => "department_recorded",
         }
     }
 }

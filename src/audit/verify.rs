@@ -321,7 +321,10 @@ impl Rule for BidsOpenedOnceAfterDeadline {
 /// commitment before any `draw_contributed`; the revealed record hashes to that digest, its
 /// secret opens that commitment, its contributions are the ones logged (each regulator's
 /// signature checked against the certificate it logged), and `domain::draw::verify` selects
-/// exactly the recorded people in the recorded order.
+/// exactly the recorded people in the recorded order. Every replacement (`draw_seat_replaced`:
+/// a decline, a lapse, a recusal or an absence at check-in) calls the next reserve of its group
+/// in that order (`domain::draw::checkin::replacements_follow_order`), and the revealed seats
+/// agree with the replacements logged before the reveal.
 pub struct DrawsReplay;
 
 impl Rule for DrawsReplay {
@@ -335,6 +338,7 @@ impl Rule for DrawsReplay {
         // Per draw id: (entry of the request, its body) and the contributions logged.
         let mut requested: HashMap<String, (usize, serde_json::Value)> = HashMap::new();
         let mut contributed: HashMap<String, Vec<(usize, serde_json::Value)>> = HashMap::new();
+        let mut replaced: HashMap<String, Vec<draw::checkin::Replacement>> = HashMap::new();
         for (i, e) in entries.iter().enumerate() {
             let Some(body) = &e.body else { continue };
             let id = body["draw"].as_str().unwrap_or_default().to_string();
@@ -392,11 +396,89 @@ impl Rule for DrawsReplay {
                     if let Err(m) = draw::verify(&record) {
                         out.push(format!("entry {i}: draw {id} does not replay: {m}"));
                     }
+                    for r in replaced.get(&id).into_iter().flatten() {
+                        if let Some(m) = revealed_seats_disagree(body, r) {
+                            out.push(format!("entry {i}: draw {id}: {m}"));
+                        }
+                    }
+                }
+                "draw_seat_replaced" => {
+                    let r: draw::checkin::Replacement = match serde_json::from_value(
+                        serde_json::json!({"group": body["group"], "out_rank": body["out_rank"],
+                            "called_rank": body["called_rank"]}),
+                    ) {
+                        Ok(r) => r,
+                        Err(err) => {
+                            out.push(format!(
+                                "entry {i}: draw {id}: unreadable replacement: {err}"
+                            ));
+                            continue;
+                        }
+                    };
+                    let list = replaced.entry(id.clone()).or_default();
+                    list.push(r);
+                    let Some((_, req)) = requested.get(&id) else {
+                        if whole_chain {
+                            out.push(format!(
+                                "entry {i}: draw {id} has a replacement but no earlier request"
+                            ));
+                        }
+                        continue;
+                    };
+                    let groups = req["frame"]["groups"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .map(|g| {
+                            let n = |k: &str| {
+                                u32::try_from(g[k].as_u64().unwrap_or(0)).unwrap_or(u32::MAX)
+                            };
+                            let code = g["code"].as_str().unwrap_or_default().to_string();
+                            (code, (n("count"), n("reserves")))
+                        })
+                        .collect();
+                    if let Err(m) = draw::checkin::replacements_follow_order(&groups, list) {
+                        out.push(format!(
+                            "entry {i}: draw {id}: a replacement breaks the draw order: {m}"
+                        ));
+                        // Reported once; later ones are judged against the same broken list.
+                        list.pop();
+                    }
                 }
                 _ => {}
             }
         }
         out
+    }
+}
+
+/// The revealed seats must show a replaced seat out and its reserve called.
+fn revealed_seats_disagree(
+    body: &serde_json::Value,
+    r: &crate::domain::draw::checkin::Replacement,
+) -> Option<String> {
+    let seat = |rank: u32| {
+        body["seats"].as_array().into_iter().flatten().find(|s| {
+            s["group"].as_str() == Some(r.group.as_str()) && s["rank"].as_u64() == Some(rank.into())
+        })
+    };
+    let state = |rank: u32| {
+        seat(rank)
+            .and_then(|s| s["seat"].as_str())
+            .and_then(crate::domain::draw::Seat::parse)
+    };
+    if !state(r.out_rank).is_some_and(crate::domain::draw::Seat::is_out) {
+        return Some(format!(
+            "rank {} of {} was replaced but is not out in the revealed seats",
+            r.out_rank, r.group
+        ));
+    }
+    match r.called_rank.map(state) {
+        Some(Some(crate::domain::draw::Seat::Waiting) | None) => Some(format!(
+            "rank {:?} of {} was called but is not in the revealed seats as called",
+            r.called_rank, r.group
+        )),
+        _ => None,
     }
 }
 

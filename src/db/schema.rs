@@ -478,6 +478,12 @@ diesel::table! {
     expert_specialties (code, expert_id) {
         code -> Text,
         expert_id -> Text,
+        library -> Text,
+        status -> Text,
+        status_until -> Nullable<Timestamp>,
+        region -> Text,
+        employer_uscc -> Nullable<Text>,
+        department -> Nullable<Text>,
     }
 }
 
@@ -536,6 +542,33 @@ diesel::table! {
         status -> Text,
         answer_by -> Nullable<Timestamp>,
         answered_at -> Nullable<Timestamp>,
+        checkin_by -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    draw_checkins (draw_id, group_code, rank) {
+        draw_id -> Text,
+        group_code -> Text,
+        rank -> Integer,
+        expert_id -> Text,
+        principal_id -> Text,
+        checked_in_at -> Timestamp,
+        conflict_party -> Nullable<Text>,
+        conflict_reason -> Nullable<Text>,
+        signature -> Text,
+        signature_algorithm -> Text,
+        signer_fingerprint -> Text,
+    }
+}
+
+diesel::table! {
+    departments (code) {
+        code -> Text,
+        name -> Text,
+        kinds -> Text,
+        updated_by -> Text,
+        updated_at -> Timestamp,
     }
 }
 
@@ -618,6 +651,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     expert_avoid_units,
     draws,
     draw_contributions,
+    draw_checkins,
+    departments,
     draw_members,
     role_requests,
     entrustments,

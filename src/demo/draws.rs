@@ -1,7 +1,9 @@
 //! The demo's expert draw: the trading centre fills the expert library, the agent requests the
 //! section's evaluation experts, the regulator contributes its random value, the drawn experts
-//! answer in their own sessions (one declines and a reserve takes the seat), the draw is revealed
-//! when the evaluation starts, and the regulator replays it from an audit export.
+//! answer in their own sessions (one declines and a reserve takes the seat), they check in before
+//! the evaluation signing the 承诺书 (one declares a conflict and the next reserve takes its
+//! seat), the draw is revealed when the evaluation starts, and the regulator replays it from an
+//! audit export (the replacements included).
 
 use anyhow::{bail, Context};
 use chrono::{DateTime, Duration, Utc};
@@ -162,6 +164,76 @@ pub(super) async fn story(
         }
     }
 
+    story.step(
+        "check-in opens before the evaluation: each expert signs the 承诺书 and its recusal \
+         declaration; one declares a conflict and the next reserve takes the seat",
+    );
+    super::bids::advance_to(base, pki, evaluation_at - Duration::minutes(30)).await?;
+    let frame_digest = hex32("frame_digest")?;
+    let mut recused = false;
+    for _round in 0..3 {
+        let mut pending = 0;
+        for m in &mut members {
+            let id_m = identity(pki, &m.key)?;
+            m.client = login(base, id_m).await?;
+            let seats: Vec<Value> = m.client.get("/api/v1/me/draw-seats").await?;
+            let Some(seat) = seats.iter().find(|s| {
+                s["draw_id"] == id.as_str()
+                    && matches!(s["seat"].as_str(), Some("confirmed" | "notified"))
+            }) else {
+                continue;
+            };
+            pending += 1;
+            let records: Vec<Value> = m.client.get("/api/v1/me/expert-records").await?;
+            let member = records
+                .iter()
+                .find(|r| r["library"] == "experts")
+                .and_then(|r| r["id"].as_str())
+                .context("the expert's library record")?
+                .to_string();
+            let conflict = (!recused && seat["specialty"] == ROADS).then(|| {
+                crate::domain::draw::checkin::Conflict {
+                    party: "湖北省某路桥建设有限公司".into(),
+                    reason: "本人配偶在该投标人处任职".into(),
+                }
+            });
+            recused |= conflict.is_some();
+            let statement = crate::domain::draw::checkin::statement(
+                &id,
+                &frame_digest,
+                &member,
+                &m.person,
+                conflict.as_ref(),
+            );
+            let creds = super::creds(id_m)?;
+            let signature = creds.key.sign(creds.algorithm, &statement)?;
+            let done: Value = m
+                .client
+                .post(
+                    &format!("/api/v1/draws/{id}/check-in"),
+                    &json!({"conflict": conflict,
+                        "certificate_chain": [base64::Engine::encode(&b64, &creds.chain[0])],
+                        "signature": base64::Engine::encode(&b64, signature),
+                        "signature_algorithm": creds.algorithm.as_str()}),
+                )
+                .await?;
+            say(format!(
+                "{} ({}): {}{}",
+                m.key,
+                seat["specialty"].as_str().unwrap_or_default(),
+                done["seat"].as_str().unwrap_or_default(),
+                if conflict.is_some() {
+                    " — declares a conflict with a bidder; the next reserve is called"
+                } else {
+                    ""
+                }
+            ));
+        }
+        if pending == 0 {
+            break;
+        }
+    }
+
     story.step("the evaluation starts: the draw is revealed with every seat and the secret");
     super::bids::advance_to(base, pki, evaluation_at).await?;
     let agent = login(base, identity(pki, "agent")?).await?;
@@ -192,6 +264,18 @@ pub(super) async fn story(
             ));
         }
     }
+
+    let committee: Value = agent.get(&format!("/api/v1/draws/{id}/committee")).await?;
+    let checked_in = committee["seats"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|s| s["seat"] == "checked_in")
+        .count();
+    say(format!(
+        "the committee: {checked_in} experts checked in, complete: {}",
+        committee["complete"]
+    ));
 
     story.step("the regulator replays the draw from the tender's audit export");
     let regulator = login(base, reg_id).await?;

@@ -169,16 +169,11 @@ impl Frame {
     /// group, the smaller of what that group places and how many candidates the two share. The
     /// bound does not depend on the seed, so a frame without shortfalls always draws in full.
     pub fn shortfalls(&self) -> Vec<Shortfall> {
-        let sets: Vec<BTreeSet<&str>> = self
-            .groups
-            .iter()
-            .map(|g| g.candidates.iter().map(String::as_str).collect())
-            .collect();
         let mut out = Vec::new();
         for (i, g) in self.groups.iter().enumerate() {
             let taken: u64 = (0..i)
                 .map(|h| {
-                    let shared = sets[h].intersection(&sets[i]).count() as u64;
+                    let shared = shared(&self.groups[h].candidates, &g.candidates);
                     shared.min(self.groups[h].needed())
                 })
                 .sum();
@@ -436,6 +431,8 @@ pub enum Seat {
     Recused,
     /// Checked in and signed the 承诺书.
     CheckedIn,
+    /// Did not check in within its window.
+    Absent,
 }
 
 macro_rules! text_forms {
@@ -462,6 +459,7 @@ text_forms! {
         Lapsed => "lapsed",
         Recused => "recused",
         CheckedIn => "checked_in",
+        Absent => "absent",
     }
 }
 
@@ -473,7 +471,10 @@ impl Seat {
 
     /// Gave the seat up, for good.
     pub fn is_out(self) -> bool {
-        matches!(self, Seat::Declined | Seat::Lapsed | Seat::Recused)
+        matches!(
+            self,
+            Seat::Declined | Seat::Lapsed | Seat::Recused | Seat::Absent
+        )
     }
 }
 
@@ -488,6 +489,24 @@ impl fmt::Display for Purpose {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
+}
+
+/// How many ids two ascending lists share (a merge: a frame's candidate lists are sorted, and a
+/// library-sized draw compares thousands of them).
+fn shared(a: &[String], b: &[String]) -> u64 {
+    let (mut i, mut j, mut n) = (0, 0, 0u64);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                n += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    n
 }
 
 /// 32-byte values as lowercase hex in JSON, as the audit log and docs/DRAWS.md show them.
@@ -506,6 +525,8 @@ mod hex32 {
             .map_err(|_| serde::de::Error::custom("expected 32 bytes as 64 hex digits"))
     }
 }
+
+pub mod checkin;
 
 #[cfg(test)]
 mod tests;

@@ -279,6 +279,9 @@ pub struct Exclusions {
     pub recently_seated: std::collections::BTreeSet<String>,
     pub region_mode: RegionMode,
     pub region: Option<String>,
+    /// 条例46: the tender's supervising department, when its experts are excluded. A
+    /// candidate working for it is out.
+    pub department: Option<String>,
 }
 
 /// One candidate as a draw sees it.
@@ -289,21 +292,31 @@ pub struct Candidate<'a> {
     pub employer_uscc: Option<&'a str>,
     pub status: MemberStatus,
     pub status_until: Option<DateTime<Utc>>,
+    /// The supervising department it works for, if any.
+    pub department: Option<&'a str>,
 }
 
 /// Whether a candidate may enter a draw's frame at `now`: drawable standing, not avoiding and
 /// not employed by an avoided unit, not recently seated for the tenderer, inside the region
-/// rule.
+/// rule, not of the tender's supervising department when that is excluded.
 pub fn eligible(c: &Candidate<'_>, x: &Exclusions, now: DateTime<Utc>) -> bool {
     drawable(c.status, c.status_until, now)
         && !x.avoiding.contains(c.member)
         && !x.recently_seated.contains(c.member)
         && c.employer_uscc.is_none_or(|u| !x.units.contains(u))
+        && (x.department.is_none() || c.department != x.department.as_deref())
         && match (x.region_mode, x.region.as_deref()) {
             (RegionMode::Local, Some(r)) => c.region == r,
             (RegionMode::Elsewhere, Some(r)) => c.region != r,
             _ => true,
         }
+}
+
+/// A department code of the registry: 1 to 64 of `[A-Za-z0-9._-]`.
+pub fn is_department_code(s: &str) -> bool {
+    (1..=64).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
 }
 
 /// A six-digit administrative division code (GB/T 2260), e.g. `429005` 潜江市.
@@ -454,6 +467,8 @@ mod tests {
             employed_by_avoided in proptest::bool::ANY,
             region_mode in 0u8..3,
             same_region in proptest::bool::ANY,
+            department in 0u8..3,
+            excluding_department in proptest::bool::ANY,
         ) {
             let now = Utc.with_ymd_and_hms(2026, 12, 4, 9, 0, 0).unwrap();
             let status = [MemberStatus::Active, MemberStatus::Suspended, MemberStatus::Banned]
@@ -464,6 +479,7 @@ mod tests {
                 region_mode: [RegionMode::Any, RegionMode::Local, RegionMode::Elsewhere]
                     [region_mode as usize],
                 region: Some("429005".into()),
+                department: excluding_department.then(|| "429005-zjj".to_string()),
                 ..Exclusions::default()
             };
             x.units.insert("U1".into());
@@ -475,6 +491,7 @@ mod tests {
                 employer_uscc: Some(if employed_by_avoided { "U1" } else { "U2" }),
                 status,
                 status_until: Some(until),
+                department: [None, Some("429005-zjj"), Some("429005-slj")][department as usize],
             };
             let standing_ok = status == MemberStatus::Active || ended;
             let region_ok = match x.region_mode {
@@ -482,8 +499,9 @@ mod tests {
                 RegionMode::Local => same_region,
                 RegionMode::Elsewhere => !same_region,
             };
+            let of_supervisor = excluding_department && department == 1;
             let expected = standing_ok && !avoiding && !recent && !employed_by_avoided
-                && region_ok;
+                && region_ok && !of_supervisor;
             proptest::prop_assert_eq!(eligible(&c, &x, now), expected);
         }
     }
@@ -499,5 +517,14 @@ mod tests {
         assert!(!is_phone("12345"));
         assert!(!is_phone("call me"));
         assert!(!is_phone("+"));
+    }
+
+    #[test]
+    fn department_codes() {
+        assert!(is_department_code("429005-zjj"));
+        assert!(is_department_code("HB.SLT_1"));
+        assert!(!is_department_code(""));
+        assert!(!is_department_code("住建局"));
+        assert!(!is_department_code(&"a".repeat(65)));
     }
 }

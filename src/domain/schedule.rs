@@ -476,6 +476,7 @@ pub(crate) mod tests {
             },
             invitees: vec![],
             bid_limits: Default::default(),
+            supervising_department: None,
         }
     }
 

@@ -405,6 +405,10 @@ pub struct TenderDraft {
         skip_serializing_if = "crate::domain::bidding::BidLimits::is_default"
     )]
     pub bid_limits: crate::domain::bidding::BidLimits,
+    /// The supervising department (行政监督部门), a code of the platform's department registry
+    /// (`GET /api/v1/departments`). 条例46: its experts are not drawn for this tender.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supervising_department: Option<String>,
 }
 
 /// JSON keys that would carry a price floor. Refused by name so the caller gets

@@ -132,3 +132,64 @@ pub struct Assignment {
 pub struct AnswerRequest {
     pub accept: bool,
 }
+
+pub use crate::domain::draw::checkin::Conflict;
+
+/// A seated member checks in at the evaluation: it signs the commitment (承诺书,
+/// `domain::draw::checkin::PLEDGE_V1`) and its recusal self-declaration over
+/// `domain::draw::checkin::statement` (docs/DRAWS.md §9) with its personal certificate.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CheckInRequest {
+    /// The conflict of interest declared (回避): with which party and why; absent or null
+    /// when there is none. A declared conflict gives the seat up to the next reserve.
+    #[serde(default)]
+    pub conflict: Option<Conflict>,
+    /// Base64 DER certificates, leaf first: the member's personal certificate.
+    pub certificate_chain: Vec<String>,
+    /// Base64 signature over the check-in statement.
+    pub signature: String,
+    pub signature_algorithm: String,
+}
+
+/// A member's check-in as recorded.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct CheckIn {
+    pub draw_id: String,
+    pub specialty: String,
+    /// `checked_in`, or `recused` when a conflict was declared.
+    pub seat: Seat,
+    pub checked_in_at: DateTime<Utc>,
+    pub conflict: Option<Conflict>,
+}
+
+/// One called member of a committee (reserves never called are not listed).
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct CommitteeSeat {
+    pub specialty: String,
+    /// Place in the group's recorded draw order.
+    pub rank: u32,
+    pub member_id: String,
+    pub person_id: String,
+    pub name: String,
+    pub seat: Seat,
+    /// By when this member must check in.
+    pub checkin_by: Option<DateTime<Utc>>,
+    pub checked_in_at: Option<DateTime<Utc>>,
+    /// The conflict it declared at check-in (it then left the committee).
+    pub conflict: Option<Conflict>,
+}
+
+/// A drawn committee's check-in state once the evaluation has started: who holds a seat, who
+/// has checked in, who left and why. Issue 13 forms the evaluation committee from the
+/// checked-in members (`complete`: every specialty has its count checked in).
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct Committee {
+    pub draw_id: String,
+    pub tender_id: String,
+    pub section: String,
+    pub evaluation_at: DateTime<Utc>,
+    pub checkin_opens: DateTime<Utc>,
+    pub complete: bool,
+    pub seats: Vec<CommitteeSeat>,
+}

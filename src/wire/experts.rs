@@ -32,8 +32,8 @@ pub struct AdmitMember {
     pub region: String,
     pub employer: String,
     pub employer_uscc: Option<String>,
-    /// The supervising department the member works for, if any (条例46: never drawn for the
-    /// tenders that department supervises).
+    /// The supervising department the member works for, if any: a code of the registry
+    /// (`GET /api/v1/departments`; 条例46: never drawn for the tenders it supervises).
     pub department: Option<String>,
     /// 职称, as certified.
     pub title: String,
@@ -91,4 +91,24 @@ pub struct Member {
     pub status_reason: Option<String>,
     pub admitted_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// A supervising department (行政监督部门) of the platform's registry: tenders name the one that
+/// supervises them, members of the library the one they work for (条例46).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Department {
+    /// `[A-Za-z0-9._-]`, 1 to 64 characters, e.g. `429005-zjj`.
+    pub code: String,
+    pub name: String,
+    /// The kinds of project it supervises (房屋建筑和市政, 水利, 交通 …), as the centre names them.
+    pub kinds: Vec<String>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The trading centre records a department or changes its name and kinds.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DepartmentRequest {
+    pub name: String,
+    pub kinds: Vec<String>,
 }

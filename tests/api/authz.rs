@@ -792,6 +792,35 @@ async fn every_endpoint_with_every_role() {
             Some(json!({"accept": true})),
             Some(&[]),
         ),
+        e(
+            Method::POST,
+            "/api/v1/draws/{id}/check-in",
+            "/api/v1/draws/none/check-in".into(),
+            Some(json!({"conflict": null, "certificate_chain": ["AAAA"],
+                "signature": "AAAA", "signature_algorithm": "ed25519"})),
+            Some(&[]),
+        ),
+        e(
+            Method::GET,
+            "/api/v1/draws/{id}/committee",
+            "/api/v1/draws/none/committee".into(),
+            None,
+            Some(&[]),
+        ),
+        e(
+            Method::GET,
+            "/api/v1/departments",
+            "/api/v1/departments".into(),
+            None,
+            Some(AUTHENTICATED),
+        ),
+        e(
+            Method::PUT,
+            "/api/v1/departments/{code}",
+            "/api/v1/departments/429005-zjj".into(),
+            Some(json!({"name": "潜江市住房和城乡建设局", "kinds": ["房屋建筑"]})),
+            Some(&["admin"]),
+        ),
         // Logout last: it ends each caller's session.
         e(
             Method::DELETE,

@@ -11,7 +11,7 @@ use etender::domain::identity::Role;
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::fixtures::{id_of, published_tender, Setup};
+use crate::fixtures::{draft_tender, id_of, published_tender, Setup};
 use crate::helpers::{assert_problem, extra_person, pki, uscc, TestApp};
 
 const SPECIALTY: &str = "A080101";
@@ -280,7 +280,8 @@ async fn a_draw_from_commitment_through_answers_to_a_replayable_reveal() {
             .map(|x| x["seat"].as_str().unwrap().to_string())
             .unwrap_or_default()
     };
-    assert_eq!(status(&experts[yes].person), "confirmed");
+    // Confirmed, but it never checked in (docs/DRAWS.md §9).
+    assert_eq!(status(&experts[yes].person), "absent");
     assert_eq!(status(&experts[no].person), "declined");
     assert_eq!(status(&experts[silent].person), "lapsed");
 
@@ -519,4 +520,668 @@ async fn a_failed_section_gets_no_draw() {
     app.rows()
         .await
         .assert_same(&before, "a draw on a failed section");
+}
+
+/// A signed check-in body for `e` in draw `d` (`conflict`: party and reason), signed with
+/// `signer`'s certificate (the member's own unless a test says otherwise).
+fn check_in_body(
+    d: &Value,
+    e: &Expert,
+    conflict: Option<(&str, &str)>,
+    signer: &crate::helpers::Ident,
+) -> Value {
+    let creds = signer.credentials();
+    let digest: [u8; 32] = hex::decode(d["frame_digest"].as_str().unwrap())
+        .unwrap()
+        .try_into()
+        .unwrap();
+    let c = conflict.map(|(party, reason)| draw::checkin::Conflict {
+        party: party.into(),
+        reason: reason.into(),
+    });
+    let msg = draw::checkin::statement(
+        d["id"].as_str().unwrap(),
+        &digest,
+        &e.member,
+        &e.person,
+        c.as_ref(),
+    );
+    let sig = creds.key.sign(creds.algorithm, &msg).unwrap();
+    let b64 = base64::engine::general_purpose::STANDARD;
+    json!({"conflict": c, "certificate_chain": [b64.encode(&creds.chain[0])],
+        "signature": b64.encode(sig), "signature_algorithm": creds.algorithm.as_str()})
+}
+
+/// Which members hold a seat in `state`, by index.
+fn holding(seats: &[Vec<Value>], state: &str) -> Vec<usize> {
+    (0..seats.len())
+        .filter(|&i| seats[i].iter().any(|a| a["seat"] == state))
+        .collect()
+}
+
+#[tokio::test]
+async fn check_in_signs_the_commitment_and_recusals_and_absences_call_reserves_in_order() {
+    let app = TestApp::spawn().await;
+    let s = published_tender(&app, 30).await;
+    let avoid = tenderer_uscc(&app).await;
+    let mut experts = library(&app, 12, &avoid).await;
+    let regulator = app.enrol("regulator").await;
+    let regulator_id = id_of(&regulator).await;
+    let d: Value = s
+        .agent
+        .post(&draws_path(&s), &request(&app, 3, 3))
+        .await
+        .unwrap();
+    let id = d["id"].as_str().unwrap().to_string();
+    let evaluation_at: chrono::DateTime<chrono::Utc> =
+        serde_json::from_value(d["evaluation_at"].clone()).unwrap();
+    regulator
+        .post::<Value, _>(
+            &format!("/api/v1/draws/{id}/contributions"),
+            &contribution(&d, [3; 32], &regulator_id),
+        )
+        .await
+        .unwrap();
+    let drawn = holding(&seats(&experts).await, "notified");
+    assert_eq!(drawn.len(), 3);
+    for &i in &drawn {
+        let a: Value = experts[i]
+            .client
+            .post(
+                &format!("/api/v1/draws/{id}/answer"),
+                &json!({"accept": true}),
+            )
+            .await
+            .unwrap();
+        assert_eq!(a["seat"], "confirmed");
+    }
+    let path = format!("/api/v1/draws/{id}/check-in");
+    let (a, b, absent) = (drawn[0], drawn[1], drawn[2]);
+
+    // Before the window opens (60 minutes before the evaluation): refused, nothing changed.
+    app.clock
+        .advance(evaluation_at - app.clock_now() - Duration::minutes(61));
+    relogin(&app, &mut experts).await;
+    let before = app.rows().await;
+    let (st, v) = experts[a]
+        .client
+        .raw(
+            Method::POST,
+            &path,
+            Some(&check_in_body(&d, &experts[a], None, &experts[a].ident)),
+        )
+        .await
+        .unwrap();
+    assert_problem(st, &v, 409, "invalid_state_transition");
+    assert!(v["detail"].as_str().unwrap().contains("check-in opens at"));
+    app.rows()
+        .await
+        .assert_same(&before, "check-in before the window");
+
+    app.clock.advance(Duration::minutes(31));
+    relogin(&app, &mut experts).await;
+    let before = app.rows().await;
+    // Not seated; another's certificate; a signature over other bytes; a bad declaration.
+    let outsider = &experts[0];
+    let (st, v) = outsider
+        .client
+        .raw(
+            Method::POST,
+            &path,
+            Some(&check_in_body(&d, outsider, None, &outsider.ident)),
+        )
+        .await
+        .unwrap();
+    assert_problem(st, &v, 404, "not_found");
+    let (st, v) = experts[a]
+        .client
+        .raw(
+            Method::POST,
+            &path,
+            Some(&check_in_body(&d, &experts[a], None, &experts[b].ident)),
+        )
+        .await
+        .unwrap();
+    assert_problem(st, &v, 403, "certificate_subject_mismatch");
+    let mut forged = check_in_body(&d, &experts[a], None, &experts[a].ident);
+    forged["conflict"] = json!({"party": "某投标人", "reason": "亲属"});
+    let (st, v) = experts[a]
+        .client
+        .raw(Method::POST, &path, Some(&forged))
+        .await
+        .unwrap();
+    assert_problem(st, &v, 422, "statement_signature_invalid");
+    let blank = check_in_body(&d, &experts[a], Some(("", "亲属")), &experts[a].ident);
+    let (st, v) = experts[a]
+        .client
+        .raw(Method::POST, &path, Some(&blank))
+        .await
+        .unwrap();
+    assert_problem(st, &v, 422, "validation_failed");
+    app.rows().await.assert_same(&before, "refused check-ins");
+
+    // A checks in; twice is refused.
+    let ok: Value = experts[a]
+        .client
+        .post(
+            &path,
+            &check_in_body(&d, &experts[a], None, &experts[a].ident),
+        )
+        .await
+        .unwrap();
+    assert_eq!(ok["seat"], "checked_in");
+    let before = app.rows().await;
+    let (st, v) = experts[a]
+        .client
+        .raw(
+            Method::POST,
+            &path,
+            Some(&check_in_body(&d, &experts[a], None, &experts[a].ident)),
+        )
+        .await
+        .unwrap();
+    assert_problem(st, &v, 409, "invalid_state_transition");
+    app.rows().await.assert_same(&before, "a second check-in");
+
+    // B declares a conflict: recused, and the first reserve is called at once.
+    let seats_before = seats(&experts).await;
+    let r: Value = experts[b]
+        .client
+        .post(
+            &path,
+            &check_in_body(
+                &d,
+                &experts[b],
+                Some(("潜江市某建设有限公司", "近三年曾在该单位任职")),
+                &experts[b].ident,
+            ),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r["seat"], "recused");
+    let after = seats(&experts).await;
+    let called: Vec<usize> = (0..experts.len())
+        .filter(|&i| seats_before[i].is_empty() && !after[i].is_empty())
+        .collect();
+    assert_eq!(called.len(), 1, "one reserve for the recusal");
+    let first_reserve = called[0];
+    // The reserve comes and checks in directly.
+    let ok: Value = experts[first_reserve]
+        .client
+        .post(
+            &path,
+            &check_in_body(
+                &d,
+                &experts[first_reserve],
+                None,
+                &experts[first_reserve].ident,
+            ),
+        )
+        .await
+        .unwrap();
+    assert_eq!(ok["seat"], "checked_in");
+
+    // The third never checks in: 30 minutes after the evaluation it is absent and replaced.
+    app.clock.advance(Duration::minutes(30));
+    etender::worker::deadline_tick(&app.ctx).await.unwrap();
+    relogin(&app, &mut experts).await;
+    let agent = app.enrol("agent").await;
+    let committee: Value = agent
+        .get(&format!("/api/v1/draws/{id}/committee"))
+        .await
+        .unwrap();
+    assert_eq!(committee["complete"], false, "{committee}");
+    app.clock.advance(Duration::minutes(31));
+    let t = etender::app::draws::tick(&app.ctx).await.unwrap();
+    assert_eq!(t.absent, 1);
+    relogin(&app, &mut experts).await;
+    let (st, v) = experts[absent]
+        .client
+        .raw(
+            Method::POST,
+            &path,
+            Some(&check_in_body(
+                &d,
+                &experts[absent],
+                None,
+                &experts[absent].ident,
+            )),
+        )
+        .await
+        .unwrap();
+    assert_problem(st, &v, 409, "invalid_state_transition");
+    let now_seats = seats(&experts).await;
+    let second_reserve = (0..experts.len())
+        .find(|&i| i != first_reserve && !drawn.contains(&i) && !now_seats[i].is_empty())
+        .expect("a second reserve is called for the absence");
+    // Called after the evaluation began: it has its own 30 minutes from the call.
+    let ok: Value = experts[second_reserve]
+        .client
+        .post(
+            &path,
+            &check_in_body(
+                &d,
+                &experts[second_reserve],
+                None,
+                &experts[second_reserve].ident,
+            ),
+        )
+        .await
+        .unwrap();
+    assert_eq!(ok["seat"], "checked_in");
+
+    let agent = app.enrol("agent").await;
+    let committee: Value = agent
+        .get(&format!("/api/v1/draws/{id}/committee"))
+        .await
+        .unwrap();
+    assert_eq!(committee["complete"], true, "{committee}");
+    let seat_of = |i: usize| {
+        committee["seats"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["member_id"] == experts[i].member)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(seat_of(a)["seat"], "checked_in");
+    assert_eq!(seat_of(b)["seat"], "recused");
+    assert_eq!(seat_of(b)["conflict"]["party"], "潜江市某建设有限公司");
+    assert_eq!(seat_of(absent)["seat"], "absent");
+    assert_eq!(seat_of(first_reserve)["rank"], 3);
+    assert_eq!(seat_of(second_reserve)["rank"], 4);
+    assert!(seat_of(a)["checked_in_at"].is_string());
+
+    // The offline verifier: the draw replays and the replacements follow the recorded order.
+    let regulator = app.enrol("regulator").await;
+    etender::audit::checkpoint_now(&app.ctx.db, &app.ctx.audit_log, "test")
+        .await
+        .unwrap();
+    let bundle: Value = regulator
+        .get(&format!("/api/v1/audit/export?tender_id={}", s.tender))
+        .await
+        .unwrap();
+    let bundle: etender::audit::bundle::Bundle = serde_json::from_value(bundle).unwrap();
+    let key = etender::audit::note::NoteVerifier::parse(&bundle.public_key).unwrap();
+    let rules: Vec<Box<dyn etender::audit::verify::Rule>> =
+        vec![Box::new(etender::audit::verify::DrawsReplay)];
+    etender::audit::verify::verify_bundle(&bundle, &key, None, &rules).unwrap();
+    let trail: Value = regulator
+        .get(&format!(
+            "/api/v1/audit/trail?tender_id={}&limit=1000",
+            s.tender
+        ))
+        .await
+        .unwrap();
+    let replaced: Vec<(Value, Value, Value)> = trail["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["event_type"] == "draw_seat_replaced")
+        .map(|e| {
+            let b = &e["body"];
+            (
+                b["reason"].clone(),
+                b["out_rank"].clone(),
+                b["called_rank"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        replaced,
+        vec![
+            (json!("recused"), seat_of(b)["rank"].clone(), json!(3)),
+            (json!("absent"), seat_of(absent)["rank"].clone(), json!(4)),
+        ]
+    );
+}
+
+/// Drops the frozen candidate lists (public by design: every eligible expert, drawn or not)
+/// from a response, opening JSON carried in strings (audit bodies, leaves in base64), so that
+/// what remains may be searched for the drawn people.
+fn scrub(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .filter(|(k, _)| k.as_str() != "candidates")
+                .map(|(k, x)| (k.clone(), scrub(x)))
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(a.iter().map(scrub).collect()),
+        Value::String(s) => {
+            let b64 = base64::engine::general_purpose::STANDARD;
+            let inner = serde_json::from_str::<Value>(s).ok().or_else(|| {
+                let bytes = b64.decode(s).ok()?;
+                serde_json::from_slice::<Value>(&bytes).ok()
+            });
+            match inner {
+                Some(j @ (Value::Object(_) | Value::Array(_))) => scrub(&j),
+                _ => v.clone(),
+            }
+        }
+        _ => v.clone(),
+    }
+}
+
+#[tokio::test]
+async fn nobody_but_each_member_learns_a_drawn_name_before_the_evaluation() {
+    let app = TestApp::spawn().await;
+    let s = published_tender(&app, 30).await;
+    let avoid = tenderer_uscc(&app).await;
+    let experts = library(&app, 12, &avoid).await;
+    let regulator = app.enrol("regulator").await;
+    let regulator_id = id_of(&regulator).await;
+    let d: Value = s
+        .agent
+        .post(&draws_path(&s), &request(&app, 3, 3))
+        .await
+        .unwrap();
+    let id = d["id"].as_str().unwrap().to_string();
+    regulator
+        .post::<Value, _>(
+            &format!("/api/v1/draws/{id}/contributions"),
+            &contribution(&d, [5; 32], &regulator_id),
+        )
+        .await
+        .unwrap();
+    // One drawn member declines, so that a reserve is called and replacements are logged too.
+    let drawn = holding(&seats(&experts).await, "notified");
+    experts[drawn[0]]
+        .client
+        .post::<Value, _>(
+            &format!("/api/v1/draws/{id}/answer"),
+            &json!({"accept": false}),
+        )
+        .await
+        .unwrap();
+    etender::audit::checkpoint_now(&app.ctx.db, &app.ctx.audit_log, "test")
+        .await
+        .unwrap();
+    // Every person placed by the draw (drawn and reserves): member ids, person ids, names.
+    let draw_id = id.clone();
+    let placed = app
+        .ctx
+        .db
+        .read(move |c| Ok(etender::db::repo::draws::seats(c, &draw_id)?))
+        .await
+        .unwrap();
+    assert_eq!(placed.len(), 6);
+    let mut secrets: Vec<String> = Vec::new();
+    for p in &placed {
+        secrets.push(p.expert_id.clone());
+        secrets.push(p.principal_id.clone());
+    }
+    let placed_index: Vec<usize> = (0..experts.len())
+        .filter(|&i| placed.iter().any(|p| p.expert_id == experts[i].member))
+        .collect();
+    let unplaced = (0..experts.len())
+        .find(|&i| !placed_index.contains(&i))
+        .unwrap();
+    let now_seats = seats(&experts).await;
+    let reserve = placed_index
+        .iter()
+        .copied()
+        .find(|&i| !drawn.contains(&i) && now_seats[i].is_empty())
+        .expect("a reserve not yet called");
+
+    let tenderer = app.enrol("tenderer").await;
+    let bidder = app.enrol("bidder").await;
+    let public = app.client();
+    // The reserve's own records name itself, of course; what it must not learn is its place
+    // (its draw seats stay empty) or anyone else's.
+    let own = |i: usize| vec![experts[i].member.clone(), experts[i].person.clone()];
+    let roles: Vec<(&str, &Client, Vec<String>)> = vec![
+        ("tenderer", &tenderer, vec![]),
+        ("agent", &s.agent, vec![]),
+        ("bidder", &bidder, vec![]),
+        ("public", &public, vec![]),
+        (
+            "expert not placed",
+            &experts[unplaced].client,
+            own(unplaced),
+        ),
+        ("reserve not called", &experts[reserve].client, own(reserve)),
+    ];
+    let size = app
+        .ctx
+        .db
+        .read(|c| {
+            use diesel::prelude::*;
+            use etender::db::schema::audit_log_entries as e;
+            Ok(e::table.count().get_result::<i64>(c)?)
+        })
+        .await
+        .unwrap();
+    let member = &placed[0].expert_id;
+    let checkin = check_in_body(&d, &experts[unplaced], None, &experts[unplaced].ident);
+    let t = &s.tender;
+    let mut calls: Vec<(Method, String, Option<Value>)> = vec![
+        (Method::GET, format!("/api/v1/draws/{id}"), None),
+        (Method::GET, format!("/api/v1/draws/{id}/committee"), None),
+        (Method::GET, "/api/v1/me/draw-seats".into(), None),
+        (
+            Method::POST,
+            format!("/api/v1/draws/{id}/answer"),
+            Some(json!({"accept": true})),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/draws/{id}/check-in"),
+            Some(checkin),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/draws/{id}/contributions"),
+            Some(contribution(&d, [6; 32], &regulator_id)),
+        ),
+        (Method::POST, draws_path(&s), Some(request(&app, 1, 0))),
+        (Method::GET, "/api/v1/experts?limit=100".into(), None),
+        (Method::GET, format!("/api/v1/experts/{member}"), None),
+        (Method::GET, "/api/v1/me/expert-records".into(), None),
+        (
+            Method::GET,
+            format!("/api/v1/audit/trail?tender_id={t}&limit=1000"),
+            None,
+        ),
+        (Method::GET, "/api/v1/audit/trail?limit=1000".into(), None),
+        (
+            Method::GET,
+            format!("/api/v1/audit/export?tender_id={t}"),
+            None,
+        ),
+        (Method::GET, "/api/v1/audit/export".into(), None),
+    ];
+    for i in 0..size {
+        calls.push((Method::GET, format!("/api/v1/audit/entries/{i}"), None));
+    }
+    let before = app.rows().await;
+    for (role, client, mine) in &roles {
+        for (method, path, body) in &calls {
+            let (st, v) = client
+                .raw(method.clone(), path, body.as_ref())
+                .await
+                .unwrap();
+            assert!(st.as_u16() < 500, "{role} {method} {path}: {st} {v}");
+            let seen = scrub(&v).to_string();
+            for secret in secrets.iter().filter(|s| !mine.contains(s)) {
+                assert!(
+                    !seen.contains(secret.as_str()),
+                    "{role} {method} {path} reveals {secret}: {v}"
+                );
+            }
+            // The draw's own endpoints: nothing, by the code each role is told.
+            let parties = matches!(*role, "tenderer" | "agent");
+            let expected: Option<&[u16]> = match (method.as_str(), path.as_str()) {
+                _ if *role == "public" && !path.starts_with("/api/v1/audit/entries") => {
+                    Some(&[401])
+                }
+                ("GET", p) if p.ends_with("/committee") => {
+                    Some(if parties { &[409] } else { &[404] })
+                }
+                ("GET", p) if p == format!("/api/v1/draws/{id}") => {
+                    Some(if parties { &[200] } else { &[404] })
+                }
+                ("POST", p) if p.ends_with("/answer") || p.ends_with("/check-in") => {
+                    Some(&[404, 422, 403])
+                }
+                ("POST", p) if p.ends_with("/contributions") => Some(&[403]),
+                ("POST", p) if p.ends_with("/draws") => Some(if parties { &[409] } else { &[403] }),
+                ("GET", "/api/v1/me/draw-seats") => {
+                    assert_eq!(v, json!([]), "{role}");
+                    None
+                }
+                _ => None,
+            };
+            if let Some(codes) = expected {
+                assert!(
+                    codes.contains(&st.as_u16()),
+                    "{role} {method} {path}: {st} {v}"
+                );
+            }
+        }
+    }
+    app.rows()
+        .await
+        .assert_same(&before, "refused attempts to learn the drawn names");
+}
+
+#[tokio::test]
+async fn the_supervising_departments_experts_are_not_drawn_for_its_tenders() {
+    let app = TestApp::spawn().await;
+    let admin = app.enrol("admin").await;
+    let zjj = "429005-zjj";
+    let path = format!("/api/v1/departments/{zjj}");
+    let body = json!({"name": "潜江市住房和城乡建设局",
+        "kinds": ["房屋建筑和市政基础设施工程"]});
+
+    // Only the trading centre keeps the registry; bad codes and names are refused.
+    let s = draft_tender(&app, 30).await;
+    let before = app.rows().await;
+    let (st, v) = s.agent.raw(Method::PUT, &path, Some(&body)).await.unwrap();
+    assert_problem(st, &v, 403, "forbidden");
+    let (st, v) = admin
+        .raw(Method::PUT, "/api/v1/departments/住建局", Some(&body))
+        .await
+        .unwrap();
+    assert_problem(st, &v, 422, "validation_failed");
+    let (st, v) = admin
+        .raw(
+            Method::PUT,
+            &path,
+            Some(&json!({"name": " ", "kinds": ["a", "a"]})),
+        )
+        .await
+        .unwrap();
+    assert_problem(st, &v, 422, "validation_failed");
+    assert!(v["errors"].to_string().contains("kinds"), "{v}");
+    // A draft naming a department the registry does not hold.
+    let mut d = crate::fixtures::draft(app.clock_now(), 30, &s.custodians);
+    d["supervising_department"] = json!(zjj);
+    let (st, v) = s
+        .agent
+        .raw(
+            Method::PUT,
+            &format!("/api/v1/tenders/{}", s.tender),
+            Some(&json!({"draft": d})),
+        )
+        .await
+        .unwrap();
+    assert_problem(st, &v, 422, "validation_failed");
+    assert!(
+        v["errors"].to_string().contains("unknown_department"),
+        "{v}"
+    );
+    app.rows()
+        .await
+        .assert_same(&before, "refused department writes");
+
+    let (st, dep) = admin.raw(Method::PUT, &path, Some(&body)).await.unwrap();
+    assert_eq!(st.as_u16(), 200, "{dep}");
+    assert_eq!(dep["kinds"], json!(["房屋建筑和市政基础设施工程"]));
+    let list: Value = s.agent.get("/api/v1/departments").await.unwrap();
+    assert_eq!(list[0]["code"], zjj);
+    let (st, t) = s
+        .agent
+        .raw(
+            Method::PUT,
+            &format!("/api/v1/tenders/{}", s.tender),
+            Some(&json!({"draft": d})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(st.as_u16(), 200, "{t}");
+    assert_eq!(t["working_copy"]["supervising_department"], zjj);
+    let (st, v) = crate::fixtures::publish(&app, &s).await;
+    assert_eq!(st, 200, "{v}");
+
+    // Six experts, three of them working for the supervising department.
+    let avoid = tenderer_uscc(&app).await;
+    let experts = library(&app, 6, &avoid).await;
+    let mut of_zjj = Vec::new();
+    for i in 0..3 {
+        let ident = extra_person(5600 + i, &format!("zjj-{i}"), vec![Role::Expert]);
+        let client = app.enrol_ident(&ident).await;
+        let person = id_of(&client).await;
+        let mut m = json!({"person_id": person, "region": "429005", "employer": "住建局",
+            "employer_uscc": null, "department": "429005-none", "title": "高级工程师",
+            "senior_title": true, "practice_years": 10, "specialties": [SPECIALTY],
+            "phone": "13800138000", "email": format!("z{i}@example.cn"), "avoid_units": []});
+        if i == 0 {
+            let (st, v) = admin
+                .raw(Method::POST, "/api/v1/experts", Some(&m))
+                .await
+                .unwrap();
+            assert_problem(st, &v, 422, "validation_failed");
+            assert!(
+                v["errors"].to_string().contains("unknown_department"),
+                "{v}"
+            );
+        }
+        m["department"] = json!(zjj);
+        let v: Value = admin.post("/api/v1/experts", &m).await.unwrap();
+        of_zjj.push(v["id"].as_str().unwrap().to_string());
+    }
+    let (st, v) = s
+        .agent
+        .raw(Method::POST, &draws_path(&s), Some(&request(&app, 3, 1)))
+        .await
+        .unwrap();
+    // 6 - 3 ineligible (avoiding, employed, suspended) = 3; the department's three are out.
+    assert_problem(st, &v, 422, "rule_violation");
+    assert!(v["errors"].to_string().contains("needs 4"), "{v}");
+    let d: Value = s
+        .agent
+        .post(&draws_path(&s), &request(&app, 2, 1))
+        .await
+        .unwrap();
+    assert_eq!(d["groups"][0]["candidates"], 3);
+    // The exclusion is part of the frozen, committed rules, and none of them is a candidate.
+    app.rows().await;
+    let regulator = app.enrol("regulator").await;
+    let trail: Value = regulator
+        .get(&format!(
+            "/api/v1/audit/trail?tender_id={}&limit=1000",
+            s.tender
+        ))
+        .await
+        .unwrap();
+    let requested = trail["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["event_type"] == "draw_requested")
+        .unwrap()
+        .clone();
+    let frame: draw::Frame = serde_json::from_value(requested["body"]["frame"].clone()).unwrap();
+    let rules: Value = serde_json::from_str(&frame.rules).unwrap();
+    assert_eq!(rules["excluded_department"], zjj);
+    assert_eq!(
+        hex::encode(frame.digest()),
+        requested["body"]["frame_digest"].as_str().unwrap()
+    );
+    for m in &of_zjj {
+        assert!(!frame.groups[0].candidates.contains(m));
+    }
+    assert!(frame.groups[0].candidates.contains(&experts[3].member));
 }

@@ -143,7 +143,7 @@ fn seed(db: &Db, tenders_n: usize) -> (String, Vec<String>) {
             created_at: at,
         });
         let id = uuid::Uuid::now_v7().to_string();
-        members.push(ExpertRow {
+        let member = ExpertRow {
             id: id.clone(),
             library: "experts".into(),
             principal_id: pid,
@@ -163,11 +163,20 @@ fn seed(db: &Db, tenders_n: usize) -> (String, Vec<String>) {
             admitted_by: "bench".into(),
             admitted_at: at,
             updated_at: at,
-        });
+        };
+        // The specialty row with the copy of what a draw filters on, as
+        // `repo::experts::insert` writes it.
         codes.push((
             expert_specialties::code.eq(SPECIALTIES[i % SPECIALTIES.len()]),
             expert_specialties::expert_id.eq(id.clone()),
+            expert_specialties::library.eq(member.library.clone()),
+            expert_specialties::status.eq(member.status.clone()),
+            expert_specialties::status_until.eq(member.status_until),
+            expert_specialties::region.eq(member.region.clone()),
+            expert_specialties::employer_uscc.eq(member.employer_uscc.clone()),
+            expert_specialties::department.eq(member.department.clone()),
         ));
+        members.push(member);
         // Unit 1 is the tenderer: one expert in a thousand avoids it.
         let unit = if i % 1000 == 0 { 1 } else { 2 + i % UNITS };
         avoid.push(AvoidUnitRow {

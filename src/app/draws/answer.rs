@@ -14,7 +14,7 @@ pub async fn answer(
     accept: bool,
 ) -> AppResult<Assignment> {
     let (draw, actor, now) = (draw.to_string(), actor.clone(), ctx.clock.now());
-    let answer_minutes = ctx.settings.experts.draws.answer_minutes;
+    let timing = Timing::of(&ctx.settings.experts.draws);
     ctx.db
         .write(move |c| {
             let row = repo::lock(c, &draw)?.ok_or_else(not_found)?;
@@ -54,7 +54,7 @@ pub async fn answer(
                     },
                 )?;
             } else {
-                drop_out(c, &row, &mut seat, Seat::Declined, by, answer_minutes, now)?;
+                drop_out(c, &row, &mut seat, Seat::Declined, by, &timing, now)?;
             }
             assignment(&row, &seat)
         })

@@ -20,7 +20,7 @@ pub async fn contribute(
         return Err(AppError::forbidden("the supervising regulator contributes"));
     }
     let (draw, actor, now) = (draw.to_string(), actor.clone(), ctx.clock.now());
-    let (signing, answer_minutes) = (Signing::of(ctx), ctx.settings.experts.draws.answer_minutes);
+    let (signing, timing) = (Signing::of(ctx), Timing::of(&ctx.settings.experts.draws));
     ctx.db
         .write(move |c| {
             let mut row = repo::lock(c, &draw)?.ok_or_else(not_found)?;
@@ -83,7 +83,7 @@ pub async fn contribute(
                             signed.certificate_chain.first().cloned().unwrap_or_default())}),
                 },
             )?;
-            make_draw(c, answer_minutes, &mut row, now)?;
+            make_draw(c, &timing, &mut row, now)?;
             let contributions = repo::contributions(c, &row.id)?;
             draw_dto(&row, &contributions, &[])
         })

@@ -10,6 +10,8 @@
 //! result is logged only as a digest). Afterwards, the tender's parties and overseers.
 
 mod answer;
+mod check_in;
+mod committee;
 mod contribute;
 mod my_seats;
 mod request;
@@ -24,11 +26,13 @@ use crate::db::repo::experts as xrepo;
 use crate::db::repo::tenders as trepo;
 use crate::db::types::{from_db, to_db, unsigned};
 use crate::db::AnyConnection;
-use crate::domain::draw::{self as rules, DrawState, Frame, Purpose, Seat};
+use crate::domain::draw::{self as rules, checkin, DrawState, Frame, Purpose, Seat};
 use crate::error::{AppError, AppResult};
 use crate::wire::draws::*;
 pub use answer::*;
+pub use check_in::*;
 use chrono::{DateTime, Utc};
+pub use committee::*;
 pub use contribute::*;
 pub use my_seats::*;
 pub use request::*;
@@ -62,7 +66,7 @@ fn contributions_of(rows: &[repo::ContributionRow]) -> AppResult<Vec<rules::Cont
 /// member in draw order, notifies the drawn ones, logs the result as a digest only.
 fn make_draw(
     c: &mut AnyConnection,
-    ctx_answer_minutes: u32,
+    timing: &Timing,
     row: &mut repo::DrawRow,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
@@ -80,7 +84,8 @@ fn make_draw(
         .map(String::as_str)
         .collect();
     let principals = principals_of(c, &member_ids)?;
-    let answer_by = now + chrono::Duration::minutes(i64::from(ctx_answer_minutes));
+    let answer_by = now + chrono::Duration::minutes(i64::from(timing.answer_minutes));
+    let checkin_by = timing.checkin_due(row, now);
     for g in &result {
         let order = g.drawn.iter().map(|m| (m, true));
         let order = order.chain(g.reserves.iter().map(|m| (m, false)));
@@ -98,10 +103,12 @@ fn make_draw(
                 status: Seat::Waiting.as_str().into(),
                 answer_by: None,
                 answered_at: None,
+                checkin_by: None,
             };
             if drawn {
                 seat.set_seat(Seat::Notified);
                 seat.answer_by = Some(to_db(answer_by));
+                seat.checkin_by = Some(to_db(checkin_by));
             }
             repo::insert_seat(c, &seat)?;
             if drawn {
@@ -186,15 +193,51 @@ fn notify(
     Ok(())
 }
 
-/// A seated member dropped out (`out`): records it and calls the next waiting reserve of the
-/// same group, if any.
+/// The time limits of draws' seats, from `[experts.draws]`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Timing {
+    pub answer_minutes: u32,
+    pub checkin_open_minutes: u32,
+    pub checkin_close_minutes: u32,
+}
+
+impl Timing {
+    pub fn of(s: &crate::config::DrawSettings) -> Timing {
+        Timing {
+            answer_minutes: s.answer_minutes,
+            checkin_open_minutes: s.checkin_open_minutes,
+            checkin_close_minutes: s.checkin_close_minutes,
+        }
+    }
+
+    /// By when a member called at `now` must check in.
+    fn checkin_due(&self, draw: &repo::DrawRow, now: DateTime<Utc>) -> DateTime<Utc> {
+        checkin::due(
+            from_db(draw.evaluation_at),
+            now,
+            self.checkin_open_minutes,
+            self.checkin_close_minutes,
+        )
+    }
+
+    /// By when a seat must check in (seats called before check-in existed: the window's end).
+    fn seat_checkin_due(&self, draw: &repo::DrawRow, seat: &repo::SeatRow) -> DateTime<Utc> {
+        seat.checkin_by.map(from_db).unwrap_or_else(|| {
+            from_db(draw.evaluation_at)
+                + chrono::Duration::minutes(i64::from(self.checkin_close_minutes))
+        })
+    }
+}
+
+/// A seated member dropped out (`out`: declined, lapsed): records it and calls the next
+/// waiting reserve of the same group, if any.
 fn drop_out(
     c: &mut AnyConnection,
     draw: &repo::DrawRow,
     seat: &mut repo::SeatRow,
     out: Seat,
     by: ActorRef,
-    answer_minutes: u32,
+    timing: &Timing,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
     seat.set_seat(out);
@@ -213,6 +256,20 @@ fn drop_out(
                 "member": seat.expert_id, "seat": out.as_str()}),
         },
     )?;
+    replace(c, draw, seat, timing, now)
+}
+
+/// Calls the next waiting reserve of `seat`'s group, in the recorded draw order, for the seat
+/// that is out, and logs the replacement in the tender's chain by ranks only
+/// (`draw_seat_replaced`: the names stay sealed until the reveal, and the offline verifier
+/// checks the order, docs/DRAWS.md §9).
+fn replace(
+    c: &mut AnyConnection,
+    draw: &repo::DrawRow,
+    seat: &repo::SeatRow,
+    timing: &Timing,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
     let mut group: Vec<repo::SeatRow> = repo::seats(c, &draw.id)?
         .into_iter()
         .filter(|s| s.group_code == seat.group_code)
@@ -221,15 +278,31 @@ fn drop_out(
         .iter()
         .map(|s| s.seat().map_err(internal))
         .collect::<AppResult<Vec<_>>>()?;
+    let mut called = None;
     if let Some(i) = rules::next_reserve(&states) {
         let next = &mut group[i];
         next.set_seat(Seat::Notified);
         next.answer_by = Some(to_db(
-            now + chrono::Duration::minutes(i64::from(answer_minutes)),
+            now + chrono::Duration::minutes(i64::from(timing.answer_minutes)),
         ));
+        next.checkin_by = Some(to_db(timing.checkin_due(draw, now)));
         repo::update_seat(c, next)?;
         notify(c, draw, next, now)?;
+        called = Some(next.rank);
     }
+    audit::record(
+        c,
+        now,
+        Event {
+            event_type: EventType::DrawSeatReplaced,
+            tender_id: Some(draw.tender_id.clone()),
+            section_id: Some(draw.section_code.clone()),
+            actor: ActorRef::system(),
+            subject: draw.id.clone(),
+            body: json!({"draw": draw.id, "group": seat.group_code, "out_rank": seat.rank,
+                "reason": seat.status, "called_rank": called}),
+        },
+    )?;
     Ok(())
 }
 

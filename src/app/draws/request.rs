@@ -141,7 +141,13 @@ pub async fn request_draw(
             } else {
                 BTreeSet::new()
             };
+            // 条例46: the supervising department's own experts are not drawn for its tenders.
+            let department = draft
+                .supervising_department
+                .clone()
+                .filter(|_| settings.exclude_supervising_department);
             let exclusions = Exclusions {
+                department: department.clone(),
                 units: units.iter().cloned().collect(),
                 avoiding: avoiders,
                 recently_seated: recent,
@@ -160,6 +166,7 @@ pub async fn request_draw(
                         employer_uscc: cand.employer_uscc.as_deref(),
                         status,
                         status_until: cand.status_until.map(from_db),
+                        department: cand.department.as_deref(),
                     };
                     if is_eligible(&view, &exclusions, now) {
                         eligible.push(cand.id);
@@ -182,8 +189,9 @@ pub async fn request_draw(
                 "region_mode": req.region_mode,
                 "region": req.region,
                 "eligible_at": now,
+                "excluded_department": department,
                 "excludes": ["suspended", "banned", "avoidance_list", "employer",
-                    "recently_seated_for_tenderer"],
+                    "recently_seated_for_tenderer", "supervising_department"],
             });
             let frame = Frame {
                 purpose: Purpose::EvaluationExperts,

@@ -9,16 +9,18 @@ use crate::app::AppContext;
 pub struct DrawTick {
     pub fallbacks: usize,
     pub lapsed: usize,
+    pub absent: usize,
     pub revealed: usize,
 }
 
 /// One pass over the draws at the server's clock: a contribution overdue gets the fallback
 /// (the root of the first audit checkpoint signed after its deadline, once there is one) and
-/// the draw is made; a seat unanswered in time lapses and the next reserve is called; a draw
-/// whose evaluation has begun is revealed.
+/// the draw is made; a seat unanswered in time lapses and the next reserve is called; a called
+/// member not checked in by its time is absent and replaced likewise; a draw whose evaluation
+/// has begun is revealed.
 pub async fn tick(ctx: &AppContext) -> AppResult<DrawTick> {
     let now = ctx.clock.now();
-    let answer_minutes = ctx.settings.experts.draws.answer_minutes;
+    let timing = Timing::of(&ctx.settings.experts.draws);
     ctx.db
         .write(move |c| {
             let mut done = DrawTick::default();
@@ -29,7 +31,7 @@ pub async fn tick(ctx: &AppContext) -> AppResult<DrawTick> {
                 }
                 let mut seat = seat;
                 let by = ActorRef::system();
-                drop_out(c, &draw, &mut seat, Seat::Lapsed, by, answer_minutes, now)?;
+                drop_out(c, &draw, &mut seat, Seat::Lapsed, by, &timing, now)?;
                 done.lapsed += 1;
             }
             for row in repo::due(c, to_db(now))? {
@@ -38,7 +40,7 @@ pub async fn tick(ctx: &AppContext) -> AppResult<DrawTick> {
                 };
                 match row.state().map_err(internal)? {
                     DrawState::Committed => {
-                        if fallback(c, &mut row, answer_minutes, now)? {
+                        if fallback(c, &mut row, &timing, now)? {
                             done.fallbacks += 1;
                         }
                     }
@@ -48,6 +50,17 @@ pub async fn tick(ctx: &AppContext) -> AppResult<DrawTick> {
                     }
                     DrawState::Revealed => {}
                 }
+            }
+            // After the reveal, so that it shows the committee as the evaluation began.
+            for seat in repo::absent_seats(c, to_db(now))? {
+                let draw = repo::lock(c, &seat.draw_id)?.ok_or_else(not_found)?;
+                if draw.state().map_err(internal)? == DrawState::Committed {
+                    continue;
+                }
+                let mut seat = seat;
+                let by = ActorRef::system();
+                drop_out(c, &draw, &mut seat, Seat::Absent, by, &timing, now)?;
+                done.absent += 1;
             }
             Ok(done)
         })
@@ -62,7 +75,7 @@ pub async fn tick(ctx: &AppContext) -> AppResult<DrawTick> {
 fn fallback(
     c: &mut AnyConnection,
     row: &mut repo::DrawRow,
-    answer_minutes: u32,
+    timing: &Timing,
     now: DateTime<Utc>,
 ) -> AppResult<bool> {
     let Some(event) = row.fallback_event.clone() else {
@@ -114,7 +127,7 @@ fn fallback(
                 "checkpoint_tree_size": size}}),
         },
     )?;
-    make_draw(c, answer_minutes, row, now)?;
+    make_draw(c, timing, row, now)?;
     Ok(true)
 }
 

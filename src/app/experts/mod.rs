@@ -8,6 +8,7 @@
 
 mod admit;
 mod award_pool;
+mod departments;
 mod get_member;
 mod list_members;
 mod my_records;
@@ -28,6 +29,7 @@ use crate::error::{AppError, AppResult, FieldError};
 use crate::wire::experts::*;
 pub use admit::*;
 pub use award_pool::*;
+pub use departments::*;
 pub use get_member::*;
 pub use list_members::*;
 pub use my_records::*;
@@ -250,6 +252,7 @@ async fn admit_to(
             let person = idrepo::find_person(c, &req.person_id)?
                 .ok_or_else(|| AppError::field("person_id", "unknown", "no such person"))?;
             let key = library.key();
+            departments::check_member_department(c, req.department.as_deref().map(str::trim))?;
             if repo::find_in(c, &key, &person.id)?.is_some() {
                 return Err(AppError::conflict("this person is already a member"));
             }

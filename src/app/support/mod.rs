@@ -2,6 +2,7 @@
 //! publication step, signed statements, remedy custodians, keyset pagination and role grants.
 //! Depends on nothing above it: support never imports a stage.
 
+pub mod departments;
 pub mod errors;
 pub mod json;
 pub mod keys;

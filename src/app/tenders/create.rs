@@ -67,6 +67,7 @@ pub async fn create(
                 }
             }
             let (tenderer_id, agent_id, entrustment) = acting_for(c, &org, &req, &title)?;
+            crate::app::support::departments::check_supervising(c, &req.draft)?;
             let row = repo::TenderRow {
                 id: uuid::Uuid::now_v7().to_string(),
                 title: title.clone(),

@@ -46,6 +46,7 @@ pub async fn publish(
                 .map_err(transition_error)?;
             validate_for_publication(&draft, &rules, now).map_err(rule_error)?;
             check_custodians(c, &row, &draft, independence)?;
+            crate::app::support::departments::check_supervising(c, &draft)?;
             let notice = notice_for(c, &row)?;
             let signer = verify_notice_signature(c, &signing, &row, &notice, &sig, now)?;
             row.version = notice.version;

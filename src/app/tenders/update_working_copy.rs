@@ -30,6 +30,7 @@ pub async fn update_working_copy(
         .write(move |c| {
             let mut row = load_as_party(c, &actor, &id)?;
             require_editable(&row, "edits are refused for")?;
+            crate::app::support::departments::check_supervising(c, &draft)?;
             if let Some(t) = title.filter(|_| row.version == 0) {
                 let t = text("title", &t, 200)?;
                 row.title = t;

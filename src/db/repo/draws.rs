@@ -5,7 +5,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::schema::{
-    draw_contributions, draw_members, draws, expert_avoid_units, expert_specialties, experts,
+    draw_checkins, draw_contributions, draw_members, draws, expert_avoid_units, expert_specialties,
+    experts,
 };
 use crate::db::AnyConnection;
 use crate::domain::draw::{DrawState, Seat};
@@ -69,6 +70,25 @@ pub struct SeatRow {
     pub status: String,
     pub answer_by: Option<NaiveDateTime>,
     pub answered_at: Option<NaiveDateTime>,
+    /// By when the member must check in at the evaluation (set when it is called).
+    pub checkin_by: Option<NaiveDateTime>,
+}
+
+/// A member's check-in: its signed commitment and recusal self-declaration.
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = draw_checkins)]
+pub struct CheckinRow {
+    pub draw_id: String,
+    pub group_code: String,
+    pub rank: i32,
+    pub expert_id: String,
+    pub principal_id: String,
+    pub checked_in_at: NaiveDateTime,
+    pub conflict_party: Option<String>,
+    pub conflict_reason: Option<String>,
+    pub signature: String,
+    pub signature_algorithm: String,
+    pub signer_fingerprint: String,
 }
 
 impl SeatRow {
@@ -216,11 +236,53 @@ pub fn overdue_seats(c: &mut AnyConnection, now: NaiveDateTime) -> QueryResult<V
         .load(c)
 }
 
+/// Called members (notified or confirmed) who have not checked in by their time, in draws
+/// still running.
+pub fn absent_seats(c: &mut AnyConnection, now: NaiveDateTime) -> QueryResult<Vec<SeatRow>> {
+    draw_members::table
+        .filter(draw_members::status.eq_any([Seat::Notified.as_str(), Seat::Confirmed.as_str()]))
+        .filter(draw_members::checkin_by.le(now))
+        .order((
+            draw_members::draw_id,
+            draw_members::group_code,
+            draw_members::rank,
+        ))
+        .select(SeatRow::as_select())
+        .load(c)
+}
+
+pub fn insert_checkin(c: &mut AnyConnection, row: &CheckinRow) -> QueryResult<()> {
+    diesel::insert_into(draw_checkins::table)
+        .values(row)
+        .execute(c)
+        .map(|_| ())
+}
+
+/// The committee of a draw as it stands (issue 13 forms the evaluation committee from it):
+/// every called member by group and rank, with its check-in if it has checked in. Reserves
+/// never called are left out.
+pub fn committee(
+    c: &mut AnyConnection,
+    draw: &str,
+) -> QueryResult<Vec<(SeatRow, Option<CheckinRow>)>> {
+    draw_members::table
+        .left_join(
+            draw_checkins::table.on(draw_checkins::draw_id
+                .eq(draw_members::draw_id)
+                .and(draw_checkins::group_code.eq(draw_members::group_code))
+                .and(draw_checkins::rank.eq(draw_members::rank))),
+        )
+        .filter(draw_members::draw_id.eq(draw))
+        .filter(draw_members::status.ne(Seat::Waiting.as_str()))
+        .order((draw_members::group_code.asc(), draw_members::rank.asc()))
+        .select((SeatRow::as_select(), Option::<CheckinRow>::as_select()))
+        .load(c)
+}
+
 /// One candidate as the frame needs it.
 #[derive(Clone, Debug, Queryable)]
 pub struct Candidate {
     pub id: String,
-    pub principal_id: String,
     pub region: String,
     pub employer_uscc: Option<String>,
     pub department: Option<String>,
@@ -231,28 +293,28 @@ pub struct Candidate {
 /// Members of `library` registered under `code` (or, for a level-2 code, any code under it),
 /// by member id.
 pub fn candidates(c: &mut AnyConnection, library: &str, code: &str) -> QueryResult<Vec<Candidate>> {
-    // The specialty's members by a range on the primary key (code, expert_id) — not LIKE:
-    // SQLite's LIKE is case-insensitive and cannot use the index; codes are ASCII letters and
-    // digits, so every code under `code` sorts before `code~`. As a subquery, so that the
-    // planner drives from it rather than from every member of the library.
-    let members = expert_specialties::table
+    // One range of the covering index (library, code, expert_id, status, …): what a draw
+    // filters on is copied onto the specialty rows (`repo::experts::update` keeps it in step),
+    // so no member row is probed (docs/DRAWS.md §8). A range, not LIKE: SQLite's LIKE is
+    // case-insensitive and cannot use the index; codes are ASCII letters and digits, so every
+    // code under `code` sorts before `code~`. Sorted and deduplicated here: a level-2 code
+    // spans several level-3 codes, and a member may hold two of them.
+    let mut rows: Vec<Candidate> = expert_specialties::table
+        .filter(expert_specialties::library.eq(library))
         .filter(expert_specialties::code.ge(code.to_string()))
         .filter(expert_specialties::code.lt(format!("{code}~")))
-        .select(expert_specialties::expert_id);
-    experts::table
-        .filter(experts::id.eq_any(members))
-        .filter(experts::library.eq(library))
         .select((
-            experts::id,
-            experts::principal_id,
-            experts::region,
-            experts::employer_uscc,
-            experts::department,
-            experts::status,
-            experts::status_until,
+            expert_specialties::expert_id,
+            expert_specialties::region,
+            expert_specialties::employer_uscc,
+            expert_specialties::department,
+            expert_specialties::status,
+            expert_specialties::status_until,
         ))
-        .order(experts::id.asc())
-        .load(c)
+        .load(c)?;
+    rows.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+    rows.dedup_by(|a, b| a.id == b.id);
+    Ok(rows)
 }
 
 /// Members of `library` whose avoidance list names any of `units`.
@@ -261,13 +323,19 @@ pub fn avoiding(
     library: &str,
     units: &[String],
 ) -> QueryResult<Vec<String>> {
-    expert_avoid_units::table
+    // Driven from the avoided units' index; the library is filtered here for the reason
+    // `candidates` gives.
+    let rows: Vec<(String, String)> = expert_avoid_units::table
         .inner_join(experts::table)
-        .filter(experts::library.eq(library))
         .filter(expert_avoid_units::uscc.eq_any(units))
-        .select(experts::id)
+        .select((experts::id, experts::library))
         .distinct()
-        .load(c)
+        .load(c)?;
+    Ok(rows
+        .into_iter()
+        .filter(|(_, l)| l == library)
+        .map(|(id, _)| id)
+        .collect())
 }
 
 /// Members drawn (and not out) for draws of tenders of `tenderer` requested since `since`.

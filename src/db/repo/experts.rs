@@ -73,10 +73,34 @@ pub fn insert(
             .values((
                 expert_specialties::code.eq(code),
                 expert_specialties::expert_id.eq(&row.id),
+                draw_copy(row),
             ))
             .execute(c)?;
     }
     put_avoid_units(c, &row.id, avoid)
+}
+
+/// What a draw filters on, copied onto the member's specialty rows so that a draw reads them
+/// from one covering index (`db::repo::draws::candidates`).
+#[allow(clippy::type_complexity)]
+fn draw_copy(
+    row: &ExpertRow,
+) -> (
+    diesel::dsl::Eq<expert_specialties::library, &String>,
+    diesel::dsl::Eq<expert_specialties::status, &String>,
+    diesel::dsl::Eq<expert_specialties::status_until, Option<NaiveDateTime>>,
+    diesel::dsl::Eq<expert_specialties::region, &String>,
+    diesel::dsl::Eq<expert_specialties::employer_uscc, Option<&String>>,
+    diesel::dsl::Eq<expert_specialties::department, Option<&String>>,
+) {
+    (
+        expert_specialties::library.eq(&row.library),
+        expert_specialties::status.eq(&row.status),
+        expert_specialties::status_until.eq(row.status_until),
+        expert_specialties::region.eq(&row.region),
+        expert_specialties::employer_uscc.eq(row.employer_uscc.as_ref()),
+        expert_specialties::department.eq(row.department.as_ref()),
+    )
 }
 
 /// Replaces a member's avoidance list.
@@ -98,6 +122,9 @@ pub fn put_avoid_units(
 pub fn update(c: &mut AnyConnection, row: &ExpertRow) -> QueryResult<()> {
     diesel::update(experts::table.find(&row.id))
         .set(row)
+        .execute(c)?;
+    diesel::update(expert_specialties::table.filter(expert_specialties::expert_id.eq(&row.id)))
+        .set(draw_copy(row))
         .execute(c)
         .map(|_| ())
 }
@@ -184,4 +211,48 @@ pub fn members(c: &mut AnyConnection, rows: Vec<ExpertRow>) -> QueryResult<Vec<M
             row,
         })
         .collect())
+}
+
+/// A supervising department of the registry (行政监督部门).
+#[derive(Clone, Debug, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = crate::db::schema::departments)]
+pub struct DepartmentRow {
+    pub code: String,
+    pub name: String,
+    /// JSON array of the kinds of project it supervises.
+    pub kinds: String,
+    pub updated_by: String,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn find_department(c: &mut AnyConnection, code: &str) -> QueryResult<Option<DepartmentRow>> {
+    use crate::db::schema::departments;
+    departments::table
+        .find(code)
+        .select(DepartmentRow::as_select())
+        .first(c)
+        .optional()
+}
+
+/// Inserts the department or replaces its name and kinds.
+pub fn put_department(c: &mut AnyConnection, row: &DepartmentRow) -> QueryResult<()> {
+    use crate::db::schema::departments;
+    if find_department(c, &row.code)?.is_some() {
+        diesel::update(departments::table.find(&row.code))
+            .set(row)
+            .execute(c)?;
+    } else {
+        diesel::insert_into(departments::table)
+            .values(row)
+            .execute(c)?;
+    }
+    Ok(())
+}
+
+pub fn departments(c: &mut AnyConnection) -> QueryResult<Vec<DepartmentRow>> {
+    use crate::db::schema::departments;
+    departments::table
+        .order(departments::code.asc())
+        .select(DepartmentRow::as_select())
+        .load(c)
 }

@@ -114,3 +114,51 @@ pub async fn answer_draw(
     let a = draws::answer(&ctx, &actor, &id, body.into_inner().accept).await?;
     Ok(web::Json(a))
 }
+
+/// A seated member checks in at the evaluation, signing the commitment and its recusal
+/// self-declaration with its personal certificate; a declared conflict calls the next reserve.
+#[utoipa::path(operation_id = "check_in_to_draw", tag = "draws", request_body = CheckInRequest,
+    security(("bearer" = [])), responses(
+    (status = 200, body = CheckIn),
+    (status = 403, description = "`certificate_subject_mismatch`: not your own certificate"),
+    (status = 404, description = "`not_found`: no seat of yours in this draw"),
+    (status = 409, description = "`invalid_state_transition`: checked in, recused or out \
+        already, or check-in not open yet; `deadline_passed`: the time to check in is over"),
+    (status = 422, description = "`validation_failed` (conflict.party, conflict.reason, \
+        signature), `statement_signature_invalid`, `certificate_wrong_kind`"),
+))]
+#[post("/api/v1/draws/{id}/check-in")]
+pub async fn check_in(
+    ctx: web::Data<AppContext>,
+    actor: Actor,
+    id: web::Path<String>,
+    body: web::Json<CheckInRequest>,
+) -> AppResult<web::Json<CheckIn>> {
+    let req = body.into_inner();
+    let signed = SignatureDto {
+        certificate_chain: req.certificate_chain,
+        signature: req.signature,
+        signature_algorithm: req.signature_algorithm,
+    }
+    .into_signature()?;
+    Ok(web::Json(
+        draws::check_in(&ctx, &actor, &id, req.conflict, signed).await?,
+    ))
+}
+
+/// A drawn committee's check-in state, once the evaluation has started (the tender's parties,
+/// regulators, the trading centre).
+#[utoipa::path(operation_id = "get_draw_committee", tag = "draws", security(("bearer" = [])),
+    responses(
+    (status = 200, body = Committee),
+    (status = 404, description = "`not_found`: no such draw, or not yours to see"),
+    (status = 409, description = "`invalid_state_transition`: the evaluation has not started"),
+))]
+#[get("/api/v1/draws/{id}/committee")]
+pub async fn get_committee(
+    ctx: web::Data<AppContext>,
+    actor: Actor,
+    id: web::Path<String>,
+) -> AppResult<web::Json<Committee>> {
+    Ok(web::Json(draws::committee(&ctx, &actor, &id).await?))
+}

@@ -167,3 +167,34 @@ pub async fn award_pool(
     let page = experts::award_pool(&ctx, &actor, &id, q.after.as_deref(), q.limit);
     Ok(web::Json(page.await?))
 }
+
+/// The registry of supervising departments (行政监督部门), by code (any signed-in user: tenderers
+/// name one in their drafts).
+#[utoipa::path(operation_id = "list_departments", tag = "experts", security(("bearer" = [])),
+    responses((status = 200, body = Vec<Department>)))]
+#[get("/api/v1/departments")]
+pub async fn departments(
+    ctx: web::Data<AppContext>,
+    _actor: Actor,
+) -> AppResult<web::Json<Vec<Department>>> {
+    Ok(web::Json(experts::departments(&ctx).await?))
+}
+
+/// Record a supervising department, or change its name and kinds (the trading centre).
+#[utoipa::path(operation_id = "put_department", tag = "experts",
+    request_body = DepartmentRequest, security(("bearer" = [])), responses(
+    (status = 200, body = Department),
+    (status = 403, description = "`forbidden`: the trading centre only"),
+    (status = 422, description = "`validation_failed` (code, name, kinds)"),
+))]
+#[put("/api/v1/departments/{code}")]
+pub async fn put_department(
+    ctx: web::Data<AppContext>,
+    actor: Actor,
+    code: web::Path<String>,
+    body: web::Json<DepartmentRequest>,
+) -> AppResult<web::Json<Department>> {
+    Ok(web::Json(
+        experts::put_department(&ctx, &actor, &code, body.into_inner()).await?,
+    ))
+}

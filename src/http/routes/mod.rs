@@ -104,11 +104,15 @@ macro_rules! for_each_route {
             experts::update_my_profile,
             experts::add_award_pool_member,
             experts::award_pool,
+            experts::departments,
+            experts::put_department,
             draws::request_draw,
             draws::get_draw,
             draws::contribute,
             draws::my_seats,
             draws::answer_draw,
+            draws::check_in,
+            draws::get_committee,
         }
     };
 }

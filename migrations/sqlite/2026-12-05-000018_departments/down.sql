@@ -1,0 +1,2 @@
+DROP INDEX experts_department;
+DROP TABLE departments;
