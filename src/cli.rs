@@ -476,7 +476,12 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
                 );
                 println!("  API docs:     {base}/docs/");
                 println!("  OpenAPI:      {base}/openapi.json");
-                println!("  health:       {base}/healthz  {base}/readyz  {base}/metrics");
+                println!("  health:       {base}/healthz  {base}/readyz");
+                if let Some(port) = app.metrics_port() {
+                    let ip = settings.metrics.listen.map(|a| a.ip().to_string());
+                    let ip = ip.unwrap_or_default();
+                    println!("  metrics:      http://{ip}:{port}/metrics (not public)");
+                }
                 if dev {
                     println!("  demo:         cargo run -- demo --url {base}");
                 }
@@ -1123,5 +1128,9 @@ fn apply_dev_mode(settings: &mut Settings) -> anyhow::Result<()> {
         }
     }
     settings.sandbox.enabled = true;
+    if settings.metrics.listen.is_none() {
+        // A development server shows its metrics on loopback (a free port, printed at start).
+        settings.metrics.listen = Some(std::net::SocketAddr::from(([127, 0, 0, 1], 0)));
+    }
     Ok(())
 }

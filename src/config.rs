@@ -41,6 +41,17 @@ pub struct Settings {
     pub audit: crate::audit::AuditSettings,
     pub experts: ExpertSettings,
     pub limits: crate::limits::LimitSettings,
+    #[serde(default)]
+    pub metrics: MetricsSettings,
+}
+
+/// Where `/metrics` is served: its own listener, never the public one (its counters, read by
+/// anyone, would tell when bids arrive). Unset: no metrics listener at all.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsSettings {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub listen: Option<SocketAddr>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -377,6 +388,14 @@ impl Settings {
                     self.audit.signing_key_file.display()
                 ),
             ));
+        }
+        if let Some(m) = self.metrics.listen {
+            if m == self.http.listen && m.port() != 0 {
+                return Err(bad(
+                    "metrics.listen",
+                    "must differ from http.listen: metrics are not public".into(),
+                ));
+            }
         }
         if self.http.json_limit_bytes < 1024 {
             return Err(bad("http.json_limit_bytes", "must be at least 1024".into()));

@@ -73,17 +73,26 @@ pub async fn observe(
             "response outside the OpenAPI document"
         );
     }
+    // Sealed routes are counted and logged under one label: their traffic, per route, would
+    // tell how many bids arrive and when (`metrics::SEALED_ROUTES`).
+    let (shown_method, shown_route) = super::metrics::public_labels(&method, &route);
     if let Some(m) = metrics {
-        m.observe_request(&method, &route, status, elapsed.as_secs_f64(), db_queries);
+        m.observe_request(
+            shown_method,
+            shown_route,
+            status,
+            elapsed.as_secs_f64(),
+            db_queries,
+        );
         if let Some(b) = breach {
-            m.observe_outside_contract(&method, &route, status, b.as_str());
+            m.observe_outside_contract(shown_method, shown_route, status, b.as_str());
         }
     }
-    if route != "/healthz" && route != "/metrics" {
+    if route != "/healthz" {
         tracing::info!(
             request_id = %id,
-            http.method = %method,
-            http.route = %route,
+            http.method = %shown_method,
+            http.route = %shown_route,
             http.status = status,
             duration_ms = elapsed.as_millis() as u64,
             db_queries,

@@ -160,7 +160,6 @@ async fn every_endpoint_with_every_role() {
     let endpoints = vec![
         e(Method::GET, "/healthz", "/healthz".into(), None, None),
         e(Method::GET, "/readyz", "/readyz".into(), None, None),
-        e(Method::GET, "/metrics", "/metrics".into(), None, None),
         e(
             Method::GET,
             "/api/v1/time",

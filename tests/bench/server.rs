@@ -13,6 +13,8 @@ use diesel::{Connection, PgConnection};
 pub struct Server {
     child: Child,
     pub url: String,
+    /// Base URL of the metrics listener (`/metrics` is not on the public one).
+    pub metrics_url: String,
 }
 
 impl Server {
@@ -28,6 +30,7 @@ impl Server {
         let config = dir.join("bench.toml");
         let toml = format!(
             "[http]\nlisten = \"127.0.0.1:0\"\nworkers = 2\n\
+             [metrics]\nlisten = \"127.0.0.1:0\"\n\
              [database]\nurl = {db:?}\n\
              [identity]\ntrust_dir = {trust:?}\nbootstrap_administrators = {admins:?}\n\
              [storage]\ndir = {files:?}\n\
@@ -76,20 +79,32 @@ impl Server {
                     let url = rest.split_whitespace().next().unwrap_or_default();
                     let _ = tx.send(url.to_string());
                 }
+                if let Some(rest) = line.split("metrics:").nth(1) {
+                    let url = rest.split_whitespace().next().unwrap_or_default();
+                    let _ = tx.send(url.trim_end_matches("/metrics").to_string());
+                }
             }
         });
         let mut server = Server {
             child,
             url: String::new(),
+            metrics_url: String::new(),
         };
-        server.url = match rx.recv_timeout(Duration::from_secs(60)) {
-            Ok(url) => url,
-            Err(_) => panic!(
-                "the server did not start (exit {:?}); log:\n{}",
-                server.child.try_wait(),
-                std::fs::read_to_string(dir.join("server.log")).unwrap_or_default()
-            ),
-        };
+        for slot in 0..2 {
+            let url = match rx.recv_timeout(Duration::from_secs(60)) {
+                Ok(url) => url,
+                Err(_) => panic!(
+                    "the server did not start (exit {:?}); log:\n{}",
+                    server.child.try_wait(),
+                    std::fs::read_to_string(dir.join("server.log")).unwrap_or_default()
+                ),
+            };
+            if slot == 0 {
+                server.url = url;
+            } else {
+                server.metrics_url = url;
+            }
+        }
         server
     }
 

@@ -22,7 +22,6 @@ macro_rules! for_each_route {
         $then! {
             health::healthz,
             health::readyz,
-            health::metrics,
             health::server_time,
             auth::create_challenge,
             auth::create_token,
