@@ -264,6 +264,9 @@ pub enum Scope {
     Tender(String),
     /// Entries whose subject or actor is this principal.
     Principal(String),
+    /// As `Principal`, without events of these types: what an overseer reads of someone
+    /// else's trail (sealed events would tell it who bids, when).
+    PrincipalWithout(String, Vec<String>),
 }
 
 /// Entries joined with their events and restricted to `scope`, as a boxed query the caller
@@ -283,6 +286,15 @@ macro_rules! scoped_entries {
                         .eq(p.clone())
                         .or(audit_events::actor_id.eq(p.clone())),
                 )
+            }
+            Scope::PrincipalWithout(p, hidden) => {
+                q = q
+                    .filter(
+                        audit_events::subject
+                            .eq(p.clone())
+                            .or(audit_events::actor_id.eq(p.clone())),
+                    )
+                    .filter(audit_events::event_type.ne_all(hidden.clone()))
             }
         }
         q

@@ -1,0 +1,166 @@
+//! Who bids where must not leak before the opening (issue 11, finding 6): an administrator, a
+//! regulator and the public each try to learn a tender's bidders, or their number, from the
+//! audit trails and exports, the bid-state snapshot and the metrics — and learn nothing the
+//! bidder's own reads do not give back to the bidder alone.
+
+use etender::audit::bundle::Bundle;
+use etender::audit::verify::{default_rules, verify_bundle};
+use etender::audit::{EventType, SEALED_PARTY};
+use reqwest::Method;
+use serde_json::Value;
+
+use crate::bids::{record_bonds, Bidder};
+use crate::fixtures::{id_of, published_tender};
+use crate::helpers::{pki, TestApp};
+
+/// The sealed entries of `bundle`, each with whether its body came along.
+fn sealed_entries(bundle: &Bundle) -> Vec<(etender::audit::leaf::LeafEntry, bool)> {
+    use base64::Engine as _;
+    bundle
+        .entries
+        .iter()
+        .filter_map(|e| {
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(&e.leaf)
+                .unwrap();
+            let leaf = etender::audit::leaf::LeafEntry::from_bytes(&bytes).unwrap();
+            let sealed = EventType::parse(&leaf.event_type).is_some_and(|t| t.is_sealed());
+            sealed.then_some((leaf, e.event.is_some()))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn overseers_and_the_public_learn_no_bidder_before_the_opening() {
+    let app = TestApp::spawn().await;
+    let s = published_tender(&app, 30).await;
+    let t = s.tender.clone();
+    let b = Bidder::enrol(&app, "bidder").await;
+    let org = id_of(&b.client).await;
+    let uscc = b.uscc().to_string();
+    // The trading centre records the bond (today's path), the bidder submits, then withdraws
+    // and submits again: every kind of sealed bid event.
+    record_bonds(&app, &t, "BD01", "200000.00", &[&b]).await;
+    let sealed = b.seal(&t, "BD01", "1234567.89", 2048).await;
+    b.submit(&t, "BD01", &sealed).await;
+    let mine = b.client.my_bid(&t, "BD01").await.unwrap().current.unwrap();
+    let creds = pki().get("bidder").credentials();
+    b.client
+        .withdraw(&t, "BD01", &mine, &uscc, &creds)
+        .await
+        .unwrap();
+    let sealed = b.seal(&t, "BD01", "1234000.00", 2048).await;
+    b.submit(&t, "BD01", &sealed).await;
+    etender::audit::sequencer::integrate_now(&app.ctx.db, &app.ctx.audit_log)
+        .await
+        .unwrap();
+    let key = crate::audit::vkey(&app).await;
+
+    let admin = app.enrol("admin").await;
+    let regulator = app.enrol("regulator").await;
+    let bidder_names = [org.as_str(), uscc.as_str(), t.as_str()];
+    for (who, c) in [("administrator", &admin), ("regulator", &regulator)] {
+        // The whole log: every sealed entry is there (the log is complete), naming nobody.
+        let all = c.audit_export(None, None, None).await.unwrap();
+        let found = sealed_entries(&all);
+        assert!(
+            found.len() >= 4,
+            "{who}: bond, two submissions, a withdrawal: {found:?}"
+        );
+        for (leaf, with_body) in &found {
+            assert_eq!(
+                leaf.actor_id, SEALED_PARTY,
+                "{who} sees the actor of {leaf:?}"
+            );
+            assert!(leaf.tender_id.is_none(), "{who}: {leaf:?}");
+            let text = serde_json::to_string(leaf).unwrap();
+            for name in bidder_names {
+                assert!(!text.contains(name), "{who} reads {name} in {text}");
+            }
+            // The recording administrator reads its own bond entry; nobody else any body.
+            if *with_body {
+                assert!(
+                    who == "administrator" && leaf.event_type == "bid_bond_recorded",
+                    "{who} reads the body of {leaf:?}"
+                );
+            }
+        }
+        // The offline verifier still checks the whole log, snapshot replay included.
+        verify_bundle(&all, &key, None, &default_rules()).unwrap();
+        // The trail reads the same.
+        let trail: Value = c.get("/api/v1/audit/trail?limit=1000").await.unwrap();
+        for e in trail["items"].as_array().unwrap() {
+            if EventType::parse(e["event_type"].as_str().unwrap()).is_some_and(|t| t.is_sealed()) {
+                assert_eq!(e["actor_id"], SEALED_PARTY, "{who}: {e}");
+                let mut e = e.clone();
+                let body = e["body"].take();
+                let own_bond = who == "administrator" && e["event_type"] == "bid_bond_recorded";
+                assert!(body.is_null() || own_bond, "{who} reads the body of {e}");
+                let text = e.to_string();
+                for name in bidder_names {
+                    assert!(!text.contains(name), "{who} reads {name} in {text}");
+                }
+            }
+        }
+        // The bidder's own trail and export, read by an overseer, show no sealed event.
+        let (st, v) = c
+            .raw(
+                Method::GET,
+                &format!("/api/v1/audit/trail?subject={org}&limit=1000"),
+                None,
+            )
+            .await
+            .unwrap();
+        assert_eq!(st, 200, "{v}");
+        for e in v["items"].as_array().unwrap() {
+            let ty = e["event_type"].as_str().unwrap();
+            assert!(
+                !EventType::parse(ty).unwrap().is_sealed(),
+                "{who} sees {ty} in the bidder's trail: {e}"
+            );
+        }
+        let theirs = c.audit_export(None, Some(&org), None).await.unwrap();
+        assert!(
+            sealed_entries(&theirs).is_empty(),
+            "{who} sees sealed entries in the bidder's export"
+        );
+        // The tender's own trail and export hold no bid or bond entry.
+        let tender = c.audit_export(Some(&t), None, None).await.unwrap();
+        assert!(sealed_entries(&tender).is_empty(), "{who}: tender export");
+    }
+
+    // The bidder reads its own sealed entries, bodies and all.
+    let own = b.client.audit_export(None, Some(&org), None).await.unwrap();
+    let own_sealed = sealed_entries(&own);
+    assert!(
+        own_sealed.iter().filter(|(_, body)| *body).count() >= 3,
+        "the bidder's own export: {own_sealed:?}"
+    );
+    verify_bundle(&own, &key, None, &default_rules()).unwrap();
+
+    // Metrics: not on the public listener; on their own, no route of a bid or bond.
+    let (st, _) = app
+        .client()
+        .raw(Method::GET, "/metrics", None)
+        .await
+        .unwrap();
+    assert_eq!(st, 404, "/metrics is not public");
+    let metrics = app.metrics_text().await;
+    for route in [
+        "bid-bonds",
+        "bid-uploads",
+        "bids/mine",
+        "withdrawal",
+        "receipt",
+        "/parts/",
+    ] {
+        assert!(
+            !metrics.contains(route),
+            "metrics count the sealed route {route}:\n{metrics}"
+        );
+    }
+    assert!(
+        metrics.contains(r#"method="sealed",route="sealed""#),
+        "{metrics}"
+    );
+}
