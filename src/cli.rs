@@ -77,6 +77,11 @@ pub enum Command {
         #[command(subcommand)]
         command: OcdsCommand,
     },
+    /// The node's key-encryption key (KEK): create it, rotate it.
+    Kek {
+        #[command(subcommand)]
+        command: KekCommand,
+    },
     /// The tamper-evident audit log: offline verification, export, key generation.
     Audit {
         #[command(subcommand)]
@@ -371,6 +376,22 @@ pub enum AuditCommand {
 }
 
 #[derive(Subcommand, Debug)]
+pub enum KekCommand {
+    /// Create a key-encryption key file (mode 0600; never overwrites) and print its key id.
+    Keygen {
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Add a new newest version to the KEK file and print the new key id. Restart every node
+    /// with the new file: new rows are sealed under the new version, older versions still open
+    /// and find what they sealed (docs/ARCHITECTURE.md, "The node key-encryption key").
+    Rotate {
+        #[arg(long)]
+        file: PathBuf,
+    },
+}
+
+#[derive(Subcommand, Debug)]
 pub enum DrawCommand {
     /// Verify an audit export (`etender audit export`, GET /api/v1/audit/export?tender_id=)
     /// and replay every revealed draw in it: the frame against its logged digest, the secret
@@ -594,6 +615,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
             ))
         }
         Command::Audit { command } => audit(command),
+        Command::Kek { command } => kek(command),
         Command::Draw { command } => draw(command),
         Command::Witness { command } => witness(command),
         Command::Bid { command } => bid(command),
@@ -1113,6 +1135,24 @@ async fn fetch_bundle(
 }
 
 /// `serve --dev`: demo PKI, its administrator, the sandbox clock.
+fn kek(command: KekCommand) -> anyhow::Result<()> {
+    use crate::crypto::kek::Kek;
+    match command {
+        KekCommand::Keygen { out } => {
+            let kek = Kek::generate()?;
+            kek.write_file(&out, false)?;
+            println!("{}", kek.key_id());
+        }
+        KekCommand::Rotate { file } => {
+            let mut kek = Kek::read_file(&file)?;
+            kek.rotate()?;
+            kek.write_file(&file, true)?;
+            println!("{}", kek.key_id());
+        }
+    }
+    Ok(())
+}
+
 fn apply_dev_mode(settings: &mut Settings) -> anyhow::Result<()> {
     if settings.profile != Profile::Development {
         anyhow::bail!("--dev needs the development profile");

@@ -43,6 +43,16 @@ pub struct Settings {
     pub limits: crate::limits::LimitSettings,
     #[serde(default)]
     pub metrics: MetricsSettings,
+    pub keys: KeySettings,
+}
+
+/// The node's own secrets that are not the log key (`crypto::kek`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeySettings {
+    /// The key-encryption key file (`etender kek keygen --out FILE`). Development creates it
+    /// when missing; production refuses to start without it.
+    pub kek_file: PathBuf,
 }
 
 /// Where `/metrics` is served: its own listener, never the public one (its counters, read by
@@ -396,6 +406,15 @@ impl Settings {
                     "must differ from http.listen: metrics are not public".into(),
                 ));
             }
+        }
+        if self.profile == Profile::Production && !self.keys.kek_file.is_file() {
+            return Err(bad(
+                "keys.kek_file",
+                format!(
+                    "{} does not exist; production refuses to run without its key-encryption                      key (create one with `etender kek keygen --out FILE`, keep it off the                      database host and its backups)",
+                    self.keys.kek_file.display()
+                ),
+            ));
         }
         if self.http.json_limit_bytes < 1024 {
             return Err(bad("http.json_limit_bytes", "must be at least 1024".into()));

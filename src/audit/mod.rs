@@ -321,6 +321,27 @@ pub fn record(conn: &mut AnyConnection, now: DateTime<Utc>, event: Event) -> App
         body_sha256: &row.body_digest,
         occurred_at: row.occurred_at,
     });
+    // A sealed event's row names no party either (`db::sealing`): its actor and subject are
+    // stored as blind indexes (a bid event keeps its bid id, as its leaf does) and both, with
+    // the body, in one envelope under the KEK. The digest above is of the event as recorded.
+    let mut row = row;
+    if event.event_type.is_sealed() {
+        use crate::db::sealing::{blind, labels::AUDIT_PARTY};
+        let (_, leaf_subject) = event.event_type.leaf_parties(&row.actor_id, &row.subject);
+        let keeps_subject = leaf_subject == row.subject;
+        let envelope = repo::SealedParts {
+            actor_id: row.actor_id.clone(),
+            subject: row.subject.clone(),
+            body: std::mem::take(&mut row.body),
+        };
+        let seal = |e: diesel::result::Error| AppError::internal(anyhow::anyhow!(e));
+        row.body =
+            crate::db::sealing::seal(repo::SEALED_EVENT, &row.id, &envelope).map_err(seal)?;
+        row.actor_id = blind(AUDIT_PARTY, &[&envelope.actor_id]).map_err(seal)?;
+        if !keeps_subject {
+            row.subject = blind(AUDIT_PARTY, &[&envelope.subject]).map_err(seal)?;
+        }
+    }
     repo::insert(conn, &row).map_err(AppError::internal)?;
     // Same transaction: an event exists exactly when it is queued for the log.
     crate::db::repo::audit_log::enqueue_event(conn, &id, &digest).map_err(AppError::internal)?;

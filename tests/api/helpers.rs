@@ -496,6 +496,7 @@ impl TestApp {
         // Tests drive the deadline themselves (close_due), with a manual clock.
         settings.tenders.deadline_check_interval_ms = 3_600_000;
         settings.audit.signing_key_file = tmp.path().join("audit-signing-key.pem");
+        settings.keys.kek_file = tmp.path().join("kek");
         // Every test logs in from 127.0.0.1 on a clock that stands still: no challenge limit
         // unless a test sets one (tests/api/uploads.rs).
         settings.limits.challenge_burst = u32::MAX;

@@ -164,3 +164,157 @@ async fn overseers_and_the_public_learn_no_bidder_before_the_opening() {
         "{metrics}"
     );
 }
+
+/// Rows (of every table) whose text contains every one of `needles`, table by table: what a
+/// DBA reads from a dump without the node's KEK.
+async fn rows_with(app: &TestApp, needles: &[&str]) -> Vec<(String, i64)> {
+    use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    #[derive(QueryableByName)]
+    struct Col {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        name: String,
+    }
+    let needles: Vec<String> = needles.iter().map(|n| format!("%{n}%")).collect();
+    app.ctx
+        .db
+        .read_primary(move |c| {
+            let mut out = Vec::new();
+            for t in crate::helpers::table_names(c)? {
+                // The whole row as one text: PostgreSQL casts the row; SQLite concatenates
+                // its columns.
+                let row_text = match c {
+                    etender::db::AnyConnection::Postgresql(_) => "CAST(x AS TEXT)".to_string(),
+                    etender::db::AnyConnection::Sqlite(lite) => {
+                        let cols: Vec<Col> =
+                            diesel::sql_query(format!("SELECT name FROM pragma_table_info('{t}')"))
+                                .load(lite)?;
+                        cols.iter()
+                            .map(|c| format!("COALESCE(CAST(x.\"{}\" AS TEXT), '')", c.name))
+                            .collect::<Vec<_>>()
+                            .join(" || '|' || ")
+                    }
+                };
+                let wheres: Vec<String> = (1..=needles.len())
+                    .map(|i| format!("{row_text} LIKE ${i}"))
+                    .collect();
+                let sql = format!(
+                    "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM {t} x WHERE {}",
+                    wheres.join(" AND ")
+                );
+                let sql = match c {
+                    etender::db::AnyConnection::Sqlite(_) => sql.replace('$', "?"),
+                    _ => sql,
+                };
+                let mut q = diesel::sql_query(sql).into_boxed();
+                for n in &needles {
+                    q = q.bind::<diesel::sql_types::Text, _>(n.clone());
+                }
+                let r: N = q
+                    .get_result(c)
+                    .map_err(etender::error::AppError::internal)?;
+                if r.n > 0 {
+                    out.push((t, r.n));
+                }
+            }
+            Ok(out)
+        })
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_database_dump_names_no_bidder_of_a_tender_before_the_opening() {
+    let app = TestApp::spawn().await;
+    let s = published_tender(&app, 30).await;
+    let t = s.tender.clone();
+    let b = Bidder::enrol(&app, "bidder").await;
+    let org = id_of(&b.client).await;
+    let uscc = b.uscc().to_string();
+    let email = format!("{}@example.cn", b.label);
+    let regulator = app.enrol("regulator").await;
+    let name: Value = regulator
+        .get(&format!("/api/v1/organisations/{org}"))
+        .await
+        .unwrap();
+    let name = name["name"].as_str().unwrap().to_string();
+    etender::audit::sequencer::integrate_now(&app.ctx.db, &app.ctx.audit_log)
+        .await
+        .unwrap();
+    let mentions_before = rows_with(&app, &[&t]).await;
+
+    // A bond, a bid, a withdrawal, a second bid, and an upload left open.
+    record_bonds(&app, &t, "BD01", "200000.00", &[&b]).await;
+    let sealed = b.seal(&t, "BD01", "1234567.89", 2048).await;
+    b.submit(&t, "BD01", &sealed).await;
+    let mine = b.client.my_bid(&t, "BD01").await.unwrap().current.unwrap();
+    let creds = pki().get("bidder").credentials();
+    b.client
+        .withdraw(&t, "BD01", &mine, &uscc, &creds)
+        .await
+        .unwrap();
+    let sealed = b.seal(&t, "BD01", "1234000.00", 2048).await;
+    b.submit(&t, "BD01", &sealed).await;
+    let open = b.seal(&t, "BD01", "1233000.00", 64).await;
+    b.client
+        .open_upload(&t, "BD01", &open.manifest, &creds)
+        .await
+        .unwrap();
+    etender::audit::sequencer::integrate_now(&app.ctx.db, &app.ctx.audit_log)
+        .await
+        .unwrap();
+
+    // No row names the tender together with the bidder: not its id, USCC, name or address.
+    for who in [&org, &uscc, &name, &email] {
+        let found = rows_with(&app, &[&t, who]).await;
+        assert!(
+            found.is_empty(),
+            "rows name tender {t} with {who}: {found:?}"
+        );
+    }
+    // Nor does bidding add any row that names the tender: their number says nothing either.
+    assert_eq!(
+        rows_with(&app, &[&t]).await,
+        mentions_before,
+        "bidding added rows naming the tender"
+    );
+    // The bid rows are there, under the KEK (the dump is of something).
+    let sealed_rows = rows_with(&app, &["kek:"]).await;
+    for table in ["bids", "bid_uploads", "bid_bonds", "audit_events"] {
+        assert!(
+            sealed_rows.iter().any(|(t, _)| t == table),
+            "no sealed row in {table}: {sealed_rows:?}"
+        );
+    }
+
+    // The opening lists the bid in the tender's own chain, bidder and all: what the law makes
+    // public at the opening (one bid: the section fails, 流标, and says so).
+    app.clock.advance(chrono::Duration::days(31));
+    etender::worker::deadline_tick(&app.ctx).await.unwrap();
+    etender::app::opening::tick(&app.ctx).await.unwrap();
+    etender::audit::sequencer::integrate_now(&app.ctx.db, &app.ctx.audit_log)
+        .await
+        .unwrap();
+    let regulator = app.enrol("regulator").await;
+    let trail: Value = regulator
+        .get(&format!("/api/v1/audit/trail?tender_id={t}&limit=1000"))
+        .await
+        .unwrap();
+    let started = trail["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["event_type"] == "opening_started")
+        .unwrap_or_else(|| panic!("no opening_started: {trail}"));
+    assert_eq!(started["body"]["bids"][0]["organisation"], org.as_str());
+    assert_eq!(started["body"]["bids"][0]["bidder_uscc"], uscc.as_str());
+    let found = rows_with(&app, &[&t, &org]).await;
+    assert!(
+        found.iter().any(|(t, _)| t == "audit_events"),
+        "the opening event names the bidder: {found:?}"
+    );
+}

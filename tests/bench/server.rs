@@ -34,11 +34,13 @@ impl Server {
              [database]\nurl = {db:?}\n\
              [identity]\ntrust_dir = {trust:?}\nbootstrap_administrators = {admins:?}\n\
              [storage]\ndir = {files:?}\n\
-             [audit]\nsigning_key_file = {key:?}\n",
+             [audit]\nsigning_key_file = {key:?}\n\
+             [keys]\nkek_file = {kek:?}\n",
             db = database_url,
             trust = dir.join("trust").display().to_string(),
             files = dir.join("files").display().to_string(),
             key = dir.join("audit-signing-key.pem").display().to_string(),
+            kek = dir.join("kek").display().to_string(),
         );
         std::fs::write(&config, toml + extra).unwrap();
         // A production server (the default profile) refuses to invent its log key: make one as
@@ -52,6 +54,17 @@ impl Server {
                 .status()
                 .expect("etender audit keygen");
             assert!(made.success(), "etender audit keygen failed");
+        }
+        // Likewise its key-encryption key.
+        let kek = dir.join("kek");
+        if !kek.exists() {
+            let made = Command::new(env!("CARGO_BIN_EXE_etender"))
+                .args(["kek", "keygen", "--out"])
+                .arg(&kek)
+                .stdout(Stdio::null())
+                .status()
+                .expect("etender kek keygen");
+            assert!(made.success(), "etender kek keygen failed");
         }
         let log = std::fs::File::create(dir.join("server.log")).unwrap();
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_etender"));
