@@ -411,8 +411,10 @@ impl Settings {
             return Err(bad(
                 "keys.kek_file",
                 format!(
-                    "{} does not exist; production refuses to run without its key-encryption                      key (create one with `etender kek keygen --out FILE`, keep it off the                      database host and its backups)",
-                    self.keys.kek_file.display()
+                    "{} does not exist; production refuses to run without its {}",
+                    self.keys.kek_file.display(),
+                    "key-encryption key (create one with `etender kek keygen --out FILE`, and keep \
+                     it off the database host and its backups)"
                 ),
             ));
         }
@@ -649,6 +651,18 @@ mod tests {
             assert!(err.contains("audit.signing_key_file"), "{err}");
             assert!(err.contains("missing.pem"), "{err}");
             jail.create_file("missing.pem", "x")?;
+            // Nor without its key-encryption key (default `data/kek`, here absent).
+            let err = Settings::load(Some(Path::new("prod.toml")))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("keys.kek_file"), "{err}");
+            assert!(err.contains("etender kek keygen"), "{err}");
+            jail.set_env("ETENDER__KEYS__KEK_FILE", "node.kek");
+            let err = Settings::load(Some(Path::new("prod.toml")))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("node.kek"), "{err}");
+            jail.create_file("node.kek", "x")?;
             Settings::load(Some(Path::new("prod.toml"))).map_err(|e| e.to_string())?;
             jail.set_env("ETENDER__AUDIT__ORIGIN", "has space");
             let err = Settings::load(Some(Path::new("prod.toml")))
