@@ -77,7 +77,7 @@ pub enum Command {
         #[command(subcommand)]
         command: OcdsCommand,
     },
-    /// The node's key-encryption key (KEK): create it, rotate it.
+    /// The node's key-encryption key (KEK): create it, rotate it, rewrap rows under it.
     Kek {
         #[command(subcommand)]
         command: KekCommand,
@@ -388,6 +388,13 @@ pub enum KekCommand {
     Rotate {
         #[arg(long)]
         file: PathBuf,
+    },
+    /// Re-seal every bid, upload and bond row still under an older KEK version with the
+    /// newest one (run after `rotate`, with the new file in `[keys] kek_file`). Sealed audit
+    /// events keep the version that wrote them: the log is append-only.
+    Rewrap {
+        #[arg(long)]
+        config: Option<PathBuf>,
     },
 }
 
@@ -1148,6 +1155,22 @@ fn kek(command: KekCommand) -> anyhow::Result<()> {
             kek.rotate()?;
             kek.write_file(&file, true)?;
             println!("{}", kek.key_id());
+        }
+        KekCommand::Rewrap { config } => {
+            let mut settings = Settings::load(config.as_deref())?;
+            settings.database.run_migrations = false;
+            let kek = std::sync::Arc::new(Kek::read_file(&settings.keys.kek_file)?);
+            let db = crate::db::Db::connect(&settings.database)?.with_kek(kek.clone());
+            let done = db
+                .write_blocking(|c| Ok(crate::db::repo::bids::rewrap(c)?))
+                .map_err(|e| anyhow::anyhow!("{}", e.detail))?;
+            println!(
+                "rewrapped under {}: {} bids, {} uploads, {} bonds",
+                kek.key_id(),
+                done.bids,
+                done.uploads,
+                done.bonds
+            );
         }
     }
     Ok(())

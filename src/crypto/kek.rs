@@ -4,7 +4,8 @@
 //! path may come from `ETENDER__KEYS__KEK_FILE`), readable only by the server's user, kept off
 //! the database host and its backups. Several versions may sit in the file, one a line: the
 //! newest wraps and blinds, every one still unwraps and still finds what it blinded, so a
-//! rotation (`etender kek rotate`) never strands a row (docs/ARCHITECTURE.md, "Key rotation").
+//! rotation (`etender kek rotate`, then `etender kek rewrap`) never strands a row
+//! (docs/ARCHITECTURE.md, "The node key-encryption key").
 //!
 //! Two uses, each under its own key derived from the version's secret by HKDF-SHA256:
 //! - [`Kek::wrap`] / [`Kek::unwrap`]: AES-256-GCM with a random 96-bit nonce, the associated

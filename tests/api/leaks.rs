@@ -318,3 +318,66 @@ async fn a_database_dump_names_no_bidder_of_a_tender_before_the_opening() {
         "the opening event names the bidder: {found:?}"
     );
 }
+
+#[tokio::test]
+async fn a_rotated_kek_rewraps_every_bid_row_and_the_old_version_can_go() {
+    use etender::crypto::kek::Kek;
+    use std::sync::Arc;
+    let app = TestApp::spawn().await;
+    let s = published_tender(&app, 30).await;
+    let t = s.tender.clone();
+    let b = Bidder::enrol(&app, "bidder").await;
+    let org = id_of(&b.client).await;
+    record_bonds(&app, &t, "BD01", "200000.00", &[&b]).await;
+    let sealed = b.seal(&t, "BD01", "1234567.89", 2048).await;
+    b.submit(&t, "BD01", &sealed).await;
+
+    // The operator rotates the KEK file and rewraps (what `etender kek rotate` and
+    // `etender kek rewrap` do), on a second connection to the same database.
+    let file = app.settings.keys.kek_file.clone();
+    let mut kek = Kek::read_file(&file).unwrap();
+    let old_id = kek.key_id();
+    kek.rotate().unwrap();
+    assert_ne!(kek.key_id(), old_id);
+    let settings = app.settings.database.clone();
+    let rotated = Arc::new(kek);
+    let (t2, org2) = (t.clone(), org.clone());
+    let (done, only_new) = tokio::task::spawn_blocking(move || {
+        let db = etender::db::Db::connect(&settings)
+            .unwrap()
+            .with_kek(rotated.clone());
+        let done = db
+            .write_blocking(|c| Ok(etender::db::repo::bids::rewrap(c)?))
+            .unwrap();
+        // A node that holds only the new version finds and opens every row.
+        let text = rotated.to_text();
+        let new_only: String = text
+            .lines()
+            .filter(|l| !l.starts_with("1 "))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let db = etender::db::Db::connect(&settings)
+            .unwrap()
+            .with_kek(Arc::new(Kek::parse(&new_only).unwrap()));
+        let found = db
+            .read_blocking(|c| {
+                let bids = etender::db::repo::bids::bids_of_bidder(c, &t2, "BD01", &org2)?;
+                let bonds = etender::db::repo::bids::bonds_of(c, &t2, "BD01", &org2)?;
+                Ok((bids.len(), bonds.len(), bids[0].organisation_id.clone()))
+            })
+            .unwrap();
+        (done, found)
+    })
+    .await
+    .unwrap();
+    assert_eq!((done.bids, done.bonds), (1, 1), "{done:?}");
+    assert_eq!(only_new, (1, 1, org.clone()));
+    // Nothing of the bid tables is left under version 1.
+    let v1 = rows_with(&app, &["kek:1:"]).await;
+    for table in ["bids", "bid_uploads", "bid_bonds"] {
+        assert!(
+            !v1.iter().any(|(t, _)| t == table),
+            "{table} still under version 1: {v1:?}"
+        );
+    }
+}

@@ -409,6 +409,61 @@ fn load_all<S, T>(rows: Vec<S>, load: fn(S) -> QueryResult<T>) -> QueryResult<Ve
     rows.into_iter().map(load).collect()
 }
 
+/// Rows of the sealed tables rewritten under the newest KEK version ([`rewrap`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Rewrapped {
+    pub bids: usize,
+    pub uploads: usize,
+    pub bonds: usize,
+}
+
+/// Re-seals and re-blinds every bid, upload and bond row sealed under an older KEK version
+/// (after `etender kek rotate`), so the older version is no longer needed for them. Sealed
+/// audit events stay as written: the log is append-only.
+pub fn rewrap(c: &mut AnyConnection) -> QueryResult<Rewrapped> {
+    let key = sealing::key()?;
+    let mut done = Rewrapped::default();
+    let stale_bids: Vec<StoredBid> = bids::table
+        .select(StoredBid::as_select())
+        .load::<StoredBid>(c)?
+        .into_iter()
+        .filter(|s| key.is_stale(&s.sealed))
+        .collect();
+    for s in stale_bids {
+        update_bid(c, &load_bid(s)?)?;
+        done.bids += 1;
+    }
+    let stale_uploads: Vec<StoredUpload> = bid_uploads::table
+        .select(StoredUpload::as_select())
+        .load::<StoredUpload>(c)?
+        .into_iter()
+        .filter(|s| key.is_stale(&s.sealed))
+        .collect();
+    for s in stale_uploads {
+        update_upload(c, &load_upload(s)?)?;
+        done.uploads += 1;
+    }
+    let stale_bonds: Vec<StoredBond> = bid_bonds::table
+        .select(StoredBond::as_select())
+        .load::<StoredBond>(c)?
+        .into_iter()
+        .filter(|s| key.is_stale(&s.sealed))
+        .collect();
+    for s in stale_bonds {
+        let fresh = store_bond(&load_bond(s)?)?;
+        diesel::update(bid_bonds::table.find(&fresh.id))
+            .set((
+                bid_bonds::section_ref.eq(&fresh.section_ref),
+                bid_bonds::bidder_ref.eq(&fresh.bidder_ref),
+                bid_bonds::reference_ref.eq(&fresh.reference_ref),
+                bid_bonds::sealed.eq(&fresh.sealed),
+            ))
+            .execute(c)?;
+        done.bonds += 1;
+    }
+    Ok(done)
+}
+
 // --- envelope keys, remedy custodians and releases ------------------------------------------
 
 pub fn put_envelope_key(c: &mut AnyConnection, row: &EnvelopeKeyRow) -> QueryResult<()> {
