@@ -1165,11 +1165,12 @@ fn kek(command: KekCommand) -> anyhow::Result<()> {
                 .write_blocking(|c| Ok(crate::db::repo::bids::rewrap(c)?))
                 .map_err(|e| anyhow::anyhow!("{}", e.detail))?;
             println!(
-                "rewrapped under {}: {} bids, {} uploads, {} bonds",
+                "rewrapped under {}: {} bids, {} uploads, {} bonds, {} bond accounts",
                 kek.key_id(),
                 done.bids,
                 done.uploads,
-                done.bonds
+                done.bonds,
+                done.bond_accounts
             );
         }
     }

@@ -44,6 +44,34 @@ pub struct Settings {
     #[serde(default)]
     pub metrics: MetricsSettings,
     pub keys: KeySettings,
+    pub bonds: BondSettings,
+}
+
+/// Bid bonds paid into per-bid virtual sub-accounts (虚拟子账号) at the platform's bank.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BondSettings {
+    /// The bank holding the bonds, as bidders are told.
+    pub bank_name: String,
+    /// Leading digits of every sub-account number (the bank's range for this platform).
+    pub account_prefix: String,
+    /// The key the bank signs its arrival notices with (HMAC-SHA256, shared out of band): a
+    /// file holding at least 32 bytes. Empty: no bank is connected and notices are refused.
+    pub notice_key_file: PathBuf,
+}
+
+impl BondSettings {
+    pub fn problems(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        let p = &self.account_prefix;
+        if !(4..=10).contains(&p.len()) || !p.bytes().all(|b| b.is_ascii_digit()) {
+            out.push(("account_prefix", "must be 4 to 10 digits".into()));
+        }
+        if self.bank_name.trim().is_empty() {
+            out.push(("bank_name", "must not be empty".into()));
+        }
+        out
+    }
 }
 
 /// The node's own secrets that are not the log key (`crypto::kek`).
@@ -383,6 +411,7 @@ impl Settings {
             ("audit", self.audit.problems()),
             ("experts", self.experts.problems()),
             ("limits", self.limits.problems()),
+            ("bonds", self.bonds.problems()),
         ];
         for (section, problems) in sections {
             if let Some((key, why)) = problems.into_iter().next() {

@@ -334,6 +334,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    bond_accounts (account_ref) {
+        account_ref -> Text,
+        bidder_ref -> Text,
+        sealed -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     bid_uploads (id) {
         id -> Text,
         section_ref -> Text,
@@ -594,6 +603,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     remedy_custodians,
     remedy_releases,
     bid_bonds,
+    bond_accounts,
     bid_uploads,
     bid_upload_parts,
     bids,

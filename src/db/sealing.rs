@@ -98,6 +98,8 @@ pub mod labels {
     pub const OWNER: &str = "owner";
     /// (tender, section, organisation, reference): one bond's uniqueness.
     pub const BOND_REFERENCE: &str = "bond-reference";
+    /// (account number): a bond's virtual sub-account.
+    pub const BOND_ACCOUNT: &str = "bond-account";
     /// (principal id): the actor or subject of a sealed audit event.
     pub const AUDIT_PARTY: &str = "audit-party";
 }

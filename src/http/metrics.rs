@@ -186,6 +186,8 @@ pub const SEALED_ROUTE: &str = "sealed";
 pub const SEALED_ROUTES: &[&str] = &[
     "/api/v1/tenders/{id}/sections/{code}/bid-bonds",
     "/api/v1/tenders/{id}/sections/{code}/bid-bonds/mine",
+    "/api/v1/tenders/{id}/sections/{code}/bid-bonds/account",
+    "/api/v1/bank/bond-arrivals",
     "/api/v1/tenders/{id}/sections/{code}/bids/mine",
     "/api/v1/tenders/{id}/sections/{code}/bid-uploads",
     "/api/v1/bid-uploads/{upload_id}",

@@ -550,6 +550,23 @@ async fn every_endpoint_with_every_role() {
         ),
         e(
             Method::GET,
+            "/api/v1/tenders/{id}/sections/{code}/bid-bonds/account",
+            format!("/api/v1/tenders/{t}/sections/BD01/bid-bonds/account"),
+            None,
+            Some(&["bidder"]),
+        ),
+        // The bank authenticates by its signature, not a session: everyone reaches the check
+        // (and, unsigned, fails it).
+        e(
+            Method::POST,
+            "/api/v1/bank/bond-arrivals",
+            "/api/v1/bank/bond-arrivals".into(),
+            Some(json!({"account": "6217990000000000000", "amount": "1.00",
+                "reference": "AUTHZ-BANK", "arrived_at": "2026-01-01T00:00:00Z"})),
+            None,
+        ),
+        e(
+            Method::GET,
             "/api/v1/tenders/{id}/sections/{code}/bid-bonds/mine",
             format!("/api/v1/tenders/{t}/sections/BD01/bid-bonds/mine"),
             None,

@@ -331,6 +331,14 @@ async fn a_rotated_kek_rewraps_every_bid_row_and_the_old_version_can_go() {
     record_bonds(&app, &t, "BD01", "200000.00", &[&b]).await;
     let sealed = b.seal(&t, "BD01", "1234567.89", 2048).await;
     b.submit(&t, "BD01", &sealed).await;
+    let account: Value = b
+        .client
+        .get(&format!(
+            "/api/v1/tenders/{t}/sections/BD01/bid-bonds/account"
+        ))
+        .await
+        .unwrap();
+    let number = account["account"].as_str().unwrap().to_string();
 
     // The operator rotates the KEK file and rewraps (what `etender kek rotate` and
     // `etender kek rewrap` do), on a second connection to the same database.
@@ -363,6 +371,8 @@ async fn a_rotated_kek_rewraps_every_bid_row_and_the_old_version_can_go() {
             .read_blocking(|c| {
                 let bids = etender::db::repo::bids::bids_of_bidder(c, &t2, "BD01", &org2)?;
                 let bonds = etender::db::repo::bids::bonds_of(c, &t2, "BD01", &org2)?;
+                let account = etender::db::repo::bids::bond_account(c, &number)?.unwrap();
+                assert_eq!(account.organisation_id, org2);
                 Ok((bids.len(), bonds.len(), bids[0].organisation_id.clone()))
             })
             .unwrap();
@@ -370,14 +380,157 @@ async fn a_rotated_kek_rewraps_every_bid_row_and_the_old_version_can_go() {
     })
     .await
     .unwrap();
-    assert_eq!((done.bids, done.bonds), (1, 1), "{done:?}");
+    assert_eq!(
+        (done.bids, done.bonds, done.bond_accounts),
+        (1, 1, 1),
+        "{done:?}"
+    );
     assert_eq!(only_new, (1, 1, org.clone()));
     // Nothing of the bid tables is left under version 1.
     let v1 = rows_with(&app, &["kek:1:"]).await;
-    for table in ["bids", "bid_uploads", "bid_bonds"] {
+    for table in ["bids", "bid_uploads", "bid_bonds", "bond_accounts"] {
         assert!(
             !v1.iter().any(|(t, _)| t == table),
             "{table} still under version 1: {v1:?}"
         );
     }
+}
+
+/// The bank: posts arrival notices signed with the notice key it shares with the platform.
+struct Bank {
+    http: reqwest::Client,
+    base: String,
+    key: Vec<u8>,
+}
+
+impl Bank {
+    async fn notify(&self, key: &[u8], notice: &Value) -> (reqwest::StatusCode, Value) {
+        use base64::Engine as _;
+        let body = serde_json::to_vec(notice).unwrap();
+        let k = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, key);
+        let sig = base64::engine::general_purpose::STANDARD.encode(ring::hmac::sign(&k, &body));
+        let res = self
+            .http
+            .post(format!("{}/api/v1/bank/bond-arrivals", self.base))
+            .header("content-type", "application/json")
+            .header("x-bank-signature", sig)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let status = res.status();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+}
+
+#[tokio::test]
+async fn bonds_arrive_from_the_bank_in_sub_accounts_that_name_nobody() {
+    let keys = tempfile::tempdir().unwrap();
+    let key_file = keys.path().join("bank-notice.key");
+    std::fs::write(&key_file, [0x5au8; 32]).unwrap();
+    let kf = key_file.clone();
+    let app = TestApp::spawn_with(move |s| s.bonds.notice_key_file = kf).await;
+    let bank = Bank {
+        http: reqwest::Client::new(),
+        base: app.base.clone(),
+        key: std::fs::read(&key_file).unwrap(),
+    };
+    let s = published_tender(&app, 30).await;
+    let t = s.tender.clone();
+    let b = Bidder::enrol(&app, "bidder").await;
+    let org = id_of(&b.client).await;
+    let uscc = b.uscc().to_string();
+    let path = format!("/api/v1/tenders/{t}/sections/BD01/bid-bonds/account");
+    let account: Value = b.client.get(&path).await.unwrap();
+    let number = account["account"].as_str().unwrap().to_string();
+    assert_eq!(account["amount"], "200000.00");
+    assert!(
+        number.starts_with(&app.settings.bonds.account_prefix),
+        "{account}"
+    );
+    for name in [&org, &uscc, &t] {
+        assert!(!number.contains(name.as_str()));
+    }
+    // Asked again, the same account.
+    let again: Value = b.client.get(&path).await.unwrap();
+    assert_eq!(again["account"], number.as_str());
+    // Nobody else has an account to ask for.
+    let regulator = app.enrol("regulator").await;
+    let (st, v) = regulator.raw(Method::GET, &path, None).await.unwrap();
+    assert_eq!((st.as_u16(), v["code"].as_str()), (403, Some("forbidden")));
+
+    let notice = serde_json::json!({"account": number, "amount": "200000.00",
+        "reference": "BANK-TX-0001", "arrived_at": app.clock_now()});
+    // Refused: a notice not signed with the bank's key, one for an account that does not exist.
+    let before = app.rows().await;
+    let (st, v) = bank
+        .notify(b"not the bank's key, 32 bytes long", &notice)
+        .await;
+    assert_eq!(
+        (st.as_u16(), v["code"].as_str()),
+        (401, Some("signature_invalid"))
+    );
+    let mut unknown = notice.clone();
+    unknown["account"] = "6217990000000000000".into();
+    let (st, v) = bank.notify(&bank.key, &unknown).await;
+    assert_eq!(
+        (st.as_u16(), v["code"].as_str()),
+        (404, Some("not_found")),
+        "{v}"
+    );
+    let mut tiny = notice.clone();
+    tiny["amount"] = "0.00".into();
+    let (st, v) = bank.notify(&bank.key, &tiny).await;
+    assert_eq!(
+        (st.as_u16(), v["code"].as_str()),
+        (422, Some("validation_failed"))
+    );
+    before.assert_same(&app.rows().await, "refused bank notices");
+    // The bank's notice, then its replay.
+    let (st, v) = bank.notify(&bank.key, &notice).await;
+    assert_eq!(st.as_u16(), 201, "{v}");
+    let before = app.rows().await;
+    let (st, v) = bank.notify(&bank.key, &notice).await;
+    assert_eq!((st.as_u16(), v["code"].as_str()), (409, Some("conflict")));
+    before.assert_same(&app.rows().await, "a replayed bank notice");
+
+    // The bidder sees its bond, and it covers the bid.
+    let mine = b.client.my_bonds(&t, "BD01").await.unwrap();
+    assert_eq!(mine.len(), 1);
+    assert_eq!(mine[0].amount.to_string(), "200000.00");
+    assert_eq!(mine[0].reference, "BANK-TX-0001");
+    let sealed = b.seal(&t, "BD01", "1234567.89", 1024).await;
+    b.submit(&t, "BD01", &sealed).await;
+
+    // Nobody at the platform can tell whose bond arrived, or for which tender: not the
+    // administrator or the regulator (the entry names nobody, the body is the bidder's), not a
+    // DBA (no row holds the account number, or the tender with the bidder).
+    etender::audit::sequencer::integrate_now(&app.ctx.db, &app.ctx.audit_log)
+        .await
+        .unwrap();
+    let admin = app.enrol("admin").await;
+    for (who, c) in [("administrator", &admin), ("regulator", &regulator)] {
+        let trail: Value = c.get("/api/v1/audit/trail?limit=1000").await.unwrap();
+        let bonds: Vec<&Value> = trail["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["event_type"] == "bid_bond_recorded")
+            .collect();
+        assert_eq!(bonds.len(), 1, "{who}: {trail}");
+        assert_eq!(bonds[0]["actor_id"], SEALED_PARTY);
+        assert_eq!(bonds[0]["subject"], SEALED_PARTY);
+        assert!(bonds[0]["body"].is_null(), "{who} reads {}", bonds[0]);
+        assert!(!bonds[0].to_string().contains(&number));
+    }
+    assert!(rows_with(&app, &[&number]).await.is_empty());
+    assert!(rows_with(&app, &[&t, &org]).await.is_empty());
+    let own = b.client.audit_export(None, Some(&org), None).await.unwrap();
+    assert!(
+        own.entries.iter().any(|e| e
+            .event
+            .as_ref()
+            .is_some_and(|ev| ev.body.contains("BANK-TX-0001"))),
+        "the bidder reads its own bond's entry"
+    );
 }

@@ -1,4 +1,5 @@
 -- Back to plain bid, upload and bond rows; the sealed rows cannot be opened by SQL, so they go.
+DROP TABLE bond_accounts;
 DELETE FROM remedy_releases;
 DELETE FROM opening_attempts;
 DELETE FROM bid_parts;

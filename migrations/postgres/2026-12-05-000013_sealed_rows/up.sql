@@ -76,6 +76,17 @@ CREATE TABLE bids (
 );
 CREATE INDEX bids_section ON bids(section_ref, state);
 
+-- A bidder's virtual sub-account (虚拟子账号) for one section's bond: a random number that names
+-- nobody; which tender, section and organisation it stands for is sealed. The bank's arrival
+-- notice names only the account (src/app/bids/bank_notice.rs).
+CREATE TABLE bond_accounts (
+    account_ref TEXT PRIMARY KEY NOT NULL,
+    bidder_ref TEXT NOT NULL,
+    sealed TEXT NOT NULL,
+    created_at TIMESTAMP NOT NULL
+);
+CREATE INDEX bond_accounts_bidder ON bond_accounts(bidder_ref);
+
 ALTER TABLE bid_parts ADD FOREIGN KEY (bid_id) REFERENCES bids(id);
 ALTER TABLE opening_attempts ADD FOREIGN KEY (bid_id) REFERENCES bids(id);
 ALTER TABLE remedy_releases ADD FOREIGN KEY (bid_id) REFERENCES bids(id);

@@ -74,3 +74,14 @@ CREATE TABLE bids (
     UNIQUE (bidder_ref, version)
 );
 CREATE INDEX bids_section ON bids(section_ref, state);
+
+-- A bidder's virtual sub-account (虚拟子账号) for one section's bond: a random number that names
+-- nobody; which tender, section and organisation it stands for is sealed. The bank's arrival
+-- notice names only the account (src/app/bids/bank_notice.rs).
+CREATE TABLE bond_accounts (
+    account_ref TEXT PRIMARY KEY NOT NULL,
+    bidder_ref TEXT NOT NULL,
+    sealed TEXT NOT NULL,
+    created_at TIMESTAMP NOT NULL
+);
+CREATE INDEX bond_accounts_bidder ON bond_accounts(bidder_ref);

@@ -6,8 +6,9 @@ use diesel::dsl::max;
 use diesel::prelude::*;
 
 use crate::db::schema::{
-    bid_bonds, bid_parts, bid_upload_parts, bid_uploads, bids, envelope_keys, opening_attempts,
-    opening_responses, remedy_custodians, remedy_releases, section_openings, tenders,
+    bid_bonds, bid_parts, bid_upload_parts, bid_uploads, bids, bond_accounts, envelope_keys,
+    opening_attempts, opening_responses, remedy_custodians, remedy_releases, section_openings,
+    tenders,
 };
 use crate::db::AnyConnection;
 use crate::domain::bidding::{
@@ -409,12 +410,83 @@ fn load_all<S, T>(rows: Vec<S>, load: fn(S) -> QueryResult<T>) -> QueryResult<Ve
     rows.into_iter().map(load).collect()
 }
 
+/// A bidder's virtual sub-account for one section's bond (plain; stored sealed).
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct BondAccountRow {
+    pub account: String,
+    pub tender_id: String,
+    pub section_code: String,
+    pub organisation_id: String,
+    pub created_at: NaiveDateTime,
+}
+
+const BOND_ACCOUNT: &str = "bond_accounts";
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = bond_accounts)]
+struct StoredBondAccount {
+    account_ref: String,
+    bidder_ref: String,
+    sealed: String,
+    created_at: NaiveDateTime,
+}
+
+fn account_refs(account: &str) -> QueryResult<Vec<String>> {
+    sealing::blind_all(labels::BOND_ACCOUNT, &[account])
+}
+
+fn load_bond_account(s: StoredBondAccount) -> QueryResult<BondAccountRow> {
+    sealing::open(BOND_ACCOUNT, &s.account_ref, &s.sealed)
+}
+
+/// The bidder's sub-account for the section, if it has asked for one.
+pub fn bond_account_of(
+    c: &mut AnyConnection,
+    tender: &str,
+    section: &str,
+    org: &str,
+) -> QueryResult<Option<BondAccountRow>> {
+    bond_accounts::table
+        .filter(bond_accounts::bidder_ref.eq_any(bidder_refs(tender, section, org)?))
+        .select(StoredBondAccount::as_select())
+        .first(c)
+        .optional()?
+        .map(load_bond_account)
+        .transpose()
+}
+
+/// The sub-account with this number (what a bank's notice names).
+pub fn bond_account(c: &mut AnyConnection, account: &str) -> QueryResult<Option<BondAccountRow>> {
+    bond_accounts::table
+        .filter(bond_accounts::account_ref.eq_any(account_refs(account)?))
+        .select(StoredBondAccount::as_select())
+        .first(c)
+        .optional()?
+        .map(load_bond_account)
+        .transpose()
+}
+
+pub fn insert_bond_account(c: &mut AnyConnection, row: &BondAccountRow) -> QueryResult<()> {
+    let account_ref = sealing::blind(labels::BOND_ACCOUNT, &[&row.account])?;
+    let stored = StoredBondAccount {
+        sealed: sealing::seal(BOND_ACCOUNT, &account_ref, row)?,
+        account_ref,
+        bidder_ref: bidder_ref(&row.tender_id, &row.section_code, &row.organisation_id)?,
+        created_at: row.created_at,
+    };
+    diesel::insert_into(bond_accounts::table)
+        .values(stored)
+        .execute(c)
+        .map(|_| ())
+}
+
 /// Rows of the sealed tables rewritten under the newest KEK version ([`rewrap`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Rewrapped {
     pub bids: usize,
     pub uploads: usize,
     pub bonds: usize,
+    pub bond_accounts: usize,
 }
 
 /// Re-seals and re-blinds every bid, upload and bond row sealed under an older KEK version
@@ -460,6 +532,20 @@ pub fn rewrap(c: &mut AnyConnection) -> QueryResult<Rewrapped> {
             ))
             .execute(c)?;
         done.bonds += 1;
+    }
+    // An account's key is its blind index: rewritten as a new row.
+    let stale_accounts: Vec<StoredBondAccount> = bond_accounts::table
+        .select(StoredBondAccount::as_select())
+        .load::<StoredBondAccount>(c)?
+        .into_iter()
+        .filter(|s| key.is_stale(&s.sealed))
+        .collect();
+    for s in stale_accounts {
+        let old = s.account_ref.clone();
+        let row = load_bond_account(s)?;
+        diesel::delete(bond_accounts::table.find(&old)).execute(c)?;
+        insert_bond_account(c, &row)?;
+        done.bond_accounts += 1;
     }
     Ok(done)
 }

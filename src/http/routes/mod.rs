@@ -77,6 +77,8 @@ macro_rules! for_each_route {
             audit::add_cosignature,
             bids::record_bond,
             bids::my_bonds,
+            bids::my_bond_account,
+            bids::bank_bond_arrival,
             bids::my_bid,
             bids::open_upload,
             bids::upload_status,
