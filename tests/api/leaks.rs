@@ -312,6 +312,11 @@ async fn a_database_dump_names_no_bidder_of_a_tender_before_the_opening() {
         .unwrap_or_else(|| panic!("no opening_started: {trail}"));
     assert_eq!(started["body"]["bids"][0]["organisation"], org.as_str());
     assert_eq!(started["body"]["bids"][0]["bidder_uscc"], uscc.as_str());
+    // With its bonds, sealed until now.
+    assert_eq!(
+        started["body"]["bids"][0]["bonds"][0]["amount"],
+        "200000.00"
+    );
     let found = rows_with(&app, &[&t, &org]).await;
     assert!(
         found.iter().any(|(t, _)| t == "audit_events"),
