@@ -77,6 +77,11 @@ pub enum Command {
         #[command(subcommand)]
         command: OcdsCommand,
     },
+    /// The node's key-encryption key (KEK): create it, rotate it, rewrap rows under it.
+    Kek {
+        #[command(subcommand)]
+        command: KekCommand,
+    },
     /// The tamper-evident audit log: offline verification, export, key generation.
     Audit {
         #[command(subcommand)]
@@ -371,6 +376,29 @@ pub enum AuditCommand {
 }
 
 #[derive(Subcommand, Debug)]
+pub enum KekCommand {
+    /// Create a key-encryption key file (mode 0600; never overwrites) and print its key id.
+    Keygen {
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Add a new newest version to the KEK file and print the new key id. Restart every node
+    /// with the new file: new rows are sealed under the new version, older versions still open
+    /// and find what they sealed (docs/ARCHITECTURE.md, "The node key-encryption key").
+    Rotate {
+        #[arg(long)]
+        file: PathBuf,
+    },
+    /// Re-seal every bid, upload and bond row still under an older KEK version with the
+    /// newest one (run after `rotate`, with the new file in `[keys] kek_file`). Sealed audit
+    /// events keep the version that wrote them: the log is append-only.
+    Rewrap {
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
 pub enum DrawCommand {
     /// Verify an audit export (`etender audit export`, GET /api/v1/audit/export?tender_id=)
     /// and replay every revealed draw in it: the frame against its logged digest, the secret
@@ -476,7 +504,12 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
                 );
                 println!("  API docs:     {base}/docs/");
                 println!("  OpenAPI:      {base}/openapi.json");
-                println!("  health:       {base}/healthz  {base}/readyz  {base}/metrics");
+                println!("  health:       {base}/healthz  {base}/readyz");
+                if let Some(port) = app.metrics_port() {
+                    let ip = settings.metrics.listen.map(|a| a.ip().to_string());
+                    let ip = ip.unwrap_or_default();
+                    println!("  metrics:      http://{ip}:{port}/metrics (not public)");
+                }
                 if dev {
                     println!("  demo:         cargo run -- demo --url {base}");
                 }
@@ -589,6 +622,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
             ))
         }
         Command::Audit { command } => audit(command),
+        Command::Kek { command } => kek(command),
         Command::Draw { command } => draw(command),
         Command::Witness { command } => witness(command),
         Command::Bid { command } => bid(command),
@@ -1108,6 +1142,41 @@ async fn fetch_bundle(
 }
 
 /// `serve --dev`: demo PKI, its administrator, the sandbox clock.
+fn kek(command: KekCommand) -> anyhow::Result<()> {
+    use crate::crypto::kek::Kek;
+    match command {
+        KekCommand::Keygen { out } => {
+            let kek = Kek::generate()?;
+            kek.write_file(&out, false)?;
+            println!("{}", kek.key_id());
+        }
+        KekCommand::Rotate { file } => {
+            let mut kek = Kek::read_file(&file)?;
+            kek.rotate()?;
+            kek.write_file(&file, true)?;
+            println!("{}", kek.key_id());
+        }
+        KekCommand::Rewrap { config } => {
+            let mut settings = Settings::load(config.as_deref())?;
+            settings.database.run_migrations = false;
+            let kek = std::sync::Arc::new(Kek::read_file(&settings.keys.kek_file)?);
+            let db = crate::db::Db::connect(&settings.database)?.with_kek(kek.clone());
+            let done = db
+                .write_blocking(|c| Ok(crate::db::repo::bids::rewrap(c)?))
+                .map_err(|e| anyhow::anyhow!("{}", e.detail))?;
+            println!(
+                "rewrapped under {}: {} bids, {} uploads, {} bonds, {} bond accounts",
+                kek.key_id(),
+                done.bids,
+                done.uploads,
+                done.bonds,
+                done.bond_accounts
+            );
+        }
+    }
+    Ok(())
+}
+
 fn apply_dev_mode(settings: &mut Settings) -> anyhow::Result<()> {
     if settings.profile != Profile::Development {
         anyhow::bail!("--dev needs the development profile");
@@ -1123,5 +1192,9 @@ fn apply_dev_mode(settings: &mut Settings) -> anyhow::Result<()> {
         }
     }
     settings.sandbox.enabled = true;
+    if settings.metrics.listen.is_none() {
+        // A development server shows its metrics on loopback (a free port, printed at start).
+        settings.metrics.listen = Some(std::net::SocketAddr::from(([127, 0, 0, 1], 0)));
+    }
     Ok(())
 }

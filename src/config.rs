@@ -41,6 +41,55 @@ pub struct Settings {
     pub audit: crate::audit::AuditSettings,
     pub experts: ExpertSettings,
     pub limits: crate::limits::LimitSettings,
+    #[serde(default)]
+    pub metrics: MetricsSettings,
+    pub keys: KeySettings,
+    pub bonds: BondSettings,
+}
+
+/// Bid bonds paid into per-bid virtual sub-accounts (虚拟子账号) at the platform's bank.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BondSettings {
+    /// The bank holding the bonds, as bidders are told.
+    pub bank_name: String,
+    /// Leading digits of every sub-account number (the bank's range for this platform).
+    pub account_prefix: String,
+    /// The key the bank signs its arrival notices with (HMAC-SHA256, shared out of band): a
+    /// file holding at least 32 bytes. Empty: no bank is connected and notices are refused.
+    pub notice_key_file: PathBuf,
+}
+
+impl BondSettings {
+    pub fn problems(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        let p = &self.account_prefix;
+        if !(4..=10).contains(&p.len()) || !p.bytes().all(|b| b.is_ascii_digit()) {
+            out.push(("account_prefix", "must be 4 to 10 digits".into()));
+        }
+        if self.bank_name.trim().is_empty() {
+            out.push(("bank_name", "must not be empty".into()));
+        }
+        out
+    }
+}
+
+/// The node's own secrets that are not the log key (`crypto::kek`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeySettings {
+    /// The key-encryption key file (`etender kek keygen --out FILE`). Development creates it
+    /// when missing; production refuses to start without it.
+    pub kek_file: PathBuf,
+}
+
+/// Where `/metrics` is served: its own listener, never the public one (its counters, read by
+/// anyone, would tell when bids arrive). Unset: no metrics listener at all.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsSettings {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub listen: Option<SocketAddr>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -379,6 +428,7 @@ impl Settings {
             ("audit", self.audit.problems()),
             ("experts", self.experts.problems()),
             ("limits", self.limits.problems()),
+            ("bonds", self.bonds.problems()),
         ];
         for (section, problems) in sections {
             if let Some((key, why)) = problems.into_iter().next() {
@@ -392,6 +442,25 @@ impl Settings {
                     "{} does not exist; production refuses to invent a log key (create one with \
                      `etender audit keygen --out FILE`)",
                     self.audit.signing_key_file.display()
+                ),
+            ));
+        }
+        if let Some(m) = self.metrics.listen {
+            if m == self.http.listen && m.port() != 0 {
+                return Err(bad(
+                    "metrics.listen",
+                    "must differ from http.listen: metrics are not public".into(),
+                ));
+            }
+        }
+        if self.profile == Profile::Production && !self.keys.kek_file.is_file() {
+            return Err(bad(
+                "keys.kek_file",
+                format!(
+                    "{} does not exist; production refuses to run without its {}",
+                    self.keys.kek_file.display(),
+                    "key-encryption key (create one with `etender kek keygen --out FILE`, and keep \
+                     it off the database host and its backups)"
                 ),
             ));
         }
@@ -628,6 +697,18 @@ mod tests {
             assert!(err.contains("audit.signing_key_file"), "{err}");
             assert!(err.contains("missing.pem"), "{err}");
             jail.create_file("missing.pem", "x")?;
+            // Nor without its key-encryption key (default `data/kek`, here absent).
+            let err = Settings::load(Some(Path::new("prod.toml")))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("keys.kek_file"), "{err}");
+            assert!(err.contains("etender kek keygen"), "{err}");
+            jail.set_env("ETENDER__KEYS__KEK_FILE", "node.kek");
+            let err = Settings::load(Some(Path::new("prod.toml")))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("node.kek"), "{err}");
+            jail.create_file("node.kek", "x")?;
             Settings::load(Some(Path::new("prod.toml"))).map_err(|e| e.to_string())?;
             jail.set_env("ETENDER__AUDIT__ORIGIN", "has space");
             let err = Settings::load(Some(Path::new("prod.toml")))

@@ -67,6 +67,7 @@ pub async fn run(
             settings.database.url = format!("sqlite://{}", tmp.join("demo.db").display()).into();
             settings.identity.trust_dir = trust;
             settings.audit.signing_key_file = tmp.join("audit-signing-key.pem");
+            settings.keys.kek_file = tmp.join("kek");
             settings.sandbox.enabled = true;
             // The scheduler that closes tenders and runs openings ticks on this interval; the
             // demo moves the sandbox clock and then waits for that tick, so keep it short.

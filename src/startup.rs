@@ -21,6 +21,9 @@ pub struct Application {
     server: Server,
     ctx: AppContext,
     metrics: web::Data<Metrics>,
+    /// The metrics listener (`[metrics] listen`): its port and server, if configured.
+    metrics_port: Option<u16>,
+    metrics_server: Option<Server>,
     background: Vec<tokio::task::JoinHandle<()>>,
 }
 
@@ -97,12 +100,37 @@ impl Application {
         if settings.http.workers > 0 {
             server = server.workers(settings.http.workers);
         }
+        let (metrics_port, metrics_server) = match settings.metrics.listen {
+            None => (None, None),
+            Some(addr) => {
+                let listener = TcpListener::bind(addr)?;
+                let port = listener.local_addr()?.port();
+                let (data, served) = (web::Data::new(ctx.clone()), metrics.clone());
+                // Its own server: nothing of the public API is reachable here, and /metrics is
+                // reachable nowhere else.
+                let server = HttpServer::new(move || {
+                    App::new()
+                        .app_data(data.clone())
+                        .app_data(served.clone())
+                        .route("/metrics", web::get().to(http::metrics::exposition))
+                })
+                .listen(listener)?
+                .workers(1)
+                .disable_signals()
+                .shutdown_timeout(1)
+                .run();
+                tracing::info!(port, "metrics listening");
+                (Some(port), Some(server))
+            }
+        };
         tracing::info!(port, backend = ctx.db.backend().name(), "etender listening");
         Ok(Application {
             port,
             server: server.run(),
             ctx,
             metrics,
+            metrics_port,
+            metrics_server,
             background,
         })
     }
@@ -120,13 +148,26 @@ impl Application {
         self.metrics.clone()
     }
 
+    /// The port of the metrics listener, if `[metrics] listen` is set.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics_port
+    }
+
     /// A handle that can stop the server gracefully (tests, embedded demo).
     pub fn handle(&self) -> actix_web::dev::ServerHandle {
         self.server.handle()
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let metrics = self.metrics_server.map(|server| {
+            let handle = server.handle();
+            (handle, tokio::spawn(server))
+        });
         let result = self.server.await;
+        if let Some((handle, task)) = metrics {
+            handle.stop(true).await;
+            let _ = task.await;
+        }
         for task in self.background {
             task.abort();
         }

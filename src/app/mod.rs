@@ -40,6 +40,8 @@ pub struct AppContext {
     pub storage: crate::storage::Store,
     /// The Merkle log's signing key and sequencer settings.
     pub audit_log: Arc<crate::audit::AuditLog>,
+    /// The node's key-encryption key (`crypto::kek`); `db` carries it to the sealed tables.
+    pub kek: Arc<crate::crypto::kek::Kek>,
     /// Hash state of bid parts being uploaded on this node.
     pub uploads: support::uploads::UploadHashes,
     /// The expert specialty classification in force.
@@ -59,10 +61,13 @@ impl AppContext {
         let storage = crate::storage::Store::new(&settings.storage).map_err(|e| {
             anyhow::anyhow!("storage (dir {}): {e}", settings.storage.dir.display())
         })?;
-        let audit_log = crate::audit::AuditLog::from_settings(
-            &settings.audit,
-            settings.profile == crate::config::Profile::Production,
-        )?;
+        let production = settings.profile == crate::config::Profile::Production;
+        let audit_log = crate::audit::AuditLog::from_settings(&settings.audit, production)?;
+        let kek = Arc::new(crate::crypto::kek::Kek::load_or_create(
+            &settings.keys.kek_file,
+            production,
+        )?);
+        let db = db.with_kek(kek.clone());
         let classification = settings
             .experts
             .classification()
@@ -72,6 +77,7 @@ impl AppContext {
             classification: Arc::new(classification),
             limits: Arc::new(limits),
             audit_log: Arc::new(audit_log),
+            kek,
             db,
             clock,
             settings: Arc::new(settings),

@@ -33,6 +33,10 @@ use crate::db::types::to_db;
 use crate::db::AnyConnection;
 use crate::error::{AppError, AppResult};
 
+/// What a sealed event's leaf shows in place of its actor id (and, but for bid events, its
+/// subject): [`EventType::leaf_parties`].
+pub const SEALED_PARTY: &str = "sealed";
+
 /// Every kind of state change. The wire names are stable: verifiers match on them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum EventType {
@@ -156,20 +160,46 @@ impl EventType {
         EventType::DepartmentRecorded,
     ];
 
-    /// Events whose leaf names no tender and whose body only their actor or subject may read:
-    /// bid events until the section's opening (together they would tell how many bids a tender
-    /// has), and who was drawn for a committee until the evaluation starts (`draw_revealed`
-    /// then publishes every seat and answer in the tender's chain).
+    /// Events whose leaf names no tender and no party, and whose body only their actor or
+    /// subject may read: bid and bond events until the section's opening (together they would
+    /// tell who bids where, and how many), and who was drawn for a committee until the
+    /// evaluation starts (`draw_revealed` then publishes every seat and answer in the tender's
+    /// chain).
     pub fn is_sealed(self) -> bool {
         matches!(
             self,
-            EventType::BidSubmitted
+            EventType::BidBondRecorded
+                | EventType::BidSubmitted
                 | EventType::BidWithdrawn
                 | EventType::BidConfirmed
                 | EventType::DrawSeatNotified
                 | EventType::DrawAnswered
                 | EventType::DrawCheckedIn
         )
+    }
+
+    /// The actor id and subject a leaf of this event shows. A sealed event's leaf names
+    /// neither party ([`SEALED_PARTY`]); a bid event keeps its subject, the bid's own id, which
+    /// names no tender and no bidder and lets the verifier replay the bid's states (the opening
+    /// event later lists the bid in its tender's chain). The event row keeps both, so the
+    /// party's own trail still finds it.
+    pub fn leaf_parties<'a>(self, actor_id: &'a str, subject: &'a str) -> (&'a str, &'a str) {
+        match self {
+            EventType::BidSubmitted | EventType::BidWithdrawn | EventType::BidConfirmed => {
+                (SEALED_PARTY, subject)
+            }
+            t if t.is_sealed() => (SEALED_PARTY, SEALED_PARTY),
+            _ => (actor_id, subject),
+        }
+    }
+
+    /// The wire names of every sealed event type.
+    pub fn sealed_names() -> Vec<String> {
+        EventType::ALL
+            .iter()
+            .filter(|t| t.is_sealed())
+            .map(|t| t.as_str().to_owned())
+            .collect()
     }
 
     pub fn parse(s: &str) -> Option<EventType> {
@@ -301,6 +331,27 @@ pub fn record(conn: &mut AnyConnection, now: DateTime<Utc>, event: Event) -> App
         body_sha256: &row.body_digest,
         occurred_at: row.occurred_at,
     });
+    // A sealed event's row names no party either (`db::sealing`): its actor and subject are
+    // stored as blind indexes (a bid event keeps its bid id, as its leaf does) and both, with
+    // the body, in one envelope under the KEK. The digest above is of the event as recorded.
+    let mut row = row;
+    if event.event_type.is_sealed() {
+        use crate::db::sealing::{blind, labels::AUDIT_PARTY};
+        let (_, leaf_subject) = event.event_type.leaf_parties(&row.actor_id, &row.subject);
+        let keeps_subject = leaf_subject == row.subject;
+        let envelope = repo::SealedParts {
+            actor_id: row.actor_id.clone(),
+            subject: row.subject.clone(),
+            body: std::mem::take(&mut row.body),
+        };
+        let seal = |e: diesel::result::Error| AppError::internal(anyhow::anyhow!(e));
+        row.body =
+            crate::db::sealing::seal(repo::SEALED_EVENT, &row.id, &envelope).map_err(seal)?;
+        row.actor_id = blind(AUDIT_PARTY, &[&envelope.actor_id]).map_err(seal)?;
+        if !keeps_subject {
+            row.subject = blind(AUDIT_PARTY, &[&envelope.subject]).map_err(seal)?;
+        }
+    }
     repo::insert(conn, &row).map_err(AppError::internal)?;
     // Same transaction: an event exists exactly when it is queued for the log.
     crate::db::repo::audit_log::enqueue_event(conn, &id, &digest).map_err(AppError::internal)?;

@@ -308,6 +308,12 @@ pub fn integrate_round(
                     .transpose()?,
             },
         };
+        // A sealed event's leaf names no party (`EventType::leaf_parties`); an unknown type
+        // cannot be queued (`record` takes the enum), so it is shown as stored.
+        let (actor_id, subject) = match super::EventType::parse(&ev.event_type) {
+            Some(t) => t.leaf_parties(&ev.actor_id, &ev.subject),
+            None => (ev.actor_id.as_str(), ev.subject.as_str()),
+        };
         let entry = LeafEntry {
             v: LEAF_VERSION,
             index,
@@ -316,8 +322,8 @@ pub fn integrate_round(
             tender_id: ev.tender_id.clone(),
             section_id: ev.section_id.clone(),
             actor_role: ev.actor_role.clone(),
-            actor_id: ev.actor_id.clone(),
-            subject: ev.subject.clone(),
+            actor_id: actor_id.to_owned(),
+            subject: subject.to_owned(),
             body_sha256: ev.body_digest.clone(),
             occurred_at: format_time(ev.occurred_at),
             prev_tender_index: prev.map(|p| p.0),

@@ -12,8 +12,11 @@
 //! - [`crl`]: CRL parsing and lookup.
 //! - [`trust`]: [`trust::TrustStore`] and the directory-following
 //!   [`trust::ReloadingTrustStore`].
+//! - [`kek`]: the node's key-encryption key (the server's own secret, unlike the above), which
+//!   keeps the database from linking tenders and bidders in plain text.
 
 pub mod crl;
+pub mod kek;
 pub mod keys;
 pub mod trust;
 pub mod x509;

@@ -11,6 +11,7 @@ pub mod migrate;
 pub mod queries;
 pub mod repo;
 pub mod schema;
+pub mod sealing;
 pub mod types;
 
 use std::sync::Arc;
@@ -63,6 +64,8 @@ impl DatabaseSettings {
 #[derive(Clone)]
 pub struct Db {
     inner: Arc<Inner>,
+    /// The node's KEK, installed on the thread of every unit of work (`sealing`).
+    kek: Option<Arc<crate::crypto::kek::Kek>>,
 }
 
 struct Inner {
@@ -132,7 +135,14 @@ impl Db {
                 read,
                 replica,
             }),
+            kek: None,
         })
+    }
+
+    /// The same pools, with the node's KEK for the sealed tables (`sealing`).
+    pub fn with_kek(mut self, kek: Arc<crate::crypto::kek::Kek>) -> Db {
+        self.kek = Some(kek);
+        self
     }
 
     pub fn backend(&self) -> Backend {
@@ -146,10 +156,12 @@ impl Db {
         T: Send + 'static,
     {
         let pool = self.inner.write.clone();
-        let tally = queries::current();
+        let (tally, kek) = (queries::current(), self.kek.clone());
         run_blocking(move || {
             let mut conn = pool.get()?;
-            queries::on_this_thread(tally, || transaction(&mut conn, f))
+            sealing::with_key(kek, || {
+                queries::on_this_thread(tally, || transaction(&mut conn, f))
+            })
         })
         .await
     }
@@ -165,10 +177,10 @@ impl Db {
             .replica
             .clone()
             .unwrap_or_else(|| self.inner.read.clone());
-        let tally = queries::current();
+        let (tally, kek) = (queries::current(), self.kek.clone());
         run_blocking(move || {
             let mut conn = pool.get()?;
-            queries::on_this_thread(tally, || f(&mut conn))
+            sealing::with_key(kek, || queries::on_this_thread(tally, || f(&mut conn)))
         })
         .await
     }
@@ -180,10 +192,10 @@ impl Db {
         T: Send + 'static,
     {
         let pool = self.inner.read.clone();
-        let tally = queries::current();
+        let (tally, kek) = (queries::current(), self.kek.clone());
         run_blocking(move || {
             let mut conn = pool.get()?;
-            queries::on_this_thread(tally, || f(&mut conn))
+            sealing::with_key(kek, || queries::on_this_thread(tally, || f(&mut conn)))
         })
         .await
     }
@@ -194,7 +206,7 @@ impl Db {
         f: impl FnOnce(&mut AnyConnection) -> AppResult<T>,
     ) -> AppResult<T> {
         let mut conn = self.inner.write.get()?;
-        transaction(&mut conn, f)
+        sealing::with_key(self.kek.clone(), || transaction(&mut conn, f))
     }
 
     /// Synchronous read on the primary.
@@ -203,7 +215,7 @@ impl Db {
         f: impl FnOnce(&mut AnyConnection) -> AppResult<T>,
     ) -> AppResult<T> {
         let mut conn = self.inner.read.get()?;
-        f(&mut conn)
+        sealing::with_key(self.kek.clone(), || f(&mut conn))
     }
 
     /// Readiness: a round trip to the primary (and the replica when configured).

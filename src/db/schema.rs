@@ -325,31 +325,33 @@ diesel::table! {
 diesel::table! {
     bid_bonds (id) {
         id -> Text,
-        tender_id -> Text,
-        section_code -> Text,
-        organisation_id -> Text,
-        amount -> Text,
-        kind -> Text,
-        reference -> Text,
-        recorded_by -> Text,
+        section_ref -> Text,
+        bidder_ref -> Text,
+        reference_ref -> Text,
+        sealed -> Text,
         recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    bond_accounts (account_ref) {
+        account_ref -> Text,
+        bidder_ref -> Text,
+        sealed -> Text,
+        created_at -> Timestamp,
     }
 }
 
 diesel::table! {
     bid_uploads (id) {
         id -> Text,
-        tender_id -> Text,
-        section_code -> Text,
-        organisation_id -> Text,
+        section_ref -> Text,
+        bidder_ref -> Text,
+        owner_ref -> Text,
         bid_version -> Integer,
-        manifest -> Text,
+        sealed -> Text,
         manifest_sha256 -> Text,
-        certificate -> Text,
-        certificate_serial -> Text,
-        signature_algorithm -> Text,
         state -> Text,
-        created_by -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
     }
@@ -372,17 +374,12 @@ diesel::table! {
 diesel::table! {
     bids (id) {
         id -> Text,
-        tender_id -> Text,
-        section_code -> Text,
-        organisation_id -> Text,
-        bidder_uscc -> Text,
+        section_ref -> Text,
+        bidder_ref -> Text,
         version -> Integer,
         state -> Text,
-        manifest -> Text,
+        sealed -> Text,
         manifest_sha256 -> Text,
-        certificate -> Text,
-        certificate_serial -> Text,
-        signature_algorithm -> Text,
         tender_version -> Integer,
         confirmed_tender_version -> Integer,
         received_at -> Timestamp,
@@ -639,6 +636,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     remedy_custodians,
     remedy_releases,
     bid_bonds,
+    bond_accounts,
     bid_uploads,
     bid_upload_parts,
     bids,

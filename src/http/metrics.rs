@@ -1,5 +1,12 @@
 //! Prometheus metrics: HTTP traffic and database statements by route pattern, database pool
 //! occupancy, build info.
+//!
+//! Served only on the `[metrics] listen` address (its own actix server, `startup`), never on
+//! the public listener. Even there, the sealed routes — everything a bidder does about its own
+//! bid or bond, and a drawn expert's answer — are counted under one label ([`SEALED_ROUTE`],
+//! method [`SEALED_ROUTE`]): per-route counters would tell an operator how many submissions,
+//! withdrawals or part uploads arrived, and when, which is how many bids a tender has while
+//! only one tender is open (issue 11, finding 6).
 
 use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
@@ -169,6 +176,49 @@ impl Metrics {
         let _ = TextEncoder::new().encode(&self.registry.gather(), &mut buf);
         String::from_utf8(buf).unwrap_or_default()
     }
+}
+
+/// The label every sealed route is counted (and access-logged) under.
+pub const SEALED_ROUTE: &str = "sealed";
+
+/// Route patterns whose traffic would tell who bids where, or how many: a bidder's own bid,
+/// bond, uploads, receipt, withdrawal and confirmation, and a drawn expert's seat and answer.
+pub const SEALED_ROUTES: &[&str] = &[
+    "/api/v1/tenders/{id}/sections/{code}/bid-bonds",
+    "/api/v1/tenders/{id}/sections/{code}/bid-bonds/mine",
+    "/api/v1/tenders/{id}/sections/{code}/bid-bonds/account",
+    "/api/v1/bank/bond-arrivals",
+    "/api/v1/tenders/{id}/sections/{code}/bids/mine",
+    "/api/v1/tenders/{id}/sections/{code}/bid-uploads",
+    "/api/v1/bid-uploads/{upload_id}",
+    "/api/v1/bid-uploads/{upload_id}/parts/{index}",
+    "/api/v1/bid-uploads/{upload_id}/submit",
+    "/api/v1/bids/{bid_id}/receipt",
+    "/api/v1/tenders/{id}/sections/{code}/bids/mine/withdrawal",
+    "/api/v1/tenders/{id}/sections/{code}/bids/mine/confirmation",
+    "/api/v1/me/draw-seats",
+    "/api/v1/draws/{id}/answer",
+];
+
+/// `(method, route)` as metrics and access logs show them: a sealed route as
+/// `(sealed, sealed)`, any other unchanged.
+pub fn public_labels<'a>(method: &'a str, route: &'a str) -> (&'a str, &'a str) {
+    if SEALED_ROUTES.contains(&route) {
+        (SEALED_ROUTE, SEALED_ROUTE)
+    } else {
+        (method, route)
+    }
+}
+
+/// `GET /metrics` on the metrics listener: the Prometheus text exposition.
+pub async fn exposition(
+    ctx: actix_web::web::Data<crate::app::AppContext>,
+    m: actix_web::web::Data<Metrics>,
+) -> actix_web::HttpResponse {
+    m.set_pool(ctx.db.pool_stats());
+    actix_web::HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(m.render())
 }
 
 impl Default for Metrics {

@@ -39,7 +39,9 @@ pub async fn observe(
     let method = req.method().to_string();
     let metrics = req.app_data::<web::Data<Metrics>>().cloned();
     let started = Instant::now();
-    let span = tracing::info_span!("request", request_id = %id, method = %method);
+    // The request id only: the method, known before the route, would tell a part upload (PUT)
+    // from a submission (POST) on the sealed routes the access line below names as one.
+    let span = tracing::info_span!("request", request_id = %id);
     let (res, db_queries) =
         crate::db::queries::counted(REQUEST_ID.scope(id.clone(), next.call(req)))
             .instrument(span)
@@ -73,17 +75,26 @@ pub async fn observe(
             "response outside the OpenAPI document"
         );
     }
+    // Sealed routes are counted and logged under one label: their traffic, per route, would
+    // tell how many bids arrive and when (`metrics::SEALED_ROUTES`).
+    let (shown_method, shown_route) = super::metrics::public_labels(&method, &route);
     if let Some(m) = metrics {
-        m.observe_request(&method, &route, status, elapsed.as_secs_f64(), db_queries);
+        m.observe_request(
+            shown_method,
+            shown_route,
+            status,
+            elapsed.as_secs_f64(),
+            db_queries,
+        );
         if let Some(b) = breach {
-            m.observe_outside_contract(&method, &route, status, b.as_str());
+            m.observe_outside_contract(shown_method, shown_route, status, b.as_str());
         }
     }
-    if route != "/healthz" && route != "/metrics" {
+    if route != "/healthz" {
         tracing::info!(
             request_id = %id,
-            http.method = %method,
-            http.route = %route,
+            http.method = %shown_method,
+            http.route = %shown_route,
             http.status = status,
             duration_ms = elapsed.as_millis() as u64,
             db_queries,

@@ -47,7 +47,7 @@ stable `code`; see docs/API.md.",
             )),
             modifiers(&BearerAuth, &Contract),
             tags(
-                (name = "operations", description = "Health, readiness, metrics"),
+                (name = "operations", description = "Health, readiness"),
                 (name = "public", description = "Open to everyone, no login"),
                 (name = "identity",
                  description = "Registration and login with certificates; roles"),
@@ -410,7 +410,6 @@ mod tests {
             let statuses: Vec<&String> = op["responses"].as_object().unwrap().keys().collect();
             let infallible = [
                 "GET /healthz",
-                "GET /metrics",
                 "GET /api/v1/time",
                 "GET /api/v1/audit/public-key",
                 "GET /api/v1/specialties",

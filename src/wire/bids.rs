@@ -31,6 +31,36 @@ pub struct BondRequest {
     pub reference: String,
 }
 
+/// Where the caller pays its bond for a section: its own virtual sub-account (虚拟子账号) at
+/// the platform's bank. The number names nobody; only the platform, under its key, knows whose
+/// it is and for which tender.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct BondAccount {
+    pub bank: String,
+    pub account: String,
+    /// The section's bond, when it asks for one.
+    pub amount: Option<Money>,
+}
+
+/// The bank's notice that money arrived in a virtual sub-account, posted by the bank and
+/// signed with the shared notice key (`x-bank-signature`: base64 HMAC-SHA256 of the body).
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BankNotice {
+    pub account: String,
+    pub amount: Money,
+    /// The bank's own reference of the transfer (unique per account).
+    pub reference: String,
+    pub arrived_at: DateTime<Utc>,
+}
+
+/// The platform's acknowledgement of a bank notice.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct BankNoticeAck {
+    pub reference: String,
+    pub recorded_at: DateTime<Utc>,
+}
+
 /// One of the caller's own bid versions.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct BidView {

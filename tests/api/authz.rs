@@ -160,7 +160,6 @@ async fn every_endpoint_with_every_role() {
     let endpoints = vec![
         e(Method::GET, "/healthz", "/healthz".into(), None, None),
         e(Method::GET, "/readyz", "/readyz".into(), None, None),
-        e(Method::GET, "/metrics", "/metrics".into(), None, None),
         e(
             Method::GET,
             "/api/v1/time",
@@ -548,6 +547,23 @@ async fn every_endpoint_with_every_role() {
                 "reference": "AUTHZ-1"
             })),
             Some(&["admin"]),
+        ),
+        e(
+            Method::GET,
+            "/api/v1/tenders/{id}/sections/{code}/bid-bonds/account",
+            format!("/api/v1/tenders/{t}/sections/BD01/bid-bonds/account"),
+            None,
+            Some(&["bidder"]),
+        ),
+        // The bank authenticates by its signature, not a session: everyone reaches the check
+        // (and, unsigned, fails it).
+        e(
+            Method::POST,
+            "/api/v1/bank/bond-arrivals",
+            "/api/v1/bank/bond-arrivals".into(),
+            Some(json!({"account": "6217990000000000000", "amount": "1.00",
+                "reference": "AUTHZ-BANK", "arrived_at": "2026-01-01T00:00:00Z"})),
+            None,
         ),
         e(
             Method::GET,

@@ -263,7 +263,7 @@ async fn audit_entries_use_the_documented_vocabulary() {
         let leaf = etender::audit::leaf::LeafEntry::from_bytes(&e.leaf).unwrap();
         let what = format!("{} #{}", leaf.event_type, leaf.index);
         assert!(
-            is_uuid(&leaf.subject) || leaf.subject == "sandbox_clock",
+            is_uuid(&leaf.subject) || ["sandbox_clock", "sealed"].contains(&leaf.subject.as_str()),
             "{what}: subject {}",
             leaf.subject
         );
@@ -274,7 +274,8 @@ async fn audit_entries_use_the_documented_vocabulary() {
             || ["organisation", "person", "system", "public"].contains(&leaf.actor_role.as_str());
         assert!(role_ok, "{what}: actor_role {}", leaf.actor_role);
         assert!(
-            is_uuid(&leaf.actor_id) || ["system", "anonymous"].contains(&leaf.actor_id.as_str()),
+            is_uuid(&leaf.actor_id)
+                || ["system", "anonymous", "sealed"].contains(&leaf.actor_id.as_str()),
             "{what}: actor_id {}",
             leaf.actor_id
         );

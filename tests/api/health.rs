@@ -15,7 +15,12 @@ async fn healthz_readyz_metrics() {
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["status"], "ready");
 
+    // Not on the public listener (its counters would tell when bids arrive): on its own.
     let res = reqwest::get(format!("{}/metrics", app.base)).await.unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let res = reqwest::get(format!("{}/metrics", app.metrics_base))
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     assert!(res.headers()["content-type"]
         .to_str()
@@ -80,13 +85,16 @@ async fn openapi_is_valid_openapi_3_and_lists_every_route() {
     for p in [
         "/healthz",
         "/readyz",
-        "/metrics",
         "/api/v1/auth/tokens",
         "/api/v1/organisations/{id}",
         "/api/v1/people/{id}/roles/{role}",
     ] {
         assert!(paths.contains_key(p), "missing {p}");
     }
+    assert!(
+        !paths.contains_key("/metrics"),
+        "/metrics is not a public operation"
+    );
     // Every operation documents its responses, and every $ref resolves.
     let text = v.to_string();
     for (path, ops) in paths {

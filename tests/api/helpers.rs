@@ -389,6 +389,8 @@ pub fn pki() -> &'static TestPki {
 /// A running server with its own database, trust directory and manual clock.
 pub struct TestApp {
     pub base: String,
+    /// The metrics listener (`[metrics] listen`, loopback), apart from the public `base`.
+    pub metrics_base: String,
     pub clock: Arc<ManualClock>,
     pub ctx: AppContext,
     pub trust_dir: PathBuf,
@@ -478,6 +480,7 @@ impl TestApp {
         let mut settings = Settings::load_for_development(None).unwrap();
         settings.http.listen = "127.0.0.1:0".parse().unwrap();
         settings.http.workers = 1;
+        settings.metrics.listen = Some("127.0.0.1:0".parse().unwrap());
         settings.database.url = fresh_database_url(tmp.path()).into();
         settings.database.pool_size = 4;
         settings.identity.trust_dir = trust_dir.clone();
@@ -493,6 +496,7 @@ impl TestApp {
         // Tests drive the deadline themselves (close_due), with a manual clock.
         settings.tenders.deadline_check_interval_ms = 3_600_000;
         settings.audit.signing_key_file = tmp.path().join("audit-signing-key.pem");
+        settings.keys.kek_file = tmp.path().join("kek");
         // Every test logs in from 127.0.0.1 on a clock that stands still: no challenge limit
         // unless a test sets one (tests/api/uploads.rs).
         settings.limits.challenge_burst = u32::MAX;
@@ -508,11 +512,16 @@ impl TestApp {
             .await
             .expect("build app");
         let base = format!("http://127.0.0.1:{}", app.port());
+        let metrics_base = format!(
+            "http://127.0.0.1:{}",
+            app.metrics_port().unwrap_or_default()
+        );
         let ctx = app.context().clone();
         let metrics = app.metrics();
         tokio::spawn(app.run_until_stopped());
         TestApp {
             base,
+            metrics_base,
             clock,
             ctx,
             trust_dir,
@@ -525,6 +534,15 @@ impl TestApp {
     /// The server's "now" (through the sandbox clock when there is one).
     pub fn clock_now(&self) -> DateTime<Utc> {
         self.ctx.clock.now()
+    }
+
+    /// The Prometheus text from the metrics listener.
+    pub async fn metrics_text(&self) -> String {
+        let res = reqwest::get(format!("{}/metrics", self.metrics_base))
+            .await
+            .unwrap();
+        assert_eq!(res.status(), reqwest::StatusCode::OK);
+        res.text().await.unwrap()
     }
 
     pub fn client(&self) -> Client {

@@ -12,6 +12,7 @@ mod guards;
 mod health;
 mod helpers;
 mod identity;
+mod leaks;
 mod limits;
 mod migrations;
 mod pages;

@@ -50,7 +50,7 @@ async fn publish_new(
 /// `(requests, requests with at most `le` statements, total statements)` for one route, from
 /// the server's own Prometheus histogram.
 async fn queries_of(app: &TestApp, route: &str, le: &str) -> (u64, u64, f64) {
-    let text = app.client().get_text("/metrics").await.unwrap();
+    let text = app.metrics_text().await;
     let label = format!("route=\"{route}\"");
     let value = |prefix: &str, extra: Option<&str>| -> f64 {
         text.lines()

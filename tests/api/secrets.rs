@@ -84,12 +84,18 @@ fn secrets(port: u16, db_password: &str, s3: bool) -> Vec<Secret> {
 /// plus `extra` environment variables.
 fn etender(dir: &Path, via: Via, secrets: &[Secret], extra: &[(&str, &str)]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_etender"));
-    // The built-in profile is production: it needs its trust anchors and its log key.
+    // The built-in profile is production: it needs its trust anchors, its log key and its
+    // key-encryption key.
     std::fs::create_dir_all(dir.join("certs/trust")).unwrap();
     let key = dir.join("data/audit-signing-key.pem");
     if !key.is_file() {
         std::fs::create_dir_all(dir.join("data")).unwrap();
         etender::audit::sequencer::generate_key_file(&key, "etender.local/log").unwrap();
+    }
+    let kek = dir.join("data/kek");
+    if !kek.is_file() {
+        let made = etender::crypto::kek::Kek::generate().unwrap();
+        made.write_file(&kek, false).unwrap();
     }
     cmd.current_dir(dir).env_remove("RUST_LOG");
     for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("ETENDER__")) {

@@ -165,6 +165,7 @@ async fn wrong_credentials_and_missing_buckets_are_refused() {
     let mut s = etender::config::Settings::load_for_development(None).unwrap();
     s.database.url = format!("sqlite://{}", tmp.path().join("e.db").display()).into();
     s.audit.signing_key_file = tmp.path().join("audit-key.pem");
+    s.keys.kek_file = tmp.path().join("kek");
     s.identity.trust_dir = tmp.path().to_path_buf();
     s.http.listen = "127.0.0.1:0".parse().unwrap();
     s.storage = bad;

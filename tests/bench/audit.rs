@@ -41,6 +41,7 @@ fn context(url: &str, tmp: &std::path::Path) -> AppContext {
     settings.database.url = url.into();
     settings.database.pool_size = 16;
     settings.audit.signing_key_file = tmp.join("audit-key.pem");
+    settings.keys.kek_file = tmp.join("kek");
     let trust = tmp.join("trust");
     std::fs::create_dir_all(&trust).unwrap();
     settings.identity.trust_dir = trust;

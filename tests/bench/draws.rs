@@ -90,6 +90,7 @@ fn context(url: &str, dir: &Path) -> AppContext {
     settings.database.url = url.to_string().into();
     settings.database.run_migrations = false;
     settings.audit.signing_key_file = dir.join("bench-audit-key.pem");
+    settings.keys.kek_file = dir.join("bench-kek");
     settings.storage.dir = dir.join("bench-files");
     let trust = dir.join("bench-trust");
     std::fs::create_dir_all(&trust).unwrap();

@@ -87,7 +87,7 @@ pub fn run(out: &mut Report) {
             .unwrap();
         rt.block_on(async {
             server.wait_ready().await;
-            measure(out, backend, &ctx, &server.url, server.pid()).await;
+            measure(out, backend, &ctx, &server, server.pid()).await;
         });
         drop(server);
     }
@@ -100,6 +100,7 @@ fn context(url: &str, dir: &Path) -> AppContext {
     settings.database.pool_size = CLIENTS as u32;
     settings.database.run_migrations = false;
     settings.audit.signing_key_file = dir.join("bench-audit-key.pem");
+    settings.keys.kek_file = dir.join("bench-kek");
     settings.storage.dir = dir.join("bench-files");
     let trust = dir.join("bench-trust");
     std::fs::create_dir_all(&trust).unwrap();
@@ -255,7 +256,8 @@ fn page_queries(c: &mut AnyConnection, after: i64, limit: i64) -> usize {
     rows.len()
 }
 
-async fn measure(out: &mut Report, backend: &str, ctx: &AppContext, base: &str, pid: u32) {
+async fn measure(out: &mut Report, backend: &str, ctx: &AppContext, server: &Server, pid: u32) {
+    let (base, metrics_base) = (server.url.as_str(), server.metrics_url.as_str());
     println!(
         "   ({backend}: load average before measuring: {})",
         load_average()
@@ -286,7 +288,7 @@ async fn measure(out: &mut Report, backend: &str, ctx: &AppContext, base: &str, 
     }
     let mut times = Vec::with_capacity(LATENCY_ROUNDS);
     let mut bytes = 0;
-    let (served_before, busy_before) = server_time(&http, base).await;
+    let (served_before, busy_before) = server_time(&http, metrics_base).await;
     let (server_cpu, own_cpu) = (cpu_seconds(pid), cpu_seconds(std::process::id()));
     for _ in 0..LATENCY_ROUNDS {
         let url = list(rng.below(span), 200);
@@ -301,7 +303,7 @@ async fn measure(out: &mut Report, backend: &str, ctx: &AppContext, base: &str, 
         per_request(cpu_seconds(pid) - server_cpu),
         per_request(cpu_seconds(std::process::id()) - own_cpu),
     );
-    let (served, busy) = server_time(&http, base).await;
+    let (served, busy) = server_time(&http, metrics_base).await;
     let server_ms = (busy - busy_before) * 1000.0 / (served - served_before);
     let worst = times.iter().copied().fold(0.0, f64::max);
     let p50 = percentile(&mut times, 0.50);
@@ -453,7 +455,7 @@ async fn measure(out: &mut Report, backend: &str, ctx: &AppContext, base: &str, 
 
     // Statements per list request, as the server itself counted them.
     let metrics = http
-        .get(format!("{base}/metrics"))
+        .get(format!("{metrics_base}/metrics"))
         .send()
         .await
         .unwrap()

@@ -13,6 +13,8 @@ use diesel::{Connection, PgConnection};
 pub struct Server {
     child: Child,
     pub url: String,
+    /// Base URL of the metrics listener (`/metrics` is not on the public one).
+    pub metrics_url: String,
 }
 
 impl Server {
@@ -28,14 +30,17 @@ impl Server {
         let config = dir.join("bench.toml");
         let toml = format!(
             "[http]\nlisten = \"127.0.0.1:0\"\nworkers = 2\n\
+             [metrics]\nlisten = \"127.0.0.1:0\"\n\
              [database]\nurl = {db:?}\n\
              [identity]\ntrust_dir = {trust:?}\nbootstrap_administrators = {admins:?}\n\
              [storage]\ndir = {files:?}\n\
-             [audit]\nsigning_key_file = {key:?}\n",
+             [audit]\nsigning_key_file = {key:?}\n\
+             [keys]\nkek_file = {kek:?}\n",
             db = database_url,
             trust = dir.join("trust").display().to_string(),
             files = dir.join("files").display().to_string(),
             key = dir.join("audit-signing-key.pem").display().to_string(),
+            kek = dir.join("kek").display().to_string(),
         );
         std::fs::write(&config, toml + extra).unwrap();
         // A production server (the default profile) refuses to invent its log key: make one as
@@ -49,6 +54,17 @@ impl Server {
                 .status()
                 .expect("etender audit keygen");
             assert!(made.success(), "etender audit keygen failed");
+        }
+        // Likewise its key-encryption key.
+        let kek = dir.join("kek");
+        if !kek.exists() {
+            let made = Command::new(env!("CARGO_BIN_EXE_etender"))
+                .args(["kek", "keygen", "--out"])
+                .arg(&kek)
+                .stdout(Stdio::null())
+                .status()
+                .expect("etender kek keygen");
+            assert!(made.success(), "etender kek keygen failed");
         }
         let log = std::fs::File::create(dir.join("server.log")).unwrap();
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_etender"));
@@ -76,20 +92,32 @@ impl Server {
                     let url = rest.split_whitespace().next().unwrap_or_default();
                     let _ = tx.send(url.to_string());
                 }
+                if let Some(rest) = line.split("metrics:").nth(1) {
+                    let url = rest.split_whitespace().next().unwrap_or_default();
+                    let _ = tx.send(url.trim_end_matches("/metrics").to_string());
+                }
             }
         });
         let mut server = Server {
             child,
             url: String::new(),
+            metrics_url: String::new(),
         };
-        server.url = match rx.recv_timeout(Duration::from_secs(60)) {
-            Ok(url) => url,
-            Err(_) => panic!(
-                "the server did not start (exit {:?}); log:\n{}",
-                server.child.try_wait(),
-                std::fs::read_to_string(dir.join("server.log")).unwrap_or_default()
-            ),
-        };
+        for slot in 0..2 {
+            let url = match rx.recv_timeout(Duration::from_secs(60)) {
+                Ok(url) => url,
+                Err(_) => panic!(
+                    "the server did not start (exit {:?}); log:\n{}",
+                    server.child.try_wait(),
+                    std::fs::read_to_string(dir.join("server.log")).unwrap_or_default()
+                ),
+            };
+            if slot == 0 {
+                server.url = url;
+            } else {
+                server.metrics_url = url;
+            }
+        }
         server
     }
 

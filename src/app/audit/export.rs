@@ -34,6 +34,7 @@ pub async fn export(
     min_cosignatures: Option<u32>,
 ) -> AppResult<Bundle> {
     let party = authorize(ctx, actor, &scope).await?;
+    let scope = as_read_by(actor, scope);
     let actor = actor.clone();
     let public_key = ctx.audit_log.verifier().to_vkey_string();
     let origin = ctx.audit_log.origin().to_owned();
@@ -140,7 +141,9 @@ pub async fn export(
                     scope: match scope {
                         Scope::All => BundleScope::All,
                         Scope::Tender(t) => BundleScope::Tender(t),
-                        Scope::Principal(p) => BundleScope::Principal(p),
+                        Scope::Principal(p) | Scope::PrincipalWithout(p, _) => {
+                            BundleScope::Principal(p)
+                        }
                     },
                     entries,
                     consistency,

@@ -1,11 +1,14 @@
 //! Reading the audit log: checkpoints, entries, proofs, trails, export bundles and receipts.
 //!
 //! Who sees what: checkpoints, proofs and the public key are public (they hold hashes only).
-//! Entries and bodies: regulators and administrators see everything but bid events; any
-//! principal sees the entries whose subject or actor it is. Bid events (`bid_submitted`,
-//! `bid_withdrawn`, `bid_confirmed`) are sealed: only the bidder reads them, regulators
-//! included, since counted per tender they would tell how many bids it has before the opening
-//! (whose own event lists every bid in the tender's chain). A tender's trail is for regulators,
+//! Entries and bodies: regulators and administrators see everything but sealed events; any
+//! principal sees the entries whose subject or actor it is. Sealed events
+//! (`audit::EventType::is_sealed`: bid and bond events, a drawn expert's seat and answer) are
+//! read only by their actor or subject, regulators included, since counted per tender they
+//! would tell who bids and how many before the opening (whose own event lists every bid in the
+//! tender's chain): their leaves name no tender and no party (`EventType::leaf_parties`), their
+//! bodies are withheld, and an overseer reading someone else's trail or export gets it without
+//! them (`as_read_by`). A tender's trail is for regulators,
 //! administrators and the tender's own parties (tenderer, agent, agent staff) — never for
 //! bidders, who must not learn who else downloaded or asked (办法 第21条); `authorize` is the
 //! single place that decides.
@@ -69,7 +72,9 @@ async fn authorize(ctx: &AppContext, actor: &Actor, scope: &Scope) -> AppResult<
             let p = crate::app::support::tender::is_party_of(ctx, actor, t).await?;
             (p, p)
         }
-        Scope::Principal(p) => (*p == actor.id || is_overseer(actor), false),
+        Scope::Principal(p) | Scope::PrincipalWithout(p, _) => {
+            (*p == actor.id || is_overseer(actor), false)
+        }
     };
     if ok {
         Ok(party)
@@ -77,6 +82,18 @@ async fn authorize(ctx: &AppContext, actor: &Actor, scope: &Scope) -> AppResult<
         Err(AppError::forbidden(
             "you may read your own trail, or your own tender's",
         ))
+    }
+}
+
+/// The scope `actor` actually reads: someone else's trail comes without sealed events, which
+/// would tell an overseer who bids (or was drawn), when — even with their bodies withheld and
+/// their leaves naming nobody.
+fn as_read_by(actor: &Actor, scope: Scope) -> Scope {
+    match scope {
+        Scope::Principal(p) if p != actor.id => {
+            Scope::PrincipalWithout(p, crate::audit::EventType::sealed_names())
+        }
+        other => other,
     }
 }
 

@@ -41,6 +41,7 @@ pub async fn trail(
     limit: Option<i64>,
 ) -> AppResult<Trail> {
     let party = authorize(ctx, actor, &scope).await?;
+    let scope = as_read_by(actor, scope);
     let after = after
         .map(|a| {
             i64::try_from(a).map_err(|_| {

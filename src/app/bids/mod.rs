@@ -8,6 +8,8 @@
 
 mod abandon_late_uploads;
 mod abandon_upload;
+mod bank_notice;
+mod bond_account;
 mod confirm;
 mod my_bid;
 mod my_bonds;
@@ -57,7 +59,9 @@ use crate::wire::bids::ReceiptKind;
 use crate::wire::bids::*;
 pub use abandon_late_uploads::*;
 pub use abandon_upload::*;
+pub use bank_notice::*;
 use base64::Engine;
+pub use bond_account::*;
 use chrono::DateTime;
 use chrono::Utc;
 pub use confirm::*;

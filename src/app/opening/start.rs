@@ -88,7 +88,10 @@ fn start_section(
         }
     }
     bids.retain(|b| b.state().is_ok_and(|s| s == BidState::Submitted));
-    let listed: Vec<Value> = bids.iter().map(listed_bid).collect();
+    let listed: Vec<Value> = bids
+        .iter()
+        .map(|b| listed_bid(c, b))
+        .collect::<AppResult<_>>()?;
     let failed = bids.len() < MIN_BIDS_TO_OPEN;
     let phase = if failed {
         OpeningPhase::Failed
@@ -156,8 +159,17 @@ fn start_section(
 }
 
 /// A bid as the opening event lists it, bound to its receipt.
-fn listed_bid(b: &repo::BidRow) -> Value {
-    json!({"bid": b.id, "organisation": b.organisation_id, "bidder_uscc": b.bidder_uscc,
+/// A bid as the opening lists it — with the bidder's bonds, sealed until now (a bond's
+/// existence tells who meant to bid): the opening is where the law makes both public.
+fn listed_bid(c: &mut AnyConnection, b: &repo::BidRow) -> AppResult<Value> {
+    let bonds: Vec<Value> = repo::bonds_of(c, &b.tender_id, &b.section_code, &b.organisation_id)?
+        .iter()
+        .map(|r| json!({"amount": r.amount, "kind": r.kind, "reference": r.reference}))
+        .collect();
+    Ok(
+        json!({"bid": b.id, "organisation": b.organisation_id, "bidder_uscc": b.bidder_uscc,
         "version": b.version, "manifest_sha256": b.manifest_sha256,
-        "received_at": from_db(b.received_at), "receipt_event": b.receipt_event_id})
+        "received_at": from_db(b.received_at), "receipt_event": b.receipt_event_id,
+        "bonds": bonds}),
+    )
 }

@@ -132,7 +132,10 @@ pub fn pending_batch(
         .order(audit_pending::seq.asc())
         .limit(limit)
         .select((AuditEventRow::as_select(), audit_pending::event_digest))
-        .load(c)
+        .load::<(AuditEventRow, Option<String>)>(c)?
+        .into_iter()
+        .map(|(e, d)| Ok((super::audit::unseal(e)?, d)))
+        .collect()
 }
 
 pub fn delete_pending(c: &mut AnyConnection, seqs: &[i64]) -> QueryResult<()> {
@@ -242,7 +245,9 @@ pub fn entry(c: &mut AnyConnection, index: i64) -> QueryResult<Option<(EntryRow,
         .filter(audit_log_entries::log_index.eq(index))
         .select((EntryRow::as_select(), AuditEventRow::as_select()))
         .first(c)
-        .optional()
+        .optional()?
+        .map(|(e, ev)| Ok((e, super::audit::unseal(ev)?)))
+        .transpose()
 }
 
 pub fn entry_for_event(
@@ -254,7 +259,9 @@ pub fn entry_for_event(
         .filter(audit_log_entries::event_id.eq(event_id))
         .select((EntryRow::as_select(), AuditEventRow::as_select()))
         .first(c)
-        .optional()
+        .optional()?
+        .map(|(e, ev)| Ok((e, super::audit::unseal(ev)?)))
+        .transpose()
 }
 
 /// What an entry list is restricted to.
@@ -264,6 +271,9 @@ pub enum Scope {
     Tender(String),
     /// Entries whose subject or actor is this principal.
     Principal(String),
+    /// As `Principal`, without events of these types: what an overseer reads of someone
+    /// else's trail (sealed events would tell it who bids, when).
+    PrincipalWithout(String, Vec<String>),
 }
 
 /// Entries joined with their events and restricted to `scope`, as a boxed query the caller
@@ -278,15 +288,35 @@ macro_rules! scoped_entries {
             Scope::All => {}
             Scope::Tender(t) => q = q.filter(audit_log_entries::tender_id.eq(t.clone())),
             Scope::Principal(p) => {
+                let v = super::audit::party_values(p)?;
                 q = q.filter(
                     audit_events::subject
-                        .eq(p.clone())
-                        .or(audit_events::actor_id.eq(p.clone())),
+                        .eq_any(v.clone())
+                        .or(audit_events::actor_id.eq_any(v)),
                 )
+            }
+            Scope::PrincipalWithout(p, hidden) => {
+                let v = super::audit::party_values(p)?;
+                q = q
+                    .filter(
+                        audit_events::subject
+                            .eq_any(v.clone())
+                            .or(audit_events::actor_id.eq_any(v)),
+                    )
+                    .filter(audit_events::event_type.ne_all(hidden.clone()))
             }
         }
         q
     }};
+}
+
+/// Entry rows with their events restored (`audit::unseal`).
+fn unseal_entries(
+    rows: Vec<(EntryRow, Option<AuditEventRow>)>,
+) -> QueryResult<Vec<(EntryRow, Option<AuditEventRow>)>> {
+    rows.into_iter()
+        .map(|(e, ev)| Ok((e, ev.map(super::audit::unseal).transpose()?)))
+        .collect()
 }
 
 /// Entries in `scope`, oldest first, with `log_index` in `[from, to)`, at most `limit`. Each
@@ -305,6 +335,7 @@ pub fn entries(
         .order(audit_log_entries::log_index.asc())
         .limit(limit)
         .load(c)
+        .and_then(unseal_entries)
 }
 
 /// A page of entries in `scope` by log index (the trail), each with its event row.
@@ -313,7 +344,9 @@ pub fn entries_page(
     scope: &Scope,
     page: &Keyset<i64>,
 ) -> QueryResult<Vec<(EntryRow, Option<AuditEventRow>)>> {
-    keyset(scoped_entries!(scope), audit_log_entries::log_index, page).load(c)
+    keyset(scoped_entries!(scope), audit_log_entries::log_index, page)
+        .load(c)
+        .and_then(unseal_entries)
 }
 
 /// The stored state of each bid in `ids`, except bids with an event still queued (their state

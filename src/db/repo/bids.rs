@@ -6,8 +6,9 @@ use diesel::dsl::max;
 use diesel::prelude::*;
 
 use crate::db::schema::{
-    bid_bonds, bid_parts, bid_upload_parts, bid_uploads, bids, envelope_keys, opening_attempts,
-    opening_responses, remedy_custodians, remedy_releases, section_openings, tenders,
+    bid_bonds, bid_parts, bid_upload_parts, bid_uploads, bids, bond_accounts, envelope_keys,
+    opening_attempts, opening_responses, remedy_custodians, remedy_releases, section_openings,
+    tenders,
 };
 use crate::db::AnyConnection;
 use crate::domain::bidding::{
@@ -55,8 +56,8 @@ pub struct ReleaseRow {
     pub released_at: NaiveDateTime,
 }
 
-#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
-#[diesel(table_name = bid_bonds)]
+/// A bond as the use-cases see it; stored sealed (`StoredBond`, `db::sealing`).
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct BondRow {
     pub id: String,
     pub tender_id: String,
@@ -69,8 +70,8 @@ pub struct BondRow {
     pub recorded_at: NaiveDateTime,
 }
 
-#[derive(Clone, Debug, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = bid_uploads)]
+/// An upload as the use-cases see it; stored sealed (`StoredUpload`, `db::sealing`).
+#[derive(Clone, Debug)]
 pub struct UploadRow {
     pub id: String,
     pub tender_id: String,
@@ -100,8 +101,8 @@ pub struct UploadPartRow {
     pub complete: bool,
 }
 
-#[derive(Clone, Debug, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = bids, treat_none_as_null = true)]
+/// A bid as the use-cases see it; stored sealed (`StoredBid`, `db::sealing`).
+#[derive(Clone, Debug)]
 pub struct BidRow {
     pub id: String,
     pub tender_id: String,
@@ -180,6 +181,373 @@ pub struct ResponseRow {
     pub answered_by: Option<String>,
     pub answered_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
+}
+
+// --- sealed storage of bonds, uploads and bids (db::sealing) --------------------------------
+
+use crate::db::sealing::{self, labels};
+
+const BOND: &str = "bid_bonds";
+const UPLOAD: &str = "bid_uploads";
+const BID: &str = "bids";
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = bid_bonds)]
+struct StoredBond {
+    id: String,
+    section_ref: String,
+    bidder_ref: String,
+    reference_ref: String,
+    sealed: String,
+    recorded_at: NaiveDateTime,
+}
+
+/// What an upload row keeps only under the KEK.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct UploadSecrets {
+    tender_id: String,
+    section_code: String,
+    organisation_id: String,
+    manifest: String,
+    certificate: String,
+    certificate_serial: String,
+    signature_algorithm: String,
+    created_by: String,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = bid_uploads)]
+struct StoredUpload {
+    id: String,
+    section_ref: String,
+    bidder_ref: String,
+    owner_ref: String,
+    bid_version: i32,
+    sealed: String,
+    manifest_sha256: String,
+    state: String,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+/// What a bid row keeps only under the KEK.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct BidSecrets {
+    tender_id: String,
+    section_code: String,
+    organisation_id: String,
+    bidder_uscc: String,
+    manifest: String,
+    certificate: String,
+    certificate_serial: String,
+    signature_algorithm: String,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = bids, treat_none_as_null = true)]
+struct StoredBid {
+    id: String,
+    section_ref: String,
+    bidder_ref: String,
+    version: i32,
+    state: String,
+    sealed: String,
+    manifest_sha256: String,
+    tender_version: i32,
+    confirmed_tender_version: i32,
+    received_at: NaiveDateTime,
+    receipt_event_id: String,
+    supersedes: Option<String>,
+    closed_at: Option<NaiveDateTime>,
+    summary: Option<String>,
+}
+
+fn section_ref(tender: &str, section: &str) -> QueryResult<String> {
+    sealing::blind(labels::SECTION, &[tender, section])
+}
+
+fn section_refs(tender: &str, section: &str) -> QueryResult<Vec<String>> {
+    sealing::blind_all(labels::SECTION, &[tender, section])
+}
+
+fn bidder_ref(tender: &str, section: &str, org: &str) -> QueryResult<String> {
+    sealing::blind(labels::BIDDER, &[tender, section, org])
+}
+
+fn bidder_refs(tender: &str, section: &str, org: &str) -> QueryResult<Vec<String>> {
+    sealing::blind_all(labels::BIDDER, &[tender, section, org])
+}
+
+/// The blind index of an organisation's own uploads (its limits across tenders), every
+/// version (for lookups).
+pub(crate) fn owner_refs(org: &str) -> QueryResult<Vec<String>> {
+    sealing::blind_all(labels::OWNER, &[org])
+}
+
+fn store_bond(r: &BondRow) -> QueryResult<StoredBond> {
+    Ok(StoredBond {
+        id: r.id.clone(),
+        section_ref: section_ref(&r.tender_id, &r.section_code)?,
+        bidder_ref: bidder_ref(&r.tender_id, &r.section_code, &r.organisation_id)?,
+        reference_ref: sealing::blind(
+            labels::BOND_REFERENCE,
+            &[
+                &r.tender_id,
+                &r.section_code,
+                &r.organisation_id,
+                &r.reference,
+            ],
+        )?,
+        sealed: sealing::seal(BOND, &r.id, r)?,
+        recorded_at: r.recorded_at,
+    })
+}
+
+fn load_bond(s: StoredBond) -> QueryResult<BondRow> {
+    sealing::open(BOND, &s.id, &s.sealed)
+}
+
+fn store_upload(r: &UploadRow) -> QueryResult<StoredUpload> {
+    let secrets = UploadSecrets {
+        tender_id: r.tender_id.clone(),
+        section_code: r.section_code.clone(),
+        organisation_id: r.organisation_id.clone(),
+        manifest: r.manifest.clone(),
+        certificate: r.certificate.clone(),
+        certificate_serial: r.certificate_serial.clone(),
+        signature_algorithm: r.signature_algorithm.clone(),
+        created_by: r.created_by.clone(),
+    };
+    Ok(StoredUpload {
+        id: r.id.clone(),
+        section_ref: section_ref(&r.tender_id, &r.section_code)?,
+        bidder_ref: bidder_ref(&r.tender_id, &r.section_code, &r.organisation_id)?,
+        owner_ref: sealing::blind(labels::OWNER, &[&r.organisation_id])?,
+        bid_version: r.bid_version,
+        sealed: sealing::seal(UPLOAD, &r.id, &secrets)?,
+        manifest_sha256: r.manifest_sha256.clone(),
+        state: r.state.clone(),
+        created_at: r.created_at,
+        updated_at: r.updated_at,
+    })
+}
+
+fn load_upload(s: StoredUpload) -> QueryResult<UploadRow> {
+    let x: UploadSecrets = sealing::open(UPLOAD, &s.id, &s.sealed)?;
+    Ok(UploadRow {
+        id: s.id,
+        tender_id: x.tender_id,
+        section_code: x.section_code,
+        organisation_id: x.organisation_id,
+        bid_version: s.bid_version,
+        manifest: x.manifest,
+        manifest_sha256: s.manifest_sha256,
+        certificate: x.certificate,
+        certificate_serial: x.certificate_serial,
+        signature_algorithm: x.signature_algorithm,
+        state: s.state,
+        created_by: x.created_by,
+        created_at: s.created_at,
+        updated_at: s.updated_at,
+    })
+}
+
+fn store_bid(r: &BidRow) -> QueryResult<StoredBid> {
+    let secrets = BidSecrets {
+        tender_id: r.tender_id.clone(),
+        section_code: r.section_code.clone(),
+        organisation_id: r.organisation_id.clone(),
+        bidder_uscc: r.bidder_uscc.clone(),
+        manifest: r.manifest.clone(),
+        certificate: r.certificate.clone(),
+        certificate_serial: r.certificate_serial.clone(),
+        signature_algorithm: r.signature_algorithm.clone(),
+    };
+    Ok(StoredBid {
+        id: r.id.clone(),
+        section_ref: section_ref(&r.tender_id, &r.section_code)?,
+        bidder_ref: bidder_ref(&r.tender_id, &r.section_code, &r.organisation_id)?,
+        version: r.version,
+        state: r.state.clone(),
+        sealed: sealing::seal(BID, &r.id, &secrets)?,
+        manifest_sha256: r.manifest_sha256.clone(),
+        tender_version: r.tender_version,
+        confirmed_tender_version: r.confirmed_tender_version,
+        received_at: r.received_at,
+        receipt_event_id: r.receipt_event_id.clone(),
+        supersedes: r.supersedes.clone(),
+        closed_at: r.closed_at,
+        summary: r.summary.clone(),
+    })
+}
+
+fn load_bid(s: StoredBid) -> QueryResult<BidRow> {
+    let x: BidSecrets = sealing::open(BID, &s.id, &s.sealed)?;
+    Ok(BidRow {
+        id: s.id,
+        tender_id: x.tender_id,
+        section_code: x.section_code,
+        organisation_id: x.organisation_id,
+        bidder_uscc: x.bidder_uscc,
+        version: s.version,
+        state: s.state,
+        manifest: x.manifest,
+        manifest_sha256: s.manifest_sha256,
+        certificate: x.certificate,
+        certificate_serial: x.certificate_serial,
+        signature_algorithm: x.signature_algorithm,
+        tender_version: s.tender_version,
+        confirmed_tender_version: s.confirmed_tender_version,
+        received_at: s.received_at,
+        receipt_event_id: s.receipt_event_id,
+        supersedes: s.supersedes,
+        closed_at: s.closed_at,
+        summary: s.summary,
+    })
+}
+
+fn load_all<S, T>(rows: Vec<S>, load: fn(S) -> QueryResult<T>) -> QueryResult<Vec<T>> {
+    rows.into_iter().map(load).collect()
+}
+
+/// A bidder's virtual sub-account for one section's bond (plain; stored sealed).
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct BondAccountRow {
+    pub account: String,
+    pub tender_id: String,
+    pub section_code: String,
+    pub organisation_id: String,
+    pub created_at: NaiveDateTime,
+}
+
+const BOND_ACCOUNT: &str = "bond_accounts";
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = bond_accounts)]
+struct StoredBondAccount {
+    account_ref: String,
+    bidder_ref: String,
+    sealed: String,
+    created_at: NaiveDateTime,
+}
+
+fn account_refs(account: &str) -> QueryResult<Vec<String>> {
+    sealing::blind_all(labels::BOND_ACCOUNT, &[account])
+}
+
+fn load_bond_account(s: StoredBondAccount) -> QueryResult<BondAccountRow> {
+    sealing::open(BOND_ACCOUNT, &s.account_ref, &s.sealed)
+}
+
+/// The bidder's sub-account for the section, if it has asked for one.
+pub fn bond_account_of(
+    c: &mut AnyConnection,
+    tender: &str,
+    section: &str,
+    org: &str,
+) -> QueryResult<Option<BondAccountRow>> {
+    bond_accounts::table
+        .filter(bond_accounts::bidder_ref.eq_any(bidder_refs(tender, section, org)?))
+        .select(StoredBondAccount::as_select())
+        .first(c)
+        .optional()?
+        .map(load_bond_account)
+        .transpose()
+}
+
+/// The sub-account with this number (what a bank's notice names).
+pub fn bond_account(c: &mut AnyConnection, account: &str) -> QueryResult<Option<BondAccountRow>> {
+    bond_accounts::table
+        .filter(bond_accounts::account_ref.eq_any(account_refs(account)?))
+        .select(StoredBondAccount::as_select())
+        .first(c)
+        .optional()?
+        .map(load_bond_account)
+        .transpose()
+}
+
+pub fn insert_bond_account(c: &mut AnyConnection, row: &BondAccountRow) -> QueryResult<()> {
+    let account_ref = sealing::blind(labels::BOND_ACCOUNT, &[&row.account])?;
+    let stored = StoredBondAccount {
+        sealed: sealing::seal(BOND_ACCOUNT, &account_ref, row)?,
+        account_ref,
+        bidder_ref: bidder_ref(&row.tender_id, &row.section_code, &row.organisation_id)?,
+        created_at: row.created_at,
+    };
+    diesel::insert_into(bond_accounts::table)
+        .values(stored)
+        .execute(c)
+        .map(|_| ())
+}
+
+/// Rows of the sealed tables rewritten under the newest KEK version ([`rewrap`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Rewrapped {
+    pub bids: usize,
+    pub uploads: usize,
+    pub bonds: usize,
+    pub bond_accounts: usize,
+}
+
+/// Re-seals and re-blinds every bid, upload and bond row sealed under an older KEK version
+/// (after `etender kek rotate`), so the older version is no longer needed for them. Sealed
+/// audit events stay as written: the log is append-only.
+pub fn rewrap(c: &mut AnyConnection) -> QueryResult<Rewrapped> {
+    let key = sealing::key()?;
+    let mut done = Rewrapped::default();
+    let stale_bids: Vec<StoredBid> = bids::table
+        .select(StoredBid::as_select())
+        .load::<StoredBid>(c)?
+        .into_iter()
+        .filter(|s| key.is_stale(&s.sealed))
+        .collect();
+    for s in stale_bids {
+        update_bid(c, &load_bid(s)?)?;
+        done.bids += 1;
+    }
+    let stale_uploads: Vec<StoredUpload> = bid_uploads::table
+        .select(StoredUpload::as_select())
+        .load::<StoredUpload>(c)?
+        .into_iter()
+        .filter(|s| key.is_stale(&s.sealed))
+        .collect();
+    for s in stale_uploads {
+        update_upload(c, &load_upload(s)?)?;
+        done.uploads += 1;
+    }
+    let stale_bonds: Vec<StoredBond> = bid_bonds::table
+        .select(StoredBond::as_select())
+        .load::<StoredBond>(c)?
+        .into_iter()
+        .filter(|s| key.is_stale(&s.sealed))
+        .collect();
+    for s in stale_bonds {
+        let fresh = store_bond(&load_bond(s)?)?;
+        diesel::update(bid_bonds::table.find(&fresh.id))
+            .set((
+                bid_bonds::section_ref.eq(&fresh.section_ref),
+                bid_bonds::bidder_ref.eq(&fresh.bidder_ref),
+                bid_bonds::reference_ref.eq(&fresh.reference_ref),
+                bid_bonds::sealed.eq(&fresh.sealed),
+            ))
+            .execute(c)?;
+        done.bonds += 1;
+    }
+    // An account's key is its blind index: rewritten as a new row.
+    let stale_accounts: Vec<StoredBondAccount> = bond_accounts::table
+        .select(StoredBondAccount::as_select())
+        .load::<StoredBondAccount>(c)?
+        .into_iter()
+        .filter(|s| key.is_stale(&s.sealed))
+        .collect();
+    for s in stale_accounts {
+        let old = s.account_ref.clone();
+        let row = load_bond_account(s)?;
+        diesel::delete(bond_accounts::table.find(&old)).execute(c)?;
+        insert_bond_account(c, &row)?;
+        done.bond_accounts += 1;
+    }
+    Ok(done)
 }
 
 // --- envelope keys, remedy custodians and releases ------------------------------------------
@@ -303,9 +671,30 @@ pub fn clear_release_values(c: &mut AnyConnection, bid: &str) -> QueryResult<usi
 
 // --- bonds ---------------------------------------------------------------------------------
 
+/// Records a bond; a reference already recorded for this bidder and section (under any KEK
+/// version) is a unique violation, as the index itself would report it.
 pub fn insert_bond(c: &mut AnyConnection, row: &BondRow) -> QueryResult<()> {
+    let refs = sealing::blind_all(
+        labels::BOND_REFERENCE,
+        &[
+            &row.tender_id,
+            &row.section_code,
+            &row.organisation_id,
+            &row.reference,
+        ],
+    )?;
+    let taken: i64 = bid_bonds::table
+        .filter(bid_bonds::reference_ref.eq_any(refs))
+        .count()
+        .get_result(c)?;
+    if taken > 0 {
+        return Err(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            Box::new("bid_bonds.reference_ref".to_string()),
+        ));
+    }
     diesel::insert_into(bid_bonds::table)
-        .values(row)
+        .values(store_bond(row)?)
         .execute(c)
         .map(|_| ())
 }
@@ -316,13 +705,12 @@ pub fn bonds_of(
     section: &str,
     org: &str,
 ) -> QueryResult<Vec<BondRow>> {
-    bid_bonds::table
-        .filter(bid_bonds::tender_id.eq(tender))
-        .filter(bid_bonds::section_code.eq(section))
-        .filter(bid_bonds::organisation_id.eq(org))
+    let rows = bid_bonds::table
+        .filter(bid_bonds::bidder_ref.eq_any(bidder_refs(tender, section, org)?))
         .order(bid_bonds::recorded_at.asc())
-        .select(BondRow::as_select())
-        .load(c)
+        .select(StoredBond::as_select())
+        .load(c)?;
+    load_all(rows, load_bond)
 }
 
 // --- uploads -------------------------------------------------------------------------------
@@ -333,7 +721,7 @@ pub fn insert_upload(
     parts: &[UploadPartRow],
 ) -> QueryResult<()> {
     diesel::insert_into(bid_uploads::table)
-        .values(row)
+        .values(store_upload(row)?)
         .execute(c)?;
     for p in parts {
         diesel::insert_into(bid_upload_parts::table)
@@ -346,9 +734,11 @@ pub fn insert_upload(
 pub fn find_upload(c: &mut AnyConnection, id: &str) -> QueryResult<Option<UploadRow>> {
     bid_uploads::table
         .find(id)
-        .select(UploadRow::as_select())
+        .select(StoredUpload::as_select())
         .first(c)
-        .optional()
+        .optional()?
+        .map(load_upload)
+        .transpose()
 }
 
 pub fn upload_parts(c: &mut AnyConnection, id: &str) -> QueryResult<Vec<UploadPartRow>> {
@@ -361,7 +751,7 @@ pub fn upload_parts(c: &mut AnyConnection, id: &str) -> QueryResult<Vec<UploadPa
 
 pub fn update_upload(c: &mut AnyConnection, row: &UploadRow) -> QueryResult<()> {
     diesel::update(bid_uploads::table.find(&row.id))
-        .set(row)
+        .set(store_upload(row)?)
         .execute(c)
         .map(|_| ())
 }
@@ -381,13 +771,12 @@ pub fn uploads_of(
     org: &str,
     state: UploadState,
 ) -> QueryResult<Vec<UploadRow>> {
-    bid_uploads::table
-        .filter(bid_uploads::tender_id.eq(tender))
-        .filter(bid_uploads::section_code.eq(section))
-        .filter(bid_uploads::organisation_id.eq(org))
+    let rows = bid_uploads::table
+        .filter(bid_uploads::bidder_ref.eq_any(bidder_refs(tender, section, org)?))
         .filter(bid_uploads::state.eq(state.as_str()))
-        .select(UploadRow::as_select())
-        .load(c)
+        .select(StoredUpload::as_select())
+        .load(c)?;
+    load_all(rows, load_upload)
 }
 
 /// Uploads still open for tenders whose deadline has passed and that no longer take bids.
@@ -395,21 +784,31 @@ pub fn open_uploads_past_deadline(
     c: &mut AnyConnection,
     now: NaiveDateTime,
 ) -> QueryResult<Vec<UploadRow>> {
-    let past = tenders::table
+    // The rows name no tender: open every open upload (few: uploads are abandoned at the
+    // deadline) and keep those of tenders past it.
+    let past: std::collections::HashSet<String> = tenders::table
         .filter(tenders::bid_deadline.le(now))
         .filter(tenders::state.ne(StateKind::Published.as_str()))
-        .select(tenders::id);
-    bid_uploads::table
+        .select(tenders::id)
+        .load::<String>(c)?
+        .into_iter()
+        .collect();
+    let open = bid_uploads::table
         .filter(bid_uploads::state.eq(UploadState::Open.as_str()))
-        .filter(bid_uploads::tender_id.eq_any(past))
-        .select(UploadRow::as_select())
-        .load(c)
+        .select(StoredUpload::as_select())
+        .load(c)?;
+    Ok(load_all(open, load_upload)?
+        .into_iter()
+        .filter(|u| past.contains(&u.tender_id))
+        .collect())
 }
 
 // --- bids ----------------------------------------------------------------------------------
 
 pub fn insert_bid(c: &mut AnyConnection, row: &BidRow, parts: &[BidPartRow]) -> QueryResult<()> {
-    diesel::insert_into(bids::table).values(row).execute(c)?;
+    diesel::insert_into(bids::table)
+        .values(store_bid(row)?)
+        .execute(c)?;
     for p in parts {
         diesel::insert_into(bid_parts::table).values(p).execute(c)?;
     }
@@ -419,14 +818,16 @@ pub fn insert_bid(c: &mut AnyConnection, row: &BidRow, parts: &[BidPartRow]) -> 
 pub fn find_bid(c: &mut AnyConnection, id: &str) -> QueryResult<Option<BidRow>> {
     bids::table
         .find(id)
-        .select(BidRow::as_select())
+        .select(StoredBid::as_select())
         .first(c)
-        .optional()
+        .optional()?
+        .map(load_bid)
+        .transpose()
 }
 
 pub fn update_bid(c: &mut AnyConnection, row: &BidRow) -> QueryResult<()> {
     diesel::update(bids::table.find(&row.id))
-        .set(row)
+        .set(store_bid(row)?)
         .execute(c)
         .map(|_| ())
 }
@@ -438,13 +839,12 @@ pub fn bids_of_bidder(
     section: &str,
     org: &str,
 ) -> QueryResult<Vec<BidRow>> {
-    bids::table
-        .filter(bids::tender_id.eq(tender))
-        .filter(bids::section_code.eq(section))
-        .filter(bids::organisation_id.eq(org))
+    let rows = bids::table
+        .filter(bids::bidder_ref.eq_any(bidder_refs(tender, section, org)?))
         .order(bids::version.desc())
-        .select(BidRow::as_select())
-        .load(c)
+        .select(StoredBid::as_select())
+        .load(c)?;
+    load_all(rows, load_bid)
 }
 
 /// Highest bid version this bidder has used for the section (bids and uploads alike).
@@ -455,9 +855,7 @@ pub fn max_version(
     org: &str,
 ) -> QueryResult<i32> {
     let b: Option<i32> = bids::table
-        .filter(bids::tender_id.eq(tender))
-        .filter(bids::section_code.eq(section))
-        .filter(bids::organisation_id.eq(org))
+        .filter(bids::bidder_ref.eq_any(bidder_refs(tender, section, org)?))
         .select(max(bids::version))
         .first(c)?;
     Ok(b.unwrap_or(0))
@@ -471,13 +869,13 @@ pub fn bids_of_section(
     states: &[BidState],
 ) -> QueryResult<Vec<BidRow>> {
     let states: Vec<&str> = states.iter().map(|s| s.as_str()).collect();
-    bids::table
-        .filter(bids::tender_id.eq(tender))
-        .filter(bids::section_code.eq(section))
+    let rows = bids::table
+        .filter(bids::section_ref.eq_any(section_refs(tender, section)?))
         .filter(bids::state.eq_any(states))
         .order(bids::received_at.asc())
-        .select(BidRow::as_select())
-        .load(c)
+        .select(StoredBid::as_select())
+        .load(c)?;
+    load_all(rows, load_bid)
 }
 
 pub fn bid_parts(c: &mut AnyConnection, bid: &str) -> QueryResult<Vec<BidPartRow>> {

@@ -118,7 +118,7 @@ pub fn part_held_until(
 /// Parts of `org`'s uploads someone is writing now (live leases).
 pub fn live_writers_of(c: &mut AnyConnection, org: &str, now: NaiveDateTime) -> QueryResult<i64> {
     let uploads = bid_uploads::table
-        .filter(bid_uploads::organisation_id.eq(org))
+        .filter(bid_uploads::owner_ref.eq_any(super::bids::owner_refs(org)?))
         .filter(bid_uploads::state.eq(UploadState::Open.as_str()))
         .select(bid_uploads::id);
     bid_upload_parts::table
@@ -131,13 +131,21 @@ pub fn live_writers_of(c: &mut AnyConnection, org: &str, now: NaiveDateTime) -> 
 
 /// `org`'s open uploads and the ciphertext bytes their parts declare together.
 pub fn open_uploads_of(c: &mut AnyConnection, org: &str) -> QueryResult<(i64, i64)> {
+    let owner = super::bids::owner_refs(org)?;
     let open = bid_uploads::table
-        .filter(bid_uploads::organisation_id.eq(org))
+        .filter(bid_uploads::owner_ref.eq_any(owner.clone()))
         .filter(bid_uploads::state.eq(UploadState::Open.as_str()));
     let n: i64 = open.select(count_star()).first(c)?;
     // SUM over BIGINT is NUMERIC on PostgreSQL: cast back (the total fits easily).
     let bytes: Option<i64> = bid_upload_parts::table
-        .filter(bid_upload_parts::upload_id.eq_any(open.select(bid_uploads::id)))
+        .filter(
+            bid_upload_parts::upload_id.eq_any(
+                bid_uploads::table
+                    .filter(bid_uploads::owner_ref.eq_any(owner))
+                    .filter(bid_uploads::state.eq(UploadState::Open.as_str()))
+                    .select(bid_uploads::id),
+            ),
+        )
         .select(diesel::dsl::sql::<Nullable<BigInt>>(
             "CAST(SUM(ciphertext_len) AS BIGINT)",
         ))

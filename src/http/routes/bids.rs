@@ -14,7 +14,65 @@ use crate::error::{AppError, AppResult, ErrorCode};
 use crate::http::openapi::Binary;
 use crate::seal::Manifest;
 use crate::wire::bids::EnvelopeKey;
+use crate::wire::bids::{BankNotice, BankNoticeAck, BondAccount};
 use crate::wire::bids::{BidBond, BondRequest, MyBid, PartStatus, Receipt, UploadStatus};
+
+/// The caller's virtual sub-account (虚拟子账号) for a section's bond, opened on first request:
+/// pay the bond there; the bank reports its arrival and the bond shows in `bid-bonds/mine`.
+#[utoipa::path(operation_id = "my_bond_account", tag = "bids", security(("bearer" = [])),
+    responses(
+        (status = 200, body = BondAccount),
+        (status = 403, description = "`forbidden`: bids are made by bidder organisations"),
+        (status = 404, description = "`not_found`: no such published tender or section"),
+    ))]
+#[get("/api/v1/tenders/{id}/sections/{code}/bid-bonds/account")]
+pub async fn my_bond_account(
+    ctx: web::Data<AppContext>,
+    actor: Actor,
+    path: web::Path<(String, String)>,
+) -> AppResult<web::Json<BondAccount>> {
+    let (t, s) = path.into_inner();
+    Ok(web::Json(bids::bond_account(&ctx, &actor, &t, &s).await?))
+}
+
+/// The bank reports money that arrived in a virtual sub-account; the body is signed with the
+/// notice key the bank shares with the platform (`x-bank-signature`: base64 HMAC-SHA256 of
+/// the exact body bytes).
+#[utoipa::path(operation_id = "bank_bond_arrival", tag = "bids", request_body = BankNotice,
+    params(("x-bank-signature" = String, Header,
+        description = "base64 HMAC-SHA256 of the body under the bank's notice key")),
+    responses(
+        (status = 201, body = BankNoticeAck),
+        (status = 401, description = "`signature_invalid`: not signed with the bank's key (or no \
+            bank is connected)"),
+        (status = 404, description = "`not_found`: no such sub-account"),
+        (status = 409, description = "`conflict`: this transfer reference is already recorded"),
+        (status = 422, description = "`validation_failed`: amount or reference"),
+    ))]
+#[post("/api/v1/bank/bond-arrivals")]
+pub async fn bank_bond_arrival(
+    ctx: web::Data<AppContext>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> AppResult<HttpResponse> {
+    let limit = ctx.settings.http.json_limit_bytes;
+    let body = match payload.to_bytes_limited(limit).await {
+        Ok(Ok(b)) => b,
+        Ok(Err(e)) => return Err(AppError::new(ErrorCode::MalformedBody, e.to_string())),
+        Err(_) => {
+            return Err(AppError::new(
+                ErrorCode::BodyTooLarge,
+                format!("the body exceeds {limit} bytes"),
+            ))
+        }
+    };
+    let signature = req
+        .headers()
+        .get(bids::BANK_SIGNATURE_HEADER)
+        .and_then(|v| v.to_str().ok());
+    let ack = bids::bank_notice(&ctx, signature, &body).await?;
+    Ok(HttpResponse::Created().json(ack))
+}
 
 /// Record a bid bond the trading centre received (administrators).
 #[utoipa::path(operation_id = "record_bid_bond", tag = "bids", request_body = BondRequest,

@@ -1,6 +1,6 @@
-//! Liveness, readiness, metrics and server time.
+//! Liveness, readiness and server time. (`/metrics` has its own listener: `http::metrics`.)
 
-use actix_web::{get, web, HttpResponse};
+use actix_web::{get, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -8,7 +8,6 @@ use utoipa::ToSchema;
 use crate::app::AppContext;
 use crate::clock::to_local;
 use crate::error::AppResult;
-use crate::http::metrics::Metrics;
 
 #[derive(Serialize, Deserialize, ToSchema)]
 pub struct Health {
@@ -35,19 +34,6 @@ pub async fn readyz(ctx: web::Data<AppContext>) -> AppResult<web::Json<Health>> 
     Ok(web::Json(Health {
         status: "ready".into(),
     }))
-}
-
-/// Prometheus text exposition.
-#[utoipa::path(tag = "operations", responses(
-    (status = 200, content_type = "text/plain", body = String,
-        description = "Prometheus text exposition format 0.0.4"),
-))]
-#[get("/metrics")]
-pub async fn metrics(ctx: web::Data<AppContext>, m: web::Data<Metrics>) -> HttpResponse {
-    m.set_pool(ctx.db.pool_stats());
-    HttpResponse::Ok()
-        .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(m.render())
 }
 
 #[derive(Serialize, Deserialize, ToSchema)]

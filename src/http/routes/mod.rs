@@ -22,7 +22,6 @@ macro_rules! for_each_route {
         $then! {
             health::healthz,
             health::readyz,
-            health::metrics,
             health::server_time,
             auth::create_challenge,
             auth::create_token,
@@ -78,6 +77,8 @@ macro_rules! for_each_route {
             audit::add_cosignature,
             bids::record_bond,
             bids::my_bonds,
+            bids::my_bond_account,
+            bids::bank_bond_arrival,
             bids::my_bid,
             bids::open_upload,
             bids::upload_status,

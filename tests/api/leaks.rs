@@ -1,0 +1,541 @@
+//! Who bids where must not leak before the opening (issue 11, finding 6): an administrator, a
+//! regulator and the public each try to learn a tender's bidders, or their number, from the
+//! audit trails and exports, the bid-state snapshot and the metrics — and learn nothing the
+//! bidder's own reads do not give back to the bidder alone.
+
+use etender::audit::bundle::Bundle;
+use etender::audit::verify::{default_rules, verify_bundle};
+use etender::audit::{EventType, SEALED_PARTY};
+use reqwest::Method;
+use serde_json::Value;
+
+use crate::bids::{record_bonds, Bidder};
+use crate::fixtures::{id_of, published_tender};
+use crate::helpers::{pki, TestApp};
+
+/// The sealed entries of `bundle`, each with whether its body came along.
+fn sealed_entries(bundle: &Bundle) -> Vec<(etender::audit::leaf::LeafEntry, bool)> {
+    use base64::Engine as _;
+    bundle
+        .entries
+        .iter()
+        .filter_map(|e| {
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(&e.leaf)
+                .unwrap();
+            let leaf = etender::audit::leaf::LeafEntry::from_bytes(&bytes).unwrap();
+            let sealed = EventType::parse(&leaf.event_type).is_some_and(|t| t.is_sealed());
+            sealed.then_some((leaf, e.event.is_some()))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn overseers_and_the_public_learn_no_bidder_before_the_opening() {
+    let app = TestApp::spawn().await;
+    let s = published_tender(&app, 30).await;
+    let t = s.tender.clone();
+    let b = Bidder::enrol(&app, "bidder").await;
+    let org = id_of(&b.client).await;
+    let uscc = b.uscc().to_string();
+    // The trading centre records the bond (today's path), the bidder submits, then withdraws
+    // and submits again: every kind of sealed bid event.
+    record_bonds(&app, &t, "BD01", "200000.00", &[&b]).await;
+    let sealed = b.seal(&t, "BD01", "1234567.89", 2048).await;
+    b.submit(&t, "BD01", &sealed).await;
+    let mine = b.client.my_bid(&t, "BD01").await.unwrap().current.unwrap();
+    let creds = pki().get("bidder").credentials();
+    b.client
+        .withdraw(&t, "BD01", &mine, &uscc, &creds)
+        .await
+        .unwrap();
+    let sealed = b.seal(&t, "BD01", "1234000.00", 2048).await;
+    b.submit(&t, "BD01", &sealed).await;
+    etender::audit::sequencer::integrate_now(&app.ctx.db, &app.ctx.audit_log)
+        .await
+        .unwrap();
+    let key = crate::audit::vkey(&app).await;
+
+    let admin = app.enrol("admin").await;
+    let regulator = app.enrol("regulator").await;
+    let bidder_names = [org.as_str(), uscc.as_str(), t.as_str()];
+    for (who, c) in [("administrator", &admin), ("regulator", &regulator)] {
+        // The whole log: every sealed entry is there (the log is complete), naming nobody.
+        let all = c.audit_export(None, None, None).await.unwrap();
+        let found = sealed_entries(&all);
+        assert!(
+            found.len() >= 4,
+            "{who}: bond, two submissions, a withdrawal: {found:?}"
+        );
+        for (leaf, with_body) in &found {
+            assert_eq!(
+                leaf.actor_id, SEALED_PARTY,
+                "{who} sees the actor of {leaf:?}"
+            );
+            assert!(leaf.tender_id.is_none(), "{who}: {leaf:?}");
+            let text = serde_json::to_string(leaf).unwrap();
+            for name in bidder_names {
+                assert!(!text.contains(name), "{who} reads {name} in {text}");
+            }
+            // The recording administrator reads its own bond entry; nobody else any body.
+            if *with_body {
+                assert!(
+                    who == "administrator" && leaf.event_type == "bid_bond_recorded",
+                    "{who} reads the body of {leaf:?}"
+                );
+            }
+        }
+        // The offline verifier still checks the whole log, snapshot replay included.
+        verify_bundle(&all, &key, None, &default_rules()).unwrap();
+        // The trail reads the same.
+        let trail: Value = c.get("/api/v1/audit/trail?limit=1000").await.unwrap();
+        for e in trail["items"].as_array().unwrap() {
+            if EventType::parse(e["event_type"].as_str().unwrap()).is_some_and(|t| t.is_sealed()) {
+                assert_eq!(e["actor_id"], SEALED_PARTY, "{who}: {e}");
+                let mut e = e.clone();
+                let body = e["body"].take();
+                let own_bond = who == "administrator" && e["event_type"] == "bid_bond_recorded";
+                assert!(body.is_null() || own_bond, "{who} reads the body of {e}");
+                let text = e.to_string();
+                for name in bidder_names {
+                    assert!(!text.contains(name), "{who} reads {name} in {text}");
+                }
+            }
+        }
+        // The bidder's own trail and export, read by an overseer, show no sealed event.
+        let (st, v) = c
+            .raw(
+                Method::GET,
+                &format!("/api/v1/audit/trail?subject={org}&limit=1000"),
+                None,
+            )
+            .await
+            .unwrap();
+        assert_eq!(st, 200, "{v}");
+        for e in v["items"].as_array().unwrap() {
+            let ty = e["event_type"].as_str().unwrap();
+            assert!(
+                !EventType::parse(ty).unwrap().is_sealed(),
+                "{who} sees {ty} in the bidder's trail: {e}"
+            );
+        }
+        let theirs = c.audit_export(None, Some(&org), None).await.unwrap();
+        assert!(
+            sealed_entries(&theirs).is_empty(),
+            "{who} sees sealed entries in the bidder's export"
+        );
+        // The tender's own trail and export hold no bid or bond entry.
+        let tender = c.audit_export(Some(&t), None, None).await.unwrap();
+        assert!(sealed_entries(&tender).is_empty(), "{who}: tender export");
+    }
+
+    // The bidder reads its own sealed entries, bodies and all.
+    let own = b.client.audit_export(None, Some(&org), None).await.unwrap();
+    let own_sealed = sealed_entries(&own);
+    assert!(
+        own_sealed.iter().filter(|(_, body)| *body).count() >= 3,
+        "the bidder's own export: {own_sealed:?}"
+    );
+    verify_bundle(&own, &key, None, &default_rules()).unwrap();
+
+    // Metrics: not on the public listener; on their own, no route of a bid or bond.
+    let (st, _) = app
+        .client()
+        .raw(Method::GET, "/metrics", None)
+        .await
+        .unwrap();
+    assert_eq!(st, 404, "/metrics is not public");
+    let metrics = app.metrics_text().await;
+    for route in [
+        "bid-bonds",
+        "bid-uploads",
+        "bids/mine",
+        "withdrawal",
+        "receipt",
+        "/parts/",
+    ] {
+        assert!(
+            !metrics.contains(route),
+            "metrics count the sealed route {route}:\n{metrics}"
+        );
+    }
+    assert!(
+        metrics.contains(r#"method="sealed",route="sealed""#),
+        "{metrics}"
+    );
+}
+
+/// Rows (of every table) whose text contains every one of `needles`, table by table: what a
+/// DBA reads from a dump without the node's KEK.
+async fn rows_with(app: &TestApp, needles: &[&str]) -> Vec<(String, i64)> {
+    use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    #[derive(QueryableByName)]
+    struct Col {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        name: String,
+    }
+    let needles: Vec<String> = needles.iter().map(|n| format!("%{n}%")).collect();
+    app.ctx
+        .db
+        .read_primary(move |c| {
+            let mut out = Vec::new();
+            for t in crate::helpers::table_names(c)? {
+                // The whole row as one text: PostgreSQL casts the row; SQLite concatenates
+                // its columns.
+                let row_text = match c {
+                    etender::db::AnyConnection::Postgresql(_) => "CAST(x AS TEXT)".to_string(),
+                    etender::db::AnyConnection::Sqlite(lite) => {
+                        let cols: Vec<Col> =
+                            diesel::sql_query(format!("SELECT name FROM pragma_table_info('{t}')"))
+                                .load(lite)?;
+                        cols.iter()
+                            .map(|c| format!("COALESCE(CAST(x.\"{}\" AS TEXT), '')", c.name))
+                            .collect::<Vec<_>>()
+                            .join(" || '|' || ")
+                    }
+                };
+                let wheres: Vec<String> = (1..=needles.len())
+                    .map(|i| format!("{row_text} LIKE ${i}"))
+                    .collect();
+                let sql = format!(
+                    "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM {t} x WHERE {}",
+                    wheres.join(" AND ")
+                );
+                let sql = match c {
+                    etender::db::AnyConnection::Sqlite(_) => sql.replace('$', "?"),
+                    _ => sql,
+                };
+                let mut q = diesel::sql_query(sql).into_boxed();
+                for n in &needles {
+                    q = q.bind::<diesel::sql_types::Text, _>(n.clone());
+                }
+                let r: N = q
+                    .get_result(c)
+                    .map_err(etender::error::AppError::internal)?;
+                if r.n > 0 {
+                    out.push((t, r.n));
+                }
+            }
+            Ok(out)
+        })
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_database_dump_names_no_bidder_of_a_tender_before_the_opening() {
+    let app = TestApp::spawn().await;
+    let s = published_tender(&app, 30).await;
+    let t = s.tender.clone();
+    let b = Bidder::enrol(&app, "bidder").await;
+    let org = id_of(&b.client).await;
+    let uscc = b.uscc().to_string();
+    let email = format!("{}@example.cn", b.label);
+    let regulator = app.enrol("regulator").await;
+    let name: Value = regulator
+        .get(&format!("/api/v1/organisations/{org}"))
+        .await
+        .unwrap();
+    let name = name["name"].as_str().unwrap().to_string();
+    etender::audit::sequencer::integrate_now(&app.ctx.db, &app.ctx.audit_log)
+        .await
+        .unwrap();
+    let mentions_before = rows_with(&app, &[&t]).await;
+
+    // A bond, a bid, a withdrawal, a second bid, and an upload left open.
+    record_bonds(&app, &t, "BD01", "200000.00", &[&b]).await;
+    let sealed = b.seal(&t, "BD01", "1234567.89", 2048).await;
+    b.submit(&t, "BD01", &sealed).await;
+    let mine = b.client.my_bid(&t, "BD01").await.unwrap().current.unwrap();
+    let creds = pki().get("bidder").credentials();
+    b.client
+        .withdraw(&t, "BD01", &mine, &uscc, &creds)
+        .await
+        .unwrap();
+    let sealed = b.seal(&t, "BD01", "1234000.00", 2048).await;
+    b.submit(&t, "BD01", &sealed).await;
+    let open = b.seal(&t, "BD01", "1233000.00", 64).await;
+    b.client
+        .open_upload(&t, "BD01", &open.manifest, &creds)
+        .await
+        .unwrap();
+    etender::audit::sequencer::integrate_now(&app.ctx.db, &app.ctx.audit_log)
+        .await
+        .unwrap();
+
+    // No row names the tender together with the bidder: not its id, USCC, name or address.
+    for who in [&org, &uscc, &name, &email] {
+        let found = rows_with(&app, &[&t, who]).await;
+        assert!(
+            found.is_empty(),
+            "rows name tender {t} with {who}: {found:?}"
+        );
+    }
+    // Nor does bidding add any row that names the tender: their number says nothing either.
+    assert_eq!(
+        rows_with(&app, &[&t]).await,
+        mentions_before,
+        "bidding added rows naming the tender"
+    );
+    // The bid rows are there, under the KEK (the dump is of something).
+    let sealed_rows = rows_with(&app, &["kek:"]).await;
+    for table in ["bids", "bid_uploads", "bid_bonds", "audit_events"] {
+        assert!(
+            sealed_rows.iter().any(|(t, _)| t == table),
+            "no sealed row in {table}: {sealed_rows:?}"
+        );
+    }
+
+    // The opening lists the bid in the tender's own chain, bidder and all: what the law makes
+    // public at the opening (one bid: the section fails, 流标, and says so).
+    app.clock.advance(chrono::Duration::days(31));
+    etender::worker::deadline_tick(&app.ctx).await.unwrap();
+    etender::app::opening::tick(&app.ctx).await.unwrap();
+    etender::audit::sequencer::integrate_now(&app.ctx.db, &app.ctx.audit_log)
+        .await
+        .unwrap();
+    let regulator = app.enrol("regulator").await;
+    let trail: Value = regulator
+        .get(&format!("/api/v1/audit/trail?tender_id={t}&limit=1000"))
+        .await
+        .unwrap();
+    let started = trail["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["event_type"] == "opening_started")
+        .unwrap_or_else(|| panic!("no opening_started: {trail}"));
+    assert_eq!(started["body"]["bids"][0]["organisation"], org.as_str());
+    assert_eq!(started["body"]["bids"][0]["bidder_uscc"], uscc.as_str());
+    // With its bonds, sealed until now.
+    assert_eq!(
+        started["body"]["bids"][0]["bonds"][0]["amount"],
+        "200000.00"
+    );
+    let found = rows_with(&app, &[&t, &org]).await;
+    assert!(
+        found.iter().any(|(t, _)| t == "audit_events"),
+        "the opening event names the bidder: {found:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_rotated_kek_rewraps_every_bid_row_and_the_old_version_can_go() {
+    use etender::crypto::kek::Kek;
+    use std::sync::Arc;
+    let app = TestApp::spawn().await;
+    let s = published_tender(&app, 30).await;
+    let t = s.tender.clone();
+    let b = Bidder::enrol(&app, "bidder").await;
+    let org = id_of(&b.client).await;
+    record_bonds(&app, &t, "BD01", "200000.00", &[&b]).await;
+    let sealed = b.seal(&t, "BD01", "1234567.89", 2048).await;
+    b.submit(&t, "BD01", &sealed).await;
+    let account: Value = b
+        .client
+        .get(&format!(
+            "/api/v1/tenders/{t}/sections/BD01/bid-bonds/account"
+        ))
+        .await
+        .unwrap();
+    let number = account["account"].as_str().unwrap().to_string();
+
+    // The operator rotates the KEK file and rewraps (what `etender kek rotate` and
+    // `etender kek rewrap` do), on a second connection to the same database.
+    let file = app.settings.keys.kek_file.clone();
+    let mut kek = Kek::read_file(&file).unwrap();
+    let old_id = kek.key_id();
+    kek.rotate().unwrap();
+    assert_ne!(kek.key_id(), old_id);
+    let settings = app.settings.database.clone();
+    let rotated = Arc::new(kek);
+    let (t2, org2) = (t.clone(), org.clone());
+    let (done, only_new) = tokio::task::spawn_blocking(move || {
+        let db = etender::db::Db::connect(&settings)
+            .unwrap()
+            .with_kek(rotated.clone());
+        let done = db
+            .write_blocking(|c| Ok(etender::db::repo::bids::rewrap(c)?))
+            .unwrap();
+        // A node that holds only the new version finds and opens every row.
+        let text = rotated.to_text();
+        let new_only: String = text
+            .lines()
+            .filter(|l| !l.starts_with("1 "))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let db = etender::db::Db::connect(&settings)
+            .unwrap()
+            .with_kek(Arc::new(Kek::parse(&new_only).unwrap()));
+        let found = db
+            .read_blocking(|c| {
+                let bids = etender::db::repo::bids::bids_of_bidder(c, &t2, "BD01", &org2)?;
+                let bonds = etender::db::repo::bids::bonds_of(c, &t2, "BD01", &org2)?;
+                let account = etender::db::repo::bids::bond_account(c, &number)?.unwrap();
+                assert_eq!(account.organisation_id, org2);
+                Ok((bids.len(), bonds.len(), bids[0].organisation_id.clone()))
+            })
+            .unwrap();
+        (done, found)
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        (done.bids, done.bonds, done.bond_accounts),
+        (1, 1, 1),
+        "{done:?}"
+    );
+    assert_eq!(only_new, (1, 1, org.clone()));
+    // Nothing of the bid tables is left under version 1.
+    let v1 = rows_with(&app, &["kek:1:"]).await;
+    for table in ["bids", "bid_uploads", "bid_bonds", "bond_accounts"] {
+        assert!(
+            !v1.iter().any(|(t, _)| t == table),
+            "{table} still under version 1: {v1:?}"
+        );
+    }
+}
+
+/// The bank: posts arrival notices signed with the notice key it shares with the platform.
+struct Bank {
+    http: reqwest::Client,
+    base: String,
+    key: Vec<u8>,
+}
+
+impl Bank {
+    async fn notify(&self, key: &[u8], notice: &Value) -> (reqwest::StatusCode, Value) {
+        use base64::Engine as _;
+        let body = serde_json::to_vec(notice).unwrap();
+        let k = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, key);
+        let sig = base64::engine::general_purpose::STANDARD.encode(ring::hmac::sign(&k, &body));
+        let res = self
+            .http
+            .post(format!("{}/api/v1/bank/bond-arrivals", self.base))
+            .header("content-type", "application/json")
+            .header("x-bank-signature", sig)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let status = res.status();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+}
+
+#[tokio::test]
+async fn bonds_arrive_from_the_bank_in_sub_accounts_that_name_nobody() {
+    let keys = tempfile::tempdir().unwrap();
+    let key_file = keys.path().join("bank-notice.key");
+    std::fs::write(&key_file, [0x5au8; 32]).unwrap();
+    let kf = key_file.clone();
+    let app = TestApp::spawn_with(move |s| s.bonds.notice_key_file = kf).await;
+    let bank = Bank {
+        http: reqwest::Client::new(),
+        base: app.base.clone(),
+        key: std::fs::read(&key_file).unwrap(),
+    };
+    let s = published_tender(&app, 30).await;
+    let t = s.tender.clone();
+    let b = Bidder::enrol(&app, "bidder").await;
+    let org = id_of(&b.client).await;
+    let uscc = b.uscc().to_string();
+    let path = format!("/api/v1/tenders/{t}/sections/BD01/bid-bonds/account");
+    let account: Value = b.client.get(&path).await.unwrap();
+    let number = account["account"].as_str().unwrap().to_string();
+    assert_eq!(account["amount"], "200000.00");
+    assert!(
+        number.starts_with(&app.settings.bonds.account_prefix),
+        "{account}"
+    );
+    for name in [&org, &uscc, &t] {
+        assert!(!number.contains(name.as_str()));
+    }
+    // Asked again, the same account.
+    let again: Value = b.client.get(&path).await.unwrap();
+    assert_eq!(again["account"], number.as_str());
+    // Nobody else has an account to ask for.
+    let regulator = app.enrol("regulator").await;
+    let (st, v) = regulator.raw(Method::GET, &path, None).await.unwrap();
+    assert_eq!((st.as_u16(), v["code"].as_str()), (403, Some("forbidden")));
+
+    let notice = serde_json::json!({"account": number, "amount": "200000.00",
+        "reference": "BANK-TX-0001", "arrived_at": app.clock_now()});
+    // Refused: a notice not signed with the bank's key, one for an account that does not exist.
+    let before = app.rows().await;
+    let (st, v) = bank
+        .notify(b"not the bank's key, 32 bytes long", &notice)
+        .await;
+    assert_eq!(
+        (st.as_u16(), v["code"].as_str()),
+        (401, Some("signature_invalid"))
+    );
+    let mut unknown = notice.clone();
+    unknown["account"] = "6217990000000000000".into();
+    let (st, v) = bank.notify(&bank.key, &unknown).await;
+    assert_eq!(
+        (st.as_u16(), v["code"].as_str()),
+        (404, Some("not_found")),
+        "{v}"
+    );
+    let mut tiny = notice.clone();
+    tiny["amount"] = "0.00".into();
+    let (st, v) = bank.notify(&bank.key, &tiny).await;
+    assert_eq!(
+        (st.as_u16(), v["code"].as_str()),
+        (422, Some("validation_failed"))
+    );
+    before.assert_same(&app.rows().await, "refused bank notices");
+    // The bank's notice, then its replay.
+    let (st, v) = bank.notify(&bank.key, &notice).await;
+    assert_eq!(st.as_u16(), 201, "{v}");
+    let before = app.rows().await;
+    let (st, v) = bank.notify(&bank.key, &notice).await;
+    assert_eq!((st.as_u16(), v["code"].as_str()), (409, Some("conflict")));
+    before.assert_same(&app.rows().await, "a replayed bank notice");
+
+    // The bidder sees its bond, and it covers the bid.
+    let mine = b.client.my_bonds(&t, "BD01").await.unwrap();
+    assert_eq!(mine.len(), 1);
+    assert_eq!(mine[0].amount.to_string(), "200000.00");
+    assert_eq!(mine[0].reference, "BANK-TX-0001");
+    let sealed = b.seal(&t, "BD01", "1234567.89", 1024).await;
+    b.submit(&t, "BD01", &sealed).await;
+
+    // Nobody at the platform can tell whose bond arrived, or for which tender: not the
+    // administrator or the regulator (the entry names nobody, the body is the bidder's), not a
+    // DBA (no row holds the account number, or the tender with the bidder).
+    etender::audit::sequencer::integrate_now(&app.ctx.db, &app.ctx.audit_log)
+        .await
+        .unwrap();
+    let admin = app.enrol("admin").await;
+    for (who, c) in [("administrator", &admin), ("regulator", &regulator)] {
+        let trail: Value = c.get("/api/v1/audit/trail?limit=1000").await.unwrap();
+        let bonds: Vec<&Value> = trail["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["event_type"] == "bid_bond_recorded")
+            .collect();
+        assert_eq!(bonds.len(), 1, "{who}: {trail}");
+        assert_eq!(bonds[0]["actor_id"], SEALED_PARTY);
+        assert_eq!(bonds[0]["subject"], SEALED_PARTY);
+        assert!(bonds[0]["body"].is_null(), "{who} reads {}", bonds[0]);
+        assert!(!bonds[0].to_string().contains(&number));
+    }
+    assert!(rows_with(&app, &[&number]).await.is_empty());
+    assert!(rows_with(&app, &[&t, &org]).await.is_empty());
+    let own = b.client.audit_export(None, Some(&org), None).await.unwrap();
+    assert!(
+        own.entries.iter().any(|e| e
+            .event
+            .as_ref()
+            .is_some_and(|ev| ev.body.contains("BANK-TX-0001"))),
+        "the bidder reads its own bond's entry"
+    );
+}
