@@ -400,6 +400,7 @@ diesel::table! {
         ciphertext_sha256 -> Text,
         storage_key -> Text,
         plaintext_sha256 -> Nullable<Text>,
+        opened_key -> Nullable<Text>,
     }
 }
 

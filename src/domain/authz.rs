@@ -44,6 +44,9 @@ pub enum Permission {
     DisciplineExperts,
     /// Keep one's own award-committee pool (定标委员库).
     KeepAwardPool,
+    /// Read opened bids' documents decrypted (regulators at any time after the opening; the
+    /// evaluation committee's members, per tender, during the evaluation).
+    ReadOpenedBids,
 }
 
 /// The table. Adding a permission without a row here leaves it denied to everyone.
@@ -66,6 +69,7 @@ fn roles_for(p: Permission) -> &'static [Role] {
         Permission::KeepExpertLibrary => &[Administrator, Regulator],
         Permission::DisciplineExperts => &[Regulator],
         Permission::KeepAwardPool => &[Tenderer],
+        Permission::ReadOpenedBids => &[Regulator],
         Permission::EntrustAgents => &[Tenderer],
     }
 }

@@ -64,6 +64,8 @@ proofs, trails, export, receipts"),
 award-committee pools (定标委员库)"),
                 (name = "draws", description = "Verifiable random draws of committees: \
 request, contribution, answers, reveal"),
+                (name = "evaluation", description = "The evaluation (评标): opened bids read \
+by the committee and regulators"),
             )
         )]
         pub struct ApiDoc;

@@ -27,6 +27,18 @@ use super::rng::SealRng;
 
 /// Bytes of one full sealed chunk.
 const RECORD_LEN: usize = CHUNK_SIZE as usize + TAG_LEN;
+
+/// The plaintext length of a well-formed ciphertext stream of `ciphertext_len` bytes (every
+/// chunk carries a tag; only the last may be short), or `None` for a length no stream has.
+pub fn plaintext_len(ciphertext_len: u64) -> Option<u64> {
+    let (record, tag) = (RECORD_LEN as u64, TAG_LEN as u64);
+    let records = ciphertext_len.div_ceil(record);
+    let last = ciphertext_len.checked_sub(records.checked_sub(1)? * record)?;
+    if last < tag {
+        return None;
+    }
+    Some(ciphertext_len - records * tag)
+}
 /// Upper bound on positions tried when diagnosing a failed chunk, so that a
 /// corrupted multi-GiB part costs at most this many extra chunk decryptions.
 const MAX_DIAGNOSIS_CHUNKS: u64 = 4096;
@@ -325,10 +337,12 @@ pub fn open_stream<R: Read, W: Write>(
     open_stream_impl(dek, header, reader, writer, expected_ciphertext_len, true)
 }
 
-/// The opener without its two SHA-256 passes. Not for opening bids — nothing is checked
-/// against the manifest's digests; it exists so that `make bench` (`tests/bench/seal.rs`) can
-/// report the cost of the AEAD stage on its own.
-#[doc(hidden)]
+/// The opener without its two SHA-256 passes: for reading a part that was opened, and its
+/// digests checked, at the opening (the evaluation streams opened bids this way). Every chunk is
+/// still authenticated — key, header, order and the final flag — so corrupted, reordered or
+/// truncated ciphertext still fails; only the comparison with the manifest's digests, already
+/// made once, is skipped. Never for the opening itself. `make bench` (`tests/bench/seal.rs`)
+/// reports the cost of this AEAD stage on its own.
 pub fn open_stream_without_digests<R: Read, W: Write>(
     dek: &Dek,
     header: &PartHeader,

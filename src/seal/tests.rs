@@ -1287,3 +1287,31 @@ fn every_certificate_key_type_seals_and_verifies() {
         assert_eq!(out, b"hello");
     }
 }
+
+/// The plaintext length follows from the ciphertext length alone, at every chunk boundary.
+#[test]
+fn plaintext_length_follows_from_the_ciphertext_length() {
+    let dek = Dek::from_bytes([7; 32]);
+    let header = kat_header(&dek);
+    let chunk = CHUNK_SIZE as usize;
+    for len in [0, 1, chunk - 1, chunk, chunk + 1, 2 * chunk, 2 * chunk + 5] {
+        let plain = vec![0x5a; len];
+        let (ct, _) = stream::seal_stream(&dek, &header, plain.as_slice(), Vec::new()).unwrap();
+        assert_eq!(
+            stream::plaintext_len(ct.len() as u64),
+            Some(len as u64),
+            "{len}"
+        );
+        let mut out = Vec::new();
+        stream::open_stream_without_digests(&dek, &header, ct.as_slice(), &mut out).unwrap();
+        assert_eq!(out, plain);
+    }
+    assert_eq!(stream::plaintext_len(0), None);
+    assert_eq!(stream::plaintext_len(TAG_LEN as u64 - 1), None);
+    let record = (CHUNK_SIZE + TAG_LEN as u32) as u64;
+    assert_eq!(
+        stream::plaintext_len(record + 3),
+        None,
+        "a short tail with no room for a tag"
+    );
+}

@@ -119,6 +119,7 @@ pub async fn submit(ctx: &AppContext, actor: &Actor, upload_id: &str) -> AppResu
                     ciphertext_sha256: p.ciphertext_sha256.clone(),
                     storage_key: key,
                     plaintext_sha256: None,
+                    opened_key: None,
                 });
             }
             let org = idrepo::find_organisation(c, &u.organisation_id)?

@@ -85,7 +85,7 @@ pub async fn decrypt(
     })
     .await
     .map_err(internal)?;
-    let (actor_id, now) = (actor.id.clone(), ctx.clock.now());
+    let (actor_id, now, kek) = (actor.id.clone(), ctx.clock.now(), ctx.kek.clone());
     ctx.db
         .write(move |c| {
             let o = find_opening(c, &bid.tender_id, &bid.section_code)?;
@@ -97,7 +97,7 @@ pub async fn decrypt(
                 .ok_or_else(|| {
                     AppError::new(ErrorCode::OpeningPhase, "the bid was settled meanwhile")
                 })?;
-            save_plaintext_digests(c, &b.id, &digests)?;
+            save_opened_parts(c, &kek, &b.id, &digests)?;
             let attempt = settle(c, now, &mut b, "r1", &actor_id, result)?;
             Ok(BidOutcome {
                 bid_id: b.id.clone(),

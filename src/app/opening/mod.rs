@@ -17,6 +17,7 @@ mod view;
 
 use crate::app::support::errors::*;
 use crate::app::support::json::*;
+use crate::app::support::opened::wrap_part_key;
 use crate::app::support::publicity::event;
 use crate::app::support::publicity::Change;
 use crate::app::support::tender::state_of;
@@ -27,6 +28,7 @@ use crate::audit;
 use crate::audit::ActorRef;
 use crate::audit::Event as AuditEvent;
 use crate::audit::EventType;
+use crate::crypto::kek::Kek;
 use crate::db::repo::bids as repo;
 use crate::db::repo::identity as idrepo;
 use crate::db::repo::tenders as trepo;
@@ -283,15 +285,24 @@ fn settle(
     attempt_dto(&attempt)
 }
 
+/// What the opening keeps of each part of an opened bid: the document's plaintext digest (none
+/// for the summary, part 0) and its data key, which is stored only wrapped under the node's KEK
+/// ([`save_opened_parts`]) so the committee and regulators can read the bid later.
+struct OpenedPart {
+    index: u32,
+    plaintext_sha256: Option<String>,
+    key: seal::Dek,
+}
+
 /// Open every part of a bid with `key` and verify it: ciphertext digests against the receipt,
 /// AEAD tags, the inner signature, every document's signed plaintext digest. Returns the
-/// summary fields and each part's plaintext digest.
+/// summary fields and, per part, its plaintext digest and data key.
 fn open_bid<'k>(
     storage: &Store,
     bid: &repo::BidRow,
     parts: &[repo::BidPartRow],
     keys: &dyn Fn(u32) -> PartKey<'k>,
-) -> Result<(Value, Vec<(u32, String)>), OpenError> {
+) -> Result<(Value, Vec<OpenedPart>), OpenError> {
     let manifest: Manifest = serde_json::from_str(&bid.manifest)
         .map_err(|_| OpenError::SummaryMalformed("stored manifest unreadable"))?;
     let reader = |index: u32| -> Result<BufReader<std::fs::File>, OpenError> {
@@ -317,8 +328,17 @@ fn open_bid<'k>(
             std::io::sink(),
         )?;
         opened.check_document(&part)?;
-        digests.push((p.index, hex::encode(part.plaintext_sha256)));
+        digests.push(OpenedPart {
+            index: p.index,
+            plaintext_sha256: Some(hex::encode(part.plaintext_sha256)),
+            key: seal::unwrap_part_key(&manifest, p.index, keys(p.index))?,
+        });
     }
+    digests.push(OpenedPart {
+        index: 0,
+        plaintext_sha256: None,
+        key: seal::unwrap_part_key(&manifest, 0, keys(0))?,
+    });
     let s = &opened.summary;
     Ok((
         json!({"price": s.price, "duration_days": s.duration_days, "quality": s.quality,
@@ -330,24 +350,28 @@ fn open_bid<'k>(
 /// An attempt's failure: error code, who is at fault, detail.
 type Failure = (&'static str, Fault, String);
 
-/// The opened summary (or the failure) and each document's plaintext digest.
-type Opened = (Result<Value, Failure>, Vec<(u32, String)>);
+/// The opened summary (or the failure) and what is kept of each part.
+type Opened = (Result<Value, Failure>, Vec<OpenedPart>);
 
-fn open_result(r: Result<(Value, Vec<(u32, String)>), OpenError>) -> Opened {
+fn open_result(r: Result<(Value, Vec<OpenedPart>), OpenError>) -> Opened {
     match r {
         Ok((v, d)) => (Ok(v), d),
         Err(e) => (Err((e.code(), e.fault(), e.to_string())), Vec::new()),
     }
 }
 
-fn save_plaintext_digests(
+/// Records each opened part's plaintext digest and its data key wrapped under the node's KEK
+/// (never the plain key: a dump without the KEK reads no opened bid either).
+fn save_opened_parts(
     c: &mut AnyConnection,
+    kek: &Kek,
     bid: &str,
-    digests: &[(u32, String)],
+    opened: &[OpenedPart],
 ) -> AppResult<()> {
     for mut p in repo::bid_parts(c, bid)? {
-        if let Some((_, d)) = digests.iter().find(|(i, _)| *i == p.part_index as u32) {
-            p.plaintext_sha256 = Some(d.clone());
+        if let Some(o) = opened.iter().find(|o| o.index == p.part_index as u32) {
+            p.plaintext_sha256 = o.plaintext_sha256.clone();
+            p.opened_key = Some(wrap_part_key(kek, bid, o.index, &o.key));
             repo::update_bid_part(c, &p)?;
         }
     }
@@ -432,7 +456,7 @@ async fn recover_and_open(ctx: &AppContext, ready: Vec<Ready>) -> AppResult<()> 
     })
     .await
     .map_err(internal)?;
-    let now = ctx.clock.now();
+    let (now, kek) = (ctx.clock.now(), ctx.kek.clone());
     ctx.db
         .write(move |c| {
             for (b, (result, digests)) in results {
@@ -456,7 +480,7 @@ async fn recover_and_open(ctx: &AppContext, ready: Vec<Ready>) -> AppResult<()> 
                 else {
                     continue;
                 };
-                save_plaintext_digests(c, &b.id, &digests)?;
+                save_opened_parts(c, &kek, &b.id, &digests)?;
                 settle(c, now, &mut b, "r2", "system", result)?;
             }
             Ok(())

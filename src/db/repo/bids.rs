@@ -137,6 +137,8 @@ pub struct BidPartRow {
     pub ciphertext_sha256: String,
     pub storage_key: String,
     pub plaintext_sha256: Option<String>,
+    /// The part's data key wrapped under the KEK once the bid is opened (`crypto::kek`).
+    pub opened_key: Option<String>,
 }
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable, AsChangeset)]

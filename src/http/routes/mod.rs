@@ -7,6 +7,7 @@ pub mod audit;
 pub mod auth;
 pub mod bids;
 pub mod draws;
+pub mod evaluation;
 pub mod experts;
 pub mod health;
 pub mod opening;
@@ -114,6 +115,7 @@ macro_rules! for_each_route {
             draws::answer_draw,
             draws::check_in,
             draws::get_committee,
+            evaluation::read_bid_part,
         }
     };
 }

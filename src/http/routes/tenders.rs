@@ -487,7 +487,7 @@ pub async fn download(
         .body(actix_web::body::SizedStream::new(meta.size as u64, stream)))
 }
 
-fn percent_encode(s: &str) -> String {
+pub(super) fn percent_encode(s: &str) -> String {
     s.bytes()
         .map(|b| {
             if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {

@@ -1,0 +1,1 @@
+ALTER TABLE bid_parts DROP COLUMN opened_key;
