@@ -3,6 +3,7 @@
 pub mod authz;
 pub mod bidding;
 pub mod draw;
+pub mod evaluation;
 pub mod experts;
 pub mod identity;
 pub mod lifecycle;
