@@ -2,6 +2,7 @@
 
 pub mod authz;
 pub mod bidding;
+pub mod collusion;
 pub mod draw;
 pub mod evaluation;
 pub mod experts;
