@@ -17,13 +17,14 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::config::ShortfallRule;
+use super::deviation::{flags, DeviationFlag, DeviationPolicy};
 use super::lot::LotResult;
 use super::lowest_price::{evaluated_prices, Applied, EvaluatedPrice};
 use super::preliminary::{aggregate, ReviewOutcome, Verdict};
 use super::price::{benchmark, Benchmark};
 use super::qualitative::{select, Recommendation, Remark, Selection};
 use super::ranking::{lowest_price_keys, rank, scoring_keys, top, Cut, Entry, Place};
-use super::rejection::{automatic, OpenedBid, Rejection};
+use super::rejection::{automatic, Motion, OpenedBid, Rejection};
 use super::scoring::{totals, BidScore, ScoreSheet};
 use super::EvaluationError;
 use crate::domain::tender::{AwardMode, EvaluationMethod, ProcedureRules, Section};
@@ -39,9 +40,10 @@ pub struct Inputs {
     #[serde(default)]
     pub alternatives_allowed: bool,
     pub verdicts: Vec<Verdict>,
-    /// Rejections carried by the committee's majority.
+    /// Rejection motions on judged grounds with the votes for each; those carried by a
+    /// majority of `members` reject their bid.
     #[serde(default)]
-    pub rejections: Vec<Rejection>,
+    pub motions: Vec<MotionVote>,
     /// K as drawn at the opening (0 when the formula has no K set).
     #[serde(default)]
     pub k: Decimal,
@@ -55,6 +57,16 @@ pub struct Inputs {
     pub remarks: Vec<Remark>,
     #[serde(default)]
     pub lots: Vec<LotResult>,
+    /// The shares beyond which a score is flagged (the platform's setting).
+    #[serde(default)]
+    pub deviation: DeviationPolicy,
+}
+
+/// A motion and how many members voted for it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MotionVote {
+    pub motion: Motion,
+    pub votes_for: usize,
 }
 
 /// Who the report recommends.
@@ -82,6 +94,8 @@ pub struct Derivation {
     pub evaluated: Vec<EvaluatedPrice>,
     pub selection: Option<Selection>,
     pub ranking: Vec<Place>,
+    /// 偏离度 flags on the members' sheets (综合评估法 only).
+    pub deviations: Vec<DeviationFlag>,
     pub candidates: Candidates,
 }
 
@@ -112,11 +126,10 @@ pub fn derive(
     for r in review.iter().filter_map(ReviewOutcome::rejection) {
         rejected.entry(r.bid.clone()).or_insert(r);
     }
-    for r in &inputs.rejections {
-        if r.reason.is_automatic() || r.grounds.trim().is_empty() {
-            return Err(EvaluationError::RejectionReasonRequired { bid: r.bid.clone() });
+    for m in &inputs.motions {
+        if let Some(r) = m.motion.decide(inputs.members.len(), m.votes_for)? {
+            rejected.entry(r.bid.clone()).or_insert(r);
         }
-        rejected.entry(r.bid.clone()).or_insert_with(|| r.clone());
     }
     let valid: Vec<String> = reviewed
         .iter()
@@ -132,6 +145,7 @@ pub fn derive(
         evaluated: Vec::new(),
         selection: None,
         ranking: Vec::new(),
+        deviations: Vec::new(),
         candidates: Candidates::SectionFails {
             valid: 0,
             needed: 0,
@@ -153,17 +167,14 @@ pub fn derive(
         };
         return Ok(out);
     };
-    let priced = prices(&inputs.bids, &out.valid);
+    let priced = prices(&inputs.bids, &out.valid)?;
     let ranked = matches!(section.award, AwardMode::Traditional { .. });
     let cut = Cut {
         cutoff: n,
         ordered: ranked,
     };
-    let entries: Vec<Entry> = match &section.evaluation {
-        EvaluationMethod::ComprehensiveScoring { .. } => {
-            let Some(plan) = section.evaluation.scoring_plan() else {
-                unreachable_plan()
-            };
+    let entries: Vec<Entry> = match (&section.evaluation, section.evaluation.scoring_plan()) {
+        (_, Some(plan)) => {
             let all: Vec<Decimal> = priced.iter().map(|(_, p)| *p).collect();
             out.benchmark = plan
                 .price
@@ -171,6 +182,7 @@ pub fn derive(
                 .and_then(|p| benchmark(&all, &p.formula, inputs.k));
             let b = out.benchmark.as_ref().map(|b| b.value);
             out.scores = totals(&plan, &inputs.members, &priced, &inputs.sheets, b)?;
+            out.deviations = flags(&plan, &inputs.sheets, inputs.deviation);
             out.scores
                 .iter()
                 .map(|s| Entry {
@@ -179,7 +191,7 @@ pub fn derive(
                 })
                 .collect()
         }
-        EvaluationMethod::LowestEvaluatedPrice { adjustments } => {
+        (EvaluationMethod::LowestEvaluatedPrice { adjustments }, None) => {
             out.evaluated = evaluated_prices(adjustments, &priced, &inputs.applied)?;
             out.evaluated
                 .iter()
@@ -189,7 +201,7 @@ pub fn derive(
                 })
                 .collect()
         }
-        EvaluationMethod::Qualitative => {
+        (EvaluationMethod::Qualitative | EvaluationMethod::ComprehensiveScoring { .. }, None) => {
             let s = select(
                 n,
                 &out.valid,
@@ -216,18 +228,20 @@ pub fn derive(
     Ok(out)
 }
 
-/// `scoring_plan` is `Some` for every 综合评估法 method by construction.
-fn unreachable_plan() -> ! {
-    unreachable!("a comprehensive-scoring method always has a scoring plan")
-}
-
-/// `(bid, price)` of the valid bids: the one price each (automatic rejection removed the rest).
-fn prices(bids: &[OpenedBid], valid: &[String]) -> Vec<(String, Decimal)> {
+/// `(bid, price)` of the valid bids: the one price each (automatic rejection removed the
+/// rest). A valid bid without a price means the opening record is incomplete.
+fn prices(bids: &[OpenedBid], valid: &[String]) -> Result<Vec<(String, Decimal)>, EvaluationError> {
     valid
         .iter()
-        .filter_map(|v| {
-            let b = bids.iter().find(|b| &b.bid == v)?;
-            Some((v.clone(), *b.prices.first()?))
+        .map(|v| {
+            bids.iter()
+                .find(|b| &b.bid == v)
+                .and_then(|b| b.prices.first())
+                .map(|p| (v.clone(), *p))
+                .ok_or_else(|| EvaluationError::SheetIncomplete {
+                    member: String::new(),
+                    detail: format!("bid {v} has no price in the opening record"),
+                })
         })
         .collect()
 }
@@ -331,19 +345,32 @@ mod tests {
             bids,
             alternatives_allowed: false,
             verdicts,
-            rejections: vec![Rejection {
-                bid: "b5".into(),
-                reason: RejectionReason::PriceBelowCost,
-                grounds: "主要材料报价低于成本".into(),
-                votes_for: 4,
-                votes_against: 1,
-            }],
+            motions: vec![
+                MotionVote {
+                    motion: Motion {
+                        bid: "b5".into(),
+                        reason: RejectionReason::PriceBelowCost,
+                        written_reason: "主要材料报价低于成本".into(),
+                    },
+                    votes_for: 4,
+                },
+                // Not carried: b4 stays valid.
+                MotionVote {
+                    motion: Motion {
+                        bid: "b4".into(),
+                        reason: RejectionReason::NotResponsive,
+                        written_reason: "质量标准表述含糊".into(),
+                    },
+                    votes_for: 2,
+                },
+            ],
             k: dec!(0.02),
             sheets: members().iter().map(|m| same(m)).collect(),
             applied: Vec::new(),
             recommendations: Vec::new(),
             remarks: Vec::new(),
             lots: Vec::new(),
+            deviation: DeviationPolicy::default(),
         }
     }
 
@@ -365,7 +392,12 @@ mod tests {
                 ("b6", RejectionReason::PriceAboveCap)
             ]
         );
+        assert_eq!(
+            (d.rejected[0].votes_for, d.rejected[0].votes_against),
+            (4, 1)
+        );
         assert_eq!(d.valid, vec!["b1", "b2", "b3", "b4", "b7"]);
+        assert!(d.deviations.is_empty());
         let b = d.benchmark.clone().unwrap();
         // Valid: 9.0, 9.4, 9.5, 9.6, 9.7 M; drop 9.7 and 9.0; mean 9.5 M; × 0.98 = 9,310,000.
         assert_eq!(
@@ -385,6 +417,36 @@ mod tests {
                 bids: vec!["b7".into(), "b1".into(), "b2".into()]
             }
         );
+    }
+
+    #[test]
+    fn unreasoned_motions_and_priceless_bids_are_refused() {
+        let s = scoring_section();
+        let mut inputs = scoring_inputs();
+        inputs.motions[0].motion.written_reason = " ".into();
+        let err = derive(&s, &ProcedureRules::STATUTORY, &inputs).unwrap_err();
+        assert_eq!(
+            err,
+            EvaluationError::RejectionReasonRequired { bid: "b5".into() }
+        );
+        let mut inputs = scoring_inputs();
+        inputs.bids[0].prices.clear();
+        let err = derive(&s, &ProcedureRules::STATUTORY, &inputs).unwrap_err();
+        assert_eq!(err.code(), crate::error::ErrorCode::SheetIncomplete);
+        // A member far from the others is flagged in the derivation.
+        let mut inputs = scoring_inputs();
+        for x in &mut inputs.sheets[4].scores {
+            if x.bid == "b3" && x.criterion == "T1" {
+                x.points = dec!(20);
+            }
+        }
+        let d = derive(&s, &ProcedureRules::STATUTORY, &inputs).unwrap();
+        let who: Vec<(&str, &str, Option<&str>)> = d
+            .deviations
+            .iter()
+            .map(|f| (f.member.as_str(), f.bid.as_str(), f.criterion.as_deref()))
+            .collect();
+        assert_eq!(who, vec![("m5", "b3", Some("T1")), ("m5", "b3", None)]);
     }
 
     #[test]
@@ -511,7 +573,7 @@ mod tests {
             verdicts: pass_all(&s, &["b1", "b2", "b3"]),
             bids,
             alternatives_allowed: false,
-            rejections: Vec::new(),
+            motions: Vec::new(),
             k: Decimal::ZERO,
             sheets: Vec::new(),
             applied: vec![Applied {
@@ -522,6 +584,7 @@ mod tests {
             recommendations: Vec::new(),
             remarks: Vec::new(),
             lots: Vec::new(),
+            deviation: DeviationPolicy::default(),
         };
         let d = derive(&s, &ProcedureRules::STATUTORY, &inputs).unwrap();
         // b1 8,100,000 evaluated ties b3's 8,100,000; b1's lower bid price ranks it first.
