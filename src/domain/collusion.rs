@@ -14,7 +14,7 @@
 //! | `same_upload_address` (outside shared venues) | weak | §6.2 item 4 |
 //! | `same_bond_account` | strong | 条例40(六) |
 //! | `same_project_manager` (same person id) | strong | 条例40(三) |
-//! | `same_project_manager_name` (names only) | weak | 条例40(三) |
+//! | `same_project_manager_name` (a name, where a bid gives no id) | weak | 条例40(三) |
 //! | `identical_price` | weak | 条例40(四) |
 //! | `price_arithmetic_progression` / `price_geometric_progression` | weak | 条例40(四) |
 //!
@@ -310,24 +310,34 @@ pub fn signals(bids: &[BidFacts], settings: &Settings) -> Vec<Signal> {
             accounts.add((!digits.is_empty()).then_some(digits), i);
         }
         if let Some(pm) = &b.project_manager {
-            match pm.id.as_deref().and_then(norm) {
-                Some(id) => managers.add(Some(id), i),
-                None => names.add(norm(&pm.name), i),
-            }
+            managers.add(pm.id.as_deref().and_then(norm), i);
+            names.add(norm(&pm.name), i);
         }
     }
     for (kind, groups, what) in [
         (SignalKind::SameUploadAddress, addresses, "上传地址"),
         (SignalKind::SameBondAccount, accounts, "保证金付款账户"),
         (SignalKind::SameProjectManager, managers, "项目经理身份标识"),
-        (
-            SignalKind::SameProjectManagerName,
-            names,
-            "项目经理姓名（无身份标识）",
-        ),
     ] {
         for (v, members) in groups.shared() {
             out.push(signal(bids, kind, &members, format!("{what}相同：{v}")));
+        }
+    }
+    // Bids that both give an id are compared by id alone: two people may share a name.
+    let without_id = |i: &usize| {
+        bids[*i]
+            .project_manager
+            .as_ref()
+            .is_some_and(|p| p.id.as_deref().and_then(norm).is_none())
+    };
+    for (v, members) in names.shared() {
+        if members.iter().any(without_id) {
+            out.push(signal(
+                bids,
+                SignalKind::SameProjectManagerName,
+                &members,
+                format!("项目经理姓名相同（至少一份投标未提供身份标识）：{v}"),
+            ));
         }
     }
     prices(bids, settings, &mut out);

@@ -120,9 +120,18 @@ fn planted_cases_are_found_with_their_evidence() {
         name: "张伟".into(),
         id: None,
     });
+    // One 张伟 without an id matches another with one; two 李娜 with different ids do not.
     bids[1].project_manager = Some(Person {
         name: " 张伟".into(),
-        id: None,
+        id: Some("鄂A1".into()),
+    });
+    bids[7].project_manager = Some(Person {
+        name: "李娜".into(),
+        id: Some("鄂B1".into()),
+    });
+    bids[8].project_manager = Some(Person {
+        name: "李娜".into(),
+        id: Some("鄂B2".into()),
     });
     let got = signals(&bids, &Settings::default());
     assert_eq!(
