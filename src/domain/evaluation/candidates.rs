@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::config::ShortfallRule;
+use super::config::{ScoringPlan, ShortfallRule};
 use super::deviation::{flags, DeviationFlag, DeviationPolicy};
 use super::lot::LotResult;
 use super::lowest_price::{evaluated_prices, Applied, EvaluatedPrice};
@@ -173,8 +173,13 @@ pub fn derive(
         cutoff: n,
         ordered: ranked,
     };
-    let entries: Vec<Entry> = match (&section.evaluation, section.evaluation.scoring_plan()) {
-        (_, Some(plan)) => {
+    let entries: Vec<Entry> = match &section.evaluation {
+        EvaluationMethod::ComprehensiveScoring {
+            weights,
+            criteria,
+            price,
+        } => {
+            let plan = ScoringPlan::of(weights, criteria, price.as_ref());
             let all: Vec<Decimal> = priced.iter().map(|(_, p)| *p).collect();
             out.benchmark = plan
                 .price
@@ -191,7 +196,7 @@ pub fn derive(
                 })
                 .collect()
         }
-        (EvaluationMethod::LowestEvaluatedPrice { adjustments }, None) => {
+        EvaluationMethod::LowestEvaluatedPrice { adjustments } => {
             out.evaluated = evaluated_prices(adjustments, &priced, &inputs.applied)?;
             out.evaluated
                 .iter()
@@ -201,7 +206,7 @@ pub fn derive(
                 })
                 .collect()
         }
-        (EvaluationMethod::Qualitative | EvaluationMethod::ComprehensiveScoring { .. }, None) => {
+        EvaluationMethod::Qualitative => {
             let s = select(
                 n,
                 &out.valid,
