@@ -180,6 +180,26 @@ error_codes! {
     BodyIdleTimeout = "body_idle_timeout" => (408, "Request body idle"),
     /// The bidder has as many part uploads in flight as allowed; retry after `Retry-After`.
     TooManyUploads = "too_many_uploads" => (429, "Too many concurrent uploads"),
+    // --- evaluation ---
+    /// A score outside its item's points (below 0, above the maximum, or finer than 0.01).
+    ScoreOutOfRange = "score_out_of_range" => (422, "Score out of range"),
+    /// A sheet that misses or invents a bid, item or checklist line, or names one twice.
+    SheetIncomplete = "sheet_incomplete" => (422, "Sheet incomplete"),
+    /// A rejection (否决投标) or a failed 初步评审 line without a statutory reason code of
+    /// 条例51 and a written reason.
+    RejectionReasonRequired = "rejection_reason_required"
+        => (422, "Statutory rejection reason required"),
+    /// A 定性评审 recommendation or remark without its written 择优 / 比劣 text.
+    RemarkRequired = "remark_required" => (422, "Written remark required"),
+    /// A priced adjustment applied more often than it allows, or one the tender does not have.
+    AdjustmentOutOfRange = "adjustment_out_of_range" => (422, "Adjustment out of range"),
+    /// The committee breaks 招标投标法37 (at least 5, odd, experts at least two thirds);
+    /// `errors[].code` names each rule broken.
+    CommitteeCompositionInvalid = "committee_composition_invalid"
+        => (422, "Committee composition invalid"),
+    /// Candidates tie after every tie-break; a lot must be drawn among the bids named in
+    /// `errors[]` before the candidates can be named.
+    LotRequired = "lot_required" => (409, "Lot required"),
     // --- rate limits ---
     /// Too many anonymous requests of this kind from this address; retry after `Retry-After`.
     RateLimited = "rate_limited" => (429, "Rate limited"),

@@ -234,7 +234,7 @@ pub fn award_criteria(evaluation: &EvaluationMethod, award: &AwardMode) -> Optio
         (AwardMode::Traditional { .. }, EvaluationMethod::ComprehensiveScoring { .. }) => {
             Some("ratedCriteria")
         }
-        (AwardMode::Traditional { .. }, EvaluationMethod::LowestEvaluatedPrice) => {
+        (AwardMode::Traditional { .. }, EvaluationMethod::LowestEvaluatedPrice { .. }) => {
             Some("priceOnly")
         }
         (AwardMode::Traditional { .. }, EvaluationMethod::Qualitative) => None,
@@ -329,14 +329,14 @@ fn item(s: &Section) -> Value {
 
 fn evaluation_text(e: &EvaluationMethod) -> String {
     match e {
-        EvaluationMethod::ComprehensiveScoring { weights } => {
+        EvaluationMethod::ComprehensiveScoring { weights, .. } => {
             let parts: Vec<String> = weights
                 .iter()
                 .map(|w| format!("{} {}", w.name, w.weight.normalize()))
                 .collect();
             format!("综合评估法（{}）", parts.join("，"))
         }
-        EvaluationMethod::LowestEvaluatedPrice => "经评审的最低投标价法".to_string(),
+        EvaluationMethod::LowestEvaluatedPrice { .. } => "经评审的最低投标价法".to_string(),
         EvaluationMethod::Qualitative => "定性评审".to_string(),
     }
 }
@@ -890,7 +890,12 @@ mod tests {
         let rated = scoring(&[("p", dec!(100))]);
         assert_eq!(award_criteria(&rated, &traditional), Some("ratedCriteria"));
         assert_eq!(
-            award_criteria(&EvaluationMethod::LowestEvaluatedPrice, &traditional),
+            award_criteria(
+                &EvaluationMethod::LowestEvaluatedPrice {
+                    adjustments: Vec::new()
+                },
+                &traditional
+            ),
             Some("priceOnly")
         );
         assert_eq!(

@@ -2,7 +2,9 @@
 
 pub mod authz;
 pub mod bidding;
+pub mod collusion;
 pub mod draw;
+pub mod evaluation;
 pub mod experts;
 pub mod identity;
 pub mod lifecycle;

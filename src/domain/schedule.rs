@@ -107,6 +107,20 @@ rule_codes! {
     QualitativeRequiresSeparatedAward = "qualitative_requires_separated_award",
     /// 票决抽签 shortlist not smaller than the candidates, or too small to draw from.
     ShortlistOutOfRange = "shortlist_out_of_range",
+    /// A 综合评估法 item with a blank or duplicate code, no name, an unknown or price factor, or
+    /// points not above zero (or with more than 2 decimal places).
+    CriterionInvalid = "criterion_invalid",
+    /// The items of a non-price weight do not add up to exactly that weight.
+    CriteriaDoNotSumToWeight = "criteria_do_not_sum_to_weight",
+    /// The price formula names no weight, drops every price, or has a bad K set or rate.
+    PriceFormulaInvalid = "price_formula_invalid",
+    /// A 经评审的最低投标价法 adjustment with a bad code, name, amount or percent.
+    PriceAdjustmentInvalid = "price_adjustment_invalid",
+    /// A 初步评审 checklist with a bad line or without one of form, qualification and
+    /// responsiveness.
+    ReviewRequirementsInvalid = "review_requirements_invalid",
+    /// A shortfall rule whose `min_valid` is zero or above the candidate count.
+    ShortfallRuleInvalid = "shortfall_rule_invalid",
     // --- custodians and invitees ---
     /// Blank or duplicate custodian ids.
     CustodianIdsInvalid = "custodian_ids_invalid",

@@ -13,6 +13,10 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use crate::domain::evaluation::config::{
+    check_adjustments, check_review, check_scoring, check_shortfall, review_requirements,
+    Criterion, PriceAdjustment, PriceFormula, ReviewRequirement, ShortfallRule,
+};
 use crate::domain::money::Money;
 use crate::domain::schedule::{RuleCode, RuleViolation};
 
@@ -250,14 +254,29 @@ pub struct Weight {
     pub weight: Decimal,
 }
 
-/// 评标办法: how the 评标委员会 assesses bids.
+/// 评标办法: how the 评标委员会 assesses bids, with the settings each method takes
+/// (docs/EVALUATION.md).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum EvaluationMethod {
     /// 综合评估法: weighted factors (price/technical/commercial or any named set) summing to 100.
-    ComprehensiveScoring { weights: Vec<Weight> },
+    ComprehensiveScoring {
+        weights: Vec<Weight>,
+        /// The scored items (评分细则); each non-price weight's items add up to it. Empty: each
+        /// non-price weight is one item (drafts from before items existed).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        criteria: Vec<Criterion>,
+        /// The price-score formula. Absent: a weight named `price` (or 投标报价, 价格, 报价) is
+        /// scored by the default formula, and without one no price score is computed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        price: Option<PriceFormula>,
+    },
     /// 经评审的最低投标价法: lowest evaluated price among bids meeting the substantive requirements.
-    LowestEvaluatedPrice,
+    LowestEvaluatedPrice {
+        /// The priced adjustments (价格折算) the committee may apply.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        adjustments: Vec<PriceAdjustment>,
+    },
     /// 定性评审: pass/fail with 择优/比劣 remarks and no numeric ranking (评定分离 only, §3.3).
     Qualitative,
 }
@@ -386,6 +405,20 @@ pub struct Section {
     pub qualification_requirements: Vec<String>,
     pub evaluation: EvaluationMethod,
     pub award: AwardMode,
+    /// The 初步评审 checklist. Empty: the default one (a line of form, one per qualification
+    /// requirement, a line of responsiveness).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub preliminary_review: Vec<ReviewRequirement>,
+    /// Fewer valid bids than candidates: recommend those there are, or fail the section.
+    #[serde(default, skip_serializing_if = "ShortfallRule::is_default")]
+    pub shortfall: ShortfallRule,
+}
+
+impl Section {
+    /// The 初步评审 checklist in force (the drafted one or the default).
+    pub fn review_requirements(&self) -> Vec<ReviewRequirement> {
+        review_requirements(&self.preliminary_review, &self.qualification_requirements)
+    }
 }
 
 /// Everything the publication rules look at.
@@ -558,6 +591,17 @@ impl Section {
             }
         }
         self.evaluation.check(&format!("{field}.evaluation"), out);
+        check_review(
+            &format!("{field}.preliminary_review"),
+            &self.preliminary_review,
+            out,
+        );
+        check_shortfall(
+            &format!("{field}.shortfall"),
+            &self.shortfall,
+            self.award.candidate_count(rules),
+            out,
+        );
         self.check_award(field, rules, out);
     }
 
@@ -647,10 +691,19 @@ impl Section {
 }
 
 impl EvaluationMethod {
-    /// The weighting rules of 综合评估法; the other methods have no parameters to check.
+    /// The weighting, item and formula rules of 综合评估法; the adjustments of
+    /// 经评审的最低投标价法.
     pub fn check(&self, field: &str, out: &mut Vec<RuleViolation>) {
-        let EvaluationMethod::ComprehensiveScoring { weights } = self else {
-            return;
+        let (weights, criteria, price) = match self {
+            EvaluationMethod::ComprehensiveScoring {
+                weights,
+                criteria,
+                price,
+            } => (weights, criteria, price),
+            EvaluationMethod::LowestEvaluatedPrice { adjustments } => {
+                return check_adjustments(field, adjustments, out);
+            }
+            EvaluationMethod::Qualitative => return,
         };
         let mut names = BTreeSet::new();
         for (k, w) in weights.iter().enumerate() {
@@ -674,6 +727,7 @@ impl EvaluationMethod {
                 ),
             ));
         }
+        check_scoring(field, weights, criteria, price.as_ref(), out);
     }
 }
 
@@ -728,6 +782,8 @@ pub(crate) mod tests {
                     weight: *w,
                 })
                 .collect(),
+            criteria: Vec::new(),
+            price: None,
         }
     }
 
@@ -746,6 +802,8 @@ pub(crate) mod tests {
                 ("commercial", dec!(10)),
             ]),
             award: AwardMode::Traditional { candidates: None },
+            preliminary_review: Vec::new(),
+            shortfall: ShortfallRule::default(),
         }
     }
 

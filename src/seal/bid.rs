@@ -372,6 +372,7 @@ impl<'a, R: SealRng> BidSealer<'a, R> {
                 signer_spki: self.signer.public_key_spki_der(),
                 signature: self.signer.sign(self.alg, &payload)?,
             },
+            preparation: None,
         };
         // Allocated once at its maximum (one chunk) so that no reallocation leaves
         // a copy of the price behind in freed memory.

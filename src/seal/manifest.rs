@@ -171,4 +171,152 @@ pub struct SummaryBody {
     pub documents: Vec<DocumentDigest>,
     /// Inner signature: context, summary header, summary fields and documents.
     pub inner_signature: SignatureBlock,
+    /// How the bid was prepared, where the bidder's tool records it (collusion signals,
+    /// docs/EVALUATION.md §9). Optional and absent from bids sealed before it existed. Sealed
+    /// with the summary, so nobody reads it before the opening, and bound to the bidder by the
+    /// outer signature over the summary's ciphertext digest; not yet in the inner signature's
+    /// payload (SEALED-BIDS.md §12).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preparation: Option<Preparation>,
+}
+
+/// Label of every [`DeviceFingerprint`] component digest.
+pub const DEVICE_LABEL: &str = "etender-device/v1";
+
+/// Where and with what a bid was prepared, as the bidder's tool observed it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Preparation {
+    /// The machine the bid was made on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<DeviceFingerprint>,
+    /// Each document's own metadata, as its file states it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub documents: Vec<DocumentMetadata>,
+}
+
+/// The preparing machine, component by component (Fujian R1–R4 and the 大庆 codes, domain-rules
+/// §6.1). Each present component is [`DeviceFingerprint::component`]: lower-case hex of
+/// SHA-256(`etender-device/v1` ‖ 0x00 ‖ name ‖ 0x00 ‖ normalised value), so equal machines give
+/// equal digests and the raw serials never leave the bidder's machine.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceFingerprint {
+    /// The network card's MAC address (name `mac`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mac: Option<String>,
+    /// The CPU serial or id (name `cpu`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu: Option<String>,
+    /// The system disk's serial (name `disk`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disk: Option<String>,
+    /// The motherboard's serial (name `board`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub board: Option<String>,
+    /// The pricing software's dongle serial, 计价软件加密锁序列号 (name `pricing_dongle`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pricing_dongle: Option<String>,
+}
+
+impl DeviceFingerprint {
+    /// The digest of one component: `value` with ASCII whitespace, `:` and `-` removed and
+    /// upper-cased (so `aa:bb-cc` and `AABBCC` agree); `None` when nothing is left.
+    pub fn component(name: &str, value: &str) -> Option<String> {
+        let v: String = value
+            .chars()
+            .filter(|c| !c.is_ascii_whitespace() && *c != ':' && *c != '-')
+            .map(|c| c.to_ascii_uppercase())
+            .collect();
+        if v.is_empty() {
+            return None;
+        }
+        let mut input = Vec::with_capacity(DEVICE_LABEL.len() + name.len() + v.len() + 2);
+        input.extend_from_slice(DEVICE_LABEL.as_bytes());
+        input.push(0);
+        input.extend_from_slice(name.as_bytes());
+        input.push(0);
+        input.extend_from_slice(v.as_bytes());
+        Some(hex::encode(ring::digest::digest(
+            &ring::digest::SHA256,
+            &input,
+        )))
+    }
+}
+
+/// A document's metadata, as the file carries it (PDF Info / XMP, OOXML core properties).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentMetadata {
+    /// The document's part index.
+    pub index: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
+    /// The producing application.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub creator: Option<String>,
+    /// Creation instant, RFC 3339, as the file states it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
+    /// Last-modified instant, RFC 3339, as the file states it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modified: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn device_components_normalise_then_hash() {
+        // sha256(b"etender-device/v1\0mac\0AABBCCDDEEFF"), computed independently (Python).
+        let want = "6d63d96b93610adad3eff1ec25aadf4e8333ca8770bc5cc96896a6ab3c5c8143";
+        for raw in ["aa:bb:cc:dd:ee:ff", "AA-BB-CC-DD-EE-FF", " aabbccddeeff\n"] {
+            assert_eq!(
+                DeviceFingerprint::component("mac", raw).as_deref(),
+                Some(want)
+            );
+        }
+        assert_ne!(
+            DeviceFingerprint::component("cpu", "aabbccddeeff").as_deref(),
+            Some(want)
+        );
+        assert_eq!(DeviceFingerprint::component("mac", " :-"), None);
+    }
+
+    #[test]
+    fn summaries_without_preparation_read_and_write_as_before() {
+        let p = Preparation {
+            device: Some(DeviceFingerprint {
+                mac: DeviceFingerprint::component("mac", "aa:bb"),
+                ..DeviceFingerprint::default()
+            }),
+            documents: vec![DocumentMetadata {
+                index: 1,
+                author: Some("张三".into()),
+                ..DocumentMetadata::default()
+            }],
+        };
+        let json = serde_json::to_value(&p).unwrap();
+        assert_eq!(
+            json["documents"],
+            serde_json::json!([{"index": 1, "author": "张三"}])
+        );
+        assert_eq!(serde_json::from_value::<Preparation>(json).unwrap(), p);
+        // A v2 summary body as sealed before the field existed: read, and written back byte
+        // for byte.
+        let old = format!(
+            "{{\"format\":\"{SUMMARY_FORMAT}\",\"summary\":{{\"price\":\"9800000.00\",\
+             \"duration_days\":180,\"quality\":\"合格\",\"project_manager\":\"张三\",\
+             \"bid_bond_reference\":\"B-1\"}},\"documents\":[],\"inner_signature\":\
+             {{\"algorithm\":\"ed25519\",\"signer_spki\":\"AA==\",\"signature\":\"AA==\"}}}}"
+        );
+        let body: SummaryBody = serde_json::from_str(&old).unwrap();
+        assert_eq!(body.preparation, None);
+        assert_eq!(serde_json::to_string(&body).unwrap(), old);
+        let with = SummaryBody {
+            preparation: Some(p),
+            ..body
+        };
+        let back: SummaryBody =
+            serde_json::from_str(&serde_json::to_string(&with).unwrap()).unwrap();
+        assert_eq!(back, with);
+    }
 }

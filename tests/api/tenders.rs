@@ -171,6 +171,83 @@ async fn every_rule_failure_is_reported_with_its_own_code() {
     );
 }
 
+/// The evaluation settings (docs/EVALUATION.md §2) travel with the draft, are checked at
+/// publication with their own codes, and are published as drafted.
+#[tokio::test]
+async fn evaluation_settings_are_checked_and_published_with_the_notice() {
+    let app = TestApp::spawn().await;
+    let s = draft_tender(&app, 30).await;
+    let now = app.clock_now();
+    let mut d = draft(now, 30, &s.custodians);
+    d["sections"][0]["evaluation"]["criteria"] = json!([
+        {"code": "T1", "name": "施工组织设计", "factor": "technical", "kind": "technical",
+         "max_points": "20"},
+        {"code": "T2", "name": "质量安全措施", "factor": "technical", "kind": "technical",
+         "max_points": "9.5"},
+        {"code": "C1", "name": "企业业绩", "factor": "commercial", "kind": "commercial",
+         "max_points": "10"}
+    ]);
+    d["sections"][0]["evaluation"]["price"] = json!({
+        "drop_extremes": 1, "drop_min_bids": 5, "k_values": ["0.01", "0.02", "0.03"]
+    });
+    d["sections"][1]["evaluation"]["adjustments"] = json!([
+        {"code": "D1", "name": "工期每超出1天", "rule": {"kind": "per_unit", "amount": "10000"}}
+    ]);
+    d["sections"][1]["shortfall"] = json!({"kind": "recommend_available", "min_valid": 4});
+    let put = |d: &Value| {
+        let body = json!({"draft": d});
+        let agent = &s.agent;
+        let path = format!("/api/v1/tenders/{}", s.tender);
+        async move { agent.raw(Method::PUT, &path, Some(&body)).await.unwrap() }
+    };
+    let (st, v) = put(&d).await;
+    assert_eq!(st, 200, "{v}");
+    let before = snapshot(&app, &s.tender).await;
+    let (st, v) = publish(&app, &s).await;
+    assert_problem(st, &v, 422, "rule_violation");
+    let found: Vec<(&str, &str)> = v["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["code"].as_str().unwrap(), e["field"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "criteria_do_not_sum_to_weight",
+                "sections[0].evaluation.weights[1]"
+            ),
+            ("shortfall_rule_invalid", "sections[1].shortfall.min_valid")
+        ],
+        "{v}"
+    );
+    before.assert_same(&snapshot(&app, &s.tender).await, "a refused publication");
+
+    d["sections"][0]["evaluation"]["criteria"][1]["max_points"] = json!("10");
+    d["sections"][1]["shortfall"] = json!({"kind": "fail"});
+    let (st, v) = put(&d).await;
+    assert_eq!(st, 200, "{v}");
+    let (st, v) = publish(&app, &s).await;
+    assert_eq!(st, 200, "{v}");
+    let published = &v["published"]["sections"];
+    assert_eq!(
+        published[0]["evaluation"]["criteria"][1]["max_points"],
+        "10"
+    );
+    assert_eq!(
+        published[0]["evaluation"]["price"]["k_values"],
+        json!(["0.01", "0.02", "0.03"])
+    );
+    assert_eq!(published[1]["shortfall"], json!({"kind": "fail"}));
+    assert_eq!(
+        published[1]["evaluation"]["adjustments"][0]["rule"]["amount"],
+        "10000"
+    );
+    // Sections drafted without the settings publish without them.
+    assert!(published[1].get("preliminary_review").is_none());
+}
+
 #[tokio::test]
 async fn the_notice_must_be_signed_by_the_tenderer_or_agent_over_the_current_text() {
     let app = TestApp::spawn().await;

@@ -5,6 +5,7 @@
 
 mod audit;
 mod bids;
+mod collusion;
 mod draws;
 mod identity;
 mod pages;
@@ -28,6 +29,9 @@ fn main() {
     }
     if run("bids") {
         bids::run(&mut out);
+    }
+    if run("collusion") {
+        collusion::run(&mut out);
     }
     if run("draws") {
         draws::run(&mut out);

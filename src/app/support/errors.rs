@@ -3,6 +3,7 @@
 
 use crate::crypto::keys::VerifyError;
 use crate::crypto::x509::CertError;
+use crate::domain::evaluation::EvaluationError;
 use crate::domain::lifecycle::TransitionError;
 use crate::domain::schedule::RuleViolation;
 use crate::error::AppError;
@@ -61,6 +62,26 @@ pub fn transition_error(e: TransitionError) -> AppError {
     }
 }
 
+/// An evaluation input refused by `domain::evaluation`, under its own code; the committee's
+/// broken rules and the bids a lot must be drawn among go into `errors[]`.
+pub fn evaluation_error(e: EvaluationError) -> AppError {
+    let code = e.code();
+    let errors: Vec<FieldError> = match &e {
+        EvaluationError::CommitteeComposition { rules } => rules
+            .iter()
+            .map(|r| FieldError::new("committee", r.as_str(), e.to_string()))
+            .collect(),
+        EvaluationError::LotRequired { bids } => bids
+            .iter()
+            .map(|b| FieldError::new("bids", "tied", b.clone()))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let mut out = AppError::new(code, e.to_string());
+    out.errors = errors;
+    out
+}
+
 pub fn internal<E: Into<anyhow::Error>>(e: E) -> AppError {
     AppError::internal(e)
 }
@@ -93,4 +114,25 @@ pub fn signature_error(e: VerifyError) -> AppError {
         }
     };
     AppError::new(code, e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::evaluation::committee::check_composition;
+
+    #[test]
+    fn evaluation_errors_keep_their_code_and_name_rules_and_bids() {
+        let e = evaluation_error(check_composition(4, 2, 5).unwrap_err());
+        assert_eq!(e.code, ErrorCode::CommitteeCompositionInvalid);
+        assert_eq!(e.code.status(), 422);
+        let codes: Vec<&str> = e.errors.iter().map(|f| f.code.as_str()).collect();
+        assert_eq!(codes, vec!["committee_size_even"]);
+        let e = evaluation_error(EvaluationError::LotRequired {
+            bids: vec!["b1".into(), "b2".into()],
+        });
+        assert_eq!(e.code, ErrorCode::LotRequired);
+        let tied: Vec<&str> = e.errors.iter().map(|f| f.message.as_str()).collect();
+        assert_eq!(tied, vec!["b1", "b2"]);
+    }
 }
