@@ -313,6 +313,37 @@ impl Client {
     }
 
     /// Fetch a plain-text resource (checkpoints, receipts); problems come back as errors.
+    /// Stream one part of an opened bid, decrypted by the server, into `to` (committee members
+    /// and regulators; the read is recorded). Returns the bytes written; a response cut short
+    /// of its length (a chunk that failed to authenticate on the server) is an error.
+    pub async fn save_opened_part(
+        &self,
+        tender: &str,
+        section: &str,
+        bid: &str,
+        index: u32,
+        to: &mut (dyn std::io::Write + Send),
+    ) -> Result<u64, ClientError> {
+        let path =
+            format!("/api/v1/tenders/{tender}/sections/{section}/bids/{bid}/parts/{index}/content");
+        let mut req = self.http.get(format!("{}{}", self.base, path));
+        if let Some(t) = &self.token {
+            req = req.bearer_auth(t);
+        }
+        let mut res = req.send().await?;
+        if !res.status().is_success() {
+            let (status, value) = read_response(res).await?;
+            return decode_value(status, value);
+        }
+        let mut written = 0u64;
+        while let Some(chunk) = res.chunk().await? {
+            to.write_all(&chunk)
+                .map_err(|e| ClientError::Local(format!("writing the part: {e}")))?;
+            written += chunk.len() as u64;
+        }
+        Ok(written)
+    }
+
     pub async fn get_text(&self, path: &str) -> Result<String, ClientError> {
         let mut req = self.http.get(format!("{}{}", self.base, path));
         if let Some(t) = &self.token {

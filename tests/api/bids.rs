@@ -512,6 +512,82 @@ async fn sealed_bids_from_submission_to_the_opening_record() {
     }
     assert!(!text.contains(prices[0]), "a superseded version was opened");
 
+    // Opened bids are read decrypted by regulators (and by the committee, during the
+    // evaluation): the document of a bid opened by its bidder (R1) and of one opened by the
+    // custodians (R2), as sealed, byte for byte. Every other role reads nothing, and a refused
+    // read changes nothing; each read is an audit event.
+    let document: Vec<u8> = (0..5usize << 19).map(|i| (i * 31 % 251) as u8).collect();
+    let regulator = app.enrol("regulator").await;
+    let r1 = receipts[1].bid_id.clone();
+    for bid in [&r1, &absent.bid_id] {
+        let mut got = Vec::new();
+        let n = regulator
+            .save_opened_part(&t, "BD01", bid, 1, &mut got)
+            .await
+            .unwrap();
+        assert_eq!(n, document.len() as u64);
+        assert!(got == document, "part 1 of {bid} read back differently");
+        let mut summary = Vec::new();
+        regulator
+            .save_opened_part(&t, "BD01", bid, 0, &mut summary)
+            .await
+            .unwrap();
+        assert!(String::from_utf8_lossy(&summary).contains("合格"));
+    }
+    let superseded = receipts[0].bid_id.clone();
+    let mut sink = Vec::new();
+    let e = regulator
+        .save_opened_part(&t, "BD01", &superseded, 1, &mut sink)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code().map(|c| c.as_str()), Some("not_found"), "{e}");
+    let e = regulator
+        .save_opened_part(&t, "BD02", &r1, 1, &mut sink)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.code().map(|c| c.as_str()),
+        Some("not_found"),
+        "another section's path"
+    );
+    let e = regulator
+        .save_opened_part(&t, "BD01", &r1, 9, &mut sink)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.code().map(|c| c.as_str()),
+        Some("not_found"),
+        "no such part"
+    );
+    let mut refused = Vec::new();
+    for who in [
+        "tenderer",
+        "agent",
+        "admin",
+        "custodian",
+        "expert",
+        "bidder-rsa",
+    ] {
+        refused.push((who, app.enrol(who).await));
+    }
+    refused.push(("public", app.client()));
+    let before = app.rows().await;
+    for (who, c) in &refused {
+        for bid in [&r1, &absent.bid_id] {
+            let e = c
+                .save_opened_part(&t, "BD01", bid, 1, &mut sink)
+                .await
+                .unwrap_err();
+            let code = e.code().map(|c| c.as_str());
+            assert!(
+                matches!(code, Some("forbidden") | Some("unauthenticated")),
+                "{who} read an opened bid: {e}"
+            );
+        }
+    }
+    assert!(sink.is_empty());
+    before.assert_same(&app.rows().await, "refused reads of opened bids");
+
     // Confirmations and objections, answered and recorded; then the ceremony closes.
     bidders[1]
         .client
@@ -614,6 +690,7 @@ async fn sealed_bids_from_submission_to_the_opening_record() {
         "share_released",
         "key_recovered",
         "opening_record_published",
+        "bid_part_read",
         "opening_responded",
         "opening_response_answered",
         "opening_closed",
