@@ -388,6 +388,15 @@ async fn every_endpoint_with_every_role() {
         ),
         e(
             Method::GET,
+            "/api/v1/tenders/{tender}/sections/{section}/bids/{bid}/parts/{index}/content",
+            format!("/api/v1/tenders/{t}/sections/BD01/bids/none/parts/1/content"),
+            None,
+            // No bid is opened in this fixture: the regulator gets through to `not_found`,
+            // everyone else is refused; bids::sealed_bids_… reads real opened bids by role.
+            Some(&[]),
+        ),
+        e(
+            Method::GET,
             "/api/v1/tenders/{id}/downloads",
             format!("/api/v1/tenders/{t}/downloads"),
             None,
