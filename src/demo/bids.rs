@@ -556,6 +556,40 @@ pub(super) async fn story(
         ));
     }
 
+    story.step(
+        "opened bids are readable to regulators (and the committee) only, decrypted as they stream",
+    );
+    let regulator = login(base, identity(pki, "regulator")?).await?;
+    let opened = opening
+        .bids
+        .iter()
+        .find(|b| b.status.as_str() == "opened")
+        .context("no opened bid")?;
+    let mut document = Vec::new();
+    let n = regulator
+        .save_opened_part(tender, &section, &opened.bid_id, 1, &mut document)
+        .await?;
+    say(format!(
+        "the regulator reads {}'s document 1: {n} bytes, SHA-256 {}…; the read is audited \
+         (bid_part_read)",
+        opened.bidder_name,
+        &hex::encode(ring::digest::digest(&ring::digest::SHA256, &document))[..16],
+    ));
+    let tenderer = login(base, identity(pki, "tenderer")?).await?;
+    let refused = tenderer
+        .save_opened_part(tender, &section, &opened.bid_id, 1, &mut Vec::new())
+        .await
+        .err()
+        .and_then(|e| e.code())
+        .map(|c| c.as_str().to_string())
+        .unwrap_or_else(|| "allowed!".into());
+    say(format!(
+        "the tenderer asks for the same document: {refused}"
+    ));
+    if refused != "forbidden" {
+        bail!("the tenderer read an opened bid before the report");
+    }
+
     story.step("bidders confirm the record or object; the agent answers on the spot");
     bidders[0]
         .client
