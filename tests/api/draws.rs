@@ -807,6 +807,38 @@ async fn check_in_signs_the_commitment_and_recusals_and_absences_call_reserves_i
     let rules: Vec<Box<dyn etender::audit::verify::Rule>> =
         vec![Box::new(etender::audit::verify::DrawsReplay)];
     etender::audit::verify::verify_bundle(&bundle, &key, None, &rules).unwrap();
+    // The same entries with the absence's replacement moved to a later reserve: the rule names it.
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let mut entries: Vec<etender::audit::verify::VerifiedEntry> = bundle
+        .entries
+        .iter()
+        .map(|e| etender::audit::verify::VerifiedEntry {
+            leaf: etender::audit::leaf::LeafEntry::from_bytes(&b64.decode(&e.leaf).unwrap())
+                .unwrap(),
+            leaf_hash: [0; 32],
+            body: e
+                .event
+                .as_ref()
+                .map(|ev| serde_json::from_str(&ev.body).unwrap()),
+        })
+        .collect();
+    let scope = etender::audit::bundle::BundleScope::Tender(s.tender.clone());
+    let rule = etender::audit::verify::DrawsReplay;
+    use etender::audit::verify::Rule as _;
+    assert_eq!(rule.check(&scope, &entries), Vec::<String>::new());
+    let absence = entries
+        .iter_mut()
+        .find(|e| {
+            e.leaf.event_type == "draw_seat_replaced"
+                && e.body.as_ref().is_some_and(|b| b["reason"] == "absent")
+        })
+        .unwrap();
+    absence.body.as_mut().unwrap()["called_rank"] = json!(5);
+    let found = rule.check(&scope, &entries);
+    assert!(
+        found.len() == 1 && found[0].contains("breaks the draw order"),
+        "{found:?}"
+    );
     let trail: Value = regulator
         .get(&format!(
             "/api/v1/audit/trail?tender_id={}&limit=1000",

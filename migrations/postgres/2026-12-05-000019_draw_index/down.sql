@@ -1,3 +1,5 @@
+ALTER TABLE audit_events ALTER COLUMN body SET STORAGE EXTENDED;
+ALTER TABLE draws ALTER COLUMN frame SET STORAGE EXTENDED;
 DROP INDEX expert_specialties_draw;
 ALTER TABLE expert_specialties DROP COLUMN department;
 ALTER TABLE expert_specialties DROP COLUMN employer_uscc;

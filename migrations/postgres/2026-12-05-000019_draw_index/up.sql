@@ -17,3 +17,10 @@ UPDATE expert_specialties SET
     department = (SELECT e.department FROM experts e WHERE e.id = expert_specialties.expert_id);
 CREATE INDEX expert_specialties_draw ON expert_specialties(
     library, code, expert_id, status, status_until, region, employer_uscc, department);
+
+-- A draw's frame lists every eligible expert (about 350 KB for 9,000 candidates) and is written
+-- twice: in the draw row and in the `draw_requested` audit body. pglz compression of such a
+-- value costs about 10 ms per write on the bench machine, uncompressed out-of-line storage under
+-- 1 ms (docs/DRAWS.md §8); small bodies are never toasted, so nothing else changes.
+ALTER TABLE draws ALTER COLUMN frame SET STORAGE EXTERNAL;
+ALTER TABLE audit_events ALTER COLUMN body SET STORAGE EXTERNAL;
