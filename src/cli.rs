@@ -1161,16 +1161,23 @@ fn kek(command: KekCommand) -> anyhow::Result<()> {
             settings.database.run_migrations = false;
             let kek = std::sync::Arc::new(Kek::read_file(&settings.keys.kek_file)?);
             let db = crate::db::Db::connect(&settings.database)?.with_kek(kek.clone());
-            let done = db
-                .write_blocking(|c| Ok(crate::db::repo::bids::rewrap(c)?))
+            let k = kek.clone();
+            let (done, part_keys) = db
+                .write_blocking(move |c| {
+                    let done = crate::db::repo::bids::rewrap(c)?;
+                    let part_keys = crate::app::support::opened::rewrap_part_keys(c, &k)?;
+                    Ok((done, part_keys))
+                })
                 .map_err(|e| anyhow::anyhow!("{}", e.detail))?;
             println!(
-                "rewrapped under {}: {} bids, {} uploads, {} bonds, {} bond accounts",
+                "rewrapped under {}: {} bids, {} uploads, {} bonds, {} bond accounts, \
+                 {} opened part keys",
                 kek.key_id(),
                 done.bids,
                 done.uploads,
                 done.bonds,
-                done.bond_accounts
+                done.bond_accounts,
+                part_keys
             );
         }
     }

@@ -895,6 +895,34 @@ pub fn update_bid_part(c: &mut AnyConnection, row: &BidPartRow) -> QueryResult<(
         .map(|_| ())
 }
 
+/// Every opened part's wrapped data key: (bid, index, wrapped), for `etender kek rewrap`.
+pub fn opened_part_keys(c: &mut AnyConnection) -> QueryResult<Vec<(String, i32, String)>> {
+    let rows: Vec<(String, i32, Option<String>)> = bid_parts::table
+        .filter(bid_parts::opened_key.is_not_null())
+        .select((
+            bid_parts::bid_id,
+            bid_parts::part_index,
+            bid_parts::opened_key,
+        ))
+        .load(c)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(b, i, k)| k.map(|k| (b, i, k)))
+        .collect())
+}
+
+pub fn set_opened_part_key(
+    c: &mut AnyConnection,
+    bid: &str,
+    index: i32,
+    wrapped: &str,
+) -> QueryResult<()> {
+    diesel::update(bid_parts::table.find((bid, index)))
+        .set(bid_parts::opened_key.eq(wrapped))
+        .execute(c)
+        .map(|_| ())
+}
+
 // --- opening -------------------------------------------------------------------------------
 
 pub fn find_opening(
