@@ -325,11 +325,12 @@ diesel::table! {
 diesel::table! {
     bid_bonds (id) {
         id -> Text,
-        section_ref -> Text,
         bidder_ref -> Text,
         reference_ref -> Text,
         sealed -> Text,
         recorded_at -> Timestamp,
+        tender_id -> Nullable<Text>,
+        section_code -> Nullable<Text>,
     }
 }
 
@@ -345,7 +346,6 @@ diesel::table! {
 diesel::table! {
     bid_uploads (id) {
         id -> Text,
-        section_ref -> Text,
         bidder_ref -> Text,
         owner_ref -> Text,
         bid_version -> Integer,
@@ -354,6 +354,8 @@ diesel::table! {
         state -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        tender_id -> Nullable<Text>,
+        section_code -> Nullable<Text>,
     }
 }
 
@@ -374,7 +376,6 @@ diesel::table! {
 diesel::table! {
     bids (id) {
         id -> Text,
-        section_ref -> Text,
         bidder_ref -> Text,
         version -> Integer,
         state -> Text,
@@ -387,6 +388,8 @@ diesel::table! {
         supersedes -> Nullable<Text>,
         closed_at -> Nullable<Timestamp>,
         summary -> Nullable<Text>,
+        tender_id -> Nullable<Text>,
+        section_code -> Nullable<Text>,
     }
 }
 

@@ -3,12 +3,16 @@
 //! A database dump must not tell who bids where, nor how many bid on a tender (issue 11,
 //! finding 6). The bid tables (`bids`, `bid_uploads`, `bid_bonds`) and the rows of sealed audit
 //! events therefore keep tender, section, organisation, USCC, manifest and certificate only in
-//! one AEAD ciphertext per row (bound to the row's id and table), and are found by blind
-//! indexes (HMAC under the KEK) of (tender, section) and (tender, section, bidder). The
-//! repositories seal on write and open on read, so the use-cases see plain rows; the opening
-//! reads through the KEK like everyone else (no plain link is ever written back: one code path,
-//! and a dump after the opening still needs the key — the opening record is what publishes
-//! the link).
+//! one AEAD ciphertext per row (bound to the row's id and table). Until the section's opening no
+//! stored value is shared by the rows of one section and not by others': rows are found by
+//! blind indexes (HMAC under the KEK) that group by bidder, never by tender — (tender, section,
+//! bidder) for one bidder's own rows, the organisation alone for its uploads in flight anywhere
+//! (its limits) — and a section's rows as a whole by opening every unrevealed row and keeping
+//! the section's (`repo::bids::bids_of_section`; a decryption per unrevealed row
+//! platform-wide, measured in docs/ARCHITECTURE.md). The opening, in the transaction whose
+//! record publishes who bid, writes the plain (tender, section) onto the section's rows
+//! (`repo::bids::reveal_section`), so from then on they are found by index; who the bidder of
+//! each row is stays sealed (the record is what publishes it).
 //!
 //! The key reaches the repositories as the connection does: [`crate::db::Db`] installs it on
 //! the blocking thread for the length of each unit of work ([`with_key`]), as it installs the
@@ -90,8 +94,8 @@ pub fn blind_all(label: &str, parts: &[&str]) -> Result<Vec<String>, DieselError
 /// Blind-index labels, one per relation (never reused: a value under one label says nothing
 /// about another).
 pub mod labels {
-    /// (tender, section): a section's bids, uploads and bonds.
-    pub const SECTION: &str = "section";
+    // "section" (tender, section) is retired: it grouped a section's rows before the opening
+    // (migration 000021). Never reuse it.
     /// (tender, section, organisation): one bidder's rows in a section.
     pub const BIDDER: &str = "bidder";
     /// (organisation): a bidder's open uploads on every tender (its concurrency limit).

@@ -76,6 +76,9 @@ fn start_section(
     tender: &str,
     sec: &Section,
 ) -> AppResult<bool> {
+    // The opening event below publishes who bid: from now on the section's rows carry their
+    // section in the clear and are found by index (db::sealing).
+    repo::reveal_section(c, tender, &sec.code)?;
     let mut bids = repo::bids_of_section(c, tender, &sec.code, &[BidState::Submitted])?;
     // Bids not re-confirmed after an amendment that asked for it are not opened.
     let mut lapsed = Vec::new();

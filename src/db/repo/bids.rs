@@ -197,11 +197,12 @@ const BID: &str = "bids";
 #[diesel(table_name = bid_bonds)]
 struct StoredBond {
     id: String,
-    section_ref: String,
     bidder_ref: String,
     reference_ref: String,
     sealed: String,
     recorded_at: NaiveDateTime,
+    tender_id: Option<String>,
+    section_code: Option<String>,
 }
 
 /// What an upload row keeps only under the KEK.
@@ -221,7 +222,6 @@ struct UploadSecrets {
 #[diesel(table_name = bid_uploads)]
 struct StoredUpload {
     id: String,
-    section_ref: String,
     bidder_ref: String,
     owner_ref: String,
     bid_version: i32,
@@ -230,6 +230,11 @@ struct StoredUpload {
     state: String,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
+    // Written only by the opening ([`reveal_section`]); an update never clears it.
+    #[diesel(skip_update)]
+    tender_id: Option<String>,
+    #[diesel(skip_update)]
+    section_code: Option<String>,
 }
 
 /// What a bid row keeps only under the KEK.
@@ -249,7 +254,6 @@ struct BidSecrets {
 #[diesel(table_name = bids, treat_none_as_null = true)]
 struct StoredBid {
     id: String,
-    section_ref: String,
     bidder_ref: String,
     version: i32,
     state: String,
@@ -262,14 +266,10 @@ struct StoredBid {
     supersedes: Option<String>,
     closed_at: Option<NaiveDateTime>,
     summary: Option<String>,
-}
-
-fn section_ref(tender: &str, section: &str) -> QueryResult<String> {
-    sealing::blind(labels::SECTION, &[tender, section])
-}
-
-fn section_refs(tender: &str, section: &str) -> QueryResult<Vec<String>> {
-    sealing::blind_all(labels::SECTION, &[tender, section])
+    #[diesel(skip_update)]
+    tender_id: Option<String>,
+    #[diesel(skip_update)]
+    section_code: Option<String>,
 }
 
 fn bidder_ref(tender: &str, section: &str, org: &str) -> QueryResult<String> {
@@ -289,7 +289,6 @@ pub(crate) fn owner_refs(org: &str) -> QueryResult<Vec<String>> {
 fn store_bond(r: &BondRow) -> QueryResult<StoredBond> {
     Ok(StoredBond {
         id: r.id.clone(),
-        section_ref: section_ref(&r.tender_id, &r.section_code)?,
         bidder_ref: bidder_ref(&r.tender_id, &r.section_code, &r.organisation_id)?,
         reference_ref: sealing::blind(
             labels::BOND_REFERENCE,
@@ -302,6 +301,8 @@ fn store_bond(r: &BondRow) -> QueryResult<StoredBond> {
         )?,
         sealed: sealing::seal(BOND, &r.id, r)?,
         recorded_at: r.recorded_at,
+        tender_id: None,
+        section_code: None,
     })
 }
 
@@ -322,7 +323,6 @@ fn store_upload(r: &UploadRow) -> QueryResult<StoredUpload> {
     };
     Ok(StoredUpload {
         id: r.id.clone(),
-        section_ref: section_ref(&r.tender_id, &r.section_code)?,
         bidder_ref: bidder_ref(&r.tender_id, &r.section_code, &r.organisation_id)?,
         owner_ref: sealing::blind(labels::OWNER, &[&r.organisation_id])?,
         bid_version: r.bid_version,
@@ -331,6 +331,8 @@ fn store_upload(r: &UploadRow) -> QueryResult<StoredUpload> {
         state: r.state.clone(),
         created_at: r.created_at,
         updated_at: r.updated_at,
+        tender_id: None,
+        section_code: None,
     })
 }
 
@@ -367,7 +369,6 @@ fn store_bid(r: &BidRow) -> QueryResult<StoredBid> {
     };
     Ok(StoredBid {
         id: r.id.clone(),
-        section_ref: section_ref(&r.tender_id, &r.section_code)?,
         bidder_ref: bidder_ref(&r.tender_id, &r.section_code, &r.organisation_id)?,
         version: r.version,
         state: r.state.clone(),
@@ -380,6 +381,8 @@ fn store_bid(r: &BidRow) -> QueryResult<StoredBid> {
         supersedes: r.supersedes.clone(),
         closed_at: r.closed_at,
         summary: r.summary.clone(),
+        tender_id: None,
+        section_code: None,
     })
 }
 
@@ -492,8 +495,8 @@ pub struct Rewrapped {
 }
 
 /// Re-seals and re-blinds every bid, upload and bond row sealed under an older KEK version
-/// (after `etender kek rotate`), so the older version is no longer needed for them. Sealed
-/// audit events stay as written: the log is append-only.
+/// (after `etender kek rotate`), so the older version is no longer needed for them; a
+/// revealed row stays revealed. Sealed audit events stay as written: the log is append-only.
 pub fn rewrap(c: &mut AnyConnection) -> QueryResult<Rewrapped> {
     let key = sealing::key()?;
     let mut done = Rewrapped::default();
@@ -527,7 +530,6 @@ pub fn rewrap(c: &mut AnyConnection) -> QueryResult<Rewrapped> {
         let fresh = store_bond(&load_bond(s)?)?;
         diesel::update(bid_bonds::table.find(&fresh.id))
             .set((
-                bid_bonds::section_ref.eq(&fresh.section_ref),
                 bid_bonds::bidder_ref.eq(&fresh.bidder_ref),
                 bid_bonds::reference_ref.eq(&fresh.reference_ref),
                 bid_bonds::sealed.eq(&fresh.sealed),
@@ -695,8 +697,13 @@ pub fn insert_bond(c: &mut AnyConnection, row: &BondRow) -> QueryResult<()> {
             Box::new("bid_bonds.reference_ref".to_string()),
         ));
     }
+    let mut stored = store_bond(row)?;
+    if section_opened(c, &row.tender_id, &row.section_code)? {
+        stored.tender_id = Some(row.tender_id.clone());
+        stored.section_code = Some(row.section_code.clone());
+    }
     diesel::insert_into(bid_bonds::table)
-        .values(store_bond(row)?)
+        .values(stored)
         .execute(c)
         .map(|_| ())
 }
@@ -722,8 +729,13 @@ pub fn insert_upload(
     row: &UploadRow,
     parts: &[UploadPartRow],
 ) -> QueryResult<()> {
+    let mut stored = store_upload(row)?;
+    if section_opened(c, &row.tender_id, &row.section_code)? {
+        stored.tender_id = Some(row.tender_id.clone());
+        stored.section_code = Some(row.section_code.clone());
+    }
     diesel::insert_into(bid_uploads::table)
-        .values(store_upload(row)?)
+        .values(stored)
         .execute(c)?;
     for p in parts {
         diesel::insert_into(bid_upload_parts::table)
@@ -808,9 +820,12 @@ pub fn open_uploads_past_deadline(
 // --- bids ----------------------------------------------------------------------------------
 
 pub fn insert_bid(c: &mut AnyConnection, row: &BidRow, parts: &[BidPartRow]) -> QueryResult<()> {
-    diesel::insert_into(bids::table)
-        .values(store_bid(row)?)
-        .execute(c)?;
+    let mut stored = store_bid(row)?;
+    if section_opened(c, &row.tender_id, &row.section_code)? {
+        stored.tender_id = Some(row.tender_id.clone());
+        stored.section_code = Some(row.section_code.clone());
+    }
+    diesel::insert_into(bids::table).values(stored).execute(c)?;
     for p in parts {
         diesel::insert_into(bid_parts::table).values(p).execute(c)?;
     }
@@ -871,13 +886,29 @@ pub fn bids_of_section(
     states: &[BidState],
 ) -> QueryResult<Vec<BidRow>> {
     let states: Vec<&str> = states.iter().map(|s| s.as_str()).collect();
-    let rows = bids::table
-        .filter(bids::section_ref.eq_any(section_refs(tender, section)?))
-        .filter(bids::state.eq_any(states))
-        .order(bids::received_at.asc())
+    let revealed = bids::table
+        .filter(bids::tender_id.eq(tender))
+        .filter(bids::section_code.eq(section))
+        .filter(bids::state.eq_any(&states))
         .select(StoredBid::as_select())
         .load(c)?;
-    load_all(rows, load_bid)
+    let mut found = load_all(revealed, load_bid)?;
+    // Before the opening no column names the section: open every unrevealed row in these
+    // states, platform-wide, and keep the section's (docs/ARCHITECTURE.md, "The node
+    // key-encryption key", for what this costs).
+    let hidden = bids::table
+        .filter(bids::tender_id.is_null())
+        .filter(bids::state.eq_any(&states))
+        .select(StoredBid::as_select())
+        .load(c)?;
+    for s in hidden {
+        let b = load_bid(s)?;
+        if b.tender_id == tender && b.section_code == section {
+            found.push(b);
+        }
+    }
+    found.sort_by(|a, b| (a.received_at, &a.id).cmp(&(b.received_at, &b.id)));
+    Ok(found)
 }
 
 pub fn bid_parts(c: &mut AnyConnection, bid: &str) -> QueryResult<Vec<BidPartRow>> {
@@ -921,6 +952,82 @@ pub fn set_opened_part_key(
         .set(bid_parts::opened_key.eq(wrapped))
         .execute(c)
         .map(|_| ())
+}
+
+// --- revealing a section at its opening ---------------------------------------------------
+
+/// Whether the section's opening has started (its rows are then written revealed).
+fn section_opened(c: &mut AnyConnection, tender: &str, section: &str) -> QueryResult<bool> {
+    let n: i64 = section_openings::table
+        .filter(section_openings::tender_id.eq(tender))
+        .filter(section_openings::section_code.eq(section))
+        .count()
+        .get_result(c)?;
+    Ok(n > 0)
+}
+
+/// Rows [`reveal_section`] wrote the plain section onto.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Revealed {
+    pub bids: usize,
+    pub uploads: usize,
+    pub bonds: usize,
+}
+
+/// Writes the plain (tender, section) onto the section's bid rows (every state), its uploads
+/// that became bids and its bonds, found by opening every unrevealed row under the KEK: the
+/// opening calls it in the transaction whose record publishes who bid, so from then on the
+/// section's rows are found by index. Abandoned uploads (never bids, in no record) stay
+/// unrevealed and sealed, and out of every scan (they are looked up by bidder only).
+pub fn reveal_section(c: &mut AnyConnection, tender: &str, section: &str) -> QueryResult<Revealed> {
+    let mut done = Revealed::default();
+    let hidden = bids::table
+        .filter(bids::tender_id.is_null())
+        .select(StoredBid::as_select())
+        .load(c)?;
+    for s in hidden {
+        let b = load_bid(s)?;
+        if b.tender_id == tender && b.section_code == section {
+            diesel::update(bids::table.find(&b.id))
+                .set((bids::tender_id.eq(tender), bids::section_code.eq(section)))
+                .execute(c)?;
+            done.bids += 1;
+        }
+    }
+    let hidden = bid_uploads::table
+        .filter(bid_uploads::tender_id.is_null())
+        .filter(bid_uploads::state.eq(UploadState::Submitted.as_str()))
+        .select(StoredUpload::as_select())
+        .load(c)?;
+    for s in hidden {
+        let u = load_upload(s)?;
+        if u.tender_id == tender && u.section_code == section {
+            diesel::update(bid_uploads::table.find(&u.id))
+                .set((
+                    bid_uploads::tender_id.eq(tender),
+                    bid_uploads::section_code.eq(section),
+                ))
+                .execute(c)?;
+            done.uploads += 1;
+        }
+    }
+    let hidden = bid_bonds::table
+        .filter(bid_bonds::tender_id.is_null())
+        .select(StoredBond::as_select())
+        .load(c)?;
+    for s in hidden {
+        let b = load_bond(s)?;
+        if b.tender_id == tender && b.section_code == section {
+            diesel::update(bid_bonds::table.find(&b.id))
+                .set((
+                    bid_bonds::tender_id.eq(tender),
+                    bid_bonds::section_code.eq(section),
+                ))
+                .execute(c)?;
+            done.bonds += 1;
+        }
+    }
+    Ok(done)
 }
 
 // --- opening -------------------------------------------------------------------------------
