@@ -781,3 +781,48 @@ async fn a_sections_bids_are_found_among_ten_thousand_unrevealed_rows() {
         .unwrap();
     assert_eq!(again.len(), 3);
 }
+
+/// A tender terminated before its opening: its bid rows get their plain section then (its
+/// bidders are owed their bonds back and nothing is left to compete for), as at an opening, so
+/// they leave the scan of unrevealed rows; the bidder stays sealed.
+#[tokio::test]
+async fn a_terminated_tenders_bids_are_revealed_by_section_only() {
+    let app = TestApp::spawn().await;
+    let s = published_tender(&app, 30).await;
+    let t = s.tender.clone();
+    let b = Bidder::enrol(&app, "bidder").await;
+    let org = id_of(&b.client).await;
+    record_bonds(&app, &t, "BD01", "200000.00", &[&b]).await;
+    let sealed = b.seal(&t, "BD01", "1234567.89", 2048).await;
+    b.submit(&t, "BD01", &sealed).await;
+    let tables = |rows: Vec<(String, i64)>| -> Vec<String> {
+        rows.into_iter()
+            .filter(|(_, n)| *n > 0)
+            .map(|(t, _)| t)
+            .collect()
+    };
+    let before = tables(rows_with(&app, &[&t]).await);
+    assert!(!before.iter().any(|x| x == "bids"), "{before:?}");
+    let (st, v) = s
+        .agent
+        .raw(
+            Method::POST,
+            &format!("/api/v1/tenders/{t}/actions"),
+            Some(&serde_json::json!({"action": "terminate", "reason": "项目取消"})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(st, 200, "{v}");
+    let after = tables(rows_with(&app, &[&t]).await);
+    for table in ["bids", "bid_uploads", "bid_bonds"] {
+        assert!(
+            after.iter().any(|x| x == table),
+            "{table} not revealed: {after:?}"
+        );
+    }
+    let named = tables(rows_with(&app, &[&t, &org]).await);
+    assert!(
+        !named.iter().any(|x| x.starts_with("bid")),
+        "a bid row names the bidder: {named:?}"
+    );
+}

@@ -8,6 +8,7 @@ use crate::app::support::tender::*;
 use crate::app::Actor;
 use crate::app::AppContext;
 use crate::audit::EventType;
+use crate::db::repo::bids as bids_repo;
 use crate::db::repo::tenders as repo;
 use crate::domain::authz::Permission;
 use crate::domain::identity::Role;
@@ -91,6 +92,18 @@ pub async fn act(
                 .map_err(transition_error)?;
             set_state(&mut row, &next, now)?;
             repo::update_tender(c, &row)?;
+            if matches!(
+                action,
+                LifecycleAction::Terminate { .. } | LifecycleAction::Cancel { .. }
+            ) {
+                // A tender that ends without an opening has no bidders left to protect, and each
+                // is owed its bond and fees back (条例31): its sealed bid rows get their plain
+                // section as at an opening (db::repo::bids::reveal_section), which also takes
+                // them out of every later scan of unrevealed rows. Who bid stays sealed.
+                for section in &draft.sections {
+                    bids_repo::reveal_section(c, &row.id, &section.code)?;
+                }
+            }
             let title = match &action {
                 LifecycleAction::Suspend { .. } => format!("暂停公告：{}", row.title),
                 LifecycleAction::Resume {} => format!("恢复公告：{}", row.title),
