@@ -20,7 +20,7 @@
 //! checked against what bidder-a sealed. The server's VmRSS is sampled every 20 ms during the
 //! reads: growth = max during − before the first read (goal ≤ 64 MiB).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
@@ -365,14 +365,14 @@ async fn read_opened(server: &Server, pki: &DevPki, bank_key: &[u8], work: &Path
 }
 
 pub fn run(out: &mut Report) {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target");
-    let pki_dir = root.join("bench-pki");
     let tmp = tempfile::Builder::new()
         .prefix("etender-bench-evaluation-")
         .tempdir()
         .unwrap();
     let dir = tmp.path();
-    let pki = init_dev_pki(&pki_dir, &dir.join("trust")).expect("demo PKI");
+    // Where `serve --dev` looks for the demo PKI (it reuses a complete one): the bench's
+    // identities are the server's.
+    let pki = init_dev_pki(&dir.join("certs/dev"), &dir.join("trust")).expect("demo PKI");
     let admins: Vec<String> = pki
         .identities
         .iter()
@@ -384,12 +384,12 @@ pub fn run(out: &mut Report) {
     rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut key);
     std::fs::write(&bank_key, &key).unwrap();
     let extra = format!(
-        "[bonds]\nnotice_key_file = {:?}\n[storage]\nmax_document_bytes = {}\n",
-        bank_key.display().to_string(),
-        2 * GIB
+        "[bonds]\nnotice_key_file = {:?}\n",
+        bank_key.display().to_string()
     );
+    let storage = format!("max_document_bytes = {}\n", 2 * GIB);
     let db = format!("sqlite://{}", dir.join("etender.db").display());
-    let server = Server::start_dev(dir, &db, &admins, &extra);
+    let server = Server::start_dev(dir, &db, &admins, &extra, &storage);
     let work = dir.join("work");
     std::fs::create_dir_all(&work).unwrap();
     let rt = tokio::runtime::Builder::new_multi_thread()
