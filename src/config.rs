@@ -769,6 +769,51 @@ mod tests {
     }
 
     #[test]
+    fn bond_issuers_are_named_once_with_keys_of_their_own() {
+        Jail::expect_with(|jail| {
+            for (toml, problem) in [
+                (
+                    "[bonds]\nnotice_key_file = \"bank.key\"\nissuers = [{ name = \"示范银行 \
+                     (demo bank)\", key_file = \"other.key\" }]\n",
+                    "named twice",
+                ),
+                (
+                    "[bonds]\nissuers = [{ name = \"a\", key_file = \"k\" }, \
+                     { name = \"b\", key_file = \"k\" }]\n",
+                    "the key of two issuers",
+                ),
+                (
+                    "[bonds]\nissuers = [{ name = \" \", key_file = \"k\" }]\n",
+                    "needs a name",
+                ),
+                (
+                    "[bonds]\nissuers = [{ name = \"a\", key_file = \"\" }]\n",
+                    "has no key_file",
+                ),
+            ] {
+                jail.create_file("bonds.toml", toml)?;
+                let err = Settings::load_for_development(Some(Path::new("bonds.toml")))
+                    .unwrap_err()
+                    .to_string();
+                assert!(
+                    err.contains("bonds.issuers") && err.contains(problem),
+                    "{toml}: {err}"
+                );
+            }
+            jail.create_file(
+                "bonds.toml",
+                "[bonds]\nnotice_key_file = \"bank.key\"\n\
+                 issuers = [{ name = \"保险\", key_file = \"insurer.key\" }]\n",
+            )?;
+            let s = Settings::load_for_development(Some(Path::new("bonds.toml")))
+                .map_err(|e| e.to_string())?;
+            let names: Vec<String> = s.bonds.all_issuers().into_iter().map(|i| i.name).collect();
+            assert_eq!(names, ["示范银行 (demo bank)", "保险"]);
+            Ok(())
+        });
+    }
+
+    #[test]
     fn s3_backend_needs_usable_settings() {
         Jail::expect_with(|jail| {
             jail.create_file(

@@ -1100,6 +1100,33 @@ async fn refused_bonds_record_nothing() {
         .any(|m| m.reference == "INS-1" && m.kind == BondKind::Insurance));
 }
 
+/// With no bank or issuer connected no signature is anyone's: every notice is refused.
+#[tokio::test]
+async fn without_a_connected_bank_no_notice_counts() {
+    let app = TestApp::spawn_with(|s| s.bonds.notice_key_file = std::path::PathBuf::new()).await;
+    let setup = published_tender(&app, 30).await;
+    let b = Bidder::enrol(&app, "bidder").await;
+    let account = b
+        .client
+        .my_bond_account(&setup.tender, "BD01")
+        .await
+        .unwrap();
+    let notice = serde_json::json!({"account": account.account, "amount": "200000.00",
+        "reference": "TX-1", "arrived_at": app.clock_now()});
+    let someone = etender::client::bank::BondIssuer::new(&app.base, vec![7u8; 32]);
+    let before = app.rows().await;
+    let e = someone
+        .notify(&serde_json::from_value(notice).unwrap())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.code().map(|c| c.as_str()),
+        Some("signature_invalid"),
+        "{e}"
+    );
+    before.assert_same(&app.rows().await, "a notice to a server with no bank");
+}
+
 /// A bank notice without `kind` (the bank's notices before kinds existed) is a transfer.
 #[tokio::test]
 async fn a_notice_without_a_kind_is_a_transfer() {

@@ -45,7 +45,6 @@ struct Bidder {
     client: Client,
     creds: Arc<Credentials>,
     uscc: String,
-    org_id: String,
 }
 
 /// One more bidder organisation, issued by the dev PKI's root, registered, granted the bidder
@@ -80,7 +79,6 @@ async fn bidder(base: &str, root: &Authority, admin: &Client, n: u32) -> Bidder 
         client,
         creds: Arc::new(creds),
         uscc,
-        org_id: org.id,
     }
 }
 

@@ -135,6 +135,15 @@ pub async fn bank_notice(
         .await
 }
 
+/// Every connected issuer's key can be read and is long enough (checked at the start).
+pub fn check_notice_keys(bonds: &crate::config::BondSettings) -> anyhow::Result<()> {
+    for issuer in bonds.all_issuers() {
+        read_notice_key(&issuer.key_file)
+            .map_err(|e| anyhow::anyhow!("bond issuer {:?}: {e}", issuer.name))?;
+    }
+    Ok(())
+}
+
 /// An issuer's notice key, checked for length.
 fn read_notice_key(path: &Path) -> anyhow::Result<Zeroizing<Vec<u8>>> {
     let key = Zeroizing::new(
