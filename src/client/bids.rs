@@ -32,8 +32,8 @@ use super::{decode_value, read_response, urlencode, Client, ClientError, Credent
 use crate::crypto::x509::{read_identity_field, IdentityField};
 use crate::domain::uscc::Uscc;
 use crate::seal::{
-    self, statements, BidContext, BidSealer, EnvelopeSecret, Manifest, PartKey, Summary,
-    X25519PublicKey,
+    self, statements, BidContext, BidSealer, EnvelopeSecret, Manifest, PartKey, Preparation,
+    Summary, X25519PublicKey,
 };
 
 #[cfg(test)]
@@ -782,6 +782,10 @@ pub fn part_file_name(index: u32) -> String {
 /// atomically, so a directory with a `manifest.json` always holds a complete bid. Refuses a
 /// directory that already holds one: overwriting a submitted bid's files would lose what the
 /// R1 release needs. Blocking; run it on a blocking thread in async code.
+///
+/// The summary records how the bid was prepared: this machine's fingerprint
+/// (`client::device`, digests only), sealed like the price. A tool that knows more (the pricing
+/// software's dongle) uses [`seal_bid_to_dir_with`].
 pub fn seal_bid_to_dir(
     ctx: BidContext,
     summary: &Summary,
@@ -789,6 +793,32 @@ pub fn seal_bid_to_dir(
     out_dir: &Path,
     envelope: &EnvelopeSecret,
     creds: &Credentials,
+) -> Result<SealedBidFiles, ClientError> {
+    let device = super::device::observe(None);
+    let preparation = (!super::device::is_empty(&device)).then(|| Preparation {
+        device: Some(device),
+        documents: Vec::new(),
+    });
+    seal_bid_to_dir_with(
+        ctx,
+        summary,
+        documents,
+        out_dir,
+        envelope,
+        creds,
+        preparation,
+    )
+}
+
+/// [`seal_bid_to_dir`] with the preparation record the caller observed (or none).
+pub fn seal_bid_to_dir_with(
+    ctx: BidContext,
+    summary: &Summary,
+    documents: &[(String, PathBuf)],
+    out_dir: &Path,
+    envelope: &EnvelopeSecret,
+    creds: &Credentials,
+    preparation: Option<Preparation>,
 ) -> Result<SealedBidFiles, ClientError> {
     let manifest_path = out_dir.join(MANIFEST_FILE);
     if manifest_path.exists() {
@@ -800,6 +830,9 @@ pub fn seal_bid_to_dir(
     std::fs::create_dir_all(out_dir).map_err(|e| io_err(out_dir, e))?;
     let mut sealer = BidSealer::new(ctx, envelope, &creds.key, creds.algorithm)
         .map_err(|e| local(format!("sealing: {e}")))?;
+    if let Some(p) = preparation {
+        sealer.set_preparation(p);
+    }
     let mut part_paths = vec![out_dir.join(part_file_name(0))];
     for (name, path) in documents {
         let index = part_paths.len() as u32;

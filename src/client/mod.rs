@@ -6,6 +6,7 @@
 
 pub mod bank;
 pub mod bids;
+pub mod device;
 pub mod witness;
 
 use std::path::Path;

@@ -25,8 +25,8 @@ use super::header::{
 };
 pub use super::manifest::Summary;
 use super::manifest::{
-    DocumentDigest, EnvelopeKeyStatement, Manifest, ManifestPart, PartWraps, SignatureBlock,
-    SummaryBody, MANIFEST_FORMAT, SUMMARY_FORMAT,
+    DocumentDigest, EnvelopeKeyStatement, Manifest, ManifestPart, PartWraps, Preparation,
+    SignatureBlock, SummaryBody, MANIFEST_FORMAT, SUMMARY_FORMAT,
 };
 use super::remedy::{self, RemedyBid, RemedyBlock, RemedyPolicy, RemedySecret, ShareError};
 use super::rng::SealRng;
@@ -203,6 +203,7 @@ pub struct BidSealer<'a, R: SealRng = rand_core::OsRng> {
     remedy: RemedyBlock,
     documents: Vec<(ManifestPart, DocumentDigest)>,
     summary: Option<ManifestPart>,
+    preparation: Option<Preparation>,
 }
 
 impl<'a> BidSealer<'a, rand_core::OsRng> {
@@ -262,7 +263,14 @@ impl<'a, R: SealRng> BidSealer<'a, R> {
             remedy,
             documents: Vec::new(),
             summary: None,
+            preparation: None,
         })
+    }
+
+    /// Records how the bid was prepared (the bidder's tool observes its machine and
+    /// documents); sealed into the summary, so nobody reads it before the opening.
+    pub fn set_preparation(&mut self, preparation: Preparation) {
+        self.preparation = Some(preparation);
     }
 
     fn new_part(&mut self, index: u32, kind: PartKind) -> (Dek, PartHeader) {
@@ -372,7 +380,7 @@ impl<'a, R: SealRng> BidSealer<'a, R> {
                 signer_spki: self.signer.public_key_spki_der(),
                 signature: self.signer.sign(self.alg, &payload)?,
             },
-            preparation: None,
+            preparation: self.preparation.clone(),
         };
         // Allocated once at its maximum (one chunk) so that no reallocation leaves
         // a copy of the price behind in freed memory.
@@ -1175,6 +1183,8 @@ pub struct OpenedSummary {
     pub summary: Summary,
     /// Signed plaintext digests of every document.
     pub documents: Vec<DocumentDigest>,
+    /// How the bid was prepared, as the bidder's tool recorded it (collusion signals).
+    pub preparation: Option<Preparation>,
 }
 
 impl OpenedSummary {
@@ -1237,6 +1247,7 @@ pub fn open_summary<Rd: Read>(
     Ok(OpenedSummary {
         summary: body.summary,
         documents: body.documents,
+        preparation: body.preparation,
     })
 }
 

@@ -44,7 +44,8 @@ pub use bid::{
 };
 pub use header::{PartHeader, PartKind, CHUNK_SIZE, FORMAT_VERSION};
 pub use manifest::{
-    DocumentDigest, EnvelopeKeyStatement, Manifest, ManifestPart, PartWraps, SignatureBlock,
+    DeviceFingerprint, DocumentDigest, DocumentMetadata, EnvelopeKeyStatement, Manifest,
+    ManifestPart, PartWraps, Preparation, SignatureBlock,
 };
 pub use remedy::{
     share_commitment, RemedyBid, RemedyBlock, RemedyPolicy, RemedySecret, RemedyShare, ShareError,

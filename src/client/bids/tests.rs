@@ -118,6 +118,13 @@ fn sealed_directory_loads_verifies_and_opens() {
     )
     .unwrap();
     assert_eq!(opened.summary, summary());
+    // The tool sealed this machine's fingerprint with the price (none where the machine
+    // exposes nothing, as in some containers).
+    let device = crate::client::device::observe(None);
+    assert_eq!(
+        opened.preparation.clone().and_then(|p| p.device),
+        (!crate::client::device::is_empty(&device)).then_some(device)
+    );
     for (i, doc) in s.documents.iter().enumerate() {
         let index = i as u32 + 1;
         let mut plain = Vec::new();
@@ -155,6 +162,58 @@ fn sealed_directory_loads_verifies_and_opens() {
     bytes[0] ^= 1;
     std::fs::write(&loaded.part_paths[2], bytes).unwrap();
     assert!(loaded.verify_digests().is_err());
+}
+
+/// A preparation record the tool passes in is sealed with the summary and opens as given; it
+/// cannot be read without the envelope key, like the price.
+#[test]
+fn a_preparation_record_is_sealed_with_the_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc = dir.path().join("in");
+    std::fs::write(&doc, b"document").unwrap();
+    let envelope = EnvelopeSecret::generate(&mut DeterministicRng::from_label(b"envelope"));
+    let prep = seal::Preparation {
+        device: Some(seal::DeviceFingerprint {
+            mac: seal::DeviceFingerprint::component("mac", "aa:bb:cc:dd:ee:ff"),
+            pricing_dongle: seal::DeviceFingerprint::component("pricing_dongle", "SN-1"),
+            ..Default::default()
+        }),
+        documents: vec![seal::DocumentMetadata {
+            index: 1,
+            author: Some("张工".into()),
+            ..Default::default()
+        }],
+    };
+    let files = seal_bid_to_dir_with(
+        BidContext {
+            tender_id: TENDER.into(),
+            section_id: SECTION.into(),
+            bidder_uscc: uscc(),
+            bid_version: 1,
+            remedy: custodians().2,
+        },
+        &summary(),
+        &[("a.pdf".into(), doc)],
+        &dir.path().join("bid"),
+        &envelope,
+        &creds(),
+        Some(prep.clone()),
+    )
+    .unwrap();
+    let spki = creds().key.public_key_spki_der();
+    let open = |key: &EnvelopeSecret| {
+        seal::open_summary(
+            &files.manifest,
+            PartKey::Envelope(key),
+            File::open(&files.part_paths[0]).unwrap(),
+            &spki,
+        )
+    };
+    assert_eq!(open(&envelope).unwrap().preparation, Some(prep));
+    let other = EnvelopeSecret::generate(&mut DeterministicRng::from_label(b"other"));
+    assert!(open(&other).is_err());
+    let raw = std::fs::read(&files.part_paths[0]).unwrap();
+    assert!(!String::from_utf8_lossy(&raw).contains("张工"));
 }
 
 #[test]
