@@ -5,6 +5,7 @@
 //! problem document, so callers can match on the stable `code`.
 
 pub mod bids;
+pub mod evaluation;
 pub mod witness;
 
 use std::path::Path;

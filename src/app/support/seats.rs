@@ -50,7 +50,6 @@ impl Timing {
     }
 }
 
-
 /// Tells a member it holds a seat (sealed event, outbox mail to its contact address).
 pub fn notify(
     c: &mut AnyConnection,
@@ -94,7 +93,6 @@ pub fn notify(
     }
     Ok(())
 }
-
 
 /// Calls the next waiting reserve of `seat`'s group, in the recorded draw order, for the seat
 /// that is out, and logs the replacement in the tender's chain by ranks only
@@ -143,3 +141,86 @@ pub fn replace(
     Ok(called)
 }
 
+/// Whether every specialty of `draw` has its count checked in (the committee can be formed).
+pub fn complete(draw: &repo::DrawRow, seats: &[repo::SeatRow]) -> AppResult<bool> {
+    let frame: rules::Frame = serde_json::from_str(&draw.frame).map_err(internal)?;
+    for g in &frame.groups {
+        let mut n = 0usize;
+        for s in seats.iter().filter(|s| s.group_code == g.code) {
+            if s.seat().map_err(internal)? == Seat::CheckedIn {
+                n += 1;
+            }
+        }
+        if n < g.count as usize {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// A member of `draw` has just checked in: when the section's committee is already formed
+/// (the member is a reserve called for one who left it), it joins the committee, taking the
+/// seat of the earliest member of its specialty that left unreplaced (`committee_member_joined`).
+/// Before the committee is formed nothing happens: the formation takes every checked-in seat.
+pub fn join_committee(
+    c: &mut AnyConnection,
+    draw: &repo::DrawRow,
+    seat: &repo::SeatRow,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    use crate::db::repo::committees as crepo;
+    use crate::domain::evaluation::committee::MemberKind;
+    let Some(committee) = crepo::lock_of_draw(c, &draw.id)? else {
+        return Ok(());
+    };
+    let members = crepo::members(c, &committee.id)?;
+    if members.iter().any(|m| m.principal_id == seat.principal_id) {
+        return Ok(());
+    }
+    let id = uuid::Uuid::now_v7().to_string();
+    crepo::insert_member(
+        c,
+        &crepo::MemberRow {
+            id: id.clone(),
+            committee_id: committee.id.clone(),
+            principal_id: seat.principal_id.clone(),
+            kind: MemberKind::Expert.as_str().into(),
+            expert_id: Some(seat.expert_id.clone()),
+            specialty: Some(seat.group_code.clone()),
+            active: true,
+            joined_at: to_db(now),
+            left_at: None,
+            left_reason: None,
+            left_note: None,
+            replaced_by: None,
+            leader_vote: None,
+        },
+    )?;
+    let mut replaces = None;
+    if let Some(mut gone) = members.into_iter().find(|m| {
+        !m.active
+            && m.replaced_by.is_none()
+            && m.kind == MemberKind::Expert.as_str()
+            && m.specialty.as_deref() == Some(seat.group_code.as_str())
+    }) {
+        gone.replaced_by = Some(id.clone());
+        crepo::update_member(c, &gone)?;
+        replaces = Some(gone.id);
+    }
+    audit::record(
+        c,
+        now,
+        Event {
+            event_type: EventType::CommitteeMemberJoined,
+            tender_id: Some(committee.tender_id.clone()),
+            section_id: Some(committee.section_code.clone()),
+            actor: ActorRef::system(),
+            subject: committee.id.clone(),
+            body: json!({"committee": committee.id, "member": id, "person": seat.principal_id,
+                "kind": MemberKind::Expert.as_str(), "expert": seat.expert_id,
+                "specialty": seat.group_code, "draw": draw.id, "rank": seat.rank,
+                "replaces": replaces}),
+        },
+    )?;
+    Ok(())
+}

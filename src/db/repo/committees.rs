@@ -25,7 +25,8 @@ pub struct CommitteeRow {
 
 impl CommitteeRow {
     pub fn state(&self) -> QueryResult<CommitteeState> {
-        CommitteeState::parse(&self.state).ok_or_else(|| corrupt("committee", &self.id, &self.state))
+        CommitteeState::parse(&self.state)
+            .ok_or_else(|| corrupt("committee", &self.id, &self.state))
     }
 
     pub fn set_state(&mut self, s: CommitteeState) {
@@ -149,7 +150,10 @@ pub fn update_member(c: &mut AnyConnection, row: &MemberRow) -> QueryResult<()> 
 pub fn members(c: &mut AnyConnection, committee: &str) -> QueryResult<Vec<MemberRow>> {
     committee_members::table
         .filter(committee_members::committee_id.eq(committee))
-        .order((committee_members::joined_at.asc(), committee_members::id.asc()))
+        .order((
+            committee_members::joined_at.asc(),
+            committee_members::id.asc(),
+        ))
         .select(MemberRow::as_select())
         .load(c)
 }
