@@ -227,14 +227,14 @@ impl World {
     }
 
     /// To the check-in window (30 minutes before the evaluation).
-    async fn to_check_in(&mut self) {
+    async fn advance_to_check_in(&mut self) {
         let to = self.evaluation_at - Duration::minutes(30);
         self.app.clock.advance(to - self.app.clock_now());
         self.relogin().await;
     }
 
     /// The evaluation starts: the draw is revealed.
-    async fn to_evaluation(&mut self) {
+    async fn advance_to_evaluation(&mut self) {
         self.app
             .clock
             .advance(self.evaluation_at - self.app.clock_now());
@@ -273,11 +273,11 @@ fn member_of(c: &Value, person: &str) -> Value {
 async fn a_committee_is_formed_elects_its_leader_reads_and_replaces_a_member() {
     let mut w = world(5).await;
     w.open().await;
-    w.to_check_in().await;
+    w.advance_to_check_in().await;
     for i in w.drawn.clone() {
         assert_eq!(w.check_in(i).await["seat"], "checked_in");
     }
-    w.to_evaluation().await;
+    w.advance_to_evaluation().await;
     let (st, v) = w.s.agent.raw(Method::GET, &w.path(), None).await.unwrap();
     assert_problem(st, &v, 404, "not_found");
 
@@ -529,7 +529,7 @@ async fn committee_refusals_name_the_rule_and_change_nothing() {
 
     // Opened, but the draw is not revealed.
     w.open().await;
-    w.to_check_in().await;
+    w.advance_to_check_in().await;
     let (last, first) = w.drawn.split_last().unwrap();
     for &i in first {
         w.check_in(i).await;
@@ -549,7 +549,7 @@ async fn committee_refusals_name_the_rule_and_change_nothing() {
 
     // Revealed, but one seat has not checked in.
     let last = *last;
-    w.to_evaluation().await;
+    w.advance_to_evaluation().await;
     let tenderer = w.tenderer().await;
     let before = w.app.rows().await;
     let (st, v) = tenderer
@@ -740,11 +740,11 @@ async fn committee_refusals_name_the_rule_and_change_nothing() {
 async fn three_experts_alone_are_too_few() {
     let mut w = world(3).await;
     w.open().await;
-    w.to_check_in().await;
+    w.advance_to_check_in().await;
     for i in w.drawn.clone() {
         w.check_in(i).await;
     }
-    w.to_evaluation().await;
+    w.advance_to_evaluation().await;
     let tenderer = w.tenderer().await;
     let before = w.app.rows().await;
     let (st, v) = tenderer

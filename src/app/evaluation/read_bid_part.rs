@@ -3,8 +3,9 @@
 //! Who may read (条例: the committee evaluates, regulators supervise): regulators at any time
 //! after the bid is opened; the active members of the section's evaluation committee while it
 //! evaluates (a leader elected). A member that left, other experts, bidders, the public and the
-//! tenderer read the opening record only (`forbidden`). Each read is recorded (`bid_part_read`: who, which part of which bid,
-//! when) before the first byte leaves.
+//! tenderer read the opening record only (`forbidden`). Each read is recorded (`bid_part_read`:
+//! who — as `regulator` or `committee_member` —, which part of which bid, when) before the first
+//! byte leaves.
 //!
 //! The part's data key was wrapped under the node's KEK at the opening (`support::opened`); it
 //! is unwrapped here and the stored ciphertext decrypted chunk by chunk on a blocking thread into
