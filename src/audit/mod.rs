@@ -20,6 +20,7 @@ pub mod note;
 pub mod proof_text;
 pub mod sequencer;
 pub mod verify;
+pub mod verify_committees;
 pub mod witness;
 
 pub use sequencer::{checkpoint_now, AuditLog, AuditSettings};

@@ -467,6 +467,7 @@ async fn a_committee_is_formed_elects_its_leader_reads_and_replaces_a_member() {
         &etender::audit::verify::default_rules(),
     )
     .unwrap();
+    tampered_sequences_fail(&bundle, w.t(), &leader);
     let trail: Value = regulator
         .get(&format!(
             "/api/v1/audit/trail?tender_id={}&limit=1000",
@@ -762,4 +763,65 @@ async fn three_experts_alone_are_too_few() {
         .rows()
         .await
         .assert_same(&before, "too small a committee");
+}
+
+/// The committee rule of the offline verifier, on the real entries and on tampered copies: each
+/// illegal sequence is named by its own reason.
+fn tampered_sequences_fail(bundle: &etender::audit::bundle::Bundle, tender: &str, leader: &str) {
+    use base64::Engine as _;
+    use etender::audit::verify::{CommitteesReplay, Rule as _, VerifiedEntry};
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let entries: Vec<VerifiedEntry> = bundle
+        .entries
+        .iter()
+        .map(|e| VerifiedEntry {
+            leaf: etender::audit::leaf::LeafEntry::from_bytes(&b64.decode(&e.leaf).unwrap())
+                .unwrap(),
+            leaf_hash: [0; 32],
+            body: e
+                .event
+                .as_ref()
+                .map(|ev| serde_json::from_str(&ev.body).unwrap()),
+        })
+        .collect();
+    let scope = etender::audit::bundle::BundleScope::Tender(tender.to_string());
+    let rule = CommitteesReplay;
+    assert_eq!(rule.check(&scope, &entries), Vec::<String>::new());
+    let find = |es: &[VerifiedEntry], k: &str| {
+        es.iter()
+            .position(|e| e.leaf.event_type == k)
+            .unwrap_or_else(|| panic!("no {k}"))
+    };
+    let only = |es: Vec<VerifiedEntry>, reason: &str| {
+        let found = rule.check(&scope, &es);
+        assert!(
+            found.len() == 1 && found[0].contains(reason),
+            "{reason}: {found:?}"
+        );
+    };
+    // Formed by a bidder.
+    let mut es = entries.clone();
+    let i = find(&es, "committee_formed");
+    es[i].leaf.actor_role = "bidder".into();
+    only(es, "not the tender's tenderer or agent");
+    // An expert recorded as a representative: 4 experts of 7.
+    let mut es = entries.clone();
+    let i = find(&es, "committee_formed");
+    es[i].body.as_mut().unwrap()["members"][0]["kind"] = json!("representative");
+    only(es, "committee_experts_below_two_thirds");
+    // Formed with the draw's reveal missing before it.
+    let mut es = entries.clone();
+    es.remove(find(&es, "draw_revealed"));
+    only(es, "before its draw");
+    // The vote that made the majority was for someone else.
+    let mut es = entries.clone();
+    let elected = find(&es, "committee_leader_elected");
+    let last_vote = (0..elected)
+        .rev()
+        .find(|&i| es[i].leaf.event_type == "committee_leader_voted")
+        .unwrap();
+    let voter = es[last_vote].body.as_ref().unwrap()["voter"].clone();
+    assert_ne!(voter, json!(leader));
+    es[last_vote].body.as_mut().unwrap()["for"] = voter;
+    only(es, "is not elected by a majority");
 }
