@@ -21,6 +21,7 @@ use crate::wire::Page;
 
 mod bids;
 mod draws;
+mod evaluation;
 pub mod tenders;
 mod witness;
 
@@ -337,7 +338,8 @@ async fn play(base: &str, pki: &DevPki, out: &Outputs) -> anyhow::Result<()> {
     let custodian_ids: Vec<String> = custodians.iter().map(|c| c.person_id.clone()).collect();
     let tender = tenders::story(&mut story, base, pki, &admin, &custodian_ids, out).await?;
     bids::story(&mut story, base, pki, &tender, &custodians).await?;
-    draws::story(&mut story, base, pki, &tender).await?;
+    let library = draws::story(&mut story, base, pki, &tender).await?;
+    evaluation::story(&mut story, base, pki, &tender, &library).await?;
     story.step("the regulator exports the audit trail and verifies it offline");
     // The sandbox clock moved weeks ahead in the tender story: log in again.
     let regulator = enrol(base, regulator_id).await?;
