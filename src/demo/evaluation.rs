@@ -49,7 +49,7 @@ pub(super) async fn story(
     for (key, client) in &members {
         let c = client.vote_leader(tender, "BD01", &candidate.id).await?;
         say(format!(
-            "{key} votes for {}: {} of {} votes",
+            "{key} votes for {}: {} of {} members have voted",
             key_of(&candidate.person_id),
             c.votes_cast,
             c.members.len()
