@@ -112,7 +112,13 @@ pub async fn form_committee(
                 min_members: i32::try_from(min).unwrap_or(i32::MAX),
             };
             row.set_state(CommitteeState::Forming);
-            crepo::insert(c, &row)?;
+            crepo::insert(c, &row).map_err(|e| {
+                if idrepo::is_unique_violation(&e) {
+                    AppError::conflict("this section's committee is formed already")
+                } else {
+                    e.into()
+                }
+            })?;
             let member = |principal: &str, kind: MemberKind, seat: Option<&drepo::SeatRow>| {
                 crepo::MemberRow {
                     id: uuid::Uuid::now_v7().to_string(),

@@ -46,6 +46,10 @@ pub async fn leave_committee(
     let timing = Timing::of(&ctx.settings.experts.draws);
     ctx.db
         .write(move |c| {
+            // The draw first, then the committee: the order a reserve's check-in takes them in
+            // (`support::seats::join_committee`), so that the two never wait on each other.
+            let found = crepo::of_section(c, &tender, &section)?.ok_or_else(no_committee)?;
+            let draw = drepo::lock(c, &found.draw_id)?.ok_or_else(no_committee)?;
             let mut row = crepo::lock_of_section(c, &tender, &section)?.ok_or_else(no_committee)?;
             let t = trepo::find_tender(c, &row.tender_id)?.ok_or_else(no_committee)?;
             let mut members = crepo::members(c, &row.id)?;
@@ -90,7 +94,6 @@ pub async fn leave_committee(
             }
             let mut called = None;
             if leaving.kind().map_err(internal)? == MemberKind::Expert {
-                let draw = drepo::lock(c, &row.draw_id)?.ok_or_else(no_committee)?;
                 let seat = drepo::seats(c, &draw.id)?.into_iter().find(|s| {
                     s.principal_id == leaving.principal_id && s.status == Seat::CheckedIn.as_str()
                 });
