@@ -19,7 +19,7 @@ use crate::startup::Application;
 use crate::wire::identity::{Organisation, Person};
 use crate::wire::Page;
 
-mod bids;
+pub mod bids;
 mod draws;
 mod evaluation;
 pub mod tenders;

@@ -313,7 +313,6 @@ impl Client {
         self.get(&path).await
     }
 
-    /// Fetch a plain-text resource (checkpoints, receipts); problems come back as errors.
     /// Stream one part of an opened bid, decrypted by the server, into `to` (committee members
     /// and regulators; the read is recorded). Returns the bytes written; a response cut short
     /// of its length (a chunk that failed to authenticate on the server) is an error.
@@ -325,8 +324,37 @@ impl Client {
         index: u32,
         to: &mut (dyn std::io::Write + Send),
     ) -> Result<u64, ClientError> {
-        let path =
-            format!("/api/v1/tenders/{tender}/sections/{section}/bids/{bid}/parts/{index}/content");
+        self.save(
+            &format!(
+                "/api/v1/tenders/{tender}/sections/{section}/bids/{bid}/parts/{index}/content"
+            ),
+            to,
+        )
+        .await
+    }
+
+    /// Stream a published tender document into `to` (anyone may, as bidders do before they
+    /// bid). Returns the bytes written.
+    pub async fn save_document(
+        &self,
+        tender: &str,
+        document: &str,
+        to: &mut (dyn std::io::Write + Send),
+    ) -> Result<u64, ClientError> {
+        self.save(
+            &format!("/api/v1/tenders/{tender}/documents/{document}/content"),
+            to,
+        )
+        .await
+    }
+
+    /// GET `path` and stream the body into `to`, chunk by chunk (constant memory); problems
+    /// come back as errors.
+    async fn save(
+        &self,
+        path: &str,
+        to: &mut (dyn std::io::Write + Send),
+    ) -> Result<u64, ClientError> {
         let mut req = self.http.get(format!("{}{}", self.base, path));
         if let Some(t) = &self.token {
             req = req.bearer_auth(t);
@@ -339,12 +367,13 @@ impl Client {
         let mut written = 0u64;
         while let Some(chunk) = res.chunk().await? {
             to.write_all(&chunk)
-                .map_err(|e| ClientError::Local(format!("writing the part: {e}")))?;
+                .map_err(|e| ClientError::Local(format!("writing the download: {e}")))?;
             written += chunk.len() as u64;
         }
         Ok(written)
     }
 
+    /// Fetch a plain-text resource (checkpoints, receipts); problems come back as errors.
     pub async fn get_text(&self, path: &str) -> Result<String, ClientError> {
         let mut req = self.http.get(format!("{}{}", self.base, path));
         if let Some(t) = &self.token {

@@ -175,11 +175,7 @@ impl Drop for WorkDir {
 
 /// Move the sandbox clock forward to `target` (never back: it only moves forward) as an
 /// administrator logged in for the purpose — its earlier token may have expired in a jump.
-pub(super) async fn advance_to(
-    base: &str,
-    pki: &DevPki,
-    target: DateTime<Utc>,
-) -> anyhow::Result<()> {
+pub async fn advance_to(base: &str, pki: &DevPki, target: DateTime<Utc>) -> anyhow::Result<()> {
     let admin = login(base, identity(pki, "admin")?).await?;
     let clock: Value = admin.get("/api/v1/sandbox/clock").await?;
     let now: DateTime<Utc> = serde_json::from_value(clock["now"].clone())?;
@@ -203,7 +199,7 @@ fn not_started(e: &crate::client::ClientError) -> bool {
 }
 
 /// Poll the public opening view until `done`.
-async fn wait_for(
+pub async fn wait_for(
     public: &Client,
     tender: &str,
     section: &str,

@@ -1,6 +1,7 @@
 //! Pure rules: no actix, no diesel, no I/O. Everything here is testable with plain values.
 
 pub mod authz;
+pub mod award;
 pub mod bidding;
 pub mod collusion;
 pub mod draw;

@@ -334,32 +334,96 @@ pub fn open_stream<R: Read, W: Write>(
     writer: W,
     expected_ciphertext_len: Option<u64>,
 ) -> Result<StreamDigests, OpenStreamError> {
-    open_stream_impl(dek, header, reader, writer, expected_ciphertext_len, true)
+    open_stream_impl(dek, header, reader, writer, expected_ciphertext_len)
 }
 
-/// The opener without its two SHA-256 passes: for reading a part that was opened, and its
-/// digests checked, at the opening (the evaluation streams opened bids this way). Every chunk is
-/// still authenticated — key, header, order and the final flag — so corrupted, reordered or
-/// truncated ciphertext still fails; only the comparison with the manifest's digests, already
-/// made once, is skipped. Never for the opening itself. `make bench` (`tests/bench/seal.rs`)
-/// reports the cost of this AEAD stage on its own.
-pub fn open_stream_without_digests<R: Read, W: Write>(
-    dek: &Dek,
-    header: &PartHeader,
-    reader: R,
-    writer: W,
-) -> Result<StreamDigests, OpenStreamError> {
-    open_stream_impl(dek, header, reader, writer, None, false)
+/// Opens a stored part record by record, in place, where the ciphertext's length is known (the
+/// part as stored): for reading a part that was opened, and its digests checked, at the opening
+/// (the evaluation streams opened bids this way). Every chunk is still authenticated — key,
+/// header, order and the final flag, which follows from the length — so corrupted, reordered
+/// or truncated ciphertext still fails; what it leaves out is the opening's two SHA-256 passes
+/// (already made once) and its diagnosis (no copy of each chunk is kept). The caller reads each
+/// record straight into the buffer it sends on, so a byte is copied once from storage and once
+/// to the socket, as a plain download is. Never for the opening itself.
+pub struct RecordOpener {
+    key: LessSafeKey,
+    aad: [u8; 32],
+    prefix: [u8; NONCE_PREFIX_LEN],
+    ciphertext_len: u64,
+    records: u64,
 }
 
-/// `hashing = false` skips both SHA-256 passes (see [`open_stream_without_digests`]).
+impl RecordOpener {
+    /// Bytes of a full record (a chunk and its tag); only the last may be shorter.
+    pub const RECORD_LEN: usize = RECORD_LEN;
+
+    /// An opener for the `ciphertext_len` bytes of a part sealed under `dek` and `header`.
+    pub fn new(dek: &Dek, header: &PartHeader, ciphertext_len: u64) -> Result<Self, StreamDefect> {
+        check_header(dek, header)?;
+        let records = ciphertext_len.div_ceil(RECORD_LEN as u64);
+        if plaintext_len(ciphertext_len).is_none() {
+            return Err(StreamDefect::Truncated {
+                complete_chunks: records.saturating_sub(1),
+            });
+        }
+        if records > u64::from(u32::MAX) + 1 {
+            return Err(StreamDefect::TooLarge);
+        }
+        let key = dek.aead_key();
+        Ok(RecordOpener {
+            key,
+            aad: header.digest(),
+            prefix: header.nonce_prefix,
+            ciphertext_len,
+            records,
+        })
+    }
+
+    /// How many records the part has.
+    pub fn records(&self) -> u64 {
+        self.records
+    }
+
+    /// The length of record `position` (0 past the end).
+    pub fn record_len(&self, position: u64) -> usize {
+        let full = RECORD_LEN as u64;
+        match position.cmp(&self.records.saturating_sub(1)) {
+            std::cmp::Ordering::Less => RECORD_LEN,
+            std::cmp::Ordering::Equal => (self.ciphertext_len - position * full) as usize,
+            std::cmp::Ordering::Greater => 0,
+        }
+    }
+
+    /// Authenticates and decrypts record `position` in place; the plaintext is the front of
+    /// `record` (all of it but the tag).
+    pub fn open<'a>(
+        &self,
+        position: u64,
+        record: &'a mut [u8],
+    ) -> Result<&'a mut [u8], StreamDefect> {
+        if position >= self.records || record.len() != self.record_len(position) {
+            return Err(StreamDefect::Truncated {
+                complete_chunks: position,
+            });
+        }
+        let counter = u32::try_from(position).map_err(|_| StreamDefect::TooLarge)?;
+        let last = position + 1 == self.records;
+        self.key
+            .open_in_place(
+                nonce(&self.prefix, counter, last),
+                Aad::from(&self.aad),
+                record,
+            )
+            .map_err(|_| StreamDefect::TagMismatch { chunk: position })
+    }
+}
+
 fn open_stream_impl<R: Read, W: Write>(
     dek: &Dek,
     header: &PartHeader,
     mut reader: R,
     mut writer: W,
     expected_ciphertext_len: Option<u64>,
-    hashing: bool,
 ) -> Result<StreamDigests, OpenStreamError> {
     check_header(dek, header).map_err(|defect| OpenStreamError::Defect {
         defect,
@@ -397,9 +461,7 @@ fn open_stream_impl<R: Read, W: Write>(
                 }
             }
         };
-        if hashing {
-            ct_hash.update(&buf[..n]);
-        }
+        ct_hash.update(&buf[..n]);
         ct_len += n as u64;
         let defect = if n < TAG_LEN {
             Some(StreamDefect::Truncated {
@@ -414,9 +476,7 @@ fn open_stream_impl<R: Read, W: Write>(
             ) {
                 Ok(pt) => {
                     writer.write_all(pt)?;
-                    if hashing {
-                        pt_hash.update(pt);
-                    }
+                    pt_hash.update(pt);
                     pt_len += pt.len() as u64;
                     None
                 }
@@ -448,13 +508,10 @@ fn open_stream_impl<R: Read, W: Write>(
                 ),
                 other => other,
             };
-            let ciphertext = match (hashing, total_len) {
-                (true, Some(len)) => Some(CiphertextDigest {
-                    sha256: encoding::finish(ct_hash),
-                    len,
-                }),
-                _ => None,
-            };
+            let ciphertext = total_len.map(|len| CiphertextDigest {
+                sha256: encoding::finish(ct_hash),
+                len,
+            });
             return Err(OpenStreamError::Defect { defect, ciphertext });
         }
         position += 1;

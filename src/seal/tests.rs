@@ -1223,26 +1223,65 @@ const KAT: [(&str, &str); 11] = [
     ),
 ];
 
-/// The bench's opener (no digest passes) still decrypts, and still refuses a wrong key.
+/// Every record of `ct` opened in place with the read path's opener, the plaintext joined.
+fn open_records(dek: &Dek, header: &PartHeader, ct: &[u8]) -> Result<Vec<u8>, StreamDefect> {
+    let opener = stream::RecordOpener::new(dek, header, ct.len() as u64)?;
+    let mut out = Vec::new();
+    let mut at = 0;
+    for position in 0..opener.records() {
+        let mut record = ct[at..at + opener.record_len(position)].to_vec();
+        at += record.len();
+        out.extend_from_slice(opener.open(position, &mut record)?);
+    }
+    Ok(out)
+}
+
+/// The read path's opener (in place, no digest passes) decrypts the same bytes, and refuses a
+/// wrong key, a swapped, altered or dropped record, and a wrong length.
 #[test]
-fn the_opener_without_digests_decrypts_the_same_bytes() {
+fn the_record_opener_decrypts_the_same_bytes_and_refuses_tampering() {
     let mut rng = DeterministicRng::from_label(b"no-digests");
     let dek = Dek::generate(&mut rng);
     let header = kat_header(&dek);
-    let plain: Vec<u8> = (0..CHUNK_SIZE as usize + 1000).map(|i| i as u8).collect();
-    let (ct, sealed) = seal_stream(&dek, &header, plain.as_slice(), Vec::new()).unwrap();
-    let mut out = Vec::new();
-    let d = stream::open_stream_without_digests(&dek, &header, ct.as_slice(), &mut out).unwrap();
-    assert_eq!(out, plain);
-    assert_eq!((d.plaintext_len, d.chunks), (sealed.plaintext_len, 2));
+    let chunk = CHUNK_SIZE as usize;
+    let plain: Vec<u8> = (0..2 * chunk + 1000).map(|i| i as u8).collect();
+    let (ct, _) = seal_stream(&dek, &header, plain.as_slice(), Vec::new()).unwrap();
+    assert_eq!(open_records(&dek, &header, &ct).unwrap(), plain);
     let other = Dek::generate(&mut rng);
-    assert!(stream::open_stream_without_digests(
-        &other,
-        &kat_header(&other),
-        ct.as_slice(),
-        std::io::sink()
-    )
-    .is_err());
+    assert_eq!(
+        open_records(&other, &kat_header(&other), &ct).unwrap_err(),
+        StreamDefect::TagMismatch { chunk: 0 }
+    );
+    assert_eq!(
+        open_records(&other, &header, &ct).unwrap_err(),
+        StreamDefect::KeyCommitmentMismatch
+    );
+    let record = stream::RecordOpener::RECORD_LEN;
+    let mut swapped = ct.clone();
+    swapped[..record].copy_from_slice(&ct[record..2 * record]);
+    swapped[record..2 * record].copy_from_slice(&ct[..record]);
+    assert_eq!(
+        open_records(&dek, &header, &swapped).unwrap_err(),
+        StreamDefect::TagMismatch { chunk: 0 }
+    );
+    let mut altered = ct.clone();
+    altered[record + 7] ^= 1;
+    assert_eq!(
+        open_records(&dek, &header, &altered).unwrap_err(),
+        StreamDefect::TagMismatch { chunk: 1 }
+    );
+    // The final flag follows from the length: two whole records alone are not a stream that
+    // ends there.
+    assert_eq!(
+        open_records(&dek, &header, &ct[..2 * record]).unwrap_err(),
+        StreamDefect::TagMismatch { chunk: 1 }
+    );
+    let opener = stream::RecordOpener::new(&dek, &header, ct.len() as u64).unwrap();
+    let mut short = ct[..record - 1].to_vec();
+    assert!(matches!(
+        opener.open(0, &mut short),
+        Err(StreamDefect::Truncated { .. })
+    ));
 }
 
 #[test]
@@ -1302,9 +1341,7 @@ fn plaintext_length_follows_from_the_ciphertext_length() {
             Some(len as u64),
             "{len}"
         );
-        let mut out = Vec::new();
-        stream::open_stream_without_digests(&dek, &header, ct.as_slice(), &mut out).unwrap();
-        assert_eq!(out, plain);
+        assert_eq!(open_records(&dek, &header, &ct).unwrap(), plain);
     }
     assert_eq!(stream::plaintext_len(0), None);
     assert_eq!(stream::plaintext_len(TAG_LEN as u64 - 1), None);

@@ -534,6 +534,32 @@ async fn sealed_bids_from_submission_to_the_opening_record() {
             .unwrap();
         assert!(String::from_utf8_lossy(&summary).contains("合格"));
     }
+    // A byte of the stored ciphertext changed after the opening: the read authenticates every
+    // record, so the response stops short and the client reports it; nothing wrong is passed on
+    // as the bid.
+    let r1_id = r1.clone();
+    let parts = app
+        .ctx
+        .db
+        .read_primary(move |c| Ok(etender::db::repo::bids::bid_parts(c, &r1_id)?))
+        .await
+        .unwrap();
+    let path = app.stored_file(&parts[1].storage_key);
+    let pristine = std::fs::read(&path).unwrap();
+    let mut bytes = pristine.clone();
+    bytes[(1 << 20) + 100] ^= 0x01;
+    std::fs::write(&path, bytes).unwrap();
+    let mut got = Vec::new();
+    let e = regulator
+        .save_opened_part(&t, "BD01", &r1, 1, &mut got)
+        .await
+        .unwrap_err();
+    assert!(got.len() < document.len(), "{e}");
+    assert!(
+        got.len() as u64 <= 1 << 20,
+        "nothing past the altered record: {e}"
+    );
+    std::fs::write(&path, pristine).unwrap();
     let superseded = receipts[0].bid_id.clone();
     let mut sink = Vec::new();
     let e = regulator

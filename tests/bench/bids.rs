@@ -43,17 +43,17 @@ use serde_json::{json, Value};
 use crate::report::Report;
 use crate::server::Server;
 
-const GIB: u64 = 1 << 30;
-const MIB: u64 = 1 << 20;
+pub(crate) const GIB: u64 = 1 << 30;
+pub(crate) const MIB: u64 = 1 << 20;
 const SECTION: &str = "BD01";
-const SAMPLE_EVERY: Duration = Duration::from_millis(20);
+pub(crate) const SAMPLE_EVERY: Duration = Duration::from_millis(20);
 /// Timed uploads of the part (median reported).
 const UPLOAD_ROUNDS: usize = 3;
 /// Raw disk rounds after the discarded warm-up (median reported).
 const DISK_ROUNDS: usize = 5;
 
 /// `VmRSS` and `VmHWM` of a process, in bytes.
-fn memory(pid: u32) -> (u64, u64) {
+pub(crate) fn memory(pid: u32) -> (u64, u64) {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     let field = |name: &str| {
         status
@@ -129,7 +129,7 @@ fn fill(buf: &mut [u8], seed: u64) {
 }
 
 /// Writes `len` bytes to `path` in 1 MiB writes (not synced).
-fn write_file(path: &Path, len: u64) -> std::fs::File {
+pub(crate) fn write_file(path: &Path, len: u64) -> std::fs::File {
     let mut f = std::fs::File::create(path).unwrap();
     let mut buf = vec![0u8; MIB as usize];
     for i in 0..len / MIB {
@@ -155,7 +155,7 @@ fn sha256_mb_s() -> f64 {
     best
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
+pub(crate) fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
 }

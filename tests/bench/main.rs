@@ -7,6 +7,7 @@ mod audit;
 mod bids;
 mod collusion;
 mod draws;
+mod evaluation;
 mod identity;
 mod pages;
 mod report;
@@ -35,6 +36,9 @@ fn main() {
     }
     if run("draws") {
         draws::run(&mut out);
+    }
+    if run("evaluation") {
+        evaluation::run(&mut out);
     }
     if run("rush") {
         rush::run(&mut out);

@@ -26,6 +26,30 @@ impl Server {
 
     /// [`start`](Self::start) with `extra` TOML appended to the configuration (other sections).
     pub fn start_with(dir: &Path, database_url: &str, admins: &[String], extra: &str) -> Server {
+        Self::launch(dir, database_url, admins, extra, "", false)
+    }
+
+    /// [`start_with`](Self::start_with) as a training server (`etender serve --dev`): the same
+    /// code paths, with the sandbox clock the bench moves past deadlines instead of waiting.
+    /// `storage` holds more lines of the `[storage]` table.
+    pub fn start_dev(
+        dir: &Path,
+        database_url: &str,
+        admins: &[String],
+        extra: &str,
+        storage: &str,
+    ) -> Server {
+        Self::launch(dir, database_url, admins, extra, storage, true)
+    }
+
+    fn launch(
+        dir: &Path,
+        database_url: &str,
+        admins: &[String],
+        extra: &str,
+        storage: &str,
+        dev: bool,
+    ) -> Server {
         std::fs::create_dir_all(dir.join("trust")).unwrap();
         let config = dir.join("bench.toml");
         let toml = format!(
@@ -33,7 +57,7 @@ impl Server {
              [metrics]\nlisten = \"127.0.0.1:0\"\n\
              [database]\nurl = {db:?}\n\
              [identity]\ntrust_dir = {trust:?}\nbootstrap_administrators = {admins:?}\n\
-             [storage]\ndir = {files:?}\n\
+             [storage]\ndir = {files:?}\n{storage}\
              [audit]\nsigning_key_file = {key:?}\n\
              [keys]\nkek_file = {kek:?}\n",
             db = database_url,
@@ -68,8 +92,11 @@ impl Server {
         }
         let log = std::fs::File::create(dir.join("server.log")).unwrap();
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_etender"));
-        cmd.arg("serve")
-            .arg("--config")
+        cmd.arg("serve");
+        if dev {
+            cmd.arg("--dev");
+        }
+        cmd.arg("--config")
             .arg(&config)
             .current_dir(dir)
             .stdin(Stdio::null())

@@ -11,8 +11,10 @@
 //! is unwrapped here and the stored ciphertext decrypted chunk by chunk on a blocking thread into
 //! a small bounded channel that the response drains, so memory is a few chunks whatever the part
 //! size, and a client that goes away stops the decryption. Digests were checked at the opening;
-//! every chunk is still authenticated as it is read (`seal::stream::open_stream_without_digests`),
-//! and a failure mid-stream cuts the response short of its `Content-Length`.
+//! every chunk is still authenticated as it is read (`seal::stream::RecordOpener`), and a failure
+//! mid-stream cuts the response short of its `Content-Length`. Each record is read from storage
+//! straight into the buffer that goes to the response and decrypted there in place: the bytes
+//! are copied as often as a plain document download copies them (`make bench`, `evaluation`).
 
 use crate::app::support::opened::unwrap_part_key;
 use crate::app::Actor;
@@ -29,21 +31,18 @@ use crate::domain::evaluation::committee::CommitteeState;
 use crate::domain::identity::Role;
 use crate::error::AppError;
 use crate::error::AppResult;
-use crate::seal::stream::open_stream_without_digests;
 use crate::seal::stream::plaintext_len;
+use crate::seal::stream::RecordOpener;
 use crate::seal::Manifest;
 use bytes::Bytes;
-use bytes::BytesMut;
 use futures_util::stream::BoxStream;
 use serde_json::json;
 use std::io;
-use std::io::Write;
+use std::io::Read;
 use tokio::sync::mpsc;
 
-/// Plaintext bytes per message to the response.
-const PIECE: usize = 1 << 20;
-/// Messages in flight between the decrypting thread and the response.
-const PIECES: usize = 4;
+/// Records (1 MiB of plaintext each) in flight between the decrypting thread and the response.
+const RECORDS_IN_FLIGHT: usize = 4;
 
 /// An opened part on its way to a reader.
 pub struct OpenedPartContent {
@@ -129,23 +128,16 @@ pub async fn read_bid_part(
     let len = plaintext_len(part.ciphertext_len as u64).ok_or_else(|| {
         AppError::internal(anyhow::anyhow!("part {index} has an impossible length"))
     })?;
-    let (tx, rx) = mpsc::channel::<Result<Bytes, io::Error>>(PIECES);
+    let opener = RecordOpener::new(&key, &header, part.ciphertext_len as u64)
+        .map_err(|e| AppError::internal(anyhow::anyhow!("part {index} of bid {}: {e}", row.id)))?;
+    let (tx, rx) = mpsc::channel::<Result<Bytes, io::Error>>(RECORDS_IN_FLIGHT);
     let (storage, object) = (ctx.storage.clone(), part.storage_key.clone());
     tokio::task::spawn_blocking(move || {
-        let mut out = Pieces {
-            tx: tx.clone(),
-            buf: BytesMut::with_capacity(PIECE),
-        };
-        let done = storage
+        let sent = storage
             .open(&object)
             .map_err(|e| io::Error::other(e.to_string()))
-            .and_then(|f| {
-                let reader = io::BufReader::with_capacity(PIECE, f);
-                open_stream_without_digests(&key, &header, reader, &mut out)
-                    .map_err(|e| io::Error::other(format!("{e:?}")))?;
-                out.flush()
-            });
-        if let Err(e) = done {
+            .and_then(|mut f| send_records(&opener, &mut f, &tx));
+        if let Err(e) = sent {
             tracing::warn!(object, error = %e, "reading an opened part failed mid-stream");
             let _ = tx.blocking_send(Err(e));
         }
@@ -178,29 +170,23 @@ fn evaluating_member(
         .any(|m| m.active && m.principal_id == principal))
 }
 
-/// The decrypting thread's output: plaintext gathered into [`PIECE`]-byte messages.
-struct Pieces {
-    tx: mpsc::Sender<Result<Bytes, io::Error>>,
-    buf: BytesMut,
-}
-
-impl Write for Pieces {
-    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        let n = data.len().min(PIECE - self.buf.len());
-        self.buf.extend_from_slice(&data[..n]);
-        if self.buf.len() == PIECE {
-            self.flush()?;
-        }
-        Ok(n)
+/// Reads each record of the part from `f` into its own buffer, decrypts it there and sends its
+/// plaintext on; stops when the response's reader has gone away.
+fn send_records(
+    opener: &RecordOpener,
+    f: &mut impl Read,
+    tx: &mpsc::Sender<Result<Bytes, io::Error>>,
+) -> io::Result<()> {
+    for position in 0..opener.records() {
+        let mut record = vec![0u8; opener.record_len(position)];
+        f.read_exact(&mut record)?;
+        let plain = opener
+            .open(position, &mut record)
+            .map_err(|e| io::Error::other(e.to_string()))?
+            .len();
+        record.truncate(plain);
+        tx.blocking_send(Ok(Bytes::from(record)))
+            .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "the reader went away"))?;
     }
-
-    fn flush(&mut self) -> io::Result<()> {
-        if self.buf.is_empty() {
-            return Ok(());
-        }
-        let piece = std::mem::replace(&mut self.buf, BytesMut::with_capacity(PIECE)).freeze();
-        self.tx
-            .blocking_send(Ok(piece))
-            .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "the reader went away"))
-    }
+    Ok(())
 }

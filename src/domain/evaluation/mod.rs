@@ -16,7 +16,8 @@
 //! * [`qualitative`]: 定性评审 for 评定分离, unranked candidates;
 //! * [`ranking`]: ordering with the documented tie-breaks, and lots ([`lot`]);
 //! * [`deviation`]: 偏离度 flags on members' scores;
-//! * [`candidates`]: the report's candidates derived from all of the above.
+//! * [`candidates`]: the report's candidates derived from all of the above;
+//! * [`sheet`]: what members sign — their sheets, in one canonical order, and the report.
 //!
 //! Numbers are `rust_decimal` throughout; the only rounding is [`round_points`] (two decimal
 //! places, half away from zero: 四舍五入), applied where docs/EVALUATION.md says.
@@ -33,6 +34,7 @@ pub mod qualitative;
 pub mod ranking;
 pub mod rejection;
 pub mod scoring;
+pub mod sheet;
 
 use rust_decimal::{Decimal, RoundingStrategy};
 
