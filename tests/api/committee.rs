@@ -735,6 +735,56 @@ async fn committee_refusals_name_the_rule_and_change_nothing() {
         .rows()
         .await
         .assert_same(&before, "refused votes and departures");
+
+    // The tenderer names an expert who must recuse: its seat is `recused` and the first reserve
+    // of its specialty is called; it is no longer an active member.
+    let recusing = c["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["kind"] == "expert")
+        .unwrap()
+        .clone();
+    let after = tenderer
+        .leave_committee(
+            w.t(),
+            "BD01",
+            recusing["id"].as_str().unwrap(),
+            LeaveReason::Recused,
+            "与投标人存在利害关系",
+        )
+        .await
+        .unwrap();
+    assert_eq!(after.members.iter().filter(|m| m.active).count(), 4);
+    let seats_now = seats(&w.experts).await;
+    let i = w.expert_of(&recusing["person_id"]);
+    assert!(seats_now[i]
+        .iter()
+        .any(|s| s["draw_id"] == w.draw_id() && s["seat"] == "recused"));
+    assert_eq!(
+        holding(&seats_now, "notified").len(),
+        1,
+        "the first reserve is called"
+    );
+    // The trail lists what the sequencer has integrated.
+    etender::audit::sequencer::integrate_now(&w.app.ctx.db, &w.app.ctx.audit_log)
+        .await
+        .unwrap();
+    let trail: Value = regulator
+        .get(&format!(
+            "/api/v1/audit/trail?tender_id={}&limit=1000",
+            w.t()
+        ))
+        .await
+        .unwrap();
+    let left = trail["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["event_type"] == "committee_member_left")
+        .unwrap();
+    assert_eq!(left["body"]["by"], "tender_party");
+    assert_eq!(left["body"]["reason"], "recused");
 }
 
 #[tokio::test]

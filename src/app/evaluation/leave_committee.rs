@@ -106,10 +106,11 @@ pub async fn leave_committee(
                     called = seats::replace(c, &draw, &seat, &timing, now)?;
                 }
             }
+            // The member itself, or the tender's tenderer or agent naming it.
             let by = if leaving.principal_id == actor.id {
                 "member"
             } else {
-                "tenderer"
+                "tender_party"
             };
             audit::record(
                 c,
