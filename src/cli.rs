@@ -71,6 +71,10 @@ pub enum Command {
         /// Also write the demo tender's OCDS release package to this file.
         #[arg(long)]
         ocds_out: Option<PathBuf>,
+        /// With `--url`: the server's bank notice key (`[bonds] notice_key_file`); the demo
+        /// plays the bank with it. `serve --dev` makes data/bank-notice.key.
+        #[arg(long, default_value = "data/bank-notice.key")]
+        bank_key: PathBuf,
     },
     /// Open Contracting Data Standard exports.
     Ocds {
@@ -81,6 +85,11 @@ pub enum Command {
     Kek {
         #[command(subcommand)]
         command: KekCommand,
+    },
+    /// Bid bonds: the notice keys shared with the bank and guarantee issuers.
+    Bonds {
+        #[command(subcommand)]
+        command: BondsCommand,
     },
     /// The tamper-evident audit log: offline verification, export, key generation.
     Audit {
@@ -376,6 +385,16 @@ pub enum AuditCommand {
 }
 
 #[derive(Subcommand, Debug)]
+pub enum BondsCommand {
+    /// Create a notice key (32 random bytes, mode 0600; never overwrites) to share with the
+    /// bank (`[bonds] notice_key_file`) or a guarantee issuer (`[bonds] issuers`).
+    Keygen {
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Subcommand, Debug)]
 pub enum KekCommand {
     /// Create a key-encryption key file (mode 0600; never overwrites) and print its key id.
     Keygen {
@@ -606,6 +625,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
             pki,
             trust_dir,
             ocds_out,
+            bank_key,
         } => {
             // The demo is a development start: its embedded server runs the sandbox clock.
             let settings = Settings::load_for_development(None)?;
@@ -619,10 +639,18 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
                 &trust_dir,
                 settings,
                 crate::demo::Outputs { ocds: ocds_out },
+                &bank_key,
             ))
         }
         Command::Audit { command } => audit(command),
         Command::Kek { command } => kek(command),
+        Command::Bonds {
+            command: BondsCommand::Keygen { out },
+        } => {
+            crate::app::bids::generate_notice_key(&out)?;
+            println!("{}", out.display());
+            Ok(())
+        }
         Command::Draw { command } => draw(command),
         Command::Witness { command } => witness(command),
         Command::Bid { command } => bid(command),
@@ -1141,7 +1169,6 @@ async fn fetch_bundle(
     })
 }
 
-/// `serve --dev`: demo PKI, its administrator, the sandbox clock.
 fn kek(command: KekCommand) -> anyhow::Result<()> {
     use crate::crypto::kek::Kek;
     match command {
@@ -1184,6 +1211,7 @@ fn kek(command: KekCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `serve --dev`: demo PKI, its administrator, the sandbox clock, the development bank.
 fn apply_dev_mode(settings: &mut Settings) -> anyhow::Result<()> {
     if settings.profile != Profile::Development {
         anyhow::bail!("--dev needs the development profile");
@@ -1199,6 +1227,12 @@ fn apply_dev_mode(settings: &mut Settings) -> anyhow::Result<()> {
         }
     }
     settings.sandbox.enabled = true;
+    // The development bank (the demo plays it): its notice key beside the development KEK.
+    if settings.bonds.notice_key_file.as_os_str().is_empty() {
+        let dir = settings.keys.kek_file.parent().unwrap_or(Path::new("."));
+        settings.bonds.notice_key_file = dir.join("bank-notice.key");
+    }
+    crate::app::bids::ensure_dev_notice_key(&settings.bonds.notice_key_file)?;
     if settings.metrics.listen.is_none() {
         // A development server shows its metrics on loopback (a free port, printed at start).
         settings.metrics.listen = Some(std::net::SocketAddr::from(([127, 0, 0, 1], 0)));

@@ -56,11 +56,38 @@ pub struct BondSettings {
     /// Leading digits of every sub-account number (the bank's range for this platform).
     pub account_prefix: String,
     /// The key the bank signs its arrival notices with (HMAC-SHA256, shared out of band): a
-    /// file holding at least 32 bytes. Empty: no bank is connected and notices are refused.
+    /// file holding at least 32 bytes. Empty: the bank is not connected.
     pub notice_key_file: PathBuf,
+    /// Further bond issuers — banks issuing guarantees (保函), insurers issuing guarantee
+    /// insurance — each posting notices signed with its own key. Bonds come only from the
+    /// bank's and these issuers' signed notices: no person at the platform records one.
+    #[serde(default)]
+    pub issuers: Vec<BondIssuer>,
+}
+
+/// A bank or insurer whose signed notices report bonds (`POST /api/v1/bank/bond-arrivals`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BondIssuer {
+    /// Recorded with every bond it reports (and shown to the bidder).
+    pub name: String,
+    /// Its HMAC-SHA256 notice key: a file holding at least 32 bytes.
+    pub key_file: PathBuf,
 }
 
 impl BondSettings {
+    /// Every issuer whose notices count: the bank (`notice_key_file`, named `bank_name`) when
+    /// connected, then `issuers`.
+    pub fn all_issuers(&self) -> Vec<BondIssuer> {
+        let bank = (!self.notice_key_file.as_os_str().is_empty()).then(|| BondIssuer {
+            name: self.bank_name.clone(),
+            key_file: self.notice_key_file.clone(),
+        });
+        bank.into_iter()
+            .chain(self.issuers.iter().cloned())
+            .collect()
+    }
+
     pub fn problems(&self) -> Vec<(&'static str, String)> {
         let mut out = Vec::new();
         let p = &self.account_prefix;
@@ -69,6 +96,28 @@ impl BondSettings {
         }
         if self.bank_name.trim().is_empty() {
             out.push(("bank_name", "must not be empty".into()));
+        }
+        let mut names = std::collections::BTreeSet::new();
+        let mut files = std::collections::BTreeSet::new();
+        for issuer in self.all_issuers() {
+            let name = issuer.name.trim().to_string();
+            if name.is_empty() || name.chars().count() > 128 {
+                out.push((
+                    "issuers",
+                    "each issuer needs a name of 1 to 128 characters".into(),
+                ));
+            } else if !names.insert(name) {
+                out.push(("issuers", format!("{:?} is named twice", issuer.name)));
+            }
+            if issuer.key_file.as_os_str().is_empty() {
+                out.push(("issuers", format!("{:?} has no key_file", issuer.name)));
+            } else if !files.insert(issuer.key_file.clone()) {
+                // One key for two issuers would leave open which of them a notice came from.
+                out.push((
+                    "issuers",
+                    format!("{} is the key of two issuers", issuer.key_file.display()),
+                ));
+            }
         }
         out
     }
@@ -715,6 +764,51 @@ mod tests {
                 .unwrap_err()
                 .to_string();
             assert!(err.contains("audit.origin"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn bond_issuers_are_named_once_with_keys_of_their_own() {
+        Jail::expect_with(|jail| {
+            for (toml, problem) in [
+                (
+                    "[bonds]\nnotice_key_file = \"bank.key\"\nissuers = [{ name = \"示范银行 \
+                     (demo bank)\", key_file = \"other.key\" }]\n",
+                    "named twice",
+                ),
+                (
+                    "[bonds]\nissuers = [{ name = \"a\", key_file = \"k\" }, \
+                     { name = \"b\", key_file = \"k\" }]\n",
+                    "the key of two issuers",
+                ),
+                (
+                    "[bonds]\nissuers = [{ name = \" \", key_file = \"k\" }]\n",
+                    "needs a name",
+                ),
+                (
+                    "[bonds]\nissuers = [{ name = \"a\", key_file = \"\" }]\n",
+                    "has no key_file",
+                ),
+            ] {
+                jail.create_file("bonds.toml", toml)?;
+                let err = Settings::load_for_development(Some(Path::new("bonds.toml")))
+                    .unwrap_err()
+                    .to_string();
+                assert!(
+                    err.contains("bonds.issuers") && err.contains(problem),
+                    "{toml}: {err}"
+                );
+            }
+            jail.create_file(
+                "bonds.toml",
+                "[bonds]\nnotice_key_file = \"bank.key\"\n\
+                 issuers = [{ name = \"保险\", key_file = \"insurer.key\" }]\n",
+            )?;
+            let s = Settings::load_for_development(Some(Path::new("bonds.toml")))
+                .map_err(|e| e.to_string())?;
+            let names: Vec<String> = s.bonds.all_issuers().into_iter().map(|i| i.name).collect();
+            assert_eq!(names, ["示范银行 (demo bank)", "保险"]);
             Ok(())
         });
     }

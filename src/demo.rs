@@ -9,6 +9,7 @@ use anyhow::Context;
 use reqwest::Method;
 use serde_json::{json, Value};
 
+use crate::client::bank::BondIssuer;
 use crate::client::{Client, ClientError, Credentials};
 use crate::clock::{SandboxClock, SystemClock};
 use crate::config::Settings;
@@ -53,11 +54,19 @@ pub async fn run(
     trust_dir: &Path,
     mut settings: Settings,
     out: Outputs,
+    bank_key: &Path,
 ) -> anyhow::Result<()> {
     match url {
         Some(url) => {
             let pki = init_dev_pki(pki_dir, trust_dir).context("demo PKI")?;
-            play(&url, &pki, &out).await
+            // The demo plays the server's bank: it needs the key the server checks notices with.
+            let bank = BondIssuer::from_key_file(&url, bank_key).with_context(|| {
+                format!(
+                    "the server's bank notice key (--bank-key {}; `serve --dev` makes it)",
+                    bank_key.display()
+                )
+            })?;
+            play(&url, &pki, &bank, &out).await
         }
         None => {
             let tmp = tempdir()?;
@@ -69,6 +78,10 @@ pub async fn run(
             settings.identity.trust_dir = trust;
             settings.audit.signing_key_file = tmp.join("audit-signing-key.pem");
             settings.keys.kek_file = tmp.join("kek");
+            // The demo's bank, played by the demo itself.
+            settings.bonds.notice_key_file = tmp.join("bank-notice.key");
+            crate::app::bids::generate_notice_key(&settings.bonds.notice_key_file)?;
+            settings.bonds.issuers.clear();
             settings.sandbox.enabled = true;
             // The scheduler that closes tenders and runs openings ticks on this interval; the
             // demo moves the sandbox clock and then waits for that tick, so keep it short.
@@ -77,16 +90,18 @@ pub async fn run(
             // The story logs ~100 principals in from this one address within a minute, more
             // than the login-challenge rate limit lets one client address ask for.
             settings.limits.challenge_burst = settings.limits.challenge_burst.max(10_000);
+            let settings_bank_key = settings.bonds.notice_key_file.clone();
             let clock = Arc::new(SandboxClock::new(Arc::new(SystemClock), 1));
             let app = Application::build_with_clock(settings, clock).await?;
             let url = format!("http://127.0.0.1:{}", app.port());
+            let bank = BondIssuer::from_key_file(&url, &settings_bank_key)?;
             println!(
                 "embedded etender on {url} (temporary SQLite database in {})",
                 tmp.display()
             );
             let handle = app.handle();
             let server = tokio::spawn(app.run_until_stopped());
-            let result = play(&url, &pki, &out).await;
+            let result = play(&url, &pki, &bank, &out).await;
             handle.stop(true).await;
             let _ = server.await;
             let _ = std::fs::remove_dir_all(&tmp);
@@ -207,7 +222,7 @@ fn short(id: &str) -> &str {
     &id[id.len().saturating_sub(8)..]
 }
 
-async fn play(base: &str, pki: &DevPki, out: &Outputs) -> anyhow::Result<()> {
+async fn play(base: &str, pki: &DevPki, bank: &BondIssuer, out: &Outputs) -> anyhow::Result<()> {
     let mut story = Story { step: 0 };
     let public = Client::new(base);
 
@@ -337,7 +352,7 @@ async fn play(base: &str, pki: &DevPki, out: &Outputs) -> anyhow::Result<()> {
     let custodians = bids::register_custodian_keys(base, &people).await?;
     let custodian_ids: Vec<String> = custodians.iter().map(|c| c.person_id.clone()).collect();
     let tender = tenders::story(&mut story, base, pki, &admin, &custodian_ids, out).await?;
-    bids::story(&mut story, base, pki, &tender, &custodians).await?;
+    bids::story(&mut story, base, pki, &tender, &custodians, bank).await?;
     let library = draws::story(&mut story, base, pki, &tender).await?;
     evaluation::story(&mut story, base, pki, &tender, &library).await?;
     story.step("the regulator exports the audit trail and verifies it offline");

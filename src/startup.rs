@@ -70,6 +70,14 @@ impl Application {
         ctx.storage.check().await.map_err(|e| {
             anyhow::anyhow!("storage (backend {:?}): {e}", settings.storage.backend)
         })?;
+        // A bond issuer's key that cannot be read fails the start, not the issuer's first notice.
+        crate::app::bids::check_notice_keys(&settings.bonds)?;
+        if settings.bonds.all_issuers().is_empty() {
+            tracing::warn!(
+                "no bank or guarantee issuer is connected ([bonds] notice_key_file, issuers): \
+                 no bond can arrive, and sections asking for one take no bids"
+            );
+        }
         if ctx.trust.current().anchors_len() == 0 {
             tracing::warn!(
                 dir = %settings.identity.trust_dir.display(),

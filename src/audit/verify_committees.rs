@@ -1,4 +1,4 @@
-//! The evaluation committees' process rules for the offline verifier (docs/EVALUATION.md §15):
+//! The evaluation committees' process rules for the offline verifier (docs/EVALUATION.md §16):
 //! replayed from the tender's chain alone, so a regulator holding an export can check them.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};

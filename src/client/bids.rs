@@ -63,7 +63,7 @@ pub const MANIFEST_FILE: &str = "manifest.json";
 
 pub use crate::domain::bidding::{BidState, BondKind, OpeningPhase, OpeningStatus, UploadState};
 pub use crate::wire::bids::{
-    BidBond, BidView, BondRequest, EnvelopeKey, MyBid, PartStatus, Receipt, ReceiptAudit,
+    BidBond, BidView, BondAccount, EnvelopeKey, MyBid, PartStatus, Receipt, ReceiptAudit,
     ReceiptKind, ReceiptPart, UploadStatus,
 };
 pub use crate::wire::opening::{
@@ -257,15 +257,18 @@ impl Client {
         self.get("/api/v1/me/envelope-key").await
     }
 
-    /// The trading centre records a bid bond (administrator).
-    pub async fn record_bond(
+    /// The caller's virtual sub-account for a section's bond, opened on first request
+    /// (bidder): pay the bond there, or have the guarantee issued for it.
+    pub async fn my_bond_account(
         &self,
         tender: &str,
         section: &str,
-        bond: &BondRequest,
-    ) -> Result<BidBond, ClientError> {
-        let path = format!("{}/bid-bonds", section_path(tender, section));
-        self.send(Method::POST, &path, Some(bond)).await
+    ) -> Result<BondAccount, ClientError> {
+        self.get(&format!(
+            "{}/bid-bonds/account",
+            section_path(tender, section)
+        ))
+        .await
     }
 
     /// The caller's own bonds for a section (bidder).

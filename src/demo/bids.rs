@@ -17,15 +17,17 @@ use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
 use super::{creds, identity, login, say, short, Story};
+use crate::client::bank::BondIssuer;
 use crate::client::bids::{
-    seal_bid_to_dir, BondKind, BondRequest, Opening, OpeningPhase, OpeningReaction, OpeningStatus,
-    Receipt, SealedBidFiles,
+    seal_bid_to_dir, BondKind, Opening, OpeningPhase, OpeningReaction, OpeningStatus, Receipt,
+    SealedBidFiles,
 };
 use crate::client::Client;
 use crate::domain::uscc::Uscc;
 use crate::error::ErrorCode;
 use crate::pki::{DevIdentity, DevPki};
 use crate::seal::{BidContext, EnvelopeSecret, Summary};
+use crate::wire::bids::BankNotice;
 
 /// The scheduler ticks every `tenders.deadline_check_interval_ms` (200 ms on the embedded
 /// server, 1 s by default elsewhere): poll a few times per tick, for at most 10 s.
@@ -274,6 +276,7 @@ pub(super) async fn story(
     pki: &DevPki,
     tender: &str,
     custodians: &[Custodian<'_>],
+    bank: &BondIssuer,
 ) -> anyhow::Result<()> {
     let public = Client::new(base);
     let t: Value = public.get(&format!("/api/v1/tenders/{tender}")).await?;
@@ -312,33 +315,54 @@ pub(super) async fn story(
 
     if let Some(amount) = &bond_amount {
         story.step(&format!(
-            "the trading centre records each bidder's bid bond (投标保证金) for section {section}"
+            "each bidder pays its bid bond (投标保证金) for section {section} into its own virtual \
+             sub-account, or has a guarantee issued for it; the bank's signed notices record the \
+             bonds, and nobody at the platform learns whose bond arrived for which tender"
         ));
         // Without a bond covering the section's `bid_bond` the upload is refused.
-        let admin = login(base, identity(pki, "admin")?).await?;
         let kinds = [BondKind::BankGuarantee, BondKind::Cash, BondKind::Insurance];
         for ((b, reference), kind) in bidders.iter().zip(&bond_refs).zip(kinds) {
-            let me: Value = b.client.get("/api/v1/me").await?;
-            let bond = admin
-                .record_bond(
-                    tender,
-                    &section,
-                    &BondRequest {
-                        organisation_id: me["id"].as_str().unwrap_or_default().to_string(),
-                        amount: amount.parse().map_err(|e| anyhow::anyhow!("{e:?}"))?,
-                        kind,
-                        reference: reference.clone(),
-                    },
-                )
+            let account = b.client.my_bond_account(tender, &section).await?;
+            let ack = bank
+                .notify(&BankNotice {
+                    account: account.account.clone(),
+                    amount: amount.parse().map_err(|e| anyhow::anyhow!("{e:?}"))?,
+                    kind,
+                    reference: reference.clone(),
+                    arrived_at: Utc::now(),
+                })
                 .await?;
+            let mine = b.client.my_bonds(tender, &section).await?;
+            let bond = mine
+                .iter()
+                .find(|x| x.reference == ack.reference)
+                .context("the bidder sees its bond")?;
             say(format!(
-                "{:<9} {} ¥{} ({}) recorded",
+                "{:<9} account {} at {}: {} ¥{} ({}) reported by {}",
                 b.name(),
+                account.account,
+                account.bank,
                 bond.reference,
                 bond.amount,
-                serde_json::to_value(bond.kind)?.as_str().unwrap_or("?")
+                bond.kind,
+                bond.issuer
             ));
         }
+        // The manual path is gone: an administrator has no way to record a bond.
+        let admin = login(base, identity(pki, "admin")?).await?;
+        let (status, _) = admin
+            .raw(
+                reqwest::Method::POST,
+                &format!("/api/v1/tenders/{tender}/sections/{section}/bid-bonds"),
+                Some(&json!({})),
+            )
+            .await?;
+        if status.is_success() {
+            bail!("an administrator recorded a bond by hand");
+        }
+        say(format!(
+            "an administrator trying to record a bond by hand: {status}"
+        ));
     }
 
     story.step(

@@ -32,8 +32,6 @@ pub enum Permission {
     ReadAuditLog,
     /// Seal, submit, replace, withdraw and decrypt one's own bids.
     SubmitBids,
-    /// Record bid bonds received by the trading centre.
-    RecordBidBonds,
     /// Entrust an agent with a project, and revoke that entrustment (tenderers).
     EntrustAgents,
     /// Hold remedy-key shares: register an envelope key, release shares at an opening.
@@ -64,7 +62,6 @@ fn roles_for(p: Permission) -> &'static [Role] {
         Permission::SuperviseTenders => &[Regulator],
         Permission::ReadAuditLog => &[Regulator, Administrator],
         Permission::SubmitBids => &[Bidder],
-        Permission::RecordBidBonds => &[Administrator],
         Permission::HoldKeyShares => &[Custodian],
         Permission::KeepExpertLibrary => &[Administrator, Regulator],
         Permission::DisciplineExperts => &[Regulator],

@@ -126,10 +126,13 @@ pub enum UploadState {
     Abandoned,
 }
 
-/// 投标保证金 forms the trading centre records.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+/// 投标保证金 forms, as the bank or guarantee issuer reporting the bond names them: a transfer
+/// into the bidder's sub-account (`cash`, what a bank notice without a kind means), a bank
+/// guarantee (保函), or guarantee insurance (保证保险).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum BondKind {
+    #[default]
     Cash,
     BankGuarantee,
     Insurance,

@@ -184,7 +184,6 @@ pub const SEALED_ROUTE: &str = "sealed";
 /// Route patterns whose traffic would tell who bids where, or how many: a bidder's own bid,
 /// bond, uploads, receipt, withdrawal and confirmation, and a drawn expert's seat and answer.
 pub const SEALED_ROUTES: &[&str] = &[
-    "/api/v1/tenders/{id}/sections/{code}/bid-bonds",
     "/api/v1/tenders/{id}/sections/{code}/bid-bonds/mine",
     "/api/v1/tenders/{id}/sections/{code}/bid-bonds/account",
     "/api/v1/bank/bond-arrivals",

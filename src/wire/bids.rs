@@ -19,16 +19,10 @@ pub struct BidBond {
     pub amount: Money,
     pub kind: BondKind,
     pub reference: String,
+    /// Who reported the bond: the bank or guarantee issuer (`[bonds]`) whose signed notice
+    /// recorded it. No person records bonds.
+    pub issuer: String,
     pub recorded_at: DateTime<Utc>,
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct BondRequest {
-    pub organisation_id: String,
-    pub amount: Money,
-    pub kind: BondKind,
-    pub reference: String,
 }
 
 /// Where the caller pays its bond for a section: its own virtual sub-account (虚拟子账号) at
@@ -42,13 +36,21 @@ pub struct BondAccount {
     pub amount: Option<Money>,
 }
 
-/// The bank's notice that money arrived in a virtual sub-account, posted by the bank and
-/// signed with the shared notice key (`x-bank-signature`: base64 HMAC-SHA256 of the body).
+/// The header carrying a bond notice's signature: base64 of HMAC-SHA256(issuer's key, body).
+pub const BANK_SIGNATURE_HEADER: &str = "x-bank-signature";
+
+/// A bond issuer's notice that a bond for a virtual sub-account arrived — the bank reporting a
+/// transfer, or a bank or insurer reporting the guarantee it issued — posted by the issuer and
+/// signed with the notice key it shares with the platform (`x-bank-signature`: base64
+/// HMAC-SHA256 of the body).
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BankNotice {
     pub account: String,
     pub amount: Money,
+    /// The bond's form; absent means a transfer (`cash`), as the bank's notices always were.
+    #[serde(default)]
+    pub kind: BondKind,
     /// The bank's own reference of the transfer (unique per account).
     pub reference: String,
     pub arrived_at: DateTime<Utc>,

@@ -105,7 +105,6 @@ async fn every_endpoint_with_every_role() {
     let t = setup.tender.clone();
     let doc = setup.document.clone();
     let tenderer_id = id_of(clients["tenderer"].get("/api/v1/me").await.unwrap());
-    let bidder_id = id_of(clients["bidder"].get("/api/v1/me").await.unwrap());
     let question: Value = clients["bidder"]
         .post(
             &format!("/api/v1/tenders/{t}/questions"),
@@ -579,24 +578,14 @@ async fn every_endpoint_with_every_role() {
         ),
         // Bids. Objects with bogus ids are private to their owner: everyone gets 404 there.
         e(
-            Method::POST,
-            "/api/v1/tenders/{id}/sections/{code}/bid-bonds",
-            format!("/api/v1/tenders/{t}/sections/BD01/bid-bonds"),
-            Some(json!({
-                "organisation_id": bidder_id, "amount": "1000.00", "kind": "cash",
-                "reference": "AUTHZ-1"
-            })),
-            Some(&["admin"]),
-        ),
-        e(
             Method::GET,
             "/api/v1/tenders/{id}/sections/{code}/bid-bonds/account",
             format!("/api/v1/tenders/{t}/sections/BD01/bid-bonds/account"),
             None,
             Some(&["bidder"]),
         ),
-        // The bank authenticates by its signature, not a session: everyone reaches the check
-        // (and, unsigned, fails it).
+        // Bonds come only from the bank and guarantee issuers, which authenticate by their
+        // signature, not a session: everyone reaches the check (and, unsigned, fails it).
         e(
             Method::POST,
             "/api/v1/bank/bond-arrivals",

@@ -7,8 +7,9 @@
 use std::path::{Path, PathBuf};
 
 use chrono::Duration;
+use etender::client::bank::BankNotice;
 use etender::client::bids::{
-    seal_bid_to_dir, BondKind, BondRequest, OpeningPhase, OpeningReaction, SealedBidFiles,
+    seal_bid_to_dir, BondKind, OpeningPhase, OpeningReaction, SealedBidFiles,
 };
 use etender::client::Client;
 use etender::domain::bidding::BidState;
@@ -117,7 +118,8 @@ impl Bidder {
     }
 }
 
-/// The trading centre records each bidder's bond for `section`.
+/// Each bidder's bond for `section` arrives the only way a bond can: the bidder asks for its
+/// virtual sub-account, and the bank reports a guarantee issued for it in a signed notice.
 pub async fn record_bonds(
     app: &TestApp,
     tender: &str,
@@ -125,19 +127,17 @@ pub async fn record_bonds(
     amount: &str,
     bidders: &[&Bidder],
 ) {
-    let admin = app.enrol("admin").await;
+    let bank = app.bank();
     for b in bidders {
-        admin
-            .record_bond(
-                tender,
-                section,
-                &BondRequest {
-                    organisation_id: id_of(&b.client).await,
-                    amount: amount.parse().unwrap(),
-                    kind: BondKind::BankGuarantee,
-                    reference: format!("BG-{}-{section}", b.label),
-                },
-            )
+        let account = b.client.my_bond_account(tender, section).await.unwrap();
+        bank.issuer
+            .notify(&BankNotice {
+                account: account.account,
+                amount: amount.parse().unwrap(),
+                kind: BondKind::BankGuarantee,
+                reference: format!("BG-{}-{section}", b.label),
+                arrived_at: app.clock_now(),
+            })
             .await
             .unwrap();
     }
@@ -996,6 +996,8 @@ async fn bad_bids_are_refused_and_change_nothing() {
     );
 }
 
+/// Bonds arrive only as notices signed by a connected bank or guarantee issuer; every other
+/// notice is refused with its code and records nothing.
 #[tokio::test]
 async fn refused_bonds_record_nothing() {
     let app = TestApp::spawn().await;
@@ -1003,63 +1005,176 @@ async fn refused_bonds_record_nothing() {
     let t = setup.tender.clone();
     let b = Bidder::enrol(&app, "bidder").await;
     record_bonds(&app, &t, "BD01", "200000.00", &[&b]).await;
-    let admin = app.enrol("admin").await;
-    let org = id_of(&b.client).await;
-    let bond = |org: &str, amount: &str, reference: &str| BondRequest {
-        organisation_id: org.to_string(),
-        amount: amount.parse().unwrap(),
-        kind: BondKind::Cash,
-        reference: reference.to_string(),
+    let account = b.client.my_bond_account(&t, "BD01").await.unwrap().account;
+    let bank = app.bank();
+    let notice = |amount: &str, kind: &str, reference: &str| {
+        serde_json::json!({"account": account, "amount": amount, "kind": kind,
+            "reference": reference, "arrived_at": app.clock_now()})
     };
+    let good = notice("1000.00", "insurance", "INS-1");
+    let mut unknown_account = good.clone();
+    unknown_account["account"] = "6217990000000000000".into();
+    let mut extra_field = good.clone();
+    extra_field["organisation_id"] = id_of(&b.client).await.into();
+    let forged: &[u8] = b"not the bank's key, 32 bytes long";
+    let key = bank.issuer.key().to_vec();
+    let k: &[u8] = &key;
     let before = app.rows().await;
-    for (what, tender, section, bond, code) in [
+    for (what, body, key, status, code) in [
         (
-            "a reference already recorded",
-            t.as_str(),
-            "BD01",
-            bond(&org, "1000.00", "BG-bidder-BD01"),
-            "conflict",
+            "a forged signature",
+            &good,
+            forged,
+            401,
+            "signature_invalid",
         ),
-        (
-            "an unknown organisation",
-            &t,
-            "BD01",
-            bond("no-such-org", "1000.00", "BG-2"),
-            "validation_failed",
-        ),
+        ("an unknown account", &unknown_account, k, 404, "not_found"),
         (
             "a zero amount",
-            &t,
-            "BD01",
-            bond(&org, "0", "BG-3"),
+            &notice("0.00", "cash", "Z-1"),
+            k,
+            422,
             "validation_failed",
+        ),
+        // Money is never negative: such a notice is not even well-formed.
+        (
+            "a negative amount",
+            &notice("-5.00", "cash", "N-1"),
+            k,
+            400,
+            "malformed_body",
         ),
         (
             "an empty reference",
-            &t,
-            "BD01",
-            bond(&org, "1000.00", " "),
+            &notice("1000.00", "cash", " "),
+            k,
+            422,
             "validation_failed",
         ),
         (
-            "an unknown section",
-            &t,
-            "BD99",
-            bond(&org, "1000.00", "BG-4"),
-            "not_found",
+            "an unknown kind",
+            &notice("1000.00", "cheque", "K-1"),
+            k,
+            400,
+            "malformed_body",
         ),
         (
-            "an unknown tender",
-            "no-such-tender",
-            "BD01",
-            bond(&org, "1000.00", "BG-5"),
-            "not_found",
+            "a replayed reference",
+            &notice("1000.00", "bank_guarantee", "BG-bidder-BD01"),
+            k,
+            409,
+            "conflict",
+        ),
+        (
+            "a field no notice has",
+            &extra_field,
+            k,
+            400,
+            "malformed_body",
         ),
     ] {
-        let e = admin.record_bond(tender, section, &bond).await.unwrap_err();
-        assert_eq!(e.code().map(|c| c.as_str()), Some(code), "{what}: {e}");
+        let (st, v) = bank.notify_with(key, body).await;
+        assert_eq!(
+            (st.as_u16(), v["code"].as_str()),
+            (status, Some(code)),
+            "{what}: {v}"
+        );
         before.assert_same(&app.rows().await, what);
     }
+    // Bodies that are not a notice at all, signed with the bank's key: still nothing.
+    for (what, body) in [
+        ("a body that is not JSON", b"account=1&amount=2".to_vec()),
+        (
+            "a notice without an amount",
+            br#"{"account":"1","reference":"x"}"#.to_vec(),
+        ),
+    ] {
+        let (st, v) = bank.post_raw(body, &key).await;
+        assert_eq!(
+            (st.as_u16(), v["code"].as_str()),
+            (400, Some("malformed_body")),
+            "{what}"
+        );
+        before.assert_same(&app.rows().await, what);
+    }
+    // A notice signed for one body does not cover another.
+    let signed = serde_json::to_vec(&good).unwrap();
+    let sig = etender::client::bank::sign_notice(&key, &signed);
+    let tampered = serde_json::to_vec(&notice("9000000.00", "insurance", "INS-1")).unwrap();
+    let (st, v) = bank.issuer.post_signed(tampered, &sig).await.unwrap();
+    assert_eq!(
+        (st.as_u16(), v["code"].as_str()),
+        (401, Some("signature_invalid"))
+    );
+    let (st, v) = bank
+        .issuer
+        .post_signed(signed.clone(), "not base64!")
+        .await
+        .unwrap();
+    assert_eq!(
+        (st.as_u16(), v["code"].as_str()),
+        (401, Some("signature_invalid"))
+    );
+    before.assert_same(&app.rows().await, "a tampered or garbled signature");
+    // The same notice, signed right, is recorded (the refusals above were for their reason).
+    let (st, v) = bank.post_raw(signed, &key).await;
+    assert_eq!(st.as_u16(), 201, "{v}");
+    let mine = b.client.my_bonds(&t, "BD01").await.unwrap();
+    assert_eq!(mine.len(), 2);
+    assert!(mine
+        .iter()
+        .any(|m| m.reference == "INS-1" && m.kind == BondKind::Insurance));
+}
+
+/// With no bank or issuer connected no signature is anyone's: every notice is refused.
+#[tokio::test]
+async fn without_a_connected_bank_no_notice_counts() {
+    let app = TestApp::spawn_with(|s| s.bonds.notice_key_file = std::path::PathBuf::new()).await;
+    let setup = published_tender(&app, 30).await;
+    let b = Bidder::enrol(&app, "bidder").await;
+    let account = b
+        .client
+        .my_bond_account(&setup.tender, "BD01")
+        .await
+        .unwrap();
+    let notice = serde_json::json!({"account": account.account, "amount": "200000.00",
+        "reference": "TX-1", "arrived_at": app.clock_now()});
+    let someone = etender::client::bank::BondIssuer::new(&app.base, vec![7u8; 32]);
+    let before = app.rows().await;
+    let e = someone
+        .notify(&serde_json::from_value(notice).unwrap())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.code().map(|c| c.as_str()),
+        Some("signature_invalid"),
+        "{e}"
+    );
+    before.assert_same(&app.rows().await, "a notice to a server with no bank");
+}
+
+/// A bank notice without `kind` (the bank's notices before kinds existed) is a transfer.
+#[tokio::test]
+async fn a_notice_without_a_kind_is_a_transfer() {
+    let app = TestApp::spawn().await;
+    let setup = published_tender(&app, 30).await;
+    let b = Bidder::enrol(&app, "bidder").await;
+    let account = b
+        .client
+        .my_bond_account(&setup.tender, "BD01")
+        .await
+        .unwrap();
+    let (st, v) = app
+        .bank()
+        .notify(
+            &serde_json::json!({"account": account.account, "amount": "200000.00",
+            "reference": "TX-1", "arrived_at": app.clock_now()}),
+        )
+        .await;
+    assert_eq!(st.as_u16(), 201, "{v}");
+    let mine = b.client.my_bonds(&setup.tender, "BD01").await.unwrap();
+    assert_eq!(mine[0].kind, BondKind::Cash);
+    assert_eq!(mine[0].issuer, app.settings.bonds.bank_name);
 }
 
 #[tokio::test]
@@ -1144,21 +1259,19 @@ async fn a_rush_of_200_submissions_in_the_last_second() {
     app.clock.set(deadline - Duration::seconds(60));
     // 200 bidders, each with a sealed bid uploaded and ready to submit.
     let idents: Vec<_> = (0..200).map(crate::helpers::extra_bidder).collect();
-    let admin = app.enrol("admin").await;
+    let bank = app.bank();
     let mut ready = Vec::new();
     for ident in &idents {
         let c = app.enrol_ident(ident).await;
-        admin
-            .record_bond(
-                &t,
-                "BD01",
-                &BondRequest {
-                    organisation_id: id_of(&c).await,
-                    amount: "200000.00".parse().unwrap(),
-                    kind: BondKind::Cash,
-                    reference: format!("CASH-{}", ident.label),
-                },
-            )
+        let account = c.my_bond_account(&t, "BD01").await.unwrap();
+        bank.issuer
+            .notify(&BankNotice {
+                account: account.account,
+                amount: "200000.00".parse().unwrap(),
+                kind: BondKind::Cash,
+                reference: format!("CASH-{}", ident.label),
+                arrived_at: app.clock_now(),
+            })
             .await
             .unwrap();
         let mine = c.my_bid(&t, "BD01").await.unwrap();

@@ -271,7 +271,8 @@ async fn audit_entries_use_the_documented_vocabulary() {
             assert!(sections.contains(&sec.as_str()), "{what}: section {sec}");
         }
         let role_ok = leaf.actor_role.split('+').all(|r| roles.contains(&r))
-            || ["organisation", "person", "system", "public"].contains(&leaf.actor_role.as_str());
+            || ["organisation", "person", "system", "public", "bond_issuer"]
+                .contains(&leaf.actor_role.as_str());
         assert!(role_ok, "{what}: actor_role {}", leaf.actor_role);
         assert!(
             is_uuid(&leaf.actor_id)

@@ -16,6 +16,7 @@ use chrono::{DateTime, Duration, Utc};
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
 use etender::app::AppContext;
+use etender::client::bank::BondIssuer;
 use etender::client::{Client, Credentials};
 use etender::clock::ManualClock;
 use etender::config::Settings;
@@ -497,6 +498,9 @@ impl TestApp {
         settings.tenders.deadline_check_interval_ms = 3_600_000;
         settings.audit.signing_key_file = tmp.path().join("audit-signing-key.pem");
         settings.keys.kek_file = tmp.path().join("kek");
+        // Every test server has its bank: bonds arrive only as its signed notices (`app.bank()`).
+        settings.bonds.notice_key_file = tmp.path().join("bank-notice.key");
+        etender::app::bids::generate_notice_key(&settings.bonds.notice_key_file).unwrap();
         // Every test logs in from 127.0.0.1 on a clock that stands still: no challenge limit
         // unless a test sets one (tests/api/uploads.rs).
         settings.limits.challenge_burst = u32::MAX;
@@ -547,6 +551,13 @@ impl TestApp {
 
     pub fn client(&self) -> Client {
         Client::new(&self.base).with_audience(&self.settings.identity.audience)
+    }
+
+    /// The server's bank, posting notices signed with `[bonds] notice_key_file`.
+    pub fn bank(&self) -> Bank {
+        let issuer = BondIssuer::from_key_file(&self.base, &self.settings.bonds.notice_key_file)
+            .expect("the test server's bank notice key");
+        Bank { issuer }
     }
 
     /// Register (if needed) and log in `label`; person roles are granted by the admin.
@@ -674,6 +685,38 @@ impl TestApp {
             .read_primary(|c| Ok(count_every_table(c)?))
             .await
             .unwrap()
+    }
+}
+
+/// A bank or guarantee issuer connected to a test server (see [`TestApp::bank`]): signs bond
+/// notices with its key, or with another one, and posts them as given.
+pub struct Bank {
+    pub issuer: BondIssuer,
+}
+
+impl Bank {
+    /// A bank with the key in `key_file` (a guarantee issuer of `[bonds] issuers`).
+    pub fn with_key_file(app: &TestApp, key_file: &std::path::Path) -> Bank {
+        Bank {
+            issuer: BondIssuer::from_key_file(&app.base, key_file).unwrap(),
+        }
+    }
+
+    /// Posts `notice` signed with this bank's key: the status and the JSON answer.
+    pub async fn notify(&self, notice: &Value) -> (reqwest::StatusCode, Value) {
+        self.notify_with(self.issuer.key(), notice).await
+    }
+
+    /// Posts `notice` signed with `key` (another issuer's, or a forger's).
+    pub async fn notify_with(&self, key: &[u8], notice: &Value) -> (reqwest::StatusCode, Value) {
+        let body = serde_json::to_vec(notice).unwrap();
+        self.post_raw(body, key).await
+    }
+
+    /// Posts `body` exactly as given, signed with `key`.
+    pub async fn post_raw(&self, body: Vec<u8>, key: &[u8]) -> (reqwest::StatusCode, Value) {
+        let sig = etender::client::bank::sign_notice(key, &body);
+        self.issuer.post_signed(body, &sig).await.unwrap()
     }
 }
 

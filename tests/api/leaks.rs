@@ -6,12 +6,13 @@
 use etender::audit::bundle::Bundle;
 use etender::audit::verify::{default_rules, verify_bundle};
 use etender::audit::{EventType, SEALED_PARTY};
+use etender::client::bids::BondKind;
 use reqwest::Method;
 use serde_json::Value;
 
 use crate::bids::{record_bonds, Bidder};
 use crate::fixtures::{id_of, published_tender};
-use crate::helpers::{pki, TestApp};
+use crate::helpers::{pki, Bank, TestApp};
 
 /// The sealed entries of `bundle`, each with whether its body came along.
 fn sealed_entries(bundle: &Bundle) -> Vec<(etender::audit::leaf::LeafEntry, bool)> {
@@ -38,8 +39,8 @@ async fn overseers_and_the_public_learn_no_bidder_before_the_opening() {
     let b = Bidder::enrol(&app, "bidder").await;
     let org = id_of(&b.client).await;
     let uscc = b.uscc().to_string();
-    // The trading centre records the bond (today's path), the bidder submits, then withdraws
-    // and submits again: every kind of sealed bid event.
+    // The bank reports the bond, the bidder submits, then withdraws and submits again: every
+    // kind of sealed bid event.
     record_bonds(&app, &t, "BD01", "200000.00", &[&b]).await;
     let sealed = b.seal(&t, "BD01", "1234567.89", 2048).await;
     b.submit(&t, "BD01", &sealed).await;
@@ -77,13 +78,8 @@ async fn overseers_and_the_public_learn_no_bidder_before_the_opening() {
             for name in bidder_names {
                 assert!(!text.contains(name), "{who} reads {name} in {text}");
             }
-            // The recording administrator reads its own bond entry; nobody else any body.
-            if *with_body {
-                assert!(
-                    who == "administrator" && leaf.event_type == "bid_bond_recorded",
-                    "{who} reads the body of {leaf:?}"
-                );
-            }
+            // No person recorded the bond: nobody at the platform reads any body.
+            assert!(!with_body, "{who} reads the body of {leaf:?}");
         }
         // The offline verifier still checks the whole log, snapshot replay included.
         verify_bundle(&all, &key, None, &default_rules()).unwrap();
@@ -94,8 +90,7 @@ async fn overseers_and_the_public_learn_no_bidder_before_the_opening() {
                 assert_eq!(e["actor_id"], SEALED_PARTY, "{who}: {e}");
                 let mut e = e.clone();
                 let body = e["body"].take();
-                let own_bond = who == "administrator" && e["event_type"] == "bid_bond_recorded";
-                assert!(body.is_null() || own_bond, "{who} reads the body of {e}");
+                assert!(body.is_null(), "{who} reads the body of {e}");
                 let text = e.to_string();
                 for name in bidder_names {
                     assert!(!text.contains(name), "{who} reads {name} in {text}");
@@ -547,45 +542,22 @@ async fn a_rotated_kek_rewraps_every_bid_row_and_the_old_version_can_go() {
     }
 }
 
-/// The bank: posts arrival notices signed with the notice key it shares with the platform.
-struct Bank {
-    http: reqwest::Client,
-    base: String,
-    key: Vec<u8>,
-}
-
-impl Bank {
-    async fn notify(&self, key: &[u8], notice: &Value) -> (reqwest::StatusCode, Value) {
-        use base64::Engine as _;
-        let body = serde_json::to_vec(notice).unwrap();
-        let k = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, key);
-        let sig = base64::engine::general_purpose::STANDARD.encode(ring::hmac::sign(&k, &body));
-        let res = self
-            .http
-            .post(format!("{}/api/v1/bank/bond-arrivals", self.base))
-            .header("content-type", "application/json")
-            .header("x-bank-signature", sig)
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        let status = res.status();
-        (status, res.json().await.unwrap_or(Value::Null))
-    }
-}
-
 #[tokio::test]
 async fn bonds_arrive_from_the_bank_in_sub_accounts_that_name_nobody() {
+    // The bank, and an insurer issuing guarantee insurance with its own key.
     let keys = tempfile::tempdir().unwrap();
-    let key_file = keys.path().join("bank-notice.key");
-    std::fs::write(&key_file, [0x5au8; 32]).unwrap();
-    let kf = key_file.clone();
-    let app = TestApp::spawn_with(move |s| s.bonds.notice_key_file = kf).await;
-    let bank = Bank {
-        http: reqwest::Client::new(),
-        base: app.base.clone(),
-        key: std::fs::read(&key_file).unwrap(),
-    };
+    let insurer_key = keys.path().join("insurer.key");
+    etender::app::bids::generate_notice_key(&insurer_key).unwrap();
+    let ik = insurer_key.clone();
+    let app = TestApp::spawn_with(move |s| {
+        s.bonds.issuers = vec![etender::config::BondIssuer {
+            name: "示范保险 (demo insurer)".into(),
+            key_file: ik,
+        }]
+    })
+    .await;
+    let bank = app.bank();
+    let insurer = Bank::with_key_file(&app, &insurer_key);
     let s = published_tender(&app, 30).await;
     let t = s.tender.clone();
     let b = Bidder::enrol(&app, "bidder").await;
@@ -610,46 +582,49 @@ async fn bonds_arrive_from_the_bank_in_sub_accounts_that_name_nobody() {
     let (st, v) = regulator.raw(Method::GET, &path, None).await.unwrap();
     assert_eq!((st.as_u16(), v["code"].as_str()), (403, Some("forbidden")));
 
+    // A transfer the bank reports (refusals: `bids::refused_bonds_record_nothing`), and a
+    // guarantee insurance the insurer reports, each under its own key.
     let notice = serde_json::json!({"account": number, "amount": "200000.00",
         "reference": "BANK-TX-0001", "arrived_at": app.clock_now()});
-    // Refused: a notice not signed with the bank's key, one for an account that does not exist.
-    let before = app.rows().await;
-    let (st, v) = bank
-        .notify(b"not the bank's key, 32 bytes long", &notice)
-        .await;
-    assert_eq!(
-        (st.as_u16(), v["code"].as_str()),
-        (401, Some("signature_invalid"))
-    );
-    let mut unknown = notice.clone();
-    unknown["account"] = "6217990000000000000".into();
-    let (st, v) = bank.notify(&bank.key, &unknown).await;
-    assert_eq!(
-        (st.as_u16(), v["code"].as_str()),
-        (404, Some("not_found")),
-        "{v}"
-    );
-    let mut tiny = notice.clone();
-    tiny["amount"] = "0.00".into();
-    let (st, v) = bank.notify(&bank.key, &tiny).await;
-    assert_eq!(
-        (st.as_u16(), v["code"].as_str()),
-        (422, Some("validation_failed"))
-    );
-    before.assert_same(&app.rows().await, "refused bank notices");
-    // The bank's notice, then its replay.
-    let (st, v) = bank.notify(&bank.key, &notice).await;
+    let (st, v) = bank.notify(&notice).await;
     assert_eq!(st.as_u16(), 201, "{v}");
-    let before = app.rows().await;
-    let (st, v) = bank.notify(&bank.key, &notice).await;
-    assert_eq!((st.as_u16(), v["code"].as_str()), (409, Some("conflict")));
-    before.assert_same(&app.rows().await, "a replayed bank notice");
+    let policy = serde_json::json!({"account": number, "amount": "50000.00", "kind": "insurance",
+        "reference": "POLICY-7", "arrived_at": app.clock_now()});
+    let (st, v) = insurer.notify(&policy).await;
+    assert_eq!(st.as_u16(), 201, "{v}");
 
-    // The bidder sees its bond, and it covers the bid.
-    let mine = b.client.my_bonds(&t, "BD01").await.unwrap();
-    assert_eq!(mine.len(), 1);
-    assert_eq!(mine[0].amount.to_string(), "200000.00");
-    assert_eq!(mine[0].reference, "BANK-TX-0001");
+    // The bidder sees its bonds, each with the form and the issuer that reported it, and they
+    // cover the bid.
+    let mut mine = b.client.my_bonds(&t, "BD01").await.unwrap();
+    mine.sort_by(|a, b| a.reference.cmp(&b.reference));
+    let seen: Vec<_> = mine
+        .iter()
+        .map(|m| {
+            (
+                m.reference.as_str(),
+                m.amount.to_string(),
+                m.kind,
+                m.issuer.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (
+                "BANK-TX-0001",
+                "200000.00".into(),
+                BondKind::Cash,
+                "示范银行 (demo bank)"
+            ),
+            (
+                "POLICY-7",
+                "50000.00".into(),
+                BondKind::Insurance,
+                "示范保险 (demo insurer)"
+            ),
+        ]
+    );
     let sealed = b.seal(&t, "BD01", "1234567.89", 1024).await;
     b.submit(&t, "BD01", &sealed).await;
 
@@ -668,11 +643,13 @@ async fn bonds_arrive_from_the_bank_in_sub_accounts_that_name_nobody() {
             .iter()
             .filter(|e| e["event_type"] == "bid_bond_recorded")
             .collect();
-        assert_eq!(bonds.len(), 1, "{who}: {trail}");
-        assert_eq!(bonds[0]["actor_id"], SEALED_PARTY);
-        assert_eq!(bonds[0]["subject"], SEALED_PARTY);
-        assert!(bonds[0]["body"].is_null(), "{who} reads {}", bonds[0]);
-        assert!(!bonds[0].to_string().contains(&number));
+        assert_eq!(bonds.len(), 2, "{who}: {trail}");
+        for bond in bonds {
+            assert_eq!(bond["actor_id"], SEALED_PARTY);
+            assert_eq!(bond["subject"], SEALED_PARTY);
+            assert!(bond["body"].is_null(), "{who} reads {bond}");
+            assert!(!bond.to_string().contains(&number));
+        }
     }
     assert!(rows_with(&app, &[&number]).await.is_empty());
     assert!(rows_with(&app, &[&t, &org]).await.is_empty());
@@ -684,6 +661,73 @@ async fn bonds_arrive_from_the_bank_in_sub_accounts_that_name_nobody() {
             .is_some_and(|ev| ev.body.contains("BANK-TX-0001"))),
         "the bidder reads its own bond's entry"
     );
+}
+
+/// No person records a bond, so none learns one before the opening: the manual path of the
+/// trading centre is gone (the administrator's old request finds no route), the bank's endpoint
+/// takes no login, and neither an administrator nor a regulator can read a bidder's bond or
+/// account (what the trails show of a bond: `overseers_and_the_public_learn_no_bidder_…`).
+#[tokio::test]
+async fn no_one_at_the_platform_records_or_reads_a_bond_before_the_opening() {
+    let app = TestApp::spawn().await;
+    let s = published_tender(&app, 30).await;
+    let t = s.tender.clone();
+    let b = Bidder::enrol(&app, "bidder").await;
+    let org = id_of(&b.client).await;
+    record_bonds(&app, &t, "BD01", "200000.00", &[&b]).await;
+    let admin = app.enrol("admin").await;
+    let regulator = app.enrol("regulator").await;
+    let section = format!("/api/v1/tenders/{t}/sections/BD01");
+    let before = app.rows().await;
+    // The request the trading centre used to record a bond by hand.
+    let by_hand = serde_json::json!({"organisation_id": org, "amount": "200000.00",
+        "kind": "bank_guarantee", "reference": "BY-HAND-1"});
+    for (who, c) in [("administrator", &admin), ("regulator", &regulator)] {
+        let (st, v) = c
+            .raw(
+                Method::POST,
+                &format!("{section}/bid-bonds"),
+                Some(&by_hand),
+            )
+            .await
+            .unwrap();
+        assert!(
+            matches!(st.as_u16(), 404 | 405),
+            "{who} records a bond by hand: {st} {v}"
+        );
+        // A login is no key of the bank's.
+        let (st, v) = c
+            .raw(Method::POST, "/api/v1/bank/bond-arrivals", Some(&by_hand))
+            .await
+            .unwrap();
+        assert_eq!(
+            (st.as_u16(), v["code"].as_str()),
+            (401, Some("signature_invalid")),
+            "{who}: {v}"
+        );
+        for read in ["bid-bonds/mine", "bid-bonds/account"] {
+            let (st, v) = c
+                .raw(Method::GET, &format!("{section}/{read}"), None)
+                .await
+                .unwrap();
+            assert_eq!(
+                (st.as_u16(), v["code"].as_str()),
+                (403, Some("forbidden")),
+                "{who} reads {read}: {v}"
+            );
+        }
+    }
+    before.assert_same(
+        &app.rows().await,
+        "overseers trying to record or read a bond",
+    );
+    // The route is gone from the API description too.
+    let doc: Value = app.client().get("/openapi.json").await.unwrap();
+    let paths = doc["paths"].as_object().unwrap();
+    assert!(!paths.contains_key("/api/v1/tenders/{id}/sections/{code}/bid-bonds"));
+    assert!(paths.contains_key("/api/v1/bank/bond-arrivals"));
+    // The bidder still has its bond.
+    assert_eq!(b.client.my_bonds(&t, "BD01").await.unwrap().len(), 1);
 }
 
 /// A bid row of `tender` as the repositories take it, with a manifest and certificate of a

@@ -32,7 +32,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use etender::client::bids::{seal_bid_to_dir, BondKind, BondRequest};
+use etender::client::bank::BankNotice;
+use etender::client::bids::{seal_bid_to_dir, BondKind};
 use etender::demo::tenders::demo_draft;
 use etender::demo::{creds, enrol, enrol_org};
 use etender::pki::{init_dev_pki, DevPki};
@@ -240,8 +241,8 @@ struct Figures {
     samples: usize,
 }
 
-/// Publishes a tender with custodians, records the bidder's bond, seals a 1 GiB bid, times
-/// the upload of its big part while sampling the server's memory, and submits the bid.
+/// Publishes a tender with custodians, has the bank report the bidder's bond, seals a 1 GiB
+/// bid, times the upload of its big part while sampling the server's memory, and submits the bid.
 async fn upload_bid(server: &Server, pki: &DevPki, work: &Path) -> Figures {
     let base = server.url.as_str();
     let id = |key: &str| pki.identity(key).unwrap_or_else(|| panic!("no {key}"));
@@ -313,19 +314,17 @@ async fn upload_bid(server: &Server, pki: &DevPki, work: &Path) -> Figures {
         .await
         .unwrap();
 
-    // The trading centre records bidder-a's bond (the demo draft asks 800,000.00 for BD01).
-    let bidder_me: Value = bidder.get("/api/v1/me").await.unwrap();
-    admin
-        .record_bond(
-            &tender,
-            SECTION,
-            &BondRequest {
-                organisation_id: bidder_me["id"].as_str().unwrap().to_string(),
-                amount: "800000.00".parse().unwrap(),
-                kind: BondKind::BankGuarantee,
-                reference: "BG-BENCH-0001".into(),
-            },
-        )
+    // The bank reports bidder-a's bond (the demo draft asks 800,000.00 for BD01).
+    let account = bidder.my_bond_account(&tender, SECTION).await.unwrap();
+    server
+        .bank()
+        .notify(&BankNotice {
+            account: account.account,
+            amount: "800000.00".parse().unwrap(),
+            kind: BondKind::BankGuarantee,
+            reference: "BG-BENCH-0001".into(),
+            arrived_at: chrono::Utc::now(),
+        })
         .await
         .unwrap();
 

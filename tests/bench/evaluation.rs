@@ -25,9 +25,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
-use base64::Engine as _;
-use etender::client::bids::seal_bid_to_dir;
+use etender::client::bank::{BankNotice, BondIssuer};
 use etender::client::bids::OpeningPhase;
+use etender::client::bids::{seal_bid_to_dir, BondKind};
 use etender::client::Client;
 use etender::demo::bids::{advance_to, wait_for};
 use etender::demo::tenders::demo_draft;
@@ -69,33 +69,6 @@ impl std::io::Write for Digest {
     }
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
-    }
-}
-
-/// The bank: signs arrival notices with the key it shares with the platform.
-struct Bank {
-    http: reqwest::Client,
-    base: String,
-    key: Vec<u8>,
-}
-
-impl Bank {
-    async fn notify(&self, account: &str, reference: &str, at: &Value) {
-        let body = serde_json::to_vec(&json!({"account": account, "amount": BOND,
-            "reference": reference, "arrived_at": at}))
-        .unwrap();
-        let k = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &self.key);
-        let sig = base64::engine::general_purpose::STANDARD.encode(ring::hmac::sign(&k, &body));
-        let res = self
-            .http
-            .post(format!("{}/api/v1/bank/bond-arrivals", self.base))
-            .header("content-type", "application/json")
-            .header("x-bank-signature", sig)
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status().as_u16(), 201, "{:?}", res.text().await);
     }
 }
 
@@ -177,7 +150,7 @@ async fn seal(
     (sealed, secret)
 }
 
-async fn read_opened(server: &Server, pki: &DevPki, bank_key: &[u8], work: &Path) -> Figures {
+async fn read_opened(server: &Server, pki: &DevPki, dir: &Path, work: &Path) -> Figures {
     let base = server.url.as_str();
     let admin = enrol(base, id(pki, "admin")).await.unwrap();
     let tenderer = enrol_org(base, id(pki, "tenderer"), &admin).await.unwrap();
@@ -237,25 +210,24 @@ async fn read_opened(server: &Server, pki: &DevPki, bank_key: &[u8], work: &Path
         .unwrap();
 
     // Three bidders: a bond sub-account each, the bank's notice, a sealed bid.
-    let bank = Bank {
-        http: reqwest::Client::new(),
-        base: base.to_string(),
-        key: bank_key.to_vec(),
-    };
+    // The bank, with the key the bench server was configured with.
+    let bank = BondIssuer::from_key_file(base, &dir.join("bank-notice.key")).unwrap();
     let mut bids = Vec::new();
     for (i, key) in ["bidder-a", "bidder-b", "bidder-c"].into_iter().enumerate() {
         let who = id(pki, key);
         let bidder = enrol_org(base, who, &admin).await.unwrap();
-        let account: Value = bidder
-            .get(&format!(
-                "/api/v1/tenders/{tender}/sections/{SECTION}/bid-bonds/account"
-            ))
-            .await
-            .unwrap();
+        let account = bidder.my_bond_account(&tender, SECTION).await.unwrap();
         let reference = format!("BANK-BENCH-{i}");
         let at: Value = agent.get("/api/v1/time").await.unwrap();
-        bank.notify(account["account"].as_str().unwrap(), &reference, &at["now"])
-            .await;
+        bank.notify(&BankNotice {
+            account: account.account,
+            amount: BOND.parse().unwrap(),
+            kind: BondKind::BankGuarantee,
+            reference: reference.clone(),
+            arrived_at: serde_json::from_value(at["now"].clone()).unwrap(),
+        })
+        .await
+        .unwrap();
         let dir = work.join(key);
         std::fs::create_dir_all(&dir).unwrap();
         let len = if i == 0 { GIB } else { MIB };
@@ -379,17 +351,9 @@ pub fn run(out: &mut Report) {
         .filter(|i| i.roles.iter().any(|r| r == "administrator"))
         .filter_map(|i| i.person_id.clone())
         .collect();
-    let bank_key = dir.join("bank-notice.key");
-    let mut key = vec![0u8; 32];
-    rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut key);
-    std::fs::write(&bank_key, &key).unwrap();
-    let extra = format!(
-        "[bonds]\nnotice_key_file = {:?}\n",
-        bank_key.display().to_string()
-    );
     let storage = format!("max_document_bytes = {}\n", 2 * GIB);
     let db = format!("sqlite://{}", dir.join("etender.db").display());
-    let server = Server::start_dev(dir, &db, &admins, &extra, &storage);
+    let server = Server::start_dev(dir, &db, &admins, "", &storage);
     let work = dir.join("work");
     std::fs::create_dir_all(&work).unwrap();
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -399,7 +363,7 @@ pub fn run(out: &mut Report) {
         .unwrap();
     let f = rt.block_on(async {
         server.wait_ready().await;
-        read_opened(&server, &pki, &key, &work).await
+        read_opened(&server, &pki, dir, &work).await
     });
     drop(server);
 

@@ -18,7 +18,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use etender::client::bids::{seal_bid_to_dir, BondKind, BondRequest, SealedBidFiles};
+use etender::client::bank::{BankNotice, BondIssuer};
+use etender::client::bids::{seal_bid_to_dir, BondKind, SealedBidFiles};
 use etender::client::{Client, Credentials};
 use etender::demo::tenders::demo_draft;
 use etender::demo::{creds, enrol, enrol_org};
@@ -44,7 +45,6 @@ struct Bidder {
     client: Client,
     creds: Arc<Credentials>,
     uscc: String,
-    org_id: String,
 }
 
 /// One more bidder organisation, issued by the dev PKI's root, registered, granted the bidder
@@ -79,7 +79,6 @@ async fn bidder(base: &str, root: &Authority, admin: &Client, n: u32) -> Bidder 
         client,
         creds: Arc::new(creds),
         uscc,
-        org_id: org.id,
     }
 }
 
@@ -191,21 +190,24 @@ async fn seal(
     .unwrap()
 }
 
-/// Record `b`'s bond, seal and upload its bid for `tender`: ready to submit. The upload id.
-async fn ready(admin: &Client, b: &Bidder, tender: &str, dir: &Path) -> String {
-    admin
-        .record_bond(
-            tender,
-            SECTION,
-            &BondRequest {
-                organisation_id: b.org_id.clone(),
-                amount: "800000.00".parse().unwrap(),
-                kind: BondKind::BankGuarantee,
-                reference: format!("BG-{}-{tender}", b.uscc),
-            },
-        )
-        .await
-        .unwrap();
+/// `b`'s bond for `tender`, as the bank reports it into `b`'s sub-account.
+async fn pay_bond(bank: &BondIssuer, b: &Bidder, tender: &str, reference: String) {
+    let account = b.client.my_bond_account(tender, SECTION).await.unwrap();
+    bank.notify(&BankNotice {
+        account: account.account,
+        amount: "800000.00".parse().unwrap(),
+        kind: BondKind::BankGuarantee,
+        reference,
+        arrived_at: chrono::Utc::now(),
+    })
+    .await
+    .unwrap();
+}
+
+/// `b`'s bond arrives, then it seals and uploads its bid for `tender`: ready to submit. The
+/// upload id.
+async fn ready(bank: &BondIssuer, b: &Bidder, tender: &str, dir: &Path) -> String {
+    pay_bond(bank, b, tender, format!("BG-{}-{tender}", b.uscc)).await;
     let sealed = seal(b, tender, dir, vec![]).await;
     let up = b
         .client
@@ -380,6 +382,7 @@ pub fn run(out: &mut Report) {
         let quiet = publish(base, &pki, &custodians, "基准 截标冲刺 无干扰").await;
         let noisy = publish(base, &pki, &custodians, "基准 截标冲刺 有人灌包").await;
         let admin = enrol(base, pki.identity("admin").unwrap()).await.unwrap();
+        let bank = server.bank();
         let bidders: Vec<Bidder> = futures_util::stream::iter(0..=HONEST)
             .map(|n| bidder(base, &authority, &admin, n))
             .buffered(16)
@@ -392,8 +395,8 @@ pub fn run(out: &mut Report) {
             let ids: Vec<String> = futures_util::stream::iter(honest.iter().enumerate())
                 .map(|(i, b)| {
                     let at = work.join(format!("{i}-{k}"));
-                    let admin = &admin;
-                    async move { ready(admin, b, tender, &at).await }
+                    let bank = &bank;
+                    async move { ready(bank, b, tender, &at).await }
                 })
                 .buffered(16)
                 .collect()
@@ -405,19 +408,7 @@ pub fn run(out: &mut Report) {
         let (base_line, cost_a) = measured(pid, rush(honest, &uploads[0])).await;
 
         // The flooder's upload on the second tender: eight documents of 16 MiB.
-        admin
-            .record_bond(
-                &noisy,
-                SECTION,
-                &BondRequest {
-                    organisation_id: flooder.org_id.clone(),
-                    amount: "800000.00".parse().unwrap(),
-                    kind: BondKind::BankGuarantee,
-                    reference: "BG-FLOOD".into(),
-                },
-            )
-            .await
-            .unwrap();
+        pay_bond(&bank, flooder, &noisy, "BG-FLOOD".into()).await;
         let fdir = work.join("flooder");
         std::fs::create_dir_all(&fdir).unwrap();
         let docs: Vec<(String, PathBuf)> = (0..FLOOD_PARTS - 1)

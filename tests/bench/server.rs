@@ -15,6 +15,8 @@ pub struct Server {
     pub url: String,
     /// Base URL of the metrics listener (`/metrics` is not on the public one).
     pub metrics_url: String,
+    /// The bank's notice key (`[bonds] notice_key_file`).
+    bank_key: PathBuf,
 }
 
 impl Server {
@@ -59,12 +61,14 @@ impl Server {
              [identity]\ntrust_dir = {trust:?}\nbootstrap_administrators = {admins:?}\n\
              [storage]\ndir = {files:?}\n{storage}\
              [audit]\nsigning_key_file = {key:?}\n\
-             [keys]\nkek_file = {kek:?}\n",
+             [keys]\nkek_file = {kek:?}\n\
+             [bonds]\nnotice_key_file = {bank:?}\n",
             db = database_url,
             trust = dir.join("trust").display().to_string(),
             files = dir.join("files").display().to_string(),
             key = dir.join("audit-signing-key.pem").display().to_string(),
             kek = dir.join("kek").display().to_string(),
+            bank = dir.join("bank-notice.key").display().to_string(),
         );
         std::fs::write(&config, toml + extra).unwrap();
         // A production server (the default profile) refuses to invent its log key: make one as
@@ -89,6 +93,17 @@ impl Server {
                 .status()
                 .expect("etender kek keygen");
             assert!(made.success(), "etender kek keygen failed");
+        }
+        // And the key the bank signs its bond notices with (the bench plays the bank).
+        let bank_key = dir.join("bank-notice.key");
+        if !bank_key.exists() {
+            let made = Command::new(env!("CARGO_BIN_EXE_etender"))
+                .args(["bonds", "keygen", "--out"])
+                .arg(&bank_key)
+                .stdout(Stdio::null())
+                .status()
+                .expect("etender bonds keygen");
+            assert!(made.success(), "etender bonds keygen failed");
         }
         let log = std::fs::File::create(dir.join("server.log")).unwrap();
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_etender"));
@@ -129,6 +144,7 @@ impl Server {
             child,
             url: String::new(),
             metrics_url: String::new(),
+            bank_key,
         };
         for slot in 0..2 {
             let url = match rx.recv_timeout(Duration::from_secs(60)) {
@@ -146,6 +162,11 @@ impl Server {
             }
         }
         server
+    }
+
+    /// The server's bank: bonds arrive only as its signed notices.
+    pub fn bank(&self) -> etender::client::bank::BondIssuer {
+        etender::client::bank::BondIssuer::from_key_file(&self.url, &self.bank_key).unwrap()
     }
 
     pub fn pid(&self) -> u32 {

@@ -16,7 +16,6 @@ mod my_bonds;
 mod open_upload;
 mod put_part;
 mod receipt;
-mod record_bond;
 mod submit;
 mod upload_status;
 mod withdraw;
@@ -70,13 +69,10 @@ pub use my_bonds::*;
 pub use open_upload::*;
 pub use put_part::*;
 pub use receipt::*;
-pub use record_bond::*;
 use serde_json::json;
 pub use submit::*;
 pub use upload_status::*;
 pub use withdraw::*;
-
-pub const BOND_KINDS: [&str; 3] = ["cash", "bank_guarantee", "insurance"];
 
 /// The tender row, its published draft and the section, for a bidder; 404 for drafts (they
 /// are not public) and unknown sections.
@@ -206,6 +202,7 @@ fn bond_dto(r: &repo::BondRow) -> AppResult<BidBond> {
         amount: r.amount.parse().unwrap_or_else(|_| Money::zero()),
         kind: r.kind()?,
         reference: r.reference.clone(),
+        issuer: r.recorded_by.clone(),
         recorded_at: from_db(r.recorded_at),
     })
 }

@@ -261,10 +261,11 @@ fn dtos_read_the_contract_shapes() {
     let bond: BidBond = serde_json::from_value(json!({
         "id": "x", "tender_id": TENDER, "section": SECTION, "organisation_id": "o",
         "amount": "20000.00", "kind": "bank_guarantee", "reference": "BOND-2026-0001",
-        "recorded_at": "2026-03-01T08:00:00Z"
+        "issuer": "示范银行", "recorded_at": "2026-03-01T08:00:00Z"
     }))
     .unwrap();
     assert_eq!(bond.kind, BondKind::BankGuarantee);
+    assert_eq!(bond.issuer, "示范银行");
 
     let opening: Opening = serde_json::from_value(json!({
         "tender_id": TENDER, "section": SECTION, "state": "record_published",

@@ -16,6 +16,7 @@
 //! * [`qualitative`]: 定性评审 for 评定分离, unranked candidates;
 //! * [`ranking`]: ordering with the documented tie-breaks, and lots ([`lot`]);
 //! * [`deviation`]: 偏离度 flags on members' scores;
+//! * [`clarification`]: 澄清 questions and signed answers that may not change the price;
 //! * [`candidates`]: the report's candidates derived from all of the above;
 //! * [`sheet`]: what members sign — their sheets, in one canonical order, and the report.
 //!
@@ -23,6 +24,7 @@
 //! places, half away from zero: 四舍五入), applied where docs/EVALUATION.md says.
 
 pub mod candidates;
+pub mod clarification;
 pub mod committee;
 pub mod config;
 pub mod deviation;

@@ -15,10 +15,11 @@ use crate::http::openapi::Binary;
 use crate::seal::Manifest;
 use crate::wire::bids::EnvelopeKey;
 use crate::wire::bids::{BankNotice, BankNoticeAck, BondAccount};
-use crate::wire::bids::{BidBond, BondRequest, MyBid, PartStatus, Receipt, UploadStatus};
+use crate::wire::bids::{BidBond, MyBid, PartStatus, Receipt, UploadStatus};
 
 /// The caller's virtual sub-account (虚拟子账号) for a section's bond, opened on first request:
-/// pay the bond there; the bank reports its arrival and the bond shows in `bid-bonds/mine`.
+/// pay the bond there (or have a guarantee issued for it); the bank or issuer reports it and the
+/// bond shows in `bid-bonds/mine`.
 #[utoipa::path(operation_id = "my_bond_account", tag = "bids", security(("bearer" = [])),
     responses(
         (status = 200, body = BondAccount),
@@ -35,18 +36,19 @@ pub async fn my_bond_account(
     Ok(web::Json(bids::bond_account(&ctx, &actor, &t, &s).await?))
 }
 
-/// The bank reports money that arrived in a virtual sub-account; the body is signed with the
-/// notice key the bank shares with the platform (`x-bank-signature`: base64 HMAC-SHA256 of
-/// the exact body bytes).
+/// A bank or guarantee issuer reports a bond for a virtual sub-account — a transfer, a bank
+/// guarantee or guarantee insurance (`kind`) — the only way bonds enter the platform. The body
+/// is signed with the notice key the issuer shares with the platform (`x-bank-signature`:
+/// base64 HMAC-SHA256 of the exact body bytes); the key that verifies it names the issuer.
 #[utoipa::path(operation_id = "bank_bond_arrival", tag = "bids", request_body = BankNotice,
     params(("x-bank-signature" = String, Header,
-        description = "base64 HMAC-SHA256 of the body under the bank's notice key")),
+        description = "base64 HMAC-SHA256 of the body under the issuer's notice key")),
     responses(
         (status = 201, body = BankNoticeAck),
-        (status = 401, description = "`signature_invalid`: not signed with the bank's key (or no \
-            bank is connected)"),
+        (status = 401, description = "`signature_invalid`: not signed with the key of a \
+            connected bank or guarantee issuer"),
         (status = 404, description = "`not_found`: no such sub-account"),
-        (status = 409, description = "`conflict`: this transfer reference is already recorded"),
+        (status = 409, description = "`conflict`: this reference is already recorded"),
         (status = 422, description = "`validation_failed`: amount or reference"),
     ))]
 #[post("/api/v1/bank/bond-arrivals")]
@@ -72,27 +74,6 @@ pub async fn bank_bond_arrival(
         .and_then(|v| v.to_str().ok());
     let ack = bids::bank_notice(&ctx, signature, &body).await?;
     Ok(HttpResponse::Created().json(ack))
-}
-
-/// Record a bid bond the trading centre received (administrators).
-#[utoipa::path(operation_id = "record_bid_bond", tag = "bids", request_body = BondRequest,
-    security(("bearer" = [])), responses(
-        (status = 201, body = BidBond),
-        (status = 403, description = "`forbidden`: administrators (the trading centre) only"),
-        (status = 404, description = "`not_found`: no such published tender or section"),
-        (status = 409, description = "`conflict`: this bond reference is already recorded"),
-        (status = 422, description = "`validation_failed`: amount, reference or organisation"),
-    ))]
-#[post("/api/v1/tenders/{id}/sections/{code}/bid-bonds")]
-pub async fn record_bond(
-    ctx: web::Data<AppContext>,
-    actor: Actor,
-    path: web::Path<(String, String)>,
-    body: web::Json<BondRequest>,
-) -> AppResult<HttpResponse> {
-    let (t, s) = path.into_inner();
-    let b = bids::record_bond(&ctx, &actor, &t, &s, body.into_inner()).await?;
-    Ok(HttpResponse::Created().json(b))
 }
 
 /// The caller's own recorded bonds for a section.

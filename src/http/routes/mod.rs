@@ -76,7 +76,6 @@ macro_rules! for_each_route {
             audit::register_witness,
             audit::witnesses,
             audit::add_cosignature,
-            bids::record_bond,
             bids::my_bonds,
             bids::my_bond_account,
             bids::bank_bond_arrival,
