@@ -155,6 +155,12 @@ impl r2d2::ManageConnection for Manager {
                 if self.read_only {
                     // Defence in depth: the single-writer rule holds even if a read path errs.
                     c.batch_execute("PRAGMA query_only = ON;")?;
+                } else {
+                    // The WAL is checkpointed by `checkpoint`'s thread, not by a commit.
+                    c.batch_execute(&format!(
+                        "PRAGMA wal_autocheckpoint = {};",
+                        super::checkpoint::WRITER_BACKSTOP_PAGES
+                    ))?;
                 }
                 Ok(AnyConnection::Sqlite(c))
             }

@@ -6,6 +6,7 @@
 //! allows one writer whatever we do) and `BEGIN IMMEDIATE` transactions, so a transaction that
 //! reads then writes never fails with `SQLITE_BUSY` half-way; readers run alongside in WAL mode.
 
+pub mod checkpoint;
 pub mod connection;
 pub mod migrate;
 pub mod queries;
@@ -128,15 +129,17 @@ impl Db {
                 true,
             )?)
         };
-        Ok(Db {
-            inner: Arc::new(Inner {
-                backend,
-                write,
-                read,
-                replica,
-            }),
-            kek: None,
-        })
+        let inner = Arc::new(Inner {
+            backend,
+            write,
+            read,
+            replica,
+        });
+        if backend == Backend::Sqlite {
+            let manager = connection::Manager::new(url, false).map_err(anyhow::Error::msg)?;
+            checkpoint::spawn(manager, Arc::downgrade(&inner))?;
+        }
+        Ok(Db { inner, kek: None })
     }
 
     /// The same pools, with the node's KEK for the sealed tables (`sealing`).

@@ -508,7 +508,6 @@ diesel::table! {
         evaluation_at -> Timestamp,
         place -> Text,
         remote -> Bool,
-        frame -> Text,
         frame_digest -> Text,
         commitment -> Text,
         secret -> Text,
@@ -517,6 +516,8 @@ diesel::table! {
         drawn_at -> Nullable<Timestamp>,
         revealed_at -> Nullable<Timestamp>,
         fallback_event -> Nullable<Text>,
+        frame_event -> Text,
+        outline -> Text,
     }
 }
 

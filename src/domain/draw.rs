@@ -99,6 +99,16 @@ impl Group {
     }
 }
 
+/// A group of a frame without its candidates, only their number: what a draw's views show
+/// (the frame itself is kept once, in the audit entry that commits to it).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct GroupOutline {
+    pub code: String,
+    pub count: u32,
+    pub reserves: u32,
+    pub candidates: u32,
+}
+
 /// The frozen inputs of a draw.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Frame {
@@ -187,6 +197,19 @@ impl Frame {
             }
         }
         out
+    }
+
+    /// Each group's code, count, reserves and number of candidates.
+    pub fn outline(&self) -> Vec<GroupOutline> {
+        self.groups
+            .iter()
+            .map(|g| GroupOutline {
+                code: g.code.clone(),
+                count: g.count,
+                reserves: g.reserves,
+                candidates: len_u32(g.candidates.len()),
+            })
+            .collect()
     }
 
     /// SHA-256 of the frame's binary encoding (docs/DRAWS.md §2).

@@ -1217,3 +1217,48 @@ async fn the_supervising_departments_experts_are_not_drawn_for_its_tenders() {
     }
     assert!(frame.groups[0].candidates.contains(&experts[3].member));
 }
+
+/// The draw is made from the frame as `draw_requested` logged it (its only copy): a logged frame
+/// that no longer hashes to the committed digest is refused at the contribution, and nothing is
+/// drawn, seated or logged.
+#[tokio::test]
+async fn a_logged_frame_changed_after_the_commitment_is_not_drawn_from() {
+    let app = TestApp::spawn().await;
+    let s = published_tender(&app, 30).await;
+    let avoid = tenderer_uscc(&app).await;
+    library(&app, 12, &avoid).await;
+    let regulator = app.enrol("regulator").await;
+    let regulator_id = id_of(&regulator).await;
+    let d: Value = s
+        .agent
+        .post(&draws_path(&s), &request(&app, 3, 3))
+        .await
+        .unwrap();
+    let id = d["id"].as_str().unwrap().to_string();
+    // Once the entry is in the log, one more drawn seat in its frame, with the append-only
+    // triggers out of the way (before, the sequencer itself refuses the altered entry).
+    etender::audit::sequencer::integrate_now(&app.ctx.db, &app.ctx.audit_log)
+        .await
+        .unwrap();
+    let mut raw = crate::audit::raw(&app);
+    raw.disable_triggers();
+    raw.exec(&format!(
+        "UPDATE audit_events SET body = replace(body, '\"count\":3', '\"count\":4') \
+         WHERE event_type = 'draw_requested' AND subject = '{id}'"
+    ))
+    .unwrap();
+    let before = app.rows().await;
+    let (st, v) = regulator
+        .raw(
+            Method::POST,
+            &format!("/api/v1/draws/{id}/contributions"),
+            Some(&contribution(&d, [7; 32], &regulator_id)),
+        )
+        .await
+        .unwrap();
+    assert_problem(st, &v, 500, "internal");
+    before.assert_same(&app.rows().await, "a draw from a changed frame");
+    let v: Value = s.agent.get(&format!("/api/v1/draws/{id}")).await.unwrap();
+    assert_eq!(v["state"], "committed", "{v}");
+    assert_eq!(v["contributions"], json!([]), "{v}");
+}

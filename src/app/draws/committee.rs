@@ -36,7 +36,7 @@ pub(crate) fn committee_of(
     row: &repo::DrawRow,
     open_minutes: u32,
 ) -> AppResult<Committee> {
-    let frame = frame_of(row)?;
+    let outline = outline_of(row)?;
     let mut seats = Vec::new();
     for (seat, checkin) in repo::committee(c, &row.id)? {
         let name = xrepo::find(c, &seat.expert_id)?
@@ -60,7 +60,7 @@ pub(crate) fn committee_of(
             conflict,
         });
     }
-    let complete = frame.groups.iter().all(|g| {
+    let complete = outline.iter().all(|g| {
         let n = seats
             .iter()
             .filter(|s| s.specialty == g.code && s.seat == Seat::CheckedIn)

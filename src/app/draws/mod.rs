@@ -22,6 +22,7 @@ use crate::app::support::errors::*;
 use crate::app::support::seats::{notify, replace, Timing};
 use crate::app::Actor;
 use crate::audit::{self, ActorRef, Event, EventType};
+use crate::db::repo::audit as arepo;
 use crate::db::repo::draws as repo;
 use crate::db::repo::experts as xrepo;
 use crate::db::repo::tenders as trepo;
@@ -48,8 +49,35 @@ fn hex32(s: &str) -> AppResult<[u8; 32]> {
         .ok_or_else(|| internal(anyhow::anyhow!("stored draw value is not 32 bytes of hex")))
 }
 
-fn frame_of(row: &repo::DrawRow) -> AppResult<Frame> {
-    serde_json::from_str(&row.frame).map_err(internal)
+/// The frame as the `draw_requested` entry logged it (the only copy, docs/DRAWS.md §8), checked
+/// against the digest the draw committed to: a draw is made and revealed from exactly what the
+/// log holds.
+fn frame_of(c: &mut AnyConnection, row: &repo::DrawRow) -> AppResult<Frame> {
+    let entry = arepo::find(c, &row.frame_event)?
+        .ok_or_else(|| internal(anyhow::anyhow!("draw {}: its frame entry is gone", row.id)))?;
+    let frame = logged_frame(&entry.body)?;
+    if hex::encode(frame.digest()) != row.frame_digest {
+        return Err(internal(anyhow::anyhow!(
+            "draw {}: the logged frame does not hash to its digest",
+            row.id
+        )));
+    }
+    Ok(frame)
+}
+
+/// The frame in the body of a `draw_requested` audit entry.
+pub fn logged_frame(body: &str) -> AppResult<Frame> {
+    #[derive(serde::Deserialize)]
+    struct Requested {
+        frame: Frame,
+    }
+    serde_json::from_str::<Requested>(body)
+        .map(|r| r.frame)
+        .map_err(internal)
+}
+
+fn outline_of(row: &repo::DrawRow) -> AppResult<Vec<rules::GroupOutline>> {
+    serde_json::from_str(&row.outline).map_err(internal)
 }
 
 fn contributions_of(rows: &[repo::ContributionRow]) -> AppResult<Vec<rules::Contribution>> {
@@ -71,7 +99,7 @@ fn make_draw(
     row: &mut repo::DrawRow,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
-    let frame = frame_of(row)?;
+    let frame = frame_of(c, row)?;
     let contributions = contributions_of(&repo::contributions(c, &row.id)?)?;
     let seed = rules::seed(
         &hex32(&row.frame_digest)?,
@@ -198,11 +226,9 @@ fn draw_dto(
     seats: &[repo::SeatRow],
 ) -> AppResult<Draw> {
     let state = row.state().map_err(internal)?;
-    let frame = frame_of(row)?;
     let revealed = state == DrawState::Revealed;
-    let groups = frame
-        .groups
-        .iter()
+    let groups = outline_of(row)?
+        .into_iter()
         .map(|g| {
             let seats = revealed.then(|| {
                 seats
@@ -223,7 +249,7 @@ fn draw_dto(
                 specialty: g.code.clone(),
                 count: g.count,
                 reserves: g.reserves,
-                candidates: u32::try_from(g.candidates.len()).unwrap_or(u32::MAX),
+                candidates: g.candidates,
                 seats: seats.transpose()?,
             })
         })

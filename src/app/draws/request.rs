@@ -228,28 +228,11 @@ pub async fn request_draw(
             let commitment = rules::commitment(&digest, &secret);
             let contribute_by =
                 now + chrono::Duration::minutes(i64::from(settings.contribution_minutes));
-            let row = repo::DrawRow {
-                id: id.clone(),
-                purpose: purpose.into(),
-                tender_id: tender.clone(),
-                section_code: section.clone(),
-                requested_by: actor.id.clone(),
-                requested_at: to_db(now),
-                evaluation_at: to_db(req.evaluation_at),
-                place: req.place.trim().to_string(),
-                remote: req.remote,
-                frame: serde_json::to_string(&frame).map_err(internal)?,
-                frame_digest: hex::encode(digest),
-                commitment: hex::encode(commitment),
-                secret: hex::encode(secret),
-                contribute_by: to_db(contribute_by),
-                state: DrawState::Committed.as_str().into(),
-                drawn_at: None,
-                revealed_at: None,
-                fallback_event: None,
-            };
-            repo::insert(c, &row)?;
-            audit::record(
+            let (frame_digest, commitment) = (hex::encode(digest), hex::encode(commitment));
+            let place = req.place.trim().to_string();
+            let outline = serde_json::to_string(&frame.outline()).map_err(internal)?;
+            // The frame is kept here only: the draw row names this entry (docs/DRAWS.md §8).
+            let frame_event = audit::record(
                 c,
                 now,
                 Event {
@@ -258,12 +241,34 @@ pub async fn request_draw(
                     section_id: Some(section.clone()),
                     actor: actor.audit_as(as_role),
                     subject: id.clone(),
-                    body: json!({"draw": id, "frame_digest": row.frame_digest,
-                        "commitment": row.commitment, "contribute_by": contribute_by,
-                        "evaluation_at": req.evaluation_at, "place": row.place,
-                        "remote": row.remote, "frame": frame}),
+                    body: json!({"draw": id, "frame_digest": frame_digest,
+                        "commitment": commitment, "contribute_by": contribute_by,
+                        "evaluation_at": req.evaluation_at, "place": place,
+                        "remote": req.remote, "frame": frame}),
                 },
             )?;
+            let row = repo::DrawRow {
+                id: id.clone(),
+                purpose: purpose.into(),
+                tender_id: tender.clone(),
+                section_code: section.clone(),
+                requested_by: actor.id.clone(),
+                requested_at: to_db(now),
+                evaluation_at: to_db(req.evaluation_at),
+                place,
+                remote: req.remote,
+                frame_digest,
+                commitment,
+                secret: hex::encode(secret),
+                contribute_by: to_db(contribute_by),
+                state: DrawState::Committed.as_str().into(),
+                drawn_at: None,
+                revealed_at: None,
+                fallback_event: None,
+                frame_event,
+                outline,
+            };
+            repo::insert(c, &row)?;
             draw_dto(&row, &[], &[])
         })
         .await

@@ -134,7 +134,7 @@ fn fallback(
 /// Publishes everything a regulator needs to replay the draw: the secret, the contributions
 /// and the result in draw order, with what became of each seat.
 fn reveal(c: &mut AnyConnection, row: &mut repo::DrawRow, now: DateTime<Utc>) -> AppResult<()> {
-    let frame = frame_of(row)?;
+    let frame = frame_of(c, row)?;
     let contributions = contributions_of(&repo::contributions(c, &row.id)?)?;
     let seats = repo::seats(c, &row.id)?;
     let result: Vec<rules::Drawn> = frame

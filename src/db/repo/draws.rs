@@ -24,7 +24,6 @@ pub struct DrawRow {
     pub evaluation_at: NaiveDateTime,
     pub place: String,
     pub remote: bool,
-    pub frame: String,
     pub frame_digest: String,
     pub commitment: String,
     pub secret: String,
@@ -33,6 +32,11 @@ pub struct DrawRow {
     pub drawn_at: Option<NaiveDateTime>,
     pub revealed_at: Option<NaiveDateTime>,
     pub fallback_event: Option<String>,
+    /// The `draw_requested` audit entry: its body holds the frame, kept there only
+    /// (docs/DRAWS.md §8).
+    pub frame_event: String,
+    /// JSON of the frame's outline (`domain::draw::GroupOutline` per group).
+    pub outline: String,
 }
 
 impl DrawRow {
