@@ -143,8 +143,10 @@ pub fn replace(
 
 /// Whether every specialty of `draw` has its count checked in (the committee can be formed).
 pub fn complete(draw: &repo::DrawRow, seats: &[repo::SeatRow]) -> AppResult<bool> {
-    let frame: rules::Frame = serde_json::from_str(&draw.frame).map_err(internal)?;
-    for g in &frame.groups {
+    // The row's outline: the frame itself is kept only in its audit entry (docs/DRAWS.md §8).
+    let outline: Vec<rules::GroupOutline> =
+        serde_json::from_str(&draw.outline).map_err(internal)?;
+    for g in &outline {
         let mut n = 0usize;
         for s in seats.iter().filter(|s| s.group_code == g.code) {
             if s.seat().map_err(internal)? == Seat::CheckedIn {
