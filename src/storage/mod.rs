@@ -30,6 +30,7 @@ mod remote;
 pub mod settings;
 pub mod staging;
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -536,6 +537,28 @@ impl Store {
         fetched
     }
 
+    /// A stored object as a blocking reader that streams it: a local object is its file, a
+    /// remote one is read chunk by chunk as it arrives — nothing is fetched ahead into scratch,
+    /// so a reader of a large part starts at once and holds one chunk. A remote object that
+    /// ends short of its length ends the reader early (`read_exact` then fails). Blocking: call
+    /// it on the blocking pool.
+    pub fn open_streaming(&self, key: &str) -> Result<Box<dyn Read + Send>, StorageError> {
+        let rt = tokio::runtime::Handle::try_current()
+            .map_err(|e| StorageError::Remote(format!("no runtime to reach {key}: {e}")))?;
+        let got = rt
+            .block_on(self.objects.get(&location(key)?))
+            .map_err(|e| remote(key, e))?;
+        Ok(match got.payload {
+            GetResultPayload::File(file, _) => Box::new(file),
+            GetResultPayload::Stream(stream) => Box::new(BlockingStream {
+                rt,
+                stream,
+                chunk: Bytes::new(),
+                key: key.to_string(),
+            }),
+        })
+    }
+
     /// A stored object as a stream (downloads).
     pub async fn read(&self, key: &str) -> Result<ObjectStream, StorageError> {
         let got = self
@@ -569,6 +592,29 @@ impl Store {
 
 /// Runs `work` to completion from blocking code (the blocking pool, where a runtime handle is
 /// at hand).
+/// A remote object's byte stream read from a blocking thread, one chunk at a time.
+struct BlockingStream {
+    rt: tokio::runtime::Handle,
+    stream: BoxStream<'static, object_store::Result<Bytes>>,
+    chunk: Bytes,
+    key: String,
+}
+
+impl Read for BlockingStream {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.chunk.is_empty() {
+            match self.rt.block_on(self.stream.next()) {
+                None => return Ok(0),
+                Some(Ok(b)) => self.chunk = b,
+                Some(Err(e)) => return Err(std::io::Error::other(remote(&self.key, e))),
+            }
+        }
+        let n = buf.len().min(self.chunk.len());
+        buf[..n].copy_from_slice(&self.chunk.split_to(n));
+        Ok(n)
+    }
+}
+
 fn block_on<T>(key: &str, work: impl std::future::Future<Output = T>) -> Result<T, StorageError> {
     let rt = tokio::runtime::Handle::try_current()
         .map_err(|e| StorageError::Remote(format!("no runtime to reach {key}: {e}")))?;

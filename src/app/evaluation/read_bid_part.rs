@@ -134,7 +134,7 @@ pub async fn read_bid_part(
     let (storage, object) = (ctx.storage.clone(), part.storage_key.clone());
     tokio::task::spawn_blocking(move || {
         let sent = storage
-            .open(&object)
+            .open_streaming(&object)
             .map_err(|e| io::Error::other(e.to_string()))
             .and_then(|mut f| send_records(&opener, &mut f, &tx));
         if let Err(e) = sent {
