@@ -20,6 +20,7 @@ pub mod note;
 pub mod proof_text;
 pub mod sequencer;
 pub mod verify;
+pub mod verify_committees;
 pub mod witness;
 
 pub use sequencer::{checkpoint_now, AuditLog, AuditSettings};
@@ -98,6 +99,11 @@ pub enum EventType {
     DrawCheckedIn,
     DrawSeatReplaced,
     DepartmentRecorded,
+    CommitteeFormed,
+    CommitteeLeaderVoted,
+    CommitteeLeaderElected,
+    CommitteeMemberLeft,
+    CommitteeMemberJoined,
 }
 
 impl EventType {
@@ -160,6 +166,11 @@ impl EventType {
         EventType::DrawCheckedIn,
         EventType::DrawSeatReplaced,
         EventType::DepartmentRecorded,
+        EventType::CommitteeFormed,
+        EventType::CommitteeLeaderVoted,
+        EventType::CommitteeLeaderElected,
+        EventType::CommitteeMemberLeft,
+        EventType::CommitteeMemberJoined,
     ];
 
     /// Events whose leaf names no tender and no party, and whose body only their actor or
@@ -268,6 +279,11 @@ impl EventType {
             EventType::DrawCheckedIn => "draw_checked_in",
             EventType::DrawSeatReplaced => "draw_seat_replaced",
             EventType::DepartmentRecorded => "department_recorded",
+            EventType::CommitteeFormed => "committee_formed",
+            EventType::CommitteeLeaderVoted => "committee_leader_voted",
+            EventType::CommitteeLeaderElected => "committee_leader_elected",
+            EventType::CommitteeMemberLeft => "committee_member_left",
+            EventType::CommitteeMemberJoined => "committee_member_joined",
         }
     }
 }

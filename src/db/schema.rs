@@ -574,6 +574,38 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    committees (id) {
+        id -> Text,
+        tender_id -> Text,
+        section_code -> Text,
+        draw_id -> Text,
+        state -> Text,
+        leader_member_id -> Nullable<Text>,
+        formed_by -> Text,
+        formed_at -> Timestamp,
+        min_members -> Integer,
+    }
+}
+
+diesel::table! {
+    committee_members (id) {
+        id -> Text,
+        committee_id -> Text,
+        principal_id -> Text,
+        kind -> Text,
+        expert_id -> Nullable<Text>,
+        specialty -> Nullable<Text>,
+        active -> Bool,
+        joined_at -> Timestamp,
+        left_at -> Nullable<Timestamp>,
+        left_reason -> Nullable<Text>,
+        left_note -> Nullable<Text>,
+        replaced_by -> Nullable<Text>,
+        leader_vote -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(audit_pending -> audit_events (seq));
 diesel::joinable!(expert_specialties -> experts (expert_id));
 diesel::joinable!(expert_avoid_units -> experts (expert_id));
@@ -657,6 +689,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     draw_checkins,
     departments,
     draw_members,
+    committees,
+    committee_members,
     role_requests,
     entrustments,
     staff_invitations,

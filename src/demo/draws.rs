@@ -30,7 +30,7 @@ pub(super) async fn story(
     base: &str,
     pki: &DevPki,
     tender: &str,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Vec<(String, String)>> {
     story.step("the trading centre admits 32 experts to the expert library (评标专家库)");
     let admin = login(base, identity(pki, "admin")?).await?;
     let mut members = Vec::new();
@@ -298,5 +298,6 @@ pub(super) async fn story(
          (etender draw verify does the same from a saved export)",
         short(&id)
     ));
-    Ok(())
+    // The library's keys and person ids, for the committee that follows.
+    Ok(members.into_iter().map(|m| (m.key, m.person)).collect())
 }

@@ -456,6 +456,9 @@ pub enum Seat {
     CheckedIn,
     /// Did not check in within its window.
     Absent,
+    /// Checked in, then left the formed committee (fell ill or left, 条例48); a member that
+    /// must recuse after its check-in is `recused`.
+    Left,
 }
 
 macro_rules! text_forms {
@@ -483,6 +486,7 @@ text_forms! {
         Recused => "recused",
         CheckedIn => "checked_in",
         Absent => "absent",
+        Left => "left",
     }
 }
 
@@ -496,7 +500,7 @@ impl Seat {
     pub fn is_out(self) -> bool {
         matches!(
             self,
-            Seat::Declined | Seat::Lapsed | Seat::Recused | Seat::Absent
+            Seat::Declined | Seat::Lapsed | Seat::Recused | Seat::Absent | Seat::Left
         )
     }
 }

@@ -6,6 +6,7 @@
 pub mod audit;
 pub mod bids;
 pub mod draws;
+pub mod evaluation;
 pub mod experts;
 pub mod identity;
 pub mod opening;

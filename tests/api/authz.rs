@@ -395,6 +395,37 @@ async fn every_endpoint_with_every_role() {
             Some(&[]),
         ),
         e(
+            Method::POST,
+            "/api/v1/tenders/{tender}/sections/{section}/committee",
+            format!("/api/v1/tenders/{t}/sections/BD01/committee"),
+            Some(json!({"representatives": []})),
+            // The tender is not evaluating: its parties get through to a state refusal;
+            // committee::… forms real committees.
+            Some(PARTIES),
+        ),
+        e(
+            Method::GET,
+            "/api/v1/tenders/{tender}/sections/{section}/committee",
+            format!("/api/v1/tenders/{t}/sections/BD01/committee"),
+            None,
+            // No committee yet: hidden from everyone.
+            Some(&[]),
+        ),
+        e(
+            Method::POST,
+            "/api/v1/tenders/{tender}/sections/{section}/committee/leader-votes",
+            format!("/api/v1/tenders/{t}/sections/BD01/committee/leader-votes"),
+            Some(json!({"member_id": "none"})),
+            Some(&[]),
+        ),
+        e(
+            Method::POST,
+            "/api/v1/tenders/{tender}/sections/{section}/committee/members/{member}/leave",
+            format!("/api/v1/tenders/{t}/sections/BD01/committee/members/none/leave"),
+            Some(json!({"reason": "ill", "note": "x"})),
+            Some(&[]),
+        ),
+        e(
             Method::GET,
             "/api/v1/tenders/{id}/downloads",
             format!("/api/v1/tenders/{t}/downloads"),

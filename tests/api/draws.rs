@@ -14,19 +14,19 @@ use serde_json::{json, Value};
 use crate::fixtures::{draft_tender, id_of, published_tender, Setup};
 use crate::helpers::{assert_problem, extra_person, pki, uscc, TestApp};
 
-const SPECIALTY: &str = "A080101";
+pub(crate) const SPECIALTY: &str = "A080101";
 
 /// A member of the library: its client, person id and member id.
-struct Expert {
-    ident: crate::helpers::Ident,
-    client: Client,
-    person: String,
-    member: String,
+pub(crate) struct Expert {
+    pub(crate) ident: crate::helpers::Ident,
+    pub(crate) client: Client,
+    pub(crate) person: String,
+    pub(crate) member: String,
 }
 
 /// `n` experts in `SPECIALTY`; the first avoids `avoid` (a unit the draw must avoid), the
 /// second works for it, the third is suspended: none of those three may ever be drawn.
-async fn library(app: &TestApp, n: u32, avoid: &str) -> Vec<Expert> {
+pub(crate) async fn library(app: &TestApp, n: u32, avoid: &str) -> Vec<Expert> {
     let admin = app.enrol("admin").await;
     let regulator = app.enrol("regulator").await;
     let mut out = Vec::new();
@@ -78,12 +78,12 @@ async fn library(app: &TestApp, n: u32, avoid: &str) -> Vec<Expert> {
     out
 }
 
-async fn tenderer_uscc(app: &TestApp) -> String {
+pub(crate) async fn tenderer_uscc(app: &TestApp) -> String {
     let _ = app.enrol("tenderer").await;
     pki().get("tenderer").key.clone()
 }
 
-fn request(app: &TestApp, count: u32, reserves: u32) -> Value {
+pub(crate) fn request(app: &TestApp, count: u32, reserves: u32) -> Value {
     let group = json!({"specialty": SPECIALTY, "count": count, "reserves": reserves});
     json!({"evaluation_at": app.clock_now() + Duration::days(40),
         "place": "潜江市公共资源交易中心 评标室3", "remote": false, "groups": [group]})
@@ -94,7 +94,7 @@ fn draws_path(s: &Setup) -> String {
 }
 
 /// The regulator's signed contribution to `d`.
-fn contribution(d: &Value, value: [u8; 32], regulator_id: &str) -> Value {
+pub(crate) fn contribution(d: &Value, value: [u8; 32], regulator_id: &str) -> Value {
     let creds = pki().get("regulator").credentials();
     let h = |k: &str| -> [u8; 32] {
         hex::decode(d[k].as_str().unwrap())
@@ -111,14 +111,14 @@ fn contribution(d: &Value, value: [u8; 32], regulator_id: &str) -> Value {
 }
 
 /// Moving the clock by days ends sessions: everyone logs in again.
-async fn relogin(app: &TestApp, experts: &mut [Expert]) {
+pub(crate) async fn relogin(app: &TestApp, experts: &mut [Expert]) {
     for e in experts.iter_mut() {
         e.client = app.enrol_ident(&e.ident).await;
     }
 }
 
 /// Seats of each member, by member index, as each sees them itself.
-async fn seats(experts: &[Expert]) -> Vec<Vec<Value>> {
+pub(crate) async fn seats(experts: &[Expert]) -> Vec<Vec<Value>> {
     let mut out = Vec::new();
     for e in experts {
         out.push(e.client.get("/api/v1/me/draw-seats").await.unwrap());
@@ -524,7 +524,7 @@ async fn a_failed_section_gets_no_draw() {
 
 /// A signed check-in body for `e` in draw `d` (`conflict`: party and reason), signed with
 /// `signer`'s certificate (the member's own unless a test says otherwise).
-fn check_in_body(
+pub(crate) fn check_in_body(
     d: &Value,
     e: &Expert,
     conflict: Option<(&str, &str)>,
@@ -553,7 +553,7 @@ fn check_in_body(
 }
 
 /// Which members hold a seat in `state`, by index.
-fn holding(seats: &[Vec<Value>], state: &str) -> Vec<usize> {
+pub(crate) fn holding(seats: &[Vec<Value>], state: &str) -> Vec<usize> {
     (0..seats.len())
         .filter(|&i| seats[i].iter().any(|a| a["seat"] == state))
         .collect()

@@ -3,6 +3,7 @@
 mod audit;
 mod authz;
 mod bids;
+mod committee;
 mod contract;
 mod draws;
 mod errors;

@@ -129,6 +129,9 @@ pub async fn check_in(
             )?;
             if after == Seat::Recused {
                 replace(c, &row, &seat, &timing, now)?;
+            } else {
+                // A reserve called for a member who left a formed committee joins it now.
+                crate::app::support::seats::join_committee(c, &row, &seat, now)?;
             }
             Ok(CheckIn {
                 draw_id: row.id.clone(),

@@ -19,6 +19,7 @@ mod tick;
 mod view;
 
 use crate::app::support::errors::*;
+use crate::app::support::seats::{notify, replace, Timing};
 use crate::app::Actor;
 use crate::audit::{self, ActorRef, Event, EventType};
 use crate::db::repo::audit as arepo;
@@ -177,86 +178,6 @@ fn principals_of(c: &mut AnyConnection, members: &[&str]) -> AppResult<Vec<(Stri
     Ok(out)
 }
 
-/// Tells a member it holds a seat (sealed event, outbox mail to its contact address).
-fn notify(
-    c: &mut AnyConnection,
-    draw: &repo::DrawRow,
-    seat: &repo::SeatRow,
-    now: DateTime<Utc>,
-) -> AppResult<()> {
-    audit::record(
-        c,
-        now,
-        Event {
-            event_type: EventType::DrawSeatNotified,
-            tender_id: None,
-            section_id: None,
-            actor: ActorRef::system(),
-            subject: seat.principal_id.clone(),
-            body: json!({"draw": draw.id, "group": seat.group_code, "rank": seat.rank,
-                "member": seat.expert_id, "answer_by": seat.answer_by.map(from_db)}),
-        },
-    )?;
-    if let Some(member) = xrepo::find(c, &seat.expert_id)? {
-        let answer_by = seat.answer_by.map(from_db).map(|t| t.to_rfc3339());
-        crate::mail::enqueue(
-            c,
-            now,
-            crate::mail::OutgoingMail {
-                to: member.email,
-                subject: "评标专家抽取通知 / You have been drawn for an evaluation".into(),
-                body: format!(
-                    "You have been drawn ({}) for an evaluation on {} at {}.\n\
-                     Confirm or decline before {} (GET /api/v1/me/draw-seats).\n",
-                    seat.group_code,
-                    from_db(draw.evaluation_at).to_rfc3339(),
-                    draw.place,
-                    answer_by.unwrap_or_default()
-                ),
-                kind: "draw_seat".into(),
-                tender_id: None,
-            },
-        )?;
-    }
-    Ok(())
-}
-
-/// The time limits of draws' seats, from `[experts.draws]`.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Timing {
-    pub answer_minutes: u32,
-    pub checkin_open_minutes: u32,
-    pub checkin_close_minutes: u32,
-}
-
-impl Timing {
-    pub fn of(s: &crate::config::DrawSettings) -> Timing {
-        Timing {
-            answer_minutes: s.answer_minutes,
-            checkin_open_minutes: s.checkin_open_minutes,
-            checkin_close_minutes: s.checkin_close_minutes,
-        }
-    }
-
-    /// By when a member called at `now` must check in.
-    fn checkin_due(&self, draw: &repo::DrawRow, now: DateTime<Utc>) -> DateTime<Utc> {
-        checkin::due(
-            from_db(draw.evaluation_at),
-            now,
-            self.checkin_open_minutes,
-            self.checkin_close_minutes,
-        )
-    }
-
-    /// By when a seat must check in (seats called before check-in existed: the window's end).
-    fn seat_checkin_due(&self, draw: &repo::DrawRow, seat: &repo::SeatRow) -> DateTime<Utc> {
-        seat.checkin_by.map(from_db).unwrap_or_else(|| {
-            from_db(draw.evaluation_at)
-                + chrono::Duration::minutes(i64::from(self.checkin_close_minutes))
-        })
-    }
-}
-
 /// A seated member dropped out (`out`: declined, lapsed): records it and calls the next
 /// waiting reserve of the same group, if any.
 fn drop_out(
@@ -284,54 +205,7 @@ fn drop_out(
                 "member": seat.expert_id, "seat": out.as_str()}),
         },
     )?;
-    replace(c, draw, seat, timing, now)
-}
-
-/// Calls the next waiting reserve of `seat`'s group, in the recorded draw order, for the seat
-/// that is out, and logs the replacement in the tender's chain by ranks only
-/// (`draw_seat_replaced`: the names stay sealed until the reveal, and the offline verifier
-/// checks the order, docs/DRAWS.md §9).
-fn replace(
-    c: &mut AnyConnection,
-    draw: &repo::DrawRow,
-    seat: &repo::SeatRow,
-    timing: &Timing,
-    now: DateTime<Utc>,
-) -> AppResult<()> {
-    let mut group: Vec<repo::SeatRow> = repo::seats(c, &draw.id)?
-        .into_iter()
-        .filter(|s| s.group_code == seat.group_code)
-        .collect();
-    let states = group
-        .iter()
-        .map(|s| s.seat().map_err(internal))
-        .collect::<AppResult<Vec<_>>>()?;
-    let mut called = None;
-    if let Some(i) = rules::next_reserve(&states) {
-        let next = &mut group[i];
-        next.set_seat(Seat::Notified);
-        next.answer_by = Some(to_db(
-            now + chrono::Duration::minutes(i64::from(timing.answer_minutes)),
-        ));
-        next.checkin_by = Some(to_db(timing.checkin_due(draw, now)));
-        repo::update_seat(c, next)?;
-        notify(c, draw, next, now)?;
-        called = Some(next.rank);
-    }
-    audit::record(
-        c,
-        now,
-        Event {
-            event_type: EventType::DrawSeatReplaced,
-            tender_id: Some(draw.tender_id.clone()),
-            section_id: Some(draw.section_code.clone()),
-            actor: ActorRef::system(),
-            subject: draw.id.clone(),
-            body: json!({"draw": draw.id, "group": seat.group_code, "out_rank": seat.rank,
-                "reason": seat.status, "called_rank": called}),
-        },
-    )?;
-    Ok(())
+    replace(c, draw, seat, timing, now).map(|_| ())
 }
 
 /// Whether `actor` sees the draw of this tender at all (its parties and overseers).

@@ -1,7 +1,136 @@
 //! The evaluation (评标, issue 13): after the opening the section's bids are evaluated by its
-//! committee. This stage starts with what everything else needs: opened bids readable by those
-//! the law allows and by nobody else, every read in the audit log.
+//! committee. Opened bids are readable by those the law allows and by nobody else, every read
+//! in the audit log; the committee is formed from the draw's checked-in experts and the
+//! tenderer's representatives, elects its leader, and a member who leaves is replaced from the
+//! draw's reserves (docs/EVALUATION.md).
 
+mod committee;
+mod elect_leader;
+mod form_committee;
+mod leave_committee;
 mod read_bid_part;
 
+pub use committee::*;
+pub use elect_leader::*;
+pub use form_committee::*;
+pub use leave_committee::*;
 pub use read_bid_part::*;
+
+use crate::app::support::errors::internal;
+use crate::audit::{self, ActorRef, Event, EventType};
+use crate::db::repo::committees as crepo;
+use crate::db::repo::identity as idrepo;
+use crate::db::types::{from_db, to_db, unsigned};
+use crate::db::AnyConnection;
+use crate::domain::evaluation::committee::{self as rules, CommitteeState};
+use crate::error::{AppError, AppResult};
+use crate::wire::evaluation::*;
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+fn no_committee() -> AppError {
+    AppError::not_found("no committee for this section")
+}
+
+/// The committee as its viewers see it.
+fn committee_dto(
+    c: &mut AnyConnection,
+    row: &crepo::CommitteeRow,
+    members: &[crepo::MemberRow],
+) -> AppResult<EvaluationCommittee> {
+    let votes_for = |id: &str| {
+        members
+            .iter()
+            .filter(|m| m.active && m.leader_vote.as_deref() == Some(id))
+            .count()
+    };
+    let mut out = Vec::with_capacity(members.len());
+    for m in members {
+        let name = idrepo::find_person(c, &m.principal_id)?
+            .map(|p| p.name)
+            .unwrap_or_default();
+        out.push(CommitteeMember {
+            id: m.id.clone(),
+            person_id: m.principal_id.clone(),
+            name,
+            kind: m.kind().map_err(internal)?,
+            expert_id: m.expert_id.clone(),
+            specialty: m.specialty.clone(),
+            active: m.active,
+            joined_at: from_db(m.joined_at),
+            left_at: m.left_at.map(from_db),
+            left_reason: m.left_reason().map_err(internal)?,
+            replaced_by: m.replaced_by.clone(),
+            votes: u32::try_from(votes_for(&m.id)).unwrap_or(u32::MAX),
+        });
+    }
+    Ok(EvaluationCommittee {
+        id: row.id.clone(),
+        tender_id: row.tender_id.clone(),
+        section: row.section_code.clone(),
+        draw_id: row.draw_id.clone(),
+        state: row.state().map_err(internal)?,
+        leader: row.leader_member_id.clone(),
+        formed_at: from_db(row.formed_at),
+        min_members: unsigned(row.min_members),
+        votes_cast: u32::try_from(
+            members
+                .iter()
+                .filter(|m| m.active && m.leader_vote.is_some())
+                .count(),
+        )
+        .unwrap_or(u32::MAX),
+        members: out,
+    })
+}
+
+/// Counts the current election: when more than half of the active members vote for one
+/// active member, it is the leader (`committee_leader_elected`) and the committee evaluates.
+fn tally(
+    c: &mut AnyConnection,
+    row: &mut crepo::CommitteeRow,
+    members: &[crepo::MemberRow],
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    if row.state().map_err(internal)? != CommitteeState::Forming {
+        return Ok(());
+    }
+    let active: Vec<&crepo::MemberRow> = members.iter().filter(|m| m.active).collect();
+    let votes = active.iter().filter_map(|m| m.leader_vote.as_deref());
+    let Some(leader) = rules::elected(active.len(), votes).map(str::to_string) else {
+        return Ok(());
+    };
+    let count = active
+        .iter()
+        .filter(|m| m.leader_vote.as_deref() == Some(leader.as_str()))
+        .count();
+    row.leader_member_id = Some(leader.clone());
+    row.set_state(CommitteeState::Evaluating);
+    crepo::update(c, row)?;
+    audit::record(
+        c,
+        now,
+        Event {
+            event_type: EventType::CommitteeLeaderElected,
+            tender_id: Some(row.tender_id.clone()),
+            section_id: Some(row.section_code.clone()),
+            actor: ActorRef::system(),
+            subject: row.id.clone(),
+            body: json!({"committee": row.id, "leader": leader, "votes": count,
+                "active_members": active.len(),
+                "voters": active.iter().filter(|m| m.leader_vote.as_deref()
+                    == Some(leader.as_str())).map(|m| m.id.clone()).collect::<Vec<_>>()}),
+        },
+    )?;
+    Ok(())
+}
+
+/// The caller's active membership of `committee`, if any.
+fn active_member_of<'a>(
+    members: &'a [crepo::MemberRow],
+    principal: &str,
+) -> Option<&'a crepo::MemberRow> {
+    members
+        .iter()
+        .find(|m| m.active && m.principal_id == principal)
+}

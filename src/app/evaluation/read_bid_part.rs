@@ -1,10 +1,11 @@
 //! `GET …/bids/{bid}/parts/{index}/content`: one part of an opened bid, decrypted on the fly.
 //!
 //! Who may read (条例: the committee evaluates, regulators supervise): regulators at any time
-//! after the bid is opened; the evaluation committee's members during the evaluation (their
-//! per-tender check comes with the committee). Bidders, the public and the tenderer read the
-//! opening record only. Each read is recorded (`bid_part_read`: who, which part of which bid,
-//! when) before the first byte leaves.
+//! after the bid is opened; the active members of the section's evaluation committee while it
+//! evaluates (a leader elected). A member that left, other experts, bidders, the public and the
+//! tenderer read the opening record only (`forbidden`). Each read is recorded (`bid_part_read`:
+//! who — as `regulator` or `committee_member` —, which part of which bid, when) before the first
+//! byte leaves.
 //!
 //! The part's data key was wrapped under the node's KEK at the opening (`support::opened`); it
 //! is unwrapped here and the stored ciphertext decrypted chunk by chunk on a blocking thread into
@@ -19,11 +20,14 @@ use crate::app::support::opened::unwrap_part_key;
 use crate::app::Actor;
 use crate::app::AppContext;
 use crate::audit;
+use crate::audit::ActorRef;
 use crate::audit::Event;
 use crate::audit::EventType;
 use crate::db::repo::bids as repo;
+use crate::db::repo::committees as crepo;
 use crate::domain::authz::Permission;
 use crate::domain::bidding::BidState;
+use crate::domain::evaluation::committee::CommitteeState;
 use crate::domain::identity::Role;
 use crate::error::AppError;
 use crate::error::AppResult;
@@ -58,17 +62,29 @@ pub async fn read_bid_part(
     bid: &str,
     index: u32,
 ) -> AppResult<OpenedPartContent> {
-    actor.require(Permission::ReadOpenedBids)?;
+    let regulator = actor.require(Permission::ReadOpenedBids);
     let (t, s, b, now) = (
         tender.to_string(),
         section.to_string(),
         bid.to_string(),
         ctx.clock.now(),
     );
-    let by = actor.audit_as(Role::Regulator);
+    let reader = actor.clone();
     let (row, part) = ctx
         .db
         .write(move |c| {
+            let by = match regulator {
+                Ok(()) => reader.audit_as(Role::Regulator),
+                Err(refused) => {
+                    if !evaluating_member(c, &t, &s, &reader.id)? {
+                        return Err(refused);
+                    }
+                    ActorRef {
+                        role: "committee_member".into(),
+                        id: reader.id.clone(),
+                    }
+                }
+            };
             let no_bid = || AppError::not_found("no such opened bid in this section");
             let row = repo::find_bid(c, &b)?
                 .filter(|r| r.tender_id == t && r.section_code == s)
@@ -134,6 +150,24 @@ pub async fn read_bid_part(
             rx.recv().await.map(|piece| (piece, rx))
         })),
     })
+}
+
+/// Whether `principal` is an active member of the section's committee while it evaluates.
+fn evaluating_member(
+    c: &mut crate::db::AnyConnection,
+    tender: &str,
+    section: &str,
+    principal: &str,
+) -> AppResult<bool> {
+    let Some(committee) = crepo::of_section(c, tender, section)? else {
+        return Ok(false);
+    };
+    if committee.state().map_err(AppError::internal)? != CommitteeState::Evaluating {
+        return Ok(false);
+    }
+    Ok(crepo::members(c, &committee.id)?
+        .iter()
+        .any(|m| m.active && m.principal_id == principal))
 }
 
 /// Reads each record of the part from `f` into its own buffer, decrypts it there and sends its

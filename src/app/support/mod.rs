@@ -11,6 +11,7 @@ pub mod opened;
 pub mod pages;
 pub mod publicity;
 pub mod roles;
+pub mod seats;
 pub mod signing;
 pub mod tender;
 pub mod thread;

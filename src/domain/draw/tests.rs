@@ -371,7 +371,7 @@ fn reserves_are_called_in_draw_order() {
     );
     assert_eq!(next_reserve(&[Confirmed, Declined, Lapsed]), None);
     for s in [
-        Waiting, Notified, Confirmed, Declined, Lapsed, Recused, CheckedIn,
+        Waiting, Notified, Confirmed, Declined, Lapsed, Recused, CheckedIn, Absent, Left,
     ] {
         assert_eq!(Seat::parse(s.as_str()), Some(s));
         assert!(!(s.is_seated() && s.is_out()));

@@ -86,6 +86,70 @@ pub fn must_extend(members: usize, asking: usize) -> bool {
     3 * asking > members
 }
 
+/// Where a formed committee stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CommitteeState {
+    /// Formed; its members are electing a leader (again, if the leader left).
+    Forming,
+    /// A leader is elected; the members read the opened bids and evaluate.
+    Evaluating,
+}
+
+/// Who a member is: a drawn expert or one of the tenderer's representatives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MemberKind {
+    Expert,
+    Representative,
+}
+
+/// Why a member left the committee (条例48).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LeaveReason {
+    /// Must recuse (回避): a conflict found after the check-in.
+    Recused,
+    /// Fell ill.
+    Ill,
+    /// Left for another reason (stated in the note).
+    Left,
+}
+
+macro_rules! text_forms {
+    ($($ty:ident { $($variant:ident => $text:literal),+ $(,)? })+) => {$(
+        impl $ty {
+            pub const fn as_str(self) -> &'static str {
+                match self { $($ty::$variant => $text),+ }
+            }
+
+            pub fn parse(s: &str) -> Option<$ty> {
+                match s { $($text => Some($ty::$variant),)+ _ => None }
+            }
+        }
+    )+};
+}
+
+text_forms! {
+    CommitteeState { Forming => "forming", Evaluating => "evaluating" }
+    MemberKind { Expert => "expert", Representative => "representative" }
+    LeaveReason { Recused => "recused", Ill => "ill", Left => "left" }
+}
+
+/// The leader the `votes` of the active members elect: the one candidate more than half of the
+/// `active` members vote for (a strict majority, counted in integers), if any. Votes are the
+/// candidates voted for, one per voting member.
+pub fn elected<'a>(active: usize, votes: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let mut tally: std::collections::BTreeMap<&str, usize> = Default::default();
+    for v in votes {
+        *tally.entry(v).or_default() += 1;
+    }
+    tally
+        .into_iter()
+        .find(|(_, n)| 2 * n > active)
+        .map(|(candidate, _)| candidate)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,6 +188,25 @@ mod tests {
                 let exact = experts as f64 / members as f64 >= 2.0 / 3.0 - 1e-12;
                 assert_eq!(ok, exact, "{experts} of {members}");
             }
+        }
+    }
+
+    #[test]
+    fn a_leader_needs_a_strict_majority_of_the_active_members() {
+        assert_eq!(elected(5, ["a", "a", "a"]), Some("a"));
+        assert_eq!(elected(5, ["a", "a", "b", "b"]), None);
+        // 3 of 6 is half, not a majority.
+        assert_eq!(elected(6, ["a", "a", "a", "b"]), None);
+        assert_eq!(elected(6, ["a", "a", "a", "a"]), Some("a"));
+        assert_eq!(elected(5, []), None);
+        for s in [CommitteeState::Forming, CommitteeState::Evaluating] {
+            assert_eq!(CommitteeState::parse(s.as_str()), Some(s));
+        }
+        for r in [LeaveReason::Recused, LeaveReason::Ill, LeaveReason::Left] {
+            assert_eq!(LeaveReason::parse(r.as_str()), Some(r));
+        }
+        for k in [MemberKind::Expert, MemberKind::Representative] {
+            assert_eq!(MemberKind::parse(k.as_str()), Some(k));
         }
     }
 

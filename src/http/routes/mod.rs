@@ -115,6 +115,10 @@ macro_rules! for_each_route {
             draws::check_in,
             draws::get_committee,
             evaluation::read_bid_part,
+            evaluation::form_committee,
+            evaluation::get_committee,
+            evaluation::vote_leader,
+            evaluation::leave_committee,
         }
     };
 }

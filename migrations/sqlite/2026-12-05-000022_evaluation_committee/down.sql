@@ -1,0 +1,3 @@
+DROP INDEX committee_members_principal;
+DROP TABLE committee_members;
+DROP TABLE committees;

@@ -1,0 +1,106 @@
+//! The demo's evaluation committee: the agent forms BD01's committee from the checked-in
+//! experts, the members elect their leader (组长) by majority, a member reads an opened bid
+//! decrypted (audited), and an expert who is not on the committee is refused.
+
+use anyhow::{bail, Context};
+
+use super::{identity, login, say, short, Story};
+use crate::client::Client;
+use crate::pki::DevPki;
+
+pub(super) async fn story(
+    story: &mut Story,
+    base: &str,
+    pki: &DevPki,
+    tender: &str,
+    library: &[(String, String)],
+) -> anyhow::Result<()> {
+    story.step(
+        "the agent forms BD01's evaluation committee (评标委员会) from the checked-in experts; \
+         招标投标法37 is checked: at least 5, odd, experts at least two thirds",
+    );
+    let agent = login(base, identity(pki, "agent")?).await?;
+    let committee = agent.form_committee(tender, "BD01", &[]).await?;
+    let key_of = |person: &str| {
+        library
+            .iter()
+            .find(|(_, p)| p == person)
+            .map(|(k, _)| k.clone())
+            .unwrap_or_else(|| "?".into())
+    };
+    for m in &committee.members {
+        say(format!(
+            "member …{}: {} ({}, {})",
+            short(&m.id),
+            key_of(&m.person_id),
+            m.specialty.as_deref().unwrap_or("-"),
+            serde_json::to_value(m.kind)?.as_str().unwrap_or_default()
+        ));
+    }
+
+    story.step("the members elect their leader (组长): more than half of them agree");
+    let mut members: Vec<(String, Client)> = Vec::new();
+    for m in &committee.members {
+        let key = key_of(&m.person_id);
+        members.push((key.clone(), login(base, identity(pki, &key)?).await?));
+    }
+    let candidate = committee.members.first().context("an empty committee")?;
+    let mut leader = None;
+    for (key, client) in &members {
+        let c = client.vote_leader(tender, "BD01", &candidate.id).await?;
+        say(format!(
+            "{key} votes for {}: {} of {} members have voted",
+            key_of(&candidate.person_id),
+            c.votes_cast,
+            c.members.len()
+        ));
+        if let Some(l) = c.leader {
+            leader = Some(l);
+            break;
+        }
+    }
+    if leader.as_deref() != Some(candidate.id.as_str()) {
+        bail!("no leader was elected");
+    }
+    say(format!(
+        "{} is the leader; the committee evaluates",
+        key_of(&candidate.person_id)
+    ));
+
+    story.step("a member reads an opened bid, decrypted as it streams; an outsider cannot");
+    let opening = agent.opening(tender, "BD01").await?;
+    let opened = opening
+        .bids
+        .iter()
+        .find(|b| b.status.as_str() == "opened")
+        .context("no opened bid")?;
+    let (reader_key, reader) = members.last().context("no member")?;
+    let mut document = Vec::new();
+    let n = reader
+        .save_opened_part(tender, "BD01", &opened.bid_id, 1, &mut document)
+        .await?;
+    say(format!(
+        "{reader_key} reads {}'s document 1: {n} bytes, SHA-256 {}… (audited bid_part_read)",
+        opened.bidder_name,
+        &hex::encode(ring::digest::digest(&ring::digest::SHA256, &document))[..16],
+    ));
+    let (outsider_key, _) = library
+        .iter()
+        .find(|(_, p)| !committee.members.iter().any(|m| &m.person_id == p))
+        .context("every expert is on the committee")?;
+    let outsider = login(base, identity(pki, outsider_key)?).await?;
+    let refused = outsider
+        .save_opened_part(tender, "BD01", &opened.bid_id, 1, &mut Vec::new())
+        .await
+        .err()
+        .and_then(|e| e.code())
+        .map(|c| c.as_str().to_string())
+        .unwrap_or_else(|| "allowed!".into());
+    say(format!(
+        "{outsider_key}, not on the committee, asks for it: {refused}"
+    ));
+    if refused != "forbidden" {
+        bail!("an expert off the committee read an opened bid");
+    }
+    Ok(())
+}
