@@ -37,6 +37,17 @@ impl Story {
     }
 }
 
+/// For benches that need an evaluating committee: the demo's draw of BD01's evaluation experts
+/// for `tender` (experts admitted, drawn with the regulator's contribution, checked in at the
+/// evaluation time on the sandbox clock), then the committee formed and its leader elected.
+/// Each member's logged-in client.
+pub async fn seat_committee(base: &str, pki: &DevPki, tender: &str) -> anyhow::Result<Vec<Client>> {
+    let mut story = Story { step: 0 };
+    let library = draws::story(&mut story, base, pki, tender).await?;
+    let (_, members) = evaluation::form_and_elect(&mut story, base, pki, tender, &library).await?;
+    Ok(members.into_iter().map(|(_, c)| c).collect())
+}
+
 fn say(line: impl AsRef<str>) {
     println!("   {}", line.as_ref());
 }

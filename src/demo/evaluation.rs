@@ -7,6 +7,7 @@ use anyhow::{bail, Context};
 use super::{identity, login, say, short, Story};
 use crate::client::Client;
 use crate::pki::DevPki;
+use crate::wire::evaluation::EvaluationCommittee;
 
 pub(super) async fn story(
     story: &mut Story,
@@ -15,6 +16,19 @@ pub(super) async fn story(
     tender: &str,
     library: &[(String, String)],
 ) -> anyhow::Result<()> {
+    let (committee, members) = form_and_elect(story, base, pki, tender, library).await?;
+    read_as_member(story, base, pki, tender, library, &committee, &members).await
+}
+
+/// Forms BD01's committee from the checked-in experts and elects its leader; each member's
+/// logged-in client, by its library key.
+pub(super) async fn form_and_elect(
+    story: &mut Story,
+    base: &str,
+    pki: &DevPki,
+    tender: &str,
+    library: &[(String, String)],
+) -> anyhow::Result<(EvaluationCommittee, Vec<(String, Client)>)> {
     story.step(
         "the agent forms BD01's evaluation committee (评标委员会) from the checked-in experts; \
          招标投标法37 is checked: at least 5, odd, experts at least two thirds",
@@ -66,8 +80,20 @@ pub(super) async fn story(
         "{} is the leader; the committee evaluates",
         key_of(&candidate.person_id)
     ));
+    Ok((committee, members))
+}
 
+async fn read_as_member(
+    story: &mut Story,
+    base: &str,
+    pki: &DevPki,
+    tender: &str,
+    library: &[(String, String)],
+    committee: &EvaluationCommittee,
+    members: &[(String, Client)],
+) -> anyhow::Result<()> {
     story.step("a member reads an opened bid, decrypted as it streams; an outsider cannot");
+    let agent = login(base, identity(pki, "agent")?).await?;
     let opening = agent.opening(tender, "BD01").await?;
     let opened = opening
         .bids
