@@ -104,6 +104,11 @@ pub enum EventType {
     CommitteeLeaderElected,
     CommitteeMemberLeft,
     CommitteeMemberJoined,
+    EvaluationReportGenerated,
+    EvaluationReportSigned,
+    EvaluationReportVoided,
+    EvaluationReportCompleted,
+    TenderEvaluationFinished,
 }
 
 impl EventType {
@@ -171,6 +176,11 @@ impl EventType {
         EventType::CommitteeLeaderElected,
         EventType::CommitteeMemberLeft,
         EventType::CommitteeMemberJoined,
+        EventType::EvaluationReportGenerated,
+        EventType::EvaluationReportSigned,
+        EventType::EvaluationReportVoided,
+        EventType::EvaluationReportCompleted,
+        EventType::TenderEvaluationFinished,
     ];
 
     /// Events whose leaf names no tender and no party, and whose body only their actor or
@@ -284,6 +294,11 @@ impl EventType {
             EventType::CommitteeLeaderElected => "committee_leader_elected",
             EventType::CommitteeMemberLeft => "committee_member_left",
             EventType::CommitteeMemberJoined => "committee_member_joined",
+            EventType::EvaluationReportGenerated => "evaluation_report_generated",
+            EventType::EvaluationReportSigned => "evaluation_report_signed",
+            EventType::EvaluationReportVoided => "evaluation_report_voided",
+            EventType::EvaluationReportCompleted => "evaluation_report_completed",
+            EventType::TenderEvaluationFinished => "tender_evaluation_finished",
         }
     }
 }

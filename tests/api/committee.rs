@@ -22,27 +22,27 @@ use crate::helpers::{assert_problem, extra_person, TestApp};
 /// The document every bid carries as part 1 (as `Bidder::seal` writes it).
 const DOC_LEN: usize = 1000;
 
-struct World {
-    app: TestApp,
-    s: Setup,
-    experts: Vec<Expert>,
-    draw: Value,
-    evaluation_at: DateTime<Utc>,
+pub(crate) struct World {
+    pub(crate) app: TestApp,
+    pub(crate) s: Setup,
+    pub(crate) experts: Vec<Expert>,
+    pub(crate) draw: Value,
+    pub(crate) evaluation_at: DateTime<Utc>,
     /// The drawn (seated) experts, by index into `experts`.
-    drawn: Vec<usize>,
-    bidders: Vec<Bidder>,
+    pub(crate) drawn: Vec<usize>,
+    pub(crate) bidders: Vec<Bidder>,
     /// Opened bids of BD01.
-    bids: Vec<String>,
+    pub(crate) bids: Vec<String>,
     /// Persons on the tenderer's staff: (person id, its client).
-    staff: Vec<(String, crate::helpers::Ident)>,
+    pub(crate) staff: Vec<(String, crate::helpers::Ident)>,
     /// A person on nobody's staff.
-    stranger: String,
+    pub(crate) stranger: String,
     /// The bids as sealed, until the opening.
-    sealed: Vec<SealedBidFiles>,
+    pub(crate) sealed: Vec<SealedBidFiles>,
 }
 
 impl World {
-    fn t(&self) -> &str {
+    pub(crate) fn t(&self) -> &str {
         &self.s.tender
     }
 
@@ -84,7 +84,7 @@ impl World {
 
 /// A published tender whose BD01 evaluation experts (`count` drawn, 2 reserves) are drawn and
 /// have confirmed, three sealed bids on BD01, and three persons on the tenderer's staff.
-async fn world(count: u32) -> World {
+pub(crate) async fn world(count: u32) -> World {
     let app = TestApp::spawn().await;
     let s = published_tender(&app, 30).await;
     let avoid = tenderer_uscc(&app).await;
@@ -180,7 +180,7 @@ async fn world(count: u32) -> World {
 impl World {
     /// The deadline passes, every bidder releases its keys, the ceremony closes: the tender is
     /// evaluating.
-    async fn open(&mut self) {
+    pub(crate) async fn open(&mut self) {
         let sealed = std::mem::take(&mut self.sealed);
         let deadline = deadline_of(&self.app, self.t()).await;
         self.app.clock.set(deadline);

@@ -15,6 +15,7 @@ mod helpers;
 mod identity;
 mod leaks;
 mod limits;
+mod lottery;
 mod migrations;
 mod pages;
 mod parties;

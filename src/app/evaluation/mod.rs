@@ -2,19 +2,30 @@
 //! committee. Opened bids are readable by those the law allows and by nobody else, every read
 //! in the audit log; the committee is formed from the draw's checked-in experts and the
 //! tenderer's representatives, elects its leader, and a member who leaves is replaced from the
-//! draw's reserves (docs/EVALUATION.md).
+//! draw's reserves (docs/EVALUATION.md); the leader generates the report from what was
+//! recorded, the members sign it or dissent, and the tender moves on.
 
 mod committee;
 mod elect_leader;
 mod form_committee;
+mod generate_report;
+mod inputs;
 mod leave_committee;
 mod read_bid_part;
+mod report;
+mod reporting;
+mod sign_report;
+mod tick;
 
 pub use committee::*;
 pub use elect_leader::*;
 pub use form_committee::*;
+pub use generate_report::*;
 pub use leave_committee::*;
 pub use read_bid_part::*;
+pub use report::*;
+pub use sign_report::*;
+pub use tick::*;
 
 use crate::app::support::errors::internal;
 use crate::audit::{self, ActorRef, Event, EventType};

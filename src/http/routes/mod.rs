@@ -109,6 +109,7 @@ macro_rules! for_each_route {
             experts::put_department,
             draws::request_draw,
             draws::get_draw,
+            draws::list_tender_draws,
             draws::contribute,
             draws::my_seats,
             draws::answer_draw,
@@ -119,6 +120,9 @@ macro_rules! for_each_route {
             evaluation::get_committee,
             evaluation::vote_leader,
             evaluation::leave_committee,
+            evaluation::generate_report,
+            evaluation::get_report,
+            evaluation::sign_report,
         }
     };
 }
