@@ -364,6 +364,7 @@ async fn play(base: &str, pki: &DevPki, bank: &BondIssuer, out: &Outputs) -> any
     let custodian_ids: Vec<String> = custodians.iter().map(|c| c.person_id.clone()).collect();
     let tender = tenders::story(&mut story, base, pki, &admin, &custodian_ids, out).await?;
     bids::story(&mut story, base, pki, &tender, &custodians, bank).await?;
+    evaluation::draw_k(&mut story, base, pki, &tender).await?;
     let library = draws::story(&mut story, base, pki, &tender).await?;
     evaluation::story(&mut story, base, pki, &tender, &library).await?;
     story.step("the regulator exports the audit trail and verifies it offline");

@@ -21,6 +21,7 @@ pub mod proof_text;
 pub mod sequencer;
 pub mod verify;
 pub mod verify_committees;
+pub mod verify_reports;
 pub mod witness;
 
 pub use sequencer::{checkpoint_now, AuditLog, AuditSettings};

@@ -516,6 +516,7 @@ pub fn default_rules() -> Vec<Box<dyn Rule>> {
         Box::new(BidsOpenedOnceAfterDeadline),
         Box::new(DrawsReplay),
         Box::new(CommitteesReplay),
+        Box::new(super::verify_reports::ReportsReplay),
     ]
 }
 

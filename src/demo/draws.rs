@@ -101,34 +101,7 @@ pub(super) async fn story(
     story.step("the regulator contributes its own random value, signed; the draw is made");
     let reg_id = identity(pki, "regulator")?;
     let regulator = login(base, reg_id).await?;
-    let me: Value = regulator.get("/api/v1/me").await?;
-    let regulator_person = me["id"].as_str().unwrap_or_default().to_string();
-    let mut value = [0u8; 32];
-    ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut value)
-        .map_err(|_| anyhow::anyhow!("no system randomness"))?;
-    let hex32 = |k: &str| -> anyhow::Result<[u8; 32]> {
-        hex::decode(d[k].as_str().unwrap_or_default())?
-            .try_into()
-            .map_err(|_| anyhow::anyhow!("{k} is not 32 bytes"))
-    };
-    let message = crate::domain::draw::contribution_message(
-        &hex32("frame_digest")?,
-        &hex32("commitment")?,
-        &regulator_person,
-        &value,
-    );
-    let creds = super::creds(reg_id)?;
-    let signature = creds.key.sign(creds.algorithm, &message)?;
-    let b64 = base64::engine::general_purpose::STANDARD;
-    let made: Value = regulator
-        .post(
-            &format!("/api/v1/draws/{id}/contributions"),
-            &json!({"value": hex::encode(value),
-                "certificate_chain": [base64::Engine::encode(&b64, &creds.chain[0])],
-                "signature": base64::Engine::encode(&b64, signature),
-                "signature_algorithm": creds.algorithm.as_str()}),
-        )
-        .await?;
+    let made = contribute(&regulator, reg_id, &d).await?;
     say(format!(
         "draw {}: the tenderer, the agent and the regulator see counts, never names",
         made["state"].as_str().unwrap_or_default()
@@ -169,7 +142,10 @@ pub(super) async fn story(
          declaration; one declares a conflict and the next reserve takes the seat",
     );
     super::bids::advance_to(base, pki, evaluation_at - Duration::minutes(30)).await?;
-    let frame_digest = hex32("frame_digest")?;
+    let frame_digest: [u8; 32] = hex::decode(d["frame_digest"].as_str().unwrap_or_default())?
+        .try_into()
+        .map_err(|_| anyhow::anyhow!("frame_digest is not 32 bytes"))?;
+    let b64 = base64::engine::general_purpose::STANDARD;
     let mut recused = false;
     for _round in 0..3 {
         let mut pending = 0;
@@ -300,4 +276,42 @@ pub(super) async fn story(
     ));
     // The library's keys and person ids, for the committee that follows.
     Ok(members.into_iter().map(|m| (m.key, m.person)).collect())
+}
+
+/// The regulator contributes a fresh random value to draw `d`, signed with its certificate
+/// (`domain::draw::contribution_message`); returns the draw as made.
+pub(super) async fn contribute(
+    regulator: &crate::client::Client,
+    reg_id: &crate::pki::DevIdentity,
+    d: &Value,
+) -> anyhow::Result<Value> {
+    let me: Value = regulator.get("/api/v1/me").await?;
+    let regulator_person = me["id"].as_str().unwrap_or_default().to_string();
+    let mut value = [0u8; 32];
+    ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut value)
+        .map_err(|_| anyhow::anyhow!("no system randomness"))?;
+    let hex32 = |k: &str| -> anyhow::Result<[u8; 32]> {
+        hex::decode(d[k].as_str().unwrap_or_default())?
+            .try_into()
+            .map_err(|_| anyhow::anyhow!("{k} is not 32 bytes"))
+    };
+    let message = crate::domain::draw::contribution_message(
+        &hex32("frame_digest")?,
+        &hex32("commitment")?,
+        &regulator_person,
+        &value,
+    );
+    let creds = super::creds(reg_id)?;
+    let signature = creds.key.sign(creds.algorithm, &message)?;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let id = d["id"].as_str().unwrap_or_default();
+    Ok(regulator
+        .post(
+            &format!("/api/v1/draws/{id}/contributions"),
+            &json!({"value": hex::encode(value),
+                "certificate_chain": [base64::Engine::encode(&b64, &creds.chain[0])],
+                "signature": base64::Engine::encode(&b64, signature),
+                "signature_algorithm": creds.algorithm.as_str()}),
+        )
+        .await?)
 }

@@ -20,6 +20,49 @@ pub(super) async fn story(
     read_as_member(story, base, pki, tender, library, &committee, &members).await
 }
 
+/// K of BD01's price formula: committed by the platform when the opening record came out, drawn
+/// with the regulator's value, replayable like every draw.
+pub(super) async fn draw_k(
+    story: &mut Story,
+    base: &str,
+    pki: &DevPki,
+    tender: &str,
+) -> anyhow::Result<()> {
+    story.step(
+        "K of BD01's price formula is drawn by lottery: committed at the opening record, the \
+         regulator contributes, K is revealed with everything to replay it",
+    );
+    let reg_id = identity(pki, "regulator")?;
+    let regulator = login(base, reg_id).await?;
+    let list: serde_json::Value = regulator
+        .get(&format!("/api/v1/tenders/{tender}/draws"))
+        .await?;
+    let k = list["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|d| d["purpose"] == "lottery" && d["section"] == "BD01")
+        .cloned()
+        .context("no K lottery for BD01")?;
+    let made = if k["state"] == "committed" {
+        super::draws::contribute(&regulator, reg_id, &k).await?
+    } else {
+        k
+    };
+    let drawn = made["lottery"]["drawn"][0]
+        .as_str()
+        .context("the K lottery drew nothing")?;
+    let by = match made["contributions"][0]["contributor"].as_str() {
+        Some(f) if f.starts_with("fallback") => "no value in time: the checkpoint fallback",
+        _ => "the regulator's signed value",
+    };
+    say(format!(
+        "lottery …{}: K = {drawn} from {{0.01, 0.02, 0.03}} ({by})",
+        short(made["id"].as_str().unwrap_or_default()),
+    ));
+    Ok(())
+}
+
 /// Forms BD01's committee from the checked-in experts and elects its leader; each member's
 /// logged-in client, by its library key.
 pub(super) async fn form_and_elect(

@@ -31,7 +31,15 @@ pub fn demo_draft(now: chrono::DateTime<chrono::Utc>, custodians: &[String]) -> 
                 "项目经理：市政公用工程一级注册建造师，具备安全生产考核合格证（B证）"],
              "evaluation": {"kind": "comprehensive_scoring", "weights": [
                 {"name": "投标报价", "weight": "60"}, {"name": "施工组织设计", "weight": "30"},
-                {"name": "企业信誉及业绩", "weight": "10"}]},
+                {"name": "企业信誉及业绩", "weight": "10"}],
+                "criteria": [
+                    {"code": "T1", "name": "施工方案与技术措施", "factor": "施工组织设计",
+                     "kind": "technical", "max_points": "20"},
+                    {"code": "T2", "name": "质量安全保证措施", "factor": "施工组织设计",
+                     "kind": "technical", "max_points": "10"},
+                    {"code": "C1", "name": "类似工程业绩", "factor": "企业信誉及业绩",
+                     "kind": "commercial", "max_points": "10"}],
+                "price": {"factor": "投标报价", "k_values": ["0.01", "0.02", "0.03"]}},
              "award": {"kind": "separated", "candidates": 3,
                 "method": {"kind": "direct_vote", "absolute_majority": true}}},
             {"code": "BD02", "name": "第二标段 雨污分流管网工程", "category": "works",

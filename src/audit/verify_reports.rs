@@ -1,0 +1,273 @@
+//! The evaluation report's process rules for the offline verifier (docs/EVALUATION.md §19),
+//! replayed from the tender's chain alone.
+
+use std::collections::{BTreeSet, HashMap};
+
+use base64::Engine;
+
+use super::bundle::BundleScope;
+use super::verify::{Rule, VerifiedEntry};
+use crate::domain::draw;
+use crate::domain::evaluation::lot;
+use crate::domain::evaluation::report::{self, Document};
+use crate::domain::evaluation::sheet::{report_statement, Assent, SheetOf};
+
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+
+/// Every report stands as the chain tells it:
+///
+/// * `evaluation_report_generated` is by the committee's elected leader; its document hashes to
+///   the digest it states; its members are exactly the committee's active members at that
+///   point (drawn and checked in, or the tenderer's representatives, as `CommitteesReplay`
+///   checks their joining); its K is the one the K lottery revealed earlier in the chain drew;
+///   and its candidates follow from its inputs and the section's method
+///   (`domain::evaluation::report::check`);
+/// * every `evaluation_report_signed` is by a member the report lists, once, over that report's
+///   digest, its signature verifying with the certificate it logged; deemed agreement only
+///   after the signing time;
+/// * `evaluation_report_completed` comes only when every member's position is in;
+/// * no sheet of the committee is recorded while its report stands (generated and not void).
+pub struct ReportsReplay;
+
+#[derive(Default)]
+struct Committee {
+    /// member id → person, of the active members.
+    active: HashMap<String, String>,
+    leader: Option<String>,
+    /// The report being signed or complete: id, its members, positions recorded, sign_until.
+    report: Option<Standing>,
+}
+
+struct Standing {
+    id: String,
+    digest: [u8; 32],
+    tender: String,
+    section: String,
+    members: BTreeSet<String>,
+    positions: BTreeSet<String>,
+    sign_until: String,
+}
+
+impl Rule for ReportsReplay {
+    fn name(&self) -> &'static str {
+        "evaluation reports replay"
+    }
+
+    fn check(&self, scope: &BundleScope, entries: &[VerifiedEntry]) -> Vec<String> {
+        let whole_chain = matches!(scope, BundleScope::All | BundleScope::Tender(_));
+        let mut out = Vec::new();
+        let mut committees: HashMap<String, Committee> = HashMap::new();
+        // K lotteries revealed: draw id → K drawn.
+        let mut ks: HashMap<String, rust_decimal::Decimal> = HashMap::new();
+        for (i, e) in entries.iter().enumerate() {
+            let Some(body) = &e.body else { continue };
+            let s = |k: &str| body[k].as_str().unwrap_or_default().to_string();
+            let id = s("committee");
+            let kind = e.leaf.event_type.as_str();
+            match kind {
+                "draw_revealed" => {
+                    if let Ok(record) =
+                        serde_json::from_value::<draw::Record>(body["record"].clone())
+                    {
+                        let seed =
+                            draw::seed(&record.frame_digest, &record.secret, &record.contributions);
+                        let is_k = serde_json::from_str::<serde_json::Value>(&record.frame.rules)
+                            .is_ok_and(|r| r["draw"] == "price_coefficient_k");
+                        if let (true, Some(k)) = (is_k, lot::k_from_seed(&record.frame, &seed)) {
+                            ks.insert(s("draw"), k);
+                        }
+                    }
+                }
+                "committee_formed" => {
+                    let c = committees.entry(id).or_default();
+                    for m in body["members"].as_array().into_iter().flatten() {
+                        let (Some(member), Some(person)) =
+                            (m["member"].as_str(), m["person"].as_str())
+                        else {
+                            continue;
+                        };
+                        c.active.insert(member.into(), person.into());
+                    }
+                }
+                "committee_member_joined" => {
+                    let c = committees.entry(id).or_default();
+                    c.active.insert(s("member"), s("person"));
+                }
+                "committee_member_left" => {
+                    let c = committees.entry(id).or_default();
+                    c.active.remove(&s("member"));
+                    if c.leader.as_deref() == Some(s("member").as_str()) {
+                        c.leader = None;
+                    }
+                }
+                "committee_leader_elected" => {
+                    committees.entry(id).or_default().leader = Some(s("leader"));
+                }
+                "evaluation_report_voided" => {
+                    committees.entry(id).or_default().report = None;
+                }
+                "evaluation_report_generated" => {
+                    let c = committees.entry(id.clone()).or_default();
+                    let at = format!("entry {i}: report {}", s("report"));
+                    let doc: Document = match serde_json::from_value(body["document"].clone()) {
+                        Ok(d) => d,
+                        Err(err) => {
+                            out.push(format!("{at}: unreadable document: {err}"));
+                            continue;
+                        }
+                    };
+                    let digest = report::digest(&report::bytes(&doc));
+                    if hex::encode(digest) != s("digest") {
+                        out.push(format!("{at}: the document does not hash to its digest"));
+                    }
+                    if let Err(m) = report::check(&doc) {
+                        out.push(format!("{at}: {m}"));
+                    }
+                    if whole_chain {
+                        let leader = c.leader.as_ref().and_then(|l| c.active.get(l));
+                        if leader != Some(&e.leaf.actor_id) {
+                            out.push(format!(
+                                "{at}: generated by {}, not the committee's elected leader",
+                                e.leaf.actor_id
+                            ));
+                        }
+                        let active: BTreeSet<&String> = c.active.values().collect();
+                        let listed: BTreeSet<&String> =
+                            doc.members.iter().map(|m| &m.member).collect();
+                        if active != listed {
+                            out.push(format!(
+                                "{at}: its members are not the committee's active members"
+                            ));
+                        }
+                        if let Some(k) = &doc.k {
+                            if ks.get(&k.draw) != Some(&k.k) {
+                                out.push(format!(
+                                    "{at}: K {} is not what lottery {} drew",
+                                    k.k, k.draw
+                                ));
+                            }
+                        }
+                    }
+                    if let Some(prior) = &c.report {
+                        out.push(format!("{at}: report {} still stands", prior.id));
+                    }
+                    c.report = Some(Standing {
+                        id: s("report"),
+                        digest,
+                        tender: doc.tender.clone(),
+                        section: doc.section.code.clone(),
+                        members: doc.member_ids().into_iter().collect(),
+                        positions: BTreeSet::new(),
+                        sign_until: s("sign_until"),
+                    });
+                }
+                "evaluation_report_signed" => {
+                    let at = format!("entry {i}: report {}", s("report"));
+                    let Some(r) = committees.get_mut(&id).and_then(|c| c.report.as_mut()) else {
+                        if whole_chain {
+                            out.push(format!("{at}: signed, but no such report stands"));
+                        }
+                        continue;
+                    };
+                    if let Some(silent) = body["deemed_agreed"].as_array() {
+                        let due = s("sign_until");
+                        if due != r.sign_until || parse_time(&e.leaf.occurred_at) < parse_time(&due)
+                        {
+                            out.push(format!("{at}: deemed agreement before the signing time"));
+                        }
+                        for m in silent.iter().filter_map(|m| m.as_str()) {
+                            if !r.members.contains(m) || !r.positions.insert(m.to_string()) {
+                                out.push(format!("{at}: {m} deemed to agree twice or unlisted"));
+                            }
+                        }
+                        continue;
+                    }
+                    let member = s("member");
+                    if !r.members.contains(&member) || e.leaf.actor_id != member {
+                        out.push(format!("{at}: signed by {member}, not a member it lists"));
+                    }
+                    if !r.positions.insert(member.clone()) {
+                        out.push(format!("{at}: {member} signed twice"));
+                    }
+                    if let Some(m) = position_problem(body, r, &id, &member) {
+                        out.push(format!("{at}: {m}"));
+                    }
+                }
+                "evaluation_report_completed" => {
+                    let at = format!("entry {i}: report {}", s("report"));
+                    match committees.get(&id).and_then(|c| c.report.as_ref()) {
+                        Some(r) if r.positions == r.members => {}
+                        Some(_) => out.push(format!("{at}: completed before every position")),
+                        None if whole_chain => {
+                            out.push(format!("{at}: completed, but no such report stands"))
+                        }
+                        None => {}
+                    }
+                }
+                k if k.starts_with("evaluation_sheet") => {
+                    if let Some(r) = committees.get(&id).and_then(|c| c.report.as_ref()) {
+                        out.push(format!(
+                            "entry {i}: a sheet of committee {id} after its report {}",
+                            r.id
+                        ));
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+}
+
+fn parse_time(s: &str) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC)
+}
+
+/// A member's signature must verify, with the certificate it logged, over the report statement
+/// of the standing report's digest and the position it logged.
+fn position_problem(
+    body: &serde_json::Value,
+    r: &Standing,
+    committee: &str,
+    member: &str,
+) -> Option<String> {
+    let s = |k: &str| body[k].as_str().unwrap_or_default();
+    if s("digest") != hex::encode(r.digest) {
+        return Some("signed over another digest".into());
+    }
+    let assent = match s("assent") {
+        "agreed" => Assent::Agrees,
+        "dissented" => Assent::Dissents {
+            reason: s("reason").to_string(),
+        },
+        other => return Some(format!("a signed position {other:?}")),
+    };
+    let of = SheetOf {
+        committee,
+        tender: &r.tender,
+        section: &r.section,
+        member,
+    };
+    let Some(msg) = report_statement(&of, &r.digest, &assent) else {
+        return Some("a dissent without its reason".into());
+    };
+    let unsigned = || Some("no readable certificate, algorithm or signature".to_string());
+    let Ok(cert) = B64.decode(s("certificate")) else {
+        return unsigned();
+    };
+    let meta = match crate::crypto::x509::CertMeta::parse(&cert) {
+        Ok(m) => m,
+        Err(e) => return Some(format!("the signer's certificate is unreadable: {e}")),
+    };
+    let Some(alg) = crate::crypto::keys::SignatureAlgorithm::parse(s("signature_algorithm")) else {
+        return unsigned();
+    };
+    let Ok(sig) = B64.decode(s("signature")) else {
+        return unsigned();
+    };
+    crate::crypto::keys::verify_signature(&meta.spki_der, alg, &msg, &sig)
+        .err()
+        .map(|e| format!("the signature does not verify: {e}"))
+}
