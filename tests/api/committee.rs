@@ -54,7 +54,7 @@ impl World {
         self.draw["id"].as_str().unwrap()
     }
 
-    async fn check_in(&self, i: usize) -> Value {
+    pub(crate) async fn check_in(&self, i: usize) -> Value {
         let e = &self.experts[i];
         e.client
             .post(
@@ -227,14 +227,14 @@ impl World {
     }
 
     /// To the check-in window (30 minutes before the evaluation).
-    async fn advance_to_check_in(&mut self) {
+    pub(crate) async fn advance_to_check_in(&mut self) {
         let to = self.evaluation_at - Duration::minutes(30);
         self.app.clock.advance(to - self.app.clock_now());
         self.relogin().await;
     }
 
     /// The evaluation starts: the draw is revealed.
-    async fn advance_to_evaluation(&mut self) {
+    pub(crate) async fn advance_to_evaluation(&mut self) {
         self.app
             .clock
             .advance(self.evaluation_at - self.app.clock_now());
@@ -242,7 +242,7 @@ impl World {
         self.relogin().await;
     }
 
-    async fn tenderer(&self) -> Client {
+    pub(crate) async fn tenderer(&self) -> Client {
         self.app.enrol("tenderer").await
     }
 }

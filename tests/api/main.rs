@@ -20,6 +20,7 @@ mod migrations;
 mod pages;
 mod parties;
 mod remedy;
+mod report;
 mod secrets;
 mod signatures;
 mod smtp;
