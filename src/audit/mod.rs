@@ -110,6 +110,9 @@ pub enum EventType {
     EvaluationReportVoided,
     EvaluationReportCompleted,
     TenderEvaluationFinished,
+    CommitteeTimeRequested,
+    CommitteeExtensionRequired,
+    CommitteeTimeExtended,
 }
 
 impl EventType {
@@ -182,6 +185,9 @@ impl EventType {
         EventType::EvaluationReportVoided,
         EventType::EvaluationReportCompleted,
         EventType::TenderEvaluationFinished,
+        EventType::CommitteeTimeRequested,
+        EventType::CommitteeExtensionRequired,
+        EventType::CommitteeTimeExtended,
     ];
 
     /// Events whose leaf names no tender and no party, and whose body only their actor or
@@ -300,6 +306,9 @@ impl EventType {
             EventType::EvaluationReportVoided => "evaluation_report_voided",
             EventType::EvaluationReportCompleted => "evaluation_report_completed",
             EventType::TenderEvaluationFinished => "tender_evaluation_finished",
+            EventType::CommitteeTimeRequested => "committee_time_requested",
+            EventType::CommitteeExtensionRequired => "committee_extension_required",
+            EventType::CommitteeTimeExtended => "committee_time_extended",
         }
     }
 }

@@ -143,4 +143,29 @@ impl Client {
         let path = format!("{}/report/signatures", committee_path(tender, section));
         self.post(&path, &body).await
     }
+
+    /// The caller, an active member, asks for more time (条例48).
+    pub async fn ask_more_time(
+        &self,
+        tender: &str,
+        section: &str,
+        reason: &str,
+    ) -> Result<EvaluationCommittee, ClientError> {
+        let body = TimeRequest {
+            reason: reason.into(),
+        };
+        let path = format!("{}/time-requests", committee_path(tender, section));
+        self.post(&path, &body).await
+    }
+
+    /// The tender's party extends the evaluation until `until`.
+    pub async fn extend_evaluation(
+        &self,
+        tender: &str,
+        section: &str,
+        until: chrono::DateTime<chrono::Utc>,
+    ) -> Result<EvaluationCommittee, ClientError> {
+        let path = format!("{}/extension", committee_path(tender, section));
+        self.post(&path, &ExtensionRequest { until }).await
+    }
 }

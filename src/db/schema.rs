@@ -585,6 +585,17 @@ diesel::table! {
         formed_by -> Text,
         formed_at -> Timestamp,
         min_members -> Integer,
+        extension_required_at -> Nullable<Timestamp>,
+        extended_until -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    committee_time_requests (committee_id, member_id) {
+        committee_id -> Text,
+        member_id -> Text,
+        reason -> Text,
+        requested_at -> Timestamp,
     }
 }
 
@@ -723,6 +734,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     committee_members,
     evaluation_reports,
     report_signatures,
+    committee_time_requests,
     role_requests,
     entrustments,
     staff_invitations,

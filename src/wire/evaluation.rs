@@ -71,6 +71,32 @@ pub struct EvaluationCommittee {
     /// Active members who have voted in the current election.
     pub votes_cast: u32,
     pub members: Vec<CommitteeMember>,
+    /// Active members who have asked for more time (条例48).
+    #[serde(default)]
+    pub time_requests: u32,
+    /// When more than a third of the active members had asked: the tenderer must extend.
+    #[serde(default)]
+    pub extension_required_at: Option<DateTime<Utc>>,
+    /// The extension the tenderer granted.
+    #[serde(default)]
+    pub extended_until: Option<DateTime<Utc>>,
+}
+
+/// A member asks for more time for the evaluation (条例48), saying why.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TimeRequest {
+    /// 1–500 characters.
+    pub reason: String,
+}
+
+/// The tenderer (or its agent) extends the evaluation time when more than a third of the
+/// members asked.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExtensionRequest {
+    /// Until when the committee evaluates (after now).
+    pub until: DateTime<Utc>,
 }
 
 pub use crate::domain::evaluation::report::{AssentKind, ReportState};

@@ -413,6 +413,20 @@ async fn every_endpoint_with_every_role() {
         ),
         e(
             Method::POST,
+            "/api/v1/tenders/{tender}/sections/{section}/committee/time-requests",
+            format!("/api/v1/tenders/{t}/sections/BD01/committee/time-requests"),
+            Some(json!({"reason": "工程量清单复杂"})),
+            Some(&[]),
+        ),
+        e(
+            Method::POST,
+            "/api/v1/tenders/{tender}/sections/{section}/committee/extension",
+            format!("/api/v1/tenders/{t}/sections/BD01/committee/extension"),
+            Some(json!({"until": until})),
+            Some(&[]),
+        ),
+        e(
+            Method::POST,
             "/api/v1/tenders/{tender}/sections/{section}/committee/report",
             format!("/api/v1/tenders/{t}/sections/BD01/committee/report"),
             None,

@@ -133,3 +133,112 @@ async fn a_report_waits_for_its_leader_k_and_the_sheets_and_changes_nothing_when
     assert_eq!(seen["state"], "evaluating");
     assert_eq!(seen["id"], c["id"]);
 }
+
+#[tokio::test]
+async fn more_than_a_third_asking_for_more_time_makes_the_tenderer_extend() {
+    let mut w = world(5).await;
+    evaluating(&mut w).await;
+    draw_k(&w).await;
+    let t = w.t().to_string();
+    let member = |i: usize| &w.experts[w.drawn[i]].client;
+    let path = |p: &str| format!("/api/v1/tenders/{t}/sections/BD01/committee/{p}");
+
+    // Refusals first: a bidder, an empty reason; nothing changes.
+    let before = w.app.rows().await;
+    let (st, v) = w.bidders[0]
+        .client
+        .raw(
+            Method::POST,
+            &path("time-requests"),
+            Some(&json!({"reason": "r"})),
+        )
+        .await
+        .unwrap();
+    assert_problem(st, &v, 403, "forbidden");
+    let (st, v) = member(1)
+        .raw(
+            Method::POST,
+            &path("time-requests"),
+            Some(&json!({"reason": " "})),
+        )
+        .await
+        .unwrap();
+    assert_problem(st, &v, 422, "validation_failed");
+    assert!(w.app.rows().await.changes(&before, &[]).is_empty());
+
+    // One of five is not more than a third; two are.
+    let c = member(1)
+        .ask_more_time(&t, "BD01", "工程量清单复杂，需复核")
+        .await
+        .unwrap();
+    assert_eq!(c.time_requests, 1);
+    assert!(c.extension_required_at.is_none());
+    let (st, v) = member(1)
+        .raw(
+            Method::POST,
+            &path("time-requests"),
+            Some(&json!({"reason": "again"})),
+        )
+        .await
+        .unwrap();
+    assert_problem(st, &v, 409, "conflict");
+    let agent = &w.s.agent;
+    let until = w.app.clock_now() + chrono::Duration::hours(4);
+    let (st, v) = agent
+        .raw(
+            Method::POST,
+            &path("extension"),
+            Some(&json!({"until": until})),
+        )
+        .await
+        .unwrap();
+    assert_problem(st, &v, 409, "invalid_state_transition");
+    let c = member(2)
+        .ask_more_time(&t, "BD01", "图纸会审内容较多")
+        .await
+        .unwrap();
+    assert_eq!(c.time_requests, 2);
+    assert!(c.extension_required_at.is_some());
+
+    // The report waits for the extension.
+    let before = w.app.rows().await;
+    let (st, v) = member(0)
+        .raw(Method::POST, &path("report"), Some(&json!({})))
+        .await
+        .unwrap();
+    assert_problem(st, &v, 409, "evaluation_incomplete");
+    // Only the tender's party extends, and only forward.
+    let (st, v) = member(0)
+        .raw(
+            Method::POST,
+            &path("extension"),
+            Some(&json!({"until": until})),
+        )
+        .await
+        .unwrap();
+    assert_problem(st, &v, 403, "forbidden");
+    let past = w.app.clock_now() - chrono::Duration::minutes(1);
+    let (st, v) = agent
+        .raw(
+            Method::POST,
+            &path("extension"),
+            Some(&json!({"until": past})),
+        )
+        .await
+        .unwrap();
+    assert_problem(st, &v, 422, "validation_failed");
+    assert!(w.app.rows().await.changes(&before, &[]).is_empty());
+
+    let c = agent.extend_evaluation(&t, "BD01", until).await.unwrap();
+    assert_eq!(
+        c.extended_until.map(|u| u.timestamp()),
+        Some(until.timestamp())
+    );
+    // Now the report is refused only for what it lacks: the sheets.
+    let (st, v) = member(0)
+        .raw(Method::POST, &path("report"), Some(&json!({})))
+        .await
+        .unwrap();
+    assert_eq!(st, 422, "{v}");
+    assert_eq!(v["code"], "sheet_incomplete");
+}

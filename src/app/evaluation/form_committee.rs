@@ -110,6 +110,8 @@ pub async fn form_committee(
                 formed_by: actor.id.clone(),
                 formed_at: to_db(now),
                 min_members: i32::try_from(min).unwrap_or(i32::MAX),
+                extension_required_at: None,
+                extended_until: None,
             };
             row.set_state(CommitteeState::Forming);
             crepo::insert(c, &row).map_err(|e| {

@@ -56,6 +56,13 @@ pub async fn generate_report(
                     "the report is generated once, while the committee evaluates",
                 ));
             }
+            if row.extension_required_at.is_some() && row.extended_until.is_none() {
+                return Err(AppError::new(
+                    ErrorCode::EvaluationIncomplete,
+                    "more than a third of the members asked for more time: the tenderer must \
+                     extend the evaluation first (条例48)",
+                ));
+            }
             let t = trepo::find_tender(c, &row.tender_id)?.ok_or_else(no_committee)?;
             let draft = published_draft(c, &t)?;
             let sec = draft

@@ -5,8 +5,10 @@
 //! draw's reserves (docs/EVALUATION.md); the leader generates the report from what was
 //! recorded, the members sign it or dissent, and the tender moves on.
 
+mod ask_more_time;
 mod committee;
 mod elect_leader;
+mod extend_time;
 mod form_committee;
 mod generate_report;
 mod inputs;
@@ -17,8 +19,10 @@ mod reporting;
 mod sign_report;
 mod tick;
 
+pub use ask_more_time::*;
 pub use committee::*;
 pub use elect_leader::*;
+pub use extend_time::*;
 pub use form_committee::*;
 pub use generate_report::*;
 pub use leave_committee::*;
@@ -92,6 +96,15 @@ fn committee_dto(
         )
         .unwrap_or(u32::MAX),
         members: out,
+        time_requests: u32::try_from(
+            crepo::time_requests(c, &row.id)?
+                .iter()
+                .filter(|r| members.iter().any(|m| m.active && m.id == r.member_id))
+                .count(),
+        )
+        .unwrap_or(u32::MAX),
+        extension_required_at: row.extension_required_at.map(from_db),
+        extended_until: row.extended_until.map(from_db),
     })
 }
 

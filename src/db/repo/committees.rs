@@ -4,7 +4,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::schema::{committee_members, committees};
+use crate::db::schema::{committee_members, committee_time_requests, committees};
 use crate::db::AnyConnection;
 use crate::domain::evaluation::committee::{CommitteeState, LeaveReason, MemberKind};
 
@@ -21,6 +21,10 @@ pub struct CommitteeRow {
     pub formed_by: String,
     pub formed_at: NaiveDateTime,
     pub min_members: i32,
+    /// When more than a third of the active members had asked for more time (条例48).
+    pub extension_required_at: Option<NaiveDateTime>,
+    /// The extension the tenderer granted.
+    pub extended_until: Option<NaiveDateTime>,
 }
 
 impl CommitteeRow {
@@ -164,4 +168,28 @@ pub fn clear_votes(c: &mut AnyConnection, committee: &str) -> QueryResult<()> {
         .set(committee_members::leader_vote.eq(None::<String>))
         .execute(c)
         .map(|_| ())
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = committee_time_requests)]
+pub struct TimeRequestRow {
+    pub committee_id: String,
+    pub member_id: String,
+    pub reason: String,
+    pub requested_at: NaiveDateTime,
+}
+
+pub fn insert_time_request(c: &mut AnyConnection, row: &TimeRequestRow) -> QueryResult<()> {
+    diesel::insert_into(committee_time_requests::table)
+        .values(row)
+        .execute(c)
+        .map(|_| ())
+}
+
+pub fn time_requests(c: &mut AnyConnection, committee: &str) -> QueryResult<Vec<TimeRequestRow>> {
+    committee_time_requests::table
+        .filter(committee_time_requests::committee_id.eq(committee))
+        .order(committee_time_requests::requested_at.asc())
+        .select(TimeRequestRow::as_select())
+        .load(c)
 }

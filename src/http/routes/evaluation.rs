@@ -270,3 +270,59 @@ pub async fn sign_report(
         evaluation::sign_report(&ctx, &actor, &tender, &section, req, signed).await?,
     ))
 }
+
+/// An active member asks for more time, saying why (条例48); once. When more than a third of
+/// the active members have asked, the tenderer must extend the evaluation before the report.
+#[utoipa::path(operation_id = "ask_committee_more_time", tag = "evaluation",
+    request_body = TimeRequest, security(("bearer" = [])),
+    params(
+        ("tender" = String, Path, description = "Tender id"),
+        ("section" = String, Path, description = "Section code"),
+    ),
+    responses(
+    (status = 200, body = EvaluationCommittee),
+    (status = 403, description = "`forbidden`: only the committee's active members"),
+    (status = 404, description = "`not_found`: no committee for the section"),
+    (status = 409, description = "`conflict`: asked already; `invalid_state_transition`: the \
+        committee is not evaluating"),
+    (status = 422, description = "`validation_failed` (reason)"),
+))]
+#[post("/api/v1/tenders/{tender}/sections/{section}/committee/time-requests")]
+pub async fn ask_more_time(
+    ctx: web::Data<AppContext>,
+    actor: Actor,
+    path: web::Path<(String, String)>,
+    body: web::Json<TimeRequest>,
+) -> AppResult<web::Json<EvaluationCommittee>> {
+    let (tender, section) = path.into_inner();
+    let c = evaluation::ask_more_time(&ctx, &actor, &tender, &section, body.into_inner()).await?;
+    Ok(web::Json(c))
+}
+
+/// The tenderer or its agent extends the evaluation time once more than a third of the
+/// members asked for it (条例48).
+#[utoipa::path(operation_id = "extend_committee_time", tag = "evaluation",
+    request_body = ExtensionRequest, security(("bearer" = [])),
+    params(
+        ("tender" = String, Path, description = "Tender id"),
+        ("section" = String, Path, description = "Section code"),
+    ),
+    responses(
+    (status = 200, body = EvaluationCommittee),
+    (status = 403, description = "`forbidden`: the tender's parties only"),
+    (status = 404, description = "`not_found`: no committee for the section"),
+    (status = 409, description = "`invalid_state_transition`: no extension asked for, or the \
+        report is generated"),
+    (status = 422, description = "`validation_failed` (until: not_later)"),
+))]
+#[post("/api/v1/tenders/{tender}/sections/{section}/committee/extension")]
+pub async fn extend_time(
+    ctx: web::Data<AppContext>,
+    actor: Actor,
+    path: web::Path<(String, String)>,
+    body: web::Json<ExtensionRequest>,
+) -> AppResult<web::Json<EvaluationCommittee>> {
+    let (tender, section) = path.into_inner();
+    let c = evaluation::extend_time(&ctx, &actor, &tender, &section, body.into_inner()).await?;
+    Ok(web::Json(c))
+}

@@ -123,6 +123,8 @@ macro_rules! for_each_route {
             evaluation::generate_report,
             evaluation::get_report,
             evaluation::sign_report,
+            evaluation::ask_more_time,
+            evaluation::extend_time,
         }
     };
 }
