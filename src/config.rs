@@ -45,6 +45,38 @@ pub struct Settings {
     pub metrics: MetricsSettings,
     pub keys: KeySettings,
     pub bonds: BondSettings,
+    #[serde(default)]
+    pub evaluation: EvaluationSettings,
+}
+
+/// The evaluation's policy settings (`[evaluation]`; every key optional, defaults in
+/// docs/EVALUATION.md §6). 偏离度: a member's item score further from the other members' mean
+/// than `deviation_per_criterion` × that mean, or its item sum of a bid further than
+/// `deviation_total` × the others' mean sum, is flagged (fractions; defaults 0.3 and 0.2).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EvaluationSettings {
+    pub deviation_per_criterion: rust_decimal::Decimal,
+    pub deviation_total: rust_decimal::Decimal,
+}
+
+impl Default for EvaluationSettings {
+    fn default() -> Self {
+        let p = crate::domain::evaluation::deviation::DeviationPolicy::default();
+        EvaluationSettings {
+            deviation_per_criterion: p.per_criterion,
+            deviation_total: p.total,
+        }
+    }
+}
+
+impl EvaluationSettings {
+    pub fn policy(&self) -> crate::domain::evaluation::deviation::DeviationPolicy {
+        crate::domain::evaluation::deviation::DeviationPolicy {
+            per_criterion: self.deviation_per_criterion,
+            total: self.deviation_total,
+        }
+    }
 }
 
 /// Bid bonds paid into per-bid virtual sub-accounts (虚拟子账号) at the platform's bank.

@@ -200,6 +200,12 @@ error_codes! {
     /// Candidates tie after every tie-break; a lot must be drawn among the bids named in
     /// `errors[]` before the candidates can be named.
     LotRequired = "lot_required" => (409, "Lot required"),
+    /// A sheet of a stage that is not open yet: the method's second stage waits until every
+    /// active member's 初步评审 sheet is in and revealed.
+    StageNotOpen = "stage_not_open" => (409, "Evaluation stage not open"),
+    /// The committee's sheets of a stage are hidden until every active member's is in, and
+    /// from a member until it has submitted its own.
+    SheetsHidden = "sheets_hidden" => (409, "Sheets hidden"),
     // --- rate limits ---
     /// Too many anonymous requests of this kind from this address; retry after `Retry-After`.
     RateLimited = "rate_limited" => (429, "Rate limited"),

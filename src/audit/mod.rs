@@ -21,6 +21,7 @@ pub mod proof_text;
 pub mod sequencer;
 pub mod verify;
 pub mod verify_committees;
+pub mod verify_sheets;
 pub mod witness;
 
 pub use sequencer::{checkpoint_now, AuditLog, AuditSettings};
@@ -104,6 +105,10 @@ pub enum EventType {
     CommitteeLeaderElected,
     CommitteeMemberLeft,
     CommitteeMemberJoined,
+    EvaluationSheetSubmitted,
+    EvaluationSheetsRevealed,
+    DeviationFlagged,
+    DeviationReasonFiled,
 }
 
 impl EventType {
@@ -171,6 +176,10 @@ impl EventType {
         EventType::CommitteeLeaderElected,
         EventType::CommitteeMemberLeft,
         EventType::CommitteeMemberJoined,
+        EventType::EvaluationSheetSubmitted,
+        EventType::EvaluationSheetsRevealed,
+        EventType::DeviationFlagged,
+        EventType::DeviationReasonFiled,
     ];
 
     /// Events whose leaf names no tender and no party, and whose body only their actor or
@@ -284,6 +293,10 @@ impl EventType {
             EventType::CommitteeLeaderElected => "committee_leader_elected",
             EventType::CommitteeMemberLeft => "committee_member_left",
             EventType::CommitteeMemberJoined => "committee_member_joined",
+            EventType::EvaluationSheetSubmitted => "evaluation_sheet_submitted",
+            EventType::EvaluationSheetsRevealed => "evaluation_sheets_revealed",
+            EventType::DeviationFlagged => "deviation_flagged",
+            EventType::DeviationReasonFiled => "deviation_reason_filed",
         }
     }
 }

@@ -20,6 +20,7 @@ mod pages;
 mod parties;
 mod remedy;
 mod secrets;
+mod sheets;
 mod signatures;
 mod smtp;
 mod storage;

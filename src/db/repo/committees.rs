@@ -165,3 +165,12 @@ pub fn clear_votes(c: &mut AnyConnection, committee: &str) -> QueryResult<()> {
         .execute(c)
         .map(|_| ())
 }
+
+/// A committee by id.
+pub fn find(c: &mut AnyConnection, id: &str) -> QueryResult<Option<CommitteeRow>> {
+    committees::table
+        .find(id)
+        .select(CommitteeRow::as_select())
+        .first(c)
+        .optional()
+}

@@ -10,6 +10,7 @@ pub mod experts;
 pub mod identity;
 pub mod mail;
 pub mod parties;
+pub mod sheets;
 pub mod tenders;
 pub mod uploads;
 pub mod witnesses;

@@ -119,6 +119,11 @@ macro_rules! for_each_route {
             evaluation::get_committee,
             evaluation::vote_leader,
             evaluation::leave_committee,
+            evaluation::submit_sheet,
+            evaluation::my_sheets,
+            evaluation::stage_sheets,
+            evaluation::deviation_flags,
+            evaluation::file_deviation_reason,
         }
     };
 }
