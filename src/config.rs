@@ -71,6 +71,24 @@ impl Default for EvaluationSettings {
 }
 
 impl EvaluationSettings {
+    /// `(key, why)` for each setting out of range: a share is a fraction in (0, 10].
+    pub fn problems(&self) -> Vec<(&'static str, String)> {
+        let ten = rust_decimal::Decimal::TEN;
+        [
+            ("deviation_per_criterion", self.deviation_per_criterion),
+            ("deviation_total", self.deviation_total),
+        ]
+        .into_iter()
+        .filter(|(_, v)| *v <= rust_decimal::Decimal::ZERO || *v > ten)
+        .map(|(k, _)| {
+            (
+                k,
+                "must be a share above 0 and at most 10 (0.3 = 30 %)".to_string(),
+            )
+        })
+        .collect()
+    }
+
     pub fn policy(&self) -> crate::domain::evaluation::deviation::DeviationPolicy {
         crate::domain::evaluation::deviation::DeviationPolicy {
             per_criterion: self.deviation_per_criterion,
@@ -510,6 +528,7 @@ impl Settings {
             ("experts", self.experts.problems()),
             ("limits", self.limits.problems()),
             ("bonds", self.bonds.problems()),
+            ("evaluation", self.evaluation.problems()),
         ];
         for (section, problems) in sections {
             if let Some((key, why)) = problems.into_iter().next() {
@@ -932,6 +951,33 @@ mod tests {
                 .unwrap_err()
                 .to_string();
             assert!(err.contains("listen_addr"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn deviation_shares_default_and_are_checked() {
+        Jail::expect_with(|jail| {
+            let s = Settings::load_for_development(None).unwrap();
+            assert_eq!(
+                s.evaluation.policy(),
+                crate::domain::evaluation::deviation::DeviationPolicy::default()
+            );
+            jail.create_file("shares.toml", "[evaluation]\ndeviation_total = \"0.25\"\n")?;
+            let s = Settings::load_for_development(Some(Path::new("shares.toml"))).unwrap();
+            assert_eq!(s.evaluation.deviation_total, rust_decimal::dec!(0.25));
+            assert_eq!(
+                s.evaluation.deviation_per_criterion,
+                rust_decimal::dec!(0.3)
+            );
+            jail.create_file(
+                "zero.toml",
+                "[evaluation]\ndeviation_per_criterion = \"0\"\n",
+            )?;
+            let err = Settings::load_for_development(Some(Path::new("zero.toml")))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("evaluation.deviation_per_criterion"), "{err}");
             Ok(())
         });
     }

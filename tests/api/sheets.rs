@@ -34,6 +34,20 @@ struct Member {
 /// A committee of the five drawn experts and two of the tenderer's staff, evaluating (its
 /// leader elected).
 async fn evaluating() -> (World, Vec<Member>) {
+    let (w, m) = formed().await;
+    elect(&w, &m).await;
+    (w, m)
+}
+
+/// The first member is elected leader by the first four.
+async fn elect(w: &World, m: &[Member]) {
+    for x in &m[..4] {
+        x.client.vote_leader(w.t(), "BD01", &m[0].id).await.unwrap();
+    }
+}
+
+/// The committee formed, its leader not yet elected.
+async fn formed() -> (World, Vec<Member>) {
     let mut w = world(5).await;
     w.open().await;
     w.advance_to_check_in().await;
@@ -61,10 +75,6 @@ async fn evaluating() -> (World, Vec<Member>) {
         });
     }
     assert_eq!(members.len(), 7);
-    let leader = members[0].id.clone();
-    for m in &members[..4] {
-        m.client.vote_leader(w.t(), "BD01", &leader).await.unwrap();
-    }
     (w, members)
 }
 
@@ -175,9 +185,24 @@ fn of_type<'a>(trail: &'a [Value], k: &str) -> Vec<&'a Value> {
 
 #[tokio::test]
 async fn comprehensive_scoring_sheets_from_preliminary_to_deviation_reasons() {
-    let (w, m) = evaluating().await;
+    let (w, m) = formed().await;
     let (t, bids) = (w.t().to_string(), w.bids.clone());
     let regulator = w.app.enrol("regulator").await;
+
+    // No sheet before the leader is elected: the committee is not evaluating yet.
+    let first = preliminary(&bids, &[]);
+    let b = body(&w, &m[0], &first, &first, &m[0].creds).await;
+    refused(
+        &w,
+        &m[0].client,
+        Method::POST,
+        &sheets_path(&w),
+        Some(&b),
+        409,
+        "invalid_state_transition",
+    )
+    .await;
+    elect(&w, &m).await;
 
     // The second stage before the first: refused, nothing kept.
     let early = scoring(&[(&bids[0], "20", "8"), (&bids[1], "20", "8")]);
