@@ -9,13 +9,14 @@
 use base64::Engine as _;
 use etender::client::{Client, Credentials};
 use etender::domain::evaluation::committee::LeaveReason;
+use etender::domain::evaluation::lowest_price::{agreed, Applied};
 use etender::domain::evaluation::preliminary::Verdict;
 use etender::domain::evaluation::scoring::ItemScore;
 use etender::domain::evaluation::sheet::{self, Sheet, SheetOf};
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::committee::{world, World};
+use crate::committee::{world_with, World};
 use crate::draws::{holding, seats};
 use crate::helpers::assert_problem;
 
@@ -48,7 +49,12 @@ async fn elect(w: &World, m: &[Member]) {
 
 /// The committee formed, its leader not yet elected.
 async fn formed() -> (World, Vec<Member>) {
-    let mut w = world(5).await;
+    formed_with(None).await
+}
+
+/// [`formed`] with BD01's evaluation method and award replaced.
+async fn formed_with(bd01: Option<(Value, Value)>) -> (World, Vec<Member>) {
+    let mut w = world_with(5, bd01).await;
     w.open().await;
     w.advance_to_check_in().await;
     for i in w.drawn.clone() {
@@ -639,6 +645,112 @@ async fn a_member_who_leaves_is_void_and_its_replacement_evaluates_afresh() {
 
 fn entry_body(es: &mut [etender::audit::verify::VerifiedEntry], i: usize) -> &mut Value {
     es[i].body.as_mut().unwrap()
+}
+
+fn applied(bid: &str, adjustment: &str, units: u32) -> Applied {
+    Applied {
+        bid: bid.into(),
+        adjustment: adjustment.into(),
+        units,
+    }
+}
+
+#[tokio::test]
+async fn lowest_price_adjustments_are_signed_per_member_and_agreed_by_median() {
+    let method = json!({"kind": "lowest_evaluated_price", "adjustments": [
+        {"code": "D1", "name": "工期每超出1天", "rule": {"kind": "per_unit", "amount": "10000",
+            "max_units": 30}},
+        {"code": "D2", "name": "每项非实质性偏差", "rule": {"kind": "percent_of_price",
+            "percent": "0.5"}}]});
+    let award = json!({"kind": "traditional", "candidates": 3});
+    let (w, m) = formed_with(Some((method, award))).await;
+    elect(&w, &m).await;
+    let (t, bids) = (w.t().to_string(), w.bids.clone());
+    for x in &m {
+        x.client
+            .submit_sheet(&t, "BD01", &preliminary(&bids, &[]), &x.creds)
+            .await
+            .unwrap();
+    }
+    // This method has no scoring stage; an adjustment beyond its units, or one the tender does
+    // not list, is refused.
+    let s = scoring(&[(&bids[0], "20", "8")]);
+    let b = body(&w, &m[0], &s, &s, &m[0].creds).await;
+    let v = refused(
+        &w,
+        &m[0].client,
+        Method::POST,
+        &sheets_path(&w),
+        Some(&b),
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(v["errors"][0]["code"], "not_this_method");
+    for bad in [
+        applied(&bids[0], "D1", 31),
+        applied(&bids[0], "D9", 1),
+        applied(&bids[0], "D1", 0),
+    ] {
+        let s = Sheet::Adjustments { applied: vec![bad] };
+        let b = body(&w, &m[0], &s, &s, &m[0].creds).await;
+        refused(
+            &w,
+            &m[0].client,
+            Method::POST,
+            &sheets_path(&w),
+            Some(&b),
+            422,
+            "adjustment_out_of_range",
+        )
+        .await;
+    }
+    refused(
+        &w,
+        &m[0].client,
+        Method::GET,
+        &format!("{}/sheets/scoring", w.path()),
+        None,
+        404,
+        "not_found",
+    )
+    .await;
+
+    // D1 on the first bid: 10, 12, 10, 30 days and three members none → median 10. D2 on the
+    // second bid from three members only → median 0, not applied.
+    let entered: [Vec<Applied>; 7] = [
+        vec![applied(&bids[0], "D1", 10), applied(&bids[1], "D2", 1)],
+        vec![applied(&bids[0], "D1", 12)],
+        vec![applied(&bids[0], "D1", 10), applied(&bids[1], "D2", 1)],
+        vec![applied(&bids[0], "D1", 30), applied(&bids[1], "D2", 1)],
+        vec![],
+        vec![],
+        vec![],
+    ];
+    for (x, a) in m.iter().zip(&entered) {
+        let s = Sheet::Adjustments { applied: a.clone() };
+        x.client
+            .submit_sheet(&t, "BD01", &s, &x.creds)
+            .await
+            .unwrap();
+    }
+    let seen = m[4]
+        .client
+        .stage_sheets(&t, "BD01", "adjustments")
+        .await
+        .unwrap();
+    assert_eq!(seen.sheets.len(), 7);
+    let members: Vec<String> = seen.sheets.iter().map(|s| s.person_id.clone()).collect();
+    let sheets: Vec<(String, Vec<Applied>)> = seen
+        .sheets
+        .iter()
+        .map(|s| match &s.sheet {
+            Sheet::Adjustments { applied } => (s.person_id.clone(), applied.clone()),
+            other => panic!("not an adjustments sheet: {other:?}"),
+        })
+        .collect();
+    assert_eq!(agreed(&members, &sheets), [applied(&bids[0], "D1", 10)]);
+    verify_and_tamper(&w).await;
 }
 
 /// The chain verifies; each tampered copy fails the sheets rule with its own reason.
