@@ -11,6 +11,7 @@ use etender::client::{Client, Credentials};
 use etender::domain::evaluation::committee::LeaveReason;
 use etender::domain::evaluation::lowest_price::{agreed, Applied};
 use etender::domain::evaluation::preliminary::Verdict;
+use etender::domain::evaluation::qualitative::{Remark, RemarkKind};
 use etender::domain::evaluation::scoring::ItemScore;
 use etender::domain::evaluation::sheet::{self, Sheet, SheetOf};
 use reqwest::Method;
@@ -629,17 +630,61 @@ async fn a_member_who_leaves_is_void_and_its_replacement_evaluates_afresh() {
         .await
         .unwrap();
     assert_eq!(seen.sheets.iter().filter(|s| !s.void).count(), 7);
-    m[0].client
-        .submit_sheet(&t, "BD01", &all_pass, &m[0].creds)
+    // Scoring: everyone but a representative; when the tenderer names that representative
+    // as leaving (not replaced), its departure completes the stage, revealed among the rest.
+    let rep = m
+        .iter()
+        .find(|x| w.staff.iter().any(|(p, _)| *p == x.person))
+        .unwrap();
+    for x in m
+        .iter()
+        .filter(|x| x.person != gone.person && x.person != rep.person)
+    {
+        x.client
+            .submit_sheet(&t, "BD01", &all_pass, &x.creds)
+            .await
+            .unwrap();
+    }
+    newcomer
+        .client
+        .submit_sheet(&t, "BD01", &all_pass, &newcomer.creds)
         .await
         .unwrap();
+    refused(
+        &w,
+        &m[0].client,
+        Method::GET,
+        &format!("{}/sheets/scoring", w.path()),
+        None,
+        409,
+        "sheets_hidden",
+    )
+    .await;
+    w.tenderer()
+        .await
+        .leave_committee(&t, "BD01", &rep.id, LeaveReason::Left, "工作调动")
+        .await
+        .unwrap();
+    let scored = m[0]
+        .client
+        .stage_sheets(&t, "BD01", "scoring")
+        .await
+        .unwrap();
+    assert_eq!(scored.sheets.len(), 6);
+    assert!(scored
+        .sheets
+        .iter()
+        .all(|s| s.revealed_at.is_some() && !s.void));
     let trail = trail(&w).await;
     let revealed = of_type(&trail, "evaluation_sheets_revealed");
-    assert_eq!(revealed.len(), 2);
+    assert_eq!(revealed.len(), 3);
     assert_eq!(revealed[1]["body"]["again"], true);
     assert_eq!(revealed[1]["body"]["void"], json!([gone.id]));
+    assert_eq!(revealed[2]["body"]["stage"], "scoring");
+    assert_eq!(revealed[2]["body"]["sheets"].as_array().unwrap().len(), 6);
     let left = of_type(&trail, "committee_member_left");
     assert_eq!(left[0]["body"]["sheets_voided"], 1);
+    assert_eq!(left[1]["body"]["sheets_voided"], 1);
     verify_and_tamper(&w).await;
 }
 
@@ -750,6 +795,97 @@ async fn lowest_price_adjustments_are_signed_per_member_and_agreed_by_median() {
         })
         .collect();
     assert_eq!(agreed(&members, &sheets), [applied(&bids[0], "D1", 10)]);
+    verify_and_tamper(&w).await;
+}
+
+fn remark(bid: &str, kind: RemarkKind, text: &str) -> Remark {
+    Remark {
+        member: String::new(),
+        bid: bid.into(),
+        kind,
+        text: text.into(),
+    }
+}
+
+#[tokio::test]
+async fn qualitative_sheets_judge_the_qualified_bids_with_written_remarks() {
+    let method = json!({"kind": "qualitative"});
+    let award = json!({"kind": "separated", "candidates": 3,
+        "method": {"kind": "direct_vote", "absolute_majority": true}});
+    let (w, m) = formed_with(Some((method, award))).await;
+    elect(&w, &m).await;
+    let (t, bids) = (w.t().to_string(), w.bids.clone());
+    // Four of seven find the third bid not responsive: two bids are qualified.
+    let fail_third = [(bids[2].as_str(), "R1")];
+    for (i, x) in m.iter().enumerate() {
+        let fail: &[(&str, &str)] = if i < 4 { &fail_third } else { &[] };
+        x.client
+            .submit_sheet(&t, "BD01", &preliminary(&bids, fail), &x.creds)
+            .await
+            .unwrap();
+    }
+    let sheet = |remarks: Vec<Remark>, recommended: &[&String]| Sheet::Qualitative {
+        remarks,
+        recommended: recommended.iter().map(|b| (*b).clone()).collect(),
+    };
+    let good = sheet(
+        vec![
+            remark(
+                &bids[0],
+                RemarkKind::Merit,
+                "施工组织设计周密，进度计划可行",
+            ),
+            remark(&bids[1], RemarkKind::Demerit, "安全措施较为笼统"),
+        ],
+        &[&bids[0], &bids[1]],
+    );
+    let on_rejected = sheet(
+        vec![remark(&bids[2], RemarkKind::Merit, "报价合理")],
+        &[&bids[0]],
+    );
+    let blank = sheet(vec![remark(&bids[0], RemarkKind::Merit, "  ")], &[&bids[0]]);
+    let recommends_rejected = sheet(vec![], &[&bids[2]]);
+    for (bad, code) in [
+        (&on_rejected, "sheet_incomplete"),
+        (&blank, "remark_required"),
+        (&recommends_rejected, "sheet_incomplete"),
+    ] {
+        let own = |s: &Sheet| {
+            let mut s = s.clone();
+            if let Sheet::Qualitative { remarks, .. } = &mut s {
+                remarks
+                    .iter_mut()
+                    .for_each(|r| r.member = m[0].person.clone());
+            }
+            s
+        };
+        let b = body(&w, &m[0], &own(bad), &own(bad), &m[0].creds).await;
+        refused(
+            &w,
+            &m[0].client,
+            Method::POST,
+            &sheets_path(&w),
+            Some(&b),
+            422,
+            code,
+        )
+        .await;
+    }
+    for x in &m {
+        x.client
+            .submit_sheet(&t, "BD01", &good, &x.creds)
+            .await
+            .unwrap();
+    }
+    let seen = m[1]
+        .client
+        .stage_sheets(&t, "BD01", "qualitative")
+        .await
+        .unwrap();
+    assert_eq!(seen.sheets.len(), 7);
+    let mut qualified = vec![bids[0].clone(), bids[1].clone()];
+    qualified.sort();
+    assert_eq!(seen.bids, qualified);
     verify_and_tamper(&w).await;
 }
 

@@ -15,7 +15,7 @@ use crate::app::{Actor, AppContext};
 use crate::db::repo::sheets as srepo;
 use crate::domain::evaluation::lowest_price::evaluated_prices;
 use crate::domain::evaluation::preliminary::aggregate;
-use crate::domain::evaluation::qualitative::check_remarks;
+use crate::domain::evaluation::qualitative::{check_remarks, RemarkKind};
 use crate::domain::evaluation::scoring::ScoreSheet;
 use crate::domain::evaluation::sheet::{self, SheetOf};
 use crate::domain::evaluation::EvaluationError;
@@ -38,6 +38,7 @@ pub async fn submit_sheet(
     );
     let signing = Signing::of(ctx);
     let policy = ctx.settings.evaluation.policy();
+    let rules = ctx.settings.tenders.rules.clone();
     ctx.db
         .write(move |c| {
             let row = crepo::lock_of_section(c, &tender, &section)?.ok_or_else(no_committee)?;
@@ -81,7 +82,13 @@ pub async fn submit_sheet(
                 support::in_play(c, &frame)?
             };
             let canonical = sheet.canonical(&actor.id).map_err(evaluation_error)?;
-            check(&frame, &actor.id, &bids, &canonical).map_err(evaluation_error)?;
+            let wanted = usize::from(
+                frame
+                    .section
+                    .award
+                    .candidate_count(rules.get(frame.procedure)),
+            );
+            check(&frame, &actor.id, &bids, wanted, &canonical).map_err(evaluation_error)?;
             let of = SheetOf {
                 committee: &row.id,
                 tender: &row.tender_id,
@@ -152,11 +159,13 @@ pub async fn submit_sheet(
         .await
 }
 
-/// The sheet against the method and the bids the stage judges.
+/// The sheet against the method and the bids the stage judges (`wanted`: the candidates the
+/// section names, for 定性评审).
 fn check(
     frame: &Frame,
     member: &str,
     bids: &[String],
+    wanted: usize,
     sheet: &Sheet,
 ) -> Result<(), EvaluationError> {
     let incomplete = |detail: String| EvaluationError::SheetIncomplete {
@@ -196,10 +205,28 @@ fn check(
             _,
         ) => {
             check_remarks(bids, remarks)?;
-            match recommended.iter().find(|b| !bids.contains(b)) {
-                Some(b) => Err(incomplete(format!("bid {b} is not qualified"))),
-                None => Ok(()),
+            if let Some(b) = recommended.iter().find(|b| !bids.contains(b)) {
+                return Err(incomplete(format!("bid {b} is not qualified")));
             }
+            // With more qualified bids than candidates each member recommends exactly that
+            // many, each with its own 择优 remark (`qualitative::select` counts them).
+            if bids.len() > wanted {
+                if recommended.len() != wanted {
+                    return Err(incomplete(format!("recommend exactly {wanted} bids")));
+                }
+                let merit = |b: &String| {
+                    remarks
+                        .iter()
+                        .any(|r| r.bid == *b && r.kind == RemarkKind::Merit)
+                };
+                if let Some(b) = recommended.iter().find(|b| !merit(b)) {
+                    return Err(EvaluationError::RemarkRequired {
+                        member: member.to_string(),
+                        bid: b.clone(),
+                    });
+                }
+            }
+            Ok(())
         }
         (Sheet::Adjustments { .. }, _) => Err(incomplete("the method has no adjustments".into())),
     }

@@ -26,7 +26,7 @@ use crate::domain::evaluation::preliminary::aggregate;
 use crate::domain::evaluation::rejection::{automatic, OpenedBid, Rejection};
 use crate::domain::evaluation::scoring::ScoreSheet;
 use crate::domain::evaluation::sheet::Sheet;
-use crate::domain::tender::{EvaluationMethod, Section};
+use crate::domain::tender::{EvaluationMethod, ProcedureType, Section};
 use crate::error::{AppError, AppResult, ErrorCode};
 
 /// The first stage of every method: 初步评审.
@@ -47,6 +47,8 @@ pub struct Frame {
     pub committee: crepo::CommitteeRow,
     pub members: Vec<crepo::MemberRow>,
     pub section: Section,
+    /// The tender's procedure (its rules give the default candidate count).
+    pub procedure: ProcedureType,
     /// Every opened bid of the section, as the opening record has it.
     pub opened: Vec<OpenedBid>,
     /// The automatic rejections of the opening record.
@@ -58,6 +60,7 @@ impl Frame {
         let t = trepo::find_tender(c, &committee.tender_id)?
             .ok_or_else(|| internal(anyhow::anyhow!("committee without its tender")))?;
         let draft = published_draft(c, &t)?;
+        let procedure = draft.procedure;
         let section = draft
             .sections
             .into_iter()
@@ -70,6 +73,7 @@ impl Frame {
             committee,
             members,
             section,
+            procedure,
             opened,
             rejected,
         })
