@@ -13,7 +13,8 @@ use crate::domain::evaluation::sheet::{self, Sheet, SheetOf};
 
 /// Every `evaluation_sheet_submitted` comes from an active member of its committee (by the
 /// `committee_formed`, `committee_member_joined` and `committee_member_left` entries before it),
-/// acting as itself, once per stage while it is active; every sheet an
+/// acting as itself, once per stage while it is active, and a second-stage sheet only after
+/// 初步评审 is revealed; every sheet an
 /// `evaluation_sheets_revealed` publishes was committed to before by that member
 /// (`commitment` = SHA-256 of `sheet::statement` recomputed from the published body), its
 /// signature verifies with the published certificate over that statement, and its member has
@@ -28,6 +29,8 @@ struct Committee {
     left: BTreeSet<String>,
     /// (member, stage) → commitment, as submitted.
     committed: BTreeMap<(String, String), String>,
+    /// Whether 初步评审 has been revealed: the second stage's sheets come after.
+    preliminary_revealed: bool,
 }
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
@@ -90,6 +93,12 @@ impl Rule for SheetsReplay {
                              submitted by its member"
                         ));
                     }
+                    if stage != "preliminary" && !c.preliminary_revealed {
+                        out.push(format!(
+                            "entry {i}: committee {id}: a {stage} sheet of {member} before 初步评审 \
+                             is revealed"
+                        ));
+                    }
                     let key = (member.clone(), stage.clone());
                     if c.committed.insert(key, s("commitment")).is_some() {
                         out.push(format!(
@@ -98,10 +107,12 @@ impl Rule for SheetsReplay {
                     }
                 }
                 "evaluation_sheets_revealed" => {
-                    let Some(c) = committees.get(&id) else {
+                    let Some(c) = committees.get_mut(&id) else {
                         continue;
                     };
                     let stage = s("stage");
+                    c.preliminary_revealed |= stage == "preliminary";
+                    let c = &*c;
                     let tender = e.leaf.tender_id.clone().unwrap_or_default();
                     let section = e.leaf.section_id.clone().unwrap_or_default();
                     let mut revealed = BTreeSet::new();

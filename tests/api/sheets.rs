@@ -953,6 +953,19 @@ async fn verify_and_tamper(w: &World) {
     let submitted = find(&es, "evaluation_sheet_submitted").unwrap();
     entry_body(&mut es, submitted)["member"] = json!("not-a-member");
     only(es, "is not an active member");
+    // A second-stage sheet recorded before 初步评审 was revealed.
+    let mut es = entries.clone();
+    let submitted = find(&es, "evaluation_sheet_submitted").unwrap();
+    let stage = entries
+        .iter()
+        .find(|e| {
+            e.leaf.event_type == "evaluation_sheet_submitted"
+                && e.body.as_ref().unwrap()["stage"] != "preliminary"
+        })
+        .map(|e| e.body.as_ref().unwrap()["stage"].clone())
+        .unwrap();
+    entry_body(&mut es, submitted)["stage"] = stage;
+    only(es, "before 初步评审 is revealed");
     // A stage revealed without one active member's sheet.
     let mut es = entries.clone();
     entry_body(&mut es, revealed)["sheets"]
