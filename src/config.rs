@@ -49,33 +49,63 @@ pub struct Settings {
     pub evaluation: EvaluationSettings,
 }
 
-/// The evaluation's time limits and shares (docs/EVALUATION.md).
+/// The evaluation's policy settings (`[evaluation]`; every key optional, defaults in
+/// docs/EVALUATION.md §6 and §20). 偏离度: a member's item score further from the other members'
+/// mean than `deviation_per_criterion` × that mean, or its item sum of a bid further than
+/// `deviation_total` × the others' mean sum, is flagged (fractions; defaults 0.3 and 0.2).
 #[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[serde(default, deny_unknown_fields)]
 pub struct EvaluationSettings {
+    pub deviation_per_criterion: rust_decimal::Decimal,
+    pub deviation_total: rust_decimal::Decimal,
     /// Minutes the members have to sign the generated report (or dissent in writing); a member
     /// silent by then is deemed to agree (条例53).
     pub report_signing_minutes: u32,
 }
 
-impl EvaluationSettings {
-    pub fn problems(&self) -> Vec<(&'static str, String)> {
-        let max = 7 * 24 * 60;
-        let m = self.report_signing_minutes;
-        if m == 0 || m > max {
-            return vec![(
-                "report_signing_minutes",
-                format!("must be between 1 and {max}"),
-            )];
+impl Default for EvaluationSettings {
+    fn default() -> Self {
+        let p = crate::domain::evaluation::deviation::DeviationPolicy::default();
+        EvaluationSettings {
+            deviation_per_criterion: p.per_criterion,
+            deviation_total: p.total,
+            report_signing_minutes: 120,
         }
-        Vec::new()
     }
 }
 
-impl Default for EvaluationSettings {
-    fn default() -> Self {
-        EvaluationSettings {
-            report_signing_minutes: 120,
+impl EvaluationSettings {
+    /// `(key, why)` for each setting out of range: a share is a fraction in (0, 10].
+    pub fn problems(&self) -> Vec<(&'static str, String)> {
+        let ten = rust_decimal::Decimal::TEN;
+        let mut out: Vec<(&'static str, String)> = [
+            ("deviation_per_criterion", self.deviation_per_criterion),
+            ("deviation_total", self.deviation_total),
+        ]
+        .into_iter()
+        .filter(|(_, v)| *v <= rust_decimal::Decimal::ZERO || *v > ten)
+        .map(|(k, _)| {
+            (
+                k,
+                "must be a share above 0 and at most 10 (0.3 = 30 %)".to_string(),
+            )
+        })
+        .collect();
+        let max = 7 * 24 * 60;
+        let m = self.report_signing_minutes;
+        if m == 0 || m > max {
+            out.push((
+                "report_signing_minutes",
+                format!("must be between 1 and {max}"),
+            ));
+        }
+        out
+    }
+
+    pub fn policy(&self) -> crate::domain::evaluation::deviation::DeviationPolicy {
+        crate::domain::evaluation::deviation::DeviationPolicy {
+            per_criterion: self.deviation_per_criterion,
+            total: self.deviation_total,
         }
     }
 }
@@ -934,6 +964,33 @@ mod tests {
                 .unwrap_err()
                 .to_string();
             assert!(err.contains("listen_addr"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn deviation_shares_default_and_are_checked() {
+        Jail::expect_with(|jail| {
+            let s = Settings::load_for_development(None).unwrap();
+            assert_eq!(
+                s.evaluation.policy(),
+                crate::domain::evaluation::deviation::DeviationPolicy::default()
+            );
+            jail.create_file("shares.toml", "[evaluation]\ndeviation_total = \"0.25\"\n")?;
+            let s = Settings::load_for_development(Some(Path::new("shares.toml"))).unwrap();
+            assert_eq!(s.evaluation.deviation_total, rust_decimal::dec!(0.25));
+            assert_eq!(
+                s.evaluation.deviation_per_criterion,
+                rust_decimal::dec!(0.3)
+            );
+            jail.create_file(
+                "zero.toml",
+                "[evaluation]\ndeviation_per_criterion = \"0\"\n",
+            )?;
+            let err = Settings::load_for_development(Some(Path::new("zero.toml")))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("evaluation.deviation_per_criterion"), "{err}");
             Ok(())
         });
     }

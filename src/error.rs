@@ -206,6 +206,12 @@ error_codes! {
     /// The report cannot be generated yet: a stage's sheets, an open motion, an unanswered
     /// clarification or an unexplained deviation flag is outstanding (named in the detail).
     EvaluationIncomplete = "evaluation_incomplete" => (409, "Evaluation incomplete"),
+    /// A sheet of a stage that is not open yet: the method's second stage waits until every
+    /// active member's 初步评审 sheet is in and revealed.
+    StageNotOpen = "stage_not_open" => (409, "Evaluation stage not open"),
+    /// The committee's sheets of a stage are hidden until every active member's is in, and
+    /// from a member until it has submitted its own.
+    SheetsHidden = "sheets_hidden" => (409, "Sheets hidden"),
     // --- rate limits ---
     /// Too many anonymous requests of this kind from this address; retry after `Retry-After`.
     RateLimited = "rate_limited" => (429, "Rate limited"),

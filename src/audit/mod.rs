@@ -22,6 +22,7 @@ pub mod sequencer;
 pub mod verify;
 pub mod verify_committees;
 pub mod verify_reports;
+pub mod verify_sheets;
 pub mod witness;
 
 pub use sequencer::{checkpoint_now, AuditLog, AuditSettings};
@@ -113,6 +114,10 @@ pub enum EventType {
     CommitteeTimeRequested,
     CommitteeExtensionRequired,
     CommitteeTimeExtended,
+    EvaluationSheetSubmitted,
+    EvaluationSheetsRevealed,
+    DeviationFlagged,
+    DeviationReasonFiled,
 }
 
 impl EventType {
@@ -188,6 +193,10 @@ impl EventType {
         EventType::CommitteeTimeRequested,
         EventType::CommitteeExtensionRequired,
         EventType::CommitteeTimeExtended,
+        EventType::EvaluationSheetSubmitted,
+        EventType::EvaluationSheetsRevealed,
+        EventType::DeviationFlagged,
+        EventType::DeviationReasonFiled,
     ];
 
     /// Events whose leaf names no tender and no party, and whose body only their actor or
@@ -309,6 +318,10 @@ impl EventType {
             EventType::CommitteeTimeRequested => "committee_time_requested",
             EventType::CommitteeExtensionRequired => "committee_extension_required",
             EventType::CommitteeTimeExtended => "committee_time_extended",
+            EventType::EvaluationSheetSubmitted => "evaluation_sheet_submitted",
+            EventType::EvaluationSheetsRevealed => "evaluation_sheets_revealed",
+            EventType::DeviationFlagged => "deviation_flagged",
+            EventType::DeviationReasonFiled => "deviation_reason_filed",
         }
     }
 }

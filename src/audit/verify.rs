@@ -20,6 +20,7 @@ use super::merkle::{self, Hash, MemoryTree};
 use super::note::{Checkpoint, NoteVerifier};
 use super::sha256_hex;
 pub use super::verify_committees::CommitteesReplay;
+pub use super::verify_sheets::SheetsReplay;
 
 /// Why a bundle was rejected: every problem found, each naming the entry, tender or event.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -517,6 +518,7 @@ pub fn default_rules() -> Vec<Box<dyn Rule>> {
         Box::new(DrawsReplay),
         Box::new(CommitteesReplay),
         Box::new(super::verify_reports::ReportsReplay),
+        Box::new(SheetsReplay),
     ]
 }
 

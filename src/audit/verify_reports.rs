@@ -1,4 +1,4 @@
-//! The evaluation report's process rules for the offline verifier (docs/EVALUATION.md §19),
+//! The evaluation report's process rules for the offline verifier (docs/EVALUATION.md §20),
 //! replayed from the tender's chain alone.
 
 use std::collections::{BTreeSet, HashMap};

@@ -647,6 +647,54 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    evaluation_sheets (id) {
+        id -> Text,
+        committee_id -> Text,
+        member_id -> Text,
+        principal_id -> Text,
+        stage -> Text,
+        body -> Text,
+        statement_sha256 -> Text,
+        signature -> Text,
+        signature_algorithm -> Text,
+        signer_fingerprint -> Text,
+        certificate -> Text,
+        submitted_at -> Timestamp,
+        revealed_at -> Nullable<Timestamp>,
+        void -> Bool,
+    }
+}
+
+diesel::table! {
+    deviation_flags (id) {
+        id -> Text,
+        committee_id -> Text,
+        sheet_id -> Text,
+        member_id -> Text,
+        bid_id -> Text,
+        criterion -> Nullable<Text>,
+        score -> Text,
+        others_mean -> Text,
+        flagged_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    deviation_reasons (flag_id) {
+        flag_id -> Text,
+        committee_id -> Text,
+        member_id -> Text,
+        bid_id -> Text,
+        criterion -> Nullable<Text>,
+        reason -> Text,
+        signature -> Text,
+        signature_algorithm -> Text,
+        signer_fingerprint -> Text,
+        filed_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(audit_pending -> audit_events (seq));
 diesel::joinable!(expert_specialties -> experts (expert_id));
 diesel::joinable!(expert_avoid_units -> experts (expert_id));
@@ -735,6 +783,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     evaluation_reports,
     report_signatures,
     committee_time_requests,
+    evaluation_sheets,
+    deviation_flags,
+    deviation_reasons,
     role_requests,
     entrustments,
     staff_invitations,

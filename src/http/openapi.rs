@@ -400,9 +400,10 @@ mod tests {
             }
         }
         // Login, two registrations, publish, amend, bid upload, withdrawal, confirmation,
-        // envelope key, share release, entrustment, draw contribution, draw check-in, report
-        // signature: every request that carries a certificate chain.
-        assert_eq!(signed, 14);
+        // envelope key, share release, entrustment, draw contribution, draw check-in, evaluation
+        // sheet, deviation reason, report signature: every request that carries a certificate
+        // chain.
+        assert_eq!(signed, 16);
     }
 
     #[test]

@@ -118,7 +118,7 @@ pub struct EvaluationReport {
     /// Members silent by then are deemed to agree (条例53).
     pub sign_until: DateTime<Utc>,
     pub completed_at: Option<DateTime<Utc>>,
-    /// The document (docs/EVALUATION.md §19): the section, members, K, the inputs from the
+    /// The document (docs/EVALUATION.md §20): the section, members, K, the inputs from the
     /// sheets and decisions, the derivation step by step and the candidates.
     #[schema(value_type = Object)]
     pub document: serde_json::Value,
@@ -150,4 +150,122 @@ pub struct ReportSignatureRequest {
     pub certificate_chain: Vec<String>,
     pub signature: String,
     pub signature_algorithm: String,
+}
+
+pub use crate::domain::evaluation::sheet::Sheet;
+
+/// A member's signed sheet of one stage (docs/EVALUATION.md §14, §17): the sheet (its `stage`
+/// tag: `preliminary`, then the method's `scoring`, `adjustments` or `qualitative`), signed
+/// over `sheet::statement` with the member's personal certificate. Its `member` fields (a
+/// verdict's, a remark's) are the member's own principal id.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SubmitSheetRequest {
+    /// `{"stage": "preliminary", "verdicts": [{member, bid, requirement, pass, reason}]}`,
+    /// `{"stage": "scoring", "scores": [{bid, criterion, points}]}`,
+    /// `{"stage": "adjustments", "applied": [{bid, adjustment, units}]}` or
+    /// `{"stage": "qualitative", "remarks": [{member, bid, kind, text}], "recommended": [bid]}`.
+    #[schema(value_type = Object)]
+    pub sheet: Sheet,
+    /// Base64 DER certificates, leaf first: the member's personal certificate.
+    pub certificate_chain: Vec<String>,
+    /// Base64 signature over the sheet statement.
+    pub signature: String,
+    pub signature_algorithm: String,
+}
+
+/// One sheet as recorded.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct EvaluationSheet {
+    pub id: String,
+    /// The committee member id.
+    pub member_id: String,
+    pub person_id: String,
+    pub stage: String,
+    /// The sheet in canonical order (as signed).
+    #[schema(value_type = Object)]
+    pub sheet: Sheet,
+    /// Hex SHA-256 of the signed statement: what the log carried until the reveal.
+    pub statement_sha256: String,
+    pub signature: String,
+    pub signature_algorithm: String,
+    /// SHA-256 fingerprint of the signing certificate.
+    pub signer_fingerprint: String,
+    pub submitted_at: DateTime<Utc>,
+    /// When the stage's sheets were revealed (every active member's was in).
+    pub revealed_at: Option<DateTime<Utc>>,
+    /// The member left the committee: the sheet is kept and counts for nothing (条例48).
+    pub void: bool,
+}
+
+/// The caller's own sheets of the committee, every stage, void ones included.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct MySheets {
+    pub committee_id: String,
+    /// The method's stages in order: `preliminary`, then the second.
+    pub stages: Vec<String>,
+    pub sheets: Vec<EvaluationSheet>,
+}
+
+/// The committee's sheets of one revealed stage.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct StageSheets {
+    pub committee_id: String,
+    pub stage: String,
+    /// The sheets that count (void ones are listed with `void`), in submission order.
+    pub sheets: Vec<EvaluationSheet>,
+    /// The bids the stage judged: for `preliminary` the opened bids not rejected
+    /// automatically; for the second stage those passing 初步评审.
+    pub bids: Vec<String>,
+}
+
+/// A flagged member's written reason, signed over `deviation::reason_statement`.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeviationReasonRequest {
+    /// Why the score departs from the others' (1–2000 characters).
+    pub reason: String,
+    /// Base64 DER certificates, leaf first: the member's personal certificate.
+    pub certificate_chain: Vec<String>,
+    /// Base64 signature over the reason statement.
+    pub signature: String,
+    pub signature_algorithm: String,
+}
+
+/// A filed reason.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct DeviationReason {
+    pub reason: String,
+    pub signature: String,
+    pub signature_algorithm: String,
+    pub signer_fingerprint: String,
+    pub filed_at: DateTime<Utc>,
+}
+
+/// A 偏离度 flag: a member's score departs from the other members' mean by more than the
+/// platform's share (docs/EVALUATION.md §6).
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct DeviationFlag {
+    pub id: String,
+    pub member_id: String,
+    pub person_id: String,
+    pub bid_id: String,
+    /// The item; absent for the member's item sum of the bid.
+    pub criterion: Option<String>,
+    #[schema(value_type = String)]
+    pub score: rust_decimal::Decimal,
+    #[schema(value_type = String)]
+    pub others_mean: rust_decimal::Decimal,
+    pub flagged_at: DateTime<Utc>,
+    /// The member's signed reason, once filed.
+    pub reason: Option<DeviationReason>,
+}
+
+/// The committee's 偏离度 flags (on sheets that count) and their reasons.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct DeviationFlags {
+    pub committee_id: String,
+    pub flags: Vec<DeviationFlag>,
+    /// Flags still owing a reason.
+    pub open: u32,
 }

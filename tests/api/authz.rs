@@ -156,7 +156,8 @@ async fn every_endpoint_with_every_role() {
         .unwrap();
     let member = id_of(member);
     let until = app.clock_now() + chrono::Duration::days(30);
-    let endpoints = vec![
+    let endpoints =
+        vec![
         e(Method::GET, "/healthz", "/healthz".into(), None, None),
         e(Method::GET, "/readyz", "/readyz".into(), None, None),
         e(
@@ -461,6 +462,46 @@ async fn every_endpoint_with_every_role() {
             "/api/v1/tenders/{tender}/sections/{section}/committee/members/{member}/leave",
             format!("/api/v1/tenders/{t}/sections/BD01/committee/members/none/leave"),
             Some(json!({"reason": "ill", "note": "x"})),
+            Some(&[]),
+        ),
+        // The members' sheets and 偏离度 flags: no committee here, so hidden from everyone;
+        // sheets::… drives them on real committees, by member, non-member and regulator.
+        e(
+            Method::POST,
+            "/api/v1/tenders/{tender}/sections/{section}/committee/sheets",
+            format!("/api/v1/tenders/{t}/sections/BD01/committee/sheets"),
+            Some(json!({"sheet": {"stage": "preliminary", "verdicts": []},
+                "certificate_chain": ["AAAA"], "signature": "AAAA",
+                "signature_algorithm": "ed25519"})),
+            Some(&[]),
+        ),
+        e(
+            Method::GET,
+            "/api/v1/tenders/{tender}/sections/{section}/committee/my-sheets",
+            format!("/api/v1/tenders/{t}/sections/BD01/committee/my-sheets"),
+            None,
+            Some(&[]),
+        ),
+        e(
+            Method::GET,
+            "/api/v1/tenders/{tender}/sections/{section}/committee/sheets/{stage}",
+            format!("/api/v1/tenders/{t}/sections/BD01/committee/sheets/preliminary"),
+            None,
+            Some(&[]),
+        ),
+        e(
+            Method::GET,
+            "/api/v1/tenders/{tender}/sections/{section}/committee/deviation-flags",
+            format!("/api/v1/tenders/{t}/sections/BD01/committee/deviation-flags"),
+            None,
+            Some(&[]),
+        ),
+        e(
+            Method::POST,
+            "/api/v1/tenders/{tender}/sections/{section}/committee/deviation-flags/{flag}/reason",
+            format!("/api/v1/tenders/{t}/sections/BD01/committee/deviation-flags/none/reason"),
+            Some(json!({"reason": "x", "certificate_chain": ["AAAA"], "signature": "AAAA",
+                "signature_algorithm": "ed25519"})),
             Some(&[]),
         ),
         e(

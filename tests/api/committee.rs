@@ -46,11 +46,11 @@ impl World {
         &self.s.tender
     }
 
-    fn path(&self) -> String {
+    pub(crate) fn path(&self) -> String {
         format!("/api/v1/tenders/{}/sections/BD01/committee", self.t())
     }
 
-    fn draw_id(&self) -> &str {
+    pub(crate) fn draw_id(&self) -> &str {
         self.draw["id"].as_str().unwrap()
     }
 
@@ -65,7 +65,7 @@ impl World {
             .unwrap()
     }
 
-    async fn relogin(&mut self) {
+    pub(crate) async fn relogin(&mut self) {
         relogin(&self.app, &mut self.experts).await;
         for b in self.bidders.iter_mut() {
             b.relogin(&self.app).await;
@@ -74,7 +74,7 @@ impl World {
     }
 
     /// The index into `experts` of the member with person id `person`.
-    fn expert_of(&self, person: &Value) -> usize {
+    pub(crate) fn expert_of(&self, person: &Value) -> usize {
         self.experts
             .iter()
             .position(|e| person == e.person.as_str())
@@ -85,8 +85,34 @@ impl World {
 /// A published tender whose BD01 evaluation experts (`count` drawn, 2 reserves) are drawn and
 /// have confirmed, three sealed bids on BD01, and three persons on the tenderer's staff.
 pub(crate) async fn world(count: u32) -> World {
+    world_with(count, None).await
+}
+
+/// [`world`] with BD01's `evaluation` and `award` replaced before the tender is published.
+pub(crate) async fn world_with(count: u32, bd01: Option<(Value, Value)>) -> World {
     let app = TestApp::spawn().await;
-    let s = published_tender(&app, 30).await;
+    let s = match bd01 {
+        None => published_tender(&app, 30).await,
+        Some((evaluation, award)) => {
+            let s = crate::fixtures::draft_tender(&app, 30).await;
+            let mut d = crate::fixtures::draft(app.clock_now(), 30, &s.custodians);
+            d["sections"][0]["evaluation"] = evaluation;
+            d["sections"][0]["award"] = award;
+            let (st, v) = s
+                .agent
+                .raw(
+                    Method::PUT,
+                    &format!("/api/v1/tenders/{}", s.tender),
+                    Some(&json!({"draft": d})),
+                )
+                .await
+                .unwrap();
+            assert_eq!(st, 200, "{v}");
+            let (st, v) = crate::fixtures::publish(&app, &s).await;
+            assert_eq!(st, 200, "{v}");
+            s
+        }
+    };
     let avoid = tenderer_uscc(&app).await;
     let experts = library(&app, 12, &avoid).await;
     let regulator = app.enrol("regulator").await;

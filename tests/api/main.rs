@@ -22,6 +22,7 @@ mod parties;
 mod remedy;
 mod report;
 mod secrets;
+mod sheets;
 mod signatures;
 mod smtp;
 mod storage;

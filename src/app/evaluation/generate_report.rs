@@ -2,7 +2,7 @@
 //! rests on is in — every stage's sheets revealed, K drawn, ties broken by lot — and the members
 //! sign it. The candidates are never typed in: `domain::evaluation::candidates::derive` computes
 //! them from the recorded inputs, and the document carries those inputs so anyone can compute
-//! them again from the log (docs/EVALUATION.md §19).
+//! them again from the log (docs/EVALUATION.md §20).
 //!
 //! A tie that the tie-breaks leave where it matters commits a lot among the tied bids through the
 //! platform's verifiable lottery (the supervising regulator contributes, or the fallback); the

@@ -1,14 +1,15 @@
 //! `POST …/committee/members/{member}/leave`: a member leaves the committee (条例48) — it must
 //! recuse, falls ill or leaves — by its own request, or named by the tenderer or its agent with
 //! the reason. From then on it reads nothing and its conclusions are void (`left_at` marks
-//! where). An expert's seat in the draw goes out (`recused` or `left`) and the next reserve of
-//! its specialty is called in the recorded order (`app::support::seats::replace`); the reserve
-//! joins the committee when it checks in, signing the commitment like every seated expert. A
-//! leader that leaves is no longer the leader: the members elect one again. A member leaving
-//! while the report is being signed voids the report; once the report is complete nobody
-//! leaves.
+//! where; its sheets are kept, marked void — `support::evaluation::void_sheets`). An expert's
+//! seat in the draw goes out (`recused` or `left`) and the next reserve of its specialty is
+//! called in the recorded order (`app::support::seats::replace`); the reserve joins the
+//! committee when it checks in, signing the commitment like every seated expert. A leader that
+//! leaves is no longer the leader: the members elect one again. A member leaving while the
+//! report is being signed voids the report; once the report is complete nobody leaves.
 
 use super::*;
+use crate::app::support::evaluation;
 use crate::app::support::seats::{self, Timing};
 use crate::app::support::tender::is_party;
 use crate::app::{Actor, AppContext};
@@ -46,6 +47,7 @@ pub async fn leave_committee(
         ctx.clock.now(),
     );
     let timing = Timing::of(&ctx.settings.experts.draws);
+    let policy = ctx.settings.evaluation.policy();
     ctx.db
         .write(move |c| {
             // The draw first, then the committee: the order a reserve's check-in takes them in
@@ -87,6 +89,9 @@ pub async fn leave_committee(
             leaving.leader_vote = None;
             let leaving = leaving.clone();
             crepo::update_member(c, &leaving)?;
+            // Its sheets are void from now on (kept); a stage its departure completes is
+            // revealed among those who remain, once the departure is recorded.
+            let voided = evaluation::void_sheets(c, &row, &leaving.id)?;
             let was_leader = row.leader_member_id.as_deref() == Some(leaving.id.as_str());
             if was_leader {
                 // A new election: the old votes elected someone who is gone.
@@ -134,9 +139,11 @@ pub async fn leave_committee(
                     body: json!({"committee": row.id, "member": leaving.id,
                         "person": leaving.principal_id, "kind": leaving.kind,
                         "reason": req.reason.as_str(), "note": note, "by": by,
-                        "leader_cleared": was_leader, "called_rank": called}),
+                        "leader_cleared": was_leader, "called_rank": called,
+                        "sheets_voided": voided}),
                 },
             )?;
+            evaluation::reveal_completed(c, &row, policy, now)?;
             let members = crepo::members(c, &row.id)?;
             // One fewer active member can make the votes already cast a majority.
             tally(c, &mut row, &members, now)?;

@@ -2,33 +2,44 @@
 //! committee. Opened bids are readable by those the law allows and by nobody else, every read
 //! in the audit log; the committee is formed from the draw's checked-in experts and the
 //! tenderer's representatives, elects its leader, and a member who leaves is replaced from the
-//! draw's reserves (docs/EVALUATION.md); the leader generates the report from what was
-//! recorded, the members sign it or dissent, and the tender moves on.
+//! draw's reserves; its members sign their sheets stage by stage, hidden from each other until
+//! all are in; the leader generates the report from what was recorded, the members sign it or
+//! dissent, and the tender moves on (docs/EVALUATION.md).
 
 mod ask_more_time;
 mod committee;
+mod deviation_flags;
 mod elect_leader;
 mod extend_time;
+mod file_deviation_reason;
 mod form_committee;
 mod generate_report;
 mod inputs;
 mod leave_committee;
+mod my_sheets;
 mod read_bid_part;
 mod report;
 mod reporting;
 mod sign_report;
+mod stage_sheets;
+mod submit_sheet;
 mod tick;
 
 pub use ask_more_time::*;
 pub use committee::*;
+pub use deviation_flags::*;
 pub use elect_leader::*;
 pub use extend_time::*;
+pub use file_deviation_reason::*;
 pub use form_committee::*;
 pub use generate_report::*;
 pub use leave_committee::*;
+pub use my_sheets::*;
 pub use read_bid_part::*;
 pub use report::*;
 pub use sign_report::*;
+pub use stage_sheets::*;
+pub use submit_sheet::*;
 pub use tick::*;
 
 use crate::app::support::errors::internal;
@@ -157,4 +168,40 @@ fn active_member_of<'a>(
     members
         .iter()
         .find(|m| m.active && m.principal_id == principal)
+}
+
+/// A sheet as its readers see it.
+fn sheet_dto(row: &crate::db::repo::sheets::SheetRow) -> AppResult<EvaluationSheet> {
+    Ok(EvaluationSheet {
+        id: row.id.clone(),
+        member_id: row.member_id.clone(),
+        person_id: row.principal_id.clone(),
+        stage: row.stage.clone(),
+        sheet: crate::app::support::json::parse_json(&row.body, "sheet")?,
+        statement_sha256: row.statement_sha256.clone(),
+        signature: row.signature.clone(),
+        signature_algorithm: row.signature_algorithm.clone(),
+        signer_fingerprint: row.signer_fingerprint.clone(),
+        submitted_at: from_db(row.submitted_at),
+        revealed_at: row.revealed_at.map(from_db),
+        void: row.void,
+    })
+}
+
+/// The section's committee and the caller's membership (present or past); regulators see
+/// without one. Anyone else learns nothing, not even that the committee exists.
+fn committee_for_reader(
+    c: &mut AnyConnection,
+    actor: &crate::app::Actor,
+    tender: &str,
+    section: &str,
+) -> AppResult<(crepo::CommitteeRow, Option<crepo::MemberRow>)> {
+    let row = crepo::of_section(c, tender, section)?.ok_or_else(no_committee)?;
+    let me = crepo::members(c, &row.id)?
+        .into_iter()
+        .find(|m| m.principal_id == actor.id);
+    if me.is_none() && !actor.has(crate::domain::identity::Role::Regulator) {
+        return Err(no_committee());
+    }
+    Ok((row, me))
 }

@@ -5,6 +5,7 @@
 
 pub mod departments;
 pub mod errors;
+pub mod evaluation;
 pub mod json;
 pub mod keys;
 pub mod lottery;

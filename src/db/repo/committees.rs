@@ -193,3 +193,12 @@ pub fn time_requests(c: &mut AnyConnection, committee: &str) -> QueryResult<Vec<
         .select(TimeRequestRow::as_select())
         .load(c)
 }
+
+/// A committee by id.
+pub fn find(c: &mut AnyConnection, id: &str) -> QueryResult<Option<CommitteeRow>> {
+    committees::table
+        .find(id)
+        .select(CommitteeRow::as_select())
+        .first(c)
+        .optional()
+}

@@ -11,6 +11,7 @@ pub mod identity;
 pub mod mail;
 pub mod parties;
 pub mod reports;
+pub mod sheets;
 pub mod tenders;
 pub mod uploads;
 pub mod witnesses;

@@ -15,6 +15,11 @@ use serde::{Deserialize, Serialize};
 
 use super::config::ScoringPlan;
 use super::scoring::ScoreSheet;
+use super::sheet::SheetOf;
+use crate::seal::encoding::Enc;
+
+/// Label of a deviation reason statement, version 1.
+pub const REASON_LABEL: &str = "etender-deviation-reason/v1";
 
 /// How far a score may depart from the others' mean before it is flagged (fractions).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -107,6 +112,30 @@ pub fn flags(
     out
 }
 
+/// The bytes a flagged member signs for its written reason:
+///
+/// ```text
+/// label("etender-deviation-reason/v1") ‖ var(committee) ‖ var(tender) ‖ var(section)
+///   ‖ var(member) ‖ var(bid) ‖ u8(0 the sum | 1 an item) [‖ var(item)]
+///   ‖ var(score, 2 places) ‖ var(reason)
+/// ```
+pub fn reason_statement(of: &SheetOf<'_>, flag: &DeviationFlag, reason: &str) -> Vec<u8> {
+    let mut e = Enc::with_label(REASON_LABEL);
+    e.str(of.committee)
+        .str(of.tender)
+        .str(of.section)
+        .str(of.member)
+        .str(&flag.bid);
+    match &flag.criterion {
+        None => e.u8(0),
+        Some(c) => e.u8(1).str(c),
+    };
+    let mut score = flag.score.normalize();
+    score.rescale(super::SCALE);
+    e.str(&score.to_string()).str(reason);
+    e.into_bytes()
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::scoring::tests::{plan, sheet};
@@ -146,6 +175,52 @@ mod tests {
         let got = flags(&plan(), &high, DeviationPolicy::default());
         assert_eq!(got.len(), 1);
         assert_eq!((got[0].criterion.clone(), got[0].score), (None, dec!(40)));
+    }
+
+    #[test]
+    fn a_reason_binds_the_flag_and_its_text() {
+        let of = SheetOf {
+            committee: "C1",
+            tender: "T1",
+            section: "BD01",
+            member: "m5",
+        };
+        let flag = DeviationFlag {
+            member: "m5".into(),
+            bid: "b1".into(),
+            criterion: Some("T1".into()),
+            score: dec!(10.4),
+            others_mean: dec!(16),
+        };
+        let base = reason_statement(&of, &flag, "施工组织设计缺少进度计划");
+        let mut spelled = flag.clone();
+        spelled.score = dec!(10.40);
+        assert_eq!(
+            reason_statement(&of, &spelled, "施工组织设计缺少进度计划"),
+            base
+        );
+        let sum = DeviationFlag {
+            criterion: None,
+            ..flag.clone()
+        };
+        assert_ne!(
+            reason_statement(&of, &sum, "施工组织设计缺少进度计划"),
+            base
+        );
+        assert_ne!(reason_statement(&of, &flag, "另一理由"), base);
+        let mut expected = b"etender-deviation-reason/v1\0".to_vec();
+        let var = |out: &mut Vec<u8>, f: &str| {
+            out.extend((f.len() as u64).to_be_bytes());
+            out.extend(f.as_bytes());
+        };
+        for f in ["C1", "T1", "BD01", "m5", "b1"] {
+            var(&mut expected, f);
+        }
+        expected.push(1);
+        for f in ["T1", "10.40", "施工组织设计缺少进度计划"] {
+            var(&mut expected, f);
+        }
+        assert_eq!(base, expected);
     }
 
     #[test]

@@ -95,6 +95,42 @@ pub fn evaluated_prices(
         .collect())
 }
 
+/// The committee's adjustments from its members' adjustment sheets (`(member, applied)`): for
+/// each (bid, adjustment) any member applied, the median of the units every member of
+/// `members` entered — a member that did not apply it entered 0, and a sheet of someone not in
+/// `members` (a void one) does not count. Zero medians are left out. Committees are odd; with
+/// an even count the lower of the two middle values is taken (an adjustment more than half of
+/// the members do not apply stays out). Output sorted by (bid, adjustment).
+pub fn agreed(members: &[String], sheets: &[(String, Vec<Applied>)]) -> Vec<Applied> {
+    let counting: BTreeSet<&str> = members.iter().map(String::as_str).collect();
+    let mut units: BTreeMap<(&str, &str), Vec<u32>> = BTreeMap::new();
+    for (member, applied) in sheets {
+        if !counting.contains(member.as_str()) {
+            continue;
+        }
+        for a in applied {
+            units
+                .entry((a.bid.as_str(), a.adjustment.as_str()))
+                .or_default()
+                .push(a.units);
+        }
+    }
+    let n = counting.len();
+    units
+        .into_iter()
+        .filter_map(|((bid, adjustment), mut entered)| {
+            entered.resize(n.max(entered.len()), 0);
+            entered.sort_unstable();
+            let median = entered[(entered.len() - 1) / 2];
+            (median > 0).then(|| Applied {
+                bid: bid.to_string(),
+                adjustment: adjustment.to_string(),
+                units: median,
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -156,6 +192,64 @@ mod tests {
         assert_eq!(got[1].evaluated, dec!(15080000.00));
         // b3: 0.5 % of 15,123,456.78 = 75,617.2839 → 75,617.28
         assert_eq!(got[2].evaluated, dec!(15199074.06));
+    }
+
+    fn applied(bid: &str, adjustment: &str, units: u32) -> Applied {
+        Applied {
+            bid: bid.into(),
+            adjustment: adjustment.into(),
+            units,
+        }
+    }
+
+    /// Five members: D1 on b1 entered 10, 12, 10, absent, 40 → (0, 10, 10, 12, 40) → 10; D2 on
+    /// b1 by two members only → median 0, left out; D2 on b3 by three → 1. A void member's
+    /// sheet does not count.
+    #[test]
+    fn agreed_units_are_the_members_median() {
+        let members: Vec<String> = ["m1", "m2", "m3", "m4", "m5"].map(String::from).to_vec();
+        let sheets = vec![
+            (
+                "m1".to_string(),
+                vec![applied("b1", "D1", 10), applied("b3", "D2", 1)],
+            ),
+            (
+                "m2".to_string(),
+                vec![applied("b1", "D1", 12), applied("b1", "D2", 1)],
+            ),
+            (
+                "m3".to_string(),
+                vec![applied("b1", "D1", 10), applied("b3", "D2", 1)],
+            ),
+            ("m4".to_string(), vec![applied("b3", "D2", 2)]),
+            (
+                "m5".to_string(),
+                vec![applied("b1", "D1", 40), applied("b1", "D2", 1)],
+            ),
+            (
+                "gone".to_string(),
+                vec![applied("b2", "D1", 30), applied("b2", "D1", 30)],
+            ),
+        ];
+        assert_eq!(
+            agreed(&members, &sheets),
+            vec![applied("b1", "D1", 10), applied("b3", "D2", 1)]
+        );
+        // Nobody applied anything: nothing is agreed.
+        assert!(agreed(&members, &[]).is_empty());
+        // Three of five applying is a majority: the median is the middle of the three.
+        let three = vec![
+            ("m1".to_string(), vec![applied("b2", "D1", 5)]),
+            ("m2".to_string(), vec![applied("b2", "D1", 7)]),
+            ("m3".to_string(), vec![applied("b2", "D1", 30)]),
+        ];
+        assert_eq!(agreed(&members, &three), vec![applied("b2", "D1", 5)]);
+        // The agreed units are themselves valid input for the evaluated prices.
+        let bids = vec![
+            ("b1".to_string(), dec!(15000000.00)),
+            ("b3".to_string(), dec!(100)),
+        ];
+        assert!(evaluated_prices(&adjustments(), &bids, &agreed(&members, &sheets)).is_ok());
     }
 
     #[test]

@@ -20,6 +20,7 @@ use std::collections::BTreeSet;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use super::lowest_price::Applied;
 use super::preliminary::Verdict;
 use super::qualitative::{Remark, RemarkKind};
 use super::scoring::ItemScore;
@@ -53,6 +54,9 @@ pub enum Sheet {
         remarks: Vec<Remark>,
         recommended: Vec<String>,
     },
+    /// 经评审的最低投标价法: the priced adjustments the member applies to the valid bids (the
+    /// committee's are the medians, `lowest_price::agreed`).
+    Adjustments { applied: Vec<Applied> },
 }
 
 impl Sheet {
@@ -62,6 +66,7 @@ impl Sheet {
             Sheet::Preliminary { .. } => "preliminary",
             Sheet::Scoring { .. } => "scoring",
             Sheet::Qualitative { .. } => "qualitative",
+            Sheet::Adjustments { .. } => "adjustments",
         }
     }
 
@@ -141,6 +146,20 @@ impl Sheet {
                     recommended: seen.into_iter().map(str::to_string).collect(),
                 })
             }
+            Sheet::Adjustments { applied } => {
+                let mut a = applied.clone();
+                a.sort_by(|x, y| (&x.bid, &x.adjustment).cmp(&(&y.bid, &y.adjustment)));
+                if let Some(w) = a
+                    .windows(2)
+                    .find(|w| (&w[0].bid, &w[0].adjustment) == (&w[1].bid, &w[1].adjustment))
+                {
+                    return Err(incomplete(format!(
+                        "{} on bid {} twice",
+                        w[0].adjustment, w[0].bid
+                    )));
+                }
+                Ok(Sheet::Adjustments { applied: a })
+            }
         }
     }
 }
@@ -169,6 +188,7 @@ fn scaled(d: Decimal) -> Decimal {
 /// scoring entry:     var(bid) ‖ var(item) ‖ var(points, 2 places, e.g. "12.50")
 /// qualitative:       remarks: var(bid) ‖ u8(1 merit | 2 demerit) ‖ var(text);
 ///                    then u64(m) ‖ m × var(recommended bid)
+/// adjustments entry: var(bid) ‖ var(adjustment) ‖ u64(units)
 /// ```
 ///
 /// over the [`Sheet::canonical`] form.
@@ -208,6 +228,12 @@ pub fn statement(of: &SheetOf<'_>, sheet: &Sheet) -> Result<Vec<u8>, EvaluationE
             e.u64(recommended.len() as u64);
             for b in recommended {
                 e.str(b);
+            }
+        }
+        Sheet::Adjustments { applied } => {
+            e.u64(applied.len() as u64);
+            for a in applied {
+                e.str(&a.bid).str(&a.adjustment).u64(u64::from(a.units));
             }
         }
     }
@@ -406,6 +432,48 @@ mod tests {
             recommended: vec!["b1".into(), "b3".into()],
         };
         assert_eq!(statement(&of(), &a).unwrap(), statement(&of(), &b).unwrap());
+    }
+
+    #[test]
+    fn adjustment_sheets_sort_and_refuse_repeats() {
+        let applied = |bid: &str, adj: &str, units| Applied {
+            bid: bid.into(),
+            adjustment: adj.into(),
+            units,
+        };
+        let a = Sheet::Adjustments {
+            applied: vec![applied("b2", "D1", 3), applied("b1", "D2", 1)],
+        };
+        let b = Sheet::Adjustments {
+            applied: vec![applied("b1", "D2", 1), applied("b2", "D1", 3)],
+        };
+        let bytes = statement(&of(), &a).unwrap();
+        assert_eq!(bytes, statement(&of(), &b).unwrap());
+        let mut expected = b"etender-evaluation-sheet/v1\0".to_vec();
+        for f in ["C1", "T1", "BD01", "m1", "adjustments"] {
+            expected.extend((f.len() as u64).to_be_bytes());
+            expected.extend(f.as_bytes());
+        }
+        expected.extend(2u64.to_be_bytes());
+        for (bid, adj, units) in [("b1", "D2", 1u64), ("b2", "D1", 3)] {
+            for f in [bid, adj] {
+                expected.extend((f.len() as u64).to_be_bytes());
+                expected.extend(f.as_bytes());
+            }
+            expected.extend(units.to_be_bytes());
+        }
+        assert_eq!(bytes, expected);
+        let other = Sheet::Adjustments {
+            applied: vec![applied("b1", "D2", 2), applied("b2", "D1", 3)],
+        };
+        assert_ne!(statement(&of(), &other).unwrap(), bytes);
+        let twice = Sheet::Adjustments {
+            applied: vec![applied("b1", "D2", 1), applied("b1", "D2", 2)],
+        };
+        assert!(matches!(
+            statement(&of(), &twice),
+            Err(EvaluationError::SheetIncomplete { .. })
+        ));
     }
 
     /// Known answer: the bytes of a fixed sheet, pinned so a change of the format is seen

@@ -1,8 +1,10 @@
 //! The evaluation (docs/EVALUATION.md): opened bids, read by those the law allows; the
-//! section's committee, its leader and its members' departures.
+//! section's committee, its leader and its members' departures; the members' signed sheets and
+//! the 偏离度 flags with their reasons.
 
 use actix_web::{get, post, web, HttpResponse};
 
+use super::tenders::SignatureDto;
 use crate::app::evaluation;
 use crate::app::{Actor, AppContext};
 use crate::error::AppResult;
@@ -172,6 +174,165 @@ pub async fn leave_committee(
         evaluation::leave_committee(&ctx, &actor, &tender, &section, &member, body.into_inner())
             .await?;
     Ok(web::Json(c))
+}
+
+/// An active member of the evaluating committee submits its signed sheet of a stage:
+/// `preliminary` first, then the method's `scoring`, `adjustments` or `qualitative`. Hidden
+/// from the others until every active member's sheet of the stage is in; never edited.
+#[utoipa::path(operation_id = "submit_evaluation_sheet", tag = "evaluation",
+    request_body = SubmitSheetRequest, security(("bearer" = [])),
+    params(
+        ("tender" = String, Path, description = "Tender id"),
+        ("section" = String, Path, description = "Section code"),
+    ),
+    responses(
+    (status = 200, body = EvaluationSheet),
+    (status = 403, description = "`forbidden`: a member that left; \
+        `certificate_subject_mismatch`: not your own certificate"),
+    (status = 404, description = "`not_found`: no committee for the section, or you are not \
+        on it"),
+    (status = 409, description = "`conflict`: your sheet of this stage is in already (no \
+        edits); `stage_not_open`: the second stage before every active member's preliminary \
+        sheet is in; `invalid_state_transition`: the committee is not evaluating"),
+    (status = 422, description = "`score_out_of_range`, `sheet_incomplete`, \
+        `rejection_reason_required`, `remark_required`, `adjustment_out_of_range`, \
+        `statement_signature_invalid`, `validation_failed` (sheet.stage: not_this_method)"),
+))]
+#[post("/api/v1/tenders/{tender}/sections/{section}/committee/sheets")]
+pub async fn submit_sheet(
+    ctx: web::Data<AppContext>,
+    actor: Actor,
+    path: web::Path<(String, String)>,
+    body: web::Json<SubmitSheetRequest>,
+) -> AppResult<web::Json<EvaluationSheet>> {
+    let (tender, section) = path.into_inner();
+    let req = body.into_inner();
+    let signed = SignatureDto {
+        certificate_chain: req.certificate_chain,
+        signature: req.signature,
+        signature_algorithm: req.signature_algorithm,
+    }
+    .into_signature()?;
+    let s = evaluation::submit_sheet(&ctx, &actor, &tender, &section, req.sheet, signed).await?;
+    Ok(web::Json(s))
+}
+
+/// The caller's own sheets of the committee, every stage, void ones included (members,
+/// present and past).
+#[utoipa::path(operation_id = "my_evaluation_sheets", tag = "evaluation",
+    security(("bearer" = [])),
+    params(
+        ("tender" = String, Path, description = "Tender id"),
+        ("section" = String, Path, description = "Section code"),
+    ),
+    responses(
+    (status = 200, body = MySheets),
+    (status = 404, description = "`not_found`: no committee for the section, or you were \
+        never on it"),
+))]
+#[get("/api/v1/tenders/{tender}/sections/{section}/committee/my-sheets")]
+pub async fn my_sheets(
+    ctx: web::Data<AppContext>,
+    actor: Actor,
+    path: web::Path<(String, String)>,
+) -> AppResult<web::Json<MySheets>> {
+    let (tender, section) = path.into_inner();
+    Ok(web::Json(
+        evaluation::my_sheets(&ctx, &actor, &tender, &section).await?,
+    ))
+}
+
+/// The committee's sheets of a stage, once revealed: to members that submitted their own
+/// sheet of it, and to regulators.
+#[utoipa::path(operation_id = "evaluation_stage_sheets", tag = "evaluation",
+    security(("bearer" = [])),
+    params(
+        ("tender" = String, Path, description = "Tender id"),
+        ("section" = String, Path, description = "Section code"),
+        ("stage" = String, Path, description = "`preliminary`, `scoring`, `adjustments` or \
+            `qualitative`"),
+    ),
+    responses(
+    (status = 200, body = StageSheets),
+    (status = 404, description = "`not_found`: no committee for the section, you are not on \
+        it, or the method has no such stage"),
+    (status = 409, description = "`sheets_hidden`: not every active member's sheet is in, or \
+        yours is not"),
+))]
+#[get("/api/v1/tenders/{tender}/sections/{section}/committee/sheets/{stage}")]
+pub async fn stage_sheets(
+    ctx: web::Data<AppContext>,
+    actor: Actor,
+    path: web::Path<(String, String, String)>,
+) -> AppResult<web::Json<StageSheets>> {
+    let (tender, section, stage) = path.into_inner();
+    Ok(web::Json(
+        evaluation::stage_sheets(&ctx, &actor, &tender, &section, &stage).await?,
+    ))
+}
+
+/// The 偏离度 flags raised when the scoring stage was revealed, with the reasons filed
+/// (members and regulators).
+#[utoipa::path(operation_id = "deviation_flags", tag = "evaluation",
+    security(("bearer" = [])),
+    params(
+        ("tender" = String, Path, description = "Tender id"),
+        ("section" = String, Path, description = "Section code"),
+    ),
+    responses(
+    (status = 200, body = DeviationFlags),
+    (status = 404, description = "`not_found`: no committee for the section, or you are not \
+        on it"),
+))]
+#[get("/api/v1/tenders/{tender}/sections/{section}/committee/deviation-flags")]
+pub async fn deviation_flags(
+    ctx: web::Data<AppContext>,
+    actor: Actor,
+    path: web::Path<(String, String)>,
+) -> AppResult<web::Json<DeviationFlags>> {
+    let (tender, section) = path.into_inner();
+    Ok(web::Json(
+        evaluation::deviation_flags(&ctx, &actor, &tender, &section).await?,
+    ))
+}
+
+/// The flagged member files its signed written reason for a 偏离度 flag (once).
+#[utoipa::path(operation_id = "file_deviation_reason", tag = "evaluation",
+    request_body = DeviationReasonRequest, security(("bearer" = [])),
+    params(
+        ("tender" = String, Path, description = "Tender id"),
+        ("section" = String, Path, description = "Section code"),
+        ("flag" = String, Path, description = "Flag id"),
+    ),
+    responses(
+    (status = 200, body = DeviationFlag),
+    (status = 403, description = "`forbidden`: not the flagged member; \
+        `certificate_subject_mismatch`: not your own certificate"),
+    (status = 404, description = "`not_found`: no committee, not an active member of it, or no \
+        such flag"),
+    (status = 409, description = "`conflict`: the reason is filed already"),
+    (status = 422, description = "`validation_failed` (reason), `statement_signature_invalid`"),
+))]
+#[post("/api/v1/tenders/{tender}/sections/{section}/committee/deviation-flags/{flag}/reason")]
+pub async fn file_deviation_reason(
+    ctx: web::Data<AppContext>,
+    actor: Actor,
+    path: web::Path<(String, String, String)>,
+    body: web::Json<DeviationReasonRequest>,
+) -> AppResult<web::Json<DeviationFlag>> {
+    let (tender, section, flag) = path.into_inner();
+    let req = body.into_inner();
+    let signed = SignatureDto {
+        certificate_chain: req.certificate_chain,
+        signature: req.signature,
+        signature_algorithm: req.signature_algorithm,
+    }
+    .into_signature()?;
+    let f = evaluation::file_deviation_reason(
+        &ctx, &actor, &tender, &section, &flag, req.reason, signed,
+    )
+    .await?;
+    Ok(web::Json(f))
 }
 
 /// The committee's leader generates the 评标报告 from what was recorded: every stage's revealed

@@ -125,6 +125,11 @@ macro_rules! for_each_route {
             evaluation::sign_report,
             evaluation::ask_more_time,
             evaluation::extend_time,
+            evaluation::submit_sheet,
+            evaluation::my_sheets,
+            evaluation::stage_sheets,
+            evaluation::deviation_flags,
+            evaluation::file_deviation_reason,
         }
     };
 }
