@@ -20,6 +20,7 @@ pub mod note;
 pub mod proof_text;
 pub mod sequencer;
 pub mod verify;
+pub mod verify_clarifications;
 pub mod verify_committees;
 pub mod witness;
 
@@ -104,6 +105,12 @@ pub enum EventType {
     CommitteeLeaderElected,
     CommitteeMemberLeft,
     CommitteeMemberJoined,
+    ClarificationAsked,
+    ClarificationAnswered,
+    ClarificationDecided,
+    RejectionMotionProposed,
+    RejectionVoteCast,
+    RejectionMotionClosed,
 }
 
 impl EventType {
@@ -171,6 +178,12 @@ impl EventType {
         EventType::CommitteeLeaderElected,
         EventType::CommitteeMemberLeft,
         EventType::CommitteeMemberJoined,
+        EventType::ClarificationAsked,
+        EventType::ClarificationAnswered,
+        EventType::ClarificationDecided,
+        EventType::RejectionMotionProposed,
+        EventType::RejectionVoteCast,
+        EventType::RejectionMotionClosed,
     ];
 
     /// Events whose leaf names no tender and no party, and whose body only their actor or
@@ -284,6 +297,12 @@ impl EventType {
             EventType::CommitteeLeaderElected => "committee_leader_elected",
             EventType::CommitteeMemberLeft => "committee_member_left",
             EventType::CommitteeMemberJoined => "committee_member_joined",
+            EventType::ClarificationAsked => "clarification_asked",
+            EventType::ClarificationAnswered => "clarification_answered",
+            EventType::ClarificationDecided => "clarification_decided",
+            EventType::RejectionMotionProposed => "rejection_motion_proposed",
+            EventType::RejectionVoteCast => "rejection_vote_cast",
+            EventType::RejectionMotionClosed => "rejection_motion_closed",
         }
     }
 }

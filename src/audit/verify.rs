@@ -19,6 +19,7 @@ use super::leaf::{parse_time, LeafEntry};
 use super::merkle::{self, Hash, MemoryTree};
 use super::note::{Checkpoint, NoteVerifier};
 use super::sha256_hex;
+pub use super::verify_clarifications::ClarificationsMotionsReplay;
 pub use super::verify_committees::CommitteesReplay;
 
 /// Why a bundle was rejected: every problem found, each naming the entry, tender or event.
@@ -516,6 +517,7 @@ pub fn default_rules() -> Vec<Box<dyn Rule>> {
         Box::new(BidsOpenedOnceAfterDeadline),
         Box::new(DrawsReplay),
         Box::new(CommitteesReplay),
+        Box::new(ClarificationsMotionsReplay),
     ]
 }
 

@@ -4,17 +4,32 @@
 //! tenderer's representatives, elects its leader, and a member who leaves is replaced from the
 //! draw's reserves (docs/EVALUATION.md).
 
+mod answer_clarification;
+mod ask_clarification;
+mod clarifications;
 mod committee;
+mod decide_clarification;
 mod elect_leader;
 mod form_committee;
 mod leave_committee;
+mod motions;
+mod propose_motion;
 mod read_bid_part;
+mod sitting;
+mod vote_motion;
 
+pub use answer_clarification::*;
+pub use ask_clarification::*;
+pub use clarifications::*;
 pub use committee::*;
+pub use decide_clarification::*;
 pub use elect_leader::*;
 pub use form_committee::*;
 pub use leave_committee::*;
+pub use motions::*;
+pub use propose_motion::*;
 pub use read_bid_part::*;
+pub use vote_motion::*;
 
 use crate::app::support::errors::internal;
 use crate::audit::{self, ActorRef, Event, EventType};
