@@ -22,31 +22,31 @@ use crate::helpers::{assert_problem, extra_person, TestApp};
 /// The document every bid carries as part 1 (as `Bidder::seal` writes it).
 const DOC_LEN: usize = 1000;
 
-struct World {
-    app: TestApp,
-    s: Setup,
-    experts: Vec<Expert>,
-    draw: Value,
-    evaluation_at: DateTime<Utc>,
+pub(crate) struct World {
+    pub(crate) app: TestApp,
+    pub(crate) s: Setup,
+    pub(crate) experts: Vec<Expert>,
+    pub(crate) draw: Value,
+    pub(crate) evaluation_at: DateTime<Utc>,
     /// The drawn (seated) experts, by index into `experts`.
-    drawn: Vec<usize>,
-    bidders: Vec<Bidder>,
+    pub(crate) drawn: Vec<usize>,
+    pub(crate) bidders: Vec<Bidder>,
     /// Opened bids of BD01.
-    bids: Vec<String>,
+    pub(crate) bids: Vec<String>,
     /// Persons on the tenderer's staff: (person id, its client).
-    staff: Vec<(String, crate::helpers::Ident)>,
+    pub(crate) staff: Vec<(String, crate::helpers::Ident)>,
     /// A person on nobody's staff.
-    stranger: String,
+    pub(crate) stranger: String,
     /// The bids as sealed, until the opening.
-    sealed: Vec<SealedBidFiles>,
+    pub(crate) sealed: Vec<SealedBidFiles>,
 }
 
 impl World {
-    fn t(&self) -> &str {
+    pub(crate) fn t(&self) -> &str {
         &self.s.tender
     }
 
-    fn path(&self) -> String {
+    pub(crate) fn path(&self) -> String {
         format!("/api/v1/tenders/{}/sections/BD01/committee", self.t())
     }
 
@@ -54,7 +54,7 @@ impl World {
         self.draw["id"].as_str().unwrap()
     }
 
-    async fn check_in(&self, i: usize) -> Value {
+    pub(crate) async fn check_in(&self, i: usize) -> Value {
         let e = &self.experts[i];
         e.client
             .post(
@@ -65,7 +65,7 @@ impl World {
             .unwrap()
     }
 
-    async fn relogin(&mut self) {
+    pub(crate) async fn relogin(&mut self) {
         relogin(&self.app, &mut self.experts).await;
         for b in self.bidders.iter_mut() {
             b.relogin(&self.app).await;
@@ -84,7 +84,12 @@ impl World {
 
 /// A published tender whose BD01 evaluation experts (`count` drawn, 2 reserves) are drawn and
 /// have confirmed, three sealed bids on BD01, and three persons on the tenderer's staff.
-async fn world(count: u32) -> World {
+pub(crate) async fn world(count: u32) -> World {
+    world_priced(count, ["9100000.00", "9200000.00", "9300000.00"]).await
+}
+
+/// The same, the three bids at `prices`.
+pub(crate) async fn world_priced(count: u32, prices: [&str; 3]) -> World {
     let app = TestApp::spawn().await;
     let s = published_tender(&app, 30).await;
     let avoid = tenderer_uscc(&app).await;
@@ -128,10 +133,7 @@ async fn world(count: u32) -> World {
     let refs: Vec<&Bidder> = bidders.iter().collect();
     record_bonds(&app, &s.tender, "BD01", "200000.00", &refs).await;
     let mut sealed = Vec::new();
-    for (b, price) in bidders
-        .iter()
-        .zip(["9100000.00", "9200000.00", "9300000.00"])
-    {
+    for (b, price) in bidders.iter().zip(prices) {
         let files = b.seal(&s.tender, "BD01", price, DOC_LEN).await;
         b.submit(&s.tender, "BD01", &files).await;
         sealed.push(files);
@@ -180,7 +182,7 @@ async fn world(count: u32) -> World {
 impl World {
     /// The deadline passes, every bidder releases its keys, the ceremony closes: the tender is
     /// evaluating.
-    async fn open(&mut self) {
+    pub(crate) async fn open(&mut self) {
         let sealed = std::mem::take(&mut self.sealed);
         let deadline = deadline_of(&self.app, self.t()).await;
         self.app.clock.set(deadline);
@@ -227,14 +229,14 @@ impl World {
     }
 
     /// To the check-in window (30 minutes before the evaluation).
-    async fn advance_to_check_in(&mut self) {
+    pub(crate) async fn advance_to_check_in(&mut self) {
         let to = self.evaluation_at - Duration::minutes(30);
         self.app.clock.advance(to - self.app.clock_now());
         self.relogin().await;
     }
 
     /// The evaluation starts: the draw is revealed.
-    async fn advance_to_evaluation(&mut self) {
+    pub(crate) async fn advance_to_evaluation(&mut self) {
         self.app
             .clock
             .advance(self.evaluation_at - self.app.clock_now());
@@ -242,7 +244,7 @@ impl World {
         self.relogin().await;
     }
 
-    async fn tenderer(&self) -> Client {
+    pub(crate) async fn tenderer(&self) -> Client {
         self.app.enrol("tenderer").await
     }
 }
@@ -259,7 +261,7 @@ async fn read(c: &Client, w: &World, bid: &str) -> Result<Vec<u8>, String> {
         .map_err(|e| e.code().map(|c| c.as_str().to_string()).unwrap_or_default())
 }
 
-fn member_of(c: &Value, person: &str) -> Value {
+pub(crate) fn member_of(c: &Value, person: &str) -> Value {
     c["members"]
         .as_array()
         .unwrap()

@@ -3,6 +3,7 @@
 mod audit;
 mod authz;
 mod bids;
+mod clarifications;
 mod committee;
 mod contract;
 mod draws;
@@ -16,6 +17,7 @@ mod identity;
 mod leaks;
 mod limits;
 mod migrations;
+mod motions;
 mod pages;
 mod parties;
 mod remedy;
