@@ -4,6 +4,7 @@
 //! carried by a majority of the active members. A member that leaves before the close voted in
 //! vain. Every refusal changes nothing; the offline verifier replays the tally.
 
+use etender::db::repo::motions as mrepo;
 use etender::domain::evaluation::committee::LeaveReason;
 use etender::domain::evaluation::rejection::RejectionReason;
 use reqwest::Method;
@@ -12,10 +13,12 @@ use serde_json::{json, Value};
 use crate::clarifications::{entries_of, only, seated, Seated};
 use crate::helpers::assert_problem;
 
-async fn committee_reads<T: Send + 'static>(
-    s: &Seated,
-    f: impl FnOnce(&mut etender::db::AnyConnection, &str) -> diesel::QueryResult<T> + Send + 'static,
-) -> T {
+/// Reads the committee's rows directly (what the report will read).
+async fn committee_reads<T, F>(s: &Seated, f: F) -> T
+where
+    T: Send + 'static,
+    F: FnOnce(&mut etender::db::AnyConnection, &str) -> diesel::QueryResult<T> + Send + 'static,
+{
     let committee = s.committee.clone();
     s.w.app
         .ctx
@@ -70,7 +73,7 @@ async fn members_vote_a_motion_closes_with_the_tally_and_a_member_who_leaves_vot
     assert_eq!((closed.votes_for, closed.votes_against), (3, 2));
     assert_eq!(closed.carried, Some(true));
     assert!(closed.closed_at.is_some());
-    let carried = committee_reads(&s, |c, k| etender::db::repo::motions::carried_bids(c, k)).await;
+    let carried = committee_reads(&s, mrepo::carried_bids).await;
     assert_eq!(carried, vec![s.bid_of[1].clone()]);
 
     // A second motion, on bidder 0's bid: member 4 votes for, then leaves (ill) before the
@@ -113,7 +116,7 @@ async fn members_vote_a_motion_closes_with_the_tally_and_a_member_who_leaves_vot
         .find(|v| v.member_id == s.members[4])
         .unwrap();
     assert!(!gone.counts);
-    let closed = committee_reads(&s, |c, k| etender::db::repo::motions::closed(c, k)).await;
+    let closed = committee_reads(&s, mrepo::closed).await;
     let tally: Vec<(String, usize)> = closed
         .iter()
         .map(|m| (m.motion.bid.clone(), m.votes_for))
@@ -122,7 +125,7 @@ async fn members_vote_a_motion_closes_with_the_tally_and_a_member_who_leaves_vot
         tally,
         vec![(s.bid_of[1].clone(), 3), (s.bid_of[0].clone(), 2)]
     );
-    let carried = committee_reads(&s, |c, k| etender::db::repo::motions::carried_bids(c, k)).await;
+    let carried = committee_reads(&s, mrepo::carried_bids).await;
     assert_eq!(carried, vec![s.bid_of[1].clone()]);
 
     // The chain: proposals, votes, closes with their tallies; the verifier replays them.
@@ -180,7 +183,10 @@ async fn motion_refusals_name_the_code_and_change_nothing() {
     let s = seated().await;
     let t = s.w.t().to_string();
     let path = format!("{}/motions", s.section());
-    let propose = |bid: &str, reason: &str, statement: &str| json!({"bid_id": bid, "reason": reason, "statement": statement});
+    let propose = |bid: &str, reason: &str, statement: &str| {
+        let body = json!({"bid_id": bid, "reason": reason, "statement": statement});
+        body
+    };
     let outsider = s.w.app.enrol("tenderer").await;
     let before = s.w.app.rows().await;
     for (who, c, body, status, code) in [

@@ -91,25 +91,46 @@ pub async fn ask_clarification(
                 },
             )?;
             if let Some(org) = idrepo::find_organisation(c, &bid.row.organisation_id)? {
-                crate::mail::enqueue(
+                mail_bidder(
                     c,
                     now,
-                    crate::mail::OutgoingMail {
-                        to: org.contact_email,
-                        subject: format!("评标澄清通知 / Clarification requested: {}", sitting.tender.title),
-                        body: format!(
-                            "The evaluation committee of section {section} asks your bid for a \
-                             clarification. Answer, signed with your organisation certificate, \
-                             before {} (GET /api/v1/tenders/{}/sections/{section}/clarifications).\n",
-                            req.due_at.to_rfc3339(),
-                            sitting.tender.id
-                        ),
-                        kind: "clarification".into(),
-                        tender_id: Some(sitting.tender.id.clone()),
-                    },
+                    org.contact_email,
+                    &sitting.tender,
+                    &section,
+                    req.due_at,
                 )?;
             }
             clarification_dto(&row, &sitting.row, &bid.row.bidder_uscc, now)
         })
         .await
+}
+
+/// Tells the bidder it is asked (outbox), naming where to read the question and by when.
+fn mail_bidder(
+    c: &mut AnyConnection,
+    now: DateTime<Utc>,
+    to: String,
+    tender: &crate::db::repo::tenders::TenderRow,
+    section: &str,
+    due: DateTime<Utc>,
+) -> AppResult<()> {
+    let body = format!(
+        "The evaluation committee of section {section} asks your bid for a clarification. \
+         Answer, signed with your organisation certificate, before {} \
+         (GET /api/v1/tenders/{}/sections/{section}/clarifications).\n",
+        due.to_rfc3339(),
+        tender.id
+    );
+    crate::mail::enqueue(
+        c,
+        now,
+        crate::mail::OutgoingMail {
+            to,
+            subject: format!("评标澄清通知 / Clarification requested: {}", tender.title),
+            body,
+            kind: "clarification".into(),
+            tender_id: Some(tender.id.clone()),
+        },
+    )?;
+    Ok(())
 }
