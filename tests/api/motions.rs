@@ -128,6 +128,45 @@ async fn members_vote_a_motion_closes_with_the_tally_and_a_member_who_leaves_vot
     let carried = committee_reads(&s, mrepo::carried_bids).await;
     assert_eq!(carried, vec![s.bid_of[1].clone()]);
 
+    // A third motion on the same bid: three of the four vote, the fourth leaves without voting,
+    // and its departure closes the motion — 2 of the 3 remaining is a majority.
+    let m3 = s
+        .member(2)
+        .propose_rejection(
+            &t,
+            "BD01",
+            &s.bid_of[0],
+            RejectionReason::CollusionFraudBribery,
+            "业绩证明材料与项目公示信息不符",
+        )
+        .await
+        .unwrap();
+    for (i, for_) in [(0, true), (1, true), (2, false)] {
+        let reason = (!for_).then_some("材料可以核实");
+        s.member(i)
+            .vote_rejection(&t, "BD01", &m3.id, for_, reason)
+            .await
+            .unwrap();
+    }
+    s.member(3)
+        .leave_committee(
+            &t,
+            "BD01",
+            &s.members[3],
+            LeaveReason::Recused,
+            "与投标人存在利害关系",
+        )
+        .await
+        .unwrap();
+    let after = s.member(0).rejection_motions(&t, "BD01").await.unwrap();
+    let m3 = after.items.iter().find(|m| m.id == m3.id).unwrap();
+    assert_eq!(m3.carried, Some(true));
+    assert_eq!((m3.votes_for, m3.votes_against), (2, 1));
+    let carried = committee_reads(&s, mrepo::carried_bids).await;
+    let mut want = vec![s.bid_of[0].clone(), s.bid_of[1].clone()];
+    want.sort();
+    assert_eq!(carried, want);
+
     // The chain: proposals, votes, closes with their tallies; the verifier replays them.
     etender::audit::checkpoint_now(&s.w.app.ctx.db, &s.w.app.ctx.audit_log, "test")
         .await
@@ -148,9 +187,9 @@ async fn members_vote_a_motion_closes_with_the_tally_and_a_member_who_leaves_vot
     .unwrap();
     let es = entries_of(&bundle);
     let count = |k: &str| es.iter().filter(|e| e.leaf.event_type == k).count();
-    assert_eq!(count("rejection_motion_proposed"), 2);
-    assert_eq!(count("rejection_vote_cast"), 10);
-    assert_eq!(count("rejection_motion_closed"), 2);
+    assert_eq!(count("rejection_motion_proposed"), 3);
+    assert_eq!(count("rejection_vote_cast"), 13);
+    assert_eq!(count("rejection_motion_closed"), 3);
     let find = |k: &str| es.iter().position(|e| e.leaf.event_type == k).unwrap();
     // A tally that the votes do not give.
     let mut t2 = es.clone();
@@ -159,11 +198,19 @@ async fn members_vote_a_motion_closes_with_the_tally_and_a_member_who_leaves_vot
     only(&t2, &t, "tally");
     // A motion carried that was not.
     let mut t2 = es.clone();
-    let i = es
-        .iter()
-        .rposition(|e| e.leaf.event_type == "rejection_motion_closed")
+    let closes: Vec<usize> = (0..es.len())
+        .filter(|&i| es[i].leaf.event_type == "rejection_motion_closed")
+        .collect();
+    assert_eq!(es[closes[1]].body.as_ref().unwrap()["carried"], false);
+    t2[closes[1]].body.as_mut().unwrap()["carried"] = json!(true);
+    only(&t2, &t, "tally");
+    // The closing departure left out: the third motion closes with a voter short.
+    let mut t2 = es.clone();
+    let left = (0..closes[2])
+        .rev()
+        .find(|&i| es[i].leaf.event_type == "committee_member_left")
         .unwrap();
-    t2[i].body.as_mut().unwrap()["carried"] = json!(true);
+    t2.remove(left);
     only(&t2, &t, "tally");
     // A vote by someone not on the committee.
     let mut t2 = es.clone();
