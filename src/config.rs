@@ -45,6 +45,39 @@ pub struct Settings {
     pub metrics: MetricsSettings,
     pub keys: KeySettings,
     pub bonds: BondSettings,
+    #[serde(default)]
+    pub evaluation: EvaluationSettings,
+}
+
+/// The evaluation's time limits and shares (docs/EVALUATION.md).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EvaluationSettings {
+    /// Minutes the members have to sign the generated report (or dissent in writing); a member
+    /// silent by then is deemed to agree (条例53).
+    pub report_signing_minutes: u32,
+}
+
+impl EvaluationSettings {
+    pub fn problems(&self) -> Vec<(&'static str, String)> {
+        let max = 7 * 24 * 60;
+        let m = self.report_signing_minutes;
+        if m == 0 || m > max {
+            return vec![(
+                "report_signing_minutes",
+                format!("must be between 1 and {max}"),
+            )];
+        }
+        Vec::new()
+    }
+}
+
+impl Default for EvaluationSettings {
+    fn default() -> Self {
+        EvaluationSettings {
+            report_signing_minutes: 120,
+        }
+    }
 }
 
 /// Bid bonds paid into per-bid virtual sub-accounts (虚拟子账号) at the platform's bank.
@@ -478,6 +511,7 @@ impl Settings {
             ("experts", self.experts.problems()),
             ("limits", self.limits.problems()),
             ("bonds", self.bonds.problems()),
+            ("evaluation", self.evaluation.problems()),
         ];
         for (section, problems) in sections {
             if let Some((key, why)) = problems.into_iter().next() {

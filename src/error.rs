@@ -204,6 +204,12 @@ error_codes! {
     /// Candidates tie after every tie-break; a lot must be drawn among the bids named in
     /// `errors[]` before the candidates can be named.
     LotRequired = "lot_required" => (409, "Lot required"),
+    /// K of the price formula is not drawn yet (the lottery committed at the opening waits for
+    /// the supervising regulator's value or the fallback).
+    KNotDrawn = "k_not_drawn" => (409, "K not drawn yet"),
+    /// The report cannot be generated yet: a stage's sheets, an open motion, an unanswered
+    /// clarification or an unexplained deviation flag is outstanding (named in the detail).
+    EvaluationIncomplete = "evaluation_incomplete" => (409, "Evaluation incomplete"),
     // --- rate limits ---
     /// Too many anonymous requests of this kind from this address; retry after `Retry-After`.
     RateLimited = "rate_limited" => (429, "Rate limited"),

@@ -196,7 +196,8 @@ pub fn release_tag(event: EventKind) -> &'static str {
         | EventKind::Resume
         | EventKind::DeadlineReached
         | EventKind::StartOpening
-        | EventKind::FinishOpening => "tenderUpdate",
+        | EventKind::FinishOpening
+        | EventKind::FinishEvaluation => "tenderUpdate",
         EventKind::Terminate | EventKind::Cancel => "tenderCancellation",
     }
 }

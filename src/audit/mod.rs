@@ -111,6 +111,11 @@ pub enum EventType {
     RejectionMotionProposed,
     RejectionVoteCast,
     RejectionMotionClosed,
+    EvaluationReportGenerated,
+    EvaluationReportSigned,
+    EvaluationReportVoided,
+    EvaluationReportCompleted,
+    TenderEvaluationFinished,
 }
 
 impl EventType {
@@ -184,6 +189,11 @@ impl EventType {
         EventType::RejectionMotionProposed,
         EventType::RejectionVoteCast,
         EventType::RejectionMotionClosed,
+        EventType::EvaluationReportGenerated,
+        EventType::EvaluationReportSigned,
+        EventType::EvaluationReportVoided,
+        EventType::EvaluationReportCompleted,
+        EventType::TenderEvaluationFinished,
     ];
 
     /// Events whose leaf names no tender and no party, and whose body only their actor or
@@ -303,6 +313,11 @@ impl EventType {
             EventType::RejectionMotionProposed => "rejection_motion_proposed",
             EventType::RejectionVoteCast => "rejection_vote_cast",
             EventType::RejectionMotionClosed => "rejection_motion_closed",
+            EventType::EvaluationReportGenerated => "evaluation_report_generated",
+            EventType::EvaluationReportSigned => "evaluation_report_signed",
+            EventType::EvaluationReportVoided => "evaluation_report_voided",
+            EventType::EvaluationReportCompleted => "evaluation_report_completed",
+            EventType::TenderEvaluationFinished => "tender_evaluation_finished",
         }
     }
 }

@@ -589,6 +589,36 @@ diesel::table! {
 }
 
 diesel::table! {
+    evaluation_reports (id) {
+        id -> Text,
+        committee_id -> Text,
+        tender_id -> Text,
+        section_code -> Text,
+        state -> Text,
+        document -> Text,
+        digest -> Text,
+        outcome -> Text,
+        generated_by -> Text,
+        generated_at -> Timestamp,
+        sign_until -> Timestamp,
+        completed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    report_signatures (report_id, member) {
+        report_id -> Text,
+        member -> Text,
+        assent -> Text,
+        reason -> Nullable<Text>,
+        signature -> Nullable<Text>,
+        signature_algorithm -> Nullable<Text>,
+        signer_fingerprint -> Nullable<Text>,
+        signed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     committee_members (id) {
         id -> Text,
         committee_id -> Text,
@@ -740,6 +770,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     clarifications,
     rejection_motions,
     motion_votes,
+    evaluation_reports,
+    report_signatures,
     role_requests,
     entrustments,
     staff_invitations,

@@ -274,6 +274,11 @@ pub enum Event {
     FinishOpening {
         any_opened: bool,
     },
+    /// Every opened section's 评标报告 is complete: the award follows if any recommends
+    /// candidates, otherwise the tender fails (every section short of valid bids).
+    FinishEvaluation {
+        any_candidates: bool,
+    },
 }
 
 /// An event without its data.
@@ -303,10 +308,11 @@ pub enum EventKind {
     DeadlineReached,
     StartOpening,
     FinishOpening,
+    FinishEvaluation,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 11] = [
+    pub const ALL: [EventKind; 12] = [
         EventKind::Publish,
         EventKind::Amend,
         EventKind::RaiseObjection,
@@ -318,6 +324,7 @@ impl EventKind {
         EventKind::DeadlineReached,
         EventKind::StartOpening,
         EventKind::FinishOpening,
+        EventKind::FinishEvaluation,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -333,6 +340,7 @@ impl EventKind {
             EventKind::DeadlineReached => "deadline_reached",
             EventKind::StartOpening => "start_opening",
             EventKind::FinishOpening => "finish_opening",
+            EventKind::FinishEvaluation => "finish_evaluation",
         }
     }
 
@@ -349,6 +357,7 @@ impl EventKind {
             EventKind::DeadlineReached => StateKind::Closed,
             EventKind::StartOpening => StateKind::Opening,
             EventKind::FinishOpening => StateKind::Evaluating,
+            EventKind::FinishEvaluation => StateKind::Evaluated,
         }
     }
 }
@@ -373,6 +382,7 @@ impl Event {
             Event::DeadlineReached => EventKind::DeadlineReached,
             Event::StartOpening => EventKind::StartOpening,
             Event::FinishOpening { .. } => EventKind::FinishOpening,
+            Event::FinishEvaluation { .. } => EventKind::FinishEvaluation,
         }
     }
 }
@@ -585,6 +595,11 @@ pub fn transition(
         } else {
             State::Failed
         }),
+        (State::Evaluating, Event::FinishEvaluation { any_candidates }) => Ok(if *any_candidates {
+            State::Evaluated
+        } else {
+            State::Failed
+        }),
 
         (s, Event::Suspend { reason, note }) if s.kind().is_suspendable() => Ok(State::Suspended {
             reason: *reason,
@@ -660,6 +675,9 @@ mod tests {
             EventKind::DeadlineReached => Event::DeadlineReached,
             EventKind::StartOpening => Event::StartOpening,
             EventKind::FinishOpening => Event::FinishOpening { any_opened: true },
+            EventKind::FinishEvaluation => Event::FinishEvaluation {
+                any_candidates: true,
+            },
         }
     }
 
@@ -857,6 +875,7 @@ mod tests {
             (K::Suspended, E::Resume),
             (K::Suspended, E::Terminate),
             (K::Opening, E::FinishOpening),
+            (K::Evaluating, E::FinishEvaluation),
         ];
         // Legal in principle but refused by a rule other than the state (checked elsewhere).
         let rule_refused = [
@@ -902,6 +921,10 @@ mod tests {
             go(&State::Opening, &Event::FinishOpening { any_opened: false }),
             Ok(State::Failed)
         );
+        let none = Event::FinishEvaluation {
+            any_candidates: false,
+        };
+        assert_eq!(go(&State::Evaluating, &none), Ok(State::Failed));
         let err = go(&State::Closed, &Event::Publish).unwrap_err();
         assert_eq!(err.code(), "invalid_state_transition");
         assert_eq!(

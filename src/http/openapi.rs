@@ -400,9 +400,9 @@ mod tests {
             }
         }
         // Login, two registrations, publish, amend, bid upload, withdrawal, confirmation,
-        // envelope key, share release, entrustment, draw contribution, draw check-in, a
-        // clarification answer: every request that carries a certificate chain.
-        assert_eq!(signed, 14);
+        // envelope key, share release, entrustment, draw contribution, draw check-in, report
+        // signature, a clarification answer: every request that carries a certificate chain.
+        assert_eq!(signed, 15);
     }
 
     #[test]

@@ -110,6 +110,23 @@ pub struct Draw {
     pub secret: Option<String>,
     pub drawn_at: Option<DateTime<Utc>>,
     pub revealed_at: Option<DateTime<Utc>>,
+    /// A lottery's outcome once made (a lottery is revealed as it is made).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lottery: Option<LotteryOutcome>,
+}
+
+/// What a lottery drew: what its frame says it draws (`price_coefficient_k`, …) and the drawn
+/// candidates in draw order (for K, the one value).
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct LotteryOutcome {
+    pub draws: String,
+    pub drawn: Vec<String>,
+}
+
+/// Every draw of a tender, oldest first.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct TenderDraws {
+    pub items: Vec<Draw>,
 }
 
 /// One of the caller's own seats: what it was drawn for and what it must do.

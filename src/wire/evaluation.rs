@@ -72,3 +72,56 @@ pub struct EvaluationCommittee {
     pub votes_cast: u32,
     pub members: Vec<CommitteeMember>,
 }
+
+pub use crate::domain::evaluation::report::{AssentKind, ReportState};
+
+/// A section's evaluation report (评标报告) as the committee, the tenderer (once complete) and
+/// regulators see it.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct EvaluationReport {
+    pub id: String,
+    pub committee_id: String,
+    pub tender_id: String,
+    pub section: String,
+    pub state: ReportState,
+    /// `ranked` (traditional award), `unranked` (评定分离) or `section_fails`.
+    pub outcome: String,
+    /// SHA-256 of `document`'s canonical JSON bytes, hex: what members sign.
+    pub digest: String,
+    pub generated_at: DateTime<Utc>,
+    /// Members silent by then are deemed to agree (条例53).
+    pub sign_until: DateTime<Utc>,
+    pub completed_at: Option<DateTime<Utc>>,
+    /// The document (docs/EVALUATION.md §19): the section, members, K, the inputs from the
+    /// sheets and decisions, the derivation step by step and the candidates.
+    #[schema(value_type = Object)]
+    pub document: serde_json::Value,
+    pub positions: Vec<ReportPosition>,
+}
+
+/// One member's recorded position on the report.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct ReportPosition {
+    pub member: String,
+    pub assent: AssentKind,
+    /// The written dissent.
+    pub reason: Option<String>,
+    pub signed_at: DateTime<Utc>,
+}
+
+/// A member signs the report: agrees, or dissents with its reason (条例53), over
+/// `etender-evaluation-report/v1` (docs/EVALUATION.md §14) with its personal certificate.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReportSignatureRequest {
+    /// `agreed` or `dissented` (deemed agreement is recorded by the platform, never signed).
+    pub assent: AssentKind,
+    /// Required for a dissent (1–2000 characters).
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// The report's digest the member read, hex (must be the current report's).
+    pub digest: String,
+    pub certificate_chain: Vec<String>,
+    pub signature: String,
+    pub signature_algorithm: String,
+}

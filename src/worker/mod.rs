@@ -7,7 +7,7 @@
 
 use tokio::task::JoinHandle;
 
-use crate::app::{bids, draws, identity, opening, tenders, AppContext};
+use crate::app::{bids, draws, evaluation, identity, opening, tenders, AppContext};
 use crate::error::AppResult;
 
 /// Start the node's background work: mail dispatch, the deadline watch (which also runs the
@@ -39,6 +39,7 @@ pub async fn deadline_tick(ctx: &AppContext) -> AppResult<usize> {
     bids::abandon_late_uploads(ctx).await?;
     opening::tick(ctx).await?;
     draws::tick(ctx).await?;
+    evaluation::tick(ctx).await?;
     Ok(closed)
 }
 

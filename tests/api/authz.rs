@@ -414,6 +414,30 @@ async fn every_endpoint_with_every_role() {
         ),
         e(
             Method::POST,
+            "/api/v1/tenders/{tender}/sections/{section}/committee/report",
+            format!("/api/v1/tenders/{t}/sections/BD01/committee/report"),
+            None,
+            // No committee: no leader to generate it; committee::… and report::… run real ones.
+            Some(&[]),
+        ),
+        e(
+            Method::GET,
+            "/api/v1/tenders/{tender}/sections/{section}/committee/report",
+            format!("/api/v1/tenders/{t}/sections/BD01/committee/report"),
+            None,
+            Some(&[]),
+        ),
+        e(
+            Method::POST,
+            "/api/v1/tenders/{tender}/sections/{section}/committee/report/signatures",
+            format!("/api/v1/tenders/{t}/sections/BD01/committee/report/signatures"),
+            Some(json!({"assent": "agreed", "digest": "00".repeat(32),
+                "certificate_chain": ["AAAA"], "signature": "AAAA",
+                "signature_algorithm": "ed25519"})),
+            Some(&[]),
+        ),
+        e(
+            Method::POST,
             "/api/v1/tenders/{tender}/sections/{section}/committee/leader-votes",
             format!("/api/v1/tenders/{t}/sections/BD01/committee/leader-votes"),
             Some(json!({"member_id": "none"})),
@@ -866,6 +890,13 @@ async fn every_endpoint_with_every_role() {
             "/api/v1/draws/none".into(),
             None,
             Some(&[]),
+        ),
+        e(
+            Method::GET,
+            "/api/v1/tenders/{id}/draws",
+            format!("/api/v1/tenders/{t}/draws"),
+            None,
+            Some(&["tenderer", "agent", "agent-staff", "regulator", "admin"]),
         ),
         e(
             Method::POST,

@@ -36,7 +36,8 @@ pub fn draft(now: DateTime<Utc>, deadline_days: i64, custodians: &[String]) -> V
                         {"name": "price", "weight": "60"},
                         {"name": "technical", "weight": "30"},
                         {"name": "commercial", "weight": "10"}
-                    ]
+                    ],
+                    "price": {"k_values": ["0.01", "0.02", "0.03"]}
                 },
                 "award": {
                     "kind": "separated", "candidates": 3,

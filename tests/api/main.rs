@@ -16,6 +16,7 @@ mod helpers;
 mod identity;
 mod leaks;
 mod limits;
+mod lottery;
 mod migrations;
 mod motions;
 mod pages;

@@ -84,8 +84,7 @@ pub async fn contribute(
                 },
             )?;
             make_draw(c, &timing, &mut row, now)?;
-            let contributions = repo::contributions(c, &row.id)?;
-            draw_dto(&row, &contributions, &[])
+            full_dto(c, &row)
         })
         .await
 }

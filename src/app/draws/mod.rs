@@ -19,10 +19,11 @@ mod tick;
 mod view;
 
 use crate::app::support::errors::*;
+pub use crate::app::support::lottery::logged_frame;
+use crate::app::support::lottery::{self, contributions_of, frame_of, hex32};
 use crate::app::support::seats::{notify, replace, Timing};
 use crate::app::Actor;
 use crate::audit::{self, ActorRef, Event, EventType};
-use crate::db::repo::audit as arepo;
 use crate::db::repo::draws as repo;
 use crate::db::repo::experts as xrepo;
 use crate::db::repo::tenders as trepo;
@@ -42,53 +43,8 @@ use serde_json::json;
 pub use tick::*;
 pub use view::*;
 
-fn hex32(s: &str) -> AppResult<[u8; 32]> {
-    hex::decode(s)
-        .ok()
-        .and_then(|b| b.try_into().ok())
-        .ok_or_else(|| internal(anyhow::anyhow!("stored draw value is not 32 bytes of hex")))
-}
-
-/// The frame as the `draw_requested` entry logged it (the only copy, docs/DRAWS.md §8), checked
-/// against the digest the draw committed to: a draw is made and revealed from exactly what the
-/// log holds.
-fn frame_of(c: &mut AnyConnection, row: &repo::DrawRow) -> AppResult<Frame> {
-    let entry = arepo::find(c, &row.frame_event)?
-        .ok_or_else(|| internal(anyhow::anyhow!("draw {}: its frame entry is gone", row.id)))?;
-    let frame = logged_frame(&entry.body)?;
-    if hex::encode(frame.digest()) != row.frame_digest {
-        return Err(internal(anyhow::anyhow!(
-            "draw {}: the logged frame does not hash to its digest",
-            row.id
-        )));
-    }
-    Ok(frame)
-}
-
-/// The frame in the body of a `draw_requested` audit entry.
-pub fn logged_frame(body: &str) -> AppResult<Frame> {
-    #[derive(serde::Deserialize)]
-    struct Requested {
-        frame: Frame,
-    }
-    serde_json::from_str::<Requested>(body)
-        .map(|r| r.frame)
-        .map_err(internal)
-}
-
 fn outline_of(row: &repo::DrawRow) -> AppResult<Vec<rules::GroupOutline>> {
     serde_json::from_str(&row.outline).map_err(internal)
-}
-
-fn contributions_of(rows: &[repo::ContributionRow]) -> AppResult<Vec<rules::Contribution>> {
-    rows.iter()
-        .map(|r| {
-            Ok(rules::Contribution {
-                contributor: r.contributor.clone(),
-                value: hex32(&r.value)?,
-            })
-        })
-        .collect()
 }
 
 /// Makes the draw from the frame, the secret and the contributions recorded: seats every
@@ -99,6 +55,9 @@ fn make_draw(
     row: &mut repo::DrawRow,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
+    if purpose_of(row)? == Purpose::Lottery {
+        return lottery::make(c, row, now);
+    }
     let frame = frame_of(c, row)?;
     let contributions = contributions_of(&repo::contributions(c, &row.id)?)?;
     let seed = rules::seed(
@@ -279,7 +238,17 @@ fn draw_dto(
         secret: revealed.then(|| row.secret.clone()),
         drawn_at: row.drawn_at.map(from_db),
         revealed_at: row.revealed_at.map(from_db),
+        lottery: None,
     })
+}
+
+/// A draw as its viewers see it, with its contributions, seats and a lottery's outcome.
+fn full_dto(c: &mut AnyConnection, row: &repo::DrawRow) -> AppResult<Draw> {
+    let contributions = repo::contributions(c, &row.id)?;
+    let seats = repo::seats(c, &row.id)?;
+    let mut d = draw_dto(row, &contributions, &seats)?;
+    d.lottery = lottery::outcome(c, row)?;
+    Ok(d)
 }
 
 fn not_found() -> AppError {

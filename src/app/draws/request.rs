@@ -1,6 +1,7 @@
 //! The tenderer or agent requests the draw of a section's evaluation experts.
 
 use super::*;
+use crate::app::support::lottery;
 use crate::app::support::tender as tsupport;
 use crate::app::AppContext;
 use crate::db::repo::bids as brepo;
@@ -221,54 +222,23 @@ pub async fn request_draw(
                 e.code = ErrorCode::RuleViolation;
                 return Err(e);
             }
-            let digest = frame.digest();
-            let mut secret = [0u8; 32];
-            ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut secret)
-                .map_err(|_| internal(anyhow::anyhow!("the system random generator failed")))?;
-            let commitment = rules::commitment(&digest, &secret);
             let contribute_by =
                 now + chrono::Duration::minutes(i64::from(settings.contribution_minutes));
-            let (frame_digest, commitment) = (hex::encode(digest), hex::encode(commitment));
-            let place = req.place.trim().to_string();
-            let outline = serde_json::to_string(&frame.outline()).map_err(internal)?;
-            // The frame is kept here only: the draw row names this entry (docs/DRAWS.md §8).
-            let frame_event = audit::record(
+            let row = lottery::commit(
                 c,
                 now,
-                Event {
-                    event_type: EventType::DrawRequested,
-                    tender_id: Some(tender.clone()),
-                    section_id: Some(section.clone()),
+                lottery::NewDraw {
+                    frame,
+                    tender: tender.clone(),
+                    section: section.clone(),
+                    requested_by: actor.id.clone(),
                     actor: actor.audit_as(as_role),
-                    subject: id.clone(),
-                    body: json!({"draw": id, "frame_digest": frame_digest,
-                        "commitment": commitment, "contribute_by": contribute_by,
-                        "evaluation_at": req.evaluation_at, "place": place,
-                        "remote": req.remote, "frame": frame}),
+                    evaluation_at: req.evaluation_at,
+                    place: req.place.trim().to_string(),
+                    remote: req.remote,
+                    contribute_by,
                 },
             )?;
-            let row = repo::DrawRow {
-                id: id.clone(),
-                purpose: purpose.into(),
-                tender_id: tender.clone(),
-                section_code: section.clone(),
-                requested_by: actor.id.clone(),
-                requested_at: to_db(now),
-                evaluation_at: to_db(req.evaluation_at),
-                place,
-                remote: req.remote,
-                frame_digest,
-                commitment,
-                secret: hex::encode(secret),
-                contribute_by: to_db(contribute_by),
-                state: DrawState::Committed.as_str().into(),
-                drawn_at: None,
-                revealed_at: None,
-                fallback_event: None,
-                frame_event,
-                outline,
-            };
-            repo::insert(c, &row)?;
             draw_dto(&row, &[], &[])
         })
         .await

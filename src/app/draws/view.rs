@@ -1,4 +1,4 @@
-//! A draw as its tender's parties and overseers see it.
+//! Draws as their tender's parties and overseers see them.
 
 use super::*;
 use crate::app::AppContext;
@@ -14,9 +14,31 @@ pub async fn view(ctx: &AppContext, actor: &Actor, draw: &str) -> AppResult<Draw
             if !may_view(c, &actor, &tender)? {
                 return Err(not_found());
             }
-            let contributions = repo::contributions(c, &row.id)?;
-            let seats = repo::seats(c, &row.id)?;
-            draw_dto(&row, &contributions, &seats)
+            full_dto(c, &row)
         })
         .await
+}
+
+/// Every draw of a tender — its expert draws and its lotteries (K at the opening) — for the
+/// same people as [`view`]: how the supervising regulator finds the draws waiting for its
+/// contribution.
+pub async fn list(ctx: &AppContext, actor: &Actor, tender: &str) -> AppResult<TenderDraws> {
+    let (tender, actor) = (tender.to_string(), actor.clone());
+    ctx.db
+        .read(move |c| {
+            let t = trepo::find_tender(c, &tender)?.ok_or_else(not_found_tender)?;
+            if !may_view(c, &actor, &t)? {
+                return Err(not_found_tender());
+            }
+            let items = repo::of_tender(c, &tender)?
+                .iter()
+                .map(|row| full_dto(c, row))
+                .collect::<AppResult<_>>()?;
+            Ok(TenderDraws { items })
+        })
+        .await
+}
+
+fn not_found_tender() -> AppError {
+    AppError::not_found("no such tender")
 }

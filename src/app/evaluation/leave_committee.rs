@@ -4,7 +4,9 @@
 //! where). An expert's seat in the draw goes out (`recused` or `left`) and the next reserve of
 //! its specialty is called in the recorded order (`app::support::seats::replace`); the reserve
 //! joins the committee when it checks in, signing the commitment like every seated expert. A
-//! leader that leaves is no longer the leader: the members elect one again.
+//! leader that leaves is no longer the leader: the members elect one again. A member leaving
+//! while the report is being signed voids the report; once the report is complete nobody
+//! leaves.
 
 use super::*;
 use crate::app::support::seats::{self, Timing};
@@ -69,6 +71,14 @@ pub async fn leave_committee(
                     "this member has left already",
                 ));
             }
+            if row.state().map_err(internal)? == CommitteeState::Reported {
+                return Err(AppError::new(
+                    ErrorCode::InvalidStateTransition,
+                    "the committee's report is complete: its work is done",
+                ));
+            }
+            // Leaving while the report is signed voids it: the replacement evaluates afresh.
+            super::reporting::void_report_of(c, &mut row, "a member left", now)?;
             let leaving = &mut members[i];
             leaving.active = false;
             leaving.left_at = Some(to_db(now));

@@ -2,7 +2,8 @@
 //! committee. Opened bids are readable by those the law allows and by nobody else, every read
 //! in the audit log; the committee is formed from the draw's checked-in experts and the
 //! tenderer's representatives, elects its leader, and a member who leaves is replaced from the
-//! draw's reserves (docs/EVALUATION.md).
+//! draw's reserves (docs/EVALUATION.md); the leader generates the report from what was
+//! recorded, the members sign it or dissent, and the tender moves on.
 
 mod answer_clarification;
 mod ask_clarification;
@@ -11,11 +12,17 @@ mod committee;
 mod decide_clarification;
 mod elect_leader;
 mod form_committee;
+mod generate_report;
+mod inputs;
 mod leave_committee;
 mod motions;
 mod propose_motion;
 mod read_bid_part;
+mod report;
+mod reporting;
+mod sign_report;
 mod sitting;
+mod tick;
 mod vote_motion;
 
 pub use answer_clarification::*;
@@ -25,10 +32,14 @@ pub use committee::*;
 pub use decide_clarification::*;
 pub use elect_leader::*;
 pub use form_committee::*;
+pub use generate_report::*;
 pub use leave_committee::*;
 pub use motions::*;
 pub use propose_motion::*;
 pub use read_bid_part::*;
+pub use report::*;
+pub use sign_report::*;
+pub use tick::*;
 pub use vote_motion::*;
 
 use crate::app::support::errors::internal;

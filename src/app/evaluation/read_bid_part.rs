@@ -162,7 +162,11 @@ fn evaluating_member(
     let Some(committee) = crepo::of_section(c, tender, section)? else {
         return Ok(false);
     };
-    if committee.state().map_err(AppError::internal)? != CommitteeState::Evaluating {
+    // Members read while they evaluate and while they check the report they sign.
+    if !matches!(
+        committee.state().map_err(AppError::internal)?,
+        CommitteeState::Evaluating | CommitteeState::Reporting
+    ) {
         return Ok(false);
     }
     Ok(crepo::members(c, &committee.id)?

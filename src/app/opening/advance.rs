@@ -1,6 +1,7 @@
 //! Move one section's ceremony on as far as the clock and its bids allow.
 
 use super::*;
+use crate::app::support::lottery;
 use crate::app::support::publicity::event;
 use crate::app::support::publicity::Change;
 use crate::app::support::publicity::Env;
@@ -21,6 +22,7 @@ use crate::domain::bidding::OpeningPhase;
 use crate::domain::bidding::OpeningStep;
 use crate::domain::bidding::ResponseKind;
 use crate::domain::lifecycle::StateKind;
+use crate::domain::tender::EvaluationMethod;
 use crate::error::AppResult;
 use crate::seal::Fault;
 use serde_json::json;
@@ -34,6 +36,7 @@ pub async fn advance(ctx: &AppContext, tender: &str, section: &str) -> AppResult
         windows(ctx),
     );
     let env = Env::of(ctx);
+    let k_minutes = ctx.settings.experts.draws.contribution_minutes;
     ctx.db
         .write(move |c| {
             let Some(mut row) = trepo::lock_tender(c, &tender)? else {
@@ -76,6 +79,7 @@ pub async fn advance(ctx: &AppContext, tender: &str, section: &str) -> AppResult
                         o.record_published_at = Some(to_db(now));
                         o.objections_until = Some(to_db(until));
                         publish_record(c, &env, now, &row, &section, record)?;
+                        commit_k(c, now, &row, &section, &bids, k_minutes)?;
                     }
                     OpeningStep::Close => {
                         o.state = OpeningPhase::Closed.as_str().into();
@@ -143,6 +147,33 @@ fn publish_record(
         mail: None,
     };
     crate::app::support::publicity::record(c, env, now, row, change, Some(publicity))?;
+    Ok(())
+}
+
+/// K of the price formula is drawn as the opening record comes out (its values were published
+/// with the tender; which one applies nobody knows before the prices are), by the platform's
+/// verifiable lottery with the supervising regulator's contribution.
+fn commit_k(
+    c: &mut AnyConnection,
+    now: DateTime<Utc>,
+    row: &trepo::TenderRow,
+    section: &str,
+    bids: &[repo::BidRow],
+    minutes: u32,
+) -> AppResult<()> {
+    if !bids
+        .iter()
+        .any(|b| b.state().is_ok_and(|s| s == BidState::Opened))
+    {
+        return Ok(());
+    }
+    let draft = crate::app::support::tender::published_draft(c, row)?;
+    let Some(s) = draft.sections.iter().find(|s| s.code == section) else {
+        return Ok(());
+    };
+    if let EvaluationMethod::ComprehensiveScoring { price: Some(p), .. } = &s.evaluation {
+        lottery::commit_k(c, now, &row.id, section, &p.k_values, minutes)?;
+    }
     Ok(())
 }
 

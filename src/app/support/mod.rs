@@ -1,5 +1,5 @@
 //! What several stages share: errors, JSON columns, loading and locking a tender, the one
-//! publication step, signed statements, remedy custodians, opened part keys, keyset pagination
+//! publication step, the verifiable draw's commitment and lotteries, signed statements, remedy custodians, opened part keys, keyset pagination
 //! and role grants.
 //! Depends on nothing above it: support never imports a stage.
 
@@ -7,6 +7,7 @@ pub mod departments;
 pub mod errors;
 pub mod json;
 pub mod keys;
+pub mod lottery;
 pub mod opened;
 pub mod pages;
 pub mod publicity;

@@ -163,6 +163,15 @@ pub fn of_section(
 }
 
 /// Committed draws whose contribution is overdue, and drawn ones whose evaluation has begun.
+/// Every draw of a tender, oldest first.
+pub fn of_tender(c: &mut AnyConnection, tender: &str) -> QueryResult<Vec<DrawRow>> {
+    draws::table
+        .filter(draws::tender_id.eq(tender))
+        .order((draws::requested_at.asc(), draws::id.asc()))
+        .select(DrawRow::as_select())
+        .load(c)
+}
+
 pub fn due(c: &mut AnyConnection, now: NaiveDateTime) -> QueryResult<Vec<DrawRow>> {
     draws::table
         .filter(

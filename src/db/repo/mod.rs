@@ -12,6 +12,7 @@ pub mod identity;
 pub mod mail;
 pub mod motions;
 pub mod parties;
+pub mod reports;
 pub mod tenders;
 pub mod uploads;
 pub mod witnesses;

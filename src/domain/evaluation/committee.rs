@@ -94,6 +94,11 @@ pub enum CommitteeState {
     Forming,
     /// A leader is elected; the members read the opened bids and evaluate.
     Evaluating,
+    /// The leader generated the report; the members sign it (or dissent). Nothing else is
+    /// entered; a member who leaves voids the report and the committee evaluates again.
+    Reporting,
+    /// The report is complete: the committee's work is done.
+    Reported,
 }
 
 /// Who a member is: a drawn expert or one of the tenderer's representatives.
@@ -131,7 +136,12 @@ macro_rules! text_forms {
 }
 
 text_forms! {
-    CommitteeState { Forming => "forming", Evaluating => "evaluating" }
+    CommitteeState {
+        Forming => "forming",
+        Evaluating => "evaluating",
+        Reporting => "reporting",
+        Reported => "reported",
+    }
     MemberKind { Expert => "expert", Representative => "representative" }
     LeaveReason { Recused => "recused", Ill => "ill", Left => "left" }
 }

@@ -18,7 +18,8 @@
 //! * [`deviation`]: 偏离度 flags on members' scores;
 //! * [`clarification`]: 澄清 questions and signed answers that may not change the price;
 //! * [`candidates`]: the report's candidates derived from all of the above;
-//! * [`sheet`]: what members sign — their sheets, in one canonical order, and the report.
+//! * [`sheet`]: what members sign — their sheets, in one canonical order, and the report;
+//! * [`report`]: the report document the candidates are re-derived from.
 //!
 //! Numbers are `rust_decimal` throughout; the only rounding is [`round_points`] (two decimal
 //! places, half away from zero: 四舍五入), applied where docs/EVALUATION.md says.
@@ -35,6 +36,7 @@ pub mod price;
 pub mod qualitative;
 pub mod ranking;
 pub mod rejection;
+pub mod report;
 pub mod scoring;
 pub mod sheet;
 

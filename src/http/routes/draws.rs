@@ -50,6 +50,23 @@ pub async fn get_draw(
     Ok(web::Json(draws::view(&ctx, &actor, &id).await?))
 }
 
+/// Every draw of a tender, expert draws and lotteries (K drawn at the opening) alike, oldest
+/// first; a lottery shows what it drew once made (the tender's parties, regulators, the
+/// trading centre).
+#[utoipa::path(operation_id = "list_tender_draws", tag = "draws", security(("bearer" = [])),
+    responses(
+    (status = 200, body = TenderDraws),
+    (status = 404, description = "`not_found`: no such tender, or not yours to see"),
+))]
+#[get("/api/v1/tenders/{id}/draws")]
+pub async fn list_tender_draws(
+    ctx: web::Data<AppContext>,
+    actor: Actor,
+    id: web::Path<String>,
+) -> AppResult<web::Json<TenderDraws>> {
+    Ok(web::Json(draws::list(&ctx, &actor, &id).await?))
+}
+
 /// The supervising regulator's random contribution; the draw is made at once.
 #[utoipa::path(operation_id = "contribute_to_draw", tag = "draws",
     request_body = ContributionRequest, security(("bearer" = [])), responses(

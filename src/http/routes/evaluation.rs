@@ -173,3 +173,100 @@ pub async fn leave_committee(
             .await?;
     Ok(web::Json(c))
 }
+
+/// The committee's leader generates the 评标报告 from what was recorded: every stage's revealed
+/// sheets, the decided motions, K and the tie lots. The candidates are derived, never entered.
+/// A tie left by every tie-break draws a lot among the tied bids (`lot_required` names the
+/// lottery); generate again once it is made.
+#[utoipa::path(operation_id = "generate_evaluation_report", tag = "evaluation",
+    security(("bearer" = [])),
+    params(
+        ("tender" = String, Path, description = "Tender id"),
+        ("section" = String, Path, description = "Section code"),
+    ),
+    responses(
+    (status = 201, body = EvaluationReport),
+    (status = 403, description = "`forbidden`: the committee's leader only"),
+    (status = 404, description = "`not_found`: no committee for the section"),
+    (status = 409, description = "`invalid_state_transition`: not evaluating (a report is \
+        being signed or complete, or no leader); `k_not_drawn`; `lot_required`; \
+        `evaluation_incomplete`: sheets, motions, clarifications or deviation reasons \
+        outstanding"),
+    (status = 422, description = "`sheet_incomplete`, `score_out_of_range`, \
+        `adjustment_out_of_range`, `remark_required`: the recorded sheets do not support a \
+        derivation"),
+))]
+#[post("/api/v1/tenders/{tender}/sections/{section}/committee/report")]
+pub async fn generate_report(
+    ctx: web::Data<AppContext>,
+    actor: Actor,
+    path: web::Path<(String, String)>,
+) -> AppResult<HttpResponse> {
+    let (tender, section) = path.into_inner();
+    let r = evaluation::generate_report(&ctx, &actor, &tender, &section).await?;
+    Ok(HttpResponse::Created().json(r))
+}
+
+/// The section's current report: members and regulators from its generation, the tenderer
+/// and its agent once complete; nobody else (bidders and the public never see it).
+#[utoipa::path(operation_id = "get_evaluation_report", tag = "evaluation",
+    security(("bearer" = [])),
+    params(
+        ("tender" = String, Path, description = "Tender id"),
+        ("section" = String, Path, description = "Section code"),
+    ),
+    responses(
+    (status = 200, body = EvaluationReport),
+    (status = 404, description = "`not_found`: no report, or not yours to see"),
+))]
+#[get("/api/v1/tenders/{tender}/sections/{section}/committee/report")]
+pub async fn get_report(
+    ctx: web::Data<AppContext>,
+    actor: Actor,
+    path: web::Path<(String, String)>,
+) -> AppResult<web::Json<EvaluationReport>> {
+    let (tender, section) = path.into_inner();
+    Ok(web::Json(
+        evaluation::report(&ctx, &actor, &tender, &section).await?,
+    ))
+}
+
+/// A member the report lists records its position: agrees, or dissents with its reason
+/// (条例53), signed over the report's digest. Once; the last position completes the report,
+/// and the tender moves on when every opened section has its report.
+#[utoipa::path(operation_id = "sign_evaluation_report", tag = "evaluation",
+    request_body = ReportSignatureRequest, security(("bearer" = [])),
+    params(
+        ("tender" = String, Path, description = "Tender id"),
+        ("section" = String, Path, description = "Section code"),
+    ),
+    responses(
+    (status = 200, body = EvaluationReport),
+    (status = 403, description = "`forbidden`: not a member the report lists; \
+        `certificate_subject_mismatch`"),
+    (status = 404, description = "`not_found`: no report for the section"),
+    (status = 409, description = "`conflict`: signed already, or not the current report's \
+        digest; `invalid_state_transition`: the report is complete; `deadline_passed`: the \
+        signing time is over"),
+    (status = 422, description = "`validation_failed` (reason: required, not_allowed; assent: \
+        not_signable; digest), `statement_signature_invalid`"),
+))]
+#[post("/api/v1/tenders/{tender}/sections/{section}/committee/report/signatures")]
+pub async fn sign_report(
+    ctx: web::Data<AppContext>,
+    actor: Actor,
+    path: web::Path<(String, String)>,
+    body: web::Json<ReportSignatureRequest>,
+) -> AppResult<web::Json<EvaluationReport>> {
+    let (tender, section) = path.into_inner();
+    let req = body.into_inner();
+    let signed = super::tenders::SignatureDto {
+        certificate_chain: req.certificate_chain.clone(),
+        signature: req.signature.clone(),
+        signature_algorithm: req.signature_algorithm.clone(),
+    }
+    .into_signature()?;
+    Ok(web::Json(
+        evaluation::sign_report(&ctx, &actor, &tender, &section, req, signed).await?,
+    ))
+}

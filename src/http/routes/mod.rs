@@ -111,6 +111,7 @@ macro_rules! for_each_route {
             experts::put_department,
             draws::request_draw,
             draws::get_draw,
+            draws::list_tender_draws,
             draws::contribute,
             draws::my_seats,
             draws::answer_draw,
@@ -128,6 +129,9 @@ macro_rules! for_each_route {
             motions::propose,
             motions::list,
             motions::vote,
+            evaluation::generate_report,
+            evaluation::get_report,
+            evaluation::sign_report,
         }
     };
 }
