@@ -50,7 +50,7 @@ pub struct Settings {
 }
 
 /// The evaluation's policy settings (`[evaluation]`; every key optional, defaults in
-/// docs/EVALUATION.md §6 and §20). 偏离度: a member's item score further from the other members'
+/// docs/EVALUATION.md §6 and §21). 偏离度: a member's item score further from the other members'
 /// mean than `deviation_per_criterion` × that mean, or its item sum of a bid further than
 /// `deviation_total` × the others' mean sum, is flagged (fractions; defaults 0.3 and 0.2).
 #[derive(Clone, Debug, Serialize, Deserialize)]

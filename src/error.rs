@@ -185,6 +185,10 @@ error_codes! {
     ScoreOutOfRange = "score_out_of_range" => (422, "Score out of range"),
     /// A sheet that misses or invents a bid, item or checklist line, or names one twice.
     SheetIncomplete = "sheet_incomplete" => (422, "Sheet incomplete"),
+    /// A clarification answer that states a price other than the bid's (or a proposed
+    /// correction's): 招标投标法39 forbids changing the price by clarification.
+    ClarificationChangesPrice = "clarification_changes_price"
+        => (422, "Clarification changes the price"),
     /// A rejection (否决投标) or a failed 初步评审 line without a statutory reason code of
     /// 条例51 and a written reason.
     RejectionReasonRequired = "rejection_reason_required"

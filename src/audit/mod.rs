@@ -20,6 +20,7 @@ pub mod note;
 pub mod proof_text;
 pub mod sequencer;
 pub mod verify;
+pub mod verify_clarifications;
 pub mod verify_committees;
 pub mod verify_reports;
 pub mod verify_sheets;
@@ -106,6 +107,12 @@ pub enum EventType {
     CommitteeLeaderElected,
     CommitteeMemberLeft,
     CommitteeMemberJoined,
+    ClarificationAsked,
+    ClarificationAnswered,
+    ClarificationDecided,
+    RejectionMotionProposed,
+    RejectionVoteCast,
+    RejectionMotionClosed,
     EvaluationReportGenerated,
     EvaluationReportSigned,
     EvaluationReportVoided,
@@ -185,6 +192,12 @@ impl EventType {
         EventType::CommitteeLeaderElected,
         EventType::CommitteeMemberLeft,
         EventType::CommitteeMemberJoined,
+        EventType::ClarificationAsked,
+        EventType::ClarificationAnswered,
+        EventType::ClarificationDecided,
+        EventType::RejectionMotionProposed,
+        EventType::RejectionVoteCast,
+        EventType::RejectionMotionClosed,
         EventType::EvaluationReportGenerated,
         EventType::EvaluationReportSigned,
         EventType::EvaluationReportVoided,
@@ -310,6 +323,12 @@ impl EventType {
             EventType::CommitteeLeaderElected => "committee_leader_elected",
             EventType::CommitteeMemberLeft => "committee_member_left",
             EventType::CommitteeMemberJoined => "committee_member_joined",
+            EventType::ClarificationAsked => "clarification_asked",
+            EventType::ClarificationAnswered => "clarification_answered",
+            EventType::ClarificationDecided => "clarification_decided",
+            EventType::RejectionMotionProposed => "rejection_motion_proposed",
+            EventType::RejectionVoteCast => "rejection_vote_cast",
+            EventType::RejectionMotionClosed => "rejection_motion_closed",
             EventType::EvaluationReportGenerated => "evaluation_report_generated",
             EventType::EvaluationReportSigned => "evaluation_report_signed",
             EventType::EvaluationReportVoided => "evaluation_report_voided",

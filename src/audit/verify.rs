@@ -19,6 +19,7 @@ use super::leaf::{parse_time, LeafEntry};
 use super::merkle::{self, Hash, MemoryTree};
 use super::note::{Checkpoint, NoteVerifier};
 use super::sha256_hex;
+pub use super::verify_clarifications::ClarificationsMotionsReplay;
 pub use super::verify_committees::CommitteesReplay;
 pub use super::verify_sheets::SheetsReplay;
 
@@ -519,6 +520,7 @@ pub fn default_rules() -> Vec<Box<dyn Rule>> {
         Box::new(CommitteesReplay),
         Box::new(super::verify_reports::ReportsReplay),
         Box::new(SheetsReplay),
+        Box::new(ClarificationsMotionsReplay),
     ]
 }
 

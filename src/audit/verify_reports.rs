@@ -1,4 +1,4 @@
-//! The evaluation report's process rules for the offline verifier (docs/EVALUATION.md §20),
+//! The evaluation report's process rules for the offline verifier (docs/EVALUATION.md §21),
 //! replayed from the tender's chain alone.
 
 use std::collections::{BTreeSet, HashMap};

@@ -630,6 +630,52 @@ diesel::table! {
 }
 
 diesel::table! {
+    clarifications (id) {
+        id -> Text,
+        committee_id -> Text,
+        bid_id -> Text,
+        question -> Text,
+        question_sha256 -> Text,
+        asked_by -> Text,
+        asked_at -> Timestamp,
+        due_at -> Timestamp,
+        answer -> Nullable<Text>,
+        answer_signature -> Nullable<Text>,
+        answer_signature_algorithm -> Nullable<Text>,
+        answer_certificate -> Nullable<Text>,
+        answered_at -> Nullable<Timestamp>,
+        accepted -> Nullable<Bool>,
+        decision_reason -> Nullable<Text>,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    rejection_motions (id) {
+        id -> Text,
+        committee_id -> Text,
+        bid_id -> Text,
+        reason -> Text,
+        statement -> Text,
+        proposed_by -> Text,
+        proposed_at -> Timestamp,
+        closed_at -> Nullable<Timestamp>,
+        carried -> Nullable<Bool>,
+    }
+}
+
+diesel::table! {
+    motion_votes (motion_id, member_id) {
+        motion_id -> Text,
+        member_id -> Text,
+        in_favour -> Bool,
+        reason -> Nullable<Text>,
+        voted_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     committee_members (id) {
         id -> Text,
         committee_id -> Text,
@@ -783,6 +829,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     evaluation_reports,
     report_signatures,
     committee_time_requests,
+    clarifications,
+    rejection_motions,
+    motion_votes,
     evaluation_sheets,
     deviation_flags,
     deviation_reasons,

@@ -118,7 +118,7 @@ pub struct EvaluationReport {
     /// Members silent by then are deemed to agree (条例53).
     pub sign_until: DateTime<Utc>,
     pub completed_at: Option<DateTime<Utc>>,
-    /// The document (docs/EVALUATION.md §20): the section, members, K, the inputs from the
+    /// The document (docs/EVALUATION.md §21): the section, members, K, the inputs from the
     /// sheets and decisions, the derivation step by step and the candidates.
     #[schema(value_type = Object)]
     pub document: serde_json::Value,

@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod bids;
+pub mod clarifications;
 pub mod draws;
 pub mod evaluation;
 pub mod experts;

@@ -412,6 +412,59 @@ async fn every_endpoint_with_every_role() {
             // No committee yet: hidden from everyone.
             Some(&[]),
         ),
+        // Clarifications and motions: no committee in this fixture, so nobody gets through;
+        // clarifications::… and motions::… exercise every role on a sitting committee.
+        e(
+            Method::POST,
+            "/api/v1/tenders/{tender}/sections/{section}/clarifications",
+            format!("/api/v1/tenders/{t}/sections/BD01/clarifications"),
+            Some(json!({"bid_id": "none", "question": {"kind": "clarify", "text": "Q"},
+                "due_at": "2030-01-01T00:00:00Z"})),
+            Some(&[]),
+        ),
+        e(
+            Method::GET,
+            "/api/v1/tenders/{tender}/sections/{section}/clarifications",
+            format!("/api/v1/tenders/{t}/sections/BD01/clarifications"),
+            None,
+            Some(&[]),
+        ),
+        e(
+            Method::POST,
+            "/api/v1/tenders/{tender}/sections/{section}/clarifications/{clarification}/answer",
+            format!("/api/v1/tenders/{t}/sections/BD01/clarifications/none/answer"),
+            Some(json!({"answer": {"text": "A"}, "certificate_chain": [],
+                "signature": "", "signature_algorithm": "ecdsa_p256_sha256"})),
+            Some(&[]),
+        ),
+        e(
+            Method::POST,
+            "/api/v1/tenders/{tender}/sections/{section}/clarifications/{clarification}/decision",
+            format!("/api/v1/tenders/{t}/sections/BD01/clarifications/none/decision"),
+            Some(json!({"accepted": true, "reason": "R"})),
+            Some(&[]),
+        ),
+        e(
+            Method::POST,
+            "/api/v1/tenders/{tender}/sections/{section}/motions",
+            format!("/api/v1/tenders/{t}/sections/BD01/motions"),
+            Some(json!({"bid_id": "none", "reason": "not_responsive", "statement": "S"})),
+            Some(&[]),
+        ),
+        e(
+            Method::GET,
+            "/api/v1/tenders/{tender}/sections/{section}/motions",
+            format!("/api/v1/tenders/{t}/sections/BD01/motions"),
+            None,
+            Some(&[]),
+        ),
+        e(
+            Method::POST,
+            "/api/v1/tenders/{tender}/sections/{section}/motions/{motion}/votes",
+            format!("/api/v1/tenders/{t}/sections/BD01/motions/none/votes"),
+            Some(json!({"in_favour": true})),
+            Some(&[]),
+        ),
         e(
             Method::POST,
             "/api/v1/tenders/{tender}/sections/{section}/committee/time-requests",

@@ -90,6 +90,18 @@ pub(crate) async fn world(count: u32) -> World {
 
 /// [`world`] with BD01's `evaluation` and `award` replaced before the tender is published.
 pub(crate) async fn world_with(count: u32, bd01: Option<(Value, Value)>) -> World {
+    world_full(count, bd01, PRICES).await
+}
+
+/// The three bids' prices of [`world`].
+const PRICES: [&str; 3] = ["9100000.00", "9200000.00", "9300000.00"];
+
+/// [`world`] with the three bids at `prices`.
+pub(crate) async fn world_priced(count: u32, prices: [&str; 3]) -> World {
+    world_full(count, None, prices).await
+}
+
+async fn world_full(count: u32, bd01: Option<(Value, Value)>, prices: [&str; 3]) -> World {
     let app = TestApp::spawn().await;
     let s = match bd01 {
         None => published_tender(&app, 30).await,
@@ -154,10 +166,7 @@ pub(crate) async fn world_with(count: u32, bd01: Option<(Value, Value)>) -> Worl
     let refs: Vec<&Bidder> = bidders.iter().collect();
     record_bonds(&app, &s.tender, "BD01", "200000.00", &refs).await;
     let mut sealed = Vec::new();
-    for (b, price) in bidders
-        .iter()
-        .zip(["9100000.00", "9200000.00", "9300000.00"])
-    {
+    for (b, price) in bidders.iter().zip(prices) {
         let files = b.seal(&s.tender, "BD01", price, DOC_LEN).await;
         b.submit(&s.tender, "BD01", &files).await;
         sealed.push(files);
@@ -285,7 +294,7 @@ async fn read(c: &Client, w: &World, bid: &str) -> Result<Vec<u8>, String> {
         .map_err(|e| e.code().map(|c| c.as_str().to_string()).unwrap_or_default())
 }
 
-fn member_of(c: &Value, person: &str) -> Value {
+pub(crate) fn member_of(c: &Value, person: &str) -> Value {
     c["members"]
         .as_array()
         .unwrap()

@@ -3,6 +3,7 @@
 mod audit;
 mod authz;
 mod bids;
+mod clarifications;
 mod committee;
 mod contract;
 mod draws;
@@ -17,6 +18,7 @@ mod leaks;
 mod limits;
 mod lottery;
 mod migrations;
+mod motions;
 mod pages;
 mod parties;
 mod remedy;

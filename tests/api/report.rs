@@ -112,7 +112,7 @@ async fn a_report_waits_for_its_leader_k_and_the_sheets_and_changes_nothing_when
     assert_problem(st, &v, 409, "k_not_drawn");
     assert!(w.app.rows().await.changes(&before, &[]).is_empty());
 
-    // With K drawn, the sheets are what is missing: the derivation names it.
+    // With K drawn, the sheets are what is missing.
     let k = draw_k(&w).await;
     assert!(["0.01", "0.02", "0.03"].contains(&k.as_str()));
     let before = w.app.rows().await;
@@ -239,6 +239,5 @@ async fn more_than_a_third_asking_for_more_time_makes_the_tenderer_extend() {
         .raw(Method::POST, &path("report"), Some(&json!({})))
         .await
         .unwrap();
-    assert_eq!(st, 422, "{v}");
-    assert_eq!(v["code"], "sheet_incomplete");
+    assert_problem(st, &v, 409, "evaluation_incomplete");
 }

@@ -2,7 +2,7 @@
 //! rests on is in — every stage's sheets revealed, K drawn, ties broken by lot — and the members
 //! sign it. The candidates are never typed in: `domain::evaluation::candidates::derive` computes
 //! them from the recorded inputs, and the document carries those inputs so anyone can compute
-//! them again from the log (docs/EVALUATION.md §20).
+//! them again from the log (docs/EVALUATION.md §21).
 //!
 //! A tie that the tie-breaks leave where it matters commits a lot among the tied bids through the
 //! platform's verifiable lottery (the supervising regulator contributes, or the fallback); the
@@ -36,6 +36,7 @@ pub async fn generate_report(
     let rules = ctx.settings.tenders.rules.clone();
     let signing = ctx.settings.evaluation.report_signing_minutes;
     let lot_minutes = ctx.settings.experts.draws.contribution_minutes;
+    let deviation = ctx.settings.evaluation.policy();
     ctx.db
         .write(move |c| {
             let mut row = crepo::lock_of_section(c, &tender, &section)?.ok_or_else(no_committee)?;
@@ -92,14 +93,14 @@ pub async fn generate_report(
                 ));
             }
             let active: Vec<&crepo::MemberRow> = members.iter().filter(|m| m.active).collect();
-            let active_ids: Vec<String> = active.iter().map(|m| m.principal_id.clone()).collect();
             let lots = ties.made.iter().map(|(_, l)| l.clone()).collect();
             let inputs = inputs::gather(
                 c,
                 &row,
-                &active_ids,
                 k.as_ref().map_or(Decimal::ZERO, |k| k.k),
                 lots,
+                deviation,
+                now,
             )?;
             let section_rules = rules_for(&rules, &draft);
             let derivation = match derive(&sec, &section_rules, &inputs) {
@@ -153,9 +154,9 @@ pub async fn generate_report(
                 lot_draws: ties.made.iter().map(|(id, _)| id.clone()).collect(),
                 inputs,
                 derivation,
-                clarifications: Vec::new(),
+                clarifications: inputs::clarifications(c, &row.id)?,
                 signals: Vec::new(),
-                deviation_reasons: Vec::new(),
+                deviation_reasons: inputs::deviation_reasons(c, &row.id)?,
                 generated_at: now,
             };
             let bytes = doc::bytes(&document);

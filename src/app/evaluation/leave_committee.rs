@@ -144,6 +144,8 @@ pub async fn leave_committee(
                 },
             )?;
             evaluation::reveal_completed(c, &row, policy, now)?;
+            // Its votes on open motions are void; the others' may now be complete.
+            sitting::close_complete_motions(c, &row, now)?;
             let members = crepo::members(c, &row.id)?;
             // One fewer active member can make the votes already cast a majority.
             tally(c, &mut row, &members, now)?;

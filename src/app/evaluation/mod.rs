@@ -6,8 +6,12 @@
 //! all are in; the leader generates the report from what was recorded, the members sign it or
 //! dissent, and the tender moves on (docs/EVALUATION.md).
 
+mod answer_clarification;
+mod ask_clarification;
 mod ask_more_time;
+mod clarifications;
 mod committee;
+mod decide_clarification;
 mod deviation_flags;
 mod elect_leader;
 mod extend_time;
@@ -16,17 +20,25 @@ mod form_committee;
 mod generate_report;
 mod inputs;
 mod leave_committee;
+mod motions;
 mod my_sheets;
+mod propose_motion;
 mod read_bid_part;
 mod report;
 mod reporting;
 mod sign_report;
+mod sitting;
 mod stage_sheets;
 mod submit_sheet;
 mod tick;
+mod vote_motion;
 
+pub use answer_clarification::*;
+pub use ask_clarification::*;
 pub use ask_more_time::*;
+pub use clarifications::*;
 pub use committee::*;
+pub use decide_clarification::*;
 pub use deviation_flags::*;
 pub use elect_leader::*;
 pub use extend_time::*;
@@ -34,13 +46,16 @@ pub use file_deviation_reason::*;
 pub use form_committee::*;
 pub use generate_report::*;
 pub use leave_committee::*;
+pub use motions::*;
 pub use my_sheets::*;
+pub use propose_motion::*;
 pub use read_bid_part::*;
 pub use report::*;
 pub use sign_report::*;
 pub use stage_sheets::*;
 pub use submit_sheet::*;
 pub use tick::*;
+pub use vote_motion::*;
 
 use crate::app::support::errors::internal;
 use crate::audit::{self, ActorRef, Event, EventType};

@@ -151,7 +151,7 @@ fn complete(frame: &Frame, sheets: &[srepo::SheetRow]) -> bool {
 
 /// The bids in play at the method's second stage: those passing the revealed 初步评审 sheets
 /// of the active members by majority (`preliminary::aggregate`), less the automatic
-/// rejections, by id. `stage_not_open` while an active member's 初步评审 sheet is missing
+/// rejections and the bids rejected by a carried motion, by id. `stage_not_open` while an active member's 初步评审 sheet is missing
 /// (before the first reveal, or until a replacement's is in).
 pub fn bids_in_play(conn: &mut AnyConnection, committee: &str) -> AppResult<Vec<String>> {
     let row =
@@ -188,9 +188,10 @@ pub fn in_play(conn: &mut AnyConnection, frame: &Frame) -> AppResult<Vec<String>
         &verdicts,
     )
     .map_err(evaluation_error)?;
+    let carried = crate::db::repo::motions::carried_bids(conn, &frame.committee.id)?;
     Ok(outcomes
         .into_iter()
-        .filter(|o| o.passed)
+        .filter(|o| o.passed && !carried.contains(&o.bid))
         .map(|o| o.bid)
         .collect())
 }

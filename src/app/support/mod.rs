@@ -1,6 +1,6 @@
 //! What several stages share: errors, JSON columns, loading and locking a tender, the one
-//! publication step, the verifiable draw's commitment and lotteries, signed statements, remedy custodians, opened part keys, keyset pagination
-//! and role grants.
+//! publication step, the verifiable draw's commitment and lotteries, signed statements, remedy
+//! custodians, opened part keys, keyset pagination and role grants.
 //! Depends on nothing above it: support never imports a stage.
 
 pub mod departments;

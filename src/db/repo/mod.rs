@@ -4,11 +4,13 @@
 pub mod audit;
 pub mod audit_log;
 pub mod bids;
+pub mod clarifications;
 pub mod committees;
 pub mod draws;
 pub mod experts;
 pub mod identity;
 pub mod mail;
+pub mod motions;
 pub mod parties;
 pub mod reports;
 pub mod sheets;

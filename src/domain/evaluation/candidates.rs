@@ -168,6 +168,37 @@ pub fn derive(
         return Ok(out);
     };
     let priced = prices(&inputs.bids, &out.valid)?;
+    // Conclusions about a bid the committee rejected after judging it (a motion carried once
+    // the second stage's sheets were in) do not count: only the valid bids are weighed.
+    let kept = |bid: &str| out.valid.iter().any(|v| v == bid);
+    let sheets: Vec<ScoreSheet> = inputs
+        .sheets
+        .iter()
+        .map(|s| ScoreSheet {
+            member: s.member.clone(),
+            scores: s.scores.iter().filter(|x| kept(&x.bid)).cloned().collect(),
+        })
+        .collect();
+    let applied: Vec<Applied> = inputs
+        .applied
+        .iter()
+        .filter(|a| kept(&a.bid))
+        .cloned()
+        .collect();
+    let recommendations: Vec<Recommendation> = inputs
+        .recommendations
+        .iter()
+        .map(|r| Recommendation {
+            member: r.member.clone(),
+            bids: r.bids.iter().filter(|b| kept(b)).cloned().collect(),
+        })
+        .collect();
+    let remarks: Vec<Remark> = inputs
+        .remarks
+        .iter()
+        .filter(|r| kept(&r.bid))
+        .cloned()
+        .collect();
     let ranked = matches!(section.award, AwardMode::Traditional { .. });
     let cut = Cut {
         cutoff: n,
@@ -186,8 +217,8 @@ pub fn derive(
                 .as_ref()
                 .and_then(|p| benchmark(&all, &p.formula, inputs.k));
             let b = out.benchmark.as_ref().map(|b| b.value);
-            out.scores = totals(&plan, &inputs.members, &priced, &inputs.sheets, b)?;
-            out.deviations = flags(&plan, &inputs.sheets, inputs.deviation);
+            out.scores = totals(&plan, &inputs.members, &priced, &sheets, b)?;
+            out.deviations = flags(&plan, &sheets, inputs.deviation);
             out.scores
                 .iter()
                 .map(|s| Entry {
@@ -197,7 +228,7 @@ pub fn derive(
                 .collect()
         }
         EvaluationMethod::LowestEvaluatedPrice { adjustments } => {
-            out.evaluated = evaluated_prices(adjustments, &priced, &inputs.applied)?;
+            out.evaluated = evaluated_prices(adjustments, &priced, &applied)?;
             out.evaluated
                 .iter()
                 .map(|e| Entry {
@@ -211,8 +242,8 @@ pub fn derive(
                 n,
                 &out.valid,
                 &inputs.members,
-                &inputs.recommendations,
-                &inputs.remarks,
+                &recommendations,
+                &remarks,
                 &inputs.lots,
             )?;
             out.candidates = Candidates::Unranked {

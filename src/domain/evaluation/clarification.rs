@@ -31,6 +31,7 @@ pub const MAX_TEXT: usize = 20_000;
 /// What the committee asks.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[schema(as = ClarificationQuestion)]
 pub enum Question {
     Clarify {
         text: String,
@@ -45,6 +46,7 @@ pub enum Question {
 /// The bidder's answer.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = ClarificationAnswer)]
 pub struct Answer {
     pub text: String,
     /// For a correction: whether the bidder confirms the corrected price.

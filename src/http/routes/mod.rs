@@ -6,10 +6,12 @@
 pub mod audit;
 pub mod auth;
 pub mod bids;
+pub mod clarifications;
 pub mod draws;
 pub mod evaluation;
 pub mod experts;
 pub mod health;
+pub mod motions;
 pub mod opening;
 pub mod organisations;
 pub mod people;
@@ -120,6 +122,13 @@ macro_rules! for_each_route {
             evaluation::get_committee,
             evaluation::vote_leader,
             evaluation::leave_committee,
+            clarifications::ask,
+            clarifications::list,
+            clarifications::answer,
+            clarifications::decide,
+            motions::propose,
+            motions::list,
+            motions::vote,
             evaluation::generate_report,
             evaluation::get_report,
             evaluation::sign_report,
