@@ -104,6 +104,7 @@ pub enum EventType {
     CommitteeLeaderElected,
     CommitteeMemberLeft,
     CommitteeMemberJoined,
+    CollusionSignalsComputed,
 }
 
 impl EventType {
@@ -171,6 +172,7 @@ impl EventType {
         EventType::CommitteeLeaderElected,
         EventType::CommitteeMemberLeft,
         EventType::CommitteeMemberJoined,
+        EventType::CollusionSignalsComputed,
     ];
 
     /// Events whose leaf names no tender and no party, and whose body only their actor or
@@ -284,6 +286,7 @@ impl EventType {
             EventType::CommitteeLeaderElected => "committee_leader_elected",
             EventType::CommitteeMemberLeft => "committee_member_left",
             EventType::CommitteeMemberJoined => "committee_member_joined",
+            EventType::CollusionSignalsComputed => "collusion_signals_computed",
         }
     }
 }

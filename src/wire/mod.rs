@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod bids;
+pub mod collusion;
 pub mod draws;
 pub mod evaluation;
 pub mod experts;

@@ -63,6 +63,7 @@ fn section(n: usize, seed: u64) -> Vec<BidFacts> {
                         r.next() % 60,
                         r.next() % 60
                     )),
+                    ..DocumentMeta::default()
                 })
                 .collect(),
             device: Some(Device {

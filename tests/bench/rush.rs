@@ -199,6 +199,7 @@ async fn pay_bond(bank: &BondIssuer, b: &Bidder, tender: &str, reference: String
         kind: BondKind::BankGuarantee,
         reference,
         arrived_at: chrono::Utc::now(),
+        payer_account: None,
     })
     .await
     .unwrap();

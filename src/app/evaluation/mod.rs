@@ -4,12 +4,14 @@
 //! tenderer's representatives, elects its leader, and a member who leaves is replaced from the
 //! draw's reserves (docs/EVALUATION.md).
 
+mod collusion_signals;
 mod committee;
 mod elect_leader;
 mod form_committee;
 mod leave_committee;
 mod read_bid_part;
 
+pub use collusion_signals::*;
 pub use committee::*;
 pub use elect_leader::*;
 pub use form_committee::*;

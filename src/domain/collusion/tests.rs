@@ -47,6 +47,7 @@ pub(crate) fn independent(n: usize, seed: u64) -> Vec<BidFacts> {
                             r.next() % 60,
                             r.next() % 60
                         )),
+                        ..DocumentMeta::default()
                     })
                     .collect(),
                 device: Some(Device {

@@ -119,6 +119,7 @@ macro_rules! for_each_route {
             evaluation::get_committee,
             evaluation::vote_leader,
             evaluation::leave_committee,
+            evaluation::collusion_signals,
         }
     };
 }
