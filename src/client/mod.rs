@@ -7,6 +7,7 @@
 pub mod bank;
 pub mod bids;
 pub mod device;
+pub mod docmeta;
 pub mod evaluation;
 pub mod witness;
 
