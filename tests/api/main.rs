@@ -3,6 +3,7 @@
 mod audit;
 mod authz;
 mod bids;
+mod collusion;
 mod committee;
 mod contract;
 mod draws;

@@ -95,7 +95,8 @@ fn ooxml(core: Option<&str>, app: Option<&str>) -> Vec<u8> {
 }
 
 const CORE: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
+<cp:coreProperties
+ xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
  xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/"
  xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
  <dc:title>技术标</dc:title><dc:creator>张三 &amp; 李四</dc:creator>
