@@ -704,6 +704,7 @@ diesel::table! {
         signals -> Integer,
         digest -> Text,
         computed_at -> Timestamp,
+        duration_ms -> Integer,
     }
 }
 

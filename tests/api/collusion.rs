@@ -443,6 +443,9 @@ async fn planted_cases_are_found_and_independent_bids_stay_quiet() {
     assert!(quiet.signals.is_empty(), "{:#?}", quiet.signals);
 
     // One audit entry per section, naming the count and the digest the reader sees.
+    etender::audit::checkpoint_now(&app.ctx.db, &app.ctx.audit_log, "test")
+        .await
+        .unwrap();
     let trail: Value = regulator
         .get(&format!("/api/v1/audit/trail?tender_id={t}&limit=1000"))
         .await

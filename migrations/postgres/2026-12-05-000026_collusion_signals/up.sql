@@ -10,6 +10,9 @@ CREATE TABLE collusion_runs (
     -- SHA-256 (hex) of the canonical JSON of the signals, as the audit entry names it.
     digest TEXT NOT NULL,
     computed_at TIMESTAMP NOT NULL,
+    -- How long the opening spent on them (gathering each bid's facts, comparing, storing), in
+    -- milliseconds: the figure `make bench` (collusion) reads.
+    duration_ms INTEGER NOT NULL,
     PRIMARY KEY (tender_id, section_code)
 );
 CREATE TABLE collusion_signals (

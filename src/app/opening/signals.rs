@@ -34,6 +34,7 @@ pub(super) fn compute(
     if crepo::find_run(c, tender, section)?.is_some() {
         return Ok(());
     }
+    let started = std::time::Instant::now();
     let opened: Vec<&repo::BidRow> = bids
         .iter()
         .filter(|b| b.state().is_ok_and(|s| s == BidState::Opened))
@@ -81,8 +82,12 @@ pub(super) fn compute(
         signals: i32::try_from(rows.len()).map_err(internal)?,
         digest: digest.clone(),
         computed_at: to_db(now),
+        duration_ms: 0,
     };
     crepo::insert_run(c, &run, &rows)?;
+    // Measured to the last row written; kept for operators and `make bench`.
+    let ms = i32::try_from(started.elapsed().as_millis()).unwrap_or(i32::MAX);
+    crepo::set_duration(c, tender, section, ms)?;
     let strong = signals
         .iter()
         .filter(|s| s.strength == collusion::Strength::Strong)

@@ -18,6 +18,8 @@ pub struct RunRow {
     pub signals: i32,
     pub digest: String,
     pub computed_at: NaiveDateTime,
+    /// How long the opening spent gathering, comparing and storing.
+    pub duration_ms: i32,
 }
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
@@ -48,6 +50,18 @@ pub fn insert_run(c: &mut AnyConnection, run: &RunRow, signals: &[SignalRow]) ->
             .execute(c)?;
     }
     Ok(())
+}
+
+pub fn set_duration(
+    c: &mut AnyConnection,
+    tender: &str,
+    section: &str,
+    ms: i32,
+) -> QueryResult<()> {
+    diesel::update(collusion_runs::table.find((tender, section)))
+        .set(collusion_runs::duration_ms.eq(ms))
+        .execute(c)
+        .map(|_| ())
 }
 
 pub fn find_run(c: &mut AnyConnection, tender: &str, section: &str) -> QueryResult<Option<RunRow>> {
