@@ -1003,3 +1003,48 @@ mod rules_tests {
         });
     }
 }
+
+#[cfg(test)]
+#[expect(
+    clippy::result_large_err,
+    reason = "figment::Jail's closures return figment::Error"
+)]
+mod collusion_tests {
+    use super::*;
+    use figment::Jail;
+
+    #[test]
+    fn collusion_settings_add_to_the_domains_and_are_checked() {
+        Jail::expect_with(|jail| {
+            jail.create_file(
+                "c.toml",
+                "[collusion]\nshared_networks = [\"10.20.0.0/16\", \"fd00::/8\"]\n\
+                 generic_authors = [\" 公司 电脑 \"]\nmin_progression = 4\n",
+            )?;
+            let s = Settings::load_for_development(Some(Path::new("c.toml")))
+                .map_err(|e| e.to_string())?;
+            let d = s.collusion.domain().unwrap();
+            assert_eq!(d.shared_networks.len(), 2);
+            assert!(d.generic_authors.contains("公司 电脑"));
+            assert!(
+                d.generic_authors.contains("administrator"),
+                "the domain's own stay"
+            );
+            assert_eq!(d.min_progression, 4);
+            assert_eq!(d.price_unit, rust_decimal::dec!(0.01));
+            for bad in [
+                "shared_networks = [\"10.20.0.0\"]",
+                "shared_networks = [\"10.20.0.0/33\"]",
+                "min_progression = 2",
+                "price_unit = \"0\"",
+            ] {
+                jail.create_file("bad.toml", &format!("[collusion]\n{bad}\n"))?;
+                let err = Settings::load_for_development(Some(Path::new("bad.toml")))
+                    .unwrap_err()
+                    .to_string();
+                assert!(err.contains("collusion."), "{bad}: {err}");
+            }
+            Ok(())
+        });
+    }
+}
