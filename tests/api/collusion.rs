@@ -216,6 +216,27 @@ async fn planted_cases_are_found_and_independent_bids_stay_quiet() {
     // differently); A's and C's documents created and saved at the same instants; D and E
     // send one identical file, from one address; A and D name one manager; prices A·B·C at a
     // constant ratio (1.1) and C·D·E with equal steps (220 000).
+    // A notice naming an impossible paying account is refused, and records nothing.
+    let bank = app.bank();
+    let account = a.client.my_bond_account(&t, "BD01").await.unwrap();
+    let notice = BankNotice {
+        account: account.account,
+        amount: "200000.00".parse().unwrap(),
+        kind: BondKind::Cash,
+        reference: "B-too-long".into(),
+        arrived_at: app.clock_now(),
+        payer_account: Some("6".repeat(65)),
+    };
+    let body = serde_json::to_vec(&notice).unwrap();
+    let sig = etender::client::bank::sign_notice(bank.issuer.key(), &body);
+    let before = app.rows().await;
+    let (st, v) = bank.issuer.post_signed(body, &sig).await.unwrap();
+    assert_problem(st, &v, 422, "validation_failed");
+    assert_eq!(v["errors"][0]["field"], "payer_account", "{v}");
+    app.rows()
+        .await
+        .assert_same(&before, "a refused bond notice");
+
     a.bond(&app, &t, "BD01", None).await;
     b.bond(&app, &t, "BD01", Some("6222 0000 1111 2222")).await;
     c.bond(&app, &t, "BD01", Some("6222-0000-1111-2222")).await;
