@@ -368,7 +368,9 @@ fn hex_bytes(s: &[u8], i: usize) -> Option<Vec<u8>> {
 }
 
 /// A PDF text string: UTF-16BE with its byte order mark, UTF-8 with its mark (PDF 2.0), else
-/// PDFDocEncoding, read as Latin-1 (they agree on the printable range).
+/// PDFDocEncoding, read as Latin-1 (they agree on the printable range) — unless the bytes are
+/// valid UTF-8 with some beyond ASCII: writers that put UTF-8 in without the mark (common with
+/// Chinese names) are read as they meant, and Latin-1 text seldom forms valid UTF-8 sequences.
 fn decode_text(b: &[u8]) -> Option<String> {
     let text = if let Some(rest) = b.strip_prefix(&[0xfe, 0xff]) {
         let units: Vec<u16> = rest
@@ -378,6 +380,8 @@ fn decode_text(b: &[u8]) -> Option<String> {
         String::from_utf16_lossy(&units)
     } else if let Some(rest) = b.strip_prefix(&[0xef, 0xbb, 0xbf]) {
         String::from_utf8_lossy(rest).into_owned()
+    } else if let Ok(utf8) = std::str::from_utf8(b) {
+        utf8.to_string()
     } else {
         b.iter().map(|&c| c as char).collect()
     };

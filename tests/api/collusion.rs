@@ -507,4 +507,52 @@ async fn planted_cases_are_found_and_independent_bids_stay_quiet() {
     app.rows()
         .await
         .assert_same(&before, "refused reads of the signals");
+
+    // The preparation records are sealed under the KEK: a rotation rewraps them (`etender kek
+    // rewrap`), after which a node holding only the new version still reads every one.
+    let file = app.settings.keys.kek_file.clone();
+    let mut kek = etender::crypto::kek::Kek::read_file(&file).unwrap();
+    kek.rotate().unwrap();
+    let (settings, rotated) = (app.settings.database.clone(), std::sync::Arc::new(kek));
+    let ids: Vec<String> = name_of.keys().cloned().collect();
+    let (rewrapped, read) = tokio::task::spawn_blocking(move || {
+        let db = etender::db::Db::connect(&settings)
+            .unwrap()
+            .with_kek(rotated.clone());
+        let n = db
+            .write_blocking(|c| Ok(etender::db::repo::collusion::rewrap_preparations(c)?))
+            .unwrap();
+        let new_only: String = rotated
+            .to_text()
+            .lines()
+            .filter(|l| !l.starts_with("1 "))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let kek = etender::crypto::kek::Kek::parse(&new_only).unwrap();
+        let db = etender::db::Db::connect(&settings)
+            .unwrap()
+            .with_kek(std::sync::Arc::new(kek));
+        let read = db
+            .read_blocking(|c| Ok(etender::db::repo::collusion::preparations_of(c, &ids)?))
+            .unwrap();
+        (n, read)
+    })
+    .await
+    .unwrap();
+    assert_eq!(rewrapped, 8, "one record per opened bid");
+    assert_eq!(read.len(), 8);
+    assert!(read.iter().all(|(_, p)| p.device.is_some()));
+    // The PDFs' metadata came through the sealed summary: A's file in each section, read by the
+    // bidder tool.
+    let of_a: Vec<&String> = name_of
+        .iter()
+        .filter(|(_, n)| **n == "A")
+        .map(|(id, _)| id)
+        .collect();
+    let authors: Vec<&str> = read
+        .iter()
+        .filter(|(id, _)| of_a.contains(&id))
+        .flat_map(|(_, p)| p.documents.iter().filter_map(|d| d.author.as_deref()))
+        .collect();
+    assert_eq!(authors, vec!["甲", "甲"]);
 }

@@ -37,8 +37,8 @@ const INFO: &str = "<< /Title (Bid) /Author (\\345\\274\\240 Zhang \\(PM\\)) \
 fn a_pdf_info_dictionary_is_read_through_the_xref_table() {
     let m = read(Cursor::new(pdf_with_xref(INFO)), 3).unwrap();
     assert_eq!(m.index, 3);
-    // PDFDocEncoding bytes read as Latin-1; escaped parentheses; octal escapes.
-    assert_eq!(m.author.as_deref(), Some("\u{e5}\u{bc}\u{a0} Zhang (PM)"));
+    // Octal escapes making UTF-8 without its mark (张); escaped parentheses.
+    assert_eq!(m.author.as_deref(), Some("张 Zhang (PM)"));
     assert_eq!(m.creator.as_deref(), Some("WPS文"));
     assert_eq!(m.producer.as_deref(), Some("WPS PDF 3.0"));
     assert_eq!(m.created.as_deref(), Some("2026-11-03T09:12:00+08:00"));
@@ -64,6 +64,16 @@ fn a_pdf_without_a_classic_trailer_is_found_by_searching_near_its_ends() {
     let m = read(Cursor::new(out), 1).unwrap();
     assert_eq!(m.modified.as_deref(), Some("2026-01-01T00:00:00+00:00"));
     assert_eq!(m.author.as_deref(), Some("Li Si"));
+}
+
+#[test]
+fn pdf_doc_encoding_that_is_not_utf8_reads_as_latin1() {
+    let m = read(
+        Cursor::new(pdf_with_xref("<< /Author (Jos\\351 M\\374ller) >>")),
+        1,
+    )
+    .unwrap();
+    assert_eq!(m.author.as_deref(), Some("José Müller"));
 }
 
 #[test]
