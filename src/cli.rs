@@ -1189,22 +1189,24 @@ fn kek(command: KekCommand) -> anyhow::Result<()> {
             let kek = std::sync::Arc::new(Kek::read_file(&settings.keys.kek_file)?);
             let db = crate::db::Db::connect(&settings.database)?.with_kek(kek.clone());
             let k = kek.clone();
-            let (done, part_keys) = db
+            let (done, part_keys, preparations) = db
                 .write_blocking(move |c| {
                     let done = crate::db::repo::bids::rewrap(c)?;
                     let part_keys = crate::app::support::opened::rewrap_part_keys(c, &k)?;
-                    Ok((done, part_keys))
+                    let preparations = crate::db::repo::collusion::rewrap_preparations(c)?;
+                    Ok((done, part_keys, preparations))
                 })
                 .map_err(|e| anyhow::anyhow!("{}", e.detail))?;
             println!(
                 "rewrapped under {}: {} bids, {} uploads, {} bonds, {} bond accounts, \
-                 {} opened part keys",
+                 {} opened part keys, {} preparation records",
                 kek.key_id(),
                 done.bids,
                 done.uploads,
                 done.bonds,
                 done.bond_accounts,
-                part_keys
+                part_keys,
+                preparations
             );
         }
     }

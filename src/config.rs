@@ -47,6 +47,8 @@ pub struct Settings {
     pub bonds: BondSettings,
     #[serde(default)]
     pub evaluation: EvaluationSettings,
+    #[serde(default)]
+    pub collusion: CollusionSettings,
 }
 
 /// The evaluation's policy settings (`[evaluation]`; every key optional, defaults in
@@ -107,6 +109,64 @@ impl EvaluationSettings {
             per_criterion: self.deviation_per_criterion,
             total: self.deviation_total,
         }
+    }
+}
+
+/// What the collusion signals computed at each section's opening do not count as evidence
+/// (`[collusion]`, docs/EVALUATION.md §9); unset values take the domain's defaults
+/// (`domain::collusion::Settings`). Thresholds are not regulated.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CollusionSettings {
+    /// Shared networks, `address/prefix` (the trading centre's bidder terminals, the opening
+    /// hall): uploads from there say nothing.
+    pub shared_networks: Vec<String>,
+    /// Author names office software fills in by default, beyond the domain's own list.
+    pub generic_authors: Vec<String>,
+    /// Shortest price run that is a progression (at least 3).
+    pub min_progression: Option<usize>,
+    /// The price rounding step steps and ratios are compared within (default 0.01).
+    pub price_unit: Option<rust_decimal::Decimal>,
+}
+
+impl CollusionSettings {
+    /// The domain's settings; the tender's own documents are added to `public_digests` by the
+    /// opening.
+    pub fn domain(&self) -> Result<crate::domain::collusion::Settings, (&'static str, String)> {
+        let mut out = crate::domain::collusion::Settings::default();
+        for n in &self.shared_networks {
+            let bad = || ("shared_networks", format!("{n:?} is not address/prefix"));
+            let (addr, prefix) = n.trim().split_once('/').ok_or_else(bad)?;
+            let addr: std::net::IpAddr = addr.parse().map_err(|_| bad())?;
+            let prefix: u8 = prefix.parse().map_err(|_| bad())?;
+            if prefix > if addr.is_ipv4() { 32 } else { 128 } {
+                return Err(bad());
+            }
+            out.shared_networks.push((addr, prefix));
+        }
+        for a in &self.generic_authors {
+            let a = a.split_whitespace().collect::<Vec<_>>().join(" ");
+            if !a.is_empty() {
+                out.generic_authors.insert(a.to_ascii_lowercase());
+            }
+        }
+        if let Some(m) = self.min_progression {
+            if !(3..=1000).contains(&m) {
+                return Err(("min_progression", "must be between 3 and 1000".into()));
+            }
+            out.min_progression = m;
+        }
+        if let Some(u) = self.price_unit {
+            if u <= rust_decimal::Decimal::ZERO {
+                return Err(("price_unit", "must be positive".into()));
+            }
+            out.price_unit = u;
+        }
+        Ok(out)
+    }
+
+    pub fn problems(&self) -> Vec<(&'static str, String)> {
+        self.domain().err().into_iter().collect()
     }
 }
 
@@ -542,6 +602,7 @@ impl Settings {
             ("limits", self.limits.problems()),
             ("bonds", self.bonds.problems()),
             ("evaluation", self.evaluation.problems()),
+            ("collusion", self.collusion.problems()),
         ];
         for (section, problems) in sections {
             if let Some((key, why)) = problems.into_iter().next() {
@@ -1029,6 +1090,51 @@ mod rules_tests {
                 .unwrap_err()
                 .to_string();
             assert!(err.contains("tenders.rules"), "{err}");
+            Ok(())
+        });
+    }
+}
+
+#[cfg(test)]
+#[expect(
+    clippy::result_large_err,
+    reason = "figment::Jail's closures return figment::Error"
+)]
+mod collusion_tests {
+    use super::*;
+    use figment::Jail;
+
+    #[test]
+    fn collusion_settings_add_to_the_domains_and_are_checked() {
+        Jail::expect_with(|jail| {
+            jail.create_file(
+                "c.toml",
+                "[collusion]\nshared_networks = [\"10.20.0.0/16\", \"fd00::/8\"]\n\
+                 generic_authors = [\" 公司 电脑 \"]\nmin_progression = 4\n",
+            )?;
+            let s = Settings::load_for_development(Some(Path::new("c.toml")))
+                .map_err(|e| e.to_string())?;
+            let d = s.collusion.domain().unwrap();
+            assert_eq!(d.shared_networks.len(), 2);
+            assert!(d.generic_authors.contains("公司 电脑"));
+            assert!(
+                d.generic_authors.contains("administrator"),
+                "the domain's own stay"
+            );
+            assert_eq!(d.min_progression, 4);
+            assert_eq!(d.price_unit, rust_decimal::dec!(0.01));
+            for bad in [
+                "shared_networks = [\"10.20.0.0\"]",
+                "shared_networks = [\"10.20.0.0/33\"]",
+                "min_progression = 2",
+                "price_unit = \"0\"",
+            ] {
+                jail.create_file("bad.toml", &format!("[collusion]\n{bad}\n"))?;
+                let err = Settings::load_for_development(Some(Path::new("bad.toml")))
+                    .unwrap_err()
+                    .to_string();
+                assert!(err.contains("collusion."), "{bad}: {err}");
+            }
             Ok(())
         });
     }

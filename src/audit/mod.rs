@@ -125,6 +125,7 @@ pub enum EventType {
     EvaluationSheetsRevealed,
     DeviationFlagged,
     DeviationReasonFiled,
+    CollusionSignalsComputed,
 }
 
 impl EventType {
@@ -210,6 +211,7 @@ impl EventType {
         EventType::EvaluationSheetsRevealed,
         EventType::DeviationFlagged,
         EventType::DeviationReasonFiled,
+        EventType::CollusionSignalsComputed,
     ];
 
     /// Events whose leaf names no tender and no party, and whose body only their actor or
@@ -341,6 +343,7 @@ impl EventType {
             EventType::EvaluationSheetsRevealed => "evaluation_sheets_revealed",
             EventType::DeviationFlagged => "deviation_flagged",
             EventType::DeviationReasonFiled => "deviation_reason_filed",
+            EventType::CollusionSignalsComputed => "collusion_signals_computed",
         }
     }
 }

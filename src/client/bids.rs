@@ -784,7 +784,8 @@ pub fn part_file_name(index: u32) -> String {
 /// R1 release needs. Blocking; run it on a blocking thread in async code.
 ///
 /// The summary records how the bid was prepared: this machine's fingerprint
-/// (`client::device`, digests only), sealed like the price. A tool that knows more (the pricing
+/// (`client::device`, digests only) and each document's own metadata (`client::docmeta`: PDF
+/// Info, OOXML properties), sealed like the price. A tool that knows more (the pricing
 /// software's dongle) uses [`seal_bid_to_dir_with`].
 pub fn seal_bid_to_dir(
     ctx: BidContext,
@@ -810,7 +811,8 @@ pub fn seal_bid_to_dir(
     )
 }
 
-/// [`seal_bid_to_dir`] with the preparation record the caller observed (or none).
+/// [`seal_bid_to_dir`] with the preparation record the caller observed (or none); the
+/// documents' metadata is read from the files here unless that record carries some.
 pub fn seal_bid_to_dir_with(
     ctx: BidContext,
     summary: &Summary,
@@ -830,6 +832,15 @@ pub fn seal_bid_to_dir_with(
     std::fs::create_dir_all(out_dir).map_err(|e| io_err(out_dir, e))?;
     let mut sealer = BidSealer::new(ctx, envelope, &creds.key, creds.algorithm)
         .map_err(|e| local(format!("sealing: {e}")))?;
+    let mut preparation = preparation.unwrap_or_default();
+    if preparation.documents.is_empty() {
+        preparation.documents = documents
+            .iter()
+            .zip(1u32..)
+            .filter_map(|((_, path), index)| super::docmeta::read_file(path, index))
+            .collect();
+    }
+    let preparation = (preparation != Preparation::default()).then_some(preparation);
     if let Some(p) = preparation {
         sealer.set_preparation(p);
     }

@@ -6,7 +6,9 @@
 
 pub mod bank;
 pub mod bids;
+pub mod collusion;
 pub mod device;
+pub mod docmeta;
 pub mod evaluation;
 pub mod witness;
 
@@ -148,6 +150,17 @@ impl ClientError {
     }
 }
 
+fn http_client(local: Option<std::net::IpAddr>) -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(120))
+        // Below the server's keep-alive (5 s), so an idle connection is never reused just as
+        // the server closes it.
+        .pool_idle_timeout(std::time::Duration::from_secs(4))
+        .local_address(local)
+        .build()
+        .unwrap_or_default()
+}
+
 /// An API client bound to one server, optionally logged in.
 #[derive(Clone)]
 pub struct Client {
@@ -162,16 +175,17 @@ impl Client {
     pub fn new(base_url: &str) -> Client {
         Client {
             base: base_url.trim_end_matches('/').to_string(),
-            http: reqwest::Client::builder()
-                .timeout(std::time::Duration::from_secs(120))
-                // Below the server's keep-alive (5 s), so an idle connection is never reused
-                // just as the server closes it.
-                .pool_idle_timeout(std::time::Duration::from_secs(4))
-                .build()
-                .unwrap_or_default(),
+            http: http_client(None),
             token: None,
             audience: crate::domain::identity::DEFAULT_AUDIENCE.into(),
         }
+    }
+
+    /// Connect from the local address `addr` (a machine with several interfaces or addresses
+    /// choosing the one its requests leave from).
+    pub fn from_local_address(mut self, addr: std::net::IpAddr) -> Client {
+        self.http = http_client(Some(addr));
+        self
     }
 
     /// Log in only to the platform whose `identity.audience` is `audience` (default

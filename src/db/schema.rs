@@ -839,3 +839,36 @@ diesel::allow_tables_to_appear_in_same_query!(
     entrustments,
     staff_invitations,
 );
+
+diesel::table! {
+    collusion_runs (tender_id, section_code) {
+        tender_id -> Text,
+        section_code -> Text,
+        bids -> Integer,
+        signals -> Integer,
+        digest -> Text,
+        computed_at -> Timestamp,
+        duration_ms -> Integer,
+    }
+}
+
+diesel::table! {
+    collusion_signals (tender_id, section_code, seq) {
+        tender_id -> Text,
+        section_code -> Text,
+        seq -> Integer,
+        kind -> Text,
+        strength -> Text,
+        members -> Text,
+        evidence -> Text,
+        basis -> Text,
+        computed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    opened_preparations (bid_id) {
+        bid_id -> Text,
+        sealed -> Text,
+    }
+}

@@ -330,6 +330,7 @@ pub(super) async fn story(
                     kind,
                     reference: reference.clone(),
                     arrived_at: Utc::now(),
+                    payer_account: None,
                 })
                 .await?;
             let mine = b.client.my_bonds(tender, &section).await?;

@@ -7,7 +7,7 @@
 //! |---|---|---|
 //! | `identical_document` (same plaintext SHA-256, not a public file) | strong | 条例40(一)(四) |
 //! | `identical_document_metadata` (created and modified instants equal) | strong | 条例40(一) |
-//! | `same_document_author` (a non-generic author name) | weak | 条例40(一) |
+//! | `same_document_author` (a non-generic author, last editor or company) | weak | 条例40(一) |
 //! | `same_device` (MAC, CPU and disk fingerprints all equal) | strong | Fujian R1/R4, 条例40(二) |
 //! | `same_pricing_dongle` (计价软件加密锁序列号) | strong | Fujian R2, 条例40(一) |
 //! | `same_device_component` (one or two of MAC, CPU, disk, board) | weak | §6.2 item 1 |
@@ -43,6 +43,10 @@ pub struct DocumentMeta {
     pub creator: Option<String>,
     pub created: Option<String>,
     pub modified: Option<String>,
+    /// Who saved it last: a person like the author, compared with authors.
+    pub last_modified_by: Option<String>,
+    /// The organisation the authoring software is registered to.
+    pub company: Option<String>,
 }
 
 /// The preparing machine's fingerprints (hex digests, `seal::manifest::DeviceFingerprint`).
@@ -351,6 +355,7 @@ fn documents(bids: &[BidFacts], settings: &Settings, out: &mut Vec<Signal>) {
     let mut digests = Groups::new(bids);
     let mut stamps = Groups::new(bids);
     let mut authors = Groups::new(bids);
+    let mut companies = Groups::new(bids);
     for (i, b) in bids.iter().enumerate() {
         for d in &b.document_digests {
             let d = d.trim().to_ascii_lowercase();
@@ -365,9 +370,13 @@ fn documents(bids: &[BidFacts], settings: &Settings, out: &mut Vec<Signal>) {
             ) {
                 stamps.add(Some(format!("创建 {c}，修改 {md}")), i);
             }
-            let author = m.author.as_deref().and_then(norm);
-            let author = author.filter(|a| !settings.generic_authors.contains(a));
-            authors.add(author, i);
+            // The author of one bid's file may be who last saved another's.
+            for person in [&m.author, &m.last_modified_by] {
+                let person = person.as_deref().and_then(norm);
+                authors.add(person.filter(|a| !settings.generic_authors.contains(a)), i);
+            }
+            let company = m.company.as_deref().and_then(norm);
+            companies.add(company.filter(|a| !settings.generic_authors.contains(a)), i);
         }
     }
     for (v, m) in digests.shared() {
@@ -392,6 +401,14 @@ fn documents(bids: &[BidFacts], settings: &Settings, out: &mut Vec<Signal>) {
             SignalKind::SameDocumentAuthor,
             &m,
             format!("文件作者相同：{v}"),
+        ));
+    }
+    for (v, m) in companies.shared() {
+        out.push(signal(
+            bids,
+            SignalKind::SameDocumentAuthor,
+            &m,
+            format!("文件所属单位相同：{v}"),
         ));
     }
 }

@@ -258,6 +258,16 @@ pub struct DocumentMetadata {
     /// Last-modified instant, RFC 3339, as the file states it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub modified: Option<String>,
+    /// Who saved it last (OOXML `cp:lastModifiedBy`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_modified_by: Option<String>,
+    /// The program that wrote the PDF (PDF `Producer`), where it differs from the authoring
+    /// application.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub producer: Option<String>,
+    /// The organisation the authoring application is registered to (OOXML `Company`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub company: Option<String>,
 }
 
 #[cfg(test)]

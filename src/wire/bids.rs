@@ -54,6 +54,11 @@ pub struct BankNotice {
     /// The bank's own reference of the transfer (unique per account).
     pub reference: String,
     pub arrived_at: DateTime<Utc>,
+    /// The account a transfer (`cash`) was paid from, as the bank's statement names it: two
+    /// bidders' bonds paid from one account are a collusion signal (条例40(六), docs/EVALUATION.md
+    /// §9). A guarantee's issuer leaves it out (a 保函 is the bank's own undertaking).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payer_account: Option<String>,
 }
 
 /// The platform's acknowledgement of a bank notice.

@@ -6,6 +6,7 @@
 pub mod audit;
 pub mod bids;
 pub mod clarifications;
+pub mod collusion;
 pub mod draws;
 pub mod evaluation;
 pub mod experts;

@@ -396,6 +396,15 @@ async fn every_endpoint_with_every_role() {
             Some(&[]),
         ),
         e(
+            Method::GET,
+            "/api/v1/tenders/{tender}/sections/{section}/collusion-signals",
+            format!("/api/v1/tenders/{t}/sections/BD01/collusion-signals"),
+            None,
+            // Not opened in this fixture: the regulator gets through to `not_found`, everyone
+            // else is refused; collusion::… reads real signals by role.
+            Some(&[]),
+        ),
+        e(
             Method::POST,
             "/api/v1/tenders/{tender}/sections/{section}/committee",
             format!("/api/v1/tenders/{t}/sections/BD01/committee"),

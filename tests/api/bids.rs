@@ -137,6 +137,7 @@ pub async fn record_bonds(
                 kind: BondKind::BankGuarantee,
                 reference: format!("BG-{}-{section}", b.label),
                 arrived_at: app.clock_now(),
+                payer_account: None,
             })
             .await
             .unwrap();
@@ -1271,6 +1272,7 @@ async fn a_rush_of_200_submissions_in_the_last_second() {
                 kind: BondKind::Cash,
                 reference: format!("CASH-{}", ident.label),
                 arrived_at: app.clock_now(),
+                payer_account: None,
             })
             .await
             .unwrap();

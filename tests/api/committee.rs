@@ -390,6 +390,11 @@ async fn a_committee_is_formed_elects_its_leader_reads_and_replaces_a_member() {
     assert_eq!(read(voter(0), &w, &bid).await, Ok(document()));
     let rep = w.app.enrol_ident(&w.staff[0].1).await;
     assert_eq!(read(&rep, &w, &bid).await, Ok(document()));
+    // …and the section's collusion signals (collusion::… plants and checks them).
+    for c in [voter(0), &rep] {
+        let seen = c.collusion_signals(w.t(), "BD01").await.unwrap();
+        assert_eq!(seen.bids_compared, 3);
+    }
     let third = w.app.enrol_ident(&w.staff[2].1).await;
     let before = w.app.rows().await;
     for (who, c) in [
@@ -405,6 +410,11 @@ async fn a_committee_is_formed_elects_its_leader_reads_and_replaces_a_member() {
         Err("forbidden".into()),
         "staff not on the committee"
     );
+    let signals = etender::client::collusion::signals_path(w.t(), "BD01");
+    for c in [outsider, &third, &tenderer, &w.bidders[1].client] {
+        let (st, v) = c.raw(Method::GET, &signals, None).await.unwrap();
+        assert_problem(st, &v, 403, "forbidden");
+    }
     w.app.rows().await.assert_same(&before, "refused reads");
 
     // The leader falls ill: it leaves, its seat goes to the first reserve, the leader is

@@ -4,6 +4,7 @@ mod audit;
 mod authz;
 mod bids;
 mod clarifications;
+mod collusion;
 mod committee;
 mod contract;
 mod draws;

@@ -120,8 +120,7 @@ async fn a_report_waits_for_its_leader_k_and_the_sheets_and_changes_nothing_when
         .raw(Method::POST, &path, Some(&json!({})))
         .await
         .unwrap();
-    assert_eq!(st, 422, "{v}");
-    assert_eq!(v["code"], "sheet_incomplete", "{v}");
+    assert_problem(st, &v, 409, "evaluation_incomplete");
     assert!(w.app.rows().await.changes(&before, &[]).is_empty());
     let seen: Value = regulator
         .get(&format!(

@@ -324,6 +324,7 @@ async fn upload_bid(server: &Server, pki: &DevPki, work: &Path) -> Figures {
             kind: BondKind::BankGuarantee,
             reference: "BG-BENCH-0001".into(),
             arrived_at: chrono::Utc::now(),
+            payer_account: None,
         })
         .await
         .unwrap();

@@ -227,6 +227,7 @@ async fn read_opened(server: &Server, pki: &DevPki, dir: &Path, work: &Path) -> 
             kind: BondKind::BankGuarantee,
             reference: reference.clone(),
             arrived_at: serde_json::from_value(at["now"].clone()).unwrap(),
+            payer_account: None,
         })
         .await
         .unwrap();

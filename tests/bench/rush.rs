@@ -41,15 +41,15 @@ const FLOOD_PARTS: usize = 8;
 const FLOOD_PART: usize = 16 << 20;
 
 /// A bidder of the rush: its session and credentials.
-struct Bidder {
-    client: Client,
-    creds: Arc<Credentials>,
-    uscc: String,
+pub(crate) struct Bidder {
+    pub(crate) client: Client,
+    pub(crate) creds: Arc<Credentials>,
+    pub(crate) uscc: String,
 }
 
 /// One more bidder organisation, issued by the dev PKI's root, registered, granted the bidder
 /// role by the trading centre's administrator, and logged in.
-async fn bidder(base: &str, root: &Authority, admin: &Client, n: u32) -> Bidder {
+pub(crate) async fn bidder(base: &str, root: &Authority, admin: &Client, n: u32) -> Bidder {
     let body = format!("91420600{:09}", 50_000 + n);
     let uscc = etender::domain::uscc::Uscc::with_check_digit(&body)
         .unwrap()
@@ -83,7 +83,12 @@ async fn bidder(base: &str, root: &Authority, admin: &Client, n: u32) -> Bidder 
 }
 
 /// Publish the demo's tender (custodians given) as the agent for the tenderer.
-async fn publish(base: &str, pki: &DevPki, custodians: &[String], title: &str) -> String {
+pub(crate) async fn publish(
+    base: &str,
+    pki: &DevPki,
+    custodians: &[String],
+    title: &str,
+) -> String {
     let id = |key: &str| pki.identity(key).unwrap();
     let admin = enrol(base, id("admin")).await.unwrap();
     let tenderer = enrol_org(base, id("tenderer"), &admin).await.unwrap();
@@ -132,7 +137,7 @@ async fn publish(base: &str, pki: &DevPki, custodians: &[String], title: &str) -
 }
 
 /// Custodians with the role and an envelope key (a tender needs them to publish).
-async fn custodians(base: &str, pki: &DevPki) -> Vec<String> {
+pub(crate) async fn custodians(base: &str, pki: &DevPki) -> Vec<String> {
     let id = |key: &str| pki.identity(key).unwrap();
     let admin = enrol(base, id("admin")).await.unwrap();
     let mut out = Vec::new();
@@ -199,6 +204,7 @@ async fn pay_bond(bank: &BondIssuer, b: &Bidder, tender: &str, reference: String
         kind: BondKind::BankGuarantee,
         reference,
         arrived_at: chrono::Utc::now(),
+        payer_account: None,
     })
     .await
     .unwrap();

@@ -82,6 +82,22 @@ pub async fn bank_notice(
             "1 to 128 characters",
         ));
     }
+    let payer_account = notice
+        .payer_account
+        .as_deref()
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+        .map(str::to_string);
+    if payer_account
+        .as_ref()
+        .is_some_and(|a| a.chars().count() > 64)
+    {
+        return Err(AppError::field(
+            "payer_account",
+            "invalid",
+            "at most 64 characters",
+        ));
+    }
     let now = ctx.clock.now();
     ctx.db
         .write(move |c| {
@@ -97,6 +113,7 @@ pub async fn bank_notice(
                 reference: reference.clone(),
                 recorded_by: issuer.clone(),
                 recorded_at: to_db(now),
+                payer_account: payer_account.clone(),
             };
             repo::insert_bond(c, &row).map_err(|e| {
                 if idrepo::is_unique_violation(&e) {
@@ -124,7 +141,7 @@ pub async fn bank_notice(
                         "section": row.section_code, "organisation": row.organisation_id,
                         "amount": row.amount, "kind": row.kind, "reference": row.reference,
                         "issuer": issuer, "account": account.account,
-                        "arrived_at": notice.arrived_at}),
+                        "payer_account": payer_account, "arrived_at": notice.arrived_at}),
                 },
             )?;
             Ok(BankNoticeAck {

@@ -35,6 +35,7 @@ pub async fn open_upload(
     section: &str,
     manifest: Manifest,
     chain: Vec<Vec<u8>>,
+    from: Option<std::net::IpAddr>,
 ) -> AppResult<UploadStatus> {
     let org = actor.bidder_org()?;
     let (tender, section, actor, now, signing, storage) = (
@@ -116,6 +117,7 @@ pub async fn open_upload(
                 created_by: actor.id.clone(),
                 created_at: to_db(now),
                 updated_at: to_db(now),
+                addresses: from.iter().map(ToString::to_string).collect(),
             };
             let parts: Vec<repo::UploadPartRow> = manifest
                 .parts

@@ -27,7 +27,12 @@ use serde_json::json;
 
 /// Submit a complete upload: the bid exists from this commit, judged on time by the server
 /// clock inside the same transaction. Returns the receipt with its audit proof.
-pub async fn submit(ctx: &AppContext, actor: &Actor, upload_id: &str) -> AppResult<Receipt> {
+pub async fn submit(
+    ctx: &AppContext,
+    actor: &Actor,
+    upload_id: &str,
+    from: Option<std::net::IpAddr>,
+) -> AppResult<Receipt> {
     let (a, id, clock, storage) = (
         actor.clone(),
         upload_id.to_string(),
@@ -173,6 +178,11 @@ pub async fn submit(ctx: &AppContext, actor: &Actor, upload_id: &str) -> AppResu
             repo::insert_bid(c, &bid, &bid_parts)?;
             u.set_state(UploadState::Submitted);
             u.updated_at = to_db(now);
+            if let Some(a) = from.map(|a| a.to_string()) {
+                if !u.addresses.contains(&a) {
+                    u.addresses.push(a);
+                }
+            }
             repo::update_upload(c, &u)?;
             Ok(bid_id)
         })

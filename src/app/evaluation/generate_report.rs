@@ -155,7 +155,7 @@ pub async fn generate_report(
                 inputs,
                 derivation,
                 clarifications: inputs::clarifications(c, &row.id)?,
-                signals: Vec::new(),
+                signals: inputs::signals(c, &row.tender_id, &row.section_code)?,
                 deviation_reasons: inputs::deviation_reasons(c, &row.id)?,
                 generated_at: now,
             };

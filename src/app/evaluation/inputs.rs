@@ -176,3 +176,22 @@ pub(super) fn deviation_reasons(
         })
         .collect())
 }
+
+/// The collusion signals computed at the opening, as the report lists them: the evidence the
+/// committee had before it (it decides; the platform only flags).
+pub(super) fn signals(
+    c: &mut AnyConnection,
+    tender: &str,
+    section: &str,
+) -> AppResult<Vec<serde_json::Value>> {
+    crate::db::repo::collusion::signals_of(c, tender, section)?
+        .into_iter()
+        .map(|r| {
+            let members: serde_json::Value = parse_json(&r.members, "signal members")?;
+            Ok(
+                json!({"kind": r.kind, "strength": r.strength, "bids": members,
+                "evidence": r.evidence, "basis": r.basis}),
+            )
+        })
+        .collect()
+}

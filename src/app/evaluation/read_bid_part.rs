@@ -153,7 +153,7 @@ pub async fn read_bid_part(
 }
 
 /// Whether `principal` is an active member of the section's committee while it evaluates.
-fn evaluating_member(
+pub(super) fn evaluating_member(
     c: &mut crate::db::AnyConnection,
     tender: &str,
     section: &str,

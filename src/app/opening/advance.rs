@@ -1,6 +1,7 @@
 //! Move one section's ceremony on as far as the clock and its bids allow.
 
 use super::*;
+use crate::app::support::errors::internal;
 use crate::app::support::lottery;
 use crate::app::support::publicity::event;
 use crate::app::support::publicity::Change;
@@ -37,6 +38,11 @@ pub async fn advance(ctx: &AppContext, tender: &str, section: &str) -> AppResult
     );
     let env = Env::of(ctx);
     let k_minutes = ctx.settings.experts.draws.contribution_minutes;
+    let collusion = ctx
+        .settings
+        .collusion
+        .domain()
+        .map_err(|(key, why)| internal(anyhow::anyhow!("collusion.{key}: {why}")))?;
     ctx.db
         .write(move |c| {
             let Some(mut row) = trepo::lock_tender(c, &tender)? else {
@@ -80,6 +86,7 @@ pub async fn advance(ctx: &AppContext, tender: &str, section: &str) -> AppResult
                         o.objections_until = Some(to_db(until));
                         publish_record(c, &env, now, &row, &section, record)?;
                         commit_k(c, now, &row, &section, &bids, k_minutes)?;
+                        super::signals::compute(c, &collusion, &tender, &section, &bids, now)?;
                     }
                     OpeningStep::Close => {
                         o.state = OpeningPhase::Closed.as_str().into();

@@ -11,6 +11,7 @@ mod decrypt;
 mod my_share;
 mod release_share;
 mod respond;
+mod signals;
 mod start;
 mod tick;
 mod view;
@@ -287,11 +288,14 @@ fn settle(
 
 /// What the opening keeps of each part of an opened bid: the document's plaintext digest (none
 /// for the summary, part 0) and its data key, which is stored only wrapped under the node's KEK
-/// ([`save_opened_parts`]) so the committee and regulators can read the bid later.
+/// ([`save_opened_parts`]) so the committee and regulators can read the bid later; of the
+/// summary also the preparation record it carries (collusion signals, kept sealed apart from the
+/// public opened summary).
 struct OpenedPart {
     index: u32,
     plaintext_sha256: Option<String>,
     key: seal::Dek,
+    preparation: Option<seal::Preparation>,
 }
 
 /// Open every part of a bid with `key` and verify it: ciphertext digests against the receipt,
@@ -332,12 +336,14 @@ fn open_bid<'k>(
             index: p.index,
             plaintext_sha256: Some(hex::encode(part.plaintext_sha256)),
             key: seal::unwrap_part_key(&manifest, p.index, keys(p.index))?,
+            preparation: None,
         });
     }
     digests.push(OpenedPart {
         index: 0,
         plaintext_sha256: None,
         key: seal::unwrap_part_key(&manifest, 0, keys(0))?,
+        preparation: opened.preparation.clone(),
     });
     let s = &opened.summary;
     Ok((
@@ -361,7 +367,8 @@ fn open_result(r: Result<(Value, Vec<OpenedPart>), OpenError>) -> Opened {
 }
 
 /// Records each opened part's plaintext digest and its data key wrapped under the node's KEK
-/// (never the plain key: a dump without the KEK reads no opened bid either).
+/// (never the plain key: a dump without the KEK reads no opened bid either), and the summary's
+/// preparation record (`repo::collusion`, sealed).
 fn save_opened_parts(
     c: &mut AnyConnection,
     kek: &Kek,
@@ -374,6 +381,9 @@ fn save_opened_parts(
             p.opened_key = Some(wrap_part_key(kek, bid, o.index, &o.key));
             repo::update_bid_part(c, &p)?;
         }
+    }
+    if let Some(prep) = opened.iter().find_map(|o| o.preparation.as_ref()) {
+        crate::db::repo::collusion::put_preparation(c, bid, prep)?;
     }
     Ok(())
 }

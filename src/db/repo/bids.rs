@@ -68,6 +68,9 @@ pub struct BondRow {
     pub reference: String,
     pub recorded_by: String,
     pub recorded_at: NaiveDateTime,
+    /// The account a transfer was paid from, where the bank's notice names it.
+    #[serde(default)]
+    pub payer_account: Option<String>,
 }
 
 /// An upload as the use-cases see it; stored sealed (`StoredUpload`, `db::sealing`).
@@ -87,6 +90,9 @@ pub struct UploadRow {
     pub created_by: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The network addresses the upload was opened and submitted from (collusion signals,
+    /// docs/EVALUATION.md §9); sealed with the row.
+    pub addresses: Vec<String>,
 }
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable, AsChangeset)]
@@ -216,6 +222,9 @@ struct UploadSecrets {
     certificate_serial: String,
     signature_algorithm: String,
     created_by: String,
+    /// Absent from rows sealed before addresses were kept.
+    #[serde(default)]
+    addresses: Vec<String>,
 }
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable, AsChangeset)]
@@ -320,6 +329,7 @@ fn store_upload(r: &UploadRow) -> QueryResult<StoredUpload> {
         certificate_serial: r.certificate_serial.clone(),
         signature_algorithm: r.signature_algorithm.clone(),
         created_by: r.created_by.clone(),
+        addresses: r.addresses.clone(),
     };
     Ok(StoredUpload {
         id: r.id.clone(),
@@ -353,6 +363,7 @@ fn load_upload(s: StoredUpload) -> QueryResult<UploadRow> {
         created_by: x.created_by,
         created_at: s.created_at,
         updated_at: s.updated_at,
+        addresses: x.addresses,
     })
 }
 

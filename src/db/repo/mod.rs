@@ -5,6 +5,7 @@ pub mod audit;
 pub mod audit_log;
 pub mod bids;
 pub mod clarifications;
+pub mod collusion;
 pub mod committees;
 pub mod draws;
 pub mod experts;

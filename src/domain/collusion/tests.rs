@@ -47,6 +47,7 @@ pub(crate) fn independent(n: usize, seed: u64) -> Vec<BidFacts> {
                             r.next() % 60,
                             r.next() % 60
                         )),
+                        ..DocumentMeta::default()
                     })
                     .collect(),
                 device: Some(Device {
@@ -247,4 +248,27 @@ fn codes_are_stable() {
             serde_json::json!(k.as_str())
         );
     }
+}
+
+#[test]
+fn who_last_saved_a_file_and_its_company_are_compared_like_authors() {
+    let mut bids = independent(4, 9);
+    // One bid's author is who last saved another's file.
+    bids[0].documents[1].author = Some("陈静".into());
+    bids[2].documents[4].last_modified_by = Some(" 陈静 ".into());
+    // Two bids' files registered to one company; a generic company says nothing.
+    bids[1].documents[0].company = Some("某某建设有限公司".into());
+    bids[3].documents[2].company = Some("某某建设有限公司".into());
+    bids[0].documents[0].company = Some("Microsoft".into());
+    bids[2].documents[0].company = Some("microsoft".into());
+    let got = signals(&bids, &Settings::default());
+    assert_eq!(
+        kinds(&got),
+        vec![
+            (SignalKind::SameDocumentAuthor, vec!["bid-0000", "bid-0002"]),
+            (SignalKind::SameDocumentAuthor, vec!["bid-0001", "bid-0003"]),
+        ]
+    );
+    assert_eq!(got[0].evidence, "文件作者相同：陈静");
+    assert_eq!(got[1].evidence, "文件所属单位相同：某某建设有限公司");
 }

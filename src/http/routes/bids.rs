@@ -141,6 +141,7 @@ pub async fn open_upload(
     actor: Actor,
     path: web::Path<(String, String)>,
     body: web::Json<OpenUploadRequest>,
+    http: actix_web::HttpRequest,
 ) -> AppResult<HttpResponse> {
     // Authorise before parsing: a non-bidder learns nothing about what a valid manifest is.
     actor.require(crate::domain::authz::Permission::SubmitBids)?;
@@ -149,7 +150,8 @@ pub async fn open_upload(
     let manifest: Manifest = serde_json::from_value(req.manifest)
         .map_err(|e| AppError::new(ErrorCode::BidManifestInvalid, format!("manifest: {e}")))?;
     let chain = decode_chain(&req.certificate_chain)?;
-    let u = bids::open_upload(&ctx, &actor, &t, &s, manifest, chain).await?;
+    let from = crate::http::extract::client_addr(&http, &ctx.settings.http.trusted_proxies);
+    let u = bids::open_upload(&ctx, &actor, &t, &s, manifest, chain, from).await?;
     Ok(HttpResponse::Created().json(u))
 }
 
@@ -241,8 +243,10 @@ pub async fn submit(
     ctx: web::Data<AppContext>,
     actor: Actor,
     id: web::Path<String>,
+    req: actix_web::HttpRequest,
 ) -> AppResult<HttpResponse> {
-    let r = bids::submit(&ctx, &actor, &id).await?;
+    let from = crate::http::extract::client_addr(&req, &ctx.settings.http.trusted_proxies);
+    let r = bids::submit(&ctx, &actor, &id, from).await?;
     Ok(HttpResponse::Created().json(r))
 }
 

@@ -487,3 +487,30 @@ pub async fn extend_time(
     let c = evaluation::extend_time(&ctx, &actor, &tender, &section, body.into_inner()).await?;
     Ok(web::Json(c))
 }
+
+/// The section's collusion signals (串标围标), computed when its opening record was published:
+/// for the active members of its committee while it evaluates, and regulators. The platform
+/// only flags; the committee decides (条例51(七)).
+#[utoipa::path(operation_id = "collusion_signals", tag = "evaluation", security(("bearer" = [])),
+    params(
+        ("tender" = String, Path, description = "Tender id"),
+        ("section" = String, Path, description = "Section code"),
+    ),
+    responses(
+    (status = 200, body = crate::wire::collusion::CollusionSignals),
+    (status = 403, description = "`forbidden`: only the section's committee while it evaluates, \
+        and regulators"),
+    (status = 404, description = "`not_found`: the section's opening record is not published \
+        yet"),
+))]
+#[get("/api/v1/tenders/{tender}/sections/{section}/collusion-signals")]
+pub async fn collusion_signals(
+    ctx: web::Data<AppContext>,
+    actor: Actor,
+    path: web::Path<(String, String)>,
+) -> AppResult<web::Json<crate::wire::collusion::CollusionSignals>> {
+    let (tender, section) = path.into_inner();
+    Ok(web::Json(
+        evaluation::collusion_signals(&ctx, &actor, &tender, &section).await?,
+    ))
+}

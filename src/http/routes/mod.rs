@@ -139,6 +139,7 @@ macro_rules! for_each_route {
             evaluation::stage_sheets,
             evaluation::deviation_flags,
             evaluation::file_deviation_reason,
+            evaluation::collusion_signals,
         }
     };
 }

@@ -1,0 +1,45 @@
+//! Collusion signals (串标围标) of a section as the committee and regulators read them.
+
+use chrono::DateTime;
+use chrono::Utc;
+use serde::Deserialize;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// What a section's opened bids have in common that independent bidders' would not, computed
+/// when its opening record was published. **The platform only flags; the committee decides**
+/// whether bids are rejected under 条例51(七) (and regulators follow up): a signal is evidence to
+/// weigh, never a finding.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct CollusionSignals {
+    pub tender_id: String,
+    pub section: String,
+    pub computed_at: DateTime<Utc>,
+    /// Opened bids compared.
+    pub bids_compared: u32,
+    /// SHA-256 of the signals' canonical JSON, as the `collusion_signals_computed` audit entry
+    /// names it.
+    pub signals_sha256: String,
+    /// Strong signals first, then by kind and bids.
+    pub signals: Vec<CollusionSignal>,
+}
+
+/// One signal: the bids that share something, what, and the rule it points to.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct CollusionSignal {
+    /// `identical_document`, `identical_document_metadata`, `same_document_author`,
+    /// `same_device`, `same_pricing_dongle`, `same_device_component`, `same_upload_address`,
+    /// `same_bond_account`, `same_project_manager`, `same_project_manager_name`,
+    /// `identical_price`, `price_arithmetic_progression`, `price_geometric_progression`
+    /// (docs/EVALUATION.md §9).
+    pub kind: String,
+    /// `strong` (regional rules treat it as a finding in itself) or `weak` (to weigh with
+    /// others).
+    pub strength: String,
+    /// The bid ids concerned (sorted; a group stands for every pair in it).
+    pub bids: Vec<String>,
+    /// The shared value, in words.
+    pub evidence: String,
+    /// The rule it points to (条例第40条).
+    pub basis: String,
+}
