@@ -2,6 +2,11 @@
 //! recorded, signed by every member or dissented, deemed agreed when the time is over; the
 //! tender moves on. Refusals name their code and change nothing.
 
+use etender::domain::evaluation::clarification::{Answer, Question};
+use etender::domain::evaluation::preliminary::Verdict;
+use etender::domain::evaluation::rejection::RejectionReason;
+use etender::domain::evaluation::scoring::ItemScore;
+use etender::domain::evaluation::sheet::Sheet;
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -239,4 +244,430 @@ async fn more_than_a_third_asking_for_more_time_makes_the_tenderer_extend() {
         .await
         .unwrap();
     assert_problem(st, &v, 409, "evaluation_incomplete");
+}
+
+/// Every line of every bid passes.
+fn all_pass(bids: &[String]) -> Sheet {
+    let mut verdicts = Vec::new();
+    for b in bids {
+        for l in ["F1", "Q1", "Q2", "R1"] {
+            verdicts.push(Verdict {
+                member: String::new(),
+                bid: b.clone(),
+                requirement: l.into(),
+                pass: true,
+                reason: None,
+            });
+        }
+    }
+    Sheet::Preliminary { verdicts }
+}
+
+/// `(bid, technical, commercial)` scores.
+fn scores(s: &[(&str, &str, &str)]) -> Sheet {
+    let mut out = Vec::new();
+    for (bid, technical, commercial) in s {
+        for (item, points) in [("technical", technical), ("commercial", commercial)] {
+            out.push(ItemScore {
+                bid: (*bid).into(),
+                criterion: item.into(),
+                points: points.parse().unwrap(),
+            });
+        }
+    }
+    Sheet::Scoring { scores: out }
+}
+
+#[tokio::test]
+async fn a_full_evaluation_ends_in_a_signed_report_and_the_tender_moves_on() {
+    let mut w = world(5).await;
+    evaluating(&mut w).await;
+    let t = w.t().to_string();
+    let k = draw_k(&w).await;
+    w.relogin().await;
+    let member = |i: usize| &w.experts[w.drawn[i]];
+    let creds = |i: usize| member(i).ident.credentials();
+    let bids = w.bids.clone();
+    let opening = w.bidders[0].client.opening(&t, "BD01").await.unwrap();
+    let bidder_of = |bid: &str| {
+        let uscc = &opening
+            .bids
+            .iter()
+            .find(|b| b.bid_id == bid)
+            .unwrap()
+            .bidder_uscc;
+        w.bidders
+            .iter()
+            .position(|b| &crate::helpers::pki().get(b.label).key == uscc)
+            .unwrap()
+    };
+
+    // A clarification: the leader asks, the bidder answers signed, the leader accepts it.
+    let due = w.app.clock_now() + chrono::Duration::hours(2);
+    let asked_bid = bids[0].clone();
+    let q = member(0)
+        .client
+        .ask_clarification(
+            &t,
+            "BD01",
+            &asked_bid,
+            Question::Clarify {
+                text: "请说明第4.2节的施工进度安排".into(),
+            },
+            due,
+        )
+        .await
+        .unwrap();
+    let bi = bidder_of(&asked_bid);
+    let label = w.bidders[bi].label;
+    let pki = crate::helpers::pki();
+    let mine = w.bidders[bi]
+        .client
+        .clarifications(&t, "BD01")
+        .await
+        .unwrap();
+    w.bidders[bi]
+        .client
+        .answer_clarification(
+            &mine.items[0],
+            &pki.get(label).key,
+            Answer {
+                text: "进度安排以投标文件附表三为准，工期不变。".into(),
+                confirms: None,
+                price: None,
+            },
+            &pki.get(label).credentials(),
+        )
+        .await
+        .unwrap();
+    member(0)
+        .client
+        .decide_clarification(&t, "BD01", &q.id, true, "说明清楚，未改变实质内容")
+        .await
+        .unwrap();
+
+    // 初步评审: everyone passes every bid.
+    for i in 0..5 {
+        member(i)
+            .client
+            .submit_sheet(&t, "BD01", &all_pass(&bids), &creds(i))
+            .await
+            .unwrap();
+    }
+    // A motion rejects the third bid (条例51(六)), four to one.
+    let motion = member(1)
+        .client
+        .propose_rejection(
+            &t,
+            "BD01",
+            &bids[2],
+            RejectionReason::NotResponsive,
+            "工期未响应招标文件第二章的实质性要求",
+        )
+        .await
+        .unwrap();
+    for (i, yes) in [(0, true), (1, true), (2, true), (3, true), (4, false)] {
+        let reason = (!yes).then_some("工期偏差可以澄清");
+        member(i)
+            .client
+            .vote_rejection(&t, "BD01", &motion.id, yes, reason)
+            .await
+            .unwrap();
+    }
+
+    // Generating now is refused: the scoring sheets are missing.
+    let path = report_path(&w);
+    let (st, v) = member(0)
+        .client
+        .raw(Method::POST, &path, Some(&json!({})))
+        .await
+        .unwrap();
+    assert_problem(st, &v, 409, "evaluation_incomplete");
+
+    // Scoring of the two bids in play; member 4 scores far below the others: flagged.
+    let (a, b) = (bids[0].as_str(), bids[1].as_str());
+    for i in 0..5 {
+        let s = if i == 4 {
+            scores(&[(a, "10", "4"), (b, "12", "5")])
+        } else {
+            scores(&[(a, "26", "8"), (b, "24", "7")])
+        };
+        member(i)
+            .client
+            .submit_sheet(&t, "BD01", &s, &creds(i))
+            .await
+            .unwrap();
+    }
+    let flags = member(4).client.deviation_flags(&t, "BD01").await.unwrap();
+    assert!(flags.open > 0, "member 4's scores are flagged");
+    let (st, v) = member(0)
+        .client
+        .raw(Method::POST, &path, Some(&json!({})))
+        .await
+        .unwrap();
+    assert_problem(st, &v, 409, "evaluation_incomplete");
+    for f in &flags.flags {
+        member(4)
+            .client
+            .file_deviation_reason(
+                &t,
+                "BD01",
+                f,
+                "施工组织设计缺少关键工序的质量控制点",
+                &creds(4),
+            )
+            .await
+            .unwrap();
+    }
+
+    // Only the leader generates; the report derives two unranked candidates (评定分离).
+    let (st, v) = member(1)
+        .client
+        .raw(Method::POST, &path, Some(&json!({})))
+        .await
+        .unwrap();
+    assert_problem(st, &v, 403, "forbidden");
+    let report = member(0).client.generate_report(&t, "BD01").await.unwrap();
+    assert_eq!(report.outcome, "unranked");
+    let doc = &report.document;
+    let mut expected = vec![bids[0].clone(), bids[1].clone()];
+    expected.sort();
+    assert_eq!(
+        doc["derivation"]["candidates"],
+        json!({"kind": "unranked", "bids": expected})
+    );
+    assert_eq!(doc["k"]["k"], k.as_str());
+    assert_eq!(doc["derivation"]["rejected"][0]["bid"], bids[2].as_str());
+    assert_eq!(doc["clarifications"][0]["accepted"], true);
+    assert!(!doc["deviation_reasons"].as_array().unwrap().is_empty());
+    assert_eq!(doc["members"].as_array().unwrap().len(), 5);
+    // The document is the exact bytes its digest names.
+    let bytes = etender::audit::canonical_json(doc);
+    assert_eq!(
+        hex::encode(ring::digest::digest(
+            &ring::digest::SHA256,
+            bytes.as_bytes()
+        )),
+        report.digest
+    );
+
+    // While it is signed: nothing more is entered, the tenderer and bidders do not see it.
+    let again = scores(&[(a, "26", "8"), (b, "24", "7")]);
+    let e = member(1)
+        .client
+        .submit_sheet(&t, "BD01", &again, &creds(1))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.code().map(|c| c.as_str().to_string()).as_deref(),
+        Some("invalid_state_transition")
+    );
+    for c in [&w.s.agent, &w.bidders[0].client] {
+        let (st, v) = c.raw(Method::GET, &path, None).await.unwrap();
+        assert_problem(st, &v, 404, "not_found");
+    }
+
+    // Positions: three agree, one dissents in writing; a second signature is refused.
+    let sign = format!("{path}/signatures");
+    for i in 0..3 {
+        member(i)
+            .client
+            .sign_report(&t, "BD01", &member(i).person, None, &creds(i))
+            .await
+            .unwrap();
+    }
+    let before = w.app.rows().await;
+    let e = member(0)
+        .client
+        .sign_report(&t, "BD01", &member(0).person, None, &creds(0))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.code().map(|c| c.as_str().to_string()).as_deref(),
+        Some("conflict")
+    );
+    // A dissent without its reason, and a member signing with another's certificate.
+    let (st, v) = member(3)
+        .client
+        .raw(
+            Method::POST,
+            &sign,
+            Some(&json!({"assent": "dissented", "digest": report.digest,
+                "certificate_chain": ["AAAA"], "signature": "AAAA",
+                "signature_algorithm": "ed25519"})),
+        )
+        .await
+        .unwrap();
+    assert_problem(st, &v, 422, "validation_failed");
+    let e = member(3)
+        .client
+        .sign_report(&t, "BD01", &member(3).person, None, &creds(2))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.code().map(|c| c.as_str().to_string()).as_deref(),
+        Some("certificate_subject_mismatch")
+    );
+    assert!(w.app.rows().await.changes(&before, &[]).is_empty());
+    let r = member(4)
+        .client
+        .sign_report(
+            &t,
+            "BD01",
+            &member(4).person,
+            Some("技术标评分过高，个人不同意"),
+            &creds(4),
+        )
+        .await
+        .unwrap();
+    assert_eq!(serde_json::to_value(r.state).unwrap(), "signing");
+    // Member 3 stays silent: when the signing time is over it is deemed to agree.
+    w.app.clock.advance(chrono::Duration::minutes(121));
+    etender::worker::deadline_tick(&w.app.ctx).await.unwrap();
+    w.relogin().await;
+    let member = |i: usize| &w.experts[w.drawn[i]];
+    let creds = |i: usize| member(i).ident.credentials();
+    let regulator = w.app.enrol("regulator").await;
+    let done: Value = regulator.get(&path).await.unwrap();
+    assert_eq!(done["state"], "complete", "{done}");
+    let assent_of = |person: &str| {
+        done["positions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["member"] == person)
+            .unwrap()["assent"]
+            .clone()
+    };
+    assert_eq!(assent_of(&member(3).person), "deemed_agreed");
+    assert_eq!(assent_of(&member(4).person), "dissented");
+    assert_eq!(assent_of(&member(0).person), "agreed");
+
+    // The tender moves on; the tenderer's side reads the report now, bidders never.
+    let tender: Value = w
+        .app
+        .client()
+        .get(&format!("/api/v1/tenders/{t}"))
+        .await
+        .unwrap();
+    assert_eq!(tender["state"], "evaluated", "{tender}");
+    let seen: Value = w.s.agent.get(&path).await.unwrap();
+    assert_eq!(seen["digest"], report.digest.as_str());
+    let (st, v) = w.bidders[1]
+        .client
+        .raw(Method::GET, &path, None)
+        .await
+        .unwrap();
+    assert_problem(st, &v, 404, "not_found");
+    // After completion nobody signs and nobody leaves.
+    let e = member(3)
+        .client
+        .sign_report(&t, "BD01", &member(3).person, None, &creds(3))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.code().map(|c| c.as_str().to_string()).as_deref(),
+        Some("invalid_state_transition")
+    );
+
+    verify_and_tamper(&w).await;
+}
+
+/// The export verifies; a report whose candidates, digest or signatures were changed does not.
+async fn verify_and_tamper(w: &World) {
+    use etender::audit::verify::{Rule as _, VerifiedEntry};
+    use etender::audit::verify_reports::ReportsReplay;
+    etender::audit::checkpoint_now(&w.app.ctx.db, &w.app.ctx.audit_log, "test")
+        .await
+        .unwrap();
+    let regulator = w.app.enrol("regulator").await;
+    let bundle: Value = regulator
+        .get(&format!("/api/v1/audit/export?tender_id={}", w.t()))
+        .await
+        .unwrap();
+    let bundle: etender::audit::bundle::Bundle = serde_json::from_value(bundle).unwrap();
+    let key = etender::audit::note::NoteVerifier::parse(&bundle.public_key).unwrap();
+    etender::audit::verify::verify_bundle(
+        &bundle,
+        &key,
+        None,
+        &etender::audit::verify::default_rules(),
+    )
+    .unwrap();
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let entries: Vec<VerifiedEntry> = bundle
+        .entries
+        .iter()
+        .map(|e| VerifiedEntry {
+            leaf: etender::audit::leaf::LeafEntry::from_bytes(
+                &base64::Engine::decode(&b64, &e.leaf).unwrap(),
+            )
+            .unwrap(),
+            leaf_hash: [0; 32],
+            body: e
+                .event
+                .as_ref()
+                .map(|ev| serde_json::from_str(&ev.body).unwrap()),
+        })
+        .collect();
+    let scope = etender::audit::bundle::BundleScope::Tender(w.t().to_string());
+    assert_eq!(ReportsReplay.check(&scope, &entries), Vec::<String>::new());
+    let at = |k: &str| entries.iter().position(|e| e.leaf.event_type == k).unwrap();
+    let only = |es: Vec<VerifiedEntry>, reason: &str| {
+        let found = ReportsReplay.check(&scope, &es);
+        assert!(
+            found.iter().any(|f| f.contains(reason)),
+            "{reason}: {found:?}"
+        );
+    };
+    let generated = at("evaluation_report_generated");
+    // Candidates that do not follow from the inputs (digest recomputed to match).
+    let mut es = entries.clone();
+    let body = es[generated].body.as_mut().unwrap();
+    body["document"]["derivation"]["candidates"]["bids"] = json!(["someone-else"]);
+    let doc: etender::domain::evaluation::report::Document =
+        serde_json::from_value(body["document"].clone()).unwrap();
+    let d = etender::domain::evaluation::report::digest(
+        &etender::domain::evaluation::report::bytes(&doc),
+    );
+    body["digest"] = json!(hex::encode(d));
+    only(es, "do not follow from the inputs");
+    // A document changed after its digest was logged.
+    let mut es = entries.clone();
+    es[generated].body.as_mut().unwrap()["document"]["k"]["k"] = json!("0.05");
+    only(es, "does not hash to its digest");
+    // A member left out of the report.
+    let mut es = entries.clone();
+    let body = es[generated].body.as_mut().unwrap();
+    body["document"]["members"].as_array_mut().unwrap().pop();
+    only(es, "members");
+    // A signature moved to another member's position.
+    let mut es = entries.clone();
+    let signed: Vec<usize> = es
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| {
+            e.leaf.event_type == "evaluation_report_signed"
+                && e.body
+                    .as_ref()
+                    .is_some_and(|b| b.get("signature").is_some())
+        })
+        .map(|(i, _)| i)
+        .collect();
+    let sig = es[signed[0]].body.as_ref().unwrap()["signature"].clone();
+    es[signed[1]].body.as_mut().unwrap()["signature"] = sig;
+    only(es, "signature does not verify");
+    // Completed without every position.
+    let mut es = entries.clone();
+    let deemed = es
+        .iter()
+        .position(|e| {
+            e.leaf.event_type == "evaluation_report_signed"
+                && e.body
+                    .as_ref()
+                    .is_some_and(|b| b.get("deemed_agreed").is_some())
+        })
+        .unwrap();
+    es.remove(deemed);
+    only(es, "completed before every position");
 }
