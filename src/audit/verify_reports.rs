@@ -171,7 +171,9 @@ impl Rule for ReportsReplay {
                     };
                     if let Some(silent) = body["deemed_agreed"].as_array() {
                         let due = s("sign_until");
-                        if due != r.sign_until || parse_time(&e.leaf.occurred_at) < parse_time(&due)
+                        let due_at = parse_time(&due);
+                        if due_at != parse_time(&r.sign_until)
+                            || parse_time(&e.leaf.occurred_at) < due_at
                         {
                             out.push(format!("{at}: deemed agreement before the signing time"));
                         }

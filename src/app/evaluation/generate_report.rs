@@ -19,6 +19,7 @@ use crate::domain::evaluation::candidates::derive;
 use crate::domain::evaluation::report::{self as doc, Document, KDrawn, ReportState};
 use crate::domain::evaluation::EvaluationError;
 use crate::error::{ErrorCode, FieldError};
+use chrono::SubsecRound;
 use rust_decimal::Decimal;
 
 pub async fn generate_report(
@@ -173,7 +174,11 @@ pub async fn generate_report(
                 digest: digest.clone(),
                 generated_by: actor.id.clone(),
                 generated_at: to_db(now),
-                sign_until: to_db(now + chrono::Duration::minutes(i64::from(signing))),
+                // Whole microseconds: what every database keeps, so the logged time is the
+                // stored one.
+                sign_until: to_db(
+                    (now + chrono::Duration::minutes(i64::from(signing))).trunc_subsecs(6),
+                ),
                 completed_at: None,
             };
             rrepo::insert(c, &report)?;
