@@ -9,8 +9,11 @@ use super::bundle::BundleScope;
 use super::verify::{Rule, VerifiedEntry};
 use crate::domain::draw;
 use crate::domain::evaluation::lot;
+use crate::domain::evaluation::lowest_price::agreed;
+use crate::domain::evaluation::qualitative::Recommendation;
 use crate::domain::evaluation::report::{self, Document};
-use crate::domain::evaluation::sheet::{report_statement, Assent, SheetOf};
+use crate::domain::evaluation::scoring::ScoreSheet;
+use crate::domain::evaluation::sheet::{report_statement, Assent, Sheet, SheetOf};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
@@ -26,7 +29,9 @@ const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STA
 ///   digest, its signature verifying with the certificate it logged; deemed agreement only
 ///   after the signing time;
 /// * `evaluation_report_completed` comes only when every member's position is in;
-/// * no sheet of the committee is recorded while its report stands (generated and not void).
+/// * no sheet of the committee is recorded while its report stands (generated and not void);
+/// * the report's inputs carry exactly the revealed sheets of its members (the last reveal of
+///   each stage): their verdicts, scores, agreed adjustments, recommendations and remarks.
 pub struct ReportsReplay;
 
 #[derive(Default)]
@@ -59,6 +64,8 @@ impl Rule for ReportsReplay {
         let mut committees: HashMap<String, Committee> = HashMap::new();
         // K lotteries revealed: draw id → K drawn.
         let mut ks: HashMap<String, rust_decimal::Decimal> = HashMap::new();
+        // Per committee and stage: the sheets of the last reveal, by person.
+        let mut revealed: HashMap<(String, String), Vec<(String, Sheet)>> = HashMap::new();
         for (i, e) in entries.iter().enumerate() {
             let Some(body) = &e.body else { continue };
             let s = |k: &str| body[k].as_str().unwrap_or_default().to_string();
@@ -77,6 +84,19 @@ impl Rule for ReportsReplay {
                             ks.insert(s("draw"), k);
                         }
                     }
+                }
+                "evaluation_sheets_revealed" => {
+                    let sheets = body["sheets"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|x| {
+                            let person = x["person"].as_str()?.to_string();
+                            let sheet = serde_json::from_value(x["body"].clone()).ok()?;
+                            Some((person, sheet))
+                        })
+                        .collect();
+                    revealed.insert((id.clone(), s("stage")), sheets);
                 }
                 "committee_formed" => {
                     let c = committees.entry(id).or_default();
@@ -138,6 +158,14 @@ impl Rule for ReportsReplay {
                             out.push(format!(
                                 "{at}: its members are not the committee's active members"
                             ));
+                        }
+                        let stages: Vec<&Vec<(String, Sheet)>> = revealed
+                            .iter()
+                            .filter(|((c, _), _)| *c == id)
+                            .map(|(_, v)| v)
+                            .collect();
+                        if let Some(m) = inputs_disagree(&doc, &stages) {
+                            out.push(format!("{at}: {m}"));
                         }
                         if let Some(k) = &doc.k {
                             if ks.get(&k.draw) != Some(&k.k) {
@@ -219,6 +247,69 @@ impl Rule for ReportsReplay {
         }
         out
     }
+}
+
+/// Sorted JSON texts of a list, so two lists compare as multisets.
+fn texts<T: serde::Serialize>(items: &[T]) -> Vec<String> {
+    let mut out: Vec<String> = items
+        .iter()
+        .map(|x| serde_json::to_string(x).unwrap_or_default())
+        .collect();
+    out.sort();
+    out
+}
+
+/// Whether the document's inputs differ from what its members' revealed sheets say.
+fn inputs_disagree(doc: &Document, stages: &[&Vec<(String, Sheet)>]) -> Option<String> {
+    let members = doc.member_ids();
+    let mut verdicts = Vec::new();
+    let mut scores = Vec::new();
+    let mut adjustments = Vec::new();
+    let mut recommendations = Vec::new();
+    let mut remarks = Vec::new();
+    for (person, sheet) in stages.iter().flat_map(|v| v.iter()) {
+        if !members.contains(person) {
+            continue;
+        }
+        match sheet.clone() {
+            Sheet::Preliminary { verdicts: v } => verdicts.extend(v),
+            Sheet::Scoring { scores: s } => scores.push(ScoreSheet {
+                member: person.clone(),
+                scores: s,
+            }),
+            Sheet::Adjustments { applied } => adjustments.push((person.clone(), applied)),
+            Sheet::Qualitative {
+                remarks: r,
+                recommended,
+            } => {
+                remarks.extend(r);
+                recommendations.push(Recommendation {
+                    member: person.clone(),
+                    bids: recommended,
+                });
+            }
+        }
+    }
+    let i = &doc.inputs;
+    let pairs = [
+        ("verdicts", texts(&verdicts), texts(&i.verdicts)),
+        ("score sheets", texts(&scores), texts(&i.sheets)),
+        (
+            "adjustments",
+            texts(&agreed(&members, &adjustments)),
+            texts(&i.applied),
+        ),
+        (
+            "recommendations",
+            texts(&recommendations),
+            texts(&i.recommendations),
+        ),
+        ("remarks", texts(&remarks), texts(&i.remarks)),
+    ];
+    pairs
+        .into_iter()
+        .find(|(_, want, got)| want != got)
+        .map(|(what, _, _)| format!("its {what} are not the members' revealed sheets"))
 }
 
 fn parse_time(s: &str) -> chrono::DateTime<chrono::Utc> {

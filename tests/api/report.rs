@@ -632,6 +632,17 @@ async fn verify_and_tamper(w: &World) {
     );
     body["digest"] = json!(hex::encode(d));
     only(es, "do not follow from the inputs");
+    // Inputs that are not the revealed sheets (digest recomputed to match).
+    let mut es = entries.clone();
+    let body = es[generated].body.as_mut().unwrap();
+    body["document"]["inputs"]["verdicts"][0]["reason"] = json!("后补的理由");
+    let doc: etender::domain::evaluation::report::Document =
+        serde_json::from_value(body["document"].clone()).unwrap();
+    let d = etender::domain::evaluation::report::digest(
+        &etender::domain::evaluation::report::bytes(&doc),
+    );
+    body["digest"] = json!(hex::encode(d));
+    only(es, "are not the members' revealed sheets");
     // A document changed after its digest was logged.
     let mut es = entries.clone();
     es[generated].body.as_mut().unwrap()["document"]["k"]["k"] = json!("0.05");

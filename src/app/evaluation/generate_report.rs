@@ -16,6 +16,7 @@ use crate::app::{Actor, AppContext};
 use crate::db::repo::reports as rrepo;
 use crate::db::repo::tenders as trepo;
 use crate::domain::evaluation::candidates::derive;
+use crate::domain::evaluation::committee::MemberKind;
 use crate::domain::evaluation::report::{self as doc, Document, KDrawn, ReportState};
 use crate::domain::evaluation::EvaluationError;
 use crate::error::{ErrorCode, FieldError};
@@ -56,6 +57,24 @@ pub async fn generate_report(
                 return Err(AppError::new(
                     ErrorCode::InvalidStateTransition,
                     "the report is generated once, while the committee evaluates",
+                ));
+            }
+            // A member who left and whose replacement has not joined leaves the committee short.
+            let kind_count = |k: MemberKind| {
+                members
+                    .iter()
+                    .filter(|m| m.active && m.kind().is_ok_and(|x| x == k))
+                    .count()
+            };
+            let (experts, reps) = (
+                kind_count(MemberKind::Expert),
+                kind_count(MemberKind::Representative),
+            );
+            let min = usize::try_from(row.min_members).unwrap_or(usize::MAX);
+            if let Err(e) = rules::check_composition(experts, reps, min) {
+                return Err(AppError::new(
+                    ErrorCode::EvaluationIncomplete,
+                    format!("the committee as it stands cannot report: {e}; a replacement is due"),
                 ));
             }
             if row.extension_required_at.is_some() && row.extended_until.is_none() {

@@ -151,8 +151,9 @@ fn complete(frame: &Frame, sheets: &[srepo::SheetRow]) -> bool {
 
 /// The bids in play at the method's second stage: those passing the revealed 初步评审 sheets
 /// of the active members by majority (`preliminary::aggregate`), less the automatic
-/// rejections and the bids rejected by a carried motion, by id. `stage_not_open` while an active member's 初步评审 sheet is missing
-/// (before the first reveal, or until a replacement's is in).
+/// rejections and the bids rejected by a carried motion, by id. `stage_not_open` while an
+/// active member's 初步评审 sheet is missing (before the first reveal, or until a
+/// replacement's is in).
 pub fn bids_in_play(conn: &mut AnyConnection, committee: &str) -> AppResult<Vec<String>> {
     let row =
         crepo::find(conn, committee)?.ok_or_else(|| AppError::not_found("no such committee"))?;
