@@ -3,6 +3,7 @@
 //! tender moves on. Refusals name their code and change nothing.
 
 use etender::domain::evaluation::clarification::{Answer, Question};
+use etender::domain::evaluation::committee::LeaveReason;
 use etender::domain::evaluation::preliminary::Verdict;
 use etender::domain::evaluation::rejection::RejectionReason;
 use etender::domain::evaluation::scoring::ItemScore;
@@ -681,4 +682,123 @@ async fn verify_and_tamper(w: &World) {
         .unwrap();
     es.remove(deemed);
     only(es, "completed before every position");
+}
+
+#[tokio::test]
+async fn a_member_leaving_while_the_report_is_signed_voids_it_and_the_replacement_evaluates() {
+    let mut w = world(5).await;
+    let c = evaluating(&mut w).await;
+    draw_k(&w).await;
+    w.relogin().await;
+    let t = w.t().to_string();
+    let bids = w.bids.clone();
+    let all = scores(&[
+        (&bids[0], "26", "8"),
+        (&bids[1], "24", "7"),
+        (&bids[2], "20", "6"),
+    ]);
+    let submit = |i: usize, s: Sheet| {
+        let e = &w.experts[i];
+        let (client, creds) = (e.client.clone(), e.ident.credentials());
+        let t = t.clone();
+        async move { client.submit_sheet(&t, "BD01", &s, &creds).await.unwrap() }
+    };
+    for &i in &w.drawn {
+        submit(i, all_pass(&bids)).await;
+    }
+    for &i in &w.drawn {
+        submit(i, all.clone()).await;
+    }
+    let leader = &w.experts[w.drawn[0]];
+    let first = leader.client.generate_report(&t, "BD01").await.unwrap();
+    let path = report_path(&w);
+    let signer = &w.experts[w.drawn[2]];
+    signer
+        .client
+        .sign_report(
+            &t,
+            "BD01",
+            &signer.person,
+            None,
+            &signer.ident.credentials(),
+        )
+        .await
+        .unwrap();
+
+    // Member 4 falls ill while the report is signed: the report is void.
+    let leaving = &w.experts[w.drawn[4]];
+    let member_id = crate::committee::member_of(&c, &leaving.person)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    leaving
+        .client
+        .leave_committee(&t, "BD01", &member_id, LeaveReason::Ill, "突发疾病")
+        .await
+        .unwrap();
+    let regulator = w.app.enrol("regulator").await;
+    let (st, v) = regulator.raw(Method::GET, &path, None).await.unwrap();
+    assert_problem(st, &v, 404, "not_found");
+    let committee: Value = regulator.get(&w.path()).await.unwrap();
+    assert_eq!(committee["state"], "evaluating");
+    // Four members cannot report; the reserve is called.
+    let (st, v) = leader
+        .client
+        .raw(Method::POST, &path, Some(&json!({})))
+        .await
+        .unwrap();
+    assert_problem(st, &v, 409, "evaluation_incomplete");
+    let reserve = crate::draws::holding(&crate::draws::seats(&w.experts).await, "notified");
+    assert_eq!(reserve.len(), 1, "one reserve called");
+    let reserve = reserve[0];
+    assert_eq!(w.check_in(reserve).await["seat"], "checked_in");
+
+    // The replacement evaluates afresh; until its sheets are in there is no report.
+    let (st, v) = leader
+        .client
+        .raw(Method::POST, &path, Some(&json!({})))
+        .await
+        .unwrap();
+    assert_problem(st, &v, 409, "evaluation_incomplete");
+    submit(reserve, all_pass(&bids)).await;
+    submit(reserve, all.clone()).await;
+    let second = leader.client.generate_report(&t, "BD01").await.unwrap();
+    assert_ne!(second.id, first.id);
+    assert_ne!(second.digest, first.digest);
+    let members: Vec<&str> = second.document["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["member"].as_str().unwrap())
+        .collect();
+    assert!(members.contains(&w.experts[reserve].person.as_str()));
+    assert!(!members.contains(&leaving.person.as_str()));
+    assert_eq!(
+        second.document["void_members"],
+        json!([leaving.person.as_str()])
+    );
+    // The earlier signature was on the void report: nobody has signed the new one yet.
+    assert!(second.positions.is_empty());
+    verify_export(&w).await;
+}
+
+/// The export with a voided report verifies.
+async fn verify_export(w: &World) {
+    etender::audit::checkpoint_now(&w.app.ctx.db, &w.app.ctx.audit_log, "test")
+        .await
+        .unwrap();
+    let regulator = w.app.enrol("regulator").await;
+    let bundle: Value = regulator
+        .get(&format!("/api/v1/audit/export?tender_id={}", w.t()))
+        .await
+        .unwrap();
+    let bundle: etender::audit::bundle::Bundle = serde_json::from_value(bundle).unwrap();
+    let key = etender::audit::note::NoteVerifier::parse(&bundle.public_key).unwrap();
+    etender::audit::verify::verify_bundle(
+        &bundle,
+        &key,
+        None,
+        &etender::audit::verify::default_rules(),
+    )
+    .unwrap();
 }
