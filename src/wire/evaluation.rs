@@ -26,6 +26,16 @@ pub struct LeaderVoteRequest {
     pub member_id: String,
 }
 
+/// The tenderer names one of its staff in the place of a representative who left (条例48).
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReplaceRepresentativeRequest {
+    /// The member id of the representative who left.
+    pub replaces: String,
+    /// The person (on the tenderer's staff) taking its place.
+    pub person_id: String,
+}
+
 /// A member leaves the committee (条例48): by itself, or named by the tenderer or its agent.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

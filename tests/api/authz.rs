@@ -476,6 +476,13 @@ async fn every_endpoint_with_every_role() {
         ),
         e(
             Method::POST,
+            "/api/v1/tenders/{tender}/sections/{section}/committee/representatives",
+            format!("/api/v1/tenders/{t}/sections/BD01/committee/representatives"),
+            Some(json!({"replaces": "none", "person_id": "none"})),
+            Some(&[]),
+        ),
+        e(
+            Method::POST,
             "/api/v1/tenders/{tender}/sections/{section}/committee/time-requests",
             format!("/api/v1/tenders/{t}/sections/BD01/committee/time-requests"),
             Some(json!({"reason": "工程量清单复杂"})),

@@ -802,3 +802,74 @@ async fn verify_export(w: &World) {
     )
     .unwrap();
 }
+
+#[tokio::test]
+async fn a_representative_who_leaves_is_replaced_by_the_tenderer_from_its_staff() {
+    let mut w = world(5).await;
+    w.open().await;
+    w.advance_to_check_in().await;
+    for i in w.drawn.clone() {
+        w.check_in(i).await;
+    }
+    w.advance_to_evaluation().await;
+    let t = w.t().to_string();
+    let tenderer = w.tenderer().await;
+    let reps = vec![w.staff[0].0.clone(), w.staff[1].0.clone()];
+    let c = tenderer.form_committee(&t, "BD01", &reps).await.unwrap();
+    let c = serde_json::to_value(c).unwrap();
+    let rep = crate::committee::member_of(&c, &w.staff[0].0)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let expert = crate::committee::member_of(&c, &w.experts[w.drawn[0]].person)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    tenderer
+        .leave_committee(&t, "BD01", &rep, LeaveReason::Left, "工作调动")
+        .await
+        .unwrap();
+    let path = format!("{}/representatives", w.path());
+    let body = |replaces: &str, person: &str| json!({"replaces": replaces, "person_id": person});
+    let before = w.app.rows().await;
+    for (who, b, status, code) in [
+        (&w.bidders[0].client, body(&rep, &w.staff[2].0), 403, "forbidden"),
+        (&tenderer, body(&expert, &w.staff[2].0), 422, "validation_failed"),
+        (&tenderer, body(&rep, &w.stranger), 422, "validation_failed"),
+        (&tenderer, body(&rep, &w.staff[1].0), 422, "validation_failed"),
+        (&tenderer, body("none", &w.staff[2].0), 422, "validation_failed"),
+    ] {
+        let (st, v) = who.raw(Method::POST, &path, Some(&b)).await.unwrap();
+        assert!(
+            st == status || (status == 403 && st == 404),
+            "{status} {code}: {st} {v}"
+        );
+        if st != 404 {
+            assert_eq!(v["code"], code, "{v}");
+        }
+    }
+    assert!(w.app.rows().await.changes(&before, &[]).is_empty());
+    let after: Value = tenderer
+        .post(&path, &body(&rep, &w.staff[2].0))
+        .await
+        .unwrap();
+    let joined = crate::committee::member_of(&after, &w.staff[2].0);
+    assert_eq!(joined["active"], true);
+    assert_eq!(joined["kind"], "representative");
+    let gone = crate::committee::member_of(&after, &w.staff[0].0);
+    assert_eq!(gone["replaced_by"], joined["id"]);
+    let active = after["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["active"] == true)
+        .count();
+    assert_eq!(active, 7);
+    // Replacing twice is refused.
+    let (st, v) = tenderer
+        .raw(Method::POST, &path, Some(&body(&rep, &w.staff[2].0)))
+        .await
+        .unwrap();
+    assert_problem(st, &v, 422, "validation_failed");
+    verify_export(&w).await;
+}

@@ -514,3 +514,32 @@ pub async fn collusion_signals(
         evaluation::collusion_signals(&ctx, &actor, &tender, &section).await?,
     ))
 }
+
+/// The tenderer or its agent names one of the tenderer's staff in the place of a representative
+/// who left (条例48); the new member joins at once and evaluates afresh.
+#[utoipa::path(operation_id = "replace_committee_representative", tag = "evaluation",
+    request_body = ReplaceRepresentativeRequest, security(("bearer" = [])),
+    params(
+        ("tender" = String, Path, description = "Tender id"),
+        ("section" = String, Path, description = "Section code"),
+    ),
+    responses(
+    (status = 200, body = EvaluationCommittee),
+    (status = 403, description = "`forbidden`: the tender's parties only"),
+    (status = 404, description = "`not_found`: no such tender or committee"),
+    (status = 409, description = "`invalid_state_transition`: the committee reports"),
+    (status = 422, description = "`validation_failed` (replaces: not_a_member, \
+        not_replaceable; person_id: not_tenderer_staff, already_involved)"),
+))]
+#[post("/api/v1/tenders/{tender}/sections/{section}/committee/representatives")]
+pub async fn replace_representative(
+    ctx: web::Data<AppContext>,
+    actor: Actor,
+    path: web::Path<(String, String)>,
+    body: web::Json<ReplaceRepresentativeRequest>,
+) -> AppResult<web::Json<EvaluationCommittee>> {
+    let (tender, section) = path.into_inner();
+    let c = evaluation::replace_representative(&ctx, &actor, &tender, &section, body.into_inner())
+        .await?;
+    Ok(web::Json(c))
+}

@@ -134,6 +134,7 @@ macro_rules! for_each_route {
             evaluation::sign_report,
             evaluation::ask_more_time,
             evaluation::extend_time,
+            evaluation::replace_representative,
             evaluation::submit_sheet,
             evaluation::my_sheets,
             evaluation::stage_sheets,
