@@ -100,8 +100,11 @@ pub async fn sign_report(
                     "that is not the current report's digest: read the report again",
                 ));
             }
+            // The certificate carries the person's own identifier, not its principal id.
+            let person = idrepo::find_person(c, &actor.id)?
+                .ok_or_else(|| AppError::forbidden("members sign the report in person"))?;
             let cert = signing.certificate(&signed.certificate_chain, now)?;
-            require_person(&cert, &actor.id)?;
+            require_person(&cert, &person.person_id)?;
             let of = SheetOf {
                 committee: &committee.id,
                 tender: &report.tender_id,
