@@ -83,7 +83,11 @@ pub(super) async fn story(
             .map(|b| b.id.clone())
             .with_context(|| format!("no opened bid of {key}"))
     };
-    let (a, c, d) = (bid_of("bidder-a")?, bid_of("bidder-c")?, bid_of("bidder-d")?);
+    let (a, c, d) = (
+        bid_of("bidder-a")?,
+        bid_of("bidder-c")?,
+        bid_of("bidder-d")?,
+    );
     clarify(story, base, pki, tender, &members[0], &c).await?;
     preliminary(story, base, tender, &members, &bids).await?;
     reject(story, tender, &members, &d).await?;
@@ -129,7 +133,11 @@ async fn opened_bids(base: &str, pki: &DevPki, tender: &str) -> anyhow::Result<V
     let agent = login(base, identity(pki, "agent")?).await?;
     let opening = agent.opening(tender, SECTION).await?;
     let mut out = Vec::new();
-    for b in opening.bids.iter().filter(|b| b.status.as_str() == "opened") {
+    for b in opening
+        .bids
+        .iter()
+        .filter(|b| b.status.as_str() == "opened")
+    {
         let bidder = pki
             .identities
             .iter()
@@ -217,7 +225,10 @@ async fn clarify(
     say(format!(
         "bidder-c answers at {} UTC, signed ({}): {}",
         at.format("%H:%M:%S"),
-        answered.answer_signature_algorithm.as_deref().unwrap_or("?"),
+        answered
+            .answer_signature_algorithm
+            .as_deref()
+            .unwrap_or("?"),
         answered.answer.as_ref().map_or("", |a| a.text.as_str())
     ));
     let decided = leader
@@ -362,7 +373,10 @@ async fn reject(
     let mut closed = None;
     for (i, x) in members.iter().enumerate() {
         let (for_, reason) = if i == against {
-            (false, Some("报价仅低于最高投标限价4%，未见低于成本的充分证据"))
+            (
+                false,
+                Some("报价仅低于最高投标限价4%，未见低于成本的充分证据"),
+            )
         } else {
             (true, None)
         };
@@ -458,10 +472,12 @@ async fn score(
     let flags = members[0].client.deviation_flags(tender, SECTION).await?;
     let deviant = members.last().context("no member")?;
     let [flag] = flags.flags.as_slice() else {
-        bail!("{} deviation flags, the story expects one", flags.flags.len());
+        bail!(
+            "{} deviation flags, the story expects one",
+            flags.flags.len()
+        );
     };
-    if flag.member_id != deviant.id || flag.bid_id != a || flag.criterion.as_deref() != Some("T1")
-    {
+    if flag.member_id != deviant.id || flag.bid_id != a || flag.criterion.as_deref() != Some("T1") {
         bail!("the flag is not on {}'s T1 of bidder-a", deviant.key);
     }
     say(format!(
@@ -623,9 +639,8 @@ async fn sign(
     let dissenter = members.len() - 1;
     let mut last = None;
     for (i, m) in members.iter().enumerate() {
-        let dissent = (i == dissenter).then_some(
-            "不同意否决bidder-d的投标：其报价未明显低于成本，应进入详细评审",
-        );
+        let dissent = (i == dissenter)
+            .then_some("不同意否决bidder-d的投标：其报价未明显低于成本，应进入详细评审");
         let r = m
             .client
             .sign_report(tender, SECTION, &m.person, dissent, &m.creds)
@@ -644,6 +659,7 @@ async fn sign(
     }
     let done = last.context("nobody signed")?;
     let state = serde_json::to_value(done.state)?;
+    let state = state.as_str().unwrap_or_default();
     if state != "complete" || done.completed_at.is_none() {
         bail!("the report is {state} after every position");
     }
@@ -657,7 +673,7 @@ async fn sign(
         "report {state}: {} positions ({} agreed, 1 dissented); tender state {}",
         done.positions.len(),
         done.positions.len() - 1,
-        t["state"]
+        t["state"].as_str().unwrap_or_default()
     ));
     Ok(())
 }

@@ -2,6 +2,10 @@
 //! recorded, signed by every member or dissented, deemed agreed when the time is over; the
 //! tender moves on. Refusals name their code and change nothing.
 
+use etender::domain::evaluation::preliminary::Verdict;
+use etender::domain::evaluation::scoring::ItemScore;
+use etender::domain::evaluation::sheet::Sheet;
+use etender::wire::evaluation::ReportState;
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -239,4 +243,94 @@ async fn more_than_a_third_asking_for_more_time_makes_the_tenderer_extend() {
         .await
         .unwrap();
     assert_problem(st, &v, 409, "evaluation_incomplete");
+}
+
+/// Every sheet in, the leader generates the report and each member signs it with its own
+/// personal certificate — whose identifier is the person's, not the principal id; another
+/// member's certificate is refused and changes nothing. The last position completes the report
+/// and the tender is evaluated.
+#[tokio::test]
+async fn members_sign_the_report_with_their_own_certificates_and_it_completes() {
+    let mut w = world(5).await;
+    evaluating(&mut w).await;
+    draw_k(&w).await;
+    let t = w.t().to_string();
+    let seated: Vec<&crate::draws::Expert> = w.drawn.iter().map(|&i| &w.experts[i]).collect();
+    let mut verdicts = Vec::new();
+    for b in &w.bids {
+        for l in ["F1", "Q1", "Q2", "R1"] {
+            verdicts.push(Verdict {
+                member: String::new(),
+                bid: b.clone(),
+                requirement: l.into(),
+                pass: true,
+                reason: None,
+            });
+        }
+    }
+    let preliminary = Sheet::Preliminary { verdicts };
+    // Every member scores alike (no 偏离度 flag); the bids' sums and prices differ (no tie).
+    let mut scores = Vec::new();
+    for (j, b) in w.bids.iter().enumerate() {
+        for (item, points) in [("technical", 20 + j), ("commercial", 8)] {
+            scores.push(ItemScore {
+                bid: b.clone(),
+                criterion: item.into(),
+                points: points.into(),
+            });
+        }
+    }
+    let scoring = Sheet::Scoring { scores };
+    for sheet in [&preliminary, &scoring] {
+        for e in &seated {
+            e.client
+                .submit_sheet(&t, "BD01", sheet, &e.ident.credentials())
+                .await
+                .unwrap();
+        }
+    }
+    let report = seated[0].client.generate_report(&t, "BD01").await.unwrap();
+    assert_eq!(report.state, ReportState::Signing);
+
+    let before = w.app.rows().await;
+    let other = seated[1]
+        .client
+        .sign_report(
+            &t,
+            "BD01",
+            &seated[1].person,
+            None,
+            &seated[2].ident.credentials(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        other.code().map(|c| c.as_str()),
+        Some("certificate_subject_mismatch")
+    );
+    w.app
+        .rows()
+        .await
+        .assert_same(&before, "certificate_subject_mismatch");
+
+    let mut last = None;
+    for (i, e) in seated.iter().enumerate() {
+        let dissent = (i == 4).then_some("技术标评分细则过于笼统");
+        let r = e
+            .client
+            .sign_report(&t, "BD01", &e.person, dissent, &e.ident.credentials())
+            .await
+            .unwrap();
+        assert_eq!(r.positions.len(), i + 1);
+        last = Some(r);
+    }
+    let done = last.unwrap();
+    assert_eq!(done.state, ReportState::Complete);
+    assert_eq!(done.digest, report.digest);
+    let tender: Value =
+        w.s.agent
+            .get(&format!("/api/v1/tenders/{t}"))
+            .await
+            .unwrap();
+    assert_eq!(tender["state"], "evaluated");
 }
