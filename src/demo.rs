@@ -24,6 +24,7 @@ pub mod bids;
 mod draws;
 mod evaluation;
 pub mod tenders;
+mod verdict;
 mod witness;
 
 struct Story {

@@ -1,6 +1,7 @@
 //! The demo's evaluation committee: the agent forms BD01's committee from the checked-in
 //! experts, the members elect their leader (组长) by majority, a member reads an opened bid
-//! decrypted (audited), and an expert who is not on the committee is refused.
+//! decrypted (audited), and an expert who is not on the committee is refused; then the
+//! committee evaluates to its signed report (`super::verdict`).
 
 use anyhow::{bail, Context};
 
@@ -17,7 +18,8 @@ pub(super) async fn story(
     library: &[(String, String)],
 ) -> anyhow::Result<()> {
     let (committee, members) = form_and_elect(story, base, pki, tender, library).await?;
-    read_as_member(story, base, pki, tender, library, &committee, &members).await
+    read_as_member(story, base, pki, tender, library, &committee, &members).await?;
+    super::verdict::story(story, base, pki, tender, &committee, library).await
 }
 
 /// K of BD01's price formula: committed by the platform when the opening record came out, drawn

@@ -100,7 +100,8 @@ pub async fn sign_report(
                     "that is not the current report's digest: read the report again",
                 ));
             }
-            let person = crate::db::repo::identity::find_person(c, &actor.id)?
+            // The certificate carries the person's own identifier, not its principal id.
+            let person = idrepo::find_person(c, &actor.id)?
                 .ok_or_else(|| AppError::forbidden("members sign the report in person"))?;
             let cert = signing.certificate(&signed.certificate_chain, now)?;
             require_person(&cert, &person.person_id)?;
