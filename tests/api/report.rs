@@ -833,11 +833,31 @@ async fn a_representative_who_leaves_is_replaced_by_the_tenderer_from_its_staff(
     let body = |replaces: &str, person: &str| json!({"replaces": replaces, "person_id": person});
     let before = w.app.rows().await;
     for (who, b, status, code) in [
-        (&w.bidders[0].client, body(&rep, &w.staff[2].0), 403, "forbidden"),
-        (&tenderer, body(&expert, &w.staff[2].0), 422, "validation_failed"),
+        (
+            &w.bidders[0].client,
+            body(&rep, &w.staff[2].0),
+            403,
+            "forbidden",
+        ),
+        (
+            &tenderer,
+            body(&expert, &w.staff[2].0),
+            422,
+            "validation_failed",
+        ),
         (&tenderer, body(&rep, &w.stranger), 422, "validation_failed"),
-        (&tenderer, body(&rep, &w.staff[1].0), 422, "validation_failed"),
-        (&tenderer, body("none", &w.staff[2].0), 422, "validation_failed"),
+        (
+            &tenderer,
+            body(&rep, &w.staff[1].0),
+            422,
+            "validation_failed",
+        ),
+        (
+            &tenderer,
+            body("none", &w.staff[2].0),
+            422,
+            "validation_failed",
+        ),
     ] {
         let (st, v) = who.raw(Method::POST, &path, Some(&b)).await.unwrap();
         assert!(
