@@ -126,6 +126,10 @@ pub enum EventType {
     DeviationFlagged,
     DeviationReasonFiled,
     CollusionSignalsComputed,
+    AwardClearingFiled,
+    AwardStatementSigned,
+    AwardCommitteeFormed,
+    AwardCommitteeWitnessed,
 }
 
 impl EventType {
@@ -212,6 +216,10 @@ impl EventType {
         EventType::DeviationFlagged,
         EventType::DeviationReasonFiled,
         EventType::CollusionSignalsComputed,
+        EventType::AwardClearingFiled,
+        EventType::AwardStatementSigned,
+        EventType::AwardCommitteeFormed,
+        EventType::AwardCommitteeWitnessed,
     ];
 
     /// Events whose leaf names no tender and no party, and whose body only their actor or
@@ -229,6 +237,7 @@ impl EventType {
                 | EventType::DrawSeatNotified
                 | EventType::DrawAnswered
                 | EventType::DrawCheckedIn
+                | EventType::AwardStatementSigned
         )
     }
 
@@ -344,6 +353,10 @@ impl EventType {
             EventType::DeviationFlagged => "deviation_flagged",
             EventType::DeviationReasonFiled => "deviation_reason_filed",
             EventType::CollusionSignalsComputed => "collusion_signals_computed",
+            EventType::AwardClearingFiled => "award_clearing_filed",
+            EventType::AwardStatementSigned => "award_statement_signed",
+            EventType::AwardCommitteeFormed => "award_committee_formed",
+            EventType::AwardCommitteeWitnessed => "award_committee_witnessed",
         }
     }
 }

@@ -32,6 +32,9 @@
 //! Ballots here are anonymous lists of choices: whose ballot is whose is the workflow's (signed,
 //! secret until counted); the count and the rule are the engine's.
 
+pub mod clearing;
+pub mod committee;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use rust_decimal::Decimal;
