@@ -126,6 +126,8 @@ pub enum EventType {
     DeviationFlagged,
     DeviationReasonFiled,
     CollusionSignalsComputed,
+    AwardBegun,
+    TenderAwardProgressed,
 }
 
 impl EventType {
@@ -212,6 +214,8 @@ impl EventType {
         EventType::DeviationFlagged,
         EventType::DeviationReasonFiled,
         EventType::CollusionSignalsComputed,
+        EventType::AwardBegun,
+        EventType::TenderAwardProgressed,
     ];
 
     /// Events whose leaf names no tender and no party, and whose body only their actor or
@@ -344,6 +348,8 @@ impl EventType {
             EventType::DeviationFlagged => "deviation_flagged",
             EventType::DeviationReasonFiled => "deviation_reason_filed",
             EventType::CollusionSignalsComputed => "collusion_signals_computed",
+            EventType::AwardBegun => "award_begun",
+            EventType::TenderAwardProgressed => "tender_award_progressed",
         }
     }
 }
