@@ -6,6 +6,7 @@
 pub mod audit;
 pub mod auth;
 pub mod award;
+pub mod award_committee;
 pub mod bids;
 pub mod clarifications;
 pub mod draws;
@@ -143,6 +144,12 @@ macro_rules! for_each_route {
             evaluation::file_deviation_reason,
             evaluation::collusion_signals,
             award::get_award,
+            award_committee::file_clearing,
+            award_committee::sign_statement,
+            award_committee::form_committee,
+            award_committee::witness_committee,
+            award_committee::get_committee,
+            award_committee::get_dossier,
         }
     };
 }
