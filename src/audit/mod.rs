@@ -237,6 +237,31 @@ impl EventType {
         )
     }
 
+    /// Events of the committee's deliberation (评标): sheets, clarifications, rejection motions,
+    /// deviation reasons and the report while it is signed. 招标投标法44 binds everyone who takes
+    /// part in the evaluation not to disclose how bids were reviewed and compared, so the
+    /// tender's own parties read these bodies only once the tender has left the evaluation
+    /// (their representatives on the committee read them as members); regulators always.
+    pub fn is_in_camera(self) -> bool {
+        matches!(
+            self,
+            EventType::EvaluationSheetSubmitted
+                | EventType::EvaluationSheetsRevealed
+                | EventType::ClarificationAsked
+                | EventType::ClarificationAnswered
+                | EventType::ClarificationDecided
+                | EventType::RejectionMotionProposed
+                | EventType::RejectionVoteCast
+                | EventType::RejectionMotionClosed
+                | EventType::DeviationFlagged
+                | EventType::DeviationReasonFiled
+                | EventType::EvaluationReportGenerated
+                | EventType::EvaluationReportSigned
+                | EventType::EvaluationReportVoided
+                | EventType::EvaluationReportCompleted
+        )
+    }
+
     /// The actor id and subject a leaf of this event shows. A sealed event's leaf names
     /// neither party ([`SEALED_PARTY`]); a bid event keeps its subject, the bid's own id, which
     /// names no tender and no bidder and lets the verifier replay the bid's states (the opening
