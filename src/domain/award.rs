@@ -40,6 +40,9 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::evaluation::majority;
+
+pub mod ballot;
+pub mod report;
 use crate::domain::tender::AwardMethod;
 
 /// Stalled re-votes before a tie is decided by lot, unless the tender says otherwise.
