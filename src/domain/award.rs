@@ -42,6 +42,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::evaluation::majority;
 
 pub mod ballot;
+pub mod lot;
 pub mod report;
 use crate::domain::tender::AwardMethod;
 
