@@ -126,6 +126,13 @@ pub enum EventType {
     DeviationFlagged,
     DeviationReasonFiled,
     CollusionSignalsComputed,
+    AwardStepOpened,
+    AwardBallotCast,
+    AwardStepClosed,
+    AwardDecided,
+    AwardReportGenerated,
+    AwardReportSigned,
+    AwardReportCompleted,
 }
 
 impl EventType {
@@ -212,6 +219,13 @@ impl EventType {
         EventType::DeviationFlagged,
         EventType::DeviationReasonFiled,
         EventType::CollusionSignalsComputed,
+        EventType::AwardStepOpened,
+        EventType::AwardBallotCast,
+        EventType::AwardStepClosed,
+        EventType::AwardDecided,
+        EventType::AwardReportGenerated,
+        EventType::AwardReportSigned,
+        EventType::AwardReportCompleted,
     ];
 
     /// Events whose leaf names no tender and no party, and whose body only their actor or
@@ -344,6 +358,13 @@ impl EventType {
             EventType::DeviationFlagged => "deviation_flagged",
             EventType::DeviationReasonFiled => "deviation_reason_filed",
             EventType::CollusionSignalsComputed => "collusion_signals_computed",
+            EventType::AwardStepOpened => "award_step_opened",
+            EventType::AwardBallotCast => "award_ballot_cast",
+            EventType::AwardStepClosed => "award_step_closed",
+            EventType::AwardDecided => "award_decided",
+            EventType::AwardReportGenerated => "award_report_generated",
+            EventType::AwardReportSigned => "award_report_signed",
+            EventType::AwardReportCompleted => "award_report_completed",
         }
     }
 }
