@@ -227,6 +227,9 @@ error_codes! {
     NotAnAwardMember = "not_an_award_member" => (403, "Not an award-committee member"),
     /// The award round (or step) is closed: its ballots are counted.
     RoundClosed = "round_closed" => (409, "Round closed"),
+    /// The section's award is not at a stage where this step follows (`domain::award::stage`);
+    /// the detail names the stage.
+    AwardStage = "award_stage" => (409, "Wrong award stage"),
     // --- rate limits ---
     /// Too many anonymous requests of this kind from this address; retry after `Retry-After`.
     RateLimited = "rate_limited" => (429, "Rate limited"),

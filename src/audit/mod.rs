@@ -133,6 +133,8 @@ pub enum EventType {
     AwardReportGenerated,
     AwardReportSigned,
     AwardReportCompleted,
+    AwardBegun,
+    TenderAwardProgressed,
 }
 
 impl EventType {
@@ -226,6 +228,8 @@ impl EventType {
         EventType::AwardReportGenerated,
         EventType::AwardReportSigned,
         EventType::AwardReportCompleted,
+        EventType::AwardBegun,
+        EventType::TenderAwardProgressed,
     ];
 
     /// Events whose leaf names no tender and no party, and whose body only their actor or
@@ -365,6 +369,8 @@ impl EventType {
             EventType::AwardReportGenerated => "award_report_generated",
             EventType::AwardReportSigned => "award_report_signed",
             EventType::AwardReportCompleted => "award_report_completed",
+            EventType::AwardBegun => "award_begun",
+            EventType::TenderAwardProgressed => "tender_award_progressed",
         }
     }
 }

@@ -749,5 +749,7 @@ fn describe(n: &Next) -> String {
     }
 }
 
+pub mod stage;
+
 #[cfg(test)]
 mod tests;

@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod award_rounds;
+pub mod award;
 pub mod bids;
 pub mod clarifications;
 pub mod collusion;

@@ -7,12 +7,12 @@
 use serde_json::json;
 
 use super::deciding::{deciding, proceed, Timing};
-use super::view::steps_view;
+use super::steps_view::steps_view;
 use crate::app::support::award as sa;
+use crate::app::support::tender::load_as_party;
 use crate::app::{Actor, AppContext};
 use crate::audit::{self, Event, EventType};
 use crate::db::repo::award_rounds as repo;
-use crate::db::repo::tenders as trepo;
 use crate::domain::award::stage::AwardStage;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::wire::award_rounds::AwardSteps;
@@ -32,13 +32,11 @@ pub async fn start_deciding(
     let timing = Timing::of(ctx);
     ctx.db
         .write(move |c| {
-            let row = trepo::find_tender(c, &tender)?
-                .ok_or_else(|| AppError::not_found("no such tender"))?;
-            sa::require_party(c, &actor, &row)?;
+            load_as_party(c, &actor, &tender)?;
             let mut award = sa::load(c, &tender, &section)?;
             if award.stage != AwardStage::Deciding {
                 return Err(AppError::new(
-                    ErrorCode::InvalidStateTransition,
+                    ErrorCode::AwardStage,
                     "the section is not deciding (the award committee is not formed, or the \
                      award is decided)",
                 ));

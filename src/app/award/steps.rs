@@ -3,7 +3,7 @@
 //! whoever asks: an open step shows only how many have cast (docs/AWARD.md §3.4).
 
 use super::deciding::{deciding, member_of};
-use super::view::steps_view;
+use super::steps_view::steps_view;
 use crate::app::support::award as sa;
 use crate::app::support::tender::is_party;
 use crate::app::{Actor, AppContext};
