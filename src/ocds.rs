@@ -348,7 +348,9 @@ fn award_text(a: &AwardMode) -> String {
         |n: &Option<u8>| n.map_or_else(|| "按规则默认数量的".to_string(), |n| format!("{n} 名"));
     match a {
         AwardMode::Traditional { candidates } => format!("推荐{}排序中标候选人", count(candidates)),
-        AwardMode::Separated { candidates, method } => {
+        AwardMode::Separated {
+            candidates, method, ..
+        } => {
             format!(
                 "评定分离：推荐{}不排序定标候选人，{}",
                 count(candidates),
@@ -649,6 +651,8 @@ mod tests {
             method: AwardMethod::DirectVote {
                 absolute_majority: false,
             },
+            committee: None,
+            criteria: Default::default(),
         };
         let mut a1 = section("A1");
         a1.name = "一标段：房屋建筑".into();
@@ -888,6 +892,8 @@ mod tests {
         let separated = |method| AwardMode::Separated {
             candidates: None,
             method,
+            committee: None,
+            criteria: Default::default(),
         };
         let rated = scoring(&[("p", dec!(100))]);
         assert_eq!(award_criteria(&rated, &traditional), Some("ratedCriteria"));

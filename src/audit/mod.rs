@@ -135,6 +135,10 @@ pub enum EventType {
     AwardReportCompleted,
     AwardBegun,
     TenderAwardProgressed,
+    AwardClearingFiled,
+    AwardStatementSigned,
+    AwardCommitteeFormed,
+    AwardCommitteeWitnessed,
 }
 
 impl EventType {
@@ -230,6 +234,10 @@ impl EventType {
         EventType::AwardReportCompleted,
         EventType::AwardBegun,
         EventType::TenderAwardProgressed,
+        EventType::AwardClearingFiled,
+        EventType::AwardStatementSigned,
+        EventType::AwardCommitteeFormed,
+        EventType::AwardCommitteeWitnessed,
     ];
 
     /// Events whose leaf names no tender and no party, and whose body only their actor or
@@ -247,6 +255,7 @@ impl EventType {
                 | EventType::DrawSeatNotified
                 | EventType::DrawAnswered
                 | EventType::DrawCheckedIn
+                | EventType::AwardStatementSigned
         )
     }
 
@@ -371,6 +380,10 @@ impl EventType {
             EventType::AwardReportCompleted => "award_report_completed",
             EventType::AwardBegun => "award_begun",
             EventType::TenderAwardProgressed => "tender_award_progressed",
+            EventType::AwardClearingFiled => "award_clearing_filed",
+            EventType::AwardStatementSigned => "award_statement_signed",
+            EventType::AwardCommitteeFormed => "award_committee_formed",
+            EventType::AwardCommitteeWitnessed => "award_committee_witnessed",
         }
     }
 }

@@ -760,6 +760,82 @@ diesel::table! {
         version -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+    clearing_reports (id) {
+        id -> Text,
+        tender_id -> Text,
+        section_code -> Text,
+        award_round -> Integer,
+        filed_by -> Text,
+        body -> Text,
+        statement_sha256 -> Text,
+        signature -> Text,
+        signature_algorithm -> Text,
+        signer_fingerprint -> Text,
+        certificate -> Text,
+        filed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    award_statements (id) {
+        id -> Text,
+        tender_id -> Text,
+        section_code -> Text,
+        award_round -> Integer,
+        person_id -> Text,
+        member_id -> Text,
+        conflict_party -> Nullable<Text>,
+        conflict_reason -> Nullable<Text>,
+        statement_sha256 -> Text,
+        signature -> Text,
+        signature_algorithm -> Text,
+        signer_fingerprint -> Text,
+        certificate -> Text,
+        signed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    award_committees (tender_id, section_code, award_round) {
+        tender_id -> Text,
+        section_code -> Text,
+        award_round -> Integer,
+        draw_id -> Nullable<Text>,
+        size -> Integer,
+        drawn -> Integer,
+        formed_by -> Text,
+        formed_at -> Timestamp,
+        roster_sha256 -> Text,
+        witness_id -> Nullable<Text>,
+        witness_signature -> Nullable<Text>,
+        witness_algorithm -> Nullable<Text>,
+        witness_fingerprint -> Nullable<Text>,
+        witness_certificate -> Nullable<Text>,
+        witnessed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    award_committee_members (id) {
+        id -> Text,
+        tender_id -> Text,
+        section_code -> Text,
+        award_round -> Integer,
+        person_id -> Text,
+        member_id -> Text,
+        role -> Text,
+        how -> Text,
+        draw_id -> Nullable<Text>,
+        draw_rank -> Nullable<Integer>,
+        statement_sha256 -> Text,
+        signature -> Text,
+        signature_algorithm -> Text,
+        signer_fingerprint -> Text,
+        active -> Bool,
+        joined_at -> Timestamp,
+        left_at -> Nullable<Timestamp>,
+        left_reason -> Nullable<Text>,
+        replaced_by -> Nullable<Text>,
     }
 }
 
@@ -805,6 +881,10 @@ diesel::table! {
 
 diesel::allow_tables_to_appear_in_same_query!(
     section_awards,
+    clearing_reports,
+    award_statements,
+    award_committees,
+    award_committee_members,
     audit_pending,
     audit_witnesses,
     audit_cosignatures,

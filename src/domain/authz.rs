@@ -45,6 +45,9 @@ pub enum Permission {
     /// Read opened bids' documents decrypted (regulators at any time after the opening; the
     /// evaluation committee's members, per tender, during the evaluation).
     ReadOpenedBids,
+    /// Sign the statement (承诺书) and sit on a tenderer's award committee (定标委员会), from
+    /// its pool.
+    SitOnAwardCommittee,
 }
 
 /// The table. Adding a permission without a row here leaves it denied to everyone.
@@ -68,6 +71,7 @@ fn roles_for(p: Permission) -> &'static [Role] {
         Permission::KeepAwardPool => &[Tenderer],
         Permission::ReadOpenedBids => &[Regulator],
         Permission::EntrustAgents => &[Tenderer],
+        Permission::SitOnAwardCommittee => &[AwardCommittee],
     }
 }
 

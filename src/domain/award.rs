@@ -34,6 +34,9 @@
 //! one (a member who did not vote within the round's time): it names nobody, but the member
 //! still counts towards the committee, so an absolute majority is of the whole committee.
 
+pub mod clearing;
+pub mod committee;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use rust_decimal::Decimal;

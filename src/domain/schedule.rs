@@ -121,6 +121,11 @@ rule_codes! {
     ReviewRequirementsInvalid = "review_requirements_invalid",
     /// A shortfall rule whose `min_valid` is zero or above the candidate count.
     ShortfallRuleInvalid = "shortfall_rule_invalid",
+    /// An award committee that is not an odd number of 5 to 25 members, draws more than it
+    /// has, or is given to a traditional award.
+    AwardCommitteeInvalid = "award_committee_invalid",
+    /// A blank, padded or overlong 定标要素 / 择优 / 比劣 line, or more than 50 of them.
+    AwardCriteriaInvalid = "award_criteria_invalid",
     // --- custodians and invitees ---
     /// Blank or duplicate custodian ids.
     CustodianIdsInvalid = "custodian_ids_invalid",

@@ -339,10 +339,33 @@ pub enum AwardMode {
         #[serde(default)]
         candidates: Option<u8>,
         method: AwardMethod,
+        /// How the 定标委员会 is formed (absent: 5 members, all drawn).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        committee: Option<AwardCommitteeRule>,
+        /// The 定标要素 and the 择优/比劣 criteria the award committee decides by.
+        #[serde(default, skip_serializing_if = "AwardCriteria::is_empty")]
+        criteria: AwardCriteria,
     },
 }
 
 impl AwardMode {
+    /// 评定分离: the award committee's composition in force (the tender's, or 5 members, all
+    /// drawn). A traditional award has no award committee: the default is returned.
+    pub fn committee_rule(&self) -> AwardCommitteeRule {
+        match self {
+            AwardMode::Separated { committee, .. } => committee.unwrap_or_default(),
+            AwardMode::Traditional { .. } => AwardCommitteeRule::default(),
+        }
+    }
+
+    /// 评定分离: the 定标要素 and 择优/比劣 criteria (none for a traditional award).
+    pub fn criteria(&self) -> AwardCriteria {
+        match self {
+            AwardMode::Separated { criteria, .. } => criteria.clone(),
+            AwardMode::Traditional { .. } => AwardCriteria::default(),
+        }
+    }
+
     /// The candidate count in force, after applying the rules' default.
     pub fn candidate_count(&self, rules: &ProcedureRules) -> u8 {
         match self {
@@ -412,6 +435,69 @@ pub struct Section {
     /// Fewer valid bids than candidates: recommend those there are, or fail the section.
     #[serde(default, skip_serializing_if = "ShortfallRule::is_default")]
     pub shortfall: ShortfallRule,
+}
+
+/// How a section's award committee (定标委员会) is formed (domain-rules §3.3): an odd number of
+/// members, at least 5, of whom `drawn` are drawn at random from the tenderer's 定标委员库 under
+/// supervision and the rest appointed by the tenderer from the same pool.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AwardCommitteeRule {
+    #[serde(default = "AwardCommitteeRule::default_size")]
+    pub size: u8,
+    /// How many of them are drawn; the others are appointed. Absent: all.
+    #[serde(default)]
+    pub drawn: Option<u8>,
+}
+
+impl AwardCommitteeRule {
+    /// The smallest award committee (an odd number, at least 5).
+    pub const MIN_SIZE: u8 = 5;
+    /// The largest one a tender may ask for.
+    pub const MAX_SIZE: u8 = 25;
+
+    fn default_size() -> u8 {
+        Self::MIN_SIZE
+    }
+
+    /// How many members are drawn.
+    pub fn drawn(&self) -> u8 {
+        self.drawn.unwrap_or(self.size)
+    }
+
+    /// How many members the tenderer appoints.
+    pub fn appointed(&self) -> u8 {
+        self.size.saturating_sub(self.drawn())
+    }
+}
+
+impl Default for AwardCommitteeRule {
+    fn default() -> Self {
+        AwardCommitteeRule {
+            size: Self::MIN_SIZE,
+            drawn: None,
+        }
+    }
+}
+
+/// What the award committee decides by (domain-rules §3.1): the 定标要素 (factors it weighs), the
+/// 择优 criteria (what makes a candidate preferred) and the 比劣 criteria (what rules one out),
+/// each a line of the 招标文件.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AwardCriteria {
+    #[serde(default)]
+    pub factors: Vec<String>,
+    #[serde(default)]
+    pub prefer: Vec<String>,
+    #[serde(default)]
+    pub rule_out: Vec<String>,
+}
+
+impl AwardCriteria {
+    pub fn is_empty(&self) -> bool {
+        self.factors.is_empty() && self.prefer.is_empty() && self.rule_out.is_empty()
+    }
 }
 
 impl Section {
@@ -639,6 +725,51 @@ impl Section {
         }
     }
 
+    /// The award committee's composition in force (评定分离): the drafted one or the default.
+    pub fn award_committee_rule(&self) -> AwardCommitteeRule {
+        self.award.committee_rule()
+    }
+
+    fn check_award_committee(
+        field: &str,
+        committee: Option<&AwardCommitteeRule>,
+        criteria: &AwardCriteria,
+        out: &mut Vec<RuleViolation>,
+    ) {
+        if let Some(rule) = committee {
+            let size = rule.size;
+            if size < AwardCommitteeRule::MIN_SIZE
+                || size > AwardCommitteeRule::MAX_SIZE
+                || size % 2 == 0
+                || rule.drawn() > size
+            {
+                out.push(RuleViolation::new(
+                    RuleCode::AwardCommitteeInvalid,
+                    &format!("{field}.award.committee"),
+                    &format!(
+                        "an award committee (定标委员会) has an odd number of members from {} to                          {}, and no more drawn than that",
+                        AwardCommitteeRule::MIN_SIZE,
+                        AwardCommitteeRule::MAX_SIZE
+                    ),
+                ));
+            }
+        }
+        let c = criteria;
+        let lines = c.factors.iter().chain(&c.prefer).chain(&c.rule_out);
+        if lines.clone().count() > 50
+            || lines
+                .clone()
+                .any(|l| l.trim().is_empty() || l.trim() != l || l.chars().count() > 500)
+        {
+            out.push(RuleViolation::new(
+                RuleCode::AwardCriteriaInvalid,
+                &format!("{field}.award.criteria"),
+                "定标要素 and 择优/比劣 criteria are at most 50 lines of 1 to 500 characters, \
+                 without surrounding spaces",
+            ));
+        }
+    }
+
     fn check_award(&self, field: &str, rules: &ProcedureRules, out: &mut Vec<RuleViolation>) {
         let n = self.award.candidate_count(rules);
         match &self.award {
@@ -661,7 +792,13 @@ impl Section {
                     ));
                 }
             }
-            AwardMode::Separated { method, .. } => {
+            AwardMode::Separated {
+                method,
+                committee,
+                criteria,
+                ..
+            } => {
+                Self::check_award_committee(field, committee.as_ref(), criteria, out);
                 if !(rules.min_unranked_candidates..=rules.max_unranked_candidates).contains(&n) {
                     out.push(RuleViolation::new(
                         RuleCode::CandidateCountOutOfRange,
@@ -926,12 +1063,16 @@ pub(crate) mod tests {
                 method: AwardMethod::DirectVote {
                     absolute_majority: false,
                 },
+                committee: None,
+                criteria: Default::default(),
             };
             assert_eq!(violations(&s).is_empty(), ok, "separated {n}");
         }
         s.award = AwardMode::Separated {
             candidates: None,
             method: AwardMethod::Lottery,
+            committee: None,
+            criteria: Default::default(),
         };
         assert_eq!(s.award.candidate_count(&ProcedureRules::STATUTORY), 3);
         assert_eq!(violations(&s), vec![]);
@@ -949,6 +1090,8 @@ pub(crate) mod tests {
             s.award = AwardMode::Separated {
                 candidates: Some(5),
                 method: AwardMethod::VoteThenLottery { shortlist: k },
+                committee: None,
+                criteria: Default::default(),
             };
             assert_eq!(violations(&s).is_empty(), ok, "shortlist {k}");
         }
@@ -1037,6 +1180,44 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn an_award_committee_is_odd_at_least_five_and_draws_no_more_than_it_has() {
+        let mut s = section("BD01");
+        for (size, drawn, ok) in [
+            (5, None, true),
+            (7, Some(0), true),
+            (9, Some(9), true),
+            (4, None, false),
+            (6, Some(3), false),
+            (3, Some(3), false),
+            (5, Some(6), false),
+            (27, None, false),
+        ] {
+            s.award = AwardMode::Separated {
+                candidates: Some(3),
+                method: AwardMethod::Lottery,
+                committee: Some(AwardCommitteeRule { size, drawn }),
+                criteria: AwardCriteria::default(),
+            };
+            let v = violations(&s);
+            assert_eq!(v.is_empty(), ok, "{size} {drawn:?}: {v:?}");
+            if !ok {
+                assert_eq!(v, vec![RuleCode::AwardCommitteeInvalid]);
+            }
+        }
+        s.award = AwardMode::Separated {
+            candidates: Some(3),
+            method: AwardMethod::Lottery,
+            committee: None,
+            criteria: AwardCriteria {
+                factors: vec!["信誉".into()],
+                prefer: vec![" padded".into()],
+                rule_out: vec![],
+            },
+        };
+        assert_eq!(violations(&s), vec![RuleCode::AwardCriteriaInvalid]);
+    }
+
+    #[test]
     fn award_mode_json_shape() {
         let m: AwardMode = serde_json::from_value(serde_json::json!({
             "kind": "separated", "candidates": 5,
@@ -1047,9 +1228,30 @@ pub(crate) mod tests {
             m,
             AwardMode::Separated {
                 candidates: Some(5),
-                method: AwardMethod::VoteThenLottery { shortlist: 2 }
+                method: AwardMethod::VoteThenLottery { shortlist: 2 },
+                committee: None,
+                criteria: AwardCriteria::default(),
             }
         );
+        // Written without a committee, stored without one: existing tenders keep their bytes.
+        assert!(!serde_json::to_string(&m).unwrap().contains("committee"));
+        assert_eq!(
+            m.committee_rule(),
+            AwardCommitteeRule {
+                size: 5,
+                drawn: None
+            }
+        );
+        let m: AwardMode = serde_json::from_value(serde_json::json!({
+            "kind": "separated", "method": {"kind": "lottery"},
+            "committee": {"size": 7, "drawn": 4}, "criteria": {"prefer": ["业绩优者"]}
+        }))
+        .unwrap();
+        assert_eq!(
+            (m.committee_rule().drawn(), m.committee_rule().appointed()),
+            (4, 3)
+        );
+        assert_eq!(m.criteria().prefer, vec!["业绩优者".to_string()]);
         let e: EvaluationMethod = serde_json::from_value(serde_json::json!({
             "kind": "comprehensive_scoring",
             "weights": [{"name": "price", "weight": "60"}, {"name": "tech", "weight": 40}]

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::domain::draw::Purpose;
 use crate::seal::encoding::Enc;
 
 /// The commitment every expert signs at check-in, version 1. Part of the signed bytes, so a
@@ -81,12 +82,42 @@ pub fn statement(
     person: &str,
     conflict: Option<&Conflict>,
 ) -> Vec<u8> {
+    statement_for(
+        Purpose::EvaluationExperts,
+        draw_id,
+        frame_digest,
+        member,
+        person,
+        conflict,
+    )
+}
+
+/// The pledge a member of a draw of `purpose` signs at check-in: the evaluation experts'
+/// [`PLEDGE_V1`], or the award committee's (`domain::award::committee::PLEDGE_V1`: no conflict
+/// of interest, and confidentiality until the award is published).
+pub fn pledge(purpose: Purpose) -> &'static str {
+    match purpose {
+        Purpose::AwardCommittee => crate::domain::award::committee::PLEDGE_V1,
+        _ => PLEDGE_V1,
+    }
+}
+
+/// [`statement`] for a draw of `purpose`: the same bytes with that purpose's [`pledge`] (the
+/// frame digest already binds the purpose; the pledge is what the member promises).
+pub fn statement_for(
+    purpose: Purpose,
+    draw_id: &str,
+    frame_digest: &[u8; 32],
+    member: &str,
+    person: &str,
+    conflict: Option<&Conflict>,
+) -> Vec<u8> {
     let mut e = Enc::with_label("etender-draw-checkin/v1");
     e.str(draw_id)
         .fixed(frame_digest)
         .str(member)
         .str(person)
-        .str(PLEDGE_V1);
+        .str(pledge(purpose));
     match conflict {
         None => {
             e.u8(0);

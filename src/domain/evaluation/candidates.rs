@@ -549,6 +549,8 @@ mod tests {
         s.award = AwardMode::Separated {
             candidates: Some(4),
             method: AwardMethod::Lottery,
+            committee: None,
+            criteria: Default::default(),
         };
         let d = derive(&s, &ProcedureRules::STATUTORY, &scoring_inputs()).unwrap();
         // Top four by total are b7, b1, b2, b4; listed by id.
@@ -562,6 +564,8 @@ mod tests {
         s.award = AwardMode::Separated {
             candidates: Some(7),
             method: AwardMethod::Lottery,
+            committee: None,
+            criteria: Default::default(),
         };
         let d = derive(&s, &ProcedureRules::STATUTORY, &scoring_inputs()).unwrap();
         assert!(matches!(d.candidates, Candidates::Unranked { ref bids } if bids.len() == 5));
@@ -634,6 +638,8 @@ mod tests {
         s.award = AwardMode::Separated {
             candidates: Some(3),
             method: AwardMethod::Lottery,
+            committee: None,
+            criteria: Default::default(),
         };
         let d = derive(&s, &ProcedureRules::STATUTORY, &inputs).unwrap();
         assert_eq!(

@@ -754,6 +754,8 @@ mod tests {
         s.award = AwardMode::Separated {
             candidates: Some(5),
             method: AwardMethod::Lottery,
+            committee: None,
+            criteria: Default::default(),
         };
         s.shortfall = ShortfallRule::RecommendAvailable { min_valid: 4 };
         assert_eq!(codes(&s), vec![]);
