@@ -760,6 +760,10 @@ diesel::table! {
         version -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     clearing_reports (id) {
         id -> Text,
         tender_id -> Text,

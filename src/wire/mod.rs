@@ -4,9 +4,9 @@
 //! changes for the server, the document and the client in one edit.
 
 pub mod audit;
-pub mod award_rounds;
 pub mod award;
 pub mod award_committee;
+pub mod award_rounds;
 pub mod bids;
 pub mod clarifications;
 pub mod collusion;

@@ -33,7 +33,10 @@ pub async fn cast(
     cast: Cast,
     signed: Signed,
 ) -> AppResult<CastReceipt> {
-    if cast.reason().is_some_and(|r| r.chars().count() > REASON_MAX) {
+    if cast
+        .reason()
+        .is_some_and(|r| r.chars().count() > REASON_MAX)
+    {
         return Err(AppError::field(
             "cast.reason",
             "too_long",

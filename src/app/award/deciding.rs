@@ -8,7 +8,6 @@
 //! A ballot's content never leaves this module while its step is open: the log carries its
 //! commitment, and [`close`] reveals the step's casts all at once.
 
-use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
@@ -59,13 +58,6 @@ pub struct Deciding {
 impl Deciding {
     pub fn round(&self) -> u32 {
         u32::try_from(self.award_round).unwrap_or_default()
-    }
-
-    pub fn chair(&self) -> Option<&str> {
-        self.members
-            .iter()
-            .find(|m| m.chair)
-            .map(|m| m.person.as_str())
     }
 }
 
@@ -169,8 +161,8 @@ pub fn lot_evidence(c: &mut AnyConnection, row: &repo::StepRow) -> AppResult<Opt
     let Some(id) = &row.draw_id else {
         return Ok(None);
     };
-    let draw = drepo::find(c, id)?
-        .ok_or_else(|| internal(anyhow::anyhow!("award lot {id} is gone")))?;
+    let draw =
+        drepo::find(c, id)?.ok_or_else(|| internal(anyhow::anyhow!("award lot {id} is gone")))?;
     let Some((frame, seed)) = lottery::made(c, &draw)? else {
         return Ok(None);
     };
@@ -237,7 +229,13 @@ pub fn record(c: &mut AnyConnection, row: &repo::StepRow) -> AppResult<StepRecor
     })
 }
 
-fn event(d: &Deciding, t: EventType, actor: ActorRef, subject: &str, body: serde_json::Value) -> Event {
+fn event(
+    d: &Deciding,
+    t: EventType,
+    actor: ActorRef,
+    subject: &str,
+    body: serde_json::Value,
+) -> Event {
     Event {
         event_type: t,
         tender_id: Some(d.tender.clone()),
@@ -259,7 +257,9 @@ fn try_close(
     let ready = match row.kind.as_str() {
         "vote" => {
             let members = members_of_step(row)?;
-            let all_in = members.iter().all(|m| casts.iter().any(|b| b.person_id == *m));
+            let all_in = members
+                .iter()
+                .all(|m| casts.iter().any(|b| b.person_id == *m));
             all_in || row.closes_at.is_some_and(|t| now >= from_db(t))
         }
         "lot" => lot_evidence(c, row)?.is_some(),
@@ -524,11 +524,4 @@ pub fn member_of<'a>(
         .iter()
         .find(|m| m.person == actor.id || Some(&m.person) == cert_id.as_ref())
         .map(|m| (m, cert_id.unwrap_or_default())))
-}
-
-/// A stored base64 value back to bytes.
-pub fn unb64(s: &str) -> AppResult<Vec<u8>> {
-    base64::engine::general_purpose::STANDARD
-        .decode(s)
-        .map_err(internal)
 }

@@ -69,8 +69,7 @@ pub async fn sign_award_report(
             }
             let cert = signing.certificate(&signed.certificate_chain, now)?;
             require_person(&cert, &cert_person)?;
-            let statement =
-                report_statement(&d.tender, &d.section, d.round(), &digest, &me.person);
+            let statement = report_statement(&d.tender, &d.section, d.round(), &digest, &me.person);
             verify_statement(
                 &cert.spki_der,
                 signed.signature_algorithm,

@@ -3,9 +3,9 @@
 
 pub mod audit;
 pub mod audit_log;
+pub mod award_committees;
 pub mod award_rounds;
 pub mod awards;
-pub mod award_committees;
 pub mod bids;
 pub mod clarifications;
 pub mod collusion;
