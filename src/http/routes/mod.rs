@@ -6,6 +6,7 @@
 pub mod audit;
 pub mod auth;
 pub mod award;
+pub mod award_rounds;
 pub mod bids;
 pub mod clarifications;
 pub mod draws;
@@ -143,6 +144,11 @@ macro_rules! for_each_route {
             evaluation::file_deviation_reason,
             evaluation::collusion_signals,
             award::get_award,
+            award_rounds::start_award_deciding,
+            award_rounds::get_award_steps,
+            award_rounds::cast_award_ballot,
+            award_rounds::get_award_report,
+            award_rounds::sign_award_report,
         }
     };
 }
