@@ -55,7 +55,7 @@ pub async fn start_deciding(
                     actor: actor.audit_ref(),
                     subject: d.section.clone(),
                     body: json!({"convened": true, "award_round": d.award_round,
-                        "method": d.setup.method, "candidates": d.setup.candidates,
+                        "setup": d.setup,
                         "members": d.members.iter().map(|m| json!({"person": m.person,
                             "chair": m.chair})).collect::<Vec<_>>()}),
                 },
