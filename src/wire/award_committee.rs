@@ -144,7 +144,6 @@ pub struct DossierCandidate {
     pub bidder: String,
     pub bidder_uscc: String,
     /// The bid price from the opened summary (开标一览表).
-    #[schema(value_type = Option<String>)]
     pub price: Option<crate::domain::money::Money>,
     /// 履约评价: the owner's past-performance ratings of the bidder (none recorded yet).
     pub performance_ratings: Vec<serde_json::Value>,

@@ -22,10 +22,21 @@ pub struct DrawGroupRequest {
 
 pub use crate::domain::experts::RegionMode;
 
-/// A request for the evaluation committee's experts of one section.
+fn evaluation_experts() -> Purpose {
+    Purpose::EvaluationExperts
+}
+
+/// A request for the committee of one section: the evaluation committee's experts from the
+/// expert library (`evaluation_experts`, the default), or the drawn members of the award
+/// committee from the tenderer's own pool (`award_committee`: one group `pool` whose count is
+/// the tender's `drawn`, and its reserves).
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DrawRequest {
+    /// `evaluation_experts` (absent) or `award_committee`.
+    #[serde(default = "evaluation_experts")]
+    pub purpose: Purpose,
+    /// When the committee sits (the evaluation, or the 定标会): check-in opens before it.
     pub evaluation_at: DateTime<Utc>,
     /// The evaluation room, or the remote platform's name when `remote`.
     pub place: String,

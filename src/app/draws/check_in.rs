@@ -66,7 +66,8 @@ pub async fn check_in(
                 .ok_or_else(|| AppError::forbidden("experts check in in person"))?;
             let cert = signing.certificate(&signed.certificate_chain, now)?;
             require_person(&cert, &person.person_id)?;
-            let statement = checkin::statement(
+            let statement = checkin::statement_for(
+                purpose_of(&row)?,
                 &row.id,
                 &hex32(&row.frame_digest)?,
                 &seat.expert_id,
@@ -114,7 +115,11 @@ pub async fn check_in(
                     event_type: EventType::DrawCheckedIn,
                     tender_id: None,
                     section_id: None,
-                    actor: actor.audit_as(Role::Expert),
+                    actor: actor.audit_as(if purpose_of(&row)? == Purpose::AwardCommittee {
+                        Role::AwardCommittee
+                    } else {
+                        Role::Expert
+                    }),
                     subject: actor.id.clone(),
                     body: json!({"draw": row.id, "group": seat.group_code, "rank": seat.rank,
                         "member": seat.expert_id, "seat": after.as_str(),

@@ -20,10 +20,15 @@ use std::collections::BTreeSet;
 const MAX_GROUPS: usize = 10;
 const MAX_PER_GROUP: u32 = 50;
 
-/// The tenderer or agent requests the draw of a section's evaluation experts: the eligible
-/// experts are frozen into the frame, the platform commits to its secret, and the supervising
-/// regulator is due to contribute. A pool too small is refused naming the specialty and the
-/// shortfall, and nothing is recorded.
+/// The one group of an award-committee draw: the tenderer's whole pool.
+pub const POOL_GROUP: &str = "pool";
+
+/// The tenderer or agent requests the draw of a section's evaluation experts — or, with
+/// purpose `award_committee`, of its award committee's drawn members from its own pool (定标委员
+/// 库) once the section is in the award under 评定分离: the eligible members are frozen into the
+/// frame, the platform commits to its secret, and the supervising regulator is due to
+/// contribute. A pool too small is refused naming the group and the shortfall, and nothing is
+/// recorded.
 pub async fn request_draw(
     ctx: &AppContext,
     actor: &Actor,
@@ -93,7 +98,11 @@ pub async fn request_draw(
                 }
                 (Some(b), _) => b,
             };
-            let purpose = Purpose::EvaluationExperts.as_str();
+            let award = req.purpose == Purpose::AwardCommittee;
+            if award {
+                check_award_draw(c, &t.id, &draft, &section, &groups)?;
+            }
+            let purpose = req.purpose.as_str();
             for d in repo::of_section(c, &tender, &section, purpose)? {
                 if d.state().map_err(internal)? != DrawState::Revealed {
                     return Err(AppError::conflict(
@@ -102,8 +111,10 @@ pub async fn request_draw(
                 }
             }
             // Units to avoid: the tender's own side, its bidders once known, the request's.
+            // An award pool is the tenderer's own staff: its units are not avoided there.
             let mut units: BTreeSet<String> = req.avoid_units.iter().cloned().collect();
-            for org in std::iter::once(&t.tenderer_id).chain(t.agent_id.as_ref()) {
+            let own = std::iter::once(&t.tenderer_id).chain(t.agent_id.as_ref());
+            for org in own.filter(|_| !award) {
                 if let Some(o) = idrepo::find_organisation(c, org)? {
                     units.insert(o.uscc);
                 }
@@ -131,10 +142,17 @@ pub async fn request_draw(
                 }
             }
             let units: Vec<String> = units.into_iter().collect();
-            let library = Library::Experts.key();
+            let library = if award {
+                Library::AwardPool {
+                    tenderer: t.tenderer_id.clone(),
+                }
+                .key()
+            } else {
+                Library::Experts.key()
+            };
             let avoiders: BTreeSet<String> =
                 repo::avoiding(c, &library, &units)?.into_iter().collect();
-            let recent: BTreeSet<String> = if settings.recent_days > 0 {
+            let recent: BTreeSet<String> = if settings.recent_days > 0 && !award {
                 let since = now - chrono::Duration::days(i64::from(settings.recent_days));
                 repo::recently_drawn_for(c, &t.tenderer_id, to_db(since))?
                     .into_iter()
@@ -146,7 +164,7 @@ pub async fn request_draw(
             let department = draft
                 .supervising_department
                 .clone()
-                .filter(|_| settings.exclude_supervising_department);
+                .filter(|_| settings.exclude_supervising_department && !award);
             let exclusions = Exclusions {
                 department: department.clone(),
                 units: units.iter().cloned().collect(),
@@ -158,7 +176,12 @@ pub async fn request_draw(
             let mut frame_groups = Vec::with_capacity(groups.len());
             for g in &groups {
                 let mut eligible = Vec::new();
-                for cand in repo::candidates(c, &library, &g.specialty)? {
+                let pool = if award {
+                    repo::pool_candidates(c, &library)?
+                } else {
+                    repo::candidates(c, &library, &g.specialty)?
+                };
+                for cand in pool {
                     let status = MemberStatus::parse(&cand.status)
                         .ok_or_else(|| internal(anyhow::anyhow!("member {}", cand.id)))?;
                     let view = Candidate {
@@ -191,11 +214,15 @@ pub async fn request_draw(
                 "region": req.region,
                 "eligible_at": now,
                 "excluded_department": department,
-                "excludes": ["suspended", "banned", "avoidance_list", "employer",
-                    "recently_seated_for_tenderer", "supervising_department"],
+                "excludes": if award {
+                    json!(["suspended", "banned", "avoidance_list", "employer"])
+                } else {
+                    json!(["suspended", "banned", "avoidance_list", "employer",
+                        "recently_seated_for_tenderer", "supervising_department"])
+                },
             });
             let frame = Frame {
-                purpose: Purpose::EvaluationExperts,
+                purpose: req.purpose,
                 draw_id: id.clone(),
                 rules: rules_json.to_string(),
                 groups: frame_groups,
@@ -268,11 +295,37 @@ fn check_request(
             format!("1 to {MAX_GROUPS} specialties"),
         ));
     }
+    let award = match req.purpose {
+        Purpose::EvaluationExperts => false,
+        Purpose::AwardCommittee => true,
+        _ => {
+            errors.push(FieldError::new(
+                "purpose",
+                "not_a_committee",
+                "committees are drawn for evaluation_experts or award_committee",
+            ));
+            false
+        }
+    };
+    if award && (req.groups.len() != 1 || req.groups.iter().any(|g| g.specialty != POOL_GROUP)) {
+        errors.push(FieldError::new(
+            "groups",
+            "award_pool_group",
+            format!("an award committee is drawn as one group, {POOL_GROUP:?}"),
+        ));
+    }
+    if award && (req.region_mode != RegionMode::Any || req.avoid_bidders == Some(false)) {
+        errors.push(FieldError::new(
+            "region_mode",
+            "not_for_award",
+            "an award pool is drawn whole, avoiding the bidders",
+        ));
+    }
     let mut groups = req.groups.clone();
     groups.sort_by(|a, b| a.specialty.cmp(&b.specialty));
     for (i, g) in groups.iter().enumerate() {
         let field = format!("groups[{}]", g.specialty);
-        if !ctx.classification.is_drawable(&g.specialty) {
+        if !award && !ctx.classification.is_drawable(&g.specialty) {
             errors.push(FieldError::new(
                 &field,
                 "unknown_specialty",
@@ -320,4 +373,50 @@ fn check_request(
     } else {
         Err(AppError::validation(errors))
     }
+}
+
+/// An award-committee draw: the section is in the award under 评定分离, before its committee is
+/// formed, and the one group draws exactly the tender's `drawn` members.
+fn check_award_draw(
+    c: &mut AnyConnection,
+    tender: &str,
+    draft: &crate::domain::tender::TenderDraft,
+    section: &str,
+    groups: &[DrawGroupRequest],
+) -> AppResult<()> {
+    use crate::domain::award::stage::AwardStage;
+    let s = draft
+        .sections
+        .iter()
+        .find(|s| s.code == section)
+        .ok_or_else(|| AppError::not_found("no such section"))?;
+    let rule = s.award_committee_rule();
+    if !matches!(s.award, crate::domain::tender::AwardMode::Separated { .. }) || rule.drawn() == 0 {
+        return Err(AppError::rule(
+            "purpose",
+            "no_drawn_members",
+            "this section's award committee has no drawn members",
+        ));
+    }
+    let row = crate::db::repo::awards::get(c, tender, section)?.ok_or_else(|| {
+        AppError::new(
+            ErrorCode::InvalidStateTransition,
+            "the section is not in the award yet",
+        )
+    })?;
+    let stage = crate::app::support::award::stage_of(&row)?;
+    if !matches!(stage, AwardStage::Clearing | AwardStage::Committee) {
+        return Err(AppError::new(
+            ErrorCode::AwardStage,
+            format!("the award committee is drawn before it is formed; the award is at {stage:?}"),
+        ));
+    }
+    if groups.iter().any(|g| g.count != u32::from(rule.drawn())) {
+        return Err(AppError::field(
+            "groups[pool].count",
+            "not_the_tenders",
+            format!("the tender draws {} members", rule.drawn()),
+        ));
+    }
+    Ok(())
 }

@@ -70,6 +70,7 @@ pub fn notify(
                 "member": seat.expert_id, "answer_by": seat.answer_by.map(from_db)}),
         },
     )?;
+    let award = draw.purpose == rules::Purpose::AwardCommittee.as_str();
     if let Some(member) = xrepo::find(c, &seat.expert_id)? {
         let answer_by = seat.answer_by.map(from_db).map(|t| t.to_rfc3339());
         crate::mail::enqueue(
@@ -77,11 +78,20 @@ pub fn notify(
             now,
             crate::mail::OutgoingMail {
                 to: member.email,
-                subject: "评标专家抽取通知 / You have been drawn for an evaluation".into(),
+                subject: if award {
+                    "定标委员抽取通知 / You have been drawn for an award committee".into()
+                } else {
+                    "评标专家抽取通知 / You have been drawn for an evaluation".into()
+                },
                 body: format!(
-                    "You have been drawn ({}) for an evaluation on {} at {}.\n\
+                    "You have been drawn ({}) for {} on {} at {}.\n\
                      Confirm or decline before {} (GET /api/v1/me/draw-seats).\n",
                     seat.group_code,
+                    if award {
+                        "an award committee (定标委员会)"
+                    } else {
+                        "an evaluation"
+                    },
                     from_db(draw.evaluation_at).to_rfc3339(),
                     draw.place,
                     answer_by.unwrap_or_default()

@@ -330,6 +330,23 @@ pub fn candidates(c: &mut AnyConnection, library: &str, code: &str) -> QueryResu
     Ok(rows)
 }
 
+/// Every member of `library` (a tenderer's award pool: it is drawn from as one group), by
+/// member id.
+pub fn pool_candidates(c: &mut AnyConnection, library: &str) -> QueryResult<Vec<Candidate>> {
+    experts::table
+        .filter(experts::library.eq(library))
+        .order(experts::id.asc())
+        .select((
+            experts::id,
+            experts::region,
+            experts::employer_uscc,
+            experts::department,
+            experts::status,
+            experts::status_until,
+        ))
+        .load(c)
+}
+
 /// Members of `library` whose avoidance list names any of `units`.
 pub fn avoiding(
     c: &mut AnyConnection,

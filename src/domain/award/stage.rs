@@ -251,6 +251,8 @@ mod tests {
             method: AwardMethod::DirectVote {
                 absolute_majority: false,
             },
+            committee: None,
+            criteria: Default::default(),
         }
     }
 

@@ -6,6 +6,7 @@
 pub mod audit;
 pub mod auth;
 pub mod award;
+pub mod award_committee;
 pub mod award_rounds;
 pub mod bids;
 pub mod clarifications;
@@ -144,6 +145,12 @@ macro_rules! for_each_route {
             evaluation::file_deviation_reason,
             evaluation::collusion_signals,
             award::get_award,
+            award_committee::file_clearing,
+            award_committee::sign_statement,
+            award_committee::form_committee,
+            award_committee::witness_committee,
+            award_committee::get_committee,
+            award_committee::get_dossier,
             award_rounds::start_award_deciding,
             award_rounds::get_award_steps,
             award_rounds::cast_award_ballot,

@@ -1,0 +1,690 @@
+//! The start of 评定分离 (issue 14): the tenderer's signed 清标 report moves the section's award
+//! from `clearing` to `committee`; members of the tenderer's 定标委员库 sign their statements
+//! (承诺书); the tenderer forms the award committee (odd, ≥ 5, as the tender composes it, a
+//! chair); a regulator witnesses it by signing its roster and the award moves to `deciding`.
+//! Refusals — wrong role, wrong stage, an even committee, a person outside the pool, a bad
+//! statement, a bidder reading the committee — each name their code and change nothing.
+
+use base64::Engine;
+use etender::client::Client;
+use etender::domain::award::clearing::{
+    self, CandidateClearing, ClearingReport, Finding, FindingCategory,
+};
+use etender::domain::award::committee as rules;
+use etender::domain::draw::checkin::Conflict;
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use crate::committee::World;
+use crate::fixtures::id_of;
+use crate::helpers::{assert_problem, extra_person, pki, Ident};
+
+/// 评定分离 by direct vote, 3 candidates, a committee of `size` with `drawn` drawn.
+pub(crate) fn separated(size: u8, drawn: u8) -> Value {
+    json!({"kind": "separated", "candidates": 3, "method": {"kind": "direct_vote"},
+        "committee": {"size": size, "drawn": drawn},
+        "criteria": {"factors": ["企业信誉", "项目班子"], "prefer": ["同类业绩优者"],
+            "rule_out": ["近三年有不良行为记录者"]}})
+}
+
+/// A member of the tenderer's award pool.
+pub(crate) struct PoolMember {
+    pub(crate) ident: Ident,
+    pub(crate) client: Client,
+    pub(crate) person: String,
+    pub(crate) member: String,
+}
+
+/// A section whose award is at `committee` (or further), with the tenderer's pool.
+pub(crate) struct Awarding {
+    pub(crate) w: World,
+    pub(crate) pool: Vec<PoolMember>,
+    pub(crate) candidates: Vec<String>,
+}
+
+impl Awarding {
+    pub(crate) fn base(&self) -> String {
+        format!("/api/v1/tenders/{}/sections/BD01/award", self.w.t())
+    }
+
+    pub(crate) async fn award(&self) -> Value {
+        self.w.s.agent.get(&self.base()).await.unwrap()
+    }
+
+    pub(crate) async fn state(&self) -> Value {
+        let t: Value = self
+            .w
+            .s
+            .agent
+            .get(&format!("/api/v1/tenders/{}", self.w.t()))
+            .await
+            .unwrap();
+        t["state"].clone()
+    }
+}
+
+fn signature(ident: &Ident, msg: &[u8]) -> Value {
+    let creds = ident.credentials();
+    let sig = creds.key.sign(creds.algorithm, msg).unwrap();
+    let b64 = base64::engine::general_purpose::STANDARD;
+    json!({"certificate_chain": [b64.encode(&creds.chain[0])],
+        "signature": b64.encode(sig), "signature_algorithm": creds.algorithm.as_str()})
+}
+
+fn merged(mut a: Value, b: Value) -> Value {
+    for (k, v) in b.as_object().unwrap() {
+        a[k] = v.clone();
+    }
+    a
+}
+
+/// A 清标 report over `candidates`: a finding on the first, nothing on the others.
+pub(crate) fn report(candidates: &[String]) -> ClearingReport {
+    ClearingReport {
+        candidates: candidates
+            .iter()
+            .enumerate()
+            .map(|(i, b)| CandidateClearing {
+                bid: b.clone(),
+                findings: if i == 0 {
+                    vec![
+                        Finding {
+                            category: FindingCategory::ArithmeticError,
+                            text: "分部分项工程费合计少计 1,200.00 元".into(),
+                        },
+                        Finding {
+                            category: FindingCategory::UnbalancedPricing,
+                            text: "土方开挖单价明显高于市场价".into(),
+                        },
+                    ]
+                } else {
+                    Vec::new()
+                },
+            })
+            .collect(),
+        summary: "清标未发现影响定标的重大偏差。".into(),
+    }
+}
+
+/// The body filing `report`, signed by `signer` (an organisation certificate).
+pub(crate) fn clearing_body(t: &str, report: &ClearingReport, signer: &Ident) -> Value {
+    let msg = clearing::statement(t, "BD01", 1, report);
+    merged(json!({"report": report}), signature(signer, &msg))
+}
+
+/// The body of `m`'s statement for round 1, signed by `signer`.
+pub(crate) fn statement_body(
+    t: &str,
+    m: &PoolMember,
+    conflict: Option<Conflict>,
+    signer: &Ident,
+) -> Value {
+    let msg = rules::statement(t, "BD01", 1, &m.member, &m.person, conflict.as_ref());
+    merged(json!({"conflict": conflict}), signature(signer, &msg))
+}
+
+/// The regulator's witness of `committee`, signed by `signer`.
+pub(crate) fn witness_body(t: &str, committee: &Value, regulator: &str, signer: &Ident) -> Value {
+    let roster: [u8; 32] = hex::decode(committee["roster_sha256"].as_str().unwrap())
+        .unwrap()
+        .try_into()
+        .unwrap();
+    signature(
+        signer,
+        &rules::witness_statement(t, "BD01", 1, &roster, regulator),
+    )
+}
+
+/// `n` persons the tenderer adds to its award pool.
+pub(crate) async fn pool(w: &World, n: u32) -> Vec<PoolMember> {
+    let tenderer = w.tenderer().await;
+    let tid = id_of(&tenderer).await;
+    let mut out = Vec::new();
+    for i in 0..n {
+        let ident = extra_person(7100 + i, &format!("award-{i}"), vec![]);
+        let c = w.app.enrol_ident(&ident).await;
+        let person = id_of(&c).await;
+        let body = json!({"person_id": person, "region": "429005", "employer": "潜江市城投公司",
+            "employer_uscc": null, "department": null, "title": "高级经济师",
+            "senior_title": true, "practice_years": 10, "specialties": ["A080101"],
+            "phone": "138-0013-8000", "email": "award@example.cn", "avoid_units": []});
+        let m: Value = tenderer
+            .post(&format!("/api/v1/organisations/{tid}/award-pool"), &body)
+            .await
+            .unwrap();
+        // The pool grants the role: log in again to carry it.
+        let client = w.app.enrol_ident(&ident).await;
+        out.push(PoolMember {
+            ident,
+            client,
+            person,
+            member: m["id"].as_str().unwrap().to_string(),
+        });
+    }
+    out
+}
+
+/// A tender evaluated under `award` (评定分离), its 清标 report filed by the agent: the award
+/// is at `committee`; `n` persons in the tenderer's pool.
+pub(crate) async fn at_committee(award: Value, n: u32) -> Awarding {
+    let w = crate::award::evaluated(award).await;
+    let pool = pool(&w, n).await;
+    let mut a = Awarding {
+        w,
+        pool,
+        candidates: Vec::new(),
+    };
+    let view = a.award().await;
+    assert_eq!(view["stage"], "clearing", "{view}");
+    a.candidates = serde_json::from_value(view["candidates"].clone()).unwrap();
+    let body = clearing_body(a.w.t(), &report(&a.candidates), pki().get("agent"));
+    let (st, v) =
+        a.w.s
+            .agent
+            .raw(Method::POST, &format!("{}/clearing", a.base()), Some(&body))
+            .await
+            .unwrap();
+    assert_eq!(st, 200, "{v}");
+    a
+}
+
+/// A section whose award committee — `size` members of the pool, all appointed, the first the
+/// chair — is formed and witnessed: the award is at `deciding`. For the award rounds' tests.
+pub(crate) async fn deciding(size: u8) -> Awarding {
+    let a = at_committee(separated(size, 0), u32::from(size)).await;
+    let t = a.w.t().to_string();
+    for m in &a.pool {
+        let (st, v) = m
+            .client
+            .raw(
+                Method::POST,
+                &format!("{}/statements", a.base()),
+                Some(&statement_body(&t, m, None, &m.ident)),
+            )
+            .await
+            .unwrap();
+        assert_eq!(st, 200, "{v}");
+    }
+    let appointed: Vec<&str> = a.pool.iter().map(|m| m.person.as_str()).collect();
+    let body = json!({"appointed": appointed, "chair": a.pool[0].person});
+    let committee: Value =
+        a.w.s
+            .agent
+            .post(&format!("{}/committee", a.base()), &body)
+            .await
+            .unwrap();
+    let regulator = a.w.app.enrol("regulator").await;
+    let rid = id_of(&regulator).await;
+    let body = witness_body(&t, &committee, &rid, pki().get("regulator"));
+    let (st, v) = regulator
+        .raw(
+            Method::POST,
+            &format!("{}/committee/witness", a.base()),
+            Some(&body),
+        )
+        .await
+        .unwrap();
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(a.award().await["stage"], "deciding");
+    a
+}
+
+#[tokio::test]
+async fn the_clearing_report_is_signed_by_a_party_and_moves_the_award_on() {
+    let w = crate::award::evaluated(separated(5, 0)).await;
+    let a = Awarding {
+        w,
+        pool: Vec::new(),
+        candidates: Vec::new(),
+    };
+    let view = a.award().await;
+    assert_eq!(view["stage"], "clearing", "{view}");
+    let candidates: Vec<String> = serde_json::from_value(view["candidates"].clone()).unwrap();
+    let t = a.w.t().to_string();
+    let path = format!("{}/clearing", a.base());
+    let good = report(&candidates);
+    let agent = pki().get("agent");
+
+    let regulator = a.w.app.enrol("regulator").await;
+    let before = a.w.app.rows().await;
+    // A bidder, the regulator: not parties.
+    let bidder = &a.w.bidders[0].client;
+    let (st, v) = bidder
+        .raw(Method::POST, &path, Some(&clearing_body(&t, &good, agent)))
+        .await
+        .unwrap();
+    assert_problem(st, &v, 403, "forbidden");
+    let (st, v) = regulator
+        .raw(Method::POST, &path, Some(&clearing_body(&t, &good, agent)))
+        .await
+        .unwrap();
+    assert_problem(st, &v, 403, "forbidden");
+    // Not the candidates (one left out), and a blank finding.
+    let mut short = report(&candidates[..2]);
+    short.candidates[0].findings[0].text = String::new();
+    let (st, v) =
+        a.w.s
+            .agent
+            .raw(Method::POST, &path, Some(&clearing_body(&t, &short, agent)))
+            .await
+            .unwrap();
+    assert_problem(st, &v, 422, "validation_failed");
+    let fields: Vec<&str> = v["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        fields,
+        vec!["report.candidates", "report.candidates[0].findings[0].text"]
+    );
+    // Signed over other bytes (another summary).
+    let mut body = clearing_body(&t, &good, agent);
+    body["report"]["summary"] = json!("另一份结论。");
+    let (st, v) =
+        a.w.s
+            .agent
+            .raw(Method::POST, &path, Some(&body))
+            .await
+            .unwrap();
+    assert_problem(st, &v, 422, "statement_signature_invalid");
+    // The tenderer's certificate, sent by the agent.
+    let body = clearing_body(&t, &good, pki().get("tenderer"));
+    let (st, v) =
+        a.w.s
+            .agent
+            .raw(Method::POST, &path, Some(&body))
+            .await
+            .unwrap();
+    assert_problem(st, &v, 403, "certificate_subject_mismatch");
+    // The committee cannot be formed before the clearing.
+    let (st, v) =
+        a.w.s
+            .agent
+            .raw(
+                Method::POST,
+                &format!("{}/committee", a.base()),
+                Some(&json!({"appointed": [], "chair": "x"})),
+            )
+            .await
+            .unwrap();
+    assert_problem(st, &v, 409, "award_stage");
+    a.w.app
+        .rows()
+        .await
+        .assert_same(&before, "refused clearing reports");
+    assert_eq!(a.award().await["stage"], "clearing");
+
+    let filed: Value =
+        a.w.s
+            .agent
+            .post(&path, &clearing_body(&t, &good, agent))
+            .await
+            .unwrap();
+    assert_eq!(filed["award_round"], 1);
+    assert_eq!(
+        serde_json::from_value::<ClearingReport>(filed["report"].clone()).unwrap(),
+        good
+    );
+    let digest = hex::encode(ring::digest::digest(
+        &ring::digest::SHA256,
+        &clearing::statement(&t, "BD01", 1, &good),
+    ));
+    assert_eq!(filed["statement_sha256"], digest);
+    assert_eq!(a.award().await["stage"], "committee");
+    assert_eq!(a.state().await, "deciding");
+    // Once: the award has moved on.
+    let before = a.w.app.rows().await;
+    let (st, v) =
+        a.w.s
+            .agent
+            .raw(Method::POST, &path, Some(&clearing_body(&t, &good, agent)))
+            .await
+            .unwrap();
+    assert_problem(st, &v, 409, "award_stage");
+    a.w.app.rows().await.assert_same(&before, "a second report");
+    // The filing is in the tender's chain, without the findings.
+    a.w.app.rows().await;
+    let trail: Value = regulator
+        .get(&format!("/api/v1/audit/trail?tender_id={t}&limit=1000"))
+        .await
+        .unwrap();
+    let filed: Vec<&Value> = trail["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["event_type"] == "award_clearing_filed")
+        .collect();
+    assert_eq!(filed.len(), 1);
+    let body = filed[0]["body"].to_string();
+    assert!(
+        body.contains(&digest) && !body.contains("土方开挖"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn an_appointed_committee_is_formed_witnessed_and_decides() {
+    let a = at_committee(separated(5, 0), 8).await;
+    let t = a.w.t().to_string();
+    let statements = format!("{}/statements", a.base());
+    let committee_path = format!("{}/committee", a.base());
+    let p = &a.pool;
+
+    // Statements: refusals first.
+    let outsider = a.w.app.enrol_ident(&a.w.staff[0].1).await;
+    let regulator = a.w.app.enrol("regulator").await;
+    let rid = id_of(&regulator).await;
+    let before = a.w.app.rows().await;
+    // Someone outside the pool (a staff member of the tenderer, not admitted).
+    let (st, v) = outsider
+        .raw(
+            Method::POST,
+            &statements,
+            Some(&statement_body(&t, &p[0], None, &a.w.staff[0].1)),
+        )
+        .await
+        .unwrap();
+    assert_problem(st, &v, 403, "forbidden");
+    // Signed with another member's certificate.
+    let (st, v) = p[0]
+        .client
+        .raw(
+            Method::POST,
+            &statements,
+            Some(&statement_body(&t, &p[0], None, &p[1].ident)),
+        )
+        .await
+        .unwrap();
+    assert_problem(st, &v, 403, "certificate_subject_mismatch");
+    // Signed over another member's statement.
+    let (st, v) = p[0]
+        .client
+        .raw(
+            Method::POST,
+            &statements,
+            Some(&statement_body(&t, &p[1], None, &p[0].ident)),
+        )
+        .await
+        .unwrap();
+    assert_problem(st, &v, 422, "statement_signature_invalid");
+    // Unsigned: no signature at all.
+    let mut unsigned = statement_body(&t, &p[0], None, &p[0].ident);
+    unsigned["signature"] = json!("");
+    let (st, v) = p[0]
+        .client
+        .raw(Method::POST, &statements, Some(&unsigned))
+        .await
+        .unwrap();
+    assert_eq!(st.as_u16(), 422, "{v}");
+    a.w.app
+        .rows()
+        .await
+        .assert_same(&before, "refused statements");
+
+    for m in &p[..7] {
+        let s: Value = m
+            .client
+            .post(&statements, &statement_body(&t, m, None, &m.ident))
+            .await
+            .unwrap();
+        assert_eq!(s["person_id"], m.person.as_str());
+    }
+    let conflict = Conflict {
+        party: "投标人甲".into(),
+        reason: "近三年曾在该单位任职".into(),
+    };
+    let s: Value = p[7]
+        .client
+        .post(
+            &statements,
+            &statement_body(&t, &p[7], Some(conflict), &p[7].ident),
+        )
+        .await
+        .unwrap();
+    assert_eq!(s["conflict"]["party"], "投标人甲");
+    let before = a.w.app.rows().await;
+    let (st, v) = p[0]
+        .client
+        .raw(
+            Method::POST,
+            &statements,
+            Some(&statement_body(&t, &p[0], None, &p[0].ident)),
+        )
+        .await
+        .unwrap();
+    assert_problem(st, &v, 409, "conflict");
+
+    // Forming: refusals.
+    let persons =
+        |ix: &[usize]| -> Vec<String> { ix.iter().map(|&i| p[i].person.clone()).collect() };
+    let form =
+        |appointed: Vec<String>, chair: &str| json!({"appointed": appointed, "chair": chair});
+    let refusals: Vec<(Client, Value, u16, &str)> = vec![
+        // A bidder does not form committees.
+        (
+            a.w.bidders[0].client.clone(),
+            form(persons(&[0, 1, 2, 3, 4]), &p[0].person),
+            403,
+            "forbidden",
+        ),
+        // Four: even, too small, not the tender's five.
+        (
+            a.w.s.agent.clone(),
+            form(persons(&[0, 1, 2, 3]), &p[0].person),
+            422,
+            "committee_composition_invalid",
+        ),
+        // Six: even, not five.
+        (
+            a.w.s.agent.clone(),
+            form(persons(&[0, 1, 2, 3, 4, 5]), &p[0].person),
+            422,
+            "committee_composition_invalid",
+        ),
+        // A person outside the pool.
+        (
+            a.w.s.agent.clone(),
+            form(
+                vec![
+                    p[0].person.clone(),
+                    p[1].person.clone(),
+                    p[2].person.clone(),
+                    p[3].person.clone(),
+                    a.w.staff[0].0.clone(),
+                ],
+                &p[0].person,
+            ),
+            422,
+            "validation_failed",
+        ),
+        // A member who declared a conflict.
+        (
+            a.w.s.agent.clone(),
+            form(persons(&[0, 1, 2, 3, 7]), &p[0].person),
+            422,
+            "validation_failed",
+        ),
+        // A chair who is not on it.
+        (
+            a.w.s.agent.clone(),
+            form(persons(&[0, 1, 2, 3, 4]), &p[5].person),
+            422,
+            "validation_failed",
+        ),
+    ];
+    for (c, body, status, code) in &refusals {
+        let (st, v) = c
+            .raw(Method::POST, &committee_path, Some(body))
+            .await
+            .unwrap();
+        assert_problem(st, &v, *status, code);
+        if *code == "committee_composition_invalid" {
+            let codes: Vec<&str> = v["errors"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["code"].as_str().unwrap())
+                .collect();
+            assert!(codes.contains(&"award_committee_size_even"), "{v}");
+            assert!(codes.contains(&"award_committee_size_mismatch"), "{v}");
+        }
+        if *code == "validation_failed" {
+            let codes: Vec<&str> = v["errors"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["code"].as_str().unwrap())
+                .collect();
+            assert_eq!(codes.len(), 1, "{v}");
+            assert!(
+                ["not_in_pool", "conflict_declared", "not_a_member"].contains(&codes[0]),
+                "{v}"
+            );
+        }
+    }
+    // Witnessing before it is formed.
+    let (st, v) = regulator
+        .raw(
+            Method::POST,
+            &format!("{committee_path}/witness"),
+            Some(&signature(pki().get("regulator"), b"nothing")),
+        )
+        .await
+        .unwrap();
+    assert_problem(st, &v, 409, "invalid_state_transition");
+    a.w.app
+        .rows()
+        .await
+        .assert_same(&before, "refused committees");
+
+    // Formed by the agent: five appointed, the second the chair.
+    let c: Value =
+        a.w.s
+            .agent
+            .post(
+                &committee_path,
+                &form(persons(&[0, 1, 2, 3, 4]), &p[1].person),
+            )
+            .await
+            .unwrap();
+    assert_eq!(c["members"].as_array().unwrap().len(), 5);
+    assert_eq!(c["rule"], json!({"size": 5, "drawn": 0}));
+    assert_eq!(c["witnessed_at"], Value::Null);
+    let chairs: Vec<&Value> = c["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["role"] == "chair")
+        .collect();
+    assert_eq!(chairs.len(), 1);
+    assert_eq!(chairs[0]["person_id"], p[1].person.as_str());
+    assert!(c["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|m| m["how"] == "appointed" && m["active"] == true));
+    // Still at `committee` until witnessed; a second formation is refused.
+    assert_eq!(a.award().await["stage"], "committee");
+    let before = a.w.app.rows().await;
+    let (st, v) =
+        a.w.s
+            .agent
+            .raw(
+                Method::POST,
+                &committee_path,
+                Some(&form(persons(&[0, 1, 2, 3, 4]), &p[1].person)),
+            )
+            .await
+            .unwrap();
+    assert_problem(st, &v, 409, "conflict");
+
+    // Who sees it: parties, members, regulators; not a bidder, not a pool member off it.
+    for c in [&a.w.s.agent, &p[3].client, &regulator] {
+        let v: Value = c.get(&committee_path).await.unwrap();
+        assert_eq!(v["roster_sha256"], c_roster(&v));
+    }
+    for c in [&a.w.bidders[0].client, &p[5].client] {
+        let (st, v) = c.raw(Method::GET, &committee_path, None).await.unwrap();
+        assert_problem(st, &v, 404, "not_found");
+    }
+
+    // The witness: only a regulator, over the roster as formed.
+    let good = witness_body(&t, &c, &rid, pki().get("regulator"));
+    let (st, v) =
+        a.w.s
+            .agent
+            .raw(
+                Method::POST,
+                &format!("{committee_path}/witness"),
+                Some(&good),
+            )
+            .await
+            .unwrap();
+    assert_problem(st, &v, 403, "forbidden");
+    let mut other = c.clone();
+    other["roster_sha256"] = json!(hex::encode([0u8; 32]));
+    let (st, v) = regulator
+        .raw(
+            Method::POST,
+            &format!("{committee_path}/witness"),
+            Some(&witness_body(&t, &other, &rid, pki().get("regulator"))),
+        )
+        .await
+        .unwrap();
+    assert_problem(st, &v, 422, "statement_signature_invalid");
+    a.w.app
+        .rows()
+        .await
+        .assert_same(&before, "refused witnesses");
+    let w: Value = regulator
+        .post(&format!("{committee_path}/witness"), &good)
+        .await
+        .unwrap();
+    assert_eq!(w["witnessed_by"], rid.as_str());
+    assert_eq!(a.award().await["stage"], "deciding");
+    assert_eq!(a.state().await, "deciding");
+    // Statements are over once the committee is formed.
+    let (st, v) = p[5]
+        .client
+        .raw(
+            Method::POST,
+            &statements,
+            Some(&statement_body(&t, &p[5], None, &p[5].ident)),
+        )
+        .await
+        .unwrap();
+    assert_problem(st, &v, 409, "award_stage");
+}
+
+/// The roster digest a reader can recompute from the committee it is shown.
+fn c_roster(c: &Value) -> String {
+    let roster: Vec<rules::RosterEntry> = c["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["active"] == true)
+        .map(|m| rules::RosterEntry {
+            person: m["person_id"].as_str().unwrap().into(),
+            role: serde_json::from_value(m["role"].clone()).unwrap(),
+            how: serde_json::from_value(m["how"].clone()).unwrap(),
+            statement_sha256: m["statement_sha256"].as_str().unwrap().into(),
+        })
+        .collect();
+    let t = c["tender_id"].as_str().unwrap();
+    hex::encode(rules::roster_digest(t, "BD01", 1, &roster))
+}
+
+#[tokio::test]
+async fn the_deciding_helper_reaches_deciding_with_a_chair() {
+    let a = deciding(7).await;
+    let c: Value =
+        a.w.s
+            .agent
+            .get(&format!("{}/committee", a.base()))
+            .await
+            .unwrap();
+    assert_eq!(c["members"].as_array().unwrap().len(), 7);
+    assert_eq!(a.state().await, "deciding");
+}
