@@ -13,9 +13,7 @@ use etender::domain::award::ballot::{self, BallotOf, Cast};
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::award_committee::{
-    at_committee, statement_body, witness_body, Awarding, PoolMember,
-};
+use crate::award_committee::{at_committee, statement_body, witness_body, Awarding, PoolMember};
 use crate::fixtures::id_of;
 use crate::helpers::{assert_problem, pki, Ident};
 
@@ -32,7 +30,11 @@ async fn deciding_by(method: Value, size: u8) -> Awarding {
         let body = statement_body(&t, m, None, &m.ident);
         let (st, v) = m
             .client
-            .raw(Method::POST, &format!("{}/statements", a.base()), Some(&body))
+            .raw(
+                Method::POST,
+                &format!("{}/statements", a.base()),
+                Some(&body),
+            )
             .await
             .unwrap();
         assert_eq!(st, 200, "{v}");
@@ -155,18 +157,31 @@ async fn tick(a: &Awarding) {
     etender::worker::deadline_tick(&a.w.app.ctx).await.unwrap();
 }
 
+/// Moves the clock on; everyone logs in again (a session lasts 15 minutes).
+async fn later(a: &mut Awarding, minutes: i64) {
+    a.w.app.clock.advance(Duration::minutes(minutes));
+    a.w.relogin().await;
+    for m in a.pool.iter_mut() {
+        m.client = a.w.app.enrol_ident(&m.ident).await;
+    }
+}
+
 /// Past a ballot round's time (`[award_rounds] round_minutes`, 30 by default).
-async fn round_time_over(a: &Awarding) {
-    a.w.app.clock.advance(Duration::minutes(31));
+async fn round_time_over(a: &mut Awarding) {
+    later(a, 31).await;
     tick(a).await;
 }
 
-/// Past a lot's contribution time: the draws' fallback makes it, the award records it.
-async fn lot_made(a: &Awarding) {
+/// Past a lot's contribution time: the draws' fallback (the regulator gave no value) makes
+/// it, and the award records it.
+async fn lot_made(a: &mut Awarding) {
     let minutes = a.w.app.ctx.settings.experts.draws.contribution_minutes;
-    a.w.app
-        .clock
-        .advance(Duration::minutes(i64::from(minutes) + 1));
+    later(a, i64::from(minutes) + 1).await;
+    tick(a).await;
+    // The fallback value is the first checkpoint after the missed contribution.
+    etender::audit::sequencer::integrate_now(&a.w.app.ctx.db, &a.w.app.ctx.audit_log)
+        .await
+        .unwrap();
     tick(a).await;
 }
 
@@ -235,10 +250,7 @@ async fn sign_report(a: &Awarding) -> Value {
     );
     for m in &a.pool {
         let msg = ballot::report_statement(a.w.t(), "BD01", 1, &digest, &m.person);
-        let body = with(
-            json!({"digest": report["digest"]}),
-            signed(&m.ident, &msg),
-        );
+        let body = with(json!({"digest": report["digest"]}), signed(&m.ident, &msg));
         let (st, v) = m
             .client
             .raw(
@@ -288,7 +300,7 @@ fn winner_of(award: &Value) -> String {
 
 #[tokio::test]
 async fn direct_vote_a_tie_is_revoted_a_silent_member_is_missing_and_the_report_signed() {
-    let a = deciding_by(json!({"kind": "direct_vote"}), 5).await;
+    let mut a = deciding_by(json!({"kind": "direct_vote"}), 5).await;
     let v = start(&a).await;
     assert_eq!(v["members"].as_array().unwrap().len(), 5);
     let (s1, among) = open_step(&a, "vote", "ballot").await;
@@ -302,7 +314,8 @@ async fn direct_vote_a_tie_is_revoted_a_silent_member_is_missing_and_the_report_
     cast(&a, &p[2], &s1, &ballot(&[y])).await;
     cast(&a, &p[3], &s1, &ballot(&[y])).await;
     // p[4] does not vote: the round's time ends, its ballot is recorded as missing.
-    round_time_over(&a).await;
+    round_time_over(&mut a).await;
+    let p = &a.pool;
     let (s2, among2) = open_step(&a, "vote", "revote").await;
     assert_eq!(among2, vec![x.to_string(), y.to_string()]);
     let v = steps(&a).await;
@@ -370,13 +383,16 @@ async fn direct_vote_a_tie_is_revoted_a_silent_member_is_missing_and_the_report_
         .filter(|e| e.leaf.event_type == "award_ballot_cast")
     {
         let b = e.body.as_ref().unwrap();
-        assert!(b.get("choices").is_none() && b["commitment"].is_string(), "{b}");
+        assert!(
+            b.get("choices").is_none() && b["commitment"].is_string(),
+            "{b}"
+        );
     }
 }
 
 #[tokio::test]
 async fn nobody_reads_an_open_rounds_ballots_and_bad_input_changes_nothing() {
-    let a = deciding_by(json!({"kind": "direct_vote", "absolute_majority": true}), 5).await;
+    let mut a = deciding_by(json!({"kind": "direct_vote", "absolute_majority": true}), 5).await;
     start(&a).await;
     let (s1, among) = open_step(&a, "vote", "ballot").await;
     let (x, y) = (among[0].as_str(), among[1].as_str());
@@ -423,20 +439,59 @@ async fn nobody_reads_an_open_rounds_ballots_and_bad_input_changes_nothing() {
 
     let before = a.w.app.rows().await;
     // A vote for a non-candidate, or for two in a one-name round.
-    let (st, v) = cast_as(&a, &p[2].client, &p[2].person, &p[2].ident, &s1, &ballot(&["x"])).await;
+    let (st, v) = cast_as(
+        &a,
+        &p[2].client,
+        &p[2].person,
+        &p[2].ident,
+        &s1,
+        &ballot(&["x"]),
+    )
+    .await;
     assert_problem(st, &v, 422, "not_a_candidate");
-    let (st, v) = cast_as(&a, &p[2].client, &p[2].person, &p[2].ident, &s1, &ballot(&[x, y])).await;
+    let (st, v) = cast_as(
+        &a,
+        &p[2].client,
+        &p[2].person,
+        &p[2].ident,
+        &s1,
+        &ballot(&[x, y]),
+    )
+    .await;
     assert_problem(st, &v, 422, "not_a_candidate");
     // A second vote in the round.
-    let (st, v) = cast_as(&a, &p[0].client, &p[0].person, &p[0].ident, &s1, &ballot(&[y])).await;
+    let (st, v) = cast_as(
+        &a,
+        &p[0].client,
+        &p[0].person,
+        &p[0].ident,
+        &s1,
+        &ballot(&[y]),
+    )
+    .await;
     assert_problem(st, &v, 409, "ballot_already_cast");
     // A vote from a non-member (the agent, and a bidder), signed with its own certificate.
     let agent_id = id_of(&a.w.s.agent).await;
-    let (st, v) = cast_as(&a, &a.w.s.agent, &agent_id, pki().get("agent"), &s1, &ballot(&[x]))
-        .await;
+    let (st, v) = cast_as(
+        &a,
+        &a.w.s.agent,
+        &agent_id,
+        pki().get("agent"),
+        &s1,
+        &ballot(&[x]),
+    )
+    .await;
     assert_problem(st, &v, 403, "not_an_award_member");
     // A member's ballot signed with another member's key.
-    let (st, v) = cast_as(&a, &p[2].client, &p[2].person, &p[3].ident, &s1, &ballot(&[x])).await;
+    let (st, v) = cast_as(
+        &a,
+        &p[2].client,
+        &p[2].person,
+        &p[3].ident,
+        &s1,
+        &ballot(&[x]),
+    )
+    .await;
     assert_eq!(st.as_u16(), 403, "{v}");
     // An opinion where a ballot is asked for.
     let opinion = Cast::Opinion {
@@ -447,9 +502,18 @@ async fn nobody_reads_an_open_rounds_ballots_and_bad_input_changes_nothing() {
     assert_problem(st, &v, 422, "validation_failed");
     before.assert_same(&a.w.app.rows().await, "refused ballots");
     // After the round's time, before the tick: closed all the same.
-    a.w.app.clock.advance(Duration::minutes(31));
+    later(&mut a, 31).await;
+    let p = &a.pool;
     let before = a.w.app.rows().await;
-    let (st, v) = cast_as(&a, &p[2].client, &p[2].person, &p[2].ident, &s1, &ballot(&[x])).await;
+    let (st, v) = cast_as(
+        &a,
+        &p[2].client,
+        &p[2].person,
+        &p[2].ident,
+        &s1,
+        &ballot(&[x]),
+    )
+    .await;
     assert_problem(st, &v, 409, "round_closed");
     before.assert_same(&a.w.app.rows().await, "a ballot after the round");
     tick(&a).await;
@@ -458,14 +522,26 @@ async fn nobody_reads_an_open_rounds_ballots_and_bad_input_changes_nothing() {
     let (s2, _) = open_step(&a, "vote", "revote").await;
     assert_eq!(ballots_verify(&a, &steps(&a).await), 2);
     let before = a.w.app.rows().await;
-    let (st, v) = cast_as(&a, &p[2].client, &p[2].person, &p[2].ident, &s1, &ballot(&[x])).await;
+    let (st, v) = cast_as(
+        &a,
+        &p[2].client,
+        &p[2].person,
+        &p[2].ident,
+        &s1,
+        &ballot(&[x]),
+    )
+    .await;
     assert_problem(st, &v, 409, "round_closed");
     before.assert_same(&a.w.app.rows().await, "a ballot in a closed round");
     // A start when the deciding has begun.
     let (st, v) =
         a.w.s
             .agent
-            .raw(Method::POST, &format!("{}/deciding", a.base()), Some(&json!({})))
+            .raw(
+                Method::POST,
+                &format!("{}/deciding", a.base()),
+                Some(&json!({})),
+            )
             .await
             .unwrap();
     assert_problem(st, &v, 409, "conflict");
@@ -473,14 +549,14 @@ async fn nobody_reads_an_open_rounds_ballots_and_bad_input_changes_nothing() {
     for m in &p[..3] {
         cast(&a, m, &s2, &ballot(&[x])).await;
     }
-    round_time_over(&a).await;
+    round_time_over(&mut a).await;
     assert_eq!(winner_of(&a.award().await), x);
     chain_verifies(&a).await;
 }
 
 #[tokio::test]
 async fn a_persistent_tie_is_drawn_by_lot_and_the_lot_replays() {
-    let a = deciding_by(json!({"kind": "direct_vote"}), 5).await;
+    let mut a = deciding_by(json!({"kind": "direct_vote"}), 5).await;
     start(&a).await;
     let p = &a.pool;
     let (s1, among) = open_step(&a, "vote", "ballot").await;
@@ -493,10 +569,10 @@ async fn a_persistent_tie_is_drawn_by_lot_and_the_lot_replays() {
     for _ in 0..2 {
         let (s, among) = open_step(&a, "vote", "revote").await;
         assert_eq!(among, vec![x.to_string(), y.to_string()]);
-        for (i, m) in p[..4].iter().enumerate() {
-            cast(&a, m, &s, &ballot(&[[x, y][i % 2]])).await;
+        for i in 0..4 {
+            cast(&a, &a.pool[i], &s, &ballot(&[[x, y][i % 2]])).await;
         }
-        round_time_over(&a).await;
+        round_time_over(&mut a).await;
     }
     let (_, among) = open_step(&a, "lot", "persistent_tie").await;
     assert_eq!(among, vec![x.to_string(), y.to_string()]);
@@ -504,7 +580,7 @@ async fn a_persistent_tie_is_drawn_by_lot_and_the_lot_replays() {
         .as_str()
         .unwrap()
         .to_string();
-    lot_made(&a).await;
+    lot_made(&mut a).await;
     let award = a.award().await;
     assert_eq!(award["stage"], "reporting", "{award}");
     let v = steps(&a).await;
@@ -531,7 +607,7 @@ async fn a_persistent_tie_is_drawn_by_lot_and_the_lot_replays() {
 
 #[tokio::test]
 async fn elimination_drops_the_fewest_each_round() {
-    let a = deciding_by(json!({"kind": "elimination_vote"}), 5).await;
+    let mut a = deciding_by(json!({"kind": "elimination_vote"}), 5).await;
     start(&a).await;
     let p = &a.pool;
     let (s1, among) = open_step(&a, "vote", "ballot").await;
@@ -546,7 +622,7 @@ async fn elimination_drops_the_fewest_each_round() {
     cast(&a, &p[0], &s2, &ballot(&[x])).await;
     cast(&a, &p[1], &s2, &ballot(&[x])).await;
     cast(&a, &p[2], &s2, &ballot(&[y])).await;
-    round_time_over(&a).await;
+    round_time_over(&mut a).await;
     let award = a.award().await;
     assert_eq!(winner_of(&award), x);
     let report: Value =
@@ -562,7 +638,7 @@ async fn elimination_drops_the_fewest_each_round() {
 
 #[tokio::test]
 async fn vote_then_lottery_shortlists_then_draws() {
-    let a = deciding_by(json!({"kind": "vote_then_lottery", "shortlist": 2}), 5).await;
+    let mut a = deciding_by(json!({"kind": "vote_then_lottery", "shortlist": 2}), 5).await;
     start(&a).await;
     let p = &a.pool;
     let (s1, among) = open_step(&a, "vote", "shortlist").await;
@@ -573,7 +649,7 @@ async fn vote_then_lottery_shortlists_then_draws() {
     }
     let (_, among) = open_step(&a, "lot", "final_lot").await;
     assert_eq!(among, vec![x.to_string(), y.to_string()]);
-    lot_made(&a).await;
+    lot_made(&mut a).await;
     let award = a.award().await;
     assert!(winner_of(&award) == x || winner_of(&award) == y, "{award}");
     sign_report(&a).await;
@@ -637,7 +713,12 @@ async fn price_competition_decides_at_once_and_a_lottery_by_lot() {
     assert_eq!(prices.len(), 3);
     let lowest = prices
         .iter()
-        .min_by_key(|(_, p)| p.as_str().unwrap().parse::<rust_decimal::Decimal>().unwrap())
+        .min_by_key(|(_, p)| {
+            p.as_str()
+                .unwrap()
+                .parse::<rust_decimal::Decimal>()
+                .unwrap()
+        })
         .unwrap()
         .0;
     assert_eq!(&winner_of(&award), lowest);
@@ -645,11 +726,11 @@ async fn price_competition_decides_at_once_and_a_lottery_by_lot() {
     sign_report(&a).await;
     chain_verifies(&a).await;
 
-    let a = deciding_by(json!({"kind": "lottery"}), 5).await;
+    let mut a = deciding_by(json!({"kind": "lottery"}), 5).await;
     start(&a).await;
     let (_, among) = open_step(&a, "lot", "final_lot").await;
     assert_eq!(among.len(), 3);
-    lot_made(&a).await;
+    lot_made(&mut a).await;
     let award = a.award().await;
     assert!(among.contains(&winner_of(&award)), "{award}");
     sign_report(&a).await;
