@@ -738,16 +738,16 @@ impl Section {
     ) {
         if let Some(rule) = committee {
             let size = rule.size;
-            if size < AwardCommitteeRule::MIN_SIZE
-                || size > AwardCommitteeRule::MAX_SIZE
-                || size % 2 == 0
+            if !(AwardCommitteeRule::MIN_SIZE..=AwardCommitteeRule::MAX_SIZE).contains(&size)
+                || size.is_multiple_of(2)
                 || rule.drawn() > size
             {
                 out.push(RuleViolation::new(
                     RuleCode::AwardCommitteeInvalid,
                     &format!("{field}.award.committee"),
                     &format!(
-                        "an award committee (定标委员会) has an odd number of members from {} to                          {}, and no more drawn than that",
+                        "an award committee (定标委员会) has an odd number of members from {} to {}, \
+                         and no more drawn than that",
                         AwardCommitteeRule::MIN_SIZE,
                         AwardCommitteeRule::MAX_SIZE
                     ),

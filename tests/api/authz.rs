@@ -455,6 +455,59 @@ async fn every_endpoint_with_every_role() {
         ),
         e(
             Method::POST,
+            "/api/v1/tenders/{tender}/sections/{section}/award/clearing",
+            format!("/api/v1/tenders/{t}/sections/BD01/award/clearing"),
+            Some(json!({"report": {"candidates": [], "summary": "无"},
+                "certificate_chain": ["AAAA"], "signature": "AAAA",
+                "signature_algorithm": "ed25519"})),
+            // Not in the award: its parties get through to `not_found`, others are refused;
+            // award_committee::… files real reports.
+            Some(&[]),
+        ),
+        e(
+            Method::POST,
+            "/api/v1/tenders/{tender}/sections/{section}/award/statements",
+            format!("/api/v1/tenders/{t}/sections/BD01/award/statements"),
+            Some(json!({"certificate_chain": ["AAAA"], "signature": "AAAA",
+                "signature_algorithm": "ed25519"})),
+            // Only members of this tenderer's pool (none here); award_committee::… signs.
+            Some(&[]),
+        ),
+        e(
+            Method::POST,
+            "/api/v1/tenders/{tender}/sections/{section}/award/committee",
+            format!("/api/v1/tenders/{t}/sections/BD01/award/committee"),
+            Some(json!({"appointed": [], "chair": "x"})),
+            // Not in the award: parties get through to `not_found`.
+            Some(&[]),
+        ),
+        e(
+            Method::POST,
+            "/api/v1/tenders/{tender}/sections/{section}/award/committee/witness",
+            format!("/api/v1/tenders/{t}/sections/BD01/award/committee/witness"),
+            Some(json!({"certificate_chain": ["AAAA"], "signature": "AAAA",
+                "signature_algorithm": "ed25519"})),
+            // Regulators only, and they get through to `not_found` here.
+            Some(&[]),
+        ),
+        e(
+            Method::GET,
+            "/api/v1/tenders/{tender}/sections/{section}/award/committee",
+            format!("/api/v1/tenders/{t}/sections/BD01/award/committee"),
+            None,
+            // No committee: hidden from everyone.
+            Some(&[]),
+        ),
+        e(
+            Method::GET,
+            "/api/v1/tenders/{tender}/sections/{section}/award/dossier",
+            format!("/api/v1/tenders/{t}/sections/BD01/award/dossier"),
+            None,
+            // Not in the award: hidden from everyone.
+            Some(&[]),
+        ),
+        e(
+            Method::POST,
             "/api/v1/tenders/{tender}/sections/{section}/committee",
             format!("/api/v1/tenders/{t}/sections/BD01/committee"),
             Some(json!({"representatives": []})),

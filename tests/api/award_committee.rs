@@ -688,3 +688,241 @@ async fn the_deciding_helper_reaches_deciding_with_a_chair() {
     assert_eq!(c["members"].as_array().unwrap().len(), 7);
     assert_eq!(a.state().await, "deciding");
 }
+
+/// The check-in body of pool member `m` for the award draw `d`, signed by `signer` over the
+/// award pledge (or, with `evaluation_pledge`, the evaluation experts' one).
+fn award_check_in(d: &Value, m: &PoolMember, signer: &Ident, evaluation_pledge: bool) -> Value {
+    use etender::domain::draw::{checkin, Purpose};
+    let digest: [u8; 32] = hex::decode(d["frame_digest"].as_str().unwrap())
+        .unwrap()
+        .try_into()
+        .unwrap();
+    let purpose = if evaluation_pledge {
+        Purpose::EvaluationExperts
+    } else {
+        Purpose::AwardCommittee
+    };
+    let id = d["id"].as_str().unwrap();
+    let msg = checkin::statement_for(purpose, id, &digest, &m.member, &m.person, None);
+    merged(json!({"conflict": null}), signature(signer, &msg))
+}
+
+#[tokio::test]
+async fn a_partly_drawn_committee_takes_its_drawn_members_from_the_witnessed_draw() {
+    let mut a = at_committee(separated(7, 4), 10).await;
+    let t = a.w.t().to_string();
+    let draws = format!("/api/v1/tenders/{t}/sections/BD01/draws");
+    let evaluation_at = a.w.app.clock_now() + chrono::Duration::hours(2);
+    let request = |count: u32| {
+        json!({"purpose": "award_committee", "evaluation_at": evaluation_at,
+            "place": "潜江市公共资源交易中心 定标室1", "remote": false,
+            "groups": [{"specialty": "pool", "count": count, "reserves": 2}]})
+    };
+    // The draw takes exactly the tender's drawn count, from the one pool group.
+    let before = a.w.app.rows().await;
+    let (st, v) =
+        a.w.s
+            .agent
+            .raw(Method::POST, &draws, Some(&request(3)))
+            .await
+            .unwrap();
+    assert_problem(st, &v, 422, "validation_failed");
+    assert_eq!(v["errors"][0]["code"], "not_the_tenders", "{v}");
+    let mut wrong = request(4);
+    wrong["groups"][0]["specialty"] = json!("A080101");
+    let (st, v) =
+        a.w.s
+            .agent
+            .raw(Method::POST, &draws, Some(&wrong))
+            .await
+            .unwrap();
+    assert_problem(st, &v, 422, "validation_failed");
+    a.w.app
+        .rows()
+        .await
+        .assert_same(&before, "refused award draws");
+
+    let draw: Value = a.w.s.agent.post(&draws, &request(4)).await.unwrap();
+    assert_eq!(draw["purpose"], "award_committee");
+    assert_eq!(draw["groups"][0]["candidates"], 10);
+    let id = draw["id"].as_str().unwrap().to_string();
+    let regulator = a.w.app.enrol("regulator").await;
+    let rid = id_of(&regulator).await;
+    regulator
+        .post::<Value, _>(
+            &format!("/api/v1/draws/{id}/contributions"),
+            &crate::draws::contribution(&draw, [9; 32], &rid),
+        )
+        .await
+        .unwrap();
+    // Each drawn member learns its own seat, and confirms.
+    let mut drawn = Vec::new();
+    for (i, m) in a.pool.iter().enumerate() {
+        let seats: Vec<Value> = m.client.get("/api/v1/me/draw-seats").await.unwrap();
+        if seats.iter().any(|s| s["seat"] == "notified") {
+            drawn.push(i);
+            m.client
+                .post::<Value, _>(
+                    &format!("/api/v1/draws/{id}/answer"),
+                    &json!({"accept": true}),
+                )
+                .await
+                .unwrap();
+        }
+    }
+    assert_eq!(drawn.len(), 4);
+    // To the check-in window before the 定标会.
+    let to = evaluation_at - chrono::Duration::minutes(30);
+    a.w.app.clock.advance(to - a.w.app.clock_now());
+    a.w.relogin().await;
+    for m in a.pool.iter_mut() {
+        m.client = a.w.app.enrol_ident(&m.ident).await;
+    }
+    let regulator = a.w.app.enrol("regulator").await;
+    let check_in = format!("/api/v1/draws/{id}/check-in");
+    let first = &a.pool[drawn[0]];
+    let before = a.w.app.rows().await;
+    // The evaluation experts' pledge is not the award committee's.
+    let (st, v) = first
+        .client
+        .raw(
+            Method::POST,
+            &check_in,
+            Some(&award_check_in(&draw, first, &first.ident, true)),
+        )
+        .await
+        .unwrap();
+    assert_problem(st, &v, 422, "statement_signature_invalid");
+    a.w.app
+        .rows()
+        .await
+        .assert_same(&before, "a check-in on the wrong pledge");
+    for &i in &drawn {
+        let m = &a.pool[i];
+        let c: Value = m
+            .client
+            .post(&check_in, &award_check_in(&draw, m, &m.ident, false))
+            .await
+            .unwrap();
+        assert_eq!(c["seat"], "checked_in");
+    }
+    // Three appointed from the rest of the pool, who sign their statements.
+    let rest: Vec<usize> = (0..10).filter(|i| !drawn.contains(i)).collect();
+    let statements = format!("{}/statements", a.base());
+    for &i in &rest[..3] {
+        let m = &a.pool[i];
+        m.client
+            .post::<Value, _>(&statements, &statement_body(&t, m, None, &m.ident))
+            .await
+            .unwrap();
+    }
+    let drawn_member = &a.pool[drawn[1]];
+    drawn_member
+        .client
+        .post::<Value, _>(
+            &statements,
+            &statement_body(&t, drawn_member, None, &drawn_member.ident),
+        )
+        .await
+        .unwrap();
+    let path = format!("{}/committee", a.base());
+    let person = |i: usize| a.pool[i].person.clone();
+    // A drawn member cannot also be appointed; too few appointed breaks the mix.
+    let before = a.w.app.rows().await;
+    let body = json!({"appointed": [person(rest[0]), person(rest[1]), person(drawn[1])],
+        "chair": person(drawn[0])});
+    let (st, v) =
+        a.w.s
+            .agent
+            .raw(Method::POST, &path, Some(&body))
+            .await
+            .unwrap();
+    assert_problem(st, &v, 422, "validation_failed");
+    assert_eq!(v["errors"][0]["code"], "drawn_member", "{v}");
+    let body = json!({"appointed": [person(rest[0]), person(rest[1])], "chair": person(drawn[0])});
+    let (st, v) =
+        a.w.s
+            .agent
+            .raw(Method::POST, &path, Some(&body))
+            .await
+            .unwrap();
+    assert_problem(st, &v, 422, "committee_composition_invalid");
+    a.w.app
+        .rows()
+        .await
+        .assert_same(&before, "refused committees");
+
+    let body = json!({"appointed": [person(rest[0]), person(rest[1]), person(rest[2])],
+        "chair": person(drawn[0])});
+    let c: Value = a.w.s.agent.post(&path, &body).await.unwrap();
+    let members = c["members"].as_array().unwrap();
+    assert_eq!(members.len(), 7);
+    assert_eq!(c["draw_id"], id.as_str());
+    let drawn_seen: Vec<&Value> = members.iter().filter(|m| m["how"] == "drawn").collect();
+    assert_eq!(drawn_seen.len(), 4);
+    assert!(drawn_seen
+        .iter()
+        .all(|m| m["draw_id"] == id.as_str() && m["draw_rank"].is_u64()));
+    let chair = members.iter().find(|m| m["role"] == "chair").unwrap();
+    assert_eq!(chair["person_id"], person(drawn[0]).as_str());
+    assert_eq!(chair["how"], "drawn");
+    let rid_body = witness_body(&t, &c, &rid, pki().get("regulator"));
+    regulator
+        .post::<Value, _>(&format!("{path}/witness"), &rid_body)
+        .await
+        .unwrap();
+    assert_eq!(a.award().await["stage"], "deciding");
+}
+
+#[tokio::test]
+async fn the_dossier_is_the_committees_while_it_decides_and_never_a_bidders() {
+    let a = deciding(5).await;
+    let path = format!("{}/dossier", a.base());
+    let d: Value = a.pool[2].client.get(&path).await.unwrap();
+    assert_eq!(d["award"]["method"]["kind"], "direct_vote");
+    assert_eq!(d["criteria"]["prefer"], json!(["同类业绩优者"]));
+    assert_eq!(
+        d["clearing"]["report"]["summary"],
+        "清标未发现影响定标的重大偏差。"
+    );
+    let candidates = d["candidates"].as_array().unwrap();
+    let ids: Vec<&str> = candidates
+        .iter()
+        .map(|c| c["bid_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        a.candidates.iter().map(String::as_str).collect::<Vec<_>>()
+    );
+    assert!(candidates.iter().all(|c| c["price"].is_string()
+        && c["bidder"].is_string()
+        && c["performance_ratings"] == json!([])
+        && c["credit_record"] == json!([])));
+    assert_eq!(d["report"]["document"]["tender"], a.w.t());
+    let regulator = a.w.app.enrol("regulator").await;
+    let _: Value = regulator.get(&path).await.unwrap();
+    let _: Value = a.w.s.agent.get(&path).await.unwrap();
+    let before = a.w.app.rows().await;
+    for c in [
+        &a.w.bidders[0].client,
+        &a.w.bidders[1].client,
+        &a.w.app.client(),
+    ] {
+        let (st, v) = c.raw(Method::GET, &path, None).await.unwrap();
+        assert!(
+            (st == 404 && v["code"] == "not_found")
+                || (st == 401 && v["code"] == "unauthenticated"),
+            "{st} {v}"
+        );
+    }
+    let (st, v) = a.w.bidders[0]
+        .client
+        .raw(Method::GET, &format!("{}/committee", a.base()), None)
+        .await
+        .unwrap();
+    assert_problem(st, &v, 404, "not_found");
+    a.w.app
+        .rows()
+        .await
+        .assert_same(&before, "refused dossiers");
+}

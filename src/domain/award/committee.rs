@@ -78,7 +78,7 @@ pub fn check_composition(
             message: format!("{size} members; an award committee has at least 5"),
         });
     }
-    if size % 2 == 0 {
+    if size.is_multiple_of(2) {
         out.push(CompositionError {
             code: "award_committee_size_even",
             message: format!("{size} members; an award committee has an odd number"),
