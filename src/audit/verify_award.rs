@@ -27,12 +27,18 @@ pub struct AwardReplay;
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
+/// A revealed cast as compared with the report: (member, kind, choices, signature).
+type Revealed = (String, String, Vec<String>, String);
+
+/// A generated report: its members, digest and (tender, section, award round).
+type Generated = (Vec<String>, String, (String, String, u32));
+
 #[derive(Default)]
 struct Deciding {
     setup: Option<Setup>,
     steps: Vec<Step>,
     /// step id → the casts the close revealed, as (member, kind, choices, signature).
-    closed: BTreeMap<String, Vec<(String, String, Vec<String>, String)>>,
+    closed: BTreeMap<String, Vec<Revealed>>,
 }
 
 struct OpenStep {
@@ -65,9 +71,7 @@ impl Rule for AwardReplay {
         let mut decidings: HashMap<(String, String, i64), Deciding> = HashMap::new();
         let mut steps: HashMap<String, OpenStep> = HashMap::new();
         let mut draws: HashMap<String, Record> = HashMap::new();
-        // report id → (members, chair flags) and its digest.
-        let mut reports: HashMap<String, (Vec<String>, String, (String, String, u32))> =
-            HashMap::new();
+        let mut reports: HashMap<String, Generated> = HashMap::new();
         for (i, e) in entries.iter().enumerate() {
             let Some(body) = &e.body else { continue };
             let s = |k: &str| body[k].as_str().unwrap_or_default().to_string();
@@ -297,10 +301,7 @@ fn lot_order(st: &OpenStep, draws: &HashMap<String, Record>) -> Result<Vec<Strin
     Ok(engine::lot::order(&r.frame, &seed, st.picks))
 }
 
-fn deliberation(
-    revealed: &[(String, String, Vec<String>, String)],
-    body: &serde_json::Value,
-) -> Option<Step> {
+fn deliberation(revealed: &[Revealed], body: &serde_json::Value) -> Option<Step> {
     let reason_of = |m: &str, k: &str| {
         body["casts"]
             .as_array()
