@@ -49,6 +49,43 @@ pub struct Settings {
     pub evaluation: EvaluationSettings,
     #[serde(default)]
     pub collusion: CollusionSettings,
+    #[serde(default)]
+    pub award_rounds: AwardRoundSettings,
+}
+
+/// The award's deciding (`[award_rounds]`, docs/AWARD.md §3): how long a ballot round stays
+/// open (a member who has not voted by then is recorded as missing) and how long the 定标结果
+/// is publicised once the 定标报告 is signed (at least 3 days, 条例54).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AwardRoundSettings {
+    pub round_minutes: u32,
+    pub publicity_days: u32,
+}
+
+impl Default for AwardRoundSettings {
+    fn default() -> Self {
+        AwardRoundSettings {
+            round_minutes: 30,
+            publicity_days: 3,
+        }
+    }
+}
+
+impl AwardRoundSettings {
+    pub fn problems(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        if self.round_minutes == 0 || self.round_minutes > 24 * 60 {
+            out.push(("round_minutes", "must be between 1 and 1440".to_string()));
+        }
+        if !(3..=60).contains(&self.publicity_days) {
+            out.push((
+                "publicity_days",
+                "must be between 3 (条例54) and 60".to_string(),
+            ));
+        }
+        out
+    }
 }
 
 /// The evaluation's policy settings (`[evaluation]`; every key optional, defaults in
@@ -603,6 +640,7 @@ impl Settings {
             ("bonds", self.bonds.problems()),
             ("evaluation", self.evaluation.problems()),
             ("collusion", self.collusion.problems()),
+            ("award_rounds", self.award_rounds.problems()),
         ];
         for (section, problems) in sections {
             if let Some((key, why)) = problems.into_iter().next() {

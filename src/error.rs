@@ -216,6 +216,17 @@ error_codes! {
     /// The committee's sheets of a stage are hidden until every active member's is in, and
     /// from a member until it has submitted its own.
     SheetsHidden = "sheets_hidden" => (409, "Sheets hidden"),
+    /// A ballot, opinion or decision names a bid that is not among the candidates the award
+    /// step asks about, or names the wrong number of them.
+    NotACandidate = "not_a_candidate" => (422, "Not a candidate of this round"),
+    /// This member has cast its ballot (or filed its opinion) in this round already; a ballot
+    /// is never changed.
+    BallotAlreadyCast = "ballot_already_cast" => (409, "Ballot already cast"),
+    /// Only the award committee's members vote, give opinions and sign the 定标报告 (and only
+    /// its chair decides a deliberation).
+    NotAnAwardMember = "not_an_award_member" => (403, "Not an award-committee member"),
+    /// The award round (or step) is closed: its ballots are counted.
+    RoundClosed = "round_closed" => (409, "Round closed"),
     /// The section's award is not at a stage where this step follows (`domain::award::stage`);
     /// the detail names the stage.
     AwardStage = "award_stage" => (409, "Wrong award stage"),

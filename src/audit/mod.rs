@@ -21,6 +21,7 @@ pub mod proof_text;
 pub mod sequencer;
 pub mod verify;
 pub mod verify_award_committees;
+pub mod verify_award;
 pub mod verify_award_start;
 pub mod verify_clarifications;
 pub mod verify_committees;
@@ -128,6 +129,13 @@ pub enum EventType {
     DeviationFlagged,
     DeviationReasonFiled,
     CollusionSignalsComputed,
+    AwardStepOpened,
+    AwardBallotCast,
+    AwardStepClosed,
+    AwardDecided,
+    AwardReportGenerated,
+    AwardReportSigned,
+    AwardReportCompleted,
     AwardBegun,
     TenderAwardProgressed,
     AwardClearingFiled,
@@ -220,6 +228,13 @@ impl EventType {
         EventType::DeviationFlagged,
         EventType::DeviationReasonFiled,
         EventType::CollusionSignalsComputed,
+        EventType::AwardStepOpened,
+        EventType::AwardBallotCast,
+        EventType::AwardStepClosed,
+        EventType::AwardDecided,
+        EventType::AwardReportGenerated,
+        EventType::AwardReportSigned,
+        EventType::AwardReportCompleted,
         EventType::AwardBegun,
         EventType::TenderAwardProgressed,
         EventType::AwardClearingFiled,
@@ -384,6 +399,13 @@ impl EventType {
             EventType::DeviationFlagged => "deviation_flagged",
             EventType::DeviationReasonFiled => "deviation_reason_filed",
             EventType::CollusionSignalsComputed => "collusion_signals_computed",
+            EventType::AwardStepOpened => "award_step_opened",
+            EventType::AwardBallotCast => "award_ballot_cast",
+            EventType::AwardStepClosed => "award_step_closed",
+            EventType::AwardDecided => "award_decided",
+            EventType::AwardReportGenerated => "award_report_generated",
+            EventType::AwardReportSigned => "award_report_signed",
+            EventType::AwardReportCompleted => "award_report_completed",
             EventType::AwardBegun => "award_begun",
             EventType::TenderAwardProgressed => "tender_award_progressed",
             EventType::AwardClearingFiled => "award_clearing_filed",

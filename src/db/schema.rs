@@ -979,3 +979,66 @@ diesel::table! {
         sealed -> Text,
     }
 }
+
+diesel::table! {
+    award_steps (id) {
+        id -> Text,
+        tender_id -> Text,
+        section_code -> Text,
+        award_round -> Integer,
+        seq -> Integer,
+        kind -> Text,
+        among -> Text,
+        picks -> Integer,
+        reason -> Text,
+        members -> Text,
+        opened_at -> Timestamp,
+        closes_at -> Nullable<Timestamp>,
+        closed_at -> Nullable<Timestamp>,
+        draw_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    award_ballots (id) {
+        id -> Text,
+        step_id -> Text,
+        person_id -> Text,
+        kind -> Text,
+        choices -> Text,
+        reason -> Nullable<Text>,
+        statement_sha256 -> Text,
+        signature -> Text,
+        signature_algorithm -> Text,
+        signer_fingerprint -> Text,
+        certificate -> Text,
+        cast_at -> Timestamp,
+        revealed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    award_reports (id) {
+        id -> Text,
+        tender_id -> Text,
+        section_code -> Text,
+        award_round -> Integer,
+        document -> Text,
+        digest -> Text,
+        generated_at -> Timestamp,
+        completed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    award_report_signatures (report_id, person_id) {
+        report_id -> Text,
+        person_id -> Text,
+        chair -> Bool,
+        signature -> Text,
+        signature_algorithm -> Text,
+        signer_fingerprint -> Text,
+        certificate -> Text,
+        signed_at -> Timestamp,
+    }
+}

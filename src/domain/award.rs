@@ -30,7 +30,9 @@
 //! kept; for an elimination by lot the last drawn drops out.
 //!
 //! Ballots here are anonymous lists of choices: whose ballot is whose is the workflow's (signed,
-//! secret until counted); the count and the rule are the engine's.
+//! secret until counted); the count and the rule are the engine's. An empty ballot is a missing
+//! one (a member who did not vote within the round's time): it names nobody, but the member
+//! still counts towards the committee, so an absolute majority is of the whole committee.
 
 pub mod clearing;
 pub mod committee;
@@ -41,6 +43,10 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::evaluation::majority;
+
+pub mod ballot;
+pub mod lot;
+pub mod report;
 use crate::domain::tender::AwardMethod;
 
 /// Stalled re-votes before a tie is decided by lot, unless the tender says otherwise.
@@ -72,7 +78,10 @@ fn default_max_revotes() -> u32 {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "step", rename_all = "snake_case")]
 pub enum Step {
-    /// A ballot round: one ballot per member, each naming exactly `picks` of `among`.
+    /// A ballot round: one ballot per member, each naming exactly `picks` of `among`, or
+    /// empty: a missing ballot (the member did not vote within the round's time). A missing
+    /// ballot counts for no candidate, yet the member still counts in the committee, so an
+    /// absolute majority is always of the whole committee.
     Vote {
         among: Vec<String>,
         picks: usize,
@@ -464,6 +473,10 @@ impl<'a> Engine<'a> {
             });
         }
         for (i, b) in ballots.iter().enumerate() {
+            if b.is_empty() {
+                // Not cast: recorded as missing, counted for nobody.
+                continue;
+            }
             let distinct: BTreeSet<&String> = b.iter().collect();
             let detail = if b.len() != picks {
                 Some(format!("names {} where each ballot names {picks}", b.len()))

@@ -7,7 +7,7 @@
 
 use tokio::task::JoinHandle;
 
-use crate::app::{bids, draws, evaluation, identity, opening, tenders, AppContext};
+use crate::app::{award, bids, draws, evaluation, identity, opening, tenders, AppContext};
 use crate::error::AppResult;
 
 /// Start the node's background work: mail dispatch, the deadline watch (which also runs the
@@ -40,6 +40,7 @@ pub async fn deadline_tick(ctx: &AppContext) -> AppResult<usize> {
     opening::tick(ctx).await?;
     draws::tick(ctx).await?;
     evaluation::tick(ctx).await?;
+    award::tick(ctx).await?;
     Ok(closed)
 }
 

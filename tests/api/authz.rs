@@ -413,6 +413,46 @@ async fn every_endpoint_with_every_role() {
             // award::… reads real awards by role.
             Some(&[]),
         ),
+        // The deciding: the section is not in the award here, so nobody gets further than
+        // `not_found` (or `forbidden`); award_rounds::… drives each by role on real committees.
+        e(
+            Method::POST,
+            "/api/v1/tenders/{tender}/sections/{section}/award/deciding",
+            format!("/api/v1/tenders/{t}/sections/BD01/award/deciding"),
+            None,
+            Some(&[]),
+        ),
+        e(
+            Method::GET,
+            "/api/v1/tenders/{tender}/sections/{section}/award/steps",
+            format!("/api/v1/tenders/{t}/sections/BD01/award/steps"),
+            None,
+            Some(&[]),
+        ),
+        e(
+            Method::POST,
+            "/api/v1/tenders/{tender}/sections/{section}/award/steps/{step}/casts",
+            format!("/api/v1/tenders/{t}/sections/BD01/award/steps/none/casts"),
+            Some(json!({"cast": {"kind": "ballot", "choices": ["none"]},
+                "certificate_chain": ["AAAA"], "signature": "AAAA",
+                "signature_algorithm": "ed25519"})),
+            Some(&[]),
+        ),
+        e(
+            Method::GET,
+            "/api/v1/tenders/{tender}/sections/{section}/award/report",
+            format!("/api/v1/tenders/{t}/sections/BD01/award/report"),
+            None,
+            Some(&[]),
+        ),
+        e(
+            Method::POST,
+            "/api/v1/tenders/{tender}/sections/{section}/award/report/signatures",
+            format!("/api/v1/tenders/{t}/sections/BD01/award/report/signatures"),
+            Some(json!({"digest": "00".repeat(32), "certificate_chain": ["AAAA"],
+                "signature": "AAAA", "signature_algorithm": "ed25519"})),
+            Some(&[]),
+        ),
         e(
             Method::POST,
             "/api/v1/tenders/{tender}/sections/{section}/award/clearing",

@@ -13,19 +13,33 @@
 //! award is published (`support::award_committee::members_public`); bidders and the public
 //! learn nothing of them, nor of the 清标 report.
 
+mod award_report;
+mod cast;
 mod committee;
+mod deciding;
 mod dossier;
 mod file_clearing;
 mod form_committee;
+mod sign_award_report;
 mod sign_statement;
+mod start_deciding;
+mod steps;
+mod steps_view;
+mod tick;
 mod view;
 mod witness_committee;
 
+pub use award_report::*;
+pub use cast::*;
 pub use committee::*;
 pub use dossier::*;
 pub use file_clearing::*;
 pub use form_committee::*;
+pub use sign_award_report::*;
 pub use sign_statement::*;
+pub use start_deciding::*;
+pub use steps::*;
+pub use tick::*;
 pub use view::*;
 pub use witness_committee::*;
 

@@ -230,6 +230,14 @@ fn drawing(frame: &Frame) -> Option<String> {
     rules["draw"].as_str().map(str::to_string)
 }
 
+/// A made lottery's frame and seed (what a replay needs); `None` until it is made.
+pub fn made(c: &mut AnyConnection, row: &repo::DrawRow) -> AppResult<Option<(Frame, [u8; 32])>> {
+    if row.state().map_err(internal)? != DrawState::Revealed {
+        return Ok(None);
+    }
+    seed_of(c, row).map(Some)
+}
+
 /// Where the section's K stands.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum K {

@@ -476,6 +476,74 @@ fn steps_the_method_did_not_call_for_are_refused() {
     );
 }
 
+#[test]
+fn a_missing_ballot_names_nobody_but_the_member_still_counts() {
+    let st = setup(
+        AwardMethod::DirectVote {
+            absolute_majority: true,
+        },
+        &["A", "B", "C"],
+        5,
+    );
+    // 3 of 5 cast for A, 2 missing: 3 > 5/2, a majority of the whole committee.
+    let mut ballots = vec![s(&["A"]), s(&["A"]), s(&["A"]), Vec::new(), Vec::new()];
+    let step = |b: &Vec<Vec<String>>| Step::Vote {
+        among: s(&["A", "B", "C"]),
+        picks: 1,
+        ballots: b.clone(),
+    };
+    let r = replay(&st, &[step(&ballots)]).unwrap();
+    assert_eq!(winner(&r), ("A", Reason::Majority));
+    assert_eq!(r.rounds[0].tally[0], ("A".to_string(), 3));
+    // 2 for A, 1 for B, 2 missing: A leads but 2 of 5 is no majority, though it is 2 of the
+    // 3 cast — the missing members are not taken out of the committee.
+    ballots[2] = s(&["B"]);
+    ballots[1] = Vec::new();
+    ballots[3] = s(&["A"]);
+    let r = replay(&st, &[step(&ballots)]).unwrap();
+    assert_eq!(
+        r.next,
+        Next::Vote {
+            among: s(&["A", "B"]),
+            picks: 1,
+            reason: Reason::RunOff
+        }
+    );
+    // Every ballot missing: nobody leads, everybody is re-voted.
+    let none = vec![Vec::new(); 5];
+    let r = replay(&st, &[step(&none)]).unwrap();
+    assert_eq!(
+        r.next,
+        Next::Vote {
+            among: s(&["A", "B", "C"]),
+            picks: 1,
+            reason: Reason::Revote
+        }
+    );
+    // A missing ballot is still one of the committee's ballots: fewer is refused.
+    let four = vec![s(&["A"]); 4];
+    assert_eq!(
+        replay(&st, &[step(&four)]).unwrap_err().code(),
+        "ballot_count_mismatch"
+    );
+    // Elimination: a missing ballot names nobody, so it saves nobody from dropping out.
+    let el = setup(
+        AwardMethod::EliminationVote { pairwise: false },
+        &["A", "B", "C"],
+        5,
+    );
+    let b = vec![s(&["A"]), s(&["A"]), s(&["B"]), Vec::new(), Vec::new()];
+    let r = replay(&el, &[step(&b)]).unwrap();
+    assert_eq!(
+        r.next,
+        Next::Vote {
+            among: s(&["A", "B"]),
+            picks: 1,
+            reason: Reason::Ballot
+        }
+    );
+}
+
 fn methods() -> Vec<AwardMethod> {
     vec![
         AwardMethod::DirectVote {
@@ -516,10 +584,16 @@ impl Rng {
 /// A valid step for whatever `next` asks.
 fn play(next: &Next, members: usize, rng: &mut Rng) -> Step {
     match next {
+        // About one ballot in four is missing (the member did not vote in time).
         Next::Vote { among, picks, .. } => Step::Vote {
             among: among.clone(),
             picks: *picks,
-            ballots: (0..members).map(|_| rng.pick(among, *picks)).collect(),
+            ballots: (0..members)
+                .map(|_| match rng.below(4) {
+                    0 => Vec::new(),
+                    _ => rng.pick(among, *picks),
+                })
+                .collect(),
         },
         Next::Lot { among, count, .. } => Step::Lot {
             among: among.clone(),
@@ -544,8 +618,9 @@ fn play(next: &Next, members: usize, rng: &mut Rng) -> Step {
 }
 
 proptest! {
-    /// Whatever the ballots and lots, every method decides, for a candidate, in a bounded
-    /// number of steps, and replaying the recorded steps reaches the same winner.
+    /// Whatever the ballots (some of them missing) and lots, every method decides, for a
+    /// candidate, in a bounded number of steps, and replaying the recorded steps reaches the
+    /// same winner.
     #[test]
     fn every_method_always_decides_and_replays(
         seed in 1u64..,
@@ -577,8 +652,15 @@ proptest! {
             steps.push(step);
             next = replay(&st, &steps).unwrap().next;
         }
-        let Next::Decided { winner, .. } = &next else { unreachable!() };
+        let Next::Decided { winner, reason } = &next else { unreachable!() };
         prop_assert!(candidates.contains(winner));
+        // A majority is of the whole committee, missing ballots included.
+        if *reason == Reason::Majority {
+            let r = replay(&st, &steps).unwrap();
+            let last = &r.rounds.last().unwrap().tally;
+            let won = last.iter().find(|(c, _)| c == winner).map_or(0, |(_, n)| *n);
+            prop_assert!(won * 2 > members, "{won} of {members} is no majority");
+        }
         prop_assert_eq!(replay(&st, &steps).unwrap().next, next.clone());
         // Any one recorded step changed is refused or leads elsewhere; dropping the last one
         // leaves the award undecided.

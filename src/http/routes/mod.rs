@@ -7,6 +7,7 @@ pub mod audit;
 pub mod auth;
 pub mod award;
 pub mod award_committee;
+pub mod award_rounds;
 pub mod bids;
 pub mod clarifications;
 pub mod draws;
@@ -150,6 +151,11 @@ macro_rules! for_each_route {
             award_committee::witness_committee,
             award_committee::get_committee,
             award_committee::get_dossier,
+            award_rounds::start_award_deciding,
+            award_rounds::get_award_steps,
+            award_rounds::cast_award_ballot,
+            award_rounds::get_award_report,
+            award_rounds::sign_award_report,
         }
     };
 }

@@ -1,0 +1,39 @@
+//! The deadline tick of the deciding (`worker::deadline_tick`): a ballot round whose time is
+//! over closes with its missing ballots recorded, a lot whose lottery the draws tick has made
+//! (the regulator's value or the fallback) is recorded, and the next step opens.
+
+use std::collections::BTreeSet;
+
+use super::deciding::{proceed, Timing};
+use crate::app::support::award as sa;
+use crate::app::AppContext;
+use crate::db::repo::award_rounds as repo;
+use crate::db::types::from_db;
+use crate::domain::award::stage::AwardStage;
+use crate::error::AppResult;
+
+/// Moves every deciding with an open step that may close; how many sections it looked at.
+pub async fn tick(ctx: &AppContext) -> AppResult<usize> {
+    let now = ctx.clock.now();
+    let timing = Timing::of(ctx);
+    let open = ctx.db.read(|c| Ok(repo::open_steps(c)?)).await?;
+    let sections: BTreeSet<(String, String)> = open
+        .into_iter()
+        .filter(|s| s.kind != "vote" || s.closes_at.is_some_and(|t| now >= from_db(t)))
+        .filter(|s| s.kind != "deliberation")
+        .map(|s| (s.tender_id, s.section_code))
+        .collect();
+    let n = sections.len();
+    for (tender, section) in sections {
+        ctx.db
+            .write(move |c| {
+                let mut award = sa::load(c, &tender, &section)?;
+                if award.stage == AwardStage::Deciding {
+                    proceed(c, now, &mut award, timing)?;
+                }
+                Ok(())
+            })
+            .await?;
+    }
+    Ok(n)
+}
