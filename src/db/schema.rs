@@ -741,6 +741,44 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    award_publications (tender_id, section_code, award_round) {
+        tender_id -> Text,
+        section_code -> Text,
+        award_round -> Integer,
+        published_by -> Text,
+        published_at -> Timestamp,
+        due_at -> Nullable<Timestamp>,
+        late -> Bool,
+        days -> Integer,
+        publicity_from -> Timestamp,
+        publicity_until -> Timestamp,
+    }
+}
+
+diesel::table! {
+    award_objections (id) {
+        id -> Text,
+        tender_id -> Text,
+        section_code -> Text,
+        award_round -> Integer,
+        raised_by -> Text,
+        objector_uscc -> Text,
+        body -> Text,
+        signature -> Text,
+        signature_algorithm -> Text,
+        certificate -> Text,
+        raised_at -> Timestamp,
+        answer_due -> Timestamp,
+        outcome -> Nullable<Text>,
+        send_back -> Nullable<Text>,
+        answer -> Nullable<Text>,
+        answered_by -> Nullable<Text>,
+        answered_at -> Nullable<Timestamp>,
+        answered_late -> Nullable<Bool>,
+    }
+}
+
 diesel::joinable!(audit_pending -> audit_events (seq));
 diesel::joinable!(expert_specialties -> experts (expert_id));
 diesel::joinable!(expert_avoid_units -> experts (expert_id));
@@ -801,6 +839,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     tender_documents,
     document_downloads,
     tender_threads,
+    award_publications,
+    award_objections,
     announcements,
     ocds_releases,
     idempotency_keys,

@@ -736,5 +736,7 @@ fn describe(n: &Next) -> String {
     }
 }
 
+pub mod publicity;
+
 #[cfg(test)]
 mod tests;

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod audit_log;
+pub mod award_publicity;
 pub mod bids;
 pub mod clarifications;
 pub mod collusion;

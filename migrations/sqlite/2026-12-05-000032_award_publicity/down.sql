@@ -1,0 +1,3 @@
+DROP INDEX award_objections_section;
+DROP TABLE award_objections;
+DROP TABLE award_publications;
