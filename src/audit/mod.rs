@@ -20,6 +20,7 @@ pub mod note;
 pub mod proof_text;
 pub mod sequencer;
 pub mod verify;
+pub mod verify_award_publicity;
 pub mod verify_clarifications;
 pub mod verify_committees;
 pub mod verify_reports;
@@ -126,6 +127,11 @@ pub enum EventType {
     DeviationFlagged,
     DeviationReasonFiled,
     CollusionSignalsComputed,
+    AwardCandidatesPublished,
+    AwardObjectionRaised,
+    AwardObjectionAnswered,
+    AwardDecided,
+    AwardWinnerDroppedOut,
 }
 
 impl EventType {
@@ -212,6 +218,11 @@ impl EventType {
         EventType::DeviationFlagged,
         EventType::DeviationReasonFiled,
         EventType::CollusionSignalsComputed,
+        EventType::AwardCandidatesPublished,
+        EventType::AwardObjectionRaised,
+        EventType::AwardObjectionAnswered,
+        EventType::AwardDecided,
+        EventType::AwardWinnerDroppedOut,
     ];
 
     /// Events whose leaf names no tender and no party, and whose body only their actor or
@@ -344,6 +355,11 @@ impl EventType {
             EventType::DeviationFlagged => "deviation_flagged",
             EventType::DeviationReasonFiled => "deviation_reason_filed",
             EventType::CollusionSignalsComputed => "collusion_signals_computed",
+            EventType::AwardCandidatesPublished => "award_candidates_published",
+            EventType::AwardObjectionRaised => "award_objection_raised",
+            EventType::AwardObjectionAnswered => "award_objection_answered",
+            EventType::AwardDecided => "award_decided",
+            EventType::AwardWinnerDroppedOut => "award_winner_dropped_out",
         }
     }
 }

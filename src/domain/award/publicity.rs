@@ -183,7 +183,9 @@ impl GiveUpReason {
 pub enum ChoiceError {
     #[error("{0} is not one of the section's candidates")]
     NotACandidate(String),
-    #[error("a state-owned project that must be tendered awards the first-ranked candidate (条例55)")]
+    #[error(
+        "a state-owned project that must be tendered awards the first-ranked candidate (条例55)"
+    )]
     RankOneRequired,
     #[error("awarding another than the first-ranked candidate needs a written reason")]
     ReasonRequired,
@@ -220,16 +222,22 @@ pub fn next_in_rank<'a>(ranked: &'a [String], out: &[String]) -> Option<&'a Stri
 /// Domain label of a signed award objection.
 pub const OBJECTION_LABEL: &[u8] = b"etender-award-objection/v1\0";
 
-/// The bytes an objector signs with its organisation certificate:
-/// `label ‖ tender ‖ 0x0a ‖ section ‖ 0x0a ‖ award round ‖ 0x0a ‖ objector USCC ‖ 0x0a ‖ text`.
+/// The hex SHA-256 of an objection's text, which its statement binds (the audit log keeps the
+/// digest, not the text).
+pub fn text_digest(text: &str) -> String {
+    hex::encode(ring::digest::digest(&ring::digest::SHA256, text.as_bytes()))
+}
+
+/// The bytes an objector signs with its organisation certificate: `label ‖ tender ‖ 0x0a ‖
+/// section ‖ 0x0a ‖ award round ‖ 0x0a ‖ objector USCC ‖ 0x0a ‖ hex SHA-256 of the text`.
 pub fn objection_statement(
     tender: &str,
     section: &str,
     round: i32,
     uscc: &str,
-    text: &str,
+    text_sha256: &str,
 ) -> Vec<u8> {
-    let msg = format!("{tender}\n{section}\n{round}\n{uscc}\n{text}");
+    let msg = format!("{tender}\n{section}\n{round}\n{uscc}\n{text_sha256}");
     labelled(OBJECTION_LABEL, msg.as_bytes())
 }
 
