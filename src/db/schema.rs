@@ -779,6 +779,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    award_dropouts (tender_id, section_code, bid_id) {
+        tender_id -> Text,
+        section_code -> Text,
+        bid_id -> Text,
+        reason -> Text,
+        statement -> Text,
+        recorded_by -> Text,
+        recorded_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(audit_pending -> audit_events (seq));
 diesel::joinable!(expert_specialties -> experts (expert_id));
 diesel::joinable!(expert_avoid_units -> experts (expert_id));
@@ -841,6 +853,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     tender_threads,
     award_publications,
     award_objections,
+    award_dropouts,
     announcements,
     ocds_releases,
     idempotency_keys,

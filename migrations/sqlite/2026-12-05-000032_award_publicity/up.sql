@@ -42,3 +42,16 @@ CREATE TABLE award_objections (
     answered_late BOOLEAN
 );
 CREATE INDEX award_objections_section ON award_objections(tender_id, section_code, raised_at);
+
+-- A traditional winner that dropped out (条例55: gave up, cannot perform, no performance bond,
+-- broke the law); the next in rank is counted past these.
+CREATE TABLE award_dropouts (
+    tender_id TEXT NOT NULL REFERENCES tenders(id),
+    section_code TEXT NOT NULL,
+    bid_id TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    statement TEXT NOT NULL,
+    recorded_by TEXT NOT NULL,
+    recorded_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (tender_id, section_code, bid_id)
+);

@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::schema::{award_objections, award_publications};
+use crate::db::schema::{award_dropouts, award_objections, award_publications};
 use crate::db::AnyConnection;
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
@@ -99,5 +99,34 @@ pub fn objections(
         .filter(award_objections::section_code.eq(section))
         .order(award_objections::raised_at.asc())
         .select(ObjectionRow::as_select())
+        .load(c)
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = award_dropouts)]
+pub struct DropoutRow {
+    pub tender_id: String,
+    pub section_code: String,
+    pub bid_id: String,
+    pub reason: String,
+    pub statement: String,
+    pub recorded_by: String,
+    pub recorded_at: NaiveDateTime,
+}
+
+pub fn insert_dropout(c: &mut AnyConnection, row: &DropoutRow) -> QueryResult<()> {
+    diesel::insert_into(award_dropouts::table)
+        .values(row)
+        .execute(c)
+        .map(|_| ())
+}
+
+/// The bids of a section that dropped out as winners, oldest first.
+pub fn dropouts(c: &mut AnyConnection, tender: &str, section: &str) -> QueryResult<Vec<String>> {
+    award_dropouts::table
+        .filter(award_dropouts::tender_id.eq(tender))
+        .filter(award_dropouts::section_code.eq(section))
+        .order(award_dropouts::recorded_at.asc())
+        .select(award_dropouts::bid_id)
         .load(c)
 }
