@@ -130,3 +130,17 @@ pub fn dropouts(c: &mut AnyConnection, tender: &str, section: &str) -> QueryResu
         .select(award_dropouts::bid_id)
         .load(c)
 }
+
+/// When the 评标报告 `report` was completed (the tenderer receives it then), if it is.
+pub fn report_completed_at(
+    c: &mut AnyConnection,
+    report: &str,
+) -> QueryResult<Option<NaiveDateTime>> {
+    use crate::db::schema::evaluation_reports;
+    Ok(evaluation_reports::table
+        .find(report)
+        .select(evaluation_reports::completed_at)
+        .first::<Option<NaiveDateTime>>(c)
+        .optional()?
+        .flatten())
+}
