@@ -216,6 +216,9 @@ error_codes! {
     /// The committee's sheets of a stage are hidden until every active member's is in, and
     /// from a member until it has submitted its own.
     SheetsHidden = "sheets_hidden" => (409, "Sheets hidden"),
+    /// The section's award is not at a stage where this step follows (`domain::award::stage`);
+    /// the detail names the stage.
+    AwardStage = "award_stage" => (409, "Wrong award stage"),
     // --- award publicity (条例54–55) ---
     /// An objection to the result outside its publicity window (before it starts, at or after
     /// its end).

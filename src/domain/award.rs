@@ -737,6 +737,7 @@ fn describe(n: &Next) -> String {
 }
 
 pub mod publicity;
+pub mod stage;
 
 #[cfg(test)]
 mod tests;

@@ -4,6 +4,8 @@
 //! changes for the server, the document and the client in one edit.
 
 pub mod audit;
+pub mod award;
+pub mod award_publicity;
 pub mod bids;
 pub mod clarifications;
 pub mod collusion;

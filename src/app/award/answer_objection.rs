@@ -13,7 +13,7 @@ use serde_json::json;
 use super::publicity_common::*;
 use crate::app::support::award as sa;
 use crate::app::support::publicity::Env;
-use crate::app::support::tender::load_public;
+use crate::app::support::tender::load_as_party;
 use crate::app::{Actor, AppContext};
 use crate::audit::EventType;
 use crate::db::repo::award_publicity as prepo;
@@ -54,8 +54,7 @@ pub async fn answer_objection(
     let out = ctx
         .db
         .write(move |c| {
-            let row = load_public(c, &tender)?;
-            sa::require_party(c, &actor, &row)?;
+            let row = load_as_party(c, &actor, &tender)?;
             let mut award = sa::load(c, &tender, &section)?;
             let mut o = prepo::find_objection(c, &id)?
                 .filter(|o| o.tender_id == tender && o.section_code == section)
@@ -73,8 +72,7 @@ pub async fn answer_objection(
             settle(&mut o, &req, &actor.id, now, late);
             prepo::update_objection(c, &o)?;
             award.row.open_objections = (award.row.open_objections - 1).max(0);
-            award.row.version += 1;
-            crate::db::repo::awards::update(c, &award.row)?;
+            sa::save(c, now, &mut award)?;
             let mut settled = Vec::new();
             if let Outcome::Upheld { back } = req.outcome {
                 // Going back settles every other objection to what was published.
@@ -86,7 +84,8 @@ pub async fn answer_objection(
                         answer: format!("另一项异议成立，本标段已退回（{}）。", back.as_str()),
                         outcome: req.outcome,
                     };
-                    settle(&mut other, &why, &actor.id, now, now >= from_db(other.answer_due));
+                    let late = now >= from_db(other.answer_due);
+                    settle(&mut other, &why, &actor.id, now, late);
                     prepo::update_objection(c, &other)?;
                     settled.push(other.id);
                 }

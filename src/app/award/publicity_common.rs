@@ -20,6 +20,7 @@ use crate::domain::award::stage::{Back, StageEvent};
 use crate::domain::bidding::BidState;
 use crate::domain::tender::ProcedureRules;
 use crate::error::{AppError, AppResult, ErrorCode};
+use crate::wire::award::SectionAward;
 use crate::wire::award_publicity::{AwardObjection, Outcome};
 
 /// 条例54's numbers as the tender's procedure rules set them.
@@ -60,7 +61,8 @@ pub(super) fn require_publicity_passed(award: &Award, now: DateTime<Utc>) -> App
             "the result has not been published",
         ));
     };
-    publicity_over(until, now).map_err(|e| AppError::new(ErrorCode::PublicityNotOver, e.to_string()))
+    publicity_over(until, now)
+        .map_err(|e| AppError::new(ErrorCode::PublicityNotOver, e.to_string()))
 }
 
 pub(super) fn back_of(b: SendBack) -> Back {
@@ -81,7 +83,7 @@ pub(super) fn send_back(
     back: SendBack,
     why: &str,
 ) -> AppResult<()> {
-    sa::advance(c, now, award, &StageEvent::SendBack(back_of(back)))?;
+    sa::advance(c, now, award, &StageEvent::SendBack { to: back_of(back) })?;
     award.row.publicity_from = None;
     award.row.publicity_until = None;
     award.row.winner_bid_id = None;
@@ -90,7 +92,7 @@ pub(super) fn send_back(
     if back == SendBack::NewRound {
         award.row.award_round += 1;
     }
-    crate::db::repo::awards::update(c, &award.row)?;
+    sa::save(c, now, award)?;
     if back == SendBack::Reevaluation {
         reopen_for_recheck(c, &award.row.tender_id, &award.row.section_code, why, now)?;
     }
@@ -98,7 +100,10 @@ pub(super) fn send_back(
 }
 
 /// The wire view of an objection; `overdue` when answered late, or open past its due time.
-pub(super) fn objection_dto(o: &prepo::ObjectionRow, now: DateTime<Utc>) -> AppResult<AwardObjection> {
+pub(super) fn objection_dto(
+    o: &prepo::ObjectionRow,
+    now: DateTime<Utc>,
+) -> AppResult<AwardObjection> {
     let due = from_db(o.answer_due);
     let outcome = match (o.outcome.as_deref(), o.send_back.as_deref()) {
         (None, _) => None,
@@ -107,7 +112,10 @@ pub(super) fn objection_dto(o: &prepo::ObjectionRow, now: DateTime<Utc>) -> AppR
             back: serde_json::from_value(json!(b)).map_err(internal)?,
         }),
         (Some(other), _) => {
-            return Err(internal(anyhow::anyhow!("objection {}: outcome {other:?}", o.id)))
+            return Err(internal(anyhow::anyhow!(
+                "objection {}: outcome {other:?}",
+                o.id
+            )))
         }
     };
     let overdue = match o.answered_at {
@@ -181,4 +189,26 @@ fn event_subject(e: EventType) -> &'static str {
         EventType::AwardWinnerDroppedOut => "中标人变更",
         _ => "定标",
     }
+}
+
+/// The section's award as `GET …/award` shows it to the tender's side.
+pub(super) fn section_award(award: &Award) -> AppResult<SectionAward> {
+    let row = &award.row;
+    Ok(SectionAward {
+        tender_id: row.tender_id.clone(),
+        section: row.section_code.clone(),
+        mode: row.mode.clone(),
+        stage: award.stage,
+        candidates: award.candidates.clone(),
+        report_id: row.report_id.clone(),
+        report_digest: row.report_digest.clone(),
+        winner: row.winner_bid_id.clone(),
+        winner_reason: row.winner_reason.clone(),
+        decided_at: row.decided_at.map(from_db),
+        publicity_from: row.publicity_from.map(from_db),
+        publicity_until: row.publicity_until.map(from_db),
+        open_objections: u32::try_from(row.open_objections).unwrap_or(0),
+        award_round: u32::try_from(row.award_round).unwrap_or(1),
+        version: u32::try_from(row.version).unwrap_or(0),
+    })
 }

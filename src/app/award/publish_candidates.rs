@@ -10,9 +10,9 @@ use chrono::SubsecRound;
 use serde_json::json;
 
 use super::publicity_common::*;
-use crate::app::support::award::{self as sa, Award};
+use crate::app::support::award as sa;
 use crate::app::support::publicity::Env;
-use crate::app::support::tender::{load_public, rules_for};
+use crate::app::support::tender::{load_as_party, rules_for};
 use crate::app::{Actor, AppContext};
 use crate::audit::EventType;
 use crate::db::repo::award_publicity as prepo;
@@ -39,8 +39,7 @@ pub async fn publish_candidates(
     let out = ctx
         .db
         .write(move |c| {
-            let row = load_public(c, &tender)?;
-            sa::require_party(c, &actor, &row)?;
+            let row = load_as_party(c, &actor, &tender)?;
             let mut award = sa::load(c, &tender, &section)?;
             if !matches!(award.section.award, AwardMode::Traditional { .. }) {
                 return Err(AppError::new(
@@ -59,7 +58,7 @@ pub async fn publish_candidates(
             let late = due.is_some_and(|d| now > d);
             award.row.publicity_from = Some(to_db(from));
             award.row.publicity_until = Some(to_db(until));
-            crate::db::repo::awards::update(c, &award.row)?;
+            sa::save(c, now, &mut award)?;
             prepo::insert_publication(
                 c,
                 &prepo::PublicationRow {
@@ -103,13 +102,9 @@ pub async fn publish_candidates(
                 Some(("award_candidates", title)),
                 text,
             )?;
-            view(&award)
+            section_award(&award)
         })
         .await?;
     ctx.mail_wake.notify_one();
     Ok(out)
-}
-
-fn view(award: &Award) -> AppResult<SectionAward> {
-    crate::app::support::award::to_wire(award)
 }

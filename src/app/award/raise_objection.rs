@@ -79,7 +79,8 @@ pub async fn raise_objection(
             require_organisation(&cert, &bid.bidder_uscc)?;
             let round = award.row.award_round;
             let digest = text_digest(&text);
-            let statement = objection_statement(&tender, &section, round, &bid.bidder_uscc, &digest);
+            let statement =
+                objection_statement(&tender, &section, round, &bid.bidder_uscc, &digest);
             verify_statement(
                 &cert.spki_der,
                 signed.signature_algorithm,
@@ -100,7 +101,13 @@ pub async fn raise_objection(
                 body: text.clone(),
                 signature: b64.encode(&signed.signature),
                 signature_algorithm: signed.signature_algorithm.as_str().into(),
-                certificate: b64.encode(signed.certificate_chain.first().cloned().unwrap_or_default()),
+                certificate: b64.encode(
+                    signed
+                        .certificate_chain
+                        .first()
+                        .cloned()
+                        .unwrap_or_default(),
+                ),
                 raised_at: to_db(now),
                 answer_due: to_db(due),
                 outcome: None,
@@ -112,8 +119,7 @@ pub async fn raise_objection(
             };
             prepo::insert_objection(c, &o)?;
             award.row.open_objections += 1;
-            award.row.version += 1;
-            crate::db::repo::awards::update(c, &award.row)?;
+            sa::save(c, now, &mut award)?;
             let body = json!({"tender": tender, "section": section, "round": round,
                 "objection": o.id, "objector_uscc": o.objector_uscc, "text_sha256": digest,
                 "signature": o.signature, "signature_algorithm": o.signature_algorithm,
@@ -137,8 +143,12 @@ pub async fn raise_objection(
                     to: Recipients::PartiesAnd(&[]),
                 }),
             };
-            let change = Change::new(actor.audit_as(Role::Bidder), EventType::AwardObjectionRaised, body)
-                .in_section(&section);
+            let change = Change::new(
+                actor.audit_as(Role::Bidder),
+                EventType::AwardObjectionRaised,
+                body,
+            )
+            .in_section(&section);
             record(c, &env, now, &row, change, Some(publicity))?;
             objection_dto(&o, now)
         })

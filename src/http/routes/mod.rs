@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod award;
 pub mod bids;
 pub mod clarifications;
 pub mod draws;
@@ -141,6 +142,7 @@ macro_rules! for_each_route {
             evaluation::deviation_flags,
             evaluation::file_deviation_reason,
             evaluation::collusion_signals,
+            award::get_award,
         }
     };
 }
