@@ -134,6 +134,7 @@ pub enum EventType {
     AwardObjectionAnswered,
     AwardDecided,
     AwardWinnerDroppedOut,
+    AwardSentBack,
 }
 
 impl EventType {
@@ -227,6 +228,7 @@ impl EventType {
         EventType::AwardObjectionAnswered,
         EventType::AwardDecided,
         EventType::AwardWinnerDroppedOut,
+        EventType::AwardSentBack,
     ];
 
     /// Events whose leaf names no tender and no party, and whose body only their actor or
@@ -366,6 +368,7 @@ impl EventType {
             EventType::AwardObjectionAnswered => "award_objection_answered",
             EventType::AwardDecided => "award_decided",
             EventType::AwardWinnerDroppedOut => "award_winner_dropped_out",
+            EventType::AwardSentBack => "award_sent_back",
         }
     }
 }

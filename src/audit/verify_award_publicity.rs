@@ -113,8 +113,12 @@ impl Rule for AwardPublicityReplay {
                         out.push(format!("{here}: answers objection {id}, which is not open"));
                     }
                     if body["outcome"] == "upheld" {
-                        // The section goes back: what was published no longer stands.
+                        // The section goes back: what was published no longer stands, and the
+                        // other objections to it are settled with it.
                         s.window = None;
+                        for other in strings(&body["also_settled"]) {
+                            s.open.remove(&other);
+                        }
                     }
                 }
                 "award_decided" => {
@@ -129,6 +133,10 @@ impl Rule for AwardPublicityReplay {
                         _ => out.push(format!("{here}: awarded before its publicity ended")),
                     }
                     self::choice_problems(s, body, &here, &mut out);
+                }
+                "award_sent_back" => {
+                    s.window = None;
+                    s.open.clear();
                 }
                 "award_winner_dropped_out" => {
                     s.out

@@ -187,6 +187,7 @@ fn event_subject(e: EventType) -> &'static str {
         EventType::AwardObjectionAnswered => "异议答复",
         EventType::AwardDecided => "确定中标人",
         EventType::AwardWinnerDroppedOut => "中标人变更",
+        EventType::AwardSentBack => "退回复核",
         _ => "定标",
     }
 }
