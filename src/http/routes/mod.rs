@@ -6,6 +6,7 @@
 pub mod audit;
 pub mod auth;
 pub mod award;
+pub mod award_publicity;
 pub mod bids;
 pub mod clarifications;
 pub mod draws;
@@ -143,6 +144,13 @@ macro_rules! for_each_route {
             evaluation::file_deviation_reason,
             evaluation::collusion_signals,
             award::get_award,
+            award_publicity::publish_award_candidates,
+            award_publicity::get_award_publicity,
+            award_publicity::raise_award_objection,
+            award_publicity::answer_award_objection,
+            award_publicity::award_winner,
+            award_publicity::award_winner_drops_out,
+            award_publicity::award_recheck,
         }
     };
 }
