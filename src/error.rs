@@ -225,8 +225,6 @@ error_codes! {
     PublicityNotOpen = "publicity_not_open" => (409, "Publicity not open"),
     /// The award waits until the publicity has ended.
     PublicityNotOver = "publicity_not_over" => (409, "Publicity not over"),
-    /// The award and its notices wait while an objection to the result is unanswered.
-    ObjectionPending = "objection_pending" => (409, "Objection pending"),
     /// The tender requires the first-ranked candidate (state-owned, must be tendered; 条例55).
     RankOneRequired = "rank_one_required" => (422, "Rank one required"),
     /// Awarding another than the first-ranked candidate needs a written reason.

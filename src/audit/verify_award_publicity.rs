@@ -56,7 +56,7 @@ fn is_notice(kind: &str) -> bool {
 
 impl Rule for AwardPublicityReplay {
     fn name(&self) -> &'static str {
-        "award publicity: objections inside it, nothing awarded while one is open, rank #1 unless reasoned"
+        "award publicity: objections inside it, no award while one is open, rank #1 or a reason"
     }
 
     fn check(&self, _: &BundleScope, entries: &[VerifiedEntry]) -> Vec<String> {

@@ -331,7 +331,7 @@ async fn objections_inside_the_publicity_only_suspend_the_award_until_dismissed(
         &path(&w, "/winner"),
         win.clone(),
         409,
-        "objection_pending",
+        "objections_pending",
     )
     .await;
 

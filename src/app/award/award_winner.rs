@@ -1,6 +1,6 @@
 //! `POST …/sections/{section}/award/winner`: the traditional award (条例55). The tenderer or its
 //! agent names the winner once the candidates' publicity is over with no objection open
-//! (`publicity_not_over`, `objection_pending`): the first-ranked candidate where the section is
+//! (`publicity_not_over`, `objections_pending`): the first-ranked candidate where the section is
 //! state-owned and must be tendered (its award terms, else the platform default:
 //! `rank_one_required`), otherwise another candidate only with a written reason
 //! (`award_reason_required`). The audit entry (`award_decided`) names the winner, its rank and

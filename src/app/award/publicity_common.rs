@@ -51,7 +51,7 @@ pub(super) fn section_bidders(
 pub(super) fn require_publicity_passed(award: &Award, now: DateTime<Utc>) -> AppResult<()> {
     if award.row.open_objections > 0 {
         return Err(AppError::new(
-            ErrorCode::ObjectionPending,
+            ErrorCode::ObjectionsPending,
             "an objection to the result is not answered yet (条例54: the award waits)",
         ));
     }

@@ -145,7 +145,7 @@ pub async fn answer_award_objection(
     (status = 404, description = "`not_found`: no such tender, or the section is not in the \
         award"),
     (status = 409, description = "`award_stage`: not a traditional section in publicity; \
-        `publicity_not_over`; `objection_pending`; `invalid_state_transition`: the tender is \
+        `publicity_not_over`; `objections_pending`; `invalid_state_transition`: the tender is \
         not in the award"),
     (status = 422, description = "`rank_one_required`; `award_reason_required`; \
         `validation_failed` (winner: not a candidate; reason)"),
