@@ -146,7 +146,11 @@ async fn traditional_award_of_rank_one_then_the_winner_drops_out_to_the_next_in_
         "award_stage",
     )
     .await;
-    let p: Value = w.app.client().get(&path(&w, "/publicity")).await.unwrap();
+    let p: Value = w.bidders[2]
+        .client
+        .get(&path(&w, "/publicity"))
+        .await
+        .unwrap();
     assert_eq!(p["publications"][0]["late"], false, "{p}");
     assert_eq!(p["publications"][0]["days"], 3);
     assert!(p["objections"].as_array().unwrap().is_empty());

@@ -1,7 +1,8 @@
 //! `GET …/sections/{section}/award/publicity`: a section's publications (each with when it was
-//! due and whether it came late) and the objections to its result. The tender's side and
-//! regulators see every objection; a bidder of the section its own; the publications are public
-//! once made (anyone may read the 公示). A section not in the award, or nothing readable: 404.
+//! due and whether it came late) and the objections to its result, for any logged-in caller
+//! once published (the 公示 itself is in the public announcement feed). The tender's side and
+//! regulators see every objection, an objector its own. A section not in the award, or nothing
+//! published and the caller not the tender's side: 404.
 
 use super::publicity_common::*;
 use crate::app::support::tender::is_party;
@@ -16,25 +17,21 @@ use crate::wire::award_publicity::{AwardPublication, AwardPublicity};
 
 pub async fn award_publicity(
     ctx: &AppContext,
-    actor: Option<&Actor>,
+    actor: &Actor,
     tender: &str,
     section: &str,
 ) -> AppResult<AwardPublicity> {
-    let (t, s, actor) = (tender.to_string(), section.to_string(), actor.cloned());
+    let (t, s, actor) = (tender.to_string(), section.to_string(), actor.clone());
     let now = ctx.clock.now();
     ctx.db
         .read(move |c| {
             let missing = || AppError::not_found("this section is not in the award");
             let trow = trepo::find_tender(c, &t)?.ok_or_else(missing)?;
             arepo::get(c, &t, &s)?.ok_or_else(missing)?;
-            let insider = match &actor {
-                Some(a) => {
-                    a.require(Permission::SuperviseTenders).is_ok()
-                        || (a.require(Permission::ManageTenders).is_ok() && is_party(c, a, &trow)?)
-                }
-                None => false,
-            };
-            let me = actor.as_ref().map(|a| a.id.clone());
+            let insider = actor.require(Permission::SuperviseTenders).is_ok()
+                || (actor.require(Permission::ManageTenders).is_ok()
+                    && is_party(c, &actor, &trow)?);
+            let me = Some(actor.id.clone());
             let publications: Vec<AwardPublication> = prepo::publications(c, &t, &s)?
                 .into_iter()
                 .map(|p| AwardPublication {

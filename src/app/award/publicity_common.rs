@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use crate::app::support::award::{self as sa, Award};
+pub(super) use crate::app::support::award_publicity::publicity_rules;
 use crate::app::support::errors::internal;
 use crate::app::support::evaluation::reopen_for_recheck;
 use crate::app::support::publicity::{record, Change, Env, Mail, Publicity, Recipients};
@@ -15,22 +16,12 @@ use crate::db::repo::bids as brepo;
 use crate::db::repo::tenders::TenderRow;
 use crate::db::types::from_db;
 use crate::db::AnyConnection;
-use crate::domain::award::publicity::{publicity_over, PublicityRules, SendBack};
+use crate::domain::award::publicity::{publicity_over, SendBack};
 use crate::domain::award::stage::{Back, StageEvent};
 use crate::domain::bidding::BidState;
-use crate::domain::tender::ProcedureRules;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::wire::award::SectionAward;
 use crate::wire::award_publicity::{AwardObjection, Outcome};
-
-/// 条例54's numbers as the tender's procedure rules set them.
-pub(super) fn publicity_rules(rules: &ProcedureRules) -> PublicityRules {
-    PublicityRules {
-        publish_within_days: rules.award_publish_within_days,
-        min_days: rules.min_publicity_days,
-        answer_days: rules.award_objection_answer_days,
-    }
-}
 
 /// The organisations that bid in the section and were at its opening: those who may object
 /// (条例54: 投标人或者其他利害关系人; the platform knows its bidders).

@@ -11,13 +11,14 @@ use serde_json::json;
 
 use super::publicity_common::*;
 use crate::app::support::award as sa;
+use crate::app::support::award_publicity::open_publicity;
 use crate::app::support::publicity::Env;
 use crate::app::support::tender::{load_as_party, rules_for};
 use crate::app::{Actor, AppContext};
 use crate::audit::EventType;
 use crate::db::repo::award_publicity as prepo;
-use crate::db::types::{from_db, to_db};
-use crate::domain::award::publicity::{publish_due, window};
+use crate::db::types::from_db;
+use crate::domain::award::publicity::publish_due;
 use crate::domain::award::stage::StageEvent;
 use crate::domain::tender::AwardMode;
 use crate::error::{AppError, AppResult, ErrorCode};
@@ -49,31 +50,13 @@ pub async fn publish_candidates(
             }
             let rules = rules_for(&env.rules, &award.draft);
             let pr = publicity_rules(&rules);
-            let days = award.section.award_terms.publicity_days(&rules);
-            let (from, until) = window(now, days, &pr)
-                .map_err(|e| AppError::field("days", "too_short", e.to_string()))?;
-            sa::advance(c, now, &mut award, &StageEvent::PublishCandidates)?;
             let received = prepo::report_completed_at(c, &award.row.report_id)?.map(from_db);
             let due = received.map(|r| publish_due(r, &pr));
-            let late = due.is_some_and(|d| now > d);
-            award.row.publicity_from = Some(to_db(from));
-            award.row.publicity_until = Some(to_db(until));
+            // The step first: a section not awaiting its publicity is refused before anything.
+            sa::advance(c, now, &mut award, &StageEvent::PublishCandidates)?;
+            let (from, until, days, late) =
+                open_publicity(c, &env.rules, now, &mut award, &actor.id, due)?;
             sa::save(c, now, &mut award)?;
-            prepo::insert_publication(
-                c,
-                &prepo::PublicationRow {
-                    tender_id: tender.clone(),
-                    section_code: section.clone(),
-                    award_round: award.row.award_round,
-                    published_by: actor.id.clone(),
-                    published_at: to_db(now),
-                    due_at: due.map(to_db),
-                    late,
-                    days: i32::try_from(days).unwrap_or(i32::MAX),
-                    publicity_from: to_db(from),
-                    publicity_until: to_db(until),
-                },
-            )?;
             let rank_one = award.section.award_terms.rank_one_required(&rules);
             let body = json!({"tender": tender, "section": section,
                 "round": award.row.award_round, "candidates": award.candidates,

@@ -4,6 +4,7 @@
 //! Depends on nothing above it: support never imports a stage.
 
 pub mod award;
+pub mod award_publicity;
 pub mod departments;
 pub mod errors;
 pub mod evaluation;

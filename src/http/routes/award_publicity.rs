@@ -7,7 +7,6 @@ use actix_web::{get, post, web};
 use crate::app::award;
 use crate::app::{Actor, AppContext};
 use crate::error::AppResult;
-use crate::http::extract::MaybeActor;
 use crate::http::routes::tenders::SignatureDto;
 use crate::wire::award::SectionAward;
 use crate::wire::award_publicity::*;
@@ -40,9 +39,10 @@ pub async fn publish_award_candidates(
 }
 
 /// A section's publications (when due, whether late) and the objections the caller may read:
-/// all for the tender's side and regulators, its own for an objector.
+/// all for the tender's side and regulators, its own for an objector. (The 公示 itself is in
+/// the public announcement feed.)
 #[utoipa::path(operation_id = "get_award_publicity", tag = "award",
-    security((), ("bearer" = [])),
+    security(("bearer" = [])),
     params(
         ("tender" = String, Path, description = "Tender id"),
         ("section" = String, Path, description = "Section code"),
@@ -55,11 +55,11 @@ pub async fn publish_award_candidates(
 #[get("/api/v1/tenders/{tender}/sections/{section}/award/publicity")]
 pub async fn get_award_publicity(
     ctx: web::Data<AppContext>,
-    actor: MaybeActor,
+    actor: Actor,
     path: web::Path<(String, String)>,
 ) -> AppResult<web::Json<AwardPublicity>> {
     let (tender, section) = path.into_inner();
-    let out = award::award_publicity(&ctx, actor.0.as_ref(), &tender, &section).await?;
+    let out = award::award_publicity(&ctx, &actor, &tender, &section).await?;
     Ok(web::Json(out))
 }
 
