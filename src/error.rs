@@ -230,6 +230,16 @@ error_codes! {
     /// The section's award is not at a stage where this step follows (`domain::award::stage`);
     /// the detail names the stage.
     AwardStage = "award_stage" => (409, "Wrong award stage"),
+    // --- award publicity (条例54–55) ---
+    /// An objection to the result outside its publicity window (before it starts, at or after
+    /// its end).
+    PublicityNotOpen = "publicity_not_open" => (409, "Publicity not open"),
+    /// The award waits until the publicity has ended.
+    PublicityNotOver = "publicity_not_over" => (409, "Publicity not over"),
+    /// The tender requires the first-ranked candidate (state-owned, must be tendered; 条例55).
+    RankOneRequired = "rank_one_required" => (422, "Rank one required"),
+    /// Awarding another than the first-ranked candidate needs a written reason.
+    AwardReasonRequired = "award_reason_required" => (422, "Award reason required"),
     // --- rate limits ---
     /// Too many anonymous requests of this kind from this address; retry after `Retry-After`.
     RateLimited = "rate_limited" => (429, "Rate limited"),

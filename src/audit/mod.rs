@@ -20,8 +20,9 @@ pub mod note;
 pub mod proof_text;
 pub mod sequencer;
 pub mod verify;
-pub mod verify_award_committees;
 pub mod verify_award;
+pub mod verify_award_committees;
+pub mod verify_award_publicity;
 pub mod verify_award_start;
 pub mod verify_clarifications;
 pub mod verify_committees;
@@ -142,6 +143,11 @@ pub enum EventType {
     AwardStatementSigned,
     AwardCommitteeFormed,
     AwardCommitteeWitnessed,
+    AwardCandidatesPublished,
+    AwardObjectionRaised,
+    AwardObjectionAnswered,
+    AwardWinnerDroppedOut,
+    AwardSentBack,
 }
 
 impl EventType {
@@ -241,6 +247,11 @@ impl EventType {
         EventType::AwardStatementSigned,
         EventType::AwardCommitteeFormed,
         EventType::AwardCommitteeWitnessed,
+        EventType::AwardCandidatesPublished,
+        EventType::AwardObjectionRaised,
+        EventType::AwardObjectionAnswered,
+        EventType::AwardWinnerDroppedOut,
+        EventType::AwardSentBack,
     ];
 
     /// Events whose leaf names no tender and no party, and whose body only their actor or
@@ -412,6 +423,11 @@ impl EventType {
             EventType::AwardStatementSigned => "award_statement_signed",
             EventType::AwardCommitteeFormed => "award_committee_formed",
             EventType::AwardCommitteeWitnessed => "award_committee_witnessed",
+            EventType::AwardCandidatesPublished => "award_candidates_published",
+            EventType::AwardObjectionRaised => "award_objection_raised",
+            EventType::AwardObjectionAnswered => "award_objection_answered",
+            EventType::AwardWinnerDroppedOut => "award_winner_dropped_out",
+            EventType::AwardSentBack => "award_sent_back",
         }
     }
 }

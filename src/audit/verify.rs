@@ -524,6 +524,7 @@ pub fn default_rules() -> Vec<Box<dyn Rule>> {
         Box::new(super::verify_award_start::AwardStartReplay),
         Box::new(super::verify_award_committees::AwardCommitteesReplay),
         Box::new(super::verify_award::AwardReplay),
+        Box::new(super::verify_award_publicity::AwardPublicityReplay),
     ]
 }
 

@@ -843,6 +843,56 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    award_publications (tender_id, section_code, award_round) {
+        tender_id -> Text,
+        section_code -> Text,
+        award_round -> Integer,
+        published_by -> Text,
+        published_at -> Timestamp,
+        due_at -> Nullable<Timestamp>,
+        late -> Bool,
+        days -> Integer,
+        publicity_from -> Timestamp,
+        publicity_until -> Timestamp,
+    }
+}
+
+diesel::table! {
+    award_objections (id) {
+        id -> Text,
+        tender_id -> Text,
+        section_code -> Text,
+        award_round -> Integer,
+        raised_by -> Text,
+        objector_uscc -> Text,
+        body -> Text,
+        signature -> Text,
+        signature_algorithm -> Text,
+        certificate -> Text,
+        raised_at -> Timestamp,
+        answer_due -> Timestamp,
+        outcome -> Nullable<Text>,
+        send_back -> Nullable<Text>,
+        answer -> Nullable<Text>,
+        answered_by -> Nullable<Text>,
+        answered_at -> Nullable<Timestamp>,
+        answered_late -> Nullable<Bool>,
+    }
+}
+
+diesel::table! {
+    award_dropouts (tender_id, section_code, bid_id) {
+        tender_id -> Text,
+        section_code -> Text,
+        bid_id -> Text,
+        reason -> Text,
+        statement -> Text,
+        recorded_by -> Text,
+        recorded_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(audit_pending -> audit_events (seq));
 diesel::joinable!(expert_specialties -> experts (expert_id));
 diesel::joinable!(expert_avoid_units -> experts (expert_id));
@@ -945,6 +995,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     role_requests,
     entrustments,
     staff_invitations,
+    award_publications,
+    award_objections,
+    award_dropouts,
 );
 
 diesel::table! {

@@ -752,6 +752,7 @@ fn describe(n: &Next) -> String {
     }
 }
 
+pub mod publicity;
 pub mod stage;
 
 #[cfg(test)]

@@ -107,6 +107,8 @@ rule_codes! {
     QualitativeRequiresSeparatedAward = "qualitative_requires_separated_award",
     /// 票决抽签 shortlist not smaller than the candidates, or too small to draw from.
     ShortlistOutOfRange = "shortlist_out_of_range",
+    /// 条例54 [C]: a section's award publicity shorter than 3 days.
+    PublicityTooShort = "publicity_too_short",
     /// A 综合评估法 item with a blank or duplicate code, no name, an unknown or price factor, or
     /// points not above zero (or with more than 2 decimal places).
     CriterionInvalid = "criterion_invalid",

@@ -127,6 +127,18 @@ pub struct ProcedureRules {
     /// 招标投标法17 [U] (not retrieved; recollection): 邀请招标 invites at least 3 organisations.
     /// Ignored for open procedures.
     pub min_invitees: u8,
+    /// 条例54 [C]: the 中标候选人 are published within 3 days of receiving the 评标报告.
+    pub award_publish_within_days: u32,
+    /// 条例54 [C]: the publicity lasts at least 3 days.
+    pub min_publicity_days: u32,
+    /// Platform default for a section that names no publicity length.
+    pub default_publicity_days: u32,
+    /// 条例54 [C]: the tenderer answers an objection to the result within 3 days.
+    pub award_objection_answer_days: u32,
+    /// Whether a section that does not say is state-owned and must be tendered (条例55: award
+    /// rank #1). Platform default `true`: a public-resource platform's projects mostly are, and
+    /// a tender that is not says so.
+    pub state_owned_must_tender: bool,
 }
 
 impl ProcedureRules {
@@ -147,6 +159,11 @@ impl ProcedureRules {
         min_custodians: 2,
         max_custodians: 15,
         min_invitees: 3,
+        award_publish_within_days: 3,
+        min_publicity_days: 3,
+        default_publicity_days: 3,
+        award_objection_answer_days: 3,
+        state_owned_must_tender: true,
     };
 
     /// Checks an (overridden) row for internal consistency, so a bad config file fails at start-up
@@ -180,6 +197,9 @@ impl ProcedureRules {
         }
         if self.min_custodians == 0 || self.min_custodians > self.max_custodians {
             problems.push("min_custodians must be within 1..=max_custodians");
+        }
+        if self.min_publicity_days == 0 || self.default_publicity_days < self.min_publicity_days {
+            problems.push("default_publicity_days must be at least min_publicity_days (≥ 1)");
         }
         if problems.is_empty() {
             Ok(())
@@ -435,6 +455,41 @@ pub struct Section {
     /// Fewer valid bids than candidates: recommend those there are, or fail the section.
     #[serde(default, skip_serializing_if = "ShortfallRule::is_default")]
     pub shortfall: ShortfallRule,
+    /// The award's terms: publicity length, whether rank #1 must be awarded, what follows when
+    /// the winner drops out (条例54–55).
+    #[serde(default, skip_serializing_if = "AwardTerms::is_default")]
+    pub award_terms: AwardTerms,
+}
+
+/// A section's award terms (条例54–55); each unset one takes the platform's default.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AwardTerms {
+    /// Days of the 公示 (≥ the rules' `min_publicity_days`, 3 by 条例54); unset: the default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub publicity_days: Option<u32>,
+    /// The project is state-owned (国有资金占控股或者主导地位) and must be tendered (依法必须):
+    /// the traditional award goes to rank #1 (条例55). Unset: the platform's default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state_owned_must_tender: Option<bool>,
+    /// When the winner drops out: the next in rank, or a re-tender.
+    #[serde(default)]
+    pub after_give_up: crate::domain::award::publicity::AfterGiveUp,
+}
+
+impl AwardTerms {
+    pub fn is_default(&self) -> bool {
+        *self == AwardTerms::default()
+    }
+
+    pub fn publicity_days(&self, rules: &ProcedureRules) -> u32 {
+        self.publicity_days.unwrap_or(rules.default_publicity_days)
+    }
+
+    pub fn rank_one_required(&self, rules: &ProcedureRules) -> bool {
+        self.state_owned_must_tender
+            .unwrap_or(rules.state_owned_must_tender)
+    }
 }
 
 /// How a section's award committee (定标委员会) is formed (domain-rules §3.3): an odd number of
@@ -772,6 +827,20 @@ impl Section {
 
     fn check_award(&self, field: &str, rules: &ProcedureRules, out: &mut Vec<RuleViolation>) {
         let n = self.award.candidate_count(rules);
+        if self
+            .award_terms
+            .publicity_days
+            .is_some_and(|d| d < rules.min_publicity_days)
+        {
+            out.push(RuleViolation::new(
+                RuleCode::PublicityTooShort,
+                &format!("{field}.award_terms.publicity_days"),
+                &format!(
+                    "the award's publicity lasts at least {} days (招标投标法实施条例第54条)",
+                    rules.min_publicity_days
+                ),
+            ));
+        }
         match &self.award {
             AwardMode::Traditional { .. } => {
                 if n == 0 || n > rules.max_ranked_candidates {
@@ -941,6 +1010,7 @@ pub(crate) mod tests {
             award: AwardMode::Traditional { candidates: None },
             preliminary_review: Vec::new(),
             shortfall: ShortfallRule::default(),
+            award_terms: AwardTerms::default(),
         }
     }
 

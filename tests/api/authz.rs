@@ -413,6 +413,58 @@ async fn every_endpoint_with_every_role() {
             // award::… reads real awards by role.
             Some(&[]),
         ),
+        // Not in the award in this fixture either: parties get through to `not_found`, bidders
+        // of no section and everyone else are refused; award_publicity::… acts on real awards.
+        e(
+            Method::POST,
+            "/api/v1/tenders/{tender}/sections/{section}/award/publicity",
+            format!("/api/v1/tenders/{t}/sections/BD01/award/publicity"),
+            Some(json!({})),
+            Some(&[]),
+        ),
+        e(
+            Method::GET,
+            "/api/v1/tenders/{tender}/sections/{section}/award/publicity",
+            format!("/api/v1/tenders/{t}/sections/BD01/award/publicity"),
+            None,
+            Some(&[]),
+        ),
+        e(
+            Method::POST,
+            "/api/v1/tenders/{tender}/sections/{section}/award/objections",
+            format!("/api/v1/tenders/{t}/sections/BD01/award/objections"),
+            Some(json!({"text": "异议", "certificate_chain": ["AAAA"],
+                "signature": "AAAA", "signature_algorithm": "ed25519"})),
+            Some(&[]),
+        ),
+        e(
+            Method::POST,
+            "/api/v1/tenders/{tender}/sections/{section}/award/objections/{objection}/answer",
+            format!("/api/v1/tenders/{t}/sections/BD01/award/objections/none/answer"),
+            Some(json!({"answer": "答复", "outcome": {"decision": "dismissed"}})),
+            Some(&[]),
+        ),
+        e(
+            Method::POST,
+            "/api/v1/tenders/{tender}/sections/{section}/award/winner",
+            format!("/api/v1/tenders/{t}/sections/BD01/award/winner"),
+            Some(json!({"winner": "none"})),
+            Some(&[]),
+        ),
+        e(
+            Method::POST,
+            "/api/v1/tenders/{tender}/sections/{section}/award/winner/drop-out",
+            format!("/api/v1/tenders/{t}/sections/BD01/award/winner/drop-out"),
+            Some(json!({"reason": "gave_up", "statement": "放弃"})),
+            Some(&[]),
+        ),
+        e(
+            Method::POST,
+            "/api/v1/tenders/{tender}/sections/{section}/award/recheck",
+            format!("/api/v1/tenders/{t}/sections/BD01/award/recheck"),
+            Some(json!({"reason": "情况变化"})),
+            Some(&[]),
+        ),
         // The deciding: the section is not in the award here, so nobody gets further than
         // `not_found` (or `forbidden`); award_rounds::… drives each by role on real committees.
         e(

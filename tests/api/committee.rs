@@ -109,6 +109,11 @@ async fn world_full(count: u32, bd01: Option<(Value, Value)>, prices: [&str; 3])
             let s = crate::fixtures::draft_tender(&app, 30).await;
             let mut d = crate::fixtures::draft(app.clock_now(), 30, &s.custodians);
             d["sections"][0]["evaluation"] = evaluation;
+            let mut award = award;
+            // The section's award terms ride along with the award mode (award_publicity tests).
+            if let Some(terms) = award.as_object_mut().and_then(|o| o.remove("award_terms")) {
+                d["sections"][0]["award_terms"] = terms;
+            }
             d["sections"][0]["award"] = award;
             let (st, v) = s
                 .agent

@@ -42,6 +42,23 @@ pub use steps::*;
 pub use tick::*;
 pub use view::*;
 pub use witness_committee::*;
+mod publicity_common;
+
+mod answer_objection;
+mod award_winner;
+mod publicity;
+mod publish_candidates;
+mod raise_objection;
+mod request_recheck;
+mod winner_drops_out;
+
+pub use answer_objection::*;
+pub use award_winner::*;
+pub use publicity::*;
+pub use publish_candidates::*;
+pub use raise_objection::*;
+pub use request_recheck::*;
+pub use winner_drops_out::*;
 
 use crate::app::support::errors::internal;
 use crate::app::Actor;

@@ -353,3 +353,54 @@ pub fn reveal_completed(
     }
     Ok(())
 }
+
+/// The award sends a section back to its original committee (条例56: a candidate's situation
+/// changed; or an upheld objection to the result): the committee's complete report is void and
+/// the committee evaluates again — its members re-check (a rejection motion, 条例51, for a
+/// candidate that no longer qualifies) and the leader generates a new report, which completes
+/// as any report does and restarts the award. Sheets already revealed stay: they are signed and
+/// never edited. `why` goes into the audit entry (`evaluation_report_voided`). Refused with
+/// `invalid_state_transition` when the section has no committee whose report is complete.
+pub fn reopen_for_recheck(
+    c: &mut AnyConnection,
+    tender: &str,
+    section: &str,
+    why: &str,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    use crate::db::repo::reports as rrepo;
+    use crate::domain::evaluation::committee::CommitteeState;
+    use crate::domain::evaluation::report::ReportState;
+    let refused = || {
+        AppError::new(
+            ErrorCode::InvalidStateTransition,
+            "the section's committee has no complete report to re-check",
+        )
+    };
+    let mut committee = crepo::lock_of_section(c, tender, section)?.ok_or_else(refused)?;
+    if committee.state().map_err(internal)? != CommitteeState::Reported {
+        return Err(refused());
+    }
+    let mut report = rrepo::current(c, &committee.id)?.ok_or_else(refused)?;
+    if report.state().map_err(internal)? != ReportState::Complete {
+        return Err(refused());
+    }
+    report.set_state(ReportState::Void);
+    rrepo::update(c, &report)?;
+    committee.set_state(CommitteeState::Evaluating);
+    crepo::update(c, &committee)?;
+    audit::record(
+        c,
+        now,
+        Event {
+            event_type: EventType::EvaluationReportVoided,
+            tender_id: Some(report.tender_id.clone()),
+            section_id: Some(report.section_code.clone()),
+            actor: ActorRef::system(),
+            subject: report.id.clone(),
+            body: json!({"report": report.id, "committee": committee.id,
+                "digest": report.digest, "why": why, "reopened": true}),
+        },
+    )?;
+    Ok(())
+}

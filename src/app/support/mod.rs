@@ -5,6 +5,7 @@
 
 pub mod award;
 pub mod award_committee;
+pub mod award_publicity;
 pub mod departments;
 pub mod errors;
 pub mod evaluation;

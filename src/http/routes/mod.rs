@@ -7,6 +7,7 @@ pub mod audit;
 pub mod auth;
 pub mod award;
 pub mod award_committee;
+pub mod award_publicity;
 pub mod award_rounds;
 pub mod bids;
 pub mod clarifications;
@@ -156,6 +157,13 @@ macro_rules! for_each_route {
             award_rounds::cast_award_ballot,
             award_rounds::get_award_report,
             award_rounds::sign_award_report,
+            award_publicity::publish_award_candidates,
+            award_publicity::get_award_publicity,
+            award_publicity::raise_award_objection,
+            award_publicity::answer_award_objection,
+            award_publicity::award_winner,
+            award_publicity::award_winner_drops_out,
+            award_publicity::award_recheck,
         }
     };
 }

@@ -1,0 +1,125 @@
+//! `POST …/sections/{section}/award/winner/drop-out`: the traditional winner gives up, cannot
+//! perform, did not post the performance bond or is found to have broken the law (条例55). As
+//! the section's award terms say, the next candidate in rank becomes the winner — past every
+//! winner that dropped out before — or, with `retender` or no candidate left, the section is
+//! tendered again. Before or after the notices (a notice already issued is the notices' concern).
+//! The audit entry is `award_winner_dropped_out`.
+
+use chrono::SubsecRound;
+use serde_json::json;
+
+use super::publicity_common::*;
+use crate::app::support::award as sa;
+use crate::app::support::publicity::Env;
+use crate::app::support::tender::load_as_party;
+use crate::app::{Actor, AppContext};
+use crate::audit::EventType;
+use crate::db::repo::award_publicity as prepo;
+use crate::db::types::to_db;
+use crate::domain::award::publicity::{next_in_rank, AfterGiveUp};
+use crate::domain::award::stage::{AwardStage, StageEvent};
+use crate::error::{AppError, AppResult, ErrorCode};
+use crate::wire::award::SectionAward;
+use crate::wire::award_publicity::WinnerDropsOutRequest;
+
+/// Longest statement, in characters.
+const STATEMENT_MAX: usize = 4000;
+
+pub async fn winner_drops_out(
+    ctx: &AppContext,
+    actor: &Actor,
+    tender: &str,
+    section: &str,
+    req: WinnerDropsOutRequest,
+) -> AppResult<SectionAward> {
+    let len = req.statement.trim().chars().count();
+    if len == 0 || len > STATEMENT_MAX {
+        return Err(AppError::field(
+            "statement",
+            "length",
+            format!("what happened, 1 to {STATEMENT_MAX} characters"),
+        ));
+    }
+    let (tender, section, actor, env) = (
+        tender.to_string(),
+        section.to_string(),
+        actor.clone(),
+        Env::of(ctx),
+    );
+    let now = ctx.clock.now().trunc_subsecs(6);
+    let out = ctx
+        .db
+        .write(move |c| {
+            let row = load_as_party(c, &actor, &tender)?;
+            let mut award = sa::load(c, &tender, &section)?;
+            let winner = match (&award.row.winner_bid_id, award.stage, award.separated()) {
+                (Some(w), AwardStage::Decided | AwardStage::Notified, false) => w.clone(),
+                _ => {
+                    return Err(AppError::new(
+                        ErrorCode::AwardStage,
+                        format!("no traditional winner to drop out at {}", award.stage),
+                    ))
+                }
+            };
+            prepo::insert_dropout(
+                c,
+                &prepo::DropoutRow {
+                    tender_id: tender.clone(),
+                    section_code: section.clone(),
+                    bid_id: winner.clone(),
+                    reason: req.reason.as_str().into(),
+                    statement: req.statement.trim().to_string(),
+                    recorded_by: actor.id.clone(),
+                    recorded_at: to_db(now),
+                },
+            )?;
+            let out = prepo::dropouts(c, &tender, &section)?;
+            let next = match award.section.award_terms.after_give_up {
+                AfterGiveUp::NextInRank => next_in_rank(&award.candidates, &out).cloned(),
+                AfterGiveUp::Retender => None,
+            };
+            award.row.winner_bid_id = next.clone();
+            award.row.winner_reason = None;
+            award.row.decided_at = next.as_ref().map(|_| to_db(now));
+            let event = StageEvent::GiveUp {
+                next: next.is_some(),
+            };
+            sa::advance(c, now, &mut award, &event)?;
+            let body = json!({"tender": tender, "section": section,
+                "round": award.row.award_round, "winner": winner,
+                "reason": req.reason.as_str(),
+                "statement_sha256": crate::audit::sha256_hex(req.statement.trim().as_bytes()),
+                "next_winner": next, "retender": next.is_none(), "stage": award.stage});
+            let text = match &next {
+                Some(_) => format!(
+                    "《{}》标段{}的中标人放弃或丧失中标资格（{}），依次确定排名在后的中标候选人为中标人\
+                     （招标投标法实施条例第五十五条）。",
+                    row.title,
+                    section,
+                    req.reason.as_str()
+                ),
+                None => format!(
+                    "《{}》标段{}的中标人放弃或丧失中标资格（{}），本标段重新招标。",
+                    row.title,
+                    section,
+                    req.reason.as_str()
+                ),
+            };
+            announce(
+                c,
+                &env,
+                now,
+                &row,
+                &award,
+                actor.audit_ref(),
+                EventType::AwardWinnerDroppedOut,
+                body,
+                None,
+                text,
+            )?;
+            section_award(&award)
+        })
+        .await?;
+    ctx.mail_wake.notify_one();
+    Ok(out)
+}
