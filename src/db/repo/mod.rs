@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod audit_log;
+pub mod award_notices;
 pub mod bids;
 pub mod clarifications;
 pub mod collusion;
