@@ -551,8 +551,10 @@ pub fn release(event: &OcdsEvent) -> Value {
 /// The bids extension (`bids.details`, `awards[].relatedBids`), declared by a package whose
 /// releases carry bids. Not core: validating offline needs its schema (see
 /// tests/support/ocds_validate.py).
-pub const BID_EXTENSION: &str =
-    "https://raw.githubusercontent.com/open-contracting-extensions/ocds_bid_extension/v1.1.5/extension.json";
+pub const BID_EXTENSION: &str = concat!(
+    "https://raw.githubusercontent.com/open-contracting-extensions/",
+    "ocds_bid_extension/v1.1.5/extension.json"
+);
 
 /// A bid of the section as the award release lists it (bids extension `bids.details`).
 #[derive(Clone, Debug, PartialEq, Eq)]
