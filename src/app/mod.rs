@@ -2,6 +2,7 @@
 //! writes the audit entry for every state change it makes, inside that transaction.
 
 pub mod audit;
+pub mod award;
 pub mod bids;
 pub mod custodians;
 pub mod draws;

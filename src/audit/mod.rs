@@ -20,6 +20,7 @@ pub mod note;
 pub mod proof_text;
 pub mod sequencer;
 pub mod verify;
+pub mod verify_award_notices;
 pub mod verify_clarifications;
 pub mod verify_committees;
 pub mod verify_reports;
@@ -126,6 +127,9 @@ pub enum EventType {
     DeviationFlagged,
     DeviationReasonFiled,
     CollusionSignalsComputed,
+    AwardNoticesIssued,
+    AwardWrittenReportFiled,
+    AwardWrittenReportOverdue,
 }
 
 impl EventType {
@@ -212,6 +216,9 @@ impl EventType {
         EventType::DeviationFlagged,
         EventType::DeviationReasonFiled,
         EventType::CollusionSignalsComputed,
+        EventType::AwardNoticesIssued,
+        EventType::AwardWrittenReportFiled,
+        EventType::AwardWrittenReportOverdue,
     ];
 
     /// Events whose leaf names no tender and no party, and whose body only their actor or
@@ -344,6 +351,9 @@ impl EventType {
             EventType::DeviationFlagged => "deviation_flagged",
             EventType::DeviationReasonFiled => "deviation_reason_filed",
             EventType::CollusionSignalsComputed => "collusion_signals_computed",
+            EventType::AwardNoticesIssued => "award_notices_issued",
+            EventType::AwardWrittenReportFiled => "award_written_report_filed",
+            EventType::AwardWrittenReportOverdue => "award_written_report_overdue",
         }
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod award_notices;
 pub mod bids;
 pub mod clarifications;
 pub mod draws;
@@ -141,6 +142,13 @@ macro_rules! for_each_route {
             evaluation::deviation_flags,
             evaluation::file_deviation_reason,
             evaluation::collusion_signals,
+            award_notices::notice_drafts,
+            award_notices::issue_notices,
+            award_notices::notices,
+            award_notices::notice,
+            award_notices::written_report,
+            award_notices::file_written_report,
+            award_notices::overdue_written_reports,
         }
     };
 }
