@@ -219,6 +219,9 @@ error_codes! {
     /// The committee's sheets of a stage are hidden until every active member's is in, and
     /// from a member until it has submitted its own.
     SheetsHidden = "sheets_hidden" => (409, "Sheets hidden"),
+    /// The section's award is not at a stage where this step follows (`domain::award::stage`);
+    /// the detail names the stage.
+    AwardStage = "award_stage" => (409, "Wrong award stage"),
     // --- rate limits ---
     /// Too many anonymous requests of this kind from this address; retry after `Retry-After`.
     RateLimited = "rate_limited" => (429, "Rate limited"),

@@ -200,7 +200,8 @@ pub fn release_tag(event: EventKind) -> &'static str {
         | EventKind::DeadlineReached
         | EventKind::StartOpening
         | EventKind::FinishOpening
-        | EventKind::FinishEvaluation => "tenderUpdate",
+        | EventKind::FinishEvaluation
+        | EventKind::AwardProgressed => "tenderUpdate",
         EventKind::Terminate | EventKind::Cancel => "tenderCancellation",
     }
 }

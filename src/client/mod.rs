@@ -4,6 +4,7 @@
 //! exercised the way real parties use it. Errors from the server come back as the decoded
 //! problem document, so callers can match on the stable `code`.
 
+pub mod award;
 pub mod bank;
 pub mod bids;
 pub mod collusion;

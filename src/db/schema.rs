@@ -741,6 +741,28 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    section_awards (tender_id, section_code) {
+        tender_id -> Text,
+        section_code -> Text,
+        mode -> Text,
+        stage -> Text,
+        candidates -> Text,
+        report_id -> Text,
+        report_digest -> Text,
+        winner_bid_id -> Nullable<Text>,
+        winner_reason -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        publicity_from -> Nullable<Timestamp>,
+        publicity_until -> Nullable<Timestamp>,
+        open_objections -> Integer,
+        award_round -> Integer,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(audit_pending -> audit_events (seq));
 diesel::joinable!(expert_specialties -> experts (expert_id));
 diesel::joinable!(expert_avoid_units -> experts (expert_id));
@@ -782,6 +804,7 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(
+    section_awards,
     audit_pending,
     audit_witnesses,
     audit_cosignatures,

@@ -666,7 +666,8 @@ async fn sign(
     let t: Value = Client::new(base)
         .get(&format!("/api/v1/tenders/{tender}"))
         .await?;
-    if t["state"] != "evaluated" {
+    // 评定分离: the award begins at once, with the tenderer's 清标 (docs/AWARD.md §3).
+    if t["state"] != "clearing" {
         bail!("the tender is {} after the report", t["state"]);
     }
     say(format!(

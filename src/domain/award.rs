@@ -736,5 +736,7 @@ fn describe(n: &Next) -> String {
     }
 }
 
+pub mod stage;
+
 #[cfg(test)]
 mod tests;

@@ -137,6 +137,22 @@ impl StateKind {
         )
     }
 
+    /// States the award moves a tender among (`Event::AwardProgressed`): from the evaluation
+    /// (a section sent back for re-evaluation) to awarded (a winner who gives up after the
+    /// notices reopens the section).
+    pub fn in_award(self) -> bool {
+        matches!(
+            self,
+            StateKind::Evaluating
+                | StateKind::Evaluated
+                | StateKind::Clearing
+                | StateKind::Deciding
+                | StateKind::Decided
+                | StateKind::Publicity
+                | StateKind::Awarded
+        )
+    }
+
     /// States that can be terminated (终止招标, 条例31 [C]): published and not yet awarded.
     fn is_terminable(self) -> bool {
         self == StateKind::Suspended || self.is_suspendable()
@@ -279,6 +295,11 @@ pub enum Event {
     FinishEvaluation {
         any_candidates: bool,
     },
+    /// The award of the tender's sections moved on (`domain::award::stage`): the tender holds
+    /// the state of its least advanced section.
+    AwardProgressed {
+        to: StateKind,
+    },
 }
 
 /// An event without its data.
@@ -309,10 +330,11 @@ pub enum EventKind {
     StartOpening,
     FinishOpening,
     FinishEvaluation,
+    AwardProgressed,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 12] = [
+    pub const ALL: [EventKind; 13] = [
         EventKind::Publish,
         EventKind::Amend,
         EventKind::RaiseObjection,
@@ -325,6 +347,7 @@ impl EventKind {
         EventKind::StartOpening,
         EventKind::FinishOpening,
         EventKind::FinishEvaluation,
+        EventKind::AwardProgressed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -341,6 +364,7 @@ impl EventKind {
             EventKind::StartOpening => "start_opening",
             EventKind::FinishOpening => "finish_opening",
             EventKind::FinishEvaluation => "finish_evaluation",
+            EventKind::AwardProgressed => "award_progressed",
         }
     }
 
@@ -358,6 +382,7 @@ impl EventKind {
             EventKind::StartOpening => StateKind::Opening,
             EventKind::FinishOpening => StateKind::Evaluating,
             EventKind::FinishEvaluation => StateKind::Evaluated,
+            EventKind::AwardProgressed => StateKind::Awarded,
         }
     }
 }
@@ -383,6 +408,7 @@ impl Event {
             Event::StartOpening => EventKind::StartOpening,
             Event::FinishOpening { .. } => EventKind::FinishOpening,
             Event::FinishEvaluation { .. } => EventKind::FinishEvaluation,
+            Event::AwardProgressed { .. } => EventKind::AwardProgressed,
         }
     }
 }
@@ -601,6 +627,12 @@ pub fn transition(
             State::Failed
         }),
 
+        (s, Event::AwardProgressed { to })
+            if s.kind().in_award() && (to.in_award() || *to == StateKind::Failed) =>
+        {
+            State::from_kind(*to).ok_or_else(invalid)
+        }
+
         (s, Event::Suspend { reason, note }) if s.kind().is_suspendable() => Ok(State::Suspended {
             reason: *reason,
             note: non_empty(note, EventKind::Suspend)?,
@@ -678,6 +710,43 @@ mod tests {
             EventKind::FinishEvaluation => Event::FinishEvaluation {
                 any_candidates: true,
             },
+            EventKind::AwardProgressed => Event::AwardProgressed {
+                to: StateKind::Deciding,
+            },
+        }
+    }
+
+    #[test]
+    fn the_award_moves_the_tender_among_its_states_only() {
+        use StateKind as K;
+        let go_to = |from: State, to: K| {
+            transition(
+                &from,
+                &Event::AwardProgressed { to },
+                now(),
+                &schedule(),
+                &RULES,
+            )
+        };
+        assert_eq!(go_to(State::Evaluated, K::Clearing), Ok(State::Clearing));
+        assert_eq!(go_to(State::Publicity, K::Awarded), Ok(State::Awarded));
+        assert_eq!(go_to(State::Awarded, K::Decided), Ok(State::Decided));
+        assert_eq!(go_to(State::Deciding, K::Failed), Ok(State::Failed));
+        assert_eq!(
+            go_to(State::Publicity, K::Evaluating),
+            Ok(State::Evaluating)
+        );
+        for (from, to) in [
+            (State::Published, K::Deciding),
+            (State::Closed, K::Awarded),
+            (State::Evaluated, K::Published),
+            (State::Evaluated, K::Contracted),
+            (State::Failed, K::Awarded),
+        ] {
+            assert!(matches!(
+                go_to(from, to),
+                Err(TransitionError::InvalidStateTransition { .. })
+            ));
         }
     }
 
@@ -876,6 +945,13 @@ mod tests {
             (K::Suspended, E::Terminate),
             (K::Opening, E::FinishOpening),
             (K::Evaluating, E::FinishEvaluation),
+            (K::Evaluating, E::AwardProgressed),
+            (K::Evaluated, E::AwardProgressed),
+            (K::Clearing, E::AwardProgressed),
+            (K::Deciding, E::AwardProgressed),
+            (K::Decided, E::AwardProgressed),
+            (K::Publicity, E::AwardProgressed),
+            (K::Awarded, E::AwardProgressed),
         ];
         // Legal in principle but refused by a rule other than the state (checked elsewhere).
         let rule_refused = [

@@ -4,6 +4,7 @@
 //! changes for the server, the document and the client in one edit.
 
 pub mod audit;
+pub mod award;
 pub mod award_notices;
 pub mod bids;
 pub mod clarifications;

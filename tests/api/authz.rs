@@ -405,6 +405,15 @@ async fn every_endpoint_with_every_role() {
             Some(&[]),
         ),
         e(
+            Method::GET,
+            "/api/v1/tenders/{tender}/sections/{section}/award",
+            format!("/api/v1/tenders/{t}/sections/BD01/award"),
+            None,
+            // Not in the award in this fixture: nobody gets further than `not_found`;
+            // award::… reads real awards by role.
+            Some(&[]),
+        ),
+        e(
             Method::POST,
             "/api/v1/tenders/{tender}/sections/{section}/committee",
             format!("/api/v1/tenders/{t}/sections/BD01/committee"),

@@ -2,6 +2,7 @@
 
 mod audit;
 mod authz;
+mod award;
 mod bids;
 mod clarifications;
 mod collusion;

@@ -248,7 +248,7 @@ async fn more_than_a_third_asking_for_more_time_makes_the_tenderer_extend() {
 }
 
 /// Every line of every bid passes.
-fn all_pass(bids: &[String]) -> Sheet {
+pub(crate) fn all_pass(bids: &[String]) -> Sheet {
     let mut verdicts = Vec::new();
     for b in bids {
         for l in ["F1", "Q1", "Q2", "R1"] {
@@ -265,7 +265,7 @@ fn all_pass(bids: &[String]) -> Sheet {
 }
 
 /// `(bid, technical, commercial)` scores.
-fn scores(s: &[(&str, &str, &str)]) -> Sheet {
+pub(crate) fn scores(s: &[(&str, &str, &str)]) -> Sheet {
     let mut out = Vec::new();
     for (bid, technical, commercial) in s {
         for (item, points) in [("technical", technical), ("commercial", commercial)] {
@@ -551,7 +551,8 @@ async fn a_full_evaluation_ends_in_a_signed_report_and_the_tender_moves_on() {
         .get(&format!("/api/v1/tenders/{t}"))
         .await
         .unwrap();
-    assert_eq!(tender["state"], "evaluated", "{tender}");
+    // 评定分离: the award begins with the tenderer's 清标 (docs/AWARD.md §3).
+    assert_eq!(tender["state"], "clearing", "{tender}");
     let seen: Value = w.s.agent.get(&path).await.unwrap();
     assert_eq!(seen["digest"], report.digest.as_str());
     let (st, v) = w.bidders[1]

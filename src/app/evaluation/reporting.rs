@@ -151,6 +151,9 @@ fn finish_tender_when_all_reported(
                     .collect::<Vec<_>>()}),
         ),
     )?;
+    if next.kind() == StateKind::Evaluated {
+        crate::app::support::award::begin(c, now, &row.id)?;
+    }
     Ok(())
 }
 

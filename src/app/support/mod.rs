@@ -3,6 +3,7 @@
 //! custodians, opened part keys, keyset pagination and role grants.
 //! Depends on nothing above it: support never imports a stage.
 
+pub mod award;
 pub mod departments;
 pub mod errors;
 pub mod evaluation;

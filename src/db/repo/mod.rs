@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod audit_log;
+pub mod awards;
 pub mod award_notices;
 pub mod bids;
 pub mod clarifications;

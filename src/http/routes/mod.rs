@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod award;
 pub mod award_notices;
 pub mod bids;
 pub mod clarifications;
@@ -142,6 +143,7 @@ macro_rules! for_each_route {
             evaluation::deviation_flags,
             evaluation::file_deviation_reason,
             evaluation::collusion_signals,
+            award::get_award,
             award_notices::notice_drafts,
             award_notices::issue_notices,
             award_notices::notices,

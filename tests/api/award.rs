@@ -1,0 +1,152 @@
+//! The award begins (issue 14, docs/AWARD.md §3): when the tender's reports are complete, each
+//! section that has candidates enters the award at the first stage of its mode — the ranked
+//! candidates' publicity (traditional) or 清标 (评定分离) — and the tender holds the state of
+//! its least advanced section. `evaluated` is the starting point of every award test.
+
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use crate::committee::{world_with, World};
+use crate::helpers::assert_problem;
+use crate::report::{all_pass, draw_k, evaluating, scores};
+
+/// BD01's evaluation as the fixture tender has it (综合评估法 with a drawn K).
+fn evaluation() -> Value {
+    json!({
+        "kind": "comprehensive_scoring",
+        "weights": [
+            {"name": "price", "weight": "60"},
+            {"name": "technical", "weight": "30"},
+            {"name": "commercial", "weight": "10"}
+        ],
+        "price": {"k_values": ["0.01", "0.02", "0.03"]}
+    })
+}
+
+/// A 评定分离 award of BD01 by `method` among its three candidates.
+pub(crate) fn separated(method: Value) -> Value {
+    json!({"kind": "separated", "candidates": 3, "method": method})
+}
+
+/// The committee world driven to a tender `evaluated` with a complete, signed 评标报告 for BD01
+/// under `award`: three bids, all valid, scored so that the first bid is best, the second next.
+pub(crate) async fn evaluated(award: Value) -> World {
+    let mut w = world_with(5, Some((evaluation(), award))).await;
+    evaluating(&mut w).await;
+    draw_k(&w).await;
+    w.relogin().await;
+    let t = w.t().to_string();
+    let bids = w.bids.clone();
+    for i in 0..5 {
+        let m = &w.experts[w.drawn[i]];
+        m.client
+            .submit_sheet(&t, "BD01", &all_pass(&bids), &m.ident.credentials())
+            .await
+            .unwrap();
+    }
+    let (a, b, c) = (bids[0].as_str(), bids[1].as_str(), bids[2].as_str());
+    for i in 0..5 {
+        let m = &w.experts[w.drawn[i]];
+        let s = scores(&[(a, "27", "9"), (b, "24", "7"), (c, "20", "6")]);
+        m.client
+            .submit_sheet(&t, "BD01", &s, &m.ident.credentials())
+            .await
+            .unwrap();
+    }
+    let leader = &w.experts[w.drawn[0]];
+    leader.client.generate_report(&t, "BD01").await.unwrap();
+    for i in 0..5 {
+        let m = &w.experts[w.drawn[i]];
+        m.client
+            .sign_report(&t, "BD01", &m.person, None, &m.ident.credentials())
+            .await
+            .unwrap();
+    }
+    w
+}
+
+#[tokio::test]
+async fn the_award_begins_per_section_at_the_first_stage_of_its_mode() {
+    let w = evaluated(separated(json!({"kind": "direct_vote"}))).await;
+    let t = w.t().to_string();
+    let tender: Value = w
+        .app
+        .client()
+        .get(&format!("/api/v1/tenders/{t}"))
+        .await
+        .unwrap();
+    assert_eq!(tender["state"], "clearing", "{tender}");
+    let a = w.s.agent.award(&t, "BD01").await.unwrap();
+    assert_eq!(serde_json::to_value(a.stage).unwrap(), "clearing");
+    assert_eq!(a.mode, "separated");
+    let mut expected = w.bids.clone();
+    expected.sort();
+    let mut got = a.candidates.clone();
+    got.sort();
+    assert_eq!(got, expected);
+    assert_eq!((a.award_round, a.open_objections), (1, 0));
+    assert!(a.winner.is_none());
+    let report: Value =
+        w.s.agent
+            .get(&format!(
+                "/api/v1/tenders/{t}/sections/BD01/committee/report"
+            ))
+            .await
+            .unwrap();
+    assert_eq!(a.report_digest, report["digest"].as_str().unwrap());
+
+    // Regulators read it; bidders and strangers learn nothing while it is being decided; BD02
+    // (no bids) is not in the award.
+    let regulator = w.app.enrol("regulator").await;
+    regulator.award(&t, "BD01").await.unwrap();
+    let path = etender::client::award::award_path(&t, "BD01");
+    for c in [&w.bidders[0].client, &w.app.enrol("expert").await] {
+        let (st, v) = c.raw(Method::GET, &path, None).await.unwrap();
+        assert_problem(st, &v, 404, "not_found");
+    }
+    let (st, v) =
+        w.s.agent
+            .raw(
+                Method::GET,
+                &etender::client::award::award_path(&t, "BD02"),
+                None,
+            )
+            .await
+            .unwrap();
+    assert_problem(st, &v, 404, "not_found");
+
+    // The start is in the audit log.
+    etender::audit::sequencer::integrate_now(&w.app.ctx.db, &w.app.ctx.audit_log)
+        .await
+        .unwrap();
+    let trail: Value = regulator
+        .get(&format!("/api/v1/audit/trail?tender_id={t}&limit=1000"))
+        .await
+        .unwrap();
+    let types: Vec<&str> = trail["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["event_type"].as_str())
+        .collect();
+    assert!(types.contains(&"award_begun"), "{types:?}");
+    assert!(types.contains(&"tender_award_progressed"), "{types:?}");
+}
+
+#[tokio::test]
+async fn a_traditional_award_begins_with_the_ranked_candidates() {
+    let w = evaluated(json!({"kind": "traditional", "candidates": 2})).await;
+    let t = w.t().to_string();
+    let a = w.s.agent.award(&t, "BD01").await.unwrap();
+    assert_eq!(serde_json::to_value(a.stage).unwrap(), "candidates");
+    assert_eq!(a.mode, "traditional");
+    // Rank order: the best-scored bid first.
+    assert_eq!(a.candidates, [w.bids[0].clone(), w.bids[1].clone()]);
+    let tender: Value = w
+        .app
+        .client()
+        .get(&format!("/api/v1/tenders/{t}"))
+        .await
+        .unwrap();
+    assert_eq!(tender["state"], "evaluated", "{tender}");
+}
