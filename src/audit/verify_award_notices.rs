@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use base64::Engine;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use serde_json::Value;
 
 use super::bundle::BundleScope;
@@ -86,7 +86,7 @@ impl Rule for AwardNoticesReplay {
                 _ if !section.is_empty() => {
                     let s = sections.entry((tender, section)).or_default();
                     if let Some(until) = body["publicity_until"].as_str() {
-                        s.publicity_until = Some(parse_time(until));
+                        s.publicity_until = Some(parse_time(until).trunc_subsecs(6));
                     }
                     if let Some(w) = body["winner"].as_str() {
                         s.winner = Some(w.to_string());
@@ -110,7 +110,10 @@ fn notices_problems(
     let text = |k: &str| body[k].as_str().unwrap_or_default().to_string();
     let winner = text("winner");
     if text("mode") == "separated" {
-        let stated = body["publicity_until"].as_str().map(parse_time);
+        // The log keeps microseconds: an end stated finer is compared at that resolution.
+        let stated = body["publicity_until"]
+            .as_str()
+            .map(|t| parse_time(t).trunc_subsecs(6));
         match (s.publicity_until, stated) {
             (None, None) => out.push("notices under 评定分离 without a publicity".to_string()),
             (chain, stated) => {
@@ -126,7 +129,10 @@ fn notices_problems(
             }
         }
     } else {
-        match body["decided_at"].as_str().map(parse_time) {
+        match body["decided_at"]
+            .as_str()
+            .map(|t| parse_time(t).trunc_subsecs(6))
+        {
             Some(d) if d <= at => {}
             _ => out.push("notices issued before the tenderer's award".to_string()),
         }

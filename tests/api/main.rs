@@ -3,6 +3,7 @@
 mod audit;
 mod authz;
 mod award;
+mod award_notices;
 mod bids;
 mod clarifications;
 mod collusion;

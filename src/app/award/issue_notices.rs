@@ -413,7 +413,7 @@ fn release(
         title: format!("中标结果公告：{}", f.section_code),
         sha256: crate::audit::sha256_hex(announced.as_bytes()),
         url: Some(format!(
-            "{}/api/v1/tenders/{}/announcements",
+            "{}/api/v1/announcements?tender={}",
             env.base_url, trow.id
         )),
         format: Some("application/json".into()),

@@ -3,8 +3,8 @@
 
 pub mod audit;
 pub mod audit_log;
-pub mod awards;
 pub mod award_notices;
+pub mod awards;
 pub mod bids;
 pub mod clarifications;
 pub mod collusion;
