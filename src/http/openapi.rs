@@ -403,9 +403,9 @@ mod tests {
         }
         // Login, two registrations, publish, amend, bid upload, withdrawal, confirmation,
         // envelope key, share release, entrustment, draw contribution, draw check-in, evaluation
-        // sheet, deviation reason, report signature, clarification answer: every request that
-        // carries a certificate chain.
-        assert_eq!(signed, 17);
+        // sheet, deviation reason, report signature, clarification answer, award notices, the
+        // award's written report: every request that carries a certificate chain.
+        assert_eq!(signed, 19);
     }
 
     #[test]
