@@ -7,7 +7,7 @@
 //! award committee and the result's publicity) are other verbs; here they are driven through
 //! `support::award` — the same calls those verbs make — so the notices are tested on their own.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, SubsecRound, Utc};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -178,7 +178,7 @@ async fn a_traditional_section_is_notified_after_the_award_and_each_addressee_re
     assert_eq!(issued.notices.len(), 3);
     assert_eq!(
         issued.written_report_due,
-        w.app.clock_now() + Duration::days(15)
+        w.app.clock_now().trunc_subsecs(6) + Duration::days(15)
     );
     let after = w.app.rows().await;
     for (table, delta) in [

@@ -4,6 +4,7 @@
 //! recorded as late (the limit is tracked, not a bar: the report is still owed).
 
 use base64::Engine;
+use chrono::SubsecRound;
 use serde_json::json;
 
 use super::notice_facts::*;
@@ -32,7 +33,7 @@ pub async fn file_written_report(
         tender.to_string(),
         section.to_string(),
         actor.clone(),
-        ctx.clock.now(),
+        ctx.clock.now().trunc_subsecs(6),
     );
     let signing = Signing::of(ctx);
     ctx.db

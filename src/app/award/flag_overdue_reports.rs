@@ -4,6 +4,7 @@
 //! stays on regulators' overdue list until it is filed). Idempotent: a flagged report is not
 //! flagged again.
 
+use chrono::SubsecRound;
 use serde_json::json;
 
 use crate::app::support::publicity::{self, Change};
@@ -15,7 +16,7 @@ use crate::error::AppResult;
 
 /// Flags every overdue written report not flagged yet; returns how many.
 pub async fn flag_overdue_reports(ctx: &AppContext) -> AppResult<usize> {
-    let now = ctx.clock.now();
+    let now = ctx.clock.now().trunc_subsecs(6);
     ctx.db
         .write(move |c| {
             let mut flagged = 0;

@@ -8,7 +8,7 @@
 //! (评定分离), or after the tenderer's award (traditional).
 
 use base64::Engine;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use serde_json::{json, Value};
 
 use super::notice_facts::*;
@@ -45,7 +45,7 @@ pub async fn issue_notices(
         tender.to_string(),
         section.to_string(),
         actor.clone(),
-        ctx.clock.now(),
+        ctx.clock.now().trunc_subsecs(6),
     );
     let (env, signing) = (Env::of(ctx), Signing::of(ctx));
     ctx.db
@@ -297,9 +297,17 @@ fn committees(c: &mut AnyConnection, award: &Award, doc: &Document) -> AppResult
 }
 
 /// HOOK(award-committee): the 定标委员会's public names come from the award-committee stage's
-/// `members_public(c, tender, section)` when that branch is merged; this is the one place the
-/// result announcement asks for them. Until then a 评定分离 announcement names none (`null`),
-/// and a traditional award has no award committee.
+/// `support::award_committee::members_public(c, tender, section)` once that branch is merged;
+/// this is the one place the result announcement asks for them. Until then a 评定分离
+/// announcement names none (`null`), and a traditional award has no award committee. Wired, it
+/// reads:
+///
+/// ```text
+/// if !award.separated() { return Ok(None); }
+/// let (t, s) = (&award.row.tender_id, &award.row.section_code);
+/// let names = crate::app::support::award_committee::members_public(c, t, s)?;
+/// Ok(Some(serde_json::to_value(names).map_err(internal)?))
+/// ```
 fn award_committee_public(_c: &mut AnyConnection, _award: &Award) -> AppResult<Option<Value>> {
     Ok(None)
 }

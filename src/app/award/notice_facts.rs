@@ -3,7 +3,7 @@
 //! tenderer's certificate, and the notice and written-report bodies.
 
 use base64::Engine;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use serde_json::Value;
 
 use crate::app::support::award::Award;
@@ -71,7 +71,8 @@ pub(super) fn require_notifiable(award: &Award, now: DateTime<Utc>) -> AppResult
                 "the result's publicity has no end set",
             )
         })?;
-        if now < until {
+        // Compared at the log's resolution (microseconds), as the verifier compares them.
+        if now.trunc_subsecs(6) < until.trunc_subsecs(6) {
             return Err(AppError::new(
                 ErrorCode::DeadlineNotReached,
                 format!("the result's publicity runs until {until}: notices only after it"),
