@@ -20,6 +20,7 @@ pub mod note;
 pub mod proof_text;
 pub mod sequencer;
 pub mod verify;
+pub mod verify_award_start;
 pub mod verify_award_notices;
 pub mod verify_clarifications;
 pub mod verify_committees;
@@ -240,6 +241,31 @@ impl EventType {
                 | EventType::DrawSeatNotified
                 | EventType::DrawAnswered
                 | EventType::DrawCheckedIn
+        )
+    }
+
+    /// Events of the committee's deliberation (评标): sheets, clarifications, rejection motions,
+    /// deviation reasons and the report while it is signed. 招标投标法44 binds everyone who takes
+    /// part in the evaluation not to disclose how bids were reviewed and compared, so the
+    /// tender's own parties read these bodies only once the tender has left the evaluation
+    /// (their representatives on the committee read them as members); regulators always.
+    pub fn is_in_camera(self) -> bool {
+        matches!(
+            self,
+            EventType::EvaluationSheetSubmitted
+                | EventType::EvaluationSheetsRevealed
+                | EventType::ClarificationAsked
+                | EventType::ClarificationAnswered
+                | EventType::ClarificationDecided
+                | EventType::RejectionMotionProposed
+                | EventType::RejectionVoteCast
+                | EventType::RejectionMotionClosed
+                | EventType::DeviationFlagged
+                | EventType::DeviationReasonFiled
+                | EventType::EvaluationReportGenerated
+                | EventType::EvaluationReportSigned
+                | EventType::EvaluationReportVoided
+                | EventType::EvaluationReportCompleted
         )
     }
 

@@ -521,6 +521,7 @@ pub fn default_rules() -> Vec<Box<dyn Rule>> {
         Box::new(super::verify_reports::ReportsReplay),
         Box::new(SheetsReplay),
         Box::new(ClarificationsMotionsReplay),
+        Box::new(super::verify_award_start::AwardStartReplay),
         Box::new(super::verify_award_notices::AwardNoticesReplay),
     ]
 }

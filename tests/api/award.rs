@@ -150,3 +150,94 @@ async fn a_traditional_award_begins_with_the_ranked_candidates() {
         .unwrap();
     assert_eq!(tender["state"], "evaluated", "{tender}");
 }
+
+/// The tender's audit export, verified offline with every rule, and its entries as the rules
+/// see them (for tampering with a copy).
+pub(crate) async fn exported_entries(
+    w: &World,
+) -> (
+    etender::audit::bundle::BundleScope,
+    Vec<etender::audit::verify::VerifiedEntry>,
+) {
+    etender::audit::checkpoint_now(&w.app.ctx.db, &w.app.ctx.audit_log, "test")
+        .await
+        .unwrap();
+    let regulator = w.app.enrol("regulator").await;
+    let bundle: Value = regulator
+        .get(&format!("/api/v1/audit/export?tender_id={}", w.t()))
+        .await
+        .unwrap();
+    let bundle: etender::audit::bundle::Bundle = serde_json::from_value(bundle).unwrap();
+    let key = etender::audit::note::NoteVerifier::parse(&bundle.public_key).unwrap();
+    etender::audit::verify::verify_bundle(
+        &bundle,
+        &key,
+        None,
+        &etender::audit::verify::default_rules(),
+    )
+    .unwrap();
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let entries = bundle
+        .entries
+        .iter()
+        .map(|e| etender::audit::verify::VerifiedEntry {
+            leaf: etender::audit::leaf::LeafEntry::from_bytes(
+                &base64::Engine::decode(&b64, &e.leaf).unwrap(),
+            )
+            .unwrap(),
+            leaf_hash: [0; 32],
+            body: e
+                .event
+                .as_ref()
+                .map(|ev| serde_json::from_str(&ev.body).unwrap()),
+        })
+        .collect();
+    (
+        etender::audit::bundle::BundleScope::Tender(w.t().to_string()),
+        entries,
+    )
+}
+
+#[tokio::test]
+async fn the_verifier_checks_the_award_starts_from_the_complete_report() {
+    use etender::audit::verify::Rule as _;
+    use etender::audit::verify_award_start::AwardStartReplay;
+    let w = evaluated(separated(json!({"kind": "lottery"}))).await;
+    let (scope, entries) = exported_entries(&w).await;
+    assert_eq!(
+        AwardStartReplay.check(&scope, &entries),
+        Vec::<String>::new()
+    );
+    let at = |k: &str| entries.iter().position(|e| e.leaf.event_type == k).unwrap();
+    let only = |es: Vec<etender::audit::verify::VerifiedEntry>, reason: &str| {
+        let found = AwardStartReplay.check(&scope, &es);
+        assert!(
+            found.iter().any(|f| f.contains(reason)),
+            "{reason}: {found:?}"
+        );
+    };
+    let begun = at("award_begun");
+    let tamper = |key: &str, value: Value| {
+        let mut es = entries.clone();
+        es[begun].body.as_mut().unwrap()[key] = value;
+        es
+    };
+    only(
+        tamper("candidates", json!([w.bids[0], w.bids[1]])),
+        "candidates the report does not name",
+    );
+    only(tamper("report_digest", json!("00")), "a digest");
+    only(tamper("stage", json!("committee")), "a first stage");
+    only(tamper("mode", json!("traditional")), "an award mode");
+    // Begun before the report was complete.
+    let mut es = entries.clone();
+    let completed = at("evaluation_report_completed");
+    let moved = es.remove(begun);
+    es.insert(completed, moved);
+    only(es, "before it was complete");
+    // A tender state that does not follow from its sections.
+    let mut es = entries.clone();
+    let progressed = at("tender_award_progressed");
+    es[progressed].body.as_mut().unwrap()["state"] = json!("awarded");
+    only(es, "does not follow from its sections");
+}

@@ -645,6 +645,34 @@ async fn verify_and_tamper(w: &World) {
     );
     body["digest"] = json!(hex::encode(d));
     only(es, "are not the members' revealed sheets");
+    // Motions that are not those the committee closed (votes changed, digest recomputed).
+    let mut es = entries.clone();
+    let body = es[generated].body.as_mut().unwrap();
+    body["document"]["inputs"]["motions"][0]["votes_for"] = json!(5);
+    let doc: etender::domain::evaluation::report::Document =
+        serde_json::from_value(body["document"].clone()).unwrap();
+    let d = etender::domain::evaluation::report::digest(
+        &etender::domain::evaluation::report::bytes(&doc),
+    );
+    body["digest"] = json!(hex::encode(d));
+    only(es, "its motions are not those the committee closed");
+    // Opened bids that are not the opening record's (one left out, digest recomputed).
+    let mut es = entries.clone();
+    let body = es[generated].body.as_mut().unwrap();
+    body["document"]["inputs"]["bids"]
+        .as_array_mut()
+        .unwrap()
+        .pop();
+    let doc: etender::domain::evaluation::report::Document =
+        serde_json::from_value(body["document"].clone()).unwrap();
+    let d = etender::domain::evaluation::report::digest(
+        &etender::domain::evaluation::report::bytes(&doc),
+    );
+    body["digest"] = json!(hex::encode(d));
+    only(
+        es,
+        "its opened bids are not those the opening record opened",
+    );
     // A document changed after its digest was logged.
     let mut es = entries.clone();
     es[generated].body.as_mut().unwrap()["document"]["k"]["k"] = json!("0.05");
@@ -893,4 +921,93 @@ async fn a_representative_who_leaves_is_replaced_by_the_tenderer_from_its_staff(
         .unwrap();
     assert_problem(st, &v, 422, "validation_failed");
     verify_export(&w).await;
+}
+
+/// The bodies of `kind` entries in the tender's trail as `c` reads it (`None`: withheld).
+async fn bodies_of(c: &etender::client::Client, t: &str, kind: &str) -> Vec<Option<Value>> {
+    let trail: Value = c
+        .get(&format!("/api/v1/audit/trail?tender_id={t}&limit=1000"))
+        .await
+        .unwrap();
+    trail["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["event_type"] == kind)
+        .map(|e| Some(e["body"].clone()).filter(|b| !b.is_null()))
+        .collect()
+}
+
+/// 招标投标法44: how the committee reviews and compares bids is not disclosed while it
+/// evaluates — not even to the tenderer and its agent, whose own trail withholds the sheets, the
+/// clarifications, the motions and the report being signed until the evaluation is over;
+/// regulators read them throughout.
+#[tokio::test]
+async fn the_committees_deliberation_is_in_camera_until_the_evaluation_is_over() {
+    let mut w = world(5).await;
+    evaluating(&mut w).await;
+    draw_k(&w).await;
+    w.relogin().await;
+    let t = w.t().to_string();
+    let bids = w.bids.clone();
+    for i in 0..5 {
+        let m = &w.experts[w.drawn[i]];
+        m.client
+            .submit_sheet(&t, "BD01", &all_pass(&bids), &m.ident.credentials())
+            .await
+            .unwrap();
+    }
+    etender::audit::sequencer::integrate_now(&w.app.ctx.db, &w.app.ctx.audit_log)
+        .await
+        .unwrap();
+    let regulator = w.app.enrol("regulator").await;
+    let kind = "evaluation_sheets_revealed";
+    let seen = bodies_of(&regulator, &t, kind).await;
+    assert_eq!(seen.len(), 1);
+    assert!(seen[0].as_ref().unwrap()["sheets"].is_array());
+    assert_eq!(bodies_of(&w.s.agent, &t, kind).await, vec![None]);
+    let tenderer = w.app.enrol("tenderer").await;
+    assert_eq!(bodies_of(&tenderer, &t, kind).await, vec![None]);
+    // The export withholds them from the party too, and still verifies.
+    let bundle: Value =
+        w.s.agent
+            .get(&format!("/api/v1/audit/export?tender_id={t}"))
+            .await
+            .unwrap();
+    let hidden = bundle["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["event"].is_null())
+        .count();
+    assert!(hidden >= 6, "five submissions and the reveal: {hidden}");
+
+    // Once the evaluation is over, the parties read the record.
+    let (a, b, c) = (bids[0].as_str(), bids[1].as_str(), bids[2].as_str());
+    for i in 0..5 {
+        let m = &w.experts[w.drawn[i]];
+        let s = scores(&[(a, "27", "9"), (b, "24", "7"), (c, "20", "6")]);
+        m.client
+            .submit_sheet(&t, "BD01", &s, &m.ident.credentials())
+            .await
+            .unwrap();
+    }
+    w.experts[w.drawn[0]]
+        .client
+        .generate_report(&t, "BD01")
+        .await
+        .unwrap();
+    for i in 0..5 {
+        let m = &w.experts[w.drawn[i]];
+        m.client
+            .sign_report(&t, "BD01", &m.person, None, &m.ident.credentials())
+            .await
+            .unwrap();
+    }
+    etender::audit::sequencer::integrate_now(&w.app.ctx.db, &w.app.ctx.audit_log)
+        .await
+        .unwrap();
+    let now = bodies_of(&w.s.agent, &t, kind).await;
+    assert_eq!(now.len(), 2);
+    assert!(now.iter().all(|b| b.is_some()));
 }

@@ -73,6 +73,7 @@ pub async fn export(
                 } else {
                     i64::MAX
                 };
+                let view = party_view(c, &scope, party)?;
                 let rows = repo::entries(c, &scope, 0, to, i64::MAX).map_err(internal)?;
                 let submitted: Vec<String> = rows
                     .iter()
@@ -89,12 +90,12 @@ pub async fn export(
                     } else {
                         None
                     };
-                    let event =
-                        ev.filter(|ev| party || may_see(&actor, ev))
-                            .map(|ev| BundleEvent {
-                                id: ev.id,
-                                body: ev.body,
-                            });
+                    let event = ev
+                        .filter(|ev| view.is_some_and(|v| v.sees(ev)) || may_see(&actor, ev))
+                        .map(|ev| BundleEvent {
+                            id: ev.id,
+                            body: ev.body,
+                        });
                     entries.push(BundleEntry {
                         index,
                         leaf: B64.encode(&e.leaf),

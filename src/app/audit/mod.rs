@@ -11,7 +11,8 @@
 //! them (`as_read_by`). A tender's trail is for regulators,
 //! administrators and the tender's own parties (tenderer, agent, agent staff) — never for
 //! bidders, who must not learn who else downloaded or asked (办法 第21条); `authorize` is the
-//! single place that decides.
+//! single place that decides. While the tender is evaluating, its parties read it without the
+//! bodies of the committee's deliberation (`EventType::is_in_camera`, 招标投标法44).
 
 mod consistency;
 mod entry;
@@ -95,6 +96,48 @@ fn as_read_by(actor: &Actor, scope: Scope) -> Scope {
         }
         other => other,
     }
+}
+
+/// How a tender's own party reads its tender's chain: every body (downloads included: they are
+/// entitled to know who downloaded), except — while the tender is being evaluated — the
+/// bodies of the committee's deliberation (`EventType::is_in_camera`). `None`: not a party.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum PartyView {
+    Everything,
+    OutsideTheEvaluation,
+}
+
+impl PartyView {
+    fn sees(self, ev: &AuditEventRow) -> bool {
+        match self {
+            PartyView::Everything => true,
+            PartyView::OutsideTheEvaluation => {
+                !crate::audit::EventType::parse(&ev.event_type).is_some_and(|t| t.is_in_camera())
+            }
+        }
+    }
+}
+
+/// The party view of `scope` for a caller `authorize` found to be a party.
+fn party_view(c: &mut AnyConnection, scope: &Scope, party: bool) -> AppResult<Option<PartyView>> {
+    use crate::domain::lifecycle::{State, StateKind};
+    let (true, Scope::Tender(t)) = (party, scope) else {
+        return Ok(None);
+    };
+    let Some(row) = crate::db::repo::tenders::find_tender(c, t)? else {
+        return Ok(None);
+    };
+    let state = crate::app::support::tender::state_of(&row)?;
+    let evaluating = match state {
+        State::Evaluating => true,
+        State::Suspended { resume_to, .. } => resume_to == StateKind::Evaluating,
+        _ => false,
+    };
+    Ok(Some(if evaluating {
+        PartyView::OutsideTheEvaluation
+    } else {
+        PartyView::Everything
+    }))
 }
 
 /// Whether `actor` may see this event (actor or subject of it, or an overseer).

@@ -53,16 +53,24 @@ pub async fn trail(
         })
         .transpose()?;
     let page = pages::keyset(after, limit, TRAIL);
-    let rows = {
+    let (rows, view) = {
         let page = page.clone();
         ctx.db
-            .read_primary(move |c| repo::entries_page(c, &scope, &page).map_err(internal))
+            .read_primary(move |c| {
+                let view = party_view(c, &scope, party)?;
+                Ok((
+                    repo::entries_page(c, &scope, &page).map_err(internal)?,
+                    view,
+                ))
+            })
             .await?
     };
     let (rows, next) = pages::cut(&page, rows, |(e, _)| e.log_index);
     let mut items = Vec::with_capacity(rows.len());
     for (e, ev) in &rows {
-        let visible = party || ev.as_ref().is_some_and(|ev| may_see(actor, ev));
+        let visible = ev
+            .as_ref()
+            .is_some_and(|ev| view.is_some_and(|v| v.sees(ev)) || may_see(actor, ev));
         items.push(entry_dto(e, ev.as_ref(), visible)?);
     }
     Ok(Trail {
