@@ -118,6 +118,9 @@ error_codes! {
     DeadlinePassed = "deadline_passed" => (409, "Deadline passed"),
     /// Unanswered objections keep the tender suspended.
     ObjectionsPending = "objections_pending" => (409, "Objections pending"),
+    /// A time limit that must be over first is not over yet (judged by the server clock), e.g.
+    /// the award result's publicity before the notices.
+    DeadlineNotReached = "deadline_not_reached" => (409, "Deadline not reached"),
     /// A statutory or platform rule refuses the request; `errors[].code` names each rule.
     RuleViolation = "rule_violation" => (422, "Rule violation"),
     /// The Idempotency-Key was used before with a different request.

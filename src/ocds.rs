@@ -75,6 +75,8 @@ pub enum DocumentType {
     CancellationDetails,
     /// 异议 / 投诉 and their answers
     Complaints,
+    /// 中标结果公告
+    AwardNotice,
 }
 
 impl DocumentType {
@@ -90,6 +92,7 @@ impl DocumentType {
             DocumentType::ContractDraft => "contractDraft",
             DocumentType::CancellationDetails => "cancellationDetails",
             DocumentType::Complaints => "complaints",
+            DocumentType::AwardNotice => "awardNotice",
         }
     }
 }
@@ -548,6 +551,122 @@ pub fn release(event: &OcdsEvent) -> Value {
     })
 }
 
+/// The bids extension (`bids.details`, `awards[].relatedBids`), declared by a package whose
+/// releases carry bids. Not core: validating offline needs its schema (see
+/// tests/support/ocds_validate.py).
+pub const BID_EXTENSION: &str = concat!(
+    "https://raw.githubusercontent.com/open-contracting-extensions/",
+    "ocds_bid_extension/v1.1.5/extension.json"
+);
+
+/// A bid of the section as the award release lists it (bids extension `bids.details`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OcdsBid {
+    pub id: String,
+    pub bidder: OcdsOrganisation,
+    pub price: Option<Money>,
+    /// A candidate of the 评标报告 (`valid`), another valid bid (`valid`) or rejected
+    /// (`disqualified`): the closed `bidStatus` codelist's words.
+    pub status: &'static str,
+}
+
+/// A section's award, released with its notices (tag `award`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OcdsAward {
+    pub section: String,
+    pub award_round: i32,
+    pub title: String,
+    /// Why the winner was chosen (the method and the tenderer's reason).
+    pub description: String,
+    pub date: DateTime<Utc>,
+    pub winner_bid: String,
+    pub supplier: OcdsOrganisation,
+    pub value: Money,
+    pub bids: Vec<OcdsBid>,
+    /// The result announcement (中标结果公告), published with the notices.
+    pub notice: Option<OcdsDocument>,
+}
+
+/// The award release of one section: the tender as [`release`] gives it for `event`, tagged
+/// `award`, with every bidder in `parties` (the winner also as `supplier`), the section's bids
+/// in `bids.details` and the award (`awards[]`: id `{tender}-{section}-{round}`, stable across
+/// releases, status `active`, the winner as supplier, its price as value, the section's item).
+pub fn award_release(event: &OcdsEvent, award: &OcdsAward) -> Value {
+    let mut r = release(event);
+    r["tag"] = json!(["award"]);
+    let mut parties: Vec<Value> = r["parties"].as_array().cloned().unwrap_or_default();
+    for b in &award.bids {
+        let id = party_id(&b.bidder);
+        let mut roles = vec!["tenderer"];
+        if b.id == award.winner_bid {
+            roles.push("supplier");
+        }
+        match parties.iter_mut().find(|p| p["id"] == json!(id)) {
+            Some(p) => {
+                let list = p["roles"].as_array_mut();
+                if let Some(list) = list {
+                    for role in roles {
+                        if !list.contains(&json!(role)) {
+                            list.push(json!(role));
+                        }
+                    }
+                }
+            }
+            None => parties.push(json!({
+                "id": id,
+                "name": b.bidder.name,
+                "identifier": {"scheme": USCC_SCHEME, "id": b.bidder.uscc,
+                    "legalName": b.bidder.name},
+                "roles": roles,
+            })),
+        }
+    }
+    r["parties"] = Value::Array(parties);
+    let details: Vec<Value> = award
+        .bids
+        .iter()
+        .map(|b| {
+            let mut m = Map::new();
+            m.insert("id".into(), json!(b.id));
+            m.insert("status".into(), json!(b.status));
+            m.insert("tenderers".into(), json!([org_ref(&b.bidder)]));
+            if let Some(p) = b.price {
+                m.insert("value".into(), value(p));
+            }
+            Value::Object(m)
+        })
+        .collect();
+    r["bids"] = json!({ "details": details });
+    let mut a = Map::new();
+    a.insert(
+        "id".into(),
+        json!(format!(
+            "{}-{}-{}",
+            event.tender.tender_id, award.section, award.award_round
+        )),
+    );
+    a.insert("title".into(), json!(award.title));
+    a.insert("description".into(), json!(award.description));
+    a.insert("status".into(), json!("active"));
+    a.insert("date".into(), json!(date(award.date)));
+    a.insert("value".into(), value(award.value));
+    a.insert("suppliers".into(), json!([org_ref(&award.supplier)]));
+    if let Some(s) = event
+        .tender
+        .sections
+        .iter()
+        .find(|s| s.code == award.section)
+    {
+        a.insert("items".into(), json!([item(s)]));
+    }
+    a.insert("relatedBids".into(), json!([award.winner_bid]));
+    if let Some(d) = &award.notice {
+        a.insert("documents".into(), json!([document(d)]));
+    }
+    r["awards"] = json!([Value::Object(a)]);
+    r
+}
+
 /// A release package (OCDS 1.1) around `releases`.
 pub fn release_package(
     releases: Vec<Value>,
@@ -566,13 +685,18 @@ pub fn release_package(
             p.insert(key.into(), json!(v));
         }
     }
-    json!({
+    let with_bids = releases.iter().any(|r| r.get("bids").is_some());
+    let mut package = json!({
         "uri": uri,
         "version": OCDS_VERSION,
         "publishedDate": date(published_date),
         "publisher": Value::Object(p),
         "releases": releases,
-    })
+    });
+    if with_bids {
+        package["extensions"] = json!([BID_EXTENSION]);
+    }
+    package
 }
 
 #[cfg(test)]
@@ -611,7 +735,7 @@ mod tests {
         "contractTermination",
         "compiled",
     ];
-    const DOCUMENT_TYPE: [&str; 10] = [
+    const DOCUMENT_TYPE: [&str; 11] = [
         "tenderNotice",
         "biddingDocuments",
         "technicalSpecifications",
@@ -622,6 +746,7 @@ mod tests {
         "contractDraft",
         "cancellationDetails",
         "complaints",
+        "awardNotice",
     ];
 
     fn doc(id: &str, ty: DocumentType, title: &str, at: DateTime<Utc>) -> OcdsDocument {
@@ -877,6 +1002,7 @@ mod tests {
             DocumentType::ContractDraft,
             DocumentType::CancellationDetails,
             DocumentType::Complaints,
+            DocumentType::AwardNotice,
         ] {
             assert!(DOCUMENT_TYPE.contains(&d.code()));
         }
@@ -941,6 +1067,114 @@ mod tests {
         assert!(p["publisher"].get("uri").is_none());
         // `make test` validates this file with libcoveocds (tests/support/ocds_validate.py).
         if let Ok(path) = std::env::var("ETENDER_OCDS_SAMPLE") {
+            std::fs::write(path, serde_json::to_string_pretty(&p).unwrap()).unwrap();
+        }
+    }
+
+    fn award() -> OcdsAward {
+        let bidder = |n: &str, uscc: &str| OcdsOrganisation {
+            name: n.into(),
+            uscc: uscc.into(),
+        };
+        OcdsAward {
+            section: "A2".into(),
+            award_round: 1,
+            title: "A2 中标结果".into(),
+            description: "票决定标法：得票最多".into(),
+            date: sh(2025, 5, 6, 10, 0, 0),
+            winner_bid: "bid-2".into(),
+            supplier: bidder("湖北某建设工程有限公司", "91420000MA4K000001"),
+            value: money("6300000.5"),
+            bids: vec![
+                OcdsBid {
+                    id: "bid-1".into(),
+                    bidder: bidder("武汉某路桥有限公司", "91420100MA4K000002"),
+                    price: Some(money("6350000")),
+                    status: "valid",
+                },
+                OcdsBid {
+                    id: "bid-2".into(),
+                    bidder: bidder("湖北某建设工程有限公司", "91420000MA4K000001"),
+                    price: Some(money("6300000.5")),
+                    status: "valid",
+                },
+                OcdsBid {
+                    id: "bid-3".into(),
+                    bidder: bidder("荆州某市政有限公司", "91421000MA4K000003"),
+                    price: None,
+                    status: "disqualified",
+                },
+            ],
+            notice: Some(doc(
+                "award-A2-1",
+                DocumentType::AwardNotice,
+                "中标结果公告",
+                sh(2025, 5, 6, 10, 0, 0),
+            )),
+        }
+    }
+
+    #[test]
+    fn award_release_shape_and_sample_file() {
+        let t = tender();
+        let ev = OcdsEvent {
+            ocid_prefix: DEFAULT_OCID_PREFIX.into(),
+            event_id: "9".into(),
+            kind: EventKind::FinishEvaluation,
+            at: sh(2025, 5, 6, 10, 0, 0),
+            state: StateKind::Awarded,
+            tender: t,
+        };
+        let r = award_release(&ev, &award());
+        assert_eq!(r["tag"], json!(["award"]));
+        assert_eq!(r["tender"]["status"], "complete");
+        let a = &r["awards"][0];
+        assert_eq!(a["id"], "QJ2025-0042-A2-1");
+        assert_eq!(a["status"], "active");
+        assert_eq!(a["value"], json!({"amount": 6300000.5, "currency": "CNY"}));
+        assert_eq!(a["suppliers"][0]["id"], "CN-USCC-91420000MA4K000001");
+        assert_eq!(a["items"][0]["id"], "A2");
+        assert_eq!(a["relatedBids"], json!(["bid-2"]));
+        let statuses: Vec<&str> = r["bids"]["details"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b["status"].as_str().unwrap())
+            .collect();
+        assert_eq!(statuses, ["valid", "valid", "disqualified"]);
+        let roles = |id: &str| {
+            r["parties"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|p| p["id"] == json!(id))
+                .map(|p| p["roles"].clone())
+        };
+        assert_eq!(
+            roles("CN-USCC-91420000MA4K000001"),
+            Some(json!(["tenderer", "supplier"]))
+        );
+        assert_eq!(
+            roles("CN-USCC-91421000MA4K000003"),
+            Some(json!(["tenderer"]))
+        );
+        let mut releases: Vec<Value> = events().iter().map(release).collect();
+        releases.push(r);
+        let p = release_package(
+            releases,
+            "https://etender.example.cn/ocds/packages/QJ2025-0042.json",
+            sh(2025, 5, 6, 11, 0, 0),
+            &OcdsPublisher {
+                name: "潜江市公共资源交易中心".into(),
+                scheme: None,
+                uid: None,
+                uri: None,
+            },
+        );
+        assert_eq!(p["extensions"], json!([BID_EXTENSION]));
+        assert!(package().get("extensions").is_none());
+        // `make test` validates this file with libcoveocds (tests/support/ocds_validate.py).
+        if let Ok(path) = std::env::var("ETENDER_OCDS_AWARD_SAMPLE") {
             std::fs::write(path, serde_json::to_string_pretty(&p).unwrap()).unwrap();
         }
     }

@@ -22,6 +22,7 @@ pub mod sequencer;
 pub mod verify;
 pub mod verify_award;
 pub mod verify_award_committees;
+pub mod verify_award_notices;
 pub mod verify_award_publicity;
 pub mod verify_award_start;
 pub mod verify_clarifications;
@@ -148,6 +149,9 @@ pub enum EventType {
     AwardObjectionAnswered,
     AwardWinnerDroppedOut,
     AwardSentBack,
+    AwardNoticesIssued,
+    AwardWrittenReportFiled,
+    AwardWrittenReportOverdue,
 }
 
 impl EventType {
@@ -252,6 +256,9 @@ impl EventType {
         EventType::AwardObjectionAnswered,
         EventType::AwardWinnerDroppedOut,
         EventType::AwardSentBack,
+        EventType::AwardNoticesIssued,
+        EventType::AwardWrittenReportFiled,
+        EventType::AwardWrittenReportOverdue,
     ];
 
     /// Events whose leaf names no tender and no party, and whose body only their actor or
@@ -428,6 +435,9 @@ impl EventType {
             EventType::AwardObjectionAnswered => "award_objection_answered",
             EventType::AwardWinnerDroppedOut => "award_winner_dropped_out",
             EventType::AwardSentBack => "award_sent_back",
+            EventType::AwardNoticesIssued => "award_notices_issued",
+            EventType::AwardWrittenReportFiled => "award_written_report_filed",
+            EventType::AwardWrittenReportOverdue => "award_written_report_overdue",
         }
     }
 }

@@ -525,6 +525,7 @@ pub fn default_rules() -> Vec<Box<dyn Rule>> {
         Box::new(super::verify_award_committees::AwardCommitteesReplay),
         Box::new(super::verify_award::AwardReplay),
         Box::new(super::verify_award_publicity::AwardPublicityReplay),
+        Box::new(super::verify_award_notices::AwardNoticesReplay),
     ]
 }
 

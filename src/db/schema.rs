@@ -893,6 +893,44 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    award_notices (id) {
+        id -> Text,
+        tender_id -> Text,
+        section_code -> Text,
+        award_round -> Integer,
+        kind -> Text,
+        bid_id -> Text,
+        addressee_id -> Text,
+        document -> Text,
+        digest -> Text,
+        signature -> Text,
+        signature_algorithm -> Text,
+        certificate -> Text,
+        signer_id -> Text,
+        signer_fingerprint -> Text,
+        issued_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    award_written_reports (tender_id, section_code, award_round) {
+        tender_id -> Text,
+        section_code -> Text,
+        award_round -> Integer,
+        notified_at -> Timestamp,
+        due_at -> Timestamp,
+        document -> Nullable<Text>,
+        digest -> Nullable<Text>,
+        signature -> Nullable<Text>,
+        signature_algorithm -> Nullable<Text>,
+        certificate -> Nullable<Text>,
+        signer_id -> Nullable<Text>,
+        filed_at -> Nullable<Timestamp>,
+        overdue_flagged_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(audit_pending -> audit_events (seq));
 diesel::joinable!(expert_specialties -> experts (expert_id));
 diesel::joinable!(expert_avoid_units -> experts (expert_id));
@@ -998,6 +1036,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     award_publications,
     award_objections,
     award_dropouts,
+    award_notices,
+    award_written_reports,
 );
 
 diesel::table! {

@@ -2,6 +2,7 @@
 
 pub mod authz;
 pub mod award;
+pub mod award_notices;
 pub mod bidding;
 pub mod collusion;
 pub mod draw;

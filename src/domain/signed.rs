@@ -10,6 +10,10 @@ pub const LOGIN: &[u8] = b"etender-login/v1\0";
 pub const NOTICE: &[u8] = b"etender-notice/v1\0";
 /// A tenderer's entrustment of an agent for one project (委托).
 pub const ENTRUSTMENT: &[u8] = b"etender-entrustment/v1\0";
+/// An award notice (中标通知书 / 中标结果通知书): the notice's 32-byte digest follows.
+pub const AWARD_NOTICE: &[u8] = b"etender-award-notice/v1\0";
+/// The written report to the regulator (书面报告, 招标投标法47): its 32-byte digest follows.
+pub const AWARD_WRITTEN_REPORT: &[u8] = b"etender-award-written-report/v1\0";
 
 /// `label ‖ message`, the bytes actually signed.
 pub fn labelled(label: &[u8], message: &[u8]) -> Vec<u8> {

@@ -404,9 +404,10 @@ mod tests {
         // Login, two registrations, publish, amend, bid upload, withdrawal, confirmation,
         // envelope key, share release, entrustment, draw contribution, draw check-in, evaluation
         // sheet, deviation reason, report signature, clarification answer, 清标 report, award
-        // statement, award committee witness, award ballot, 定标报告 signature, award objection:
-        // every request that carries a certificate chain.
-        assert_eq!(signed, 23);
+        // statement, award committee witness, award ballot, 定标报告 signature, award objection,
+        // award notices, the award's written report: every request that carries a certificate
+        // chain.
+        assert_eq!(signed, 25);
     }
 
     #[test]

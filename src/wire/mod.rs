@@ -6,6 +6,7 @@
 pub mod audit;
 pub mod award;
 pub mod award_committee;
+pub mod award_notices;
 pub mod award_publicity;
 pub mod award_rounds;
 pub mod bids;

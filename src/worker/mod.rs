@@ -32,8 +32,9 @@ pub fn spawn(ctx: &AppContext) -> anyhow::Result<Vec<JoinHandle<()>>> {
 /// One pass of the deadline watch: close the tenders whose bid deadline has come (投标截止),
 /// abandon transfers that were not complete by then, and start or move on opening ceremonies
 /// (the opening time is the deadline, 条例44, so they start on the same tick), then move the
-/// expert draws on (fallback contributions, unanswered seats, reveals). Returns how many
-/// tenders this pass closed.
+/// expert draws on (fallback contributions, unanswered seats, reveals), and flag written
+/// reports of the award not filed within 15 days (招标投标法47). Returns how many tenders this
+/// pass closed.
 pub async fn deadline_tick(ctx: &AppContext) -> AppResult<usize> {
     let closed = tenders::close_due(ctx).await?;
     bids::abandon_late_uploads(ctx).await?;
@@ -41,6 +42,7 @@ pub async fn deadline_tick(ctx: &AppContext) -> AppResult<usize> {
     draws::tick(ctx).await?;
     evaluation::tick(ctx).await?;
     award::tick(ctx).await?;
+    award::flag_overdue_reports(ctx).await?;
     Ok(closed)
 }
 

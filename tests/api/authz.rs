@@ -559,6 +559,61 @@ async fn every_endpoint_with_every_role() {
             Some(&[]),
         ),
         e(
+            Method::GET,
+            "/api/v1/tenders/{tender}/sections/{section}/award/notices/draft",
+            format!("/api/v1/tenders/{t}/sections/BD01/award/notices/draft"),
+            None,
+            // Not in the award: the parties get through to `not_found`, the others are refused;
+            // award_notices::… issues real notices.
+            Some(&[]),
+        ),
+        e(
+            Method::POST,
+            "/api/v1/tenders/{tender}/sections/{section}/award/notices",
+            format!("/api/v1/tenders/{t}/sections/BD01/award/notices"),
+            Some(json!({"certificate_chain": ["AAAA"], "signature_algorithm": "ed25519",
+                "signatures": []})),
+            Some(&[]),
+        ),
+        e(
+            Method::GET,
+            "/api/v1/tenders/{tender}/sections/{section}/award/notices",
+            format!("/api/v1/tenders/{t}/sections/BD01/award/notices"),
+            None,
+            // None issued: the parties and regulators read the empty list; a bidder has none
+            // of its own (404).
+            Some(&["tenderer", "agent", "agent-staff", "regulator"]),
+        ),
+        e(
+            Method::GET,
+            "/api/v1/tenders/{tender}/award/notices/{id}",
+            format!("/api/v1/tenders/{t}/award/notices/none"),
+            None,
+            Some(&[]),
+        ),
+        e(
+            Method::GET,
+            "/api/v1/tenders/{tender}/sections/{section}/award/written-report",
+            format!("/api/v1/tenders/{t}/sections/BD01/award/written-report"),
+            None,
+            Some(&[]),
+        ),
+        e(
+            Method::POST,
+            "/api/v1/tenders/{tender}/sections/{section}/award/written-report",
+            format!("/api/v1/tenders/{t}/sections/BD01/award/written-report"),
+            Some(json!({"digest": "00".repeat(32), "certificate_chain": ["AAAA"],
+                "signature": "AAAA", "signature_algorithm": "ed25519"})),
+            Some(&[]),
+        ),
+        e(
+            Method::GET,
+            "/api/v1/award/written-reports/overdue",
+            "/api/v1/award/written-reports/overdue".into(),
+            None,
+            Some(&["regulator"]),
+        ),
+        e(
             Method::POST,
             "/api/v1/tenders/{tender}/sections/{section}/committee",
             format!("/api/v1/tenders/{t}/sections/BD01/committee"),

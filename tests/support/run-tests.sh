@@ -30,7 +30,8 @@ echo "== draw known-answer vectors re-derived by a second implementation (docs/D
 python3 tests/support/draw_vectors.py
 
 echo "== unit tests (library and binary)"
-cargo test --locked --lib --bins
+# ocds::tests writes a sample package with an award release (bids extension) for the OCDS step.
+ETENDER_OCDS_AWARD_SAMPLE="$PWD/target/ocds-award-sample.json" cargo test --locked --lib --bins
 
 echo "== integration suite on SQLite"
 ETENDER_TEST_BACKEND=sqlite cargo test --locked --test api
@@ -59,5 +60,12 @@ echo "== the demo tender's OCDS package validated offline by libcoveocds (OCDS 1
 OCDS_ZIP="$(cd .. && pwd)/shared/ocds/standard-1__1__5.zip"
 [ -f "$OCDS_ZIP" ] || OCDS_ZIP="$PWD/tests/support/ocds/standard-1__1__5.zip"
 target/pyenv/bin/python tests/support/ocds_validate.py target/demo-ocds.json --standard-zip "$OCDS_ZIP"
+
+echo "== award releases (tag award, bids.details) validated offline: the unit sample and the package"
+echo "   of the tender tests/api/award_notices.rs awards through the API (written by both passes)"
+target/pyenv/bin/python tests/support/ocds_validate.py target/ocds-award-sample.json \
+  --standard-zip "$OCDS_ZIP"
+target/pyenv/bin/python tests/support/ocds_validate.py target/award-notices-ocds.json \
+  --standard-zip "$OCDS_ZIP"
 
 echo "== all test passes finished: unit, integration on SQLite, integration on PostgreSQL + S3, fuzzing"

@@ -60,6 +60,26 @@ pub use raise_objection::*;
 pub use request_recheck::*;
 pub use winner_drops_out::*;
 
+mod file_written_report;
+mod flag_overdue_reports;
+mod issue_notices;
+mod notice;
+mod notice_drafts;
+mod notice_facts;
+mod notices;
+mod overdue_written_reports;
+mod written_report;
+
+pub use file_written_report::*;
+pub use flag_overdue_reports::*;
+pub use issue_notices::*;
+pub use notice::*;
+pub use notice_drafts::*;
+pub use notice_facts::NoticeSignatures;
+pub use notices::*;
+pub use overdue_written_reports::*;
+pub use written_report::*;
+
 use crate::app::support::errors::internal;
 use crate::app::Actor;
 use crate::db::repo::award_committees as acrepo;

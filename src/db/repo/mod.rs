@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod audit_log;
 pub mod award_committees;
+pub mod award_notices;
 pub mod award_publicity;
 pub mod award_rounds;
 pub mod awards;

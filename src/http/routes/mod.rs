@@ -7,6 +7,7 @@ pub mod audit;
 pub mod auth;
 pub mod award;
 pub mod award_committee;
+pub mod award_notices;
 pub mod award_publicity;
 pub mod award_rounds;
 pub mod bids;
@@ -164,6 +165,13 @@ macro_rules! for_each_route {
             award_publicity::award_winner,
             award_publicity::award_winner_drops_out,
             award_publicity::award_recheck,
+            award_notices::notice_drafts,
+            award_notices::issue_notices,
+            award_notices::notices,
+            award_notices::notice,
+            award_notices::written_report,
+            award_notices::file_written_report,
+            award_notices::overdue_written_reports,
         }
     };
 }
