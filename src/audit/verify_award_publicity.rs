@@ -18,7 +18,7 @@ const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STA
 /// * an objection (`award_objection_raised`) is raised inside the publicity window the chain
 ///   announced for its section (`publicity_from` ≤ at < `publicity_until`), its signature
 ///   verifying with the certificate it logged over `objection_statement`;
-/// * no award (`award_decided`) and no notice (an `award_*notice*` event) while an objection
+/// * no award (`award_winner_named`) and no notice (an `award_*notice*` event) while an objection
 ///   raised is not answered (`award_objection_answered`), and no award before its publicity
 ///   ended;
 /// * a traditional award goes to a candidate still in the running, and departs from the first
@@ -121,7 +121,7 @@ impl Rule for AwardPublicityReplay {
                         }
                     }
                 }
-                "award_decided" => {
+                "award_winner_named" => {
                     if !s.open.is_empty() {
                         out.push(format!(
                             "{here}: awarded while objection(s) {:?} were open",

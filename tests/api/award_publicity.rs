@@ -249,7 +249,7 @@ async fn traditional_award_of_rank_one_then_the_winner_drops_out_to_the_next_in_
     let kinds: Vec<&str> = entries.iter().map(|e| e.leaf.event_type.as_str()).collect();
     for k in [
         "award_candidates_published",
-        "award_decided",
+        "award_winner_named",
         "award_winner_dropped_out",
     ] {
         assert!(kinds.contains(&k), "{k}: {kinds:?}");
@@ -280,7 +280,7 @@ async fn a_departure_from_rank_one_needs_a_written_reason_where_the_tender_allow
     let entries = verified_entries(&w).await;
     let decided = entries
         .iter()
-        .find(|e| e.leaf.event_type == "award_decided")
+        .find(|e| e.leaf.event_type == "award_winner_named")
         .unwrap();
     let body = decided.body.as_ref().unwrap();
     assert_eq!(
@@ -525,7 +525,7 @@ fn only(es: &[etender::audit::verify::VerifiedEntry], tender: &str, reason: &str
 /// Copies of a good chain, each changed so that one publicity rule breaks.
 fn tampered_awards_fail(es: &[etender::audit::verify::VerifiedEntry], tender: &str) {
     let find = |k: &str| es.iter().position(|e| e.leaf.event_type == k).unwrap();
-    let i = find("award_decided");
+    let i = find("award_winner_named");
     // The award went to the second-ranked without a reason where rank #1 is required.
     let mut t = es.to_vec();
     let second =

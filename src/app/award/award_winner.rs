@@ -111,7 +111,7 @@ pub async fn award_winner(
                 &row,
                 &award,
                 actor.audit_ref(),
-                EventType::AwardDecided,
+                EventType::AwardWinnerNamed,
                 body,
                 None,
                 text,

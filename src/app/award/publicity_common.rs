@@ -176,7 +176,7 @@ fn event_subject(e: EventType) -> &'static str {
         EventType::AwardCandidatesPublished => "中标候选人公示",
         EventType::AwardObjectionRaised => "异议",
         EventType::AwardObjectionAnswered => "异议答复",
-        EventType::AwardDecided => "确定中标人",
+        EventType::AwardWinnerNamed => "确定中标人",
         EventType::AwardWinnerDroppedOut => "中标人变更",
         EventType::AwardSentBack => "退回复核",
         _ => "定标",
