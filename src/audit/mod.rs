@@ -20,6 +20,7 @@ pub mod note;
 pub mod proof_text;
 pub mod sequencer;
 pub mod verify;
+pub mod verify_award_committees;
 pub mod verify_award;
 pub mod verify_award_start;
 pub mod verify_clarifications;

@@ -522,6 +522,7 @@ pub fn default_rules() -> Vec<Box<dyn Rule>> {
         Box::new(SheetsReplay),
         Box::new(ClarificationsMotionsReplay),
         Box::new(super::verify_award_start::AwardStartReplay),
+        Box::new(super::verify_award_committees::AwardCommitteesReplay),
         Box::new(super::verify_award::AwardReplay),
     ]
 }

@@ -31,7 +31,10 @@ const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STA
 /// * `evaluation_report_completed` comes only when every member's position is in;
 /// * no sheet of the committee is recorded while its report stands (generated and not void);
 /// * the report's inputs carry exactly the revealed sheets of its members (the last reveal of
-///   each stage): their verdicts, scores, agreed adjustments, recommendations and remarks.
+///   each stage): their verdicts, scores, agreed adjustments, recommendations and remarks;
+/// * its opened bids are exactly those the section's opening record lists as opened, and its
+///   motions exactly those the chain closed for the committee, each with the votes for it
+///   counted at its close.
 pub struct ReportsReplay;
 
 #[derive(Default)]
@@ -66,6 +69,10 @@ impl Rule for ReportsReplay {
         let mut ks: HashMap<String, rust_decimal::Decimal> = HashMap::new();
         // Per committee and stage: the sheets of the last reveal, by person.
         let mut revealed: HashMap<(String, String), Vec<(String, Sheet)>> = HashMap::new();
+        // Per (tender, section): the bids the opening record lists as opened.
+        let mut opened: HashMap<(String, String), BTreeSet<String>> = HashMap::new();
+        // Per committee: the motions closed, as (bid, votes for).
+        let mut closed: HashMap<String, Vec<(String, usize)>> = HashMap::new();
         for (i, e) in entries.iter().enumerate() {
             let Some(body) = &e.body else { continue };
             let s = |k: &str| body[k].as_str().unwrap_or_default().to_string();
@@ -84,6 +91,23 @@ impl Rule for ReportsReplay {
                             ks.insert(s("draw"), k);
                         }
                     }
+                }
+                "opening_record_published" => {
+                    let bids = body["bids"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter(|b| b["status"] == "opened")
+                        .filter_map(|b| b["bid"].as_str().map(str::to_string))
+                        .collect();
+                    opened.insert((s("tender"), s("section")), bids);
+                }
+                "rejection_motion_closed" => {
+                    let votes_for = body["votes_for"].as_u64().unwrap_or_default() as usize;
+                    closed
+                        .entry(id.clone())
+                        .or_default()
+                        .push((s("bid"), votes_for));
                 }
                 "evaluation_sheets_revealed" => {
                     let sheets = body["sheets"]
@@ -166,6 +190,28 @@ impl Rule for ReportsReplay {
                             .collect();
                         if let Some(m) = inputs_disagree(&doc, &stages) {
                             out.push(format!("{at}: {m}"));
+                        }
+                        let listed: BTreeSet<String> =
+                            doc.inputs.bids.iter().map(|b| b.bid.clone()).collect();
+                        let key = (doc.tender.clone(), doc.section.code.clone());
+                        if opened.get(&key) != Some(&listed) {
+                            out.push(format!(
+                                "{at}: its opened bids are not those the opening record opened"
+                            ));
+                        }
+                        let mut chain = closed.get(&id).cloned().unwrap_or_default();
+                        let mut used: Vec<(String, usize)> = doc
+                            .inputs
+                            .motions
+                            .iter()
+                            .map(|m| (m.motion.bid.clone(), m.votes_for))
+                            .collect();
+                        chain.sort();
+                        used.sort();
+                        if chain != used {
+                            out.push(format!(
+                                "{at}: its motions are not those the committee closed"
+                            ));
                         }
                         if let Some(k) = &doc.k {
                             if ks.get(&k.draw) != Some(&k.k) {

@@ -816,15 +816,23 @@ async fn a_partly_drawn_committee_takes_its_drawn_members_from_the_witnessed_dra
             .await
             .unwrap();
     }
+    // A drawn member's check-in is its statement: it signs none besides.
     let drawn_member = &a.pool[drawn[1]];
-    drawn_member
+    let before = a.w.app.rows().await;
+    let (st, v) = drawn_member
         .client
-        .post::<Value, _>(
+        .raw(
+            Method::POST,
             &statements,
-            &statement_body(&t, drawn_member, None, &drawn_member.ident),
+            Some(&statement_body(&t, drawn_member, None, &drawn_member.ident)),
         )
         .await
         .unwrap();
+    assert_problem(st, &v, 409, "conflict");
+    a.w.app
+        .rows()
+        .await
+        .assert_same(&before, "a second statement");
     let path = format!("{}/committee", a.base());
     let person = |i: usize| a.pool[i].person.clone();
     // A drawn member cannot also be appointed; too few appointed breaks the mix.
@@ -872,6 +880,33 @@ async fn a_partly_drawn_committee_takes_its_drawn_members_from_the_witnessed_dra
         .await
         .unwrap();
     assert_eq!(a.award().await["stage"], "deciding");
+
+    // The 定标会 starts: the draw is revealed, and the verifier finds each drawn member in it.
+    a.w.app.clock.advance(evaluation_at - a.w.app.clock_now());
+    etender::app::draws::tick(&a.w.app.ctx).await.unwrap();
+    a.w.relogin().await;
+    use etender::audit::verify::Rule as _;
+    use etender::audit::verify_award_committees::AwardCommitteesReplay as R;
+    let (scope, entries) = crate::award::exported_entries(&a.w).await;
+    assert_eq!(R.check(&scope, &entries), Vec::<String>::new());
+    let formed = entries
+        .iter()
+        .position(|e| e.leaf.event_type == "award_committee_formed")
+        .unwrap();
+    let drawn_at = entries[formed].body.as_ref().unwrap()["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|m| m["how"] == "drawn")
+        .unwrap();
+    let mut es = entries.clone();
+    let m = &mut es[formed].body.as_mut().unwrap()["members"][drawn_at];
+    m["draw_rank"] = json!(m["draw_rank"].as_i64().unwrap() + 1);
+    let found = R.check(&scope, &es);
+    assert!(
+        found.iter().any(|f| f.contains("does not hold rank")),
+        "{found:?}"
+    );
 }
 
 #[tokio::test]
@@ -925,4 +960,106 @@ async fn the_dossier_is_the_committees_while_it_decides_and_never_a_bidders() {
         .rows()
         .await
         .assert_same(&before, "refused dossiers");
+}
+
+/// The regulator's export of the whole log, as the verifier's rules see it.
+async fn whole_log(w: &World) -> Vec<etender::audit::verify::VerifiedEntry> {
+    etender::audit::checkpoint_now(&w.app.ctx.db, &w.app.ctx.audit_log, "test")
+        .await
+        .unwrap();
+    let regulator = w.app.enrol("regulator").await;
+    let bundle: Value = regulator.get("/api/v1/audit/export").await.unwrap();
+    let bundle: etender::audit::bundle::Bundle = serde_json::from_value(bundle).unwrap();
+    let key = etender::audit::note::NoteVerifier::parse(&bundle.public_key).unwrap();
+    etender::audit::verify::verify_bundle(
+        &bundle,
+        &key,
+        None,
+        &etender::audit::verify::default_rules(),
+    )
+    .unwrap();
+    let b64 = base64::engine::general_purpose::STANDARD;
+    bundle
+        .entries
+        .iter()
+        .map(|e| etender::audit::verify::VerifiedEntry {
+            leaf: etender::audit::leaf::LeafEntry::from_bytes(&b64.decode(&e.leaf).unwrap())
+                .unwrap(),
+            leaf_hash: [0; 32],
+            body: e
+                .event
+                .as_ref()
+                .map(|ev| serde_json::from_str(&ev.body).unwrap()),
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_verifier_checks_the_award_committees_process_rules() {
+    use etender::audit::verify::Rule as _;
+    use etender::audit::verify_award_committees::AwardCommitteesReplay as R;
+    let a = deciding(5).await;
+    let (scope, tender) = crate::award::exported_entries(&a.w).await;
+    assert_eq!(R.check(&scope, &tender), Vec::<String>::new());
+    let all = whole_log(&a.w).await;
+    let all_scope = etender::audit::bundle::BundleScope::All;
+    assert_eq!(R.check(&all_scope, &all), Vec::<String>::new());
+    let at = |es: &[etender::audit::verify::VerifiedEntry], k: &str| {
+        es.iter().position(|e| e.leaf.event_type == k).unwrap()
+    };
+    let finds = |es: Vec<etender::audit::verify::VerifiedEntry>, reason: &str| {
+        let found = R.check(&all_scope, &es);
+        assert!(
+            found.iter().any(|f| f.contains(reason)),
+            "{reason}: {found:?}"
+        );
+    };
+    let formed = at(&all, "award_committee_formed");
+    let tamper = |f: &dyn Fn(&mut Value)| {
+        let mut es = all.clone();
+        f(es[formed].body.as_mut().unwrap());
+        es
+    };
+    // Four members: even, too few, the roster no longer theirs.
+    finds(
+        tamper(&|b| {
+            b["members"].as_array_mut().unwrap().pop();
+        }),
+        "not odd, at least 5",
+    );
+    finds(
+        tamper(&|b| b["roster_sha256"] = json!("00")),
+        "roster digest",
+    );
+    finds(
+        tamper(&|b| b["members"][2]["role"] = json!("chair")),
+        "2 chairs",
+    );
+    // A statement the member never signed; a member from another pool.
+    finds(
+        tamper(&|b| b["members"][1]["statement_sha256"] = json!(hex::encode([1u8; 32]))),
+        "states a statement it did not sign",
+    );
+    finds(
+        tamper(&|b| b["pool"] = json!("award:other")),
+        "not in the tenderer's pool",
+    );
+    finds(
+        tamper(&|b| b["members"][3]["signature"] = json!(b["members"][4]["signature"].clone())),
+        "the statement's signature",
+    );
+    // Formed before the 清标 report moved the award to `committee`.
+    let mut es = all.clone();
+    let moved = es.remove(formed);
+    es.insert(at(&all, "award_clearing_filed"), moved);
+    finds(es, "outside the stage committee");
+    // A witness over another roster, or signed by nobody's key.
+    let witnessed = at(&all, "award_committee_witnessed");
+    let mut es = all.clone();
+    es[witnessed].body.as_mut().unwrap()["signature"] =
+        json!(base64::engine::general_purpose::STANDARD.encode([0u8; 64]));
+    finds(es, "the signature");
+    let mut es = all.clone();
+    es[witnessed].body.as_mut().unwrap()["roster_sha256"] = json!(hex::encode([2u8; 32]));
+    finds(es, "another roster");
 }

@@ -645,6 +645,34 @@ async fn verify_and_tamper(w: &World) {
     );
     body["digest"] = json!(hex::encode(d));
     only(es, "are not the members' revealed sheets");
+    // Motions that are not those the committee closed (votes changed, digest recomputed).
+    let mut es = entries.clone();
+    let body = es[generated].body.as_mut().unwrap();
+    body["document"]["inputs"]["motions"][0]["votes_for"] = json!(5);
+    let doc: etender::domain::evaluation::report::Document =
+        serde_json::from_value(body["document"].clone()).unwrap();
+    let d = etender::domain::evaluation::report::digest(
+        &etender::domain::evaluation::report::bytes(&doc),
+    );
+    body["digest"] = json!(hex::encode(d));
+    only(es, "its motions are not those the committee closed");
+    // Opened bids that are not the opening record's (one left out, digest recomputed).
+    let mut es = entries.clone();
+    let body = es[generated].body.as_mut().unwrap();
+    body["document"]["inputs"]["bids"]
+        .as_array_mut()
+        .unwrap()
+        .pop();
+    let doc: etender::domain::evaluation::report::Document =
+        serde_json::from_value(body["document"].clone()).unwrap();
+    let d = etender::domain::evaluation::report::digest(
+        &etender::domain::evaluation::report::bytes(&doc),
+    );
+    body["digest"] = json!(hex::encode(d));
+    only(
+        es,
+        "its opened bids are not those the opening record opened",
+    );
     // A document changed after its digest was logged.
     let mut es = entries.clone();
     es[generated].body.as_mut().unwrap()["document"]["k"]["k"] = json!("0.05");

@@ -33,6 +33,7 @@ struct Seated {
     signature: String,
     signature_algorithm: String,
     signer: String,
+    certificate: String,
 }
 
 pub async fn form_committee(
@@ -61,7 +62,7 @@ pub async fn form_committee(
             }
             let rule = award.section.award_committee_rule();
             let (draw_id, drawn) = if rule.drawn() > 0 {
-                drawn_members(c, &t.id, &section)?
+                drawn_members(c, &t.id, &section, round)?
             } else {
                 (None, Vec::new())
             };
@@ -122,9 +123,23 @@ pub async fn form_committee(
             for s in &seated {
                 acrepo::insert_member(c, &record_of(s, &row, &req.chair, now))?;
             }
+            let listed: Vec<serde_json::Value> = seated
+                .iter()
+                .map(|s| {
+                    json!({"person": s.person, "member": s.member, "how": s.how,
+                        "role": role_of(s, &req.chair), "draw_rank": s.draw.as_ref().map(|d| d.1),
+                        "statement_sha256": s.statement_sha256, "signature": s.signature,
+                        "signature_algorithm": s.signature_algorithm,
+                        "certificate": s.certificate})
+                })
+                .collect();
+            let pool = Library::AwardPool {
+                tenderer: t.tenderer_id.clone(),
+            }
+            .key();
             let body = json!({"tender": t.id, "section": section, "award_round": round,
-                "size": rule.size, "drawn": rule.drawn(), "draw": row.draw_id,
-                "roster_sha256": row.roster_sha256, "chair": req.chair, "members": roster});
+                "size": rule.size, "drawn": rule.drawn(), "draw": row.draw_id, "pool": pool,
+                "roster_sha256": row.roster_sha256, "chair": req.chair, "members": listed});
             let change = Change::new(actor.audit_ref(), EventType::AwardCommitteeFormed, body)
                 .in_section(&section);
             publicity::event(c, now, &t.id, change)?;
@@ -176,6 +191,7 @@ fn drawn_members(
     c: &mut AnyConnection,
     tender: &str,
     section: &str,
+    round: i32,
 ) -> AppResult<(Option<String>, Vec<Seated>)> {
     let not_yet = || {
         AppError::new(
@@ -200,30 +216,27 @@ fn drawn_members(
             "not every drawn member has checked in yet (reserves may still be coming)",
         ));
     }
-    let frame_digest = crate::app::support::lottery::hex32(&draw.frame_digest)?;
+    let statements = acrepo::statements(c, tender, section, round)?;
     let mut out = Vec::new();
-    for (seat, checkin) in drepo::committee(c, &draw.id)? {
+    for seat in seats {
         if seat.seat().map_err(internal)? != Seat::CheckedIn {
             continue;
         }
-        let Some(k) = checkin else { continue };
-        let bytes = crate::domain::draw::checkin::statement_for(
-            Purpose::AwardCommittee,
-            &draw.id,
-            &frame_digest,
-            &seat.expert_id,
-            &seat.principal_id,
-            None,
-        );
+        // Its check-in signed the award pledge, kept with the round's statements.
+        let k = statements
+            .iter()
+            .find(|s| s.person_id == seat.principal_id && s.member_id == seat.expert_id)
+            .ok_or_else(not_yet)?;
         out.push(Seated {
             person: seat.principal_id.clone(),
             member: seat.expert_id.clone(),
             how: Appointment::Drawn,
             draw: Some((draw.id.clone(), seat.rank)),
-            statement_sha256: sha256_hex(&bytes),
-            signature: k.signature,
-            signature_algorithm: k.signature_algorithm,
-            signer: k.signer_fingerprint,
+            statement_sha256: k.statement_sha256.clone(),
+            signature: k.signature.clone(),
+            signature_algorithm: k.signature_algorithm.clone(),
+            signer: k.signer_fingerprint.clone(),
+            certificate: k.certificate.clone(),
         });
     }
     Ok((Some(draw.id), out))
@@ -283,6 +296,7 @@ fn appointed_members(
             signature: s.signature.clone(),
             signature_algorithm: s.signature_algorithm.clone(),
             signer: s.signer_fingerprint.clone(),
+            certificate: s.certificate.clone(),
         });
     }
     if problems.is_empty() {

@@ -132,6 +132,20 @@ pub async fn check_in(
                             signed.certificate_chain.first().cloned().unwrap_or_default())}),
                 },
             )?;
+            if purpose_of(&row)? == Purpose::AwardCommittee && conflict.is_none() {
+                // The award committee's statements are kept together, whoever signed them.
+                let certificate = base64::Engine::encode(
+                    b64,
+                    signed
+                        .certificate_chain
+                        .first()
+                        .cloned()
+                        .unwrap_or_default(),
+                );
+                let mut statement_row = award_statement(&row, &seat, &checkin_row, &statement, c)?;
+                statement_row.certificate = certificate;
+                crate::db::repo::award_committees::insert_statement(c, &statement_row)?;
+            }
             if after == Seat::Recused {
                 replace(c, &row, &seat, &timing, now)?;
             } else {
@@ -147,4 +161,32 @@ pub async fn check_in(
             })
         })
         .await
+}
+
+/// The award statement a drawn member's check-in makes, for the award round in progress.
+fn award_statement(
+    row: &repo::DrawRow,
+    seat: &repo::SeatRow,
+    checkin: &repo::CheckinRow,
+    statement: &[u8],
+    c: &mut AnyConnection,
+) -> AppResult<crate::db::repo::award_committees::StatementRow> {
+    let round = crate::db::repo::awards::get(c, &row.tender_id, &row.section_code)?
+        .map_or(1, |a| a.award_round);
+    Ok(crate::db::repo::award_committees::StatementRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        tender_id: row.tender_id.clone(),
+        section_code: row.section_code.clone(),
+        award_round: round,
+        person_id: checkin.principal_id.clone(),
+        member_id: seat.expert_id.clone(),
+        conflict_party: None,
+        conflict_reason: None,
+        statement_sha256: hex::encode(ring::digest::digest(&ring::digest::SHA256, statement)),
+        signature: checkin.signature.clone(),
+        signature_algorithm: checkin.signature_algorithm.clone(),
+        signer_fingerprint: checkin.signer_fingerprint.clone(),
+        certificate: String::new(),
+        signed_at: checkin.checked_in_at,
+    })
 }
