@@ -4,6 +4,7 @@
 //! is the number to compare across runs.
 
 mod audit;
+mod award;
 mod bids;
 mod collusion;
 mod draws;
@@ -27,6 +28,9 @@ fn main() {
     }
     if run("audit") {
         audit::run(&mut out);
+    }
+    if run("award") {
+        award::run(&mut out);
     }
     if run("bids") {
         bids::run(&mut out);

@@ -671,3 +671,13 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_traditional_award_has_no_method_to_run() {
+    // The rank decides a traditional award: an award method given with it is refused when the
+    // tender is read, so no committee method can run for it.
+    let traditional = serde_json::json!({"kind": "traditional", "method": {"kind": "lottery"}});
+    assert!(serde_json::from_value::<crate::domain::tender::AwardMode>(traditional).is_err());
+    let separated = serde_json::json!({"kind": "separated", "method": {"kind": "lottery"}});
+    assert!(serde_json::from_value::<crate::domain::tender::AwardMode>(separated).is_ok());
+}
