@@ -19,8 +19,9 @@ const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STA
 ///   announced for its section (`publicity_from` ≤ at < `publicity_until`), its signature
 ///   verifying with the certificate it logged over `objection_statement`;
 /// * no award (`award_decided`) and no notice (an `award_*notice*` event) while an objection
-///   raised is not answered (`award_objection_answered`), and no award before its publicity
-///   ended;
+///   raised is not answered (`award_objection_answered`), and no traditional award before its
+///   publicity ended (评定分离 — a section whose 清标 report was filed,
+///   `award_clearing_filed` — decides first and publicises the result after);
 /// * a traditional award goes to a candidate still in the running, and departs from the first
 ///   of them only with a written reason, never where the tender requires rank #1 (条例55).
 pub struct AwardPublicityReplay;
@@ -32,6 +33,8 @@ struct Section {
     out: Vec<String>,
     rank_one_required: bool,
     open: BTreeSet<String>,
+    /// 评定分离: the committee's decision precedes the publicity of its result.
+    separated: bool,
 }
 
 fn time(v: &serde_json::Value) -> Option<DateTime<Utc>> {
@@ -121,12 +124,16 @@ impl Rule for AwardPublicityReplay {
                         }
                     }
                 }
+                "award_clearing_filed" => s.separated = true,
                 "award_decided" => {
                     if !s.open.is_empty() {
                         out.push(format!(
                             "{here}: awarded while objection(s) {:?} were open",
                             s.open
                         ));
+                    }
+                    if s.separated {
+                        continue;
                     }
                     match (s.window, at) {
                         (Some((_, until)), Some(at)) if at >= until => {}
