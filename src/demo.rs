@@ -20,6 +20,7 @@ use crate::startup::Application;
 use crate::wire::identity::{Organisation, Person};
 use crate::wire::Page;
 
+mod award;
 pub mod bids;
 mod draws;
 mod evaluation;
@@ -368,6 +369,7 @@ async fn play(base: &str, pki: &DevPki, bank: &BondIssuer, out: &Outputs) -> any
     evaluation::draw_k(&mut story, base, pki, &tender).await?;
     let library = draws::story(&mut story, base, pki, &tender).await?;
     evaluation::story(&mut story, base, pki, &tender, &library).await?;
+    award::story(&mut story, base, pki, &tender).await?;
     story.step("the regulator exports the audit trail and verifies it offline");
     // The sandbox clock moved weeks ahead in the tender story: log in again.
     let regulator = enrol(base, regulator_id).await?;

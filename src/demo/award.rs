@@ -1,0 +1,723 @@
+//! The demo's award of BD01 under 评定分离 (issue 14 item 6): the agent files its signed 清标
+//! report; the tenderer puts five people in its 定标委员库 and each signs its statement; the agent
+//! forms the award committee and a regulator witnesses it; the deciding is convened and the
+//! first ballot ends in a tie, which is re-voted among the tied and decided by an absolute
+//! majority; every member signs the 定标报告; the result is publicised, the losing bidder
+//! objects and the award waits until the agent dismisses the objection; the notices go out, the
+//! winner verifies its 中标通知书 offline, and the written report is filed: the tender is awarded.
+
+use anyhow::{bail, Context};
+use chrono::{DateTime, Duration, Utc};
+use serde_json::{json, Value};
+
+use super::{bids, creds, identity, login, say, short, Story};
+use crate::client::award_notices::verify_notice;
+use crate::client::{Client, Credentials};
+use crate::domain::award::ballot::{BallotOf, Cast};
+use crate::domain::award::clearing::{CandidateClearing, ClearingReport, Finding, FindingCategory};
+use crate::domain::award::publicity::Outcome;
+use crate::error::ErrorCode;
+use crate::pki::DevPki;
+use crate::wire::award::SectionAward;
+use crate::wire::award_committee::FormAwardCommitteeRequest;
+use crate::wire::award_publicity::AnswerAwardObjectionRequest;
+use crate::wire::award_rounds::{AwardStep, AwardSteps};
+use crate::wire::experts::AdmitMember;
+
+const SECTION: &str = "BD01";
+
+/// The tenderer's pool for the demo: the three award-committee people of the dev PKI, then
+/// experts of the library who did not evaluate BD01 (a 评标 expert does not also decide the
+/// award), from the last one admitted down.
+const COMMITTEE_PEOPLE: [&str; 3] = ["committee-1", "committee-2", "committee-3"];
+const POOL_SIZE: usize = 5;
+
+/// A member of the award committee as the story drives it.
+struct Member {
+    key: String,
+    person: String,
+    pool_id: String,
+    client: Client,
+    creds: Credentials,
+}
+
+/// A candidate's bid and the demo identity of its bidder.
+struct Candidate {
+    bid: String,
+    bidder: String,
+}
+
+pub(super) async fn story(
+    story: &mut Story,
+    base: &str,
+    pki: &DevPki,
+    tender: &str,
+) -> anyhow::Result<()> {
+    let candidates = clear(story, base, pki, tender).await?;
+    let mut members = pool(story, base, pki, tender).await?;
+    committee(story, base, pki, tender, &members).await?;
+    let winner = decide(story, base, pki, tender, &mut members, &candidates).await?;
+    report(story, base, pki, tender, &members).await?;
+    let loser = candidates
+        .iter()
+        .find(|c| c.bid != winner.bid)
+        .context("a losing candidate")?;
+    publicity(story, base, pki, tender, loser).await?;
+    notices(story, base, pki, tender, &winner).await
+}
+
+fn stage(a: &SectionAward) -> String {
+    serde_json::to_value(a.stage)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+async fn expect_stage(client: &Client, tender: &str, want: &str) -> anyhow::Result<SectionAward> {
+    let a = client.award(tender, SECTION).await?;
+    if stage(&a) != want {
+        bail!("BD01's award is at {}, the story expects {want}", stage(&a));
+    }
+    Ok(a)
+}
+
+async fn tender_state(base: &str, tender: &str) -> anyhow::Result<String> {
+    let t: Value = Client::new(base)
+        .get(&format!("/api/v1/tenders/{tender}"))
+        .await?;
+    Ok(t["state"].as_str().unwrap_or_default().to_string())
+}
+
+async fn server_now(client: &Client) -> anyhow::Result<DateTime<Utc>> {
+    let t: Value = client.get("/api/v1/time").await?;
+    Ok(serde_json::from_value(t["now"].clone())?)
+}
+
+async fn my_id(client: &Client) -> anyhow::Result<String> {
+    let me: Value = client.get("/api/v1/me").await?;
+    Ok(me["id"].as_str().unwrap_or_default().to_string())
+}
+
+/// Step: the agent's signed 清标 report; the award moves to the committee.
+async fn clear(
+    story: &mut Story,
+    base: &str,
+    pki: &DevPki,
+    tender: &str,
+) -> anyhow::Result<Vec<Candidate>> {
+    story.step(
+        "评定分离: the agent files its 清标 report over the candidates, signed with its \
+         certificate; the award moves on to forming the award committee",
+    );
+    let agent_id = identity(pki, "agent")?;
+    let agent = login(base, agent_id).await?;
+    let a = expect_stage(&agent, tender, "clearing").await?;
+    let opening = agent.opening(tender, SECTION).await?;
+    let mut candidates = Vec::new();
+    for bid in &a.candidates {
+        let uscc = opening
+            .bids
+            .iter()
+            .find(|b| &b.bid_id == bid)
+            .map(|b| b.bidder_uscc.clone())
+            .context("a candidate that was not opened")?;
+        let bidder = pki
+            .identities
+            .iter()
+            .find(|i| i.uscc.as_deref() == Some(uscc.as_str()))
+            .map(|i| i.key.clone())
+            .context("a candidate of an unknown bidder")?;
+        candidates.push(Candidate {
+            bid: bid.clone(),
+            bidder,
+        });
+    }
+    let report = ClearingReport {
+        candidates: candidates
+            .iter()
+            .enumerate()
+            .map(|(i, c)| CandidateClearing {
+                bid: c.bid.clone(),
+                findings: if i == 0 {
+                    vec![Finding {
+                        category: FindingCategory::ArithmeticError,
+                        text: "分部分项工程费合计少计 1,200.00 元，不影响投标总价".into(),
+                    }]
+                } else {
+                    Vec::new()
+                },
+            })
+            .collect(),
+        summary: "清标未发现影响定标的重大偏差。".into(),
+    };
+    let filed = agent
+        .file_clearing(tender, SECTION, a.award_round, &report, &creds(agent_id)?)
+        .await?;
+    say(format!(
+        "清标 report of round {} over {}: statement digest {}…",
+        filed.award_round,
+        candidates
+            .iter()
+            .map(|c| format!("{} (…{})", c.bidder, short(&c.bid)))
+            .collect::<Vec<_>>()
+            .join(", "),
+        &filed.statement_sha256[..16]
+    ));
+    expect_stage(&agent, tender, "committee").await?;
+    say("award stage committee");
+    Ok(candidates)
+}
+
+/// Step: five people in the tenderer's pool, each with its signed statement for this round.
+async fn pool(
+    story: &mut Story,
+    base: &str,
+    pki: &DevPki,
+    tender: &str,
+) -> anyhow::Result<Vec<Member>> {
+    story.step(
+        "the tenderer puts five people in its 定标委员库; each signs its statement (承诺书) for \
+         this award round, declaring no conflict",
+    );
+    let tenderer = login(base, identity(pki, "tenderer")?).await?;
+    let tenderer_id = my_id(&tenderer).await?;
+    let round = tenderer.award(tender, SECTION).await?.award_round;
+    let evaluators: Vec<String> = tenderer
+        .committee(tender, SECTION)
+        .await?
+        .members
+        .into_iter()
+        .map(|m| m.person_id)
+        .collect();
+    let experts = (1..=32).rev().map(|i| format!("expert-{i}"));
+    let mut members = Vec::new();
+    for key in COMMITTEE_PEOPLE
+        .iter()
+        .map(|k| k.to_string())
+        .chain(experts)
+    {
+        if members.len() == POOL_SIZE {
+            break;
+        }
+        let id = identity(pki, &key)?;
+        let person = my_id(&login(base, id).await?).await?;
+        if evaluators.contains(&person) {
+            continue;
+        }
+        let m = tenderer
+            .add_to_award_pool(
+                &tenderer_id,
+                &AdmitMember {
+                    person_id: person.clone(),
+                    region: "429005".into(),
+                    employer: "潜江市城市建设投资开发有限公司".into(),
+                    employer_uscc: None,
+                    department: None,
+                    title: "高级经济师".into(),
+                    senior_title: true,
+                    practice_years: 12,
+                    specialties: vec!["A080201".into()],
+                    phone: "138-0013-8000".into(),
+                    email: id.email.clone(),
+                    avoid_units: Vec::new(),
+                },
+            )
+            .await?;
+        // The pool grants the award_committee role: log in again to carry it.
+        let client = login(base, id).await?;
+        let c = creds(id)?;
+        let s = client
+            .sign_award_statement(tender, SECTION, round, &m.id, &person, &c)
+            .await?;
+        say(format!(
+            "{} ({key}) in the pool as …{}; statement signed, digest {}…",
+            m.name,
+            short(&m.id),
+            &s.statement_sha256[..16]
+        ));
+        members.push(Member {
+            key: key.clone(),
+            person,
+            pool_id: m.id,
+            client,
+            creds: c,
+        });
+    }
+    Ok(members)
+}
+
+/// Steps: the agent forms the committee; a regulator witnesses it.
+async fn committee(
+    story: &mut Story,
+    base: &str,
+    pki: &DevPki,
+    tender: &str,
+    members: &[Member],
+) -> anyhow::Result<()> {
+    story.step(
+        "the agent forms BD01's award committee (定标委员会): the five appointed members, the \
+         first of them chair",
+    );
+    let agent = login(base, identity(pki, "agent")?).await?;
+    let formed = agent
+        .form_award_committee(
+            tender,
+            SECTION,
+            &FormAwardCommitteeRequest {
+                appointed: members.iter().map(|m| m.person.clone()).collect(),
+                chair: members[0].person.clone(),
+            },
+        )
+        .await?;
+    if formed.members.len() != members.len() || formed.witnessed_at.is_some() {
+        bail!(
+            "the committee has {} members, witnessed {:?}",
+            formed.members.len(),
+            formed.witnessed_at
+        );
+    }
+    for m in &formed.members {
+        let role = serde_json::to_value(m.role)?;
+        say(format!(
+            "{} {} (pool member …{})",
+            role.as_str().unwrap_or_default(),
+            m.name,
+            short(&m.member_id)
+        ));
+    }
+    if let Some(m) = members.iter().find(|m| {
+        !formed
+            .members
+            .iter()
+            .any(|f| f.member_id == m.pool_id && f.person_id == m.person)
+    }) {
+        bail!("{} is not on the committee as admitted", m.key);
+    }
+    say(format!("roster digest {}…", &formed.roster_sha256[..16]));
+
+    story.step(
+        "a supervising regulator witnesses the committee by signing its roster; the deciding \
+         may begin",
+    );
+    let regulator_id = identity(pki, "regulator")?;
+    let regulator = login(base, regulator_id).await?;
+    let rid = my_id(&regulator).await?;
+    let w = regulator
+        .witness_award_committee(&formed, &rid, &creds(regulator_id)?)
+        .await?;
+    if w.witnessed_by.as_deref() != Some(rid.as_str()) {
+        bail!("the committee is witnessed by {:?}", w.witnessed_by);
+    }
+    expect_stage(&agent, tender, "deciding").await?;
+    say(format!(
+        "witnessed by the regulator (…{}); award stage deciding",
+        short(&rid)
+    ));
+    Ok(())
+}
+
+/// The one open step of the deciding, which must be a vote for `reason`.
+fn open_vote<'a>(steps: &'a AwardSteps, reason: &str) -> anyhow::Result<&'a AwardStep> {
+    let open: Vec<&AwardStep> = steps
+        .steps
+        .iter()
+        .filter(|s| s.closed_at.is_none())
+        .collect();
+    match open.as_slice() {
+        [s] if s.kind == "vote" && s.reason == reason => Ok(s),
+        _ => bail!(
+            "the deciding's open steps are {:?}, the story expects one vote ({reason})",
+            open.iter()
+                .map(|s| format!("{} ({})", s.kind, s.reason))
+                .collect::<Vec<_>>()
+        ),
+    }
+}
+
+fn tally_line(step: &AwardStep, name: impl Fn(&str) -> String) -> String {
+    step.tally
+        .iter()
+        .map(|(bid, n)| format!("{} {n}", name(bid)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+async fn cast(
+    tender: &str,
+    m: &Member,
+    step: &str,
+    round: u32,
+    choice: &str,
+) -> anyhow::Result<()> {
+    let of = BallotOf {
+        step,
+        tender,
+        section: SECTION,
+        award_round: round,
+        member: &m.person,
+    };
+    let c = Cast::Ballot {
+        choices: vec![choice.to_string()],
+        reason: None,
+    };
+    let receipt = m.client.cast_award(&of, &c, &m.creds).await?;
+    say(format!(
+        "{} cast a secret ballot: commitment {}…",
+        m.key,
+        &receipt.commitment[..16]
+    ));
+    Ok(())
+}
+
+/// Steps: the deciding convened, a tied first ballot, the re-vote among the tied.
+async fn decide(
+    story: &mut Story,
+    base: &str,
+    pki: &DevPki,
+    tender: &str,
+    members: &mut [Member],
+    candidates: &[Candidate],
+) -> anyhow::Result<Candidate> {
+    let name = |bid: &str| {
+        candidates
+            .iter()
+            .find(|c| c.bid == bid)
+            .map_or_else(|| format!("…{}", short(bid)), |c| c.bidder.clone())
+    };
+    story.step(
+        "the agent convenes the deciding (定标会议); 票决 with an absolute majority: the members \
+         cast signed secret ballots, four vote 2–2 and one does not vote before the round ends",
+    );
+    let agent = login(base, identity(pki, "agent")?).await?;
+    let round = agent.award(tender, SECTION).await?.award_round;
+    let steps = agent.start_award_deciding(tender, SECTION).await?;
+    say(format!(
+        "method {}, {} members convened",
+        steps.method,
+        steps.members.len()
+    ));
+    let first = open_vote(&steps, "ballot")?.clone();
+    if first.among.len() != 2 {
+        bail!("the first ballot is among {:?}", first.among);
+    }
+    let (x, y) = (first.among[0].clone(), first.among[1].clone());
+    for (m, choice) in members.iter().zip([&x, &x, &y, &y]) {
+        cast(tender, m, &first.id, round, choice).await?;
+    }
+    // Nobody reads an open round's ballots, the agent included.
+    let seen = agent.award_steps(tender, SECTION).await?;
+    if seen.steps.iter().any(|s| !s.casts.is_empty()) {
+        bail!("an open round's ballots were readable");
+    }
+    let cast_so_far = seen
+        .steps
+        .iter()
+        .find(|s| s.id == first.id)
+        .map_or(0, |s| s.cast);
+    say(format!(
+        "{cast_so_far} of {} ballots in, none readable while the round is open",
+        members.len()
+    ));
+    let closes = first.closes_at.context("a ballot round without an end")?;
+    bids::advance_to(base, pki, closes + Duration::seconds(1)).await?;
+    let agent = login(base, identity(pki, "agent")?).await?;
+    let mut steps = agent.award_steps(tender, SECTION).await?;
+    for _ in 0..100 {
+        if steps
+            .steps
+            .iter()
+            .any(|s| s.id == first.id && s.closed_at.is_some())
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        steps = agent.award_steps(tender, SECTION).await?;
+    }
+    let closed = steps
+        .steps
+        .iter()
+        .find(|s| s.id == first.id && s.closed_at.is_some())
+        .context("the first ballot did not close at its end")?;
+    let missing = closed.casts.iter().filter(|c| c.kind == "missing").count();
+    say(format!(
+        "round closed: {}; {missing} ballot missing — a tie, no absolute majority",
+        tally_line(closed, name)
+    ));
+    if missing != 1 {
+        bail!("{missing} ballots missing after the first round");
+    }
+
+    story.step(
+        "the tie is re-voted among the tied candidates; three of five is an absolute majority and \
+         the award is decided",
+    );
+    let revote = open_vote(&steps, "revote")?.clone();
+    let mut among = revote.among.clone();
+    among.sort();
+    if among != [x.clone(), y.clone()] {
+        bail!("the re-vote is among {:?}", revote.among);
+    }
+    // A session lasts 15 minutes of the server's clock, which moved on.
+    for m in members.iter_mut() {
+        m.client = login(base, identity(pki, &m.key)?).await?;
+    }
+    for (i, m) in members.iter().enumerate() {
+        cast(tender, m, &revote.id, round, if i < 3 { &y } else { &x }).await?;
+    }
+    let a = expect_stage(&agent, tender, "reporting").await?;
+    let winner = a.winner.context("decided without a winner")?;
+    if winner != y {
+        bail!(
+            "the winner is {}, the re-vote chose {}",
+            name(&winner),
+            name(&y)
+        );
+    }
+    let steps = agent.award_steps(tender, SECTION).await?;
+    let done = steps
+        .steps
+        .iter()
+        .find(|s| s.id == revote.id)
+        .context("the re-vote")?;
+    say(format!(
+        "re-vote closed: {}; winner {} (…{}); award stage reporting",
+        tally_line(done, name),
+        name(&winner),
+        short(&winner)
+    ));
+    let revealed: usize = steps.steps.iter().map(|s| s.casts.len()).sum();
+    say(format!(
+        "{revealed} ballots revealed now that their rounds are closed, each signed by its member"
+    ));
+    Ok(Candidate {
+        bidder: name(&winner),
+        bid: winner,
+    })
+}
+
+/// Step: every member signs the 定标报告; the result goes to publicity.
+async fn report(
+    story: &mut Story,
+    base: &str,
+    pki: &DevPki,
+    tender: &str,
+    members: &[Member],
+) -> anyhow::Result<()> {
+    story.step(
+        "every member reads the 定标报告, checks its digest and signs it; the result is \
+         publicised",
+    );
+    let mut last = None;
+    for m in members {
+        let r = m
+            .client
+            .sign_award_report(tender, SECTION, &m.person, &m.creds)
+            .await?;
+        say(format!(
+            "{} signed the 定标报告 {}…",
+            m.key,
+            &r.digest[..16]
+        ));
+        last = Some(r);
+    }
+    let r = last.context("nobody signed")?;
+    if r.completed_at.is_none() || r.signatures.len() != members.len() {
+        bail!(
+            "the 定标报告 has {} signatures, complete {:?}",
+            r.signatures.len(),
+            r.completed_at
+        );
+    }
+    let agent = login(base, identity(pki, "agent")?).await?;
+    let a = expect_stage(&agent, tender, "publicity").await?;
+    let (from, until) = a
+        .publicity_from
+        .zip(a.publicity_until)
+        .context("a publicity without its window")?;
+    say(format!(
+        "report complete; the result is publicised from {} to {} UTC",
+        from.format("%Y-%m-%d %H:%M"),
+        until.format("%Y-%m-%d %H:%M")
+    ));
+    Ok(())
+}
+
+/// Step: the loser objects near the end; the award waits until the agent dismisses it.
+async fn publicity(
+    story: &mut Story,
+    base: &str,
+    pki: &DevPki,
+    tender: &str,
+    loser: &Candidate,
+) -> anyhow::Result<()> {
+    story.step(
+        "an hour before the publicity ends the other candidate objects, signed; after the end \
+         the notices wait while the objection is open, until the agent dismisses it",
+    );
+    let agent = login(base, identity(pki, "agent")?).await?;
+    let a = agent.award(tender, SECTION).await?;
+    let until = a.publicity_until.context("no publicity end")?;
+    bids::advance_to(base, pki, until - Duration::hours(1)).await?;
+    let bidder_id = identity(pki, &loser.bidder)?;
+    let bidder = login(base, bidder_id).await?;
+    let uscc = bidder_id.uscc.clone().context("a bidder without a USCC")?;
+    let round = i32::try_from(a.award_round)?;
+    let o = bidder
+        .raise_award_objection(
+            tender,
+            SECTION,
+            round,
+            &uscc,
+            "中标人项目经理的类似工程业绩证明材料与实际不符，请予核查。",
+            &creds(bidder_id)?,
+        )
+        .await?;
+    say(format!(
+        "{} objected (…{}), to be answered by {} UTC",
+        loser.bidder,
+        short(&o.id),
+        o.answer_due.format("%Y-%m-%d %H:%M")
+    ));
+    let agent = login(base, identity(pki, "agent")?).await?;
+    if agent.award(tender, SECTION).await?.open_objections != 1 {
+        bail!("the objection is not counted as open");
+    }
+    bids::advance_to(base, pki, until + Duration::minutes(1)).await?;
+    let agent = login(base, identity(pki, "agent")?).await?;
+    match agent.notice_drafts(tender, SECTION).await {
+        Err(e) if e.code() == Some(ErrorCode::ObjectionsPending) => {
+            say(format!("the publicity has ended; notices refused: {e}"))
+        }
+        Err(e) => bail!("notices refused with another reason: {e}"),
+        Ok(_) => bail!("notices could be drafted with an objection open"),
+    }
+    let answered = agent
+        .answer_award_objection(
+            tender,
+            SECTION,
+            &o.id,
+            &AnswerAwardObjectionRequest {
+                answer: "经核查，中标人提交的业绩证明材料与住建部门备案信息一致，异议不成立。"
+                    .into(),
+                outcome: Outcome::Dismissed,
+            },
+        )
+        .await?;
+    if answered.outcome != Some(Outcome::Dismissed) || answered.overdue {
+        bail!(
+            "the answer is {:?}, overdue {}",
+            answered.outcome,
+            answered.overdue
+        );
+    }
+    let regulator = login(base, identity(pki, "regulator")?).await?;
+    let seen = regulator.award_publicity(tender, SECTION).await?;
+    if seen
+        .objections
+        .iter()
+        .any(|x| x.outcome != Some(Outcome::Dismissed))
+    {
+        bail!("the regulator sees an objection not dismissed");
+    }
+    say(format!(
+        "the agent dismissed it in time, as the regulator reads; open objections {}",
+        agent.award(tender, SECTION).await?.open_objections
+    ));
+    Ok(())
+}
+
+/// Steps: the notices issued and verified; the written report filed; the tender awarded.
+async fn notices(
+    story: &mut Story,
+    base: &str,
+    pki: &DevPki,
+    tender: &str,
+    winner: &Candidate,
+) -> anyhow::Result<()> {
+    story.step(
+        "the agent signs and issues the notices: the 中标通知书 to the winner, the 中标结果通知 to \
+         every other bidder; the result is announced",
+    );
+    let agent_id = identity(pki, "agent")?;
+    let agent = login(base, agent_id).await?;
+    let issued = agent
+        .issue_notices(tender, SECTION, &creds(agent_id)?)
+        .await?;
+    for n in &issued.notices {
+        let kind = serde_json::to_value(n.kind)?;
+        say(format!(
+            "{} to bid …{}, digest {}…",
+            kind.as_str().unwrap_or_default(),
+            short(&n.bid),
+            &n.digest[..16]
+        ));
+    }
+    let winners = issued
+        .notices
+        .iter()
+        .filter(|n| n.bid == winner.bid)
+        .count();
+    if issued.notices.len() < 2 || winners != 1 {
+        bail!(
+            "{} notices issued, {winners} to the winner",
+            issued.notices.len()
+        );
+    }
+    expect_stage(&agent, tender, "notified").await?;
+    say(format!(
+        "award stage notified; the written report (书面报告) is due by {} UTC",
+        issued.written_report_due.format("%Y-%m-%d %H:%M")
+    ));
+
+    story.step("the winner downloads its 中标通知书 and verifies it offline");
+    let w = login(base, identity(pki, &winner.bidder)?).await?;
+    let mine = w.award_notices(tender, SECTION).await?;
+    let [n] = mine.as_slice() else {
+        bail!("the winner reads {} notices", mine.len());
+    };
+    let n = w.award_notice(tender, &n.id).await?;
+    let subject = verify_notice(&n)?;
+    let kind = serde_json::to_value(n.kind)?;
+    if kind != json!("award") || n.bid != winner.bid {
+        bail!("the winner's notice is {kind} for bid …{}", short(&n.bid));
+    }
+    say(format!(
+        "{}: {kind} for bid …{}, digest and signature verify offline (signed by {subject})",
+        winner.bidder,
+        short(&n.bid)
+    ));
+    let mut tampered = n.clone();
+    tampered.document = tampered.document.replace(&winner.bid, "another-bid");
+    if verify_notice(&tampered).is_ok() {
+        bail!("a tampered notice verified");
+    }
+    say("the same notice with another bid in it does not verify");
+
+    story.step(
+        "the agent files the signed written report (书面报告) with the supervising department; \
+         the tender is awarded",
+    );
+    let filed = agent
+        .file_written_report(tender, SECTION, &creds(agent_id)?)
+        .await?;
+    if filed.filed_at.is_none() || filed.overdue {
+        bail!(
+            "the written report is filed {:?}, overdue {}",
+            filed.filed_at,
+            filed.overdue
+        );
+    }
+    say(format!(
+        "written report filed, digest {}…",
+        &filed.digest[..16]
+    ));
+    let state = tender_state(base, tender).await?;
+    if state != "awarded" {
+        bail!("the tender is {state} after the notices");
+    }
+    say(format!(
+        "tender state {state} (server time {})",
+        server_now(&agent).await?.format("%Y-%m-%d %H:%M")
+    ));
+    Ok(())
+}
