@@ -19,10 +19,12 @@ const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STA
 ///   announced for its section (`publicity_from` ≤ at < `publicity_until`), its signature
 ///   verifying with the certificate it logged over `objection_statement`;
 /// * no award (`award_decided`) and no notice (an `award_*notice*` event) while an objection
-///   raised is not answered (`award_objection_answered`), and no award before its publicity
-///   ended;
-/// * a traditional award goes to a candidate still in the running, and departs from the first
-///   of them only with a written reason, never where the tender requires rank #1 (条例55).
+///   raised is not answered (`award_objection_answered`);
+/// * a traditional award (its section's `award_begun` says the mode) comes after its
+///   publicity ended, goes to a candidate still in the running, and departs from the first of
+///   them only with a written reason, never where the tender requires rank #1 (条例55). A
+///   评定分离 decision precedes its publicity by design (the committee decides, then the
+///   result is published); `verify_award::AwardReplay` checks it against its ballots.
 pub struct AwardPublicityReplay;
 
 #[derive(Default)]
@@ -32,6 +34,8 @@ struct Section {
     out: Vec<String>,
     rank_one_required: bool,
     open: BTreeSet<String>,
+    /// 评定分离 (`award_begun` with mode `separated`).
+    separated: bool,
 }
 
 fn time(v: &serde_json::Value) -> Option<DateTime<Utc>> {
@@ -86,6 +90,7 @@ impl Rule for AwardPublicityReplay {
                 }
             }
             match kind {
+                "award_begun" => s.separated = body["mode"] == "separated",
                 "award_candidates_published" => {
                     s.ranked = strings(&body["candidates"]);
                     s.out.clear();
@@ -128,11 +133,13 @@ impl Rule for AwardPublicityReplay {
                             s.open
                         ));
                     }
-                    match (s.window, at) {
-                        (Some((_, until)), Some(at)) if at >= until => {}
-                        _ => out.push(format!("{here}: awarded before its publicity ended")),
+                    if !s.separated {
+                        match (s.window, at) {
+                            (Some((_, until)), Some(at)) if at >= until => {}
+                            _ => out.push(format!("{here}: awarded before its publicity ended")),
+                        }
+                        self::choice_problems(s, body, &here, &mut out);
                     }
-                    self::choice_problems(s, body, &here, &mut out);
                 }
                 "award_sent_back" => {
                     s.window = None;
