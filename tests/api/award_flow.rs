@@ -9,6 +9,8 @@
 
 use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
+use etender::audit::verify::Rule as _;
+use etender::audit::verify_award_publicity::AwardPublicityReplay;
 use etender::client::Client;
 use etender::domain::award::ballot::{self, BallotOf, Cast};
 use etender::domain::award::committee as rules;
@@ -327,12 +329,26 @@ async fn a_separated_award_runs_from_the_evaluation_report_to_the_notices() {
     assert_eq!(a.award().await["open_objections"], 0);
 
     notified(&a, &y, &all).await;
-    let (_, entries) = crate::award::exported_entries(&a.w).await;
+    let (scope, entries) = crate::award::exported_entries(&a.w).await;
     let count = |k: &str| entries.iter().filter(|e| e.leaf.event_type == k).count();
     assert_eq!(count("award_ballot_cast"), 10);
     assert_eq!(count("award_report_signed"), 5);
     assert_eq!(count("award_objection_raised"), 1);
     assert_eq!(count("award_notices_issued"), 1);
+    // The committee's decision precedes the publicity by design; a traditional award may not.
+    let mut es = entries.clone();
+    let begun = es
+        .iter()
+        .position(|e| e.leaf.event_type == "award_begun")
+        .unwrap();
+    es[begun].body.as_mut().unwrap()["mode"] = json!("traditional");
+    let found = AwardPublicityReplay.check(&scope, &es);
+    assert!(
+        found
+            .iter()
+            .any(|f| f.contains("awarded before its publicity ended")),
+        "{found:?}"
+    );
 }
 
 #[tokio::test]
