@@ -54,21 +54,18 @@ pub struct Settings {
 }
 
 /// The award's deciding (`[award_rounds]`, docs/AWARD.md §3): how long a ballot round stays
-/// open (a member who has not voted by then is recorded as missing) and how long the 定标结果
-/// is publicised once the 定标报告 is signed (at least 3 days, 条例54).
+/// open (a member who has not voted by then is recorded as missing). How long the 定标结果 is
+/// publicised is the section's `award_terms.publicity_days` (else the procedure rules'
+/// default), as for every award publicity (`support::award_publicity`).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AwardRoundSettings {
     pub round_minutes: u32,
-    pub publicity_days: u32,
 }
 
 impl Default for AwardRoundSettings {
     fn default() -> Self {
-        AwardRoundSettings {
-            round_minutes: 30,
-            publicity_days: 3,
-        }
+        AwardRoundSettings { round_minutes: 30 }
     }
 }
 
@@ -77,12 +74,6 @@ impl AwardRoundSettings {
         let mut out = Vec::new();
         if self.round_minutes == 0 || self.round_minutes > 24 * 60 {
             out.push(("round_minutes", "must be between 1 and 1440".to_string()));
-        }
-        if !(3..=60).contains(&self.publicity_days) {
-            out.push((
-                "publicity_days",
-                "must be between 3 (条例54) and 60".to_string(),
-            ));
         }
         out
     }

@@ -33,7 +33,6 @@ use crate::error::{AppError, AppResult, ErrorCode};
 pub struct Timing {
     pub round_minutes: u32,
     pub lot_minutes: u32,
-    pub publicity_days: u32,
 }
 
 impl Timing {
@@ -41,7 +40,6 @@ impl Timing {
         Timing {
             round_minutes: ctx.settings.award_rounds.round_minutes,
             lot_minutes: ctx.settings.experts.draws.contribution_minutes,
-            publicity_days: ctx.settings.award_rounds.publicity_days,
         }
     }
 }

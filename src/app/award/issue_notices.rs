@@ -296,20 +296,16 @@ fn committees(c: &mut AnyConnection, award: &Award, doc: &Document) -> AppResult
     Ok(json!({"evaluation": evaluation, "award": award_committee}))
 }
 
-/// HOOK(award-committee): the 定标委员会's public names come from the award-committee stage's
-/// `support::award_committee::members_public(c, tender, section)` once that branch is merged;
-/// this is the one place the result announcement asks for them. Until then a 评定分离
-/// announcement names none (`null`), and a traditional award has no award committee. Wired, it
-/// reads:
-///
-/// ```text
-/// if !award.separated() { return Ok(None); }
-/// let (t, s) = (&award.row.tender_id, &award.row.section_code);
-/// let names = crate::app::support::award_committee::members_public(c, t, s)?;
-/// Ok(Some(serde_json::to_value(names).map_err(internal)?))
-/// ```
-fn award_committee_public(_c: &mut AnyConnection, _award: &Award) -> AppResult<Option<Value>> {
-    Ok(None)
+/// The 定标委员会's public names (评定分离; a traditional award has none): the members of the
+/// current award round's committee, chair first, published now with the result
+/// (`support::award_committee::members_public`, domain-rules §3.3).
+fn award_committee_public(c: &mut AnyConnection, award: &Award) -> AppResult<Option<Value>> {
+    if !award.separated() {
+        return Ok(None);
+    }
+    let (t, s) = (&award.row.tender_id, &award.row.section_code);
+    let names = crate::app::support::award_committee::members_public(c, t, s)?;
+    Ok(Some(serde_json::to_value(names).map_err(internal)?))
 }
 
 /// Why the winner was chosen, as the announcement and the OCDS award say it.

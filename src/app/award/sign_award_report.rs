@@ -1,14 +1,18 @@
 //! `POST …/award/report/signatures`: a member of the award committee (the chair among them)
 //! signs the 定标报告 over its digest (`etender-award-report/v1`), once; anyone else is refused.
-//! When every member has signed, the section goes to publicity (Reporting → Publicity), from
-//! now for `[award_rounds] publicity_days` (at least 3, 条例54).
+//! When every member has signed, the section goes to publicity (Reporting → Publicity): the
+//! window opens through `support::award_publicity::open_publicity`, as the traditional
+//! candidates' does — from now for the section's `award_terms.publicity_days` (else the
+//! procedure rules' default; at least 3, 条例54) — and is recorded as a publication.
 
 use base64::Engine as _;
 use serde_json::json;
 
 use super::award_report::report_dto;
-use super::deciding::{deciding, member_of, Timing};
+use super::deciding::{deciding, member_of};
 use crate::app::support::award as sa;
+use crate::app::support::award_publicity::open_publicity;
+use crate::app::support::publicity::Env;
 use crate::app::support::signing::{require_person, verify_statement, Signed, Signing};
 use crate::app::{Actor, AppContext};
 use crate::audit::{self, ActorRef, Event, EventType};
@@ -38,7 +42,7 @@ pub async fn sign_award_report(
         ctx.clock.now(),
     );
     let signing = Signing::of(ctx);
-    let timing = Timing::of(ctx);
+    let rules = Env::of(ctx).rules;
     ctx.db
         .write(move |c| {
             let mut award = sa::load(c, &tender, &section)?;
@@ -120,9 +124,10 @@ pub async fn sign_award_report(
             if signed_by == d.members.len() {
                 report.completed_at = Some(to_db(now));
                 repo::update_report(c, &report)?;
-                let until = now + chrono::Duration::days(i64::from(timing.publicity_days));
-                award.row.publicity_from = Some(to_db(now));
-                award.row.publicity_until = Some(to_db(until));
+                // The stage was checked above (`reporting`); the result is published with the
+                // report's completion, so it is never late. `advance` saves the window.
+                let (from, until, days, _) =
+                    open_publicity(c, &rules, now, &mut award, &actor.id, None)?;
                 sa::advance(c, now, &mut award, &StageEvent::SignReport)?;
                 audit::record(
                     c,
@@ -131,7 +136,8 @@ pub async fn sign_award_report(
                         EventType::AwardReportCompleted,
                         ActorRef::system(),
                         json!({"report": report.id, "digest": report.digest,
-                            "publicity_from": now, "publicity_until": until}),
+                            "publicity_from": from, "publicity_until": until,
+                            "days": days}),
                     ),
                 )?;
             }
