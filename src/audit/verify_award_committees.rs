@@ -1,4 +1,4 @@
-//! The award committee's process rules for the offline verifier (docs/AWARD.md §5), replayed
+//! The award committee's process rules for the offline verifier (docs/AWARD.md §4), replayed
 //! from the log: what a tender's chain shows is checked from a tender export; what sealed events
 //! hold (the members' signed statements, pool admissions) is checked where the export carries
 //! them (a regulator's whole-log export).

@@ -1,4 +1,4 @@
-//! The award's publicity rules for the offline verifier (docs/AWARD.md §4), replayed from the
+//! The award's publicity rules for the offline verifier (docs/AWARD.md §6), replayed from the
 //! tender's chain alone.
 
 use std::collections::{BTreeSet, HashMap};

@@ -1,4 +1,4 @@
-//! The award's publicity bodies (公示, 异议; docs/AWARD.md §4): publishing the traditional
+//! The award's publicity bodies (公示, 异议; docs/AWARD.md §6): publishing the traditional
 //! candidates, signed objections and the tenderer's answers, the traditional award of a winner,
 //! a winner dropping out, and the publicity record a section's readers see.
 

@@ -1,4 +1,4 @@
-//! The award's publicity and objections (issue 14, docs/AWARD.md §4; 条例54–56): the traditional
+//! The award's publicity and objections (issue 14, docs/AWARD.md §6; 条例54–56): the traditional
 //! candidates published, objections inside the publicity only (a second before its end is in,
 //! its end is out), the award suspended while one is open, answers that dismiss or send the
 //! section back, the traditional award of rank #1 (or a reasoned departure) and the winner

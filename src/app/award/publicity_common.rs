@@ -1,4 +1,4 @@
-//! What the publicity verbs share (docs/AWARD.md §4): the statutory numbers in force for a
+//! What the publicity verbs share (docs/AWARD.md §6): the statutory numbers in force for a
 //! tender, the section's bidders (who may object), the checks before an award or a notice, and
 //! sending a section back when an objection is upheld or a candidate is re-checked.
 

@@ -1,4 +1,4 @@
-//! The award's publicity window as every award stage opens it (条例54; docs/AWARD.md §4): the
+//! The award's publicity window as every award stage opens it (条例54; docs/AWARD.md §6): the
 //! traditional candidates' publication and the 评定分离 result's (when its 定标报告 is signed)
 //! both set the section's `publicity_from`/`publicity_until` here and record the publication,
 //! so objections (`app::award::raise_objection`) and the notices read one window.

@@ -1,4 +1,4 @@
-//! The award's publicity (公示, 异议; docs/AWARD.md §4): the traditional candidates published,
+//! The award's publicity (公示, 异议; docs/AWARD.md §6): the traditional candidates published,
 //! bidders' signed objections and the tenderer's answers, the traditional award and a winner
 //! dropping out, the 条例56 re-check, and the publicity record.
 
