@@ -51,6 +51,41 @@ pub struct Settings {
     pub collusion: CollusionSettings,
     #[serde(default)]
     pub award_rounds: AwardRoundSettings,
+    #[serde(default)]
+    pub calendar: CalendarSettings,
+}
+
+/// Working days (`[calendar]`, `domain::calendar`): holiday-notice files laid over the notices
+/// shipped with the binary (`assets/holidays-cn.json`), so a year is added or corrected as data.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CalendarSettings {
+    /// Files shaped like `assets/holidays-cn.json`; a year in a file replaces the shipped one.
+    pub files: Vec<PathBuf>,
+}
+
+impl CalendarSettings {
+    /// The calendar in force.
+    pub fn calendar(&self) -> Result<crate::domain::calendar::WorkCalendar, String> {
+        use crate::domain::calendar::WorkCalendar;
+        self.files
+            .iter()
+            .try_fold(WorkCalendar::shipped(), |cal, path| {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+                let extra =
+                    WorkCalendar::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+                cal.overlaid(extra)
+                    .map_err(|e| format!("{}: {e}", path.display()))
+            })
+    }
+
+    pub fn problems(&self) -> Vec<(&'static str, String)> {
+        match self.calendar() {
+            Ok(_) => Vec::new(),
+            Err(why) => vec![("files", why)],
+        }
+    }
 }
 
 /// The award's deciding (`[award_rounds]`, docs/AWARD.md §3): how long a ballot round stays
@@ -632,6 +667,7 @@ impl Settings {
             ("evaluation", self.evaluation.problems()),
             ("collusion", self.collusion.problems()),
             ("award_rounds", self.award_rounds.problems()),
+            ("calendar", self.calendar.problems()),
         ];
         for (section, problems) in sections {
             if let Some((key, why)) = problems.into_iter().next() {
@@ -862,6 +898,25 @@ mod tests {
                 .to_string();
             assert!(err.contains("listen"), "{err}");
             assert!(err.contains("ETENDER__HTTP__LISTEN"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_bad_calendar_file_fails_the_start_naming_the_key() {
+        Jail::expect_with(|jail| {
+            // 4 January 2027 is a Monday: not a weekend day that could be worked instead.
+            jail.create_file(
+                "2027.json",
+                r#"{"years": [{"year": 2027, "notice": "n", "holidays": [],
+                    "working_weekends": ["2027-01-04"]}]}"#,
+            )?;
+            jail.create_file("my.toml", "[calendar]\nfiles = [\"2027.json\"]\n")?;
+            let err = Settings::load_for_development(Some(Path::new("my.toml")))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("calendar.files"), "{err}");
+            assert!(err.contains("2027-01-04"), "{err}");
             Ok(())
         });
     }

@@ -121,6 +121,9 @@ error_codes! {
     /// A time limit that must be over first is not over yet (judged by the server clock), e.g.
     /// the award result's publicity before the notices.
     DeadlineNotReached = "deadline_not_reached" => (409, "Deadline not reached"),
+    /// A working-day limit reaches into a year whose holiday notice the calendar lacks
+    /// (`[calendar] files`, docs/SUPERVISION.md §1): never guessed; the operator adds the year.
+    CalendarNotCovered = "calendar_not_covered" => (409, "Working-day calendar not covered"),
     /// A statutory or platform rule refuses the request; `errors[].code` names each rule.
     RuleViolation = "rule_violation" => (422, "Rule violation"),
     /// The Idempotency-Key was used before with a different request.
@@ -419,6 +422,12 @@ impl std::error::Error for AppError {}
 impl From<diesel::result::Error> for AppError {
     fn from(e: diesel::result::Error) -> Self {
         AppError::internal(e)
+    }
+}
+
+impl From<crate::domain::calendar::NotCovered> for AppError {
+    fn from(e: crate::domain::calendar::NotCovered) -> Self {
+        AppError::new(ErrorCode::CalendarNotCovered, e.to_string())
     }
 }
 

@@ -85,6 +85,10 @@ impl Application {
                  (run `etender pki init` for a demo PKI)"
             );
         }
+        let today = crate::domain::schedule::legal_date(ctx.clock.now());
+        for warning in ctx.calendar.warnings(today) {
+            tracing::warn!("calendar: {warning}");
+        }
         crate::app::sandbox::record_start(&ctx)
             .await
             .map_err(|e| anyhow::anyhow!("recording the sandbox clock: {}", e.detail))?;

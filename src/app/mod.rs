@@ -11,6 +11,7 @@ pub mod experts;
 pub mod identity;
 pub mod opening;
 pub mod sandbox;
+pub mod supervision;
 pub mod support;
 pub mod tenders;
 
@@ -50,6 +51,8 @@ pub struct AppContext {
     pub classification: Arc<crate::domain::experts::Classification>,
     /// This node's load shedding and rate limits (`[limits]`).
     pub limits: Arc<crate::limits::Limits>,
+    /// The working-day calendar in force (`[calendar]`).
+    pub calendar: Arc<crate::domain::calendar::WorkCalendar>,
 }
 
 impl AppContext {
@@ -75,7 +78,12 @@ impl AppContext {
             .classification()
             .map_err(|e| anyhow::anyhow!("experts.classification_file: {e}"))?;
         let limits = crate::limits::Limits::new(settings.limits.clone(), clock.clone());
+        let calendar = settings
+            .calendar
+            .calendar()
+            .map_err(|e| anyhow::anyhow!("calendar.files: {e}"))?;
         Ok(AppContext {
+            calendar: Arc::new(calendar),
             classification: Arc::new(classification),
             limits: Arc::new(limits),
             audit_log: Arc::new(audit_log),

@@ -4,6 +4,7 @@ pub mod authz;
 pub mod award;
 pub mod award_notices;
 pub mod bidding;
+pub mod calendar;
 pub mod collusion;
 pub mod draw;
 pub mod evaluation;

@@ -420,6 +420,7 @@ mod tests {
                 "GET /api/v1/time",
                 "GET /api/v1/audit/public-key",
                 "GET /api/v1/specialties",
+                "GET /api/v1/calendar",
             ]
             .contains(&name.as_str());
             assert_eq!(

@@ -18,6 +18,7 @@ pub mod experts;
 pub mod identity;
 pub mod opening;
 pub mod sandbox;
+pub mod supervision;
 pub mod tenders;
 
 use std::marker::PhantomData;

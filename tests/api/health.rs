@@ -155,3 +155,54 @@ async fn server_time_is_the_clock_and_shown_in_shanghai() {
     assert_eq!(v["local"], "2026-03-01 08:00:00 CST");
     assert_eq!(v["timezone"], "Asia/Shanghai");
 }
+
+#[tokio::test]
+async fn the_working_day_calendar_is_public_and_warns_of_a_missing_year() {
+    // 5 December 2026: the 2027 notice is not in the shipped data, so the operator is warned.
+    let december: chrono::DateTime<chrono::Utc> = "2026-12-05T02:00:00Z".parse().unwrap();
+    let app = TestApp::spawn_at(december, |_| {}).await;
+    let (s, v) = app
+        .client()
+        .raw(reqwest::Method::GET, "/api/v1/calendar", None)
+        .await
+        .unwrap();
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let years: Vec<i64> = v["years"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|y| y["year"].as_i64().unwrap())
+        .collect();
+    assert_eq!(years, [2025, 2026]);
+    let y2026 = &v["years"][1];
+    assert!(y2026["working_weekends"]
+        .as_array()
+        .unwrap()
+        .contains(&Value::from("2026-02-14")));
+    let warnings = v["warnings"].as_array().unwrap();
+    assert_eq!(warnings.len(), 1, "{v}");
+    assert!(warnings[0].as_str().unwrap().contains("2027"), "{v}");
+
+    // The operator adds the year as a file: it is in force, and the warning is gone.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("2027.json");
+    std::fs::write(
+        &file,
+        r#"{"years": [{"year": 2027, "notice": "operator's copy of the 2027 notice",
+            "holidays": [{"name": "元旦", "from": "2027-01-01", "to": "2027-01-03"}],
+            "working_weekends": []}]}"#,
+    )
+    .unwrap();
+    let app = TestApp::spawn_at(december, |s| s.calendar.files = vec![file.clone()]).await;
+    let (_, v) = app
+        .client()
+        .raw(reqwest::Method::GET, "/api/v1/calendar", None)
+        .await
+        .unwrap();
+    assert_eq!(v["years"].as_array().unwrap().len(), 3, "{v}");
+    assert_eq!(
+        v["years"][2]["notice"],
+        "operator's copy of the 2027 notice"
+    );
+    assert_eq!(v["warnings"], serde_json::json!([]));
+}

@@ -21,6 +21,7 @@ pub mod opening;
 pub mod organisations;
 pub mod people;
 pub mod sandbox;
+pub mod supervision;
 pub mod tenders;
 
 /// Calls `$then! { module::handler, … }` with every operation of the API, in the order the
@@ -31,6 +32,7 @@ macro_rules! for_each_route {
             health::healthz,
             health::readyz,
             health::server_time,
+            supervision::calendar,
             auth::create_challenge,
             auth::create_token,
             auth::delete_session,

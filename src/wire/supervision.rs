@@ -1,0 +1,37 @@
+//! Supervision bodies (issue 15): the working-day calendar the supervision limits are counted in.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// The holiday notices in force and what the operator must know about them.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Calendar {
+    /// Each year the calendar covers, in order. Working days in any other year cannot be
+    /// computed (limits reaching into one are refused with `calendar_not_covered`).
+    pub years: Vec<CalendarYear>,
+    /// E.g. the coming year's notice is missing in December.
+    pub warnings: Vec<String>,
+}
+
+/// One year's 放假调休 notice.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarYear {
+    pub year: i32,
+    /// The notice's title and date, as published.
+    pub notice: String,
+    pub holidays: Vec<HolidayPeriod>,
+    /// Saturdays and Sundays worked instead (调休上班).
+    pub working_weekends: Vec<NaiveDate>,
+}
+
+/// A holiday period (inclusive dates, Asia/Shanghai).
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HolidayPeriod {
+    pub name: String,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
