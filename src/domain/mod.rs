@@ -6,6 +6,7 @@ pub mod award_notices;
 pub mod bidding;
 pub mod calendar;
 pub mod collusion;
+pub mod complaint;
 pub mod draw;
 pub mod evaluation;
 pub mod experts;
