@@ -99,6 +99,9 @@ error_codes! {
     /// An agent acting for a tenderer without the tenderer's live entrustment (委托) for the
     /// project: none given, another agent's, revoked, or already used for another tender.
     NotEntrusted = "not_entrusted" => (403, "Not entrusted"),
+    /// A regulator acts only on the tenders its department supervises (执法人员库,
+    /// docs/SUPERVISION.md §3).
+    OtherDepartment = "other_department" => (403, "Another department's tender"),
     /// The tender's own tenderer or agent (or their staff) may never bid on it.
     ConflictOfInterest = "conflict_of_interest" => (403, "Conflict of interest"),
     // --- resources and state ---

@@ -217,7 +217,7 @@ impl Client {
     }
 
     /// Like `call`, but serialises `body` straight from its type, keeping struct field order.
-    async fn send<T: DeserializeOwned, B: Serialize + ?Sized>(
+    pub(super) async fn send<T: DeserializeOwned, B: Serialize + ?Sized>(
         &self,
         method: Method,
         path: &str,

@@ -12,6 +12,7 @@ pub mod collusion;
 pub mod device;
 pub mod docmeta;
 pub mod evaluation;
+pub mod supervision;
 pub mod witness;
 
 use std::path::Path;

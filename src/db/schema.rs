@@ -575,6 +575,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    enforcement_officers (person_id) {
+        person_id -> Text,
+        department_code -> Text,
+        certificate_no -> Text,
+        specialty -> Text,
+        avoid_units -> Text,
+        updated_by -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     committees (id) {
         id -> Text,
         tender_id -> Text,
@@ -1018,6 +1030,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     draw_contributions,
     draw_checkins,
     departments,
+    enforcement_officers,
     draw_members,
     committees,
     committee_members,

@@ -68,6 +68,8 @@ request, contribution, answers, reveal"),
 by the committee and regulators"),
                 (name = "award", description = "The award (定标): 清标, the award committee, \
 its rounds and report, publicity and objections, notices"),
+                (name = "supervision", description = "Supervision (监管): the working-day \
+calendar, the 执法人员库"),
             )
         )]
         pub struct ApiDoc;

@@ -35,3 +35,30 @@ pub struct HolidayPeriod {
     pub from: NaiveDate,
     pub to: NaiveDate,
 }
+
+pub use crate::wire::experts::AvoidUnit;
+
+/// Recording a regulator as an officer of a department (the trading centre).
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OfficerRequest {
+    /// The enforcement certificate's number (执法证号).
+    pub certificate_no: String,
+    pub specialty: String,
+    /// Units the officer must never inspect or investigate (回避单位).
+    #[serde(default)]
+    pub avoid_units: Vec<AvoidUnit>,
+}
+
+/// An officer of the 执法人员库.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Officer {
+    pub person_id: String,
+    pub name: String,
+    pub department: String,
+    pub certificate_no: String,
+    pub specialty: String,
+    pub avoid_units: Vec<AvoidUnit>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}

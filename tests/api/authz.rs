@@ -1095,6 +1095,13 @@ async fn every_endpoint_with_every_role() {
             None,
         ),
         e(
+            Method::GET,
+            "/api/v1/calendar",
+            "/api/v1/calendar".into(),
+            None,
+            None,
+        ),
+        e(
             Method::POST,
             "/api/v1/experts",
             "/api/v1/experts".into(),
@@ -1229,6 +1236,20 @@ async fn every_endpoint_with_every_role() {
             "/api/v1/departments/429005-zjj".into(),
             Some(json!({"name": "潜江市住房和城乡建设局", "kinds": ["房屋建筑"]})),
             Some(&["admin"]),
+        ),
+        e(
+            Method::PUT,
+            "/api/v1/departments/{code}/officers/{person}",
+            "/api/v1/departments/429005-zjj/officers/nobody".into(),
+            Some(json!({"certificate_no": "鄂执 1", "specialty": "招投标监督"})),
+            Some(&["admin"]),
+        ),
+        e(
+            Method::GET,
+            "/api/v1/departments/{code}/officers",
+            "/api/v1/departments/429005-zjj/officers".into(),
+            None,
+            Some(&["regulator", "admin"]),
         ),
         // Logout last: it ends each caller's session.
         e(

@@ -35,6 +35,7 @@ mod sheets;
 mod signatures;
 mod smtp;
 mod storage;
+mod supervision;
 mod tenders;
 mod uploads;
 mod witness;

@@ -45,6 +45,7 @@ pub async fn witness_committee(
     let signing = Signing::of(ctx);
     ctx.db
         .write(move |c| {
+            crate::app::support::departments::require_supervisor(c, &actor, &tender)?;
             let mut award = award_support::load(c, &tender, &section)?;
             require_stage(
                 award.stage,

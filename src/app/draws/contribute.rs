@@ -24,6 +24,7 @@ pub async fn contribute(
     ctx.db
         .write(move |c| {
             let mut row = repo::lock(c, &draw)?.ok_or_else(not_found)?;
+            crate::app::support::departments::require_supervisor(c, &actor, &row.tender_id)?;
             if row.state().map_err(internal)? != DrawState::Committed {
                 return Err(AppError::new(
                     ErrorCode::InvalidStateTransition,

@@ -74,7 +74,10 @@ pub async fn read_bid_part(
         .db
         .write(move |c| {
             let by = match regulator {
-                Ok(()) => reader.audit_as(Role::Regulator),
+                Ok(()) => {
+                    crate::app::support::departments::require_supervisor(c, &reader, &t)?;
+                    reader.audit_as(Role::Regulator)
+                }
                 Err(refused) => {
                     if !evaluating_member(c, &t, &s, &reader.id)? {
                         return Err(refused);

@@ -42,9 +42,11 @@ pub async fn act(
                     } | LifecycleAction::Resume {}
                 );
             let mut row = if regulator_act {
-                repo::lock_tender(c, &id)?
+                let row = repo::lock_tender(c, &id)?
                     .filter(|r| r.version > 0)
-                    .ok_or_else(|| AppError::not_found("no such tender"))?
+                    .ok_or_else(|| AppError::not_found("no such tender"))?;
+                crate::app::support::departments::require_supervisor(c, &actor, &row.id)?;
+                row
             } else {
                 load_as_party(c, &actor, &id)?
             };

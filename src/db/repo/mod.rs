@@ -20,6 +20,7 @@ pub mod motions;
 pub mod parties;
 pub mod reports;
 pub mod sheets;
+pub mod supervision;
 pub mod tenders;
 pub mod uploads;
 pub mod witnesses;

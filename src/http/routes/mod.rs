@@ -116,6 +116,8 @@ macro_rules! for_each_route {
             experts::award_pool,
             experts::departments,
             experts::put_department,
+            supervision::put_officer,
+            supervision::officers,
             draws::request_draw,
             draws::get_draw,
             draws::list_tender_draws,
