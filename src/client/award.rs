@@ -138,11 +138,7 @@ impl Client {
     }
 
     /// What the award committee decides from (评标报告, 清标 report, prices, records, criteria).
-    pub async fn award_dossier(
-        &self,
-        tender: &str,
-        section: &str,
-    ) -> Result<Dossier, ClientError> {
+    pub async fn award_dossier(&self, tender: &str, section: &str) -> Result<Dossier, ClientError> {
         self.get(&format!("{}/dossier", award_path(tender, section)))
             .await
     }

@@ -68,7 +68,16 @@ pub(super) async fn story(
         .context("a losing candidate")?;
     publicity(story, base, pki, tender, loser).await?;
     // BD02 is still at its 清标: the tender holds its least advanced section's state.
-    notices(story, base, pki, tender, SECTION, &winner, (true, "clearing")).await?;
+    notices(
+        story,
+        base,
+        pki,
+        tender,
+        SECTION,
+        &winner,
+        (true, "clearing"),
+    )
+    .await?;
     by_lot(story, base, pki, tender, LOT_SECTION, &members).await
 }
 
@@ -92,7 +101,16 @@ async fn by_lot(
     replay_lot(story, base, pki, tender, section, &lot, &winner).await?;
     report(story, base, pki, tender, section, &members).await?;
     quiet_publicity(story, base, pki, tender, section).await?;
-    notices(story, base, pki, tender, section, &winner, (false, "awarded")).await
+    notices(
+        story,
+        base,
+        pki,
+        tender,
+        section,
+        &winner,
+        (false, "awarded"),
+    )
+    .await
 }
 
 fn stage(a: &SectionAward) -> String {
@@ -110,7 +128,10 @@ async fn expect_stage(
 ) -> anyhow::Result<SectionAward> {
     let a = client.award(tender, section).await?;
     if stage(&a) != want {
-        bail!("{section}'s award is at {}, the story expects {want}", stage(&a));
+        bail!(
+            "{section}'s award is at {}, the story expects {want}",
+            stage(&a)
+        );
     }
     Ok(a)
 }
@@ -289,6 +310,17 @@ async fn pool(
     if members.len() != POOL_SIZE {
         bail!("{} people for {section}'s award committee", members.len());
     }
+    let listed = tenderer.award_pool(&tenderer_id, None).await?;
+    if let Some(m) = members
+        .iter()
+        .find(|m| !listed.items.iter().any(|p| p.id == m.pool_id))
+    {
+        bail!("{} is not in the tenderer's pool", m.key);
+    }
+    say(format!(
+        "the tenderer's 定标委员库 holds {} people",
+        listed.items.len()
+    ));
     Ok(members)
 }
 
@@ -1029,11 +1061,21 @@ async fn replay_lot(
     draw::verify(&record).map_err(|e| anyhow::anyhow!("the lot does not replay: {e:?}"))?;
     let seed = draw::seed(&record.frame_digest, &record.secret, &record.contributions);
     let order = crate::domain::award::lot::order(&record.frame, &seed, lot.among.len());
+    let rules: Value = serde_json::from_str(&record.frame.rules)?;
     say(format!(
-        "lottery …{}: frame {}, commitment {}… = SHA-256(frame digest ‖ secret), \
-         contributions from {}",
+        "lottery …{}: frame {} of {} round {} step …{} among {} candidates; commitment {}… \
+         binds the secret; contributions from {}",
         short(draw_id),
-        record.frame.rules,
+        rules["draw"].as_str().unwrap_or("?"),
+        rules["section"].as_str().unwrap_or("?"),
+        rules["award_round"],
+        short(rules["step"].as_str().unwrap_or_default()),
+        record
+            .frame
+            .groups
+            .iter()
+            .map(|g| g.candidates.len())
+            .sum::<usize>(),
         &hex::encode(record.commitment)[..16],
         record
             .contributions
@@ -1047,7 +1089,10 @@ async fn replay_lot(
             .join(", ")
     ));
     if order.first() != Some(&winner.bid) {
-        bail!("the replayed lot draws {order:?}, the award chose {}", winner.bid);
+        bail!(
+            "the replayed lot draws {order:?}, the award chose {}",
+            winner.bid
+        );
     }
     say(format!(
         "seed {}… replays the order {}: {} first, as the 定标报告 will say \

@@ -279,8 +279,11 @@ fn summary(price: &str, days: u32, manager: &str, bond: &str) -> anyhow::Result<
     })
 }
 
-/// Each bidder's offer in each section: price, duration, project manager.
-const OFFERS: [(&str, [(&str, u32, &str); 3]); 2] = [
+/// A bidder's offer: price, duration in days, project manager.
+type Offer = (&'static str, u32, &'static str);
+
+/// Each bidder's offer in each section.
+const OFFERS: [(&str, [Offer; 3]); 2] = [
     (
         "BD01",
         [
@@ -319,7 +322,7 @@ fn published_sections(t: &Value) -> anyhow::Result<Vec<(String, Option<String>)>
     Ok(out)
 }
 
-fn offers_of(section: &str) -> anyhow::Result<[(&'static str, u32, &'static str); 3]> {
+fn offers_of(section: &str) -> anyhow::Result<[Offer; 3]> {
     OFFERS
         .iter()
         .find(|(s, _)| *s == section)
@@ -702,9 +705,8 @@ pub(super) async fn story(
         answered["answer"].as_str().unwrap_or("")
     ));
 
-    story.step(
-        "the objection period ends: the ceremonies close and the tender moves to evaluation",
-    );
+    story
+        .step("the objection period ends: the ceremonies close and the tender moves to evaluation");
     let until = openings
         .iter()
         .filter_map(|o| o.objections_until)

@@ -79,7 +79,9 @@ pub(super) async fn section(
         full: false,
     };
     story.step(&format!(
-        "{section}'s evaluation experts are drawn the same way: the agent requests them, the          regulator contributes, the drawn experts accept and check in signing the 承诺书, the          draw is revealed at the evaluation and the regulator replays it"
+        "{section}'s evaluation experts are drawn the same way: the agent requests them, the \
+         regulator contributes, the drawn experts accept and check in signing the 承诺书, the \
+         draw is revealed at the evaluation and the regulator replays it"
     ));
     draw(story, base, pki, tender, &mut members, &request).await
 }

@@ -257,7 +257,10 @@ pub(super) async fn awarded(
     let feed: Vec<Value> = public
         .get(&format!("/api/v1/announcements?tender={tender}"))
         .await?;
-    let results: Vec<&Value> = feed.iter().filter(|a| a["kind"] == "award_result").collect();
+    let results: Vec<&Value> = feed
+        .iter()
+        .filter(|a| a["kind"] == "award_result")
+        .collect();
     for a in &results {
         say(format!(
             "#{} {:<14} {}",
@@ -272,7 +275,11 @@ pub(super) async fn awarded(
     let releases = pkg["releases"].as_array().cloned().unwrap_or_default();
     let awards: Vec<&Value> = releases
         .iter()
-        .filter(|r| r["tag"].as_array().is_some_and(|t| t.contains(&json!("award"))))
+        .filter(|r| {
+            r["tag"]
+                .as_array()
+                .is_some_and(|t| t.contains(&json!("award")))
+        })
         .flat_map(|r| r["awards"].as_array().into_iter().flatten())
         .collect();
     for a in &awards {
@@ -291,7 +298,9 @@ pub(super) async fn awarded(
             awards.len()
         );
     }
-    let last = releases.last().context("an OCDS package without releases")?;
+    let last = releases
+        .last()
+        .context("an OCDS package without releases")?;
     say(format!(
         "OCDS package: {} releases, the last tagged {} with tender status {}",
         releases.len(),

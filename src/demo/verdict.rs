@@ -99,10 +99,30 @@ pub(super) async fn story(
         candidates: &["bidder-a", "bidder-c"],
         why: "2 valid bids for 3 places, so the available ones are recommended",
     };
-    let report = generate(story, base, pki, tender, SECTION, &members[0], &bids, &expected).await?;
+    let report = generate(
+        story,
+        base,
+        pki,
+        tender,
+        SECTION,
+        &members[0],
+        &bids,
+        &expected,
+    )
+    .await?;
     let dissent = "不同意否决bidder-d的投标：其报价未明显低于成本，应进入详细评审";
     // BD02 is still to be evaluated: the tender stays in evaluation.
-    sign(story, base, tender, SECTION, &members, &report, Some(dissent), "evaluating").await
+    sign(
+        story,
+        base,
+        tender,
+        SECTION,
+        &members,
+        &report,
+        Some(dissent),
+        "evaluating",
+    )
+    .await
 }
 
 /// BD02 (经评审的最低投标价法) from its seated committee to its complete report: preliminary
@@ -140,15 +160,32 @@ pub(super) async fn lowest_price(
             "{} signs: no adjustment; commitment {}…{}",
             m.key,
             &s.statement_sha256[..16],
-            if last { " — the last: all revealed" } else { "" }
+            if last {
+                " — the last: all revealed"
+            } else {
+                ""
+            }
         ));
     }
     let expected = Expected {
         candidates: &["bidder-a", "bidder-c", "bidder-d"],
         why: "3 valid bids for 3 places",
     };
-    let report = generate(story, base, pki, tender, section, &members[0], &bids, &expected).await?;
-    sign(story, base, tender, section, &members, &report, None, "clearing").await
+    let report = generate(
+        story,
+        base,
+        pki,
+        tender,
+        section,
+        &members[0],
+        &bids,
+        &expected,
+    )
+    .await?;
+    sign(
+        story, base, tender, section, &members, &report, None, "clearing",
+    )
+    .await
 }
 
 /// The candidates a report must recommend (by bidder key) and why, in the story's words.
@@ -217,7 +254,10 @@ async fn opened_bids(
         });
     }
     if out.len() != 3 {
-        bail!("{} opened bids in {section}, the story has three", out.len());
+        bail!(
+            "{} opened bids in {section}, the story has three",
+            out.len()
+        );
     }
     Ok(out)
 }
@@ -346,7 +386,9 @@ async fn preliminary(
         "every member signs its {section} 初步评审 (preliminary review) sheet: each bid against \
          each line of the checklist; the sheets stay hidden until the last is in"
     ));
-    let lines = published(base, tender, section).await?.review_requirements();
+    let lines = published(base, tender, section)
+        .await?
+        .review_requirements();
     say(format!(
         "checklist: {}",
         lines
