@@ -1060,7 +1060,9 @@ async fn replay_lot(
         .context("the lot's revealed record is not in the export")?;
     draw::verify(&record).map_err(|e| anyhow::anyhow!("the lot does not replay: {e:?}"))?;
     let seed = draw::seed(&record.frame_digest, &record.secret, &record.contributions);
+    // The whole draw order; the engine takes the first `picks` of it (here the one winner).
     let order = crate::domain::award::lot::order(&record.frame, &seed, lot.among.len());
+    let picked: Vec<String> = order.iter().take(lot.picks as usize).cloned().collect();
     let rules: Value = serde_json::from_str(&record.frame.rules)?;
     say(format!(
         "lottery …{}: frame {} of {} round {} step …{} among {} candidates; commitment {}… \
@@ -1094,9 +1096,25 @@ async fn replay_lot(
             winner.bid
         );
     }
+    // The 定标报告, generated at the decision, states the same evidence.
+    let doc: crate::domain::award::report::Document =
+        serde_json::from_value(regulator.award_report(tender, section).await?.document)?;
+    let stated = doc
+        .steps
+        .iter()
+        .find_map(|s| s.lot.as_ref().filter(|l| l.draw == draw_id))
+        .context("the 定标报告 has no evidence of the lot")?;
+    if stated.seed != hex::encode(seed) || stated.order != picked || doc.winner != winner.bid {
+        bail!(
+            "the 定标报告 states the lot {stated:?} with winner {}, the replay seed {} and \
+             order {picked:?}",
+            doc.winner,
+            hex::encode(seed)
+        );
+    }
     say(format!(
-        "seed {}… replays the order {}: {} first, as the 定标报告 will say \
-         (etender draw verify and etender audit verify do the same from a saved export)",
+        "seed {}… replays the draw order {}: {} first — the seed, lot and winner the 定标报告 \
+         states (etender draw verify and etender audit verify do the same from a saved export)",
         &hex::encode(seed)[..16],
         order
             .iter()
@@ -1105,6 +1123,15 @@ async fn replay_lot(
             .join(", "),
         winner.bidder
     ));
+    // A copy whose contribution was changed afterwards no longer replays.
+    let mut tampered = record.clone();
+    if let Some(c) = tampered.contributions.first_mut() {
+        c.value[0] ^= 1;
+    }
+    if draw::verify(&tampered).is_ok() {
+        bail!("a lot with a changed contribution replayed");
+    }
+    say("the same record with one bit of the regulator's value changed does not replay");
     Ok(())
 }
 
