@@ -4,7 +4,11 @@
 //! first ballot ends in a tie, which is re-voted among the tied and decided by an absolute
 //! majority; every member signs the 定标报告; the result is publicised, the losing bidder
 //! objects and the award waits until the agent dismisses the objection; the notices go out, the
-//! winner verifies its 中标通知书 offline, and the written report is filed: the tender is awarded.
+//! winner verifies its 中标通知书 offline, and the written report is filed. Then BD02 by 票决抽签
+//! ([`by_lot`]): 清标, a committee from the same pool without BD02's evaluators, a signed secret
+//! vote for a shortlist of two, the lot among them by the platform's one verifiable lottery with
+//! the regulator's contribution, the regulator replaying the lot offline from a saved audit
+//! export, the 定标报告, a publicity without objection, the notices: the tender is awarded.
 
 use anyhow::{bail, Context};
 use chrono::{DateTime, Duration, Utc};
