@@ -46,7 +46,8 @@ impl Story {
 pub async fn seat_committee(base: &str, pki: &DevPki, tender: &str) -> anyhow::Result<Vec<Client>> {
     let mut story = Story { step: 0 };
     let library = draws::story(&mut story, base, pki, tender).await?;
-    let (_, members) = evaluation::form_and_elect(&mut story, base, pki, tender, &library).await?;
+    let (_, members) =
+        evaluation::form_and_elect(&mut story, base, pki, tender, "BD01", &library).await?;
     Ok(members.into_iter().map(|(_, c)| c).collect())
 }
 
@@ -364,12 +365,15 @@ async fn play(base: &str, pki: &DevPki, bank: &BondIssuer, out: &Outputs) -> any
         .step("custodians generate envelope keys in their own tool and register the public halves");
     let custodians = bids::register_custodian_keys(base, &people).await?;
     let custodian_ids: Vec<String> = custodians.iter().map(|c| c.person_id.clone()).collect();
-    let tender = tenders::story(&mut story, base, pki, &admin, &custodian_ids, out).await?;
+    let tender = tenders::story(&mut story, base, pki, &admin, &custodian_ids).await?;
     bids::story(&mut story, base, pki, &tender, &custodians, bank).await?;
     evaluation::draw_k(&mut story, base, pki, &tender).await?;
     let library = draws::story(&mut story, base, pki, &tender).await?;
     evaluation::story(&mut story, base, pki, &tender, &library).await?;
+    draws::section(&mut story, base, pki, &tender, "BD02", &library).await?;
+    evaluation::section(&mut story, base, pki, &tender, "BD02", &library).await?;
     award::story(&mut story, base, pki, &tender).await?;
+    tenders::awarded(&mut story, base, &tender, out).await?;
     story.step("the regulator exports the audit trail and verifies it offline");
     // The sandbox clock moved weeks ahead in the tender story: log in again.
     let regulator = enrol(base, regulator_id).await?;

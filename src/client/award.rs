@@ -1,6 +1,8 @@
 //! Client calls of the award (定标): where a section's award stands, and 评定分离's signed steps
 //! — the 清标 report, the pool and its members' statements, the committee and its witness, the
-//! deciding's ballots, the 定标报告's signatures, objections to the result and their answers.
+//! deciding's ballots, the 定标报告's signatures, objections to the result and their answers —
+//! and the traditional award's steps: the candidates published, the winner named, a winner
+//! dropping out, the 条例56 re-check.
 
 use base64::Engine;
 use serde_json::json;
@@ -12,11 +14,15 @@ use crate::domain::award::committee;
 use crate::domain::award::publicity::{objection_statement, text_digest};
 use crate::wire::award::SectionAward;
 use crate::wire::award_committee::{
-    AwardCommittee, AwardStatement, Clearing, FormAwardCommitteeRequest,
+    AwardCommittee, AwardStatement, Clearing, Dossier, FormAwardCommitteeRequest,
 };
-use crate::wire::award_publicity::{AnswerAwardObjectionRequest, AwardObjection, AwardPublicity};
+use crate::wire::award_publicity::{
+    AnswerAwardObjectionRequest, AwardObjection, AwardPublicity, AwardWinnerRequest,
+    RecheckRequest, WinnerDropsOutRequest,
+};
 use crate::wire::award_rounds::{AwardReport, AwardSteps, CastReceipt};
 use crate::wire::experts::{AdmitMember, Member};
+use crate::wire::Page;
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
@@ -66,6 +72,19 @@ impl Client {
         self.post(&path, member).await
     }
 
+    /// A page of a tenderer's award-committee pool, after the member id `after`.
+    pub async fn award_pool(
+        &self,
+        tenderer: &str,
+        after: Option<&str>,
+    ) -> Result<Page<Member>, ClientError> {
+        let mut path = format!("/api/v1/organisations/{}/award-pool", urlencode(tenderer));
+        if let Some(a) = after {
+            path.push_str(&format!("?after={}", urlencode(a)));
+        }
+        self.get(&path).await
+    }
+
     /// The tenderer (or its agent) files the signed 清标 report of `round`.
     pub async fn file_clearing(
         &self,
@@ -106,6 +125,22 @@ impl Client {
     ) -> Result<AwardCommittee, ClientError> {
         let path = format!("{}/committee", award_path(tender, section));
         self.post(&path, req).await
+    }
+
+    /// The award committee of the section's current award round.
+    pub async fn award_committee(
+        &self,
+        tender: &str,
+        section: &str,
+    ) -> Result<AwardCommittee, ClientError> {
+        self.get(&format!("{}/committee", award_path(tender, section)))
+            .await
+    }
+
+    /// What the award committee decides from (评标报告, 清标 report, prices, records, criteria).
+    pub async fn award_dossier(&self, tender: &str, section: &str) -> Result<Dossier, ClientError> {
+        self.get(&format!("{}/dossier", award_path(tender, section)))
+            .await
     }
 
     /// A regulator (`regulator` its principal id) witnesses `formed` by signing its roster.
@@ -229,5 +264,48 @@ impl Client {
     ) -> Result<AwardPublicity, ClientError> {
         self.get(&format!("{}/publicity", award_path(tender, section)))
             .await
+    }
+
+    /// The tenderer (or its agent) publishes a traditional section's ranked candidates.
+    pub async fn publish_award_candidates(
+        &self,
+        tender: &str,
+        section: &str,
+    ) -> Result<SectionAward, ClientError> {
+        let path = format!("{}/publicity", award_path(tender, section));
+        self.post(&path, &json!({})).await
+    }
+
+    /// The traditional award: the tenderer (or its agent) names the winner.
+    pub async fn award_winner(
+        &self,
+        tender: &str,
+        section: &str,
+        req: &AwardWinnerRequest,
+    ) -> Result<SectionAward, ClientError> {
+        let path = format!("{}/winner", award_path(tender, section));
+        self.post(&path, req).await
+    }
+
+    /// The traditional winner drops out (条例55).
+    pub async fn award_winner_drops_out(
+        &self,
+        tender: &str,
+        section: &str,
+        req: &WinnerDropsOutRequest,
+    ) -> Result<SectionAward, ClientError> {
+        let path = format!("{}/winner/drop-out", award_path(tender, section));
+        self.post(&path, req).await
+    }
+
+    /// The tenderer (or its agent) sends the section back to its committee (条例56).
+    pub async fn request_award_recheck(
+        &self,
+        tender: &str,
+        section: &str,
+        req: &RecheckRequest,
+    ) -> Result<SectionAward, ClientError> {
+        let path = format!("{}/recheck", award_path(tender, section));
+        self.post(&path, req).await
     }
 }

@@ -1,9 +1,9 @@
 //! Demo chapter: sealed bidding and the opening ceremony (开标), as `docs/BIDDING.md` describes
 //! them and as `tests/api/bids.rs` drives them. Three bidders seal on their own side and submit
-//! with receipts, one replaces its bid, the deadline passes by the server clock, two bidders
-//! release their keys (R1), the third is absent and two of three custodians recover its bid
-//! (R2), the record is read out, one bidder confirms, one objects and is answered, the
-//! ceremony closes.
+//! with receipts in both sections, one replaces its BD01 bid, the deadline passes by the server
+//! clock, two bidders release their keys (R1), the third is absent and two of three custodians
+//! recover its bids (R2), the records are read out, one bidder confirms BD01's, one objects and
+//! is answered, the ceremonies close.
 //!
 //! Time only moves through the sandbox clock API; the server's own scheduler (its deadline
 //! watch) closes the tender and moves the ceremony on, so after each jump the demo polls the
@@ -81,12 +81,12 @@ pub(super) async fn register_custodian_keys<'a>(
 }
 
 /// A bidding organisation: its certificate, its own envelope key (R1 unwraps its data keys
-/// with it), and the bid it sealed last.
+/// with it), and the bid it sealed last in each section.
 struct Bidder<'a> {
     id: &'a DevIdentity,
     client: Client,
     envelope: EnvelopeSecret,
-    sealed: Option<SealedBidFiles>,
+    sealed: Vec<(String, SealedBidFiles)>,
 }
 
 impl Bidder<'_> {
@@ -156,8 +156,17 @@ impl Bidder<'_> {
             )
             .await
             .with_context(|| format!("{} submits", self.id.key))?;
-        self.sealed = Some(sealed);
+        self.sealed.retain(|(s, _)| s != section);
+        self.sealed.push((section.to_string(), sealed));
         Ok(receipt)
+    }
+
+    fn sealed_in(&self, section: &str) -> anyhow::Result<&SealedBidFiles> {
+        self.sealed
+            .iter()
+            .find(|(s, _)| s == section)
+            .map(|(_, b)| b)
+            .with_context(|| format!("{} sealed no bid in {section}", self.id.key))
     }
 
     async fn relogin(&mut self, base: &str) -> anyhow::Result<()> {
@@ -270,6 +279,64 @@ fn summary(price: &str, days: u32, manager: &str, bond: &str) -> anyhow::Result<
     })
 }
 
+/// A bidder's offer: price, duration in days, project manager.
+type Offer = (&'static str, u32, &'static str);
+
+/// Each bidder's offer in each section.
+const OFFERS: [(&str, [Offer; 3]); 2] = [
+    (
+        "BD01",
+        [
+            ("46980000.00", 540, "陈立新"),
+            ("47123456.78", 560, "黄志刚"),
+            ("45888000.00", 600, "刘晓东"),
+        ],
+    ),
+    (
+        "BD02",
+        [
+            ("15736000.00", 300, "王建华"),
+            ("15912300.00", 320, "李明远"),
+            ("15588000.00", 310, "赵长青"),
+        ],
+    ),
+];
+
+/// The published sections: code and bid bond.
+fn published_sections(t: &Value) -> anyhow::Result<Vec<(String, Option<String>)>> {
+    let sections = t["published"]["sections"]
+        .as_array()
+        .context("published sections")?;
+    let out: Vec<(String, Option<String>)> = sections
+        .iter()
+        .map(|s| {
+            (
+                s["code"].as_str().unwrap_or_default().to_string(),
+                s["bid_bond"].as_str().map(str::to_string),
+            )
+        })
+        .collect();
+    if out.is_empty() {
+        bail!("a tender without sections");
+    }
+    Ok(out)
+}
+
+fn offers_of(section: &str) -> anyhow::Result<[Offer; 3]> {
+    OFFERS
+        .iter()
+        .find(|(s, _)| *s == section)
+        .map(|(_, o)| *o)
+        .with_context(|| format!("the demo has no offers for {section}"))
+}
+
+fn bond_ref(section: &str, b: &Bidder<'_>) -> String {
+    format!(
+        "BG-2026-{section}-{}",
+        b.name().trim_start_matches("bidder-")
+    )
+}
+
 pub(super) async fn story(
     story: &mut Story,
     base: &str,
@@ -280,12 +347,9 @@ pub(super) async fn story(
 ) -> anyhow::Result<()> {
     let public = Client::new(base);
     let t: Value = public.get(&format!("/api/v1/tenders/{tender}")).await?;
-    let sections = t["published"]["sections"]
-        .as_array()
-        .context("published sections")?;
-    let first = sections.first().context("a tender without sections")?;
-    let section = first["code"].as_str().context("section code")?.to_string();
-    let bond_amount = first["bid_bond"].as_str().map(str::to_string);
+    let sections = published_sections(&t)?;
+    let codes: Vec<String> = sections.iter().map(|(c, _)| c.clone()).collect();
+    let section = codes[0].clone();
     let key: Value = public.get("/api/v1/audit/public-key").await?;
     let log_key =
         crate::audit::note::NoteVerifier::parse(key["verifier_key"].as_str().unwrap_or_default())
@@ -300,46 +364,41 @@ pub(super) async fn story(
             id,
             client: login(base, id).await?,
             envelope: EnvelopeSecret::generate(&mut rand_core::OsRng),
-            sealed: None,
+            sealed: Vec::new(),
         });
     }
-    let bond_refs: Vec<String> = bidders
-        .iter()
-        .map(|b| {
-            format!(
-                "BG-2026-{section}-{}",
-                b.name().trim_start_matches("bidder-")
-            )
-        })
-        .collect();
 
-    if let Some(amount) = &bond_amount {
+    if sections.iter().any(|(_, bond)| bond.is_some()) {
         story.step(&format!(
-            "each bidder pays its bid bond (投标保证金) for section {section} into its own virtual \
+            "each bidder pays its bid bond (投标保证金) for sections {} into its own virtual \
              sub-account, or has a guarantee issued for it; the bank's signed notices record the \
-             bonds, and nobody at the platform learns whose bond arrived for which tender"
+             bonds, and nobody at the platform learns whose bond arrived for which tender",
+            codes.join(" and ")
         ));
+    }
+    for (code, bond_amount) in &sections {
+        let Some(amount) = bond_amount else { continue };
         // Without a bond covering the section's `bid_bond` the upload is refused.
         let kinds = [BondKind::BankGuarantee, BondKind::Cash, BondKind::Insurance];
-        for ((b, reference), kind) in bidders.iter().zip(&bond_refs).zip(kinds) {
-            let account = b.client.my_bond_account(tender, &section).await?;
+        for (b, kind) in bidders.iter().zip(kinds) {
+            let account = b.client.my_bond_account(tender, code).await?;
             let ack = bank
                 .notify(&BankNotice {
                     account: account.account.clone(),
                     amount: amount.parse().map_err(|e| anyhow::anyhow!("{e:?}"))?,
                     kind,
-                    reference: reference.clone(),
+                    reference: bond_ref(code, b),
                     arrived_at: Utc::now(),
                     payer_account: None,
                 })
                 .await?;
-            let mine = b.client.my_bonds(tender, &section).await?;
+            let mine = b.client.my_bonds(tender, code).await?;
             let bond = mine
                 .iter()
                 .find(|x| x.reference == ack.reference)
                 .context("the bidder sees its bond")?;
             say(format!(
-                "{:<9} account {} at {}: {} ¥{} ({}) reported by {}",
+                "{:<9} {code} account {} at {}: {} ¥{} ({}) reported by {}",
                 b.name(),
                 account.account,
                 account.bank,
@@ -349,12 +408,14 @@ pub(super) async fn story(
                 bond.issuer
             ));
         }
+    }
+    if let Some((code, Some(_))) = sections.first() {
         // The manual path is gone: an administrator has no way to record a bond.
         let admin = login(base, identity(pki, "admin")?).await?;
         let (status, _) = admin
             .raw(
                 reqwest::Method::POST,
-                &format!("/api/v1/tenders/{tender}/sections/{section}/bid-bonds"),
+                &format!("/api/v1/tenders/{tender}/sections/{code}/bid-bonds"),
                 Some(&json!({})),
             )
             .await?;
@@ -366,49 +427,48 @@ pub(super) async fn story(
         ));
     }
 
-    story.step(
-        "three bidders seal their bids on their own machines and submit them; each gets a receipt",
-    );
-    let offers = [
-        ("46980000.00", 540, "陈立新"),
-        ("47123456.78", 560, "黄志刚"),
-        ("45888000.00", 600, "刘晓东"),
-    ];
+    story.step(&format!(
+        "three bidders seal their bids for {} on their own machines and submit them; each gets a \
+         receipt",
+        codes.join(" and ")
+    ));
     let mut first_bid = String::new();
-    for ((b, (price, days, manager)), bond) in bidders.iter_mut().zip(offers).zip(&bond_refs) {
-        let sealed = b
-            .seal(
-                tender,
-                &section,
-                summary(price, days, manager, bond)?,
-                &work.0,
-            )
-            .await?;
-        say(format!(
-            "{:<9} sealed version {} ({} parts, {} certificate); the price stays on its side",
-            b.name(),
-            sealed.manifest.bid_version,
-            sealed.manifest.parts.len(),
-            b.id.algorithm.as_str()
-        ));
-        let r = b.submit(tender, &section, sealed).await?;
-        say(receipt_line(b.name(), &r, &log_key));
-        if first_bid.is_empty() {
-            first_bid = r.bid_id.clone();
+    for code in &codes {
+        for (b, (price, days, manager)) in bidders.iter_mut().zip(offers_of(code)?) {
+            let bond = bond_ref(code, b);
+            let sealed = b
+                .seal(tender, code, summary(price, days, manager, &bond)?, &work.0)
+                .await?;
+            say(format!(
+                "{:<9} sealed its {code} bid, version {} ({} parts, {} certificate); the price \
+                 stays on its side",
+                b.name(),
+                sealed.manifest.bid_version,
+                sealed.manifest.parts.len(),
+                b.id.algorithm.as_str()
+            ));
+            let r = b.submit(tender, code, sealed).await?;
+            say(receipt_line(b.name(), &r, &log_key));
+            if first_bid.is_empty() {
+                first_bid = r.bid_id.clone();
+            }
         }
     }
 
-    story.step("three days later bidder-a replaces its bid: version 2 supersedes version 1");
+    story.step(&format!(
+        "three days later bidder-a replaces its {section} bid: version 2 supersedes version 1"
+    ));
     let now: Value = public.get("/api/v1/time").await?;
     let now: DateTime<Utc> = serde_json::from_value(now["now"].clone())?;
     advance_to(base, pki, now + chrono::Duration::days(3)).await?;
     let a = &mut bidders[0];
     a.relogin(base).await?;
+    let bond = bond_ref(&section, a);
     let sealed = a
         .seal(
             tender,
             &section,
-            summary("46515800.50", 540, "陈立新", &bond_refs[0])?,
+            summary("46515800.50", 540, "陈立新", &bond)?,
             &work.0,
         )
         .await?;
@@ -444,7 +504,8 @@ pub(super) async fn story(
     }
 
     story.step(
-        "the deadline passes by the server clock: the tender closes and the opening (开标) starts",
+        "the deadline passes by the server clock: the tender closes and the opening (开标) of \
+         every section starts",
     );
     let deadline: DateTime<Utc> =
         serde_json::from_value(t["published"]["schedule"]["bid_deadline"].clone())?;
@@ -452,130 +513,129 @@ pub(super) async fn story(
     for b in bidders.iter_mut() {
         b.relogin(base).await?;
     }
-    let opening = wait_for(&public, tender, &section, "decrypting", |o| {
-        o.state == OpeningPhase::Decrypting
-    })
-    .await?;
-    say(format!(
-        "{section}: {} bids, all still sealed; bidders have until {} to release their keys",
-        opening.bids.len(),
-        opening.decryption_until.to_rfc3339()
-    ));
-    for b in &opening.bids {
+    let mut decryption_until = None;
+    for code in &codes {
+        let opening = wait_for(&public, tender, code, "decrypting", |o| {
+            o.state == OpeningPhase::Decrypting
+        })
+        .await?;
         say(format!(
-            "  {} ({}) version {} — {}",
-            b.bidder_name, b.bidder_uscc, b.version, b.status
+            "{code}: {} bids, all still sealed; bidders have until {} to release their keys",
+            opening.bids.len(),
+            opening.decryption_until.to_rfc3339()
         ));
-    }
-    // The other sections had no bids: fewer than three fail (流标) on the same tick.
-    for other in sections.iter().skip(1) {
-        let code = other["code"].as_str().unwrap_or_default();
-        let o = public.opening(tender, code).await?;
-        say(format!(
-            "{code}: {} with {} bids (fewer than three: 流标)",
-            state_name(o.state),
-            o.bids.len()
-        ));
+        for b in &opening.bids {
+            say(format!(
+                "  {} ({}) version {} — {}",
+                b.bidder_name, b.bidder_uscc, b.version, b.status
+            ));
+        }
+        decryption_until = decryption_until.max(Some(opening.decryption_until));
     }
 
     story.step("R1: bidder-a and bidder-c release their data keys; bidder-d does not show up");
-    for b in bidders.iter().take(2) {
-        let sealed = b.sealed.as_ref().context("a sealed bid")?;
-        let outcome = b
-            .client
-            .release_deks(
-                tender,
-                &section,
-                &sealed.manifest,
-                &b.envelope,
-                &creds(b.id)?,
-            )
-            .await?;
-        say(format!(
-            "{:<9} released the keys of version {}: bid …{} {}",
-            b.name(),
-            sealed.manifest.bid_version,
-            short(&outcome.bid_id),
-            outcome.status
-        ));
+    for code in &codes {
+        for b in bidders.iter().take(2) {
+            let sealed = b.sealed_in(code)?;
+            let outcome = b
+                .client
+                .release_deks(tender, code, &sealed.manifest, &b.envelope, &creds(b.id)?)
+                .await?;
+            say(format!(
+                "{:<9} released the keys of its {code} bid, version {}: bid …{} {}",
+                b.name(),
+                sealed.manifest.bid_version,
+                short(&outcome.bid_id),
+                outcome.status
+            ));
+        }
     }
 
     story.step("the decryption window ends; two of the three custodians release their shares (R2)");
-    let until = opening.decryption_until;
+    let until = decryption_until.context("no section is decrypting")?;
     advance_to(base, pki, until).await?;
     // Half an hour later the bidders' 15-minute tokens have expired: they log in again.
     for b in bidders.iter_mut() {
         b.relogin(base).await?;
     }
-    let opening = wait_for(&public, tender, &section, "recovering", |o| {
-        o.state == OpeningPhase::Recovering
-    })
-    .await?;
-    say(format!(
-        "{} bid still sealed; {} of {} shares needed",
-        opening
-            .bids
-            .iter()
-            .filter(|b| b.status == OpeningStatus::Sealed)
-            .count(),
-        opening.threshold,
-        custodians.len()
-    ));
+    for code in &codes {
+        let opening = wait_for(&public, tender, code, "recovering", |o| {
+            o.state == OpeningPhase::Recovering
+        })
+        .await?;
+        say(format!(
+            "{code}: {} bid still sealed; {} of {} shares needed",
+            opening
+                .bids
+                .iter()
+                .filter(|b| b.status == OpeningStatus::Sealed)
+                .count(),
+            opening.threshold,
+            custodians.len()
+        ));
+    }
     // Any two of three: the first and the last custodian.
     for c in [&custodians[0], &custodians[custodians.len() - 1]] {
         let client = login(base, c.id).await?;
-        let s = client
-            .release_share(tender, &section, &c.envelope, &creds(c.id)?)
-            .await
-            .with_context(|| format!("{} releases its share", c.id.key))?;
-        for b in &s.bids {
-            say(format!(
-                "{} ({}) released its share of {}: {}/{} valid{}",
-                c.id.key,
-                c.id.display_name,
-                b.bid_id,
-                b.valid_shares,
-                s.threshold,
-                if b.status == OpeningStatus::Opened {
-                    " — the bid's remedy key recovered, the absent bidder's bid opened, the \
-                     key and the shares forgotten"
-                } else {
-                    ""
-                }
-            ));
+        for code in &codes {
+            let s = client
+                .release_share(tender, code, &c.envelope, &creds(c.id)?)
+                .await
+                .with_context(|| format!("{} releases its {code} share", c.id.key))?;
+            for b in &s.bids {
+                say(format!(
+                    "{} ({}) released its share of {code} bid {}: {}/{} valid{}",
+                    c.id.key,
+                    c.id.display_name,
+                    b.bid_id,
+                    b.valid_shares,
+                    s.threshold,
+                    if b.status == OpeningStatus::Opened {
+                        " — the bid's remedy key recovered, the absent bidder's bid opened, the \
+                         key and the shares forgotten"
+                    } else {
+                        ""
+                    }
+                ));
+            }
         }
     }
 
-    story.step("the opening record (开标记录) is published and read out");
-    let opening = wait_for(&public, tender, &section, "its record", |o| {
-        o.state == OpeningPhase::RecordPublished
-    })
-    .await?;
-    let record = opening
-        .record
-        .clone()
-        .context("a published opening without a record")?;
-    for e in record["bids"].as_array().into_iter().flatten() {
-        let via = opening
-            .bids
-            .iter()
-            .find(|b| Some(b.bid_id.as_str()) == e["bid"].as_str())
-            .and_then(|b| b.attempts.last())
-            .map_or("?".to_string(), |a| a.path.as_str().to_uppercase());
-        let s = &e["summary"]["summary"];
-        let s = if s.is_object() { s } else { &e["summary"] };
-        say(format!(
-            "{} v{} {} via {via}: 报价 ¥{} 工期 {} 天 质量 {} 项目经理 {} 保证金 {}",
-            e["bidder_name"].as_str().unwrap_or("?"),
-            e["version"],
-            e["status"].as_str().unwrap_or("?"),
-            s["price"].as_str().unwrap_or("-"),
-            s["duration_days"],
-            s["quality"].as_str().unwrap_or("-"),
-            s["project_manager"].as_str().unwrap_or("-"),
-            s["bid_bond_reference"].as_str().unwrap_or("-"),
-        ));
+    story.step("the opening records (开标记录) are published and read out");
+    let mut openings = Vec::new();
+    for code in &codes {
+        let opening = wait_for(&public, tender, code, "its record", |o| {
+            o.state == OpeningPhase::RecordPublished
+        })
+        .await?;
+        let record = opening
+            .record
+            .clone()
+            .context("a published opening without a record")?;
+        for e in record["bids"].as_array().into_iter().flatten() {
+            let via = opening
+                .bids
+                .iter()
+                .find(|b| Some(b.bid_id.as_str()) == e["bid"].as_str())
+                .and_then(|b| b.attempts.last())
+                .map_or("?".to_string(), |a| a.path.as_str().to_uppercase());
+            let s = &e["summary"]["summary"];
+            let s = if s.is_object() { s } else { &e["summary"] };
+            say(format!(
+                "{code} {} v{} {} via {via}: 报价 ¥{} 工期 {} 天 质量 {} 项目经理 {} 保证金 {}",
+                e["bidder_name"].as_str().unwrap_or("?"),
+                e["version"],
+                e["status"].as_str().unwrap_or("?"),
+                s["price"].as_str().unwrap_or("-"),
+                s["duration_days"],
+                s["quality"].as_str().unwrap_or("-"),
+                s["project_manager"].as_str().unwrap_or("-"),
+                s["bid_bond_reference"].as_str().unwrap_or("-"),
+            ));
+        }
+        openings.push(opening);
     }
+    let opening = openings[0].clone();
 
     story.step(
         "opened bids are readable to regulators (and the committee) only, decrypted as they stream",
@@ -645,21 +705,26 @@ pub(super) async fn story(
         answered["answer"].as_str().unwrap_or("")
     ));
 
-    story.step("the objection period ends: the ceremony closes and the tender moves to evaluation");
-    let until = opening
-        .objections_until
+    story
+        .step("the objection period ends: the ceremonies close and the tender moves to evaluation");
+    let until = openings
+        .iter()
+        .filter_map(|o| o.objections_until)
+        .max()
         .context("a published record without an objection period")?;
     advance_to(base, pki, until).await?;
-    let opening = wait_for(&public, tender, &section, "closed", |o| {
-        o.state == OpeningPhase::Closed
-    })
-    .await?;
+    for code in &codes {
+        let opening = wait_for(&public, tender, code, "closed", |o| {
+            o.state == OpeningPhase::Closed
+        })
+        .await?;
+        say(format!(
+            "{code}: {}, {} responses on record",
+            state_name(opening.state),
+            opening.responses.len(),
+        ));
+    }
     let t: Value = public.get(&format!("/api/v1/tenders/{tender}")).await?;
-    say(format!(
-        "{section}: {}, {} responses on record; tender state {}",
-        state_name(opening.state),
-        opening.responses.len(),
-        t["state"]
-    ));
+    say(format!("tender state {}", t["state"]));
     Ok(())
 }

@@ -3,7 +3,8 @@
 //! answer in their own sessions (one declines and a reserve takes the seat), they check in before
 //! the evaluation signing the 承诺书 (one declares a conflict and the next reserve takes its
 //! seat), the draw is revealed when the evaluation starts, and the regulator replays it from an
-//! audit export (the replacements included).
+//! audit export (the replacements included). A later section's experts are drawn from the same
+//! library the same way, told in one step ([`section`]).
 
 use anyhow::{bail, Context};
 use chrono::{DateTime, Duration, Utc};
@@ -25,12 +26,67 @@ struct Member {
     person: String,
 }
 
+/// What a section's draw asks for, and how its story is told.
+struct Request<'a> {
+    section: &'a str,
+    place: &'a str,
+    /// (specialty, drawn, reserves)
+    groups: [(&'a str, u32, u32); 2],
+    /// BD01's story in full: a step per phase, one expert declines, one declares a conflict.
+    full: bool,
+}
+
 pub(super) async fn story(
     story: &mut Story,
     base: &str,
     pki: &DevPki,
     tender: &str,
 ) -> anyhow::Result<Vec<(String, String)>> {
+    let mut members = library(story, base, pki).await?;
+    let request = Request {
+        section: "BD01",
+        place: "潜江市公共资源交易中心 评标室3",
+        groups: [(ROADS, 3, 2), (DRAINAGE, 2, 1)],
+        full: true,
+    };
+    draw(story, base, pki, tender, &mut members, &request).await?;
+    // The library's keys and person ids, for the committee that follows.
+    Ok(members.into_iter().map(|m| (m.key, m.person)).collect())
+}
+
+/// A later section's evaluation experts, drawn from the same library (`library`: keys and
+/// person ids) in one step: mostly 排水工程 for the drainage works, nobody declines.
+pub(super) async fn section(
+    story: &mut Story,
+    base: &str,
+    pki: &DevPki,
+    tender: &str,
+    section: &str,
+    library: &[(String, String)],
+) -> anyhow::Result<()> {
+    let mut members = Vec::new();
+    for (key, person) in library {
+        members.push(Member {
+            key: key.clone(),
+            client: login(base, identity(pki, key)?).await?,
+            person: person.clone(),
+        });
+    }
+    let request = Request {
+        section,
+        place: "潜江市公共资源交易中心 评标室5",
+        groups: [(DRAINAGE, 3, 1), (ROADS, 2, 1)],
+        full: false,
+    };
+    story.step(&format!(
+        "{section}'s evaluation experts are drawn the same way: the agent requests them, the \
+         regulator contributes, the drawn experts accept and check in signing the 承诺书, the \
+         draw is revealed at the evaluation and the regulator replays it"
+    ));
+    draw(story, base, pki, tender, &mut members, &request).await
+}
+
+async fn library(story: &mut Story, base: &str, pki: &DevPki) -> anyhow::Result<Vec<Member>> {
     story.step("the trading centre admits 32 experts to the expert library (评标专家库)");
     let admin = login(base, identity(pki, "admin")?).await?;
     let mut members = Vec::new();
@@ -69,19 +125,36 @@ pub(super) async fn story(
     say(format!(
         "… {EXPERTS} experts: 20 in {ROADS} 道路工程, 12 in {DRAINAGE} 排水工程"
     ));
+    Ok(members)
+}
 
-    story.step("the agent requests the section's evaluation experts; the bidders are avoided");
+/// One section's draw, from the request to the regulator's replay.
+async fn draw(
+    story: &mut Story,
+    base: &str,
+    pki: &DevPki,
+    tender: &str,
+    members: &mut [Member],
+    r: &Request<'_>,
+) -> anyhow::Result<()> {
+    let full = r.full;
+    if full {
+        story.step("the agent requests the section's evaluation experts; the bidders are avoided");
+    }
     let agent = login(base, identity(pki, "agent")?).await?;
     let clock: Value = agent.get("/api/v1/time").await?;
     let now: DateTime<Utc> = serde_json::from_value(clock["now"].clone())?;
     let evaluation_at = now + Duration::days(1);
+    let groups: Vec<Value> = r
+        .groups
+        .iter()
+        .map(|(s, n, reserves)| json!({"specialty": s, "count": n, "reserves": reserves}))
+        .collect();
     let d: Value = agent
         .post(
-            &format!("/api/v1/tenders/{tender}/sections/BD01/draws"),
-            &json!({"evaluation_at": evaluation_at, "place": "潜江市公共资源交易中心 评标室3",
-                "remote": false, "groups": [
-                    {"specialty": ROADS, "count": 3, "reserves": 2},
-                    {"specialty": DRAINAGE, "count": 2, "reserves": 1}]}),
+            &format!("/api/v1/tenders/{tender}/sections/{}/draws", r.section),
+            &json!({"evaluation_at": evaluation_at, "place": r.place,
+                "remote": false, "groups": groups}),
         )
         .await?;
     let id = d["id"].as_str().context("draw id")?.to_string();
@@ -98,7 +171,9 @@ pub(super) async fn story(
         &d["commitment"].as_str().unwrap_or_default()[..16]
     ));
 
-    story.step("the regulator contributes its own random value, signed; the draw is made");
+    if full {
+        story.step("the regulator contributes its own random value, signed; the draw is made");
+    }
     let reg_id = identity(pki, "regulator")?;
     let regulator = login(base, reg_id).await?;
     let made = contribute(&regulator, reg_id, &d).await?;
@@ -107,11 +182,14 @@ pub(super) async fn story(
         made["state"].as_str().unwrap_or_default()
     ));
 
-    story.step("the drawn experts answer in their own sessions; one declines, a reserve sits");
-    let mut declined = false;
+    if full {
+        story.step("the drawn experts answer in their own sessions; one declines, a reserve sits");
+    }
+    // Only BD01's story has an expert decline.
+    let mut declined = !full;
     for round in 0..3 {
         let mut pending = 0;
-        for m in &members {
+        for m in members.iter() {
             let seats: Vec<Value> = m.client.get("/api/v1/me/draw-seats").await?;
             for s in seats.iter().filter(|s| s["seat"] == "notified") {
                 pending += 1;
@@ -137,19 +215,22 @@ pub(super) async fn story(
         }
     }
 
-    story.step(
-        "check-in opens before the evaluation: each expert signs the 承诺书 and its recusal \
-         declaration; one declares a conflict and the next reserve takes the seat",
-    );
+    if full {
+        story.step(
+            "check-in opens before the evaluation: each expert signs the 承诺书 and its recusal \
+             declaration; one declares a conflict and the next reserve takes the seat",
+        );
+    }
     super::bids::advance_to(base, pki, evaluation_at - Duration::minutes(30)).await?;
     let frame_digest: [u8; 32] = hex::decode(d["frame_digest"].as_str().unwrap_or_default())?
         .try_into()
         .map_err(|_| anyhow::anyhow!("frame_digest is not 32 bytes"))?;
     let b64 = base64::engine::general_purpose::STANDARD;
-    let mut recused = false;
+    // Only BD01's story has a conflict declared.
+    let mut recused = !full;
     for _round in 0..3 {
         let mut pending = 0;
-        for m in &mut members {
+        for m in members.iter_mut() {
             let id_m = identity(pki, &m.key)?;
             m.client = login(base, id_m).await?;
             let seats: Vec<Value> = m.client.get("/api/v1/me/draw-seats").await?;
@@ -210,7 +291,9 @@ pub(super) async fn story(
         }
     }
 
-    story.step("the evaluation starts: the draw is revealed with every seat and the secret");
+    if full {
+        story.step("the evaluation starts: the draw is revealed with every seat and the secret");
+    }
     super::bids::advance_to(base, pki, evaluation_at).await?;
     let agent = login(base, identity(pki, "agent")?).await?;
     let mut revealed = Value::Null;
@@ -253,7 +336,9 @@ pub(super) async fn story(
         committee["complete"]
     ));
 
-    story.step("the regulator replays the draw from the tender's audit export");
+    if full {
+        story.step("the regulator replays the draw from the tender's audit export");
+    }
     let regulator = login(base, reg_id).await?;
     let key: Value = regulator.get("/api/v1/audit/public-key").await?;
     let verifier =
@@ -274,8 +359,7 @@ pub(super) async fn story(
          (etender draw verify does the same from a saved export)",
         short(&id)
     ));
-    // The library's keys and person ids, for the committee that follows.
-    Ok(members.into_iter().map(|m| (m.key, m.person)).collect())
+    Ok(())
 }
 
 /// The regulator contributes a fresh random value to draw `d`, signed with its certificate

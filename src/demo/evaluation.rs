@@ -1,7 +1,8 @@
 //! The demo's evaluation committee: the agent forms BD01's committee from the checked-in
 //! experts, the members elect their leader (组长) by majority, a member reads an opened bid
 //! decrypted (audited), and an expert who is not on the committee is refused; then the
-//! committee evaluates to its signed report (`super::verdict`).
+//! committee evaluates to its signed report (`super::verdict`). BD02's committee is formed and
+//! elects its leader the same way, then evaluates by the lowest evaluated price ([`section`]).
 
 use anyhow::{bail, Context};
 
@@ -17,9 +18,22 @@ pub(super) async fn story(
     tender: &str,
     library: &[(String, String)],
 ) -> anyhow::Result<()> {
-    let (committee, members) = form_and_elect(story, base, pki, tender, library).await?;
+    let (committee, members) = form_and_elect(story, base, pki, tender, "BD01", library).await?;
     read_as_member(story, base, pki, tender, library, &committee, &members).await?;
     super::verdict::story(story, base, pki, tender, &committee, library).await
+}
+
+/// Another section's committee, formed from its own drawn experts, to its complete report.
+pub(super) async fn section(
+    story: &mut Story,
+    base: &str,
+    pki: &DevPki,
+    tender: &str,
+    section: &str,
+    library: &[(String, String)],
+) -> anyhow::Result<()> {
+    let (committee, _) = form_and_elect(story, base, pki, tender, section, library).await?;
+    super::verdict::lowest_price(story, base, pki, tender, section, &committee, library).await
 }
 
 /// K of BD01's price formula: committed by the platform when the opening record came out, drawn
@@ -65,21 +79,22 @@ pub(super) async fn draw_k(
     Ok(())
 }
 
-/// Forms BD01's committee from the checked-in experts and elects its leader; each member's
-/// logged-in client, by its library key.
+/// Forms the section's committee from the checked-in experts and elects its leader; each
+/// member's logged-in client, by its library key.
 pub(super) async fn form_and_elect(
     story: &mut Story,
     base: &str,
     pki: &DevPki,
     tender: &str,
+    section: &str,
     library: &[(String, String)],
 ) -> anyhow::Result<(EvaluationCommittee, Vec<(String, Client)>)> {
-    story.step(
-        "the agent forms BD01's evaluation committee (评标委员会) from the checked-in experts; \
-         招标投标法37 is checked: at least 5, odd, experts at least two thirds",
-    );
+    story.step(&format!(
+        "the agent forms {section}'s evaluation committee (评标委员会) from the checked-in \
+         experts; 招标投标法37 is checked: at least 5, odd, experts at least two thirds"
+    ));
     let agent = login(base, identity(pki, "agent")?).await?;
-    let committee = agent.form_committee(tender, "BD01", &[]).await?;
+    let committee = agent.form_committee(tender, section, &[]).await?;
     let key_of = |person: &str| {
         library
             .iter()
@@ -97,7 +112,9 @@ pub(super) async fn form_and_elect(
         ));
     }
 
-    story.step("the members elect their leader (组长): more than half of them agree");
+    story.step(&format!(
+        "{section}'s members elect their leader (组长): more than half of them agree"
+    ));
     let mut members: Vec<(String, Client)> = Vec::new();
     for m in &committee.members {
         let key = key_of(&m.person_id);
@@ -106,7 +123,7 @@ pub(super) async fn form_and_elect(
     let candidate = committee.members.first().context("an empty committee")?;
     let mut leader = None;
     for (key, client) in &members {
-        let c = client.vote_leader(tender, "BD01", &candidate.id).await?;
+        let c = client.vote_leader(tender, section, &candidate.id).await?;
         say(format!(
             "{key} votes for {}: {} of {} members have voted",
             key_of(&candidate.person_id),

@@ -1,6 +1,7 @@
 //! Demo chapter: a tender is drafted, published with a signed notice, questioned, amended late
 //! (the deadline moves), and read by the public, announcements and OCDS included. Returns the
-//! tender for the bidding chapter (`super::bids`).
+//! tender for the bidding chapter (`super::bids`). Once both sections are awarded the public
+//! reads the award announcements and the OCDS package, which the demo writes out ([`awarded`]).
 
 use anyhow::Context;
 use reqwest::Method;
@@ -47,7 +48,9 @@ pub fn demo_draft(now: chrono::DateTime<chrono::Utc>, custodians: &[String]) -> 
              "estimated_price": "16300000.00", "price_cap": "16000000.00", "bid_bond": "320000.00",
              "qualification_requirements": ["市政公用工程施工总承包二级及以上资质"],
              "evaluation": {"kind": "lowest_evaluated_price"},
-             "award": {"kind": "traditional", "candidates": 3}}
+             "award": {"kind": "separated", "candidates": 3,
+                "method": {"kind": "vote_then_lottery", "shortlist": 2},
+                "committee": {"size": 5, "drawn": 0}}}
         ],
         "custodians": {"person_ids": custodians, "threshold": 2},
         "invitees": []
@@ -71,7 +74,6 @@ pub(super) async fn story(
     pki: &DevPki,
     admin: &Client,
     custodians: &[String],
-    out: &Outputs,
 ) -> anyhow::Result<String> {
     let agent_id = identity(pki, "agent")?;
     let agent_creds = creds(agent_id)?;
@@ -236,9 +238,78 @@ pub(super) async fn story(
         "OCDS package: {releases} releases, ocid {}",
         pkg["releases"][0]["ocid"]
     ));
+    Ok(tender)
+}
+
+/// Step: the public reads the awarded tender's announcements and its OCDS package (written to
+/// `out.ocds`): a release per award, each section's bids and its award.
+pub(super) async fn awarded(
+    story: &mut Story,
+    base: &str,
+    tender: &str,
+    out: &Outputs,
+) -> anyhow::Result<()> {
+    story.step(
+        "the public reads the result announcements and the OCDS package: an award release per \
+         section, with its bids and its award",
+    );
+    let public = Client::new(base);
+    let feed: Vec<Value> = public
+        .get(&format!("/api/v1/announcements?tender={tender}"))
+        .await?;
+    let results: Vec<&Value> = feed
+        .iter()
+        .filter(|a| a["kind"] == "award_result")
+        .collect();
+    for a in &results {
+        say(format!(
+            "#{} {:<14} {}",
+            a["seq"],
+            a["kind"].as_str().unwrap_or(""),
+            a["title"].as_str().unwrap_or("")
+        ));
+    }
+    let pkg: Value = public
+        .get(&format!("/api/v1/ocds/tenders/{tender}"))
+        .await?;
+    let releases = pkg["releases"].as_array().cloned().unwrap_or_default();
+    let awards: Vec<&Value> = releases
+        .iter()
+        .filter(|r| {
+            r["tag"]
+                .as_array()
+                .is_some_and(|t| t.contains(&json!("award")))
+        })
+        .flat_map(|r| r["awards"].as_array().into_iter().flatten())
+        .collect();
+    for a in &awards {
+        say(format!(
+            "award {}: {} to {}, ¥{}",
+            a["id"].as_str().unwrap_or("?"),
+            a["status"].as_str().unwrap_or("?"),
+            a["suppliers"][0]["name"].as_str().unwrap_or("?"),
+            a["value"]["amount"]
+        ));
+    }
+    if results.len() != 2 || awards.len() != 2 {
+        anyhow::bail!(
+            "{} result announcements and {} OCDS awards for two sections",
+            results.len(),
+            awards.len()
+        );
+    }
+    let last = releases
+        .last()
+        .context("an OCDS package without releases")?;
+    say(format!(
+        "OCDS package: {} releases, the last tagged {} with tender status {}",
+        releases.len(),
+        last["tag"],
+        last["tender"]["status"]
+    ));
     if let Some(path) = &out.ocds {
         std::fs::write(path, serde_json::to_vec_pretty(&pkg)?)?;
         say(format!("OCDS package written to {}", path.display()));
     }
-    Ok(tender)
+    Ok(())
 }

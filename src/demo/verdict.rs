@@ -3,7 +3,9 @@
 //! bid by a carried motion on a judged ground, scores the two bids left (one member's score
 //! departs far enough from the others' to raise a 偏离度 flag, and that member files its signed
 //! reason), and the leader generates the 评标报告, which every member signs — one dissenting in
-//! writing — until it is complete and the tender is evaluated.
+//! writing — until it is complete. BD02, priced by 经评审的最低投标价法, is evaluated the same
+//! way without the twists ([`lowest_price`]): every bid passes, no price adjustment, its three
+//! bids are its three candidates, and with its report the tender is evaluated.
 
 use anyhow::{bail, Context};
 use chrono::{DateTime, Utc};
@@ -22,6 +24,7 @@ use crate::error::ErrorCode;
 use crate::pki::DevPki;
 use crate::wire::evaluation::{EvaluationCommittee, EvaluationReport};
 
+/// The section whose evaluation has the clarification, the rejection and the scoring.
 const SECTION: &str = "BD01";
 
 /// A committee member as the story drives it: its library key, its member id, its principal
@@ -68,7 +71,7 @@ pub(super) async fn story(
     committee: &EvaluationCommittee,
     library: &[(String, String)],
 ) -> anyhow::Result<()> {
-    let members = seat(base, pki, tender, committee, library).await?;
+    let members = seat(base, pki, tender, SECTION, committee, library).await?;
     if members.len() != SCORES_A.len() {
         bail!(
             "the demo scores for {} members, the committee has {}",
@@ -76,7 +79,7 @@ pub(super) async fn story(
             members.len()
         );
     }
-    let bids = opened_bids(base, pki, tender).await?;
+    let bids = opened_bids(base, pki, tender, SECTION).await?;
     let bid_of = |key: &str| {
         bids.iter()
             .find(|b| b.bidder == key)
@@ -89,11 +92,106 @@ pub(super) async fn story(
         bid_of("bidder-d")?,
     );
     clarify(story, base, pki, tender, &members[0], &c).await?;
-    preliminary(story, base, tender, &members, &bids).await?;
+    preliminary(story, base, tender, SECTION, &members, &bids).await?;
     reject(story, tender, &members, &d).await?;
     score(story, tender, &members, &a, &c).await?;
-    let report = generate(story, base, pki, tender, &members[0], &bids).await?;
-    sign(story, base, tender, &members, &report).await
+    let expected = Expected {
+        candidates: &["bidder-a", "bidder-c"],
+        why: "2 valid bids for 3 places, so the available ones are recommended",
+    };
+    let report = generate(
+        story,
+        base,
+        pki,
+        tender,
+        SECTION,
+        &members[0],
+        &bids,
+        &expected,
+    )
+    .await?;
+    let dissent = "不同意否决bidder-d的投标：其报价未明显低于成本，应进入详细评审";
+    // BD02 is still to be evaluated: the tender stays in evaluation.
+    sign(
+        story,
+        base,
+        tender,
+        SECTION,
+        &members,
+        &report,
+        Some(dissent),
+        "evaluating",
+    )
+    .await
+}
+
+/// BD02 (经评审的最低投标价法) from its seated committee to its complete report: preliminary
+/// review, the members' adjustment sheets, the report and its signatures; the tender is then
+/// evaluated and its 评定分离 sections go to 清标.
+pub(super) async fn lowest_price(
+    story: &mut Story,
+    base: &str,
+    pki: &DevPki,
+    tender: &str,
+    section: &str,
+    committee: &EvaluationCommittee,
+    library: &[(String, String)],
+) -> anyhow::Result<()> {
+    let members = seat(base, pki, tender, section, committee, library).await?;
+    let bids = opened_bids(base, pki, tender, section).await?;
+    preliminary(story, base, tender, section, &members, &bids).await?;
+    story.step(&format!(
+        "every member signs its {section} sheet of 经评审的最低投标价法: the tender sets no price \
+         adjustment, so each applies none and a bid's evaluated price is its price"
+    ));
+    let sheet = Sheet::Adjustments {
+        applied: Vec::new(),
+    };
+    for (i, m) in members.iter().enumerate() {
+        let s = m
+            .client
+            .submit_sheet(tender, section, &sheet, &m.creds)
+            .await?;
+        let last = i + 1 == members.len();
+        if s.revealed_at.is_some() != last {
+            bail!("{}'s sheet revealed {:?}", m.key, s.revealed_at);
+        }
+        say(format!(
+            "{} signs: no adjustment; commitment {}…{}",
+            m.key,
+            &s.statement_sha256[..16],
+            if last {
+                " — the last: all revealed"
+            } else {
+                ""
+            }
+        ));
+    }
+    let expected = Expected {
+        candidates: &["bidder-a", "bidder-c", "bidder-d"],
+        why: "3 valid bids for 3 places",
+    };
+    let report = generate(
+        story,
+        base,
+        pki,
+        tender,
+        section,
+        &members[0],
+        &bids,
+        &expected,
+    )
+    .await?;
+    sign(
+        story, base, tender, section, &members, &report, None, "clearing",
+    )
+    .await
+}
+
+/// The candidates a report must recommend (by bidder key) and why, in the story's words.
+struct Expected<'a> {
+    candidates: &'a [&'a str],
+    why: &'a str,
 }
 
 /// Each member's session, member id and certificate, in committee order (the leader first).
@@ -101,6 +199,7 @@ async fn seat(
     base: &str,
     pki: &DevPki,
     tender: &str,
+    section: &str,
     committee: &EvaluationCommittee,
     library: &[(String, String)],
 ) -> anyhow::Result<Vec<Member>> {
@@ -121,7 +220,7 @@ async fn seat(
         });
     }
     let first = out.first().context("an empty committee")?;
-    let now = first.client.committee(tender, SECTION).await?;
+    let now = first.client.committee(tender, section).await?;
     if now.leader.as_deref() != Some(first.id.as_str()) {
         bail!("the leader is not the committee's first member");
     }
@@ -129,9 +228,14 @@ async fn seat(
 }
 
 /// The section's opened bids with their bidders' demo keys (matched by USCC).
-async fn opened_bids(base: &str, pki: &DevPki, tender: &str) -> anyhow::Result<Vec<Bid>> {
+async fn opened_bids(
+    base: &str,
+    pki: &DevPki,
+    tender: &str,
+    section: &str,
+) -> anyhow::Result<Vec<Bid>> {
     let agent = login(base, identity(pki, "agent")?).await?;
-    let opening = agent.opening(tender, SECTION).await?;
+    let opening = agent.opening(tender, section).await?;
     let mut out = Vec::new();
     for b in opening
         .bids
@@ -150,7 +254,10 @@ async fn opened_bids(base: &str, pki: &DevPki, tender: &str) -> anyhow::Result<V
         });
     }
     if out.len() != 3 {
-        bail!("{} opened bids, the story has three", out.len());
+        bail!(
+            "{} opened bids in {section}, the story has three",
+            out.len()
+        );
     }
     Ok(out)
 }
@@ -252,8 +359,8 @@ async fn clarify(
     Ok(())
 }
 
-/// BD01 as published.
-async fn section(base: &str, tender: &str) -> anyhow::Result<Section> {
+/// A section as published.
+async fn published(base: &str, tender: &str, section: &str) -> anyhow::Result<Section> {
     let t: Value = Client::new(base)
         .get(&format!("/api/v1/tenders/{tender}"))
         .await?;
@@ -261,8 +368,8 @@ async fn section(base: &str, tender: &str) -> anyhow::Result<Section> {
         .as_array()
         .into_iter()
         .flatten()
-        .find(|s| s["code"] == SECTION)
-        .context("BD01 is not published")?;
+        .find(|s| s["code"] == section)
+        .with_context(|| format!("{section} is not published"))?;
     Ok(serde_json::from_value(s.clone())?)
 }
 
@@ -271,14 +378,17 @@ async fn preliminary(
     story: &mut Story,
     base: &str,
     tender: &str,
+    section: &str,
     members: &[Member],
     bids: &[Bid],
 ) -> anyhow::Result<()> {
-    story.step(
-        "every member signs its 初步评审 (preliminary review) sheet: each bid against each line \
-         of the checklist; the sheets stay hidden until the last is in",
-    );
-    let lines = section(base, tender).await?.review_requirements();
+    story.step(&format!(
+        "every member signs its {section} 初步评审 (preliminary review) sheet: each bid against \
+         each line of the checklist; the sheets stay hidden until the last is in"
+    ));
+    let lines = published(base, tender, section)
+        .await?
+        .review_requirements();
     say(format!(
         "checklist: {}",
         lines
@@ -303,7 +413,7 @@ async fn preliminary(
     for (i, m) in members.iter().enumerate() {
         let s = m
             .client
-            .submit_sheet(tender, SECTION, &sheet, &m.creds)
+            .submit_sheet(tender, section, &sheet, &m.creds)
             .await?;
         let last = i + 1 == members.len();
         if s.revealed_at.is_some() != last {
@@ -316,7 +426,7 @@ async fn preliminary(
             lines.len(),
             &s.statement_sha256[..16],
             if last {
-                "— the last sheet: all five are revealed"
+                "— the last sheet: all are revealed"
             } else {
                 "(hidden)"
             }
@@ -324,7 +434,7 @@ async fn preliminary(
     }
     let seen = members[1]
         .client
-        .stage_sheets(tender, SECTION, "preliminary")
+        .stage_sheets(tender, section, "preliminary")
         .await?;
     if seen.sheets.len() != members.len() || seen.sheets.iter().any(|s| s.revealed_at.is_none()) {
         bail!("the preliminary sheets are not all revealed");
@@ -514,21 +624,30 @@ async fn score(
 }
 
 /// Step: the leader generates the report (a tie lot contributed to and made, if one is needed).
+#[allow(clippy::too_many_arguments)]
 async fn generate(
     story: &mut Story,
     base: &str,
     pki: &DevPki,
     tender: &str,
+    section: &str,
     leader: &Member,
     bids: &[Bid],
+    expected: &Expected<'_>,
 ) -> anyhow::Result<EvaluationReport> {
-    story.step(
+    story.step(&if section == SECTION {
         "the leader generates the evaluation report (评标报告): the platform derives the \
-         candidates from the recorded sheets, motion, clarification and K",
-    );
+         candidates from the recorded sheets, motion, clarification and K"
+            .to_string()
+    } else {
+        format!(
+            "the leader generates {section}'s evaluation report (评标报告): the platform derives \
+             the candidates from the recorded sheets and the opened prices"
+        )
+    });
     let mut lots = 0;
     let report = loop {
-        match leader.client.generate_report(tender, SECTION).await {
+        match leader.client.generate_report(tender, section).await {
             Ok(r) => break r,
             Err(ClientError::Api { problem, .. })
                 if problem.code == ErrorCode::LotRequired && lots < 2 =>
@@ -593,27 +712,27 @@ async fn generate(
         .flatten()
         .filter_map(Value::as_str)
         .collect();
-    let mut expected: Vec<&str> = bids
+    let mut want: Vec<&str> = bids
         .iter()
-        .filter(|b| b.bidder != "bidder-d")
+        .filter(|b| expected.candidates.contains(&b.bidder.as_str()))
         .map(|b| b.id.as_str())
         .collect();
-    expected.sort();
-    if report.outcome != "unranked" || candidates["kind"] != "unranked" || listed != expected {
+    want.sort();
+    if report.outcome != "unranked" || candidates["kind"] != "unranked" || listed != want {
         bail!(
             "the report's outcome is {} with {candidates}",
             report.outcome
         );
     }
     say(format!(
-        "outcome {}: candidates {} — unranked (评定分离: the tenderer decides among them); \
-         2 valid bids for 3 places, so the available ones are recommended",
+        "outcome {}: candidates {} — unranked (评定分离: the tenderer decides among them); {}",
         report.outcome,
         listed
             .iter()
             .map(|b| format!("{} (…{})", bidder_of(b), short(b)))
             .collect::<Vec<_>>()
-            .join(", ")
+            .join(", "),
+        expected.why
     ));
     say(format!(
         "report …{} digest {}…, to be signed by {} UTC",
@@ -625,25 +744,37 @@ async fn generate(
 }
 
 /// Step: every member signs, one dissents; the report completes and the tender is evaluated.
+#[allow(clippy::too_many_arguments)]
 async fn sign(
     story: &mut Story,
     base: &str,
     tender: &str,
+    section: &str,
     members: &[Member],
     report: &EvaluationReport,
+    dissent: Option<&str>,
+    then: &str,
 ) -> anyhow::Result<()> {
-    story.step(
-        "every member signs the report over its digest; one dissents in writing (条例53); the \
-         report is complete and the tender evaluated",
-    );
+    story.step(&match (dissent, then) {
+        (Some(_), "evaluating") => "every member signs the report over its digest; one dissents \
+             in writing (条例53); the report is complete, the tender still evaluating its other \
+             section"
+            .to_string(),
+        (Some(_), _) => "every member signs the report over its digest; one dissents in writing \
+             (条例53); the report is complete and the tender evaluated"
+            .to_string(),
+        (None, _) => format!(
+            "every member signs {section}'s report over its digest; it is complete, every \
+             section is evaluated and the tender moves on to the award"
+        ),
+    });
     let dissenter = members.len() - 1;
     let mut last = None;
     for (i, m) in members.iter().enumerate() {
-        let dissent = (i == dissenter)
-            .then_some("不同意否决bidder-d的投标：其报价未明显低于成本，应进入详细评审");
+        let dissent = dissent.filter(|_| i == dissenter);
         let r = m
             .client
-            .sign_report(tender, SECTION, &m.person, dissent, &m.creds)
+            .sign_report(tender, section, &m.person, dissent, &m.creds)
             .await?;
         if r.digest != report.digest {
             bail!("the report changed while it was signed");
@@ -666,14 +797,16 @@ async fn sign(
     let t: Value = Client::new(base)
         .get(&format!("/api/v1/tenders/{tender}"))
         .await?;
-    // 评定分离: the award begins at once, with the tenderer's 清标 (docs/AWARD.md §3).
-    if t["state"] != "clearing" {
-        bail!("the tender is {} after the report", t["state"]);
+    // The award begins once every section is evaluated; 评定分离 begins with the tenderer's
+    // 清标 (docs/AWARD.md §3).
+    if t["state"] != then {
+        bail!("the tender is {} after {section}'s report", t["state"]);
     }
+    let dissents = usize::from(dissent.is_some());
     say(format!(
-        "report {state}: {} positions ({} agreed, 1 dissented); tender state {}",
+        "report {state}: {} positions ({} agreed, {dissents} dissented); tender state {}",
         done.positions.len(),
-        done.positions.len() - 1,
+        done.positions.len() - dissents,
         t["state"].as_str().unwrap_or_default()
     ));
     Ok(())

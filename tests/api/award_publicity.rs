@@ -8,6 +8,9 @@ use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
 use etender::client::Client;
 use etender::domain::award::publicity::{objection_statement, text_digest};
+use etender::error::ErrorCode;
+use etender::wire::award::SectionAward;
+use etender::wire::award_publicity::{AwardWinnerRequest, RecheckRequest, WinnerDropsOutRequest};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -544,4 +547,131 @@ fn tampered_awards_fail(es: &[etender::audit::verify::VerifiedEntry], tender: &s
     let p = find("award_candidates_published");
     t[p].body.as_mut().unwrap()["publicity_until"] = json!("2999-01-01T00:00:00Z");
     only(&t, tender, "before its publicity ended");
+}
+
+/// A refused client call: its code, and no row count nor the award's version moved.
+async fn client_refused<T: std::fmt::Debug>(
+    w: &World,
+    before: (crate::helpers::Rows, Value),
+    result: Result<T, etender::client::ClientError>,
+    code: ErrorCode,
+) {
+    let err = result.expect_err("refused");
+    assert_eq!(err.code(), Some(code), "{err}");
+    w.app.rows().await.assert_same(&before.0, code.as_str());
+    assert_eq!(award(w).await["version"], before.1["version"], "{code:?}");
+}
+
+/// The traditional award's steps through the client calls (`client::award`): the candidates
+/// published, a re-check (条例56) sent back to the committee, its new report restarting the
+/// award, the winner named, and the winner dropping out to the next in rank.
+#[tokio::test]
+async fn the_client_publishes_rechecks_awards_and_drops_out_a_traditional_section() {
+    let mut w = evaluated(traditional(json!({}))).await;
+    let t = w.t().to_string();
+    let a =
+        w.s.agent
+            .publish_award_candidates(&t, "BD01")
+            .await
+            .unwrap();
+    assert_eq!(stage_of(&a), "publicity");
+    let (_, o) = object(&w, 1, "第一名的财务状况发生重大变化。").await;
+
+    // A re-check needs a reason, and only the tenderer's side asks for it.
+    let blank = RecheckRequest { reason: " ".into() };
+    let before = (w.app.rows().await, award(&w).await);
+    let r = w.s.agent.request_award_recheck(&t, "BD01", &blank).await;
+    client_refused(&w, before, r, ErrorCode::ValidationFailed).await;
+    let why = RecheckRequest {
+        reason: "第一名被列入失信被执行人名单（条例56）。".into(),
+    };
+    let before = (w.app.rows().await, award(&w).await);
+    let r = w.bidders[0]
+        .client
+        .request_award_recheck(&t, "BD01", &why)
+        .await;
+    client_refused(&w, before, r, ErrorCode::Forbidden).await;
+    let a =
+        w.s.agent
+            .request_award_recheck(&t, "BD01", &why)
+            .await
+            .unwrap();
+    assert_eq!(
+        (stage_of(&a).as_str(), a.open_objections),
+        ("reevaluation", 0)
+    );
+    assert_eq!(tender_state(&w).await, "evaluating");
+    // The open objection was settled with the re-check.
+    let p = w.s.agent.award_publicity(&t, "BD01").await.unwrap();
+    let id = o["id"].as_str().unwrap();
+    let settled = p.objections.iter().find(|x| x.id == id);
+    assert!(settled.is_some_and(|x| x.outcome.is_some()), "{p:?}");
+
+    // The committee reports again; the award restarts from the new report.
+    w.relogin().await;
+    let leader = &w.experts[w.drawn[0]];
+    let (st, v) = leader
+        .client
+        .raw(Method::POST, &format!("{}/report", w.path()), None)
+        .await
+        .unwrap();
+    assert_eq!(st.as_u16(), 201, "{v}");
+    for i in 0..5 {
+        let m = &w.experts[w.drawn[i]];
+        m.client
+            .sign_report(&t, "BD01", &m.person, None, &m.ident.credentials())
+            .await
+            .unwrap();
+    }
+    let a =
+        w.s.agent
+            .publish_award_candidates(&t, "BD01")
+            .await
+            .unwrap();
+    assert_eq!((stage_of(&a).as_str(), a.award_round), ("publicity", 2));
+    let until = a.publicity_until.unwrap();
+    clock_to(&mut w, until).await;
+    let bids = w.bids.clone();
+    let win = AwardWinnerRequest {
+        winner: bids[0].clone(),
+        reason: None,
+    };
+    let a = w.s.agent.award_winner(&t, "BD01", &win).await.unwrap();
+    assert_eq!(
+        (stage_of(&a).as_str(), a.winner.as_deref()),
+        ("decided", Some(&*bids[0]))
+    );
+    let drop = WinnerDropsOutRequest {
+        reason: serde_json::from_value(json!("cannot_perform")).unwrap(),
+        statement: "中标人书面说明不能履行合同。".into(),
+    };
+    let a =
+        w.s.agent
+            .award_winner_drops_out(&t, "BD01", &drop)
+            .await
+            .unwrap();
+    assert_eq!(
+        (stage_of(&a).as_str(), a.winner.as_deref()),
+        ("decided", Some(&*bids[1]))
+    );
+    let kinds: Vec<String> = verified_entries(&w)
+        .await
+        .iter()
+        .map(|e| e.leaf.event_type.clone())
+        .collect();
+    for k in [
+        "award_sent_back",
+        "award_winner_named",
+        "award_winner_dropped_out",
+    ] {
+        assert!(kinds.iter().any(|x| x == k), "{k}: {kinds:?}");
+    }
+}
+
+fn stage_of(a: &SectionAward) -> String {
+    serde_json::to_value(a.stage)
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_string()
 }
