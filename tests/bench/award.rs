@@ -22,11 +22,14 @@
 //! requests as the server's own metrics record them (`etender_http_request_duration_seconds`:
 //! the outermost middleware, from the request's arrival, body and authentication included, to
 //! its response being ready), so the clients' signing and the loopback are not counted. The
-//! wall time the clients saw is printed beside it.
+//! wall time the clients saw is printed beside it, and the CPU time the server process and the
+//! PostgreSQL cluster spent meanwhile (`/proc`, 10 ms ticks): on this shared 2-core machine the
+//! server time swells with the load (a request waits for a core), the CPU time much less.
 //!
 //! The limit, measured in the same run: the raw ECDSA P-256 verification, with a member's key.
-//! Figures: the server time in ms beside the time that verification takes for the same number
-//! of signatures (45 ballots and 9 report signatures); and the ballots per second of their
+//! Figures: the server time in ms, and the CPU time (server and database) in ms, each beside
+//! the time that verification takes for the same number of signatures (45 ballots and 9 report
+//! signatures); and the ballots per second of their
 //! requests' server time beside the raw verify rate. The bench prints the total server seconds
 //! (goal ≤ 1 s) and where they went, route by route, with the database statements of each. The
 //! in-process figure ([`in_process`]: the same deciding's signature checks, counting and
@@ -37,6 +40,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
+use diesel::Connection;
 use etender::client::bids::OpeningPhase;
 use etender::client::{Client, Credentials};
 use etender::crypto::keys::{verify_signature, SignatureAlgorithm, SigningKey};
@@ -61,6 +65,7 @@ use serde_json::{json, Value};
 
 use crate::bids::MIB;
 use crate::evaluation::{person, seal};
+use crate::pages::cpu_seconds;
 use crate::report::{rate, Report};
 use crate::server::{Pg, Server};
 
@@ -94,6 +99,9 @@ struct Timed {
     ballots: usize,
     report_signatures: usize,
     routes: Vec<Route>,
+    /// CPU seconds of the server process, and of the PostgreSQL cluster's processes.
+    server_cpu_s: f64,
+    postgres_cpu_s: f64,
 }
 
 /// One route's share of the timed part, from the server's metrics.
@@ -148,6 +156,9 @@ pub fn run(out: &mut Report) {
         drop(server);
         let raw = raw_verify_rate(&pki);
         report(out, backend, &t, raw);
+        if backend == "postgres" {
+            postgres_costs(&url);
+        }
     }
     drop(pg);
     in_process(out);
@@ -165,6 +176,11 @@ fn report(out: &mut Report, backend: &str, t: &Timed, raw: f64) {
         t.server_s,
         t.wall_s,
         load_average()
+    );
+    println!(
+        "   CPU in that time: the server {:.3} s, PostgreSQL {:.3} s (the rest of the server \
+         time is waiting: for the disk, for the database, for a core)",
+        t.server_cpu_s, t.postgres_cpu_s
     );
     println!("   where the server time went (requests, seconds, mean ms, db statements each):");
     for r in &t.routes {
@@ -185,6 +201,13 @@ fn report(out: &mut Report, backend: &str, t: &Timed, raw: f64) {
         &format!("raw_signature_verify.ecdsa_p256.x{signatures}_ms"),
         signatures as f64 * 1000.0 / raw,
     );
+    out.record(
+        &format!("award.elimination_9x7_5_rounds.server_cpu_ms.{backend}"),
+        (t.server_cpu_s + t.postgres_cpu_s) * 1000.0,
+        "ms",
+        &format!("raw_signature_verify.ecdsa_p256.x{signatures}_ms"),
+        signatures as f64 * 1000.0 / raw,
+    );
     // The ballots alone: their requests' server time, beside the raw verify rate (and the
     // in-process floor below).
     let casts: f64 = t
@@ -199,6 +222,34 @@ fn report(out: &mut Report, backend: &str, t: &Timed, raw: f64) {
         "ballots/s",
         "raw_signature_verify.ecdsa_p256",
         raw,
+    );
+}
+
+/// What a statement and a commit cost on the bench cluster from another process, to read the
+/// PostgreSQL route times by: a `SELECT 1` round trip, and a one-row insert committed on its
+/// own (the cluster keeps `fsync` and `synchronous_commit` on).
+fn postgres_costs(url: &str) {
+    use diesel::connection::SimpleConnection;
+    let mut c = diesel::PgConnection::establish(url).unwrap();
+    c.batch_execute("CREATE TABLE bench_commit_probe (x integer)")
+        .unwrap();
+    let per_ms = |n: u32, f: &mut dyn FnMut()| {
+        let start = Instant::now();
+        for _ in 0..n {
+            f();
+        }
+        start.elapsed().as_secs_f64() * 1000.0 / f64::from(n)
+    };
+    let statement = per_ms(500, &mut || c.batch_execute("SELECT 1").unwrap());
+    let commit = per_ms(100, &mut || {
+        c.batch_execute("INSERT INTO bench_commit_probe VALUES (1)")
+            .unwrap()
+    });
+    c.batch_execute("DROP TABLE bench_commit_probe").unwrap();
+    println!(
+        "   (postgres on this machine now: a statement's round trip {statement:.3} ms, a \
+         one-row commit {commit:.3} ms; load average {})",
+        load_average()
     );
 }
 
@@ -630,6 +681,7 @@ async fn decide(server: &Server, tender: &str, members: &[Member], agent: &Clien
     let http = reqwest::Client::new();
     let round = agent.award(tender, SECTION).await.unwrap().award_round;
     let before = metrics(&http, &server.metrics_url).await;
+    let cpu_before = (cpu_seconds(server.pid()), postgres_cpu());
     let start = Instant::now();
     let mut steps: AwardSteps = agent.start_award_deciding(tender, SECTION).await.unwrap();
     let (mut rounds, mut ballots) = (0, 0);
@@ -681,6 +733,7 @@ async fn decide(server: &Server, tender: &str, members: &[Member], agent: &Clien
     }
     let wall_s = start.elapsed().as_secs_f64();
     let after = metrics(&http, &server.metrics_url).await;
+    let cpu_after = (cpu_seconds(server.pid()), postgres_cpu());
     assert_eq!((rounds, ballots), (ROUNDS, ROUNDS * MEMBERS));
     assert_eq!(signatures, MEMBERS);
     assert_eq!(stage(agent, tender).await, "publicity");
@@ -709,12 +762,45 @@ async fn decide(server: &Server, tender: &str, members: &[Member], agent: &Clien
     routes.sort_by(|x, y| y.seconds.total_cmp(&x.seconds));
     Timed {
         server_s: routes.iter().map(|r| r.seconds).sum(),
+        server_cpu_s: cpu_after.0 - cpu_before.0,
+        postgres_cpu_s: cpu_after.1 - cpu_before.1,
         wall_s,
         rounds,
         ballots,
         report_signatures: signatures,
         routes,
     }
+}
+
+/// CPU seconds of the bench PostgreSQL cluster's processes (the postmaster and its children:
+/// the backends of the server's pool among them); 0 when it is not running.
+fn postgres_cpu() -> f64 {
+    let pidfile = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-pg/data/postmaster.pid");
+    let Some(postmaster) = std::fs::read_to_string(pidfile)
+        .ok()
+        .and_then(|t| t.lines().next().and_then(|l| l.trim().parse::<u32>().ok()))
+    else {
+        return 0.0;
+    };
+    let parent = |pid: u32| -> Option<u32> {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        stat.rsplit_once(')')?
+            .1
+            .split_whitespace()
+            .nth(1)?
+            .parse()
+            .ok()
+    };
+    let mut total = cpu_seconds(postmaster);
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse().ok()) else {
+            continue;
+        };
+        if parent(pid) == Some(postmaster) {
+            total += cpu_seconds(pid);
+        }
+    }
+    total
 }
 
 /// Requests, seconds and database statements so far, by method and route, from the server's
