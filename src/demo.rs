@@ -51,6 +51,19 @@ pub async fn seat_committee(base: &str, pki: &DevPki, tender: &str) -> anyhow::R
     Ok(members.into_iter().map(|(_, c)| c).collect())
 }
 
+/// [`seat_committee`], each member's client beside its demo identity key: for benches that sign
+/// as the members (sheets, the 评标报告).
+pub async fn seat_committee_keyed(
+    base: &str,
+    pki: &DevPki,
+    tender: &str,
+) -> anyhow::Result<Vec<(String, Client)>> {
+    let mut story = Story { step: 0 };
+    let library = draws::story(&mut story, base, pki, tender).await?;
+    let (_, members) = evaluation::form_and_elect(&mut story, base, pki, tender, &library).await?;
+    Ok(members)
+}
+
 fn say(line: impl AsRef<str>) {
     println!("   {}", line.as_ref());
 }

@@ -86,7 +86,13 @@ fn id<'a>(pki: &'a DevPki, key: &str) -> &'a DevIdentity {
     pki.identity(key).unwrap_or_else(|| panic!("no {key}"))
 }
 
-async fn person(base: &str, pki: &DevPki, admin: &Client, key: &str, role: &str) -> String {
+pub(crate) async fn person(
+    base: &str,
+    pki: &DevPki,
+    admin: &Client,
+    key: &str,
+    role: &str,
+) -> String {
     let c = enrol(base, id(pki, key)).await.unwrap();
     let me: Value = c.get("/api/v1/me").await.unwrap();
     let pid = me["id"].as_str().unwrap().to_string();
@@ -102,7 +108,7 @@ async fn person(base: &str, pki: &DevPki, admin: &Client, key: &str, role: &str)
 }
 
 /// One bidder's sealed bid in `dir`: a document of `len` bytes.
-async fn seal(
+pub(crate) async fn seal(
     bidder: &Client,
     who: &DevIdentity,
     tender: &str,

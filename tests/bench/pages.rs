@@ -600,7 +600,7 @@ async fn run_for(stop: &AtomicBool, done: &AtomicU64) {
 }
 
 /// CPU seconds (user + system) a process has used so far.
-fn cpu_seconds(pid: u32) -> f64 {
+pub(crate) fn cpu_seconds(pid: u32) -> f64 {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     // Fields after "(comm)": utime and stime are the 12th and 13th, in USER_HZ (100) ticks.
     let fields: Vec<&str> = stat
