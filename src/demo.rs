@@ -44,10 +44,7 @@ impl Story {
 /// evaluation time on the sandbox clock), then the committee formed and its leader elected.
 /// Each member's logged-in client.
 pub async fn seat_committee(base: &str, pki: &DevPki, tender: &str) -> anyhow::Result<Vec<Client>> {
-    let mut story = Story { step: 0 };
-    let library = draws::story(&mut story, base, pki, tender).await?;
-    let (_, members) =
-        evaluation::form_and_elect(&mut story, base, pki, tender, "BD01", &library).await?;
+    let members = seat_committee_keyed(base, pki, tender).await?;
     Ok(members.into_iter().map(|(_, c)| c).collect())
 }
 
@@ -60,7 +57,8 @@ pub async fn seat_committee_keyed(
 ) -> anyhow::Result<Vec<(String, Client)>> {
     let mut story = Story { step: 0 };
     let library = draws::story(&mut story, base, pki, tender).await?;
-    let (_, members) = evaluation::form_and_elect(&mut story, base, pki, tender, &library).await?;
+    let (_, members) =
+        evaluation::form_and_elect(&mut story, base, pki, tender, "BD01", &library).await?;
     Ok(members)
 }
 
