@@ -102,6 +102,9 @@ error_codes! {
     /// A regulator acts only on the tenders its department supervises (执法人员库,
     /// docs/SUPERVISION.md §3).
     OtherDepartment = "other_department" => (403, "Another department's tender"),
+    /// The organisation is under a decided bidding ban (取消投标资格) for its term
+    /// (docs/SUPERVISION.md §4).
+    BiddingBanned = "bidding_banned" => (403, "Bidding banned"),
     /// The tender's own tenderer or agent (or their staff) may never bid on it.
     ConflictOfInterest = "conflict_of_interest" => (403, "Conflict of interest"),
     // --- resources and state ---

@@ -575,6 +575,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    bidding_bans (id) {
+        id -> Text,
+        uscc -> Text,
+        name -> Text,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        decision_no -> Text,
+        legal_basis -> Text,
+        department_code -> Text,
+        recorded_by -> Text,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     enforcement_officers (person_id) {
         person_id -> Text,
         department_code -> Text,
@@ -1031,6 +1046,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     draw_checkins,
     departments,
     enforcement_officers,
+    bidding_bans,
     draw_members,
     committees,
     committee_members,

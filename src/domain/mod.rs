@@ -13,6 +13,7 @@ pub mod experts;
 pub mod identity;
 pub mod lifecycle;
 pub mod money;
+pub mod penalty;
 pub mod schedule;
 pub mod signed;
 pub mod tender;

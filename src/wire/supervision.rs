@@ -62,3 +62,37 @@ pub struct Officer {
     pub avoid_units: Vec<AvoidUnit>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
+
+/// Recording a decided bidding ban (a regulator, officer of the deciding department).
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BanRequest {
+    /// The banned organisation's unified social credit code.
+    pub uscc: String,
+    pub name: String,
+    /// The first banned day (Asia/Shanghai), as the decision says.
+    pub first_day: NaiveDate,
+    /// 1 to 3 years (条例67, 68, 72 …).
+    pub years: u32,
+    /// The penalty decision's number (处罚决定书文号).
+    pub decision_no: String,
+    /// The article applied, e.g. "招标投标法实施条例第67条".
+    pub legal_basis: String,
+}
+
+/// A bidding ban on the public credit list (条例78).
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Ban {
+    pub id: String,
+    pub uscc: String,
+    pub name: String,
+    pub first_day: NaiveDate,
+    /// The last banned day; bids are accepted again from the next.
+    pub last_day: NaiveDate,
+    pub decision_no: String,
+    pub legal_basis: String,
+    /// The deciding department.
+    pub department: String,
+    pub recorded_at: chrono::DateTime<chrono::Utc>,
+}

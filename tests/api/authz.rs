@@ -1251,6 +1251,22 @@ async fn every_endpoint_with_every_role() {
             None,
             Some(&["regulator", "admin"]),
         ),
+        e(
+            Method::POST,
+            "/api/v1/bidding-bans",
+            "/api/v1/bidding-bans".into(),
+            Some(json!({"uscc": "91420000000000000X", "name": "某公司",
+                "first_day": "2026-12-01", "years": 1, "decision_no": "罚〔2026〕1号",
+                "legal_basis": "招标投标法实施条例第67条"})),
+            Some(&["regulator"]),
+        ),
+        e(
+            Method::GET,
+            "/api/v1/bidding-bans",
+            "/api/v1/bidding-bans".into(),
+            None,
+            None,
+        ),
         // Logout last: it ends each caller's session.
         e(
             Method::DELETE,

@@ -201,3 +201,105 @@ async fn a_regulator_acts_only_on_its_departments_tenders() {
         .unwrap();
     assert_eq!(st, 200, "{t}");
 }
+
+#[tokio::test]
+async fn a_banned_bidder_is_refused_for_the_term_and_accepted_the_day_after() {
+    // 10:00 Shanghai on Tuesday 8 December 2026 (the test certificates are valid from 4 December).
+    let start: chrono::DateTime<chrono::Utc> = "2026-12-08T02:00:00Z".parse().unwrap();
+    let app = TestApp::spawn_at(start, |_| {}).await;
+    let admin = app.enrol("admin").await;
+    department(&admin, ZJJ, "潜江市住房和城乡建设局").await;
+    let officer_c = app.enrol("regulator").await;
+    let officer_id = id_of(&officer_c).await;
+    let (st, v) = admin
+        .raw(
+            Method::PUT,
+            &format!("/api/v1/departments/{ZJJ}/officers/{officer_id}"),
+            Some(&officer("鄂执 420001")),
+        )
+        .await
+        .unwrap();
+    assert_eq!(st, 200, "{v}");
+    let unassigned = app
+        .enrol_ident(&extra_person(5711, "unassigned", vec![Role::Regulator]))
+        .await;
+    let bidder = app.enrol("bidder").await;
+    let uscc = crate::helpers::pki().get("bidder").key.clone();
+    let s = crate::fixtures::published_tender(&app, 30).await;
+    // The decision took effect a year ago less a day: today is its last day.
+    let ban = json!({"uscc": uscc, "name": "某建设集团有限公司", "first_day": "2025-12-09",
+        "years": 1, "decision_no": "潜住建罚〔2025〕7号",
+        "legal_basis": "招标投标法实施条例第67条"});
+
+    // Wrong roles and bad input: a clear error each, nothing recorded.
+    let before = app.rows().await;
+    let (st, v) = bidder
+        .raw(Method::POST, "/api/v1/bidding-bans", Some(&ban))
+        .await
+        .unwrap();
+    assert_problem(st, &v, 403, "forbidden");
+    let (st, v) = unassigned
+        .raw(Method::POST, "/api/v1/bidding-bans", Some(&ban))
+        .await
+        .unwrap();
+    assert_problem(st, &v, 403, "other_department");
+    for (field, value) in [
+        ("years", json!(0)),
+        ("years", json!(4)),
+        ("uscc", json!("91420000000000000X")),
+        ("decision_no", json!("")),
+    ] {
+        let mut bad = ban.clone();
+        bad[field] = value;
+        let (st, v) = officer_c
+            .raw(Method::POST, "/api/v1/bidding-bans", Some(&bad))
+            .await
+            .unwrap();
+        assert_problem(st, &v, 422, "validation_failed");
+        assert!(v["errors"].to_string().contains(field), "{field}: {v}");
+    }
+    app.rows().await.assert_same(&before, "refused bans");
+
+    let (st, b) = officer_c
+        .raw(Method::POST, "/api/v1/bidding-bans", Some(&ban))
+        .await
+        .unwrap();
+    assert_eq!(st, 201, "{b}");
+    assert_eq!(b["last_day"], "2026-12-08");
+    assert_eq!(b["department"], ZJJ);
+    // The public credit list shows it, to anyone.
+    let (st, list) = app
+        .client()
+        .raw(
+            Method::GET,
+            &format!("/api/v1/bidding-bans?uscc={uscc}"),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(st, 200, "{list}");
+    assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+
+    // Its last day, up to the last second: no bond account, so no bid.
+    let last_second: chrono::DateTime<chrono::Utc> = "2026-12-08T15:59:59Z".parse().unwrap();
+    for at in [start, last_second] {
+        app.clock.set(at);
+        // A fresh login at each instant: sessions expire while the clock moves.
+        let bidder = app.enrol("bidder").await;
+        let before = app.rows().await;
+        let err = bidder.my_bond_account(&s.tender, "BD01").await.unwrap_err();
+        let msg = format!("{err:?}");
+        assert!(msg.contains("bidding_banned"), "{msg}");
+        assert!(msg.contains("2026-12-08"), "{msg}");
+        app.rows()
+            .await
+            .assert_same(&before, "a banned bidder's registration");
+    }
+
+    // The next day at 00:00 Shanghai the bidder registers again, and the list is empty.
+    app.clock.set("2026-12-08T16:00:00Z".parse().unwrap());
+    let bidder = app.enrol("bidder").await;
+    bidder.my_bond_account(&s.tender, "BD01").await.unwrap();
+    let list: Value = app.client().get("/api/v1/bidding-bans").await.unwrap();
+    assert_eq!(list, json!([]));
+}

@@ -34,6 +34,7 @@ pub async fn bond_account(
     ctx.db
         .write(move |c| {
             let (_row, _draft, sec) = load_section(c, &tender, &section)?;
+            crate::app::support::bans::refuse_banned(c, &org, now)?;
             let account = match repo::bond_account_of(c, &tender, &sec.code, &org)? {
                 Some(a) => a.account,
                 None => {

@@ -61,6 +61,7 @@ pub async fn open_upload(
                 &org,
             )?;
             require_not_party(&row, &org)?;
+            crate::app::support::bans::refuse_banned(c, &org, now)?;
             within_bid_limits(&draft.bid_limits, &manifest)?;
             let organisation = idrepo::find_organisation(c, &org)?
                 .ok_or_else(|| AppError::forbidden("unknown organisation"))?;

@@ -65,6 +65,7 @@ pub async fn submit(
                 &u.organisation_id,
             )?;
             require_not_party(&row, &u.organisation_id)?;
+            crate::app::support::bans::refuse_banned(c, &u.organisation_id, now)?;
             let parts = repo::upload_parts(c, &u.id)?;
             if let Some(p) = parts.iter().find(|p| !p.complete) {
                 return Err(AppError::new(

@@ -49,3 +49,59 @@ pub fn officers_of(c: &mut AnyConnection, department: &str) -> QueryResult<Vec<O
         .select(OfficerRow::as_select())
         .load(c)
 }
+
+/// A bidding ban (取消投标资格) as decided.
+#[derive(Clone, Debug, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = crate::db::schema::bidding_bans)]
+pub struct BanRow {
+    pub id: String,
+    pub uscc: String,
+    pub name: String,
+    pub starts_at: NaiveDateTime,
+    pub ends_at: NaiveDateTime,
+    pub decision_no: String,
+    pub legal_basis: String,
+    pub department_code: String,
+    pub recorded_by: String,
+    pub recorded_at: NaiveDateTime,
+}
+
+pub fn insert_ban(c: &mut AnyConnection, row: &BanRow) -> QueryResult<()> {
+    diesel::insert_into(crate::db::schema::bidding_bans::table)
+        .values(row)
+        .execute(c)
+        .map(|_| ())
+}
+
+/// The ban in force on `uscc` at `at`, if any (the one ending last).
+pub fn ban_in_force(
+    c: &mut AnyConnection,
+    uscc: &str,
+    at: NaiveDateTime,
+) -> QueryResult<Option<BanRow>> {
+    use crate::db::schema::bidding_bans as b;
+    b::table
+        .filter(b::uscc.eq(uscc))
+        .filter(b::starts_at.le(at))
+        .filter(b::ends_at.gt(at))
+        .order(b::ends_at.desc())
+        .select(BanRow::as_select())
+        .first(c)
+        .optional()
+}
+
+/// Bans not yet over at `at` (in force or still to start), by end; `uscc` narrows to one.
+pub fn current_bans(
+    c: &mut AnyConnection,
+    at: NaiveDateTime,
+    uscc: Option<&str>,
+) -> QueryResult<Vec<BanRow>> {
+    use crate::db::schema::bidding_bans as b;
+    let mut q = b::table.filter(b::ends_at.gt(at)).into_boxed();
+    if let Some(u) = uscc {
+        q = q.filter(b::uscc.eq(u.to_string()));
+    }
+    q.order((b::ends_at.asc(), b::id.asc()))
+        .select(BanRow::as_select())
+        .load(c)
+}

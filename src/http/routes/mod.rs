@@ -118,6 +118,8 @@ macro_rules! for_each_route {
             experts::put_department,
             supervision::put_officer,
             supervision::officers,
+            supervision::record_ban,
+            supervision::bans,
             draws::request_draw,
             draws::get_draw,
             draws::list_tender_draws,

@@ -1,10 +1,12 @@
 //! Supervision (issue 15): the working-day calendar and the 执法人员库.
 
-use actix_web::{get, put, web};
+use actix_web::{get, post, put, web, HttpResponse};
+use serde::Deserialize;
+use utoipa::IntoParams;
 
 use crate::app::{supervision, Actor, AppContext};
 use crate::error::AppResult;
-use crate::wire::supervision::{Calendar, Officer, OfficerRequest};
+use crate::wire::supervision::{Ban, BanRequest, Calendar, Officer, OfficerRequest};
 
 /// The holiday notices working days are counted by (工作日: complaints 条例61, penalty cases),
 /// and warnings such as the coming year's notice missing.
@@ -54,4 +56,48 @@ pub async fn officers(
     code: web::Path<String>,
 ) -> AppResult<web::Json<Vec<Officer>>> {
     Ok(web::Json(supervision::officers(&ctx, &actor, &code).await?))
+}
+
+/// Record a decided bidding ban (取消投标资格, 1–3 years): a regulator, officer of the deciding
+/// department. The platform refuses the organisation's bond accounts, uploads and bids for the
+/// term (`bidding_banned`).
+#[utoipa::path(operation_id = "record_bidding_ban", tag = "supervision", request_body = BanRequest,
+    security(("bearer" = [])), responses(
+    (status = 201, body = Ban),
+    (status = 401, description = "`unauthenticated`"),
+    (status = 403, description = "`forbidden`: regulators only; `other_department`: the regulator \
+        is an officer of no department"),
+    (status = 422, description = "`validation_failed` (uscc, years, name, decision_no, \
+        legal_basis)"),
+))]
+#[post("/api/v1/bidding-bans")]
+pub async fn record_ban(
+    ctx: web::Data<AppContext>,
+    actor: Actor,
+    body: web::Json<BanRequest>,
+) -> AppResult<HttpResponse> {
+    let ban = supervision::record_ban(&ctx, &actor, body.into_inner()).await?;
+    Ok(HttpResponse::Created().json(ban))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct BanListParams {
+    /// Only this unified social credit code.
+    pub uscc: Option<String>,
+}
+
+/// Bidding bans in force or still to start: the public credit list (条例78).
+#[utoipa::path(operation_id = "list_bidding_bans", tag = "public", params(BanListParams),
+    responses(
+    (status = 200, body = Vec<Ban>),
+))]
+#[get("/api/v1/bidding-bans")]
+pub async fn bans(
+    ctx: web::Data<AppContext>,
+    q: web::Query<BanListParams>,
+) -> AppResult<web::Json<Vec<Ban>>> {
+    Ok(web::Json(
+        supervision::bans(&ctx, q.into_inner().uscc).await?,
+    ))
 }
