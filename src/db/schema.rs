@@ -1120,6 +1120,8 @@ diesel::table! {
         digest -> Text,
         generated_at -> Timestamp,
         completed_at -> Nullable<Timestamp>,
+        sign_until -> Nullable<Timestamp>,
+        deemed_agreed -> Nullable<Text>,
     }
 }
 
@@ -1133,5 +1135,6 @@ diesel::table! {
         signer_fingerprint -> Text,
         certificate -> Text,
         signed_at -> Timestamp,
+        dissent -> Nullable<Text>,
     }
 }
