@@ -76,6 +76,8 @@ impl Rule for AwardCommitteesReplay {
         // Award draws' frozen candidates to check once the admissions are known:
         // (entry, tender, section, candidate member ids).
         let mut award_frames: Vec<(usize, String, String, Vec<String>)> = Vec::new();
+        // (draw, person) of drawn members who left the committee: their seat is out since.
+        let mut gone_out: BTreeSet<(String, String)> = BTreeSet::new();
         for (i, e) in entries.iter().enumerate() {
             let Some(body) = &e.body else { continue };
             let s = |k: &str| body[k].as_str().unwrap_or_default().to_string();
@@ -114,6 +116,10 @@ impl Rule for AwardCommitteesReplay {
                         continue;
                     };
                     let gone = f.members.remove(k);
+                    if gone.how == Appointment::Drawn {
+                        // Its seat went out after it had checked in.
+                        gone_out.insert((s("draw"), gone.person.clone()));
+                    }
                     match (gone.role, body["new_chair"].as_str()) {
                         (MemberRole::Chair, Some(p)) => {
                             match f.members.iter_mut().find(|m| m.person == p) {
@@ -373,10 +379,13 @@ impl Rule for AwardCommitteesReplay {
             let Some(seats) = revealed.get(&draw) else {
                 continue;
             };
+            let left = gone_out.contains(&(draw.clone(), person.clone()));
             let held = seats.iter().any(|x| {
+                let seat = x["seat"].as_str().and_then(Seat::parse);
                 x["person"].as_str() == Some(&person)
                     && x["rank"].as_i64() == Some(rank)
-                    && x["seat"].as_str().and_then(Seat::parse) == Some(Seat::CheckedIn)
+                    && (seat == Some(Seat::CheckedIn)
+                        || left && matches!(seat, Some(Seat::Left | Seat::Recused)))
             });
             if !held {
                 out.push(format!(

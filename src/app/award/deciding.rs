@@ -425,8 +425,11 @@ pub fn proceed(
         let replayed = engine::replay(&d.setup, &steps).map_err(internal)?;
         if let Next::Decided { winner, reason } = &replayed.next {
             let rounds = replayed.rounds;
-            let sign_until =
-                now + chrono::Duration::minutes(i64::from(timing.report_signing_minutes));
+            // Microseconds, as stored and logged, so the deadline is one instant everywhere.
+            let sign_until = chrono::SubsecRound::trunc_subsecs(
+                now + chrono::Duration::minutes(i64::from(timing.report_signing_minutes)),
+                6,
+            );
             return settle(
                 c,
                 now,
