@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 pub use crate::domain::award::clearing::{
     CandidateClearing, ClearingReport, Finding, FindingCategory,
 };
-pub use crate::domain::award::committee::{Appointment, LeaveReason, MemberRole};
+pub use crate::domain::award::committee::{Appointment, AwardLeaveReason, MemberRole};
 pub use crate::domain::draw::checkin::Conflict;
 use crate::domain::tender::{AwardCommitteeRule, AwardCriteria};
 
@@ -91,7 +91,7 @@ pub struct FormAwardCommitteeRequest {
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AwardMemberLeaves {
-    pub reason: LeaveReason,
+    pub reason: AwardLeaveReason,
     /// What happened, in words (1–500 characters).
     pub note: String,
     /// Person id of the new chair, one of the members who stay: required when the chair

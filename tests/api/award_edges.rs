@@ -21,7 +21,7 @@ use crate::fixtures::id_of;
 use crate::helpers::assert_problem;
 use crate::helpers::pki;
 use etender::client::award_notices::notices_path;
-use etender::wire::award_committee::{AwardMemberLeaves, LeaveReason};
+use etender::wire::award_committee::{AwardLeaveReason, AwardMemberLeaves};
 
 fn path(w: &World, tail: &str) -> String {
     format!("/api/v1/tenders/{}/sections/BD01/award{tail}", w.t())
@@ -484,7 +484,7 @@ async fn an_appointed_member_leaving_before_the_deciding_is_replaced_and_witness
 
     // The chair leaves (a conflict found), naming its successor: back to `committee`.
     let req = AwardMemberLeaves {
-        reason: LeaveReason::ConflictFound,
+        reason: AwardLeaveReason::ConflictFound,
         note: note.into(),
         chair: Some(person(1)),
     };
@@ -738,7 +738,7 @@ async fn a_drawn_member_leaving_is_replaced_by_the_draws_next_reserve_never_an_e
 
     // A drawn member falls ill: its seat goes out and the next reserve is called.
     let req = AwardMemberLeaves {
-        reason: LeaveReason::Unreachable,
+        reason: AwardLeaveReason::Unreachable,
         note: "突发疾病住院，无法参加定标会议。".into(),
         chair: None,
     };

@@ -24,7 +24,7 @@ use crate::audit::EventType;
 use crate::db::repo::award_rounds as rrepo;
 use crate::db::repo::draws as drepo;
 use crate::db::types::to_db;
-use crate::domain::award::committee::{Appointment, LeaveReason, MemberRole};
+use crate::domain::award::committee::{Appointment, AwardLeaveReason, MemberRole};
 use crate::domain::award::stage::StageEvent;
 use crate::domain::draw::Seat;
 use serde_json::json;
@@ -133,8 +133,10 @@ pub async fn member_leaves(
                 });
                 if let Some(mut seat) = seat {
                     seat.set_seat(match req.reason {
-                        LeaveReason::ConflictFound | LeaveReason::Recused => Seat::Recused,
-                        LeaveReason::Unreachable => Seat::Left,
+                        AwardLeaveReason::ConflictFound | AwardLeaveReason::Recused => {
+                            Seat::Recused
+                        }
+                        AwardLeaveReason::Unreachable => Seat::Left,
                     });
                     drepo::update_seat(c, &seat)?;
                     out_rank = Some(seat.rank);

@@ -41,7 +41,7 @@ pub enum Appointment {
 /// Why a member leaves the formed committee before the deciding starts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum LeaveReason {
+pub enum AwardLeaveReason {
     /// A conflict of interest with a candidate came to light after its statement.
     ConflictFound,
     /// Ill, or cannot be reached for the 定标会议.
@@ -63,7 +63,7 @@ macro_rules! str_enum {
     };
 }
 str_enum!(MemberRole { Chair = "chair", Member = "member" });
-str_enum!(LeaveReason {
+str_enum!(AwardLeaveReason {
     ConflictFound = "conflict_found",
     Unreachable = "unreachable",
     Recused = "recused"
