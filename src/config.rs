@@ -96,11 +96,17 @@ impl CalendarSettings {
 #[serde(default, deny_unknown_fields)]
 pub struct AwardRoundSettings {
     pub round_minutes: u32,
+    /// How long the members have to sign the 定标报告 once it is generated; a member who has
+    /// neither signed nor dissented by then is deemed to agree (as 条例53 says of the 评标报告).
+    pub report_signing_minutes: u32,
 }
 
 impl Default for AwardRoundSettings {
     fn default() -> Self {
-        AwardRoundSettings { round_minutes: 30 }
+        AwardRoundSettings {
+            round_minutes: 30,
+            report_signing_minutes: 120,
+        }
     }
 }
 
@@ -109,6 +115,13 @@ impl AwardRoundSettings {
         let mut out = Vec::new();
         if self.round_minutes == 0 || self.round_minutes > 24 * 60 {
             out.push(("round_minutes", "must be between 1 and 1440".to_string()));
+        }
+        let m = self.report_signing_minutes;
+        if m == 0 || m > 7 * 24 * 60 {
+            out.push((
+                "report_signing_minutes",
+                "must be between 1 and 10080 (a week)".to_string(),
+            ));
         }
         out
     }

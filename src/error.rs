@@ -252,6 +252,14 @@ error_codes! {
     RankOneRequired = "rank_one_required" => (422, "Rank one required"),
     /// Awarding another than the first-ranked candidate needs a written reason.
     AwardReasonRequired = "award_reason_required" => (422, "Award reason required"),
+    // --- the award's edges ---
+    /// A member of the section's evaluation committee named for its award committee: 评定分离
+    /// keeps who evaluates apart from who decides.
+    EvaluatorOnAwardCommittee = "evaluator_on_award_committee"
+        => (422, "Evaluator on the award committee"),
+    /// The award committee's deciding has started (the 定标会议 is convened): a member who
+    /// leaves is no longer replaced; its ballots are recorded as missing.
+    AwardDecidingStarted = "award_deciding_started" => (409, "Award deciding started"),
     // --- rate limits ---
     /// Too many anonymous requests of this kind from this address; retry after `Retry-After`.
     RateLimited = "rate_limited" => (429, "Rate limited"),

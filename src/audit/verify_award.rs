@@ -10,7 +10,10 @@
 //! * each lot's order is the order its lottery's revealed record gives;
 //! * each 定标报告 replays (`report::check`: the winner is one of the candidates and follows
 //!   from the steps), its steps are the steps the chain closed, its digest is its bytes', and
-//!   every signature of it is a member's and verifies.
+//!   every signature of it is a member's, once, and verifies (over the dissent statement with
+//!   its written dissent when it dissents), before the report's `sign_until`; the members the
+//!   system records as deemed to agree (条例53) are exactly the silent ones, at or after
+//!   `sign_until`; and it completes only with every member's position recorded.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -30,8 +33,15 @@ const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STA
 /// A revealed cast as compared with the report: (member, kind, choices, signature).
 type Revealed = (String, String, Vec<String>, String);
 
-/// A generated report: its members, digest and (tender, section, award round).
-type Generated = (Vec<String>, String, (String, String, u32));
+/// A generated report: its members, digest, (tender, section, award round), the end of its
+/// signing time, and the members whose position is recorded so far.
+struct Generated {
+    members: Vec<String>,
+    digest: String,
+    at: (String, String, u32),
+    sign_until: Option<chrono::DateTime<chrono::Utc>>,
+    recorded: Vec<String>,
+}
 
 #[derive(Default)]
 struct Deciding {
@@ -259,14 +269,86 @@ impl Rule for AwardReplay {
                     }
                     let members = doc.members.iter().map(|m| m.person.clone()).collect();
                     let at = (doc.tender.clone(), doc.section.clone(), doc.award_round);
-                    reports.insert(s("report"), (members, digest, at));
+                    let sign_until = body["sign_until"]
+                        .as_str()
+                        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                        .map(|t| t.with_timezone(&chrono::Utc));
+                    let g = Generated {
+                        members,
+                        digest,
+                        at,
+                        sign_until,
+                        recorded: Vec::new(),
+                    };
+                    reports.insert(s("report"), g);
+                }
+                "award_report_signed" if body.get("deemed_agreed").is_some() => {
+                    let id = s("report");
+                    let Some(g) = reports.get_mut(&id) else {
+                        continue;
+                    };
+                    let deemed = strings(&body["deemed_agreed"]);
+                    let at = super::leaf::parse_time(&e.leaf.occurred_at);
+                    if e.leaf.actor_role != "system" {
+                        out.push(format!("entry {i}: deemed agreement not by the system"));
+                    }
+                    match (g.sign_until, at) {
+                        (Some(until), Some(at)) if at >= until => {}
+                        _ => out.push(format!(
+                            "entry {i}: members of the 定标报告 {id} deemed to agree before \
+                             its signing time ended"
+                        )),
+                    }
+                    let mut silent: Vec<String> = g
+                        .members
+                        .iter()
+                        .filter(|m| !g.recorded.contains(m))
+                        .cloned()
+                        .collect();
+                    let mut named = deemed.clone();
+                    silent.sort();
+                    named.sort();
+                    if silent != named {
+                        out.push(format!(
+                            "entry {i}: the 定标报告 {id} deems {named:?} to agree; the silent \
+                             members are {silent:?}"
+                        ));
+                    }
+                    g.recorded.extend(deemed);
+                }
+                "award_report_completed" => {
+                    let id = s("report");
+                    if let Some(g) = reports.get(&id) {
+                        if g.members.iter().any(|m| !g.recorded.contains(m)) {
+                            out.push(format!(
+                                "entry {i}: the 定标报告 {id} completes before every member's \
+                                 position is recorded"
+                            ));
+                        }
+                    }
                 }
                 "award_report_signed" => {
                     let id = s("report");
-                    let Some((members, digest, at)) = reports.get(&id) else {
+                    let Some(g) = reports.get_mut(&id) else {
                         continue;
                     };
+                    let (members, digest, at) = (&g.members, &g.digest, &g.at);
                     let member = s("member");
+                    if let (Some(until), Some(signed_at)) =
+                        (g.sign_until, super::leaf::parse_time(&e.leaf.occurred_at))
+                    {
+                        if signed_at >= until {
+                            out.push(format!(
+                                "entry {i}: the 定标报告 {id} signed by {member} after its \
+                                 signing time"
+                            ));
+                        }
+                    }
+                    if g.recorded.contains(&member) {
+                        out.push(format!(
+                            "entry {i}: the 定标报告 {id} signed twice by {member}"
+                        ));
+                    }
                     if !members.contains(&member) {
                         out.push(format!(
                             "entry {i}: the 定标报告 {id} signed by {member}, not a member"
@@ -279,10 +361,13 @@ impl Rule for AwardReplay {
                     let Ok(d): Result<[u8; 32], _> = d else {
                         continue;
                     };
-                    let statement = ballot::report_statement(&at.0, &at.1, at.2, &d, &member);
+                    let dissent = body["dissent"].as_str();
+                    let statement =
+                        ballot::report_position_statement(&at.0, &at.1, at.2, &d, &member, dissent);
                     if let Some(p) = signature_problem(body, &statement) {
                         out.push(format!("entry {i}: the 定标报告 {id} of {member}: {p}"));
                     }
+                    g.recorded.push(member);
                 }
                 _ => {}
             }

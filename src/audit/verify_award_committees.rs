@@ -28,10 +28,26 @@ const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STA
 /// carries the pool admissions (`expert_admitted`), each member is admitted to the tenderer's
 /// pool. Every `award_committee_witnessed` follows its round's
 /// formation, states its roster digest, and is signed over `witness_statement` by the witness.
+///
+/// A member who leaves (`award_committee_member_left`) was an active member and leaves before
+/// the round's deciding is convened; a chair who leaves names a successor among those who
+/// stay. Whoever joins (`award_committee_member_joined`) takes an empty seat the way it was
+/// filled, checked as at the formation (its statement, its signature, its draw rank checked
+/// in), and has not sat in the round before. Each of these states the roster that results; the
+/// witness covers the whole current roster, and the deciding is convened only on a witnessed
+/// roster. 评定分离: nobody on the section's evaluation committee (its `committee_formed` and
+/// `committee_member_joined` entries) sits on its award committee, and the award draw's frozen
+/// eligible list names none of their pool records (where the export carries the admissions).
 pub struct AwardCommitteesReplay;
 
 struct Formed {
+    /// The current roster's digest, as the last entry stated it (checked against `members`).
     roster: String,
+    size: usize,
+    members: Vec<RosterEntry>,
+    ever: BTreeSet<String>,
+    witnessed: Option<String>,
+    convened: bool,
 }
 
 /// A statement as logged: its digest, and whether its signature verifies.
@@ -55,17 +71,170 @@ impl Rule for AwardCommitteesReplay {
         // Drawn members to find in their draw's revealed record: (entry, draw, person, rank).
         let mut pending: Vec<(usize, String, String, i64)> = Vec::new();
         let mut revealed: HashMap<String, Vec<serde_json::Value>> = HashMap::new();
+        // (tender, section) → the persons on its evaluation committee.
+        let mut evaluators: HashMap<(String, String), BTreeSet<String>> = HashMap::new();
+        // Award draws' frozen candidates to check once the admissions are known:
+        // (entry, tender, section, candidate member ids).
+        let mut award_frames: Vec<(usize, String, String, Vec<String>)> = Vec::new();
+        // (draw, person) of drawn members who left the committee: their seat is out since.
+        let mut gone_out: BTreeSet<(String, String)> = BTreeSet::new();
         for (i, e) in entries.iter().enumerate() {
             let Some(body) = &e.body else { continue };
             let s = |k: &str| body[k].as_str().unwrap_or_default().to_string();
             let round = body["award_round"].as_i64().unwrap_or(0);
+            let leaf_section = (
+                e.leaf.tender_id.clone().unwrap_or_default(),
+                e.leaf.section_id.clone().unwrap_or_default(),
+            );
             match e.leaf.event_type.as_str() {
+                "committee_formed" => {
+                    let sat = evaluators.entry(leaf_section.clone()).or_default();
+                    for m in body["members"].as_array().into_iter().flatten() {
+                        if let Some(p) = m["person"].as_str() {
+                            sat.insert(p.to_string());
+                        }
+                    }
+                }
+                "committee_member_joined" => {
+                    evaluators
+                        .entry(leaf_section.clone())
+                        .or_default()
+                        .insert(s("person"));
+                }
+                "award_committee_member_left" => {
+                    let at = format!("entry {i}: {} leaving the award committee", s("person"));
+                    let key = (s("tender"), s("section"), round);
+                    let Some(f) = formed.get_mut(&key) else {
+                        out.push(format!("{at}, never formed"));
+                        continue;
+                    };
+                    if f.convened {
+                        out.push(format!("{at} after the deciding was convened"));
+                    }
+                    let Some(k) = f.members.iter().position(|m| m.person == s("person")) else {
+                        out.push(format!("{at}, not an active member"));
+                        continue;
+                    };
+                    let gone = f.members.remove(k);
+                    if gone.how == Appointment::Drawn {
+                        // Its seat went out after it had checked in.
+                        gone_out.insert((s("draw"), gone.person.clone()));
+                    }
+                    match (gone.role, body["new_chair"].as_str()) {
+                        (MemberRole::Chair, Some(p)) => {
+                            match f.members.iter_mut().find(|m| m.person == p) {
+                                Some(m) => m.role = MemberRole::Chair,
+                                None => out.push(format!("{at}: the new chair {p} stays not")),
+                            }
+                        }
+                        (MemberRole::Chair, None) => {
+                            out.push(format!("{at}: the chair leaves with no successor"))
+                        }
+                        (MemberRole::Member, Some(_)) => {
+                            out.push(format!("{at}: names a chair though the chair stays"))
+                        }
+                        (MemberRole::Member, None) => {}
+                    }
+                    roster_stated(f, &key, body, &at, &mut out);
+                }
+                "award_committee_member_joined" => {
+                    let person = s("person");
+                    let at = format!("entry {i}: {person} joining the award committee");
+                    let key = (s("tender"), s("section"), round);
+                    let Some(f) = formed.get_mut(&key) else {
+                        out.push(format!("{at}, never formed"));
+                        continue;
+                    };
+                    if f.convened {
+                        out.push(format!("{at} after the deciding was convened"));
+                    }
+                    if f.members.len() >= f.size {
+                        out.push(format!("{at}: no seat is empty"));
+                    }
+                    if !f.ever.insert(person.clone()) {
+                        out.push(format!("{at}: sat in this round before"));
+                    }
+                    let sat = evaluators.get(&(s("tender"), s("section")));
+                    if sat.is_some_and(|e| e.contains(&person)) {
+                        out.push(format!("{at}: sits on the section's evaluation committee"));
+                    }
+                    if let Some((_, p)) = admitted.get(&s("member")) {
+                        if *p != person {
+                            out.push(format!("{at}: its pool record is another person's"));
+                        }
+                    }
+                    let how = serde_json::from_value::<Appointment>(body["how"].clone());
+                    let bytes = match how {
+                        Ok(Appointment::Drawn) => {
+                            pending.push((
+                                i,
+                                s("draw"),
+                                person.clone(),
+                                body["draw_rank"].as_i64().unwrap_or(-1),
+                            ));
+                            frames.get(&s("draw")).map(|frame| {
+                                statement_for(
+                                    Purpose::AwardCommittee,
+                                    &s("draw"),
+                                    frame,
+                                    &s("member"),
+                                    &person,
+                                    None,
+                                )
+                            })
+                        }
+                        Ok(Appointment::Appointed) => {
+                            let r = u32::try_from(round).unwrap_or(0);
+                            Some(statement(&key.0, &key.1, r, &s("member"), &person, None))
+                        }
+                        Err(_) => None,
+                    };
+                    let Some(bytes) = bytes else {
+                        out.push(format!("{at}: its seat's draw or kind is unknown"));
+                        continue;
+                    };
+                    let l = logged(body, &bytes);
+                    if l.digest != s("statement_sha256") {
+                        out.push(format!("{at}: states a statement it did not sign"));
+                    }
+                    if let Err(why) = &l.verified {
+                        out.push(format!("{at}: the statement's signature {why}"));
+                    }
+                    f.members.push(RosterEntry {
+                        person,
+                        role: MemberRole::Member,
+                        how: how.unwrap_or(Appointment::Appointed),
+                        statement_sha256: s("statement_sha256"),
+                    });
+                    roster_stated(f, &key, body, &at, &mut out);
+                }
+                "award_step_opened" if body["convened"] == true => {
+                    let key = (leaf_section.0.clone(), leaf_section.1.clone(), round);
+                    if let Some(f) = formed.get_mut(&key) {
+                        if f.witnessed.as_deref() != Some(f.roster.as_str()) {
+                            out.push(format!(
+                                "entry {i}: the deciding is convened on a roster never witnessed"
+                            ));
+                        }
+                        f.convened = true;
+                    }
+                }
                 "expert_admitted" => {
                     admitted.insert(s("member"), (s("library"), s("person")));
                 }
                 "draw_requested" => {
                     if let Some(d) = hex32(&s("frame_digest")) {
                         frames.insert(s("draw"), d);
+                    }
+                    if body["frame"]["purpose"] == "award_committee" {
+                        let candidates = body["frame"]["groups"]
+                            .as_array()
+                            .into_iter()
+                            .flatten()
+                            .flat_map(|g| g["candidates"].as_array().cloned().unwrap_or_default())
+                            .filter_map(|c| c.as_str().map(str::to_string))
+                            .collect();
+                        award_frames.push((i, leaf_section.0, leaf_section.1, candidates));
                     }
                 }
                 "draw_revealed" => {
@@ -83,10 +252,26 @@ impl Rule for AwardCommitteesReplay {
                         None => continue,
                     };
                     let (t, sec) = (s("tender"), s("section"));
+                    let sat = evaluators.get(&(t.clone(), sec.clone())).cloned();
+                    let mut members = Vec::new();
                     for m in body["members"].as_array().into_iter().flatten() {
                         let f = |k: &str| m[k].as_str().unwrap_or_default().to_string();
                         let person = f("person");
                         let who = format!("{at}: member {person}");
+                        if sat.as_ref().is_some_and(|e| e.contains(&person)) {
+                            out.push(format!("{who} sits on the section's evaluation committee"));
+                        }
+                        if let (Ok(role), Ok(how)) = (
+                            serde_json::from_value::<MemberRole>(m["role"].clone()),
+                            serde_json::from_value::<Appointment>(m["how"].clone()),
+                        ) {
+                            members.push(RosterEntry {
+                                person: person.clone(),
+                                role,
+                                how,
+                                statement_sha256: f("statement_sha256"),
+                            });
+                        }
                         if let Some((library, p)) = admitted.get(&f("member")) {
                             if *library != s("pool") || *p != person {
                                 out.push(format!("{who} is not in the tenderer's pool"));
@@ -126,19 +311,35 @@ impl Rule for AwardCommitteesReplay {
                             out.push(format!("{who}: the statement's signature {why}"));
                         }
                     }
-                    if formed.insert((t, sec, round), Formed { roster }).is_some() {
+                    let f = Formed {
+                        roster,
+                        size: usize::try_from(body["size"].as_u64().unwrap_or(0)).unwrap_or(0),
+                        ever: members.iter().map(|m| m.person.clone()).collect(),
+                        members,
+                        witnessed: None,
+                        convened: false,
+                    };
+                    if formed.insert((t, sec, round), f).is_some() {
                         out.push(format!("{at} was formed twice in round {round}"));
                     }
                 }
                 "award_committee_witnessed" => {
                     let at = format!("entry {i}: the witness of {}", s("section"));
-                    let Some(f) = formed.get(&(s("tender"), s("section"), round)) else {
+                    let Some(f) = formed.get_mut(&(s("tender"), s("section"), round)) else {
                         out.push(format!("{at} comes before its committee was formed"));
                         continue;
                     };
                     if f.roster != s("roster_sha256") {
                         out.push(format!("{at} names another roster"));
                     }
+                    if f.members.len() != f.size {
+                        out.push(format!(
+                            "{at} covers {} members of {}: a seat is empty",
+                            f.members.len(),
+                            f.size
+                        ));
+                    }
+                    f.witnessed = Some(s("roster_sha256"));
                     let bytes = hex32(&f.roster).map(|r| {
                         witness_statement(
                             &s("tender"),
@@ -161,14 +362,30 @@ impl Rule for AwardCommitteesReplay {
                 }
             }
         }
+        for (i, tender, section, candidates) in award_frames {
+            let Some(sat) = evaluators.get(&(tender, section)) else {
+                continue;
+            };
+            for m in candidates {
+                if admitted.get(&m).is_some_and(|(_, p)| sat.contains(p)) {
+                    out.push(format!(
+                        "entry {i}: the award draw's eligible list names {m}, a member of the \
+                         section's evaluation committee"
+                    ));
+                }
+            }
+        }
         for (i, draw, person, rank) in pending {
             let Some(seats) = revealed.get(&draw) else {
                 continue;
             };
+            let left = gone_out.contains(&(draw.clone(), person.clone()));
             let held = seats.iter().any(|x| {
+                let seat = x["seat"].as_str().and_then(Seat::parse);
                 x["person"].as_str() == Some(&person)
                     && x["rank"].as_i64() == Some(rank)
-                    && x["seat"].as_str().and_then(Seat::parse) == Some(Seat::CheckedIn)
+                    && (seat == Some(Seat::CheckedIn)
+                        || left && matches!(seat, Some(Seat::Left | Seat::Recused)))
             });
             if !held {
                 out.push(format!(
@@ -227,6 +444,24 @@ fn check_formed(body: &serde_json::Value, at: &str, out: &mut Vec<String>) -> Op
         out.push(format!("{at}: its roster digest is not its members'"));
     }
     Some(s("roster_sha256").to_string())
+}
+
+/// The roster an entry states after a member left or joined must be the members the chain
+/// leaves; the committee's current roster is then that digest.
+fn roster_stated(
+    f: &mut Formed,
+    key: &(String, String, i64),
+    body: &serde_json::Value,
+    at: &str,
+    out: &mut Vec<String>,
+) {
+    let round = u32::try_from(key.2).unwrap_or(0);
+    let digest = hex::encode(roster_digest(&key.0, &key.1, round, &f.members));
+    let stated = body["roster_sha256"].as_str().unwrap_or_default();
+    if digest != stated {
+        out.push(format!("{at}: the roster it states is not the members'"));
+    }
+    f.roster = stated.to_string();
 }
 
 fn hex32(s: &str) -> Option<[u8; 32]> {

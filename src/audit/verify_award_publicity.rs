@@ -21,6 +21,9 @@ const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STA
 /// * no award (`award_winner_named`) and no notice (an `award_*notice*` event) while an objection
 ///   raised is not answered (`award_objection_answered`), and no award before its publicity
 ///   ended;
+/// * no award and no notice while the section is sent back for re-evaluation (an upheld
+///   objection, or a 条例56 re-check — also from `decided`, awarded but not yet notified) until
+///   its award begins again from the committee's new report (`award_begun`);
 /// * a traditional award goes to a candidate still in the running, and departs from the first
 ///   of them only with a written reason, never where the tender requires rank #1 (条例55).
 pub struct AwardPublicityReplay;
@@ -32,6 +35,8 @@ struct Section {
     out: Vec<String>,
     rank_one_required: bool,
     open: BTreeSet<String>,
+    /// Sent back for re-evaluation and not begun again (the entry that sent it back).
+    recheck: Option<u64>,
 }
 
 fn time(v: &serde_json::Value) -> Option<DateTime<Utc>> {
@@ -85,7 +90,15 @@ impl Rule for AwardPublicityReplay {
                     s.window = Some((from, until));
                 }
             }
+            if let Some(from) = s.recheck {
+                if kind == "award_winner_named" || is_notice(kind) {
+                    out.push(format!(
+                        "{here}: while the section is sent back for re-evaluation (entry {from})"
+                    ));
+                }
+            }
             match kind {
+                "award_begun" => s.recheck = None,
                 "award_candidates_published" => {
                     s.ranked = strings(&body["candidates"]);
                     s.out.clear();
@@ -112,6 +125,9 @@ impl Rule for AwardPublicityReplay {
                     if !s.open.remove(id) {
                         out.push(format!("{here}: answers objection {id}, which is not open"));
                     }
+                    if body["outcome"] == "upheld" && body["send_back"] == "reevaluation" {
+                        s.recheck = Some(i);
+                    }
                     if body["outcome"] == "upheld" {
                         // The section goes back: what was published no longer stands, and the
                         // other objections to it are settled with it.
@@ -135,6 +151,9 @@ impl Rule for AwardPublicityReplay {
                     self::choice_problems(s, body, &here, &mut out);
                 }
                 "award_sent_back" => {
+                    if body["send_back"] == "reevaluation" {
+                        s.recheck = Some(i);
+                    }
                     s.window = None;
                     s.open.clear();
                 }

@@ -5,6 +5,7 @@
 //! problem document, so callers can match on the stable `code`.
 
 pub mod award;
+pub mod award_edges;
 pub mod award_notices;
 pub mod bank;
 pub mod bids;

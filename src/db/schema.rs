@@ -1149,6 +1149,8 @@ diesel::table! {
         digest -> Text,
         generated_at -> Timestamp,
         completed_at -> Nullable<Timestamp>,
+        sign_until -> Nullable<Timestamp>,
+        deemed_agreed -> Nullable<Text>,
     }
 }
 
@@ -1162,5 +1164,6 @@ diesel::table! {
         signer_fingerprint -> Text,
         certificate -> Text,
         signed_at -> Timestamp,
+        dissent -> Nullable<Text>,
     }
 }

@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 pub use crate::domain::award::clearing::{
     CandidateClearing, ClearingReport, Finding, FindingCategory,
 };
-pub use crate::domain::award::committee::{Appointment, MemberRole};
+pub use crate::domain::award::committee::{Appointment, AwardLeaveReason, MemberRole};
 pub use crate::domain::draw::checkin::Conflict;
 use crate::domain::tender::{AwardCommitteeRule, AwardCriteria};
 
@@ -84,6 +84,28 @@ pub struct FormAwardCommitteeRequest {
     /// Person id of the chair: the tenderer's 法定代表人 or 主要负责人 on the committee, or a
     /// member it names. Must be one of the members.
     pub chair: String,
+}
+
+/// The tenderer or its agent records that a member leaves the formed committee before the
+/// deciding starts; its seat is filled the way it was filled (docs/AWARD.md §4).
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AwardMemberLeaves {
+    pub reason: AwardLeaveReason,
+    /// What happened, in words (1–500 characters).
+    pub note: String,
+    /// Person id of the new chair, one of the members who stay: required when the chair
+    /// leaves, refused otherwise.
+    #[serde(default)]
+    pub chair: Option<String>,
+}
+
+/// The tenderer or its agent appoints a member of its pool to an appointed seat left empty;
+/// the person has signed its statement for this award round.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AppointReplacement {
+    pub person: String,
 }
 
 /// The supervising regulator witnesses the formed committee, signing

@@ -107,6 +107,9 @@ pub struct AwardReportSignature {
     pub signature_algorithm: String,
     pub signer_fingerprint: String,
     pub signed_at: DateTime<Utc>,
+    /// The member's written dissent, part of what it signed (`None`: it agrees).
+    #[serde(default)]
+    pub dissent: Option<String>,
 }
 
 /// The 定标报告: the document (canonical JSON, exactly the bytes signed by digest).
@@ -124,6 +127,13 @@ pub struct AwardReport {
     pub generated_at: DateTime<Utc>,
     pub completed_at: Option<DateTime<Utc>>,
     pub signatures: Vec<AwardReportSignature>,
+    /// The end of the signing time: a member who has neither signed nor dissented by then is
+    /// deemed to agree (条例53, as for the 评标报告). Absent for reports generated before it.
+    #[serde(default)]
+    pub sign_until: Option<DateTime<Utc>>,
+    /// The members deemed to agree when the signing time ended.
+    #[serde(default)]
+    pub deemed_agreed: Vec<String>,
 }
 
 /// A member's (or the chair's) signature of the 定标报告, over `etender-award-report/v1`.
@@ -132,6 +142,10 @@ pub struct AwardReport {
 pub struct AwardReportSignatureRequest {
     /// The digest the member read, hex.
     pub digest: String,
+    /// A written dissent (1–2000 characters): the member signs
+    /// `etender-award-report-dissent/v1` with it instead of agreeing.
+    #[serde(default)]
+    pub dissent: Option<String>,
     pub certificate_chain: Vec<String>,
     pub signature: String,
     pub signature_algorithm: String,

@@ -543,6 +543,21 @@ async fn every_endpoint_with_every_role() {
             Some(&[]),
         ),
         e(
+            Method::POST,
+            "/api/v1/tenders/{tender}/sections/{section}/award/committee/members/{person}/leave",
+            format!("/api/v1/tenders/{t}/sections/BD01/award/committee/members/none/leave"),
+            Some(json!({"reason": "recused", "note": "回避"})),
+            // The tender's parties only, and the section is not in the award here.
+            Some(&[]),
+        ),
+        e(
+            Method::POST,
+            "/api/v1/tenders/{tender}/sections/{section}/award/committee/members",
+            format!("/api/v1/tenders/{t}/sections/BD01/award/committee/members"),
+            Some(json!({"person": "none"})),
+            Some(&[]),
+        ),
+        e(
             Method::GET,
             "/api/v1/tenders/{tender}/sections/{section}/award/committee",
             format!("/api/v1/tenders/{t}/sections/BD01/award/committee"),

@@ -691,7 +691,12 @@ async fn the_deciding_helper_reaches_deciding_with_a_chair() {
 
 /// The check-in body of pool member `m` for the award draw `d`, signed by `signer` over the
 /// award pledge (or, with `evaluation_pledge`, the evaluation experts' one).
-fn award_check_in(d: &Value, m: &PoolMember, signer: &Ident, evaluation_pledge: bool) -> Value {
+pub(crate) fn award_check_in(
+    d: &Value,
+    m: &PoolMember,
+    signer: &Ident,
+    evaluation_pledge: bool,
+) -> Value {
     use etender::domain::draw::{checkin, Purpose};
     let digest: [u8; 32] = hex::decode(d["frame_digest"].as_str().unwrap())
         .unwrap()
@@ -963,7 +968,7 @@ async fn the_dossier_is_the_committees_while_it_decides_and_never_a_bidders() {
 }
 
 /// The regulator's export of the whole log, as the verifier's rules see it.
-async fn whole_log(w: &World) -> Vec<etender::audit::verify::VerifiedEntry> {
+pub(crate) async fn whole_log(w: &World) -> Vec<etender::audit::verify::VerifiedEntry> {
     etender::audit::checkpoint_now(&w.app.ctx.db, &w.app.ctx.audit_log, "test")
         .await
         .unwrap();

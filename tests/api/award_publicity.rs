@@ -491,7 +491,7 @@ async fn an_upheld_objection_sends_the_section_back_to_its_committee_whose_new_r
 }
 
 /// The tender's entries, after the whole bundle verified under the default rules.
-async fn verified_entries(w: &World) -> Vec<etender::audit::verify::VerifiedEntry> {
+pub(crate) async fn verified_entries(w: &World) -> Vec<etender::audit::verify::VerifiedEntry> {
     let t = w.t();
     etender::audit::checkpoint_now(&w.app.ctx.db, &w.app.ctx.audit_log, "test")
         .await

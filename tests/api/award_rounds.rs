@@ -21,7 +21,7 @@ const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STA
 
 /// 评定分离 by `method`, 3 candidates, a committee of `size` (all appointed, the first the
 /// chair), formed and witnessed: the award is at `deciding`.
-async fn deciding_by(method: Value, size: u8) -> Awarding {
+pub(crate) async fn deciding_by(method: Value, size: u8) -> Awarding {
     let award = json!({"kind": "separated", "candidates": 3, "method": method,
         "committee": {"size": size, "drawn": 0}});
     let a = at_committee(award, u32::from(size)).await;
@@ -121,7 +121,7 @@ async fn cast(a: &Awarding, m: &PoolMember, step: &str, c: &Cast) {
     assert!(v.get("choices").is_none(), "{v}");
 }
 
-async fn start(a: &Awarding) -> Value {
+pub(crate) async fn start(a: &Awarding) -> Value {
     a.w.s
         .agent
         .post(&format!("{}/deciding", a.base()), &json!({}))
@@ -153,7 +153,7 @@ async fn open_step(a: &Awarding, kind: &str, reason: &str) -> (String, Vec<Strin
     (open[0]["id"].as_str().unwrap().to_string(), among)
 }
 
-async fn tick(a: &Awarding) {
+pub(crate) async fn tick(a: &Awarding) {
     etender::worker::deadline_tick(&a.w.app.ctx).await.unwrap();
 }
 
@@ -273,7 +273,7 @@ async fn sign_report(a: &Awarding) -> Value {
 }
 
 /// The offline verifier's rules hold over the tender's chain (the award's among them).
-async fn chain_verifies(a: &Awarding) -> Vec<etender::audit::verify::VerifiedEntry> {
+pub(crate) async fn chain_verifies(a: &Awarding) -> Vec<etender::audit::verify::VerifiedEntry> {
     etender::audit::checkpoint_now(&a.w.app.ctx.db, &a.w.app.ctx.audit_log, "test")
         .await
         .unwrap();

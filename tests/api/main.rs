@@ -4,6 +4,7 @@ mod audit;
 mod authz;
 mod award;
 mod award_committee;
+mod award_edges;
 mod award_flow;
 mod award_notices;
 mod award_publicity;

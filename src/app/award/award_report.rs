@@ -49,6 +49,7 @@ pub fn report_dto(c: &mut AnyConnection, r: &repo::ReportRow) -> AppResult<Award
             signature_algorithm: s.signature_algorithm,
             signer_fingerprint: s.signer_fingerprint,
             signed_at: from_db(s.signed_at),
+            dissent: s.dissent,
         })
         .collect();
     Ok(AwardReport {
@@ -62,5 +63,10 @@ pub fn report_dto(c: &mut AnyConnection, r: &repo::ReportRow) -> AppResult<Award
         generated_at: from_db(r.generated_at),
         completed_at: r.completed_at.map(from_db),
         signatures,
+        sign_until: r.sign_until.map(from_db),
+        deemed_agreed: match &r.deemed_agreed {
+            Some(j) => parse_json(j, "deemed agreement")?,
+            None => Vec::new(),
+        },
     })
 }

@@ -33,6 +33,8 @@ use crate::error::{AppError, AppResult, ErrorCode};
 pub struct Timing {
     pub round_minutes: u32,
     pub lot_minutes: u32,
+    /// How long the members have to sign the 定标报告 (`[award_rounds]`).
+    pub report_signing_minutes: u32,
 }
 
 impl Timing {
@@ -40,6 +42,7 @@ impl Timing {
         Timing {
             round_minutes: ctx.settings.award_rounds.round_minutes,
             lot_minutes: ctx.settings.experts.draws.contribution_minutes,
+            report_signing_minutes: ctx.settings.award_rounds.report_signing_minutes,
         }
     }
 }
@@ -421,24 +424,39 @@ pub fn proceed(
             .ok_or_else(|| internal(anyhow::anyhow!("a closed award step is incomplete")))?;
         let replayed = engine::replay(&d.setup, &steps).map_err(internal)?;
         if let Next::Decided { winner, reason } = &replayed.next {
-            return settle(c, now, award, &d, records, replayed.rounds, winner, *reason);
+            let rounds = replayed.rounds;
+            // Microseconds, as stored and logged, so the deadline is one instant everywhere.
+            let sign_until = chrono::SubsecRound::trunc_subsecs(
+                now + chrono::Duration::minutes(i64::from(timing.report_signing_minutes)),
+                6,
+            );
+            return settle(
+                c,
+                now,
+                award,
+                &d,
+                (records, rounds),
+                winner,
+                *reason,
+                sign_until,
+            );
         }
         return open(c, now, &d, timing, records.len() + 1, &replayed.next);
     }
 }
 
 /// The award is decided: the winner and why on `section_awards`, Deciding → Reporting, and the
-/// 定标报告 generated for every member and the chair to sign.
+/// 定标报告 generated for every member and the chair to sign by `sign_until`.
 #[allow(clippy::too_many_arguments)]
 fn settle(
     c: &mut AnyConnection,
     now: DateTime<Utc>,
     award: &mut Award,
     d: &Deciding,
-    records: Vec<StepRecord>,
-    rounds: Vec<engine::Round>,
+    (records, rounds): (Vec<StepRecord>, Vec<engine::Round>),
     winner: &str,
     reason: Reason,
+    sign_until: DateTime<Utc>,
 ) -> AppResult<()> {
     let chair_reason = records
         .iter()
@@ -490,6 +508,8 @@ fn settle(
         digest: digest.clone(),
         generated_at: to_db(now),
         completed_at: None,
+        sign_until: Some(to_db(sign_until)),
+        deemed_agreed: None,
     };
     repo::insert_report(c, &row)?;
     let document: serde_json::Value = parse_json(&text, "award report")?;
@@ -502,7 +522,7 @@ fn settle(
             ActorRef::system(),
             &row.id,
             json!({"report": row.id, "award_round": d.award_round, "digest": digest,
-                "document": document}),
+                "sign_until": sign_until, "document": document}),
         ),
     )?;
     Ok(())

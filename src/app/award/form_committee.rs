@@ -3,7 +3,9 @@
 //! members (as many as the tender's composition draws) and the members of its pool it
 //! appoints, each with a signed statement for this round and no declared conflict, one of them
 //! the chair. An odd number, at least 5, exactly the tender's composition — refused with
-//! `committee_composition_invalid`, each broken rule in `errors[].code`. The committee decides
+//! `committee_composition_invalid`, each broken rule in `errors[].code`; a member of the
+//! section's evaluation committee is refused with `evaluator_on_award_committee` (评定分离: who
+//! evaluates does not decide). The committee decides
 //! once a supervising regulator has witnessed it (`witness_committee`).
 
 use super::*;
@@ -66,6 +68,7 @@ pub async fn form_committee(
             } else {
                 (None, Vec::new())
             };
+            refuse_evaluators(c, &t.id, &section, &req.appointed)?;
             let appointed = appointed_members(c, &t, &section, round, &req.appointed, &drawn)?;
             check_composition(&rule, drawn.len(), appointed.len()).map_err(|rules| {
                 let mut e = AppError::new(
@@ -240,6 +243,40 @@ fn drawn_members(
         });
     }
     Ok((Some(draw.id), out))
+}
+
+/// 评定分离: a member of the section's evaluation committee is never appointed to its award
+/// committee (`evaluator_on_award_committee`, naming each in `errors[]`). The award draw
+/// leaves them out of its eligible list already.
+pub(super) fn refuse_evaluators(
+    c: &mut AnyConnection,
+    tender: &str,
+    section: &str,
+    named: &[String],
+) -> AppResult<()> {
+    let evaluators = crate::app::support::award_committee::evaluators(c, tender, section)?;
+    let errors: Vec<FieldError> = named
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| evaluators.contains(*p))
+        .map(|(i, _)| {
+            FieldError::new(
+                &format!("appointed[{i}]"),
+                "evaluator",
+                "sits on this section's evaluation committee".to_string(),
+            )
+        })
+        .collect();
+    if errors.is_empty() {
+        return Ok(());
+    }
+    let mut e = AppError::new(
+        ErrorCode::EvaluatorOnAwardCommittee,
+        "a member of the section's evaluation committee does not sit on its award committee \
+         (评定分离)",
+    );
+    e.errors = errors;
+    Err(e)
 }
 
 /// The persons the tenderer appoints, each checked: named once, in its pool, with a signed

@@ -13,6 +13,7 @@
 //! award is published (`support::award_committee::members_public`); bidders and the public
 //! learn nothing of them, nor of the 清标 report.
 
+mod appoint_replacement;
 mod award_report;
 mod cast;
 mod committee;
@@ -20,6 +21,7 @@ mod deciding;
 mod dossier;
 mod file_clearing;
 mod form_committee;
+mod replace_member;
 mod sign_award_report;
 mod sign_statement;
 mod start_deciding;
@@ -29,12 +31,14 @@ mod tick;
 mod view;
 mod witness_committee;
 
+pub use appoint_replacement::*;
 pub use award_report::*;
 pub use cast::*;
 pub use committee::*;
 pub use dossier::*;
 pub use file_clearing::*;
 pub use form_committee::*;
+pub use replace_member::*;
 pub use sign_award_report::*;
 pub use sign_statement::*;
 pub use start_deciding::*;

@@ -1,10 +1,12 @@
 //! `POST …/sections/{section}/award/recheck`: a candidate's finances or operations changed
 //! materially, so the tenderer sends the section back to its original committee to re-check it
-//! before any notice (条例56). The award machine allows it while the result is in publicity; the
-//! committee's report is void and the committee evaluates again
-//! (`support::evaluation::reopen_for_recheck`); its new complete report restarts the award
-//! (`support::award::begin`). Open objections are settled by the re-check (they concern the
-//! result it replaces). The audit entry is `award_sent_back`.
+//! before any notice (条例56). The award machine allows it while the result is in publicity, and
+//! for a traditional award also at `decided` (awarded, no notice out yet): the notices wait at
+//! `reevaluation` (`award_stage`) until the award begins again. The committee's report is void
+//! and the committee evaluates again (`support::evaluation::reopen_for_recheck`) — the
+//! candidate whose situation changed among the others; its new complete report, confirming or
+//! re-ranking, restarts the award (`support::award::begin`). Open objections are settled by
+//! the re-check (they concern the result it replaces). The audit entry is `award_sent_back`.
 
 use chrono::SubsecRound;
 use serde_json::json;

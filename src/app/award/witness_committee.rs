@@ -8,6 +8,8 @@
 //! department confirm the 定标委员会 before the 定标会 (监督确认); signing the roster digest —
 //! every member, its role, how it came and the digest of its statement — makes that
 //! confirmation checkable: a roster changed afterwards no longer matches what was witnessed.
+//! A member who leaves before the deciding (`member_leaves`) sends the committee back here: its
+//! replacement joins and the regulator witnesses the roster that results.
 
 use super::*;
 use crate::app::support::award as award_support;
@@ -59,6 +61,19 @@ pub async fn witness_committee(
                     "the award committee is not formed yet",
                 )
             })?;
+            // A member who left before the deciding leaves its seat empty until its
+            // replacement joins: the witness covers the whole roster that decides.
+            let active = acrepo::members_of(c, &tender, &section, round)?.len();
+            if i32::try_from(active).ok() != Some(row.size) {
+                return Err(AppError::new(
+                    ErrorCode::InvalidStateTransition,
+                    format!(
+                        "{active} of the committee's {} seats are filled: a replacement has \
+                         not joined yet",
+                        row.size
+                    ),
+                ));
+            }
             let digest = crate::app::support::lottery::hex32(&row.roster_sha256)?;
             let bytes = witness_statement(&tender, &section, round_u32(round)?, &digest, &actor.id);
             let cert = signing.certificate(&signed.certificate_chain, now)?;

@@ -173,6 +173,16 @@ pub async fn request_draw(
                 region_mode: req.region_mode,
                 region: req.region.clone(),
             };
+            // 评定分离: the section's evaluators never sit on its award committee, so their
+            // pool records are out of the award draw, listed in the frozen rules.
+            let mut evaluators = BTreeSet::new();
+            if award {
+                for p in crate::app::support::award_committee::evaluators(c, &tender, &section)? {
+                    if let Some(m) = crate::db::repo::experts::find_in(c, &library, &p)? {
+                        evaluators.insert(m.id);
+                    }
+                }
+            }
             let mut frame_groups = Vec::with_capacity(groups.len());
             for g in &groups {
                 let mut eligible = Vec::new();
@@ -192,7 +202,7 @@ pub async fn request_draw(
                         status_until: cand.status_until.map(from_db),
                         department: cand.department.as_deref(),
                     };
-                    if is_eligible(&view, &exclusions, now) {
+                    if is_eligible(&view, &exclusions, now) && !evaluators.contains(&cand.id) {
                         eligible.push(cand.id);
                     }
                 }
@@ -204,7 +214,7 @@ pub async fn request_draw(
                 });
             }
             let id = uuid::Uuid::now_v7().to_string();
-            let rules_json = json!({
+            let mut rules_json = json!({
                 "library": library,
                 "avoid_units": units,
                 "avoid_bidders": avoid_bidders,
@@ -215,12 +225,17 @@ pub async fn request_draw(
                 "eligible_at": now,
                 "excluded_department": department,
                 "excludes": if award {
-                    json!(["suspended", "banned", "avoidance_list", "employer"])
+                    json!(["suspended", "banned", "avoidance_list", "employer",
+                        "evaluation_committee"])
                 } else {
                     json!(["suspended", "banned", "avoidance_list", "employer",
                         "recently_seated_for_tenderer", "supervising_department"])
                 },
             });
+            if award {
+                // The pool records of the section's evaluators (and so the replay's check).
+                rules_json["excluded_evaluators"] = json!(evaluators);
+            }
             let frame = Frame {
                 purpose: req.purpose,
                 draw_id: id.clone(),

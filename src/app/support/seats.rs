@@ -1,6 +1,7 @@
 //! Seats of a draw that more than one stage moves: calling the next reserve when a seated
 //! member is out (the draws stage for declines, lapses, recusals at check-in and absences; the
-//! evaluation stage when a member leaves the formed committee, 条例48), telling a member it
+//! evaluation stage when a member leaves the formed committee, 条例48, and the award stage when
+//! a drawn award-committee member leaves before the deciding), telling a member it
 //! holds a seat, and the seats' time limits. A stage never imports another: both call this.
 
 use crate::app::support::errors::internal;
@@ -182,6 +183,10 @@ pub fn join_committee(
 ) -> AppResult<()> {
     use crate::db::repo::committees as crepo;
     use crate::domain::evaluation::committee::MemberKind;
+    if draw.purpose == rules::Purpose::AwardCommittee.as_str() {
+        // A reserve called for a member who left a formed award committee.
+        return crate::app::support::award_committee::join_from_draw(c, draw, seat, now);
+    }
     let Some(committee) = crepo::lock_of_draw(c, &draw.id)? else {
         return Ok(());
     };

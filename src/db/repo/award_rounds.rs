@@ -59,6 +59,11 @@ pub struct ReportRow {
     pub digest: String,
     pub generated_at: NaiveDateTime,
     pub completed_at: Option<NaiveDateTime>,
+    /// The end of the signing time (条例53 as for the 评标报告); `None`: no deadline (a report
+    /// generated before it existed).
+    pub sign_until: Option<NaiveDateTime>,
+    /// The members deemed to agree when the signing time ended (JSON list of person ids).
+    pub deemed_agreed: Option<String>,
 }
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
@@ -72,6 +77,8 @@ pub struct SignatureRow {
     pub signer_fingerprint: String,
     pub certificate: String,
     pub signed_at: NaiveDateTime,
+    /// The member's written dissent, signed with its position (`None`: it agrees).
+    pub dissent: Option<String>,
 }
 
 pub fn insert_step(c: &mut AnyConnection, row: &StepRow) -> QueryResult<()> {
@@ -206,6 +213,27 @@ pub fn report(
         .select(ReportRow::as_select())
         .first(c)
         .optional()
+}
+
+pub fn report_by_id(c: &mut AnyConnection, id: &str) -> QueryResult<Option<ReportRow>> {
+    award_reports::table
+        .find(id)
+        .select(ReportRow::as_select())
+        .first(c)
+        .optional()
+}
+
+/// Reports still being signed whose signing time is over at `now`.
+pub fn reports_signing_due(
+    c: &mut AnyConnection,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<ReportRow>> {
+    award_reports::table
+        .filter(award_reports::completed_at.is_null())
+        .filter(award_reports::sign_until.le(now))
+        .order(award_reports::id.asc())
+        .select(ReportRow::as_select())
+        .load(c)
 }
 
 pub fn reports_of_tender(c: &mut AnyConnection, tender: &str) -> QueryResult<Vec<ReportRow>> {

@@ -15,6 +15,8 @@ use crate::seal::encoding::{sha256, Enc};
 pub const BALLOT_LABEL: &str = "etender-award-ballot/v1";
 /// Label of a 定标报告 signature statement, version 1.
 pub const REPORT_LABEL: &str = "etender-award-report/v1";
+/// Label of a 定标报告 signature with a written dissent, version 1.
+pub const REPORT_DISSENT_LABEL: &str = "etender-award-report-dissent/v1";
 
 /// Where a ballot is cast: the round (step) of one award round of a section, by whom.
 #[derive(Clone, Copy, Debug)]
@@ -146,6 +148,36 @@ pub fn report_statement(
     e.into_bytes()
 }
 
+/// The bytes a member signs for the 定标报告 when it dissents in writing (it signs, and its
+/// reason is part of what it signed, as 条例53 has it for the 评标报告):
+///
+/// ```text
+/// label("etender-award-report-dissent/v1") ‖ var(tender) ‖ var(section) ‖ u64(award round)
+///   ‖ fixed(report digest, 32) ‖ var(member) ‖ var(dissent)
+/// ```
+///
+/// `None` is an agreement: exactly [`report_statement`].
+pub fn report_position_statement(
+    tender: &str,
+    section: &str,
+    award_round: u32,
+    digest: &[u8; 32],
+    member: &str,
+    dissent: Option<&str>,
+) -> Vec<u8> {
+    let Some(reason) = dissent else {
+        return report_statement(tender, section, award_round, digest, member);
+    };
+    let mut e = Enc::with_label(REPORT_DISSENT_LABEL);
+    e.str(tender)
+        .str(section)
+        .u64(u64::from(award_round))
+        .fixed(digest)
+        .str(member)
+        .str(reason);
+    e.into_bytes()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -207,6 +239,14 @@ mod tests {
         assert_ne!(
             report_statement("T1", "BD01", 1, &d, "P1"),
             report_statement("T1", "BD01", 1, &d, "P2")
+        );
+        assert_eq!(
+            report_position_statement("T1", "BD01", 1, &d, "P1", None),
+            report_statement("T1", "BD01", 1, &d, "P1")
+        );
+        assert_ne!(
+            report_position_statement("T1", "BD01", 1, &d, "P1", Some("理由")),
+            report_statement("T1", "BD01", 1, &d, "P1")
         );
     }
 }

@@ -38,6 +38,18 @@ pub enum Appointment {
     Appointed,
 }
 
+/// Why a member leaves the formed committee before the deciding starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AwardLeaveReason {
+    /// A conflict of interest with a candidate came to light after its statement.
+    ConflictFound,
+    /// Ill, or cannot be reached for the 定标会议.
+    Unreachable,
+    /// Withdraws of its own accord (回避).
+    Recused,
+}
+
 macro_rules! str_enum {
     ($t:ident { $($v:ident = $s:literal),+ }) => {
         impl $t {
@@ -51,6 +63,11 @@ macro_rules! str_enum {
     };
 }
 str_enum!(MemberRole { Chair = "chair", Member = "member" });
+str_enum!(AwardLeaveReason {
+    ConflictFound = "conflict_found",
+    Unreachable = "unreachable",
+    Recused = "recused"
+});
 str_enum!(Appointment {
     Drawn = "drawn",
     Appointed = "appointed"

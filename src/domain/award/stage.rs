@@ -58,6 +58,9 @@ pub enum Back {
 pub enum StageEvent {
     FileClearing,
     FormCommittee,
+    /// A member of the formed committee leaves before the deciding starts: the committee is
+    /// being formed again until its replacement has joined and the roster is witnessed anew.
+    ReplaceMember,
     Decide,
     SignReport,
     PublishCandidates,
@@ -147,6 +150,7 @@ impl StageEvent {
         match self {
             StageEvent::FileClearing => "file_clearing",
             StageEvent::FormCommittee => "form_committee",
+            StageEvent::ReplaceMember => "replace_member",
             StageEvent::Decide => "decide",
             StageEvent::SignReport => "sign_report",
             StageEvent::PublishCandidates => "publish_candidates",
@@ -185,12 +189,22 @@ pub fn advance(
         (S::Candidates, E::PublishCandidates) if !sep => Some(S::Publicity),
         (S::Publicity, E::Award) if !sep => Some(S::Decided),
         (S::Decided, E::IssueNotices) if !sep => Some(S::Notified),
+        // 条例56: awarded but no notice out yet, a candidate's situation changed — the
+        // original committee re-checks it before any notice.
+        (
+            S::Decided,
+            E::SendBack {
+                to: Back::Reevaluation,
+            },
+        ) if !sep => Some(S::Reevaluation),
         (S::Decided | S::Notified, E::GiveUp { next }) if !sep => {
             Some(if *next { S::Decided } else { S::Failed })
         }
 
         (S::Clearing, E::FileClearing) if sep => Some(S::Committee),
         (S::Committee, E::FormCommittee) if sep => Some(S::Deciding),
+        // Whether the deciding has started (the 定标会议 convened) is the caller's to check.
+        (S::Committee | S::Deciding, E::ReplaceMember) if sep => Some(S::Committee),
         (S::Deciding, E::Decide) if sep => Some(S::Reporting),
         (S::Reporting, E::SignReport) if sep => Some(S::Publicity),
         (S::Publicity, E::IssueNotices) if sep => Some(S::Notified),
@@ -312,6 +326,20 @@ mod tests {
     }
 
     #[test]
+    fn a_member_replaced_sends_the_committee_back_to_be_witnessed() {
+        assert_eq!(
+            advance(&sep(), S::Deciding, &E::ReplaceMember),
+            Ok(S::Committee)
+        );
+        assert_eq!(
+            advance(&sep(), S::Committee, &E::ReplaceMember),
+            Ok(S::Committee)
+        );
+        assert!(advance(&sep(), S::Reporting, &E::ReplaceMember).is_err());
+        assert!(advance(&traditional(), S::Decided, &E::ReplaceMember).is_err());
+    }
+
+    #[test]
     fn sending_back_and_giving_up() {
         let back = |m: &AwardMode, to| advance(m, S::Publicity, &E::SendBack { to });
         assert_eq!(back(&sep(), Back::NewRound), Ok(S::Committee));
@@ -321,6 +349,14 @@ mod tests {
             Ok(S::Reevaluation)
         );
         assert_eq!(back(&sep(), Back::Retender), Ok(S::Failed));
+        // 条例56 at `decided` (traditional): a re-check only, never a re-tender or new round.
+        let at_decided = |m: &AwardMode, to| advance(m, S::Decided, &E::SendBack { to });
+        assert_eq!(
+            at_decided(&traditional(), Back::Reevaluation),
+            Ok(S::Reevaluation)
+        );
+        assert!(at_decided(&traditional(), Back::Retender).is_err());
+        assert!(at_decided(&sep(), Back::Reevaluation).is_err());
         assert_eq!(
             advance(&traditional(), S::Notified, &E::GiveUp { next: true }),
             Ok(S::Decided)

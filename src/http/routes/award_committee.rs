@@ -113,8 +113,9 @@ pub async fn sign_statement(
         tender is not in the award; `conflict`: formed already"),
     (status = 422, description = "`committee_composition_invalid` (errors[].code: \
         award_committee_too_small, award_committee_size_even, award_committee_size_mismatch, \
-        award_committee_mix_mismatch); `validation_failed` (appointed[i]: duplicate, \
-        drawn_member, not_in_pool, no_statement, conflict_declared; chair: not_a_member)"),
+        award_committee_mix_mismatch); `evaluator_on_award_committee` (appointed[i]: evaluator); \
+        `validation_failed` (appointed[i]: duplicate, drawn_member, not_in_pool, no_statement, \
+        conflict_declared; chair: not_a_member)"),
 ))]
 #[post("/api/v1/tenders/{tender}/sections/{section}/award/committee")]
 pub async fn form_committee(
@@ -142,7 +143,8 @@ pub async fn form_committee(
     (status = 403, description = "`forbidden`: regulators only"),
     (status = 404, description = "`not_found`: no such tender; the section is not in the award"),
     (status = 409, description = "`award_stage`: the award is not at `committee`; \
-        `invalid_state_transition`: no committee formed yet, or the tender is not in the award"),
+        `invalid_state_transition`: no committee formed yet, a seat a member left is not filled \
+        again yet, or the tender is not in the award"),
     (status = 422, description = "`statement_signature_invalid`"),
 ))]
 #[post("/api/v1/tenders/{tender}/sections/{section}/award/committee/witness")]

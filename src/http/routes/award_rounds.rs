@@ -139,7 +139,8 @@ pub async fn get_award_report(
     (status = 403, description = "`not_an_award_member`; `certificate_subject_mismatch`"),
     (status = 404, description = "`not_found`: no report"),
     (status = 409, description = "`conflict`: signed already, or not the report's digest; \
-        `invalid_state_transition`: every member has signed"),
+        `invalid_state_transition`: every member has signed; `deadline_passed`: the signing \
+        time is over (the silent are deemed to agree)"),
     (status = 422, description = "`validation_failed` (digest), \
         `statement_signature_invalid`"),
 ))]
@@ -159,6 +160,15 @@ pub async fn sign_award_report(
     }
     .into_signature()?;
     Ok(web::Json(
-        award::sign_award_report(&ctx, &actor, &tender, &section, &req.digest, signed).await?,
+        award::sign_award_report_with(
+            &ctx,
+            &actor,
+            &tender,
+            &section,
+            &req.digest,
+            req.dissent,
+            signed,
+        )
+        .await?,
     ))
 }

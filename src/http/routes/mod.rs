@@ -7,6 +7,7 @@ pub mod audit;
 pub mod auth;
 pub mod award;
 pub mod award_committee;
+pub mod award_edges;
 pub mod award_notices;
 pub mod award_publicity;
 pub mod award_rounds;
@@ -159,6 +160,8 @@ macro_rules! for_each_route {
             award_committee::witness_committee,
             award_committee::get_committee,
             award_committee::get_dossier,
+            award_edges::award_member_leaves,
+            award_edges::appoint_award_replacement,
             award_rounds::start_award_deciding,
             award_rounds::get_award_steps,
             award_rounds::cast_award_ballot,
