@@ -114,11 +114,7 @@ pub async fn request_draw(
             // An award pool is the tenderer's own staff: its units are not avoided there.
             let mut units: BTreeSet<String> = req.avoid_units.iter().cloned().collect();
             let own = std::iter::once(&t.tenderer_id).chain(t.agent_id.as_ref());
-            for org in own.filter(|_| !award) {
-                if let Some(o) = idrepo::find_organisation(c, org)? {
-                    units.insert(o.uscc);
-                }
-            }
+            let mut orgs: BTreeSet<String> = own.filter(|_| !award).cloned().collect();
             let mut bidders = 0;
             if avoid_bidders {
                 let all = [
@@ -130,16 +126,17 @@ pub async fn request_draw(
                     BidState::Opened,
                     BidState::Revoked,
                 ];
-                let orgs: BTreeSet<String> = brepo::bids_of_section(c, &tender, &section, &all)?
+                let of_bids: BTreeSet<String> = brepo::bids_of_section(c, &tender, &section, &all)?
                     .into_iter()
                     .map(|b| b.organisation_id)
                     .collect();
-                bidders = orgs.len();
-                for org in orgs {
-                    if let Some(o) = idrepo::find_organisation(c, &org)? {
-                        units.insert(o.uscc);
-                    }
-                }
+                bidders = of_bids.len();
+                orgs.extend(of_bids);
+            }
+            // The units of the tender's side and of its bidders, in one statement.
+            let orgs: Vec<String> = orgs.into_iter().collect();
+            if !orgs.is_empty() {
+                units.extend(idrepo::usccs_of(c, &orgs)?);
             }
             let units: Vec<String> = units.into_iter().collect();
             let library = if award {
@@ -173,14 +170,15 @@ pub async fn request_draw(
                 region_mode: req.region_mode,
                 region: req.region.clone(),
             };
+            let pools = if award {
+                vec![repo::pool_candidates(c, &library)?]
+            } else {
+                let codes: Vec<String> = groups.iter().map(|g| g.specialty.clone()).collect();
+                repo::candidates_in(c, &library, &codes)?
+            };
             let mut frame_groups = Vec::with_capacity(groups.len());
-            for g in &groups {
+            for (g, pool) in groups.iter().zip(pools) {
                 let mut eligible = Vec::new();
-                let pool = if award {
-                    repo::pool_candidates(c, &library)?
-                } else {
-                    repo::candidates(c, &library, &g.specialty)?
-                };
                 for cand in pool {
                     let status = MemberStatus::parse(&cand.status)
                         .ok_or_else(|| internal(anyhow::anyhow!("member {}", cand.id)))?;
