@@ -170,15 +170,14 @@ pub async fn request_draw(
                 region_mode: req.region_mode,
                 region: req.region.clone(),
             };
-            let pools = if award {
-                vec![repo::pool_candidates(c, &library)?]
-            } else {
-                let codes: Vec<String> = groups.iter().map(|g| g.specialty.clone()).collect();
-                repo::candidates_in(c, &library, &codes)?
-            };
             let mut frame_groups = Vec::with_capacity(groups.len());
-            for (g, pool) in groups.iter().zip(pools) {
+            for g in &groups {
                 let mut eligible = Vec::new();
+                let pool = if award {
+                    repo::pool_candidates(c, &library)?
+                } else {
+                    repo::candidates(c, &library, &g.specialty)?
+                };
                 for cand in pool {
                     let status = MemberStatus::parse(&cand.status)
                         .ok_or_else(|| internal(anyhow::anyhow!("member {}", cand.id)))?;
