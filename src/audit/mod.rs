@@ -540,9 +540,9 @@ pub fn record(conn: &mut AnyConnection, now: DateTime<Utc>, event: Event) -> App
             row.subject = blind(AUDIT_PARTY, &[&envelope.subject]).map_err(seal)?;
         }
     }
-    repo::insert(conn, &row).map_err(AppError::internal)?;
+    let seq = repo::insert(conn, &row).map_err(AppError::internal)?;
     // Same transaction: an event exists exactly when it is queued for the log.
-    crate::db::repo::audit_log::enqueue_event(conn, &id, &digest).map_err(AppError::internal)?;
+    crate::db::repo::audit_log::enqueue_event(conn, seq, &digest).map_err(AppError::internal)?;
     Ok(id)
 }
 

@@ -1262,3 +1262,60 @@ async fn a_logged_frame_changed_after_the_commitment_is_not_drawn_from() {
     assert_eq!(v["state"], "committed", "{v}");
     assert_eq!(v["contributions"], json!([]), "{v}");
 }
+
+/// A request of several specialties freezes each one's members: a member registered in two of
+/// them is eligible in both (the draw places it at most once), members of other specialties in
+/// neither.
+#[tokio::test]
+async fn a_request_of_several_specialties_freezes_each_ones_members() {
+    let app = TestApp::spawn().await;
+    let s = published_tender(&app, 30).await;
+    let admin = app.enrol("admin").await;
+    let held: [&[&str]; 5] = [
+        &["A080101"],
+        &["A080101", "A080102"],
+        &["A080102"],
+        &["A040103"],
+        &["A080201"],
+    ];
+    for (i, specialties) in held.iter().enumerate() {
+        let ident = extra_person(5700 + i as u32, &format!("multi-{i}"), vec![Role::Expert]);
+        let client = app.enrol_ident(&ident).await;
+        let person = id_of(&client).await;
+        let _: Value = admin
+            .post(
+                "/api/v1/experts",
+                &json!({"person_id": person, "region": "429005", "employer": "单位",
+                    "employer_uscc": uscc(7600 + i as u32), "department": null,
+                    "title": "高级工程师", "senior_title": true, "practice_years": 10,
+                    "specialties": specialties, "phone": "13800138000",
+                    "email": format!("m{i}@example.cn"), "avoid_units": []}),
+            )
+            .await
+            .unwrap();
+    }
+    let groups = json!([{"specialty": "A080102", "count": 1, "reserves": 0},
+        {"specialty": "A080101", "count": 1, "reserves": 0}]);
+    let d: Value = s
+        .agent
+        .post(
+            &draws_path(&s),
+            &json!({"evaluation_at": app.clock_now() + Duration::days(40),
+                "place": "评标室", "remote": false, "groups": groups}),
+        )
+        .await
+        .unwrap();
+    let counts: Vec<(String, u64)> = d["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            (
+                g["specialty"].as_str().unwrap().into(),
+                g["candidates"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let expected = [("A080101", 2), ("A080102", 2)];
+    assert_eq!(counts, expected.map(|(c, n)| (c.to_string(), n)), "{d}");
+}

@@ -114,11 +114,7 @@ pub async fn request_draw(
             // An award pool is the tenderer's own staff: its units are not avoided there.
             let mut units: BTreeSet<String> = req.avoid_units.iter().cloned().collect();
             let own = std::iter::once(&t.tenderer_id).chain(t.agent_id.as_ref());
-            for org in own.filter(|_| !award) {
-                if let Some(o) = idrepo::find_organisation(c, org)? {
-                    units.insert(o.uscc);
-                }
-            }
+            let mut orgs: BTreeSet<String> = own.filter(|_| !award).cloned().collect();
             let mut bidders = 0;
             if avoid_bidders {
                 let all = [
@@ -130,16 +126,17 @@ pub async fn request_draw(
                     BidState::Opened,
                     BidState::Revoked,
                 ];
-                let orgs: BTreeSet<String> = brepo::bids_of_section(c, &tender, &section, &all)?
+                let of_bids: BTreeSet<String> = brepo::bids_of_section(c, &tender, &section, &all)?
                     .into_iter()
                     .map(|b| b.organisation_id)
                     .collect();
-                bidders = orgs.len();
-                for org in orgs {
-                    if let Some(o) = idrepo::find_organisation(c, &org)? {
-                        units.insert(o.uscc);
-                    }
-                }
+                bidders = of_bids.len();
+                orgs.extend(of_bids);
+            }
+            // The units of the tender's side and of its bidders, in one statement.
+            let orgs: Vec<String> = orgs.into_iter().collect();
+            if !orgs.is_empty() {
+                units.extend(idrepo::usccs_of(c, &orgs)?);
             }
             let units: Vec<String> = units.into_iter().collect();
             let library = if award {

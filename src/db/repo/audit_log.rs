@@ -60,13 +60,9 @@ struct Locked {
     locked: bool,
 }
 
-/// Queue the event `event_id` (just inserted by the caller's transaction) for the sequencer,
+/// Queue the event of `seq` (just inserted by the caller's transaction) for the sequencer,
 /// with the digest computed where it was written.
-pub fn enqueue_event(c: &mut AnyConnection, event_id: &str, digest: &str) -> QueryResult<()> {
-    let seq: i64 = audit_events::table
-        .filter(audit_events::id.eq(event_id))
-        .select(audit_events::seq)
-        .first(c)?;
+pub fn enqueue_event(c: &mut AnyConnection, seq: i64, digest: &str) -> QueryResult<()> {
     diesel::insert_into(audit_pending::table)
         .values((
             audit_pending::seq.eq(seq),

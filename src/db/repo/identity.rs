@@ -100,6 +100,15 @@ pub fn find_organisation(c: &mut AnyConnection, id: &str) -> QueryResult<Option<
         .optional()
 }
 
+/// The unified social credit codes of the organisations `ids` (unknown ids are skipped), in one
+/// statement.
+pub fn usccs_of(c: &mut AnyConnection, ids: &[String]) -> QueryResult<Vec<String>> {
+    organisations::table
+        .filter(organisations::id.eq_any(ids))
+        .select(organisations::uscc)
+        .load(c)
+}
+
 pub fn find_organisation_by_uscc(
     c: &mut AnyConnection,
     uscc: &str,
