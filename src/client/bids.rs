@@ -516,8 +516,9 @@ impl Client {
         Ok(receipt)
     }
 
-    /// Submits; when the answer is lost in transit, finds out whether the bid was made before
-    /// submitting again (a second submit of a submitted upload would only be refused).
+    /// Submits; when the answer is lost in transit or the server was busy (503), finds out
+    /// whether the bid was made before submitting again (a second submit of a submitted upload
+    /// would only be refused).
     async fn submit_recovering(
         &self,
         tender: &str,
@@ -526,7 +527,7 @@ impl Client {
         digest: &str,
     ) -> Result<Receipt, ClientError> {
         let err = match self.submit_upload(upload_id).await {
-            Err(e @ ClientError::Transport(_)) => e,
+            Err(e) if e.is_retryable() => e,
             other => return other,
         };
         tokio::time::sleep(backoff(0)).await;

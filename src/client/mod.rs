@@ -119,6 +119,19 @@ pub enum ClientError {
 }
 
 impl ClientError {
+    /// Whether the request may not have been handled at all and is worth asking again about: the
+    /// connection failed, or the server answered 503 (`service_unavailable`, `server_busy`).
+    /// What the server did is then unknown or nothing; ask where things stand before repeating.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            ClientError::Transport(_) => true,
+            ClientError::Api { status, .. } | ClientError::Unexpected { status, .. } => {
+                *status == 503
+            }
+            ClientError::Local(_) => false,
+        }
+    }
+
     /// The problem code, when the server refused with one.
     pub fn code(&self) -> Option<ErrorCode> {
         match self {

@@ -1325,9 +1325,10 @@ async fn a_rush_of_200_submissions_in_the_last_second() {
         );
         tasks.push(tokio::spawn(async move {
             let mut r = c.submit_upload(&id).await;
-            // A lost connection (an idle keep-alive closed under the client's feet) is what real
-            // clients meet in a rush: ask where the upload stands, as `submit_sealed_bid` does.
-            if let Err(etender::client::ClientError::Transport(_)) = &r {
+            // A lost connection (an idle keep-alive closed under the client's feet), or a 503 from
+            // a server short of database connections, is what real clients meet in a rush: ask
+            // where the upload stands, as `submit_sealed_bid` does.
+            if r.as_ref().is_err_and(|e| e.is_retryable()) {
                 let st = c.upload_status(&id).await.unwrap();
                 r = match st.state {
                     etender::client::bids::UploadState::Submitted => {
