@@ -130,6 +130,17 @@ error_codes! {
     /// A working-day limit reaches into a year whose holiday notice the calendar lacks
     /// (`[calendar] files`, docs/SUPERVISION.md §1): never guessed; the operator adds the year.
     CalendarNotCovered = "calendar_not_covered" => (409, "Working-day calendar not covered"),
+    /// 条例60: a complaint about the documents, the opening or the evaluation result needs a prior
+    /// objection to the tenderer on the matter (docs/SUPERVISION.md §5).
+    ComplaintNeedsObjection = "complaint_needs_objection" => (422, "Prior objection required"),
+    /// The objection the complaint rests on may still be answered: the tenderer has its say first.
+    ObjectionAwaitingAnswer = "objection_awaiting_answer" => (409, "Objection awaiting answer"),
+    /// 条例60: more than 10 days since the complainant knew (the objection's answer period not
+    /// counted).
+    ComplaintTooLate = "complaint_too_late" => (409, "Complaint too late"),
+    /// An upheld complaint names a step to redo that the tender is not at (e.g. a new award
+    /// round for a section not in its publicity).
+    RedoNotPossible = "redo_not_possible" => (409, "Step to redo not possible"),
     /// A statutory or platform rule refuses the request; `errors[].code` names each rule.
     RuleViolation = "rule_violation" => (422, "Rule violation"),
     /// The Idempotency-Key was used before with a different request.

@@ -27,6 +27,7 @@ pub mod verify_award_publicity;
 pub mod verify_award_start;
 pub mod verify_clarifications;
 pub mod verify_committees;
+pub mod verify_complaints;
 pub mod verify_reports;
 pub mod verify_sheets;
 pub mod witness;
@@ -109,6 +110,13 @@ pub enum EventType {
     DepartmentRecorded,
     EnforcementOfficerRecorded,
     BiddingBanRecorded,
+    ComplaintFiled,
+    ComplaintAccepted,
+    ComplaintRefused,
+    ComplaintPaused,
+    ComplaintResumed,
+    ComplaintDecided,
+    ComplaintWithdrawn,
     CommitteeFormed,
     CommitteeLeaderVoted,
     CommitteeLeaderElected,
@@ -221,6 +229,13 @@ impl EventType {
         EventType::DepartmentRecorded,
         EventType::EnforcementOfficerRecorded,
         EventType::BiddingBanRecorded,
+        EventType::ComplaintFiled,
+        EventType::ComplaintAccepted,
+        EventType::ComplaintRefused,
+        EventType::ComplaintPaused,
+        EventType::ComplaintResumed,
+        EventType::ComplaintDecided,
+        EventType::ComplaintWithdrawn,
         EventType::CommitteeFormed,
         EventType::CommitteeLeaderVoted,
         EventType::CommitteeLeaderElected,
@@ -405,6 +420,13 @@ impl EventType {
             EventType::DepartmentRecorded => "department_recorded",
             EventType::EnforcementOfficerRecorded => "enforcement_officer_recorded",
             EventType::BiddingBanRecorded => "bidding_ban_recorded",
+            EventType::ComplaintFiled => "complaint_filed",
+            EventType::ComplaintAccepted => "complaint_accepted",
+            EventType::ComplaintRefused => "complaint_refused",
+            EventType::ComplaintPaused => "complaint_paused",
+            EventType::ComplaintResumed => "complaint_resumed",
+            EventType::ComplaintDecided => "complaint_decided",
+            EventType::ComplaintWithdrawn => "complaint_withdrawn",
             EventType::CommitteeFormed => "committee_formed",
             EventType::CommitteeLeaderVoted => "committee_leader_voted",
             EventType::CommitteeLeaderElected => "committee_leader_elected",

@@ -590,6 +590,42 @@ diesel::table! {
 }
 
 diesel::table! {
+    complaints (id) {
+        id -> Text,
+        tender_id -> Text,
+        section_code -> Nullable<Text>,
+        department_code -> Nullable<Text>,
+        subject -> Text,
+        objection_id -> Nullable<Text>,
+        complainant_id -> Text,
+        complainant_uscc -> Text,
+        body -> Text,
+        known_at -> Timestamp,
+        filed_at -> Timestamp,
+        signature -> Text,
+        signature_algorithm -> Text,
+        certificate -> Text,
+        state -> Text,
+        handled_by -> Nullable<Text>,
+        handled_at -> Nullable<Timestamp>,
+        handled_late -> Nullable<Bool>,
+        refusal_ground -> Nullable<Text>,
+        refusal_reason -> Nullable<Text>,
+        pauses -> Text,
+        outcome -> Nullable<Text>,
+        redo -> Nullable<Text>,
+        decision_text -> Nullable<Text>,
+        decision_signature -> Nullable<Text>,
+        decision_signature_algorithm -> Nullable<Text>,
+        decision_certificate -> Nullable<Text>,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        decided_late -> Nullable<Bool>,
+        withdrawn_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     enforcement_officers (person_id) {
         person_id -> Text,
         department_code -> Text,
@@ -1044,6 +1080,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     draws,
     draw_contributions,
     draw_checkins,
+    complaints,
     departments,
     enforcement_officers,
     bidding_bans,

@@ -33,6 +33,7 @@ pub const DECISION_WORKING_DAYS: u32 = 30;
 /// What a complaint is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = ComplaintSubject)]
 pub enum Subject {
     /// The tender or pre-qualification documents (条例22).
     Documents,
@@ -184,6 +185,7 @@ pub fn acceptance_due(
 /// A stretch of testing, inspection or expert review (条例61: not counted), by Shanghai dates,
 /// inclusive; `to` None while it lasts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = ComplaintPause)]
 pub struct Pause {
     pub from: NaiveDate,
     pub to: Option<NaiveDate>,
@@ -221,6 +223,7 @@ pub fn decision_due(
 /// Where a complaint stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = ComplaintState)]
 pub enum State {
     /// Received; the department has 3 working days to accept or refuse.
     Filed,
@@ -311,6 +314,7 @@ pub enum RefusalGround {
 /// The written decision.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case", tag = "kind")]
+#[schema(as = ComplaintOutcome)]
 pub enum Outcome {
     /// Unfounded: the procedure goes on as it was.
     Dismissed,
@@ -332,6 +336,108 @@ pub enum Redo {
     Retender,
     /// Founded, but nothing to redo (the flaw did not affect the result); recorded.
     NoRedo,
+}
+
+impl Subject {
+    pub fn parse(s: &str) -> Option<Subject> {
+        Subject::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+impl RefusalGround {
+    pub const ALL: [RefusalGround; 4] = [
+        RefusalGround::NotInterestedParty,
+        RefusalGround::NoClearClaim,
+        RefusalGround::AlreadyHandled,
+        RefusalGround::NotCompetent,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RefusalGround::NotInterestedParty => "not_interested_party",
+            RefusalGround::NoClearClaim => "no_clear_claim",
+            RefusalGround::AlreadyHandled => "already_handled",
+            RefusalGround::NotCompetent => "not_competent",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<RefusalGround> {
+        RefusalGround::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+impl Redo {
+    pub const ALL: [Redo; 5] = [
+        Redo::AmendDocuments,
+        Redo::Reevaluation,
+        Redo::NewAwardRound,
+        Redo::Retender,
+        Redo::NoRedo,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Redo::AmendDocuments => "amend_documents",
+            Redo::Reevaluation => "reevaluation",
+            Redo::NewAwardRound => "new_award_round",
+            Redo::Retender => "retender",
+            Redo::NoRedo => "no_redo",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Redo> {
+        Redo::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+impl Outcome {
+    /// `dismissed`, or `upheld:<redo>` (what the decision statement and the log carry).
+    pub fn code(self) -> String {
+        match self {
+            Outcome::Dismissed => "dismissed".into(),
+            Outcome::Upheld { redo } => format!("upheld:{}", redo.as_str()),
+        }
+    }
+
+    pub fn parse_code(s: &str) -> Option<Outcome> {
+        match s.split_once(':') {
+            None if s == "dismissed" => Some(Outcome::Dismissed),
+            Some(("upheld", r)) => Redo::parse(r).map(|redo| Outcome::Upheld { redo }),
+            _ => None,
+        }
+    }
+}
+
+/// Hex SHA-256 of a complaint's or a decision's text (what the statements and the log carry).
+pub fn content_digest(text: &str) -> String {
+    hex::encode(ring::digest::digest(&ring::digest::SHA256, text.as_bytes()))
+}
+
+/// The bytes a complainant signs with its organisation certificate: `label ‖ tender ‖ 0x0a ‖
+/// section (empty for the whole tender) ‖ 0x0a ‖ subject ‖ 0x0a ‖ objection id (or empty) ‖ 0x0a
+/// ‖ USCC ‖ 0x0a ‖ hex SHA-256 of the text`.
+pub fn statement(
+    tender: &str,
+    section: Option<&str>,
+    subject: Subject,
+    objection: Option<&str>,
+    uscc: &str,
+    text_sha256: &str,
+) -> Vec<u8> {
+    let msg = format!(
+        "{tender}\n{}\n{}\n{}\n{uscc}\n{text_sha256}",
+        section.unwrap_or(""),
+        subject.as_str(),
+        objection.unwrap_or("")
+    );
+    crate::domain::signed::labelled(crate::domain::signed::COMPLAINT, msg.as_bytes())
+}
+
+/// The bytes the deciding officer signs with its personal certificate: `label ‖ complaint id ‖
+/// 0x0a ‖ outcome code (`dismissed`, `upheld:<redo>`) ‖ 0x0a ‖ hex SHA-256 of the decision text`.
+pub fn decision_statement(complaint: &str, outcome: Outcome, text_sha256: &str) -> Vec<u8> {
+    let msg = format!("{complaint}\n{}\n{text_sha256}", outcome.code());
+    crate::domain::signed::labelled(crate::domain::signed::COMPLAINT_DECISION, msg.as_bytes())
 }
 
 #[cfg(test)]
@@ -454,6 +560,28 @@ mod tests {
         // Accepted in December 2026: 30 working days reach 2027, whose notice is not shipped.
         let late = decision_due(&c, t("2026-12-10T02:00:00Z"), &[]);
         assert_eq!(late, Err(NotCovered { year: 2027 }));
+    }
+
+    #[test]
+    fn codes_round_trip() {
+        for r in Redo::ALL {
+            let o = Outcome::Upheld { redo: r };
+            assert_eq!(Outcome::parse_code(&o.code()), Some(o));
+        }
+        assert_eq!(Outcome::parse_code("dismissed"), Some(Outcome::Dismissed));
+        assert_eq!(Outcome::parse_code("upheld:"), None);
+        for g in RefusalGround::ALL {
+            assert_eq!(RefusalGround::parse(g.as_str()), Some(g));
+        }
+        for s in Subject::ALL {
+            assert_eq!(Subject::parse(s.as_str()), Some(s));
+        }
+        // A statement names its purpose, and each field is delimited.
+        let a = statement("t", Some("1"), Subject::Other, None, "u", "d");
+        assert!(a.starts_with(b"etender-complaint/v1\0"));
+        assert_ne!(a, statement("t", None, Subject::Other, Some("1"), "u", "d"));
+        let d = decision_statement("c", Outcome::Dismissed, "d");
+        assert!(d.starts_with(b"etender-complaint-decision/v1\0"));
     }
 
     #[test]

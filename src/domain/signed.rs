@@ -15,6 +15,12 @@ pub const AWARD_NOTICE: &[u8] = b"etender-award-notice/v1\0";
 /// The written report to the regulator (书面报告, 招标投标法47): its 32-byte digest follows.
 pub const AWARD_WRITTEN_REPORT: &[u8] = b"etender-award-written-report/v1\0";
 
+/// A complaint to the supervising department (投诉, 条例60): see `domain::complaint::statement`.
+pub const COMPLAINT: &[u8] = b"etender-complaint/v1\0";
+/// The department's written decision on a complaint (条例61): `domain::complaint::
+/// decision_statement`.
+pub const COMPLAINT_DECISION: &[u8] = b"etender-complaint-decision/v1\0";
+
 /// `label ‖ message`, the bytes actually signed.
 pub fn labelled(label: &[u8], message: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(label.len() + message.len());

@@ -1,6 +1,7 @@
-//! Supervision bodies (issue 15): the working-day calendar the supervision limits are counted in.
+//! Supervision bodies (issue 15): the working-day calendar the supervision limits are counted in,
+//! the 执法人员库, bidding bans and complaints.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -95,4 +96,111 @@ pub struct Ban {
     /// The deciding department.
     pub department: String,
     pub recorded_at: chrono::DateTime<chrono::Utc>,
+}
+
+pub use crate::domain::complaint::{
+    Outcome as ComplaintOutcome, Pause as ComplaintPause, Redo, RefusalGround,
+    State as ComplaintState, Subject as ComplaintSubject,
+};
+
+/// A complaint to the tender's supervising department (投诉, 条例60), signed by the complaining
+/// organisation over `domain::complaint::statement` (label `etender-complaint/v1`).
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FileComplaintRequest {
+    pub tender: String,
+    /// The section complained about; none for the whole tender (e.g. its documents).
+    #[serde(default)]
+    pub section: Option<String>,
+    pub subject: ComplaintSubject,
+    /// The complainant's prior objection on the matter (条例60): a documents objection's id, an
+    /// opening objection's id, or an objection to the award's result. Required unless `other`.
+    #[serde(default)]
+    pub objection: Option<String>,
+    /// For `other` only: the day (Asia/Shanghai) the complainant knew or should have known.
+    /// Where the platform published the event it takes its own instant instead.
+    #[serde(default)]
+    pub known_on: Option<NaiveDate>,
+    /// The complaint: who is complained about, the request, the facts and the evidence
+    /// (1–20000 characters).
+    pub text: String,
+    /// Base64 DER certificates, leaf first: the complainant's organisation certificate.
+    pub certificate_chain: Vec<String>,
+    /// Base64 signature over the complaint statement.
+    pub signature: String,
+    pub signature_algorithm: String,
+}
+
+/// The department accepts the complaint, or refuses it naming the ground (条例61).
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case", tag = "action", deny_unknown_fields)]
+pub enum HandleComplaintRequest {
+    Accept {},
+    Refuse {
+        ground: RefusalGround,
+        /// Told to the complainant (1–4000 characters); for `not_competent`, whose it is.
+        reason: String,
+    },
+}
+
+/// Testing, inspection or expert review starts (the decision clock stands still) or ends.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case", tag = "action", deny_unknown_fields)]
+pub enum ComplaintPauseRequest {
+    Start {
+        /// What is being tested or reviewed (1–2000 characters).
+        reason: String,
+    },
+    End {},
+}
+
+/// The department's written decision (条例61), signed with the deciding officer's personal
+/// certificate over `domain::complaint::decision_statement` (label
+/// `etender-complaint-decision/v1`).
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DecideComplaintRequest {
+    pub outcome: ComplaintOutcome,
+    /// The decision's text: facts found, reasons, the law applied (1–20000 characters).
+    pub text: String,
+    pub certificate_chain: Vec<String>,
+    pub signature: String,
+    pub signature_algorithm: String,
+}
+
+/// A complaint as the complainant and the department see it. Limits are derived from the
+/// working-day calendar when read; `due_unknown` says why one could not be (a year the calendar
+/// does not cover).
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Complaint {
+    pub id: String,
+    pub tender: String,
+    pub section: Option<String>,
+    /// The supervising department it went to; none for a tender that names none.
+    pub department: Option<String>,
+    pub subject: ComplaintSubject,
+    pub objection: Option<String>,
+    pub complainant_uscc: String,
+    pub text: String,
+    /// When the complainant knew (the platform's instant where it published the event).
+    pub known_at: DateTime<Utc>,
+    pub filed_at: DateTime<Utc>,
+    pub state: ComplaintState,
+    /// The first instant too late to accept or refuse (3 working days).
+    pub acceptance_due: Option<DateTime<Utc>>,
+    /// The first instant too late to decide (30 working days, pauses not counted); none before
+    /// acceptance, while paused, and once decided.
+    pub decision_due: Option<DateTime<Utc>>,
+    pub due_unknown: Option<String>,
+    pub handled_at: Option<DateTime<Utc>>,
+    pub refusal: Option<RefusalGround>,
+    pub refusal_reason: Option<String>,
+    pub pauses: Vec<ComplaintPause>,
+    pub outcome: Option<ComplaintOutcome>,
+    pub decision: Option<String>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub withdrawn_at: Option<DateTime<Utc>>,
+    /// A limit broken: handled or decided late, or open past its due instant.
+    pub overdue: bool,
 }

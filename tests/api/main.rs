@@ -13,6 +13,7 @@ mod bids;
 mod clarifications;
 mod collusion;
 mod committee;
+mod complaints;
 mod contract;
 mod draws;
 mod errors;

@@ -5,10 +5,9 @@
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use crate::app::support::award::{self as sa, Award};
-pub(super) use crate::app::support::award_publicity::publicity_rules;
+use crate::app::support::award::Award;
+pub(super) use crate::app::support::award_publicity::{publicity_rules, send_back};
 use crate::app::support::errors::internal;
-use crate::app::support::evaluation::reopen_for_recheck;
 use crate::app::support::publicity::{record, Change, Env, Mail, Publicity, Recipients};
 use crate::audit::{ActorRef, EventType};
 use crate::db::repo::award_publicity as prepo;
@@ -16,8 +15,7 @@ use crate::db::repo::bids as brepo;
 use crate::db::repo::tenders::TenderRow;
 use crate::db::types::from_db;
 use crate::db::AnyConnection;
-use crate::domain::award::publicity::{publicity_over, SendBack};
-use crate::domain::award::stage::{Back, StageEvent};
+use crate::domain::award::publicity::publicity_over;
 use crate::domain::bidding::BidState;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::wire::award::SectionAward;
@@ -54,40 +52,6 @@ pub(super) fn require_publicity_passed(award: &Award, now: DateTime<Utc>) -> App
     };
     publicity_over(until, now)
         .map_err(|e| AppError::new(ErrorCode::PublicityNotOver, e.to_string()))
-}
-
-pub(super) fn back_of(b: SendBack) -> Back {
-    match b {
-        SendBack::Reevaluation => Back::Reevaluation,
-        SendBack::NewRound => Back::NewRound,
-        SendBack::Retender => Back::Retender,
-    }
-}
-
-/// Sends the section back to `back`: the award machine moves it (a new round is 评定分离 only,
-/// `award_stage` otherwise), the publicity window closes, and for a re-evaluation the original
-/// committee is reopened. The caller records its own audit event.
-pub(super) fn send_back(
-    c: &mut AnyConnection,
-    now: DateTime<Utc>,
-    award: &mut Award,
-    back: SendBack,
-    why: &str,
-) -> AppResult<()> {
-    sa::advance(c, now, award, &StageEvent::SendBack { to: back_of(back) })?;
-    award.row.publicity_from = None;
-    award.row.publicity_until = None;
-    award.row.winner_bid_id = None;
-    award.row.winner_reason = None;
-    award.row.decided_at = None;
-    if back == SendBack::NewRound {
-        award.row.award_round += 1;
-    }
-    sa::save(c, now, award)?;
-    if back == SendBack::Reevaluation {
-        reopen_for_recheck(c, &award.row.tender_id, &award.row.section_code, why, now)?;
-    }
-    Ok(())
 }
 
 /// The wire view of an objection; `overdue` when answered late, or open past its due time.

@@ -5,12 +5,15 @@
 
 use chrono::{DateTime, SubsecRound, Utc};
 
-use crate::app::support::award::Award;
+use crate::app::support::award::{self as sa, Award};
+use crate::app::support::evaluation::reopen_for_recheck;
 use crate::app::support::tender::rules_for;
 use crate::db::repo::award_publicity as prepo;
 use crate::db::types::to_db;
 use crate::db::AnyConnection;
+use crate::domain::award::publicity::SendBack;
 use crate::domain::award::publicity::{window, PublicityRules};
+use crate::domain::award::stage::{Back, StageEvent};
 use crate::domain::tender::{ProcedureRules, ProcedureRulesTable};
 use crate::error::{AppError, AppResult};
 
@@ -60,4 +63,38 @@ pub fn open_publicity(
         },
     )?;
     Ok((from, until, days, late))
+}
+
+pub fn back_of(b: SendBack) -> Back {
+    match b {
+        SendBack::Reevaluation => Back::Reevaluation,
+        SendBack::NewRound => Back::NewRound,
+        SendBack::Retender => Back::Retender,
+    }
+}
+
+/// Sends the section back to `back`: the award machine moves it (a new round is 评定分离 only,
+/// `award_stage` otherwise), the publicity window closes, and for a re-evaluation the original
+/// committee is reopened. The caller records its own audit event.
+pub fn send_back(
+    c: &mut AnyConnection,
+    now: DateTime<Utc>,
+    award: &mut Award,
+    back: SendBack,
+    why: &str,
+) -> AppResult<()> {
+    sa::advance(c, now, award, &StageEvent::SendBack { to: back_of(back) })?;
+    award.row.publicity_from = None;
+    award.row.publicity_until = None;
+    award.row.winner_bid_id = None;
+    award.row.winner_reason = None;
+    award.row.decided_at = None;
+    if back == SendBack::NewRound {
+        award.row.award_round += 1;
+    }
+    sa::save(c, now, award)?;
+    if back == SendBack::Reevaluation {
+        reopen_for_recheck(c, &award.row.tender_id, &award.row.section_code, why, now)?;
+    }
+    Ok(())
 }

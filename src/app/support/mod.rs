@@ -12,6 +12,7 @@ pub mod errors;
 pub mod evaluation;
 pub mod json;
 pub mod keys;
+pub mod lifecycle;
 pub mod lottery;
 pub mod opened;
 pub mod pages;

@@ -105,3 +105,124 @@ pub fn current_bans(
         .select(BanRow::as_select())
         .load(c)
 }
+
+/// A complaint (投诉) as filed and handled (docs/SUPERVISION.md §5).
+#[derive(Clone, Debug, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = crate::db::schema::complaints, treat_none_as_null = true)]
+pub struct ComplaintRow {
+    pub id: String,
+    pub tender_id: String,
+    pub section_code: Option<String>,
+    pub department_code: Option<String>,
+    pub subject: String,
+    pub objection_id: Option<String>,
+    pub complainant_id: String,
+    pub complainant_uscc: String,
+    pub body: String,
+    pub known_at: NaiveDateTime,
+    pub filed_at: NaiveDateTime,
+    pub signature: String,
+    pub signature_algorithm: String,
+    pub certificate: String,
+    pub state: String,
+    pub handled_by: Option<String>,
+    pub handled_at: Option<NaiveDateTime>,
+    pub handled_late: Option<bool>,
+    pub refusal_ground: Option<String>,
+    pub refusal_reason: Option<String>,
+    /// JSON array of `domain::complaint::Pause`.
+    pub pauses: String,
+    pub outcome: Option<String>,
+    pub redo: Option<String>,
+    pub decision_text: Option<String>,
+    pub decision_signature: Option<String>,
+    pub decision_signature_algorithm: Option<String>,
+    pub decision_certificate: Option<String>,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<NaiveDateTime>,
+    pub decided_late: Option<bool>,
+    pub withdrawn_at: Option<NaiveDateTime>,
+}
+
+pub fn insert_complaint(c: &mut AnyConnection, row: &ComplaintRow) -> QueryResult<()> {
+    use crate::db::schema::complaints;
+    diesel::insert_into(complaints::table)
+        .values(row)
+        .execute(c)
+        .map(|_| ())
+}
+
+pub fn update_complaint(c: &mut AnyConnection, row: &ComplaintRow) -> QueryResult<()> {
+    use crate::db::schema::complaints;
+    diesel::update(complaints::table.find(&row.id))
+        .set(row)
+        .execute(c)
+        .map(|_| ())
+}
+
+/// The complaint, locked for the rest of the transaction on PostgreSQL.
+pub fn lock_complaint(c: &mut AnyConnection, id: &str) -> QueryResult<Option<ComplaintRow>> {
+    use crate::db::schema::complaints;
+    match c {
+        AnyConnection::Postgresql(pg) => complaints::table
+            .find(id)
+            .select(ComplaintRow::as_select())
+            .for_update()
+            .first(pg)
+            .optional(),
+        AnyConnection::Sqlite(_) => find_complaint(c, id),
+    }
+}
+
+pub fn find_complaint(c: &mut AnyConnection, id: &str) -> QueryResult<Option<ComplaintRow>> {
+    use crate::db::schema::complaints;
+    complaints::table
+        .find(id)
+        .select(ComplaintRow::as_select())
+        .first(c)
+        .optional()
+}
+
+/// Who may see which complaints in a listing.
+pub enum ComplaintScope<'a> {
+    /// A department's (with those of tenders that name none).
+    Department(&'a str),
+    /// Every complaint (a regulator recorded in no department sees those of tenders naming none
+    /// only; the trading centre sees all).
+    All,
+    /// Those with no department (tenders that name none).
+    Unassigned,
+    /// The complainant's own.
+    Complainant(&'a str),
+}
+
+/// Complaints in scope, newest first, optionally one tender's, keyset-paged by (filed_at, id).
+pub fn complaints(
+    c: &mut AnyConnection,
+    scope: ComplaintScope<'_>,
+    tender: Option<&str>,
+    open_only: bool,
+    limit: i64,
+) -> QueryResult<Vec<ComplaintRow>> {
+    use crate::db::schema::complaints as t;
+    let mut q = t::table.select(ComplaintRow::as_select()).into_boxed();
+    q = match scope {
+        ComplaintScope::Department(d) => q.filter(
+            t::department_code
+                .eq(d.to_string())
+                .or(t::department_code.is_null()),
+        ),
+        ComplaintScope::All => q,
+        ComplaintScope::Unassigned => q.filter(t::department_code.is_null()),
+        ComplaintScope::Complainant(who) => q.filter(t::complainant_id.eq(who.to_string())),
+    };
+    if let Some(tender) = tender {
+        q = q.filter(t::tender_id.eq(tender.to_string()));
+    }
+    if open_only {
+        q = q.filter(t::state.eq_any(["filed", "accepted", "paused"]));
+    }
+    q.order((t::filed_at.desc(), t::id.desc()))
+        .limit(limit)
+        .load(c)
+}

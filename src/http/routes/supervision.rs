@@ -1,4 +1,4 @@
-//! Supervision (issue 15): the working-day calendar and the 执法人员库.
+//! Supervision (issue 15): the working-day calendar, the 执法人员库, bidding bans and complaints.
 
 use actix_web::{get, post, put, web, HttpResponse};
 use serde::Deserialize;
@@ -6,7 +6,11 @@ use utoipa::IntoParams;
 
 use crate::app::{supervision, Actor, AppContext};
 use crate::error::AppResult;
-use crate::wire::supervision::{Ban, BanRequest, Calendar, Officer, OfficerRequest};
+use crate::http::routes::tenders::SignatureDto;
+use crate::wire::supervision::{
+    Ban, BanRequest, Calendar, Complaint, ComplaintPauseRequest, DecideComplaintRequest,
+    FileComplaintRequest, HandleComplaintRequest, Officer, OfficerRequest,
+};
 
 /// The holiday notices working days are counted by (工作日: complaints 条例61, penalty cases),
 /// and warnings such as the coming year's notice missing.
@@ -99,5 +103,193 @@ pub async fn bans(
 ) -> AppResult<web::Json<Vec<Ban>>> {
     Ok(web::Json(
         supervision::bans(&ctx, q.into_inner().uscc).await?,
+    ))
+}
+
+/// File a complaint with the tender's supervising department (投诉, 条例60), signed with the
+/// complaining organisation's certificate. Complaints about the documents, the opening or the
+/// evaluation result rest on the complainant's own prior objection; 10 days from knowing, the
+/// objection's answer period not counted.
+#[utoipa::path(operation_id = "file_complaint", tag = "supervision",
+    request_body = FileComplaintRequest, security(("bearer" = [])), responses(
+    (status = 201, body = Complaint),
+    (status = 403, description = "`forbidden`: not an organisation; \
+        `certificate_subject_mismatch`: not the complainant's own organisation certificate"),
+    (status = 404, description = "`not_found`: no such tender or section"),
+    (status = 409, description = "`complaint_too_late`: more than 10 days since knowing; \
+        `objection_awaiting_answer`: the objection may still be answered"),
+    (status = 422, description = "`validation_failed` (text, objection, known_on, section); \
+        `complaint_needs_objection`: no prior objection of the complainant's on the matter; \
+        `statement_signature_invalid`"),
+))]
+#[post("/api/v1/complaints")]
+pub async fn file_complaint(
+    ctx: web::Data<AppContext>,
+    actor: Actor,
+    body: web::Json<FileComplaintRequest>,
+) -> AppResult<HttpResponse> {
+    let mut req = body.into_inner();
+    let signed = SignatureDto {
+        certificate_chain: std::mem::take(&mut req.certificate_chain),
+        signature: std::mem::take(&mut req.signature),
+        signature_algorithm: std::mem::take(&mut req.signature_algorithm),
+    }
+    .into_signature()?;
+    let out = supervision::file_complaint(&ctx, &actor, req, signed).await?;
+    Ok(HttpResponse::Created().json(out))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ComplaintListParams {
+    /// Only this tender's.
+    pub tender: Option<String>,
+    /// Only those not yet refused, decided or withdrawn.
+    #[serde(default)]
+    pub open: bool,
+}
+
+/// Complaints: the complainant's own, the department's (its officers), all (the trading
+/// centre); newest first, at most 500.
+#[utoipa::path(operation_id = "list_complaints", tag = "supervision", params(ComplaintListParams),
+    security(("bearer" = [])), responses(
+    (status = 200, body = Vec<Complaint>),
+    (status = 403, description = "`forbidden`: neither an organisation nor a regulator"),
+))]
+#[get("/api/v1/complaints")]
+pub async fn complaints(
+    ctx: web::Data<AppContext>,
+    actor: Actor,
+    q: web::Query<ComplaintListParams>,
+) -> AppResult<web::Json<Vec<Complaint>>> {
+    let q = q.into_inner();
+    Ok(web::Json(
+        supervision::complaints(&ctx, &actor, q.tender, q.open).await?,
+    ))
+}
+
+/// One complaint, with its limits (for the complainant, the department and the trading centre).
+#[utoipa::path(operation_id = "get_complaint", tag = "supervision",
+    params(("id" = String, Path, description = "Complaint id")),
+    security(("bearer" = [])), responses(
+    (status = 200, body = Complaint),
+    (status = 404, description = "`not_found`: no such complaint, or not the caller's to read"),
+))]
+#[get("/api/v1/complaints/{id}")]
+pub async fn complaint(
+    ctx: web::Data<AppContext>,
+    actor: Actor,
+    path: web::Path<String>,
+) -> AppResult<web::Json<Complaint>> {
+    Ok(web::Json(
+        supervision::complaint(&ctx, &actor, &path.into_inner()).await?,
+    ))
+}
+
+/// The department accepts the complaint or refuses it with its ground (3 working days).
+#[utoipa::path(operation_id = "handle_complaint", tag = "supervision",
+    request_body = HandleComplaintRequest,
+    params(("id" = String, Path, description = "Complaint id")),
+    security(("bearer" = [])), responses(
+    (status = 200, body = Complaint),
+    (status = 403, description = "`forbidden`: regulators only; `other_department`: not an \
+        officer of the department the complaint went to"),
+    (status = 404, description = "`not_found`: no such complaint"),
+    (status = 409, description = "`invalid_state_transition`: already accepted, refused, \
+        decided or withdrawn"),
+    (status = 422, description = "`validation_failed` (reason)"),
+))]
+#[post("/api/v1/complaints/{id}/handling")]
+pub async fn handle_complaint(
+    ctx: web::Data<AppContext>,
+    actor: Actor,
+    path: web::Path<String>,
+    body: web::Json<HandleComplaintRequest>,
+) -> AppResult<web::Json<Complaint>> {
+    let id = path.into_inner();
+    Ok(web::Json(
+        supervision::handle_complaint(&ctx, &actor, &id, body.into_inner()).await?,
+    ))
+}
+
+/// Testing, inspection or expert review starts or ends: its days are not counted in the 30.
+#[utoipa::path(operation_id = "pause_complaint", tag = "supervision",
+    request_body = ComplaintPauseRequest,
+    params(("id" = String, Path, description = "Complaint id")),
+    security(("bearer" = [])), responses(
+    (status = 200, body = Complaint),
+    (status = 403, description = "`forbidden`: regulators only; `other_department`"),
+    (status = 404, description = "`not_found`: no such complaint"),
+    (status = 409, description = "`invalid_state_transition`: not accepted (to start), not \
+        paused (to end)"),
+    (status = 422, description = "`validation_failed` (reason)"),
+))]
+#[post("/api/v1/complaints/{id}/pauses")]
+pub async fn pause_complaint(
+    ctx: web::Data<AppContext>,
+    actor: Actor,
+    path: web::Path<String>,
+    body: web::Json<ComplaintPauseRequest>,
+) -> AppResult<web::Json<Complaint>> {
+    let id = path.into_inner();
+    Ok(web::Json(
+        supervision::pause_complaint(&ctx, &actor, &id, body.into_inner()).await?,
+    ))
+}
+
+/// The department's written decision, signed by the deciding officer and served; an upheld
+/// complaint sends the tender back to the step it names, and a suspension ordered on complaints
+/// ends with the last of them.
+#[utoipa::path(operation_id = "decide_complaint", tag = "supervision",
+    request_body = DecideComplaintRequest,
+    params(("id" = String, Path, description = "Complaint id")),
+    security(("bearer" = [])), responses(
+    (status = 200, body = Complaint),
+    (status = 403, description = "`forbidden`: regulators only; `other_department`; \
+        `certificate_subject_mismatch`: not the officer's own personal certificate"),
+    (status = 404, description = "`not_found`: no such complaint"),
+    (status = 409, description = "`invalid_state_transition`: not accepted, or paused; \
+        `redo_not_possible`: the tender or section is not at the step to redo; \
+        `objections_pending`: an objection to the section's result is open"),
+    (status = 422, description = "`validation_failed` (text); `statement_signature_invalid`"),
+))]
+#[post("/api/v1/complaints/{id}/decision")]
+pub async fn decide_complaint(
+    ctx: web::Data<AppContext>,
+    actor: Actor,
+    path: web::Path<String>,
+    body: web::Json<DecideComplaintRequest>,
+) -> AppResult<web::Json<Complaint>> {
+    let id = path.into_inner();
+    let req = body.into_inner();
+    let signed = SignatureDto {
+        certificate_chain: req.certificate_chain,
+        signature: req.signature,
+        signature_algorithm: req.signature_algorithm,
+    }
+    .into_signature()?;
+    Ok(web::Json(
+        supervision::decide_complaint(&ctx, &actor, &id, req.outcome, req.text, signed).await?,
+    ))
+}
+
+/// The complainant withdraws its complaint before the decision.
+#[utoipa::path(operation_id = "withdraw_complaint", tag = "supervision",
+    params(("id" = String, Path, description = "Complaint id")),
+    security(("bearer" = [])), responses(
+    (status = 200, body = Complaint),
+    (status = 403, description = "`forbidden`: not the complainant"),
+    (status = 404, description = "`not_found`: no such complaint"),
+    (status = 409, description = "`invalid_state_transition`: already refused, decided or \
+        withdrawn"),
+))]
+#[post("/api/v1/complaints/{id}/withdrawal")]
+pub async fn withdraw_complaint(
+    ctx: web::Data<AppContext>,
+    actor: Actor,
+    path: web::Path<String>,
+) -> AppResult<web::Json<Complaint>> {
+    Ok(web::Json(
+        supervision::withdraw_complaint(&ctx, &actor, &path.into_inner()).await?,
     ))
 }
