@@ -24,6 +24,7 @@ mod award;
 pub mod bids;
 mod draws;
 mod evaluation;
+mod supervision;
 pub mod tenders;
 mod verdict;
 mod witness;

@@ -10,6 +10,7 @@ use crate::wire::supervision::{
     Calendar, Complaint, ComplaintOutcome, ComplaintPauseRequest, DecideComplaintRequest,
     FileComplaintRequest, HandleComplaintRequest, Officer, OfficerRequest,
 };
+use crate::wire::tenders::{LifecycleAction, Tender};
 
 /// (certificate chain, signature, algorithm) as a signed body carries them.
 fn sign(creds: &Credentials, msg: &[u8]) -> Result<(Vec<String>, String, String), ClientError> {
@@ -136,6 +137,17 @@ impl Client {
         };
         let path = format!("/api/v1/complaints/{}/decision", urlencode(id));
         self.post(&path, &req).await
+    }
+
+    /// Suspend, resume, terminate or cancel a tender (its parties; a supervising regulator
+    /// suspends on a complaint and resumes).
+    pub async fn tender_action(
+        &self,
+        tender: &str,
+        action: &LifecycleAction,
+    ) -> Result<Tender, ClientError> {
+        let path = format!("/api/v1/tenders/{}/actions", urlencode(tender));
+        self.post(&path, action).await
     }
 
     /// The complainant withdraws.

@@ -70,7 +70,16 @@ pub(super) async fn story(
         .iter()
         .find(|c| c.bid != winner.bid)
         .context("a losing candidate")?;
-    publicity(story, base, pki, tender, loser).await?;
+    let objection = publicity(story, base, pki, tender, loser).await?;
+    super::supervision::complaint(
+        story,
+        base,
+        pki,
+        tender,
+        SECTION,
+        (&loser.bidder, &objection),
+    )
+    .await?;
     // BD02 is still at its 清标: the tender holds its least advanced section's state.
     notices(
         story,
@@ -649,14 +658,15 @@ async fn report(
     Ok(())
 }
 
-/// Step: the loser objects near the end; the award waits until the agent dismisses it.
+/// Step: the loser objects near the end; the award waits until the agent dismisses it. Returns
+/// the objection's id.
 async fn publicity(
     story: &mut Story,
     base: &str,
     pki: &DevPki,
     tender: &str,
     loser: &Candidate,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<String> {
     story.step(
         "an hour before the publicity ends the other candidate objects, signed; after the end \
          the notices wait while the objection is open, until the agent dismisses it",
@@ -730,7 +740,7 @@ async fn publicity(
         "the agent dismissed it in time, as the regulator reads; open objections {}",
         agent.award(tender, SECTION).await?.open_objections
     ));
-    Ok(())
+    Ok(o.id)
 }
 
 /// Steps: the notices issued and verified; the written report filed; the tender then in
