@@ -518,7 +518,8 @@ impl Client {
 
     /// Submits; when the answer is lost in transit or the server was busy (503), finds out
     /// whether the bid was made before submitting again (a second submit of a submitted upload
-    /// would only be refused).
+    /// would only be refused) — a few times, backing off, since a server short of connections in
+    /// the last second's rush may be short again on the next attempt.
     async fn submit_recovering(
         &self,
         tender: &str,
@@ -526,20 +527,31 @@ impl Client {
         upload_id: &str,
         digest: &str,
     ) -> Result<Receipt, ClientError> {
-        let err = match self.submit_upload(upload_id).await {
-            Err(e) if e.is_retryable() => e,
-            other => return other,
-        };
-        tokio::time::sleep(backoff(0)).await;
-        match self.upload_status(upload_id).await?.state {
-            UploadState::Open => self.submit_upload(upload_id).await,
-            UploadState::Submitted => match self.my_bid(tender, section).await?.current {
-                Some(b) if b.manifest_sha256.eq_ignore_ascii_case(digest) => {
-                    self.receipt(&b.bid_id).await
+        const ATTEMPTS: u32 = 4;
+        let mut attempt = 0;
+        loop {
+            let err = match self.submit_upload(upload_id).await {
+                Err(e) if e.is_retryable() && attempt + 1 < ATTEMPTS => e,
+                other => return other,
+            };
+            tokio::time::sleep(backoff(attempt)).await;
+            attempt += 1;
+            let status = match self.upload_status(upload_id).await {
+                Err(e) if e.is_retryable() => continue,
+                other => other?,
+            };
+            match status.state {
+                UploadState::Open => continue,
+                UploadState::Submitted => {
+                    return match self.my_bid(tender, section).await?.current {
+                        Some(b) if b.manifest_sha256.eq_ignore_ascii_case(digest) => {
+                            self.receipt(&b.bid_id).await
+                        }
+                        _ => Err(err),
+                    }
                 }
-                _ => Err(err),
-            },
-            UploadState::Abandoned => Err(err),
+                UploadState::Abandoned => return Err(err),
+            }
         }
     }
 

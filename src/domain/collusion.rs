@@ -535,5 +535,7 @@ fn prices(bids: &[BidFacts], settings: &Settings, out: &mut Vec<Signal>) {
     }
 }
 
+pub mod across;
+
 #[cfg(test)]
 mod tests;

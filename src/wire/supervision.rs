@@ -204,3 +204,19 @@ pub struct Complaint {
     /// A limit broken: handled or decided late, or open past its due instant.
     pub overdue: bool,
 }
+
+pub use crate::domain::collusion::across::{CrossKind, CrossSignal, SectionRef};
+
+/// The regulator's collusion signals across the tenders its department supervises.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CrossSignals {
+    /// Sections whose opening record was published on or after this day were analysed.
+    pub since: NaiveDate,
+    /// The caller's department (none: a regulator recorded in no department, who sees the
+    /// tenders that name none).
+    pub department: Option<String>,
+    /// How many sections were analysed.
+    pub sections: u32,
+    pub signals: Vec<CrossSignal>,
+}

@@ -1330,6 +1330,13 @@ async fn every_endpoint_with_every_role() {
             Some(&[]),
         ),
         e(
+            Method::GET,
+            "/api/v1/supervision/collusion-signals",
+            "/api/v1/supervision/collusion-signals".into(),
+            None,
+            Some(&["regulator"]),
+        ),
+        e(
             Method::POST,
             "/api/v1/complaints/{id}/withdrawal",
             "/api/v1/complaints/none/withdrawal".into(),

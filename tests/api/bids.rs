@@ -1327,9 +1327,15 @@ async fn a_rush_of_200_submissions_in_the_last_second() {
             let mut r = c.submit_upload(&id).await;
             // A lost connection (an idle keep-alive closed under the client's feet), or a 503 from
             // a server short of database connections, is what real clients meet in a rush: ask
-            // where the upload stands, as `submit_sealed_bid` does.
-            if r.as_ref().is_err_and(|e| e.is_retryable()) {
-                let st = c.upload_status(&id).await.unwrap();
+            // where the upload stands and submit again, a few times, as `submit_sealed_bid` does.
+            for attempt in 0..3 {
+                if !r.as_ref().is_err_and(|e| e.is_retryable()) {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(50 << attempt)).await;
+                let Ok(st) = c.upload_status(&id).await else {
+                    continue;
+                };
                 r = match st.state {
                     etender::client::bids::UploadState::Submitted => {
                         let mine = c.my_bid(&st.tender_id, &st.section).await.unwrap();

@@ -357,7 +357,8 @@ async fn planted_cases_are_found_and_independent_bids_stay_quiet() {
             "BD02",
             "7420000.00",
             "钱三",
-            "n3",
+            // The machine A and B used in BD01: nothing inside BD02, a lead across sections.
+            "m1",
             vec![pdf("丙", "20261104090000", "20261121100000", "c2")],
         )
         .await,
@@ -462,6 +463,45 @@ async fn planted_cases_are_found_and_independent_bids_stay_quiet() {
     let quiet = regulator.collusion_signals(&t, "BD02").await.unwrap();
     assert_eq!(quiet.bids_compared, 3);
     assert!(quiet.signals.is_empty(), "{:#?}", quiet.signals);
+
+    // Across sections (the regulator's view): one machine behind A and B in BD01 and C in
+    // BD02 — three organisations, two sections. Nothing else crosses.
+    let across: etender::wire::supervision::CrossSignals = regulator
+        .get("/api/v1/supervision/collusion-signals")
+        .await
+        .unwrap();
+    assert_eq!(across.sections, 2);
+    assert_eq!(across.signals.len(), 1, "{:#?}", across.signals);
+    let x = &across.signals[0];
+    assert_eq!(
+        x.kind,
+        etender::wire::supervision::CrossKind::SameMachineAcrossSections
+    );
+    let mut abc: Vec<String> = firms[..3].iter().map(|f| f.ident.key.clone()).collect();
+    abc.sort();
+    assert_eq!(x.organisations, abc);
+    assert_eq!(x.sections.len(), 2);
+    let rings: etender::wire::supervision::CrossSignals = regulator
+        .get("/api/v1/supervision/collusion-signals?kind=rotating_winners")
+        .await
+        .unwrap();
+    assert!(rings.signals.is_empty());
+    // Not for bidders; not further back than three years.
+    let (st, v) = firms[0]
+        .client
+        .raw(Method::GET, "/api/v1/supervision/collusion-signals", None)
+        .await
+        .unwrap();
+    assert_problem(st, &v, 403, "forbidden");
+    let (st, v) = regulator
+        .raw(
+            Method::GET,
+            "/api/v1/supervision/collusion-signals?since=2020-01-01",
+            None,
+        )
+        .await
+        .unwrap();
+    assert_problem(st, &v, 422, "validation_failed");
 
     // One audit entry per section, naming the count and the digest the reader sees.
     etender::audit::checkpoint_now(&app.ctx.db, &app.ctx.audit_log, "test")

@@ -1043,6 +1043,23 @@ pub fn reveal_section(c: &mut AnyConnection, tender: &str, section: &str) -> Que
 
 // --- opening -------------------------------------------------------------------------------
 
+/// Openings whose record was published at or after `since`, in publication order (the
+/// regulator's cross-tender analysis).
+pub fn openings_published_since(
+    c: &mut AnyConnection,
+    since: NaiveDateTime,
+) -> QueryResult<Vec<OpeningRow>> {
+    section_openings::table
+        .filter(section_openings::record_published_at.ge(since))
+        .order((
+            section_openings::record_published_at.asc(),
+            section_openings::tender_id.asc(),
+            section_openings::section_code.asc(),
+        ))
+        .select(OpeningRow::as_select())
+        .load(c)
+}
+
 pub fn find_opening(
     c: &mut AnyConnection,
     tender: &str,

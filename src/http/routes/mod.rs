@@ -128,6 +128,7 @@ macro_rules! for_each_route {
             supervision::pause_complaint,
             supervision::decide_complaint,
             supervision::withdraw_complaint,
+            supervision::cross_signals,
             draws::request_draw,
             draws::get_draw,
             draws::list_tender_draws,

@@ -8,8 +8,8 @@ use crate::app::{supervision, Actor, AppContext};
 use crate::error::AppResult;
 use crate::http::routes::tenders::SignatureDto;
 use crate::wire::supervision::{
-    Ban, BanRequest, Calendar, Complaint, ComplaintPauseRequest, DecideComplaintRequest,
-    FileComplaintRequest, HandleComplaintRequest, Officer, OfficerRequest,
+    Ban, BanRequest, Calendar, Complaint, ComplaintPauseRequest, CrossKind, CrossSignals,
+    DecideComplaintRequest, FileComplaintRequest, HandleComplaintRequest, Officer, OfficerRequest,
 };
 
 /// The holiday notices working days are counted by (工作日: complaints 条例61, penalty cases),
@@ -291,5 +291,37 @@ pub async fn withdraw_complaint(
 ) -> AppResult<web::Json<Complaint>> {
     Ok(web::Json(
         supervision::withdraw_complaint(&ctx, &actor, &path.into_inner()).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct CrossSignalParams {
+    /// Sections opened on or after this day (Asia/Shanghai); a year back by default, at most
+    /// three.
+    pub since: Option<chrono::NaiveDate>,
+    /// Only this kind of signal.
+    pub kind: Option<CrossKind>,
+}
+
+/// Collusion signals across the tenders the caller's department supervises: one machine or
+/// pricing dongle behind different bidders in different sections, and rings of co-bidders that
+/// take turns to win (leads for an inspection or a case, not findings).
+#[utoipa::path(operation_id = "cross_tender_collusion_signals", tag = "supervision",
+    params(CrossSignalParams), security(("bearer" = [])), responses(
+    (status = 200, body = CrossSignals),
+    (status = 403, description = "`forbidden`: regulators only"),
+    (status = 422, description = "`validation_failed` (since: more than three years back, or \
+        after today)"),
+))]
+#[get("/api/v1/supervision/collusion-signals")]
+pub async fn cross_signals(
+    ctx: web::Data<AppContext>,
+    actor: Actor,
+    q: web::Query<CrossSignalParams>,
+) -> AppResult<web::Json<CrossSignals>> {
+    let q = q.into_inner();
+    Ok(web::Json(
+        supervision::cross_signals(&ctx, &actor, q.since, q.kind).await?,
     ))
 }
