@@ -20,6 +20,7 @@ pub mod note;
 pub mod proof_text;
 pub mod sequencer;
 pub mod verify;
+pub mod verify_artefacts;
 pub mod verify_award;
 pub mod verify_award_committees;
 pub mod verify_award_notices;
@@ -109,6 +110,13 @@ pub enum EventType {
     DepartmentRecorded,
     EnforcementOfficerRecorded,
     BiddingBanRecorded,
+    SupervisionItemRecorded,
+    ComplianceEntryRecorded,
+    CheckItemRecorded,
+    InspectionPlanRecorded,
+    InspectionPlanPublished,
+    CreditGradeSet,
+    SupervisionSheetImported,
     CommitteeFormed,
     CommitteeLeaderVoted,
     CommitteeLeaderElected,
@@ -221,6 +229,13 @@ impl EventType {
         EventType::DepartmentRecorded,
         EventType::EnforcementOfficerRecorded,
         EventType::BiddingBanRecorded,
+        EventType::SupervisionItemRecorded,
+        EventType::ComplianceEntryRecorded,
+        EventType::CheckItemRecorded,
+        EventType::InspectionPlanRecorded,
+        EventType::InspectionPlanPublished,
+        EventType::CreditGradeSet,
+        EventType::SupervisionSheetImported,
         EventType::CommitteeFormed,
         EventType::CommitteeLeaderVoted,
         EventType::CommitteeLeaderElected,
@@ -405,6 +420,13 @@ impl EventType {
             EventType::DepartmentRecorded => "department_recorded",
             EventType::EnforcementOfficerRecorded => "enforcement_officer_recorded",
             EventType::BiddingBanRecorded => "bidding_ban_recorded",
+            EventType::SupervisionItemRecorded => "supervision_item_recorded",
+            EventType::ComplianceEntryRecorded => "compliance_entry_recorded",
+            EventType::CheckItemRecorded => "check_item_recorded",
+            EventType::InspectionPlanRecorded => "inspection_plan_recorded",
+            EventType::InspectionPlanPublished => "inspection_plan_published",
+            EventType::CreditGradeSet => "credit_grade_set",
+            EventType::SupervisionSheetImported => "supervision_sheet_imported",
             EventType::CommitteeFormed => "committee_formed",
             EventType::CommitteeLeaderVoted => "committee_leader_voted",
             EventType::CommitteeLeaderElected => "committee_leader_elected",

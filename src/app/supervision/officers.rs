@@ -160,12 +160,17 @@ pub async fn officers(
             if departments::find_department(c, &department)?.is_none() {
                 return Err(AppError::not_found("no such department"));
             }
-            repo::officers_of(c, &department)?
-                .into_iter()
-                .map(|row| officer_dto(c, row))
-                .collect()
+            officers_in(c, &department)
         })
         .await
+}
+
+/// A department's officers as the wire shows them (the 执法人员 sheet reads every department's).
+pub(super) fn officers_in(c: &mut AnyConnection, department: &str) -> AppResult<Vec<Officer>> {
+    repo::officers_of(c, department)?
+        .into_iter()
+        .map(|row| officer_dto(c, row))
+        .collect()
 }
 
 fn officer_dto(c: &mut AnyConnection, row: repo::OfficerRow) -> AppResult<Officer> {

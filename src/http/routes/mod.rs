@@ -3,6 +3,7 @@
 //! [`for_each_route!`] is the one list of operations: `http::configure` registers it with actix
 //! and `http::openapi` documents it, so a handler is served exactly when it is documented.
 
+pub mod artefacts;
 pub mod audit;
 pub mod auth;
 pub mod award;
@@ -121,6 +122,14 @@ macro_rules! for_each_route {
             supervision::officers,
             supervision::record_ban,
             supervision::bans,
+            artefacts::get_sheet,
+            artefacts::import_sheet,
+            artefacts::put_item,
+            artefacts::put_manual_entry,
+            artefacts::put_check_item,
+            artefacts::put_plan,
+            artefacts::publish_plan,
+            artefacts::set_grade,
             draws::request_draw,
             draws::get_draw,
             draws::list_tender_draws,
