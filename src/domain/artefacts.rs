@@ -12,7 +12,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 macro_rules! labelled_enum {
-    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $v:ident = $wire:literal / $label:literal),+ $(,)? }) => {
+    (
+        $(#[$m:meta])*
+        $name:ident { $($(#[$vm:meta])* $v:ident = $wire:literal / $label:literal),+ $(,)? }
+    ) => {
         $(#[$m])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize,
             Deserialize, ToSchema)]

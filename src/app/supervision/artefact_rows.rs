@@ -16,7 +16,7 @@ use crate::db::types::{from_db, to_db};
 use crate::db::AnyConnection;
 use crate::domain::artefacts::{
     CheckItem, CreditGrade, GradeRow, ManualEntry, ObjectKind, Plan, PlanDraft, PlanStatus,
-    Problem, RiskLevel, SupervisionItem,
+    Problem, RiskLevel, SupervisionItem, DEFAULT_GRADE,
 };
 use crate::domain::identity::Role;
 use crate::error::{AppError, AppResult, ErrorCode, FieldError};
@@ -475,7 +475,11 @@ fn store_grade(
         ));
     };
     let old = repo::find_grade(c, x.kind.as_str(), &x.id)?;
-    if old.as_ref().map(|g| g.grade.as_str()) == Some(x.grade.as_str()) {
+    // An ungraded object has the default grade: a sheet stating it again changes nothing.
+    let current = old
+        .as_ref()
+        .map_or(DEFAULT_GRADE.as_str(), |g| g.grade.as_str());
+    if current == x.grade.as_str() {
         return Ok(Outcome::Unchanged);
     }
     let by = actor.audit_as(Role::Regulator);

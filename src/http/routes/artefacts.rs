@@ -28,9 +28,9 @@ fn sheet_kind(s: &str) -> AppResult<SheetKind> {
         officers"), SheetParams),
     security((), ("bearer" = [])), responses(
     (status = 200, description = "The rows, as JSON or as a file (`content-disposition: \
-        attachment`)", content(
+        attachment`; CSV as `text/csv; charset=utf-8` with a BOM)", content(
         (SheetRows = "application/json"),
-        (Binary = "text/csv; charset=utf-8"),
+        (Binary = "text/csv"),
         (Binary = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     )),
     (status = 401, description = "`unauthenticated`: only the plans sheet is public"),
