@@ -3,7 +3,9 @@
 //! (all or nothing, idempotent), each change audited and checked by the offline verifier.
 
 use base64::Engine as _;
+use etender::app::{identity, supervision};
 use etender::audit::verify::{default_rules, verify_bundle};
+use etender::db::queries::counted;
 use etender::domain::identity::Role;
 use etender::wire::artefacts::{
     CheckItem, CreditGrade, GradeRequest, ManualEntry, ObjectKind, PlanDraft, PlanStatus,
@@ -315,6 +317,29 @@ async fn each_artefact_is_recorded_exported_and_imported_back_unchanged() {
         Some("invalid_state_transition")
     );
     app.rows().await.assert_same(&before, "a published plan");
+
+    // Each sheet is read whole in a fixed number of statements, however many rows it has (a
+    // third officer changes nothing).
+    let (actor, _) = counted(identity::authenticate(&app.ctx, ours.token().unwrap())).await;
+    let actor = actor.unwrap();
+    let mut counts = Vec::new();
+    for round in 0..2 {
+        if round == 1 {
+            let third = app
+                .enrol_ident(&extra_person(5802, "zjj-officer-2", vec![Role::Regulator]))
+                .await;
+            officer(&admin, ZJJ, &id_of(&third).await, "鄂执 420003").await;
+        }
+        let mut these = Vec::new();
+        for kind in SheetKind::ALL {
+            let (rows, n) = counted(supervision::sheet(&app.ctx, Some(&actor), kind)).await;
+            rows.unwrap();
+            these.push((kind, n));
+        }
+        counts.push(these);
+    }
+    assert_eq!(counts[0], counts[1]);
+    assert!(counts[0].iter().all(|(_, n)| *n <= 3), "{counts:?}");
 
     let types = verified_event_types(&app, &ours).await;
     for t in [

@@ -56,7 +56,7 @@ pub async fn sheet_file(
     format: SheetFormat,
 ) -> AppResult<SheetFile> {
     let rows = sheet(ctx, actor, kind).await?;
-    let depts = ctx.db.read(|c| Departments::load(c)).await?;
+    let depts = ctx.db.read(Departments::load).await?;
     let cells = sheets::cells(&rows, &depts);
     let headers = sheets::headers(kind);
     let (bytes, content_type, ext) = match format {
@@ -98,14 +98,12 @@ fn load(c: &mut AnyConnection, kind: SheetKind, all: bool) -> AppResult<SheetRow
                 .collect::<AppResult<_>>()?,
         ),
         SheetKind::Objects => SheetRows::Objects(objects(c)?),
-        SheetKind::Officers => {
-            let mut out = Vec::new();
-            for d in crate::db::repo::experts::departments(c)? {
-                out.extend(super::officers_in(c, &d.code)?);
-            }
-            out.sort_by(|a, b| a.certificate_no.cmp(&b.certificate_no));
-            SheetRows::Officers(out)
-        }
+        SheetKind::Officers => SheetRows::Officers(
+            repo::officers_named(c)?
+                .into_iter()
+                .map(|(row, name)| super::officer_from(row, name))
+                .collect::<AppResult<_>>()?,
+        ),
     })
 }
 

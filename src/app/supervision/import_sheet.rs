@@ -168,6 +168,9 @@ fn apply(
         // A refusal names the row: the whole file is refused, nothing is written.
         let outcome = store(c, actor, row, now, Some(&report.sha256)).map_err(|mut e| {
             e.detail = format!("row {n}: {}", e.detail);
+            for f in &mut e.errors {
+                f.field = format!("rows[{n}].{}", sheets::header_of(kind, &f.field));
+            }
             e
         })?;
         match outcome {

@@ -165,8 +165,7 @@ pub async fn officers(
         .await
 }
 
-/// A department's officers as the wire shows them (the 执法人员 sheet reads every department's).
-pub(super) fn officers_in(c: &mut AnyConnection, department: &str) -> AppResult<Vec<Officer>> {
+fn officers_in(c: &mut AnyConnection, department: &str) -> AppResult<Vec<Officer>> {
     repo::officers_of(c, department)?
         .into_iter()
         .map(|row| officer_dto(c, row))
@@ -177,6 +176,11 @@ fn officer_dto(c: &mut AnyConnection, row: repo::OfficerRow) -> AppResult<Office
     let name = people::find_person(c, &row.person_id)?
         .map(|p| p.name)
         .unwrap_or_default();
+    officer_from(row, name)
+}
+
+/// An officer as the wire shows it, its name already read (the 执法人员 sheet reads them all).
+pub(super) fn officer_from(row: repo::OfficerRow, name: String) -> AppResult<Officer> {
     Ok(Officer {
         name,
         avoid_units: serde_json::from_str(&row.avoid_units).map_err(internal)?,

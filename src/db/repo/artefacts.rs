@@ -243,3 +243,29 @@ pub fn experts(c: &mut AnyConnection) -> QueryResult<Vec<(String, String)>> {
     use crate::db::schema::experts as e;
     e::table.order(e::id.asc()).select((e::id, e::name)).load(c)
 }
+
+/// Every officer of the 执法人员库 with its name, by certificate number: two statements.
+pub fn officers_named(
+    c: &mut AnyConnection,
+) -> QueryResult<Vec<(crate::db::repo::supervision::OfficerRow, String)>> {
+    use crate::db::repo::supervision::OfficerRow;
+    use crate::db::schema::{enforcement_officers as o, people as p};
+    let rows: Vec<OfficerRow> = o::table
+        .order((o::certificate_no.asc(), o::person_id.asc()))
+        .select(OfficerRow::as_select())
+        .load(c)?;
+    let ids: Vec<&str> = rows.iter().map(|r| r.person_id.as_str()).collect();
+    let names: std::collections::HashMap<String, String> = p::table
+        .filter(p::id.eq_any(ids))
+        .select((p::id, p::name))
+        .load::<(String, String)>(c)?
+        .into_iter()
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let name = names.get(&r.person_id).cloned().unwrap_or_default();
+            (r, name)
+        })
+        .collect())
+}
