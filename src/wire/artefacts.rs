@@ -83,6 +83,7 @@ pub enum SheetFormat {
 #[serde(deny_unknown_fields)]
 pub struct SheetParams {
     /// `json` (default), `csv` or `xlsx`.
+    #[param(inline)]
     pub format: Option<SheetFormat>,
 }
 
