@@ -316,6 +316,27 @@ async fn each_artefact_is_recorded_exported_and_imported_back_unchanged() {
         e.problem_code().as_deref(),
         Some("invalid_state_transition")
     );
+    let sheet = ours
+        .supervision_sheet_file(SheetKind::Plans, SheetFormat::Csv)
+        .await
+        .unwrap();
+    let sheet = String::from_utf8(sheet.bytes).unwrap();
+    assert!(sheet.contains(",0.05,C、D,"), "{sheet}");
+    let (st, v) = post_file(
+        &ours,
+        "plans",
+        sheet.replace(",0.05,", ",0.1,").into_bytes(),
+    )
+    .await;
+    assert_problem(st, &v, 409, "invalid_state_transition");
+    let (st, v) = post_file(
+        &ours,
+        "plans",
+        sheet.replace(",已发布", ",草稿").into_bytes(),
+    )
+    .await;
+    assert_problem(st, &v, 422, "validation_failed");
+    assert_eq!(v["errors"][0]["field"], "rows[2].状态", "{v}");
     app.rows().await.assert_same(&before, "a published plan");
 
     // Each sheet is read whole in a fixed number of statements, however many rows it has (a
