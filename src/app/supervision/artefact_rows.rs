@@ -11,6 +11,7 @@ use crate::app::Actor;
 use crate::audit::{ActorRef, Event, EventType};
 use crate::db::repo::artefacts as repo;
 use crate::db::repo::experts;
+use crate::db::repo::identity::is_unique_violation;
 use crate::db::repo::supervision as officers;
 use crate::db::types::{from_db, to_db};
 use crate::db::AnyConnection;
@@ -292,7 +293,7 @@ fn store_item(
         updated_by: by.id.clone(),
         updated_at: to_db(now),
     };
-    repo::put_item(c, &row, old.is_some())?;
+    repo::put_item(c, &row, old.is_some()).map_err(|e| raced(is_unique_violation(&e), e.into()))?;
     let (outcome, how) = change(old.is_some());
     let body = serde_json::json!({"item": x, "change": how, "import": import});
     audit(
@@ -335,7 +336,8 @@ fn store_manual(
         updated_by: by.id.clone(),
         updated_at: to_db(now),
     };
-    repo::put_manual(c, &row, old.is_some())?;
+    repo::put_manual(c, &row, old.is_some())
+        .map_err(|e| raced(is_unique_violation(&e), e.into()))?;
     let (outcome, how) = change(old.is_some());
     let subject = format!("{}#{}", x.item_code, x.seq);
     let body = serde_json::json!({"entry": x, "change": how, "import": import});
@@ -376,7 +378,8 @@ fn store_check(
         updated_by: by.id.clone(),
         updated_at: to_db(now),
     };
-    repo::put_check(c, &row, old.is_some())?;
+    repo::put_check(c, &row, old.is_some())
+        .map_err(|e| raced(is_unique_violation(&e), e.into()))?;
     let (outcome, how) = change(old.is_some());
     let body = serde_json::json!({"check": x, "change": how, "import": import});
     audit(c, now, EventType::CheckItemRecorded, by, &x.code, body)?;
@@ -425,7 +428,7 @@ fn store_plan(
         }
     }
     let row = plan_to_db(&x, PlanStatus::Draft, None, &by.id, now)?;
-    repo::put_plan(c, &row, old.is_some())?;
+    repo::put_plan(c, &row, old.is_some()).map_err(|e| raced(is_unique_violation(&e), e.into()))?;
     let (outcome, how) = change(old.is_some());
     let body = serde_json::json!({"plan": x, "change": how, "import": import});
     audit(c, now, EventType::InspectionPlanRecorded, by, &x.code, body)?;
@@ -490,13 +493,24 @@ fn store_grade(
         set_by: by.id.clone(),
         set_at: to_db(now),
     };
-    repo::put_grade(c, &row, old.is_some())?;
+    repo::put_grade(c, &row, old.is_some())
+        .map_err(|e| raced(is_unique_violation(&e), e.into()))?;
     let (outcome, how) = change(old.is_some());
     let subject = format!("{}:{}", x.kind.as_str(), x.id);
     let body = serde_json::json!({"object": x, "department": officer.department_code,
         "change": how, "import": import});
     audit(c, now, EventType::CreditGradeSet, by, &subject, body)?;
     Ok(outcome)
+}
+
+/// A first recording of the same key by a concurrent request commits first: this one is
+/// refused (nothing written) and may be retried, when it will update or find the row unchanged.
+fn raced(unique_violation: bool, e: AppError) -> AppError {
+    if unique_violation {
+        AppError::conflict("recorded concurrently by another request; retry")
+    } else {
+        e
+    }
 }
 
 fn bad_row(what: &str) -> AppError {

@@ -80,7 +80,8 @@ pub async fn get_sheet(
         and the trading centre, plans and grades by regulators; `other_department`: a row \
         belongs to a department the regulator is not an officer of"),
     (status = 404, description = "`not_found`: no such sheet"),
-    (status = 409, description = "`invalid_state_transition`: a row changes a published plan"),
+    (status = 409, description = "`invalid_state_transition`: a row changes a published plan; \
+        `conflict`: a row was first recorded by a concurrent request (retry)"),
     (status = 413, description = "`file_too_large`: over `limits.max_import_bytes`"),
     (status = 422, description = "`validation_failed`: the file (empty, not_a_sheet, formula, \
         wrong_headers, too_many_rows, extra_cell, too_large_inflated) or its rows \
@@ -118,6 +119,7 @@ pub async fn import_sheet(
     (status = 200, body = SupervisionItem),
     (status = 403, description = "`forbidden`: regulators and the trading centre only; \
         `other_department`: the item is led by another department"),
+    (status = 409, description = "`conflict`: first recorded by a concurrent request (retry)"),
     (status = 422, description = "`validation_failed` (code: path_mismatch, invalid_code; name, \
         legal_basis: invalid, formula_like; lead_department, co_departments: \
         unknown_department)"),
@@ -140,6 +142,7 @@ pub async fn put_item(
     (status = 200, body = ManualEntry),
     (status = 403, description = "`forbidden`: regulators and the trading centre only; \
         `other_department`: the item is led by another department"),
+    (status = 409, description = "`conflict`: first recorded by a concurrent request (retry)"),
     (status = 422, description = "`validation_failed` (item_code: unknown_item, path_mismatch; \
         seq; requirement, basis, common_violation)"),
 ))]
@@ -163,6 +166,7 @@ pub async fn put_manual_entry(
     (status = 200, body = CheckItem),
     (status = 403, description = "`forbidden`: regulators and the trading centre only; \
         `other_department`: the item is led by another department"),
+    (status = 409, description = "`conflict`: first recorded by a concurrent request (retry)"),
     (status = 422, description = "`validation_failed` (code; item_code: unknown_item; content, \
         method; department: not_item_department)"),
 ))]
@@ -184,7 +188,8 @@ pub async fn put_check_item(
     (status = 200, body = Plan),
     (status = 403, description = "`forbidden`: regulators only; `other_department`: the plan \
         is led by another department"),
-    (status = 409, description = "`invalid_state_transition`: the plan is published"),
+    (status = 409, description = "`invalid_state_transition`: the plan is published; \
+        `conflict`: first recorded by a concurrent request (retry)"),
     (status = 422, description = "`validation_failed` (code; period_to: before_period_from; \
         items: unknown_item; sampling_ratio: out_of_range, too_precise; grades; departments: \
         lead_department, unknown_department)"),
@@ -230,6 +235,7 @@ pub async fn publish_plan(
     (status = 403, description = "`forbidden`: regulators only; `other_department`: the \
         regulator is an officer of no department"),
     (status = 404, description = "`not_found`: no such kind of object"),
+    (status = 409, description = "`conflict`: first recorded by a concurrent request (retry)"),
     (status = 422, description = "`validation_failed` (kind: not_graded; id: unknown_object)"),
 ))]
 #[put("/api/v1/supervision/objects/{kind}/{id}/grade")]
