@@ -51,6 +51,21 @@ pub struct LimitSettings {
     pub challenge_retention_secs: u64,
     /// How often a node sweeps expired rows.
     pub sweep_interval_secs: u64,
+    /// An imported supervision sheet (CSV or XLSX, docs/SUPERVISION.md): its bytes and data
+    /// rows at most (413 `file_too_large`, 422 beyond the rows). Absent from older settings
+    /// files, hence the defaults.
+    #[serde(default = "default_import_bytes")]
+    pub max_import_bytes: u64,
+    #[serde(default = "default_import_rows")]
+    pub max_import_rows: u32,
+}
+
+fn default_import_bytes() -> u64 {
+    4 << 20
+}
+
+fn default_import_rows() -> u32 {
+    5000
 }
 
 impl Default for LimitSettings {
@@ -66,6 +81,8 @@ impl Default for LimitSettings {
             challenge_burst: 60,
             challenge_retention_secs: 3600,
             sweep_interval_secs: 300,
+            max_import_bytes: default_import_bytes(),
+            max_import_rows: default_import_rows(),
         }
     }
 }
@@ -97,6 +114,8 @@ impl LimitSettings {
         positive("challenges_per_minute", self.challenges_per_minute.into());
         positive("challenge_burst", self.challenge_burst.into());
         positive("sweep_interval_secs", self.sweep_interval_secs);
+        positive("max_import_bytes", self.max_import_bytes);
+        positive("max_import_rows", self.max_import_rows.into());
         if self.part_lease_secs <= self.body_idle_timeout_secs {
             out.push((
                 "part_lease_secs",

@@ -20,6 +20,7 @@ pub mod note;
 pub mod proof_text;
 pub mod sequencer;
 pub mod verify;
+pub mod verify_artefacts;
 pub mod verify_award;
 pub mod verify_award_committees;
 pub mod verify_award_notices;
@@ -117,6 +118,13 @@ pub enum EventType {
     ComplaintResumed,
     ComplaintDecided,
     ComplaintWithdrawn,
+    SupervisionItemRecorded,
+    ComplianceEntryRecorded,
+    CheckItemRecorded,
+    InspectionPlanRecorded,
+    InspectionPlanPublished,
+    CreditGradeSet,
+    SupervisionSheetImported,
     CommitteeFormed,
     CommitteeLeaderVoted,
     CommitteeLeaderElected,
@@ -236,6 +244,13 @@ impl EventType {
         EventType::ComplaintResumed,
         EventType::ComplaintDecided,
         EventType::ComplaintWithdrawn,
+        EventType::SupervisionItemRecorded,
+        EventType::ComplianceEntryRecorded,
+        EventType::CheckItemRecorded,
+        EventType::InspectionPlanRecorded,
+        EventType::InspectionPlanPublished,
+        EventType::CreditGradeSet,
+        EventType::SupervisionSheetImported,
         EventType::CommitteeFormed,
         EventType::CommitteeLeaderVoted,
         EventType::CommitteeLeaderElected,
@@ -427,6 +442,13 @@ impl EventType {
             EventType::ComplaintResumed => "complaint_resumed",
             EventType::ComplaintDecided => "complaint_decided",
             EventType::ComplaintWithdrawn => "complaint_withdrawn",
+            EventType::SupervisionItemRecorded => "supervision_item_recorded",
+            EventType::ComplianceEntryRecorded => "compliance_entry_recorded",
+            EventType::CheckItemRecorded => "check_item_recorded",
+            EventType::InspectionPlanRecorded => "inspection_plan_recorded",
+            EventType::InspectionPlanPublished => "inspection_plan_published",
+            EventType::CreditGradeSet => "credit_grade_set",
+            EventType::SupervisionSheetImported => "supervision_sheet_imported",
             EventType::CommitteeFormed => "committee_formed",
             EventType::CommitteeLeaderVoted => "committee_leader_voted",
             EventType::CommitteeLeaderElected => "committee_leader_elected",

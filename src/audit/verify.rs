@@ -527,6 +527,7 @@ pub fn default_rules() -> Vec<Box<dyn Rule>> {
         Box::new(super::verify_award_publicity::AwardPublicityReplay),
         Box::new(super::verify_award_notices::AwardNoticesReplay),
         Box::new(super::verify_complaints::ComplaintsReplay),
+        Box::new(super::verify_artefacts::ArtefactsReplay),
     ]
 }
 

@@ -1204,3 +1204,69 @@ diesel::table! {
         dissent -> Nullable<Text>,
     }
 }
+
+diesel::table! {
+    supervision_items (code) {
+        code -> Text,
+        name -> Text,
+        legal_basis -> Text,
+        lead_department -> Text,
+        co_departments -> Text,
+        risk_level -> Text,
+        object_kind -> Text,
+        updated_by -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    compliance_entries (item_code, seq) {
+        item_code -> Text,
+        seq -> Integer,
+        requirement -> Text,
+        basis -> Text,
+        common_violation -> Text,
+        updated_by -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    check_items (code) {
+        code -> Text,
+        item_code -> Text,
+        content -> Text,
+        method -> Text,
+        department -> Text,
+        updated_by -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    inspection_plans (code) {
+        code -> Text,
+        name -> Text,
+        lead_department -> Text,
+        period_from -> Text,
+        period_to -> Text,
+        items -> Text,
+        sampling_ratio -> Text,
+        grades -> Text,
+        departments -> Text,
+        status -> Text,
+        published_at -> Nullable<Timestamp>,
+        updated_by -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    credit_grades (object_kind, object_id) {
+        object_kind -> Text,
+        object_id -> Text,
+        grade -> Text,
+        set_by -> Text,
+        set_at -> Timestamp,
+    }
+}

@@ -1,5 +1,6 @@
 //! Pure rules: no actix, no diesel, no I/O. Everything here is testable with plain values.
 
+pub mod artefacts;
 pub mod authz;
 pub mod award;
 pub mod award_notices;
@@ -15,6 +16,7 @@ pub mod lifecycle;
 pub mod money;
 pub mod penalty;
 pub mod schedule;
+pub mod sheet;
 pub mod signed;
 pub mod tender;
 pub mod thread;

@@ -3,6 +3,7 @@
 //! (which decodes them). States are enums here, never strings; a type that changes shape
 //! changes for the server, the document and the client in one edit.
 
+pub mod artefacts;
 pub mod audit;
 pub mod award;
 pub mod award_committee;

@@ -156,8 +156,7 @@ async fn every_endpoint_with_every_role() {
         .unwrap();
     let member = id_of(member);
     let until = app.clock_now() + chrono::Duration::days(30);
-    let endpoints =
-        vec![
+    let endpoints = vec![
         e(Method::GET, "/healthz", "/healthz".into(), None, None),
         e(Method::GET, "/readyz", "/readyz".into(), None, None),
         e(
@@ -501,8 +500,10 @@ async fn every_endpoint_with_every_role() {
             Method::POST,
             "/api/v1/tenders/{tender}/sections/{section}/award/report/signatures",
             format!("/api/v1/tenders/{t}/sections/BD01/award/report/signatures"),
-            Some(json!({"digest": "00".repeat(32), "certificate_chain": ["AAAA"],
-                "signature": "AAAA", "signature_algorithm": "ed25519"})),
+            Some(
+                json!({"digest": "00".repeat(32), "certificate_chain": ["AAAA"],
+                "signature": "AAAA", "signature_algorithm": "ed25519"}),
+            ),
             Some(&[]),
         ),
         e(
@@ -586,8 +587,10 @@ async fn every_endpoint_with_every_role() {
             Method::POST,
             "/api/v1/tenders/{tender}/sections/{section}/award/notices",
             format!("/api/v1/tenders/{t}/sections/BD01/award/notices"),
-            Some(json!({"certificate_chain": ["AAAA"], "signature_algorithm": "ed25519",
-                "signatures": []})),
+            Some(
+                json!({"certificate_chain": ["AAAA"], "signature_algorithm": "ed25519",
+                "signatures": []}),
+            ),
             Some(&[]),
         ),
         e(
@@ -617,8 +620,10 @@ async fn every_endpoint_with_every_role() {
             Method::POST,
             "/api/v1/tenders/{tender}/sections/{section}/award/written-report",
             format!("/api/v1/tenders/{t}/sections/BD01/award/written-report"),
-            Some(json!({"digest": "00".repeat(32), "certificate_chain": ["AAAA"],
-                "signature": "AAAA", "signature_algorithm": "ed25519"})),
+            Some(
+                json!({"digest": "00".repeat(32), "certificate_chain": ["AAAA"],
+                "signature": "AAAA", "signature_algorithm": "ed25519"}),
+            ),
             Some(&[]),
         ),
         e(
@@ -651,8 +656,10 @@ async fn every_endpoint_with_every_role() {
             Method::POST,
             "/api/v1/tenders/{tender}/sections/{section}/clarifications",
             format!("/api/v1/tenders/{t}/sections/BD01/clarifications"),
-            Some(json!({"bid_id": "none", "question": {"kind": "clarify", "text": "Q"},
-                "due_at": "2030-01-01T00:00:00Z"})),
+            Some(
+                json!({"bid_id": "none", "question": {"kind": "clarify", "text": "Q"},
+                "due_at": "2030-01-01T00:00:00Z"}),
+            ),
             Some(&[]),
         ),
         e(
@@ -793,8 +800,10 @@ async fn every_endpoint_with_every_role() {
             Method::POST,
             "/api/v1/tenders/{tender}/sections/{section}/committee/deviation-flags/{flag}/reason",
             format!("/api/v1/tenders/{t}/sections/BD01/committee/deviation-flags/none/reason"),
-            Some(json!({"reason": "x", "certificate_chain": ["AAAA"], "signature": "AAAA",
-                "signature_algorithm": "ed25519"})),
+            Some(
+                json!({"reason": "x", "certificate_chain": ["AAAA"], "signature": "AAAA",
+                "signature_algorithm": "ed25519"}),
+            ),
             Some(&[]),
         ),
         e(
@@ -1287,9 +1296,11 @@ async fn every_endpoint_with_every_role() {
             Method::POST,
             "/api/v1/complaints",
             "/api/v1/complaints".into(),
-            Some(json!({"tender": t, "subject": "other", "known_on": "2026-12-04", "text": "",
+            Some(
+                json!({"tender": t, "subject": "other", "known_on": "2026-12-04", "text": "",
                 "certificate_chain": ["AAAA"], "signature": "AAAA",
-                "signature_algorithm": "ed25519"})),
+                "signature_algorithm": "ed25519"}),
+            ),
             Some(&["tenderer", "agent", "bidder"]),
         ),
         e(
@@ -1342,6 +1353,80 @@ async fn every_endpoint_with_every_role() {
             "/api/v1/complaints/none/withdrawal".into(),
             None,
             Some(&[]),
+        ),
+        e(
+            Method::GET,
+            "/api/v1/supervision/sheets/{sheet}",
+            "/api/v1/supervision/sheets/items".into(),
+            None,
+            Some(&["regulator", "admin"]),
+        ),
+        // An empty file: past authorisation to a validation failure.
+        e(
+            Method::POST,
+            "/api/v1/supervision/sheets/{sheet}",
+            "/api/v1/supervision/sheets/items".into(),
+            None,
+            Some(&["regulator", "admin"]),
+        ),
+        // The regulator is an officer of no department here: past authorisation to
+        // other_department.
+        e(
+            Method::PUT,
+            "/api/v1/supervision/items/{code}",
+            "/api/v1/supervision/items/ZJ-001".into(),
+            Some(
+                json!({"code": "ZJ-001", "name": "招标投标活动监管", "legal_basis": "招标投标法第七条",
+                "lead_department": "429005-zjj", "co_departments": [], "risk_level": "high",
+                "object_kind": "organisation"}),
+            ),
+            Some(&["regulator", "admin"]),
+        ),
+        e(
+            Method::PUT,
+            "/api/v1/supervision/items/{code}/manual/{seq}",
+            "/api/v1/supervision/items/ZJ-001/manual/1".into(),
+            Some(
+                json!({"item_code": "ZJ-001", "seq": 1, "requirement": "公开发布招标公告",
+                "basis": "招标投标法第十六条", "common_violation": "未公开发布"}),
+            ),
+            Some(&["regulator", "admin"]),
+        ),
+        e(
+            Method::PUT,
+            "/api/v1/supervision/checks/{code}",
+            "/api/v1/supervision/checks/ZJ-001-01".into(),
+            Some(
+                json!({"code": "ZJ-001-01", "item_code": "ZJ-001", "content": "公告是否合规",
+                "method": "查阅资料", "department": "429005-zjj"}),
+            ),
+            Some(&["regulator", "admin"]),
+        ),
+        e(
+            Method::PUT,
+            "/api/v1/supervision/plans/{code}",
+            "/api/v1/supervision/plans/P1".into(),
+            Some(
+                json!({"code": "P1", "name": "抽查计划", "lead_department": "429005-zjj",
+                "period_from": "2027-01-01", "period_to": "2027-12-31", "items": ["ZJ-001"],
+                "sampling_ratio": "0.05", "grades": ["c"], "departments": ["429005-zjj"]}),
+            ),
+            Some(&["regulator"]),
+        ),
+        // No plan P1 exists (the regulator above is no officer): a regulator gets not_found.
+        e(
+            Method::POST,
+            "/api/v1/supervision/plans/{code}/publish",
+            "/api/v1/supervision/plans/P1/publish".into(),
+            None,
+            Some(&[]),
+        ),
+        e(
+            Method::PUT,
+            "/api/v1/supervision/objects/{kind}/{id}/grade",
+            "/api/v1/supervision/objects/organisation/91420000000000000X/grade".into(),
+            Some(json!({"grade": "c"})),
+            Some(&["regulator"]),
         ),
         // Logout last: it ends each caller's session.
         e(

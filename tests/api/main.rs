@@ -38,6 +38,7 @@ mod signatures;
 mod smtp;
 mod storage;
 mod supervision;
+mod supervision_artefacts;
 mod tenders;
 mod uploads;
 mod witness;

@@ -160,18 +160,27 @@ pub async fn officers(
             if departments::find_department(c, &department)?.is_none() {
                 return Err(AppError::not_found("no such department"));
             }
-            repo::officers_of(c, &department)?
-                .into_iter()
-                .map(|row| officer_dto(c, row))
-                .collect()
+            officers_in(c, &department)
         })
         .await
+}
+
+fn officers_in(c: &mut AnyConnection, department: &str) -> AppResult<Vec<Officer>> {
+    repo::officers_of(c, department)?
+        .into_iter()
+        .map(|row| officer_dto(c, row))
+        .collect()
 }
 
 fn officer_dto(c: &mut AnyConnection, row: repo::OfficerRow) -> AppResult<Officer> {
     let name = people::find_person(c, &row.person_id)?
         .map(|p| p.name)
         .unwrap_or_default();
+    officer_from(row, name)
+}
+
+/// An officer as the wire shows it, its name already read (the 执法人员 sheet reads them all).
+pub(super) fn officer_from(row: repo::OfficerRow, name: String) -> AppResult<Officer> {
     Ok(Officer {
         name,
         avoid_units: serde_json::from_str(&row.avoid_units).map_err(internal)?,

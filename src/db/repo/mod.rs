@@ -1,6 +1,7 @@
 //! Queries, one file per aggregate. Functions take a connection (the caller owns the
 //! transaction) and return plain rows; turning rows into domain values happens in `app`.
 
+pub mod artefacts;
 pub mod audit;
 pub mod audit_log;
 pub mod award_committees;

@@ -3,6 +3,7 @@
 //! [`for_each_route!`] is the one list of operations: `http::configure` registers it with actix
 //! and `http::openapi` documents it, so a handler is served exactly when it is documented.
 
+pub mod artefacts;
 pub mod audit;
 pub mod auth;
 pub mod award;
@@ -129,6 +130,14 @@ macro_rules! for_each_route {
             supervision::decide_complaint,
             supervision::withdraw_complaint,
             supervision::cross_signals,
+            artefacts::get_sheet,
+            artefacts::import_sheet,
+            artefacts::put_item,
+            artefacts::put_manual_entry,
+            artefacts::put_check_item,
+            artefacts::put_plan,
+            artefacts::publish_plan,
+            artefacts::set_grade,
             draws::request_draw,
             draws::get_draw,
             draws::list_tender_draws,

@@ -1,0 +1,3 @@
+DROP TABLE check_items;
+DROP TABLE compliance_entries;
+DROP TABLE supervision_items;
