@@ -526,6 +526,7 @@ pub fn default_rules() -> Vec<Box<dyn Rule>> {
         Box::new(super::verify_award::AwardReplay),
         Box::new(super::verify_award_publicity::AwardPublicityReplay),
         Box::new(super::verify_award_notices::AwardNoticesReplay),
+        Box::new(super::verify_cases::CasesReplay),
     ]
 }
 

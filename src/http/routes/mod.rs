@@ -12,6 +12,7 @@ pub mod award_notices;
 pub mod award_publicity;
 pub mod award_rounds;
 pub mod bids;
+pub mod cases;
 pub mod clarifications;
 pub mod draws;
 pub mod evaluation;
@@ -121,6 +122,12 @@ macro_rules! for_each_route {
             supervision::officers,
             supervision::record_ban,
             supervision::bans,
+            cases::open_clue,
+            cases::get_case,
+            cases::act,
+            cases::add_evidence,
+            cases::party_act,
+            cases::credit_list,
             draws::request_draw,
             draws::get_draw,
             draws::list_tender_draws,
