@@ -28,6 +28,7 @@ struct Replay {
     state: State,
     evidence: BTreeMap<String, Evidence>,
     notified: Option<Vec<Penalty>>,
+    hearing_rights: bool,
     reply_due: Option<DateTime<Utc>>,
     decision_due: Option<DateTime<Utc>>,
     chair: Option<String>,
@@ -93,6 +94,7 @@ impl Rule for CasesReplay {
                         state: State::Clue,
                         evidence: BTreeMap::new(),
                         notified: None,
+                        hearing_rights: false,
                         reply_due: None,
                         decision_due: None,
                         chair: None,
@@ -154,10 +156,18 @@ fn check_step(
         }
         Step::Notify => {
             r.notified = Some(penalties());
+            r.hearing_rights = body["hearing_rights"].as_bool().unwrap_or(false);
             r.reply_due = time(body, "reply_due");
         }
-        Step::RequestHearing if r.reply_due.is_none_or(|d| when >= d) => {
-            out.push(format!("{at} asks for a hearing after the party's period"));
+        Step::RequestHearing => {
+            if r.reply_due.is_none_or(|d| when >= d) {
+                out.push(format!("{at} asks for a hearing after the party's period"));
+            }
+            if !r.hearing_rights {
+                out.push(format!(
+                    "{at} asks for a hearing the penalty gives no right to"
+                ));
+            }
         }
         Step::ScheduleHearing => {
             r.chair = body["chair"].as_str().map(str::to_string);
@@ -243,10 +253,10 @@ fn check_act(
                 }
             }
         }
-        "case_defence_submitted" => {
-            if !r.state.takes_defence() || r.reply_due.is_none_or(|d| when >= d) {
-                out.push(format!("{at} is outside the party's period"));
-            }
+        "case_defence_submitted"
+            if !r.state.takes_defence() || r.reply_due.is_none_or(|d| when >= d) =>
+        {
+            out.push(format!("{at} is outside the party's period"));
         }
         "case_time_extended" => {
             if !r.state.takes_extension() || r.decision_due.is_none_or(|d| when >= d) {

@@ -17,6 +17,7 @@ use crate::domain::schedule::{legal_date, start_of_day_offset, start_of_legal_da
 /// Where a case stands. The last four are side exits: the case ends there.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = CaseState)]
 pub enum State {
     /// 线索: a clue is on file, not yet a case.
     Clue,

@@ -12,7 +12,7 @@ pub use crate::domain::case::{EvidenceKind, PartyKind, Penalty, SourceKind, Stat
 /// (`{tender}/{section}/{seq}`), deviation flag or expert-library member.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Source {
+pub struct CaseSource {
     pub kind: SourceKind,
     pub id: String,
 }
@@ -20,7 +20,7 @@ pub struct Source {
 /// Who the case is against: an organisation by its USCC, or an expert by its principal id.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Party {
+pub struct CaseParty {
     pub kind: PartyKind,
     /// The organisation's unified social credit code (organisations only).
     #[serde(default)]
@@ -35,8 +35,8 @@ pub struct Party {
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClueRequest {
-    pub source: Source,
-    pub party: Party,
+    pub source: CaseSource,
+    pub party: CaseParty,
     /// What is alleged, in a sentence or two.
     pub summary: String,
     /// The day the act occurred, or ended if it continued (the 2-year limitation, 行政处罚法36).
@@ -117,7 +117,7 @@ pub enum PartyAct {
 /// A piece of evidence (证据): the file and the two officers.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Evidence {
+pub struct CaseEvidence {
     pub id: String,
     pub kind: EvidenceKind,
     pub title: String,
@@ -135,7 +135,7 @@ pub struct Evidence {
 /// The 告知 as the party received it.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Notice {
+pub struct PenaltyNotice {
     pub facts: String,
     pub legal_basis: String,
     pub penalties: Vec<Penalty>,
@@ -149,7 +149,7 @@ pub struct Notice {
 /// The party's statement and defence.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Defence {
+pub struct CaseDefence {
     pub statement: String,
     pub submitted_at: DateTime<Utc>,
 }
@@ -157,7 +157,7 @@ pub struct Defence {
 /// The hearing (听证).
 #[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Hearing {
+pub struct CaseHearing {
     pub requested_at: Option<DateTime<Utc>>,
     pub noticed_at: Option<DateTime<Utc>>,
     pub at: Option<DateTime<Utc>>,
@@ -181,7 +181,7 @@ pub struct CitedEvidence {
 /// The remedies the decision must name, with their limits (59).
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Remedies {
+pub struct CaseRemedies {
     /// 行政复议 within this many days of learning of the decision (行政复议法).
     pub review_days: u32,
     /// 行政诉讼 within this many months (行政诉讼法46).
@@ -193,7 +193,7 @@ pub struct Remedies {
 /// The deciding authority.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Authority {
+pub struct CaseAuthority {
     pub code: String,
     pub name: String,
 }
@@ -201,9 +201,9 @@ pub struct Authority {
 /// The 行政处罚决定书: every field 行政处罚法59 names.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Decision {
+pub struct CaseDecision {
     pub decision_no: String,
-    pub party: Party,
+    pub party: CaseParty,
     pub facts: String,
     pub evidence: Vec<CitedEvidence>,
     pub legal_basis: String,
@@ -212,8 +212,8 @@ pub struct Decision {
     /// Days to pay a fine after service (67), at a designated bank: the authority does not
     /// collect.
     pub payment_days: u32,
-    pub remedies: Remedies,
-    pub authority: Authority,
+    pub remedies: CaseRemedies,
+    pub authority: CaseAuthority,
     pub decided_on: NaiveDate,
 }
 
@@ -224,8 +224,8 @@ pub struct Case {
     pub id: String,
     pub department: String,
     pub state: State,
-    pub source: Source,
-    pub party: Party,
+    pub source: CaseSource,
+    pub party: CaseParty,
     pub summary: String,
     pub occurred_on: NaiveDate,
     pub grave: bool,
@@ -235,11 +235,11 @@ pub struct Case {
     /// The first instant too late to decide (90 days from 立案, plus extensions).
     pub decision_due: Option<DateTime<Utc>>,
     pub extended_days: u32,
-    pub evidence: Vec<Evidence>,
-    pub notice: Option<Notice>,
-    pub defence: Option<Defence>,
-    pub hearing: Option<Hearing>,
-    pub decision: Option<Decision>,
+    pub evidence: Vec<CaseEvidence>,
+    pub notice: Option<PenaltyNotice>,
+    pub defence: Option<CaseDefence>,
+    pub hearing: Option<CaseHearing>,
+    pub decision: Option<CaseDecision>,
     /// The first instant too late to serve the decision (7 working days).
     pub serve_due: Option<DateTime<Utc>>,
     pub served_at: Option<DateTime<Utc>>,

@@ -600,6 +600,11 @@ async fn tampering_is_caught(w: &World, case: &str) {
     let i = at("case_hearing_requested");
     es[i].leaf.occurred_at = "2026-12-15T00:00:00.000000Z".into();
     only(es, "after the party's period");
+    // A hearing the notice gave no right to.
+    let mut es = entries.clone();
+    let i = at("case_penalty_notified");
+    es[i].body.as_mut().unwrap()["hearing_rights"] = json!(false);
+    only(es, "gives no right to");
     // The hearing recorded by an investigator instead of its chair.
     let mut es = entries.clone();
     let i = at("case_hearing_held");
@@ -730,6 +735,24 @@ async fn the_partys_five_working_days_and_the_seven_to_serve_at_their_boundaries
     assert_eq!(bans, json!([]));
     let list = w.app.client().credit_list(None).await.unwrap();
     assert_eq!(list.items.len(), 2, "{:?}", list.items);
+    // One query a page, whatever its size; small pages give the big one.
+    use etender::app::cases::credit_list;
+    use etender::db::queries::counted;
+    let (first, n) = counted(credit_list(&w.app.ctx, None, Some(1))).await;
+    let first = first.unwrap();
+    assert!(n <= 1, "credit list page of 1: {n} queries");
+    let (second, n) = counted(credit_list(&w.app.ctx, first.next.clone(), Some(200))).await;
+    let second = second.unwrap();
+    assert!(n <= 1, "credit list page of 200: {n} queries");
+    assert_eq!(second.next, None);
+    let paged: Vec<String> = first
+        .items
+        .iter()
+        .chain(&second.items)
+        .map(|e| e.case_id.clone())
+        .collect();
+    let whole: Vec<String> = list.items.iter().map(|e| e.case_id.clone()).collect();
+    assert_eq!(paged, whole);
 
     // A notice on Mon 28 December: its 5 working days reach into 2027, which the calendar lacks.
     let fourth = w.reviewed().await;

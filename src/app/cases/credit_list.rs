@@ -4,7 +4,7 @@
 use super::*;
 use crate::app::support::pages;
 use crate::app::AppContext;
-use crate::wire::cases::{CreditEntry, Decision};
+use crate::wire::cases::{CaseDecision, CreditEntry};
 use crate::wire::Page;
 
 /// A page of served decisions, in case order.
@@ -21,7 +21,7 @@ pub async fn credit_list(
             let items = rows
                 .into_iter()
                 .map(|r| {
-                    let d: Decision =
+                    let d: CaseDecision =
                         parse_json(r.decision.as_deref().unwrap_or(""), "case decision")?;
                     Ok(CreditEntry {
                         case_id: r.id,

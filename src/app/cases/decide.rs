@@ -12,7 +12,9 @@ use crate::app::AppContext;
 use crate::db::repo::experts as departments;
 use crate::db::types::to_db;
 use crate::domain::case::{not_heavier, serve_due, LITIGATION_MONTHS, PAYMENT_DAYS, REVIEW_DAYS};
-use crate::wire::cases::{Authority, CitedEvidence, Decision, DecisionRequest, Notice, Remedies};
+use crate::wire::cases::{
+    CaseAuthority, CaseDecision, CaseRemedies, CitedEvidence, DecisionRequest, PenaltyNotice,
+};
 
 /// Decide; audited `case_decided` with the penalties, the document's digest and the limit to
 /// serve it.
@@ -36,7 +38,8 @@ pub async fn decide(
             take(&mut row, Step::Decide)?;
             super::notify::checked_penalties(row.party_kind(), &req.penalties)?;
             in_time(&row, from, now)?;
-            let notice: Notice = parse_json(row.notice.as_deref().unwrap_or(""), "case notice")?;
+            let notice: PenaltyNotice =
+                parse_json(row.notice.as_deref().unwrap_or(""), "case notice")?;
             if !not_heavier(&req.penalties, &notice.penalties) {
                 return Err(AppError::rule(
                     "penalties",
@@ -66,7 +69,7 @@ pub async fn decide(
                     })
                 })
                 .collect::<AppResult<Vec<_>>>()?;
-            let decision = Decision {
+            let decision = CaseDecision {
                 decision_no: decision_no.clone(),
                 party: row.party(),
                 facts,
@@ -75,12 +78,12 @@ pub async fn decide(
                 penalties: req.penalties.clone(),
                 performance,
                 payment_days: PAYMENT_DAYS as u32,
-                remedies: Remedies {
+                remedies: CaseRemedies {
                     review_days: REVIEW_DAYS,
                     litigation_months: LITIGATION_MONTHS,
                     execution_suspended: false,
                 },
-                authority: Authority {
+                authority: CaseAuthority {
                     code: department.code,
                     name: department.name,
                 },

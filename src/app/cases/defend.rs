@@ -9,7 +9,7 @@ use crate::app::support::errors::text;
 use crate::app::support::json::to_json;
 use crate::app::AppContext;
 use crate::db::types::to_db;
-use crate::wire::cases::Defence;
+use crate::wire::cases::CaseDefence;
 
 /// The party's statement; audited `case_defence_submitted` with the statement's digest (its
 /// text stays with the case).
@@ -36,7 +36,7 @@ pub async fn defend(ctx: &AppContext, actor: &Actor, id: &str, statement: &str) 
                 ));
             }
             let digest = crate::audit::sha256_hex(statement.as_bytes());
-            row.defence = Some(to_json(&Defence {
+            row.defence = Some(to_json(&CaseDefence {
                 statement,
                 submitted_at: now,
             })?);

@@ -8,7 +8,7 @@ use crate::app::support::errors::text;
 use crate::app::support::json::{parse_json, to_json};
 use crate::app::AppContext;
 use crate::db::types::to_db;
-use crate::wire::cases::Hearing;
+use crate::wire::cases::CaseHearing;
 
 /// Record the hearing; audited `case_hearing_held` with the record's digest.
 pub async fn hold_hearing(
@@ -24,7 +24,7 @@ pub async fn hold_hearing(
         .write(move |c| {
             let (_, mut row) = load_for_officer(c, &actor, &id)?;
             take(&mut row, Step::HoldHearing)?;
-            let mut hearing: Hearing =
+            let mut hearing: CaseHearing =
                 parse_json(row.hearing.as_deref().unwrap_or("{}"), "case hearing")?;
             if hearing.chair.as_deref() != Some(actor.id.as_str()) {
                 return Err(AppError::forbidden("only the hearing's chair records it"));

@@ -64,7 +64,7 @@ use crate::domain::case::{advance, payment_last_day, PartyKind, State, Step};
 use crate::domain::identity::{PrincipalKind, Role};
 use crate::domain::schedule::legal_date;
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::wire::cases::{Case, Evidence, Party, Source};
+use crate::wire::cases::{Case, CaseEvidence, CaseParty, CaseSource};
 
 /// Longest free text of an act (facts, opinions, statements, records).
 const LONG_TEXT: usize = 4000;
@@ -189,8 +189,8 @@ impl repo::CaseRow {
         }
     }
 
-    fn party(&self) -> Party {
-        Party {
+    fn party(&self) -> CaseParty {
+        CaseParty {
             kind: self.party_kind(),
             uscc: self.party_uscc.clone(),
             person_id: self.party_person.clone(),
@@ -206,8 +206,8 @@ fn party_kind_str(k: PartyKind) -> &'static str {
     }
 }
 
-fn evidence_dto(e: repo::EvidenceRow) -> AppResult<Evidence> {
-    Ok(Evidence {
+fn evidence_dto(e: repo::EvidenceRow) -> AppResult<CaseEvidence> {
+    Ok(CaseEvidence {
         kind: serde_json::from_value(Value::String(e.kind.clone())).map_err(AppError::internal)?,
         id: e.id,
         title: e.title,
@@ -236,7 +236,7 @@ fn case_dto(c: &mut AnyConnection, row: repo::CaseRow) -> AppResult<Case> {
         .ok_or_else(|| AppError::internal(anyhow::anyhow!("unknown source kind")))?;
     Ok(Case {
         state: row.state().map_err(AppError::internal)?,
-        source: Source {
+        source: CaseSource {
             kind: source_kind,
             id: row.source_id.clone(),
         },

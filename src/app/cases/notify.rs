@@ -11,7 +11,7 @@ use crate::app::support::json::to_json;
 use crate::app::AppContext;
 use crate::db::types::to_db;
 use crate::domain::case::{check_penalties, gives_hearing, reply_due, Penalty};
-use crate::wire::cases::Notice;
+use crate::wire::cases::PenaltyNotice;
 
 /// The penalties checked for the party, or `validation_failed` naming the one at fault.
 pub(super) fn checked_penalties(party: PartyKind, ps: &[Penalty]) -> AppResult<()> {
@@ -40,7 +40,7 @@ pub async fn notify(
             take(&mut row, Step::Notify)?;
             let party = row.party_kind();
             checked_penalties(party, &penalties)?;
-            let notice = Notice {
+            let notice = PenaltyNotice {
                 hearing_rights: gives_hearing(party, &penalties),
                 facts,
                 legal_basis,

@@ -16,7 +16,7 @@ use crate::error::FieldError;
 use crate::wire::cases::ClueRequest;
 
 struct Clue {
-    party: Party,
+    party: CaseParty,
     summary: String,
     source_id: String,
 }
@@ -33,7 +33,7 @@ fn check(req: &ClueRequest, today: chrono::NaiveDate) -> AppResult<Clue> {
     let summary = keep(text("summary", &req.summary, LONG_TEXT));
     let name = keep(text("party.name", &req.party.name, SHORT_TEXT));
     let source_id = keep(text("source.id", &req.source.id, SHORT_TEXT));
-    let mut party = Party {
+    let mut party = CaseParty {
         kind: req.party.kind,
         uscc: None,
         person_id: None,
@@ -76,7 +76,12 @@ fn check(req: &ClueRequest, today: chrono::NaiveDate) -> AppResult<Clue> {
 /// The source must exist where the platform keeps it: a computed collusion signal, a flagged
 /// deviation, a member of the expert library (whose expert must be the party). Complaints and
 /// inspections are recorded as the department names them.
-fn check_source(c: &mut AnyConnection, kind: SourceKind, id: &str, party: &Party) -> AppResult<()> {
+fn check_source(
+    c: &mut AnyConnection,
+    kind: SourceKind,
+    id: &str,
+    party: &CaseParty,
+) -> AppResult<()> {
     let unknown = || AppError::field("source.id", "unknown", "no such source on the platform");
     match kind {
         SourceKind::Complaint | SourceKind::Inspection => Ok(()),

@@ -7,7 +7,7 @@ use super::*;
 use crate::app::support::json::to_json;
 use crate::app::AppContext;
 use crate::db::types::to_db;
-use crate::wire::cases::Hearing;
+use crate::wire::cases::CaseHearing;
 
 /// Ask for the hearing; audited `case_hearing_requested`.
 pub async fn request_hearing(ctx: &AppContext, actor: &Actor, id: &str) -> AppResult<Case> {
@@ -30,9 +30,9 @@ pub async fn request_hearing(ctx: &AppContext, actor: &Actor, id: &str) -> AppRe
                     "the 5 working days to ask for a hearing are over",
                 ));
             }
-            row.hearing = Some(to_json(&Hearing {
+            row.hearing = Some(to_json(&CaseHearing {
                 requested_at: Some(now),
-                ..Hearing::default()
+                ..CaseHearing::default()
             })?);
             row.updated_at = to_db(now);
             repo::update(c, &row)?;

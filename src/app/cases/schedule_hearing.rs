@@ -10,7 +10,7 @@ use crate::app::support::json::{parse_json, to_json};
 use crate::app::AppContext;
 use crate::db::types::to_db;
 use crate::domain::case::earliest_hearing;
-use crate::wire::cases::Hearing;
+use crate::wire::cases::CaseHearing;
 
 /// Fix the hearing at `at`; audited `case_hearing_scheduled` with the chair and the earliest
 /// instant the notice allowed.
@@ -49,9 +49,9 @@ pub async fn schedule_hearing(
                     "an officer of the department who did not investigate the case chairs",
                 ));
             }
-            let mut hearing: Hearing = match &row.hearing {
+            let mut hearing: CaseHearing = match &row.hearing {
                 Some(j) => parse_json(j, "case hearing")?,
-                None => Hearing::default(),
+                None => CaseHearing::default(),
             };
             hearing.noticed_at = Some(now);
             hearing.at = Some(at);

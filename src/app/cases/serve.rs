@@ -20,7 +20,7 @@ use crate::domain::case::Penalty;
 use crate::domain::experts::MemberStatus;
 use crate::domain::penalty::ban_term;
 use crate::domain::schedule::start_of_legal_day;
-use crate::wire::cases::Decision;
+use crate::wire::cases::CaseDecision;
 
 /// Serve the decision; audited `case_served` with the bans and members it set.
 pub async fn serve(ctx: &AppContext, actor: &Actor, id: &str, method: &str) -> AppResult<Case> {
@@ -30,7 +30,7 @@ pub async fn serve(ctx: &AppContext, actor: &Actor, id: &str, method: &str) -> A
         .write(move |c| {
             let (_, mut row) = load_for_officer(c, &actor, &id)?;
             take(&mut row, Step::Serve)?;
-            let decision: Decision =
+            let decision: CaseDecision =
                 parse_json(row.decision.as_deref().unwrap_or(""), "case decision")?;
             let late = row.serve_due.is_none_or(|d| now >= from_db(d));
             let (bans, members) = enforce(c, &actor, &row, &decision, now)?;
@@ -59,7 +59,7 @@ fn enforce(
     c: &mut AnyConnection,
     actor: &Actor,
     row: &repo::CaseRow,
-    d: &Decision,
+    d: &CaseDecision,
     now: DateTime<Utc>,
 ) -> AppResult<(Vec<String>, Vec<String>)> {
     let first_day = legal_date(now);
@@ -113,7 +113,7 @@ fn stand(
     c: &mut AnyConnection,
     actor: &Actor,
     row: &repo::CaseRow,
-    d: &Decision,
+    d: &CaseDecision,
     status: MemberStatus,
     until: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
