@@ -26,6 +26,8 @@ struct Evidence {
 
 struct Replay {
     state: State,
+    /// The principal the clue named as the party, if it was registered.
+    party: Option<String>,
     evidence: BTreeMap<String, Evidence>,
     notified: Option<Vec<Penalty>>,
     hearing_rights: bool,
@@ -92,6 +94,7 @@ impl Rule for CasesReplay {
                     case,
                     Replay {
                         state: State::Clue,
+                        party: body["party"]["principal"].as_str().map(str::to_string),
                         evidence: BTreeMap::new(),
                         notified: None,
                         hearing_rights: false,
@@ -107,6 +110,11 @@ impl Rule for CasesReplay {
                 out.push(format!("{at} comes before the case's clue"));
                 continue;
             };
+            // An organisation registered only after the clue is not named; then only the role
+            // is checked.
+            if party_step && r.party.as_ref().is_some_and(|p| *p != e.leaf.actor_id) {
+                out.push(format!("{at} was taken by someone other than the party"));
+            }
             let s = |k: &str| body[k].as_str().unwrap_or_default().to_string();
             match step {
                 Some(step) => {

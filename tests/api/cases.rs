@@ -610,6 +610,11 @@ async fn tampering_is_caught(w: &World, case: &str) {
     let i = at("case_hearing_held");
     es[i].leaf.actor_id = w.b_id.clone();
     only(es, "other than the chair");
+    // A party step taken by someone else.
+    let mut es = entries.clone();
+    let i = at("case_defence_submitted");
+    es[i].leaf.actor_id = w.b_id.clone();
+    only(es, "someone other than the party");
     // A party step taken by an officer.
     let mut es = entries.clone();
     let i = at("case_defence_submitted");

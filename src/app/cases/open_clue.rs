@@ -135,12 +135,18 @@ pub async fn open_clue(ctx: &AppContext, actor: &Actor, req: ClueRequest) -> App
                     ));
                 }
             }
+            // Who may take the party's steps, named in the log so the verifier can hold them
+            // to it: the organisation registered under the USCC (if any), or the expert.
+            let principal = match (&clue.party.uscc, &clue.party.person_id) {
+                (Some(u), _) => idrepo::find_organisation_by_uscc(c, u)?.map(|o| o.id),
+                (None, p) => p.clone(),
+            };
             let row = new_row(&o, &actor, &req, clue, now);
             repo::insert(c, &row)?;
             let body = json!({"department": row.department_code,
                 "source": {"kind": row.source_kind, "id": row.source_id},
                 "party": {"kind": row.party_kind, "uscc": row.party_uscc,
-                    "person_id": row.party_person},
+                    "person_id": row.party_person, "principal": principal},
                 "occurred_on": req.occurred_on, "grave": row.grave});
             record(
                 c,
