@@ -76,7 +76,7 @@ impl Rule for CasesReplay {
                 continue;
             }
             let at = format!("entry {i} ({kind}) of case {case}");
-            let party_step = matches!(kind, "case_defence_submitted" | "case_hearing_requested");
+            let party_step = kind == "case_defence_submitted" || step.is_some_and(Step::by_party);
             let role_ok = if party_step {
                 e.leaf.actor_role == "party"
             } else {

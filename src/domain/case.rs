@@ -576,6 +576,57 @@ mod tests {
         }
     }
 
+    fn reachable(from: State) -> Vec<State> {
+        let mut seen = vec![from];
+        let mut i = 0;
+        while i < seen.len() {
+            for step in Step::ALL {
+                if let Some(next) = advance(seen[i], step) {
+                    if !seen.contains(&next) {
+                        seen.push(next);
+                    }
+                }
+            }
+            i += 1;
+        }
+        seen
+    }
+
+    #[test]
+    fn every_state_is_reachable_and_every_case_can_end() {
+        assert_eq!(reachable(State::Clue).len(), State::ALL.len());
+        for s in State::ALL {
+            assert!(
+                reachable(s).iter().any(|x| x.is_final()),
+                "{s:?} never ends"
+            );
+        }
+        // Only the hearing request is the party's; a final state takes no step.
+        assert_eq!(
+            Step::ALL.iter().filter(|s| s.by_party()).count(),
+            1,
+            "party steps"
+        );
+    }
+
+    proptest! {
+        /// Whatever steps are tried, a case only moves forward along `advance`, and once final
+        /// nothing moves it.
+        #[test]
+        fn random_steps_never_leave_a_final_state(
+            steps in proptest::collection::vec(0usize..14, 0..40),
+        ) {
+            let mut s = State::Clue;
+            for i in steps {
+                let ended = s.is_final();
+                if let Some(next) = advance(s, Step::ALL[i]) {
+                    prop_assert!(!ended, "{:?} moved after ending", s);
+                    s = next;
+                }
+            }
+        }
+    }
+
     fn fine(n: i64) -> Penalty {
         Penalty::Fine {
             amount: Decimal::from(n),
