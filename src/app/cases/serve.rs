@@ -124,9 +124,51 @@ fn stand(
     let reason = format!("行政处罚决定 {} ({})", d.decision_no, d.legal_basis);
     let mut changed = Vec::new();
     for mut m in experts::of_principal(c, person)? {
+        let current = m.status().map_err(AppError::internal)?;
+        if !stricter(current, m.status_until.map(from_db), status, until) {
+            continue;
+        }
         if set_standing(c, now, as_officer(actor), &mut m, status, until, &reason)? {
             changed.push(m.id);
         }
     }
     Ok(changed)
+}
+
+/// Whether `new` until `new_until` (none: for good) bars the expert longer than its current
+/// standing: a decision never lightens a ban already in force.
+fn stricter(
+    current: MemberStatus,
+    current_until: Option<DateTime<Utc>>,
+    new: MemberStatus,
+    new_until: Option<DateTime<Utc>>,
+) -> bool {
+    match current {
+        MemberStatus::Active => true,
+        MemberStatus::Suspended | MemberStatus::Banned => match (current_until, new_until) {
+            (None, _) => false,
+            (Some(_), None) => true,
+            (Some(c), Some(n)) => n > c || (n == c && new == MemberStatus::Banned),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_decision_never_lightens_a_standing_in_force() {
+        use MemberStatus::*;
+        let (soon, later): (DateTime<Utc>, DateTime<Utc>) = (
+            "2027-01-01T00:00:00Z".parse().unwrap(),
+            "2028-01-01T00:00:00Z".parse().unwrap(),
+        );
+        assert!(stricter(Active, None, Suspended, Some(soon)));
+        assert!(!stricter(Banned, None, Suspended, Some(later)));
+        assert!(!stricter(Banned, None, Banned, None));
+        assert!(stricter(Suspended, Some(soon), Suspended, Some(later)));
+        assert!(!stricter(Suspended, Some(later), Suspended, Some(soon)));
+        assert!(stricter(Suspended, Some(later), Banned, None));
+    }
 }
