@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod award;
 pub mod bids;
+pub mod cases;
 pub mod custodians;
 pub mod draws;
 pub mod evaluation;

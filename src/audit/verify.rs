@@ -528,6 +528,7 @@ pub fn default_rules() -> Vec<Box<dyn Rule>> {
         Box::new(super::verify_award_notices::AwardNoticesReplay),
         Box::new(super::verify_complaints::ComplaintsReplay),
         Box::new(super::verify_artefacts::ArtefactsReplay),
+        Box::new(super::verify_cases::CasesReplay),
     ]
 }
 

@@ -10,6 +10,7 @@ pub mod award_edges;
 pub mod award_notices;
 pub mod bank;
 pub mod bids;
+pub mod cases;
 pub mod collusion;
 pub mod device;
 pub mod docmeta;

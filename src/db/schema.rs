@@ -1104,6 +1104,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     award_dropouts,
     award_notices,
     award_written_reports,
+    cases,
+    case_evidence,
 );
 
 diesel::table! {
@@ -1268,5 +1270,60 @@ diesel::table! {
         grade -> Text,
         set_by -> Text,
         set_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    cases (id) {
+        id -> Text,
+        department_code -> Text,
+        state -> Text,
+        source_kind -> Text,
+        source_id -> Text,
+        party_kind -> Text,
+        party_uscc -> Nullable<Text>,
+        party_person -> Nullable<Text>,
+        party_name -> Text,
+        summary -> Text,
+        occurred_on -> Timestamp,
+        grave -> Bool,
+        opened_by -> Text,
+        opened_at -> Timestamp,
+        registered_at -> Nullable<Timestamp>,
+        extended_days -> Integer,
+        decision_due -> Nullable<Timestamp>,
+        notice -> Nullable<Text>,
+        notified_at -> Nullable<Timestamp>,
+        reply_due -> Nullable<Timestamp>,
+        hearing_rights -> Bool,
+        defence -> Nullable<Text>,
+        hearing -> Nullable<Text>,
+        decision -> Nullable<Text>,
+        decision_no -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        serve_due -> Nullable<Timestamp>,
+        served_at -> Nullable<Timestamp>,
+        served_late -> Bool,
+        executed_at -> Nullable<Timestamp>,
+        outcome -> Nullable<Text>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    case_evidence (id) {
+        id -> Text,
+        case_id -> Text,
+        kind -> Text,
+        title -> Text,
+        file_name -> Text,
+        content_type -> Text,
+        storage_key -> Text,
+        sha256 -> Text,
+        size -> BigInt,
+        added_by -> Text,
+        added_at -> Timestamp,
+        second_officer -> Text,
+        confirmed_at -> Nullable<Timestamp>,
     }
 }

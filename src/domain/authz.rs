@@ -48,6 +48,8 @@ pub enum Permission {
     /// Sign the statement (承诺书) and sit on a tenderer's award committee (定标委员会), from
     /// its pool.
     SitOnAwardCommittee,
+    /// Handle administrative-penalty cases (行政处罚) as an officer of a department.
+    HandleCases,
 }
 
 /// The table. Adding a permission without a row here leaves it denied to everyone.
@@ -72,6 +74,7 @@ fn roles_for(p: Permission) -> &'static [Role] {
         Permission::ReadOpenedBids => &[Regulator],
         Permission::EntrustAgents => &[Tenderer],
         Permission::SitOnAwardCommittee => &[AwardCommittee],
+        Permission::HandleCases => &[Regulator],
     }
 }
 

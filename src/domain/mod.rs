@@ -6,6 +6,7 @@ pub mod award;
 pub mod award_notices;
 pub mod bidding;
 pub mod calendar;
+pub mod case;
 pub mod collusion;
 pub mod complaint;
 pub mod draw;

@@ -69,7 +69,7 @@ by the committee and regulators"),
                 (name = "award", description = "The award (定标): 清标, the award committee, \
 its rounds and report, publicity and objections, notices"),
                 (name = "supervision", description = "Supervision (监管): the working-day \
-calendar, the 执法人员库"),
+calendar, the 执法人员库, bidding bans, administrative-penalty cases (行政处罚)"),
             )
         )]
         pub struct ApiDoc;

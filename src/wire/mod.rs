@@ -11,6 +11,7 @@ pub mod award_notices;
 pub mod award_publicity;
 pub mod award_rounds;
 pub mod bids;
+pub mod cases;
 pub mod clarifications;
 pub mod collusion;
 pub mod draws;

@@ -156,6 +156,10 @@ async fn every_endpoint_with_every_role() {
         .unwrap();
     let member = id_of(member);
     let until = app.clock_now() + chrono::Duration::days(30);
+    // A case of 住建局 against the bidder, told of its penalty (its period running): the party
+    // reads it and defends itself; a regulator of no department passes authorisation and is
+    // refused as `other_department`.
+    let case = notified_case(&app).await;
     let endpoints = vec![
         e(Method::GET, "/healthz", "/healthz".into(), None, None),
         e(Method::GET, "/readyz", "/readyz".into(), None, None),
@@ -1428,6 +1432,53 @@ async fn every_endpoint_with_every_role() {
             Some(json!({"grade": "c"})),
             Some(&["regulator"]),
         ),
+        e(
+            Method::POST,
+            "/api/v1/cases",
+            "/api/v1/cases".into(),
+            Some(json!({"source": {"kind": "inspection", "id": "检1"},
+                "party": {"kind": "organisation", "uscc": crate::helpers::pki().get("bidder").key,
+                    "name": "某公司"},
+                "summary": "s", "occurred_on": "2026-12-01"})),
+            Some(&["regulator"]),
+        ),
+        e(
+            Method::GET,
+            "/api/v1/cases/{id}",
+            format!("/api/v1/cases/{case}"),
+            None,
+            Some(&["regulator", "bidder"]),
+        ),
+        e(
+            Method::POST,
+            "/api/v1/cases/{id}/acts",
+            format!("/api/v1/cases/{case}/acts"),
+            Some(json!({"act": "register"})),
+            Some(&["regulator"]),
+        ),
+        e(
+            Method::POST,
+            "/api/v1/cases/{id}/evidence",
+            format!(
+                "/api/v1/cases/{case}/evidence?kind=document&title=t&file_name=f&second_officer=x"
+            ),
+            None,
+            Some(&["regulator"]),
+        ),
+        e(
+            Method::POST,
+            "/api/v1/cases/{id}/party",
+            format!("/api/v1/cases/{case}/party"),
+            Some(json!({"act": "defend", "statement": "陈述"})),
+            Some(&["bidder"]),
+        ),
+        e(
+            Method::GET,
+            "/api/v1/credit-list",
+            "/api/v1/credit-list".into(),
+            None,
+            None,
+        ),
         // Logout last: it ends each caller's session.
         e(
             Method::DELETE,
@@ -1505,4 +1556,68 @@ async fn every_endpoint_with_every_role() {
         "authorisation mismatches:\n{}",
         failures.join("\n")
     );
+}
+
+/// A case of 住建局 against the bidder in its party's period, written straight to the database
+/// (the officers who would have taken it there are not among the callers).
+async fn notified_case(app: &TestApp) -> String {
+    use etender::db::types::to_db;
+    let now = app.clock_now();
+    let id = uuid::Uuid::now_v7().to_string();
+    let row = etender::db::repo::cases::CaseRow {
+        id: id.clone(),
+        department_code: "429005-zjj".into(),
+        state: "notified".into(),
+        source_kind: "inspection".into(),
+        source_id: "检1".into(),
+        party_kind: "organisation".into(),
+        party_uscc: Some(crate::helpers::pki().get("bidder").key.clone()),
+        party_person: None,
+        party_name: "某公司".into(),
+        summary: "s".into(),
+        occurred_on: to_db(now),
+        grave: false,
+        opened_by: "x".into(),
+        opened_at: to_db(now),
+        registered_at: Some(to_db(now)),
+        extended_days: 0,
+        decision_due: Some(to_db(now + chrono::Duration::days(90))),
+        notice: Some(
+            json!({"facts": "f", "legal_basis": "b", "penalties": [{"kind": "warning"}],
+                "hearing_rights": false, "notified_at": now,
+                "reply_due": now + chrono::Duration::days(5)})
+            .to_string(),
+        ),
+        notified_at: Some(to_db(now)),
+        reply_due: Some(to_db(now + chrono::Duration::days(5))),
+        hearing_rights: false,
+        defence: None,
+        hearing: None,
+        decision: None,
+        decision_no: None,
+        decided_at: None,
+        serve_due: None,
+        served_at: None,
+        served_late: false,
+        executed_at: None,
+        outcome: None,
+        updated_at: to_db(now),
+    };
+    let dep = etender::db::repo::experts::DepartmentRow {
+        code: "429005-zjj".into(),
+        name: "潜江市住房和城乡建设局".into(),
+        kinds: "[]".into(),
+        updated_by: "x".into(),
+        updated_at: to_db(now),
+    };
+    app.ctx
+        .db
+        .write(move |c| {
+            etender::db::repo::experts::put_department(c, &dep)?;
+            etender::db::repo::cases::insert(c, &row)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    id
 }

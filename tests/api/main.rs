@@ -10,6 +10,7 @@ mod award_notices;
 mod award_publicity;
 mod award_rounds;
 mod bids;
+mod cases;
 mod clarifications;
 mod collusion;
 mod committee;

@@ -1,12 +1,11 @@
 //! Bidding bans (取消投标资格): a regulator records its department's decided ban, the bidding
 //! stage enforces it for its term (`support::bans`), and everyone reads the list (条例78's
-//! public credit record). Cases (issue 15) will record bans from their decisions through the
-//! same row; until then the decision's number and basis are entered by the officer.
+//! public credit record). A case's decision records its ban through the same row
+//! (`support::bans::record_ban`); here an officer enters a decision made off the platform.
 
 use chrono::TimeDelta;
 
 use crate::app::{Actor, AppContext};
-use crate::audit::{Event, EventType};
 use crate::db::repo::supervision as repo;
 use crate::db::types::{from_db, to_db};
 use crate::domain::identity::Role;
@@ -78,22 +77,8 @@ pub async fn record_ban(ctx: &AppContext, actor: &Actor, req: BanRequest) -> App
                 recorded_by: actor.id.clone(),
                 recorded_at: to_db(now),
             };
-            repo::insert_ban(c, &row)?;
-            crate::audit::record(
-                c,
-                now,
-                Event {
-                    event_type: EventType::BiddingBanRecorded,
-                    tender_id: None,
-                    section_id: None,
-                    actor: actor.audit_as(Role::Regulator),
-                    subject: row.uscc.clone(),
-                    body: serde_json::json!({"ban": row.id, "uscc": row.uscc, "name": row.name,
-                        "first_day": req.first_day, "last_day": term.last_day,
-                        "decision_no": row.decision_no, "legal_basis": row.legal_basis,
-                        "department": row.department_code}),
-                },
-            )?;
+            let by = actor.audit_as(Role::Regulator);
+            crate::app::support::bans::record_ban(c, now, by, &row, req.first_day, term.last_day)?;
             Ok(ban_dto(row))
         })
         .await

@@ -1,6 +1,7 @@
 //! Bidding bans as the bidding stage enforces them: an organisation under a decided ban
 //! (docs/SUPERVISION.md §4) gets no bond account, opens no upload and submits no bid while it
-//! lasts, with its own code.
+//! lasts, with its own code. Both ways a ban is decided — an officer entering its department's
+//! decision, a case's decision served on the party — record it with [`record_ban`].
 
 use crate::db::repo::identity as idrepo;
 use crate::db::repo::supervision as repo;
@@ -8,7 +9,9 @@ use crate::db::types::to_db;
 use crate::db::AnyConnection;
 use crate::domain::schedule::legal_date;
 use crate::error::{AppError, AppResult, ErrorCode};
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+
+use crate::audit::{ActorRef, Event, EventType};
 
 /// Refuse `organisation` (`bidding_banned`, 403) if a ban on its USCC is in force at `now`.
 pub fn refuse_banned(
@@ -34,4 +37,32 @@ pub fn refuse_banned(
             ))
         }
     }
+}
+
+/// Insert a decided ban and its `bidding_ban_recorded` entry, in the caller's transaction.
+pub fn record_ban(
+    c: &mut AnyConnection,
+    now: DateTime<Utc>,
+    by: ActorRef,
+    row: &repo::BanRow,
+    first_day: NaiveDate,
+    last_day: NaiveDate,
+) -> AppResult<()> {
+    repo::insert_ban(c, row)?;
+    crate::audit::record(
+        c,
+        now,
+        Event {
+            event_type: EventType::BiddingBanRecorded,
+            tender_id: None,
+            section_id: None,
+            actor: by,
+            subject: row.uscc.clone(),
+            body: serde_json::json!({"ban": row.id, "uscc": row.uscc, "name": row.name,
+                "first_day": first_day, "last_day": last_day,
+                "decision_no": row.decision_no, "legal_basis": row.legal_basis,
+                "department": row.department_code}),
+        },
+    )?;
+    Ok(())
 }

@@ -10,6 +10,7 @@ pub mod bans;
 pub mod departments;
 pub mod errors;
 pub mod evaluation;
+pub mod expert_standing;
 pub mod json;
 pub mod keys;
 pub mod lifecycle;

@@ -10,6 +10,7 @@ pub mod award_publicity;
 pub mod award_rounds;
 pub mod awards;
 pub mod bids;
+pub mod cases;
 pub mod clarifications;
 pub mod collusion;
 pub mod committees;

@@ -13,6 +13,7 @@ pub mod award_notices;
 pub mod award_publicity;
 pub mod award_rounds;
 pub mod bids;
+pub mod cases;
 pub mod clarifications;
 pub mod draws;
 pub mod evaluation;
@@ -138,6 +139,12 @@ macro_rules! for_each_route {
             artefacts::put_plan,
             artefacts::publish_plan,
             artefacts::set_grade,
+            cases::open_clue,
+            cases::get_case,
+            cases::act,
+            cases::add_evidence,
+            cases::party_act,
+            cases::credit_list,
             draws::request_draw,
             draws::get_draw,
             draws::list_tender_draws,

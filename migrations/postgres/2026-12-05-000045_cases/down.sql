@@ -1,0 +1,2 @@
+DROP TABLE case_evidence;
+DROP TABLE cases;
