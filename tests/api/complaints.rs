@@ -614,6 +614,40 @@ async fn a_documents_complaint_from_objection_to_a_decision_that_orders_the_docu
     )
     .await;
 
+    // What the department found becomes a case (行政处罚) with the complaint as its source — its
+    // own department's complaint only, and only one that exists.
+    let clue = |source: &str| {
+        json!({"source": {"kind": "complaint", "id": source},
+            "party": {"kind": "organisation", "uscc": uscc("agent"), "name": "某招标代理有限公司"},
+            "summary": "招标文件设置与项目不相适应的资质条件", "occurred_on": "2026-12-01"})
+    };
+    refused(
+        &app,
+        &ours,
+        Method::POST,
+        "/api/v1/cases",
+        Some(clue("nonesuch")),
+        422,
+        "validation_failed",
+    )
+    .await;
+    let theirs = theirs_client(&app, &theirs_ident).await;
+    refused(
+        &app,
+        &theirs,
+        Method::POST,
+        "/api/v1/cases",
+        Some(clue(&id)),
+        422,
+        "validation_failed",
+    )
+    .await;
+    let (st, case) = ours
+        .raw(Method::POST, "/api/v1/cases", Some(&clue(&id)))
+        .await
+        .unwrap();
+    assert_eq!(st, 201, "{case}");
+
     // The log replays it; copies with a step out of order, a forged decision or a withdrawal
     // by another fail the complaint rule, each with its own reason.
     let es = verified(&app, &t).await;

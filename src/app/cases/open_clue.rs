@@ -74,17 +74,34 @@ fn check(req: &ClueRequest, today: chrono::NaiveDate) -> AppResult<Clue> {
 }
 
 /// The source must exist where the platform keeps it: a computed collusion signal, a flagged
-/// deviation, a member of the expert library (whose expert must be the party). Complaints and
-/// inspections are recorded as the department names them.
+/// deviation, a member of the expert library (whose expert must be the party), a complaint made
+/// to this department (or on a tender naming none) that it accepted — decided, withdrawn or still
+/// being handled: what it found may become a case of the department's own motion. Inspections
+/// are recorded as the department names them until inspections are on the platform.
 fn check_source(
     c: &mut AnyConnection,
     kind: SourceKind,
     id: &str,
     party: &CaseParty,
+    department: &str,
 ) -> AppResult<()> {
     let unknown = || AppError::field("source.id", "unknown", "no such source on the platform");
     match kind {
-        SourceKind::Complaint | SourceKind::Inspection => Ok(()),
+        SourceKind::Inspection => Ok(()),
+        SourceKind::Complaint => {
+            let complaint = crate::db::repo::supervision::find_complaint(c, id)?
+                .filter(|x| x.department_code.as_deref().is_none_or(|d| d == department))
+                .ok_or_else(unknown)?;
+            if complaint.handled_at.is_some() && complaint.refusal_ground.is_none() {
+                Ok(())
+            } else {
+                Err(AppError::field(
+                    "source.id",
+                    "not_accepted",
+                    "a complaint becomes a case's source once the department accepted it",
+                ))
+            }
+        }
         SourceKind::CollusionSignal => {
             let mut parts = id.rsplitn(3, '/');
             let (Some(seq), Some(section), Some(tender)) =
@@ -125,7 +142,13 @@ pub async fn open_clue(ctx: &AppContext, actor: &Actor, req: ClueRequest) -> App
     ctx.db
         .write(move |c| {
             let o = officer(c, &actor)?;
-            check_source(c, req.source.kind, &clue.source_id, &clue.party)?;
+            check_source(
+                c,
+                req.source.kind,
+                &clue.source_id,
+                &clue.party,
+                &o.department_code,
+            )?;
             if let Some(p) = &clue.party.person_id {
                 if idrepo::find_person(c, p)?.is_none() {
                     return Err(AppError::field(
