@@ -266,3 +266,27 @@ pub struct CreditEntry {
     pub decided_on: NaiveDate,
     pub department: String,
 }
+
+/// A case as its department's list shows it, with the limits running against it.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CaseSummary {
+    pub id: String,
+    pub state: State,
+    pub party_name: String,
+    /// Organisations only.
+    pub party_uscc: Option<String>,
+    pub source: CaseSource,
+    pub summary: String,
+    pub opened_at: DateTime<Utc>,
+    pub registered_at: Option<DateTime<Utc>>,
+    /// The first instant too late to decide (90 days from 立案, plus extensions).
+    pub decision_due: Option<DateTime<Utc>>,
+    /// The party's period for its statement, defence and hearing request.
+    pub reply_due: Option<DateTime<Utc>>,
+    /// The first instant too late to serve the decision.
+    pub serve_due: Option<DateTime<Utc>>,
+    pub served_at: Option<DateTime<Utc>>,
+    /// A limit broken: not decided by `decision_due`, not served by `serve_due`, or served late.
+    pub overdue: bool,
+}

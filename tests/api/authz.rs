@@ -1474,6 +1474,13 @@ async fn every_endpoint_with_every_role() {
         ),
         e(
             Method::GET,
+            "/api/v1/cases",
+            "/api/v1/cases".into(),
+            None,
+            Some(&["regulator"]),
+        ),
+        e(
+            Method::GET,
             "/api/v1/credit-list",
             "/api/v1/credit-list".into(),
             None,

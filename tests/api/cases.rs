@@ -826,6 +826,29 @@ async fn ninety_days_to_decide_unless_extended_before_they_end() {
 
     w.at("2027-03-07T16:00:00Z");
     let a = w.a().await;
+    // The department's list: the one neither decided nor extended is overdue; a page at a time.
+    let list: Value = a.get("/api/v1/cases?open=true").await.unwrap();
+    let items = list["items"].as_array().unwrap();
+    assert_eq!(items.len(), 3, "{list}");
+    let overdue: Vec<&str> = items
+        .iter()
+        .filter(|x| x["overdue"] == true)
+        .map(|x| x["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(overdue, [late.as_str()], "{list}");
+    let first: Value = a.get("/api/v1/cases?limit=1").await.unwrap();
+    let next = first["next"].as_str().unwrap().to_string();
+    let second: Value = a
+        .get(&format!("/api/v1/cases?limit=1&after={next}"))
+        .await
+        .unwrap();
+    assert_ne!(first["items"][0]["id"], second["items"][0]["id"]);
+    let bidder = w.app.enrol("bidder").await;
+    let (st, v) = bidder
+        .raw(Method::GET, "/api/v1/cases", None)
+        .await
+        .unwrap();
+    assert_problem(st, &v, 403, "forbidden");
     let before = w.app.rows().await;
     let (st, v) = w
         .act(&a, &late, decision("潜住建罚〔2027〕2号", fine.clone()))

@@ -154,6 +154,25 @@ pub fn served_page(c: &mut AnyConnection, page: &Keyset<String>) -> QueryResult<
     keyset(q, cases::id, page).load(c)
 }
 
+/// A department's cases by id (UUIDv7: roughly opening order); `open_states` only those in one
+/// of them.
+pub fn department_page(
+    c: &mut AnyConnection,
+    department: &str,
+    open_states: Option<&[&str]>,
+    page: &Keyset<String>,
+) -> QueryResult<Vec<CaseRow>> {
+    let mut q = cases::table
+        .filter(cases::department_code.eq(department.to_string()))
+        .select(CaseRow::as_select())
+        .into_boxed();
+    if let Some(states) = open_states {
+        let states: Vec<String> = states.iter().map(|s| s.to_string()).collect();
+        q = q.filter(cases::state.eq_any(states));
+    }
+    keyset(q, cases::id, page).load(c)
+}
+
 /// Whether a collusion signal `tender/section/seq` was computed.
 pub fn collusion_signal_exists(
     c: &mut AnyConnection,

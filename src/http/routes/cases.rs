@@ -10,7 +10,9 @@ use crate::app::{Actor, AppContext};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::http::extract::PageParams;
 use crate::http::openapi::Binary;
-use crate::wire::cases::{Case, CaseAct, ClueRequest, CreditEntry, EvidenceKind, PartyAct};
+use crate::wire::cases::{
+    Case, CaseAct, CaseSummary, ClueRequest, CreditEntry, EvidenceKind, PartyAct,
+};
 use crate::wire::Page;
 
 /// Put a clue (线索) on file for the caller's department: an officer (执法人员库).
@@ -201,4 +203,36 @@ pub async fn credit_list(
 ) -> AppResult<web::Json<Page<CreditEntry>>> {
     let q = q.into_inner();
     Ok(web::Json(cases::credit_list(&ctx, q.after, q.limit).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct CaseListParams {
+    /// Only cases not yet closed or ended by a side exit.
+    #[serde(default)]
+    pub open: bool,
+    /// Cursor: the `next` of the previous page.
+    pub after: Option<String>,
+    /// Page size, 1–200 (default 50).
+    pub limit: Option<i64>,
+}
+
+/// The caller's department's cases, with the limits running against each and whether one is
+/// broken (its officers).
+#[utoipa::path(operation_id = "list_cases", tag = "supervision", params(CaseListParams),
+    security(("bearer" = [])), responses(
+    (status = 200, body = Page<CaseSummary>),
+    (status = 403, description = "`forbidden`: regulators only; `other_department`: the regulator \
+        is an officer of no department"),
+))]
+#[get("/api/v1/cases")]
+pub async fn list_cases(
+    ctx: web::Data<AppContext>,
+    actor: Actor,
+    q: web::Query<CaseListParams>,
+) -> AppResult<web::Json<Page<CaseSummary>>> {
+    let q = q.into_inner();
+    Ok(web::Json(
+        cases::list_cases(&ctx, &actor, q.open, q.after, q.limit).await?,
+    ))
 }

@@ -145,6 +145,7 @@ macro_rules! for_each_route {
             cases::add_evidence,
             cases::party_act,
             cases::credit_list,
+            cases::list_cases,
             draws::request_draw,
             draws::get_draw,
             draws::list_tender_draws,
