@@ -53,6 +53,46 @@ pub struct Settings {
     pub award_rounds: AwardRoundSettings,
     #[serde(default)]
     pub calendar: CalendarSettings,
+    #[serde(default)]
+    pub inspections: InspectionSettings,
+}
+
+/// 双随机一公开 (`[inspections]`, docs/SUPERVISION.md §9): how long the plan's departments have
+/// to contribute to a round's draw before the fallback, and the working days from a visit within
+/// which its results must be published (commonly 20; the law leaves it to the province).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct InspectionSettings {
+    pub contribution_minutes: u32,
+    pub publish_within_working_days: u32,
+}
+
+impl Default for InspectionSettings {
+    fn default() -> Self {
+        InspectionSettings {
+            contribution_minutes: 60,
+            publish_within_working_days: 20,
+        }
+    }
+}
+
+impl InspectionSettings {
+    pub fn problems(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        if self.contribution_minutes == 0 || self.contribution_minutes > 7 * 24 * 60 {
+            out.push((
+                "contribution_minutes",
+                "must be between 1 and 10080 (a week)".to_string(),
+            ));
+        }
+        if self.publish_within_working_days == 0 || self.publish_within_working_days > 60 {
+            out.push((
+                "publish_within_working_days",
+                "must be between 1 and 60".to_string(),
+            ));
+        }
+        out
+    }
 }
 
 /// Working days (`[calendar]`, `domain::calendar`): holiday-notice files laid over the notices
@@ -681,6 +721,7 @@ impl Settings {
             ("collusion", self.collusion.problems()),
             ("award_rounds", self.award_rounds.problems()),
             ("calendar", self.calendar.problems()),
+            ("inspections", self.inspections.problems()),
         ];
         for (section, problems) in sections {
             if let Some((key, why)) = problems.into_iter().next() {

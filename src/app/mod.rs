@@ -10,6 +10,7 @@ pub mod draws;
 pub mod evaluation;
 pub mod experts;
 pub mod identity;
+pub mod inspections;
 pub mod opening;
 pub mod sandbox;
 pub mod supervision;

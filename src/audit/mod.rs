@@ -30,6 +30,7 @@ pub mod verify_cases;
 pub mod verify_clarifications;
 pub mod verify_committees;
 pub mod verify_complaints;
+pub mod verify_inspections;
 pub mod verify_reports;
 pub mod verify_sheets;
 pub mod witness;
@@ -145,6 +146,11 @@ pub enum EventType {
     CaseWithdrawn,
     CaseNoPenalty,
     CaseTransferred,
+    InspectionTasksAssigned,
+    InspectionEvidenceAdded,
+    InspectionResultsRecorded,
+    InspectionResultSigned,
+    InspectionResultPublished,
     CommitteeFormed,
     CommitteeLeaderVoted,
     CommitteeLeaderElected,
@@ -290,6 +296,11 @@ impl EventType {
         EventType::CaseWithdrawn,
         EventType::CaseNoPenalty,
         EventType::CaseTransferred,
+        EventType::InspectionTasksAssigned,
+        EventType::InspectionEvidenceAdded,
+        EventType::InspectionResultsRecorded,
+        EventType::InspectionResultSigned,
+        EventType::InspectionResultPublished,
         EventType::CommitteeFormed,
         EventType::CommitteeLeaderVoted,
         EventType::CommitteeLeaderElected,
@@ -507,6 +518,11 @@ impl EventType {
             EventType::CaseWithdrawn => "case_withdrawn",
             EventType::CaseNoPenalty => "case_no_penalty",
             EventType::CaseTransferred => "case_transferred",
+            EventType::InspectionTasksAssigned => "inspection_tasks_assigned",
+            EventType::InspectionEvidenceAdded => "inspection_evidence_added",
+            EventType::InspectionResultsRecorded => "inspection_results_recorded",
+            EventType::InspectionResultSigned => "inspection_result_signed",
+            EventType::InspectionResultPublished => "inspection_result_published",
             EventType::CommitteeFormed => "committee_formed",
             EventType::CommitteeLeaderVoted => "committee_leader_voted",
             EventType::CommitteeLeaderElected => "committee_leader_elected",

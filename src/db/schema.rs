@@ -1106,6 +1106,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     award_written_reports,
     cases,
     case_evidence,
+    inspection_rounds,
+    inspection_tasks,
+    inspection_evidence,
+    inspection_plans,
 );
 
 diesel::table! {
@@ -1327,3 +1331,66 @@ diesel::table! {
         confirmed_at -> Nullable<Timestamp>,
     }
 }
+
+diesel::table! {
+    inspection_rounds (id) {
+        id -> Text,
+        plan_code -> Text,
+        teams -> Integer,
+        requested_by -> Text,
+        requested_at -> Timestamp,
+        contribute_by -> Timestamp,
+        frame_event -> Text,
+        frame_digest -> Text,
+        commitment -> Text,
+        secret -> Text,
+        outline -> Text,
+        state -> Text,
+        contributor -> Nullable<Text>,
+        contribution -> Nullable<Text>,
+        contributed_at -> Nullable<Timestamp>,
+        fallback_event -> Nullable<Text>,
+        drawn_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    inspection_tasks (id) {
+        id -> Text,
+        round_id -> Text,
+        seq -> Integer,
+        object_kind -> Text,
+        object_id -> Text,
+        unit -> Nullable<Text>,
+        stratum -> Text,
+        team -> Text,
+        substitutions -> Text,
+        staffed -> Bool,
+        checklist -> Text,
+        state -> Text,
+        visited_on -> Nullable<Text>,
+        results -> Nullable<Text>,
+        results_digest -> Nullable<Text>,
+        signatures -> Text,
+        findings -> Integer,
+        recorded_at -> Nullable<Timestamp>,
+        published_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    inspection_evidence (id) {
+        id -> Text,
+        task_id -> Text,
+        title -> Text,
+        file_name -> Text,
+        content_type -> Text,
+        storage_key -> Text,
+        sha256 -> Text,
+        size -> BigInt,
+        added_by -> Text,
+        added_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(inspection_tasks -> inspection_rounds (round_id));

@@ -13,6 +13,7 @@ pub mod draw;
 pub mod evaluation;
 pub mod experts;
 pub mod identity;
+pub mod inspection;
 pub mod lifecycle;
 pub mod money;
 pub mod penalty;

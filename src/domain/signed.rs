@@ -21,6 +21,10 @@ pub const COMPLAINT: &[u8] = b"etender-complaint/v1\0";
 /// decision_statement`.
 pub const COMPLAINT_DECISION: &[u8] = b"etender-complaint-decision/v1\0";
 
+/// The inspectors' signed record of a 双随机 inspection's results: `domain::inspection::
+/// result_statement`.
+pub const INSPECTION_RESULT: &[u8] = b"etender-inspection-result/v1\0";
+
 /// `label ‖ message`, the bytes actually signed.
 pub fn labelled(label: &[u8], message: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(label.len() + message.len());

@@ -407,9 +407,10 @@ mod tests {
         // envelope key, share release, entrustment, draw contribution, draw check-in, evaluation
         // sheet, deviation reason, report signature, clarification answer, 清标 report, award
         // statement, award committee witness, award ballot, 定标报告 signature, award objection,
-        // award notices, the award's written report, a complaint and its decision: every
-        // request that carries a certificate chain.
-        assert_eq!(signed, 27);
+        // award notices, the award's written report, a complaint and its decision, an
+        // inspection round's contribution and an inspection's signed results: every request
+        // that carries a certificate chain.
+        assert_eq!(signed, 29);
     }
 
     #[test]

@@ -7,7 +7,9 @@
 
 use tokio::task::JoinHandle;
 
-use crate::app::{award, bids, draws, evaluation, identity, opening, tenders, AppContext};
+use crate::app::{
+    award, bids, draws, evaluation, identity, inspections, opening, tenders, AppContext,
+};
 use crate::error::AppResult;
 
 /// Start the node's background work: mail dispatch, the deadline watch (which also runs the
@@ -42,6 +44,7 @@ pub async fn deadline_tick(ctx: &AppContext) -> AppResult<usize> {
     draws::tick(ctx).await?;
     evaluation::tick(ctx).await?;
     award::tick(ctx).await?;
+    inspections::tick(ctx).await?;
     award::flag_overdue_reports(ctx).await?;
     Ok(closed)
 }

@@ -24,6 +24,7 @@ mod guards;
 mod health;
 mod helpers;
 mod identity;
+mod inspections;
 mod leaks;
 mod limits;
 mod lottery;

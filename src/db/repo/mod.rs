@@ -17,6 +17,7 @@ pub mod committees;
 pub mod draws;
 pub mod experts;
 pub mod identity;
+pub mod inspections;
 pub mod mail;
 pub mod motions;
 pub mod parties;

@@ -19,6 +19,7 @@ pub mod draws;
 pub mod evaluation;
 pub mod experts;
 pub mod health;
+pub mod inspections;
 pub mod motions;
 pub mod opening;
 pub mod organisations;
@@ -146,6 +147,15 @@ macro_rules! for_each_route {
             cases::party_act,
             cases::credit_list,
             cases::list_cases,
+            inspections::request_round,
+            inspections::get_round,
+            inspections::contribute,
+            inspections::list_tasks,
+            inspections::get_task,
+            inspections::add_evidence,
+            inspections::record_results,
+            inspections::sign_results,
+            inspections::published,
             draws::request_draw,
             draws::get_draw,
             draws::list_tender_draws,

@@ -1,0 +1,3 @@
+DROP TABLE inspection_evidence;
+DROP TABLE inspection_tasks;
+DROP TABLE inspection_rounds;
