@@ -1114,6 +1114,11 @@ fn identity_defs() -> Vec<IdentityDef> {
             "105",
         ),
         person("regulator", &["regulator"], "郑国平", "19740717", "116"),
+        // The demo's second officer of 住建局 (a case needs two on every piece of evidence) and
+        // two officers of 公共资源交易监督管理局, for scenes the two departments share.
+        person("regulator-2", &["regulator"], "韩立军", "19800312", "251"),
+        person("regulator-3", &["regulator"], "罗晓红", "19830715", "262"),
+        person("regulator-4", &["regulator"], "曾庆华", "19770904", "273"),
         person("custodian-1", &["custodian"], "冯海燕", "19850302", "127"),
         person("custodian-2", &["custodian"], "何俊", "19870925", "138"),
         person("custodian-3", &["custodian"], "许文博", "19911111", "149"),
@@ -1576,6 +1581,9 @@ mod tests {
             "committee-2",
             "committee-3",
             "regulator",
+            "regulator-2",
+            "regulator-3",
+            "regulator-4",
             "custodian-1",
             "custodian-2",
             "custodian-3",
