@@ -939,6 +939,15 @@ impl DevPki {
             .all(|p| p.is_file())
     }
 
+    /// Whether it holds today's cast, in order: a PKI made before an identity was added (or
+    /// after one was removed) is generated afresh rather than missing someone the demo needs.
+    fn has_cast(&self) -> bool {
+        self.identities
+            .iter()
+            .map(|i| i.key.as_str())
+            .eq(identity_defs().iter().map(|d| d.key))
+    }
+
     fn map_paths(mut self, f: impl Fn(&Path) -> PathBuf) -> DevPki {
         for ca in &mut self.cas {
             ca.cert_path = f(&ca.cert_path);
@@ -1190,7 +1199,7 @@ pub fn load_dev_pki(dir: &Path) -> Result<DevPki, PkiError> {
 /// An incomplete one is regenerated from scratch.
 pub fn init_dev_pki(dir: &Path, trust_dir: &Path) -> Result<DevPki, PkiError> {
     let pki = match load_dev_pki(dir) {
-        Ok(pki) if pki.format == DEV_PKI_FORMAT && pki.all_files_exist() => {
+        Ok(pki) if pki.format == DEV_PKI_FORMAT && pki.all_files_exist() && pki.has_cast() => {
             refresh_stale_crls(&pki)?;
             pki
         }
@@ -1659,6 +1668,24 @@ mod tests {
             first.identity("expert-1").unwrap().serial_hex
         );
         assert!(third.identity("expert-1").unwrap().key_path.is_file());
+
+        // So does a PKI made before an identity joined the cast (its manifest lacks it).
+        let mut older = third.clone();
+        older.identities.retain(|i| i.key != "regulator-4");
+        let rel = older
+            .clone()
+            .map_paths(|p| p.strip_prefix(&dir).unwrap().to_path_buf());
+        fs::write(dir.join(MANIFEST), serde_json::to_vec_pretty(&rel).unwrap()).unwrap();
+        assert!(load_dev_pki(&dir)
+            .unwrap()
+            .identity("regulator-4")
+            .is_none());
+        let fourth = init_dev_pki(&dir, &trust).unwrap();
+        assert!(fourth.identity("regulator-4").is_some());
+        assert_ne!(
+            fourth.identity("expert-1").unwrap().serial_hex,
+            third.identity("expert-1").unwrap().serial_hex
+        );
     }
 
     #[test]
