@@ -522,3 +522,32 @@ async fn verify_trail(regulator: &Client) -> anyhow::Result<()> {
     ));
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::Datelike;
+
+    use super::stand_in_calendar;
+    use crate::domain::calendar::WorkCalendar;
+
+    /// The embedded demo's stand-in fills exactly the years (this and next) the binary ships no
+    /// notice for, says it is the demo's, and never replaces a shipped year.
+    #[test]
+    fn the_stand_in_calendar_fills_only_the_years_not_shipped() {
+        let dir = tempfile::tempdir().unwrap();
+        let shipped = WorkCalendar::shipped();
+        let this = chrono::Utc::now().year();
+        match stand_in_calendar(dir.path()).unwrap() {
+            None => assert!(shipped.covers(this) && shipped.covers(this + 1)),
+            Some(file) => {
+                let cal = WorkCalendar::parse(&std::fs::read_to_string(file).unwrap()).unwrap();
+                for y in [this, this + 1] {
+                    assert!(shipped.covers(y) != cal.covers(y), "{y}");
+                }
+                assert!(cal.years().all(|y| y.notice.contains("demo stand-in")));
+                let laid = shipped.overlaid(cal).unwrap();
+                assert!(laid.covers(this) && laid.covers(this + 1));
+            }
+        }
+    }
+}

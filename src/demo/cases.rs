@@ -26,7 +26,7 @@ use crate::wire::cases::{
     PartyKind, Penalty, SourceKind, State,
 };
 use crate::wire::experts::DepartmentRequest;
-use crate::wire::supervision::OfficerRequest;
+use crate::wire::supervision::{CrossSignals, OfficerRequest};
 
 /// 住房和城乡建设局: supervises the city's works tenders; the case is its.
 pub const ZJJ: (&str, &str) = ("429005-zjj", "潜江市住房和城乡建设局");
@@ -194,14 +194,20 @@ async fn clue(story: &mut Story, base: &str, pki: &DevPki, tender: &str) -> anyh
             .join(", "),
         signal.evidence
     ));
-    let across: Value = officer
+    let across: CrossSignals = officer
         .get("/api/v1/supervision/collusion-signals?kind=same_pricing_dongle_across_sections")
         .await?;
-    say(format!(
-        "the regulator's view across sections agrees: {} shared-dongle signal(s) over BD01 and \
-         BD02",
-        across["signals"].as_array().map_or(0, Vec::len)
-    ));
+    for x in &across.signals {
+        say(format!(
+            "across sections (the regulator's view): the same dongle behind {} in {}",
+            x.organisations.join(" and "),
+            x.sections
+                .iter()
+                .map(|s| s.section.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
     // The act ended with the bids' submission: the opening is its last day.
     let t: Value = officer.get(&format!("/api/v1/tenders/{tender}")).await?;
     let deadline: DateTime<Utc> =
@@ -344,6 +350,11 @@ const BASIS: &str =
     "《中华人民共和国招标投标法》第三十二条、第五十三条，《中华人民共和国招标投标法\
                      实施条例》第四十条第（二）项、第六十七条";
 
+/// The department's first penalty decision of the (Shanghai) year.
+fn decision_no(now: DateTime<Utc>) -> String {
+    format!("潜住建罚〔{}〕1号", now.with_timezone(&Shanghai).year())
+}
+
 fn ban() -> Vec<Penalty> {
     vec![Penalty::BiddingBan { years: 1 }]
 }
@@ -380,7 +391,7 @@ async fn notice(
         n.reply_due.format("%Y-%m-%d %H:%M UTC")
     ));
     let early = DecisionRequest {
-        decision_no: "潜住建罚〔2027〕1号".into(),
+        decision_no: decision_no(server_now(&officer).await?),
         facts: "x".into(),
         legal_basis: BASIS.into(),
         penalties: ban(),
@@ -440,7 +451,7 @@ async fn decision(
         .act_on_case(
             case,
             &CaseAct::Decide(DecisionRequest {
-                decision_no: "潜住建罚〔2027〕1号".into(),
+                decision_no: decision_no(server_now(&officer).await?),
                 facts: "第一标段投标文件由同一计价软件加密锁编制；当事人称系同一造价咨询机构提供\
                         加密锁，但未能提供该机构为其编制投标文件的合同及付款凭证，申辩理由不成立，\
                         构成串通投标"
