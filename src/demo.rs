@@ -22,6 +22,7 @@ use crate::wire::Page;
 
 mod award;
 pub mod bids;
+mod cases;
 mod draws;
 mod evaluation;
 mod supervision;
@@ -108,6 +109,10 @@ pub async fn run(
             settings.bonds.notice_key_file = tmp.join("bank-notice.key");
             crate::app::bids::generate_notice_key(&settings.bonds.notice_key_file)?;
             settings.bonds.issuers.clear();
+            // The case scene counts working days in the sandbox's next weeks.
+            if let Some(file) = stand_in_calendar(&tmp)? {
+                settings.calendar.files.push(file);
+            }
             settings.sandbox.enabled = true;
             // The scheduler that closes tenders and runs openings ticks on this interval; the
             // demo moves the sandbox clock and then waits for that tick, so keep it short.
@@ -134,6 +139,36 @@ pub async fn run(
             result
         }
     }
+}
+
+/// The embedded server's stand-in for a State Council holiday notice the binary does not ship
+/// yet (this year's or next: the story runs weeks ahead on the sandbox clock): 元旦 only, the
+/// one holiday fixed in advance, named as the demo's in the calendar. A real server is never
+/// given one: there a missing year is `calendar_not_covered` and the case scene is skipped.
+fn stand_in_calendar(dir: &Path) -> anyhow::Result<Option<std::path::PathBuf>> {
+    use chrono::Datelike;
+    let shipped = crate::domain::calendar::WorkCalendar::shipped();
+    let this = chrono::Utc::now().year();
+    let years: Vec<Value> = [this, this + 1]
+        .into_iter()
+        .filter(|y| !shipped.covers(*y))
+        .map(|y| {
+            json!({"year": y,
+                "notice": format!(
+                    "etender demo stand-in: the {y} notice is not loaded; 元旦 only, not for \
+                     production"
+                ),
+                "holidays": [{"name": "元旦", "from": format!("{y}-01-01"),
+                    "to": format!("{y}-01-01")}],
+                "working_weekends": []})
+        })
+        .collect();
+    if years.is_empty() {
+        return Ok(None);
+    }
+    let file = dir.join("demo-calendar.json");
+    std::fs::write(&file, serde_json::to_vec_pretty(&json!({"years": years}))?)?;
+    Ok(Some(file))
 }
 
 fn tempdir() -> anyhow::Result<std::path::PathBuf> {
@@ -386,6 +421,7 @@ async fn play(base: &str, pki: &DevPki, bank: &BondIssuer, out: &Outputs) -> any
     evaluation::section(&mut story, base, pki, &tender, "BD02", &library).await?;
     award::story(&mut story, base, pki, &tender).await?;
     tenders::awarded(&mut story, base, &tender, out).await?;
+    cases::story(&mut story, base, pki, &tender, &custodian_ids).await?;
     story.step("the regulator exports the audit trail and verifies it offline");
     // The sandbox clock moved weeks ahead in the tender story: log in again.
     let regulator = enrol(base, regulator_id).await?;
@@ -485,4 +521,33 @@ async fn verify_trail(regulator: &Client) -> anyhow::Result<()> {
         receipt.index, entry.event_type, cp.size
     ));
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Datelike;
+
+    use super::stand_in_calendar;
+    use crate::domain::calendar::WorkCalendar;
+
+    /// The embedded demo's stand-in fills exactly the years (this and next) the binary ships no
+    /// notice for, says it is the demo's, and never replaces a shipped year.
+    #[test]
+    fn the_stand_in_calendar_fills_only_the_years_not_shipped() {
+        let dir = tempfile::tempdir().unwrap();
+        let shipped = WorkCalendar::shipped();
+        let this = chrono::Utc::now().year();
+        match stand_in_calendar(dir.path()).unwrap() {
+            None => assert!(shipped.covers(this) && shipped.covers(this + 1)),
+            Some(file) => {
+                let cal = WorkCalendar::parse(&std::fs::read_to_string(file).unwrap()).unwrap();
+                for y in [this, this + 1] {
+                    assert!(shipped.covers(y) != cal.covers(y), "{y}");
+                }
+                assert!(cal.years().all(|y| y.notice.contains("demo stand-in")));
+                let laid = shipped.overlaid(cal).unwrap();
+                assert!(laid.covers(this) && laid.covers(this + 1));
+            }
+        }
+    }
 }

@@ -939,6 +939,15 @@ impl DevPki {
             .all(|p| p.is_file())
     }
 
+    /// Whether it holds today's cast, in order: a PKI made before an identity was added (or
+    /// after one was removed) is generated afresh rather than missing someone the demo needs.
+    fn has_cast(&self) -> bool {
+        self.identities
+            .iter()
+            .map(|i| i.key.as_str())
+            .eq(identity_defs().iter().map(|d| d.key))
+    }
+
     fn map_paths(mut self, f: impl Fn(&Path) -> PathBuf) -> DevPki {
         for ca in &mut self.cas {
             ca.cert_path = f(&ca.cert_path);
@@ -1114,6 +1123,11 @@ fn identity_defs() -> Vec<IdentityDef> {
             "105",
         ),
         person("regulator", &["regulator"], "郑国平", "19740717", "116"),
+        // The demo's second officer of 住建局 (a case needs two on every piece of evidence) and
+        // two officers of 公共资源交易监督管理局, for scenes the two departments share.
+        person("regulator-2", &["regulator"], "韩立军", "19800312", "251"),
+        person("regulator-3", &["regulator"], "罗晓红", "19830715", "262"),
+        person("regulator-4", &["regulator"], "曾庆华", "19770904", "273"),
         person("custodian-1", &["custodian"], "冯海燕", "19850302", "127"),
         person("custodian-2", &["custodian"], "何俊", "19870925", "138"),
         person("custodian-3", &["custodian"], "许文博", "19911111", "149"),
@@ -1185,7 +1199,7 @@ pub fn load_dev_pki(dir: &Path) -> Result<DevPki, PkiError> {
 /// An incomplete one is regenerated from scratch.
 pub fn init_dev_pki(dir: &Path, trust_dir: &Path) -> Result<DevPki, PkiError> {
     let pki = match load_dev_pki(dir) {
-        Ok(pki) if pki.format == DEV_PKI_FORMAT && pki.all_files_exist() => {
+        Ok(pki) if pki.format == DEV_PKI_FORMAT && pki.all_files_exist() && pki.has_cast() => {
             refresh_stale_crls(&pki)?;
             pki
         }
@@ -1576,6 +1590,9 @@ mod tests {
             "committee-2",
             "committee-3",
             "regulator",
+            "regulator-2",
+            "regulator-3",
+            "regulator-4",
             "custodian-1",
             "custodian-2",
             "custodian-3",
@@ -1651,6 +1668,24 @@ mod tests {
             first.identity("expert-1").unwrap().serial_hex
         );
         assert!(third.identity("expert-1").unwrap().key_path.is_file());
+
+        // So does a PKI made before an identity joined the cast (its manifest lacks it).
+        let mut older = third.clone();
+        older.identities.retain(|i| i.key != "regulator-4");
+        let rel = older
+            .clone()
+            .map_paths(|p| p.strip_prefix(&dir).unwrap().to_path_buf());
+        fs::write(dir.join(MANIFEST), serde_json::to_vec_pretty(&rel).unwrap()).unwrap();
+        assert!(load_dev_pki(&dir)
+            .unwrap()
+            .identity("regulator-4")
+            .is_none());
+        let fourth = init_dev_pki(&dir, &trust).unwrap();
+        assert!(fourth.identity("regulator-4").is_some());
+        assert_ne!(
+            fourth.identity("expert-1").unwrap().serial_hex,
+            third.identity("expert-1").unwrap().serial_hex
+        );
     }
 
     #[test]

@@ -19,14 +19,14 @@ use serde_json::{json, Value};
 use super::{creds, identity, login, say, short, Story};
 use crate::client::bank::BondIssuer;
 use crate::client::bids::{
-    seal_bid_to_dir, BondKind, Opening, OpeningPhase, OpeningReaction, OpeningStatus, Receipt,
+    seal_bid_to_dir_with, BondKind, Opening, OpeningPhase, OpeningReaction, OpeningStatus, Receipt,
     SealedBidFiles,
 };
 use crate::client::Client;
 use crate::domain::uscc::Uscc;
 use crate::error::ErrorCode;
 use crate::pki::{DevIdentity, DevPki};
-use crate::seal::{BidContext, EnvelopeSecret, Summary};
+use crate::seal::{BidContext, DeviceFingerprint, EnvelopeSecret, Preparation, Summary};
 use crate::wire::bids::BankNotice;
 
 /// The scheduler ticks every `tenders.deadline_check_interval_ms` (200 ms on the embedded
@@ -124,15 +124,17 @@ impl Bidder<'_> {
         )?;
         let creds = creds(self.id)?;
         let envelope = EnvelopeSecret::from_bytes(&self.envelope.to_bytes());
+        let preparation = preparation(&self.id.key);
         // Sealing streams files and signs: blocking work.
         let sealed = tokio::task::spawn_blocking(move || {
-            seal_bid_to_dir(
+            seal_bid_to_dir_with(
                 ctx,
                 &summary,
                 &[("技术标.pdf".to_string(), doc)],
                 &out,
                 &envelope,
                 &creds,
+                Some(preparation),
             )
         })
         .await??;
@@ -172,6 +174,32 @@ impl Bidder<'_> {
     async fn relogin(&mut self, base: &str) -> anyhow::Result<()> {
         self.client = login(base, self.id).await?;
         Ok(())
+    }
+}
+
+/// The pricing-software dongle (计价软件加密锁) bidder-c and bidder-d both price with: the
+/// collusion signal (条例40(二)) the opening flags and the case scene (`super::cases`) cites.
+pub(super) const SHARED_DONGLE: (&str, &str) = ("bidder-c", "bidder-d");
+
+/// What the bidder's tool records of the machine a bid was prepared on. All demo bidders run
+/// on this one host, whose real fingerprint would make every bid look prepared together, so
+/// each bidder is given its own machine; bidder-c and bidder-d share one pricing dongle.
+fn preparation(bidder: &str) -> Preparation {
+    let c = |name: &str| DeviceFingerprint::component(name, &format!("{bidder}-{name}"));
+    let dongle = if [SHARED_DONGLE.0, SHARED_DONGLE.1].contains(&bidder) {
+        DeviceFingerprint::component("pricing_dongle", "GLD-2019-0088-3716")
+    } else {
+        c("pricing_dongle")
+    };
+    Preparation {
+        device: Some(DeviceFingerprint {
+            mac: c("mac"),
+            cpu: c("cpu"),
+            disk: c("disk"),
+            board: c("board"),
+            pricing_dongle: dongle,
+        }),
+        documents: Vec::new(),
     }
 }
 

@@ -27,6 +27,9 @@ pub struct CollusionSignals {
 /// One signal: the bids that share something, what, and the rule it points to.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct CollusionSignal {
+    /// Its number in the section (from 0): a case cites the signal as
+    /// `{tender}/{section}/{seq}` (docs/SUPERVISION.md §8).
+    pub seq: u32,
     /// `identical_document`, `identical_document_metadata`, `same_document_author`,
     /// `same_device`, `same_pricing_dongle`, `same_device_component`, `same_upload_address`,
     /// `same_bond_account`, `same_project_manager`, `same_project_manager_name`,

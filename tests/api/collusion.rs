@@ -200,6 +200,62 @@ fn path(t: &str, section: &str) -> String {
     etender::client::collusion::signals_path(t, section)
 }
 
+/// An officer of a department opens a clue citing `{tender}/BD01/{seq}` against `uscc`: the
+/// number read from the API is accepted; the one after the last signal is not, and writes
+/// nothing.
+async fn cite_signal(app: &TestApp, t: &str, seq: u32, uscc: &str) {
+    let admin = app.enrol("admin").await;
+    let regulator = app.enrol("regulator").await;
+    let (st, v) = admin
+        .raw(
+            Method::PUT,
+            "/api/v1/departments/429005-zjj",
+            Some(&serde_json::json!({"name": "潜江市住房和城乡建设局", "kinds": ["市政"]})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(st, 200, "{v}");
+    let me = crate::fixtures::id_of(&regulator).await;
+    let (st, v) = admin
+        .raw(
+            Method::PUT,
+            &format!("/api/v1/departments/429005-zjj/officers/{me}"),
+            Some(&serde_json::json!({"certificate_no": "鄂执 1", "specialty": "招投标"})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(st, 200, "{v}");
+    let clue = |id: String| {
+        serde_json::json!({"source": {"kind": "collusion_signal", "id": id},
+            "party": {"kind": "organisation", "uscc": uscc, "name": "甲公司"},
+            "summary": "两家投标人的投标文件由同一台电脑编制", "occurred_on": "2026-11-20"})
+    };
+    let before = app.rows().await;
+    let (st, v) = regulator
+        .raw(
+            Method::POST,
+            "/api/v1/cases",
+            Some(&clue(format!("{t}/BD01/8"))),
+        )
+        .await
+        .unwrap();
+    assert_problem(st, &v, 422, "validation_failed");
+    assert!(v["errors"].to_string().contains("source.id"), "{v}");
+    app.rows()
+        .await
+        .assert_same(&before, "a clue citing no signal");
+    let (st, v) = regulator
+        .raw(
+            Method::POST,
+            "/api/v1/cases",
+            Some(&clue(format!("{t}/BD01/{seq}"))),
+        )
+        .await
+        .unwrap();
+    assert_eq!(st, 201, "{v}");
+    assert_eq!(v["source"]["id"], format!("{t}/BD01/{seq}"), "{v}");
+}
+
 #[tokio::test]
 async fn planted_cases_are_found_and_independent_bids_stay_quiet() {
     let app = TestApp::spawn().await;
@@ -459,6 +515,15 @@ async fn planted_cases_are_found_and_independent_bids_stay_quiet() {
     assert!(evidence("same_bond_account").contains("6222000011112222"));
     assert!(evidence("same_upload_address").contains("127.0.0.20"));
     assert!(evidence("identical_document_metadata").contains("2026-11-03t09:12:00+08:00"));
+    // Each signal carries its number, by which a case cites it (docs/SUPERVISION.md §8).
+    let seqs: Vec<u32> = got.signals.iter().map(|x| x.seq).collect();
+    assert_eq!(seqs, (0..8).collect::<Vec<u32>>());
+    let device = got
+        .signals
+        .iter()
+        .find(|x| x.kind == "same_device")
+        .unwrap();
+    cite_signal(&app, &t, device.seq, &firms[0].ident.key).await;
 
     let quiet = regulator.collusion_signals(&t, "BD02").await.unwrap();
     assert_eq!(quiet.bids_compared, 3);

@@ -39,6 +39,7 @@ pub async fn collusion_signals(
                 .into_iter()
                 .map(|r| {
                     Ok(CollusionSignal {
+                        seq: u32::try_from(r.seq).map_err(AppError::internal)?,
                         bids: serde_json::from_str(&r.members).map_err(AppError::internal)?,
                         kind: r.kind,
                         strength: r.strength,
