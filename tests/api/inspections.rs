@@ -413,6 +413,25 @@ async fn a_joint_round_is_drawn_staffed_inspected_signed_published_and_replayed(
         .unwrap();
     assert_problem(st, &v, 409, "invalid_state_transition");
 
+    // A case may rest on the published finding; not on a task still without results.
+    let object = &task.object.id;
+    let clue = |id: &str| {
+        json!({"source": {"kind": "inspection", "id": id},
+        "party": {"kind": "organisation", "uscc": object, "name": "某公司"},
+        "summary": "联合抽查发现围标串标线索", "occurred_on": "2026-12-01"})
+    };
+    let (st, v) = zc
+        .raw(Method::POST, "/api/v1/cases", Some(&clue(&tasks[1].id)))
+        .await
+        .unwrap();
+    assert_problem(st, &v, 422, "validation_failed");
+    assert!(v["errors"].to_string().contains("no_finding"), "{v}");
+    let (st, v) = zc
+        .raw(Method::POST, "/api/v1/cases", Some(&clue(&task.id)))
+        .await
+        .unwrap();
+    assert_eq!(st, 201, "{v}");
+
     // Public: the result, not who inspected.
     let public = w
         .app

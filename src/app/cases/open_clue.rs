@@ -87,7 +87,27 @@ fn check_source(
 ) -> AppResult<()> {
     let unknown = || AppError::field("source.id", "unknown", "no such source on the platform");
     match kind {
-        SourceKind::Inspection => Ok(()),
+        // A 双随机 task of the platform must be published with a finding and checked by the
+        // department; any other id is the number of an inspection record kept off the platform
+        // (a department's own 检查笔录), which the case's evidence then carries.
+        SourceKind::Inspection => match crate::db::repo::inspections::find_task(c, id)? {
+            None => Ok(()),
+            Some(task) => {
+                let team: Vec<crate::domain::inspection::Member> =
+                    crate::app::support::json::parse_json(&task.team, "task team")?;
+                let on_team = team.iter().any(|m| m.department == department);
+                if task.state == "published" && task.findings > 0 && on_team {
+                    Ok(())
+                } else {
+                    Err(AppError::field(
+                        "source.id",
+                        "no_finding",
+                        "an inspection task becomes a case's source once its results, with a \
+                         non-compliant finding, are published by a team of the department",
+                    ))
+                }
+            }
+        },
         SourceKind::Complaint => {
             let complaint = crate::db::repo::supervision::find_complaint(c, id)?
                 .filter(|x| x.department_code.as_deref().is_none_or(|d| d == department))
