@@ -25,6 +25,7 @@ pub mod bids;
 mod cases;
 mod draws;
 mod evaluation;
+mod inspections;
 mod supervision;
 pub mod tenders;
 mod verdict;
@@ -422,6 +423,7 @@ async fn play(base: &str, pki: &DevPki, bank: &BondIssuer, out: &Outputs) -> any
     award::story(&mut story, base, pki, &tender).await?;
     tenders::awarded(&mut story, base, &tender, out).await?;
     cases::story(&mut story, base, pki, &tender, &custodian_ids).await?;
+    inspections::story(&mut story, base, pki, &tender).await?;
     story.step("the regulator exports the audit trail and verifies it offline");
     // The sandbox clock moved weeks ahead in the tender story: log in again.
     let regulator = enrol(base, regulator_id).await?;

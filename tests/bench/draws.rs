@@ -90,7 +90,7 @@ pub fn run(out: &mut Report) {
     drop(pg);
 }
 
-fn context(url: &str, dir: &Path) -> AppContext {
+pub(crate) fn context(url: &str, dir: &Path) -> AppContext {
     let mut settings = Settings::load_for_development(None).unwrap();
     settings.database.url = url.to_string().into();
     settings.database.run_migrations = false;
@@ -116,7 +116,7 @@ macro_rules! insert_chunks {
     };
 }
 
-fn uscc(n: usize) -> String {
+pub(crate) fn uscc(n: usize) -> String {
     Uscc::with_check_digit(&format!("91420600{n:09}"))
         .unwrap()
         .as_str()
@@ -266,7 +266,7 @@ fn seed(db: &Db, pg_url: Option<&str>, tenders_n: usize) -> (String, Vec<String>
     (tenderer_id, ids)
 }
 
-fn percentile(v: &mut [f64], p: f64) -> f64 {
+pub(crate) fn percentile(v: &mut [f64], p: f64) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     v[((v.len() as f64 * p).ceil() as usize).clamp(1, v.len()) - 1]
 }

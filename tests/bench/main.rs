@@ -10,6 +10,7 @@ mod collusion;
 mod draws;
 mod evaluation;
 mod identity;
+mod inspections;
 mod pages;
 mod report;
 mod rush;
@@ -40,6 +41,9 @@ fn main() {
     }
     if run("draws") {
         draws::run(&mut out);
+    }
+    if run("inspections") {
+        inspections::run(&mut out);
     }
     if run("evaluation") {
         evaluation::run(&mut out);
