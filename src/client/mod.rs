@@ -15,6 +15,7 @@ pub mod collusion;
 pub mod device;
 pub mod docmeta;
 pub mod evaluation;
+pub mod oversight;
 pub mod supervision;
 pub mod witness;
 

@@ -19,6 +19,7 @@ pub mod evaluation;
 pub mod experts;
 pub mod identity;
 pub mod opening;
+pub mod oversight;
 pub mod sandbox;
 pub mod supervision;
 pub mod tenders;

@@ -29,6 +29,7 @@ mod limits;
 mod lottery;
 mod migrations;
 mod motions;
+mod oversight;
 mod pages;
 mod parties;
 mod remedy;

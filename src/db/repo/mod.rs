@@ -19,6 +19,7 @@ pub mod experts;
 pub mod identity;
 pub mod mail;
 pub mod motions;
+pub mod oversight;
 pub mod parties;
 pub mod reports;
 pub mod sheets;
