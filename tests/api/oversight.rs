@@ -319,6 +319,13 @@ async fn a_department_pages_its_tenders_and_the_limits_broken_on_them() {
     );
     assert_eq!(second.items[0].done_at, None);
     assert_eq!(second.items[0].late_by_seconds, 10 * 3600);
+    // One statement a source whatever the page.
+    let (actor, _) = counted(identity::authenticate(&app.ctx, ours.token().unwrap())).await;
+    let actor = actor.unwrap();
+    let (one, n1) = counted(supervision::breaches(&app.ctx, &actor, None, None, Some(1))).await;
+    let (all, n2) = counted(supervision::breaches(&app.ctx, &actor, None, None, None)).await;
+    assert_eq!((one.unwrap().items.len(), all.unwrap().items.len()), (1, 2));
+    assert_eq!(n1, n2, "statements a page");
     let by_kind = ours
         .breaches(Some(BreachKind::ComplaintAcceptance), None, None)
         .await
@@ -338,6 +345,47 @@ async fn a_department_pages_its_tenders_and_the_limits_broken_on_them() {
         let path = format!("{BREACHES}{bad}");
         refused(&app, &ours, &path, 400, "malformed_parameter").await;
     }
+
+    // A case on the accepted complaint counts on its tender; once registered, its decision
+    // limit (90 days) is a breach from its instant on while undecided.
+    let clue = json!({"source": {"kind": "complaint", "id": ours_filed[0]},
+        "party": {"kind": "organisation", "uscc": pki().get("bidder").key, "name": "某公司"},
+        "summary": "透露潜在投标人名称", "occurred_on": "2026-12-01"});
+    let (st, case) = ours
+        .raw(Method::POST, "/api/v1/cases", Some(&clue))
+        .await
+        .unwrap();
+    assert_eq!(st, 201, "{case}");
+    let case = case["id"].as_str().unwrap().to_string();
+    let listed: Page<SupervisedTender> = ours.get(TENDERS).await.unwrap();
+    let cases: Vec<u32> = listed.items.iter().map(|t| t.open_cases).collect();
+    assert_eq!(cases, [1, 0]);
+    let register = json!({"act": "register"});
+    let (st, c) = ours
+        .raw(
+            Method::POST,
+            &format!("/api/v1/cases/{case}/acts"),
+            Some(&register),
+        )
+        .await
+        .unwrap();
+    assert_eq!(st, 200, "{c}");
+    let due: DateTime<Utc> = serde_json::from_value(c["decision_due"].clone()).unwrap();
+    let decisions = |c: Client| async move {
+        c.breaches(Some(BreachKind::CaseDecision), None, None)
+            .await
+            .unwrap()
+            .items
+    };
+    app.clock.set(due - chrono::Duration::seconds(1));
+    assert!(decisions(app.enrol("regulator").await).await.is_empty());
+    app.clock.set(due);
+    let ours = app.enrol("regulator").await;
+    let owed = decisions(ours.clone()).await;
+    assert_eq!(owed.len(), 1);
+    assert_eq!(owed[0].key, format!("case_decision/{case}"));
+    assert_eq!(owed[0].subject.case.as_deref(), Some(case.as_str()));
+    assert_eq!((owed[0].due, owed[0].done_at), (due, None));
 
     // The other department sees its own only; nobody else gets through.
     let unassigned = app.enrol_ident(&unassigned_ident).await;
@@ -462,6 +510,20 @@ async fn deviation_alerts_show_the_departments_flags_and_whether_each_reason_was
     for (id, was) in filed {
         assert_eq!(was, id == f.id, "{id}");
     }
+
+    // One statement a page, whatever its size.
+    let (actor, _) = counted(identity::authenticate(&app.ctx, ours.token().unwrap())).await;
+    let actor = actor.unwrap();
+    let (one, n1) = counted(supervision::deviation_alerts(
+        &app.ctx,
+        &actor,
+        None,
+        Some(1),
+    ))
+    .await;
+    let (all, n2) = counted(supervision::deviation_alerts(&app.ctx, &actor, None, None)).await;
+    assert_eq!((one.unwrap().items.len(), all.unwrap().items.len()), (1, 2));
+    assert_eq!(n1, n2, "statements a page");
 
     // Another department's officer sees none; the rest are refused.
     let theirs_alerts = theirs.deviation_alerts(None, None).await.unwrap();

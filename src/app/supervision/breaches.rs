@@ -251,3 +251,46 @@ fn case_breaches(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    fn pushed(kind: BreachKind, due: &str, done: Option<&str>, now: &str) -> Vec<Breach> {
+        let mut out = Vec::new();
+        push(&mut out, kind, "x", none(), at(due), done.map(at), at(now));
+        out
+    }
+
+    #[test]
+    fn a_limit_is_broken_from_its_first_late_instant_and_stays_broken_once_done_late() {
+        let due = "2026-12-10T16:00:00Z";
+        let k = BreachKind::ComplaintAcceptance;
+        assert!(pushed(k, due, None, "2026-12-10T15:59:59Z").is_empty());
+        let open = pushed(k, due, None, due);
+        assert_eq!((open[0].done_at, open[0].late_by_seconds), (None, 0));
+        assert_eq!(open[0].key, "complaint_acceptance/x");
+        assert!(pushed(k, due, Some("2026-12-10T15:59:59Z"), "2026-12-20T00:00:00Z").is_empty());
+        let late = pushed(k, due, Some("2026-12-11T00:00:00Z"), "2026-12-20T00:00:00Z");
+        assert_eq!(late[0].late_by_seconds, 8 * 3600);
+        assert_eq!(late[0].done_at, Some(at("2026-12-11T00:00:00Z")));
+    }
+
+    #[test]
+    fn the_written_report_is_in_time_at_its_limit() {
+        let due = "2026-12-20T00:00:00Z";
+        let k = BreachKind::WrittenReport;
+        assert!(pushed(k, due, Some(due), "2026-12-30T00:00:00Z").is_empty());
+        assert!(pushed(k, due, None, due).is_empty());
+        assert_eq!(
+            pushed(k, due, None, "2026-12-20T00:00:01Z")[0].late_by_seconds,
+            1
+        );
+        let late = pushed(k, due, Some("2026-12-21T00:00:00Z"), "2026-12-30T00:00:00Z");
+        assert_eq!(late[0].late_by_seconds, 86_400);
+    }
+}
