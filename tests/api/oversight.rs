@@ -545,3 +545,49 @@ async fn deviation_alerts_show_the_departments_flags_and_whether_each_reason_was
         .await;
     }
 }
+
+/// Migration 000047 fills `tender_departments` from the latest published drafts of the tenders
+/// that existed before it: its statement, run again on an emptied table, restores the view.
+#[tokio::test]
+async fn the_migration_fills_in_the_departments_of_existing_tenders() {
+    let app = TestApp::spawn().await;
+    let admin = app.enrol("admin").await;
+    department(&admin, ZJJ, "潜江市住房和城乡建设局").await;
+    let ours = app.enrol("regulator").await;
+    officer_of(&admin, ZJJ, &ours, "鄂执 420101").await;
+    let t = tender_of(&app, ZJJ).await;
+    published_tender(&app, 30).await;
+    let ids =
+        |p: Page<SupervisedTender>| -> Vec<String> { p.items.into_iter().map(|t| t.id).collect() };
+    assert_eq!(
+        ids(ours.get(TENDERS).await.unwrap()),
+        std::slice::from_ref(&t)
+    );
+
+    let backend = if crate::helpers::is_postgres() {
+        "postgres"
+    } else {
+        "sqlite"
+    };
+    let up = std::fs::read_to_string(format!(
+        "{}/migrations/{backend}/2026-12-05-000047_tender_departments/up.sql",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let fill = up[up.find("INSERT INTO").unwrap()..].to_string();
+    let sql = |text: String| {
+        let db = app.ctx.db.clone();
+        async move {
+            db.write(move |c| {
+                use diesel::connection::SimpleConnection;
+                Ok(c.batch_execute(&text)?)
+            })
+            .await
+            .unwrap()
+        }
+    };
+    sql("DELETE FROM tender_departments".into()).await;
+    assert!(ids(ours.get(TENDERS).await.unwrap()).is_empty());
+    sql(fill).await;
+    assert_eq!(ids(ours.get(TENDERS).await.unwrap()), [t]);
+}
