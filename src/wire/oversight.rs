@@ -86,7 +86,8 @@ pub struct SupervisedTender {
     pub next_deadline: Option<Deadline>,
     /// Complaints on it filed, accepted or paused.
     pub open_complaints: u32,
-    /// The department's open cases sourced from a complaint on it or a collusion signal of it.
+    /// The department's open cases sourced from a complaint on it, or a collusion signal or a
+    /// deviation alert of it.
     pub open_cases: u32,
 }
 

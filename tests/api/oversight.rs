@@ -525,6 +525,19 @@ async fn deviation_alerts_show_the_departments_flags_and_whether_each_reason_was
     assert_eq!((one.unwrap().items.len(), all.unwrap().items.len()), (1, 2));
     assert_eq!(n1, n2, "statements a page");
 
+    // A case opened on an alert counts on the tender.
+    let clue = json!({"source": {"kind": "deviation_alert", "id": f.id},
+        "party": {"kind": "organisation", "uscc": pki().get("bidder").key, "name": "某公司"},
+        "summary": "评分偏离且理由不足", "occurred_on": legal_date(app.clock_now())});
+    let (st, v) = ours
+        .raw(Method::POST, "/api/v1/cases", Some(&clue))
+        .await
+        .unwrap();
+    assert_eq!(st, 201, "{v}");
+    let page: Page<SupervisedTender> = ours.get(TENDERS).await.unwrap();
+    let tender = page.items.iter().find(|x| x.id == t).unwrap();
+    assert_eq!((tender.open_complaints, tender.open_cases), (0, 1));
+
     // Another department's officer sees none; the rest are refused.
     let theirs_alerts = theirs.deviation_alerts(None, None).await.unwrap();
     assert!(theirs_alerts.items.is_empty());

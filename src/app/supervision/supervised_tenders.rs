@@ -4,10 +4,11 @@
 //! the next statutory deadline the platform knows and its open complaints and cases (issue 15
 //! item 7).
 //!
-//! Seven statements a page whatever its size, never one per tender: the officer, the page, then
+//! Nine statements a page whatever its size, never one per tender: the officer, the page, then
 //! over the page's ids the published drafts (for the sections), the openings, the committees,
-//! the awards and the open complaints, and the department's open cases sourced from complaints
-//! or collusion signals (its caseload, matched to the page in memory).
+//! the awards, the open complaints and the deviation flags, and the department's open cases
+//! sourced from complaints, collusion signals or deviation alerts (its caseload, matched to the
+//! page in memory).
 
 use std::collections::HashMap;
 
@@ -88,9 +89,11 @@ pub async fn supervised_tenders(
                 .filter(|s| !s.is_final())
                 .map(CaseState::as_str)
                 .collect();
+            let flags = repo::flags_of(c, &ids)?;
             let kinds = [
                 SourceKind::Complaint.as_str(),
                 SourceKind::CollusionSignal.as_str(),
+                SourceKind::DeviationAlert.as_str(),
             ];
             let cases = repo::case_sources(c, &department, &open_case, &kinds)?;
             let seen = Seen {
@@ -98,6 +101,7 @@ pub async fn supervised_tenders(
                 committees: &committees,
                 awards: &awards,
                 complaints: &complaints,
+                flags: &flags,
                 cases: &cases,
             };
             let items = rows
@@ -121,6 +125,7 @@ struct Seen<'a> {
     committees: &'a [(String, String, String)],
     awards: &'a [repo::AwardLine],
     complaints: &'a [(String, String)],
+    flags: &'a [(String, String)],
     cases: &'a [(String, String)],
 }
 
@@ -203,12 +208,14 @@ fn view(
     let cases = seen
         .cases
         .iter()
-        .filter(|(kind, source)| {
-            if kind == SourceKind::Complaint.as_str() {
-                complaints.contains(&source.as_str())
-            } else {
-                source.starts_with(&signal_prefix)
-            }
+        .filter(|(kind, source)| match SourceKind::parse(kind) {
+            Some(SourceKind::Complaint) => complaints.contains(&source.as_str()),
+            Some(SourceKind::CollusionSignal) => source.starts_with(&signal_prefix),
+            Some(SourceKind::DeviationAlert) => seen
+                .flags
+                .iter()
+                .any(|(flag, tender)| flag == source && *tender == r.id),
+            _ => false,
         })
         .count();
     let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);

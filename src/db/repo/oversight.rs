@@ -144,6 +144,15 @@ pub fn complaints_in(
         .load(c)
 }
 
+/// The deviation flags raised in the evaluations of the tenders `ids`: (flag id, tender).
+pub fn flags_of(c: &mut AnyConnection, ids: &[String]) -> QueryResult<Vec<(String, String)>> {
+    deviation_flags::table
+        .inner_join(committees::table.on(committees::id.eq(deviation_flags::committee_id)))
+        .filter(committees::tender_id.eq_any(ids.to_vec()))
+        .select((deviation_flags::id, committees::tender_id))
+        .load(c)
+}
+
 /// The department's cases in one of `states` sourced from one of `kinds`: (kind, source id).
 pub fn case_sources(
     c: &mut AnyConnection,
