@@ -40,6 +40,10 @@ pub enum DeadlineKind {
     OpeningObjections,
     /// A section's publicity (公示) ends.
     AwardPublicity,
+    /// An objection to the documents must be answered before it (条例22).
+    DocumentsObjectionAnswer,
+    /// An objection to a section's award publicity must be answered before it (条例54).
+    AwardObjectionAnswer,
 }
 
 /// The next statutory deadline the platform knows for a tender.

@@ -259,7 +259,7 @@ async fn a_department_pages_its_tenders_and_the_limits_broken_on_them() {
     let ((small, n1), (large, n2)) = (page_of(1).await, page_of(200).await);
     assert_eq!((small, large), (1, 2));
     assert_eq!(n1, n2, "statements a page");
-    assert!(n2 <= 10, "{n2} statements");
+    assert!(n2 <= 11, "{n2} statements");
 
     // Breaches: none while the complaints' 3 working days run, to their last second.
     let (theirs_ident, unassigned_ident) = (
@@ -603,4 +603,83 @@ async fn the_migration_fills_in_the_departments_of_existing_tenders() {
     assert!(ids(ours.get(TENDERS).await.unwrap()).is_empty());
     sql(fill).await;
     assert_eq!(ids(ours.get(TENDERS).await.unwrap()), [t]);
+}
+
+/// An objection to the documents: its answer limit is the tender's next deadline while it waits
+/// (the tender suspended), and a breach from that instant, done once answered late.
+#[tokio::test]
+async fn an_objection_unanswered_is_the_next_deadline_then_a_breach() {
+    let app = TestApp::spawn_at(at("2026-12-07T02:00:00Z"), |_| {}).await;
+    let admin = app.enrol("admin").await;
+    department(&admin, ZJJ, "潜江市住房和城乡建设局").await;
+    let ours = app.enrol("regulator").await;
+    officer_of(&admin, ZJJ, &ours, "鄂执 420101").await;
+    let t = tender_of(&app, ZJJ).await;
+    let bidder = app.enrol("bidder").await;
+    let (st, o) = bidder
+        .raw(
+            Method::POST,
+            &format!("/api/v1/tenders/{t}/objections"),
+            Some(&json!({"objection": "资格条件排斥潜在投标人"})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(st, 201, "{o}");
+    let (id, due): (String, DateTime<Utc>) = (
+        o["id"].as_str().unwrap().into(),
+        serde_json::from_value(o["answer_due"].clone()).unwrap(),
+    );
+    let page = ours.supervised_tenders(None, None, None).await.unwrap();
+    let tender = &page.items[0];
+    assert_eq!(tender.state, StateKind::Suspended);
+    let next = tender.next_deadline.clone().unwrap();
+    assert_eq!(
+        (next.kind, next.section, next.at),
+        (DeadlineKind::DocumentsObjectionAnswer, None, due)
+    );
+    let suspended = ours
+        .supervised_tenders(Some(StateKind::Suspended), None, None)
+        .await
+        .unwrap();
+    assert_eq!(suspended.items.len(), 1);
+
+    let objections = |c: Client| async move {
+        c.breaches(Some(BreachKind::DocumentsObjection), None, None)
+            .await
+            .unwrap()
+            .items
+    };
+    app.clock.set(due - chrono::Duration::seconds(1));
+    assert!(objections(app.enrol("regulator").await).await.is_empty());
+    app.clock.set(due + chrono::Duration::hours(1));
+    let owed = objections(app.enrol("regulator").await).await;
+    assert_eq!(owed.len(), 1);
+    assert_eq!(owed[0].subject.objection.as_deref(), Some(id.as_str()));
+    assert_eq!(owed[0].subject.tender.as_deref(), Some(t.as_str()));
+    assert_eq!((owed[0].done_at, owed[0].late_by_seconds), (None, 3600));
+    // Past its limit the deadline is no longer ahead.
+    let page = ours_again(&app).await;
+    assert!(page.items[0]
+        .next_deadline
+        .as_ref()
+        .is_none_or(|d| d.at > due));
+
+    let agent = app.enrol("agent").await;
+    let (st, v) = agent
+        .raw(
+            Method::POST,
+            &format!("/api/v1/tenders/{t}/objections/{id}/answer"),
+            Some(&json!({"answer": "资质条件符合法规，维持原文件。"})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(st, 200, "{v}");
+    let done = objections(app.enrol("regulator").await).await;
+    assert_eq!(done.len(), 1);
+    assert_eq!(done[0].done_at, Some(due + chrono::Duration::hours(1)));
+}
+
+async fn ours_again(app: &TestApp) -> Page<SupervisedTender> {
+    let ours = app.enrol("regulator").await;
+    ours.supervised_tenders(None, None, None).await.unwrap()
 }

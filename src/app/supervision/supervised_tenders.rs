@@ -4,9 +4,10 @@
 //! the next statutory deadline the platform knows and its open complaints and cases (issue 15
 //! item 7).
 //!
-//! Nine statements a page whatever its size, never one per tender: the officer, the page, then
-//! over the page's ids the published drafts (for the sections), the openings, the committees,
-//! the awards, the open complaints and the deviation flags, and the department's open cases
+//! Eleven statements a page whatever its size, never one per tender: the officer, the page,
+//! then over the page's ids the published drafts (for the sections), the openings, the
+//! committees, the awards, the unanswered objections (award and documents), the open complaints
+//! and the deviation flags, and the department's open cases
 //! sourced from complaints, collusion signals or deviation alerts (its caseload, matched to the
 //! page in memory).
 
@@ -76,6 +77,7 @@ pub async fn supervised_tenders(
             let openings = repo::openings(c, &ids)?;
             let committees = repo::committees_of(c, &ids)?;
             let awards = repo::awards(c, &ids)?;
+            let objections = repo::unanswered_objections(c, &ids)?;
             // Still being handled: not refused, decided or withdrawn.
             let open_complaint = [
                 ComplaintState::Filed,
@@ -100,6 +102,7 @@ pub async fn supervised_tenders(
                 openings: &openings,
                 committees: &committees,
                 awards: &awards,
+                objections: &objections,
                 complaints: &complaints,
                 flags: &flags,
                 cases: &cases,
@@ -124,6 +127,7 @@ struct Seen<'a> {
     openings: &'a [repo::OpeningLine],
     committees: &'a [(String, String, String)],
     awards: &'a [repo::AwardLine],
+    objections: &'a [repo::DueLine],
     complaints: &'a [(String, String)],
     flags: &'a [(String, String)],
     cases: &'a [(String, String)],
@@ -192,6 +196,16 @@ fn view(
             opening,
             committee,
             award,
+        });
+    }
+    for (_, section, due) in seen.objections.iter().filter(|o| o.0 == r.id) {
+        deadlines.push(Deadline {
+            kind: match section {
+                Some(_) => DeadlineKind::AwardObjectionAnswer,
+                None => DeadlineKind::DocumentsObjectionAnswer,
+            },
+            section: section.clone(),
+            at: from_db(*due),
         });
     }
     let next_deadline = deadlines

@@ -144,6 +144,31 @@ pub fn complaints_in(
         .load(c)
 }
 
+/// The objections on the tenders `ids` still unanswered: tender, section (none: to the
+/// documents), answer due.
+pub type DueLine = (String, Option<String>, NaiveDateTime);
+
+pub fn unanswered_objections(c: &mut AnyConnection, ids: &[String]) -> QueryResult<Vec<DueLine>> {
+    use crate::db::schema::{award_objections as a, tender_threads as t};
+    let mut out: Vec<DueLine> = a::table
+        .filter(a::tender_id.eq_any(ids.to_vec()))
+        .filter(a::answered_at.is_null())
+        .select((a::tender_id, a::section_code.nullable(), a::answer_due))
+        .load(c)?;
+    let documents: Vec<(String, Option<NaiveDateTime>)> = t::table
+        .filter(t::tender_id.eq_any(ids.to_vec()))
+        .filter(t::answer_due.is_not_null())
+        .filter(t::answered_at.is_null())
+        .select((t::tender_id, t::answer_due))
+        .load(c)?;
+    out.extend(
+        documents
+            .into_iter()
+            .filter_map(|(tender, due)| due.map(|d| (tender, None, d))),
+    );
+    Ok(out)
+}
+
 /// The deviation flags raised in the evaluations of the tenders `ids`: (flag id, tender).
 pub fn flags_of(c: &mut AnyConnection, ids: &[String]) -> QueryResult<Vec<(String, String)>> {
     deviation_flags::table
