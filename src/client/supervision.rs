@@ -11,6 +11,7 @@ use crate::wire::supervision::{
     FileComplaintRequest, HandleComplaintRequest, Officer, OfficerRequest,
 };
 use crate::wire::tenders::{LifecycleAction, Tender};
+use crate::wire::Page;
 
 /// (certificate chain, signature, algorithm) as a signed body carries them.
 fn sign(creds: &Credentials, msg: &[u8]) -> Result<(Vec<String>, String, String), ClientError> {
@@ -80,15 +81,23 @@ impl Client {
         self.post("/api/v1/complaints", &req).await
     }
 
-    /// Complaints the caller may read; `open` only those still being handled.
+    /// A page of the complaints the caller may read; `open` only those still being handled.
     pub async fn complaints(
         &self,
         tender: Option<&str>,
         open: bool,
-    ) -> Result<Vec<Complaint>, ClientError> {
+        after: Option<&str>,
+        limit: Option<i64>,
+    ) -> Result<Page<Complaint>, ClientError> {
         let mut path = format!("/api/v1/complaints?open={open}");
         if let Some(t) = tender {
             path.push_str(&format!("&tender={}", urlencode(t)));
+        }
+        if let Some(a) = after {
+            path.push_str(&format!("&after={}", urlencode(a)));
+        }
+        if let Some(l) = limit {
+            path.push_str(&format!("&limit={l}"));
         }
         self.get(&path).await
     }

@@ -1034,7 +1034,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    tender_departments (tender_id) {
+        tender_id -> Text,
+        department_code -> Nullable<Text>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    tender_departments,
     section_awards,
     clearing_reports,
     award_statements,

@@ -20,6 +20,7 @@ pub mod experts;
 pub mod identity;
 pub mod inspections;
 pub mod opening;
+pub mod oversight;
 pub mod sandbox;
 pub mod supervision;
 pub mod tenders;

@@ -1352,6 +1352,27 @@ async fn every_endpoint_with_every_role() {
             Some(&["regulator"]),
         ),
         e(
+            Method::GET,
+            "/api/v1/supervision/tenders",
+            "/api/v1/supervision/tenders".into(),
+            None,
+            Some(&["regulator"]),
+        ),
+        e(
+            Method::GET,
+            "/api/v1/supervision/deviation-alerts",
+            "/api/v1/supervision/deviation-alerts".into(),
+            None,
+            Some(&["regulator"]),
+        ),
+        e(
+            Method::GET,
+            "/api/v1/supervision/breaches",
+            "/api/v1/supervision/breaches".into(),
+            None,
+            Some(&["regulator"]),
+        ),
+        e(
             Method::POST,
             "/api/v1/complaints/{id}/withdrawal",
             "/api/v1/complaints/none/withdrawal".into(),

@@ -90,7 +90,13 @@ pub(crate) async fn world(count: u32) -> World {
 
 /// [`world`] with BD01's `evaluation` and `award` replaced before the tender is published.
 pub(crate) async fn world_with(count: u32, bd01: Option<(Value, Value)>) -> World {
-    world_full(count, bd01, PRICES).await
+    world_full(count, bd01, PRICES, None).await
+}
+
+/// [`world`] on a tender supervised by `department` (code, name), created here, whose officer
+/// is the `regulator` that contributes to the draw.
+pub(crate) async fn world_supervised(count: u32, department: (&str, &str)) -> World {
+    world_full(count, None, PRICES, Some(department)).await
 }
 
 /// The three bids' prices of [`world`].
@@ -98,23 +104,54 @@ const PRICES: [&str; 3] = ["9100000.00", "9200000.00", "9300000.00"];
 
 /// [`world`] with the three bids at `prices`.
 pub(crate) async fn world_priced(count: u32, prices: [&str; 3]) -> World {
-    world_full(count, None, prices).await
+    world_full(count, None, prices, None).await
 }
 
-async fn world_full(count: u32, bd01: Option<(Value, Value)>, prices: [&str; 3]) -> World {
+async fn world_full(
+    count: u32,
+    bd01: Option<(Value, Value)>,
+    prices: [&str; 3],
+    department: Option<(&str, &str)>,
+) -> World {
     let app = TestApp::spawn().await;
-    let s = match bd01 {
-        None => published_tender(&app, 30).await,
-        Some((evaluation, award)) => {
+    if let Some((code, name)) = department {
+        let admin = app.enrol("admin").await;
+        let regulator = app.enrol("regulator").await;
+        for (path, body) in [
+            (
+                format!("/api/v1/departments/{code}"),
+                json!({"name": name, "kinds": ["房屋建筑和市政基础设施工程"]}),
+            ),
+            (
+                format!(
+                    "/api/v1/departments/{code}/officers/{}",
+                    id_of(&regulator).await
+                ),
+                json!({"certificate_no": "鄂执 420199", "specialty": "招标投标监督"}),
+            ),
+        ] {
+            let (st, v) = admin.raw(Method::PUT, &path, Some(&body)).await.unwrap();
+            assert_eq!(st, 200, "{v}");
+        }
+    }
+    let s = match (bd01, department) {
+        (None, None) => published_tender(&app, 30).await,
+        (bd01, department) => {
             let s = crate::fixtures::draft_tender(&app, 30).await;
             let mut d = crate::fixtures::draft(app.clock_now(), 30, &s.custodians);
-            d["sections"][0]["evaluation"] = evaluation;
-            let mut award = award;
-            // The section's award terms ride along with the award mode (award_publicity tests).
-            if let Some(terms) = award.as_object_mut().and_then(|o| o.remove("award_terms")) {
-                d["sections"][0]["award_terms"] = terms;
+            if let Some((evaluation, award)) = bd01 {
+                d["sections"][0]["evaluation"] = evaluation;
+                let mut award = award;
+                // The section's award terms ride along with the award mode (award_publicity
+                // tests).
+                if let Some(terms) = award.as_object_mut().and_then(|o| o.remove("award_terms")) {
+                    d["sections"][0]["award_terms"] = terms;
+                }
+                d["sections"][0]["award"] = award;
             }
-            d["sections"][0]["award"] = award;
+            if let Some((code, _)) = department {
+                d["supervising_department"] = json!(code);
+            }
             let (st, v) = s
                 .agent
                 .raw(

@@ -16,6 +16,7 @@ use etender::wire::supervision::{
     Complaint, ComplaintOutcome, ComplaintPauseRequest, ComplaintState, ComplaintSubject,
     FileComplaintRequest, HandleComplaintRequest, Redo, RefusalGround,
 };
+use etender::wire::Page;
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -394,15 +395,16 @@ async fn a_documents_complaint_from_objection_to_a_decision_that_orders_the_docu
         assert_problem(st, &v, 404, "not_found");
         let _ = who;
     }
-    let listed: Vec<Complaint> = ours
+    let listed: Page<Complaint> = ours
         .get(&format!("/api/v1/complaints?tender={t}&open=true"))
         .await
         .unwrap();
-    assert_eq!(listed.len(), 1);
-    let theirs_list: Vec<Complaint> = theirs.get("/api/v1/complaints").await.unwrap();
-    assert!(theirs_list.is_empty());
-    let agents: Vec<Complaint> = s.agent.get("/api/v1/complaints").await.unwrap();
-    assert!(agents.is_empty());
+    assert_eq!(listed.items.len(), 1);
+    assert!(listed.next.is_none());
+    let theirs_list: Page<Complaint> = theirs.get("/api/v1/complaints").await.unwrap();
+    assert!(theirs_list.items.is_empty());
+    let agents: Page<Complaint> = s.agent.get("/api/v1/complaints").await.unwrap();
+    assert!(agents.items.is_empty());
 
     // Handling: not a bidder, not another department, not a regulator of none.
     let handling = format!("{one}/handling");

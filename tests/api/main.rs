@@ -30,6 +30,7 @@ mod limits;
 mod lottery;
 mod migrations;
 mod motions;
+mod oversight;
 mod pages;
 mod parties;
 mod remedy;

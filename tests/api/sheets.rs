@@ -26,11 +26,11 @@ use crate::helpers::assert_problem;
 const LINES: [&str; 4] = ["F1", "Q1", "Q2", "R1"];
 
 /// A member of the committee as a test drives it.
-struct Member {
-    client: Client,
-    creds: Credentials,
+pub(crate) struct Member {
+    pub(crate) client: Client,
+    pub(crate) creds: Credentials,
     person: String,
-    id: String,
+    pub(crate) id: String,
 }
 
 /// A committee of the five drawn experts and two of the tenderer's staff, evaluating (its
@@ -42,7 +42,7 @@ async fn evaluating() -> (World, Vec<Member>) {
 }
 
 /// The first member is elected leader by the first four.
-async fn elect(w: &World, m: &[Member]) {
+pub(crate) async fn elect(w: &World, m: &[Member]) {
     for x in &m[..4] {
         x.client.vote_leader(w.t(), "BD01", &m[0].id).await.unwrap();
     }
@@ -55,7 +55,11 @@ async fn formed() -> (World, Vec<Member>) {
 
 /// [`formed`] with BD01's evaluation method and award replaced.
 async fn formed_with(bd01: Option<(Value, Value)>) -> (World, Vec<Member>) {
-    let mut w = world_with(5, bd01).await;
+    formed_from(world_with(5, bd01).await).await
+}
+
+/// The committee of `w`'s BD01 formed, its leader not yet elected.
+pub(crate) async fn formed_from(mut w: World) -> (World, Vec<Member>) {
     w.open().await;
     w.advance_to_check_in().await;
     for i in w.drawn.clone() {
@@ -90,7 +94,7 @@ fn sheets_path(w: &World) -> String {
 }
 
 /// Every line of every bid passes, except those in `fail` ((bid, line)), failed with a reason.
-fn preliminary(bids: &[String], fail: &[(&str, &str)]) -> Sheet {
+pub(crate) fn preliminary(bids: &[String], fail: &[(&str, &str)]) -> Sheet {
     let mut verdicts = Vec::new();
     for b in bids {
         for l in LINES {
@@ -108,7 +112,7 @@ fn preliminary(bids: &[String], fail: &[(&str, &str)]) -> Sheet {
 }
 
 /// `(technical, commercial)` for each bid.
-fn scoring(scores: &[(&str, &str, &str)]) -> Sheet {
+pub(crate) fn scoring(scores: &[(&str, &str, &str)]) -> Sheet {
     let mut out = Vec::new();
     for (bid, technical, commercial) in scores {
         for (item, points) in [("technical", technical), ("commercial", commercial)] {

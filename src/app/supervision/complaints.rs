@@ -3,21 +3,25 @@
 //! complaint would tell who took the documents, which 招标投标法22 keeps secret.
 
 use super::complaint_common::*;
+use crate::app::support::pages;
 use crate::app::{Actor, AppContext};
 use crate::db::repo::supervision::{self as repo, ComplaintScope};
 use crate::domain::identity::{PrincipalKind, Role};
 use crate::error::{AppError, AppResult};
 use crate::wire::supervision::Complaint;
+use crate::wire::Page;
 
-/// Most complaints one listing returns.
-const LIST_MAX: i64 = 500;
-
+/// A page of the complaints the caller may read, by id (filing order); one statement a page
+/// besides the caller's officer record.
 pub async fn complaints(
     ctx: &AppContext,
     actor: &Actor,
     tender: Option<String>,
     open_only: bool,
-) -> AppResult<Vec<Complaint>> {
+    after: Option<String>,
+    limit: Option<i64>,
+) -> AppResult<Page<Complaint>> {
+    let page = pages::parse::<String>(after.as_deref(), limit, pages::LISTS)?;
     let (actor, now, cal) = (actor.clone(), ctx.clock.now(), ctx.calendar.clone());
     ctx.db
         .read(move |c| {
@@ -36,10 +40,13 @@ pub async fn complaints(
                     "complaints are read by their complainant and the department",
                 ));
             };
-            repo::complaints(c, scope, tender.as_deref(), open_only, LIST_MAX)?
+            let rows = repo::complaints(c, scope, tender.as_deref(), open_only, &page)?;
+            let (rows, next) = pages::cut(&page, rows, |r| r.id.clone());
+            let items = rows
                 .iter()
                 .map(|r| dto(&cal, r, now))
-                .collect()
+                .collect::<AppResult<Vec<_>>>()?;
+            Ok(pages::to_page(items, next))
         })
         .await
 }

@@ -188,7 +188,12 @@ fn end_suspension(
     if !on_complaint {
         return Ok(false);
     }
-    let others = repo::complaints(c, ComplaintScope::All, Some(&row.tender_id), true, 2)?
+    // Two rows tell whether another than this one is open.
+    let two = crate::db::repo::Keyset {
+        after: None,
+        limit: 1,
+    };
+    let others = repo::complaints(c, ComplaintScope::All, Some(&row.tender_id), true, &two)?
         .into_iter()
         .any(|o| o.id != row.id);
     if others {

@@ -256,6 +256,12 @@ fn insert_version(
             published_at: to_db(now),
         },
     )?;
+    // The regulator's view pages a department's tenders by this (db::repo::oversight).
+    crate::db::repo::oversight::set_tender_department(
+        c,
+        &row.id,
+        published.supervising_department.as_deref(),
+    )?;
     Ok(())
 }
 

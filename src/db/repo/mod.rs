@@ -20,6 +20,7 @@ pub mod identity;
 pub mod inspections;
 pub mod mail;
 pub mod motions;
+pub mod oversight;
 pub mod parties;
 pub mod reports;
 pub mod sheets;

@@ -196,13 +196,13 @@ pub enum ComplaintScope<'a> {
     Complainant(&'a str),
 }
 
-/// Complaints in scope, newest first, optionally one tender's, keyset-paged by (filed_at, id).
+/// Complaints in scope, optionally one tender's, keyset-paged by id (UUIDv7: filing order).
 pub fn complaints(
     c: &mut AnyConnection,
     scope: ComplaintScope<'_>,
     tender: Option<&str>,
     open_only: bool,
-    limit: i64,
+    page: &super::Keyset<String>,
 ) -> QueryResult<Vec<ComplaintRow>> {
     use crate::db::schema::complaints as t;
     let mut q = t::table.select(ComplaintRow::as_select()).into_boxed();
@@ -222,7 +222,5 @@ pub fn complaints(
     if open_only {
         q = q.filter(t::state.eq_any(["filed", "accepted", "paused"]));
     }
-    q.order((t::filed_at.desc(), t::id.desc()))
-        .limit(limit)
-        .load(c)
+    super::keyset(q, t::id, page).load(c)
 }

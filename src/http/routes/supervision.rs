@@ -7,10 +7,12 @@ use utoipa::IntoParams;
 use crate::app::{supervision, Actor, AppContext};
 use crate::error::AppResult;
 use crate::http::routes::tenders::SignatureDto;
+use crate::wire::oversight::{Breach, BreachKind, DeviationAlert, StateKind, SupervisedTender};
 use crate::wire::supervision::{
     Ban, BanRequest, Calendar, Complaint, ComplaintPauseRequest, CrossKind, CrossSignals,
     DecideComplaintRequest, FileComplaintRequest, HandleComplaintRequest, Officer, OfficerRequest,
 };
+use crate::wire::Page;
 
 /// The holiday notices working days are counted by (工作日: complaints 条例61, penalty cases),
 /// and warnings such as the coming year's notice missing.
@@ -147,13 +149,17 @@ pub struct ComplaintListParams {
     /// Only those not yet refused, decided or withdrawn.
     #[serde(default)]
     pub open: bool,
+    /// Cursor: the `next` of the previous page.
+    pub after: Option<String>,
+    /// Page size, 1–200 (default 50).
+    pub limit: Option<i64>,
 }
 
 /// Complaints: the complainant's own, the department's (its officers), all (the trading
-/// centre); newest first, at most 500.
+/// centre); paged in filing order.
 #[utoipa::path(operation_id = "list_complaints", tag = "supervision", params(ComplaintListParams),
     security(("bearer" = [])), responses(
-    (status = 200, body = Vec<Complaint>),
+    (status = 200, body = Page<Complaint>),
     (status = 403, description = "`forbidden`: neither an organisation nor a regulator"),
 ))]
 #[get("/api/v1/complaints")]
@@ -161,10 +167,10 @@ pub async fn complaints(
     ctx: web::Data<AppContext>,
     actor: Actor,
     q: web::Query<ComplaintListParams>,
-) -> AppResult<web::Json<Vec<Complaint>>> {
+) -> AppResult<web::Json<Page<Complaint>>> {
     let q = q.into_inner();
     Ok(web::Json(
-        supervision::complaints(&ctx, &actor, q.tender, q.open).await?,
+        supervision::complaints(&ctx, &actor, q.tender, q.open, q.after, q.limit).await?,
     ))
 }
 
@@ -323,5 +329,97 @@ pub async fn cross_signals(
     let q = q.into_inner();
     Ok(web::Json(
         supervision::cross_signals(&ctx, &actor, q.since, q.kind).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct SupervisedTenderParams {
+    /// Only tenders in this lifecycle state (`published`, `suspended`, `terminated`, …).
+    pub state: Option<StateKind>,
+    /// Cursor: the `next` of the previous page.
+    pub after: Option<String>,
+    /// Page size, 1–200 (default 50).
+    pub limit: Option<i64>,
+}
+
+/// The tenders the caller's department supervises, as they stand: lifecycle state, each
+/// section's stage, the next statutory deadline, open complaints and cases (its officers).
+#[utoipa::path(operation_id = "list_supervised_tenders", tag = "supervision",
+    params(SupervisedTenderParams), security(("bearer" = [])), responses(
+    (status = 200, body = Page<SupervisedTender>),
+    (status = 403, description = "`forbidden`: regulators only; `other_department`: the regulator \
+        is an officer of no department"),
+))]
+#[get("/api/v1/supervision/tenders")]
+pub async fn supervised_tenders(
+    ctx: web::Data<AppContext>,
+    actor: Actor,
+    q: web::Query<SupervisedTenderParams>,
+) -> AppResult<web::Json<Page<SupervisedTender>>> {
+    let q = q.into_inner();
+    let states = q.state.into_iter().collect();
+    Ok(web::Json(
+        supervision::supervised_tenders(&ctx, &actor, states, q.after, q.limit).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct AlertParams {
+    /// Cursor: the `next` of the previous page.
+    pub after: Option<String>,
+    /// Page size, 1–200 (default 50).
+    pub limit: Option<i64>,
+}
+
+/// The evaluations' 偏离度 flags on the tenders the caller's department supervises, with
+/// whether each flagged member filed its written reason (its officers).
+#[utoipa::path(operation_id = "list_deviation_alerts", tag = "supervision",
+    params(AlertParams), security(("bearer" = [])), responses(
+    (status = 200, body = Page<DeviationAlert>),
+    (status = 403, description = "`forbidden`: regulators only; `other_department`: the regulator \
+        is an officer of no department"),
+))]
+#[get("/api/v1/supervision/deviation-alerts")]
+pub async fn deviation_alerts(
+    ctx: web::Data<AppContext>,
+    actor: Actor,
+    q: web::Query<AlertParams>,
+) -> AppResult<web::Json<Page<DeviationAlert>>> {
+    let q = q.into_inner();
+    Ok(web::Json(
+        supervision::deviation_alerts(&ctx, &actor, q.after, q.limit).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct BreachParams {
+    /// Only breaches of this limit.
+    pub kind: Option<BreachKind>,
+    /// Cursor: the `next` of the previous page.
+    pub after: Option<String>,
+    /// Page size, 1–200 (default 50).
+    pub limit: Option<i64>,
+}
+
+/// Every statutory limit broken on the caller's department's tenders, complaints and cases —
+/// steps done late and steps still owed past their limit — by a stable key (its officers).
+#[utoipa::path(operation_id = "list_breaches", tag = "supervision",
+    params(BreachParams), security(("bearer" = [])), responses(
+    (status = 200, body = Page<Breach>),
+    (status = 403, description = "`forbidden`: regulators only; `other_department`: the regulator \
+        is an officer of no department"),
+))]
+#[get("/api/v1/supervision/breaches")]
+pub async fn breaches(
+    ctx: web::Data<AppContext>,
+    actor: Actor,
+    q: web::Query<BreachParams>,
+) -> AppResult<web::Json<Page<Breach>>> {
+    let q = q.into_inner();
+    Ok(web::Json(
+        supervision::breaches(&ctx, &actor, q.kind, q.after, q.limit).await?,
     ))
 }
