@@ -7,9 +7,11 @@
 //! Timed, on the path users take: the round as asked for (`app::inspections::request_round`:
 //! the objects and grades read, the strata and the frame, its digest and the commitment, the
 //! frame logged) and the draw the contribution makes over the frame as logged (parsed, checked
-//! against its digest, selected, assigned). Goal: the draw ≤ 100 ms. The limit beside it in the
-//! same run: reading the objects' ids (every organisation's USCC), nothing else. Printed beside
-//! them: the request and the draw apart, the frame's size, and the statements sent.
+//! against its digest, selected, assigned). Goal: the draw ≤ 100 ms — recorded for the selection
+//! and assignment alone and for the request and the draw together (the request logs the frozen
+//! frame, about 5 MB, which costs more than the draw). The limit beside it in the same run:
+//! reading the objects' ids (every organisation's USCC), nothing else. Printed beside them: the
+//! request and the draw apart, the frame's size, and the statements sent.
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -282,6 +284,13 @@ async fn measure(out: &mut Report, ctx: &AppContext, lead: &str) {
         p(&mut request_ms, 0.5),
         frame_bytes as f64 / 1e6,
         p(&mut select_ms, 0.5),
+    );
+    out.record(
+        "inspections.select_and_assign_5pct_of_100k.p50.sqlite",
+        p(&mut select_ms, 0.5),
+        "ms",
+        "goal_ms",
+        100.0,
     );
     out.record(
         "inspections.draw_5pct_of_100k.p50.sqlite",
