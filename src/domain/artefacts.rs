@@ -142,12 +142,59 @@ pub struct PlanDraft {
 }
 
 /// A 监管计划 with its state.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Plan {
     #[serde(flatten)]
     pub draft: PlanDraft,
     pub status: PlanStatus,
     pub published_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+// The schema of `Plan` written out: a derived one would be `allOf` the draft — which refuses
+// unknown fields (`additionalProperties: false`) — and the state, which no plan could satisfy.
+/// A 监管计划 with its state.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+struct PlanSchema {
+    code: String,
+    name: String,
+    /// The department that leads the plan; its officers edit and publish it.
+    lead_department: String,
+    /// First and last day of the period (Asia/Shanghai), inclusive.
+    period_from: NaiveDate,
+    period_to: NaiveDate,
+    /// Codes of the supervision items the plan checks (抽查事项).
+    items: Vec<String>,
+    /// 抽查比例: the share of the objects drawn, in (0, 1].
+    #[schema(value_type = String, example = "0.05")]
+    sampling_ratio: Decimal,
+    /// The credit grades whose objects are drawn from.
+    grades: Vec<CreditGrade>,
+    /// The departments taking part (联合抽查), the lead among them.
+    departments: Vec<String>,
+    status: PlanStatus,
+    published_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl utoipa::PartialSchema for Plan {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        <PlanSchema as utoipa::PartialSchema>::schema()
+    }
+}
+
+impl ToSchema for Plan {
+    fn name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("Plan")
+    }
+
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        <PlanSchema as ToSchema>::schemas(schemas)
+    }
 }
 
 /// A credit grade as set on one object.

@@ -184,6 +184,7 @@ pub fn frame(
 
 /// A member of a task's team.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = InspectionMember)]
 pub struct Member {
     pub department: String,
     pub person: String,
@@ -192,6 +193,7 @@ pub struct Member {
 /// A drawn officer who had to avoid the object, and the reserve who took the place (`None`:
 /// the department had nobody left who may inspect it).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = InspectionSubstitution)]
 pub struct Substitution {
     pub department: String,
     pub out: String,
@@ -283,6 +285,7 @@ pub fn assign(rules: &RoundRules, result: &[Drawn]) -> Vec<Assignment> {
 /// Where a round stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = InspectionRoundState)]
 pub enum RoundState {
     /// Frame and commitment logged; waiting for the contribution (or its fallback).
     Committed,
@@ -293,6 +296,7 @@ pub enum RoundState {
 /// Where a joint task stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = InspectionTaskState)]
 pub enum TaskState {
     /// The team is sent; no results yet.
     Assigned,
@@ -308,6 +312,7 @@ pub enum TaskState {
 /// The finding on one check item.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = InspectionOutcome)]
 pub enum Outcome {
     Compliant,
     /// 发现问题: the basis of a case (`cases`, source `inspection`).
@@ -347,6 +352,7 @@ text_forms! {
 /// The finding on one check item of the task's checklist.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = InspectionItemResult)]
 pub struct ItemResult {
     /// The check item's code (检查项编码), one of the task's checklist.
     pub check: String,
