@@ -55,6 +55,39 @@ pub struct Settings {
     pub calendar: CalendarSettings,
     #[serde(default)]
     pub inspections: InspectionSettings,
+    #[serde(default)]
+    pub contracts: ContractSettings,
+}
+
+/// Contracts (`[contracts]`, docs/CONTRACTS.md): the reminders sent to both parties before the
+/// 30-day limit from the 中标通知书 runs out, in days before its last day.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ContractSettings {
+    pub reminder_days_before: Vec<u32>,
+}
+
+impl Default for ContractSettings {
+    fn default() -> Self {
+        ContractSettings {
+            reminder_days_before: vec![7, 1],
+        }
+    }
+}
+
+impl ContractSettings {
+    pub fn problems(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        if self.reminder_days_before.len() > 5
+            || self.reminder_days_before.iter().any(|&d| d == 0 || d > 29)
+        {
+            out.push((
+                "reminder_days_before",
+                "at most 5 reminders, each 1 to 29 days before the last day".to_string(),
+            ));
+        }
+        out
+    }
 }
 
 /// 双随机一公开 (`[inspections]`, docs/SUPERVISION.md §9): how long the plan's departments have
@@ -302,6 +335,21 @@ pub struct BondSettings {
     /// bank's and these issuers' signed notices: no person at the platform records one.
     #[serde(default)]
     pub issuers: Vec<BondIssuer>,
+    /// The bank's annual rate, in percent, for the interest refunded with a cash bond
+    /// (条例57: 银行同期存款利息); the demand-deposit (活期) rate by default.
+    #[serde(default = "default_refund_interest_percent")]
+    pub refund_interest_percent: rust_decimal::Decimal,
+    /// Days in the interest year: 360 (the banks' 日利率 = 年利率 ÷ 360) or 365.
+    #[serde(default = "default_interest_day_basis")]
+    pub interest_day_basis: u32,
+}
+
+fn default_refund_interest_percent() -> rust_decimal::Decimal {
+    rust_decimal::dec!(0.35)
+}
+
+fn default_interest_day_basis() -> u32 {
+    360
 }
 
 /// A bank or insurer whose signed notices report bonds (`POST /api/v1/bank/bond-arrivals`).
@@ -329,6 +377,17 @@ impl BondSettings {
 
     pub fn problems(&self) -> Vec<(&'static str, String)> {
         let mut out = Vec::new();
+        if self.refund_interest_percent.is_sign_negative()
+            || self.refund_interest_percent > rust_decimal::Decimal::TEN
+        {
+            out.push((
+                "refund_interest_percent",
+                "must be between 0 and 10".to_string(),
+            ));
+        }
+        if !matches!(self.interest_day_basis, 360 | 365) {
+            out.push(("interest_day_basis", "must be 360 or 365".to_string()));
+        }
         let p = &self.account_prefix;
         if !(4..=10).contains(&p.len()) || !p.bytes().all(|b| b.is_ascii_digit()) {
             out.push(("account_prefix", "must be 4 to 10 digits".into()));
@@ -722,6 +781,7 @@ impl Settings {
             ("award_rounds", self.award_rounds.problems()),
             ("calendar", self.calendar.problems()),
             ("inspections", self.inspections.problems()),
+            ("contracts", self.contracts.problems()),
         ];
         for (section, problems) in sections {
             if let Some((key, why)) = problems.into_iter().next() {

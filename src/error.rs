@@ -271,6 +271,14 @@ error_codes! {
     /// The award committee's deciding has started (the 定标会议 is convened): a member who
     /// leaves is no longer replaced; its ballots are recorded as missing.
     AwardDecidingStarted = "award_deciding_started" => (409, "Award deciding started"),
+    // --- contracts (docs/CONTRACTS.md) ---
+    /// A change touches a term locked to the tender and the winning bid (条例57) that its reason
+    /// does not allow (or the tenderer edits one in the draft); the detail names the terms.
+    LockedTerm = "locked_term" => (422, "Locked contract term"),
+    /// The tender asks for a performance bond (履约保证金) and none is recorded yet.
+    PerformanceBondMissing = "performance_bond_missing" => (409, "Performance bond missing"),
+    /// Another change of the contract waits for its signatures: one at a time.
+    ChangePending = "change_pending" => (409, "Change pending"),
     // --- rate limits ---
     /// Too many anonymous requests of this kind from this address; retry after `Retry-After`.
     RateLimited = "rate_limited" => (429, "Rate limited"),

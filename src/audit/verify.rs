@@ -128,6 +128,14 @@ pub const TERMINAL_EVENT_TYPES: &[&str] = &[
     "contract_concluded",
 ];
 
+/// What a tender still owes after its terminal event: its bidders' bonds back (条例31), the
+/// refunds recorded and flagged when late.
+pub const AFTER_TERMINAL_EVENT_TYPES: &[&str] = &[
+    "bond_refunds_due",
+    "bond_refunded",
+    "bond_refund_overdue_flagged",
+];
+
 /// Per tender, server times never go backwards.
 pub struct TimesNonDecreasing;
 
@@ -178,6 +186,9 @@ impl Rule for NothingAfterTerminal {
                 continue;
             };
             if let Some((i, ty)) = ended.get(t) {
+                if AFTER_TERMINAL_EVENT_TYPES.contains(&e.leaf.event_type.as_str()) {
+                    continue;
+                }
                 out.push(format!(
                     "tender {t}: entry {} ({}) \
                      was recorded after the terminal event {ty} at entry {i}",
@@ -530,6 +541,7 @@ pub fn default_rules() -> Vec<Box<dyn Rule>> {
         Box::new(super::verify_artefacts::ArtefactsReplay),
         Box::new(super::verify_cases::CasesReplay),
         Box::new(super::verify_inspections::InspectionsReplay),
+        Box::new(super::verify_contracts::ContractsReplay),
     ]
 }
 

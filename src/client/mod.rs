@@ -12,6 +12,7 @@ pub mod bank;
 pub mod bids;
 pub mod cases;
 pub mod collusion;
+pub mod contracts;
 pub mod device;
 pub mod docmeta;
 pub mod evaluation;

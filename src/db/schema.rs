@@ -1118,6 +1118,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     inspection_tasks,
     inspection_evidence,
     inspection_plans,
+    contracts,
+    contract_versions,
+    contract_changes,
+    bond_refunds,
 );
 
 diesel::table! {
@@ -1402,3 +1406,90 @@ diesel::table! {
 }
 
 diesel::joinable!(inspection_tasks -> inspection_rounds (round_id));
+
+diesel::table! {
+    contracts (id) {
+        id -> Text,
+        tender_id -> Text,
+        section_code -> Text,
+        award_round -> Integer,
+        bid_id -> Text,
+        tenderer_id -> Text,
+        winner_id -> Text,
+        state -> Text,
+        version -> Integer,
+        terms -> Text,
+        document -> Text,
+        digest -> Text,
+        notice_digest -> Text,
+        notified_at -> Timestamp,
+        due_at -> Timestamp,
+        performance_bond -> Nullable<Text>,
+        tenderer_signature -> Nullable<Text>,
+        winner_signature -> Nullable<Text>,
+        signed_at -> Nullable<Timestamp>,
+        reminders_sent -> Integer,
+        overdue_flagged_at -> Nullable<Timestamp>,
+        terminated_at -> Nullable<Timestamp>,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    contract_versions (contract_id, version) {
+        contract_id -> Text,
+        version -> Integer,
+        terms -> Text,
+        digest -> Text,
+        change_id -> Nullable<Text>,
+        changes -> Text,
+        effective_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    contract_changes (id) {
+        id -> Text,
+        contract_id -> Text,
+        base_version -> Integer,
+        kind -> Text,
+        reason -> Text,
+        note -> Text,
+        terms -> Nullable<Text>,
+        changes -> Text,
+        document -> Text,
+        digest -> Text,
+        proposer -> Text,
+        tenderer_signature -> Nullable<Text>,
+        winner_signature -> Nullable<Text>,
+        state -> Text,
+        proposed_at -> Timestamp,
+        decided_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    bond_refunds (id) {
+        id -> Text,
+        bond_id -> Text,
+        tender_id -> Text,
+        section_code -> Text,
+        organisation_id -> Text,
+        kind -> Text,
+        principal -> Text,
+        received_at -> Timestamp,
+        ground -> Text,
+        ground_at -> Timestamp,
+        due_at -> Nullable<Timestamp>,
+        state -> Text,
+        interest_rate -> Text,
+        day_basis -> Integer,
+        interest -> Nullable<Text>,
+        refunded_at -> Nullable<Timestamp>,
+        bank_reference -> Nullable<Text>,
+        recorded_by -> Nullable<Text>,
+        overdue_flagged_at -> Nullable<Timestamp>,
+    }
+}

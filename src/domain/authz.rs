@@ -50,6 +50,8 @@ pub enum Permission {
     SitOnAwardCommittee,
     /// Handle administrative-penalty cases (行政处罚) as an officer of a department.
     HandleCases,
+    /// Record bid-bond refunds made (the trading centre, which holds the bonds).
+    RecordBondRefunds,
 }
 
 /// The table. Adding a permission without a row here leaves it denied to everyone.
@@ -75,6 +77,7 @@ fn roles_for(p: Permission) -> &'static [Role] {
         Permission::EntrustAgents => &[Tenderer],
         Permission::SitOnAwardCommittee => &[AwardCommittee],
         Permission::HandleCases => &[Regulator],
+        Permission::RecordBondRefunds => &[Administrator],
     }
 }
 

@@ -142,6 +142,10 @@ rule_codes! {
     // --- bids ---
     /// A declared bid limit (`bid_limits`) is zero or above the platform's ceiling.
     BidLimitsOutOfRange = "bid_limits_out_of_range",
+    // --- contract ---
+    /// The section's contract terms (履约保证金 over 10 %, payment milestones not adding up to
+    /// 100 %, a blank clause).
+    ContractTermsInvalid = "contract_terms_invalid",
 }
 
 impl fmt::Display for RuleCode {

@@ -459,6 +459,10 @@ pub struct Section {
     /// the winner drops out (条例54–55).
     #[serde(default, skip_serializing_if = "AwardTerms::is_default")]
     pub award_terms: AwardTerms,
+    /// What the contract will say (招标文件 合同条款): performance bond, payment milestones,
+    /// the fixed clauses, whether revoked bids' bonds are kept. Locked in the contract.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contract: Option<crate::domain::contract::ContractSpec>,
 }
 
 /// A section's award terms (条例54–55); each unset one takes the platform's default.
@@ -744,6 +748,15 @@ impl Section {
             out,
         );
         self.check_award(field, rules, out);
+        if let Some(spec) = &self.contract {
+            for (f, m) in spec.problems() {
+                out.push(RuleViolation::new(
+                    RuleCode::ContractTermsInvalid,
+                    &format!("{field}.contract.{f}"),
+                    &m,
+                ));
+            }
+        }
     }
 
     fn check_bond(
@@ -1011,6 +1024,7 @@ pub(crate) mod tests {
             preliminary_review: Vec::new(),
             shortfall: ShortfallRule::default(),
             award_terms: AwardTerms::default(),
+            contract: None,
         }
     }
 

@@ -68,6 +68,8 @@ request, contribution, answers, reveal"),
 by the committee and regulators"),
                 (name = "award", description = "The award (定标): 清标, the award committee, \
 its rounds and report, publicity and objections, notices"),
+                (name = "contracts", description = "After the award: the contract signed and \
+changed online (合同签订和变更), bid-bond refunds with interest"),
                 (name = "supervision", description = "Supervision (监管): the working-day \
 calendar, the 执法人员库, bidding bans, administrative-penalty cases (行政处罚)"),
             )
@@ -408,9 +410,9 @@ mod tests {
         // sheet, deviation reason, report signature, clarification answer, 清标 report, award
         // statement, award committee witness, award ballot, 定标报告 signature, award objection,
         // award notices, the award's written report, a complaint and its decision, an
-        // inspection round's contribution and an inspection's signed results: every request
-        // that carries a certificate chain.
-        assert_eq!(signed, 29);
+        // inspection round's contribution, an inspection's signed results, a contract's and a
+        // contract change's signature: every request that carries a certificate chain.
+        assert_eq!(signed, 31);
     }
 
     #[test]

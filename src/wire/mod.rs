@@ -14,6 +14,7 @@ pub mod bids;
 pub mod cases;
 pub mod clarifications;
 pub mod collusion;
+pub mod contracts;
 pub mod draws;
 pub mod evaluation;
 pub mod experts;

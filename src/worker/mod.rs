@@ -8,7 +8,8 @@
 use tokio::task::JoinHandle;
 
 use crate::app::{
-    award, bids, draws, evaluation, identity, inspections, opening, tenders, AppContext,
+    award, bids, contracts, draws, evaluation, identity, inspections, opening, refunds, tenders,
+    AppContext,
 };
 use crate::error::AppResult;
 
@@ -46,6 +47,8 @@ pub async fn deadline_tick(ctx: &AppContext) -> AppResult<usize> {
     award::tick(ctx).await?;
     inspections::tick(ctx).await?;
     award::flag_overdue_reports(ctx).await?;
+    contracts::contract_tick(ctx).await?;
+    refunds::flag_overdue_refunds(ctx).await?;
     Ok(closed)
 }
 

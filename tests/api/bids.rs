@@ -127,6 +127,26 @@ pub async fn record_bonds(
     amount: &str,
     bidders: &[&Bidder],
 ) {
+    record_bonds_as(
+        app,
+        tender,
+        section,
+        amount,
+        bidders,
+        BondKind::BankGuarantee,
+    )
+    .await
+}
+
+/// [`record_bonds`] of another form (a cash transfer earns interest when refunded).
+pub async fn record_bonds_as(
+    app: &TestApp,
+    tender: &str,
+    section: &str,
+    amount: &str,
+    bidders: &[&Bidder],
+    kind: BondKind,
+) {
     let bank = app.bank();
     for b in bidders {
         let account = b.client.my_bond_account(tender, section).await.unwrap();
@@ -134,7 +154,7 @@ pub async fn record_bonds(
             .notify(&BankNotice {
                 account: account.account,
                 amount: amount.parse().unwrap(),
-                kind: BondKind::BankGuarantee,
+                kind,
                 reference: format!("BG-{}-{section}", b.label),
                 arrived_at: app.clock_now(),
                 payer_account: None,

@@ -147,6 +147,10 @@ async fn world_full(
                 if let Some(terms) = award.as_object_mut().and_then(|o| o.remove("award_terms")) {
                     d["sections"][0]["award_terms"] = terms;
                 }
+                // So do the section's contract terms (contracts tests).
+                if let Some(terms) = award.as_object_mut().and_then(|o| o.remove("contract")) {
+                    d["sections"][0]["contract"] = terms;
+                }
                 d["sections"][0]["award"] = award;
             }
             if let Some((code, _)) = department {

@@ -16,6 +16,7 @@ mod collusion;
 mod committee;
 mod complaints;
 mod contract;
+mod contracts;
 mod draws;
 mod errors;
 mod experts;

@@ -278,7 +278,7 @@ async fn receipt_for(
 }
 
 /// Which statement a bidder signs about its current bid.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum BidStatement {
     Withdrawal,
     Confirmation,
@@ -301,6 +301,7 @@ async fn bid_statement(
         ctx.clock.clone(),
         Signing::of(ctx),
     );
+    let rule = crate::app::support::refunds::interest_rule(ctx);
     let (bid_id, event_id) = ctx
         .db
         .write(move |c| {
@@ -374,6 +375,22 @@ async fn bid_statement(
                 BidStatement::Confirmation => bid.confirmed_tender_version = row.version,
             }
             repo::update_bid(c, &bid)?;
+            if what == BidStatement::Withdrawal {
+                // 条例35: the bond of a bid withdrawn before the deadline is back within 5 days.
+                use crate::app::support::refunds::{open, Scope};
+                open(
+                    c,
+                    now,
+                    rule,
+                    crate::domain::refund::Ground::BidWithdrawn,
+                    Scope::Bidder {
+                        tender: &tender,
+                        section: &sec.code,
+                        organisation: &org,
+                    },
+                    a.audit_as(crate::domain::identity::Role::Bidder),
+                )?;
+            }
             Ok((bid.id, event_id))
         })
         .await?;

@@ -18,6 +18,7 @@ pub mod lottery;
 pub mod opened;
 pub mod pages;
 pub mod publicity;
+pub mod refunds;
 pub mod roles;
 pub mod seats;
 pub mod signing;

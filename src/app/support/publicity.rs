@@ -32,6 +32,8 @@ pub struct Env {
     pub ocid_prefix: String,
     pub base_url: String,
     pub rules: ProcedureRulesTable,
+    /// The interest refunded with cash bonds (a terminated tender returns them, 条例31).
+    pub refund_interest: crate::domain::refund::InterestRule,
 }
 
 impl Env {
@@ -45,6 +47,7 @@ impl Env {
                 .trim_end_matches('/')
                 .to_string(),
             rules: ctx.settings.tenders.rules.clone(),
+            refund_interest: crate::app::support::refunds::interest_rule(ctx),
         }
     }
 }

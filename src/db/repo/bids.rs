@@ -733,6 +733,35 @@ pub fn bonds_of(
     load_all(rows, load_bond)
 }
 
+/// Every bond of an opened section (their section is revealed at the opening).
+pub fn revealed_bonds(
+    c: &mut AnyConnection,
+    tender: &str,
+    section: &str,
+) -> QueryResult<Vec<BondRow>> {
+    let rows = bid_bonds::table
+        .filter(bid_bonds::tender_id.eq(tender))
+        .filter(bid_bonds::section_code.eq(section))
+        .order(bid_bonds::recorded_at.asc())
+        .select(StoredBond::as_select())
+        .load(c)?;
+    load_all(rows, load_bond)
+}
+
+/// Every bond of a tender, opened sections or not: each row is opened under the KEK and kept
+/// when it names the tender. For a terminated tender only (rare; the rows of a section stay
+/// unlinkable in the database until its opening).
+pub fn bonds_of_tender(c: &mut AnyConnection, tender: &str) -> QueryResult<Vec<BondRow>> {
+    let rows = bid_bonds::table
+        .order(bid_bonds::recorded_at.asc())
+        .select(StoredBond::as_select())
+        .load(c)?;
+    Ok(load_all(rows, load_bond)?
+        .into_iter()
+        .filter(|b| b.tender_id == tender)
+        .collect())
+}
+
 // --- uploads -------------------------------------------------------------------------------
 
 pub fn insert_upload(

@@ -14,6 +14,7 @@ pub mod cases;
 pub mod clarifications;
 pub mod collusion;
 pub mod committees;
+pub mod contracts;
 pub mod draws;
 pub mod experts;
 pub mod identity;

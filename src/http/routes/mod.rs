@@ -15,6 +15,7 @@ pub mod award_rounds;
 pub mod bids;
 pub mod cases;
 pub mod clarifications;
+pub mod contracts;
 pub mod draws;
 pub mod evaluation;
 pub mod experts;
@@ -219,6 +220,18 @@ macro_rules! for_each_route {
             award_notices::written_report,
             award_notices::file_written_report,
             award_notices::overdue_written_reports,
+            contracts::draft_contract,
+            contracts::get_contract,
+            contracts::edit_terms,
+            contracts::performance_bond,
+            contracts::sign_contract,
+            contracts::propose_change,
+            contracts::sign_change,
+            contracts::decline_change,
+            contracts::section_refunds,
+            contracts::my_refunds,
+            contracts::open_refunds,
+            contracts::record_refund,
         }
     };
 }

@@ -1,0 +1,250 @@
+//! The contracts' and bond refunds' process rules for the offline verifier
+//! (docs/CONTRACTS.md), replayed from the tender's chain alone.
+
+use std::collections::{BTreeSet, HashMap};
+
+use base64::Engine;
+use serde_json::Value;
+
+use super::bundle::BundleScope;
+use super::verify::{Rule, VerifiedEntry};
+use crate::crypto::x509::{extract_identity, CertMeta, IdentityExtraction};
+use crate::domain::contract::{change_statement, contract_statement};
+use crate::domain::refund::{interest, InterestRule};
+
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+
+/// Every contract stands as the chain tells it:
+///
+/// * **drafted after the 中标通知书**: `contract_drafted` follows the section's
+///   `award_notices_issued`, once a section;
+/// * **signed by its two parties**: every `contract_signature_added` and
+///   `contract_change_signed` verifies over `etender-contract/v1` (or `-change/v1`) ‖ its
+///   digest with the organisation certificate logged, whose USCC is that side's as the draft
+///   named it; `contract_signed` only when both sides signed the digest then current (the last
+///   drafted or edited one); an edit after a signature voids it;
+/// * **changed only by both**: `contract_change_effective` and `contract_terminated` only for a
+///   proposed change both sides signed, on a signed contract; nothing is signed after the end;
+/// * **refunds with exact interest**: every `bond_refunded` states principal, days, rate and
+///   day basis whose interest (cash) is the one logged, and is recorded by an administrator.
+pub struct ContractsReplay;
+
+#[derive(Default)]
+struct Contract {
+    usccs: HashMap<String, String>,
+    digest: String,
+    signed_by: BTreeSet<String>,
+    signed: bool,
+    ended: bool,
+    /// change id → (digest, sides signed)
+    changes: HashMap<String, (String, BTreeSet<String>)>,
+}
+
+impl Rule for ContractsReplay {
+    fn name(&self) -> &'static str {
+        "contracts replay"
+    }
+
+    fn check(&self, _scope: &BundleScope, entries: &[VerifiedEntry]) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut notified: BTreeSet<(String, String)> = BTreeSet::new();
+        let mut contracts: HashMap<String, Contract> = HashMap::new();
+        for e in entries {
+            let Some(body) = &e.body else { continue };
+            let ty = e.leaf.event_type.as_str();
+            let key = (
+                e.leaf.tender_id.clone().unwrap_or_default(),
+                e.leaf.section_id.clone().unwrap_or_default(),
+            );
+            let text = |k: &str| body[k].as_str().unwrap_or_default().to_string();
+            let mut problem = |p: String| out.push(format!("entry {}: {p}", e.leaf.index));
+            match ty {
+                "award_notices_issued" => {
+                    notified.insert(key);
+                }
+                "bond_refunded" => {
+                    if e.leaf.actor_role != "administrator" {
+                        problem("a bond refund recorded by someone not the trading centre".into());
+                    }
+                    problem_refund(body).into_iter().for_each(&mut problem);
+                }
+                _ if ty.starts_with("contract_") => {
+                    let id = text("contract");
+                    if ty == "contract_drafted" {
+                        if !notified.contains(&key) {
+                            problem("a contract drafted before the section's notices".into());
+                        }
+                        if contracts.contains_key(&id) {
+                            problem(format!("contract {id} drafted twice"));
+                        }
+                        let mut c = Contract {
+                            digest: text("digest"),
+                            ..Contract::default()
+                        };
+                        c.usccs.insert("tenderer".into(), text("tenderer_uscc"));
+                        c.usccs.insert("winner".into(), text("winner_uscc"));
+                        contracts.insert(id, c);
+                        continue;
+                    }
+                    let Some(c) = contracts.get_mut(&id) else {
+                        problem(format!("{ty} for a contract {id} the chain never drafted"));
+                        continue;
+                    };
+                    for p in step(c, ty, body) {
+                        problem(p);
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+}
+
+fn step(c: &mut Contract, ty: &str, body: &Value) -> Vec<String> {
+    let text = |k: &str| body[k].as_str().unwrap_or_default().to_string();
+    let mut out = Vec::new();
+    if c.ended && ty != "contract_reminder_sent" && ty != "contract_overdue_flagged" {
+        out.push(format!("{ty} after the contract ended"));
+    }
+    match ty {
+        "contract_terms_edited" => {
+            if c.signed {
+                out.push("a signed contract's terms edited".into());
+            }
+            c.digest = text("digest");
+            c.signed_by.clear();
+        }
+        "contract_signature_added" => {
+            let side = text("side");
+            if text("digest") != c.digest {
+                out.push("a signature over a digest not current".into());
+            }
+            out.extend(signature(body, c.usccs.get(&side), |d| {
+                contract_statement(d)
+            }));
+            c.signed_by.insert(side);
+        }
+        "contract_signed" => {
+            if c.signed_by.len() != 2 || text("digest") != c.digest {
+                out.push("signed without both parties' signatures on its digest".into());
+            }
+            c.signed = true;
+        }
+        "contract_change_proposed" => {
+            if !c.signed {
+                out.push("a change proposed before the contract was signed".into());
+            }
+            c.changes
+                .insert(text("change"), (text("digest"), BTreeSet::new()));
+        }
+        "contract_change_signed" => {
+            let side = text("side");
+            match c.changes.get_mut(&text("change")) {
+                None => out.push("a signature on a change never proposed".into()),
+                Some((digest, sides)) => {
+                    if *digest != text("digest") {
+                        out.push("a change signature over another digest".into());
+                    }
+                    sides.insert(side.clone());
+                    out.extend(signature(body, c.usccs.get(&side), change_statement));
+                }
+            }
+        }
+        "contract_change_effective" | "contract_terminated" => {
+            match c.changes.get(&text("change")) {
+                Some((_, sides)) if sides.len() == 2 => {}
+                _ => out.push(format!("{ty} without both parties' signatures")),
+            }
+            if ty == "contract_terminated" {
+                c.ended = true;
+            } else {
+                c.digest = text("digest");
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+fn signature(
+    body: &Value,
+    uscc: Option<&String>,
+    statement: impl Fn(&[u8; 32]) -> Vec<u8>,
+) -> Vec<String> {
+    let text = |k: &str| body[k].as_str().unwrap_or_default();
+    let Ok(der) = B64.decode(text("certificate")) else {
+        return vec!["the signer's certificate is not base64".into()];
+    };
+    let meta = match CertMeta::parse(&der) {
+        Ok(m) => m,
+        Err(e) => return vec![format!("the signer's certificate is unreadable: {e}")],
+    };
+    let mut out = Vec::new();
+    let got = extract_identity(&der, &IdentityExtraction::default())
+        .ok()
+        .and_then(|i| i.uscc);
+    if uscc.is_none() || got.as_ref() != uscc {
+        out.push(format!(
+            "the {} signed with a certificate that is not its organisation's",
+            text("side")
+        ));
+    }
+    let digest: Option<[u8; 32]> = hex::decode(text("digest"))
+        .ok()
+        .and_then(|d| d.try_into().ok());
+    let (Some(digest), Some(alg), Ok(sig)) = (
+        digest,
+        crate::crypto::keys::SignatureAlgorithm::parse(text("signature_algorithm")),
+        B64.decode(text("signature")),
+    ) else {
+        out.push("a signature, digest or algorithm that cannot be read".into());
+        return out;
+    };
+    if crate::crypto::keys::verify_signature(&meta.spki_der, alg, &statement(&digest), &sig)
+        .is_err()
+    {
+        out.push(format!("the {}'s signature does not verify", text("side")));
+    }
+    out
+}
+
+fn problem_refund(body: &Value) -> Vec<String> {
+    let dec = |k: &str| {
+        body[k]
+            .as_str()
+            .and_then(|s| s.parse::<rust_decimal::Decimal>().ok())
+    };
+    if body["kind"].as_str() != Some("cash") {
+        return if body["interest"].is_null() {
+            Vec::new()
+        } else {
+            vec!["interest on a bond that was not cash".into()]
+        };
+    }
+    let (Some(principal), Some(rate), Some(days), Some(basis)) = (
+        dec("principal"),
+        dec("interest_rate"),
+        body["days"].as_i64(),
+        body["day_basis"]
+            .as_u64()
+            .and_then(|b| u32::try_from(b).ok()),
+    ) else {
+        return vec!["a refund without principal, rate, days or day basis".into()];
+    };
+    let expected = interest(
+        principal,
+        days,
+        InterestRule {
+            annual_percent: rate,
+            day_basis: basis,
+        },
+    );
+    match dec("interest") {
+        Some(i) if i == expected => Vec::new(),
+        other => vec![format!(
+            "a refund's interest {other:?} is not {expected} (principal {principal}, {days} \
+             days at {rate} % over {basis})"
+        )],
+    }
+}

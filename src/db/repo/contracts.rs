@@ -1,0 +1,281 @@
+//! Contracts, their versions and changes, and bid-bond refunds (docs/CONTRACTS.md).
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::schema::{bond_refunds, contract_changes, contract_versions, contracts};
+use crate::db::AnyConnection;
+
+#[derive(Clone, Debug, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = contracts, treat_none_as_null = true)]
+pub struct ContractRow {
+    pub id: String,
+    pub tender_id: String,
+    pub section_code: String,
+    pub award_round: i32,
+    pub bid_id: String,
+    pub tenderer_id: String,
+    pub winner_id: String,
+    pub state: String,
+    pub version: i32,
+    /// JSON `domain::contract::Terms` of the current version.
+    pub terms: String,
+    /// The canonical document of the current version, and its SHA-256.
+    pub document: String,
+    pub digest: String,
+    pub notice_digest: String,
+    pub notified_at: NaiveDateTime,
+    pub due_at: NaiveDateTime,
+    /// JSON `wire::contracts::PerformanceBond`.
+    pub performance_bond: Option<String>,
+    /// JSON `wire::contracts::PartySignature` over the current version.
+    pub tenderer_signature: Option<String>,
+    pub winner_signature: Option<String>,
+    pub signed_at: Option<NaiveDateTime>,
+    pub reminders_sent: i32,
+    pub overdue_flagged_at: Option<NaiveDateTime>,
+    pub terminated_at: Option<NaiveDateTime>,
+    pub created_by: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = contract_versions)]
+pub struct VersionRow {
+    pub contract_id: String,
+    pub version: i32,
+    pub terms: String,
+    pub digest: String,
+    pub change_id: Option<String>,
+    /// JSON `domain::contract::TermChange` list against the previous version.
+    pub changes: String,
+    pub effective_at: NaiveDateTime,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = contract_changes, treat_none_as_null = true)]
+pub struct ChangeRow {
+    pub id: String,
+    pub contract_id: String,
+    pub base_version: i32,
+    /// `amendment` or `termination`.
+    pub kind: String,
+    pub reason: String,
+    pub note: String,
+    pub terms: Option<String>,
+    pub changes: String,
+    pub document: String,
+    pub digest: String,
+    pub proposer: String,
+    /// JSON `wire::contracts::PartySignature` of each side over the change.
+    pub tenderer_signature: Option<String>,
+    pub winner_signature: Option<String>,
+    pub state: String,
+    pub proposed_at: NaiveDateTime,
+    pub decided_at: Option<NaiveDateTime>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = bond_refunds, treat_none_as_null = true)]
+pub struct RefundRow {
+    pub id: String,
+    pub bond_id: String,
+    pub tender_id: String,
+    pub section_code: String,
+    pub organisation_id: String,
+    pub kind: String,
+    pub principal: String,
+    pub received_at: NaiveDateTime,
+    pub ground: String,
+    pub ground_at: NaiveDateTime,
+    pub due_at: Option<NaiveDateTime>,
+    pub state: String,
+    pub interest_rate: String,
+    pub day_basis: i32,
+    pub interest: Option<String>,
+    pub refunded_at: Option<NaiveDateTime>,
+    pub bank_reference: Option<String>,
+    pub recorded_by: Option<String>,
+    pub overdue_flagged_at: Option<NaiveDateTime>,
+}
+
+pub fn insert(c: &mut AnyConnection, row: &ContractRow) -> QueryResult<()> {
+    diesel::insert_into(contracts::table)
+        .values(row)
+        .execute(c)
+        .map(|_| ())
+}
+
+pub fn update(c: &mut AnyConnection, row: &ContractRow) -> QueryResult<()> {
+    diesel::update(contracts::table.find(&row.id))
+        .set(row)
+        .execute(c)
+        .map(|_| ())
+}
+
+pub fn of_section(
+    c: &mut AnyConnection,
+    tender: &str,
+    section: &str,
+) -> QueryResult<Option<ContractRow>> {
+    contracts::table
+        .filter(contracts::tender_id.eq(tender))
+        .filter(contracts::section_code.eq(section))
+        .select(ContractRow::as_select())
+        .first(c)
+        .optional()
+}
+
+pub fn find(c: &mut AnyConnection, id: &str) -> QueryResult<Option<ContractRow>> {
+    contracts::table
+        .find(id)
+        .select(ContractRow::as_select())
+        .first(c)
+        .optional()
+}
+
+/// Drafts whose due instant is before `before` (reminders and the overdue flag).
+pub fn drafts_due_before(
+    c: &mut AnyConnection,
+    before: NaiveDateTime,
+) -> QueryResult<Vec<ContractRow>> {
+    contracts::table
+        .filter(contracts::state.eq("draft"))
+        .filter(contracts::due_at.lt(before))
+        .order(contracts::due_at.asc())
+        .select(ContractRow::as_select())
+        .load(c)
+}
+
+/// Every contract of the tender.
+pub fn of_tender(c: &mut AnyConnection, tender: &str) -> QueryResult<Vec<ContractRow>> {
+    contracts::table
+        .filter(contracts::tender_id.eq(tender))
+        .order(contracts::section_code.asc())
+        .select(ContractRow::as_select())
+        .load(c)
+}
+
+pub fn insert_version(c: &mut AnyConnection, row: &VersionRow) -> QueryResult<()> {
+    diesel::insert_into(contract_versions::table)
+        .values(row)
+        .execute(c)
+        .map(|_| ())
+}
+
+pub fn versions(c: &mut AnyConnection, contract: &str) -> QueryResult<Vec<VersionRow>> {
+    contract_versions::table
+        .filter(contract_versions::contract_id.eq(contract))
+        .order(contract_versions::version.asc())
+        .select(VersionRow::as_select())
+        .load(c)
+}
+
+pub fn insert_change(c: &mut AnyConnection, row: &ChangeRow) -> QueryResult<()> {
+    diesel::insert_into(contract_changes::table)
+        .values(row)
+        .execute(c)
+        .map(|_| ())
+}
+
+pub fn update_change(c: &mut AnyConnection, row: &ChangeRow) -> QueryResult<()> {
+    diesel::update(contract_changes::table.find(&row.id))
+        .set(row)
+        .execute(c)
+        .map(|_| ())
+}
+
+pub fn find_change(c: &mut AnyConnection, id: &str) -> QueryResult<Option<ChangeRow>> {
+    contract_changes::table
+        .find(id)
+        .select(ChangeRow::as_select())
+        .first(c)
+        .optional()
+}
+
+pub fn changes(c: &mut AnyConnection, contract: &str) -> QueryResult<Vec<ChangeRow>> {
+    contract_changes::table
+        .filter(contract_changes::contract_id.eq(contract))
+        .order((
+            contract_changes::proposed_at.asc(),
+            contract_changes::id.asc(),
+        ))
+        .select(ChangeRow::as_select())
+        .load(c)
+}
+
+/// Inserts the refund unless the bond already has one (a bond is refunded once, on the first
+/// ground). Returns whether it was inserted.
+pub fn insert_refund(c: &mut AnyConnection, row: &RefundRow) -> QueryResult<bool> {
+    let taken: i64 = bond_refunds::table
+        .filter(bond_refunds::bond_id.eq(&row.bond_id))
+        .count()
+        .get_result(c)?;
+    if taken > 0 {
+        return Ok(false);
+    }
+    diesel::insert_into(bond_refunds::table)
+        .values(row)
+        .execute(c)
+        .map(|_| true)
+}
+
+pub fn update_refund(c: &mut AnyConnection, row: &RefundRow) -> QueryResult<()> {
+    diesel::update(bond_refunds::table.find(&row.id))
+        .set(row)
+        .execute(c)
+        .map(|_| ())
+}
+
+pub fn find_refund(c: &mut AnyConnection, id: &str) -> QueryResult<Option<RefundRow>> {
+    bond_refunds::table
+        .find(id)
+        .select(RefundRow::as_select())
+        .first(c)
+        .optional()
+}
+
+pub fn refunds_of_section(
+    c: &mut AnyConnection,
+    tender: &str,
+    section: &str,
+) -> QueryResult<Vec<RefundRow>> {
+    bond_refunds::table
+        .filter(bond_refunds::tender_id.eq(tender))
+        .filter(bond_refunds::section_code.eq(section))
+        .order((bond_refunds::organisation_id.asc(), bond_refunds::id.asc()))
+        .select(RefundRow::as_select())
+        .load(c)
+}
+
+pub fn refunds_of_organisation(c: &mut AnyConnection, org: &str) -> QueryResult<Vec<RefundRow>> {
+    bond_refunds::table
+        .filter(bond_refunds::organisation_id.eq(org))
+        .order(bond_refunds::ground_at.desc())
+        .limit(500)
+        .select(RefundRow::as_select())
+        .load(c)
+}
+
+/// Refunds still due whose limit passed before `now` and not yet flagged.
+pub fn overdue_unflagged(c: &mut AnyConnection, now: NaiveDateTime) -> QueryResult<Vec<RefundRow>> {
+    bond_refunds::table
+        .filter(bond_refunds::state.eq("due"))
+        .filter(bond_refunds::due_at.le(now))
+        .filter(bond_refunds::overdue_flagged_at.is_null())
+        .order(bond_refunds::due_at.asc())
+        .limit(1000)
+        .select(RefundRow::as_select())
+        .load(c)
+}
+
+/// Every refund not yet made, overdue or not (the regulator's list).
+pub fn open_refunds(c: &mut AnyConnection, limit: i64) -> QueryResult<Vec<RefundRow>> {
+    bond_refunds::table
+        .filter(bond_refunds::state.eq("due"))
+        .order(bond_refunds::due_at.asc())
+        .limit(limit)
+        .select(RefundRow::as_select())
+        .load(c)
+}
