@@ -11,6 +11,7 @@
 //! tree ([`merkle`]) stored in the database, and signs a C2SP checkpoint ([`note`]). The
 //! [`verify`] module checks an export [`bundle`] offline with nothing but the public key.
 
+pub mod archive;
 pub mod bid_states;
 pub mod bundle;
 pub mod cosignature;
