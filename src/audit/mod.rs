@@ -21,6 +21,7 @@ pub mod note;
 pub mod proof_text;
 pub mod sequencer;
 pub mod verify;
+pub mod verify_archive_exports;
 pub mod verify_artefacts;
 pub mod verify_award;
 pub mod verify_award_committees;
@@ -200,6 +201,7 @@ pub enum EventType {
     AwardNoticesIssued,
     AwardWrittenReportFiled,
     AwardWrittenReportOverdue,
+    ArchiveExported,
 }
 
 impl EventType {
@@ -350,6 +352,7 @@ impl EventType {
         EventType::AwardNoticesIssued,
         EventType::AwardWrittenReportFiled,
         EventType::AwardWrittenReportOverdue,
+        EventType::ArchiveExported,
     ];
 
     /// Events whose leaf names no tender and no party, and whose body only their actor or
@@ -572,6 +575,7 @@ impl EventType {
             EventType::AwardNoticesIssued => "award_notices_issued",
             EventType::AwardWrittenReportFiled => "award_written_report_filed",
             EventType::AwardWrittenReportOverdue => "award_written_report_overdue",
+            EventType::ArchiveExported => "archive_exported",
         }
     }
 }

@@ -3,6 +3,7 @@
 //! [`for_each_route!`] is the one list of operations: `http::configure` registers it with actix
 //! and `http::openapi` documents it, so a handler is served exactly when it is documented.
 
+pub mod archive;
 pub mod artefacts;
 pub mod audit;
 pub mod auth;
@@ -219,6 +220,7 @@ macro_rules! for_each_route {
             award_notices::written_report,
             award_notices::file_written_report,
             award_notices::overdue_written_reports,
+            archive::export_archive,
         }
     };
 }
