@@ -68,7 +68,9 @@ request, contribution, answers, reveal"),
 by the committee and regulators"),
                 (name = "award", description = "The award (定标): 清标, the award committee, \
 its rounds and report, publicity and objections, notices"),
-                (name = "archive", description = "The tender's archive (电子招标投标办法 第40条): one tar file tied to the audit log, verifiable offline"),
+                (name = "archive", description = "The tender's archive \
+(电子招标投标办法 第40条): one tar file tied to the audit log, \
+verifiable offline"),
                 (name = "supervision", description = "Supervision (监管): the working-day \
 calendar, the 执法人员库, bidding bans, administrative-penalty cases (行政处罚)"),
             )

@@ -27,7 +27,7 @@ fn agent_creds() -> etender::client::Credentials {
 /// Moves BD01's award to where the notices follow: traditional — the candidates publicised and
 /// `winner` awarded; 评定分离 — 清标, the committee, its decision for `winner`, the 定标报告
 /// signed and the result publicised for 3 days from now. Returns the publicity's end.
-async fn drive(w: &World, winner: &str, reason: Option<&str>) -> DateTime<Utc> {
+pub(crate) async fn drive(w: &World, winner: &str, reason: Option<&str>) -> DateTime<Utc> {
     let (t, now) = (w.t().to_string(), w.app.clock_now());
     let (winner, reason) = (winner.to_string(), reason.map(str::to_string));
     let until = now + Duration::days(3);
