@@ -116,6 +116,18 @@ pub fn header(path: &str, size: u64, mtime: u64) -> std::io::Result<[u8; BLOCK]>
     Ok(out)
 }
 
+/// The digest of an archive's listing, as `archive_exported` records it: SHA-256 of one line
+/// `<sha256>  <path>\n` per file, in the manifest's order. Known before the first byte is
+/// written, so the export's own audit entry commits to every file's digest — bid documents
+/// included, whose plaintext digest no earlier entry records.
+pub fn listing_sha256<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+    for (sha, path) in files {
+        ctx.update(format!("{sha}  {path}\n").as_bytes());
+    }
+    hex::encode(ctx.finish())
+}
+
 /// Zero bytes that follow a member of `size` bytes up to the next block.
 pub fn padding(size: u64) -> usize {
     (BLOCK - (size % BLOCK as u64) as usize) % BLOCK
@@ -217,6 +229,9 @@ pub struct ArchiveReport {
     pub entries: usize,
     /// Files whose digest a log entry records (the rest are tied to an entry without one).
     pub digests_in_log: usize,
+    /// [`listing_sha256`] of the manifest: equal to the `listing_sha256` of the export's own
+    /// `archive_exported` entry (in a later audit export) when no digest was rewritten.
+    pub listing_sha256: String,
 }
 
 impl fmt::Display for ArchiveReport {
@@ -224,14 +239,15 @@ impl fmt::Display for ArchiveReport {
         write!(
             f,
             "archive OK: tender {}, {} files ({} bytes), {} of them with their digest in the \
-             log; {} entries proved in {} at tree size {}",
+             log; {} entries proved in {} at tree size {}; listing {}",
             self.tender,
             self.files,
             self.bytes,
             self.digests_in_log,
             self.entries,
             self.origin,
-            self.tree_size
+            self.tree_size,
+            self.listing_sha256
         )
     }
 }
@@ -349,6 +365,9 @@ pub fn verify_archive(r: impl Read, key: &NoteVerifier) -> Result<ArchiveReport,
         bytes,
         entries: entries.len(),
         digests_in_log,
+        listing_sha256: listing_sha256(
+            m.files.iter().map(|f| (f.sha256.as_str(), f.path.as_str())),
+        ),
     })
 }
 

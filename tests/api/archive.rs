@@ -235,6 +235,16 @@ async fn the_parties_and_the_regulator_export_an_archive_that_verifies_offline()
         })
         .count();
     assert_eq!(exports, 2);
+    // The agent's export entry commits to the archive's listing: every file's digest, bid
+    // documents included, is in the log from then on.
+    let listings: Vec<String> = bundle
+        .entries
+        .iter()
+        .filter_map(|e| e.event.as_ref())
+        .filter_map(|ev| serde_json::from_str::<Value>(&ev.body).ok())
+        .filter_map(|b| b["listing_sha256"].as_str().map(str::to_owned))
+        .collect();
+    assert!(listings.contains(&report.listing_sha256), "{listings:?}");
     etender::audit::verify::verify_bundle(
         &bundle,
         &key,

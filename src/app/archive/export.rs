@@ -32,8 +32,8 @@ use crate::app::support::errors::internal;
 use crate::app::support::{archive, departments, opened, tender as support_tender};
 use crate::app::{Actor, AppContext};
 use crate::audit::archive::{
-    header, padding, ItemKind, Manifest, ManifestEntry, ManifestFile, Tie, ARCHIVE_FORMAT, END,
-    MANIFEST_PATH,
+    header, listing_sha256, padding, ItemKind, Manifest, ManifestEntry, ManifestFile, Tie,
+    ARCHIVE_FORMAT, END, MANIFEST_PATH,
 };
 use crate::audit::merkle;
 use crate::audit::sequencer::DbNodeReader;
@@ -133,6 +133,11 @@ pub async fn export(ctx: &AppContext, actor: &Actor, tender: &str) -> AppResult<
             archive::ready(&row)?;
             let plan = plan(c, &row)?;
             let bytes: u64 = plan.items.iter().map(|i| i.file.size).sum();
+            let listing = listing_sha256(
+                plan.items
+                    .iter()
+                    .map(|i| (i.expected.as_str(), i.file.path.as_str())),
+            );
             audit::record(
                 c,
                 now,
@@ -143,7 +148,8 @@ pub async fn export(ctx: &AppContext, actor: &Actor, tender: &str) -> AppResult<
                     actor: by,
                     subject: t.clone(),
                     body: json!({"tender": t, "files": plan.items.len(), "bytes": bytes,
-                        "entries": plan.entries.len(), "checkpoint": plan.checkpoint}),
+                        "entries": plan.entries.len(), "checkpoint": plan.checkpoint,
+                        "listing_sha256": listing}),
                 },
             )?;
             Ok(plan)
