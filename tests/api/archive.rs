@@ -125,6 +125,16 @@ async fn the_parties_and_the_regulator_export_an_archive_that_verifies_offline()
     assert_eq!(report.files, m.files.len());
     assert_eq!(m.tender, t);
 
+    // The tender document as uploaded, its digest the one its upload entry recorded.
+    let doc_path = format!("documents/{}", w.s.document);
+    let doc = m.files.iter().find(|f| f.path == doc_path).unwrap();
+    assert_eq!(doc.kind, ItemKind::Document);
+    assert_eq!(doc.entry.recorded_sha256.as_ref(), Some(&doc.sha256));
+    let doc_bytes = &files.iter().find(|(p, _)| *p == doc_path).unwrap().1;
+    assert_eq!(
+        doc_bytes.as_slice(),
+        b"%PDF-1.7 tender documents \xe6\x8b\x9b\xe6\xa0\x87"
+    );
     // Every opened bid's documents, decrypted to what the opening checked; no summary (part 0).
     let bid_docs: Vec<_> = m
         .files
