@@ -96,6 +96,11 @@ pub enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// The tender's archive (docs/ARCHIVE.md): offline verification.
+    Archive {
+        #[command(subcommand)]
+        command: ArchiveCommand,
+    },
     /// A regulator's witness of the audit log: checks each checkpoint is consistent with the
     /// last one it saw and cosigns it (c2sp.org/tlog-cosignature). Exits non-zero, loudly, when
     /// the log was rewritten.
@@ -433,6 +438,23 @@ pub enum DrawCommand {
 }
 
 #[derive(Subcommand, Debug)]
+pub enum ArchiveCommand {
+    /// Verify a tender's archive offline: every file against the manifest's digest, nothing
+    /// missing or added, each tied entry's inclusion proof against the checkpoint signed with
+    /// `--key`, each digest the log recorded against the file's. Exits non-zero naming every
+    /// problem with its reason (`file_changed`, `file_missing`, `file_unlisted`,
+    /// `entry_mismatch`, `proof_invalid`, `checkpoint_invalid`, `manifest_invalid`,
+    /// `not_an_archive`).
+    Verify {
+        /// The archive (`GET /api/v1/tenders/{tender}/archive`).
+        file: PathBuf,
+        /// The audit log's verifier key (`origin+keyid+base64`), or a file holding it.
+        #[arg(long)]
+        key: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
 pub enum WitnessCommand {
     /// Create the witness's Ed25519 key (PKCS#8 PEM, mode 0600) and print its verifier key
     /// (`name+keyid+base64(0x04 || key)`) for registration with the platform.
@@ -643,6 +665,20 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
             ))
         }
         Command::Audit { command } => audit(command),
+        Command::Archive {
+            command: ArchiveCommand::Verify { file, key },
+        } => {
+            let key_text = if Path::new(&key).is_file() {
+                std::fs::read_to_string(&key)?.trim().to_string()
+            } else {
+                key
+            };
+            let verifier = crate::audit::note::NoteVerifier::parse(&key_text)
+                .map_err(|e| anyhow::anyhow!("--key: not a verifier key: {e}"))?;
+            let report = crate::client::archive::verify_archive_file(&file, &verifier)??;
+            println!("{report}");
+            Ok(())
+        }
         Command::Kek { command } => kek(command),
         Command::Bonds {
             command: BondsCommand::Keygen { out },

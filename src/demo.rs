@@ -20,6 +20,7 @@ use crate::startup::Application;
 use crate::wire::identity::{Organisation, Person};
 use crate::wire::Page;
 
+mod archive;
 mod award;
 pub mod bids;
 mod cases;
@@ -422,6 +423,8 @@ async fn play(base: &str, pki: &DevPki, bank: &BondIssuer, out: &Outputs) -> any
     evaluation::section(&mut story, base, pki, &tender, "BD02", &library).await?;
     award::story(&mut story, base, pki, &tender).await?;
     tenders::awarded(&mut story, base, &tender, out).await?;
+    // The archive chapter; with contracts it moves to after the contract is signed.
+    archive::story(&mut story, base, pki, &tender).await?;
     cases::story(&mut story, base, pki, &tender, &custodian_ids).await?;
     inspections::story(&mut story, base, pki, &tender).await?;
     story.step("the regulator exports the audit trail and verifies it offline");

@@ -1,6 +1,7 @@
 //! Use-cases. Each public function is one thing a user does; it owns its transaction and
 //! writes the audit entry for every state change it makes, inside that transaction.
 
+pub mod archive;
 pub mod audit;
 pub mod award;
 pub mod bids;

@@ -11,6 +11,7 @@
 //! tree ([`merkle`]) stored in the database, and signs a C2SP checkpoint ([`note`]). The
 //! [`verify`] module checks an export [`bundle`] offline with nothing but the public key.
 
+pub mod archive;
 pub mod bid_states;
 pub mod bundle;
 pub mod cosignature;
@@ -20,6 +21,7 @@ pub mod note;
 pub mod proof_text;
 pub mod sequencer;
 pub mod verify;
+pub mod verify_archive_exports;
 pub mod verify_artefacts;
 pub mod verify_award;
 pub mod verify_award_committees;
@@ -215,6 +217,7 @@ pub enum EventType {
     AwardNoticesIssued,
     AwardWrittenReportFiled,
     AwardWrittenReportOverdue,
+    ArchiveExported,
 }
 
 impl EventType {
@@ -380,6 +383,7 @@ impl EventType {
         EventType::AwardNoticesIssued,
         EventType::AwardWrittenReportFiled,
         EventType::AwardWrittenReportOverdue,
+        EventType::ArchiveExported,
     ];
 
     /// Events whose leaf names no tender and no party, and whose body only their actor or
@@ -617,6 +621,7 @@ impl EventType {
             EventType::AwardNoticesIssued => "award_notices_issued",
             EventType::AwardWrittenReportFiled => "award_written_report_filed",
             EventType::AwardWrittenReportOverdue => "award_written_report_overdue",
+            EventType::ArchiveExported => "archive_exported",
         }
     }
 }

@@ -4,6 +4,7 @@
 //! exercised the way real parties use it. Errors from the server come back as the decoded
 //! problem document, so callers can match on the stable `code`.
 
+pub mod archive;
 pub mod artefacts;
 pub mod award;
 pub mod award_edges;

@@ -70,6 +70,9 @@ by the committee and regulators"),
 its rounds and report, publicity and objections, notices"),
                 (name = "contracts", description = "After the award: the contract signed and \
 changed online (合同签订和变更), bid-bond refunds with interest"),
+                (name = "archive", description = "The tender's archive \
+(电子招标投标办法 第40条): one tar file tied to the audit log, \
+verifiable offline"),
                 (name = "supervision", description = "Supervision (监管): the working-day \
 calendar, the 执法人员库, bidding bans, administrative-penalty cases (行政处罚)"),
             )

@@ -638,6 +638,15 @@ async fn every_endpoint_with_every_role() {
             Some(&["regulator"]),
         ),
         e(
+            Method::GET,
+            "/api/v1/tenders/{tender}/archive",
+            format!("/api/v1/tenders/{t}/archive"),
+            None,
+            // Not awarded yet: the parties and its regulator get through to a state refusal;
+            // archive::… exports real archives.
+            Some(&["tenderer", "agent", "agent-staff", "regulator"]),
+        ),
+        e(
             Method::POST,
             "/api/v1/tenders/{tender}/sections/{section}/committee",
             format!("/api/v1/tenders/{t}/sections/BD01/committee"),

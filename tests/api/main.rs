@@ -1,5 +1,6 @@
 //! The integration suite: one binary (fast to link), run against SQLite and PostgreSQL.
 
+mod archive;
 mod audit;
 mod authz;
 mod award;

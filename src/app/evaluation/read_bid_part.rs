@@ -16,7 +16,7 @@
 //! straight into the buffer that goes to the response and decrypted there in place: the bytes
 //! are copied as often as a plain document download copies them (`make bench`, `evaluation`).
 
-use crate::app::support::opened::unwrap_part_key;
+use crate::app::support::opened::plaintext_stream;
 use crate::app::Actor;
 use crate::app::AppContext;
 use crate::audit;
@@ -31,18 +31,9 @@ use crate::domain::evaluation::committee::CommitteeState;
 use crate::domain::identity::Role;
 use crate::error::AppError;
 use crate::error::AppResult;
-use crate::seal::stream::plaintext_len;
-use crate::seal::stream::RecordOpener;
-use crate::seal::Manifest;
-use bytes::Bytes;
 use futures_util::stream::BoxStream;
 use serde_json::json;
 use std::io;
-use std::io::Read;
-use tokio::sync::mpsc;
-
-/// Records (1 MiB of plaintext each) in flight between the decrypting thread and the response.
-const RECORDS_IN_FLIGHT: usize = 4;
 
 /// An opened part on its way to a reader.
 pub struct OpenedPartContent {
@@ -51,7 +42,7 @@ pub struct OpenedPartContent {
     pub len: u64,
     /// Hex SHA-256 of the plaintext, checked at the opening (none for the summary).
     pub sha256: Option<String>,
-    pub stream: BoxStream<'static, Result<Bytes, io::Error>>,
+    pub stream: BoxStream<'static, Result<bytes::Bytes, io::Error>>,
 }
 
 pub async fn read_bid_part(
@@ -114,44 +105,12 @@ pub async fn read_bid_part(
             Ok((row, part))
         })
         .await?;
-    let manifest: Manifest = serde_json::from_str(&row.manifest).map_err(AppError::internal)?;
-    let header = manifest
-        .parts
-        .iter()
-        .find(|p| p.index == index)
-        .map(|p| p.header.clone())
-        .ok_or_else(|| AppError::internal(anyhow::anyhow!("part {index} not in the manifest")))?;
-    let wrapped = part.opened_key.as_deref().ok_or_else(|| {
-        AppError::internal(anyhow::anyhow!(
-            "bid {} was opened before part keys were kept",
-            row.id
-        ))
-    })?;
-    let key = unwrap_part_key(&ctx.kek, &row.id, index, wrapped)?;
-    let len = plaintext_len(part.ciphertext_len as u64).ok_or_else(|| {
-        AppError::internal(anyhow::anyhow!("part {index} has an impossible length"))
-    })?;
-    let opener = RecordOpener::new(&key, &header, part.ciphertext_len as u64)
-        .map_err(|e| AppError::internal(anyhow::anyhow!("part {index} of bid {}: {e}", row.id)))?;
-    let (tx, rx) = mpsc::channel::<Result<Bytes, io::Error>>(RECORDS_IN_FLIGHT);
-    let (storage, object) = (ctx.storage.clone(), part.storage_key.clone());
-    tokio::task::spawn_blocking(move || {
-        let sent = storage
-            .open_streaming(&object)
-            .map_err(|e| io::Error::other(e.to_string()))
-            .and_then(|mut f| send_records(&opener, &mut f, &tx));
-        if let Err(e) = sent {
-            tracing::warn!(object, error = %e, "reading an opened part failed mid-stream");
-            let _ = tx.blocking_send(Err(e));
-        }
-    });
+    let (len, stream) = plaintext_stream(ctx, &row, &part)?;
     Ok(OpenedPartContent {
         name: part.name,
         len,
         sha256: part.plaintext_sha256,
-        stream: Box::pin(futures_util::stream::unfold(rx, |mut rx| async move {
-            rx.recv().await.map(|piece| (piece, rx))
-        })),
+        stream,
     })
 }
 
@@ -175,25 +134,4 @@ pub(super) fn evaluating_member(
     Ok(crepo::members(c, &committee.id)?
         .iter()
         .any(|m| m.active && m.principal_id == principal))
-}
-
-/// Reads each record of the part from `f` into its own buffer, decrypts it there and sends its
-/// plaintext on; stops when the response's reader has gone away.
-fn send_records(
-    opener: &RecordOpener,
-    f: &mut impl Read,
-    tx: &mpsc::Sender<Result<Bytes, io::Error>>,
-) -> io::Result<()> {
-    for position in 0..opener.records() {
-        let mut record = vec![0u8; opener.record_len(position)];
-        f.read_exact(&mut record)?;
-        let plain = opener
-            .open(position, &mut record)
-            .map_err(|e| io::Error::other(e.to_string()))?
-            .len();
-        record.truncate(plain);
-        tx.blocking_send(Ok(Bytes::from(record)))
-            .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "the reader went away"))?;
-    }
-    Ok(())
 }

@@ -3,6 +3,7 @@
 //! custodians, opened part keys, keyset pagination and role grants.
 //! Depends on nothing above it: support never imports a stage.
 
+pub mod archive;
 pub mod award;
 pub mod award_committee;
 pub mod award_publicity;

@@ -5,12 +5,21 @@
 //! allows. The plain key is never stored: a database dump and the object store, without the
 //! KEK, still open nothing.
 
+use crate::app::AppContext;
 use crate::crypto::kek::Kek;
 use crate::db::repo::bids as repo;
 use crate::db::AnyConnection;
 use crate::error::AppError;
 use crate::error::AppResult;
+use crate::seal::stream::plaintext_len;
+use crate::seal::stream::RecordOpener;
 use crate::seal::Dek;
+use crate::seal::Manifest;
+use bytes::Bytes;
+use futures_util::stream::BoxStream;
+use std::io;
+use std::io::Read;
+use tokio::sync::mpsc;
 
 /// The KEK purpose label of an opened part's data key.
 pub const PART_KEY_PURPOSE: &str = "bid-part-key";
@@ -36,6 +45,80 @@ pub fn unwrap_part_key(kek: &Kek, bid: &str, index: u32, wrapped: &str) -> AppRe
         ))
     })?;
     Ok(Dek::from_bytes(raw))
+}
+
+/// Records (1 MiB of plaintext each) in flight between the decrypting thread and the reader.
+const RECORDS_IN_FLIGHT: usize = 4;
+
+/// Part `part` of the opened bid `bid`, decrypted as it streams: its plaintext length and the
+/// stream. The part's data key is unwrapped under the KEK and the stored ciphertext decrypted
+/// record by record on a blocking thread into a small bounded channel the reader drains, so
+/// memory is a few records whatever the part size, and a reader that goes away stops the
+/// decryption. Every record is authenticated as it is read; a failure mid-stream ends the stream
+/// with an error, short of its length. Callers authorise and audit the read first.
+pub fn plaintext_stream(
+    ctx: &AppContext,
+    bid: &repo::BidRow,
+    part: &repo::BidPartRow,
+) -> AppResult<(u64, BoxStream<'static, Result<Bytes, io::Error>>)> {
+    let index = part.part_index as u32;
+    let manifest: Manifest = serde_json::from_str(&bid.manifest).map_err(AppError::internal)?;
+    let header = manifest
+        .parts
+        .iter()
+        .find(|p| p.index == index)
+        .map(|p| p.header.clone())
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("part {index} not in the manifest")))?;
+    let wrapped = part.opened_key.as_deref().ok_or_else(|| {
+        AppError::internal(anyhow::anyhow!(
+            "bid {} was opened before part keys were kept",
+            bid.id
+        ))
+    })?;
+    let key = unwrap_part_key(&ctx.kek, &bid.id, index, wrapped)?;
+    let len = plaintext_len(part.ciphertext_len as u64).ok_or_else(|| {
+        AppError::internal(anyhow::anyhow!("part {index} has an impossible length"))
+    })?;
+    let opener = RecordOpener::new(&key, &header, part.ciphertext_len as u64)
+        .map_err(|e| AppError::internal(anyhow::anyhow!("part {index} of bid {}: {e}", bid.id)))?;
+    let (tx, rx) = mpsc::channel::<Result<Bytes, io::Error>>(RECORDS_IN_FLIGHT);
+    let (storage, object) = (ctx.storage.clone(), part.storage_key.clone());
+    tokio::task::spawn_blocking(move || {
+        let sent = storage
+            .open_streaming(&object)
+            .map_err(|e| io::Error::other(e.to_string()))
+            .and_then(|mut f| send_records(&opener, &mut f, &tx));
+        if let Err(e) = sent {
+            tracing::warn!(object, error = %e, "reading an opened part failed mid-stream");
+            let _ = tx.blocking_send(Err(e));
+        }
+    });
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|piece| (piece, rx))
+    });
+    Ok((len, Box::pin(stream)))
+}
+
+/// Reads each record of the part from `f` into its own buffer, decrypts it there and sends its
+/// plaintext on (the bytes are copied as often as a plain document download copies them);
+/// stops when the reader has gone away.
+fn send_records(
+    opener: &RecordOpener,
+    f: &mut impl Read,
+    tx: &mpsc::Sender<Result<Bytes, io::Error>>,
+) -> io::Result<()> {
+    for position in 0..opener.records() {
+        let mut record = vec![0u8; opener.record_len(position)];
+        f.read_exact(&mut record)?;
+        let plain = opener
+            .open(position, &mut record)
+            .map_err(|e| io::Error::other(e.to_string()))?
+            .len();
+        record.truncate(plain);
+        tx.blocking_send(Ok(Bytes::from(record)))
+            .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "the reader went away"))?;
+    }
+    Ok(())
 }
 
 /// Re-wraps every opened part key still under an older KEK version with the newest one (part of

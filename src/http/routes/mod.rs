@@ -3,6 +3,7 @@
 //! [`for_each_route!`] is the one list of operations: `http::configure` registers it with actix
 //! and `http::openapi` documents it, so a handler is served exactly when it is documented.
 
+pub mod archive;
 pub mod artefacts;
 pub mod audit;
 pub mod auth;
@@ -232,6 +233,7 @@ macro_rules! for_each_route {
             contracts::my_refunds,
             contracts::open_refunds,
             contracts::record_refund,
+            archive::export_archive,
         }
     };
 }
