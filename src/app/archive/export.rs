@@ -86,6 +86,16 @@ pub const RECORDS: &[EventType] = &[
     EventType::AwardSentBack,
     EventType::AwardNoticesIssued,
     EventType::AwardWrittenReportFiled,
+    EventType::ContractDrafted,
+    EventType::PerformanceBondRecorded,
+    EventType::ContractSignatureAdded,
+    EventType::ContractSigned,
+    EventType::ContractChangeProposed,
+    EventType::ContractChangeSigned,
+    EventType::ContractChangeEffective,
+    EventType::ContractTerminated,
+    EventType::BondRefundsDue,
+    EventType::BondRefunded,
 ];
 
 /// Chunks in flight between the archive's writer task and the response.
