@@ -55,6 +55,8 @@ pub struct Settings {
     pub calendar: CalendarSettings,
     #[serde(default)]
     pub inspections: InspectionSettings,
+    #[serde(default)]
+    pub registry: crate::registry::RegistrySettings,
 }
 
 /// 双随机一公开 (`[inspections]`, docs/SUPERVISION.md §9): how long the plan's departments have
@@ -722,6 +724,7 @@ impl Settings {
             ("award_rounds", self.award_rounds.problems()),
             ("calendar", self.calendar.problems()),
             ("inspections", self.inspections.problems()),
+            ("registry", self.registry.problems()),
         ];
         for (section, problems) in sections {
             if let Some((key, why)) = problems.into_iter().next() {

@@ -31,6 +31,7 @@ pub mod verify_clarifications;
 pub mod verify_committees;
 pub mod verify_complaints;
 pub mod verify_inspections;
+pub mod verify_licences;
 pub mod verify_reports;
 pub mod verify_sheets;
 pub mod witness;
@@ -199,6 +200,8 @@ pub enum EventType {
     AwardNoticesIssued,
     AwardWrittenReportFiled,
     AwardWrittenReportOverdue,
+    /// An organisation's licences fetched from the licence registry (docs/LICENCES.md).
+    LicencesFetched,
 }
 
 impl EventType {
@@ -349,6 +352,7 @@ impl EventType {
         EventType::AwardNoticesIssued,
         EventType::AwardWrittenReportFiled,
         EventType::AwardWrittenReportOverdue,
+        EventType::LicencesFetched,
     ];
 
     /// Events whose leaf names no tender and no party, and whose body only their actor or
@@ -571,6 +575,7 @@ impl EventType {
             EventType::AwardNoticesIssued => "award_notices_issued",
             EventType::AwardWrittenReportFiled => "award_written_report_filed",
             EventType::AwardWrittenReportOverdue => "award_written_report_overdue",
+            EventType::LicencesFetched => "licences_fetched",
         }
     }
 }

@@ -530,6 +530,7 @@ pub fn default_rules() -> Vec<Box<dyn Rule>> {
         Box::new(super::verify_artefacts::ArtefactsReplay),
         Box::new(super::verify_cases::CasesReplay),
         Box::new(super::verify_inspections::InspectionsReplay),
+        Box::new(super::verify_licences::LicencesReplay),
     ]
 }
 

@@ -1042,6 +1042,7 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(
+    licence_fetches,
     tender_departments,
     section_awards,
     clearing_reports,
@@ -1402,3 +1403,21 @@ diesel::table! {
 }
 
 diesel::joinable!(inspection_tasks -> inspection_rounds (round_id));
+
+diesel::table! {
+    licence_fetches (id) {
+        id -> Text,
+        uscc -> Text,
+        source -> Text,
+        attempted_at -> Timestamp,
+        outcome -> Text,
+        http_status -> Nullable<Integer>,
+        digest -> Nullable<Text>,
+        signature -> Nullable<Text>,
+        key_id -> Nullable<Text>,
+        facts -> Nullable<Text>,
+        error -> Nullable<Text>,
+        requested_by -> Text,
+        requested_role -> Text,
+    }
+}
