@@ -6,7 +6,7 @@
 
 use std::time::Duration as StdDuration;
 
-use chrono::{Duration, NaiveDate};
+use chrono::{Duration, NaiveDate, SubsecRound};
 use etender::audit::verify::{default_rules, verify_bundle, Rule as _};
 use etender::domain::licence::{FetchOutcome, Verdict};
 use etender::registry::simulator::{sample_record, Mode, Simulator};
@@ -69,7 +69,7 @@ async fn a_bidders_licences_are_fetched_with_provenance_and_outages_fall_back_to
     assert_eq!(record.qualifications[0].valid_until, in_a_year(&app));
     let p = got.provenance.clone().unwrap();
     assert_eq!(p.outcome, FetchOutcome::Ok);
-    assert_eq!(p.fetched_at, app.clock_now());
+    assert_eq!(p.fetched_at, app.clock_now().trunc_subsecs(6));
     assert!(
         p.source.starts_with(&sim.url) && p.source.contains(&me),
         "{}",

@@ -2,7 +2,7 @@
 //! fetch recorded with its provenance and audit entry, and an organisation's record read back
 //! with its age. A failed fetch never replaces the cached record and never reads as a pass.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use serde_json::json;
 
 use crate::audit::{self, ActorRef, Event, EventType};
@@ -22,7 +22,8 @@ use crate::app::AppContext;
 /// recorded and the cached record is returned as it is.
 pub async fn fetch(ctx: &AppContext, by: ActorRef, uscc: &str) -> AppResult<Licences> {
     let fetched = ctx.registry.fetch(uscc).await;
-    let now = ctx.clock.now();
+    // Microseconds: what both databases keep, so the time read back is the time recorded.
+    let now = ctx.clock.now().trunc_subsecs(6);
     let uscc = uscc.to_string();
     ctx.db
         .write(move |c| {
