@@ -106,7 +106,7 @@ pub(super) async fn story(
         let overall = serde_json::to_value(b.overall).unwrap_or_default();
         say(format!(
             "bid {} ({}): {}",
-            &b.bid[..8.min(b.bid.len())],
+            &b.bid[b.bid.len().saturating_sub(8)..],
             b.licences.uscc,
             overall.as_str().unwrap_or("?")
         ));

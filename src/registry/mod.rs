@@ -403,4 +403,66 @@ mod tests {
         };
         assert_eq!(unsigned.problems()[0].0, "public_key");
     }
+
+    /// The adapter against the simulator: every way an answer can fail is named, and only a
+    /// record for the USCC asked, signed with the trusted key, comes back as `ok`.
+    #[tokio::test]
+    async fn every_answer_is_classified_and_only_a_signed_record_is_ok() {
+        use super::simulator::{sample_record, Mode, Simulator};
+        use chrono::NaiveDate;
+        let sim = Simulator::start("t0ken").await.unwrap();
+        let uscc = "91429005MA4F000001";
+        let day = NaiveDate::from_ymd_opt(2030, 1, 1).unwrap();
+        sim.put(sample_record(uscc, "某公司", day));
+        let reg = Registry::new(sim.settings(1000, 1)).unwrap();
+        let ok = reg.fetch(uscc).await;
+        assert_eq!(ok.outcome, FetchOutcome::Ok, "{ok:?}");
+        assert_eq!(ok.record.unwrap().qualifications[0].valid_until, day);
+        assert_eq!((ok.http_status, ok.attempts), (Some(200), 1));
+        // The expired-licence switch changes the dates and the answer still verifies.
+        let lapsed = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+        sim.expire_on(Some(lapsed));
+        let got = reg.fetch(uscc).await.record.unwrap();
+        assert_eq!(got.safety_permits[0].valid_until, lapsed);
+        sim.expire_on(None);
+        assert_eq!(
+            reg.fetch("91429005MA4F000002").await.outcome,
+            FetchOutcome::NotListed
+        );
+        // Wrong credentials; no trusted key; unsigned answers refused.
+        let mut wrong = sim.settings(1000, 1);
+        wrong.token = SecretString::from("nope".to_string());
+        let refused = Registry::new(wrong).unwrap().fetch(uscc).await;
+        assert_eq!(refused.outcome, FetchOutcome::Refused);
+        let mut untrusted = sim.settings(1000, 1);
+        untrusted.public_key = String::new();
+        let got = Registry::new(untrusted).unwrap().fetch(uscc).await;
+        assert_eq!(got.outcome, FetchOutcome::BadSignature);
+        assert!(got.record.is_none() && got.digest.is_some());
+        sim.set_mode(Mode::BadSignature);
+        assert_eq!(reg.fetch(uscc).await.outcome, FetchOutcome::BadSignature);
+        // Down is retried, garbage is not; a stopped registry is unreachable.
+        sim.set_mode(Mode::Down);
+        let down = reg.fetch(uscc).await;
+        assert_eq!(
+            (down.outcome, down.attempts),
+            (FetchOutcome::Unreachable, 2)
+        );
+        sim.set_mode(Mode::Garbage);
+        let garbage = reg.fetch(uscc).await;
+        assert_eq!(
+            (garbage.outcome, garbage.attempts),
+            (FetchOutcome::Garbage, 1)
+        );
+        let url = sim.url.clone();
+        sim.stop().await;
+        let gone = reg.fetch(uscc).await;
+        assert_eq!(gone.outcome, FetchOutcome::Unreachable);
+        assert!(
+            !gone.error.unwrap().contains(&url),
+            "the error names no URL"
+        );
+        let none = Registry::new(RegistrySettings::default()).unwrap();
+        assert_eq!(none.fetch(uscc).await.outcome, FetchOutcome::NotConfigured);
+    }
 }
