@@ -274,6 +274,11 @@ async fn a_tender_with_blank_or_unknown_licence_requirements_is_refused() {
     let s = crate::fixtures::draft_tender(&app, 30).await;
     let mut d = crate::fixtures::draft(app.clock_now(), 30, &s.custodians);
     let path = format!("/api/v1/tenders/{}", s.tender);
+    // A tender in draft has no bidders' facts to review (and no published draft to judge by).
+    let regulator = app.enrol("regulator").await;
+    let drafted = format!("/api/v1/tenders/{}/sections/BD01/licences", s.tender);
+    let (st, v) = regulator.raw(Method::GET, &drafted, None).await.unwrap();
+    assert_problem(st, &v, 404, "not_found");
     // An unknown key is refused as the draft is saved.
     d["sections"][0]["licence_requirements"] = json!({"qualifications": [], "grade": "一级"});
     let before = app.rows().await;

@@ -98,6 +98,11 @@ fn review(
     section: &str,
     now: chrono::DateTime<chrono::Utc>,
 ) -> AppResult<LicenceReview> {
+    // Opened bids first: a draft or unopened tender has none, and no published draft to read.
+    let opened = opened_bids(c, tender, section)?;
+    if opened.is_empty() {
+        return Err(not_opened());
+    }
     let row =
         trepo::find_tender(c, tender)?.ok_or_else(|| AppError::not_found("no such tender"))?;
     let draft = published_draft(c, &row)?;
@@ -106,10 +111,6 @@ fn review(
         .into_iter()
         .find(|x| x.code == section)
         .ok_or_else(|| AppError::not_found("no such section"))?;
-    let opened = opened_bids(c, tender, section)?;
-    if opened.is_empty() {
-        return Err(not_opened());
-    }
     let deadline = draft.schedule.bid_deadline;
     let req = sec.licence_requirements;
     let mut bids = Vec::new();
