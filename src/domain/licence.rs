@@ -18,6 +18,7 @@ use super::schedule::LEGAL_TZ;
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
 )]
+#[schema(as = LicenceGrade)]
 pub enum Grade {
     #[serde(rename = "特级")]
     Special,
@@ -49,6 +50,7 @@ impl Grade {
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
 )]
+#[schema(as = LicenceStaffLevel)]
 pub enum StaffLevel {
     #[serde(rename = "一级")]
     First,
@@ -76,6 +78,7 @@ pub enum LicenceStatus {
 
 /// 资质证书: one class and speciality at one grade.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = LicenceQualification)]
 pub struct Qualification {
     pub number: String,
     /// 施工总承包, 专业承包, …
@@ -127,6 +130,7 @@ pub struct RegistryRecord {
 /// How one fetch from the registry ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = LicenceFetchOutcome)]
 pub enum FetchOutcome {
     /// A signed record that verified: it becomes the organisation's cached record.
     Ok,
@@ -245,6 +249,7 @@ impl LicenceRequirements {
 /// Whether one requirement is met.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = LicenceVerdict)]
 pub enum Verdict {
     Met,
     NotMet,

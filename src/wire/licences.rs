@@ -31,6 +31,7 @@ pub struct LicenceFetch {
 /// Whether the facts shown are the registry's latest answer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = LicenceFactsState)]
 pub enum FactsState {
     /// The newest attempt succeeded: the record is the registry's current answer.
     Current,
