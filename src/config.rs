@@ -57,6 +57,8 @@ pub struct Settings {
     pub inspections: InspectionSettings,
     #[serde(default)]
     pub contracts: ContractSettings,
+    #[serde(default)]
+    pub registry: crate::registry::RegistrySettings,
 }
 
 /// Contracts (`[contracts]`, docs/CONTRACTS.md): the reminders sent to both parties before the
@@ -782,6 +784,7 @@ impl Settings {
             ("calendar", self.calendar.problems()),
             ("inspections", self.inspections.problems()),
             ("contracts", self.contracts.problems()),
+            ("registry", self.registry.problems()),
         ];
         for (section, problems) in sections {
             if let Some((key, why)) = problems.into_iter().next() {

@@ -27,6 +27,7 @@ mod cases;
 mod draws;
 mod evaluation;
 mod inspections;
+mod licences;
 mod supervision;
 pub mod tenders;
 mod verdict;
@@ -95,7 +96,7 @@ pub async fn run(
                     bank_key.display()
                 )
             })?;
-            play(&url, &pki, &bank, &out).await
+            play(&url, &pki, &bank, &out, None).await
         }
         None => {
             let tmp = tempdir()?;
@@ -115,6 +116,11 @@ pub async fn run(
             if let Some(file) = stand_in_calendar(&tmp)? {
                 settings.calendar.files.push(file);
             }
+            // The licence registry, played by its simulator in this process (免证明).
+            let registry = crate::registry::simulator::Simulator::start("demo-registry-token")
+                .await
+                .context("the licence registry simulator")?;
+            settings.registry = registry.settings(3000, 1);
             settings.sandbox.enabled = true;
             // The scheduler that closes tenders and runs openings ticks on this interval; the
             // demo moves the sandbox clock and then waits for that tick, so keep it short.
@@ -134,7 +140,8 @@ pub async fn run(
             );
             let handle = app.handle();
             let server = tokio::spawn(app.run_until_stopped());
-            let result = play(&url, &pki, &bank, &out).await;
+            let result = play(&url, &pki, &bank, &out, Some(&registry)).await;
+            registry.stop().await;
             handle.stop(true).await;
             let _ = server.await;
             let _ = std::fs::remove_dir_all(&tmp);
@@ -285,7 +292,13 @@ fn short(id: &str) -> &str {
     &id[id.len().saturating_sub(8)..]
 }
 
-async fn play(base: &str, pki: &DevPki, bank: &BondIssuer, out: &Outputs) -> anyhow::Result<()> {
+async fn play(
+    base: &str,
+    pki: &DevPki,
+    bank: &BondIssuer,
+    out: &Outputs,
+    registry: Option<&crate::registry::simulator::Simulator>,
+) -> anyhow::Result<()> {
     let mut story = Story { step: 0 };
     let public = Client::new(base);
 
@@ -416,6 +429,7 @@ async fn play(base: &str, pki: &DevPki, bank: &BondIssuer, out: &Outputs) -> any
     let custodian_ids: Vec<String> = custodians.iter().map(|c| c.person_id.clone()).collect();
     let tender = tenders::story(&mut story, base, pki, &admin, &custodian_ids).await?;
     bids::story(&mut story, base, pki, &tender, &custodians, bank).await?;
+    licences::story(&mut story, base, pki, &tender, registry).await?;
     evaluation::draw_k(&mut story, base, pki, &tender).await?;
     let library = draws::story(&mut story, base, pki, &tender).await?;
     evaluation::story(&mut story, base, pki, &tender, &library).await?;

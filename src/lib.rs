@@ -21,6 +21,7 @@ pub mod limits;
 pub mod mail;
 pub mod ocds;
 pub mod pki;
+pub mod registry;
 pub mod seal;
 pub mod secret;
 pub mod startup;

@@ -13,6 +13,7 @@ pub mod evaluation;
 pub mod experts;
 pub mod identity;
 pub mod inspections;
+pub mod licences;
 pub mod opening;
 pub mod refunds;
 pub mod sandbox;
@@ -58,6 +59,8 @@ pub struct AppContext {
     pub limits: Arc<crate::limits::Limits>,
     /// The working-day calendar in force (`[calendar]`).
     pub calendar: Arc<crate::domain::calendar::WorkCalendar>,
+    /// The licence registry link (免证明, docs/LICENCES.md).
+    pub registry: Arc<crate::registry::Registry>,
 }
 
 impl AppContext {
@@ -87,7 +90,10 @@ impl AppContext {
             .calendar
             .calendar()
             .map_err(|e| anyhow::anyhow!("calendar.files: {e}"))?;
+        let registry = crate::registry::Registry::new(settings.registry.clone())
+            .map_err(|e| anyhow::anyhow!("registry: {e}"))?;
         Ok(AppContext {
+            registry: Arc::new(registry),
             calendar: Arc::new(calendar),
             classification: Arc::new(classification),
             limits: Arc::new(limits),

@@ -34,6 +34,7 @@ pub mod verify_committees;
 pub mod verify_complaints;
 pub mod verify_contracts;
 pub mod verify_inspections;
+pub mod verify_licences;
 pub mod verify_reports;
 pub mod verify_sheets;
 pub mod witness;
@@ -218,6 +219,8 @@ pub enum EventType {
     AwardWrittenReportFiled,
     AwardWrittenReportOverdue,
     ArchiveExported,
+    /// An organisation's licences fetched from the licence registry (docs/LICENCES.md).
+    LicencesFetched,
 }
 
 impl EventType {
@@ -384,6 +387,7 @@ impl EventType {
         EventType::AwardWrittenReportFiled,
         EventType::AwardWrittenReportOverdue,
         EventType::ArchiveExported,
+        EventType::LicencesFetched,
     ];
 
     /// Events whose leaf names no tender and no party, and whose body only their actor or
@@ -622,6 +626,7 @@ impl EventType {
             EventType::AwardWrittenReportFiled => "award_written_report_filed",
             EventType::AwardWrittenReportOverdue => "award_written_report_overdue",
             EventType::ArchiveExported => "archive_exported",
+            EventType::LicencesFetched => "licences_fetched",
         }
     }
 }

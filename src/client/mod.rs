@@ -18,6 +18,7 @@ pub mod device;
 pub mod docmeta;
 pub mod evaluation;
 pub mod inspections;
+pub mod licences;
 pub mod oversight;
 pub mod supervision;
 pub mod witness;

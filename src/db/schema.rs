@@ -1042,6 +1042,7 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(
+    licence_fetches,
     tender_departments,
     section_awards,
     clearing_reports,
@@ -1491,5 +1492,23 @@ diesel::table! {
         bank_reference -> Nullable<Text>,
         recorded_by -> Nullable<Text>,
         overdue_flagged_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    licence_fetches (id) {
+        id -> Text,
+        uscc -> Text,
+        source -> Text,
+        attempted_at -> Timestamp,
+        outcome -> Text,
+        http_status -> Nullable<Integer>,
+        digest -> Nullable<Text>,
+        signature -> Nullable<Text>,
+        key_id -> Nullable<Text>,
+        facts -> Nullable<Text>,
+        error -> Nullable<Text>,
+        requested_by -> Text,
+        requested_role -> Text,
     }
 }

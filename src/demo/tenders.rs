@@ -30,6 +30,11 @@ pub fn demo_draft(now: chrono::DateTime<chrono::Utc>, custodians: &[String]) -> 
              "qualification_requirements": [
                 "市政公用工程施工总承包一级资质",
                 "项目经理：市政公用工程一级注册建造师，具备安全生产考核合格证（B证）"],
+             "licence_requirements": {
+                "qualifications": [
+                    {"class": "施工总承包", "speciality": "市政公用工程", "min_grade": "一级"}],
+                "safety_permit": true,
+                "project_manager": {"speciality": "市政公用工程", "min_level": "一级"}},
              "evaluation": {"kind": "comprehensive_scoring", "weights": [
                 {"name": "投标报价", "weight": "60"}, {"name": "施工组织设计", "weight": "30"},
                 {"name": "企业信誉及业绩", "weight": "10"}],

@@ -15,6 +15,7 @@ pub mod evaluation;
 pub mod experts;
 pub mod identity;
 pub mod inspection;
+pub mod licence;
 pub mod lifecycle;
 pub mod money;
 pub mod penalty;

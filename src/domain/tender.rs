@@ -17,6 +17,7 @@ use crate::domain::evaluation::config::{
     check_adjustments, check_review, check_scoring, check_shortfall, review_requirements,
     Criterion, PriceAdjustment, PriceFormula, ReviewRequirement, ShortfallRule,
 };
+use crate::domain::licence::LicenceRequirements;
 use crate::domain::money::Money;
 use crate::domain::schedule::{RuleCode, RuleViolation};
 
@@ -446,6 +447,10 @@ pub struct Section {
     /// 资格要求, one requirement per entry.
     #[serde(default)]
     pub qualification_requirements: Vec<String>,
+    /// The licences the registry must show (免证明, docs/LICENCES.md): checked by the platform
+    /// and shown to the committee at the qualification review, never uploaded as scans.
+    #[serde(default, skip_serializing_if = "LicenceRequirements::is_empty")]
+    pub licence_requirements: LicenceRequirements,
     pub evaluation: EvaluationMethod,
     pub award: AwardMode,
     /// The 初步评审 checklist. Empty: the default one (a line of form, one per qualification
@@ -734,6 +739,13 @@ impl Section {
                     "a qualification requirement must not be blank",
                 ));
             }
+        }
+        for (key, why) in self.licence_requirements.problems() {
+            out.push(RuleViolation::new(
+                RuleCode::QualificationRequirementEmpty,
+                &format!("{field}.licence_requirements.{key}"),
+                why,
+            ));
         }
         self.evaluation.check(&format!("{field}.evaluation"), out);
         check_review(
@@ -1025,6 +1037,7 @@ pub(crate) mod tests {
             shortfall: ShortfallRule::default(),
             award_terms: AwardTerms::default(),
             contract: None,
+            licence_requirements: LicenceRequirements::default(),
         }
     }
 

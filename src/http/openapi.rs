@@ -66,6 +66,8 @@ award-committee pools (定标委员库)"),
 request, contribution, answers, reveal"),
                 (name = "evaluation", description = "The evaluation (评标): opened bids read \
 by the committee and regulators"),
+                (name = "licences", description = "免证明: organisations' licences from the \
+licence registry, with provenance, for bidders, the committee and regulators"),
                 (name = "award", description = "The award (定标): 清标, the award committee, \
 its rounds and report, publicity and objections, notices"),
                 (name = "contracts", description = "After the award: the contract signed and \

@@ -20,6 +20,7 @@ pub mod evaluation;
 pub mod experts;
 pub mod identity;
 pub mod inspections;
+pub mod licences;
 pub mod opening;
 pub mod oversight;
 pub mod sandbox;

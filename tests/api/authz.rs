@@ -409,6 +409,55 @@ async fn every_endpoint_with_every_role() {
         ),
         e(
             Method::GET,
+            "/api/v1/tenders/{tender}/sections/{section}/licences",
+            format!("/api/v1/tenders/{t}/sections/BD01/licences"),
+            None,
+            // Not opened in this fixture: the regulator gets through to `not_found`, everyone
+            // else is refused; licences::… reads a real committee's review by role.
+            Some(&[]),
+        ),
+        e(
+            Method::POST,
+            "/api/v1/tenders/{tender}/sections/{section}/licences/refresh",
+            format!("/api/v1/tenders/{t}/sections/BD01/licences/refresh"),
+            None,
+            // Only an evaluating committee's members refresh; there is none in this fixture.
+            Some(&[]),
+        ),
+        e(
+            Method::GET,
+            "/api/v1/licences/mine",
+            "/api/v1/licences/mine".into(),
+            None,
+            Some(&["bidder"]),
+        ),
+        e(
+            Method::POST,
+            "/api/v1/licences/mine/refresh",
+            "/api/v1/licences/mine/refresh".into(),
+            None,
+            // No registry is configured here: the bidder gets its (unavailable) record back.
+            Some(&["bidder"]),
+        ),
+        e(
+            Method::GET,
+            "/api/v1/supervision/licences/{uscc}",
+            format!(
+                "/api/v1/supervision/licences/{}",
+                crate::helpers::pki().get("bidder").key
+            ),
+            None,
+            Some(&["regulator"]),
+        ),
+        e(
+            Method::GET,
+            "/api/v1/registry/status",
+            "/api/v1/registry/status".into(),
+            None,
+            Some(&["regulator", "admin"]),
+        ),
+        e(
+            Method::GET,
             "/api/v1/tenders/{tender}/sections/{section}/award",
             format!("/api/v1/tenders/{t}/sections/BD01/award"),
             None,

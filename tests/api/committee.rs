@@ -100,7 +100,7 @@ pub(crate) async fn world_supervised(count: u32, department: (&str, &str)) -> Wo
 }
 
 /// The three bids' prices of [`world`].
-const PRICES: [&str; 3] = ["9100000.00", "9200000.00", "9300000.00"];
+pub(crate) const PRICES: [&str; 3] = ["9100000.00", "9200000.00", "9300000.00"];
 
 /// [`world`] with the three bids at `prices`.
 pub(crate) async fn world_priced(count: u32, prices: [&str; 3]) -> World {
@@ -113,7 +113,27 @@ async fn world_full(
     prices: [&str; 3],
     department: Option<(&str, &str)>,
 ) -> World {
-    let app = TestApp::spawn().await;
+    world_on(
+        TestApp::spawn().await,
+        count,
+        bd01,
+        prices,
+        department,
+        None,
+    )
+    .await
+}
+
+/// [`world`] on `app` (e.g. one pointed at a licence registry), BD01 requiring `licences`
+/// (`licence_requirements`) when given.
+pub(crate) async fn world_on(
+    app: TestApp,
+    count: u32,
+    bd01: Option<(Value, Value)>,
+    prices: [&str; 3],
+    department: Option<(&str, &str)>,
+    licences: Option<Value>,
+) -> World {
     if let Some((code, name)) = department {
         let admin = app.enrol("admin").await;
         let regulator = app.enrol("regulator").await;
@@ -134,11 +154,14 @@ async fn world_full(
             assert_eq!(st, 200, "{v}");
         }
     }
-    let s = match (bd01, department) {
-        (None, None) => published_tender(&app, 30).await,
-        (bd01, department) => {
+    let s = match (bd01, department, licences) {
+        (None, None, None) => published_tender(&app, 30).await,
+        (bd01, department, licences) => {
             let s = crate::fixtures::draft_tender(&app, 30).await;
             let mut d = crate::fixtures::draft(app.clock_now(), 30, &s.custodians);
+            if let Some(l) = licences {
+                d["sections"][0]["licence_requirements"] = l;
+            }
             if let Some((evaluation, award)) = bd01 {
                 d["sections"][0]["evaluation"] = evaluation;
                 let mut award = award;

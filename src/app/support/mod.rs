@@ -14,6 +14,7 @@ pub mod evaluation;
 pub mod expert_standing;
 pub mod json;
 pub mod keys;
+pub mod licences;
 pub mod lifecycle;
 pub mod lottery;
 pub mod opened;

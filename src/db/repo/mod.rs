@@ -19,6 +19,7 @@ pub mod draws;
 pub mod experts;
 pub mod identity;
 pub mod inspections;
+pub mod licences;
 pub mod mail;
 pub mod motions;
 pub mod oversight;

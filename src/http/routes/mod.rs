@@ -22,6 +22,7 @@ pub mod evaluation;
 pub mod experts;
 pub mod health;
 pub mod inspections;
+pub mod licences;
 pub mod motions;
 pub mod opening;
 pub mod organisations;
@@ -193,6 +194,12 @@ macro_rules! for_each_route {
             evaluation::deviation_flags,
             evaluation::file_deviation_reason,
             evaluation::collusion_signals,
+            licences::section_licences,
+            licences::refresh_section_licences,
+            licences::my_licences,
+            licences::refresh_my_licences,
+            licences::organisation_licences,
+            licences::registry_status,
             award::get_award,
             award_committee::file_clearing,
             award_committee::sign_statement,

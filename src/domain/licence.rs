@@ -1,0 +1,561 @@
+//! 免证明: an organisation's licences as the licence registry states them (资质证书,
+//! 安全生产许可证, registered staff), what a section requires of them, and the verdict on each
+//! requirement (docs/LICENCES.md). Pure: the registry's record comes in as a value, the bid
+//! deadline as an instant; the adapter (`crate::registry`) and the use-cases do the I/O.
+//!
+//! The expiry rule: a licence is valid through the whole of its `valid_until` day in China
+//! time, so it counts at the bid deadline only if that day is on or after the deadline's day
+//! (Asia/Shanghai). A licence that lapsed before the deadline fails even if renewed later: the
+//! bidder had to be qualified when it bid (条例51(三)); the registry's current record shows the
+//! renewal as a new certificate with its own dates.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::schedule::LEGAL_TZ;
+
+/// 资质等级, highest first.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+)]
+#[schema(as = LicenceGrade)]
+pub enum Grade {
+    #[serde(rename = "特级")]
+    Special,
+    #[serde(rename = "一级")]
+    First,
+    #[serde(rename = "二级")]
+    Second,
+    #[serde(rename = "三级")]
+    Third,
+}
+
+impl Grade {
+    /// Whether this grade is `min` or higher (特级 is the highest).
+    pub fn meets(self, min: Grade) -> bool {
+        self <= min
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Grade::Special => "特级",
+            Grade::First => "一级",
+            Grade::Second => "二级",
+            Grade::Third => "三级",
+        }
+    }
+}
+
+/// A registered person's level (一级/二级注册建造师), highest first.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+)]
+#[schema(as = LicenceStaffLevel)]
+pub enum StaffLevel {
+    #[serde(rename = "一级")]
+    First,
+    #[serde(rename = "二级")]
+    Second,
+}
+
+impl StaffLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StaffLevel::First => "一级",
+            StaffLevel::Second => "二级",
+        }
+    }
+}
+
+/// What the registry says of a certificate beyond its dates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LicenceStatus {
+    Valid,
+    Suspended,
+    Revoked,
+}
+
+/// 资质证书: one class and speciality at one grade.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = LicenceQualification)]
+pub struct Qualification {
+    pub number: String,
+    /// 施工总承包, 专业承包, …
+    pub class: String,
+    /// 建筑工程, 市政公用工程, …
+    pub speciality: String,
+    pub grade: Grade,
+    pub valid_until: NaiveDate,
+    pub status: LicenceStatus,
+}
+
+/// 安全生产许可证.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct SafetyPermit {
+    pub number: String,
+    pub valid_until: NaiveDate,
+    pub status: LicenceStatus,
+}
+
+/// A registered person of the organisation (注册建造师 and the like).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct RegisteredStaff {
+    pub name: String,
+    pub certificate_number: String,
+    /// 注册建造师, 注册造价工程师, …
+    pub title: String,
+    pub level: StaffLevel,
+    pub speciality: String,
+    pub valid_until: NaiveDate,
+    pub status: LicenceStatus,
+}
+
+/// The registry's record of one organisation: the body it signs (docs/LICENCES.md §2).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegistryRecord {
+    pub uscc: String,
+    pub name: String,
+    /// When the registry produced this answer (its clock, informative only).
+    pub issued_at: DateTime<Utc>,
+    #[serde(default)]
+    pub qualifications: Vec<Qualification>,
+    #[serde(default)]
+    pub safety_permits: Vec<SafetyPermit>,
+    #[serde(default)]
+    pub registered_staff: Vec<RegisteredStaff>,
+}
+
+/// How one fetch from the registry ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[schema(as = LicenceFetchOutcome)]
+pub enum FetchOutcome {
+    /// A signed record that verified: it becomes the organisation's cached record.
+    Ok,
+    /// The registry answered that it lists no organisation with this USCC.
+    NotListed,
+    /// No connection, or the registry answered with a server error.
+    Unreachable,
+    /// No answer within the configured timeout.
+    Timeout,
+    /// An answer that is not a record (bad JSON, wrong shape, another USCC).
+    Garbage,
+    /// A record whose signature is missing or does not verify with the trusted key: refused.
+    BadSignature,
+    /// The registry refused the request (4xx other than 404: credentials, rate).
+    Refused,
+    /// No registry is configured on this node.
+    NotConfigured,
+}
+
+impl FetchOutcome {
+    pub const ALL: [FetchOutcome; 8] = [
+        FetchOutcome::Ok,
+        FetchOutcome::NotListed,
+        FetchOutcome::Unreachable,
+        FetchOutcome::Timeout,
+        FetchOutcome::Garbage,
+        FetchOutcome::BadSignature,
+        FetchOutcome::Refused,
+        FetchOutcome::NotConfigured,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FetchOutcome::Ok => "ok",
+            FetchOutcome::NotListed => "not_listed",
+            FetchOutcome::Unreachable => "unreachable",
+            FetchOutcome::Timeout => "timeout",
+            FetchOutcome::Garbage => "garbage",
+            FetchOutcome::BadSignature => "bad_signature",
+            FetchOutcome::Refused => "refused",
+            FetchOutcome::NotConfigured => "not_configured",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<FetchOutcome> {
+        Self::ALL.into_iter().find(|o| o.as_str() == s)
+    }
+
+    /// Whether a failure of this kind is worth another try within the same fetch.
+    pub fn retryable(self) -> bool {
+        matches!(self, FetchOutcome::Unreachable | FetchOutcome::Timeout)
+    }
+}
+
+/// One required 资质: class and speciality at `min_grade` or higher.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QualificationRequirement {
+    pub class: String,
+    pub speciality: String,
+    pub min_grade: Grade,
+}
+
+/// A registered project manager (项目经理: 注册建造师 of the speciality, `min_level` or higher).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ManagerRequirement {
+    pub speciality: String,
+    pub min_level: StaffLevel,
+}
+
+/// The title a project manager must be registered under.
+pub const MANAGER_TITLE: &str = "注册建造师";
+
+/// A section's licence requirements in structured form, checked against the registry.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LicenceRequirements {
+    #[serde(default)]
+    pub qualifications: Vec<QualificationRequirement>,
+    /// A valid 安全生产许可证 is required.
+    #[serde(default)]
+    pub safety_permit: bool,
+    #[serde(default)]
+    pub project_manager: Option<ManagerRequirement>,
+}
+
+impl LicenceRequirements {
+    pub fn is_empty(&self) -> bool {
+        self.qualifications.is_empty() && !self.safety_permit && self.project_manager.is_none()
+    }
+
+    /// `(field, why)` for each blank name, relative to the requirements.
+    pub fn problems(&self) -> Vec<(String, &'static str)> {
+        let mut out = Vec::new();
+        for (i, q) in self.qualifications.iter().enumerate() {
+            if q.class.trim().is_empty() {
+                out.push((format!("qualifications[{i}].class"), "must not be blank"));
+            }
+            if q.speciality.trim().is_empty() {
+                out.push((
+                    format!("qualifications[{i}].speciality"),
+                    "must not be blank",
+                ));
+            }
+        }
+        if let Some(m) = &self.project_manager {
+            if m.speciality.trim().is_empty() {
+                out.push(("project_manager.speciality".into(), "must not be blank"));
+            }
+        }
+        out
+    }
+}
+
+/// Whether one requirement is met.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[schema(as = LicenceVerdict)]
+pub enum Verdict {
+    Met,
+    NotMet,
+    /// No record to judge by (the registry unreachable and nothing cached): never a pass.
+    Unknown,
+}
+
+/// The verdict on one requirement, naming the certificate it rests on and why it failed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct RequirementVerdict {
+    /// The requirement in words (e.g. `建筑工程施工总承包二级及以上`).
+    pub requirement: String,
+    pub verdict: Verdict,
+    /// The certificate number that meets it, or the one whose failure is the reason.
+    pub certificate: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// The deadline's calendar day in China time: licences are valid through their last day.
+pub fn deadline_day(deadline: DateTime<Utc>) -> NaiveDate {
+    deadline.with_timezone(&LEGAL_TZ).date_naive()
+}
+
+/// A certificate's standing at the deadline: `None` when it counts, else why not.
+fn standing(
+    what: &str,
+    number: &str,
+    status: LicenceStatus,
+    valid_until: NaiveDate,
+    day: NaiveDate,
+) -> Option<String> {
+    match status {
+        LicenceStatus::Suspended => return Some(format!("{what} {number} is suspended")),
+        LicenceStatus::Revoked => return Some(format!("{what} {number} is revoked")),
+        LicenceStatus::Valid => {}
+    }
+    (valid_until < day).then(|| {
+        format!("{what} {number} expired on {valid_until}, before the bid deadline ({day})")
+    })
+}
+
+/// The verdict on each requirement of `req` by `record` at the bid `deadline`; with no record,
+/// every requirement is `unknown`.
+pub fn judge(
+    req: &LicenceRequirements,
+    record: Option<&RegistryRecord>,
+    deadline: DateTime<Utc>,
+) -> Vec<RequirementVerdict> {
+    let day = deadline_day(deadline);
+    let mut out = Vec::new();
+    for q in &req.qualifications {
+        let text = format!("{}{}{}及以上", q.speciality, q.class, q.min_grade.as_str());
+        let found = record.map(|r| {
+            let matching: Vec<&Qualification> = r
+                .qualifications
+                .iter()
+                .filter(|c| c.class == q.class && c.speciality == q.speciality)
+                .collect();
+            pick(
+                matching.iter().map(|c| {
+                    let why = if !c.grade.meets(q.min_grade) {
+                        Some(format!(
+                            "资质证书 {} is {}, below the required {}",
+                            c.number,
+                            c.grade.as_str(),
+                            q.min_grade.as_str()
+                        ))
+                    } else {
+                        standing("资质证书", &c.number, c.status, c.valid_until, day)
+                    };
+                    (c.number.clone(), why)
+                }),
+                format!("no 资质证书 of {}{} in the registry", q.speciality, q.class),
+            )
+        });
+        out.push(verdict(text, found));
+    }
+    if req.safety_permit {
+        let found = record.map(|r| {
+            pick(
+                r.safety_permits.iter().map(|p| {
+                    let why = standing("安全生产许可证", &p.number, p.status, p.valid_until, day);
+                    (p.number.clone(), why)
+                }),
+                "no 安全生产许可证 in the registry".to_string(),
+            )
+        });
+        out.push(verdict("安全生产许可证".to_string(), found));
+    }
+    if let Some(m) = &req.project_manager {
+        let text = format!(
+            "项目经理：{}{}{}及以上",
+            m.speciality,
+            MANAGER_TITLE,
+            m.min_level.as_str()
+        );
+        let found = record.map(|r| {
+            let matching = r
+                .registered_staff
+                .iter()
+                .filter(|s| s.title == MANAGER_TITLE && s.speciality == m.speciality);
+            pick(
+                matching.map(|s| {
+                    let why = if s.level > m.min_level {
+                        Some(format!(
+                            "{} {} is {}, below the required {}",
+                            MANAGER_TITLE,
+                            s.certificate_number,
+                            s.level.as_str(),
+                            m.min_level.as_str()
+                        ))
+                    } else {
+                        standing(
+                            MANAGER_TITLE,
+                            &s.certificate_number,
+                            s.status,
+                            s.valid_until,
+                            day,
+                        )
+                    };
+                    (s.certificate_number.clone(), why)
+                }),
+                format!("no {}{} in the registry", m.speciality, MANAGER_TITLE),
+            )
+        });
+        out.push(verdict(text, found));
+    }
+    out
+}
+
+/// The first candidate that counts; else the first one's reason; else `none`.
+fn pick(
+    candidates: impl Iterator<Item = (String, Option<String>)>,
+    none: String,
+) -> Result<String, (Option<String>, String)> {
+    let mut first_failure = None;
+    for (number, why) in candidates {
+        match why {
+            None => return Ok(number),
+            Some(why) if first_failure.is_none() => first_failure = Some((Some(number), why)),
+            Some(_) => {}
+        }
+    }
+    Err(first_failure.unwrap_or((None, none)))
+}
+
+fn verdict(
+    requirement: String,
+    found: Option<Result<String, (Option<String>, String)>>,
+) -> RequirementVerdict {
+    let (verdict, certificate, reason) = match found {
+        None => (
+            Verdict::Unknown,
+            None,
+            Some("the registry's record is unavailable".to_string()),
+        ),
+        Some(Ok(number)) => (Verdict::Met, Some(number), None),
+        Some(Err((number, why))) => (Verdict::NotMet, number, Some(why)),
+    };
+    RequirementVerdict {
+        requirement,
+        verdict,
+        certificate,
+        reason,
+    }
+}
+
+/// The bid's overall verdict: not met if any is, else unknown if any is, else met.
+pub fn overall(verdicts: &[RequirementVerdict]) -> Verdict {
+    if verdicts.iter().any(|v| v.verdict == Verdict::NotMet) {
+        Verdict::NotMet
+    } else if verdicts.iter().any(|v| v.verdict == Verdict::Unknown) {
+        Verdict::Unknown
+    } else {
+        Verdict::Met
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn record(valid_until: NaiveDate) -> RegistryRecord {
+        RegistryRecord {
+            uscc: "91429005MA4F000001".into(),
+            name: "某建设有限公司".into(),
+            issued_at: Utc.with_ymd_and_hms(2026, 12, 5, 0, 0, 0).unwrap(),
+            qualifications: vec![Qualification {
+                number: "D242000001".into(),
+                class: "施工总承包".into(),
+                speciality: "建筑工程".into(),
+                grade: Grade::Second,
+                valid_until,
+                status: LicenceStatus::Valid,
+            }],
+            safety_permits: vec![SafetyPermit {
+                number: "(鄂)JZ安许证字[2024]000001".into(),
+                valid_until: NaiveDate::from_ymd_opt(2028, 1, 1).unwrap(),
+                status: LicenceStatus::Valid,
+            }],
+            registered_staff: vec![RegisteredStaff {
+                name: "张三".into(),
+                certificate_number: "鄂142000000001".into(),
+                title: MANAGER_TITLE.into(),
+                level: StaffLevel::Second,
+                speciality: "建筑工程".into(),
+                valid_until: NaiveDate::from_ymd_opt(2028, 1, 1).unwrap(),
+                status: LicenceStatus::Valid,
+            }],
+        }
+    }
+
+    fn req(min_grade: Grade, min_level: StaffLevel) -> LicenceRequirements {
+        LicenceRequirements {
+            qualifications: vec![QualificationRequirement {
+                class: "施工总承包".into(),
+                speciality: "建筑工程".into(),
+                min_grade,
+            }],
+            safety_permit: true,
+            project_manager: Some(ManagerRequirement {
+                speciality: "建筑工程".into(),
+                min_level,
+            }),
+        }
+    }
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn grades_order_highest_first() {
+        assert!(Grade::Special.meets(Grade::Third));
+        assert!(Grade::Second.meets(Grade::Second));
+        assert!(!Grade::Third.meets(Grade::Second));
+    }
+
+    #[test]
+    fn expiry_is_judged_on_the_deadlines_china_day() {
+        // 2026-12-01 01:00 UTC is 09:00 on 12-01 in China: a licence valid through 11-30 fails,
+        // one valid through 12-01 counts.
+        let deadline = Utc.with_ymd_and_hms(2026, 12, 1, 1, 0, 0).unwrap();
+        let r = req(Grade::Second, StaffLevel::Second);
+        let v = judge(&r, Some(&record(d(2026, 11, 30))), deadline);
+        assert_eq!(v[0].verdict, Verdict::NotMet);
+        let why = v[0].reason.as_deref().unwrap();
+        assert!(
+            why.contains("D242000001") && why.contains("2026-11-30"),
+            "{why}"
+        );
+        assert_eq!(overall(&v), Verdict::NotMet);
+        let v = judge(&r, Some(&record(d(2026, 12, 1))), deadline);
+        assert_eq!(overall(&v), Verdict::Met, "{v:?}");
+        // 2026-11-30 20:00 UTC is already 12-01 04:00 in China.
+        let late_utc = Utc.with_ymd_and_hms(2026, 11, 30, 20, 0, 0).unwrap();
+        let v = judge(&r, Some(&record(d(2026, 11, 30))), late_utc);
+        assert_eq!(v[0].verdict, Verdict::NotMet);
+    }
+
+    #[test]
+    fn grade_level_and_absence_fail_with_reasons() {
+        let deadline = Utc.with_ymd_and_hms(2026, 12, 1, 1, 0, 0).unwrap();
+        let rec = record(d(2030, 1, 1));
+        let v = judge(&req(Grade::First, StaffLevel::First), Some(&rec), deadline);
+        assert!(v[0]
+            .reason
+            .as_deref()
+            .unwrap()
+            .contains("below the required 一级"));
+        assert_eq!(v[1].verdict, Verdict::Met);
+        assert!(v[2]
+            .reason
+            .as_deref()
+            .unwrap()
+            .contains("below the required 一级"));
+        let mut none = rec.clone();
+        none.safety_permits.clear();
+        none.qualifications[0].status = LicenceStatus::Revoked;
+        let v = judge(
+            &req(Grade::Third, StaffLevel::Second),
+            Some(&none),
+            deadline,
+        );
+        assert!(v[0].reason.as_deref().unwrap().contains("revoked"));
+        assert_eq!(
+            v[1].reason.as_deref(),
+            Some("no 安全生产许可证 in the registry")
+        );
+        assert_eq!(v[2].verdict, Verdict::Met);
+    }
+
+    #[test]
+    fn no_record_is_unknown_never_a_pass() {
+        let deadline = Utc.with_ymd_and_hms(2026, 12, 1, 1, 0, 0).unwrap();
+        let v = judge(&req(Grade::Third, StaffLevel::Second), None, deadline);
+        assert!(v.iter().all(|x| x.verdict == Verdict::Unknown));
+        assert_eq!(overall(&v), Verdict::Unknown);
+        assert_eq!(overall(&[]), Verdict::Met);
+    }
+
+    #[test]
+    fn outcomes_round_trip() {
+        for o in FetchOutcome::ALL {
+            assert_eq!(FetchOutcome::parse(o.as_str()), Some(o));
+        }
+    }
+}
