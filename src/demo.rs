@@ -24,6 +24,7 @@ mod archive;
 mod award;
 pub mod bids;
 mod cases;
+mod contracts;
 mod draws;
 mod evaluation;
 mod inspections;
@@ -437,7 +438,7 @@ async fn play(
     evaluation::section(&mut story, base, pki, &tender, "BD02", &library).await?;
     award::story(&mut story, base, pki, &tender).await?;
     tenders::awarded(&mut story, base, &tender, out).await?;
-    // The archive chapter; with contracts it moves to after the contract is signed.
+    contracts::story(&mut story, base, pki, &tender).await?;
     archive::story(&mut story, base, pki, &tender).await?;
     cases::story(&mut story, base, pki, &tender, &custodian_ids).await?;
     inspections::story(&mut story, base, pki, &tender).await?;

@@ -35,6 +35,12 @@ pub fn demo_draft(now: chrono::DateTime<chrono::Utc>, custodians: &[String]) -> 
                     {"class": "施工总承包", "speciality": "市政公用工程", "min_grade": "一级"}],
                 "safety_permit": true,
                 "project_manager": {"speciality": "市政公用工程", "min_level": "一级"}},
+             "contract": {"performance_bond_percent": "5", "payment_milestones": [
+                {"code": "advance", "title": "预付款", "percent": "20"},
+                {"code": "progress", "title": "进度款（按月计量）", "percent": "60"},
+                {"code": "completion", "title": "竣工验收合格", "percent": "17"},
+                {"code": "warranty", "title": "质量保修期满", "percent": "3"}],
+                "clauses": ["质量保修期：道路工程二年，桥梁主体结构五十年"]},
              "evaluation": {"kind": "comprehensive_scoring", "weights": [
                 {"name": "投标报价", "weight": "60"}, {"name": "施工组织设计", "weight": "30"},
                 {"name": "企业信誉及业绩", "weight": "10"}],

@@ -1,0 +1,174 @@
+//! The demo's contract chapter (docs/CONTRACTS.md): BD01's contract drafted from the tender's
+//! terms and the winning bid (a locked term edited is refused), the performance bond, both
+//! signatures, a 设计变更 signed by both, and every bid bond refunded with interest.
+
+use anyhow::{bail, Context};
+use serde_json::Value;
+
+use super::{creds, identity, login, say, short, Story};
+use crate::client::Client;
+use crate::domain::bidding::BondKind;
+use crate::pki::DevPki;
+use crate::wire::contracts::{ChangeKind, PerformanceBondRequest, ProposeChangeRequest};
+
+async fn my_id(client: &Client) -> anyhow::Result<String> {
+    let me: Value = client.get("/api/v1/me").await?;
+    Ok(me["id"].as_str().unwrap_or_default().to_string())
+}
+
+pub(super) async fn story(
+    story: &mut Story,
+    base: &str,
+    pki: &DevPki,
+    tender: &str,
+) -> anyhow::Result<()> {
+    let section = "BD01";
+    story.step(
+        "the agent has BD01's contract drafted from the tender's terms and the winning bid; a \
+         locked term edited is refused (条例57), the site and start date are filled in",
+    );
+    let agent_id = identity(pki, "agent")?;
+    let agent = login(base, agent_id).await?;
+    let c = agent.draft_contract(tender, section).await?;
+    say(format!(
+        "contract v{}: ¥{} · {} 天 · 质量{} · 项目经理 {} · sign by {} UTC",
+        c.version,
+        c.terms.price,
+        c.terms.duration_days,
+        c.terms.quality,
+        c.terms.project_manager,
+        c.due_at.format("%Y-%m-%d %H:%M")
+    ));
+    let mut cheaper = c.terms.clone();
+    cheaper.price = "1.00".parse()?;
+    match agent.edit_contract_terms(tender, section, &cheaper).await {
+        Err(e) if e.code().map(|c| c.as_str()) == Some("locked_term") => {
+            say("a lower price in the draft: refused (locked_term)")
+        }
+        other => bail!("a locked term was edited: {:?}", other.map(|c| c.digest)),
+    }
+    let mut terms = c.terms.clone();
+    terms.site = Some("潜江市东荆河大道 K0+000—K6+480".into());
+    terms.start_date = Some(chrono::Utc::now().date_naive() + chrono::Duration::days(20));
+    let c = agent.edit_contract_terms(tender, section, &terms).await?;
+    let percent = c.terms.performance_bond_percent.unwrap_or_default();
+    let amount = (c.terms.price.amount() * percent / rust_decimal::Decimal::ONE_HUNDRED)
+        .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::AwayFromZero);
+    agent
+        .record_performance_bond(
+            tender,
+            section,
+            &PerformanceBondRequest {
+                kind: BondKind::BankGuarantee,
+                amount: amount.to_string().parse()?,
+                issuer: "示范银行潜江分行".into(),
+                reference: "LY-2027-0001".into(),
+            },
+        )
+        .await?;
+    say(format!(
+        "performance bond (履约保函) ¥{amount} = {percent} % recorded"
+    ));
+
+    story.step("the winner and the tenderer sign with their e-business licences: binding");
+    let mut winner = None;
+    for key in ["bidder-a", "bidder-b", "bidder-c", "bidder-d"] {
+        let id = identity(pki, key)?;
+        let client = login(base, id).await?;
+        if my_id(&client).await? == c.winner.id {
+            winner = Some((client, id));
+            break;
+        }
+    }
+    let (winner, winner_id) = winner.context("the winner is one of the demo's bidders")?;
+    winner
+        .sign_contract(tender, section, &creds(winner_id)?)
+        .await?;
+    let tenderer_id = identity(pki, "tenderer")?;
+    let tenderer = login(base, tenderer_id).await?;
+    let signed = tenderer
+        .sign_contract(tender, section, &creds(tenderer_id)?)
+        .await?;
+    say(format!(
+        "{} and {} signed v{} (digest {}…) on {}",
+        c.tenderer.name,
+        c.winner.name,
+        signed.version,
+        &signed.digest[..16],
+        signed
+            .signed_at
+            .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+            .unwrap_or_default()
+    ));
+
+    story.step("a 设计变更 proposed by the tenderer takes effect only when the winner signs too");
+    let mut changed = signed.terms.clone();
+    changed.price = (signed.terms.price.amount() + rust_decimal::Decimal::from(386_000))
+        .to_string()
+        .parse()?;
+    changed.duration_days += 20;
+    let ch = tenderer
+        .propose_contract_change(
+            tender,
+            section,
+            &ProposeChangeRequest {
+                kind: ChangeKind::Amendment,
+                reason: "design_change".into(),
+                note: "桥梁桩基加深（设计变更通知单 BG-07）".into(),
+                terms: Some(changed),
+            },
+        )
+        .await?;
+    let one = tenderer
+        .sign_contract_change(tender, section, &ch.id, &creds(tenderer_id)?)
+        .await?;
+    say(format!(
+        "signed by the tenderer only: the contract stays v{}",
+        one.version
+    ));
+    let two = winner
+        .sign_contract_change(tender, section, &ch.id, &creds(winner_id)?)
+        .await?;
+    for d in two
+        .versions
+        .last()
+        .map(|v| v.changes.clone())
+        .unwrap_or_default()
+    {
+        say(format!(
+            "v{}: {} {} → {}",
+            two.version,
+            serde_json::to_value(d.term)?.as_str().unwrap_or_default(),
+            d.before,
+            d.after
+        ));
+    }
+
+    story.step("the trading centre refunds every bid bond within five days, cash with interest");
+    let admin = login(base, identity(pki, "admin")?).await?;
+    let refunds = tenderer.section_bond_refunds(tender, section).await?;
+    if refunds.is_empty() {
+        bail!("no bond refunds after the contract was signed");
+    }
+    for r in refunds {
+        let paid = admin
+            .record_bond_refund(&r.id, &format!("TK{}", short(&r.id)))
+            .await?;
+        say(format!(
+            "bond …{} ({}) ¥{} back{}",
+            short(&paid.bond),
+            serde_json::to_value(paid.kind)?
+                .as_str()
+                .unwrap_or_default(),
+            paid.principal,
+            match paid.interest {
+                Some(i) => format!(
+                    " with ¥{i} interest ({} days at {} %/{})",
+                    paid.interest_days, paid.interest_rate, paid.day_basis
+                ),
+                None => " (a guarantee: no interest)".to_string(),
+            }
+        ));
+    }
+    Ok(())
+}
