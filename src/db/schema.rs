@@ -1475,8 +1475,9 @@ diesel::table! {
     bond_refunds (id) {
         id -> Text,
         bond_id -> Text,
-        tender_id -> Text,
-        section_code -> Text,
+        tender_id -> Nullable<Text>,
+        section_code -> Nullable<Text>,
+        sealed_scope -> Nullable<Text>,
         organisation_id -> Text,
         kind -> Text,
         principal -> Text,

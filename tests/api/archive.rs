@@ -60,7 +60,7 @@ fn with_manifest(tar_bytes: &[u8], m: &Manifest) -> Vec<u8> {
 
 #[tokio::test]
 async fn the_parties_and_the_regulator_export_an_archive_that_verifies_offline() {
-    let w = evaluated(json!({"kind": "traditional", "candidates": 2})).await;
+    let mut w = evaluated(json!({"kind": "traditional", "candidates": 2})).await;
     let t = w.t().to_string();
     let path = archive_path(&t);
 
@@ -68,14 +68,21 @@ async fn the_parties_and_the_regulator_export_an_archive_that_verifies_offline()
     let before = w.app.rows().await;
     let (st, v) = w.s.agent.raw(Method::GET, &path, None).await.unwrap();
     assert_problem(st, &v, 409, "conflict");
-    assert!(v["detail"].as_str().unwrap().contains("notices"), "{v}");
+    assert!(v["detail"].as_str().unwrap().contains("awarded"), "{v}");
     before.assert_same(&w.app.rows().await, "an archive before the notices");
 
-    drive(&w, &w.bids[0], None).await;
+    let until = drive(&w, &w.bids[0], None).await;
+    w.app.clock.set(until);
+    w.relogin().await;
     w.s.agent
         .issue_notices(&t, "BD01", &pki().get("agent").credentials())
         .await
         .unwrap();
+    // Awarded, but the archive includes the contract: refused until it is signed.
+    let (st, v) = w.s.agent.raw(Method::GET, &path, None).await.unwrap();
+    assert_problem(st, &v, 409, "conflict");
+    assert!(v["detail"].as_str().unwrap().contains("contract"), "{v}");
+    crate::contracts::sign_both(&w).await;
     etender::audit::checkpoint_now(&w.app.ctx.db, &w.app.ctx.audit_log, "test")
         .await
         .unwrap();

@@ -64,6 +64,24 @@ async fn winner_of(w: &World, c: &Contract) -> (usize, Vec<usize>) {
     (win.expect("the winner is one of the bidders"), others)
 }
 
+/// Drafts BD01's contract (notified, after its publicity, no bond asked) and has both sign it.
+pub(crate) async fn sign_both(w: &World) {
+    let t = w.t();
+    let c = w.s.agent.draft_contract(t, "BD01").await.unwrap();
+    let (win, _) = winner_of(w, &c).await;
+    w.bidders[win]
+        .client
+        .sign_contract(t, "BD01", &creds(w.bidders[win].label))
+        .await
+        .unwrap();
+    let tenderer = w.app.enrol("tenderer").await;
+    let signed = tenderer
+        .sign_contract(t, "BD01", &creds("tenderer"))
+        .await
+        .unwrap();
+    assert_eq!(serde_json::to_value(signed.state).unwrap(), "signed");
+}
+
 fn creds(label: &str) -> etender::client::Credentials {
     pki().get(label).credentials()
 }

@@ -64,8 +64,12 @@ CREATE INDEX contract_changes_of ON contract_changes(contract_id, proposed_at);
 CREATE TABLE bond_refunds (
     id TEXT PRIMARY KEY NOT NULL,
     bond_id TEXT NOT NULL UNIQUE,
-    tender_id TEXT NOT NULL REFERENCES tenders(id),
-    section_code TEXT NOT NULL,
+    -- NULL for a bond withdrawn before its section's opening: tender and section are then kept
+    -- only under the node KEK (sealed_scope), so no row names a bidder of a tender before the
+    -- opening (docs/SEALED-BIDS.md).
+    tender_id TEXT REFERENCES tenders(id),
+    section_code TEXT,
+    sealed_scope TEXT,
     organisation_id TEXT NOT NULL,
     kind TEXT NOT NULL,
     principal TEXT NOT NULL,

@@ -140,7 +140,7 @@ pub async fn export(ctx: &AppContext, actor: &Actor, tender: &str) -> AppResult<
         .db
         .write(move |c| {
             let (row, by) = authorize(c, &actor, &t)?;
-            archive::ready(&row)?;
+            archive::ready(c, &row)?;
             let plan = plan(c, &row)?;
             let bytes: u64 = plan.items.iter().map(|i| i.file.size).sum();
             let listing = listing_sha256(

@@ -24,8 +24,8 @@ pub async fn flag_overdue_refunds(ctx: &AppContext) -> AppResult<usize> {
                     now,
                     Event {
                         event_type: EventType::BondRefundOverdueFlagged,
-                        tender_id: Some(r.tender_id.clone()),
-                        section_id: Some(r.section_code.clone()),
+                        tender_id: (!r.sealed).then(|| r.tender_id.clone()),
+                        section_id: (!r.sealed).then(|| r.section_code.clone()),
                         actor: ActorRef::system(),
                         subject: r.id.clone(),
                         body: json!({"refund": r.id, "bond": r.bond_id,

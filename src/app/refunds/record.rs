@@ -61,8 +61,8 @@ pub async fn record_refund(
                 now,
                 Event {
                     event_type: EventType::BondRefunded,
-                    tender_id: Some(r.tender_id.clone()),
-                    section_id: Some(r.section_code.clone()),
+                    tender_id: (!r.sealed).then(|| r.tender_id.clone()),
+                    section_id: (!r.sealed).then(|| r.section_code.clone()),
                     actor: actor.audit_as(Role::Administrator),
                     subject: r.id.clone(),
                     body: json!({"refund": r.id, "bond": r.bond_id, "kind": r.kind,

@@ -99,6 +99,8 @@ pub fn open(
             bond_id: b.id.clone(),
             tender_id: b.tender_id.clone(),
             section_code: b.section_code.clone(),
+            // A withdrawal is before the deadline, so before the opening: sealed.
+            sealed,
             organisation_id: b.organisation_id.clone(),
             kind: b.kind.clone(),
             principal: b.amount.clone(),

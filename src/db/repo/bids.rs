@@ -503,6 +503,8 @@ pub struct Rewrapped {
     pub uploads: usize,
     pub bonds: usize,
     pub bond_accounts: usize,
+    /// Withdrawn bonds' refunds sealed before their opening (`repo::contracts`).
+    pub bond_refunds: usize,
 }
 
 /// Re-seals and re-blinds every bid, upload and bond row sealed under an older KEK version
@@ -562,6 +564,7 @@ pub fn rewrap(c: &mut AnyConnection) -> QueryResult<Rewrapped> {
         insert_bond_account(c, &row)?;
         done.bond_accounts += 1;
     }
+    done.bond_refunds = super::contracts::rewrap_refunds(c)?;
     Ok(done)
 }
 

@@ -4,6 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::schema::{bond_refunds, contract_changes, contract_versions, contracts};
+use crate::db::sealing;
 use crate::db::AnyConnection;
 
 #[derive(Clone, Debug, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset)]
@@ -76,13 +77,15 @@ pub struct ChangeRow {
     pub decided_at: Option<NaiveDateTime>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = bond_refunds, treat_none_as_null = true)]
+/// A refund as the use-cases see it. `sealed`: a withdrawal's refund before its section's
+/// opening, whose tender and section are stored only under the node KEK.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RefundRow {
     pub id: String,
     pub bond_id: String,
     pub tender_id: String,
     pub section_code: String,
+    pub sealed: bool,
     pub organisation_id: String,
     pub kind: String,
     pub principal: String,
@@ -98,6 +101,113 @@ pub struct RefundRow {
     pub bank_reference: Option<String>,
     pub recorded_by: Option<String>,
     pub overdue_flagged_at: Option<NaiveDateTime>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = bond_refunds, treat_none_as_null = true)]
+struct StoredRefund {
+    id: String,
+    bond_id: String,
+    tender_id: Option<String>,
+    section_code: Option<String>,
+    sealed_scope: Option<String>,
+    organisation_id: String,
+    kind: String,
+    principal: String,
+    received_at: NaiveDateTime,
+    ground: String,
+    ground_at: NaiveDateTime,
+    due_at: Option<NaiveDateTime>,
+    state: String,
+    interest_rate: String,
+    day_basis: i32,
+    interest: Option<String>,
+    refunded_at: Option<NaiveDateTime>,
+    bank_reference: Option<String>,
+    recorded_by: Option<String>,
+    overdue_flagged_at: Option<NaiveDateTime>,
+}
+
+const REFUND_SCOPE: &str = "bond_refunds";
+
+fn store_refund(r: &RefundRow) -> QueryResult<StoredRefund> {
+    let (tender_id, section_code, sealed_scope) = if r.sealed {
+        let scope = (r.tender_id.clone(), r.section_code.clone());
+        (
+            None,
+            None,
+            Some(sealing::seal(REFUND_SCOPE, &r.id, &scope)?),
+        )
+    } else {
+        (
+            Some(r.tender_id.clone()),
+            Some(r.section_code.clone()),
+            None,
+        )
+    };
+    Ok(StoredRefund {
+        id: r.id.clone(),
+        bond_id: r.bond_id.clone(),
+        tender_id,
+        section_code,
+        sealed_scope,
+        organisation_id: r.organisation_id.clone(),
+        kind: r.kind.clone(),
+        principal: r.principal.clone(),
+        received_at: r.received_at,
+        ground: r.ground.clone(),
+        ground_at: r.ground_at,
+        due_at: r.due_at,
+        state: r.state.clone(),
+        interest_rate: r.interest_rate.clone(),
+        day_basis: r.day_basis,
+        interest: r.interest.clone(),
+        refunded_at: r.refunded_at,
+        bank_reference: r.bank_reference.clone(),
+        recorded_by: r.recorded_by.clone(),
+        overdue_flagged_at: r.overdue_flagged_at,
+    })
+}
+
+fn load_refund(s: StoredRefund) -> QueryResult<RefundRow> {
+    let (tender_id, section_code, sealed) = match (&s.tender_id, &s.section_code, &s.sealed_scope) {
+        (Some(t), Some(sec), _) => (t.clone(), sec.clone(), false),
+        (_, _, Some(sealed)) => {
+            let (t, sec): (String, String) = sealing::open(REFUND_SCOPE, &s.id, sealed)?;
+            (t, sec, true)
+        }
+        _ => {
+            return Err(diesel::result::Error::DeserializationError(
+                format!("bond refund {} names no tender", s.id).into(),
+            ))
+        }
+    };
+    Ok(RefundRow {
+        id: s.id,
+        bond_id: s.bond_id,
+        tender_id,
+        section_code,
+        sealed,
+        organisation_id: s.organisation_id,
+        kind: s.kind,
+        principal: s.principal,
+        received_at: s.received_at,
+        ground: s.ground,
+        ground_at: s.ground_at,
+        due_at: s.due_at,
+        state: s.state,
+        interest_rate: s.interest_rate,
+        day_basis: s.day_basis,
+        interest: s.interest,
+        refunded_at: s.refunded_at,
+        bank_reference: s.bank_reference,
+        recorded_by: s.recorded_by,
+        overdue_flagged_at: s.overdue_flagged_at,
+    })
+}
+
+fn load_refunds(rows: Vec<StoredRefund>) -> QueryResult<Vec<RefundRow>> {
+    rows.into_iter().map(load_refund).collect()
 }
 
 pub fn insert(c: &mut AnyConnection, row: &ContractRow) -> QueryResult<()> {
@@ -216,14 +326,14 @@ pub fn insert_refund(c: &mut AnyConnection, row: &RefundRow) -> QueryResult<bool
         return Ok(false);
     }
     diesel::insert_into(bond_refunds::table)
-        .values(row)
+        .values(store_refund(row)?)
         .execute(c)
         .map(|_| true)
 }
 
 pub fn update_refund(c: &mut AnyConnection, row: &RefundRow) -> QueryResult<()> {
     diesel::update(bond_refunds::table.find(&row.id))
-        .set(row)
+        .set(store_refund(row)?)
         .execute(c)
         .map(|_| ())
 }
@@ -231,9 +341,11 @@ pub fn update_refund(c: &mut AnyConnection, row: &RefundRow) -> QueryResult<()> 
 pub fn find_refund(c: &mut AnyConnection, id: &str) -> QueryResult<Option<RefundRow>> {
     bond_refunds::table
         .find(id)
-        .select(RefundRow::as_select())
+        .select(StoredRefund::as_select())
         .first(c)
-        .optional()
+        .optional()?
+        .map(load_refund)
+        .transpose()
 }
 
 pub fn refunds_of_section(
@@ -245,8 +357,9 @@ pub fn refunds_of_section(
         .filter(bond_refunds::tender_id.eq(tender))
         .filter(bond_refunds::section_code.eq(section))
         .order((bond_refunds::organisation_id.asc(), bond_refunds::id.asc()))
-        .select(RefundRow::as_select())
+        .select(StoredRefund::as_select())
         .load(c)
+        .and_then(load_refunds)
 }
 
 pub fn refunds_of_organisation(c: &mut AnyConnection, org: &str) -> QueryResult<Vec<RefundRow>> {
@@ -254,8 +367,9 @@ pub fn refunds_of_organisation(c: &mut AnyConnection, org: &str) -> QueryResult<
         .filter(bond_refunds::organisation_id.eq(org))
         .order(bond_refunds::ground_at.desc())
         .limit(500)
-        .select(RefundRow::as_select())
+        .select(StoredRefund::as_select())
         .load(c)
+        .and_then(load_refunds)
 }
 
 /// Refunds still due whose limit passed before `now` and not yet flagged.
@@ -266,8 +380,9 @@ pub fn overdue_unflagged(c: &mut AnyConnection, now: NaiveDateTime) -> QueryResu
         .filter(bond_refunds::overdue_flagged_at.is_null())
         .order(bond_refunds::due_at.asc())
         .limit(1000)
-        .select(RefundRow::as_select())
+        .select(StoredRefund::as_select())
         .load(c)
+        .and_then(load_refunds)
 }
 
 /// Every refund not yet made, overdue or not (the regulator's list).
@@ -276,6 +391,24 @@ pub fn open_refunds(c: &mut AnyConnection, limit: i64) -> QueryResult<Vec<Refund
         .filter(bond_refunds::state.eq("due"))
         .order(bond_refunds::due_at.asc())
         .limit(limit)
-        .select(RefundRow::as_select())
+        .select(StoredRefund::as_select())
         .load(c)
+        .and_then(load_refunds)
+}
+
+/// Re-seals every refund whose scope is sealed under an older KEK version (`bids::rewrap`).
+pub(crate) fn rewrap_refunds(c: &mut AnyConnection) -> QueryResult<usize> {
+    let key = sealing::key()?;
+    let stale: Vec<StoredRefund> = bond_refunds::table
+        .filter(bond_refunds::sealed_scope.is_not_null())
+        .select(StoredRefund::as_select())
+        .load(c)?
+        .into_iter()
+        .filter(|s| s.sealed_scope.as_deref().is_some_and(|v| key.is_stale(v)))
+        .collect();
+    let n = stale.len();
+    for s in stale {
+        update_refund(c, &load_refund(s)?)?;
+    }
+    Ok(n)
 }
