@@ -68,7 +68,7 @@ pub(crate) fn memory(pid: u32) -> (u64, u64) {
 }
 
 /// CPU seconds (user + system) per thread of a process: `(thread name, seconds)` by thread id.
-fn thread_cpu(pid: u32) -> std::collections::HashMap<u32, (String, f64)> {
+pub(crate) fn thread_cpu(pid: u32) -> std::collections::HashMap<u32, (String, f64)> {
     let mut out = std::collections::HashMap::new();
     let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
         return out;
@@ -99,7 +99,7 @@ fn thread_cpu(pid: u32) -> std::collections::HashMap<u32, (String, f64)> {
 /// CPU seconds each thread used between two [`thread_cpu`] snapshots: the total, and the three
 /// busiest threads as `name seconds` (thread names are not unique: tokio's blocking threads, which
 /// hash and write on the server, are all `tokio-rt-worker`).
-fn cpu_used(
+pub(crate) fn cpu_used(
     before: &std::collections::HashMap<u32, (String, f64)>,
     after: &std::collections::HashMap<u32, (String, f64)>,
 ) -> (f64, String) {

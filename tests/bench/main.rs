@@ -3,6 +3,7 @@
 //! `{"name","value","unit","limit_name","limit_value","ratio"}`. Machines are noisy, so the ratio
 //! is the number to compare across runs.
 
+mod archive;
 mod audit;
 mod award;
 mod bids;
@@ -53,6 +54,9 @@ fn main() {
     }
     if run("pages") {
         pages::run(&mut out);
+    }
+    if run("archive") {
+        archive::run(&mut out);
     }
     out.finish();
 }
