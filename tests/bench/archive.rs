@@ -308,7 +308,9 @@ async fn evaluate(base: &str, pki: &DevPki, tender: &str) {
 }
 
 /// The award's publicity and decision moved on the server's database as the API tests' `drive`
-/// does (the first candidate wins), then the agent issues the signed notices.
+/// does (the first candidate wins, its publicity over), then the agent issues the signed
+/// notices and the contract is drafted and signed by the winner and the tenderer (the archive
+/// includes it).
 async fn award(db_url: &str, pki: &DevPki, agent: &Client, tender: &str) {
     let winner = agent.award(tender, SECTION).await.unwrap().candidates[0].clone();
     let at = now(agent).await;
@@ -321,8 +323,8 @@ async fn award(db_url: &str, pki: &DevPki, agent: &Client, tender: &str) {
         use etender::app::support::award;
         use etender::db::types::to_db;
         let mut a = award::load(c, &t, SECTION)?;
-        a.row.publicity_from = Some(to_db(at));
-        a.row.publicity_until = Some(to_db(at + chrono::Duration::days(3)));
+        a.row.publicity_from = Some(to_db(at - chrono::Duration::days(3)));
+        a.row.publicity_until = Some(to_db(at));
         for step in [StageEvent::PublishCandidates, StageEvent::Award] {
             if matches!(step, StageEvent::Award) {
                 a.row.winner_bid_id = Some(winner.clone());
@@ -338,6 +340,23 @@ async fn award(db_url: &str, pki: &DevPki, agent: &Client, tender: &str) {
         .issue_notices(tender, SECTION, &creds(pki, "agent"))
         .await
         .unwrap();
+    let contract = agent.draft_contract(tender, SECTION).await.unwrap();
+    let base = agent.base_url().to_string();
+    let winner = pki
+        .identities
+        .iter()
+        .find(|i| i.uscc.as_deref() == Some(contract.winner.uscc.as_str()))
+        .expect("the winner is one of the bench's bidders");
+    for (who, key) in [
+        (winner, winner.key.as_str()),
+        (id(pki, "tenderer"), "tenderer"),
+    ] {
+        let client = etender::demo::enrol(&base, who).await.unwrap();
+        client
+            .sign_contract(tender, SECTION, &creds(pki, key))
+            .await
+            .unwrap();
+    }
 }
 
 /// Counts what the download writes, keeping its last bytes (the tar's end).
