@@ -144,7 +144,29 @@ pub(super) async fn story(
         ));
     }
 
-    story.step("the trading centre refunds every bid bond within five days, cash with interest");
+    story.step(
+        "BD02's contract (no bond asked) is drafted and signed by both; the trading centre \
+         refunds every bid bond within five days, cash with interest",
+    );
+    let c2 = agent.draft_contract(tender, "BD02").await?;
+    let mut bd02_winner = None;
+    for key in ["bidder-a", "bidder-b", "bidder-c", "bidder-d"] {
+        let id = identity(pki, key)?;
+        let client = login(base, id).await?;
+        if my_id(&client).await? == c2.winner.id {
+            bd02_winner = Some((client, id));
+            break;
+        }
+    }
+    let (w2, w2_id) = bd02_winner.context("BD02's winner is one of the demo's bidders")?;
+    w2.sign_contract(tender, "BD02", &creds(w2_id)?).await?;
+    let s2 = tenderer
+        .sign_contract(tender, "BD02", &creds(tenderer_id)?)
+        .await?;
+    say(format!(
+        "BD02: {} signed with {} (¥{})",
+        c2.tenderer.name, c2.winner.name, s2.terms.price
+    ));
     let admin = login(base, identity(pki, "admin")?).await?;
     let refunds = tenderer.section_bond_refunds(tender, section).await?;
     if refunds.is_empty() {
