@@ -59,6 +59,8 @@ pub struct Settings {
     pub contracts: ContractSettings,
     #[serde(default)]
     pub registry: crate::registry::RegistrySettings,
+    #[serde(default)]
+    pub treasury: crate::treasury::TreasurySettings,
 }
 
 /// Contracts (`[contracts]`, docs/CONTRACTS.md): the reminders sent to both parties before the
@@ -785,6 +787,7 @@ impl Settings {
             ("inspections", self.inspections.problems()),
             ("contracts", self.contracts.problems()),
             ("registry", self.registry.problems()),
+            ("treasury", self.treasury.problems()),
         ];
         for (section, problems) in sections {
             if let Some((key, why)) = problems.into_iter().next() {

@@ -27,6 +27,7 @@ pub mod secret;
 pub mod startup;
 pub mod storage;
 pub mod telemetry;
+pub mod treasury;
 pub mod wire;
 
 #[cfg(test)]

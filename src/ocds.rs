@@ -77,6 +77,8 @@ pub enum DocumentType {
     Complaints,
     /// 中标结果公告
     AwardNotice,
+    /// The contract as both parties signed it.
+    ContractSigned,
 }
 
 impl DocumentType {
@@ -93,6 +95,7 @@ impl DocumentType {
             DocumentType::CancellationDetails => "cancellationDetails",
             DocumentType::Complaints => "complaints",
             DocumentType::AwardNotice => "awardNotice",
+            DocumentType::ContractSigned => "contractSigned",
         }
     }
 }
@@ -667,6 +670,177 @@ pub fn award_release(event: &OcdsEvent, award: &OcdsAward) -> Value {
     r
 }
 
+/// A payment milestone of the contract (`contracts[].milestones`, type `payment`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OcdsMilestone {
+    pub code: String,
+    pub title: String,
+    /// The share of the price, shown in the description (1.1 milestones carry no value).
+    pub amount: Money,
+    /// `scheduled`, `partiallyMet` or `met` (closed `milestoneStatus`).
+    pub status: &'static str,
+}
+
+/// A change to the contract in force (`contracts[].amendments`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OcdsContractAmendment {
+    pub id: String,
+    pub date: DateTime<Utc>,
+    pub rationale: String,
+    pub description: String,
+}
+
+/// A payment the treasury made on the contract (`implementation.transactions`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OcdsTransaction {
+    pub id: String,
+    pub date: DateTime<Utc>,
+    pub value: Money,
+    pub payee: OcdsOrganisation,
+    /// Where the record came from (the treasury interface's URL of the contract's payments).
+    pub source: Option<String>,
+}
+
+/// A section's contract as OCDS releases it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OcdsContract {
+    pub id: String,
+    pub section: String,
+    pub award_round: i32,
+    pub title: String,
+    /// `active` once both signed, `terminated` after a termination both signed (closed
+    /// `contractStatus`).
+    pub status: &'static str,
+    pub value: Money,
+    pub supplier: OcdsOrganisation,
+    pub date_signed: Option<DateTime<Utc>>,
+    pub start_date: Option<DateTime<Utc>>,
+    pub duration_days: u32,
+    /// The signed document (the canonical JSON whose digest both parties signed).
+    pub document: OcdsDocument,
+    pub milestones: Vec<OcdsMilestone>,
+    pub amendments: Vec<OcdsContractAmendment>,
+    pub transactions: Vec<OcdsTransaction>,
+}
+
+/// The release of a section's contract: the tender as [`release`] gives it for `event`, tagged
+/// `tag` (`contract`, `contractAmendment`, `contractTermination` or `implementation`), the
+/// supplier in `parties` (also `payee` once paid; the buyer is the `payer`), the award the
+/// contract follows (`awards[]`, id `{tender}-{section}-{round}` as in [`award_release`]) and
+/// the contract with its milestones, amendments and `implementation.transactions`.
+pub fn contract_release(event: &OcdsEvent, tag: &'static str, k: &OcdsContract) -> Value {
+    let mut r = release(event);
+    r["tag"] = json!([tag]);
+    let paid = !k.transactions.is_empty();
+    let mut parties: Vec<Value> = r["parties"].as_array().cloned().unwrap_or_default();
+    let add_roles = |parties: &mut Vec<Value>, org: &OcdsOrganisation, roles: &[&str]| {
+        let id = party_id(org);
+        match parties.iter_mut().find(|p| p["id"] == json!(id)) {
+            Some(p) => {
+                if let Some(list) = p["roles"].as_array_mut() {
+                    for role in roles {
+                        if !list.contains(&json!(role)) {
+                            list.push(json!(role));
+                        }
+                    }
+                }
+            }
+            None => parties.push(json!({
+                "id": id,
+                "name": org.name,
+                "identifier": {"scheme": USCC_SCHEME, "id": org.uscc, "legalName": org.name},
+                "roles": roles,
+            })),
+        }
+    };
+    if paid {
+        add_roles(&mut parties, &event.tender.tenderer, &["payer"]);
+        add_roles(&mut parties, &k.supplier, &["supplier", "payee"]);
+    } else {
+        add_roles(&mut parties, &k.supplier, &["supplier"]);
+    }
+    r["parties"] = Value::Array(parties);
+    let award_id = format!("{}-{}-{}", event.tender.tender_id, k.section, k.award_round);
+    let mut award = Map::new();
+    award.insert("id".into(), json!(award_id));
+    award.insert("status".into(), json!("active"));
+    award.insert("suppliers".into(), json!([org_ref(&k.supplier)]));
+    if let Some(s) = event.tender.sections.iter().find(|s| s.code == k.section) {
+        award.insert("items".into(), json!([item(s)]));
+    }
+    r["awards"] = json!([Value::Object(award)]);
+
+    let mut c = Map::new();
+    c.insert("id".into(), json!(k.id));
+    c.insert("awardID".into(), json!(award_id));
+    c.insert("title".into(), json!(k.title));
+    c.insert("status".into(), json!(k.status));
+    c.insert("value".into(), value(k.value));
+    if let Some(d) = k.date_signed {
+        c.insert("dateSigned".into(), json!(date(d)));
+    }
+    let mut period = Map::new();
+    if let Some(start) = k.start_date {
+        period.insert("startDate".into(), json!(date(start)));
+    }
+    period.insert("durationInDays".into(), json!(k.duration_days));
+    c.insert("period".into(), Value::Object(period));
+    c.insert("documents".into(), json!([document(&k.document)]));
+    if !k.milestones.is_empty() {
+        let ms: Vec<Value> = k
+            .milestones
+            .iter()
+            .map(|m| {
+                json!({
+                    "id": m.code,
+                    "code": m.code,
+                    "title": m.title,
+                    "type": "payment",
+                    "description": format!("付款 {} {}", m.amount.amount(), CURRENCY),
+                    "status": m.status,
+                })
+            })
+            .collect();
+        c.insert("milestones".into(), Value::Array(ms));
+    }
+    if !k.amendments.is_empty() {
+        let list: Vec<Value> = k
+            .amendments
+            .iter()
+            .map(|a| {
+                json!({
+                    "id": a.id,
+                    "date": date(a.date),
+                    "rationale": a.rationale,
+                    "description": a.description,
+                })
+            })
+            .collect();
+        c.insert("amendments".into(), Value::Array(list));
+    }
+    if paid {
+        let txs: Vec<Value> = k
+            .transactions
+            .iter()
+            .map(|t| {
+                let mut m = Map::new();
+                m.insert("id".into(), json!(t.id));
+                if let Some(s) = &t.source {
+                    m.insert("source".into(), json!(s));
+                }
+                m.insert("date".into(), json!(date(t.date)));
+                m.insert("value".into(), value(t.value));
+                m.insert("payer".into(), org_ref(&event.tender.tenderer));
+                m.insert("payee".into(), org_ref(&t.payee));
+                Value::Object(m)
+            })
+            .collect();
+        c.insert("implementation".into(), json!({ "transactions": txs }));
+    }
+    r["contracts"] = json!([Value::Object(c)]);
+    r
+}
+
 /// A release package (OCDS 1.1) around `releases`.
 pub fn release_package(
     releases: Vec<Value>,
@@ -735,7 +909,8 @@ mod tests {
         "contractTermination",
         "compiled",
     ];
-    const DOCUMENT_TYPE: [&str; 11] = [
+    const DOCUMENT_TYPE: [&str; 12] = [
+        "contractSigned",
         "tenderNotice",
         "biddingDocuments",
         "technicalSpecifications",

@@ -61,6 +61,8 @@ pub struct AppContext {
     pub calendar: Arc<crate::domain::calendar::WorkCalendar>,
     /// The licence registry link (免证明, docs/LICENCES.md).
     pub registry: Arc<crate::registry::Registry>,
+    /// The treasury's payment interface (国库支付, docs/TREASURY.md).
+    pub treasury: Arc<crate::treasury::Treasury>,
 }
 
 impl AppContext {
@@ -92,7 +94,10 @@ impl AppContext {
             .map_err(|e| anyhow::anyhow!("calendar.files: {e}"))?;
         let registry = crate::registry::Registry::new(settings.registry.clone())
             .map_err(|e| anyhow::anyhow!("registry: {e}"))?;
+        let treasury = crate::treasury::Treasury::new(settings.treasury.clone())
+            .map_err(|e| anyhow::anyhow!("treasury: {e}"))?;
         Ok(AppContext {
+            treasury: Arc::new(treasury),
             registry: Arc::new(registry),
             calendar: Arc::new(calendar),
             classification: Arc::new(classification),

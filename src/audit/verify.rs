@@ -134,6 +134,7 @@ pub const AFTER_TERMINAL_EVENT_TYPES: &[&str] = &[
     "bond_refunds_due",
     "bond_refunded",
     "bond_refund_overdue_flagged",
+    "contract_payments_imported",
 ];
 
 /// Per tender, server times never go backwards.

@@ -25,6 +25,10 @@ const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STA
 ///   drafted or edited one); an edit after a signature voids it;
 /// * **changed only by both**: `contract_change_effective` and `contract_terminated` only for a
 ///   proposed change both sides signed, on a signed contract; nothing is signed after the end;
+/// * **payments only on a signed contract, each once**: every `contract_payments_imported`
+///   follows the contract's signing, names payments paid to the winner as the draft named it,
+///   each with a positive amount in fen and an id never imported before, and states the total
+///   paid so far exactly;
 /// * **refunds with exact interest**: every `bond_refunded` states principal, days, rate and
 ///   day basis whose interest (cash) is the one logged, and is recorded by an administrator.
 pub struct ContractsReplay;
@@ -38,6 +42,9 @@ struct Contract {
     ended: bool,
     /// change id → (digest, sides signed)
     changes: HashMap<String, (String, BTreeSet<String>)>,
+    /// Treasury payments imported, and their total.
+    payments: BTreeSet<String>,
+    paid: rust_decimal::Decimal,
 }
 
 impl Rule for ContractsReplay {
@@ -104,7 +111,13 @@ impl Rule for ContractsReplay {
 fn step(c: &mut Contract, ty: &str, body: &Value) -> Vec<String> {
     let text = |k: &str| body[k].as_str().unwrap_or_default().to_string();
     let mut out = Vec::new();
-    if c.ended && ty != "contract_reminder_sent" && ty != "contract_overdue_flagged" {
+    // Payments made before a termination may be reported after it.
+    let after_end = [
+        "contract_reminder_sent",
+        "contract_overdue_flagged",
+        "contract_payments_imported",
+    ];
+    if c.ended && !after_end.contains(&ty) {
         out.push(format!("{ty} after the contract ended"));
     }
     match ty {
@@ -151,6 +164,7 @@ fn step(c: &mut Contract, ty: &str, body: &Value) -> Vec<String> {
                 }
             }
         }
+        "contract_payments_imported" => out.extend(payments(c, body)),
         "contract_change_effective" | "contract_terminated" => {
             match c.changes.get(&text("change")) {
                 Some((_, sides)) if sides.len() == 2 => {}
@@ -163,6 +177,51 @@ fn step(c: &mut Contract, ty: &str, body: &Value) -> Vec<String> {
             }
         }
         _ => {}
+    }
+    out
+}
+
+fn payments(c: &mut Contract, body: &Value) -> Vec<String> {
+    use rust_decimal::Decimal;
+    let mut out = Vec::new();
+    if !c.signed {
+        out.push("payments imported for a contract not signed".into());
+    }
+    let winner = c.usccs.get("winner").cloned().unwrap_or_default();
+    let list = body["payments"].as_array().cloned().unwrap_or_default();
+    if list.is_empty() {
+        out.push("a payments entry naming no payment".into());
+    }
+    for p in &list {
+        let id = p["payment_id"].as_str().unwrap_or_default().to_string();
+        let amount = p["amount"]
+            .as_str()
+            .and_then(|a| a.parse::<Decimal>().ok())
+            .unwrap_or_default();
+        if amount <= Decimal::ZERO || amount.normalize().scale() > 2 {
+            out.push(format!(
+                "payment {id}: amount {} is not positive in fen",
+                p["amount"]
+            ));
+        }
+        if p["payee_uscc"].as_str() != Some(winner.as_str()) {
+            out.push(format!(
+                "payment {id}: paid to someone not the contract's winner"
+            ));
+        }
+        if id.is_empty() || !c.payments.insert(id.clone()) {
+            out.push(format!("payment {id:?} imported twice"));
+        }
+        c.paid += amount;
+    }
+    let total = body["paid_total"]
+        .as_str()
+        .and_then(|a| a.parse::<Decimal>().ok());
+    if total != Some(c.paid) {
+        out.push(format!(
+            "paid_total {} is not the sum of the payments imported ({})",
+            body["paid_total"], c.paid
+        ));
     }
     out
 }

@@ -21,6 +21,7 @@ pub mod inspections;
 pub mod licences;
 pub mod oversight;
 pub mod supervision;
+pub mod treasury;
 pub mod witness;
 
 use std::path::Path;

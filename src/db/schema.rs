@@ -1042,6 +1042,9 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(
+    treasury_payments,
+    treasury_links,
+    treasury_pulls,
     licence_fetches,
     tender_departments,
     section_awards,
@@ -1511,5 +1514,52 @@ diesel::table! {
         error -> Nullable<Text>,
         requested_by -> Text,
         requested_role -> Text,
+    }
+}
+
+diesel::table! {
+    treasury_payments (payment_id) {
+        payment_id -> Text,
+        contract_id -> Text,
+        tender_id -> Text,
+        section_code -> Text,
+        amount -> Text,
+        paid_at -> Timestamp,
+        record -> Text,
+        digest -> Text,
+        pull_id -> Text,
+        imported_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    treasury_links (contract_id) {
+        contract_id -> Text,
+        last_pull_at -> Timestamp,
+        last_outcome -> Text,
+        last_http_status -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        last_complete_at -> Nullable<Timestamp>,
+        failures_in_row -> Integer,
+        pulls -> Integer,
+    }
+}
+
+diesel::table! {
+    treasury_pulls (id) {
+        id -> Text,
+        contract_id -> Text,
+        pulled_at -> Timestamp,
+        source -> Text,
+        outcome -> Text,
+        http_status -> Nullable<Integer>,
+        pages -> Integer,
+        attempts -> Integer,
+        received -> Integer,
+        imported -> Integer,
+        duplicates -> Integer,
+        problems -> Text,
+        error -> Nullable<Text>,
+        triggered_by -> Text,
     }
 }

@@ -52,6 +52,8 @@ pub enum Permission {
     HandleCases,
     /// Record bid-bond refunds made (the trading centre, which holds the bonds).
     RecordBondRefunds,
+    /// Pull a contract's payments from the treasury now (the trading centre operates the link).
+    PullTreasury,
 }
 
 /// The table. Adding a permission without a row here leaves it denied to everyone.
@@ -78,6 +80,7 @@ fn roles_for(p: Permission) -> &'static [Role] {
         Permission::SitOnAwardCommittee => &[AwardCommittee],
         Permission::HandleCases => &[Regulator],
         Permission::RecordBondRefunds => &[Administrator],
+        Permission::PullTreasury => &[Administrator],
     }
 }
 

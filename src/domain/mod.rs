@@ -18,6 +18,7 @@ pub mod inspection;
 pub mod licence;
 pub mod lifecycle;
 pub mod money;
+pub mod payment;
 pub mod penalty;
 pub mod refund;
 pub mod schedule;

@@ -26,6 +26,7 @@ pub mod oversight;
 pub mod sandbox;
 pub mod supervision;
 pub mod tenders;
+pub mod treasury;
 
 use std::marker::PhantomData;
 

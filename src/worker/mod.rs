@@ -29,6 +29,7 @@ pub fn spawn(ctx: &AppContext) -> anyhow::Result<Vec<JoinHandle<()>>> {
             ctx.audit_log.clone(),
         )),
         tokio::spawn(run_sweep(ctx.clone())),
+        tokio::spawn(run_treasury_pull(ctx.clone())),
     ])
 }
 
@@ -61,6 +62,24 @@ async fn run_deadline_watch(ctx: AppContext) {
             tracing::warn!(error = %e, "deadline watch failed");
         }
         tokio::time::sleep(every).await;
+    }
+}
+
+/// Background task: every signed contract's treasury payments pulled each
+/// `treasury.poll_interval_secs` (none when 0 or no treasury is configured). Every node may run
+/// it: the import locks the contract and takes each payment once.
+async fn run_treasury_pull(ctx: AppContext) {
+    let secs = ctx.settings.treasury.poll_interval_secs;
+    if secs == 0 || !ctx.treasury.configured() {
+        return;
+    }
+    let every = std::time::Duration::from_secs(secs);
+    loop {
+        tokio::time::sleep(every).await;
+        match contracts::pull_treasury_payments(&ctx).await {
+            Ok(n) => tracing::debug!(contracts = n, "treasury payments pulled"),
+            Err(e) => tracing::warn!(error = %e, "treasury pull failed"),
+        }
     }
 }
 

@@ -1724,6 +1724,27 @@ async fn every_endpoint_with_every_role() {
             Some(&[]),
         ),
         e(
+            Method::GET,
+            "/api/v1/tenders/{id}/sections/{section}/contract/payments",
+            format!("/api/v1/tenders/{t}/sections/BD01/contract/payments"),
+            None,
+            Some(&[]),
+        ),
+        e(
+            Method::POST,
+            "/api/v1/tenders/{id}/sections/{section}/contract/payments/pull",
+            format!("/api/v1/tenders/{t}/sections/BD01/contract/payments/pull"),
+            None,
+            Some(&[]),
+        ),
+        e(
+            Method::GET,
+            "/api/v1/treasury/status",
+            "/api/v1/treasury/status".into(),
+            None,
+            Some(&["regulator", "admin"]),
+        ),
+        e(
             Method::DELETE,
             "/api/v1/auth/session",
             "/api/v1/auth/session".into(),

@@ -6,8 +6,8 @@
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::committee::{world_with, World};
-use crate::helpers::assert_problem;
+use crate::committee::World;
+use crate::helpers::{assert_problem, TestApp};
 use crate::report::{all_pass, draw_k, evaluating, scores};
 
 /// BD01's evaluation as the fixture tender has it (综合评估法 with a drawn K).
@@ -31,7 +31,20 @@ pub(crate) fn separated(method: Value) -> Value {
 /// The committee world driven to a tender `evaluated` with a complete, signed 评标报告 for BD01
 /// under `award`: three bids, all valid, scored so that the first bid is best, the second next.
 pub(crate) async fn evaluated(award: Value) -> World {
-    let mut w = world_with(5, Some((evaluation(), award))).await;
+    evaluated_on(TestApp::spawn().await, award).await
+}
+
+/// [`evaluated`] on `app` (e.g. one pointed at a treasury simulator).
+pub(crate) async fn evaluated_on(app: TestApp, award: Value) -> World {
+    let mut w = crate::committee::world_on(
+        app,
+        5,
+        Some((evaluation(), award)),
+        crate::committee::PRICES,
+        None,
+        None,
+    )
+    .await;
     evaluating(&mut w).await;
     draw_k(&w).await;
     w.relogin().await;

@@ -9,7 +9,7 @@ use reqwest::Method;
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
 
-use crate::award::evaluated;
+use crate::award::evaluated_on;
 use crate::award_notices::{agent_creds, drive};
 use crate::bids::{record_bonds_as, Bidder};
 use crate::committee::World;
@@ -35,8 +35,15 @@ fn contract_terms() -> Value {
 
 /// A traditional section with contract terms, awarded to its first bid and notified.
 async fn notified() -> (World, DateTime<Utc>) {
-    let mut w = evaluated(json!({"kind": "traditional", "candidates": 2,
-        "contract": contract_terms()}))
+    notified_on(TestApp::spawn().await, contract_terms()).await
+}
+
+/// [`notified`] on `app` with the section's `contract` terms.
+pub(crate) async fn notified_on(app: TestApp, contract: Value) -> (World, DateTime<Utc>) {
+    let mut w = evaluated_on(
+        app,
+        json!({"kind": "traditional", "candidates": 2, "contract": contract}),
+    )
     .await;
     let until = drive(&w, &w.bids[0], None).await;
     // Notices and the contract after the candidates' publicity.
@@ -51,7 +58,7 @@ async fn notified() -> (World, DateTime<Utc>) {
 }
 
 /// The bidder that won, and the others.
-async fn winner_of(w: &World, c: &Contract) -> (usize, Vec<usize>) {
+pub(crate) async fn winner_of(w: &World, c: &Contract) -> (usize, Vec<usize>) {
     let mut win = None;
     let mut others = Vec::new();
     for (i, b) in w.bidders.iter().enumerate() {
@@ -82,7 +89,7 @@ pub(crate) async fn sign_both(w: &World) {
     assert_eq!(serde_json::to_value(signed.state).unwrap(), "signed");
 }
 
-fn creds(label: &str) -> etender::client::Credentials {
+pub(crate) fn creds(label: &str) -> etender::client::Credentials {
     pki().get(label).credentials()
 }
 
@@ -445,7 +452,7 @@ async fn a_contract_is_drafted_from_the_award_signed_by_both_and_changed_only_by
 }
 
 /// The regulator's export (of one tender, or all), verified with every default rule.
-async fn export(app: &TestApp, tender: Option<&str>) -> etender::audit::bundle::Bundle {
+pub(crate) async fn export(app: &TestApp, tender: Option<&str>) -> etender::audit::bundle::Bundle {
     etender::audit::checkpoint_now(&app.ctx.db, &app.ctx.audit_log, "test")
         .await
         .unwrap();
@@ -467,7 +474,9 @@ async fn export(app: &TestApp, tender: Option<&str>) -> etender::audit::bundle::
     bundle
 }
 
-fn entries(bundle: &etender::audit::bundle::Bundle) -> Vec<etender::audit::verify::VerifiedEntry> {
+pub(crate) fn entries(
+    bundle: &etender::audit::bundle::Bundle,
+) -> Vec<etender::audit::verify::VerifiedEntry> {
     use base64::Engine;
     let b64 = base64::engine::general_purpose::STANDARD;
     bundle
@@ -485,7 +494,7 @@ fn entries(bundle: &etender::audit::bundle::Bundle) -> Vec<etender::audit::verif
         .collect()
 }
 
-fn count(bundle: &etender::audit::bundle::Bundle, ty: &str) -> usize {
+pub(crate) fn count(bundle: &etender::audit::bundle::Bundle, ty: &str) -> usize {
     entries(bundle)
         .iter()
         .filter(|e| e.leaf.event_type == ty)

@@ -36,6 +36,7 @@ mod motions;
 mod oversight;
 mod pages;
 mod parties;
+mod payments;
 mod remedy;
 mod report;
 mod secrets;

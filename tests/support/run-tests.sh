@@ -68,4 +68,9 @@ target/pyenv/bin/python tests/support/ocds_validate.py target/ocds-award-sample.
 target/pyenv/bin/python tests/support/ocds_validate.py target/award-notices-ocds.json \
   --standard-zip "$OCDS_ZIP"
 
+echo "== contract releases (contract, contractAmendment, implementation.transactions) validated: the"
+echo "   package of the tender tests/api/payments.rs signs, amends and pays through the treasury"
+target/pyenv/bin/python tests/support/ocds_validate.py target/contract-ocds.json \
+  --standard-zip "$OCDS_ZIP"
+
 echo "== all test passes finished: unit, integration on SQLite, integration on PostgreSQL + S3, fuzzing"

@@ -6,7 +6,9 @@
 //! term's before and after; a termination ends the contract. One proposal at a time; the other
 //! party may decline it, the proposer withdraw it.
 
+use super::release::{publish, Tag};
 use super::*;
+use crate::app::support::publicity::Env;
 use crate::db::repo::identity as idrepo;
 use crate::domain::contract::{ChangeReason, ChangeState, ChangeWhat, TerminationReason};
 use crate::mail::{enqueue, OutgoingMail};
@@ -233,6 +235,7 @@ pub async fn sign_contract_change(
         change.to_string(),
     );
     let (signing, now) = contract_ctx(ctx);
+    let env = Env::of(ctx);
     ctx.db
         .write(move |c| {
             let (mut row, viewer) = load(c, &actor, &tender, &section)?;
@@ -269,10 +272,16 @@ pub async fn sign_contract_change(
                     "signature": sig.signature, "signature_algorithm": sig.signature_algorithm,
                     "certificate": sig.certificate, "fingerprint": sig.signer_fingerprint}),
             )?;
-            if ch.tenderer_signature.is_some() && ch.winner_signature.is_some() {
-                take_effect(c, now, &mut row, &mut ch, &actor, side)?;
-            }
+            // The release reads the change as it now stands: saved first.
+            let effect = if ch.tenderer_signature.is_some() && ch.winner_signature.is_some() {
+                Some(take_effect(c, now, &mut row, &mut ch, &actor, side)?)
+            } else {
+                None
+            };
             repo::update_change(c, &ch)?;
+            if let Some((tag, event)) = effect {
+                publish(c, &env, now, &row, tag, &event)?;
+            }
             repo::update(c, &row)?;
             contract_dto(c, &row, now)
         })
@@ -287,7 +296,7 @@ fn take_effect(
     ch: &mut repo::ChangeRow,
     actor: &Actor,
     side: Side,
-) -> AppResult<()> {
+) -> AppResult<(Tag, String)> {
     if ch.base_version != row.version {
         return Err(internal(anyhow::anyhow!(
             "change {} on version {} of a contract at {}",
@@ -302,7 +311,7 @@ fn take_effect(
     if ch.kind == ChangeKind::Termination.as_str() {
         row.state = ContractState::Terminated.as_str().into();
         row.terminated_at = Some(db_now(now));
-        record(
+        let event = record(
             c,
             now,
             EventType::ContractTerminated,
@@ -310,7 +319,7 @@ fn take_effect(
             party_ref(actor, side),
             json!({"change": ch.id, "reason": ch.reason, "digest": ch.digest}),
         )?;
-        return Ok(());
+        return Ok((Tag::Termination, event));
     }
     let terms: Terms = parse_json(ch.terms.as_deref().unwrap_or("null"), "the change's terms")?;
     let version = row.version + 1;
@@ -331,7 +340,7 @@ fn take_effect(
         },
     )?;
     let changes: serde_json::Value = parse_json(&ch.changes, "change diff")?;
-    record(
+    let event = record(
         c,
         now,
         EventType::ContractChangeEffective,
@@ -340,7 +349,7 @@ fn take_effect(
         json!({"change": ch.id, "version": version, "digest": row.digest,
             "change_digest": ch.digest, "changes": changes, "terms": terms}),
     )?;
-    Ok(())
+    Ok((Tag::Amendment, event))
 }
 
 pub async fn decline_contract_change(

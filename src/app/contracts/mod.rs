@@ -13,17 +13,24 @@
 mod changes;
 mod draft;
 mod edit_terms;
+mod payments;
 mod performance_bond;
+mod pull_payments;
+mod release;
 mod sign;
 mod tick;
+mod treasury_status;
 mod view;
 
 pub use changes::*;
 pub use draft::*;
 pub use edit_terms::*;
+pub use payments::*;
 pub use performance_bond::*;
+pub use pull_payments::*;
 pub use sign::*;
 pub use tick::*;
+pub use treasury_status::*;
 pub use view::*;
 
 use base64::Engine;

@@ -5,7 +5,9 @@
 //! every bidder's bond refund falls due within 5 days (条例57), and a signing after the 30 days
 //! is recorded as late.
 
+use super::release::{publish, Tag};
 use super::*;
+use crate::app::support::publicity::Env;
 use crate::app::support::refunds::{self, Scope};
 use crate::db::repo::identity as idrepo;
 use crate::domain::refund::Ground;
@@ -21,6 +23,7 @@ pub async fn sign_contract(
     let (actor, tender, section) = (actor.clone(), tender.to_string(), section.to_string());
     let (signing, now) = contract_ctx(ctx);
     let rule = refunds::interest_rule(ctx);
+    let env = Env::of(ctx);
     ctx.db
         .write(move |c| {
             let (mut row, viewer) = load(c, &actor, &tender, &section)?;
@@ -75,7 +78,8 @@ pub async fn sign_contract(
                     "certificate": sig.certificate, "fingerprint": sig.signer_fingerprint}),
             )?;
             if row.tenderer_signature.is_some() && row.winner_signature.is_some() {
-                complete(c, now, rule, &award, &mut row, &terms, &actor, side)?;
+                let event = complete(c, now, rule, &award, &mut row, &terms, &actor, side)?;
+                publish(c, &env, now, &row, Tag::Contract, &event)?;
             }
             repo::update(c, &row)?;
             contract_dto(c, &row, now)
@@ -83,7 +87,7 @@ pub async fn sign_contract(
         .await
 }
 
-/// Both signed: binding from now.
+/// Both signed: binding from now. Returns the `contract_signed` entry's id.
 #[expect(
     clippy::too_many_arguments,
     reason = "the one step that makes the contract binding, everything it writes named"
@@ -97,7 +101,7 @@ fn complete(
     terms: &Terms,
     actor: &Actor,
     side: Side,
-) -> AppResult<()> {
+) -> AppResult<String> {
     row.state = ContractState::Signed.as_str().into();
     row.signed_at = Some(db_now(now));
     repo::insert_version(
@@ -113,7 +117,7 @@ fn complete(
         },
     )?;
     let due = at(row.due_at);
-    record(
+    let event = record(
         c,
         now,
         EventType::ContractSigned,
@@ -157,5 +161,5 @@ fn complete(
             )?;
         }
     }
-    Ok(())
+    Ok(event)
 }

@@ -28,6 +28,7 @@ pub mod reports;
 pub mod sheets;
 pub mod supervision;
 pub mod tenders;
+pub mod treasury;
 pub mod uploads;
 pub mod witnesses;
 

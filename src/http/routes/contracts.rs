@@ -8,6 +8,7 @@ use crate::app::{contracts, refunds, Actor, AppContext};
 use crate::domain::contract::Terms;
 use crate::error::AppResult;
 use crate::wire::contracts::*;
+use crate::wire::treasury::{ContractPayments, PaymentPull, TreasuryStatus};
 
 type SectionPath = web::Path<(String, String)>;
 
@@ -305,4 +306,68 @@ pub async fn record_refund(
     Ok(web::Json(
         refunds::record_refund(&ctx, &actor, &id, body.into_inner()).await?,
     ))
+}
+
+/// The contract's treasury payments and what is still due per milestone (its parties — the
+/// supplier and the tenderer's side — and the supervising regulators).
+#[utoipa::path(operation_id = "contract_payments", tag = "contracts",
+    params(("id" = String, Path, description = "Tender id"),
+        ("section" = String, Path, description = "Section code")),
+    security(("bearer" = [])), responses(
+    (status = 200, body = ContractPayments),
+    (status = 401, description = "`unauthenticated`"),
+    (status = 403, description = "`forbidden`; `other_department`"),
+    (status = 404, description = "`not_found`: no contract, or not the caller's"),
+))]
+#[get("/api/v1/tenders/{id}/sections/{section}/contract/payments")]
+pub async fn contract_payments(
+    ctx: web::Data<AppContext>,
+    actor: Actor,
+    path: SectionPath,
+) -> AppResult<web::Json<ContractPayments>> {
+    let (id, section) = path.into_inner();
+    Ok(web::Json(
+        contracts::contract_payments(&ctx, &actor, &id, &section).await?,
+    ))
+}
+
+/// Pull the contract's payments from the treasury now (the trading centre): each record
+/// imported once by the treasury's payment id; the pull's outcome, counts and problems.
+#[utoipa::path(operation_id = "pull_contract_payments", tag = "contracts",
+    params(("id" = String, Path, description = "Tender id"),
+        ("section" = String, Path, description = "Section code")),
+    security(("bearer" = [])), responses(
+    (status = 200, body = PaymentPull),
+    (status = 401, description = "`unauthenticated`"),
+    (status = 403, description = "`forbidden`: the trading centre's administrators only"),
+    (status = 404, description = "`not_found`: no contract for the section"),
+    (status = 409, description = "`invalid_state_transition`: not signed; `conflict`: no \
+        treasury configured"),
+))]
+#[post("/api/v1/tenders/{id}/sections/{section}/contract/payments/pull")]
+pub async fn pull_payments(
+    ctx: web::Data<AppContext>,
+    actor: Actor,
+    path: SectionPath,
+) -> AppResult<web::Json<PaymentPull>> {
+    let (id, section) = path.into_inner();
+    Ok(web::Json(
+        contracts::pull_contract_payments(&ctx, &actor, &id, &section).await?,
+    ))
+}
+
+/// The treasury link: configured, each contract's last pull (failing first) and the latest
+/// pulls that imported, met a problem or failed (the trading centre and regulators).
+#[utoipa::path(operation_id = "treasury_status", tag = "contracts", security(("bearer" = [])),
+    responses(
+    (status = 200, body = TreasuryStatus),
+    (status = 401, description = "`unauthenticated`"),
+    (status = 403, description = "`forbidden`: the trading centre and regulators only"),
+))]
+#[get("/api/v1/treasury/status")]
+pub async fn treasury_status(
+    ctx: web::Data<AppContext>,
+    actor: Actor,
+) -> AppResult<web::Json<TreasuryStatus>> {
+    Ok(web::Json(contracts::treasury_status(&ctx, &actor).await?))
 }

@@ -240,6 +240,9 @@ macro_rules! for_each_route {
             contracts::my_refunds,
             contracts::open_refunds,
             contracts::record_refund,
+            contracts::contract_payments,
+            contracts::pull_payments,
+            contracts::treasury_status,
             archive::export_archive,
         }
     };

@@ -1,0 +1,3 @@
+DROP TABLE treasury_pulls;
+DROP TABLE treasury_links;
+DROP TABLE treasury_payments;
