@@ -97,7 +97,11 @@ pub async fn run(
                     bank_key.display()
                 )
             })?;
-            play(&url, &pki, &bank, &out, None).await
+            let sims = Sims {
+                registry: None,
+                treasury: None,
+            };
+            play(&url, &pki, &bank, &out, sims).await
         }
         None => {
             let tmp = tempdir()?;
@@ -122,6 +126,11 @@ pub async fn run(
                 .await
                 .context("the licence registry simulator")?;
             settings.registry = registry.settings(3000, 1);
+            // The treasury's payment system, played by its simulator in this process (国库支付).
+            let treasury = crate::treasury::simulator::Simulator::start("demo-treasury-token")
+                .await
+                .context("the treasury simulator")?;
+            settings.treasury = treasury.settings(3000, 1);
             settings.sandbox.enabled = true;
             // The scheduler that closes tenders and runs openings ticks on this interval; the
             // demo moves the sandbox clock and then waits for that tick, so keep it short.
@@ -141,8 +150,13 @@ pub async fn run(
             );
             let handle = app.handle();
             let server = tokio::spawn(app.run_until_stopped());
-            let result = play(&url, &pki, &bank, &out, Some(&registry)).await;
+            let sims = Sims {
+                registry: Some(&registry),
+                treasury: Some(&treasury),
+            };
+            let result = play(&url, &pki, &bank, &out, sims).await;
             registry.stop().await;
+            treasury.stop().await;
             handle.stop(true).await;
             let _ = server.await;
             let _ = std::fs::remove_dir_all(&tmp);
@@ -293,12 +307,18 @@ fn short(id: &str) -> &str {
     &id[id.len().saturating_sub(8)..]
 }
 
+/// The external systems the embedded demo plays in-process (none against a `--url` server).
+struct Sims<'a> {
+    registry: Option<&'a crate::registry::simulator::Simulator>,
+    treasury: Option<&'a crate::treasury::simulator::Simulator>,
+}
+
 async fn play(
     base: &str,
     pki: &DevPki,
     bank: &BondIssuer,
     out: &Outputs,
-    registry: Option<&crate::registry::simulator::Simulator>,
+    sims: Sims<'_>,
 ) -> anyhow::Result<()> {
     let mut story = Story { step: 0 };
     let public = Client::new(base);
@@ -430,15 +450,17 @@ async fn play(
     let custodian_ids: Vec<String> = custodians.iter().map(|c| c.person_id.clone()).collect();
     let tender = tenders::story(&mut story, base, pki, &admin, &custodian_ids).await?;
     bids::story(&mut story, base, pki, &tender, &custodians, bank).await?;
-    licences::story(&mut story, base, pki, &tender, registry).await?;
+    licences::story(&mut story, base, pki, &tender, sims.registry).await?;
     evaluation::draw_k(&mut story, base, pki, &tender).await?;
     let library = draws::story(&mut story, base, pki, &tender).await?;
     evaluation::story(&mut story, base, pki, &tender, &library).await?;
     draws::section(&mut story, base, pki, &tender, "BD02", &library).await?;
     evaluation::section(&mut story, base, pki, &tender, "BD02", &library).await?;
     award::story(&mut story, base, pki, &tender).await?;
-    tenders::awarded(&mut story, base, &tender, out).await?;
+    tenders::awarded(&mut story, base, &tender).await?;
     contracts::story(&mut story, base, pki, &tender).await?;
+    contracts::payments(&mut story, base, pki, &tender, sims.treasury).await?;
+    tenders::contract_releases(&mut story, base, &tender, out).await?;
     archive::story(&mut story, base, pki, &tender).await?;
     cases::story(&mut story, base, pki, &tender, &custodian_ids).await?;
     inspections::story(&mut story, base, pki, &tender).await?;

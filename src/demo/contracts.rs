@@ -194,3 +194,119 @@ pub(super) async fn story(
     }
     Ok(())
 }
+
+/// The treasury pays BD01's advance and a first progress payment; the trading centre pulls
+/// them (the treasury re-sends the first: imported once), and the supplier and the tenderer
+/// read what was paid and what is still due per milestone.
+pub(super) async fn payments(
+    story: &mut Story,
+    base: &str,
+    pki: &DevPki,
+    tender: &str,
+    treasury: Option<&crate::treasury::simulator::Simulator>,
+) -> anyhow::Result<()> {
+    use crate::domain::payment::{Party, TreasuryPayment, CURRENCY};
+    use crate::treasury::simulator::Mode;
+    story.step(
+        "国库支付: the treasury pays BD01's advance and a progress payment; the trading centre \
+         imports them once each, the supplier and the tenderer see what is still due",
+    );
+    let Some(sim) = treasury else {
+        say("no treasury simulator beside this server: skipped");
+        return Ok(());
+    };
+    let tenderer = login(base, identity(pki, "tenderer")?).await?;
+    let c = tenderer.contract(tender, "BD01").await?;
+    let signed = c.signed_at.context("BD01's contract is signed")?;
+    let advance = c
+        .terms
+        .payment_milestones
+        .first()
+        .map(|m| c.terms.price.amount() * m.percent / rust_decimal::Decimal::ONE_HUNDRED)
+        .context("BD01's contract has payment milestones")?
+        .round_dp(2);
+    let paid =
+        |id: &str, amount: rust_decimal::Decimal, days: i64, milestone: &str| TreasuryPayment {
+            payment_id: id.into(),
+            contract: c.id.clone(),
+            amount,
+            currency: CURRENCY.into(),
+            paid_at: signed + chrono::Duration::days(days),
+            payer: Party {
+                name: c.tenderer.name.clone(),
+                uscc: c.tenderer.uscc.clone(),
+                account: None,
+            },
+            payee: Party {
+                name: c.winner.name.clone(),
+                uscc: c.winner.uscc.clone(),
+                account: Some("6222****8866".into()),
+            },
+            milestone: Some(milestone.into()),
+            voucher: format!("鄂财国库支付〔2027〕{id}"),
+            purpose: "工程款".into(),
+        };
+    sim.put(paid("GK2027000101", advance, 5, "advance"));
+    sim.put(paid(
+        "GK2027000245",
+        rust_decimal::Decimal::from(1_250_000),
+        35,
+        "progress",
+    ));
+    sim.set_mode(Mode::Resend);
+    let admin = login(base, identity(pki, "admin")?).await?;
+    let pull = admin.pull_contract_payments(tender, "BD01").await?;
+    sim.set_mode(Mode::Normal);
+    say(format!(
+        "pull: {} — {} records received, {} imported, {} sent again (skipped)",
+        pull.outcome.as_str(),
+        pull.received,
+        pull.imported,
+        pull.duplicates
+    ));
+    if pull.imported != 2 {
+        bail!("{} payments imported, not 2", pull.imported);
+    }
+    let mut winner = None;
+    for key in ["bidder-a", "bidder-b", "bidder-c", "bidder-d"] {
+        let id = identity(pki, key)?;
+        let client = login(base, id).await?;
+        if my_id(&client).await? == c.winner.id {
+            winner = Some(client);
+            break;
+        }
+    }
+    let winner = winner.context("the winner is one of the demo's bidders")?;
+    let mine = winner.contract_payments(tender, "BD01").await?;
+    for p in &mine.payments {
+        say(format!(
+            "{} {} ¥{} ({}) {}",
+            p.paid_at.format("%Y-%m-%d"),
+            p.payment_id,
+            p.amount,
+            p.milestone.as_deref().unwrap_or("-"),
+            p.voucher
+        ));
+    }
+    say(format!(
+        "contract ¥{}: paid ¥{}, still due ¥{}",
+        mine.summary.price, mine.summary.paid, mine.summary.outstanding
+    ));
+    let theirs = tenderer.contract_payments(tender, "BD01").await?;
+    for m in &theirs.summary.milestones {
+        say(format!(
+            "  {:<10} {:>5} % ¥{:>12} paid ¥{:>12} due ¥{}",
+            m.code, m.percent, m.amount, m.paid, m.due
+        ));
+    }
+    let status = admin.treasury_status().await?;
+    say(format!(
+        "treasury link: {} contract(s), last pull {}",
+        status.links.len(),
+        status
+            .links
+            .first()
+            .map_or("-", |l| l.link.last_outcome.as_str())
+    ));
+    Ok(())
+}

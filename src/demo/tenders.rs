@@ -254,12 +254,7 @@ pub(super) async fn story(
 
 /// Step: the public reads the awarded tender's announcements and its OCDS package (written to
 /// `out.ocds`): a release per award, each section's bids and its award.
-pub(super) async fn awarded(
-    story: &mut Story,
-    base: &str,
-    tender: &str,
-    out: &Outputs,
-) -> anyhow::Result<()> {
+pub(super) async fn awarded(story: &mut Story, base: &str, tender: &str) -> anyhow::Result<()> {
     story.step(
         "the public reads the result announcements and the OCDS package: an award release per \
          section, with its bids and its award",
@@ -318,6 +313,46 @@ pub(super) async fn awarded(
         last["tag"],
         last["tender"]["status"]
     ));
+    Ok(())
+}
+
+/// After the contracts and their payments: the package again, now with each section's
+/// `contract` release, the amendment and the treasury's transactions; written for CI's offline
+/// validation.
+pub(super) async fn contract_releases(
+    story: &mut Story,
+    base: &str,
+    tender: &str,
+    out: &Outputs,
+) -> anyhow::Result<()> {
+    story.step(
+        "the public reads the contracts in the OCDS package: signed, amended, and paid \
+         (implementation.transactions)",
+    );
+    let pkg: Value = Client::new(base)
+        .get(&format!("/api/v1/ocds/tenders/{tender}"))
+        .await?;
+    let releases = pkg["releases"].as_array().cloned().unwrap_or_default();
+    for r in &releases {
+        let tag = r["tag"][0].as_str().unwrap_or_default();
+        if !tag.starts_with("contract") && tag != "implementation" {
+            continue;
+        }
+        let k = &r["contracts"][0];
+        say(format!(
+            "{tag:<18} contract …{} {} ¥{} · {} amendment(s) · {} payment(s)",
+            super::short(k["id"].as_str().unwrap_or_default()),
+            k["status"].as_str().unwrap_or("?"),
+            k["value"]["amount"],
+            k["amendments"].as_array().map_or(0, Vec::len),
+            k["implementation"]["transactions"]
+                .as_array()
+                .map_or(0, Vec::len)
+        ));
+    }
+    if !releases.iter().any(|r| r["tag"] == json!(["contract"])) {
+        anyhow::bail!("no contract release in the OCDS package");
+    }
     if let Some(path) = &out.ocds {
         std::fs::write(path, serde_json::to_vec_pretty(&pkg)?)?;
         say(format!("OCDS package written to {}", path.display()));

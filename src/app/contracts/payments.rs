@@ -48,9 +48,12 @@ pub(crate) fn payments_dto(
 
 pub(crate) fn payment_dto(r: &trepo_pay::PaymentRow) -> AppResult<Payment> {
     let p: TreasuryPayment = parse_json(&r.record, "treasury payment")?;
+    // In yuan to the fen, however the treasury wrote it (`1250000` → `1250000.00`).
+    let mut amount = p.amount;
+    amount.rescale(2);
     Ok(Payment {
         payment_id: p.payment_id,
-        amount: p.amount,
+        amount,
         currency: p.currency,
         paid_at: p.paid_at,
         payer: p.payer,
