@@ -1043,6 +1043,7 @@ diesel::table! {
 
 diesel::allow_tables_to_appear_in_same_query!(
     licence_fetches,
+    licence_verdicts,
     tender_departments,
     section_awards,
     clearing_reports,
@@ -1511,5 +1512,16 @@ diesel::table! {
         error -> Nullable<Text>,
         requested_by -> Text,
         requested_role -> Text,
+    }
+}
+
+diesel::table! {
+    licence_verdicts (tender_id, section_code) {
+        tender_id -> Text,
+        section_code -> Text,
+        committee_id -> Text,
+        frozen_at -> Timestamp,
+        bid_deadline -> Timestamp,
+        bids -> Text,
     }
 }

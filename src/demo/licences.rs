@@ -1,7 +1,10 @@
 //! 免证明 in the demo (docs/LICENCES.md): after the opening, each bidder's licences are fetched
 //! by USCC from the licence registry (the in-process simulator), shown with provenance; an
 //! outage falls back to the cached record with its age; a regulator reads BD01's review with
-//! the verdict on each licence requirement — one bidder's 资质 lapsed before the deadline.
+//! the verdict on each licence requirement. bidder-d is not listed by the registry: when the
+//! committee's leader is elected its verdicts freeze as `unverified` — neither a pass nor an
+//! automatic rejection (the committee still rejects its bid on another ground by motion). No
+//! BD01 bid lapses: an automatic rejection would take a bid out of the story's later scenes.
 
 use chrono::{DateTime, Duration, Utc};
 use serde_json::Value;
@@ -82,13 +85,14 @@ pub(super) async fn story(
     for key in bidders {
         let id = identity(pki, key)?;
         let uscc = id.uscc.clone().unwrap_or_default();
-        // bidder-c's 资质 lapsed the day before the bid deadline.
-        let until = if key == "bidder-c" {
-            day - Duration::days(1)
-        } else {
-            day + Duration::days(500)
+        // bidder-c's 资质 runs out on the deadline's own day: it still counts.
+        let until = match key {
+            "bidder-c" => day,
+            _ => day + Duration::days(500),
         };
-        sim.put(record(&uscc, &id.display_name, until));
+        if key != "bidder-d" {
+            sim.put(record(&uscc, &id.display_name, until));
+        }
         let got = login(base, id).await?.refresh_my_licences().await?;
         show(key, &got);
     }

@@ -2,7 +2,8 @@
 //! method, in one function, so the report and the offline verifier compute them the same way
 //! (docs/EVALUATION.md §8):
 //!
-//! 1. automatic rejections from the opening record ([`super::rejection::automatic`]);
+//! 1. automatic rejections from the opening record ([`super::rejection::automatic`]) and from
+//!    the frozen licence verdicts (`crate::domain::licence::rejections`);
 //! 2. 初步评审 of the remaining bids by majority ([`super::preliminary`]); a failed bid is
 //!    rejected under its line's ground;
 //! 3. the rejections the committee carried by majority ([`super::rejection::Motion`]);
@@ -27,6 +28,7 @@ use super::ranking::{lowest_price_keys, rank, scoring_keys, top, Cut, Entry, Pla
 use super::rejection::{automatic, Motion, OpenedBid, Rejection};
 use super::scoring::{totals, BidScore, ScoreSheet};
 use super::EvaluationError;
+use crate::domain::licence::{self, FrozenBid};
 use crate::domain::tender::{AwardMode, EvaluationMethod, ProcedureRules, Section};
 
 /// Everything a section's evaluation rests on.
@@ -60,6 +62,10 @@ pub struct Inputs {
     /// The shares beyond which a score is flagged (the platform's setting).
     #[serde(default)]
     pub deviation: DeviationPolicy,
+    /// The licence verdicts frozen when the review started (docs/LICENCES.md §9): a bid whose
+    /// standing is `not_met` is rejected automatically (条例51(三)) and not reviewed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub licences: Vec<FrozenBid>,
 }
 
 /// A motion and how many members voted for it.
@@ -112,6 +118,9 @@ pub fn derive(
         inputs.alternatives_allowed,
     ) {
         rejected.insert(r.bid.clone(), r);
+    }
+    for r in licence::rejections(&inputs.licences, &inputs.bids) {
+        rejected.entry(r.bid.clone()).or_insert(r);
     }
     let mut reviewed: Vec<String> = inputs
         .bids
@@ -407,6 +416,7 @@ mod tests {
             remarks: Vec::new(),
             lots: Vec::new(),
             deviation: DeviationPolicy::default(),
+            licences: Vec::new(),
         }
     }
 
@@ -625,6 +635,7 @@ mod tests {
             remarks: Vec::new(),
             lots: Vec::new(),
             deviation: DeviationPolicy::default(),
+            licences: Vec::new(),
         };
         let d = derive(&s, &ProcedureRules::STATUTORY, &inputs).unwrap();
         // b1 8,100,000 evaluated ties b3's 8,100,000; b1's lower bid price ranks it first.
