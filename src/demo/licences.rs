@@ -131,3 +131,29 @@ pub(super) async fn story(
     ));
     Ok(())
 }
+
+/// Call once BD01's leader is elected: the verdicts frozen into its evaluation then, which are
+/// what counts (docs/LICENCES.md §9) — bidder-d's, with no record, `unverified`.
+pub(super) async fn frozen(
+    story: &mut Story,
+    base: &str,
+    pki: &DevPki,
+    tender: &str,
+) -> anyhow::Result<()> {
+    story.step("the review starts: BD01's licence verdicts are frozen into the evaluation");
+    let regulator = login(base, identity(pki, "regulator")?).await?;
+    let review = regulator.section_licences(tender, "BD01").await?;
+    for f in review.bids.iter().filter_map(|b| b.frozen.as_ref()) {
+        let standing = serde_json::to_value(f.standing).unwrap_or_default();
+        let state = serde_json::to_value(f.state).unwrap_or_default();
+        say(format!(
+            "bid …{} ({}): {} (record {}, sha256 {}…)",
+            &f.bid[f.bid.len().saturating_sub(8)..],
+            f.bidder,
+            standing.as_str().unwrap_or("?"),
+            state.as_str().unwrap_or("?"),
+            f.digest.as_deref().and_then(|d| d.get(..16)).unwrap_or("-")
+        ));
+    }
+    Ok(())
+}
