@@ -196,3 +196,129 @@ fn record_problem(b: &FrozenBid, fetches: &Fetches) -> Option<String> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::leaf::LeafEntry;
+    use serde_json::{json, Value};
+
+    fn e(
+        index: u64,
+        ty: &str,
+        role: &str,
+        tender: Option<&str>,
+        subject: &str,
+        body: Value,
+    ) -> VerifiedEntry {
+        VerifiedEntry {
+            leaf: LeafEntry {
+                v: 1,
+                index,
+                event_id: format!("e{index}"),
+                event_type: ty.into(),
+                tender_id: tender.map(str::to_string),
+                section_id: tender.map(|_| "BD01".to_string()),
+                actor_role: role.into(),
+                actor_id: role.into(),
+                subject: subject.into(),
+                body_sha256: String::new(),
+                occurred_at: "2026-12-05T02:00:00.000000Z".into(),
+                prev_tender_index: None,
+                prev_tender_leaf_hash: None,
+            },
+            leaf_hash: [0; 32],
+            body: Some(body),
+        }
+    }
+
+    fn frozen(state: &str, fetch: Option<&str>, until: &str) -> Value {
+        let digest = fetch.map(|_| "d1".repeat(32));
+        json!({"committee": "c", "bid_deadline": "2026-12-01T01:00:00Z",
+            "requirements": {"safety_permit": true},
+            "bids": [{"bid": "b1", "bidder": "U", "state": state, "fetch_id": fetch,
+                "digest": digest, "fetched_at": null, "age_seconds": 60,
+                "verdicts": [{"requirement": "安全生产许可证", "verdict": "met",
+                    "certificate": "P1", "valid_until": until, "reason": null}],
+                "overall": "met", "standing": "met"}]})
+    }
+
+    fn log(last: Value, role: &str) -> Vec<VerifiedEntry> {
+        vec![
+            e(
+                0,
+                "licences_fetched",
+                "bidder",
+                None,
+                "U",
+                json!({"fetch_id": "f1", "outcome": "ok", "digest": "d1".repeat(32)}),
+            ),
+            e(
+                1,
+                "licences_fetched",
+                "committee_member",
+                None,
+                "U",
+                json!({"fetch_id": "f2", "outcome": "unreachable", "digest": null}),
+            ),
+            e(
+                2,
+                "opening_record_published",
+                "system",
+                Some("T"),
+                "T",
+                json!({"tender": "T", "section": "BD01",
+                    "bids": [{"bid": "b1", "status": "opened"}]}),
+            ),
+            e(3, "licence_verdicts_frozen", role, Some("T"), "c", last),
+        ]
+    }
+
+    fn check(es: &[VerifiedEntry]) -> Vec<String> {
+        LicenceVerdictsReplay.check(&BundleScope::All, es)
+    }
+
+    #[test]
+    fn a_stale_record_judged_on_the_deadline_day_passes() {
+        assert_eq!(
+            check(&log(frozen("stale", Some("f1"), "2026-12-01"), "system")),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn a_wrong_state_record_actor_or_date_fails() {
+        let current = check(&log(frozen("current", Some("f1"), "2026-12-01"), "system"));
+        assert!(
+            current.iter().any(|m| m.contains("not Stale")),
+            "{current:?}"
+        );
+        let none = check(&log(frozen("unavailable", None, "2026-12-01"), "system"));
+        assert!(
+            none.iter()
+                .any(|m| m.contains("judged without a record") || m.contains("newest good fetch")),
+            "{none:?}"
+        );
+        let other = check(&log(frozen("stale", Some("f2"), "2026-12-01"), "system"));
+        assert!(
+            other.iter().any(|m| m.contains("newest good fetch")),
+            "{other:?}"
+        );
+        let by = check(&log(
+            frozen("stale", Some("f1"), "2026-12-01"),
+            "committee_member",
+        ));
+        assert!(
+            by.iter()
+                .any(|m| m.contains("recorded by a committee_member")),
+            "{by:?}"
+        );
+        let lapsed = check(&log(frozen("stale", Some("f1"), "2026-11-30"), "system"));
+        assert!(
+            lapsed
+                .iter()
+                .any(|m| m.contains("met without a certificate valid")),
+            "{lapsed:?}"
+        );
+    }
+}

@@ -121,7 +121,23 @@ async fn an_expired_permit_fails_qualification_with_its_reason_and_an_outage_is_
         "{err}"
     );
     assert!(format!("{err}").contains(&permit), "{err}");
-    before.assert_same(&w.app.rows().await, "a refused pass of a lapsed bid");
+    // It is out already: no motion to reject it again.
+    let err = member(2)
+        .client
+        .propose_rejection(
+            &t,
+            "BD01",
+            &bad.bid,
+            RejectionReason::QualificationNotMet,
+            "安全生产许可证过期",
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.code().map(|c| c.as_str()), Some("conflict"), "{err}");
+    before.assert_same(
+        &w.app.rows().await,
+        "a refused pass of a lapsed bid and a motion",
+    );
 
     // The members pass the other two on every line (the unverified one on their own evidence).
     let reviewed = vec![good.bid.clone(), unknown.bid.clone()];

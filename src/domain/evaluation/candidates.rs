@@ -676,4 +676,54 @@ mod tests {
             }
         );
     }
+
+    #[test]
+    fn a_frozen_unmet_licence_rejects_without_a_vote_and_is_not_reviewed() {
+        use crate::domain::licence::{
+            FactsState, FrozenBid, RequirementVerdict, Standing, Verdict as L,
+        };
+        let mut inputs = scoring_inputs();
+        let lapsed = inputs.bids[0].bid.clone();
+        let frozen = |bid: &str, verdict: L, reason: Option<&str>| FrozenBid {
+            bid: bid.into(),
+            bidder: "u".into(),
+            state: FactsState::Current,
+            fetch_id: Some("f".into()),
+            digest: Some("ab".repeat(32)),
+            fetched_at: None,
+            age_seconds: Some(0),
+            verdicts: vec![RequirementVerdict {
+                requirement: "安全生产许可证".into(),
+                verdict,
+                certificate: Some("P1".into()),
+                valid_until: None,
+                reason: reason.map(str::to_string),
+            }],
+            overall: verdict,
+            standing: Standing::of(verdict),
+        };
+        let why = "安全生产许可证 P1 expired on 2026-11-30, before the bid deadline (2026-12-01)";
+        inputs.licences = vec![frozen(&lapsed, L::NotMet, Some(why))];
+        // The members' passes of the lapsed bid are not theirs to give: judging it is refused.
+        assert!(matches!(
+            derive(&scoring_section(), &ProcedureRules::STATUTORY, &inputs),
+            Err(EvaluationError::SheetIncomplete { .. })
+        ));
+        inputs.verdicts.retain(|v| v.bid != lapsed);
+        inputs
+            .sheets
+            .iter_mut()
+            .for_each(|s| s.scores.retain(|x| x.bid != lapsed));
+        let d = derive(&scoring_section(), &ProcedureRules::STATUTORY, &inputs).unwrap();
+        let r = d.rejected.iter().find(|r| r.bid == lapsed).unwrap();
+        assert_eq!(r.reason, RejectionReason::QualificationNotMet);
+        assert_eq!((r.votes_for, r.votes_against), (0, 0));
+        assert!(r.grounds.contains(why), "{}", r.grounds);
+        assert!(!d.review.iter().any(|o| o.bid == lapsed) && !d.valid.contains(&lapsed));
+        // Unverified is neither: the bid is reviewed like any other.
+        let mut open = scoring_inputs();
+        open.licences = vec![frozen(&lapsed, L::Unknown, Some("unavailable"))];
+        let d = derive(&scoring_section(), &ProcedureRules::STATUTORY, &open).unwrap();
+        assert!(d.valid.contains(&lapsed));
+    }
 }
