@@ -435,6 +435,7 @@ impl EventType {
                 | EventType::EvaluationReportSigned
                 | EventType::EvaluationReportVoided
                 | EventType::EvaluationReportCompleted
+                | EventType::LicenceVerdictsFrozen
         )
     }
 

@@ -19,7 +19,7 @@ use serde_json::{json, Value};
 
 use crate::committee::{world_on, PRICES};
 use crate::helpers::{pki, TestApp};
-use crate::report::{all_pass, draw_k, evaluating, scores};
+use crate::report::{all_pass, bodies_of, draw_k, evaluating, scores};
 
 const TOKEN: &str = "registry-token-for-tests";
 
@@ -107,6 +107,20 @@ async fn an_expired_permit_fails_qualification_with_its_reason_and_an_outage_is_
     w.relogin().await;
     let member = |i: usize| &w.experts[w.drawn[i]];
     let creds = |i: usize| member(i).ident.credentials();
+    // The frozen verdicts are the committee's material: in camera for the tender's parties
+    // while it evaluates (招标投标法44), read by regulators.
+    etender::audit::sequencer::integrate_now(&w.app.ctx.db, &w.app.ctx.audit_log)
+        .await
+        .unwrap();
+    let kind = "licence_verdicts_frozen";
+    let regulator = w.app.enrol("regulator").await;
+    let seen = bodies_of(&regulator, &t, kind).await;
+    assert_eq!(seen.len(), 1, "frozen once");
+    assert_eq!(
+        seen[0].as_ref().unwrap()["bids"].as_array().unwrap().len(),
+        3
+    );
+    assert_eq!(bodies_of(&w.s.agent, &t, kind).await, vec![None]);
     // A member passing the lapsed bid is refused, naming the reason; nothing is kept.
     let every = vec![good.bid.clone(), bad.bid.clone(), unknown.bid.clone()];
     let before = w.app.rows().await;
