@@ -290,3 +290,86 @@ async fn verify_and_tamper(app: &TestApp, lapsed: &str) {
     body(&mut es, report)["document"]["inputs"]["licences"] = json!([]);
     fails(es, "not those frozen for the section");
 }
+
+/// The verdicts are frozen once per section: a leader who leaves and the re-election after it
+/// freeze nothing again, and fetch nothing either.
+#[tokio::test]
+async fn a_second_election_freezes_nothing_again() {
+    let sim = Simulator::start(TOKEN).await.unwrap();
+    let settings = sim.settings(400, 1);
+    let app = TestApp::spawn_with(move |s| s.registry = settings).await;
+    let requirements = json!({"safety_permit": true});
+    let mut w = world_on(app, 5, None, PRICES, None, Some(requirements)).await;
+    let day = etender::domain::licence::deadline_day(crate::bids::deadline_of(&w.app, w.t()).await);
+    for b in &w.bidders {
+        let u = pki().get(b.label).key.clone();
+        sim.put(sample_record(&u, "某公司", day + Duration::days(30)));
+    }
+    evaluating(&mut w).await;
+    let t = w.t().to_string();
+    let (frozen, fetched) = counts(&w).await;
+    assert_eq!(frozen, 1);
+    assert_eq!(fetched, 3, "the electing vote fetched every opened bidder");
+    let c = w.experts[w.drawn[0]]
+        .client
+        .committee(&t, "BD01")
+        .await
+        .unwrap();
+    let leader = c.leader.clone().unwrap();
+    let gone = w.experts[w.drawn[0]]
+        .client
+        .leave_committee(
+            &t,
+            "BD01",
+            &leader,
+            etender::domain::evaluation::committee::LeaveReason::Ill,
+            "突发疾病",
+        )
+        .await
+        .unwrap();
+    assert_eq!(serde_json::to_value(gone.state).unwrap(), "forming");
+    let next = gone
+        .members
+        .iter()
+        .find(|m| m.active && m.person_id == w.experts[w.drawn[1]].person)
+        .unwrap()
+        .id
+        .clone();
+    let mut last = None;
+    for i in 1..5 {
+        last = Some(
+            w.experts[w.drawn[i]]
+                .client
+                .vote_leader(&t, "BD01", &next)
+                .await
+                .unwrap(),
+        );
+        if last.as_ref().unwrap().leader.is_some() {
+            break;
+        }
+    }
+    assert_eq!(
+        serde_json::to_value(last.unwrap().state).unwrap(),
+        "evaluating"
+    );
+    assert_eq!(
+        counts(&w).await,
+        (1, 3),
+        "frozen once, nothing fetched again"
+    );
+    sim.stop().await;
+}
+
+/// How many `licence_verdicts_frozen` entries the tender's trail has, and fetch rows there are.
+async fn counts(w: &crate::committee::World) -> (usize, i64) {
+    let ctx = &w.app.ctx;
+    etender::audit::sequencer::integrate_now(&ctx.db, &ctx.audit_log)
+        .await
+        .unwrap();
+    let regulator = w.app.enrol("regulator").await;
+    let frozen = bodies_of(&regulator, w.t(), "licence_verdicts_frozen").await;
+    (
+        frozen.len(),
+        w.app.rows().await.get("licence_fetches") as i64,
+    )
+}
