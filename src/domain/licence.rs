@@ -498,7 +498,6 @@ pub struct FrozenBid {
 
 impl FrozenBid {
     /// The bid's frozen verdicts from the record held (`None`: unavailable).
-    #[allow(clippy::too_many_arguments)]
     pub fn judge(
         bid: &str,
         bidder: &str,
