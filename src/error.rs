@@ -208,6 +208,9 @@ error_codes! {
     ScoreOutOfRange = "score_out_of_range" => (422, "Score out of range"),
     /// A sheet that misses or invents a bid, item or checklist line, or names one twice.
     SheetIncomplete = "sheet_incomplete" => (422, "Sheet incomplete"),
+    /// A 初步评审 sheet judges a bid that failed qualification automatically on its frozen
+    /// registry licence verdicts (docs/LICENCES.md §9); `errors[]` names the bid and the reason.
+    LicenceNotMet = "licence_not_met" => (422, "Bid failed qualification on its licences"),
     /// A clarification answer that states a price other than the bid's (or a proposed
     /// correction's): 招标投标法39 forbids changing the price by clarification.
     ClarificationChangesPrice = "clarification_changes_price"

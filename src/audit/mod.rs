@@ -34,6 +34,7 @@ pub mod verify_committees;
 pub mod verify_complaints;
 pub mod verify_contracts;
 pub mod verify_inspections;
+pub mod verify_licence_verdicts;
 pub mod verify_licences;
 pub mod verify_reports;
 pub mod verify_sheets;
@@ -222,6 +223,8 @@ pub enum EventType {
     ArchiveExported,
     /// An organisation's licences fetched from the licence registry (docs/LICENCES.md).
     LicencesFetched,
+    /// A section's opened bids' licence verdicts frozen into its evaluation (LICENCES.md §9).
+    LicenceVerdictsFrozen,
 }
 
 impl EventType {
@@ -390,6 +393,7 @@ impl EventType {
         EventType::AwardWrittenReportOverdue,
         EventType::ArchiveExported,
         EventType::LicencesFetched,
+        EventType::LicenceVerdictsFrozen,
     ];
 
     /// Events whose leaf names no tender and no party, and whose body only their actor or
@@ -433,6 +437,7 @@ impl EventType {
                 | EventType::EvaluationReportSigned
                 | EventType::EvaluationReportVoided
                 | EventType::EvaluationReportCompleted
+                | EventType::LicenceVerdictsFrozen
         )
     }
 
@@ -630,6 +635,7 @@ impl EventType {
             EventType::AwardWrittenReportOverdue => "award_written_report_overdue",
             EventType::ArchiveExported => "archive_exported",
             EventType::LicencesFetched => "licences_fetched",
+            EventType::LicenceVerdictsFrozen => "licence_verdicts_frozen",
         }
     }
 }

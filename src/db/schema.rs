@@ -1046,6 +1046,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     treasury_links,
     treasury_pulls,
     licence_fetches,
+    licence_verdicts,
     tender_departments,
     section_awards,
     clearing_reports,
@@ -1561,5 +1562,16 @@ diesel::table! {
         problems -> Text,
         error -> Nullable<Text>,
         triggered_by -> Text,
+    }
+}
+
+diesel::table! {
+    licence_verdicts (tender_id, section_code) {
+        tender_id -> Text,
+        section_code -> Text,
+        committee_id -> Text,
+        frozen_at -> Timestamp,
+        bid_deadline -> Timestamp,
+        bids -> Text,
     }
 }

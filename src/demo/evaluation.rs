@@ -19,6 +19,7 @@ pub(super) async fn story(
     library: &[(String, String)],
 ) -> anyhow::Result<()> {
     let (committee, members) = form_and_elect(story, base, pki, tender, "BD01", library).await?;
+    super::licences::frozen(story, base, pki, tender).await?;
     read_as_member(story, base, pki, tender, library, &committee, &members).await?;
     super::verdict::story(story, base, pki, tender, &committee, library).await
 }

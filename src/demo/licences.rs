@@ -1,7 +1,10 @@
 //! 免证明 in the demo (docs/LICENCES.md): after the opening, each bidder's licences are fetched
 //! by USCC from the licence registry (the in-process simulator), shown with provenance; an
 //! outage falls back to the cached record with its age; a regulator reads BD01's review with
-//! the verdict on each licence requirement — one bidder's 资质 lapsed before the deadline.
+//! the verdict on each licence requirement. bidder-d is not listed by the registry: when the
+//! committee's leader is elected its verdicts freeze as `unverified` — neither a pass nor an
+//! automatic rejection (the committee still rejects its bid on another ground by motion). No
+//! BD01 bid lapses: an automatic rejection would take a bid out of the story's later scenes.
 
 use chrono::{DateTime, Duration, Utc};
 use serde_json::Value;
@@ -82,13 +85,14 @@ pub(super) async fn story(
     for key in bidders {
         let id = identity(pki, key)?;
         let uscc = id.uscc.clone().unwrap_or_default();
-        // bidder-c's 资质 lapsed the day before the bid deadline.
-        let until = if key == "bidder-c" {
-            day - Duration::days(1)
-        } else {
-            day + Duration::days(500)
+        // bidder-c's 资质 runs out on the deadline's own day: it still counts.
+        let until = match key {
+            "bidder-c" => day,
+            _ => day + Duration::days(500),
         };
-        sim.put(record(&uscc, &id.display_name, until));
+        if key != "bidder-d" {
+            sim.put(record(&uscc, &id.display_name, until));
+        }
         let got = login(base, id).await?.refresh_my_licences().await?;
         show(key, &got);
     }
@@ -125,5 +129,31 @@ pub(super) async fn story(
         s.failures,
         s.last_error.as_deref().unwrap_or("-")
     ));
+    Ok(())
+}
+
+/// Call once BD01's leader is elected: the verdicts frozen into its evaluation then, which are
+/// what counts (docs/LICENCES.md §9) — bidder-d's, with no record, `unverified`.
+pub(super) async fn frozen(
+    story: &mut Story,
+    base: &str,
+    pki: &DevPki,
+    tender: &str,
+) -> anyhow::Result<()> {
+    story.step("the review starts: BD01's licence verdicts are frozen into the evaluation");
+    let regulator = login(base, identity(pki, "regulator")?).await?;
+    let review = regulator.section_licences(tender, "BD01").await?;
+    for f in review.bids.iter().filter_map(|b| b.frozen.as_ref()) {
+        let standing = serde_json::to_value(f.standing).unwrap_or_default();
+        let state = serde_json::to_value(f.state).unwrap_or_default();
+        say(format!(
+            "bid …{} ({}): {} (record {}, sha256 {}…)",
+            &f.bid[f.bid.len().saturating_sub(8)..],
+            f.bidder,
+            standing.as_str().unwrap_or("?"),
+            state.as_str().unwrap_or("?"),
+            f.digest.as_deref().and_then(|d| d.get(..16)).unwrap_or("-")
+        ));
+    }
     Ok(())
 }

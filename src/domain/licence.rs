@@ -12,6 +12,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::evaluation::rejection::{OpenedBid, Rejection, RejectionReason};
 use super::schedule::LEGAL_TZ;
 
 /// 资质等级, highest first.
@@ -265,6 +266,10 @@ pub struct RequirementVerdict {
     pub verdict: Verdict,
     /// The certificate number that meets it, or the one whose failure is the reason.
     pub certificate: Option<String>,
+    /// That certificate's last valid day: with `certificate`, what the verdict's expiry part
+    /// rests on, so a frozen verdict can be re-checked from the log alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_until: Option<NaiveDate>,
     pub reason: Option<String>,
 }
 
@@ -320,7 +325,7 @@ pub fn judge(
                     } else {
                         standing("资质证书", &c.number, c.status, c.valid_until, day)
                     };
-                    (c.number.clone(), why)
+                    ((c.number.clone(), c.valid_until), why)
                 }),
                 format!("no 资质证书 of {}{} in the registry", q.speciality, q.class),
             )
@@ -332,7 +337,7 @@ pub fn judge(
             pick(
                 r.safety_permits.iter().map(|p| {
                     let why = standing("安全生产许可证", &p.number, p.status, p.valid_until, day);
-                    (p.number.clone(), why)
+                    ((p.number.clone(), p.valid_until), why)
                 }),
                 "no 安全生产许可证 in the registry".to_string(),
             )
@@ -370,7 +375,7 @@ pub fn judge(
                             day,
                         )
                     };
-                    (s.certificate_number.clone(), why)
+                    ((s.certificate_number.clone(), s.valid_until), why)
                 }),
                 format!("no {}{} in the registry", m.speciality, MANAGER_TITLE),
             )
@@ -382,37 +387,42 @@ pub fn judge(
 
 /// The first candidate that counts; else the first one's reason; else `none`.
 fn pick(
-    candidates: impl Iterator<Item = (String, Option<String>)>,
+    candidates: impl Iterator<Item = (Cert, Option<String>)>,
     none: String,
-) -> Result<String, (Option<String>, String)> {
+) -> Result<Cert, (Option<Cert>, String)> {
     let mut first_failure = None;
-    for (number, why) in candidates {
+    for (cert, why) in candidates {
         match why {
-            None => return Ok(number),
-            Some(why) if first_failure.is_none() => first_failure = Some((Some(number), why)),
+            None => return Ok(cert),
+            Some(why) if first_failure.is_none() => first_failure = Some((Some(cert), why)),
             Some(_) => {}
         }
     }
     Err(first_failure.unwrap_or((None, none)))
 }
 
+/// A certificate a verdict rests on: its number and last valid day.
+type Cert = (String, NaiveDate);
+
 fn verdict(
     requirement: String,
-    found: Option<Result<String, (Option<String>, String)>>,
+    found: Option<Result<Cert, (Option<Cert>, String)>>,
 ) -> RequirementVerdict {
-    let (verdict, certificate, reason) = match found {
+    let (verdict, cert, reason) = match found {
         None => (
             Verdict::Unknown,
             None,
             Some("the registry's record is unavailable".to_string()),
         ),
-        Some(Ok(number)) => (Verdict::Met, Some(number), None),
-        Some(Err((number, why))) => (Verdict::NotMet, number, Some(why)),
+        Some(Ok(cert)) => (Verdict::Met, Some(cert), None),
+        Some(Err((cert, why))) => (Verdict::NotMet, cert, Some(why)),
     };
+    let (certificate, valid_until) = cert.map_or((None, None), |(n, d)| (Some(n), Some(d)));
     RequirementVerdict {
         requirement,
         verdict,
         certificate,
+        valid_until,
         reason,
     }
 }
@@ -426,6 +436,182 @@ pub fn overall(verdicts: &[RequirementVerdict]) -> Verdict {
     } else {
         Verdict::Met
     }
+}
+
+/// How the platform holds an organisation's record when it is read or frozen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[schema(as = LicenceFactsState)]
+pub enum FactsState {
+    /// The newest attempt succeeded: the record is the registry's current answer.
+    Current,
+    /// The newest attempt failed: the record shown is the last good one, `age_seconds` old.
+    Stale,
+    /// No good answer was ever stored: nothing is known (never a pass).
+    Unavailable,
+}
+
+/// What a bid's frozen licence verdicts mean for its qualification (docs/LICENCES.md §9).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[schema(as = LicenceStanding)]
+pub enum Standing {
+    /// Every requirement met: nothing automatic; the committee's checklist still applies.
+    Met,
+    /// A requirement not met by the registry's record: the bid fails qualification
+    /// automatically (条例51(三)) and is not reviewed.
+    NotMet,
+    /// No record to judge by: neither a pass nor a rejection; the members decide on evidence.
+    Unverified,
+}
+
+impl Standing {
+    pub fn of(overall: Verdict) -> Standing {
+        match overall {
+            Verdict::Met => Standing::Met,
+            Verdict::NotMet => Standing::NotMet,
+            Verdict::Unknown => Standing::Unverified,
+        }
+    }
+}
+
+/// One opened bid's licence verdicts as frozen into the evaluation when the committee's
+/// review starts: judged at the bid deadline from the record the platform held then.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = FrozenLicenceVerdicts)]
+pub struct FrozenBid {
+    pub bid: String,
+    /// The bidder's USCC.
+    pub bidder: String,
+    pub state: FactsState,
+    /// The `licence_fetches` row (and `licences_fetched` entry) of the record judged.
+    pub fetch_id: Option<String>,
+    /// SHA-256 (hex) of the registry's signed answer judged.
+    pub digest: Option<String>,
+    pub fetched_at: Option<DateTime<Utc>>,
+    /// How old that record was at the freeze.
+    pub age_seconds: Option<i64>,
+    pub verdicts: Vec<RequirementVerdict>,
+    pub overall: Verdict,
+    pub standing: Standing,
+}
+
+impl FrozenBid {
+    /// The bid's frozen verdicts from the record held (`None`: unavailable).
+    pub fn judge(
+        bid: &str,
+        bidder: &str,
+        req: &LicenceRequirements,
+        held: Option<(&RegistryRecord, HeldRecord)>,
+        state: FactsState,
+        deadline: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> FrozenBid {
+        let verdicts = judge(req, held.as_ref().map(|(r, _)| *r), deadline);
+        let overall = overall(&verdicts);
+        let held = held.map(|(_, h)| h);
+        FrozenBid {
+            bid: bid.to_string(),
+            bidder: bidder.to_string(),
+            state,
+            fetch_id: held.as_ref().map(|h| h.fetch_id.clone()),
+            digest: held.as_ref().map(|h| h.digest.clone()),
+            fetched_at: held.as_ref().map(|h| h.fetched_at),
+            age_seconds: held.as_ref().map(|h| (now - h.fetched_at).num_seconds()),
+            verdicts,
+            overall,
+            standing: Standing::of(overall),
+        }
+    }
+
+    /// The automatic rejection a `not_met` standing means: 条例51(三), no vote, the grounds
+    /// naming each unmet requirement, its certificate and why, and the record judged.
+    pub fn rejection(&self) -> Option<Rejection> {
+        if self.standing != Standing::NotMet {
+            return None;
+        }
+        let why: Vec<String> = self
+            .verdicts
+            .iter()
+            .filter(|v| v.verdict == Verdict::NotMet)
+            .map(|v| format!("{}：{}", v.requirement, v.reason.as_deref().unwrap_or("")))
+            .collect();
+        let digest = self.digest.as_deref().unwrap_or("-");
+        Some(Rejection {
+            bid: self.bid.clone(),
+            reason: RejectionReason::QualificationNotMet,
+            grounds: format!(
+                "免证明 (licence registry record sha256 {}): {}",
+                digest.get(..16).unwrap_or(digest),
+                why.join("；")
+            ),
+            votes_for: 0,
+            votes_against: 0,
+        })
+    }
+
+    /// Whether the frozen verdicts hold together as far as they carry their inputs: the
+    /// overall and standing follow from the verdicts; no record means every verdict unknown
+    /// and a record means none is; a met requirement names a certificate valid on the
+    /// deadline's day; a failed one states why, an expiry naming the certificate's last day.
+    pub fn check(&self, deadline: DateTime<Utc>) -> Result<(), String> {
+        let at = |m: String| format!("bid {}: {m}", self.bid);
+        if self.overall != overall(&self.verdicts) || self.standing != Standing::of(self.overall) {
+            return Err(at(
+                "its overall verdict does not follow from its verdicts".into()
+            ));
+        }
+        let unavailable = self.state == FactsState::Unavailable;
+        if unavailable != self.digest.is_none() || unavailable != self.fetch_id.is_none() {
+            return Err(at(
+                "its record state and the record it names disagree".into()
+            ));
+        }
+        let day = deadline_day(deadline);
+        for v in &self.verdicts {
+            let at = |m: &str| at(format!("{}: {m}", v.requirement));
+            match v.verdict {
+                Verdict::Unknown if !unavailable => {
+                    return Err(at("unknown although a record was judged"))
+                }
+                Verdict::Unknown => {}
+                _ if unavailable => return Err(at("judged without a record")),
+                Verdict::Met => match (&v.certificate, v.valid_until) {
+                    (Some(_), Some(until)) if until >= day && v.reason.is_none() => {}
+                    _ => return Err(at("met without a certificate valid on the deadline's day")),
+                },
+                Verdict::NotMet => {
+                    let why = v.reason.as_deref().unwrap_or("").trim();
+                    if why.is_empty() {
+                        return Err(at("not met without a reason"));
+                    }
+                    if let Some(until) = v.valid_until.filter(|u| *u < day) {
+                        if !why.contains(&until.to_string()) {
+                            return Err(at("an expired certificate's reason misses its date"));
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The cached record a frozen verdict rests on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HeldRecord {
+    pub fetch_id: String,
+    pub digest: String,
+    pub fetched_at: DateTime<Utc>,
+}
+
+/// The automatic rejections of the frozen verdicts, for the bids among `bids`.
+pub fn rejections(frozen: &[FrozenBid], bids: &[OpenedBid]) -> Vec<Rejection> {
+    frozen
+        .iter()
+        .filter(|f| bids.iter().any(|b| b.bid == f.bid))
+        .filter_map(FrozenBid::rejection)
+        .collect()
 }
 
 #[cfg(test)]
@@ -550,6 +736,96 @@ mod tests {
         assert!(v.iter().all(|x| x.verdict == Verdict::Unknown));
         assert_eq!(overall(&v), Verdict::Unknown);
         assert_eq!(overall(&[]), Verdict::Met);
+    }
+
+    fn held() -> HeldRecord {
+        HeldRecord {
+            fetch_id: "f1".into(),
+            digest: "ab".repeat(32),
+            fetched_at: Utc.with_ymd_and_hms(2026, 12, 4, 0, 0, 0).unwrap(),
+        }
+    }
+
+    #[test]
+    fn an_expired_permit_freezes_as_an_automatic_rejection_that_rechecks() {
+        let deadline = Utc.with_ymd_and_hms(2026, 12, 1, 1, 0, 0).unwrap();
+        let now = Utc.with_ymd_and_hms(2026, 12, 5, 0, 0, 0).unwrap();
+        let mut rec = record(d(2030, 1, 1));
+        rec.safety_permits[0].valid_until = d(2026, 11, 30);
+        let r = req(Grade::Second, StaffLevel::Second);
+        let f = FrozenBid::judge(
+            "b1",
+            &rec.uscc,
+            &r,
+            Some((&rec, held())),
+            FactsState::Stale,
+            deadline,
+            now,
+        );
+        assert_eq!(f.standing, Standing::NotMet);
+        assert_eq!(f.age_seconds, Some(86_400));
+        assert_eq!(f.verdicts[1].valid_until, Some(d(2026, 11, 30)));
+        let rej = f.rejection().unwrap();
+        assert_eq!(rej.reason, RejectionReason::QualificationNotMet);
+        assert_eq!((rej.votes_for, rej.votes_against), (0, 0));
+        assert!(
+            rej.grounds.contains("安全生产许可证")
+                && rej.grounds.contains("(鄂)JZ安许证字[2024]000001")
+                && rej.grounds.contains("expired on 2026-11-30"),
+            "{}",
+            rej.grounds
+        );
+        assert_eq!(f.check(deadline), Ok(()));
+        // Flipped to met: the overall no longer follows, and a met permit that lapsed fails.
+        let mut flipped = f.clone();
+        flipped.verdicts[1].verdict = Verdict::Met;
+        flipped.verdicts[1].reason = None;
+        assert!(flipped.check(deadline).is_err());
+        flipped.overall = Verdict::Met;
+        flipped.standing = Standing::Met;
+        let err = flipped.check(deadline).unwrap_err();
+        assert!(err.contains("met without a certificate valid"), "{err}");
+        // The boundary: valid through the deadline's own day is met.
+        rec.safety_permits[0].valid_until = d(2026, 12, 1);
+        let ok = FrozenBid::judge(
+            "b1",
+            "u",
+            &r,
+            Some((&rec, held())),
+            FactsState::Current,
+            deadline,
+            now,
+        );
+        assert_eq!(ok.standing, Standing::Met);
+        assert_eq!(ok.check(deadline), Ok(()));
+        assert_eq!(ok.rejection(), None);
+    }
+
+    #[test]
+    fn no_record_freezes_unverified_never_a_pass_nor_a_rejection() {
+        let deadline = Utc.with_ymd_and_hms(2026, 12, 1, 1, 0, 0).unwrap();
+        let r = req(Grade::Third, StaffLevel::Second);
+        let f = FrozenBid::judge(
+            "b2",
+            "u",
+            &r,
+            None,
+            FactsState::Unavailable,
+            deadline,
+            deadline,
+        );
+        assert_eq!(f.standing, Standing::Unverified);
+        assert_eq!(f.rejection(), None);
+        assert_eq!(f.check(deadline), Ok(()));
+        let mut claimed = f.clone();
+        claimed.digest = Some("ab".repeat(32));
+        assert!(claimed.check(deadline).is_err());
+        let bids = [OpenedBid {
+            bid: "b9".into(),
+            bidder: "u".into(),
+            prices: vec![],
+        }];
+        assert!(rejections(&[f], &bids).is_empty());
     }
 
     #[test]

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::domain::licence::{
-    FetchOutcome, LicenceRequirements, RegistryRecord, RequirementVerdict, Verdict,
+    FetchOutcome, FrozenBid, LicenceRequirements, RegistryRecord, RequirementVerdict, Verdict,
 };
 
 /// One fetch from the registry and its provenance.
@@ -28,18 +28,7 @@ pub struct LicenceFetch {
     pub error: Option<String>,
 }
 
-/// Whether the facts shown are the registry's latest answer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-#[schema(as = LicenceFactsState)]
-pub enum FactsState {
-    /// The newest attempt succeeded: the record is the registry's current answer.
-    Current,
-    /// The newest attempt failed: the record shown is the last good one, `age_seconds` old.
-    Stale,
-    /// No good answer was ever stored: nothing is known (never a pass).
-    Unavailable,
-}
+pub use crate::domain::licence::FactsState;
 
 /// An organisation's licence record with its provenance.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
@@ -67,6 +56,9 @@ pub struct BidLicences {
     pub verdicts: Vec<RequirementVerdict>,
     /// `not_met` if any requirement is not met, else `unknown` if any cannot be judged.
     pub overall: Verdict,
+    /// The verdicts frozen into the evaluation when its review started (what counts: a
+    /// `not_met` standing fails qualification automatically); none before.
+    pub frozen: Option<FrozenBid>,
 }
 
 /// The registry facts of a section's opened bids, for its committee and regulators.
@@ -78,6 +70,8 @@ pub struct LicenceReview {
     pub bid_deadline: DateTime<Utc>,
     pub requirements: LicenceRequirements,
     pub bids: Vec<BidLicences>,
+    /// When the verdicts were frozen (the committee's leader elected); none before.
+    pub frozen_at: Option<DateTime<Utc>>,
 }
 
 /// The registry link as the operator sees it.

@@ -28,6 +28,7 @@ mod helpers;
 mod identity;
 mod inspections;
 mod leaks;
+mod licence_verdicts;
 mod licences;
 mod limits;
 mod lottery;

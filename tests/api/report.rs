@@ -924,7 +924,11 @@ async fn a_representative_who_leaves_is_replaced_by_the_tenderer_from_its_staff(
 }
 
 /// The bodies of `kind` entries in the tender's trail as `c` reads it (`None`: withheld).
-async fn bodies_of(c: &etender::client::Client, t: &str, kind: &str) -> Vec<Option<Value>> {
+pub(crate) async fn bodies_of(
+    c: &etender::client::Client,
+    t: &str,
+    kind: &str,
+) -> Vec<Option<Value>> {
     let trail: Value = c
         .get(&format!("/api/v1/audit/trail?tender_id={t}&limit=1000"))
         .await

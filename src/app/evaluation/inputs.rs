@@ -111,6 +111,7 @@ pub(super) fn gather(
         remarks: Vec::new(),
         lots,
         deviation,
+        licences: frame.licences.clone(),
     };
     for (_, sheet) in revealed(c, &frame, PRELIMINARY)? {
         if let Sheet::Preliminary { verdicts } = sheet {

@@ -2,8 +2,10 @@
 //! of a section, its bidder's licences as the registry states them, with provenance and age,
 //! and the verdict on each of the section's licence requirements at the bid deadline. Read by
 //! the active members of the section's committee while it evaluates and by regulators; only
-//! the members may refresh them from the registry. Before the opening record is published there
-//! is nothing to read (`not_found`): who bid stays sealed.
+//! the members may refresh them from the registry. Beside the live verdicts each bid shows the
+//! verdicts frozen when the review started (docs/LICENCES.md §9): those are what count. Before
+//! the opening record is published there is nothing to read (`not_found`): who bid stays
+//! sealed.
 
 use super::read_bid_part::evaluating_member;
 use crate::app::support::evaluation::opened_bids;
@@ -113,14 +115,17 @@ fn review(
         .ok_or_else(|| AppError::not_found("no such section"))?;
     let deadline = draft.schedule.bid_deadline;
     let req = sec.licence_requirements;
+    let frozen = licences::frozen(c, tender, section)?;
     let mut bids = Vec::new();
     for b in opened {
         let held = licences::view(c, &b.bidder, now)?;
         let verdicts = judge(&req, held.record.as_ref(), deadline);
+        let frozen = frozen.iter().find(|f| f.bid == b.bid).cloned();
         bids.push(BidLicences {
             bid: b.bid,
             overall: overall(&verdicts),
             verdicts,
+            frozen,
             licences: held,
         });
     }
@@ -130,5 +135,6 @@ fn review(
         bid_deadline: deadline,
         requirements: req,
         bids,
+        frozen_at: licences::frozen_at(c, tender, section)?,
     })
 }

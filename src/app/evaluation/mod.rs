@@ -178,6 +178,8 @@ fn tally(
                     == Some(leader.as_str())).map(|m| m.id.clone()).collect::<Vec<_>>()}),
         },
     )?;
+    // The review starts now: the licence verdicts are frozen before any sheet can be in.
+    crate::app::support::licences::freeze(c, row, now)?;
     Ok(())
 }
 

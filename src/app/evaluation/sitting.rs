@@ -164,7 +164,8 @@ pub(super) fn opened_bid(
     })
 }
 
-/// The bids the opening record rejects without a vote (条例51(四), 51(五) above the cap).
+/// The bids rejected without a vote: by the opening record (条例51(四), 51(五) above the cap)
+/// and by their frozen licence verdicts (51(三), docs/LICENCES.md §9).
 pub(super) fn automatically_rejected(
     c: &mut AnyConnection,
     tender: &trepo::TenderRow,
@@ -185,9 +186,11 @@ pub(super) fn automatically_rejected(
             prices: vec![b.price],
         })
         .collect();
+    let frozen = crate::app::support::licences::frozen(c, &tender.id, section)?;
     // The platform has no 备选投标方案 yet: two bids of one bidder are never alternatives.
     Ok(automatic(&bids, cap, false)
         .into_iter()
+        .chain(crate::domain::licence::rejections(&frozen, &bids))
         .map(|r| r.bid)
         .collect())
 }
@@ -200,7 +203,8 @@ pub(super) fn require_in_play(
 ) -> AppResult<()> {
     if automatically_rejected(c, &sitting.tender, &sitting.row.section_code)?.contains(bid) {
         return Err(AppError::conflict(
-            "this bid is rejected by the opening record already (条例51)",
+            "this bid is rejected already without a vote (条例51: the opening record or its \
+             frozen licence verdicts)",
         ));
     }
     if mrepo::carried_bids(c, &sitting.row.id)?

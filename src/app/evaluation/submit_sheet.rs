@@ -81,6 +81,9 @@ pub async fn submit_sheet(
             } else {
                 support::in_play(c, &frame)?
             };
+            if let Sheet::Preliminary { verdicts } = &sheet {
+                licence_rejected(&frame, verdicts)?;
+            }
             let canonical = sheet.canonical(&actor.id).map_err(evaluation_error)?;
             let wanted = usize::from(
                 frame
@@ -157,6 +160,36 @@ pub async fn submit_sheet(
             sheet_dto(&stored)
         })
         .await
+}
+
+/// Refuses a 初步评审 verdict on a bid its frozen licence verdicts failed: the registry's
+/// record decided it (条例51(三)) and no member's pass can keep it in.
+fn licence_rejected(
+    frame: &Frame,
+    verdicts: &[crate::domain::evaluation::preliminary::Verdict],
+) -> AppResult<()> {
+    for (i, v) in verdicts.iter().enumerate() {
+        let Some(f) = frame.licences.iter().find(|f| f.bid == v.bid) else {
+            continue;
+        };
+        if let Some(r) = f.rejection() {
+            let mut e = AppError::new(
+                ErrorCode::LicenceNotMet,
+                format!(
+                    "bid {} failed qualification on its licences when the review started and is \
+                     not reviewed: {}",
+                    v.bid, r.grounds
+                ),
+            );
+            e.errors = vec![crate::error::FieldError::new(
+                &format!("sheet.verdicts[{i}].bid"),
+                "licence_not_met",
+                r.grounds,
+            )];
+            return Err(e);
+        }
+    }
+    Ok(())
 }
 
 /// The sheet against the method and the bids the stage judges (`wanted`: the candidates the

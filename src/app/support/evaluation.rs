@@ -2,7 +2,8 @@
 //! section's method has, which bids each stage judges, when a stage is complete and its sheets
 //! are revealed (with the 偏离度 flags of a scoring stage), and what a departing member's
 //! sheets become. The opening record is the source of the bids: every opened bid, less the
-//! automatic rejections of 条例51 (`rejection::automatic`), is reviewed in 初步评审; the bids
+//! automatic rejections of 条例51 (`rejection::automatic`, and the frozen licence verdicts not
+//! met, `licence::rejections`), is reviewed in 初步评审; the bids
 //! that pass the revealed 初步评审 are in play at the method's second stage.
 
 use std::collections::BTreeSet;
@@ -26,6 +27,7 @@ use crate::domain::evaluation::preliminary::aggregate;
 use crate::domain::evaluation::rejection::{automatic, OpenedBid, Rejection};
 use crate::domain::evaluation::scoring::ScoreSheet;
 use crate::domain::evaluation::sheet::Sheet;
+use crate::domain::licence::{self, FrozenBid};
 use crate::domain::tender::{EvaluationMethod, ProcedureType, Section};
 use crate::error::{AppError, AppResult, ErrorCode};
 
@@ -51,8 +53,11 @@ pub struct Frame {
     pub procedure: ProcedureType,
     /// Every opened bid of the section, as the opening record has it.
     pub opened: Vec<OpenedBid>,
-    /// The automatic rejections of the opening record.
+    /// The automatic rejections of the opening record and of the frozen licence verdicts.
     pub rejected: Vec<Rejection>,
+    /// The licence verdicts frozen when the review started (empty before, and without
+    /// licence requirements).
+    pub licences: Vec<FrozenBid>,
 }
 
 impl Frame {
@@ -67,7 +72,17 @@ impl Frame {
             .find(|s| s.code == committee.section_code)
             .ok_or_else(|| internal(anyhow::anyhow!("committee of an unknown section")))?;
         let opened = opened_bids(c, &committee.tender_id, &committee.section_code)?;
-        let rejected = automatic(&opened, section.price_cap.map(|c| c.amount()), false);
+        let mut rejected = automatic(&opened, section.price_cap.map(|c| c.amount()), false);
+        let licences = crate::app::support::licences::frozen(
+            c,
+            &committee.tender_id,
+            &committee.section_code,
+        )?;
+        for r in licence::rejections(&licences, &opened) {
+            if !rejected.iter().any(|x| x.bid == r.bid) {
+                rejected.push(r);
+            }
+        }
         let members = crepo::members(c, &committee.id)?;
         Ok(Frame {
             committee,
@@ -76,6 +91,7 @@ impl Frame {
             procedure,
             opened,
             rejected,
+            licences,
         })
     }
 

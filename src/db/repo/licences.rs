@@ -4,7 +4,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::schema::licence_fetches;
+use crate::db::schema::{licence_fetches, licence_verdicts};
 use crate::db::AnyConnection;
 
 /// The outcome text of a fetch whose verified facts are the organisation's record.
@@ -88,4 +88,38 @@ pub fn counts(c: &mut AnyConnection) -> QueryResult<(i64, i64)> {
         .count()
         .get_result(c)?;
     Ok((all, failed))
+}
+
+/// A section's licence verdicts, frozen once when its committee's review starts.
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = licence_verdicts)]
+pub struct FrozenRow {
+    pub tender_id: String,
+    pub section_code: String,
+    pub committee_id: String,
+    pub frozen_at: NaiveDateTime,
+    pub bid_deadline: NaiveDateTime,
+    /// JSON: `Vec<domain::licence::FrozenBid>`.
+    pub bids: String,
+}
+
+pub fn insert_frozen(c: &mut AnyConnection, row: &FrozenRow) -> QueryResult<()> {
+    diesel::insert_into(licence_verdicts::table)
+        .values(row)
+        .execute(c)
+        .map(|_| ())
+}
+
+/// The section's frozen verdicts, if frozen.
+pub fn frozen(
+    c: &mut AnyConnection,
+    tender: &str,
+    section: &str,
+) -> QueryResult<Option<FrozenRow>> {
+    licence_verdicts::table
+        .filter(licence_verdicts::tender_id.eq(tender))
+        .filter(licence_verdicts::section_code.eq(section))
+        .select(FrozenRow::as_select())
+        .first(c)
+        .optional()
 }

@@ -2,7 +2,8 @@
 //! method, in one function, so the report and the offline verifier compute them the same way
 //! (docs/EVALUATION.md §8):
 //!
-//! 1. automatic rejections from the opening record ([`super::rejection::automatic`]);
+//! 1. automatic rejections from the opening record ([`super::rejection::automatic`]) and from
+//!    the frozen licence verdicts (`crate::domain::licence::rejections`);
 //! 2. 初步评审 of the remaining bids by majority ([`super::preliminary`]); a failed bid is
 //!    rejected under its line's ground;
 //! 3. the rejections the committee carried by majority ([`super::rejection::Motion`]);
@@ -27,6 +28,7 @@ use super::ranking::{lowest_price_keys, rank, scoring_keys, top, Cut, Entry, Pla
 use super::rejection::{automatic, Motion, OpenedBid, Rejection};
 use super::scoring::{totals, BidScore, ScoreSheet};
 use super::EvaluationError;
+use crate::domain::licence::{self, FrozenBid};
 use crate::domain::tender::{AwardMode, EvaluationMethod, ProcedureRules, Section};
 
 /// Everything a section's evaluation rests on.
@@ -60,6 +62,10 @@ pub struct Inputs {
     /// The shares beyond which a score is flagged (the platform's setting).
     #[serde(default)]
     pub deviation: DeviationPolicy,
+    /// The licence verdicts frozen when the review started (docs/LICENCES.md §9): a bid whose
+    /// standing is `not_met` is rejected automatically (条例51(三)) and not reviewed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub licences: Vec<FrozenBid>,
 }
 
 /// A motion and how many members voted for it.
@@ -112,6 +118,9 @@ pub fn derive(
         inputs.alternatives_allowed,
     ) {
         rejected.insert(r.bid.clone(), r);
+    }
+    for r in licence::rejections(&inputs.licences, &inputs.bids) {
+        rejected.entry(r.bid.clone()).or_insert(r);
     }
     let mut reviewed: Vec<String> = inputs
         .bids
@@ -407,6 +416,7 @@ mod tests {
             remarks: Vec::new(),
             lots: Vec::new(),
             deviation: DeviationPolicy::default(),
+            licences: Vec::new(),
         }
     }
 
@@ -625,6 +635,7 @@ mod tests {
             remarks: Vec::new(),
             lots: Vec::new(),
             deviation: DeviationPolicy::default(),
+            licences: Vec::new(),
         };
         let d = derive(&s, &ProcedureRules::STATUTORY, &inputs).unwrap();
         // b1 8,100,000 evaluated ties b3's 8,100,000; b1's lower bid price ranks it first.
@@ -664,5 +675,55 @@ mod tests {
                 bids: vec!["b1".into(), "b3".into()]
             }
         );
+    }
+
+    #[test]
+    fn a_frozen_unmet_licence_rejects_without_a_vote_and_is_not_reviewed() {
+        use crate::domain::licence::{
+            FactsState, FrozenBid, RequirementVerdict, Standing, Verdict as L,
+        };
+        let mut inputs = scoring_inputs();
+        let lapsed = inputs.bids[0].bid.clone();
+        let frozen = |bid: &str, verdict: L, reason: Option<&str>| FrozenBid {
+            bid: bid.into(),
+            bidder: "u".into(),
+            state: FactsState::Current,
+            fetch_id: Some("f".into()),
+            digest: Some("ab".repeat(32)),
+            fetched_at: None,
+            age_seconds: Some(0),
+            verdicts: vec![RequirementVerdict {
+                requirement: "安全生产许可证".into(),
+                verdict,
+                certificate: Some("P1".into()),
+                valid_until: None,
+                reason: reason.map(str::to_string),
+            }],
+            overall: verdict,
+            standing: Standing::of(verdict),
+        };
+        let why = "安全生产许可证 P1 expired on 2026-11-30, before the bid deadline (2026-12-01)";
+        inputs.licences = vec![frozen(&lapsed, L::NotMet, Some(why))];
+        // The members' passes of the lapsed bid are not theirs to give: judging it is refused.
+        assert!(matches!(
+            derive(&scoring_section(), &ProcedureRules::STATUTORY, &inputs),
+            Err(EvaluationError::SheetIncomplete { .. })
+        ));
+        inputs.verdicts.retain(|v| v.bid != lapsed);
+        inputs
+            .sheets
+            .iter_mut()
+            .for_each(|s| s.scores.retain(|x| x.bid != lapsed));
+        let d = derive(&scoring_section(), &ProcedureRules::STATUTORY, &inputs).unwrap();
+        let r = d.rejected.iter().find(|r| r.bid == lapsed).unwrap();
+        assert_eq!(r.reason, RejectionReason::QualificationNotMet);
+        assert_eq!((r.votes_for, r.votes_against), (0, 0));
+        assert!(r.grounds.contains(why), "{}", r.grounds);
+        assert!(!d.review.iter().any(|o| o.bid == lapsed) && !d.valid.contains(&lapsed));
+        // Unverified is neither: the bid is reviewed like any other.
+        let mut open = scoring_inputs();
+        open.licences = vec![frozen(&lapsed, L::Unknown, Some("unavailable"))];
+        let d = derive(&scoring_section(), &ProcedureRules::STATUTORY, &open).unwrap();
+        assert!(d.valid.contains(&lapsed));
     }
 }

@@ -196,7 +196,9 @@ pub async fn leave_committee(
         sheet is in; `invalid_state_transition`: the committee is not evaluating"),
     (status = 422, description = "`score_out_of_range`, `sheet_incomplete`, \
         `rejection_reason_required`, `remark_required`, `adjustment_out_of_range`, \
-        `statement_signature_invalid`, `validation_failed` (sheet.stage: not_this_method)"),
+        `statement_signature_invalid`, `validation_failed` (sheet.stage: not_this_method); \
+        `licence_not_met`: a preliminary verdict on a bid its frozen licence verdicts failed \
+        (docs/LICENCES.md §9)"),
 ))]
 #[post("/api/v1/tenders/{tender}/sections/{section}/committee/sheets")]
 pub async fn submit_sheet(
