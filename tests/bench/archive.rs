@@ -24,9 +24,10 @@
 //!   archive bytes per second.
 //!
 //! Where the time goes is printed beside it: each export's wall time, the server's CPU time with
-//! its busiest threads (the actix worker hashes and sends; tokio's blocking threads read and
-//! decrypt) and the bench's own (receiving); and what one core does in process with the same
-//! primitives on 1 MiB records (AES-256-GCM open, SHA-256).
+//! its busiest threads (tokio's blocking threads read, decrypt and hash the opened parts, one
+//! part ahead of the one sent; the actix worker sends) and the bench's own (receiving); and
+//! what one core does in process with the same primitives on 1 MiB records (AES-256-GCM open,
+//! SHA-256).
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
