@@ -18,7 +18,7 @@
 //! item through a small bounded channel, hashing it on the way, and appends the manifest last.
 //! Speed: an opened part is hashed on the blocking thread that reads and decrypts it, and the
 //! next item is started while this one is sent, so on two cores one part is hashed while the
-//! one before it goes out (docs/ARCHIVE.md, "Measured").
+//! one before it goes out (docs/ARCHIVE.md, "Figures").
 
 use std::collections::BTreeMap;
 use std::io;

@@ -207,6 +207,53 @@ pub fn rewrap_part_keys(c: &mut AnyConnection, kek: &Kek) -> AppResult<usize> {
 mod tests {
     use super::*;
 
+    /// The digest computed on the decrypting thread is that of every plaintext byte sent, in
+    /// order; a store shorter than the part ends in an error, never a digest.
+    #[test]
+    fn records_are_hashed_as_sent_and_a_short_store_fails() {
+        use crate::seal::{stream::seal_stream, DeterministicRng, PartHeader, PartKind};
+        let dek = Dek::generate(&mut DeterministicRng::from_label(b"opened-hash"));
+        let header = PartHeader {
+            format_version: 2,
+            aead_algorithm: 1,
+            wrap_algorithm: 1,
+            hash_algorithm: 1,
+            chunk_size: crate::seal::CHUNK_SIZE,
+            tender_id: "T-1".into(),
+            section_id: "S1".into(),
+            bidder_uscc: "91350100M000100Y43".into(),
+            bid_version: 1,
+            part_index: 1,
+            part_kind: PartKind::Document,
+            nonce_prefix: [7; 7],
+            dek_commitment: dek.commitment(),
+        };
+        let plain: Vec<u8> = (0..2 * crate::seal::CHUNK_SIZE as usize + 999)
+            .map(|i| (i * 7) as u8)
+            .collect();
+        let (ct, _) = seal_stream(&dek, &header, plain.as_slice(), Vec::new()).unwrap();
+        let opener = RecordOpener::new(&dek, &header, ct.len() as u64).unwrap();
+        let (tx, mut rx) = mpsc::channel(8);
+        let mut sha = ring::digest::Context::new(&ring::digest::SHA256);
+        send_records(&opener, &mut ct.as_slice(), Some(&mut sha), &tx).unwrap();
+        drop(tx);
+        let mut got = Vec::new();
+        while let Ok(Ok(b)) = rx.try_recv() {
+            got.extend_from_slice(&b);
+        }
+        assert_eq!(got, plain);
+        assert_eq!(
+            sha.finish().as_ref(),
+            ring::digest::digest(&ring::digest::SHA256, &plain).as_ref()
+        );
+
+        let (tx, _rx) = mpsc::channel(8);
+        let mut sha = ring::digest::Context::new(&ring::digest::SHA256);
+        let cut = &ct[..ct.len() - 1];
+        let e = send_records(&opener, &mut &cut[..], Some(&mut sha), &tx).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::UnexpectedEof, "{e}");
+    }
+
     #[test]
     fn a_part_key_opens_only_on_its_own_row_and_survives_a_rotation() {
         let mut kek = Kek::generate().unwrap();
