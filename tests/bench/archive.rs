@@ -24,9 +24,10 @@
 //!   archive bytes per second.
 //!
 //! Where the time goes is printed beside it: each export's wall time, the server's CPU time with
-//! its busiest threads (the actix worker hashes and sends; tokio's blocking threads read and
-//! decrypt) and the bench's own (receiving); and what one core does in process with the same
-//! primitives on 1 MiB records (AES-256-GCM open, SHA-256).
+//! its busiest threads (tokio's blocking threads read, decrypt and hash the opened parts, one
+//! part ahead of the one sent; the actix worker sends) and the bench's own (receiving); and
+//! what one core does in process with the same primitives on 1 MiB records (AES-256-GCM open,
+//! SHA-256).
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -309,8 +310,8 @@ async fn evaluate(base: &str, pki: &DevPki, tender: &str) {
 
 /// The award's publicity and decision moved on the server's database as the API tests' `drive`
 /// does (the first candidate wins, its publicity over), then the agent issues the signed
-/// notices and the contract is drafted and signed by the winner and the tenderer (the archive
-/// includes it).
+/// notices and the contract is drafted, its performance bond recorded, and signed by the winner
+/// and the tenderer (the archive waits for it).
 async fn award(db_url: &str, pki: &DevPki, agent: &Client, tender: &str) {
     let winner = agent.award(tender, SECTION).await.unwrap().candidates[0].clone();
     let at = now(agent).await;
@@ -341,6 +342,23 @@ async fn award(db_url: &str, pki: &DevPki, agent: &Client, tender: &str) {
         .await
         .unwrap();
     let contract = agent.draft_contract(tender, SECTION).await.unwrap();
+    // The demo tender asks for a performance bond (履约保函): recorded before either signs.
+    let percent = contract.terms.performance_bond_percent.unwrap_or_default();
+    let amount = (contract.terms.price.amount() * percent / rust_decimal::Decimal::ONE_HUNDRED)
+        .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::AwayFromZero);
+    agent
+        .record_performance_bond(
+            tender,
+            SECTION,
+            &etender::wire::contracts::PerformanceBondRequest {
+                kind: etender::domain::bidding::BondKind::BankGuarantee,
+                amount: amount.to_string().parse().unwrap(),
+                issuer: "基准测试银行".into(),
+                reference: "LY-BENCH-ARCHIVE".into(),
+            },
+        )
+        .await
+        .unwrap();
     let base = agent.base_url().to_string();
     let winner = pki
         .identities

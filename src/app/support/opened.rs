@@ -19,7 +19,7 @@ use bytes::Bytes;
 use futures_util::stream::BoxStream;
 use std::io;
 use std::io::Read;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 
 /// The KEK purpose label of an opened part's data key.
 pub const PART_KEY_PURPOSE: &str = "bid-part-key";
@@ -61,6 +61,49 @@ pub fn plaintext_stream(
     bid: &repo::BidRow,
     part: &repo::BidPartRow,
 ) -> AppResult<(u64, BoxStream<'static, Result<Bytes, io::Error>>)> {
+    let (len, stream, _) = decrypting(ctx, bid, part, RECORDS_IN_FLIGHT, false)?;
+    Ok((len, stream))
+}
+
+/// A part's plaintext as [`plaintext_stream`] gives it, and the SHA-256 of every byte the
+/// stream yielded, hashed on the decrypting thread right after each record is opened (so a
+/// reader that streams several parts, the archive, hashes one part while it sends another on
+/// its own thread). `in_flight` records may wait in the channel (1 MiB each): how far the
+/// decrypting thread may run ahead of the reader. The digest arrives once the stream has
+/// yielded its last record; a stream that failed or was dropped sends none.
+pub struct HashedPlaintext {
+    pub len: u64,
+    pub stream: BoxStream<'static, Result<Bytes, io::Error>>,
+    pub sha256: oneshot::Receiver<[u8; 32]>,
+}
+
+pub fn hashed_plaintext_stream(
+    ctx: &AppContext,
+    bid: &repo::BidRow,
+    part: &repo::BidPartRow,
+    in_flight: usize,
+) -> AppResult<HashedPlaintext> {
+    let (len, stream, sha256) = decrypting(ctx, bid, part, in_flight.max(1), true)?;
+    Ok(HashedPlaintext {
+        len,
+        stream,
+        sha256,
+    })
+}
+
+type Decrypting = (
+    u64,
+    BoxStream<'static, Result<Bytes, io::Error>>,
+    oneshot::Receiver<[u8; 32]>,
+);
+
+fn decrypting(
+    ctx: &AppContext,
+    bid: &repo::BidRow,
+    part: &repo::BidPartRow,
+    in_flight: usize,
+    hash: bool,
+) -> AppResult<Decrypting> {
     let index = part.part_index as u32;
     let manifest: Manifest = serde_json::from_str(&bid.manifest).map_err(AppError::internal)?;
     let header = manifest
@@ -81,39 +124,62 @@ pub fn plaintext_stream(
     })?;
     let opener = RecordOpener::new(&key, &header, part.ciphertext_len as u64)
         .map_err(|e| AppError::internal(anyhow::anyhow!("part {index} of bid {}: {e}", bid.id)))?;
-    let (tx, rx) = mpsc::channel::<Result<Bytes, io::Error>>(RECORDS_IN_FLIGHT);
+    let (tx, rx) = mpsc::channel::<Result<Bytes, io::Error>>(in_flight);
+    let (digest_tx, digest_rx) = oneshot::channel();
     let (storage, object) = (ctx.storage.clone(), part.storage_key.clone());
     tokio::task::spawn_blocking(move || {
+        let mut sha = hash.then(|| ring::digest::Context::new(&ring::digest::SHA256));
         let sent = storage
             .open_streaming(&object)
             .map_err(|e| io::Error::other(e.to_string()))
-            .and_then(|mut f| send_records(&opener, &mut f, &tx));
-        if let Err(e) = sent {
-            tracing::warn!(object, error = %e, "reading an opened part failed mid-stream");
-            let _ = tx.blocking_send(Err(e));
+            .and_then(|mut f| send_records(&opener, &mut f, sha.as_mut(), &tx));
+        match sent {
+            Ok(()) => {
+                if let Some(sha) = sha {
+                    let mut digest = [0u8; 32];
+                    digest.copy_from_slice(sha.finish().as_ref());
+                    let _ = digest_tx.send(digest);
+                }
+            }
+            Err(e) => {
+                tracing::warn!(object, error = %e, "reading an opened part failed mid-stream");
+                let _ = tx.blocking_send(Err(e));
+            }
         }
     });
     let stream = futures_util::stream::unfold(rx, |mut rx| async move {
         rx.recv().await.map(|piece| (piece, rx))
     });
-    Ok((len, Box::pin(stream)))
+    Ok((len, Box::pin(stream), digest_rx))
 }
 
-/// Reads each record of the part from `f` into its own buffer, decrypts it there and sends its
-/// plaintext on (the bytes are copied as often as a plain document download copies them);
-/// stops when the reader has gone away.
+/// Reads each record of the part from `f` into its own buffer (not zeroed first: the read
+/// fills it), decrypts it there, hashes the plaintext when asked and sends it on (the bytes are
+/// copied as often as a plain document download copies them); stops when the reader has gone
+/// away.
 fn send_records(
     opener: &RecordOpener,
     f: &mut impl Read,
+    mut sha: Option<&mut ring::digest::Context>,
     tx: &mpsc::Sender<Result<Bytes, io::Error>>,
 ) -> io::Result<()> {
     for position in 0..opener.records() {
-        let mut record = vec![0u8; opener.record_len(position)];
-        f.read_exact(&mut record)?;
+        let len = opener.record_len(position);
+        let mut record = Vec::with_capacity(len);
+        let got = f.take(len as u64).read_to_end(&mut record)?;
+        if got != len {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!("record {position}: {got} of {len} bytes stored"),
+            ));
+        }
         let plain = opener
             .open(position, &mut record)
-            .map_err(|e| io::Error::other(e.to_string()))?
-            .len();
+            .map_err(|e| io::Error::other(e.to_string()))?;
+        if let Some(sha) = sha.as_deref_mut() {
+            sha.update(plain);
+        }
+        let plain = plain.len();
         record.truncate(plain);
         tx.blocking_send(Ok(Bytes::from(record)))
             .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "the reader went away"))?;
@@ -140,6 +206,53 @@ pub fn rewrap_part_keys(c: &mut AnyConnection, kek: &Kek) -> AppResult<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The digest computed on the decrypting thread is that of every plaintext byte sent, in
+    /// order; a store shorter than the part ends in an error, never a digest.
+    #[test]
+    fn records_are_hashed_as_sent_and_a_short_store_fails() {
+        use crate::seal::{stream::seal_stream, DeterministicRng, PartHeader, PartKind};
+        let dek = Dek::generate(&mut DeterministicRng::from_label(b"opened-hash"));
+        let header = PartHeader {
+            format_version: 2,
+            aead_algorithm: 1,
+            wrap_algorithm: 1,
+            hash_algorithm: 1,
+            chunk_size: crate::seal::CHUNK_SIZE,
+            tender_id: "T-1".into(),
+            section_id: "S1".into(),
+            bidder_uscc: "91350100M000100Y43".into(),
+            bid_version: 1,
+            part_index: 1,
+            part_kind: PartKind::Document,
+            nonce_prefix: [7; 7],
+            dek_commitment: dek.commitment(),
+        };
+        let plain: Vec<u8> = (0..2 * crate::seal::CHUNK_SIZE as usize + 999)
+            .map(|i| (i * 7) as u8)
+            .collect();
+        let (ct, _) = seal_stream(&dek, &header, plain.as_slice(), Vec::new()).unwrap();
+        let opener = RecordOpener::new(&dek, &header, ct.len() as u64).unwrap();
+        let (tx, mut rx) = mpsc::channel(8);
+        let mut sha = ring::digest::Context::new(&ring::digest::SHA256);
+        send_records(&opener, &mut ct.as_slice(), Some(&mut sha), &tx).unwrap();
+        drop(tx);
+        let mut got = Vec::new();
+        while let Ok(Ok(b)) = rx.try_recv() {
+            got.extend_from_slice(&b);
+        }
+        assert_eq!(got, plain);
+        assert_eq!(
+            sha.finish().as_ref(),
+            ring::digest::digest(&ring::digest::SHA256, &plain).as_ref()
+        );
+
+        let (tx, _rx) = mpsc::channel(8);
+        let mut sha = ring::digest::Context::new(&ring::digest::SHA256);
+        let cut = &ct[..ct.len() - 1];
+        let e = send_records(&opener, &mut &cut[..], Some(&mut sha), &tx).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::UnexpectedEof, "{e}");
+    }
 
     #[test]
     fn a_part_key_opens_only_on_its_own_row_and_survives_a_rotation() {
