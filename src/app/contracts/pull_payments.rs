@@ -95,7 +95,7 @@ async fn import(
                 let digest = sha256_hex(record.as_bytes());
                 let held = pay_repo::held(c, &p.payment_id)?;
                 let held_digest = match &held {
-                    Some((d, other)) if *other != row.id => {
+                    Some((_, other)) if *other != row.id => {
                         report.problems.push(problem(
                             p,
                             format!("the id is held for another contract ({other})"),
