@@ -93,6 +93,10 @@ impl Simulator {
                 .route("/v1/organisations/{uscc}/licences", web::get().to(answer))
         })
         .workers(1)
+        // A non-graceful stop returns before the worker has dropped its connections, so a
+        // pooled keep-alive connection could still be answered after `stop`: every answer
+        // closes its connection, and a stopped simulator is then reliably unreachable.
+        .keep_alive(actix_web::http::KeepAlive::Disabled)
         .disable_signals()
         .listen(listener)?
         .run();
