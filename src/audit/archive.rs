@@ -97,8 +97,9 @@ pub struct Tie {
     pub index: u64,
     pub event_id: String,
     /// The digest that entry recorded for this file — the entry's own `body_sha256` for a
-    /// record, a digest in its body otherwise; none where the log records none (a bid
-    /// document's plaintext digest is only inside the sealed bid).
+    /// record, a digest in its body otherwise (a bid document's: its opening entry's
+    /// `documents`); none where the log records none (bids opened before openings logged
+    /// their documents' digests).
     pub recorded_sha256: Option<String>,
 }
 
@@ -118,8 +119,8 @@ pub fn header(path: &str, size: u64, mtime: u64) -> std::io::Result<[u8; BLOCK]>
 
 /// The digest of an archive's listing, as `archive_exported` records it: SHA-256 of one line
 /// `<sha256>  <path>\n` per file, in the manifest's order. Known before the first byte is
-/// written, so the export's own audit entry commits to every file's digest — bid documents
-/// included, whose plaintext digest no earlier entry records.
+/// written, so the export's own audit entry commits to every file's digest — bid documents of
+/// openings that logged no plaintext digest included.
 pub fn listing_sha256<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
     let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
     for (sha, path) in files {

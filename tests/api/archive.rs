@@ -142,7 +142,8 @@ async fn the_parties_and_the_regulator_export_an_archive_that_verifies_offline()
         doc_bytes.as_slice(),
         b"%PDF-1.7 tender documents \xe6\x8b\x9b\xe6\xa0\x87"
     );
-    // Every opened bid's documents, decrypted to what the opening checked; no summary (part 0).
+    // Every opened bid's documents, decrypted to what the opening checked and tied to the bid's
+    // opening entry, which logged that digest; no summary (part 0).
     let bid_docs: Vec<_> = m
         .files
         .iter()
@@ -163,7 +164,11 @@ async fn the_parties_and_the_regulator_export_an_archive_that_verifies_offline()
                 .find(|f| f.path == format!("bids/{b}/{}", p.part_index))
                 .unwrap_or_else(|| panic!("bid {b} part {} archived", p.part_index));
             assert_eq!(Some(&f.sha256), p.plaintext_sha256.as_ref());
-            assert!(f.entry.recorded_sha256.is_none());
+            assert_eq!(f.entry.recorded_sha256.as_ref(), Some(&f.sha256));
+            let tied = m.entries.iter().find(|e| e.index == f.entry.index).unwrap();
+            let body: Value = serde_json::from_str(tied.body.as_deref().unwrap()).unwrap();
+            assert_eq!(body["bid"], b.as_str());
+            assert_eq!(body["outcome"], "opened");
         }
     }
     assert!(
@@ -258,6 +263,58 @@ async fn the_parties_and_the_regulator_export_an_archive_that_verifies_offline()
         std::fs::write(&at, &bytes).unwrap();
     }
 
+    // A bid document's stored ciphertext changed: its record no longer authenticates, and the
+    // export stops before its end.
+    let id = w.bids[0].clone();
+    let parts = w
+        .app
+        .ctx
+        .db
+        .read(move |c| Ok(etender::db::repo::bids::bid_parts(c, &id)?))
+        .await
+        .unwrap();
+    let part = parts.iter().find(|p| p.part_index == 1).unwrap().clone();
+    if let Ok(at) = w.app.ctx.storage.local_path(&part.storage_key) {
+        let mut bytes = std::fs::read(&at).unwrap();
+        let last = bytes.len() - 1;
+        bytes[last] ^= 1;
+        std::fs::write(&at, &bytes).unwrap();
+        let mut cut = Vec::new();
+        let got = w.s.agent.save_archive(&t, &mut cut).await;
+        assert!(
+            got.is_err() || cut.len() < agent_tar.len(),
+            "an export with a corrupt bid document came whole"
+        );
+        assert!(verify_archive(cut.as_slice(), &key).is_err());
+        bytes[last] ^= 1;
+        std::fs::write(&at, &bytes).unwrap();
+    }
+    // The part's plaintext digest changed in its row: it is not the one the opening logged, so
+    // no manifest names it; the export is refused before it starts, and nothing is recorded.
+    let mut forged = part.clone();
+    forged.plaintext_sha256 = Some("00".repeat(32));
+    w.app
+        .ctx
+        .db
+        .write(move |c| Ok(etender::db::repo::bids::update_bid_part(c, &forged)?))
+        .await
+        .unwrap();
+    let before = w.app.rows().await;
+    let (st, v) =
+        w.s.agent
+            .raw(Method::GET, &archive_path(&t), None)
+            .await
+            .unwrap();
+    assert_problem(st, &v, 500, "internal");
+    before.assert_same(&w.app.rows().await, "an export with a forged digest");
+    let restored = part.clone();
+    w.app
+        .ctx
+        .db
+        .write(move |c| Ok(etender::db::repo::bids::update_bid_part(c, &restored)?))
+        .await
+        .unwrap();
+
     // The tender's audit export, the exports in it, passes every rule.
     etender::audit::checkpoint_now(&w.app.ctx.db, &w.app.ctx.audit_log, "test")
         .await
@@ -278,8 +335,9 @@ async fn the_parties_and_the_regulator_export_an_archive_that_verifies_offline()
             String::from_utf8_lossy(&leaf).contains("\"archive_exported\"")
         })
         .count();
+    // The two whole exports, and the two cut short on a local store.
     let expected = if w.app.ctx.storage.local_path(&stored.storage_key).is_ok() {
-        3
+        4
     } else {
         2
     };

@@ -6,19 +6,19 @@
 //!
 //! What goes in is a list of archive items, each a source of bytes and the entry it is tied to:
 //! the tender documents (tied to their `document_uploaded`, which records their digest), every
-//! document of every opened bid decrypted (tied to the section's `opening_record_published`;
-//! the log records no plaintext digest, the opening checked it against the bid's signature and
-//! it is checked again here as it streams), the notices (tied to `award_notices_issued`, which
+//! document of every opened bid decrypted (tied to the bid's `decryption_attempted`, which
+//! records the plaintext digest the opening checked against the bid's signature; see
+//! [`Digest`]), the notices (tied to `award_notices_issued`, which
 //! records each notice's digest) and the bodies of the audited steps listed in [`RECORDS`]
 //! (each tied to itself). Nothing still sealed is in it: bids not opened, the bids' summaries
 //! (part 0: their public fields are in the opening record, their preparation record stays
 //! sealed), sealed events. Only entries the latest signed checkpoint covers are tied.
 //!
 //! Memory: the items are planned in one transaction (metadata only); a task then streams each
-//! item through a small bounded channel, hashing it on the way, and appends the manifest last.
-//! Speed: an opened part is hashed on the blocking thread that reads and decrypts it, and the
-//! next item is started while this one is sent, so on two cores one part is hashed while the
-//! one before it goes out (docs/ARCHIVE.md, "Figures").
+//! item through a small bounded channel, hashing what the log does not already vouch for on the
+//! way, and appends the manifest last. Speed: an opened part is read and decrypted on a
+//! blocking thread, and the next item is started while this one is sent, so on two cores one
+//! part is decrypted while the one before it goes out (docs/ARCHIVE.md, "Figures").
 
 use std::collections::BTreeMap;
 use std::io;
@@ -127,9 +127,22 @@ enum Source {
     /// A stored object (tender documents; later the contract's).
     Stored(String),
     /// A part of an opened bid, decrypted as it streams.
-    Opened(Box<(brepo::BidRow, brepo::BidPartRow)>),
+    Opened(Box<(brepo::BidRow, brepo::BidPartRow)>, Digest),
     /// Bytes at hand (notices, records).
     Inline(Bytes),
+}
+
+/// Where an opened part's digest in the manifest comes from.
+#[derive(Clone, Copy)]
+enum Digest {
+    /// The one its bid's opening entry logged: every record is authenticated by AES-GCM under
+    /// the part's own key as it is read (counter and final flag in the nonce), so bytes that
+    /// decrypt to the stated length are the bytes the opening hashed, and hashing them again
+    /// would cost a core's second per 2 GB for nothing the manifest does not already say
+    /// (`etender archive verify` hashes every file offline).
+    Logged,
+    /// Computed as it streams: bids opened before openings logged their digests.
+    Computed,
 }
 
 struct Item {
@@ -284,6 +297,11 @@ fn plan(c: &mut AnyConnection, row: &trepo::TenderRow) -> AppResult<Plan> {
         .ok_or_else(|| not_covered(&format!("the opening record of section {}", s.code)))?;
         tied.entry(e.log_index).or_insert(None);
         for bid in opened {
+            // The bid's opening entry records its documents' plaintext digests (openings before
+            // it did are tied to the opening record and hashed as they stream).
+            let opening = find(EventType::DecryptionAttempted, &|_, b| {
+                b["bid"] == bid.id.as_str() && b["outcome"] == "opened"
+            });
             for part in brepo::bid_parts(c, &bid.id)? {
                 // Part 0, the summary, carries the sealed preparation record.
                 let Some(sha) = part
@@ -292,6 +310,26 @@ fn plan(c: &mut AnyConnection, row: &trepo::TenderRow) -> AppResult<Plan> {
                     .filter(|_| part.part_index > 0)
                 else {
                     continue;
+                };
+                let logged = opening.and_then(|(e, ev, b)| {
+                    let listed = b["documents"].as_array()?;
+                    let d = listed.iter().find(|d| d["part"] == part.part_index)?;
+                    Some((e, ev, d["plaintext_sha256"].as_str()?.to_string()))
+                });
+                let (tie, digest) = match logged {
+                    Some((e, ev, logged)) => {
+                        if logged != sha {
+                            return Err(internal(anyhow::anyhow!(
+                                "part {} of bid {}: the stored plaintext digest is not the one \
+                                 the opening logged",
+                                part.part_index,
+                                bid.id
+                            )));
+                        }
+                        tied.insert(e.log_index, Some(ev.body.clone()));
+                        ((e, Some(logged)), Digest::Logged)
+                    }
+                    None => ((e, None), Digest::Computed),
                 };
                 let len = crate::seal::stream::plaintext_len(part.ciphertext_len as u64)
                     .ok_or_else(|| internal(anyhow::anyhow!("part with impossible length")))?;
@@ -302,9 +340,9 @@ fn plan(c: &mut AnyConnection, row: &trepo::TenderRow) -> AppResult<Plan> {
                         ItemKind::BidDocument,
                         len,
                         "application/octet-stream".into(),
-                        (e, None),
+                        tie,
                     ),
-                    source: Source::Opened(Box::new((bid.clone(), part))),
+                    source: Source::Opened(Box::new((bid.clone(), part)), digest),
                     expected: sha,
                 });
             }
@@ -400,6 +438,8 @@ fn file(
 enum Body {
     /// Hashed here, on the way to the response (stored documents, bytes at hand: small).
     Plain(BoxStream<'static, Result<Bytes, io::Error>>),
+    /// An opened part whose digest the log holds: authenticated as it is decrypted.
+    Authenticated(BoxStream<'static, Result<Bytes, io::Error>>),
     /// An opened part, hashed on its decrypting thread.
     Hashed(opened::HashedPlaintext),
 }
@@ -412,7 +452,12 @@ async fn start(ctx: &AppContext, source: Source) -> io::Result<Body> {
         Source::Stored(key) => {
             Body::Plain(ctx.storage.read(&key).await.map_err(io::Error::other)?.1)
         }
-        Source::Opened(bp) => Body::Hashed(
+        Source::Opened(bp, Digest::Logged) => Body::Authenticated(
+            opened::plaintext_stream_ahead(ctx, &bp.0, &bp.1, RECORDS_AHEAD)
+                .map_err(|e| io::Error::other(e.to_string()))?
+                .1,
+        ),
+        Source::Opened(bp, Digest::Computed) => Body::Hashed(
             opened::hashed_plaintext_stream(ctx, &bp.0, &bp.1, RECORDS_AHEAD)
                 .map_err(|e| io::Error::other(e.to_string()))?,
         ),
@@ -460,6 +505,17 @@ async fn write(
                     send(chunk).await?;
                 }
                 hex::encode(hash.finish())
+            }
+            Body::Authenticated(mut stream) => {
+                while let Some(chunk) = stream.next().await {
+                    let chunk = chunk?;
+                    n += chunk.len() as u64;
+                    if n > f.size {
+                        break;
+                    }
+                    send(chunk).await?;
+                }
+                expected.clone()
             }
             Body::Hashed(opened::HashedPlaintext {
                 mut stream, sha256, ..

@@ -129,7 +129,7 @@ fn expire_recovery(
             Fault::NotBidder,
             "the custodians did not release enough shares in time".to_string(),
         );
-        settle(c, now, &mut b, "r2", "system", Err(failure))?;
+        settle(c, now, &mut b, "r2", "system", (Err(failure), &[]))?;
         // Fewer than t valid shares came in: forget those that did.
         repo::clear_release_values(c, &b.id)?;
     }

@@ -98,7 +98,7 @@ pub async fn decrypt(
                     AppError::new(ErrorCode::OpeningPhase, "the bid was settled meanwhile")
                 })?;
             save_opened_parts(c, &kek, &b.id, &digests)?;
-            let attempt = settle(c, now, &mut b, "r1", &actor_id, result)?;
+            let attempt = settle(c, now, &mut b, "r1", &actor_id, (result, &digests))?;
             Ok(BidOutcome {
                 bid_id: b.id.clone(),
                 status: status_of(&b)?,

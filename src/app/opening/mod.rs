@@ -212,14 +212,17 @@ fn opening_record(
 }
 
 /// Record one attempt and settle the bid by its outcome: opened, or by fault (E8) revoked /
-/// withdrawn — except an R1 failure that is not the bidder's, which waits for R2.
+/// withdrawn — except an R1 failure that is not the bidder's, which waits for R2. An opened
+/// bid's entry records each document's plaintext digest (`documents`, the digests the bidder
+/// signed and the opening just checked), so what the platform holds for a document read later —
+/// the archive's digest of it above all — is tied to the log and not only to a table row.
 fn settle(
     c: &mut AnyConnection,
     now: DateTime<Utc>,
     bid: &mut repo::BidRow,
     path: &str,
     actor_id: &str,
-    result: Result<Value, (&str, Fault, String)>,
+    (result, parts): (Result<Value, Failure>, &[OpenedPart]),
 ) -> AppResult<Attempt> {
     let (outcome, error, fault, detail) = match &result {
         Ok(_) => ("opened", None, None, None),
@@ -262,6 +265,16 @@ fn settle(
         (Err(_), _) => {}
     }
     repo::update_bid(c, bid)?;
+    let documents: Vec<Value> = match &result {
+        Ok(_) => parts
+            .iter()
+            .filter_map(|p| {
+                let sha = p.plaintext_sha256.as_ref()?;
+                Some(json!({"part": p.index, "plaintext_sha256": sha}))
+            })
+            .collect(),
+        Err(_) => Vec::new(),
+    };
     audit::record(
         c,
         now,
@@ -280,7 +293,7 @@ fn settle(
             subject: bid.id.clone(),
             body: json!({"bid": bid.id, "path": path, "outcome": outcome, "error": error,
                 "fault": fault, "detail": detail, "state": bid.state,
-                "manifest_sha256": bid.manifest_sha256}),
+                "manifest_sha256": bid.manifest_sha256, "documents": documents}),
         },
     )?;
     attempt_dto(&attempt)
@@ -491,7 +504,7 @@ async fn recover_and_open(ctx: &AppContext, ready: Vec<Ready>) -> AppResult<()> 
                     continue;
                 };
                 save_opened_parts(c, &kek, &b.id, &digests)?;
-                settle(c, now, &mut b, "r2", "system", result)?;
+                settle(c, now, &mut b, "r2", "system", (result, &digests))?;
             }
             Ok(())
         })

@@ -65,6 +65,18 @@ pub fn plaintext_stream(
     Ok((len, stream))
 }
 
+/// [`plaintext_stream`] with `in_flight` records (1 MiB each) allowed to wait in the channel:
+/// how far the decrypting thread may run ahead of a reader that streams several parts.
+pub fn plaintext_stream_ahead(
+    ctx: &AppContext,
+    bid: &repo::BidRow,
+    part: &repo::BidPartRow,
+    in_flight: usize,
+) -> AppResult<(u64, BoxStream<'static, Result<Bytes, io::Error>>)> {
+    let (len, stream, _) = decrypting(ctx, bid, part, in_flight.max(1), false)?;
+    Ok((len, stream))
+}
+
 /// A part's plaintext as [`plaintext_stream`] gives it, and the SHA-256 of every byte the
 /// stream yielded, hashed on the decrypting thread right after each record is opened (so a
 /// reader that streams several parts, the archive, hashes one part while it sends another on
