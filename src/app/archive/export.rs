@@ -104,13 +104,15 @@ pub const RECORDS: &[EventType] = &[
 /// Chunks in flight between the archive's writer task and the response.
 const CHUNKS_IN_FLIGHT: usize = 8;
 
-/// Items started (an opened part being read, decrypted and hashed on its own blocking thread)
-/// while the one before them is sent.
-const ITEMS_AHEAD: usize = 1;
+/// Items started (an opened part being read and decrypted on its own blocking thread) while the
+/// one before them is sent.
+const ITEMS_AHEAD: usize = 2;
 
 /// Records (1 MiB) an opened part may decrypt ahead of the response: with [`ITEMS_AHEAD`], a
-/// bound of `(1 + ITEMS_AHEAD) * RECORDS_AHEAD` MiB of plaintext waiting per export.
-const RECORDS_AHEAD: usize = 8;
+/// bound of `(1 + ITEMS_AHEAD) * RECORDS_AHEAD` MiB of plaintext waiting per export (a 10 MiB
+/// document is read whole while the one before it goes out). The buffers are the export's own
+/// [`opened::RecordBuffers`], reused from one record to the next.
+const RECORDS_AHEAD: usize = 10;
 
 /// The archive on its way to the caller.
 pub struct ArchiveDownload {
@@ -444,7 +446,11 @@ enum Body {
     Hashed(opened::HashedPlaintext),
 }
 
-async fn start(ctx: &AppContext, source: Source) -> io::Result<Body> {
+async fn start(
+    ctx: &AppContext,
+    source: Source,
+    buffers: &opened::RecordBuffers,
+) -> io::Result<Body> {
     Ok(match source {
         Source::Inline(b) => {
             Body::Plain(Box::pin(futures_util::stream::once(async move { Ok(b) })))
@@ -453,20 +459,20 @@ async fn start(ctx: &AppContext, source: Source) -> io::Result<Body> {
             Body::Plain(ctx.storage.read(&key).await.map_err(io::Error::other)?.1)
         }
         Source::Opened(bp, Digest::Logged) => Body::Authenticated(
-            opened::plaintext_stream_ahead(ctx, &bp.0, &bp.1, RECORDS_AHEAD)
+            opened::plaintext_stream_ahead(ctx, &bp.0, &bp.1, RECORDS_AHEAD, buffers)
                 .map_err(|e| io::Error::other(e.to_string()))?
                 .1,
         ),
         Source::Opened(bp, Digest::Computed) => Body::Hashed(
-            opened::hashed_plaintext_stream(ctx, &bp.0, &bp.1, RECORDS_AHEAD)
+            opened::hashed_plaintext_stream(ctx, &bp.0, &bp.1, RECORDS_AHEAD, buffers)
                 .map_err(|e| io::Error::other(e.to_string()))?,
         ),
     })
 }
 
-/// Streams every item (header, bytes hashed on the way, padding), then the manifest. The next
-/// [`ITEMS_AHEAD`] items are started before this one is sent, so an opened part is read,
-/// decrypted and hashed on its blocking thread while the one before it goes out.
+/// Streams every item (header, bytes hashed on the way where the log holds no digest, padding),
+/// then the manifest. The next [`ITEMS_AHEAD`] items are started before this one is sent, so an
+/// opened part is read and decrypted on its blocking thread while the one before it goes out.
 async fn write(
     ctx: &AppContext,
     items: Vec<Item>,
@@ -480,11 +486,12 @@ async fn write(
             .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "the reader went away"))
     };
     let mut items = items.into_iter();
+    let buffers = opened::RecordBuffers::default();
     let mut started = std::collections::VecDeque::with_capacity(ITEMS_AHEAD + 1);
     loop {
         while started.len() <= ITEMS_AHEAD {
             let Some(item) = items.next() else { break };
-            let body = start(ctx, item.source).await?;
+            let body = start(ctx, item.source, &buffers).await?;
             started.push_back((item.file, item.expected, body));
         }
         let Some((mut f, expected, body)) = started.pop_front() else {

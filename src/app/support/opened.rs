@@ -19,6 +19,7 @@ use bytes::Bytes;
 use futures_util::stream::BoxStream;
 use std::io;
 use std::io::Read;
+use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, oneshot};
 
 /// The KEK purpose label of an opened part's data key.
@@ -50,6 +51,61 @@ pub fn unwrap_part_key(kek: &Kek, bid: &str, index: u32, wrapped: &str) -> AppRe
 /// Records (1 MiB of plaintext each) in flight between the decrypting thread and the reader.
 const RECORDS_IN_FLIGHT: usize = 4;
 
+/// Record buffers kept for reuse by one reader of many parts (the archive): a buffer comes back
+/// when the last handle on the bytes it carried is dropped (the response wrote them), so
+/// records are read into memory already mapped and touched instead of memory the allocator
+/// has just handed back to the kernel and must fault in and zero again — on a 2 GB export that
+/// was most of the cost of reading the stored records (docs/ARCHIVE.md, "Figures"). At most
+/// [`KEPT_BUFFERS`] are kept; they are freed with the last clone.
+#[derive(Clone, Default)]
+pub struct RecordBuffers(Arc<Mutex<Vec<Vec<u8>>>>);
+
+/// Buffers (1 MiB each) a [`RecordBuffers`] keeps at most: about what an export has in flight
+/// (records read ahead, chunks queued for the response).
+const KEPT_BUFFERS: usize = 48;
+
+impl RecordBuffers {
+    /// An empty buffer with room for `len` bytes.
+    fn take(&self, len: usize) -> Vec<u8> {
+        let kept = self.0.lock().ok().and_then(|mut b| b.pop());
+        let mut buf = kept.unwrap_or_default();
+        buf.clear();
+        buf.reserve_exact(len);
+        buf
+    }
+
+    /// `buf` as bytes that return it here once dropped.
+    fn hand_out(&self, buf: Vec<u8>) -> Bytes {
+        Bytes::from_owner(Lent {
+            buf,
+            home: self.clone(),
+        })
+    }
+}
+
+/// A buffer out with a reader, back to its [`RecordBuffers`] when dropped.
+struct Lent {
+    buf: Vec<u8>,
+    home: RecordBuffers,
+}
+
+impl AsRef<[u8]> for Lent {
+    fn as_ref(&self) -> &[u8] {
+        &self.buf
+    }
+}
+
+impl Drop for Lent {
+    fn drop(&mut self) {
+        let buf = std::mem::take(&mut self.buf);
+        if let Ok(mut kept) = self.home.0.lock() {
+            if kept.len() < KEPT_BUFFERS {
+                kept.push(buf);
+            }
+        }
+    }
+}
+
 /// Part `part` of the opened bid `bid`, decrypted as it streams: its plaintext length and the
 /// stream. The part's data key is unwrapped under the KEK and the stored ciphertext decrypted
 /// record by record on a blocking thread into a small bounded channel the reader drains, so
@@ -61,19 +117,28 @@ pub fn plaintext_stream(
     bid: &repo::BidRow,
     part: &repo::BidPartRow,
 ) -> AppResult<(u64, BoxStream<'static, Result<Bytes, io::Error>>)> {
-    let (len, stream, _) = decrypting(ctx, bid, part, RECORDS_IN_FLIGHT, false)?;
+    let (len, stream, _) = decrypting(
+        ctx,
+        bid,
+        part,
+        (RECORDS_IN_FLIGHT, RecordBuffers::default()),
+        false,
+    )?;
     Ok((len, stream))
 }
 
-/// [`plaintext_stream`] with `in_flight` records (1 MiB each) allowed to wait in the channel:
-/// how far the decrypting thread may run ahead of a reader that streams several parts.
+/// [`plaintext_stream`] with `in_flight` records (1 MiB each) allowed to wait in the channel
+/// (how far the decrypting thread may run ahead of a reader that streams several parts), read
+/// into `buffers`.
 pub fn plaintext_stream_ahead(
     ctx: &AppContext,
     bid: &repo::BidRow,
     part: &repo::BidPartRow,
     in_flight: usize,
+    buffers: &RecordBuffers,
 ) -> AppResult<(u64, BoxStream<'static, Result<Bytes, io::Error>>)> {
-    let (len, stream, _) = decrypting(ctx, bid, part, in_flight.max(1), false)?;
+    let reading = (in_flight.max(1), buffers.clone());
+    let (len, stream, _) = decrypting(ctx, bid, part, reading, false)?;
     Ok((len, stream))
 }
 
@@ -94,8 +159,10 @@ pub fn hashed_plaintext_stream(
     bid: &repo::BidRow,
     part: &repo::BidPartRow,
     in_flight: usize,
+    buffers: &RecordBuffers,
 ) -> AppResult<HashedPlaintext> {
-    let (len, stream, sha256) = decrypting(ctx, bid, part, in_flight.max(1), true)?;
+    let reading = (in_flight.max(1), buffers.clone());
+    let (len, stream, sha256) = decrypting(ctx, bid, part, reading, true)?;
     Ok(HashedPlaintext {
         len,
         stream,
@@ -113,7 +180,7 @@ fn decrypting(
     ctx: &AppContext,
     bid: &repo::BidRow,
     part: &repo::BidPartRow,
-    in_flight: usize,
+    (in_flight, buffers): (usize, RecordBuffers),
     hash: bool,
 ) -> AppResult<Decrypting> {
     let index = part.part_index as u32;
@@ -144,7 +211,7 @@ fn decrypting(
         let sent = storage
             .open_streaming(&object)
             .map_err(|e| io::Error::other(e.to_string()))
-            .and_then(|mut f| send_records(&opener, &mut f, sha.as_mut(), &tx));
+            .and_then(|mut f| send_records(&opener, &mut f, sha.as_mut(), &buffers, &tx));
         match sent {
             Ok(()) => {
                 if let Some(sha) = sha {
@@ -165,19 +232,20 @@ fn decrypting(
     Ok((len, Box::pin(stream), digest_rx))
 }
 
-/// Reads each record of the part from `f` into its own buffer (not zeroed first: the read
-/// fills it), decrypts it there, hashes the plaintext when asked and sends it on (the bytes are
-/// copied as often as a plain document download copies them); stops when the reader has gone
-/// away.
+/// Reads each record of the part from `f` into a buffer of `buffers` (not zeroed first: the
+/// read fills it), decrypts it there, hashes the plaintext when asked and sends it on (the
+/// bytes are copied as often as a plain document download copies them); stops when the reader
+/// has gone away.
 fn send_records(
     opener: &RecordOpener,
     f: &mut impl Read,
     mut sha: Option<&mut ring::digest::Context>,
+    buffers: &RecordBuffers,
     tx: &mpsc::Sender<Result<Bytes, io::Error>>,
 ) -> io::Result<()> {
     for position in 0..opener.records() {
         let len = opener.record_len(position);
-        let mut record = Vec::with_capacity(len);
+        let mut record = buffers.take(len);
         let got = f.take(len as u64).read_to_end(&mut record)?;
         if got != len {
             return Err(io::Error::new(
@@ -193,7 +261,7 @@ fn send_records(
         }
         let plain = plain.len();
         record.truncate(plain);
-        tx.blocking_send(Ok(Bytes::from(record)))
+        tx.blocking_send(Ok(buffers.hand_out(record)))
             .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "the reader went away"))?;
     }
     Ok(())
@@ -245,24 +313,33 @@ mod tests {
             .collect();
         let (ct, _) = seal_stream(&dek, &header, plain.as_slice(), Vec::new()).unwrap();
         let opener = RecordOpener::new(&dek, &header, ct.len() as u64).unwrap();
-        let (tx, mut rx) = mpsc::channel(8);
-        let mut sha = ring::digest::Context::new(&ring::digest::SHA256);
-        send_records(&opener, &mut ct.as_slice(), Some(&mut sha), &tx).unwrap();
-        drop(tx);
-        let mut got = Vec::new();
-        while let Ok(Ok(b)) = rx.try_recv() {
-            got.extend_from_slice(&b);
+        let pool = RecordBuffers::default();
+        // Twice: the second time every record is read into a buffer the first one gave back.
+        for round in 0..2 {
+            let (tx, mut rx) = mpsc::channel(8);
+            let mut sha = ring::digest::Context::new(&ring::digest::SHA256);
+            send_records(&opener, &mut ct.as_slice(), Some(&mut sha), &pool, &tx).unwrap();
+            drop(tx);
+            let mut got = Vec::new();
+            while let Ok(Ok(b)) = rx.try_recv() {
+                got.extend_from_slice(&b);
+            }
+            assert_eq!(got, plain, "round {round}");
+            assert_eq!(
+                sha.finish().as_ref(),
+                ring::digest::digest(&ring::digest::SHA256, &plain).as_ref()
+            );
+            assert_eq!(
+                pool.0.lock().unwrap().len(),
+                3,
+                "every record's buffer came back"
+            );
         }
-        assert_eq!(got, plain);
-        assert_eq!(
-            sha.finish().as_ref(),
-            ring::digest::digest(&ring::digest::SHA256, &plain).as_ref()
-        );
 
         let (tx, _rx) = mpsc::channel(8);
         let mut sha = ring::digest::Context::new(&ring::digest::SHA256);
         let cut = &ct[..ct.len() - 1];
-        let e = send_records(&opener, &mut &cut[..], Some(&mut sha), &tx).unwrap_err();
+        let e = send_records(&opener, &mut &cut[..], Some(&mut sha), &pool, &tx).unwrap_err();
         assert_eq!(e.kind(), io::ErrorKind::UnexpectedEof, "{e}");
     }
 
