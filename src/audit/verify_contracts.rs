@@ -30,8 +30,36 @@ const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STA
 ///   each with a positive amount in fen and an id never imported before, and states the total
 ///   paid so far exactly;
 /// * **refunds with exact interest**: every `bond_refunded` states principal, days, rate and
-///   day basis whose interest (cash) is the one logged, and is recorded by an administrator.
+///   day basis whose interest (cash) is the one logged, and is recorded by an administrator;
+/// * **bonds due on a ground that happened**: a section's `bond_refunds_due` follows its ground
+///   in the chain — `contract_signed` the section's contract signed, `section_failed` its
+///   `opening_failed`, an `evaluation_report_completed` with outcome `section_fails` or an
+///   `award_winner_dropped_out` that re-tenders it, `tender_terminated` the tender's
+///   termination (a withdrawal's, `bid_withdrawn`, names no tender and is the bid's own).
 pub struct ContractsReplay;
+
+/// What has happened to the sections (and tenders) so far: the grounds bonds may be due on.
+#[derive(Default)]
+struct Grounds {
+    signed: BTreeSet<(String, String)>,
+    failed: BTreeSet<(String, String)>,
+    /// Reports completed whose body the reader may not see (the tender's parties while another
+    /// section is still evaluated): each may have failed its section.
+    unseen_reports: BTreeSet<(String, String)>,
+    terminated: BTreeSet<String>,
+}
+
+impl Grounds {
+    fn holds(&self, ground: &str, key: &(String, String)) -> bool {
+        match ground {
+            "contract_signed" => self.signed.contains(key),
+            "section_failed" => self.failed.contains(key) || self.unseen_reports.contains(key),
+            "tender_terminated" => self.terminated.contains(&key.0),
+            "bid_withdrawn" => true,
+            _ => false,
+        }
+    }
+}
 
 #[derive(Default)]
 struct Contract {
@@ -56,18 +84,52 @@ impl Rule for ContractsReplay {
         let mut out = Vec::new();
         let mut notified: BTreeSet<(String, String)> = BTreeSet::new();
         let mut contracts: HashMap<String, Contract> = HashMap::new();
+        let mut grounds = Grounds::default();
         for e in entries {
-            let Some(body) = &e.body else { continue };
             let ty = e.leaf.event_type.as_str();
             let key = (
                 e.leaf.tender_id.clone().unwrap_or_default(),
                 e.leaf.section_id.clone().unwrap_or_default(),
             );
+            let Some(body) = &e.body else {
+                if ty == "evaluation_report_completed" {
+                    grounds.unseen_reports.insert(key);
+                }
+                continue;
+            };
+            match ty {
+                "opening_failed" => {
+                    grounds.failed.insert(key.clone());
+                }
+                "evaluation_report_completed" if body["outcome"] == "section_fails" => {
+                    grounds.failed.insert(key.clone());
+                }
+                "award_winner_dropped_out" if body["retender"] == true => {
+                    grounds.failed.insert(key.clone());
+                }
+                "tender_terminated" => {
+                    grounds.terminated.insert(key.0.clone());
+                }
+                "contract_signed" => {
+                    grounds.signed.insert(key.clone());
+                }
+                _ => {}
+            }
             let text = |k: &str| body[k].as_str().unwrap_or_default().to_string();
             let mut problem = |p: String| out.push(format!("entry {}: {p}", e.leaf.index));
             match ty {
                 "award_notices_issued" => {
                     notified.insert(key);
+                }
+                "bond_refunds_due" => {
+                    let ground = body["ground"].as_str().unwrap_or_default();
+                    if !grounds.holds(ground, &key) {
+                        problem(format!(
+                            "bonds of section {} made due on ground {ground:?}, which the chain \
+                             does not show before it",
+                            key.1
+                        ));
+                    }
                 }
                 "bond_refunded" => {
                     if e.leaf.actor_role != "administrator" {

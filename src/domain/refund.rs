@@ -1,7 +1,8 @@
 //! Bid-bond refunds (投标保证金退还, docs/CONTRACTS.md §4): why one is due and by when
 //! (条例57: 5 days after the contract is signed, with bank interest; 条例35: 5 days after a
 //! withdrawal before the deadline, and the tenderer may keep a bond whose bid was revoked after
-//! it; 条例31: on a terminated tender, with interest), and the interest itself, computed
+//! it; 条例31: on a terminated tender, with interest, and so on a failed section (流标), which
+//! is tendered again), and the interest itself, computed
 //! exactly. Pure: no I/O, no clock.
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -23,6 +24,10 @@ pub enum Ground {
     BidWithdrawn,
     /// The tender was terminated (终止招标, 条例31).
     TenderTerminated,
+    /// The section failed (流标): too few bids to open (条例44), no bid left after the
+    /// evaluation, or no winner left in the award. It is tendered again from the start, so the
+    /// bonds it holds go back within the same 5 days, with interest, as on a termination.
+    SectionFailed,
 }
 
 impl Ground {
@@ -31,6 +36,7 @@ impl Ground {
             Ground::ContractSigned => "contract_signed",
             Ground::BidWithdrawn => "bid_withdrawn",
             Ground::TenderTerminated => "tender_terminated",
+            Ground::SectionFailed => "section_failed",
         }
     }
 
@@ -39,6 +45,7 @@ impl Ground {
             Ground::ContractSigned,
             Ground::BidWithdrawn,
             Ground::TenderTerminated,
+            Ground::SectionFailed,
         ]
         .into_iter()
         .find(|g| g.as_str() == s)
@@ -53,7 +60,8 @@ pub enum RefundState {
     Due,
     /// Paid back (the trading centre recorded the bank transfer or the returned guarantee).
     Refunded,
-    /// Kept: the bid was revoked after the deadline and the tender keeps such bonds (条例35).
+    /// Kept: the bid was revoked after the deadline and the tender keeps such bonds (条例35),
+    /// or its bidder won and gave the award up or posted no performance bond (条例74).
     Kept,
 }
 

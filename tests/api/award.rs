@@ -11,7 +11,7 @@ use crate::helpers::{assert_problem, TestApp};
 use crate::report::{all_pass, draw_k, evaluating, scores};
 
 /// BD01's evaluation as the fixture tender has it (综合评估法 with a drawn K).
-fn evaluation() -> Value {
+pub(crate) fn evaluation() -> Value {
     json!({
         "kind": "comprehensive_scoring",
         "weights": [

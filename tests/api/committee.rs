@@ -174,6 +174,10 @@ pub(crate) async fn world_on(
                 if let Some(terms) = award.as_object_mut().and_then(|o| o.remove("contract")) {
                     d["sections"][0]["contract"] = terms;
                 }
+                // And the shortfall rule (a section that fails at its evaluation).
+                if let Some(rule) = award.as_object_mut().and_then(|o| o.remove("shortfall")) {
+                    d["sections"][0]["shortfall"] = rule;
+                }
                 d["sections"][0]["award"] = award;
             }
             if let Some((code, _)) = department {

@@ -20,6 +20,7 @@ use etender::client::Client;
 use etender::domain::bidding::BondKind;
 use etender::domain::contract::{sign_due, Terms};
 use etender::domain::refund::{interest, interest_days, InterestRule};
+use etender::wire::award_publicity::WinnerDropsOutRequest;
 use etender::wire::contracts::{Contract, PerformanceBondRequest, ProposeChangeRequest};
 
 fn contract_terms() -> Value {
@@ -858,4 +859,220 @@ async fn a_bond_withdrawn_before_the_deadline_is_due_back_within_five_days() {
         0,
         "the refund's entry names no tender before the opening"
     );
+}
+
+/// A section that fails at its opening (two bids, 条例44: 流标) is tendered again: every bond
+/// it holds is due back within five days, on the ground `section_failed`, once.
+#[tokio::test]
+async fn the_bonds_of_a_section_that_fails_at_its_opening_are_due_back() {
+    let app = TestApp::spawn().await;
+    let s = published_tender(&app, 30).await;
+    let t = s.tender.clone();
+    let mut a = Bidder::enrol(&app, "bidder").await;
+    let mut b = Bidder::enrol(&app, "bidder-rsa").await;
+    record_bonds_as(&app, &t, "BD01", "200000.00", &[&a, &b], BondKind::Cash).await;
+    for (x, price) in [(&a, "9100000.00"), (&b, "9200000.00")] {
+        let files = x.seal(&t, "BD01", price, 4096).await;
+        x.submit(&t, "BD01", &files).await;
+    }
+    let deadline = crate::bids::deadline_of(&app, &t).await;
+    app.clock.set(deadline);
+    etender::worker::deadline_tick(&app.ctx).await.unwrap();
+    etender::app::opening::tick(&app.ctx).await.unwrap();
+    let o: Value = app
+        .client()
+        .get(&format!("/api/v1/tenders/{t}/sections/BD01/opening"))
+        .await
+        .unwrap();
+    assert_eq!(o["state"], "failed");
+    let failed_at = app.clock_now();
+    a.relogin(&app).await;
+    b.relogin(&app).await;
+    for x in [&a, &b] {
+        let r = x.client.my_bond_refunds().await.unwrap();
+        assert_eq!(r.len(), 1, "one refund for the one bond");
+        assert_eq!(serde_json::to_value(r[0].ground).unwrap(), "section_failed");
+        assert_eq!(serde_json::to_value(r[0].state).unwrap(), "due");
+        assert_eq!(
+            r[0].due_at,
+            Some(etender::domain::refund::due(r[0].ground_at))
+        );
+        assert!(r[0].ground_at <= failed_at);
+    }
+    // Another tick changes nothing: the refunds are opened once.
+    let before = app.rows().await;
+    etender::app::opening::tick(&app.ctx).await.unwrap();
+    before.assert_same(&app.rows().await, "a second tick");
+    let bundle = export(&app, Some(&t)).await;
+    assert_eq!(count(&bundle, "bond_refunds_due"), 1);
+    // The verifier holds the refunds to their ground: without the section's failure in the
+    // chain they are refused.
+    use etender::audit::verify::Rule as _;
+    let rule = etender::audit::verify_contracts::ContractsReplay;
+    let scope = etender::audit::bundle::BundleScope::All;
+    let es = entries(&bundle);
+    assert!(rule.check(&scope, &es).is_empty());
+    let without: Vec<_> = es
+        .into_iter()
+        .filter(|e| e.leaf.event_type != "opening_failed")
+        .collect();
+    let p = rule.check(&scope, &without);
+    assert!(p.iter().any(|p| p.contains("section_failed")), "{p:?}");
+}
+
+/// The winner gives the award up (条例74) and so does the next in rank: no candidate is left,
+/// the section is tendered again and its bonds are due back — but the two that gave up lose
+/// theirs. Once a contract is signed, nobody drops out of the award any more.
+#[tokio::test]
+async fn a_retendered_section_returns_its_bonds_but_not_those_of_winners_that_gave_up() {
+    let (w, _) = notified().await;
+    let t = w.t().to_string();
+    let gave_up = WinnerDropsOutRequest {
+        reason: serde_json::from_value(json!("gave_up")).unwrap(),
+        statement: "中标人书面放弃中标。".into(),
+    };
+    let first =
+        w.s.agent
+            .award_winner_drops_out(&t, "BD01", &gave_up)
+            .await
+            .unwrap();
+    let second = first.winner.clone().expect("the next in rank wins");
+    let admin = w.app.enrol("admin").await;
+    assert!(
+        admin.open_bond_refunds().await.unwrap().is_empty(),
+        "nothing is due while the award goes on"
+    );
+    let a =
+        w.s.agent
+            .award_winner_drops_out(&t, "BD01", &gave_up)
+            .await
+            .unwrap();
+    assert_eq!(serde_json::to_value(a.stage).unwrap(), "failed");
+    assert!(a.winner.is_none());
+    let org_of = |bid: String| async {
+        w.app
+            .ctx
+            .db
+            .read(move |c| Ok(etender::db::repo::bids::find_bid(c, &bid)?))
+            .await
+            .unwrap()
+            .unwrap()
+            .organisation_id
+    };
+    let gave_up_orgs = [org_of(w.bids[0].clone()).await, org_of(second).await];
+    let mut kept = 0;
+    for b in &w.bidders {
+        let r = b.client.my_bond_refunds().await.unwrap();
+        assert_eq!(r.len(), 1);
+        assert_eq!(serde_json::to_value(r[0].ground).unwrap(), "section_failed");
+        let state = serde_json::to_value(r[0].state).unwrap();
+        if gave_up_orgs.contains(&r[0].organisation) {
+            assert_eq!((state, r[0].due_at), (json!("kept"), None));
+            kept += 1;
+        } else {
+            assert_eq!(state, "due");
+            assert!(r[0].due_at.is_some());
+        }
+    }
+    assert_eq!(kept, 2);
+}
+
+/// Once both parties signed the contract the award is spent: a drop-out is refused and
+/// nothing changes (ending it is the contract's termination).
+#[tokio::test]
+async fn no_winner_drops_out_once_the_contract_is_signed() {
+    let (w, _) = notified_on(TestApp::spawn().await, json!({"clauses": ["保修二年"]})).await;
+    sign_both(&w).await;
+    let t = w.t().to_string();
+    let before = w.app.rows().await;
+    let (st, v) = raw(
+        &w.s.agent,
+        Method::POST,
+        &format!("/api/v1/tenders/{t}/sections/BD01/award/winner/drop-out"),
+        Some(json!({"reason": "cannot_perform", "statement": "不能履行合同。"})),
+    )
+    .await;
+    assert_problem(st.try_into().unwrap(), &v, 409, "award_stage");
+    before.assert_same(&w.app.rows().await, "a drop-out after the signature");
+}
+
+/// A section whose complete evaluation report recommends nobody fails (流标): the committee
+/// rejects one of three bids and the tender wants three candidates or none (`shortfall:
+/// fail`). Once the last member's position is in, every bond of the section is due back.
+#[tokio::test]
+async fn the_bonds_of_a_section_its_evaluation_fails_are_due_back() {
+    use crate::report::{all_pass, draw_k, evaluating, scores};
+    use etender::domain::evaluation::sheet::Sheet;
+    let award = json!({"kind": "traditional", "candidates": 3, "shortfall": {"kind": "fail"}});
+    let mut w = crate::committee::world_on(
+        TestApp::spawn().await,
+        5,
+        Some((crate::award::evaluation(), award)),
+        crate::committee::PRICES,
+        None,
+        None,
+    )
+    .await;
+    evaluating(&mut w).await;
+    draw_k(&w).await;
+    w.relogin().await;
+    let t = w.t().to_string();
+    let bids = w.bids.clone();
+    // Every member fails the third bid's responsiveness line: it is rejected.
+    let mut sheet = all_pass(&bids);
+    if let Sheet::Preliminary { verdicts } = &mut sheet {
+        for v in verdicts
+            .iter_mut()
+            .filter(|v| v.bid == bids[2] && v.requirement == "R1")
+        {
+            v.pass = false;
+            v.reason = Some("工期未响应招标文件的实质性要求".into());
+        }
+    }
+    let (a, b) = (bids[0].as_str(), bids[1].as_str());
+    for i in 0..5 {
+        let m = &w.experts[w.drawn[i]];
+        let creds = m.ident.credentials();
+        m.client
+            .submit_sheet(&t, "BD01", &sheet, &creds)
+            .await
+            .unwrap();
+    }
+    for i in 0..5 {
+        let m = &w.experts[w.drawn[i]];
+        let s = scores(&[(a, "27", "9"), (b, "24", "7")]);
+        m.client
+            .submit_sheet(&t, "BD01", &s, &m.ident.credentials())
+            .await
+            .unwrap();
+    }
+    let leader = &w.experts[w.drawn[0]];
+    let report = leader.client.generate_report(&t, "BD01").await.unwrap();
+    assert_eq!(report.outcome, "section_fails");
+    for i in 0..5 {
+        let m = &w.experts[w.drawn[i]];
+        let admin = w.app.enrol("admin").await;
+        assert!(
+            admin.open_bond_refunds().await.unwrap().is_empty(),
+            "nothing is due before the report is complete"
+        );
+        m.client
+            .sign_report(&t, "BD01", &m.person, None, &m.ident.credentials())
+            .await
+            .unwrap();
+    }
+    let tender: Value = w
+        .app
+        .client()
+        .get(&format!("/api/v1/tenders/{t}"))
+        .await
+        .unwrap();
+    assert_eq!(tender["state"], "failed");
+    let admin = w.app.enrol("admin").await;
+    let open = admin.open_bond_refunds().await.unwrap();
+    assert_eq!(open.len(), w.bidders.len());
+    assert!(open.iter().all(|r| {
+        serde_json::to_value(r.ground).unwrap() == "section_failed"
+            && serde_json::to_value(r.state).unwrap() == "due"
+    }));
 }

@@ -2,8 +2,10 @@
 //! perform, did not post the performance bond or is found to have broken the law (条例55). As
 //! the section's award terms say, the next candidate in rank becomes the winner — past every
 //! winner that dropped out before — or, with `retender` or no candidate left, the section is
-//! tendered again. Before or after the notices (a notice already issued is the notices' concern).
-//! The audit entry is `award_winner_dropped_out`.
+//! tendered again — its bonds are then due back (`support::refunds::section_failed`), the
+//! dropped-out winner's kept where 条例74 takes it. Before or after the notices (a notice
+//! already issued is the notices' concern), never once the contract is signed. The audit entry
+//! is `award_winner_dropped_out`.
 
 use chrono::SubsecRound;
 use serde_json::json;
@@ -11,6 +13,7 @@ use serde_json::json;
 use super::publicity_common::*;
 use crate::app::support::award as sa;
 use crate::app::support::publicity::Env;
+use crate::app::support::refunds;
 use crate::app::support::tender::load_as_party;
 use crate::app::{Actor, AppContext};
 use crate::audit::EventType;
@@ -18,6 +21,7 @@ use crate::db::repo::award_publicity as prepo;
 use crate::db::types::to_db;
 use crate::domain::award::publicity::{next_in_rank, AfterGiveUp};
 use crate::domain::award::stage::{AwardStage, StageEvent};
+use crate::domain::contract::ContractState;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::wire::award::SectionAward;
 use crate::wire::award_publicity::WinnerDropsOutRequest;
@@ -61,6 +65,19 @@ pub async fn winner_drops_out(
                     ))
                 }
             };
+            // Once the contract is signed the award is spent: ending it is the contract's
+            // termination (POST …/contract/terminate), not a winner dropping out.
+            if let Some(k) = crate::db::repo::contracts::of_section(c, &tender, &section)? {
+                if ContractState::parse(&k.state) != Some(ContractState::Draft) {
+                    return Err(AppError::new(
+                        ErrorCode::AwardStage,
+                        format!(
+                            "the section's contract is {}: it is terminated, not given up",
+                            k.state
+                        ),
+                    ));
+                }
+            }
             prepo::insert_dropout(
                 c,
                 &prepo::DropoutRow {
@@ -117,6 +134,13 @@ pub async fn winner_drops_out(
                 None,
                 text,
             )?;
+            if next.is_none() {
+                // Re-tendered: the section failed, and the bonds it holds are due back (the
+                // dropped-out winner's kept where 条例74 takes it).
+                let draft = crate::app::support::tender::published_draft(c, &row)?;
+                let at = (tender.as_str(), section.as_str());
+                refunds::section_failed(c, now, env.refund_interest, &draft, at)?;
+            }
             section_award(&award)
         })
         .await?;

@@ -8,8 +8,9 @@ use crate::db::repo::bids as brepo;
 use crate::db::repo::reports as rrepo;
 use crate::db::repo::tenders as trepo;
 use crate::domain::bidding::{BidState, OpeningPhase};
-use crate::domain::evaluation::report::{AssentKind, ReportState};
+use crate::domain::evaluation::report::{AssentKind, ReportState, SECTION_FAILS};
 use crate::domain::lifecycle::{transition, Event as TenderEvent, StateKind};
+use crate::domain::refund::InterestRule;
 use crate::domain::tender::ProcedureRulesTable;
 
 pub(super) fn report_dto(
@@ -50,10 +51,11 @@ pub(super) fn report_members(row: &rrepo::ReportRow) -> AppResult<Vec<String>> {
 }
 
 /// When every listed member's position is recorded: the report is complete, the committee's
-/// work is done, and the tender moves on if this was its last section to report.
+/// work is done, a report that recommends nobody fails its section (流标: its bonds are due
+/// back), and the tender moves on if this was its last section to report.
 pub(super) fn complete_if_all_in(
     c: &mut AnyConnection,
-    rules: &ProcedureRulesTable,
+    (rules, refund): (&ProcedureRulesTable, InterestRule),
     report: &mut rrepo::ReportRow,
     now: DateTime<Utc>,
 ) -> AppResult<bool> {
@@ -93,6 +95,14 @@ pub(super) fn complete_if_all_in(
                 "deemed_agreed": count(AssentKind::DeemedAgreed)}),
         },
     )?;
+    if report.outcome == SECTION_FAILS {
+        let Some(row) = trepo::find_tender(c, &report.tender_id)? else {
+            return Err(internal(anyhow::anyhow!("report of no tender")));
+        };
+        let draft = published_draft(c, &row)?;
+        let at = (report.tender_id.as_str(), report.section_code.as_str());
+        crate::app::support::refunds::section_failed(c, now, refund, &draft, at)?;
+    }
     finish_tender_when_all_reported(c, rules, &report.tender_id, now)?;
     Ok(true)
 }
@@ -125,7 +135,7 @@ fn finish_tender_when_all_reported(
         let Some(r) = reports.iter().find(|r| r.section_code == o.section_code) else {
             return Ok(());
         };
-        any_candidates |= r.outcome != "section_fails";
+        any_candidates |= r.outcome != SECTION_FAILS;
     }
     let draft = published_draft(c, &row)?;
     let next = transition(

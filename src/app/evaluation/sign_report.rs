@@ -64,6 +64,7 @@ pub async fn sign_report(
     );
     let signing = Signing::of(ctx);
     let rules = ctx.settings.tenders.rules.clone();
+    let refund = crate::app::support::refunds::interest_rule(ctx);
     ctx.db
         .write(move |c| {
             let committee =
@@ -154,7 +155,7 @@ pub async fn sign_report(
                             signed.certificate_chain.first().cloned().unwrap_or_default())}),
                 },
             )?;
-            complete_if_all_in(c, &rules, &mut report, now)?;
+            complete_if_all_in(c, (&rules, refund), &mut report, now)?;
             let positions = rrepo::signatures(c, &report.id)?;
             report_dto(&report, &positions)
         })

@@ -11,6 +11,7 @@ use crate::domain::evaluation::report::AssentKind;
 pub async fn tick(ctx: &AppContext) -> AppResult<usize> {
     let now = ctx.clock.now();
     let rules = ctx.settings.tenders.rules.clone();
+    let refund = crate::app::support::refunds::interest_rule(ctx);
     ctx.db
         .write(move |c| {
             let mut done = 0;
@@ -49,7 +50,7 @@ pub async fn tick(ctx: &AppContext) -> AppResult<usize> {
                             "sign_until": from_db(report.sign_until)}),
                     },
                 )?;
-                if complete_if_all_in(c, &rules, &mut report, now)? {
+                if complete_if_all_in(c, (&rules, refund), &mut report, now)? {
                     done += 1;
                 }
             }

@@ -9,6 +9,7 @@ use crate::app::support::publicity::Env;
 use crate::app::support::publicity::Mail;
 use crate::app::support::publicity::Publicity;
 use crate::app::support::publicity::Recipients;
+use crate::app::support::refunds;
 use crate::app::support::tender::state_of;
 use crate::app::support::tender::*;
 use crate::app::AppContext;
@@ -141,6 +142,8 @@ fn start_section(
             }),
         };
         record(c, env, now, row, failure, Some(publicity))?;
+        let draft = published_draft(c, row)?;
+        refunds::section_failed(c, now, env.refund_interest, &draft, (tender, &sec.code))?;
     } else {
         let publicity = Publicity {
             release: None,

@@ -84,24 +84,6 @@ pub fn apply_action(
             bids_repo::reveal_section(c, &row.id, &section.code)?;
         }
     }
-    if let LifecycleAction::Terminate { .. } = action {
-        let rule = env.refund_interest;
-        // 条例31: a terminated tender returns the bonds it holds, with interest.
-        for section in &draft.sections {
-            crate::app::support::refunds::open(
-                c,
-                now,
-                rule,
-                crate::domain::refund::Ground::TenderTerminated,
-                crate::app::support::refunds::Scope::Section {
-                    tender: &row.id,
-                    section: &section.code,
-                    keep_revoked: false,
-                },
-                who.clone(),
-            )?;
-        }
-    }
     let title = match action {
         LifecycleAction::Suspend { .. } => format!("暂停公告：{}", row.title),
         LifecycleAction::Resume {} => format!("恢复公告：{}", row.title),
@@ -121,7 +103,7 @@ pub fn apply_action(
         now,
         row,
         Change::new(
-            who,
+            who.clone(),
             etype,
             json!({"tender": row.id, "state": next, "note": detail}),
         ),
@@ -135,5 +117,24 @@ pub fn apply_action(
             )),
         }),
     )?;
+    if let LifecycleAction::Terminate { .. } = action {
+        let rule = env.refund_interest;
+        // 条例31: a terminated tender returns the bonds it holds, with interest (logged after
+        // the termination, which is its ground).
+        for section in &draft.sections {
+            crate::app::support::refunds::open(
+                c,
+                now,
+                rule,
+                crate::domain::refund::Ground::TenderTerminated,
+                crate::app::support::refunds::Scope::Section {
+                    tender: &row.id,
+                    section: &section.code,
+                    keep_revoked: false,
+                },
+                who.clone(),
+            )?;
+        }
+    }
     Ok(())
 }

@@ -9,6 +9,7 @@ use serde_json::json;
 
 use crate::app::AppContext;
 use crate::audit::{self, ActorRef, Event, EventType};
+use crate::db::repo::award_publicity as prepo;
 use crate::db::repo::bids as brepo;
 use crate::db::repo::contracts as repo;
 use crate::db::types::to_db;
@@ -44,6 +45,35 @@ pub enum Scope<'a> {
     Tender { tender: &'a str },
 }
 
+/// A section failed (流标): every bond it holds is due back, bar those of bids revoked after
+/// the deadline where its tender keeps them (the rule a signed contract applies, 条例35).
+pub fn section_failed(
+    c: &mut AnyConnection,
+    now: DateTime<Utc>,
+    rule: InterestRule,
+    draft: &crate::domain::tender::TenderDraft,
+    (tender, section): (&str, &str),
+) -> AppResult<usize> {
+    let keep_revoked = draft
+        .sections
+        .iter()
+        .find(|s| s.code == section)
+        .and_then(|s| s.contract.as_ref())
+        .is_some_and(|t| t.keep_revoked_bonds);
+    open(
+        c,
+        now,
+        rule,
+        Ground::SectionFailed,
+        Scope::Section {
+            tender,
+            section,
+            keep_revoked,
+        },
+        ActorRef::system(),
+    )
+}
+
 /// Make the bonds of `scope` due on `ground` at `now`; one audit entry lists them. Returns
 /// how many refunds were opened (bonds with a refund already are left alone).
 pub fn open(
@@ -63,7 +93,7 @@ pub fn open(
             section,
             keep_revoked,
         } => {
-            let revoked: Vec<String> = if keep_revoked {
+            let mut revoked: Vec<String> = if keep_revoked {
                 brepo::bids_of_section(c, tender, section, &[BidState::Revoked])?
                     .into_iter()
                     .map(|b| b.organisation_id)
@@ -71,6 +101,13 @@ pub fn open(
             } else {
                 Vec::new()
             };
+            // 条例74: a winner that gave the award up or posted no performance bond loses its
+            // bond, whatever becomes of the section.
+            for bid in prepo::dropouts_forfeiting(c, tender, section)? {
+                if let Some(b) = brepo::find_bid(c, &bid)? {
+                    revoked.push(b.organisation_id);
+                }
+            }
             (
                 brepo::revealed_bonds(c, tender, section)?,
                 revoked,

@@ -131,6 +131,27 @@ pub fn dropouts(c: &mut AnyConnection, tender: &str, section: &str) -> QueryResu
         .load(c)
 }
 
+/// The bids of `section` whose winner dropped out in a way that forfeits its bid bond
+/// (`GiveUpReason::forfeits_bond`).
+pub fn dropouts_forfeiting(
+    c: &mut AnyConnection,
+    tender: &str,
+    section: &str,
+) -> QueryResult<Vec<String>> {
+    let reasons: Vec<&str> = crate::domain::award::publicity::GiveUpReason::ALL
+        .into_iter()
+        .filter(|r| r.forfeits_bond())
+        .map(|r| r.as_str())
+        .collect();
+    award_dropouts::table
+        .filter(award_dropouts::tender_id.eq(tender))
+        .filter(award_dropouts::section_code.eq(section))
+        .filter(award_dropouts::reason.eq_any(reasons))
+        .order(award_dropouts::recorded_at.asc())
+        .select(award_dropouts::bid_id)
+        .load(c)
+}
+
 /// When the 评标报告 `report` was completed (the tenderer receives it then), if it is.
 pub fn report_completed_at(
     c: &mut AnyConnection,

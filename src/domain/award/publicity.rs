@@ -168,6 +168,20 @@ pub enum GiveUpReason {
 }
 
 impl GiveUpReason {
+    pub const ALL: [GiveUpReason; 4] = [
+        GiveUpReason::GaveUp,
+        GiveUpReason::CannotPerform,
+        GiveUpReason::NoPerformanceBond,
+        GiveUpReason::BrokeTheLaw,
+    ];
+
+    /// Whether the winner loses its bid bond (条例74: it gave the award up without a proper
+    /// reason, or did not post the performance bond; force majeure is a proper reason, and a
+    /// breach of the law is punished under its own articles).
+    pub const fn forfeits_bond(self) -> bool {
+        matches!(self, GiveUpReason::GaveUp | GiveUpReason::NoPerformanceBond)
+    }
+
     pub const fn as_str(self) -> &'static str {
         match self {
             GiveUpReason::GaveUp => "gave_up",

@@ -136,12 +136,15 @@ impl Document {
     }
 }
 
+/// The outcome code of a report that recommends nobody: its section fails (流标).
+pub const SECTION_FAILS: &str = "section_fails";
+
 /// The code of a set of candidates.
 pub fn outcome(c: &Candidates) -> &'static str {
     match c {
         Candidates::Ranked { .. } => "ranked",
         Candidates::Unranked { .. } => "unranked",
-        Candidates::SectionFails { .. } => "section_fails",
+        Candidates::SectionFails { .. } => SECTION_FAILS,
     }
 }
 
