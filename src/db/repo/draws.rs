@@ -330,6 +330,91 @@ pub fn candidates(c: &mut AnyConnection, library: &str, code: &str) -> QueryResu
     Ok(rows)
 }
 
+/// [`candidates`] of each of `codes` (in their order), read at once: on PostgreSQL one
+/// statement, a nested loop over the codes' ranges, each the same covering-index range scan
+/// (`unnest … WITH ORDINALITY`), prepared once per connection like any typed query; on SQLite
+/// one cached statement per code, as SQLite answers in process (docs/DRAWS.md §8).
+pub fn candidates_of(
+    c: &mut AnyConnection,
+    library: &str,
+    codes: &[String],
+) -> QueryResult<Vec<Vec<Candidate>>> {
+    let pg = match c {
+        AnyConnection::Postgresql(pg) => pg,
+        AnyConnection::Sqlite(_) => {
+            return codes
+                .iter()
+                .map(|code| candidates(c, library, code))
+                .collect();
+        }
+    };
+    let query = CandidatesOfCodes {
+        library: library.to_string(),
+        from: codes.to_vec(),
+        until: codes.iter().map(|code| format!("{code}~")).collect(),
+    };
+    let rows: Vec<(i64, Candidate)> = query.load(pg)?;
+    let mut out: Vec<Vec<Candidate>> = vec![Vec::new(); codes.len()];
+    for (i, cand) in rows {
+        let slot = usize::try_from(i - 1)
+            .ok()
+            .and_then(|i| out.get_mut(i))
+            .ok_or_else(|| diesel::result::Error::DeserializationError("ordinality".into()))?;
+        slot.push(cand);
+    }
+    for rows in &mut out {
+        rows.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+        rows.dedup_by(|a, b| a.id == b.id);
+    }
+    Ok(out)
+}
+
+/// The statement of [`candidates_of`] on PostgreSQL. Written out because diesel's DSL has no
+/// `unnest … WITH ORDINALITY`; a type of its own (not `sql_query`) so that its rows are read by
+/// position and the statement is prepared once and cached.
+#[derive(diesel::query_builder::QueryId)]
+struct CandidatesOfCodes {
+    library: String,
+    from: Vec<String>,
+    until: Vec<String>,
+}
+
+impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for CandidatesOfCodes {
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>,
+    ) -> QueryResult<()> {
+        use diesel::sql_types::{Array, Text};
+        out.push_sql(
+            "SELECT r.i, s.expert_id, s.region, s.employer_uscc, s.department, s.status, \
+             s.status_until FROM unnest(",
+        );
+        out.push_bind_param::<Array<Text>, _>(&self.from)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Text>, _>(&self.until)?;
+        out.push_sql(") WITH ORDINALITY AS r(lo, hi, i) JOIN expert_specialties s ON s.library = ");
+        out.push_bind_param::<Text, _>(&self.library)?;
+        out.push_sql(" AND s.code >= r.lo AND s.code < r.hi");
+        Ok(())
+    }
+}
+
+impl diesel::query_builder::Query for CandidatesOfCodes {
+    type SqlType = (
+        diesel::sql_types::BigInt,
+        (
+            diesel::sql_types::Text,
+            diesel::sql_types::Text,
+            diesel::sql_types::Nullable<diesel::sql_types::Text>,
+            diesel::sql_types::Nullable<diesel::sql_types::Text>,
+            diesel::sql_types::Text,
+            diesel::sql_types::Nullable<diesel::sql_types::Timestamp>,
+        ),
+    );
+}
+
+impl RunQueryDsl<diesel::pg::PgConnection> for CandidatesOfCodes {}
+
 /// Every member of `library` (a tenderer's award pool: it is drawn from as one group), by
 /// member id.
 pub fn pool_candidates(c: &mut AnyConnection, library: &str) -> QueryResult<Vec<Candidate>> {
