@@ -7,7 +7,7 @@
 //! makes (`domain::draw::select` over the frame as logged), on a fresh tender each round.
 //!
 //! The limit, measured beside it in the same run: reading the eligible experts' ids of the
-//! three specialties from the database (`repo::draws::candidates_of`, the read the draw makes),
+//! three specialties from the database (`repo::draws::candidates`, the read the draw makes),
 //! nothing else. Goals: the draw ≤ 10 ms at p99, and ≤ 2× the limit. Printed beside them, for
 //! what the machine allows at all: the statements a draw sends, and the floor of any durable
 //! write — one small audit event (a session opened) in its own committed transaction.
@@ -304,9 +304,11 @@ async fn measure(
         let n = ctx
             .db
             .read(|c| {
-                let codes: Vec<String> = SPECIALTIES[..3].iter().map(|s| s.to_string()).collect();
-                let groups = drepo::candidates_of(c, "experts", &codes)?;
-                Ok(groups.iter().map(Vec::len).sum::<usize>())
+                let mut n = 0;
+                for code in &SPECIALTIES[..3] {
+                    n += drepo::candidates(c, "experts", code)?.len();
+                }
+                Ok(n)
             })
             .await
             .unwrap();

@@ -181,16 +181,13 @@ pub async fn request_draw(
                 }
             }
             let mut frame_groups = Vec::with_capacity(groups.len());
-            // Every group's members in one read (an award pool is drawn as one group).
-            let pools = if award {
-                let pool = repo::pool_candidates(c, &library)?;
-                vec![pool; groups.len()]
-            } else {
-                let codes: Vec<String> = groups.iter().map(|g| g.specialty.clone()).collect();
-                repo::candidates_of(c, &library, &codes)?
-            };
-            for (g, pool) in groups.iter().zip(pools) {
+            for g in &groups {
                 let mut eligible = Vec::new();
+                let pool = if award {
+                    repo::pool_candidates(c, &library)?
+                } else {
+                    repo::candidates(c, &library, &g.specialty)?
+                };
                 for cand in pool {
                     let status = MemberStatus::parse(&cand.status)
                         .ok_or_else(|| internal(anyhow::anyhow!("member {}", cand.id)))?;
