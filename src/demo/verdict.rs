@@ -22,7 +22,7 @@ use crate::domain::evaluation::sheet::Sheet;
 use crate::domain::tender::Section;
 use crate::error::ErrorCode;
 use crate::pki::DevPki;
-use crate::wire::evaluation::{EvaluationCommittee, EvaluationReport};
+use crate::wire::evaluation::{EvaluationCommittee, EvaluationReport, ReportOutcome};
 
 /// The section whose evaluation has the clarification, the rejection and the scoring.
 const SECTION: &str = "BD01";
@@ -718,15 +718,18 @@ async fn generate(
         .map(|b| b.id.as_str())
         .collect();
     want.sort();
-    if report.outcome != "unranked" || candidates["kind"] != "unranked" || listed != want {
+    if report.outcome != ReportOutcome::Unranked
+        || candidates["kind"] != "unranked"
+        || listed != want
+    {
         bail!(
             "the report's outcome is {} with {candidates}",
-            report.outcome
+            report.outcome.as_str()
         );
     }
     say(format!(
         "outcome {}: candidates {} — unranked (评定分离: the tenderer decides among them); {}",
-        report.outcome,
+        report.outcome.as_str(),
         listed
             .iter()
             .map(|b| format!("{} (…{})", bidder_of(b), short(b)))

@@ -109,7 +109,7 @@ pub struct ExtensionRequest {
     pub until: DateTime<Utc>,
 }
 
-pub use crate::domain::evaluation::report::{AssentKind, ReportState};
+pub use crate::domain::evaluation::report::{AssentKind, ReportOutcome, ReportState};
 
 /// A section's evaluation report (评标报告) as the committee, the tenderer (once complete) and
 /// regulators see it.
@@ -121,7 +121,7 @@ pub struct EvaluationReport {
     pub section: String,
     pub state: ReportState,
     /// `ranked` (traditional award), `unranked` (评定分离) or `section_fails`.
-    pub outcome: String,
+    pub outcome: ReportOutcome,
     /// SHA-256 of `document`'s canonical JSON bytes, hex: what members sign.
     pub digest: String,
     pub generated_at: DateTime<Utc>,

@@ -1048,7 +1048,7 @@ async fn the_bonds_of_a_section_its_evaluation_fails_are_due_back() {
     }
     let leader = &w.experts[w.drawn[0]];
     let report = leader.client.generate_report(&t, "BD01").await.unwrap();
-    assert_eq!(report.outcome, "section_fails");
+    assert_eq!(report.outcome.as_str(), "section_fails");
     for i in 0..5 {
         let m = &w.experts[w.drawn[i]];
         let admin = w.app.enrol("admin").await;

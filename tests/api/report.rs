@@ -429,7 +429,7 @@ async fn a_full_evaluation_ends_in_a_signed_report_and_the_tender_moves_on() {
         .unwrap();
     assert_problem(st, &v, 403, "forbidden");
     let report = member(0).client.generate_report(&t, "BD01").await.unwrap();
-    assert_eq!(report.outcome, "unranked");
+    assert_eq!(report.outcome.as_str(), "unranked");
     let doc = &report.document;
     let mut expected = vec![bids[0].clone(), bids[1].clone()];
     expected.sort();

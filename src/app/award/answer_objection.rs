@@ -136,10 +136,7 @@ fn settle(
     late: bool,
 ) {
     o.outcome = Some(req.outcome.as_str().into());
-    o.send_back = match req.outcome {
-        Outcome::Upheld { back } => Some(back.as_str().into()),
-        Outcome::Dismissed => None,
-    };
+    o.send_back = req.outcome.send_back().map(|b| b.as_str().into());
     o.answer = Some(req.answer.clone());
     o.answered_by = Some(by.to_string());
     o.answered_at = Some(to_db(now));

@@ -3,7 +3,6 @@
 //! sending a section back when an objection is upheld or a candidate is re-checked.
 
 use chrono::{DateTime, Utc};
-use serde_json::json;
 
 use crate::app::support::award::Award;
 pub(super) use crate::app::support::award_publicity::{publicity_rules, send_back};
@@ -60,18 +59,17 @@ pub(super) fn objection_dto(
     now: DateTime<Utc>,
 ) -> AppResult<AwardObjection> {
     let due = from_db(o.answer_due);
-    let outcome = match (o.outcome.as_deref(), o.send_back.as_deref()) {
-        (None, _) => None,
-        (Some("dismissed"), _) => Some(Outcome::Dismissed),
-        (Some("upheld"), Some(b)) => Some(Outcome::Upheld {
-            back: serde_json::from_value(json!(b)).map_err(internal)?,
-        }),
-        (Some(other), _) => {
-            return Err(internal(anyhow::anyhow!(
-                "objection {}: outcome {other:?}",
-                o.id
-            )))
-        }
+    let outcome = match o.outcome.as_deref() {
+        None => None,
+        Some(stored) => Some(
+            Outcome::parse(stored, o.send_back.as_deref()).ok_or_else(|| {
+                internal(anyhow::anyhow!(
+                    "objection {}: outcome {stored:?}, send back {:?}",
+                    o.id,
+                    o.send_back
+                ))
+            })?,
+        ),
     };
     let overdue = match o.answered_at {
         Some(_) => o.answered_late == Some(true),

@@ -19,7 +19,7 @@ use crate::app::{Actor, AppContext};
 use crate::audit::EventType;
 use crate::db::repo::award_publicity as prepo;
 use crate::db::types::to_db;
-use crate::domain::award::publicity::SendBack;
+use crate::domain::award::publicity::{Outcome, SendBack};
 use crate::error::{AppError, AppResult};
 use crate::wire::award::SectionAward;
 use crate::wire::award_publicity::RecheckRequest;
@@ -60,8 +60,11 @@ pub async fn request_recheck(
                 .into_iter()
                 .filter(|o| o.outcome.is_none())
             {
-                o.outcome = Some("upheld".into());
-                o.send_back = Some(SendBack::Reevaluation.as_str().into());
+                let upheld = Outcome::Upheld {
+                    back: SendBack::Reevaluation,
+                };
+                o.outcome = Some(upheld.as_str().into());
+                o.send_back = upheld.send_back().map(|b| b.as_str().into());
                 o.answer = Some(format!("本标段退回原评标委员会复核：{reason}"));
                 o.answered_by = Some(actor.id.clone());
                 o.answered_at = Some(to_db(now));

@@ -188,7 +188,7 @@ pub async fn generate_report(
                 tender_id: row.tender_id.clone(),
                 section_code: row.section_code.clone(),
                 state: ReportState::Signing.as_str().into(),
-                outcome: document.outcome().into(),
+                outcome: document.outcome().as_str().into(),
                 document: text,
                 digest: digest.clone(),
                 generated_by: actor.id.clone(),

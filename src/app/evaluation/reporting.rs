@@ -8,7 +8,7 @@ use crate::db::repo::bids as brepo;
 use crate::db::repo::reports as rrepo;
 use crate::db::repo::tenders as trepo;
 use crate::domain::bidding::{BidState, OpeningPhase};
-use crate::domain::evaluation::report::{AssentKind, ReportState, SECTION_FAILS};
+use crate::domain::evaluation::report::{AssentKind, ReportOutcome, ReportState};
 use crate::domain::lifecycle::{transition, Event as TenderEvent, StateKind};
 use crate::domain::refund::InterestRule;
 use crate::domain::tender::ProcedureRulesTable;
@@ -23,7 +23,7 @@ pub(super) fn report_dto(
         tender_id: row.tender_id.clone(),
         section: row.section_code.clone(),
         state: row.state().map_err(internal)?,
-        outcome: row.outcome.clone(),
+        outcome: row.outcome().map_err(internal)?,
         digest: row.digest.clone(),
         generated_at: from_db(row.generated_at),
         sign_until: from_db(row.sign_until),
@@ -95,7 +95,7 @@ pub(super) fn complete_if_all_in(
                 "deemed_agreed": count(AssentKind::DeemedAgreed)}),
         },
     )?;
-    if report.outcome == SECTION_FAILS {
+    if report.outcome().map_err(internal)? == ReportOutcome::SectionFails {
         let Some(row) = trepo::find_tender(c, &report.tender_id)? else {
             return Err(internal(anyhow::anyhow!("report of no tender")));
         };
@@ -135,7 +135,7 @@ fn finish_tender_when_all_reported(
         let Some(r) = reports.iter().find(|r| r.section_code == o.section_code) else {
             return Ok(());
         };
-        any_candidates |= r.outcome != SECTION_FAILS;
+        any_candidates |= r.outcome().map_err(internal)? != ReportOutcome::SectionFails;
     }
     let draft = published_draft(c, &row)?;
     let next = transition(

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 
 use crate::db::schema::{evaluation_reports, report_signatures};
 use crate::db::AnyConnection;
-use crate::domain::evaluation::report::{AssentKind, ReportState};
+use crate::domain::evaluation::report::{AssentKind, ReportOutcome, ReportState};
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = evaluation_reports)]
@@ -33,6 +33,10 @@ impl ReportRow {
 
     pub fn set_state(&mut self, s: ReportState) {
         self.state = s.as_str().into();
+    }
+
+    pub fn outcome(&self) -> QueryResult<ReportOutcome> {
+        ReportOutcome::parse(&self.outcome).ok_or_else(|| corrupt(&self.id, &self.outcome))
     }
 }
 

@@ -121,6 +121,16 @@ impl SendBack {
             SendBack::Retender => "retender",
         }
     }
+
+    pub fn parse(s: &str) -> Option<SendBack> {
+        [
+            SendBack::Reevaluation,
+            SendBack::NewRound,
+            SendBack::Retender,
+        ]
+        .into_iter()
+        .find(|b| b.as_str() == s)
+    }
 }
 
 /// The tenderer's answer to an objection.
@@ -138,6 +148,25 @@ impl Outcome {
         match self {
             Outcome::Dismissed => "dismissed",
             Outcome::Upheld { .. } => "upheld",
+        }
+    }
+
+    /// Where an upheld objection sends the section (`None` when dismissed): the stored
+    /// `send_back` beside the stored outcome.
+    pub const fn send_back(self) -> Option<SendBack> {
+        match self {
+            Outcome::Dismissed => None,
+            Outcome::Upheld { back } => Some(back),
+        }
+    }
+
+    /// The outcome from its stored forms (`as_str` and `send_back`); `None` when they do not
+    /// make one.
+    pub fn parse(outcome: &str, send_back: Option<&str>) -> Option<Outcome> {
+        match (outcome, send_back.map(SendBack::parse)) {
+            ("dismissed", None) => Some(Outcome::Dismissed),
+            ("upheld", Some(Some(back))) => Some(Outcome::Upheld { back }),
+            _ => None,
         }
     }
 }
@@ -269,6 +298,25 @@ mod tests {
 
     fn ids(v: &[&str]) -> Vec<String> {
         v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn an_outcome_reads_back_from_its_stored_forms_and_nothing_else_does() {
+        let backs = [
+            SendBack::Reevaluation,
+            SendBack::NewRound,
+            SendBack::Retender,
+        ];
+        let all = std::iter::once(Outcome::Dismissed)
+            .chain(backs.into_iter().map(|back| Outcome::Upheld { back }));
+        for o in all {
+            let back = o.send_back().map(SendBack::as_str);
+            assert_eq!(Outcome::parse(o.as_str(), back), Some(o));
+        }
+        assert_eq!(Outcome::parse("upheld", None), None);
+        assert_eq!(Outcome::parse("upheld", Some("elsewhere")), None);
+        assert_eq!(Outcome::parse("dismissed", Some("retender")), None);
+        assert_eq!(Outcome::parse("granted", None), None);
     }
 
     #[test]

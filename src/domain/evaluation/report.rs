@@ -47,6 +47,18 @@ pub enum AssentKind {
     DeemedAgreed,
 }
 
+/// What a report concludes: its candidates' form, or that the section fails.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportOutcome {
+    /// Candidates in rank order (a traditional award).
+    Ranked,
+    /// Candidates without rank, for the award committee (评定分离).
+    Unranked,
+    /// Nobody is recommended: the section fails (流标).
+    SectionFails,
+}
+
 macro_rules! text_forms {
     ($($ty:ident { $($variant:ident => $text:literal),+ $(,)? })+) => {$(
         impl $ty {
@@ -64,6 +76,7 @@ macro_rules! text_forms {
 text_forms! {
     ReportState { Signing => "signing", Complete => "complete", Void => "void" }
     AssentKind { Agreed => "agreed", Dissented => "dissented", DeemedAgreed => "deemed_agreed" }
+    ReportOutcome { Ranked => "ranked", Unranked => "unranked", SectionFails => "section_fails" }
 }
 
 /// A member whose conclusions count, as the report lists it (by principal id; names are not in
@@ -130,21 +143,18 @@ impl Document {
         self.members.iter().map(|m| m.member.clone()).collect()
     }
 
-    /// The outcome's code: `ranked`, `unranked` or `section_fails`.
-    pub fn outcome(&self) -> &'static str {
+    /// What the report concludes.
+    pub fn outcome(&self) -> ReportOutcome {
         outcome(&self.derivation.candidates)
     }
 }
 
-/// The outcome code of a report that recommends nobody: its section fails (流标).
-pub const SECTION_FAILS: &str = "section_fails";
-
-/// The code of a set of candidates.
-pub fn outcome(c: &Candidates) -> &'static str {
+/// What a set of candidates concludes.
+pub fn outcome(c: &Candidates) -> ReportOutcome {
     match c {
-        Candidates::Ranked { .. } => "ranked",
-        Candidates::Unranked { .. } => "unranked",
-        Candidates::SectionFails { .. } => SECTION_FAILS,
+        Candidates::Ranked { .. } => ReportOutcome::Ranked,
+        Candidates::Unranked { .. } => ReportOutcome::Unranked,
+        Candidates::SectionFails { .. } => ReportOutcome::SectionFails,
     }
 }
 
