@@ -10,6 +10,7 @@ use super::bundle::BundleScope;
 use super::verify::{Rule, VerifiedEntry};
 use crate::crypto::x509::{extract_identity, CertMeta, IdentityExtraction};
 use crate::domain::contract::{change_statement, contract_statement};
+use crate::domain::evaluation::report::ReportOutcome;
 use crate::domain::refund::{interest, InterestRule};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
@@ -35,7 +36,9 @@ const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STA
 ///   in the chain — `contract_signed` the section's contract signed, `section_failed` its
 ///   `opening_failed`, an `evaluation_report_completed` with outcome `section_fails` or an
 ///   `award_winner_dropped_out` that re-tenders it, `tender_terminated` the tender's
-///   termination (a withdrawal's, `bid_withdrawn`, names no tender and is the bid's own).
+///   termination (a withdrawal's, `bid_withdrawn`, names no tender and is the bid's own);
+/// * **contracted on signed contracts**: every `tender_contracted` names at least one contract,
+///   each drafted for the section it is listed with, in that tender, and signed before it.
 pub struct ContractsReplay;
 
 /// What has happened to the sections (and tenders) so far: the grounds bonds may be due on.
@@ -63,6 +66,8 @@ impl Grounds {
 
 #[derive(Default)]
 struct Contract {
+    /// (tender, section) of its `contract_drafted`.
+    at: (String, String),
     usccs: HashMap<String, String>,
     digest: String,
     signed_by: BTreeSet<String>,
@@ -101,7 +106,9 @@ impl Rule for ContractsReplay {
                 "opening_failed" => {
                     grounds.failed.insert(key.clone());
                 }
-                "evaluation_report_completed" if body["outcome"] == "section_fails" => {
+                "evaluation_report_completed"
+                    if body["outcome"] == ReportOutcome::SectionFails.as_str() =>
+                {
                     grounds.failed.insert(key.clone());
                 }
                 "award_winner_dropped_out" if body["retender"] == true => {
@@ -131,6 +138,27 @@ impl Rule for ContractsReplay {
                         ));
                     }
                 }
+                "tender_contracted" => {
+                    let listed = body["contracts"].as_array().cloned().unwrap_or_default();
+                    if listed.is_empty() {
+                        problem("a tender contracted naming no contract".into());
+                    }
+                    for l in &listed {
+                        let id = l["contract"].as_str().unwrap_or_default();
+                        let at = (
+                            key.0.clone(),
+                            l["section"].as_str().unwrap_or_default().into(),
+                        );
+                        match contracts.get(id) {
+                            Some(k) if k.signed && k.at == at => {}
+                            _ => problem(format!(
+                                "the tender contracted with contract {id:?} of section {}, which \
+                                 the chain does not show signed there before",
+                                at.1
+                            )),
+                        }
+                    }
+                }
                 "bond_refunded" => {
                     if e.leaf.actor_role != "administrator" {
                         problem("a bond refund recorded by someone not the trading centre".into());
@@ -147,6 +175,7 @@ impl Rule for ContractsReplay {
                             problem(format!("contract {id} drafted twice"));
                         }
                         let mut c = Contract {
+                            at: key.clone(),
                             digest: text("digest"),
                             ..Contract::default()
                         };

@@ -149,7 +149,7 @@ async fn expect_stage(
     Ok(a)
 }
 
-async fn tender_state(base: &str, tender: &str) -> anyhow::Result<String> {
+pub(super) async fn tender_state(base: &str, tender: &str) -> anyhow::Result<String> {
     let t: Value = Client::new(base)
         .get(&format!("/api/v1/tenders/{tender}"))
         .await?;

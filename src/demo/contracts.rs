@@ -167,6 +167,11 @@ pub(super) async fn story(
         "BD02: {} signed with {} (¥{})",
         c2.tenderer.name, c2.winner.name, s2.terms.price
     ));
+    let state = super::award::tender_state(base, tender).await?;
+    if state != "contracted" {
+        bail!("every awarded section's contract is signed, yet the tender is {state}");
+    }
+    say("every awarded section has its signed contract: the tender is contracted");
     let admin = login(base, identity(pki, "admin")?).await?;
     let refunds = tenderer.section_bond_refunds(tender, section).await?;
     if refunds.is_empty() {

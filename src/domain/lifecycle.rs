@@ -296,7 +296,8 @@ pub enum Event {
         any_candidates: bool,
     },
     /// The award of the tender's sections moved on (`domain::award::stage`): the tender holds
-    /// the state of its least advanced section.
+    /// the state of its least advanced section — or, once every awarded section's contract is
+    /// signed, `contracted` (from `awarded` only).
     AwardProgressed {
         to: StateKind,
     },
@@ -627,6 +628,12 @@ pub fn transition(
             State::Failed
         }),
 
+        (
+            State::Awarded,
+            Event::AwardProgressed {
+                to: StateKind::Contracted,
+            },
+        ) => Ok(State::Contracted),
         (s, Event::AwardProgressed { to })
             if s.kind().in_award() && (to.in_award() || *to == StateKind::Failed) =>
         {
@@ -731,6 +738,7 @@ mod tests {
         assert_eq!(go_to(State::Evaluated, K::Clearing), Ok(State::Clearing));
         assert_eq!(go_to(State::Publicity, K::Awarded), Ok(State::Awarded));
         assert_eq!(go_to(State::Awarded, K::Decided), Ok(State::Decided));
+        assert_eq!(go_to(State::Awarded, K::Contracted), Ok(State::Contracted));
         assert_eq!(go_to(State::Deciding, K::Failed), Ok(State::Failed));
         assert_eq!(
             go_to(State::Publicity, K::Evaluating),
@@ -741,6 +749,9 @@ mod tests {
             (State::Closed, K::Awarded),
             (State::Evaluated, K::Published),
             (State::Evaluated, K::Contracted),
+            (State::Publicity, K::Contracted),
+            (State::Contracted, K::Awarded),
+            (State::Contracted, K::Contracted),
             (State::Failed, K::Awarded),
         ] {
             assert!(matches!(

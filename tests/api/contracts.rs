@@ -996,6 +996,69 @@ async fn no_winner_drops_out_once_the_contract_is_signed() {
     before.assert_same(&w.app.rows().await, "a drop-out after the signature");
 }
 
+/// Once the contract of its last awarded section is signed the tender is `contracted` (BD01
+/// is the one awarded here), logged after the signing; the written report of 招标投标法47 is
+/// still filed afterwards. The contracts rule refuses a `tender_contracted` whose contract the
+/// chain does not show signed, or lists under another section.
+#[tokio::test]
+async fn the_tender_is_contracted_once_its_awarded_sections_contracts_are_signed() {
+    use etender::audit::verify::Rule as _;
+    use etender::audit::verify_contracts::ContractsReplay;
+    let (w, _) = notified_on(TestApp::spawn().await, json!({"clauses": ["保修二年"]})).await;
+    let t = w.t().to_string();
+    let state = || async {
+        let v: Value = w
+            .app
+            .client()
+            .get(&format!("/api/v1/tenders/{t}"))
+            .await
+            .unwrap();
+        v["state"].as_str().unwrap().to_string()
+    };
+    let c = w.s.agent.draft_contract(&t, "BD01").await.unwrap();
+    let (win, _) = winner_of(&w, &c).await;
+    w.bidders[win]
+        .client
+        .sign_contract(&t, "BD01", &creds(w.bidders[win].label))
+        .await
+        .unwrap();
+    assert_eq!(state().await, "awarded", "one signature binds nothing");
+    let tenderer = w.app.enrol("tenderer").await;
+    tenderer
+        .sign_contract(&t, "BD01", &creds("tenderer"))
+        .await
+        .unwrap();
+    assert_eq!(state().await, "contracted");
+    let report =
+        w.s.agent
+            .file_written_report(&t, "BD01", &agent_creds())
+            .await
+            .unwrap();
+    assert!(report.filed_at.is_some(), "{report:?}");
+
+    let bundle = export(&w.app, Some(&t)).await;
+    let good = entries(&bundle);
+    let at = |ty: &str| good.iter().position(|e| e.leaf.event_type == ty).unwrap();
+    assert!(at("contract_signed") < at("tender_contracted"));
+    assert_eq!(count(&bundle, "tender_contracted"), 1);
+    let contracted = good[at("tender_contracted")].body.clone().unwrap();
+    assert_eq!(
+        contracted["contracts"],
+        json!([{"section": "BD01", "contract": c.id}])
+    );
+    let scope = etender::audit::bundle::BundleScope::All;
+    assert!(ContractsReplay.check(&scope, &good).is_empty());
+    let mut unsigned = good.clone();
+    unsigned.remove(at("contract_signed"));
+    let p = ContractsReplay.check(&scope, &unsigned);
+    assert!(p.iter().any(|p| p.contains("not show signed")), "{p:?}");
+    let mut elsewhere = good.clone();
+    elsewhere[at("tender_contracted")].body.as_mut().unwrap()["contracts"][0]["section"] =
+        json!("BD02");
+    let p = ContractsReplay.check(&scope, &elsewhere);
+    assert!(p.iter().any(|p| p.contains("of section BD02")), "{p:?}");
+}
+
 /// A section whose complete evaluation report recommends nobody fails (流标): the committee
 /// rejects one of three bids and the tender wants three candidates or none (`shortfall:
 /// fail`). Once the last member's position is in, every bond of the section is due back.

@@ -2,8 +2,9 @@
 //! organisation certificate (`etender-contract/v1` ‖ digest). Refused while the award's
 //! publicity runs or the tender is suspended, and before the performance bond the tender asks
 //! for is recorded. The second party's signature makes the contract binding: version 1 is kept,
-//! every bidder's bond refund falls due within 5 days (条例57), and a signing after the 30 days
-//! is recorded as late.
+//! every bidder's bond refund falls due within 5 days (条例57), a signing after the 30 days is
+//! recorded as late, and the tender becomes `contracted` once every awarded section's contract
+//! is signed.
 
 use super::release::{publish, Tag};
 use super::*;
@@ -77,11 +78,16 @@ pub async fn sign_contract(
                     "signature": sig.signature, "signature_algorithm": sig.signature_algorithm,
                     "certificate": sig.certificate, "fingerprint": sig.signer_fingerprint}),
             )?;
-            if row.tenderer_signature.is_some() && row.winner_signature.is_some() {
+            let binding = row.tenderer_signature.is_some() && row.winner_signature.is_some();
+            if binding {
                 let event = complete(c, now, rule, &award, &mut row, &terms, &actor, side)?;
                 publish(c, &env, now, &row, Tag::Contract, &event)?;
             }
             repo::update(c, &row)?;
+            if binding {
+                // The last awarded section's contract makes the tender `contracted`.
+                award_support::sync_tender(c, now, &row.tender_id)?;
+            }
             contract_dto(c, &row, now)
         })
         .await

@@ -1,7 +1,8 @@
 //! The award (定标) as every award use-case meets it: each section in the award has a row in
 //! `section_awards` whose stage follows `domain::award::stage`; this module starts it from the
 //! evaluation's complete reports, loads it for a step, runs the stage machine and keeps the
-//! tender's lifecycle state at its least advanced section (docs/AWARD.md §3).
+//! tender's lifecycle state at its least advanced section (docs/AWARD.md §3) — and at
+//! `contracted` once every awarded section's contract is signed (docs/CONTRACTS.md §2).
 //!
 //! The evaluation stage calls [`begin`] when its reports are complete; the award stage's
 //! use-cases call [`load`] and [`advance`] and write their own audit entries. Neither imports
@@ -16,14 +17,16 @@ use crate::app::support::publicity::{self, Change};
 use crate::app::support::tender::{published_draft, set_state, state_of};
 use crate::audit::{ActorRef, EventType};
 use crate::db::repo::awards::{self as repo, AwardRow};
+use crate::db::repo::contracts as crepo;
 use crate::db::repo::reports as rrepo;
 use crate::db::repo::tenders as trepo;
 use crate::db::types::{from_db, to_db};
 use crate::db::AnyConnection;
 use crate::domain::award::stage::{self, AwardStage, StageEvent};
+use crate::domain::contract::ContractState;
 use crate::domain::evaluation::candidates::Candidates;
 use crate::domain::evaluation::report::Document;
-use crate::domain::lifecycle::{transition, Event};
+use crate::domain::lifecycle::{transition, Event, StateKind};
 use crate::domain::tender::{AwardMode, Section, TenderDraft};
 use crate::error::{AppError, AppResult, ErrorCode};
 
@@ -144,15 +147,16 @@ pub fn begin(c: &mut AnyConnection, now: DateTime<Utc>, tender: &str) -> AppResu
     sync_tender(c, now, tender)
 }
 
-/// The award of `section`, locked for a step. The tender must be in the award and not
-/// suspended or terminated: a suspension (a complaint, a regulator's order) halts every step.
+/// The award of `section`, locked for a step. The tender must be in the award (or contracted:
+/// the written report of 招标投标法47 may still be due) and not suspended or terminated: a
+/// suspension (a complaint, a regulator's order) halts every step.
 pub fn load(c: &mut AnyConnection, tender: &str, section: &str) -> AppResult<Award> {
     let trow =
         trepo::lock_tender(c, tender)?.ok_or_else(|| AppError::not_found("no such tender"))?;
     let state = state_of(&trow)?.kind();
     let row = repo::lock(c, tender, section)?
         .ok_or_else(|| AppError::not_found("this section is not in the award"))?;
-    if !state.in_award() {
+    if !(state.in_award() || state == StateKind::Contracted) {
         return Err(AppError::new(
             ErrorCode::InvalidStateTransition,
             format!("the tender is {state}: the award waits"),
@@ -205,8 +209,9 @@ pub fn save(c: &mut AnyConnection, now: DateTime<Utc>, award: &mut Award) -> App
 }
 
 /// Moves the tender to the state its sections hold it at, if that differs (an audited
-/// `tender_award_progressed`). A tender that is not in the award (suspended, terminated) is
-/// left alone.
+/// `tender_award_progressed`), or from `awarded` to `contracted` once every awarded section's
+/// contract is signed (an audited `tender_contracted`). A tender that is not in the award
+/// (suspended, terminated, contracted) is left alone.
 pub fn sync_tender(c: &mut AnyConnection, now: DateTime<Utc>, tender: &str) -> AppResult<()> {
     let Some(mut trow) = trepo::lock_tender(c, tender)? else {
         return Ok(());
@@ -215,11 +220,19 @@ pub fn sync_tender(c: &mut AnyConnection, now: DateTime<Utc>, tender: &str) -> A
     if !state.kind().in_award() {
         return Ok(());
     }
+    let rows = repo::of_tender(c, tender)?;
     let mut stages = Vec::new();
-    for r in repo::of_tender(c, tender)? {
-        stages.push(stage_of(&r)?);
+    for r in &rows {
+        stages.push(stage_of(r)?);
     }
-    let to = stage::tender_state(&stages);
+    let mut to = stage::tender_state(&stages);
+    let mut contracted = None;
+    if to == StateKind::Awarded {
+        contracted = signed_contracts(c, &rows, &stages)?;
+        if contracted.is_some() {
+            to = StateKind::Contracted;
+        }
+    }
     if to == state.kind() {
         return Ok(());
     }
@@ -235,18 +248,50 @@ pub fn sync_tender(c: &mut AnyConnection, now: DateTime<Utc>, tender: &str) -> A
     .map_err(transition_error)?;
     set_state(&mut trow, &next, now)?;
     trepo::update_tender(c, &trow)?;
-    publicity::event(
-        c,
-        now,
-        tender,
-        Change::new(
+    let change = match contracted {
+        Some(contracts) => Change::new(
+            ActorRef::system(),
+            EventType::TenderContracted,
+            json!({"tender": tender, "from": state.kind(), "state": to,
+                "contracts": contracts}),
+        ),
+        None => Change::new(
             ActorRef::system(),
             EventType::TenderAwardProgressed,
             json!({"tender": tender, "from": state.kind(), "state": to,
                 "sections": stages}),
         ),
-    )?;
+    };
+    publicity::event(c, now, tender, change)?;
     Ok(())
+}
+
+/// Every awarded (`notified`) section's contract — the one that follows its standing award —
+/// as `{section, contract}`, when each is signed (or, once signed, terminated); `None` while
+/// any is not.
+fn signed_contracts(
+    c: &mut AnyConnection,
+    rows: &[AwardRow],
+    stages: &[AwardStage],
+) -> AppResult<Option<Vec<serde_json::Value>>> {
+    let mut out = Vec::new();
+    for (r, s) in rows.iter().zip(stages) {
+        if *s != AwardStage::Notified {
+            continue;
+        }
+        let Some(k) = crepo::of_section(c, &r.tender_id, &r.section_code)? else {
+            return Ok(None);
+        };
+        let follows =
+            k.award_round == r.award_round && r.winner_bid_id.as_deref() == Some(k.bid_id.as_str());
+        let state = ContractState::parse(&k.state)
+            .ok_or_else(|| internal(anyhow::anyhow!("contract {}: state {}", k.id, k.state)))?;
+        if !follows || state == ContractState::Draft {
+            return Ok(None);
+        }
+        out.push(json!({"section": r.section_code, "contract": k.id}));
+    }
+    Ok((!out.is_empty()).then_some(out))
 }
 
 /// When the award's publicity runs: (from, until) of the row, if set.
