@@ -23,7 +23,7 @@ use super::bundle::BundleScope;
 use super::verify::{Rule, VerifiedEntry};
 use crate::domain::award::ballot::{self, BallotOf, Cast};
 use crate::domain::award::report::{self, Document};
-use crate::domain::award::{self as engine, Setup, Step};
+use crate::domain::award::{self as engine, CastKind, Setup, Step};
 use crate::domain::draw::{self, Record};
 
 pub struct AwardReplay;
@@ -244,11 +244,11 @@ impl Rule for AwardReplay {
                             let stated: Vec<_> = st
                                 .casts
                                 .iter()
-                                .filter(|c| c.kind != "missing")
+                                .filter(|c| c.kind != CastKind::Missing)
                                 .map(|c| {
                                     (
                                         c.member.clone(),
-                                        c.kind.clone(),
+                                        c.kind.as_str().to_string(),
                                         c.choices.clone(),
                                         c.signature.clone(),
                                     )

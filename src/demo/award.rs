@@ -25,7 +25,7 @@ use crate::pki::DevPki;
 use crate::wire::award::SectionAward;
 use crate::wire::award_committee::FormAwardCommitteeRequest;
 use crate::wire::award_publicity::AnswerAwardObjectionRequest;
-use crate::wire::award_rounds::{AwardStep, AwardSteps};
+use crate::wire::award_rounds::{AwardStep, AwardSteps, CastKind, StepKind};
 use crate::wire::experts::AdmitMember;
 
 /// The section awarded by 票决 (a tie re-voted, an objection answered).
@@ -437,11 +437,11 @@ fn open_vote<'a>(steps: &'a AwardSteps, reason: &str) -> anyhow::Result<&'a Awar
         .filter(|s| s.closed_at.is_none())
         .collect();
     match open.as_slice() {
-        [s] if s.kind == "vote" && s.reason == reason => Ok(s),
+        [s] if s.kind == StepKind::Vote && s.reason == reason => Ok(s),
         _ => bail!(
             "the deciding's open steps are {:?}, the story expects one vote ({reason})",
             open.iter()
-                .map(|s| format!("{} ({})", s.kind, s.reason))
+                .map(|s| format!("{} ({})", s.kind.as_str(), s.reason))
                 .collect::<Vec<_>>()
         ),
     }
@@ -552,7 +552,11 @@ async fn decide(
         .iter()
         .find(|s| s.id == first.id && s.closed_at.is_some())
         .context("the first ballot did not close at its end")?;
-    let missing = closed.casts.iter().filter(|c| c.kind == "missing").count();
+    let missing = closed
+        .casts
+        .iter()
+        .filter(|c| c.kind == CastKind::Missing)
+        .count();
     say(format!(
         "round closed: {}; {missing} ballot missing — a tie, no absolute majority",
         tally_line(closed, name)
@@ -939,8 +943,12 @@ async fn shortlist(
     among.sort();
     let mut want = vec![x.to_string(), y.to_string()];
     want.sort();
-    if lot.kind != "lot" || among != want {
-        bail!("the next step is a {} among {:?}", lot.kind, lot.among);
+    if lot.kind != StepKind::Lot || among != want {
+        bail!(
+            "the next step is a {} among {:?}",
+            lot.kind.as_str(),
+            lot.among
+        );
     }
     say(format!(
         "shortlist {}; a lot among them opens (draw …{})",

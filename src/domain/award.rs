@@ -74,6 +74,92 @@ fn default_max_revotes() -> u32 {
     DEFAULT_MAX_REVOTES
 }
 
+/// The kind of a step of the deciding, as it is stored, logged and shown.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+#[schema(as = AwardStepKind)]
+pub enum StepKind {
+    /// A ballot round.
+    Vote,
+    /// A lot (the platform's verifiable lottery).
+    Lot,
+    /// 集体议事: written opinions, then the chair's decision.
+    Deliberation,
+}
+
+/// What a member's cast in a step is; `missing` is a ballot not cast within the round's time.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+#[schema(as = AwardCastKind)]
+pub enum CastKind {
+    Ballot,
+    Opinion,
+    Decision,
+    Missing,
+}
+
+impl StepKind {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            StepKind::Vote => "vote",
+            StepKind::Lot => "lot",
+            StepKind::Deliberation => "deliberation",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<StepKind> {
+        [StepKind::Vote, StepKind::Lot, StepKind::Deliberation]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+}
+
+impl CastKind {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            CastKind::Ballot => "ballot",
+            CastKind::Opinion => "opinion",
+            CastKind::Decision => "decision",
+            CastKind::Missing => "missing",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<CastKind> {
+        [
+            CastKind::Ballot,
+            CastKind::Opinion,
+            CastKind::Decision,
+            CastKind::Missing,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+}
+
 /// One recorded step of the award.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "step", rename_all = "snake_case")]

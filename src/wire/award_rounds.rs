@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 pub use crate::domain::award::ballot::Cast;
+pub use crate::domain::award::{CastKind, StepKind};
 
 /// A member of the award committee as the steps name it (`person` is what ballots and the
 /// report sign as the member).
@@ -20,8 +21,7 @@ pub struct AwardMember {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct RevealedCast {
     pub member: String,
-    /// `ballot`, `opinion`, `decision` or `missing`.
-    pub kind: String,
+    pub kind: CastKind,
     pub choices: Vec<String>,
     pub reason: Option<String>,
     pub statement_sha256: String,
@@ -39,8 +39,7 @@ pub struct RevealedCast {
 pub struct AwardStep {
     pub id: String,
     pub seq: u32,
-    /// `vote`, `lot` or `deliberation`.
-    pub kind: String,
+    pub kind: StepKind,
     /// The candidates (bid ids) asked about.
     pub among: Vec<String>,
     /// Names per ballot (votes), or drawn (lots).
@@ -93,7 +92,7 @@ pub struct CastRequest {
 pub struct CastReceipt {
     pub step: String,
     pub member: String,
-    pub kind: String,
+    pub kind: CastKind,
     /// SHA-256 (hex) of the signed statement.
     pub commitment: String,
     pub cast_at: DateTime<Utc>,

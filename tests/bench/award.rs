@@ -49,7 +49,7 @@ use etender::crypto::x509::{IdentityExtraction, Purpose};
 use etender::domain::award::ballot::{self, BallotOf, Cast};
 use etender::domain::award::clearing::{CandidateClearing, ClearingReport};
 use etender::domain::award::report::{self, Document, Member as ReportMember, StepRecord};
-use etender::domain::award::{replay, Next, Setup};
+use etender::domain::award::{replay, CastKind, Next, Setup, StepKind};
 use etender::domain::evaluation::preliminary::Verdict;
 use etender::domain::evaluation::sheet::Sheet;
 use etender::domain::tender::{AwardMethod, Section};
@@ -743,7 +743,7 @@ async fn decide(server: &Server, tender: &str, members: &[Member], agent: &Clien
         .steps
         .iter()
         .flat_map(|s| &s.casts)
-        .filter(|c| c.kind == "ballot")
+        .filter(|c| c.kind == CastKind::Ballot)
         .count();
     assert_eq!(revealed, ballots);
 
@@ -959,7 +959,7 @@ fn in_process(out: &mut Report) {
             verify_signature(&verified.spki_der, alg, &statement, sig).unwrap();
             record_casts.push(report::Cast {
                 member: person.clone(),
-                kind: "ballot".into(),
+                kind: CastKind::Ballot,
                 choices: cast.choices(),
                 reason: None,
                 statement_sha256: hex::encode(ballot::commitment(&statement)),
@@ -971,7 +971,7 @@ fn in_process(out: &mut Report) {
         records.push(StepRecord {
             id: step.clone(),
             seq: u32::try_from(records.len() + 1).unwrap(),
-            kind: "vote".into(),
+            kind: StepKind::Vote,
             among: among.clone(),
             picks: 1,
             casts: record_casts,

@@ -18,6 +18,7 @@ use crate::db::repo::award_rounds as repo;
 use crate::db::types::to_db;
 use crate::domain::award::ballot::{self, BallotOf, Cast};
 use crate::domain::award::stage::AwardStage;
+use crate::domain::award::{CastKind, StepKind};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::wire::award_rounds::CastReceipt;
 
@@ -83,8 +84,9 @@ pub async fn cast(
             let among = among_of(&row)?;
             let picks = usize::try_from(row.picks).unwrap_or_default();
             let casts = repo::casts(c, &row.id)?;
-            let kind_ok = match (&cast, row.kind.as_str()) {
-                (Cast::Ballot { choices, .. }, "vote") => {
+            let step_kind = row.kind()?;
+            let kind_ok = match (&cast, step_kind) {
+                (Cast::Ballot { choices, .. }, StepKind::Vote) => {
                     let distinct: std::collections::BTreeSet<&String> = choices.iter().collect();
                     if choices.len() != picks
                         || distinct.len() != picks
@@ -97,8 +99,8 @@ pub async fn cast(
                     }
                     true
                 }
-                (Cast::Opinion { candidate, reason }, "deliberation")
-                | (Cast::Decision { candidate, reason }, "deliberation") => {
+                (Cast::Opinion { candidate, reason }, StepKind::Deliberation)
+                | (Cast::Decision { candidate, reason }, StepKind::Deliberation) => {
                     if !among.contains(candidate) {
                         return Err(AppError::new(
                             ErrorCode::NotACandidate,
@@ -120,7 +122,7 @@ pub async fn cast(
                 return Err(AppError::field(
                     "cast.kind",
                     "not_this_step",
-                    format!("this step is a {}", row.kind),
+                    format!("this step is a {}", step_kind.as_str()),
                 ));
             }
             if let Cast::Decision { .. } = &cast {
@@ -130,7 +132,10 @@ pub async fn cast(
                         "only the chair decides a deliberation",
                     ));
                 }
-                let opinions = casts.iter().filter(|b| b.kind == "opinion").count();
+                let opinions = casts
+                    .iter()
+                    .filter(|b| b.kind().ok() == Some(CastKind::Opinion))
+                    .count();
                 if opinions < d.members.len() {
                     return Err(AppError::new(
                         ErrorCode::InvalidStateTransition,
@@ -140,7 +145,7 @@ pub async fn cast(
             }
             if casts
                 .iter()
-                .any(|b| b.person_id == me.person && b.kind == cast.kind())
+                .any(|b| b.person_id == me.person && b.kind().ok() == Some(cast.kind()))
             {
                 return Err(AppError::new(
                     ErrorCode::BallotAlreadyCast,
@@ -170,7 +175,7 @@ pub async fn cast(
                 id: uuid::Uuid::now_v7().to_string(),
                 step_id: row.id.clone(),
                 person_id: me.person.clone(),
-                kind: cast.kind().into(),
+                kind: cast.kind().as_str().into(),
                 choices: to_json(&cast.choices())?,
                 reason: cast.reason().map(str::to_string),
                 statement_sha256: commitment.clone(),
@@ -209,7 +214,7 @@ pub async fn cast(
             Ok(CastReceipt {
                 step: row.id,
                 member: me.person,
-                kind: b.kind,
+                kind: cast.kind(),
                 commitment,
                 cast_at: now,
             })

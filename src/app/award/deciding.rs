@@ -24,7 +24,9 @@ use crate::db::types::{from_db, to_db};
 use crate::db::AnyConnection;
 use crate::domain::award::report::{self, Document, Lot, Member, StepRecord};
 use crate::domain::award::stage::StageEvent;
-use crate::domain::award::{self as engine, Next, Reason, Setup, DEFAULT_MAX_REVOTES};
+use crate::domain::award::{
+    self as engine, CastKind, Next, Reason, Setup, StepKind, DEFAULT_MAX_REVOTES,
+};
 use crate::domain::tender::{AwardMethod, AwardMode};
 use crate::error::{AppError, AppResult, ErrorCode};
 
@@ -134,7 +136,7 @@ fn choices_of(row: &repo::BallotRow) -> AppResult<Vec<String>> {
 pub fn cast_record(b: &repo::BallotRow) -> AppResult<report::Cast> {
     Ok(report::Cast {
         member: b.person_id.clone(),
-        kind: b.kind.clone(),
+        kind: b.kind()?,
         choices: choices_of(b)?,
         reason: b.reason.clone(),
         statement_sha256: b.statement_sha256.clone(),
@@ -147,7 +149,7 @@ pub fn cast_record(b: &repo::BallotRow) -> AppResult<report::Cast> {
 fn missing(member: &str) -> report::Cast {
     report::Cast {
         member: member.to_string(),
-        kind: "missing".into(),
+        kind: CastKind::Missing,
         choices: Vec::new(),
         reason: None,
         statement_sha256: String::new(),
@@ -199,7 +201,8 @@ pub fn records(
 pub fn record(c: &mut AnyConnection, row: &repo::StepRow) -> AppResult<StepRecord> {
     let casts = repo::revealed(c, &row.id)?;
     let mut list = Vec::new();
-    if row.kind == "vote" {
+    let kind = row.kind()?;
+    if kind == StepKind::Vote {
         for m in members_of_step(row)? {
             match casts.iter().find(|b| b.person_id == m) {
                 Some(b) => list.push(cast_record(b)?),
@@ -208,21 +211,22 @@ pub fn record(c: &mut AnyConnection, row: &repo::StepRow) -> AppResult<StepRecor
         }
     } else {
         // Opinions first, the chair's decision last.
-        for b in casts.iter().filter(|b| b.kind != "decision") {
+        let decision = |b: &&repo::BallotRow| b.kind().ok() == Some(CastKind::Decision);
+        for b in casts.iter().filter(|b| !decision(b)) {
             list.push(cast_record(b)?);
         }
-        for b in casts.iter().filter(|b| b.kind == "decision") {
+        for b in casts.iter().filter(decision) {
             list.push(cast_record(b)?);
         }
     }
     Ok(StepRecord {
         id: row.id.clone(),
         seq: u32::try_from(row.seq).unwrap_or_default(),
-        kind: row.kind.clone(),
+        kind,
         among: among_of(row)?,
         picks: usize::try_from(row.picks).unwrap_or_default(),
         casts: list,
-        lot: if row.kind == "lot" {
+        lot: if kind == StepKind::Lot {
             lot_evidence(c, row)?
         } else {
             None
@@ -255,16 +259,18 @@ fn try_close(
     row: &mut repo::StepRow,
 ) -> AppResult<bool> {
     let casts = repo::casts(c, &row.id)?;
-    let ready = match row.kind.as_str() {
-        "vote" => {
+    let ready = match row.kind()? {
+        StepKind::Vote => {
             let members = members_of_step(row)?;
             let all_in = members
                 .iter()
                 .all(|m| casts.iter().any(|b| b.person_id == *m));
             all_in || row.closes_at.is_some_and(|t| now >= from_db(t))
         }
-        "lot" => lot_evidence(c, row)?.is_some(),
-        _ => casts.iter().any(|b| b.kind == "decision"),
+        StepKind::Lot => lot_evidence(c, row)?.is_some(),
+        StepKind::Deliberation => casts
+            .iter()
+            .any(|b| b.kind().ok() == Some(CastKind::Decision)),
     };
     if ready {
         close(c, now, d, row)?;
@@ -284,7 +290,8 @@ fn close(
     repo::update_step(c, row)?;
     repo::reveal(c, &row.id, to_db(now))?;
     let casts = repo::casts(c, &row.id)?;
-    let missing: Vec<String> = if row.kind == "vote" {
+    let kind = row.kind()?;
+    let missing: Vec<String> = if kind == StepKind::Vote {
         members_of_step(row)?
             .into_iter()
             .filter(|m| !casts.iter().any(|b| b.person_id == *m))
@@ -301,7 +308,7 @@ fn close(
                 "certificate": b.certificate, "cast_at": from_db(b.cast_at)})
         })
         .collect();
-    let lot = if row.kind == "lot" {
+    let lot = if kind == StepKind::Lot {
         lot_evidence(c, row)?
     } else {
         None
@@ -337,13 +344,13 @@ fn open(
             among,
             picks,
             reason,
-        } => ("vote", among, *picks, *reason),
+        } => (StepKind::Vote, among, *picks, *reason),
         Next::Lot {
             among,
             count,
             reason,
-        } => ("lot", among, *count, *reason),
-        Next::Deliberate { among } => ("deliberation", among, 1, Reason::Deliberation),
+        } => (StepKind::Lot, among, *count, *reason),
+        Next::Deliberate { among } => (StepKind::Deliberation, among, 1, Reason::Deliberation),
         Next::Decided { .. } => return Ok(()),
     };
     let id = uuid::Uuid::now_v7().to_string();
@@ -354,18 +361,18 @@ fn open(
         section_code: d.section.clone(),
         award_round: d.award_round,
         seq: i32::try_from(seq).map_err(internal)?,
-        kind: kind.into(),
+        kind: kind.as_str().into(),
         among: to_json(among)?,
         picks: i32::try_from(picks).map_err(internal)?,
         reason: to_json(&reason)?.trim_matches('"').to_string(),
         members: to_json(&members)?,
         opened_at: to_db(now),
-        closes_at: (kind == "vote")
+        closes_at: (kind == StepKind::Vote)
             .then(|| to_db(now + chrono::Duration::minutes(i64::from(timing.round_minutes)))),
         closed_at: None,
         draw_id: None,
     };
-    if kind == "lot" {
+    if kind == StepKind::Lot {
         let draw = uuid::Uuid::now_v7().to_string();
         let frame = engine::lot::frame(&draw, &d.tender, &d.section, d.round(), &id, among);
         let by = now + chrono::Duration::minutes(i64::from(timing.lot_minutes));
@@ -461,7 +468,7 @@ fn settle(
     let chair_reason = records
         .iter()
         .flat_map(|r| r.casts.iter())
-        .find(|c| c.kind == "decision")
+        .find(|c| c.kind == CastKind::Decision)
         .and_then(|c| c.reason.clone());
     let why = report::why(reason, chair_reason.as_deref());
     award.row.winner_bid_id = Some(winner.to_string());

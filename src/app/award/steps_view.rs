@@ -9,7 +9,7 @@ use crate::db::repo::award_rounds as repo;
 use crate::db::types::from_db;
 use crate::db::AnyConnection;
 use crate::domain::award::report;
-use crate::domain::award::{self as engine};
+use crate::domain::award::{self as engine, CastKind, StepKind};
 use crate::error::AppResult;
 use crate::wire::award_rounds::{AwardMember, AwardStep, AwardSteps, RevealedCast};
 
@@ -46,12 +46,12 @@ pub fn steps_view(c: &mut AnyConnection, award: &Award) -> AppResult<AwardSteps>
                     cast_at: Some(from_db(b.cast_at)),
                 });
             }
-            if row.kind == "vote" {
+            if row.kind()? == StepKind::Vote {
                 for m in members_of_step(row)? {
                     if !revealed.iter().any(|b| b.person_id == m) {
                         casts.push(RevealedCast {
                             member: m,
-                            kind: "missing".into(),
+                            kind: CastKind::Missing,
                             choices: Vec::new(),
                             reason: None,
                             statement_sha256: String::new(),
@@ -77,7 +77,7 @@ pub fn steps_view(c: &mut AnyConnection, award: &Award) -> AppResult<AwardSteps>
         out.push(AwardStep {
             id: row.id.clone(),
             seq: u32::try_from(row.seq).unwrap_or_default(),
-            kind: row.kind.clone(),
+            kind: row.kind()?,
             among: among_of(row)?,
             picks: u32::try_from(row.picks).unwrap_or_default(),
             reason: row.reason.clone(),

@@ -14,6 +14,7 @@ use crate::app::AppContext;
 use crate::db::repo::award_rounds as repo;
 use crate::db::types::{from_db, to_db};
 use crate::domain::award::stage::AwardStage;
+use crate::domain::award::StepKind;
 use crate::error::AppResult;
 
 /// Moves every deciding with an open step that may close, and closes every 定标报告 whose
@@ -22,12 +23,18 @@ pub async fn tick(ctx: &AppContext) -> AppResult<usize> {
     let now = ctx.clock.now();
     let timing = Timing::of(ctx);
     let open = ctx.db.read(|c| Ok(repo::open_steps(c)?)).await?;
-    let sections: BTreeSet<(String, String)> = open
-        .into_iter()
-        .filter(|s| s.kind != "vote" || s.closes_at.is_some_and(|t| now >= from_db(t)))
-        .filter(|s| s.kind != "deliberation")
-        .map(|s| (s.tender_id, s.section_code))
-        .collect();
+    let mut sections: BTreeSet<(String, String)> = BTreeSet::new();
+    for s in open {
+        let due = match s.kind()? {
+            StepKind::Vote => s.closes_at.is_some_and(|t| now >= from_db(t)),
+            StepKind::Lot => true,
+            // A deliberation closes on the chair's decision, never by time.
+            StepKind::Deliberation => false,
+        };
+        if due {
+            sections.insert((s.tender_id, s.section_code));
+        }
+    }
     let n = sections.len();
     for (tender, section) in sections {
         ctx.db

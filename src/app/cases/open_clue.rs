@@ -96,7 +96,9 @@ fn check_source(
                 let team: Vec<crate::domain::inspection::Member> =
                     crate::app::support::json::parse_json(&task.team, "task team")?;
                 let on_team = team.iter().any(|m| m.department == department);
-                if task.state == "published" && task.findings > 0 && on_team {
+                let published = crate::domain::inspection::TaskState::parse(&task.state)
+                    == Some(crate::domain::inspection::TaskState::Published);
+                if published && task.findings > 0 && on_team {
                     Ok(())
                 } else {
                     Err(AppError::field(

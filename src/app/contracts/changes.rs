@@ -166,6 +166,10 @@ pub async fn propose_contract_change(
                 Side::Tenderer => &row.winner_id,
                 Side::Winner => &row.tenderer_id,
             };
+            let what = match ChangeKind::parse(&ch.kind) {
+                Some(ChangeKind::Termination) => "解除",
+                _ => "变更",
+            };
             if let Some(o) = idrepo::find_organisation(c, other)? {
                 enqueue(
                     c,
@@ -174,23 +178,11 @@ pub async fn propose_contract_change(
                         to: o.contact_email,
                         subject: format!(
                             "合同{}待签：{} {}",
-                            if ch.kind == "termination" {
-                                "解除"
-                            } else {
-                                "变更"
-                            },
-                            row.tender_id,
-                            row.section_code
+                            what, row.tender_id, row.section_code
                         ),
                         body: format!(
                             "对方提出合同{}（事由 {}，摘要 {}）；双方签署后生效。\n",
-                            if ch.kind == "termination" {
-                                "解除"
-                            } else {
-                                "变更"
-                            },
-                            ch.reason,
-                            ch.digest
+                            what, ch.reason, ch.digest
                         ),
                         kind: "contract_change".into(),
                         tender_id: Some(row.tender_id.clone()),
@@ -308,7 +300,7 @@ fn take_effect(
     ch.state = ChangeState::Effective.as_str().into();
     ch.decided_at = Some(db_now(now));
     row.updated_at = db_now(now);
-    if ch.kind == ChangeKind::Termination.as_str() {
+    if ChangeKind::parse(&ch.kind) == Some(ChangeKind::Termination) {
         row.state = ContractState::Terminated.as_str().into();
         row.terminated_at = Some(db_now(now));
         let event = record(

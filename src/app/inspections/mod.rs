@@ -48,7 +48,7 @@ use crate::db::repo::inspections as repo;
 use crate::db::repo::supervision::{find_officer, OfficerRow};
 use crate::db::types::{from_db, to_db};
 use crate::db::AnyConnection;
-use crate::domain::artefacts::{CheckItem, CreditGrade, ObjectKind};
+use crate::domain::artefacts::{CheckItem, CreditGrade, ObjectKind, PlanStatus};
 use crate::domain::calendar::WorkCalendar;
 use crate::domain::draw::{self as rules, Contribution, Frame, GroupOutline};
 use crate::domain::identity::Role;
@@ -83,7 +83,7 @@ fn load_plan(c: &mut AnyConnection, code: &str) -> AppResult<PlanView> {
             .filter_map(|g| CreditGrade::parse(g))
             .collect(),
         departments: parse_json(&row.departments, "plan departments")?,
-        published: row.status == "published",
+        published: PlanStatus::parse(&row.status) == Some(PlanStatus::Published),
         lead: row.lead_department,
         code: row.code,
     })

@@ -28,30 +28,29 @@ pub async fn respond(
     text: Option<String>,
 ) -> AppResult<OpeningResponse> {
     let org = actor.bidder_org()?;
+    let Some(kind) = ResponseKind::parse(kind) else {
+        return Err(AppError::field(
+            "kind",
+            "invalid",
+            "kind is confirm or objection",
+        ));
+    };
     let text = match (kind, text.map(|t| t.trim().to_string())) {
-        ("confirm", _) => None,
-        ("objection", Some(t)) if !t.is_empty() && t.chars().count() <= 4000 => Some(t),
-        ("objection", _) => {
+        (ResponseKind::Confirm, _) => None,
+        (ResponseKind::Objection, Some(t)) if !t.is_empty() && t.chars().count() <= 4000 => Some(t),
+        (ResponseKind::Objection, _) => {
             return Err(AppError::field(
                 "text",
                 "required",
                 "an objection needs 1 to 4000 characters",
             ))
         }
-        _ => {
-            return Err(AppError::field(
-                "kind",
-                "invalid",
-                "kind is confirm or objection",
-            ))
-        }
     };
-    let (a, t, s, now, kind) = (
+    let (a, t, s, now) = (
         actor.clone(),
         tender.to_string(),
         section.to_string(),
         ctx.clock.now(),
-        kind.to_string(),
     );
     ctx.db
         .write(move |c| {
@@ -67,7 +66,7 @@ pub async fn respond(
                     "only bidders of this opening respond to its record",
                 ));
             }
-            if kind == "confirm" && has_confirmed(c, &t, &s, &org)? {
+            if kind == ResponseKind::Confirm && has_confirmed(c, &t, &s, &org)? {
                 return Err(AppError::conflict("you have confirmed the record already"));
             }
             let row = repo::ResponseRow {
@@ -75,7 +74,7 @@ pub async fn respond(
                 tender_id: t.clone(),
                 section_code: s.clone(),
                 organisation_id: org.clone(),
-                kind: kind.clone(),
+                kind: kind.as_str().into(),
                 text,
                 answer: None,
                 answered_by: None,

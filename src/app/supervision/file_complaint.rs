@@ -25,6 +25,7 @@ use crate::db::repo::supervision::{self as repo, ComplaintRow};
 use crate::db::repo::tenders as trepo;
 use crate::db::types::{from_db, to_db};
 use crate::db::AnyConnection;
+use crate::domain::bidding::ResponseKind;
 use crate::domain::complaint::{
     check_filing, content_digest, statement, FilingRefusal, PriorObjection, State, Subject,
 };
@@ -247,7 +248,11 @@ fn prior_objection(
         Subject::Opening => {
             let r = brepo::responses_of(c, &req.tender, section)?
                 .into_iter()
-                .find(|r| r.id == id && r.kind == "objection" && r.organisation_id == org)
+                .find(|r| {
+                    r.id == id
+                        && r.organisation_id == org
+                        && r.kind().ok() == Some(ResponseKind::Objection)
+                })
                 .ok_or_else(missing)?;
             let opening = brepo::find_opening(c, &req.tender, section)?;
             let raised = from_db(r.created_at);

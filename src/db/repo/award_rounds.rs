@@ -8,6 +8,7 @@ use diesel::prelude::*;
 
 use crate::db::schema::{award_ballots, award_report_signatures, award_reports, award_steps};
 use crate::db::AnyConnection;
+use crate::domain::award::{CastKind, StepKind};
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = award_steps)]
@@ -45,6 +46,24 @@ pub struct BallotRow {
     pub certificate: String,
     pub cast_at: NaiveDateTime,
     pub revealed_at: Option<NaiveDateTime>,
+}
+
+impl StepRow {
+    pub fn kind(&self) -> QueryResult<StepKind> {
+        StepKind::parse(&self.kind).ok_or_else(|| corrupt("award_steps", &self.id, &self.kind))
+    }
+}
+
+impl BallotRow {
+    pub fn kind(&self) -> QueryResult<CastKind> {
+        CastKind::parse(&self.kind).ok_or_else(|| corrupt("award_ballots", &self.id, &self.kind))
+    }
+}
+
+fn corrupt(table: &str, id: &str, value: &str) -> diesel::result::Error {
+    diesel::result::Error::DeserializationError(
+        format!("{table} {id}: unknown kind {value:?}").into(),
+    )
 }
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable, AsChangeset)]

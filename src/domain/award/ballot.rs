@@ -9,6 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::CastKind;
 use crate::seal::encoding::{sha256, Enc};
 
 /// Label of a ballot, opinion or decision statement, version 1.
@@ -46,11 +47,11 @@ pub enum Cast {
 }
 
 impl Cast {
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> CastKind {
         match self {
-            Cast::Ballot { .. } => "ballot",
-            Cast::Opinion { .. } => "opinion",
-            Cast::Decision { .. } => "decision",
+            Cast::Ballot { .. } => CastKind::Ballot,
+            Cast::Opinion { .. } => CastKind::Opinion,
+            Cast::Decision { .. } => CastKind::Decision,
         }
     }
 
@@ -108,7 +109,7 @@ pub fn statement(of: &BallotOf<'_>, cast: &Cast) -> Vec<u8> {
         .str(of.section)
         .u64(u64::from(of.award_round))
         .str(of.member)
-        .str(cast.kind());
+        .str(cast.kind().as_str());
     let choices = cast.choices();
     e.u64(choices.len() as u64);
     for c in &choices {

@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
-use super::{replay, Decision, Next, Opinion, Reason, Round, Setup, Step};
+use super::{replay, CastKind, Decision, Next, Opinion, Reason, Round, Setup, Step, StepKind};
 use crate::seal::encoding::sha256;
 
 /// The document's version; a new one gets a new number and the verifier keeps reading both.
@@ -25,8 +25,8 @@ pub struct Member {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Cast {
     pub member: String,
-    /// `ballot`, `opinion`, `decision`, or `missing` (did not vote within the round's time).
-    pub kind: String,
+    /// `missing`: did not vote within the round's time.
+    pub kind: CastKind,
     pub choices: Vec<String>,
     pub reason: Option<String>,
     /// SHA-256 of the signed statement (hex); empty for a missing ballot.
@@ -51,8 +51,7 @@ pub struct Lot {
 pub struct StepRecord {
     pub id: String,
     pub seq: u32,
-    /// `vote`, `lot` or `deliberation`.
-    pub kind: String,
+    pub kind: StepKind,
     pub among: Vec<String>,
     pub picks: usize,
     /// Ballots in the order of the committee's members (votes); opinions then the decision.
@@ -64,8 +63,8 @@ impl StepRecord {
     /// The engine's step for this record, with ballots in `members` order; `None` when the
     /// record is not a whole step (a lot without its order, a deliberation without decision).
     pub fn step(&self, members: &[Member]) -> Option<Step> {
-        match self.kind.as_str() {
-            "vote" => Some(Step::Vote {
+        match self.kind {
+            StepKind::Vote => Some(Step::Vote {
                 among: self.among.clone(),
                 picks: self.picks,
                 ballots: members
@@ -73,25 +72,25 @@ impl StepRecord {
                     .map(|m| {
                         self.casts
                             .iter()
-                            .find(|c| c.member == m.person && c.kind == "ballot")
+                            .find(|c| c.member == m.person && c.kind == CastKind::Ballot)
                             .map(|c| c.choices.clone())
                             .unwrap_or_default()
                     })
                     .collect(),
             }),
-            "lot" => self.lot.as_ref().map(|l| Step::Lot {
+            StepKind::Lot => self.lot.as_ref().map(|l| Step::Lot {
                 among: self.among.clone(),
                 count: self.picks,
                 order: l.order.clone(),
             }),
-            "deliberation" => {
+            StepKind::Deliberation => {
                 let first = |c: &Cast| c.choices.first().cloned().unwrap_or_default();
-                let decision = self.casts.iter().find(|c| c.kind == "decision")?;
+                let decision = self.casts.iter().find(|c| c.kind == CastKind::Decision)?;
                 Some(Step::Deliberation {
                     opinions: self
                         .casts
                         .iter()
-                        .filter(|c| c.kind == "opinion")
+                        .filter(|c| c.kind == CastKind::Opinion)
                         .map(|c| Opinion {
                             member: c.member.clone(),
                             candidate: first(c),
@@ -104,7 +103,6 @@ impl StepRecord {
                     },
                 })
             }
-            _ => None,
         }
     }
 }
@@ -232,7 +230,7 @@ mod tests {
     fn cast(member: &str, choice: &str) -> Cast {
         Cast {
             member: member.into(),
-            kind: "ballot".into(),
+            kind: CastKind::Ballot,
             choices: vec![choice.into()],
             reason: None,
             statement_sha256: "00".into(),
@@ -263,7 +261,7 @@ mod tests {
         let steps = vec![StepRecord {
             id: "S1".into(),
             seq: 1,
-            kind: "vote".into(),
+            kind: StepKind::Vote,
             among: vec!["A".into(), "B".into()],
             picks: 1,
             // P3 did not vote.

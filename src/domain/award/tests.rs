@@ -681,3 +681,23 @@ fn a_traditional_award_has_no_method_to_run() {
     let separated = serde_json::json!({"kind": "separated", "method": {"kind": "lottery"}});
     assert!(serde_json::from_value::<crate::domain::tender::AwardMode>(separated).is_ok());
 }
+
+#[test]
+fn step_and_cast_kinds_read_back_from_their_stored_codes_and_nothing_else_does() {
+    for k in [StepKind::Vote, StepKind::Lot, StepKind::Deliberation] {
+        assert_eq!(StepKind::parse(k.as_str()), Some(k));
+        assert_eq!(serde_json::to_value(k).unwrap(), k.as_str());
+    }
+    for k in [
+        CastKind::Ballot,
+        CastKind::Opinion,
+        CastKind::Decision,
+        CastKind::Missing,
+    ] {
+        assert_eq!(CastKind::parse(k.as_str()), Some(k));
+        assert_eq!(serde_json::to_value(k).unwrap(), k.as_str());
+    }
+    assert_eq!(StepKind::parse("ballot"), None);
+    assert_eq!(CastKind::parse("vote"), None);
+    assert_eq!(CastKind::parse("Ballot"), None);
+}
