@@ -237,6 +237,21 @@ pub enum PartyKind {
     Expert,
 }
 
+impl PartyKind {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            PartyKind::Organisation => "organisation",
+            PartyKind::Expert => "expert",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<PartyKind> {
+        [PartyKind::Organisation, PartyKind::Expert]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+}
+
 /// What a case starts from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]

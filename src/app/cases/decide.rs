@@ -36,7 +36,7 @@ pub async fn decide(
             let (_, mut row) = load_for_officer(c, &actor, &id)?;
             let from = row.state().map_err(AppError::internal)?;
             take(&mut row, Step::Decide)?;
-            super::notify::checked_penalties(row.party_kind(), &req.penalties)?;
+            super::notify::checked_penalties(row.party_kind()?, &req.penalties)?;
             in_time(&row, from, now)?;
             let notice: PenaltyNotice =
                 parse_json(row.notice.as_deref().unwrap_or(""), "case notice")?;
@@ -71,7 +71,7 @@ pub async fn decide(
                 .collect::<AppResult<Vec<_>>>()?;
             let decision = CaseDecision {
                 decision_no: decision_no.clone(),
-                party: row.party(),
+                party: row.party()?,
                 facts,
                 evidence,
                 legal_basis,

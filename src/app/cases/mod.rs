@@ -102,7 +102,7 @@ fn load_for_officer(
 
 /// Whether the caller is the case's party: the organisation itself (by its USCC) or the expert.
 fn is_party(c: &mut AnyConnection, actor: &Actor, row: &repo::CaseRow) -> AppResult<bool> {
-    Ok(match (row.party_kind(), actor.kind) {
+    Ok(match (row.party_kind()?, actor.kind) {
         (PartyKind::Organisation, PrincipalKind::Organisation) => {
             let org = idrepo::find_organisation(c, &actor.id)?;
             org.is_some_and(|o| Some(o.uscc) == row.party_uscc)
@@ -183,28 +183,23 @@ fn record(
 }
 
 impl repo::CaseRow {
-    fn party_kind(&self) -> PartyKind {
-        if self.party_kind == "expert" {
-            PartyKind::Expert
-        } else {
-            PartyKind::Organisation
-        }
+    fn party_kind(&self) -> AppResult<PartyKind> {
+        PartyKind::parse(&self.party_kind).ok_or_else(|| {
+            crate::app::support::errors::internal(anyhow::anyhow!(
+                "case {}: party kind {:?}",
+                self.id,
+                self.party_kind
+            ))
+        })
     }
 
-    fn party(&self) -> CaseParty {
-        CaseParty {
-            kind: self.party_kind(),
+    fn party(&self) -> AppResult<CaseParty> {
+        Ok(CaseParty {
+            kind: self.party_kind()?,
             uscc: self.party_uscc.clone(),
             person_id: self.party_person.clone(),
             name: self.party_name.clone(),
-        }
-    }
-}
-
-fn party_kind_str(k: PartyKind) -> &'static str {
-    match k {
-        PartyKind::Organisation => "organisation",
-        PartyKind::Expert => "expert",
+        })
     }
 }
 
@@ -242,7 +237,7 @@ fn case_dto(c: &mut AnyConnection, row: repo::CaseRow) -> AppResult<Case> {
             kind: source_kind,
             id: row.source_id.clone(),
         },
-        party: row.party(),
+        party: row.party()?,
         occurred_on: legal_date(from_db(row.occurred_on)),
         registered_at: row.registered_at.map(from_db),
         decision_due: row.decision_due.map(from_db),

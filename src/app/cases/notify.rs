@@ -38,7 +38,7 @@ pub async fn notify(
         .write(move |c| {
             let (_, mut row) = load_for_officer(c, &actor, &id)?;
             take(&mut row, Step::Notify)?;
-            let party = row.party_kind();
+            let party = row.party_kind()?;
             checked_penalties(party, &penalties)?;
             let notice = PenaltyNotice {
                 hearing_rights: gives_hearing(party, &penalties),

@@ -219,7 +219,7 @@ fn new_row(
         state: State::Clue.as_str().into(),
         source_kind: req.source.kind.as_str().into(),
         source_id: clue.source_id,
-        party_kind: party_kind_str(clue.party.kind).into(),
+        party_kind: clue.party.kind.as_str().into(),
         party_uscc: clue.party.uscc,
         party_person: clue.party.person_id,
         party_name: clue.party.name,

@@ -138,7 +138,10 @@ fn acting_for(
     title: &str,
 ) -> AppResult<(String, Option<String>, Option<String>)> {
     let org_roles: Vec<String> = idrepo::roles_of(c, org)?;
-    if org_roles.iter().any(|r| r == "agent") {
+    if org_roles
+        .iter()
+        .any(|r| Role::parse(r) == Some(Role::Agent))
+    {
         let not_entrusted = |why: &str| AppError::new(ErrorCode::NotEntrusted, why.to_string());
         let id = req.entrustment_id.as_deref().ok_or_else(|| {
             not_entrusted("an agent creates tenders only under the tenderer's entrustment_id")
@@ -163,7 +166,7 @@ fn acting_for(
         }
         let still_tenderer = idrepo::roles_of(c, &e.tenderer_id)?
             .iter()
-            .any(|r| r == "tenderer");
+            .any(|r| Role::parse(r) == Some(Role::Tenderer));
         if !still_tenderer {
             return Err(AppError::field(
                 "tenderer_id",
@@ -177,7 +180,10 @@ fn acting_for(
             ));
         }
         Ok((e.tenderer_id, Some(org.to_string()), Some(e.id)))
-    } else if org_roles.iter().any(|r| r == "tenderer") {
+    } else if org_roles
+        .iter()
+        .any(|r| Role::parse(r) == Some(Role::Tenderer))
+    {
         if req.tenderer_id.as_deref().is_some_and(|t| t != org) {
             return Err(AppError::field(
                 "tenderer_id",
