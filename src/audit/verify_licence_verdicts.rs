@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use super::bundle::BundleScope;
 use super::verify::{Rule, VerifiedEntry};
 use crate::domain::evaluation::report::Document;
+use crate::domain::evaluation::sheet::Stage;
 use crate::domain::licence::{judge, FactsState, FrozenBid, LicenceRequirements};
 
 /// - `licence_verdicts_frozen` is the platform's (`system`), at most once per section, and
@@ -74,7 +75,9 @@ impl Rule for LicenceVerdictsReplay {
                         .collect();
                     opened.insert((s("tender"), s("section")), bids);
                 }
-                "evaluation_sheet_submitted" if s("stage") == "preliminary" => {
+                "evaluation_sheet_submitted"
+                    if Stage::parse(&s("stage")) == Some(Stage::Preliminary) =>
+                {
                     sheets.insert(key);
                 }
                 "licence_verdicts_frozen" => {

@@ -9,7 +9,7 @@ use base64::Engine as _;
 
 use super::bundle::BundleScope;
 use super::verify::{Rule, VerifiedEntry};
-use crate::domain::evaluation::sheet::{self, Sheet, SheetOf};
+use crate::domain::evaluation::sheet::{self, Sheet, SheetOf, Stage};
 
 /// Every `evaluation_sheet_submitted` comes from an active member of its committee (by the
 /// `committee_formed`, `committee_member_joined` and `committee_member_left` entries before it),
@@ -18,7 +18,8 @@ use crate::domain::evaluation::sheet::{self, Sheet, SheetOf};
 /// `evaluation_sheets_revealed` publishes was committed to before by that member
 /// (`commitment` = SHA-256 of `sheet::statement` recomputed from the published body), its
 /// signature verifies with the published certificate over that statement, and its member has
-/// not left. A stage's sheets are revealed with every active member's sheet among them.
+/// not left. A stage's sheets are revealed with every active member's sheet among them. An
+/// entry naming no stage of the platform's is a finding of its own.
 pub struct SheetsReplay;
 
 #[derive(Default)]
@@ -28,7 +29,7 @@ struct Committee {
     active: BTreeSet<String>,
     left: BTreeSet<String>,
     /// (member, stage) → commitment, as submitted.
-    committed: BTreeMap<(String, String), String>,
+    committed: BTreeMap<(String, Stage), String>,
     /// Whether 初步评审 has been revealed: the second stage's sheets come after.
     preliminary_revealed: bool,
 }
@@ -79,7 +80,14 @@ impl Rule for SheetsReplay {
                         }
                         continue;
                     };
-                    let (member, stage) = (s("member"), s("stage"));
+                    let member = s("member");
+                    let Some(stage) = Stage::parse(&s("stage")) else {
+                        out.push(format!(
+                            "entry {i}: committee {id}: a sheet of {member} names no stage ({:?})",
+                            s("stage")
+                        ));
+                        continue;
+                    };
                     if !c.active.contains(&member) {
                         out.push(format!(
                             "entry {i}: committee {id}: {member} is not an active member and \
@@ -93,13 +101,13 @@ impl Rule for SheetsReplay {
                              submitted by its member"
                         ));
                     }
-                    if stage != "preliminary" && !c.preliminary_revealed {
+                    if stage != Stage::Preliminary && !c.preliminary_revealed {
                         out.push(format!(
                             "entry {i}: committee {id}: a {stage} sheet of {member} before 初步评审 \
                              is revealed"
                         ));
                     }
-                    let key = (member.clone(), stage.clone());
+                    let key = (member.clone(), stage);
                     if c.committed.insert(key, s("commitment")).is_some() {
                         out.push(format!(
                             "entry {i}: committee {id}: a second {stage} sheet of {member}"
@@ -110,8 +118,14 @@ impl Rule for SheetsReplay {
                     let Some(c) = committees.get_mut(&id) else {
                         continue;
                     };
-                    let stage = s("stage");
-                    c.preliminary_revealed |= stage == "preliminary";
+                    let Some(stage) = Stage::parse(&s("stage")) else {
+                        out.push(format!(
+                            "entry {i}: committee {id}: sheets revealed for no stage ({:?})",
+                            s("stage")
+                        ));
+                        continue;
+                    };
+                    c.preliminary_revealed |= stage == Stage::Preliminary;
                     let c = &*c;
                     let tender = e.leaf.tender_id.clone().unwrap_or_default();
                     let section = e.leaf.section_id.clone().unwrap_or_default();
@@ -122,7 +136,7 @@ impl Rule for SheetsReplay {
                             committee: &id,
                             tender: &tender,
                             section: &section,
-                            stage: &stage,
+                            stage,
                         };
                         if let Some(problem) = revealed_problem(c, &of, x) {
                             out.push(format!("entry {i}: committee {id}: {problem}"));
@@ -149,7 +163,7 @@ struct Of<'a> {
     committee: &'a str,
     tender: &'a str,
     section: &'a str,
-    stage: &'a str,
+    stage: Stage,
 }
 
 /// What is wrong with one revealed sheet, if anything.
@@ -167,7 +181,7 @@ fn revealed_problem(c: &Committee, of: &Of<'_>, x: &serde_json::Value) -> Option
             "the {stage} sheet of {member} names another person"
         ));
     }
-    let Some(committed) = c.committed.get(&(member.clone(), stage.to_string())) else {
+    let Some(committed) = c.committed.get(&(member.clone(), stage)) else {
         return Some(format!(
             "the {stage} sheet of {member} is revealed but was never submitted"
         ));

@@ -244,13 +244,9 @@ impl Client {
         &self,
         tender: &str,
         section: &str,
-        stage: &str,
+        stage: Stage,
     ) -> Result<StageSheets, ClientError> {
-        let path = format!(
-            "{}/sheets/{}",
-            committee_path(tender, section),
-            urlencode(stage)
-        );
+        let path = format!("{}/sheets/{}", committee_path(tender, section), stage);
         self.get(&path).await
     }
 

@@ -12,7 +12,7 @@
 
 use anyhow::{bail, Context};
 use chrono::{DateTime, Duration, Utc};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::{bids, creds, identity, login, say, short, Story};
 use crate::client::award_notices::verify_notice;
@@ -20,6 +20,9 @@ use crate::client::{Client, Credentials};
 use crate::domain::award::ballot::{BallotOf, Cast};
 use crate::domain::award::clearing::{CandidateClearing, ClearingReport, Finding, FindingCategory};
 use crate::domain::award::publicity::Outcome;
+use crate::domain::award::stage::AwardStage;
+use crate::domain::award_notices::NoticeKind;
+use crate::domain::lifecycle::StateKind;
 use crate::error::ErrorCode;
 use crate::pki::DevPki;
 use crate::wire::award::SectionAward;
@@ -27,6 +30,7 @@ use crate::wire::award_committee::FormAwardCommitteeRequest;
 use crate::wire::award_publicity::AnswerAwardObjectionRequest;
 use crate::wire::award_rounds::{AwardStep, AwardSteps, CastKind, StepKind};
 use crate::wire::experts::AdmitMember;
+use crate::wire::tenders::Tender;
 
 /// The section awarded by 票决 (a tie re-voted, an objection answered).
 const SECTION: &str = "BD01";
@@ -88,7 +92,7 @@ pub(super) async fn story(
         tender,
         SECTION,
         &winner,
-        (true, "clearing"),
+        (true, StateKind::Clearing),
     )
     .await?;
     by_lot(story, base, pki, tender, LOT_SECTION, &members).await
@@ -121,39 +125,33 @@ async fn by_lot(
         tender,
         section,
         &winner,
-        (false, "awarded"),
+        (false, StateKind::Awarded),
     )
     .await
-}
-
-fn stage(a: &SectionAward) -> String {
-    serde_json::to_value(a.stage)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
 }
 
 async fn expect_stage(
     client: &Client,
     tender: &str,
     section: &str,
-    want: &str,
+    want: AwardStage,
 ) -> anyhow::Result<SectionAward> {
     let a = client.award(tender, section).await?;
-    if stage(&a) != want {
+    if a.stage != want {
         bail!(
-            "{section}'s award is at {}, the story expects {want}",
-            stage(&a)
+            "{section}'s award is at {}, the story expects {}",
+            a.stage.as_str(),
+            want.as_str()
         );
     }
     Ok(a)
 }
 
-pub(super) async fn tender_state(base: &str, tender: &str) -> anyhow::Result<String> {
-    let t: Value = Client::new(base)
+pub(super) async fn tender_state(base: &str, tender: &str) -> anyhow::Result<StateKind> {
+    let t: Tender = Client::new(base)
         .get(&format!("/api/v1/tenders/{tender}"))
         .await?;
-    Ok(t["state"].as_str().unwrap_or_default().to_string())
+    Ok(t.state)
 }
 
 async fn server_now(client: &Client) -> anyhow::Result<DateTime<Utc>> {
@@ -180,7 +178,7 @@ async fn clear(
     ));
     let agent_id = identity(pki, "agent")?;
     let agent = login(base, agent_id).await?;
-    let a = expect_stage(&agent, tender, section, "clearing").await?;
+    let a = expect_stage(&agent, tender, section, AwardStage::Clearing).await?;
     let opening = agent.opening(tender, section).await?;
     let mut candidates = Vec::new();
     for bid in &a.candidates {
@@ -232,7 +230,7 @@ async fn clear(
             .join(", "),
         &filed.statement_sha256[..16]
     ));
-    expect_stage(&agent, tender, section, "committee").await?;
+    expect_stage(&agent, tender, section, AwardStage::Committee).await?;
     say("award stage committee");
     Ok(candidates)
 }
@@ -421,7 +419,7 @@ async fn committee(
     if w.witnessed_by.as_deref() != Some(rid.as_str()) {
         bail!("the committee is witnessed by {:?}", w.witnessed_by);
     }
-    expect_stage(&agent, tender, section, "deciding").await?;
+    expect_stage(&agent, tender, section, AwardStage::Deciding).await?;
     say(format!(
         "witnessed by the regulator (…{}); award stage deciding",
         short(&rid)
@@ -583,7 +581,7 @@ async fn decide(
         let choice = if i < 3 { &y } else { &x };
         cast(tender, SECTION, m, &revote.id, round, &[choice]).await?;
     }
-    let a = expect_stage(&agent, tender, SECTION, "reporting").await?;
+    let a = expect_stage(&agent, tender, SECTION, AwardStage::Reporting).await?;
     let winner = a.winner.context("decided without a winner")?;
     if winner != y {
         bail!(
@@ -649,7 +647,7 @@ async fn report(
         );
     }
     let agent = login(base, identity(pki, "agent")?).await?;
-    let a = expect_stage(&agent, tender, section, "publicity").await?;
+    let a = expect_stage(&agent, tender, section, AwardStage::Publicity).await?;
     let (from, until) = a
         .publicity_from
         .zip(a.publicity_until)
@@ -756,7 +754,7 @@ async fn notices(
     tender: &str,
     section: &str,
     winner: &Candidate,
-    (full, then): (bool, &str),
+    (full, then): (bool, StateKind),
 ) -> anyhow::Result<()> {
     story.step(&if full {
         "the agent signs and issues the notices: the 中标通知书 to the winner, the 中标结果通知 to \
@@ -794,7 +792,7 @@ async fn notices(
             issued.notices.len()
         );
     }
-    expect_stage(&agent, tender, section, "notified").await?;
+    expect_stage(&agent, tender, section, AwardStage::Notified).await?;
     say(format!(
         "award stage notified; the written report (书面报告) is due by {} UTC",
         issued.written_report_due.format("%Y-%m-%d %H:%M")
@@ -810,8 +808,8 @@ async fn notices(
     };
     let n = w.award_notice(tender, &n.id).await?;
     let subject = verify_notice(&n)?;
-    let kind = serde_json::to_value(n.kind)?;
-    if kind != json!("award") || n.bid != winner.bid {
+    let kind = n.kind.as_str();
+    if n.kind != NoticeKind::Award || n.bid != winner.bid {
         bail!("the winner's notice is {kind} for bid …{}", short(&n.bid));
     }
     say(format!(
@@ -848,10 +846,15 @@ async fn notices(
     ));
     let state = tender_state(base, tender).await?;
     if state != then {
-        bail!("the tender is {state} after {section}'s notices, not {then}");
+        bail!(
+            "the tender is {} after {section}'s notices, not {}",
+            state.as_str(),
+            then.as_str()
+        );
     }
     say(format!(
-        "tender state {state} (server time {})",
+        "tender state {} (server time {})",
+        state.as_str(),
         server_now(&agent).await?.format("%Y-%m-%d %H:%M")
     ));
     Ok(())
@@ -1014,7 +1017,7 @@ async fn draw_lot(
     if done.order.first() != Some(&winner) {
         bail!("the lot drew {:?}, the winner is {winner}", done.order);
     }
-    expect_stage(&agent, tender, section, "reporting").await?;
+    expect_stage(&agent, tender, section, AwardStage::Reporting).await?;
     say(format!(
         "lot closed: {} drawn first — the winner (…{}); award stage reporting",
         name_of(candidates, &winner),

@@ -168,8 +168,11 @@ pub(super) async fn story(
         c2.tenderer.name, c2.winner.name, s2.terms.price
     ));
     let state = super::award::tender_state(base, tender).await?;
-    if state != "contracted" {
-        bail!("every awarded section's contract is signed, yet the tender is {state}");
+    if state != crate::domain::lifecycle::StateKind::Contracted {
+        bail!(
+            "every awarded section's contract is signed, yet the tender is {}",
+            state.as_str()
+        );
     }
     say("every awarded section has its signed contract: the tender is contracted");
     let admin = login(base, identity(pki, "admin")?).await?;

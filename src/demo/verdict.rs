@@ -18,7 +18,7 @@ use crate::domain::evaluation::clarification::{Answer, Question};
 use crate::domain::evaluation::preliminary::Verdict;
 use crate::domain::evaluation::rejection::RejectionReason;
 use crate::domain::evaluation::scoring::ItemScore;
-use crate::domain::evaluation::sheet::Sheet;
+use crate::domain::evaluation::sheet::{Sheet, Stage};
 use crate::domain::tender::Section;
 use crate::error::ErrorCode;
 use crate::pki::DevPki;
@@ -434,7 +434,7 @@ async fn preliminary(
     }
     let seen = members[1]
         .client
-        .stage_sheets(tender, section, "preliminary")
+        .stage_sheets(tender, section, Stage::Preliminary)
         .await?;
     if seen.sheets.len() != members.len() || seen.sheets.iter().any(|s| s.revealed_at.is_none()) {
         bail!("the preliminary sheets are not all revealed");
@@ -566,7 +566,7 @@ async fn score(
     }
     let stage = members[0]
         .client
-        .stage_sheets(tender, SECTION, "scoring")
+        .stage_sheets(tender, SECTION, Stage::Scoring)
         .await?;
     let mut expected = vec![a.to_string(), c.to_string()];
     expected.sort();

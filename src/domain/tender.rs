@@ -343,6 +343,40 @@ impl AwardMethod {
     }
 }
 
+/// What a published version of the tender is: the first publication (招标公告) or an amendment
+/// (变更公告, 条例21). The code is part of the signed notice.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[schema(as = TenderVersionKind)]
+pub enum VersionKind {
+    Publication,
+    Amendment,
+}
+
+impl VersionKind {
+    /// The kind of published version `version` (1 is the publication).
+    pub fn of(version: i32) -> VersionKind {
+        if version <= 1 {
+            VersionKind::Publication
+        } else {
+            VersionKind::Amendment
+        }
+    }
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            VersionKind::Publication => "publication",
+            VersionKind::Amendment => "amendment",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<VersionKind> {
+        [VersionKind::Publication, VersionKind::Amendment]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+}
+
 /// Who decides the winner, and from how many candidates.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]

@@ -2,6 +2,7 @@
 //! and the committee as its viewers see it.
 
 use crate::domain::evaluation::committee::{CommitteeState, LeaveReason, MemberKind};
+pub use crate::domain::evaluation::sheet::Stage;
 use chrono::DateTime;
 use chrono::Utc;
 use serde::Deserialize;
@@ -191,7 +192,7 @@ pub struct EvaluationSheet {
     /// The committee member id.
     pub member_id: String,
     pub person_id: String,
-    pub stage: String,
+    pub stage: Stage,
     /// The sheet in canonical order (as signed).
     #[schema(value_type = Object)]
     pub sheet: Sheet,
@@ -213,7 +214,7 @@ pub struct EvaluationSheet {
 pub struct MySheets {
     pub committee_id: String,
     /// The method's stages in order: `preliminary`, then the second.
-    pub stages: Vec<String>,
+    pub stages: Vec<Stage>,
     pub sheets: Vec<EvaluationSheet>,
 }
 
@@ -221,7 +222,7 @@ pub struct MySheets {
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct StageSheets {
     pub committee_id: String,
-    pub stage: String,
+    pub stage: Stage,
     /// The sheets that count (void ones are listed with `void`), in submission order.
     pub sheets: Vec<EvaluationSheet>,
     /// The bids the stage judged: for `preliminary` the opened bids not rejected

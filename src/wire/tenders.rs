@@ -4,6 +4,7 @@
 use crate::domain::lifecycle::StateKind;
 use crate::domain::lifecycle::SuspensionReason;
 use crate::domain::tender::TenderDraft;
+pub use crate::domain::tender::VersionKind;
 use chrono::DateTime;
 use chrono::Utc;
 use serde::Deserialize;
@@ -51,8 +52,7 @@ pub struct Party {
 pub struct Notice {
     /// The version this notice would become.
     pub version: i32,
-    /// `publication` or `amendment`.
-    pub kind: String,
+    pub kind: VersionKind,
     /// Canonical JSON; sign its UTF-8 bytes.
     pub text: String,
     pub sha256: String,
@@ -151,7 +151,7 @@ pub struct Announcement {
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct Version {
     pub version: i32,
-    pub kind: String,
+    pub kind: VersionKind,
     pub notice: String,
     pub notice_sha256: String,
     pub signature: String,

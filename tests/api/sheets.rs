@@ -13,7 +13,7 @@ use etender::domain::evaluation::lowest_price::{agreed, Applied};
 use etender::domain::evaluation::preliminary::Verdict;
 use etender::domain::evaluation::qualitative::{Remark, RemarkKind};
 use etender::domain::evaluation::scoring::ItemScore;
-use etender::domain::evaluation::sheet::{self, Sheet, SheetOf};
+use etender::domain::evaluation::sheet::{self, Sheet, SheetOf, Stage};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -236,7 +236,7 @@ async fn comprehensive_scoring_sheets_from_preliminary_to_deviation_reasons() {
         .submit_sheet(&t, "BD01", &preliminary(&bids, &fail_third), &m[0].creds)
         .await
         .unwrap();
-    assert_eq!(s0.stage, "preliminary");
+    assert_eq!(s0.stage, Stage::Preliminary);
     assert!(s0.revealed_at.is_none());
     assert!(!s0.void);
 
@@ -246,7 +246,7 @@ async fn comprehensive_scoring_sheets_from_preliminary_to_deviation_reasons() {
         refused(&w, c, Method::GET, &stage, None, 409, "sheets_hidden").await;
     }
     let mine = m[0].client.my_sheets(&t, "BD01").await.unwrap();
-    assert_eq!(mine.stages, ["preliminary", "scoring"]);
+    assert_eq!(mine.stages, [Stage::Preliminary, Stage::Scoring]);
     assert_eq!(mine.sheets.len(), 1);
     assert_eq!(mine.sheets[0].statement_sha256, s0.statement_sha256);
 
@@ -379,7 +379,7 @@ async fn comprehensive_scoring_sheets_from_preliminary_to_deviation_reasons() {
     }
     let seen = m[3]
         .client
-        .stage_sheets(&t, "BD01", "preliminary")
+        .stage_sheets(&t, "BD01", Stage::Preliminary)
         .await
         .unwrap();
     assert_eq!(seen.sheets.len(), 7);
@@ -389,7 +389,7 @@ async fn comprehensive_scoring_sheets_from_preliminary_to_deviation_reasons() {
         .all(|s| s.revealed_at.is_some() && !s.void));
     assert_eq!(seen.bids.len(), 3);
     let by_regulator = regulator
-        .stage_sheets(&t, "BD01", "preliminary")
+        .stage_sheets(&t, "BD01", Stage::Preliminary)
         .await
         .unwrap();
     assert_eq!(by_regulator.sheets.len(), 7);
@@ -404,6 +404,19 @@ async fn comprehensive_scoring_sheets_from_preliminary_to_deviation_reasons() {
         "sheets_hidden",
     )
     .await;
+    // A stage the platform does not know, and one this method does not have.
+    for other in ["bogus", "Preliminary", "qualitative"] {
+        refused(
+            &w,
+            &m[0].client,
+            Method::GET,
+            &format!("{}/sheets/{other}", w.path()),
+            None,
+            404,
+            "not_found",
+        )
+        .await;
+    }
 
     // Scoring judges the two bids that passed. Out of the item's points, or a rejected bid.
     let in_play = [bids[0].as_str(), bids[1].as_str()];
@@ -448,7 +461,7 @@ async fn comprehensive_scoring_sheets_from_preliminary_to_deviation_reasons() {
     }
     let scored = m[0]
         .client
-        .stage_sheets(&t, "BD01", "scoring")
+        .stage_sheets(&t, "BD01", Stage::Scoring)
         .await
         .unwrap();
     assert_eq!(scored.sheets.len(), 7);
@@ -615,7 +628,7 @@ async fn a_member_who_leaves_is_void_and_its_replacement_evaluates_afresh() {
     // The others still read the stage as revealed, the void sheet marked.
     let seen = m[0]
         .client
-        .stage_sheets(&t, "BD01", "preliminary")
+        .stage_sheets(&t, "BD01", Stage::Preliminary)
         .await
         .unwrap();
     assert_eq!(seen.sheets.iter().filter(|s| s.void).count(), 1);
@@ -630,7 +643,7 @@ async fn a_member_who_leaves_is_void_and_its_replacement_evaluates_afresh() {
     assert!(s.revealed_at.is_some());
     let seen = newcomer
         .client
-        .stage_sheets(&t, "BD01", "preliminary")
+        .stage_sheets(&t, "BD01", Stage::Preliminary)
         .await
         .unwrap();
     assert_eq!(seen.sheets.iter().filter(|s| !s.void).count(), 7);
@@ -671,7 +684,7 @@ async fn a_member_who_leaves_is_void_and_its_replacement_evaluates_afresh() {
         .unwrap();
     let scored = m[0]
         .client
-        .stage_sheets(&t, "BD01", "scoring")
+        .stage_sheets(&t, "BD01", Stage::Scoring)
         .await
         .unwrap();
     assert_eq!(scored.sheets.len(), 6);
@@ -785,7 +798,7 @@ async fn lowest_price_adjustments_are_signed_per_member_and_agreed_by_median() {
     }
     let seen = m[4]
         .client
-        .stage_sheets(&t, "BD01", "adjustments")
+        .stage_sheets(&t, "BD01", Stage::Adjustments)
         .await
         .unwrap();
     assert_eq!(seen.sheets.len(), 7);
@@ -883,7 +896,7 @@ async fn qualitative_sheets_judge_the_qualified_bids_with_written_remarks() {
     }
     let seen = m[1]
         .client
-        .stage_sheets(&t, "BD01", "qualitative")
+        .stage_sheets(&t, "BD01", Stage::Qualitative)
         .await
         .unwrap();
     assert_eq!(seen.sheets.len(), 7);
@@ -970,6 +983,13 @@ async fn verify_and_tamper(w: &World) {
         .unwrap();
     entry_body(&mut es, submitted)["stage"] = stage;
     only(es, "before 初步评审 is revealed");
+    // A sheet, and a reveal, naming no stage of the platform's.
+    let mut es = entries.clone();
+    entry_body(&mut es, submitted)["stage"] = json!("Preliminary");
+    only(es, "names no stage");
+    let mut es = entries.clone();
+    entry_body(&mut es, revealed)["stage"] = json!("final");
+    only(es, "sheets revealed for no stage");
     // A stage revealed without one active member's sheet.
     let mut es = entries.clone();
     entry_body(&mut es, revealed)["sheets"]

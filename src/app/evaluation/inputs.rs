@@ -7,7 +7,7 @@
 //! not answered and decided, a deviation flag without its reason — is `evaluation_incomplete`.
 
 use super::*;
-use crate::app::support::evaluation::{second_stage, Frame, PRELIMINARY};
+use crate::app::support::evaluation::{second_stage, Frame};
 use crate::app::support::json::parse_json;
 use crate::db::repo::clarifications as qrepo;
 use crate::db::repo::motions as mrepo;
@@ -18,7 +18,7 @@ use crate::domain::evaluation::lot::LotResult;
 use crate::domain::evaluation::lowest_price::agreed;
 use crate::domain::evaluation::qualitative::Recommendation;
 use crate::domain::evaluation::scoring::ScoreSheet;
-use crate::domain::evaluation::sheet::Sheet;
+use crate::domain::evaluation::sheet::{Sheet, Stage};
 use crate::error::ErrorCode;
 use rust_decimal::Decimal;
 
@@ -27,7 +27,7 @@ fn incomplete(what: String) -> AppError {
 }
 
 /// The counting sheets of `stage`, refused unless every active member's is in and revealed.
-fn revealed(c: &mut AnyConnection, frame: &Frame, stage: &str) -> AppResult<Vec<(String, Sheet)>> {
+fn revealed(c: &mut AnyConnection, frame: &Frame, stage: Stage) -> AppResult<Vec<(String, Sheet)>> {
     let sheets = srepo::counting(c, &frame.committee.id, stage)?;
     for m in frame.members.iter().filter(|m| m.active) {
         match sheets.iter().find(|s| s.member_id == m.id) {
@@ -113,7 +113,7 @@ pub(super) fn gather(
         deviation,
         licences: frame.licences.clone(),
     };
-    for (_, sheet) in revealed(c, &frame, PRELIMINARY)? {
+    for (_, sheet) in revealed(c, &frame, Stage::Preliminary)? {
         if let Sheet::Preliminary { verdicts } = sheet {
             inputs.verdicts.extend(verdicts);
         }

@@ -199,7 +199,7 @@ fn sheet_dto(row: &crate::db::repo::sheets::SheetRow) -> AppResult<EvaluationShe
         id: row.id.clone(),
         member_id: row.member_id.clone(),
         person_id: row.principal_id.clone(),
-        stage: row.stage.clone(),
+        stage: row.stage()?,
         sheet: crate::app::support::json::parse_json(&row.body, "sheet")?,
         statement_sha256: row.statement_sha256.clone(),
         signature: row.signature.clone(),

@@ -2,7 +2,7 @@
 //! that left sees its void ones too.
 
 use super::*;
-use crate::app::support::evaluation::{second_stage, Frame, PRELIMINARY};
+use crate::app::support::evaluation::{stages, Frame};
 use crate::app::{Actor, AppContext};
 use crate::db::repo::sheets as srepo;
 
@@ -28,10 +28,7 @@ pub async fn my_sheets(
                 .collect::<AppResult<Vec<_>>>()?;
             Ok(MySheets {
                 committee_id: row.id.clone(),
-                stages: vec![
-                    PRELIMINARY.to_string(),
-                    second_stage(&frame.section.evaluation).to_string(),
-                ],
+                stages: stages(&frame.section.evaluation).to_vec(),
                 sheets,
             })
         })

@@ -4,9 +4,10 @@
 //! others'. A replacement sees a revealed stage only once its own sheet of it is in.
 
 use super::*;
-use crate::app::support::evaluation::{self as support, Frame, PRELIMINARY};
+use crate::app::support::evaluation::{self as support, Frame};
 use crate::app::{Actor, AppContext};
 use crate::db::repo::sheets as srepo;
+use crate::domain::evaluation::sheet::Stage;
 use crate::domain::identity::Role;
 use crate::error::ErrorCode;
 
@@ -15,19 +16,14 @@ pub async fn stage_sheets(
     actor: &Actor,
     tender: &str,
     section: &str,
-    stage: &str,
+    stage: Stage,
 ) -> AppResult<StageSheets> {
-    let (tender, section, stage, actor) = (
-        tender.to_string(),
-        section.to_string(),
-        stage.to_string(),
-        actor.clone(),
-    );
+    let (tender, section, actor) = (tender.to_string(), section.to_string(), actor.clone());
     ctx.db
         .read(move |c| {
             let (row, me) = committee_for_reader(c, &actor, &tender, &section)?;
             let frame = Frame::load(c, row.clone())?;
-            if stage != PRELIMINARY && stage != support::second_stage(&frame.section.evaluation) {
+            if !support::stages(&frame.section.evaluation).contains(&stage) {
                 return Err(AppError::not_found(
                     "no such stage in this section's method",
                 ));
@@ -35,7 +31,7 @@ pub async fn stage_sheets(
             let hidden = |why: &str| AppError::new(ErrorCode::SheetsHidden, why.to_string());
             let all: Vec<srepo::SheetRow> = srepo::all(c, &row.id)?
                 .into_iter()
-                .filter(|s| s.stage == stage)
+                .filter(|s| s.stage == stage.as_str())
                 .collect();
             if !all.iter().any(|s| !s.void && s.revealed_at.is_some()) {
                 return Err(hidden(
@@ -49,7 +45,7 @@ pub async fn stage_sheets(
             if !own && !actor.has(Role::Regulator) {
                 return Err(hidden("submit your own sheet of this stage first"));
             }
-            let bids = if stage == PRELIMINARY {
+            let bids = if stage == Stage::Preliminary {
                 frame.under_review()
             } else {
                 support::in_play(c, &frame).unwrap_or_default()

@@ -8,7 +8,7 @@
 
 use super::*;
 use crate::app::support::errors::evaluation_error;
-use crate::app::support::evaluation::{self as support, Frame, PRELIMINARY};
+use crate::app::support::evaluation::{self as support, Frame};
 use crate::app::support::json::to_json;
 use crate::app::support::signing::{require_person, verify_statement, Signed, Signing};
 use crate::app::{Actor, AppContext};
@@ -17,7 +17,7 @@ use crate::domain::evaluation::lowest_price::evaluated_prices;
 use crate::domain::evaluation::preliminary::aggregate;
 use crate::domain::evaluation::qualitative::{check_remarks, RemarkKind};
 use crate::domain::evaluation::scoring::ScoreSheet;
-use crate::domain::evaluation::sheet::{self, SheetOf};
+use crate::domain::evaluation::sheet::{self, SheetOf, Stage};
 use crate::domain::evaluation::EvaluationError;
 use crate::domain::tender::EvaluationMethod;
 use crate::error::ErrorCode;
@@ -60,11 +60,14 @@ pub async fn submit_sheet(
             let frame = Frame::load(c, row.clone())?;
             let stage = sheet.stage();
             let second = support::second_stage(&frame.section.evaluation);
-            if stage != PRELIMINARY && stage != second {
+            if stage != Stage::Preliminary && stage != second {
                 return Err(AppError::field(
                     "sheet.stage",
                     "not_this_method",
-                    format!("this section's stages are {PRELIMINARY} and {second}"),
+                    format!(
+                        "this section's stages are {} and {second}",
+                        Stage::Preliminary
+                    ),
                 ));
             }
             if srepo::counting(c, &row.id, stage)?
@@ -76,7 +79,7 @@ pub async fn submit_sheet(
                     format!("your {stage} sheet is in already; a sheet is never edited"),
                 ));
             }
-            let bids = if stage == PRELIMINARY {
+            let bids = if stage == Stage::Preliminary {
                 frame.under_review()
             } else {
                 support::in_play(c, &frame)?
@@ -117,7 +120,7 @@ pub async fn submit_sheet(
                 committee_id: row.id.clone(),
                 member_id: me.id.clone(),
                 principal_id: actor.id.clone(),
-                stage: stage.to_string(),
+                stage: stage.as_str().to_string(),
                 body: to_json(&canonical)?,
                 statement_sha256: commitment.clone(),
                 signature: base64::Engine::encode(b64, &signed.signature),

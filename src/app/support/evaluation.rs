@@ -26,22 +26,24 @@ use crate::domain::evaluation::deviation::{self, DeviationPolicy};
 use crate::domain::evaluation::preliminary::aggregate;
 use crate::domain::evaluation::rejection::{automatic, OpenedBid, Rejection};
 use crate::domain::evaluation::scoring::ScoreSheet;
-use crate::domain::evaluation::sheet::Sheet;
+use crate::domain::evaluation::sheet::{Sheet, Stage};
 use crate::domain::licence::{self, FrozenBid};
 use crate::domain::tender::{EvaluationMethod, ProcedureType, Section};
 use crate::error::{AppError, AppResult, ErrorCode};
 
-/// The first stage of every method: 初步评审.
-pub const PRELIMINARY: &str = "preliminary";
-
 /// The method's second stage: `scoring` (综合评估法), `adjustments` (经评审的最低投标价法) or
 /// `qualitative` (定性评审).
-pub fn second_stage(method: &EvaluationMethod) -> &'static str {
+pub fn second_stage(method: &EvaluationMethod) -> Stage {
     match method {
-        EvaluationMethod::ComprehensiveScoring { .. } => "scoring",
-        EvaluationMethod::LowestEvaluatedPrice { .. } => "adjustments",
-        EvaluationMethod::Qualitative => "qualitative",
+        EvaluationMethod::ComprehensiveScoring { .. } => Stage::Scoring,
+        EvaluationMethod::LowestEvaluatedPrice { .. } => Stage::Adjustments,
+        EvaluationMethod::Qualitative => Stage::Qualitative,
     }
+}
+
+/// The method's stages in order: 初步评审 (every method's first), then the second.
+pub fn stages(method: &EvaluationMethod) -> [Stage; 2] {
+    [Stage::Preliminary, second_stage(method)]
 }
 
 /// A committee with what its sheets are judged against.
@@ -179,7 +181,7 @@ pub fn bids_in_play(conn: &mut AnyConnection, committee: &str) -> AppResult<Vec<
 
 /// [`bids_in_play`] for a loaded frame.
 pub fn in_play(conn: &mut AnyConnection, frame: &Frame) -> AppResult<Vec<String>> {
-    let sheets = srepo::counting(conn, &frame.committee.id, PRELIMINARY)?;
+    let sheets = srepo::counting(conn, &frame.committee.id, Stage::Preliminary)?;
     if !complete(frame, &sheets) || sheets.iter().any(|s| s.revealed_at.is_none()) {
         return Err(AppError::new(
             ErrorCode::StageNotOpen,
@@ -232,7 +234,7 @@ pub fn published(s: &srepo::SheetRow) -> AppResult<Value> {
 pub fn reveal_if_complete(
     c: &mut AnyConnection,
     frame: &Frame,
-    stage: &str,
+    stage: Stage,
     policy: DeviationPolicy,
     now: DateTime<Utc>,
 ) -> AppResult<bool> {
@@ -248,7 +250,7 @@ pub fn reveal_if_complete(
     srepo::reveal(c, &id, stage, to_db(now))?;
     let void: Vec<String> = srepo::all(c, &id)?
         .into_iter()
-        .filter(|s| s.stage == stage && s.void)
+        .filter(|s| s.stage == stage.as_str() && s.void)
         .map(|s| s.member_id)
         .collect();
     let published = sheets
@@ -268,7 +270,7 @@ pub fn reveal_if_complete(
                 "sheets": published, "void": void}),
         },
     )?;
-    if stage == "scoring" {
+    if stage == Stage::Scoring {
         flag_deviations(c, frame, &sheets, policy, now)?;
     }
     Ok(true)
@@ -364,7 +366,7 @@ pub fn reveal_completed(
     now: DateTime<Utc>,
 ) -> AppResult<()> {
     let frame = Frame::load(c, committee.clone())?;
-    for stage in [PRELIMINARY, second_stage(&frame.section.evaluation)] {
+    for stage in stages(&frame.section.evaluation) {
         reveal_if_complete(c, &frame, stage, policy, now)?;
     }
     Ok(())

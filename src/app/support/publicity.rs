@@ -17,7 +17,7 @@ use crate::db::AnyConnection;
 use crate::domain::lifecycle::EventKind;
 use crate::domain::lifecycle::StateKind;
 use crate::domain::tender::ProcedureRulesTable;
-use crate::domain::tender::TenderDraft;
+use crate::domain::tender::{TenderDraft, VersionKind};
 use crate::error::AppResult;
 use crate::mail::enqueue;
 use crate::mail::OutgoingMail;
@@ -268,10 +268,10 @@ pub fn ocds_tender(
         })
         .collect();
     let mut amendments = Vec::new();
-    for v in repo::versions(c, &row.id)?
-        .into_iter()
-        .filter(|v| v.kind == "amendment")
-    {
+    for v in repo::versions(c, &row.id)? {
+        if v.kind()? != VersionKind::Amendment {
+            continue;
+        }
         amendments.push(ocds::OcdsAmendment {
             id: format!("{}-v{}", row.id, v.version),
             event_id: format!("v{}", v.version),

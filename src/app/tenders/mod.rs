@@ -41,7 +41,7 @@ use crate::db::types::from_db;
 use crate::db::types::to_db;
 use crate::db::AnyConnection;
 use crate::domain::identity::Role;
-use crate::domain::tender::TenderDraft;
+use crate::domain::tender::{TenderDraft, VersionKind};
 use crate::error::AppError;
 use crate::error::AppResult;
 use crate::error::ErrorCode;
@@ -157,16 +157,12 @@ fn notice_for(c: &mut AnyConnection, row: &repo::TenderRow) -> AppResult<Notice>
         .map(|d| json!({"id": d.id, "title": d.title, "sha256": d.sha256}))
         .collect();
     let version = row.version + 1;
-    let kind = if row.version == 0 {
-        "publication"
-    } else {
-        "amendment"
-    };
+    let kind = VersionKind::of(version);
     let text = canonical_json(&json!({
         "notice": "etender-tender-notice/v1",
         "tender_id": row.id,
         "version": version,
-        "kind": kind,
+        "kind": kind.as_str(),
         "title": row.title,
         "description": row.description,
         "draft": draft,
@@ -174,7 +170,7 @@ fn notice_for(c: &mut AnyConnection, row: &repo::TenderRow) -> AppResult<Notice>
     }));
     Ok(Notice {
         version,
-        kind: kind.into(),
+        kind,
         sha256: sha256_hex(text.as_bytes()),
         text,
     })
@@ -244,7 +240,7 @@ fn insert_version(
         &repo::VersionRow {
             tender_id: row.id.clone(),
             version: notice.version,
-            kind: notice.kind.clone(),
+            kind: notice.kind.as_str().to_string(),
             notice: notice.text.clone(),
             notice_digest: notice.sha256.clone(),
             published_draft: to_json(published)?,

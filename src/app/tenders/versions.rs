@@ -12,21 +12,23 @@ pub async fn versions(ctx: &AppContext, id: &str) -> AppResult<Vec<Version>> {
     ctx.db
         .read_primary(move |c| {
             load_public(c, &id)?;
-            Ok(repo::versions(c, &id)?
+            repo::versions(c, &id)?
                 .into_iter()
-                .map(|v| Version {
-                    version: v.version,
-                    kind: v.kind,
-                    notice: v.notice,
-                    notice_sha256: v.notice_digest,
-                    signature: v.signature,
-                    signature_algorithm: v.signature_algorithm,
-                    signer_id: v.signer_id,
-                    signer_certificate_sha256: v.signer_fingerprint,
-                    rationale: v.rationale,
-                    published_at: from_db(v.published_at),
+                .map(|v| {
+                    Ok(Version {
+                        version: v.version,
+                        kind: v.kind()?,
+                        notice: v.notice,
+                        notice_sha256: v.notice_digest,
+                        signature: v.signature,
+                        signature_algorithm: v.signature_algorithm,
+                        signer_id: v.signer_id,
+                        signer_certificate_sha256: v.signer_fingerprint,
+                        rationale: v.rationale,
+                        published_at: from_db(v.published_at),
+                    })
                 })
-                .collect())
+                .collect::<AppResult<Vec<_>>>()
         })
         .await
 }

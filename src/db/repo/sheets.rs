@@ -7,6 +7,7 @@ use diesel::prelude::*;
 
 use crate::db::schema::{deviation_flags, deviation_reasons, evaluation_sheets};
 use crate::db::AnyConnection;
+use crate::domain::evaluation::sheet::Stage;
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = evaluation_sheets)]
@@ -58,6 +59,21 @@ pub struct ReasonRow {
     pub filed_at: NaiveDateTime,
 }
 
+impl SheetRow {
+    /// The stage as the enum; a stored code the platform never writes is an error.
+    pub fn stage(&self) -> QueryResult<Stage> {
+        Stage::parse(&self.stage).ok_or_else(|| {
+            diesel::result::Error::DeserializationError(
+                format!(
+                    "evaluation_sheets {}: unknown stage {:?}",
+                    self.id, self.stage
+                )
+                .into(),
+            )
+        })
+    }
+}
+
 pub fn insert(c: &mut AnyConnection, row: &SheetRow) -> QueryResult<()> {
     diesel::insert_into(evaluation_sheets::table)
         .values(row)
@@ -80,10 +96,14 @@ pub fn all(c: &mut AnyConnection, committee: &str) -> QueryResult<Vec<SheetRow>>
 
 /// The sheets of one stage that count (not void), in submission order — with member, body and
 /// signature, as the report takes them.
-pub fn counting(c: &mut AnyConnection, committee: &str, stage: &str) -> QueryResult<Vec<SheetRow>> {
+pub fn counting(
+    c: &mut AnyConnection,
+    committee: &str,
+    stage: Stage,
+) -> QueryResult<Vec<SheetRow>> {
     evaluation_sheets::table
         .filter(evaluation_sheets::committee_id.eq(committee))
-        .filter(evaluation_sheets::stage.eq(stage))
+        .filter(evaluation_sheets::stage.eq(stage.as_str()))
         .filter(evaluation_sheets::void.eq(false))
         .order((
             evaluation_sheets::submitted_at.asc(),
@@ -97,13 +117,13 @@ pub fn counting(c: &mut AnyConnection, committee: &str, stage: &str) -> QueryRes
 pub fn reveal(
     c: &mut AnyConnection,
     committee: &str,
-    stage: &str,
+    stage: Stage,
     at: NaiveDateTime,
 ) -> QueryResult<usize> {
     diesel::update(
         evaluation_sheets::table
             .filter(evaluation_sheets::committee_id.eq(committee))
-            .filter(evaluation_sheets::stage.eq(stage))
+            .filter(evaluation_sheets::stage.eq(stage.as_str()))
             .filter(evaluation_sheets::void.eq(false))
             .filter(evaluation_sheets::revealed_at.is_null()),
     )

@@ -12,6 +12,7 @@ use crate::db::schema::{
     tender_documents, tender_threads, tender_versions, tenders,
 };
 use crate::db::AnyConnection;
+use crate::domain::tender::VersionKind;
 use crate::domain::thread::ThreadKind;
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable, AsChangeset)]
@@ -83,6 +84,20 @@ pub struct DownloadRow {
 }
 
 /// One thread: something a party raised about a tender, and the one answer it gets.
+impl VersionRow {
+    pub fn kind(&self) -> QueryResult<VersionKind> {
+        VersionKind::parse(&self.kind).ok_or_else(|| {
+            diesel::result::Error::DeserializationError(
+                format!(
+                    "tender_versions {} v{}: unknown kind {:?}",
+                    self.tender_id, self.version, self.kind
+                )
+                .into(),
+            )
+        })
+    }
+}
+
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
 #[diesel(table_name = tender_threads)]
 pub struct ThreadRow {

@@ -32,6 +32,63 @@ pub const SHEET_LABEL: &str = "etender-evaluation-sheet/v1";
 /// Label of a report signature statement, version 1.
 pub const REPORT_LABEL: &str = "etender-evaluation-report/v1";
 
+/// A stage of the evaluation: 初步评审 first, then the method's second stage. The code is what
+/// a sheet statement, the log and the wire carry.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+#[schema(as = EvaluationStage)]
+pub enum Stage {
+    /// 初步评审, every method's first stage.
+    Preliminary,
+    /// 综合评估法's scoring.
+    Scoring,
+    /// 定性评审 (评定分离).
+    Qualitative,
+    /// 经评审的最低投标价法's priced adjustments.
+    Adjustments,
+}
+
+impl Stage {
+    pub const ALL: [Stage; 4] = [
+        Stage::Preliminary,
+        Stage::Scoring,
+        Stage::Qualitative,
+        Stage::Adjustments,
+    ];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Stage::Preliminary => "preliminary",
+            Stage::Scoring => "scoring",
+            Stage::Qualitative => "qualitative",
+            Stage::Adjustments => "adjustments",
+        }
+    }
+
+    /// The stage of a code; `None` for anything else.
+    pub fn parse(s: &str) -> Option<Stage> {
+        Stage::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for Stage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Where a sheet belongs: the committee, its section and the member (its principal id).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SheetOf<'a> {
@@ -61,12 +118,12 @@ pub enum Sheet {
 
 impl Sheet {
     /// The stage's code in the statement (and on the wire).
-    pub fn stage(&self) -> &'static str {
+    pub fn stage(&self) -> Stage {
         match self {
-            Sheet::Preliminary { .. } => "preliminary",
-            Sheet::Scoring { .. } => "scoring",
-            Sheet::Qualitative { .. } => "qualitative",
-            Sheet::Adjustments { .. } => "adjustments",
+            Sheet::Preliminary { .. } => Stage::Preliminary,
+            Sheet::Scoring { .. } => Stage::Scoring,
+            Sheet::Qualitative { .. } => Stage::Qualitative,
+            Sheet::Adjustments { .. } => Stage::Adjustments,
         }
     }
 
@@ -199,7 +256,7 @@ pub fn statement(of: &SheetOf<'_>, sheet: &Sheet) -> Result<Vec<u8>, EvaluationE
         .str(of.tender)
         .str(of.section)
         .str(of.member)
-        .str(sheet.stage());
+        .str(sheet.stage().as_str());
     match &sheet {
         Sheet::Preliminary { verdicts } => {
             e.u64(verdicts.len() as u64);
@@ -309,6 +366,27 @@ mod tests {
             criterion: item.into(),
             points: points.parse().unwrap(),
         }
+    }
+
+    #[test]
+    fn a_sheet_is_tagged_with_its_stage_code() {
+        let sheets = [
+            Sheet::Preliminary { verdicts: vec![] },
+            Sheet::Scoring { scores: vec![] },
+            Sheet::Qualitative {
+                remarks: vec![],
+                recommended: vec![],
+            },
+            Sheet::Adjustments { applied: vec![] },
+        ];
+        for sheet in sheets {
+            let tag = serde_json::to_value(&sheet).unwrap()["stage"].clone();
+            assert_eq!(tag, serde_json::to_value(sheet.stage()).unwrap());
+            assert_eq!(tag, sheet.stage().as_str());
+            assert_eq!(Stage::parse(sheet.stage().as_str()), Some(sheet.stage()));
+        }
+        assert_eq!(Stage::parse("Preliminary"), None);
+        assert_eq!(Stage::parse("bogus"), None);
     }
 
     fn verdict(bid: &str, line: &str, pass: bool) -> Verdict {

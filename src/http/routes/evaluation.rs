@@ -7,7 +7,7 @@ use actix_web::{get, post, web, HttpResponse};
 use super::tenders::SignatureDto;
 use crate::app::evaluation;
 use crate::app::{Actor, AppContext};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::http::openapi::Binary;
 use crate::wire::evaluation::*;
 
@@ -251,8 +251,8 @@ pub async fn my_sheets(
     params(
         ("tender" = String, Path, description = "Tender id"),
         ("section" = String, Path, description = "Section code"),
-        ("stage" = String, Path, description = "`preliminary`, `scoring`, `adjustments` or \
-            `qualitative`"),
+        ("stage" = Stage, Path, description = "`preliminary`, or the method's second stage: \
+            `scoring`, `adjustments` or `qualitative`"),
     ),
     responses(
     (status = 200, body = StageSheets),
@@ -268,8 +268,11 @@ pub async fn stage_sheets(
     path: web::Path<(String, String, String)>,
 ) -> AppResult<web::Json<StageSheets>> {
     let (tender, section, stage) = path.into_inner();
+    let stage = Stage::parse(&stage).ok_or_else(|| {
+        AppError::not_found("no such stage (preliminary, scoring, adjustments, qualitative)")
+    })?;
     Ok(web::Json(
-        evaluation::stage_sheets(&ctx, &actor, &tender, &section, &stage).await?,
+        evaluation::stage_sheets(&ctx, &actor, &tender, &section, stage).await?,
     ))
 }
 
