@@ -34,7 +34,8 @@ pub fn spawn<T: Send + Sync + 'static>(manager: Manager, alive: Weak<T>) -> std:
                     return;
                 }
                 if conn.is_none() {
-                    conn = r2d2::ManageConnection::connect(&manager)
+                    conn = manager
+                        .open()
                         .map_err(|e| tracing::warn!(error = %e, "checkpoint connection"))
                         .ok();
                 }

@@ -4,8 +4,17 @@
 //! ("Invalid connection url for multiconnection"), so the manager dispatches on the URL scheme
 //! itself and keeps the backend's own message — with the URL's password scrubbed out of it, as
 //! libpq echoes parts of a malformed URL back.
+//!
+//! A pooled connection is checked before it is handed out (`SELECT 1`) unless a unit of work
+//! ended well on it within the last [`ALIVE_BYPASS`]: that unit's own statements showed it alive
+//! more recently than the check would, and the check is a round trip to the server on every
+//! request (HikariCP's `aliveBypassWindowMs` makes the same trade, with the same 500 ms). A unit
+//! that failed with a server-side error leaves its connection unvouched, so the next check-out
+//! checks it, and one left mid-transaction or handed back during a panic is dropped
+//! (`has_broken`).
 
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection, SqliteConnection};
@@ -18,6 +27,43 @@ use crate::secret::{ExposeSecret, SecretUrl};
 pub enum AnyConnection {
     Postgresql(PgConnection),
     Sqlite(SqliteConnection),
+}
+
+/// How recently a unit of work must have ended well on a connection for the check-out to skip
+/// its `SELECT 1`.
+pub const ALIVE_BYPASS: Duration = Duration::from_millis(500);
+
+/// A connection as the pool keeps it: the connection and when a unit of work last ended well
+/// on it.
+pub struct Pooled {
+    conn: AnyConnection,
+    vouched: Option<Instant>,
+}
+
+impl Pooled {
+    /// Records how the unit of work that just ran on it ended: well (or with an error of the
+    /// caller's, which says nothing against the connection), or with a server-side failure.
+    pub fn ended(&mut self, well: bool) {
+        self.vouched = well.then(Instant::now);
+    }
+}
+
+/// Whether a connection vouched for at `vouched` is handed out unchecked at `now`.
+fn fresh(vouched: Option<Instant>, now: Instant) -> bool {
+    vouched.is_some_and(|t| now.saturating_duration_since(t) < ALIVE_BYPASS)
+}
+
+impl std::ops::Deref for Pooled {
+    type Target = AnyConnection;
+    fn deref(&self) -> &AnyConnection {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for Pooled {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.conn
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -130,11 +176,9 @@ impl Manager {
 pub const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
      PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
 
-impl r2d2::ManageConnection for Manager {
-    type Connection = AnyConnection;
-    type Error = ManagerError;
-
-    fn connect(&self) -> Result<AnyConnection, ManagerError> {
+impl Manager {
+    /// A new connection with its per-connection settings.
+    pub fn open(&self) -> Result<AnyConnection, ManagerError> {
         match self.backend {
             Backend::Postgres => {
                 let mut c =
@@ -166,20 +210,46 @@ impl r2d2::ManageConnection for Manager {
             }
         }
     }
+}
 
-    fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), ManagerError> {
-        conn.batch_execute("SELECT 1")?;
+impl r2d2::ManageConnection for Manager {
+    type Connection = Pooled;
+    type Error = ManagerError;
+
+    fn connect(&self) -> Result<Pooled, ManagerError> {
+        Ok(Pooled {
+            conn: self.open()?,
+            vouched: None,
+        })
+    }
+
+    fn is_valid(&self, conn: &mut Pooled) -> Result<(), ManagerError> {
+        if fresh(conn.vouched, Instant::now()) {
+            return Ok(());
+        }
+        conn.conn.batch_execute("SELECT 1")?;
         Ok(())
     }
 
-    fn has_broken(&self, _conn: &mut AnyConnection) -> bool {
-        false
+    fn has_broken(&self, conn: &mut Pooled) -> bool {
+        use diesel::r2d2::R2D2Connection;
+        std::thread::panicking() || conn.conn.is_broken()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_connection_vouched_for_within_the_window_skips_its_check() {
+        let t = Instant::now();
+        assert!(!fresh(None, t));
+        assert!(fresh(Some(t), t));
+        assert!(fresh(Some(t), t + ALIVE_BYPASS - Duration::from_millis(1)));
+        assert!(!fresh(Some(t), t + ALIVE_BYPASS));
+        assert!(!fresh(Some(t), t + Duration::from_secs(60)));
+    }
 
     #[test]
     fn urls() {

@@ -162,8 +162,8 @@ impl Db {
         let (tally, kek) = (queries::current(), self.kek.clone());
         run_blocking(move || {
             let mut conn = pool.get()?;
-            sealing::with_key(kek, || {
-                queries::on_this_thread(tally, || transaction(&mut conn, f))
+            unit(&mut conn, |c| {
+                sealing::with_key(kek, || queries::on_this_thread(tally, || transaction(c, f)))
             })
         })
         .await
@@ -183,7 +183,9 @@ impl Db {
         let (tally, kek) = (queries::current(), self.kek.clone());
         run_blocking(move || {
             let mut conn = pool.get()?;
-            sealing::with_key(kek, || queries::on_this_thread(tally, || f(&mut conn)))
+            unit(&mut conn, |c| {
+                sealing::with_key(kek, || queries::on_this_thread(tally, || f(c)))
+            })
         })
         .await
     }
@@ -198,7 +200,9 @@ impl Db {
         let (tally, kek) = (queries::current(), self.kek.clone());
         run_blocking(move || {
             let mut conn = pool.get()?;
-            sealing::with_key(kek, || queries::on_this_thread(tally, || f(&mut conn)))
+            unit(&mut conn, |c| {
+                sealing::with_key(kek, || queries::on_this_thread(tally, || f(c)))
+            })
         })
         .await
     }
@@ -209,7 +213,9 @@ impl Db {
         f: impl FnOnce(&mut AnyConnection) -> AppResult<T>,
     ) -> AppResult<T> {
         let mut conn = self.inner.write.get()?;
-        sealing::with_key(self.kek.clone(), || transaction(&mut conn, f))
+        unit(&mut conn, |c| {
+            sealing::with_key(self.kek.clone(), || transaction(c, f))
+        })
     }
 
     /// Synchronous read on the primary.
@@ -218,7 +224,7 @@ impl Db {
         f: impl FnOnce(&mut AnyConnection) -> AppResult<T>,
     ) -> AppResult<T> {
         let mut conn = self.inner.read.get()?;
-        sealing::with_key(self.kek.clone(), || f(&mut conn))
+        unit(&mut conn, |c| sealing::with_key(self.kek.clone(), || f(c)))
     }
 
     /// Readiness: a round trip to the primary (and the replica when configured).
@@ -248,6 +254,21 @@ impl Db {
             read_idle: r.idle_connections,
         }
     }
+}
+
+/// Runs one unit of work on a pooled connection and records how it ended, so that the next
+/// check-out knows whether to check it (`connection::Pooled`): a server-side failure (5xx)
+/// leaves it to be checked.
+fn unit<T>(
+    conn: &mut r2d2::PooledConnection<connection::Manager>,
+    f: impl FnOnce(&mut AnyConnection) -> AppResult<T>,
+) -> AppResult<T> {
+    let out = f(conn);
+    conn.ended(match &out {
+        Ok(_) => true,
+        Err(e) => e.code.status() < 500,
+    });
+    out
 }
 
 /// Begin (IMMEDIATE on SQLite), run `f`, commit or roll back — also when `f` panics, so a
