@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 use super::{creds, enrol, identity, say, Outputs, Story};
 use crate::client::Client;
 use crate::pki::DevPki;
+use crate::wire::tenders::{Announcement, AnnouncementKind};
 
 /// A realistic two-section works tender, issued now, deadline in 30 days.
 pub fn demo_draft(now: chrono::DateTime<chrono::Utc>, custodians: &[String]) -> Value {
@@ -230,16 +231,11 @@ pub(super) async fn story(
 
     story.step("the public reads the announcements and the OCDS release package");
     let public = Client::new(base);
-    let feed: Vec<Value> = public
+    let feed: Vec<Announcement> = public
         .get(&format!("/api/v1/announcements?tender={tender}"))
         .await?;
     for a in &feed {
-        say(format!(
-            "#{} {:<14} {}",
-            a["seq"],
-            a["kind"].as_str().unwrap_or(""),
-            a["title"].as_str().unwrap_or("")
-        ));
+        say(format!("#{} {:<14} {}", a.seq, a.kind.as_str(), a.title));
     }
     let pkg: Value = public
         .get(&format!("/api/v1/ocds/tenders/{tender}"))
@@ -260,20 +256,15 @@ pub(super) async fn awarded(story: &mut Story, base: &str, tender: &str) -> anyh
          section, with its bids and its award",
     );
     let public = Client::new(base);
-    let feed: Vec<Value> = public
+    let feed: Vec<Announcement> = public
         .get(&format!("/api/v1/announcements?tender={tender}"))
         .await?;
-    let results: Vec<&Value> = feed
+    let results: Vec<&Announcement> = feed
         .iter()
-        .filter(|a| a["kind"] == "award_result")
+        .filter(|a| a.kind == AnnouncementKind::AwardResult)
         .collect();
     for a in &results {
-        say(format!(
-            "#{} {:<14} {}",
-            a["seq"],
-            a["kind"].as_str().unwrap_or(""),
-            a["title"].as_str().unwrap_or("")
-        ));
+        say(format!("#{} {:<14} {}", a.seq, a.kind.as_str(), a.title));
     }
     let pkg: Value = public
         .get(&format!("/api/v1/ocds/tenders/{tender}"))

@@ -377,6 +377,71 @@ impl VersionKind {
     }
 }
 
+/// What a public announcement (公告) is: the platform publishes one at each step the public is
+/// told of (电子招标投标办法17, 22, 条例54, 57). The code is stored and on the wire.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AnnouncementKind {
+    /// 招标公告: the tender published.
+    TenderNotice,
+    /// 变更公告: an amendment (条例21).
+    ChangeNotice,
+    /// 答疑: an answer to a question or an objection on the documents (条例22).
+    Answer,
+    /// 暂停公告.
+    Suspension,
+    /// 恢复公告.
+    Resumption,
+    /// 终止招标公告 (条例31).
+    Termination,
+    /// 投标截止: the deadline passed.
+    Deadline,
+    /// 开标记录 (电子招标投标办法32).
+    OpeningRecord,
+    /// Too few bids to open a section (条例44).
+    OpeningFailed,
+    /// 中标候选人公示 (条例54).
+    AwardCandidates,
+    /// 中标结果公告.
+    AwardResult,
+}
+
+impl AnnouncementKind {
+    pub const ALL: [AnnouncementKind; 11] = [
+        AnnouncementKind::TenderNotice,
+        AnnouncementKind::ChangeNotice,
+        AnnouncementKind::Answer,
+        AnnouncementKind::Suspension,
+        AnnouncementKind::Resumption,
+        AnnouncementKind::Termination,
+        AnnouncementKind::Deadline,
+        AnnouncementKind::OpeningRecord,
+        AnnouncementKind::OpeningFailed,
+        AnnouncementKind::AwardCandidates,
+        AnnouncementKind::AwardResult,
+    ];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            AnnouncementKind::TenderNotice => "tender_notice",
+            AnnouncementKind::ChangeNotice => "change_notice",
+            AnnouncementKind::Answer => "answer",
+            AnnouncementKind::Suspension => "suspension",
+            AnnouncementKind::Resumption => "resumption",
+            AnnouncementKind::Termination => "termination",
+            AnnouncementKind::Deadline => "deadline",
+            AnnouncementKind::OpeningRecord => "opening_record",
+            AnnouncementKind::OpeningFailed => "opening_failed",
+            AnnouncementKind::AwardCandidates => "award_candidates",
+            AnnouncementKind::AwardResult => "award_result",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<AnnouncementKind> {
+        AnnouncementKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
 /// Who decides the winner, and from how many candidates.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
@@ -1036,6 +1101,24 @@ pub(crate) mod tests {
 
     pub(crate) fn money(s: &str) -> Money {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn announcement_and_version_kinds_keep_their_stored_codes() {
+        for k in AnnouncementKind::ALL {
+            assert_eq!(serde_json::to_value(k).unwrap(), k.as_str());
+            assert_eq!(AnnouncementKind::parse(k.as_str()), Some(k));
+        }
+        let codes: std::collections::BTreeSet<&str> =
+            AnnouncementKind::ALL.iter().map(|k| k.as_str()).collect();
+        assert_eq!(codes.len(), AnnouncementKind::ALL.len());
+        assert_eq!(AnnouncementKind::parse("cancellation"), None);
+        assert_eq!(VersionKind::of(1), VersionKind::Publication);
+        assert_eq!(VersionKind::of(2), VersionKind::Amendment);
+        for k in [VersionKind::Publication, VersionKind::Amendment] {
+            assert_eq!(serde_json::to_value(k).unwrap(), k.as_str());
+            assert_eq!(VersionKind::parse(k.as_str()), Some(k));
+        }
     }
 
     pub(crate) fn scoring(weights: &[(&str, Decimal)]) -> EvaluationMethod {

@@ -4,7 +4,7 @@
 use crate::domain::lifecycle::StateKind;
 use crate::domain::lifecycle::SuspensionReason;
 use crate::domain::tender::TenderDraft;
-pub use crate::domain::tender::VersionKind;
+pub use crate::domain::tender::{AnnouncementKind, VersionKind};
 use chrono::DateTime;
 use chrono::Utc;
 use serde::Deserialize;
@@ -141,7 +141,7 @@ pub struct Announcement {
     pub seq: i64,
     pub id: String,
     pub tender_id: String,
-    pub kind: String,
+    pub kind: AnnouncementKind,
     pub title: String,
     pub body: Value,
     pub published_at: DateTime<Utc>,

@@ -29,6 +29,7 @@ use crate::domain::award_notices::{self as rules, Facts, NoticeKind};
 use crate::domain::evaluation::report::Document;
 use crate::domain::lifecycle::EventKind;
 use crate::domain::money::Money;
+use crate::domain::tender::AnnouncementKind;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::mail::{enqueue, OutgoingMail};
 use crate::ocds;
@@ -352,7 +353,7 @@ fn announce(
             seq: 0,
             id: id.clone(),
             tender_id: trow.id.clone(),
-            kind: "award_result".into(),
+            kind: AnnouncementKind::AwardResult.as_str().into(),
             title: format!(
                 "中标结果公告：{} {}（{}）",
                 trow.title, f.section_code, f.section_name

@@ -16,6 +16,7 @@ use crate::db::types::from_db;
 use crate::db::AnyConnection;
 use crate::domain::award::publicity::publicity_over;
 use crate::domain::bidding::BidState;
+use crate::domain::tender::AnnouncementKind;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::wire::award::SectionAward;
 use crate::wire::award_publicity::{AwardObjection, Outcome};
@@ -103,7 +104,7 @@ pub(super) fn announce(
     actor: ActorRef,
     event: EventType,
     body: serde_json::Value,
-    announcement: Option<(&str, String)>,
+    announcement: Option<(AnnouncementKind, String)>,
     mail_text: String,
 ) -> AppResult<()> {
     let section = award.row.section_code.clone();

@@ -20,7 +20,7 @@ use crate::db::repo::award_publicity as prepo;
 use crate::db::types::from_db;
 use crate::domain::award::publicity::publish_due;
 use crate::domain::award::stage::StageEvent;
-use crate::domain::tender::AwardMode;
+use crate::domain::tender::{AnnouncementKind, AwardMode};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::wire::award::SectionAward;
 
@@ -82,7 +82,7 @@ pub async fn publish_candidates(
                 actor.audit_ref(),
                 EventType::AwardCandidatesPublished,
                 body,
-                Some(("award_candidates", title)),
+                Some((AnnouncementKind::AwardCandidates, title)),
                 text,
             )?;
             section_award(&award)

@@ -150,7 +150,10 @@ fn publish_record(
     let title = format!("开标记录：{} 标段 {}", row.title, section);
     let publicity = Publicity {
         release: None,
-        announcement: Some(("opening_record", title)),
+        announcement: Some((
+            crate::domain::tender::AnnouncementKind::OpeningRecord,
+            title,
+        )),
         mail: None,
     };
     crate::app::support::publicity::record(c, env, now, row, change, Some(publicity))?;

@@ -130,7 +130,10 @@ fn start_section(
         let title = format!("流标公告：{} 标段 {}", row.title, sec.code);
         let publicity = Publicity {
             release: None,
-            announcement: Some(("opening_failed", title)),
+            announcement: Some((
+                crate::domain::tender::AnnouncementKind::OpeningFailed,
+                title,
+            )),
             mail: Some(Mail {
                 kind: "opening_failed",
                 subject: format!("流标：{} {}", row.title, sec.code),

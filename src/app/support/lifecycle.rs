@@ -14,7 +14,7 @@ use crate::db::repo::bids as bids_repo;
 use crate::db::repo::tenders as repo;
 use crate::db::AnyConnection;
 use crate::domain::lifecycle::{transition, Event};
-use crate::domain::tender::TenderDraft;
+use crate::domain::tender::{AnnouncementKind, TenderDraft};
 use crate::error::AppResult;
 use crate::wire::tenders::LifecycleAction;
 use chrono::{DateTime, Utc};
@@ -42,13 +42,13 @@ pub fn apply_action(
                 note: note.clone(),
             },
             EventType::TenderSuspended,
-            "suspension",
+            Some(AnnouncementKind::Suspension),
             "suspension",
         ),
         LifecycleAction::Resume {} => (
             Event::Resume,
             EventType::TenderResumed,
-            "resumption",
+            Some(AnnouncementKind::Resumption),
             "resumption",
         ),
         LifecycleAction::Terminate { reason } => (
@@ -56,7 +56,7 @@ pub fn apply_action(
                 reason: reason.clone(),
             },
             EventType::TenderTerminated,
-            "termination",
+            Some(AnnouncementKind::Termination),
             "termination",
         ),
         LifecycleAction::Cancel { reason } => (
@@ -64,7 +64,8 @@ pub fn apply_action(
                 reason: reason.clone(),
             },
             EventType::TenderCancelled,
-            "cancellation",
+            // A draft is not public: nothing to announce.
+            None,
             "cancellation",
         ),
     };
@@ -109,7 +110,7 @@ pub fn apply_action(
         ),
         Some(Publicity {
             release: Some((event.kind(), next.kind())),
-            announcement: Some((ann, title.clone())),
+            announcement: ann.map(|kind| (kind, title.clone())),
             mail: Some(Mail::to_downloaders(
                 mail_kind,
                 title.clone(),

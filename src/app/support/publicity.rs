@@ -17,7 +17,7 @@ use crate::db::AnyConnection;
 use crate::domain::lifecycle::EventKind;
 use crate::domain::lifecycle::StateKind;
 use crate::domain::tender::ProcedureRulesTable;
-use crate::domain::tender::{TenderDraft, VersionKind};
+use crate::domain::tender::{AnnouncementKind, TenderDraft, VersionKind};
 use crate::error::AppResult;
 use crate::mail::enqueue;
 use crate::mail::OutgoingMail;
@@ -82,7 +82,7 @@ pub struct Publicity<'a> {
     /// The lifecycle event to release to OCDS, if this change is one, and the state it leads to.
     pub release: Option<(EventKind, StateKind)>,
     /// The announcement's kind and title; its body is the change's audit body.
-    pub announcement: Option<(&'a str, String)>,
+    pub announcement: Option<(AnnouncementKind, String)>,
     pub mail: Option<Mail<'a>>,
 }
 
@@ -182,7 +182,7 @@ pub fn record(
                 seq: 0,
                 id: uuid::Uuid::now_v7().to_string(),
                 tender_id: row.id.clone(),
-                kind: kind.into(),
+                kind: kind.as_str().into(),
                 title,
                 body: canonical_json(&body),
                 published_at: to_db(now),

@@ -103,7 +103,10 @@ pub async fn amend(
             let title = format!("变更公告：{}", row.title);
             let publicity = Publicity {
                 release: Some((EventKind::Amend, next.kind())),
-                announcement: Some(("change_notice", title.clone())),
+                announcement: Some((
+                    crate::domain::tender::AnnouncementKind::ChangeNotice,
+                    title.clone(),
+                )),
                 mail: Some(Mail::to_downloaders("amendment", title, text)),
             };
             record(c, &env, now, &row, change, Some(publicity))?;

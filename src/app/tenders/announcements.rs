@@ -25,11 +25,12 @@ pub async fn announcements(
             let (rows, _next) = pages::cut(&page, rows, |a| a.seq);
             rows.into_iter()
                 .map(|a| {
+                    let kind = a.kind()?;
                     Ok(Announcement {
                         seq: a.seq,
                         id: a.id,
                         tender_id: a.tender_id,
-                        kind: a.kind,
+                        kind,
                         title: a.title,
                         body: parse_json(&a.body, "announcement")?,
                         published_at: from_db(a.published_at),

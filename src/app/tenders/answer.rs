@@ -41,7 +41,10 @@ pub async fn answer(
             let title = format!("答疑：{}", row.title);
             let publicity = Publicity {
                 release: None,
-                announcement: Some(("answer", title.clone())),
+                announcement: Some((
+                    crate::domain::tender::AnnouncementKind::Answer,
+                    title.clone(),
+                )),
                 mail: Some(Mail::to_downloaders("answer", title, text)),
             };
             record(c, &env, now, &row, change, Some(publicity))?;

@@ -15,6 +15,7 @@ use crate::domain::lifecycle::transition;
 use crate::domain::lifecycle::Event;
 use crate::domain::lifecycle::EventKind;
 use crate::domain::lifecycle::StateKind;
+use crate::domain::tender::AnnouncementKind;
 use crate::domain::thread::ThreadKind;
 use crate::error::AppResult;
 use crate::mail::enqueue;
@@ -70,7 +71,12 @@ pub async fn answer_objection(
             let subject = format!("异议答复：{}", row.title);
             let publicity = Publicity {
                 release: Some((EventKind::AnswerObjection, next.kind())),
-                announcement: resumed.then(|| ("resumption", format!("恢复公告：{}", row.title))),
+                announcement: resumed.then(|| {
+                    (
+                        AnnouncementKind::Resumption,
+                        format!("恢复公告：{}", row.title),
+                    )
+                }),
                 mail: Some(Mail::to_downloaders("objection_answered", subject, text)),
             };
             record(c, &env, now, &row, change, Some(publicity))?;

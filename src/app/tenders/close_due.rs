@@ -65,7 +65,10 @@ pub async fn close_due(ctx: &AppContext) -> AppResult<usize> {
                     ),
                     Some(Publicity {
                         release: Some((EventKind::DeadlineReached, next.kind())),
-                        announcement: Some(("deadline", format!("投标截止：{}", row.title))),
+                        announcement: Some((
+                            crate::domain::tender::AnnouncementKind::Deadline,
+                            format!("投标截止：{}", row.title),
+                        )),
                         mail: None,
                     }),
                 )?;

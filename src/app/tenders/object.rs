@@ -61,7 +61,10 @@ pub async fn object(
             let title = format!("暂停公告：{}", row.title);
             let publicity = Publicity {
                 release: Some((EventKind::RaiseObjection, next.kind())),
-                announcement: Some(("suspension", title.clone())),
+                announcement: Some((
+                    crate::domain::tender::AnnouncementKind::Suspension,
+                    title.clone(),
+                )),
                 mail: Some(Mail::to_downloaders("suspension", title, text)),
             };
             record(c, &env, now, &row, change, Some(publicity))?;

@@ -66,7 +66,10 @@ pub async fn publish(
             let change = Change::new(actor.audit_ref(), EventType::TenderPublished, body);
             let publicity = Publicity {
                 release: Some((EventKind::Publish, next.kind())),
-                announcement: Some(("tender_notice", format!("招标公告：{}", row.title))),
+                announcement: Some((
+                    crate::domain::tender::AnnouncementKind::TenderNotice,
+                    format!("招标公告：{}", row.title),
+                )),
                 mail: None,
             };
             record(c, &env, now, &row, change, Some(publicity))?;

@@ -12,7 +12,7 @@ use crate::db::schema::{
     tender_documents, tender_threads, tender_versions, tenders,
 };
 use crate::db::AnyConnection;
-use crate::domain::tender::VersionKind;
+use crate::domain::tender::{AnnouncementKind, VersionKind};
 use crate::domain::thread::ThreadKind;
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable, AsChangeset)]
@@ -466,6 +466,16 @@ pub fn lock_feeds(c: &mut AnyConnection) -> QueryResult<()> {
         }
         // One writer connection and BEGIN IMMEDIATE already serialise SQLite writers.
         AnyConnection::Sqlite(_) => Ok(()),
+    }
+}
+
+impl AnnouncementRow {
+    pub fn kind(&self) -> QueryResult<AnnouncementKind> {
+        AnnouncementKind::parse(&self.kind).ok_or_else(|| {
+            diesel::result::Error::DeserializationError(
+                format!("announcements {}: unknown kind {:?}", self.id, self.kind).into(),
+            )
+        })
     }
 }
 
