@@ -19,6 +19,7 @@ use serde_json::{json, Value};
 use super::bids::{advance_to, SHARED_DONGLE};
 use super::{creds, identity, login, say, short, Story};
 use crate::client::Client;
+use crate::domain::collusion::SignalKind;
 use crate::error::ErrorCode;
 use crate::pki::{DevIdentity, DevPki};
 use crate::wire::cases::{
@@ -166,7 +167,7 @@ async fn clue(story: &mut Story, base: &str, pki: &DevPki, tender: &str) -> anyh
     let signal = signals
         .signals
         .iter()
-        .find(|s| s.kind == "same_pricing_dongle")
+        .find(|s| s.kind == SignalKind::SamePricingDongle)
         .context("BD01's opening flagged no shared pricing dongle")?;
     let party_id = identity(pki, PARTY)?;
     let uscc = party_id.uscc.clone().context("a bidder without a USCC")?;
@@ -177,15 +178,15 @@ async fn clue(story: &mut Story, base: &str, pki: &DevPki, tender: &str) -> anyh
         signals
             .signals
             .iter()
-            .map(|s| format!("#{} {} ({})", s.seq, s.kind, s.strength))
+            .map(|s| format!("#{} {} ({})", s.seq, s.kind.as_str(), s.strength.as_str()))
             .collect::<Vec<_>>()
             .join(", ")
     ));
     say(format!(
         "#{} {} ({}): bids {}; {}",
         signal.seq,
-        signal.kind,
-        signal.strength,
+        signal.kind.as_str(),
+        signal.strength.as_str(),
         signal
             .bids
             .iter()
@@ -271,7 +272,7 @@ async fn evidence(
     let dongle = signals
         .signals
         .iter()
-        .find(|s| s.kind == "same_pricing_dongle")
+        .find(|s| s.kind == SignalKind::SamePricingDongle)
         .map(|s| s.evidence.clone())
         .unwrap_or_default();
     let mut csv = String::from("线索来源,投标人,统一社会信用代码,比对结果\r\n");

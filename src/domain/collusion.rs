@@ -86,16 +86,59 @@ pub struct BidFacts {
 
 /// How sure a signal is. Strong signals are what regional rules treat as a finding in
 /// themselves; weak ones are for the committee to weigh with others.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = CollusionSignalStrength)]
 pub enum Strength {
+    /// Regional rules treat it as a finding in itself.
     Strong,
+    /// To weigh with others.
     Weak,
 }
 
-/// What the bids share. The wire code ([`SignalKind::as_str`]) is stable.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+impl Strength {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Strength::Strong => "strong",
+            Strength::Weak => "weak",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Strength> {
+        [Strength::Strong, Strength::Weak]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+}
+
+/// What the bids share. The code is stable: stored, logged and on the wire.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = CollusionSignalKind)]
 pub enum SignalKind {
     IdenticalDocument,
     IdenticalDocumentMetadata,
@@ -113,6 +156,26 @@ pub enum SignalKind {
 }
 
 impl SignalKind {
+    pub const ALL: [SignalKind; 13] = [
+        SignalKind::IdenticalDocument,
+        SignalKind::IdenticalDocumentMetadata,
+        SignalKind::SameDocumentAuthor,
+        SignalKind::SameDevice,
+        SignalKind::SamePricingDongle,
+        SignalKind::SameDeviceComponent,
+        SignalKind::SameUploadAddress,
+        SignalKind::SameBondAccount,
+        SignalKind::SameProjectManager,
+        SignalKind::SameProjectManagerName,
+        SignalKind::IdenticalPrice,
+        SignalKind::PriceArithmeticProgression,
+        SignalKind::PriceGeometricProgression,
+    ];
+
+    pub fn parse(s: &str) -> Option<SignalKind> {
+        SignalKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             SignalKind::IdenticalDocument => "identical_document",

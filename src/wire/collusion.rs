@@ -1,5 +1,6 @@
 //! Collusion signals (串标围标) of a section as the committee and regulators read them.
 
+pub use crate::domain::collusion::{SignalKind, Strength};
 use chrono::DateTime;
 use chrono::Utc;
 use serde::Deserialize;
@@ -30,15 +31,11 @@ pub struct CollusionSignal {
     /// Its number in the section (from 0): a case cites the signal as
     /// `{tender}/{section}/{seq}` (docs/SUPERVISION.md §8).
     pub seq: u32,
-    /// `identical_document`, `identical_document_metadata`, `same_document_author`,
-    /// `same_device`, `same_pricing_dongle`, `same_device_component`, `same_upload_address`,
-    /// `same_bond_account`, `same_project_manager`, `same_project_manager_name`,
-    /// `identical_price`, `price_arithmetic_progression`, `price_geometric_progression`
-    /// (docs/EVALUATION.md §9).
-    pub kind: String,
+    /// What the bids share (docs/EVALUATION.md §9).
+    pub kind: SignalKind,
     /// `strong` (regional rules treat it as a finding in itself) or `weak` (to weigh with
     /// others).
-    pub strength: String,
+    pub strength: Strength,
     /// The bid ids concerned (sorted; a group stands for every pair in it).
     pub bids: Vec<String>,
     /// The shared value, in words.

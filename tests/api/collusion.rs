@@ -18,6 +18,7 @@ use etender::client::Client;
 use etender::domain::bidding::BondKind;
 use etender::seal::{BidContext, DeviceFingerprint, EnvelopeSecret, Preparation, Summary};
 use etender::wire::bids::BankNotice;
+use etender::wire::collusion::{SignalKind, Strength};
 use reqwest::Method;
 use serde_json::Value;
 
@@ -481,47 +482,48 @@ async fn planted_cases_are_found_and_independent_bids_stay_quiet() {
 
     let got = regulator.collusion_signals(&t, "BD01").await.unwrap();
     assert_eq!(got.bids_compared, 5);
-    let found: BTreeSet<(String, String, Vec<&str>)> = got
+    let found: BTreeSet<(Strength, SignalKind, Vec<&str>)> = got
         .signals
         .iter()
         .map(|x| {
             let mut who: Vec<&str> = x.bids.iter().map(|b| name_of[b]).collect();
             who.sort();
-            (x.strength.clone(), x.kind.clone(), who)
+            (x.strength, x.kind, who)
         })
         .collect();
-    let want: BTreeSet<(String, String, Vec<&str>)> = [
-        ("strong", "identical_document", vec!["D", "E"]),
-        ("strong", "identical_document_metadata", vec!["A", "C"]),
-        ("strong", "same_device", vec!["A", "B"]),
-        ("strong", "same_bond_account", vec!["B", "C"]),
-        ("weak", "same_upload_address", vec!["D", "E"]),
-        ("weak", "same_project_manager_name", vec!["A", "D"]),
-        ("weak", "price_arithmetic_progression", vec!["C", "D", "E"]),
-        ("weak", "price_geometric_progression", vec!["A", "B", "C"]),
+    use SignalKind as K;
+    let (strong, weak) = (Strength::Strong, Strength::Weak);
+    let want: BTreeSet<(Strength, SignalKind, Vec<&str>)> = [
+        (strong, K::IdenticalDocument, vec!["D", "E"]),
+        (strong, K::IdenticalDocumentMetadata, vec!["A", "C"]),
+        (strong, K::SameDevice, vec!["A", "B"]),
+        (strong, K::SameBondAccount, vec!["B", "C"]),
+        (weak, K::SameUploadAddress, vec!["D", "E"]),
+        (weak, K::SameProjectManagerName, vec!["A", "D"]),
+        (weak, K::PriceArithmeticProgression, vec!["C", "D", "E"]),
+        (weak, K::PriceGeometricProgression, vec!["A", "B", "C"]),
     ]
     .into_iter()
-    .map(|(s, k, w)| (s.to_string(), k.to_string(), w))
     .collect();
     assert_eq!(found, want, "{:#?}", got.signals);
-    assert_eq!(got.signals[0].strength, "strong", "strong ones first");
-    let evidence = |kind: &str| {
+    assert_eq!(got.signals[0].strength, strong, "strong ones first");
+    let evidence = |kind: SignalKind| {
         got.signals
             .iter()
             .find(|x| x.kind == kind)
             .map(|x| x.evidence.clone())
             .unwrap()
     };
-    assert!(evidence("same_bond_account").contains("6222000011112222"));
-    assert!(evidence("same_upload_address").contains("127.0.0.20"));
-    assert!(evidence("identical_document_metadata").contains("2026-11-03t09:12:00+08:00"));
+    assert!(evidence(K::SameBondAccount).contains("6222000011112222"));
+    assert!(evidence(K::SameUploadAddress).contains("127.0.0.20"));
+    assert!(evidence(K::IdenticalDocumentMetadata).contains("2026-11-03t09:12:00+08:00"));
     // Each signal carries its number, by which a case cites it (docs/SUPERVISION.md §8).
     let seqs: Vec<u32> = got.signals.iter().map(|x| x.seq).collect();
     assert_eq!(seqs, (0..8).collect::<Vec<u32>>());
     let device = got
         .signals
         .iter()
-        .find(|x| x.kind == "same_device")
+        .find(|x| x.kind == K::SameDevice)
         .unwrap();
     cite_signal(&app, &t, device.seq, &firms[0].ident.key).await;
 

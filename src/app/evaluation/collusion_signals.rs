@@ -41,8 +41,8 @@ pub async fn collusion_signals(
                     Ok(CollusionSignal {
                         seq: u32::try_from(r.seq).map_err(AppError::internal)?,
                         bids: serde_json::from_str(&r.members).map_err(AppError::internal)?,
-                        kind: r.kind,
-                        strength: r.strength,
+                        kind: r.kind()?,
+                        strength: r.strength()?,
                         evidence: r.evidence,
                         basis: r.basis,
                     })

@@ -67,7 +67,7 @@ pub(super) fn compute(
                 section_code: section.to_string(),
                 seq: i32::try_from(i).map_err(internal)?,
                 kind: s.kind.as_str().into(),
-                strength: strength_str(s.strength).into(),
+                strength: s.strength.as_str().into(),
                 members: serde_json::to_string(&s.bids).map_err(internal)?,
                 evidence: s.evidence.clone(),
                 basis: s.basis.clone(),
@@ -106,13 +106,6 @@ pub(super) fn compute(
         },
     )?;
     Ok(())
-}
-
-pub(crate) fn strength_str(s: collusion::Strength) -> &'static str {
-    match s {
-        collusion::Strength::Strong => "strong",
-        collusion::Strength::Weak => "weak",
-    }
 }
 
 /// What the platform holds about one opened bid.

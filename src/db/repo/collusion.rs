@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use crate::db::schema::{collusion_runs, collusion_signals, opened_preparations};
 use crate::db::sealing;
 use crate::db::AnyConnection;
+use crate::domain::collusion::{SignalKind, Strength};
 use crate::seal::Preparation;
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
@@ -35,6 +36,26 @@ pub struct SignalRow {
     pub evidence: String,
     pub basis: String,
     pub computed_at: NaiveDateTime,
+}
+
+impl SignalRow {
+    pub fn kind(&self) -> QueryResult<SignalKind> {
+        SignalKind::parse(&self.kind).ok_or_else(|| self.corrupt("kind", &self.kind))
+    }
+
+    pub fn strength(&self) -> QueryResult<Strength> {
+        Strength::parse(&self.strength).ok_or_else(|| self.corrupt("strength", &self.strength))
+    }
+
+    fn corrupt(&self, column: &str, value: &str) -> diesel::result::Error {
+        diesel::result::Error::DeserializationError(
+            format!(
+                "collusion_signals {}/{} #{}: unknown {column} {value:?}",
+                self.tender_id, self.section_code, self.seq
+            )
+            .into(),
+        )
+    }
 }
 
 /// Records one section's computation and its signals (once: a second run of the same

@@ -272,3 +272,19 @@ fn who_last_saved_a_file_and_its_company_are_compared_like_authors() {
     assert_eq!(got[0].evidence, "文件作者相同：陈静");
     assert_eq!(got[1].evidence, "文件所属单位相同：某某建设有限公司");
 }
+
+#[test]
+fn signal_kinds_and_strengths_keep_their_stored_codes() {
+    let mut codes = std::collections::BTreeSet::new();
+    for k in SignalKind::ALL {
+        assert_eq!(serde_json::to_value(k).unwrap(), k.as_str());
+        assert_eq!(SignalKind::parse(k.as_str()), Some(k));
+        assert!(codes.insert(k.as_str()), "{} twice", k.as_str());
+    }
+    for s in [Strength::Strong, Strength::Weak] {
+        assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
+        assert_eq!(Strength::parse(s.as_str()), Some(s));
+    }
+    assert_eq!(SignalKind::parse("Same_Device"), None);
+    assert_eq!(Strength::parse("medium"), None);
+}
