@@ -672,7 +672,7 @@ pub(super) async fn story(
     let opened = opening
         .bids
         .iter()
-        .find(|b| b.status.as_str() == "opened")
+        .find(|b| b.status == OpeningStatus::Opened)
         .context("no opened bid")?;
     let mut document = Vec::new();
     let n = regulator

@@ -8,6 +8,7 @@ use anyhow::{bail, Context};
 
 use super::{identity, login, say, short, Story};
 use crate::client::Client;
+use crate::domain::bidding::OpeningStatus;
 use crate::pki::DevPki;
 use crate::wire::evaluation::EvaluationCommittee;
 
@@ -161,7 +162,7 @@ async fn read_as_member(
     let opened = opening
         .bids
         .iter()
-        .find(|b| b.status.as_str() == "opened")
+        .find(|b| b.status == OpeningStatus::Opened)
         .context("no opened bid")?;
     let (reader_key, reader) = members.last().context("no member")?;
     let mut document = Vec::new();

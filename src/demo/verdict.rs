@@ -14,6 +14,7 @@ use serde_json::Value;
 
 use super::{creds, identity, login, say, short, Story};
 use crate::client::{Client, ClientError, Credentials};
+use crate::domain::bidding::OpeningStatus;
 use crate::domain::evaluation::clarification::{Answer, Question};
 use crate::domain::evaluation::preliminary::Verdict;
 use crate::domain::evaluation::rejection::RejectionReason;
@@ -240,7 +241,7 @@ async fn opened_bids(
     for b in opening
         .bids
         .iter()
-        .filter(|b| b.status.as_str() == "opened")
+        .filter(|b| b.status == OpeningStatus::Opened)
     {
         let bidder = pki
             .identities
