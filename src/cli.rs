@@ -71,6 +71,10 @@ pub enum Command {
         /// Also write the demo tender's OCDS release package to this file.
         #[arg(long)]
         ocds_out: Option<PathBuf>,
+        /// Also keep the demo tender's archive (a tar that `etender archive verify` checks) at
+        /// this path; without it the archive is verified and removed.
+        #[arg(long)]
+        archive_out: Option<PathBuf>,
         /// With `--url`: the server's bank notice key (`[bonds] notice_key_file`); the demo
         /// plays the bank with it. `serve --dev` makes data/bank-notice.key.
         #[arg(long, default_value = "data/bank-notice.key")]
@@ -647,6 +651,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
             pki,
             trust_dir,
             ocds_out,
+            archive_out,
             bank_key,
         } => {
             // The demo is a development start: its embedded server runs the sandbox clock.
@@ -660,7 +665,10 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
                 &pki,
                 &trust_dir,
                 settings,
-                crate::demo::Outputs { ocds: ocds_out },
+                crate::demo::Outputs {
+                    ocds: ocds_out,
+                    archive: archive_out,
+                },
                 &bank_key,
             ))
         }

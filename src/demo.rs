@@ -77,6 +77,8 @@ fn say(line: impl AsRef<str>) {
 pub struct Outputs {
     /// The demo tender's OCDS release package.
     pub ocds: Option<std::path::PathBuf>,
+    /// The demo tender's archive (a tar); without it the archive is verified and removed.
+    pub archive: Option<std::path::PathBuf>,
 }
 
 pub async fn run(
@@ -193,6 +195,16 @@ fn stand_in_calendar(dir: &Path) -> anyhow::Result<Option<std::path::PathBuf>> {
     let file = dir.join("demo-calendar.json");
     std::fs::write(&file, serde_json::to_vec_pretty(&json!({"years": years}))?)?;
     Ok(Some(file))
+}
+
+/// A chapter's working directory (from [`tempdir`]), removed when the chapter ends, however it
+/// ends.
+struct WorkDir(std::path::PathBuf);
+
+impl Drop for WorkDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 fn tempdir() -> anyhow::Result<std::path::PathBuf> {
@@ -461,7 +473,7 @@ async fn play(
     contracts::story(&mut story, base, pki, &tender).await?;
     contracts::payments(&mut story, base, pki, &tender, sims.treasury).await?;
     tenders::contract_releases(&mut story, base, &tender, out).await?;
-    archive::story(&mut story, base, pki, &tender).await?;
+    archive::story(&mut story, base, pki, &tender, out.archive.as_deref()).await?;
     cases::story(&mut story, base, pki, &tender, &custodian_ids).await?;
     inspections::story(&mut story, base, pki, &tender).await?;
     story.step("the regulator exports the audit trail and verifies it offline");

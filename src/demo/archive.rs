@@ -2,7 +2,7 @@
 //! downloads the tender's archive and the regulator's tool verifies it offline with the log's
 //! published key alone; then one byte of it is changed and the verifier names the file.
 
-use std::path::PathBuf;
+use std::path::Path;
 
 use anyhow::{bail, Context};
 use serde_json::Value;
@@ -13,17 +13,23 @@ use crate::client::archive::verify_archive_file;
 use crate::error::ErrorCode;
 use crate::pki::DevPki;
 
-/// Exports `tender`'s archive as its agent into the system's temporary directory, verifies it
-/// offline, shows a tampered copy failing; returns the archive's path.
+/// Exports `tender`'s archive as its agent, verifies it offline and shows a tampered copy
+/// failing. The archive is kept at `keep` when given (`demo --archive-out`); otherwise it is
+/// written to a temporary directory removed afterwards.
 pub(super) async fn story(
     story: &mut Story,
     base: &str,
     pki: &DevPki,
     tender: &str,
-) -> anyhow::Result<PathBuf> {
+    keep: Option<&Path>,
+) -> anyhow::Result<()> {
     story.step("the agent exports the tender's archive; it verifies offline against the log");
     let agent = login(base, identity(pki, "agent")?).await?;
-    let path = std::env::temp_dir().join(format!("etender-demo-archive-{tender}.tar"));
+    let scratch = super::WorkDir(super::tempdir()?);
+    let path = match keep {
+        Some(p) => p.to_path_buf(),
+        None => scratch.0.join(format!("archive-{tender}.tar")),
+    };
     // The archive ties only entries a signed checkpoint covers: the sequencer signs the last
     // steps within moments.
     let mut tries = 0;
@@ -54,12 +60,14 @@ pub(super) async fn story(
     if tampered.len() > 600 {
         tampered[512] ^= 1;
     }
-    let copy = path.with_extension("tampered.tar");
+    let copy = scratch.0.join("tampered.tar");
     std::fs::write(&copy, &tampered)?;
     match verify_archive_file(&copy, &key)? {
         Ok(_) => bail!("a tampered archive verified"),
         Err(f) => say(format!("a copy with one byte changed is refused: {f}")),
     }
-    let _ = std::fs::remove_file(&copy);
-    Ok(path)
+    if keep.is_none() {
+        say("(the archive is removed with the demo; `--archive-out FILE` keeps it)");
+    }
+    Ok(())
 }

@@ -9,7 +9,7 @@
 //! watch) closes the tender and moves the ceremony on, so after each jump the demo polls the
 //! public opening view a bounded number of times instead of sleeping until a deadline.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
@@ -203,15 +203,6 @@ fn preparation(bidder: &str) -> Preparation {
     }
 }
 
-/// Removes the bidders' working directory when the chapter ends, however it ends.
-struct WorkDir(PathBuf);
-
-impl Drop for WorkDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 /// Move the sandbox clock forward to `target` (never back: it only moves forward) as an
 /// administrator logged in for the purpose — its earlier token may have expired in a jump.
 pub async fn advance_to(base: &str, pki: &DevPki, target: DateTime<Utc>) -> anyhow::Result<()> {
@@ -382,7 +373,7 @@ pub(super) async fn story(
     let log_key =
         crate::audit::note::NoteVerifier::parse(key["verifier_key"].as_str().unwrap_or_default())
             .context("published verifier key")?;
-    let work = WorkDir(super::tempdir()?);
+    let work = super::WorkDir(super::tempdir()?);
 
     // P-256, SM2 and Ed25519 certificates: the envelope format is the same for all three.
     let mut bidders = Vec::new();
