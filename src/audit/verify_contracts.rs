@@ -11,6 +11,7 @@ use super::verify::{Rule, VerifiedEntry};
 use crate::crypto::x509::{extract_identity, CertMeta, IdentityExtraction};
 use crate::domain::contract::{change_statement, contract_statement};
 use crate::domain::evaluation::report::ReportOutcome;
+use crate::domain::performance::{rating_statement, Grade, Phase};
 use crate::domain::refund::{interest, InterestRule};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
@@ -30,6 +31,12 @@ const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STA
 ///   follows the contract's signing, names payments paid to the winner as the draft named it,
 ///   each with a positive amount in fen and an id never imported before, and states the total
 ///   paid so far exactly;
+/// * **performance rated by the tenderer, after signing, final once**: every
+///   `contract_performance_rated` follows the contract's signing and no final rating; its
+///   document hashes to its digest, names the contract's current version and parties, and
+///   carries the phase, score and the grade the score falls in; the tenderer's organisation
+///   certificate signed `etender-performance-rating/v1` ‖ the digest (a terminated contract
+///   takes only its final rating);
 /// * **refunds with exact interest**: every `bond_refunded` states principal, days, rate and
 ///   day basis whose interest (cash) is the one logged, and is recorded by an administrator;
 /// * **bonds due on a ground that happened**: a section's `bond_refunds_due` follows its ground
@@ -78,6 +85,8 @@ struct Contract {
     /// Treasury payments imported, and their total.
     payments: BTreeSet<String>,
     paid: rust_decimal::Decimal,
+    /// The final performance rating was given.
+    rated_final: bool,
 }
 
 impl Rule for ContractsReplay {
@@ -208,7 +217,9 @@ fn step(c: &mut Contract, ty: &str, body: &Value) -> Vec<String> {
         "contract_overdue_flagged",
         "contract_payments_imported",
     ];
-    if c.ended && !after_end.contains(&ty) {
+    let final_rating = ty == "contract_performance_rated"
+        && body["phase"].as_str() == Some(Phase::Completion.as_str());
+    if c.ended && !after_end.contains(&ty) && !final_rating {
         out.push(format!("{ty} after the contract ended"));
     }
     match ty {
@@ -256,6 +267,7 @@ fn step(c: &mut Contract, ty: &str, body: &Value) -> Vec<String> {
             }
         }
         "contract_payments_imported" => out.extend(payments(c, body)),
+        "contract_performance_rated" => out.extend(rating(c, body)),
         "contract_change_effective" | "contract_terminated" => {
             match c.changes.get(&text("change")) {
                 Some((_, sides)) if sides.len() == 2 => {}
@@ -314,6 +326,49 @@ fn payments(c: &mut Contract, body: &Value) -> Vec<String> {
             body["paid_total"], c.paid
         ));
     }
+    out
+}
+
+/// A 履约评价: on a signed contract, none after the final one; the document logged is the
+/// one digested, names this contract's current version and parties, says what the entry says
+/// with the grade its score falls in; the tenderer's certificate signed it.
+fn rating(c: &mut Contract, body: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    if !c.signed {
+        out.push("a performance rating of a contract not signed".into());
+    }
+    if c.rated_final {
+        out.push("a performance rating after the final one".into());
+    }
+    let phase = body["phase"].as_str().and_then(Phase::parse);
+    c.rated_final |= phase == Some(Phase::Completion);
+    let text = body["document"].as_str().unwrap_or_default();
+    if super::sha256_hex(text.as_bytes()).as_str() != body["digest"].as_str().unwrap_or_default() {
+        out.push("a rating whose document does not hash to its digest".into());
+    }
+    let doc: Value = serde_json::from_str(text).unwrap_or_default();
+    let score = doc["score"]
+        .as_str()
+        .and_then(|s| s.parse::<rust_decimal::Decimal>().ok());
+    let expected = [
+        ("contract_digest", Some(c.digest.as_str())),
+        ("tenderer_uscc", c.usccs.get("tenderer").map(String::as_str)),
+        ("winner_uscc", c.usccs.get("winner").map(String::as_str)),
+        ("phase", phase.map(Phase::as_str)),
+        ("score", body["score"].as_str()),
+        ("grade", score.and_then(Grade::of).map(Grade::as_str)),
+        ("grade", body["grade"].as_str()),
+        ("contract", body["contract"].as_str()),
+    ];
+    for (k, want) in expected {
+        if want.is_none() || doc[k].as_str() != want {
+            out.push(format!(
+                "a rating whose document's {k} is {} where {want:?} was due",
+                doc[k]
+            ));
+        }
+    }
+    out.extend(signature(body, c.usccs.get("tenderer"), rating_statement));
     out
 }
 

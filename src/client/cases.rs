@@ -63,9 +63,25 @@ impl Client {
 
     /// A page of the public credit list (条例78).
     pub async fn credit_list(&self, after: Option<&str>) -> Result<Page<CreditEntry>, ClientError> {
-        let path = match after {
-            Some(a) => format!("/api/v1/credit-list?after={}", urlencode(a)),
-            None => "/api/v1/credit-list".to_string(),
+        self.credit_list_of(None, after).await
+    }
+
+    /// The credit list narrowed to the decisions served on `uscc` (when given).
+    pub async fn credit_list_of(
+        &self,
+        uscc: Option<&str>,
+        after: Option<&str>,
+    ) -> Result<Page<CreditEntry>, ClientError> {
+        let mut query = Vec::new();
+        if let Some(u) = uscc {
+            query.push(format!("uscc={}", urlencode(u)));
+        }
+        if let Some(a) = after {
+            query.push(format!("after={}", urlencode(a)));
+        }
+        let path = match query.is_empty() {
+            true => "/api/v1/credit-list".to_string(),
+            false => format!("/api/v1/credit-list?{}", query.join("&")),
         };
         self.get(&path).await
     }

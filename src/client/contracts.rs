@@ -5,7 +5,9 @@
 use base64::Engine;
 
 use super::{urlencode, Client, ClientError, Credentials};
+use crate::audit::canonical_json;
 use crate::domain::contract::{change_statement, contract_statement, Terms};
+use crate::domain::performance::{self as perf, Phase};
 use crate::wire::contracts::*;
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
@@ -72,6 +74,45 @@ pub fn sign_change(
     signed(&ch.digest, &change_statement(&d), creds)
 }
 
+/// The body rating the contract `c` (read just before) with `creds`: the rating's canonical
+/// document built as the server builds it (`domain::performance::document`), digested and
+/// signed.
+pub fn sign_rating(
+    c: &Contract,
+    phase: Phase,
+    score: rust_decimal::Decimal,
+    remarks: &str,
+    creds: &Credentials,
+) -> Result<PerformanceRatingRequest, ClientError> {
+    let doc = perf::document(&perf::Rating {
+        contract: &c.id,
+        contract_digest: &c.digest,
+        tender: &c.tender,
+        section: &c.section,
+        tenderer_uscc: &c.tenderer.uscc,
+        winner_uscc: &c.winner.uscc,
+        phase,
+        score,
+        remarks,
+    })
+    .ok_or_else(|| local("a score is 0 to 100 with at most one decimal place"))?;
+    let computed = ring::digest::digest(&ring::digest::SHA256, canonical_json(&doc).as_bytes());
+    let digest: [u8; 32] = computed
+        .as_ref()
+        .try_into()
+        .map_err(|_| local("a digest is 32 bytes"))?;
+    Ok(PerformanceRatingRequest {
+        phase,
+        score,
+        remarks: remarks.to_string(),
+        signature: signed(
+            &hex::encode(digest),
+            &perf::rating_statement(&digest),
+            creds,
+        )?,
+    })
+}
+
 impl Client {
     pub async fn draft_contract(
         &self,
@@ -122,6 +163,37 @@ impl Client {
             &format!("{}/signatures", contract_path(tender, section)),
             &body,
         )
+        .await
+    }
+
+    /// Reads the contract, rates it (履约评价) and signs the rating with `creds`.
+    pub async fn rate_performance(
+        &self,
+        tender: &str,
+        section: &str,
+        phase: Phase,
+        score: rust_decimal::Decimal,
+        remarks: &str,
+        creds: &Credentials,
+    ) -> Result<PerformanceRating, ClientError> {
+        let c = self.contract(tender, section).await?;
+        let body = sign_rating(&c, phase, score, remarks, creds)?;
+        self.post(
+            &format!("{}/performance-ratings", contract_path(tender, section)),
+            &body,
+        )
+        .await
+    }
+
+    pub async fn performance_ratings(
+        &self,
+        tender: &str,
+        section: &str,
+    ) -> Result<Vec<PerformanceRating>, ClientError> {
+        self.get(&format!(
+            "{}/performance-ratings",
+            contract_path(tender, section)
+        ))
         .await
     }
 

@@ -1047,6 +1047,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     treasury_pulls,
     licence_fetches,
     licence_verdicts,
+    performance_ratings,
     tender_departments,
     section_awards,
     clearing_reports,
@@ -1573,5 +1574,24 @@ diesel::table! {
         frozen_at -> Timestamp,
         bid_deadline -> Timestamp,
         bids -> Text,
+    }
+}
+
+diesel::table! {
+    performance_ratings (id) {
+        id -> Text,
+        contract_id -> Text,
+        tender_id -> Text,
+        section_code -> Text,
+        winner_uscc -> Text,
+        phase -> Text,
+        score -> Text,
+        grade -> Text,
+        remarks -> Text,
+        document -> Text,
+        digest -> Text,
+        signature -> Text,
+        rated_by -> Text,
+        rated_at -> Timestamp,
     }
 }

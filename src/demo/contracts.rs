@@ -1,6 +1,7 @@
 //! The demo's contract chapter (docs/CONTRACTS.md): BD01's contract drafted from the tender's
 //! terms and the winning bid (a locked term edited is refused), the performance bond, both
-//! signatures, a 设计变更 signed by both, and every bid bond refunded with interest.
+//! signatures, a 设计变更 signed by both, the tenderer's signed 履约评价 (shown in the award
+//! dossier), and every bid bond refunded with interest.
 
 use anyhow::{bail, Context};
 use serde_json::Value;
@@ -8,6 +9,7 @@ use serde_json::Value;
 use super::{creds, identity, login, say, short, Story};
 use crate::client::Client;
 use crate::domain::bidding::BondKind;
+use crate::domain::performance::Phase;
 use crate::pki::DevPki;
 use crate::wire::contracts::{ChangeKind, PerformanceBondRequest, ProposeChangeRequest};
 
@@ -143,6 +145,50 @@ pub(super) async fn story(
             d.after
         ));
     }
+
+    story.step(
+        "the tenderer rates the winner's performance so far (过程评价), signed with its e-business \
+         licence; the winner reads it, and every later award dossier shows it beside the bidder",
+    );
+    let rating = tenderer
+        .rate_performance(
+            tender,
+            section,
+            Phase::Interim,
+            "86.5".parse()?,
+            "桩基及下部结构按期完成，质量验收一次通过；文明施工有一次整改。",
+            &creds(tenderer_id)?,
+        )
+        .await?;
+    let seen = winner.performance_ratings(tender, section).await?;
+    if seen.len() != 1 || seen[0].digest != rating.digest {
+        bail!("the winner does not read the rating it was given");
+    }
+    let dossier: crate::wire::award_committee::Dossier = agent
+        .get(&format!(
+            "/api/v1/tenders/{tender}/sections/{section}/award/dossier"
+        ))
+        .await?;
+    let shown = dossier
+        .candidates
+        .iter()
+        .find(|c| c.bidder_uscc == rating.winner_uscc)
+        .is_some_and(|c| c.performance_ratings.iter().any(|r| r.id == rating.id));
+    if !shown {
+        bail!("the award dossier does not show the winner's rating");
+    }
+    say(format!(
+        "{}: {} 分 ({}) · signed {}… · in the award dossier beside {}",
+        serde_json::to_value(rating.phase)?
+            .as_str()
+            .unwrap_or_default(),
+        rating.score,
+        serde_json::to_value(rating.grade)?
+            .as_str()
+            .unwrap_or_default(),
+        &rating.digest[..16],
+        c.winner.name
+    ));
 
     story.step(
         "BD02's contract (no bond asked) is drafted and signed by both; the trading centre \

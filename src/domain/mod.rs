@@ -20,6 +20,7 @@ pub mod lifecycle;
 pub mod money;
 pub mod payment;
 pub mod penalty;
+pub mod performance;
 pub mod refund;
 pub mod schedule;
 pub mod sheet;

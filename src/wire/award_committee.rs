@@ -167,10 +167,23 @@ pub struct DossierCandidate {
     pub bidder_uscc: String,
     /// The bid price from the opened summary (开标一览表).
     pub price: Option<crate::domain::money::Money>,
-    /// 履约评价: the owner's past-performance ratings of the bidder (none recorded yet).
-    pub performance_ratings: Vec<serde_json::Value>,
-    /// Credit record: penalties from supervision (none recorded yet).
-    pub credit_record: Vec<serde_json::Value>,
+    /// 履约评价: the ratings tenderers gave the contracts this bidder won on the platform, in
+    /// the last three years, newest first (docs/CONTRACTS.md §6).
+    pub performance_ratings: Vec<crate::wire::contracts::PerformanceRating>,
+    /// Its credit record (条例78).
+    pub credit_record: CreditRecord,
+}
+
+/// An organisation's credit record as the platform holds it (docs/SUPERVISION.md): the penalty
+/// decisions served on it and the bidding bans recorded against it, looking back
+/// `looks_back_years` (decided, or ended, within them).
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct CreditRecord {
+    pub looks_back_years: u32,
+    /// Served decisions, in case order (the public credit list's entries).
+    pub decisions: Vec<crate::wire::cases::CreditEntry>,
+    /// Bans running, still to start, or ended within the lookback, by first day.
+    pub bans: Vec<crate::wire::supervision::Ban>,
 }
 
 /// What the award committee decides from (domain-rules §3.1): the 评标报告 and its remarks, the

@@ -233,3 +233,43 @@ pub struct BondRefund {
     pub overdue: bool,
     pub overdue_flagged_at: Option<DateTime<Utc>>,
 }
+
+pub use crate::domain::performance::{Grade as PerformanceGrade, Phase as PerformancePhase};
+
+/// 履约评价 (docs/CONTRACTS.md §6): the tenderer rates how the winner performs the contract, and
+/// signs the rating's document (`domain::performance::document`, canonical JSON) with its
+/// organisation certificate: `etender-performance-rating/v1\0` ‖ its SHA-256.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PerformanceRatingRequest {
+    pub phase: PerformancePhase,
+    /// 0–100, at most one decimal place; the grade follows from it (≥ 90 excellent, ≥ 80 good,
+    /// ≥ 60 qualified, below unqualified).
+    #[schema(value_type = String, example = "86.5")]
+    pub score: rust_decimal::Decimal,
+    /// The reasons, 1–2,000 characters.
+    pub remarks: String,
+    /// The tenderer's signature; `digest` is the document's SHA-256 (hex).
+    pub signature: ContractSignatureRequest,
+}
+
+/// A rating as kept: what it says, the document signed and the tenderer's signature.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct PerformanceRating {
+    pub id: String,
+    pub contract: String,
+    pub tender: String,
+    pub section: String,
+    /// The rated organisation (the contract's winner).
+    pub winner_uscc: String,
+    pub phase: PerformancePhase,
+    #[schema(value_type = String, example = "86.5")]
+    pub score: rust_decimal::Decimal,
+    pub grade: PerformanceGrade,
+    pub remarks: String,
+    /// The canonical document signed and its SHA-256 (hex).
+    pub document: String,
+    pub digest: String,
+    pub signature: PartySignature,
+    pub rated_at: DateTime<Utc>,
+}

@@ -1667,6 +1667,22 @@ async fn every_endpoint_with_every_role() {
         ),
         e(
             Method::POST,
+            "/api/v1/tenders/{id}/sections/{section}/contract/performance-ratings",
+            format!("/api/v1/tenders/{t}/sections/BD01/contract/performance-ratings"),
+            Some(json!({"phase": "interim", "score": "85", "remarks": "按期",
+                "signature": {"digest": "x", "certificate_chain": ["AAAA"],
+                "signature": "AAAA", "signature_algorithm": "ed25519"}})),
+            Some(&[]),
+        ),
+        e(
+            Method::GET,
+            "/api/v1/tenders/{id}/sections/{section}/contract/performance-ratings",
+            format!("/api/v1/tenders/{t}/sections/BD01/contract/performance-ratings"),
+            None,
+            Some(&[]),
+        ),
+        e(
+            Method::POST,
             "/api/v1/tenders/{id}/sections/{section}/contract/signatures",
             format!("/api/v1/tenders/{t}/sections/BD01/contract/signatures"),
             Some(json!({"digest": "x", "certificate_chain": ["AAAA"],

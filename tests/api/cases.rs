@@ -515,6 +515,24 @@ async fn a_case_from_clue_to_closure_bans_the_bidder_from_the_day_of_service() {
     assert_eq!(list.items.len(), 1);
     assert_eq!(list.items[0].decision_no, "潜住建罚〔2026〕1号");
     assert_eq!(list.items[0].uscc.as_deref(), Some(w.uscc.as_str()));
+    // Narrowed to a USCC: the party's decision, nobody else's; a code that is none is refused.
+    let public = w.app.client();
+    let mine = public.credit_list_of(Some(&w.uscc), None).await.unwrap();
+    assert_eq!(mine.items.len(), 1);
+    let other = pki().get("bidder-sm2").key.clone();
+    assert_ne!(other, w.uscc);
+    let theirs = public.credit_list_of(Some(&other), None).await.unwrap();
+    assert!(theirs.items.is_empty(), "{:?}", theirs.items);
+    let (st, v) = public
+        .raw(
+            Method::GET,
+            "/api/v1/credit-list?uscc=91420000000000000X",
+            None,
+        )
+        .await
+        .unwrap();
+    assert_problem(st, &v, 422, "validation_failed");
+    assert!(v["errors"].to_string().contains("uscc"), "{v}");
 
     w.ok(
         &a,
@@ -743,10 +761,10 @@ async fn the_partys_five_working_days_and_the_seven_to_serve_at_their_boundaries
     // One query a page, whatever its size; small pages give the big one.
     use etender::app::cases::credit_list;
     use etender::db::queries::counted;
-    let (first, n) = counted(credit_list(&w.app.ctx, None, Some(1))).await;
+    let (first, n) = counted(credit_list(&w.app.ctx, None, None, Some(1))).await;
     let first = first.unwrap();
     assert!(n <= 1, "credit list page of 1: {n} queries");
-    let (second, n) = counted(credit_list(&w.app.ctx, first.next.clone(), Some(200))).await;
+    let (second, n) = counted(credit_list(&w.app.ctx, None, first.next.clone(), Some(200))).await;
     let second = second.unwrap();
     assert!(n <= 1, "credit list page of 200: {n} queries");
     assert_eq!(second.next, None);

@@ -38,6 +38,7 @@ mod oversight;
 mod pages;
 mod parties;
 mod payments;
+mod performance;
 mod remedy;
 mod report;
 mod secrets;

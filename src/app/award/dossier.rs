@@ -1,10 +1,11 @@
 //! `GET …/sections/{section}/award/dossier`: what the award committee decides from
 //! (domain-rules §3.1) — the 评标报告 it rests on with the members' dissents, the 清标 report,
 //! each candidate's bid price from the opening record, its past-performance ratings (履约评价)
-//! and credit record (none recorded on the platform yet: empty lists, in place for the
-//! supervision module), and the tender's 定标要素 with its 择优/比劣 criteria.
+//! and its credit record (`support::credit`: decisions served, bans), and the tender's 定标要素
+//! with its 择优/比劣 criteria.
 
 use super::*;
+use crate::app::support::credit;
 use crate::app::support::evaluation::opened_bids;
 use crate::app::support::json::parse_json;
 use crate::app::AppContext;
@@ -22,6 +23,7 @@ pub async fn dossier(
     section: &str,
 ) -> AppResult<Dossier> {
     let (tender, section, actor) = (tender.to_string(), section.to_string(), actor.clone());
+    let now = ctx.clock.now();
     ctx.db
         .read(move |c| {
             let none = || AppError::not_found("no award dossier for this section");
@@ -61,6 +63,8 @@ pub async fn dossier(
                 let bidder = idrepo::find_organisation_by_uscc(c, &uscc)?
                     .map(|org| org.name)
                     .unwrap_or_default();
+                let performance_ratings = credit::ratings_of(c, &uscc, now)?;
+                let credit_record = credit::record_of(c, &uscc, now)?;
                 out.push(DossierCandidate {
                     bid_id: bid.clone(),
                     bidder,
@@ -68,8 +72,8 @@ pub async fn dossier(
                     price: o
                         .and_then(|o| o.prices.first().copied())
                         .and_then(|p| Money::new(p).ok()),
-                    performance_ratings: Vec::new(),
-                    credit_record: Vec::new(),
+                    performance_ratings,
+                    credit_record,
                 });
             }
             let clearing = acrepo::latest_clearing(c, &tender, &section)?

@@ -3,14 +3,12 @@
 //! public credit record). A case's decision records its ban through the same row
 //! (`support::bans::record_ban`); here an officer enters a decision made off the platform.
 
-use chrono::TimeDelta;
-
+use crate::app::support::credit::ban_dto;
 use crate::app::{Actor, AppContext};
 use crate::db::repo::supervision as repo;
-use crate::db::types::{from_db, to_db};
+use crate::db::types::to_db;
 use crate::domain::identity::Role;
 use crate::domain::penalty::{ban_term, BAN_YEARS};
-use crate::domain::schedule::legal_date;
 use crate::domain::uscc::Uscc;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::wire::supervision::{Ban, BanRequest};
@@ -95,18 +93,4 @@ pub async fn bans(ctx: &AppContext, uscc: Option<String>) -> AppResult<Vec<Ban>>
                 .collect())
         })
         .await
-}
-
-fn ban_dto(row: repo::BanRow) -> Ban {
-    Ban {
-        first_day: legal_date(from_db(row.starts_at)),
-        last_day: legal_date(from_db(row.ends_at) - TimeDelta::seconds(1)),
-        id: row.id,
-        uscc: row.uscc,
-        name: row.name,
-        decision_no: row.decision_no,
-        legal_basis: row.legal_basis,
-        department: row.department_code,
-        recorded_at: from_db(row.recorded_at),
-    }
 }

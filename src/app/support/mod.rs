@@ -8,6 +8,7 @@ pub mod award;
 pub mod award_committee;
 pub mod award_publicity;
 pub mod bans;
+pub mod credit;
 pub mod departments;
 pub mod errors;
 pub mod evaluation;

@@ -146,12 +146,35 @@ pub fn evidence_of(c: &mut AnyConnection, case: &str) -> QueryResult<Vec<Evidenc
 }
 
 /// The served decisions (the public credit list), by case id.
-pub fn served_page(c: &mut AnyConnection, page: &Keyset<String>) -> QueryResult<Vec<CaseRow>> {
-    let q = cases::table
+pub fn served_page(
+    c: &mut AnyConnection,
+    uscc: Option<&str>,
+    page: &Keyset<String>,
+) -> QueryResult<Vec<CaseRow>> {
+    let mut q = cases::table
         .filter(cases::served_at.is_not_null())
         .select(CaseRow::as_select())
         .into_boxed();
+    if let Some(u) = uscc {
+        q = q.filter(cases::party_uscc.eq(u.to_string()));
+    }
     keyset(q, cases::id, page).load(c)
+}
+
+/// The decisions served on the organisation `uscc` and decided after `decided_after`, in case
+/// order: the decisions part of its credit record (`support::credit`).
+pub fn served_against(
+    c: &mut AnyConnection,
+    uscc: &str,
+    decided_after: NaiveDateTime,
+) -> QueryResult<Vec<CaseRow>> {
+    cases::table
+        .filter(cases::served_at.is_not_null())
+        .filter(cases::party_uscc.eq(uscc.to_string()))
+        .filter(cases::decided_at.gt(decided_after))
+        .order(cases::id.asc())
+        .select(CaseRow::as_select())
+        .load(c)
 }
 
 /// A department's cases by id (UUIDv7: roughly opening order); `open_states` only those in one

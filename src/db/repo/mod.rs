@@ -24,6 +24,7 @@ pub mod mail;
 pub mod motions;
 pub mod oversight;
 pub mod parties;
+pub mod performance;
 pub mod reports;
 pub mod sheets;
 pub mod supervision;

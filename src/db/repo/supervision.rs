@@ -224,3 +224,19 @@ pub fn complaints(
     }
     super::keyset(q, t::id, page).load(c)
 }
+
+/// Every ban on `uscc` still running or ended after `ended_after`, by start: the bans part of
+/// an organisation's credit record (`support::credit`).
+pub fn bans_of(
+    c: &mut AnyConnection,
+    uscc: &str,
+    ended_after: NaiveDateTime,
+) -> QueryResult<Vec<BanRow>> {
+    use crate::db::schema::bidding_bans as b;
+    b::table
+        .filter(b::uscc.eq(uscc.to_string()))
+        .filter(b::ends_at.gt(ended_after))
+        .order((b::starts_at.asc(), b::id.asc()))
+        .select(BanRow::as_select())
+        .load(c)
+}

@@ -8,7 +8,6 @@ use utoipa::IntoParams;
 use crate::app::cases::{self, NewEvidence};
 use crate::app::{Actor, AppContext};
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::http::extract::PageParams;
 use crate::http::openapi::Binary;
 use crate::wire::cases::{
     Case, CaseAct, CaseSummary, ClueRequest, CreditEntry, EvidenceKind, PartyAct,
@@ -191,18 +190,32 @@ pub async fn party_act(
     ))
 }
 
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct CreditListParams {
+    /// Only the decisions served on this organisation (unified social credit code).
+    pub uscc: Option<String>,
+    /// Cursor from the previous page's `next`.
+    pub after: Option<String>,
+    /// Page size, 1–200 (default 50).
+    pub limit: Option<i64>,
+}
+
 /// The public credit list (条例78): penalty decisions served on their parties, in case order.
-#[utoipa::path(operation_id = "list_credit_decisions", tag = "public", params(PageParams),
+#[utoipa::path(operation_id = "list_credit_decisions", tag = "public", params(CreditListParams),
     responses(
     (status = 200, body = Page<CreditEntry>),
+    (status = 422, description = "`validation_failed`: `uscc` not a unified social credit code"),
 ))]
 #[get("/api/v1/credit-list")]
 pub async fn credit_list(
     ctx: web::Data<AppContext>,
-    q: web::Query<PageParams>,
+    q: web::Query<CreditListParams>,
 ) -> AppResult<web::Json<Page<CreditEntry>>> {
     let q = q.into_inner();
-    Ok(web::Json(cases::credit_list(&ctx, q.after, q.limit).await?))
+    Ok(web::Json(
+        cases::credit_list(&ctx, q.uscc, q.after, q.limit).await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -142,6 +142,61 @@ pub async fn sign_contract(
     ))
 }
 
+/// Rate how the winner performs the contract (履约评价, the tenderer's side, signed with the
+/// tenderer's organisation certificate over `etender-performance-rating/v1\0` ‖ the SHA-256 of
+/// the rating's canonical document): interim ratings while it is signed, one final rating.
+#[utoipa::path(operation_id = "rate_contract_performance", tag = "contracts",
+    request_body = PerformanceRatingRequest,
+    params(("id" = String, Path, description = "Tender id"),
+        ("section" = String, Path, description = "Section code")),
+    security(("bearer" = [])), responses(
+    (status = 201, body = PerformanceRating),
+    (status = 401, description = "`unauthenticated`; certificate errors (`certificate_*`)"),
+    (status = 403, description = "`forbidden`: not the tenderer's side, or another \
+        organisation's certificate; `other_department`"),
+    (status = 404, description = "`not_found`"),
+    (status = 409, description = "`conflict`: the final rating was given, or the digest signed \
+        is not the document's; `invalid_state_transition`: a draft, or an interim rating of a \
+        terminated contract"),
+    (status = 422, description = "`validation_failed` (score, remarks, signature); \
+        `statement_signature_invalid`; `certificate_*`"),
+))]
+#[post("/api/v1/tenders/{id}/sections/{section}/contract/performance-ratings")]
+pub async fn rate_performance(
+    ctx: web::Data<AppContext>,
+    actor: Actor,
+    path: SectionPath,
+    body: web::Json<PerformanceRatingRequest>,
+) -> AppResult<HttpResponse> {
+    let (id, section) = path.into_inner();
+    let rating =
+        contracts::rate_performance(&ctx, &actor, &id, &section, body.into_inner()).await?;
+    Ok(HttpResponse::Created().json(rating))
+}
+
+/// The contract's performance ratings, oldest first (its parties and the supervising
+/// regulators).
+#[utoipa::path(operation_id = "contract_performance_ratings", tag = "contracts",
+    params(("id" = String, Path, description = "Tender id"),
+        ("section" = String, Path, description = "Section code")),
+    security(("bearer" = [])), responses(
+    (status = 200, body = Vec<PerformanceRating>),
+    (status = 401, description = "`unauthenticated`"),
+    (status = 403, description = "`forbidden`; `other_department`"),
+    (status = 404, description = "`not_found`: no contract, or not the caller's"),
+))]
+#[get("/api/v1/tenders/{id}/sections/{section}/contract/performance-ratings")]
+pub async fn performance_ratings(
+    ctx: web::Data<AppContext>,
+    actor: Actor,
+    path: SectionPath,
+) -> AppResult<web::Json<Vec<PerformanceRating>>> {
+    let (id, section) = path.into_inner();
+    Ok(web::Json(
+        contracts::performance_ratings(&ctx, &actor, &id, &section).await?,
+    ))
+}
+
 /// Propose a change (with the whole new terms) or a termination of the signed contract; it
 /// takes effect when both parties have signed it.
 #[utoipa::path(operation_id = "propose_contract_change", tag = "contracts",

@@ -233,6 +233,8 @@ macro_rules! for_each_route {
             contracts::edit_terms,
             contracts::performance_bond,
             contracts::sign_contract,
+            contracts::rate_performance,
+            contracts::performance_ratings,
             contracts::propose_change,
             contracts::sign_change,
             contracts::decline_change,

@@ -1,0 +1,121 @@
+//! An organisation's record as the 评定分离 award weighs it (domain-rules §3.1: the 定标 draws
+//! on the candidates' 履约评价 and credit): its credit record (信用记录, 条例78) — the penalty
+//! decisions served on it (the public credit list) and the bidding bans recorded against its
+//! USCC, whether a case's decision or an officer's entry of one made off the platform — and
+//! the performance ratings its tenderers gave its contracts (docs/CONTRACTS.md §6). The public
+//! lists, the contract views and the award committee's dossier read them from here, so all
+//! show the same entries.
+//!
+//! The dossier looks back [`LOOKBACK_YEARS`]: the window 条例67 and 68 count repeat offences
+//! in, and the one local 评定分离 rules use for 不良行为记录 and 履约评价.
+
+use chrono::{DateTime, Months, TimeDelta, Utc};
+
+use crate::app::support::errors::internal;
+use crate::app::support::json::parse_json;
+use crate::db::repo::cases::{self as crepo, CaseRow};
+use crate::db::repo::performance::{self as prepo, RatingRow};
+use crate::db::repo::supervision::{self as srepo, BanRow};
+use crate::db::types::{from_db, to_db};
+use crate::db::AnyConnection;
+use crate::domain::schedule::legal_date;
+use crate::error::AppResult;
+use crate::wire::award_committee::CreditRecord;
+use crate::wire::cases::{CaseDecision, CreditEntry};
+use crate::wire::contracts::{PartySignature, PerformanceRating};
+use crate::wire::supervision::Ban;
+
+/// How far back the dossier's credit record reaches: decisions decided, and bans ended, within
+/// the last three years.
+pub const LOOKBACK_YEARS: u32 = 3;
+
+/// A served case as the credit list shows it.
+pub fn credit_entry(row: CaseRow) -> AppResult<CreditEntry> {
+    let d: CaseDecision = parse_json(row.decision.as_deref().unwrap_or(""), "case decision")?;
+    Ok(CreditEntry {
+        case_id: row.id,
+        party_kind: d.party.kind,
+        name: d.party.name,
+        uscc: d.party.uscc,
+        penalties: d.penalties,
+        decision_no: d.decision_no,
+        decided_on: d.decided_on,
+        department: row.department_code,
+    })
+}
+
+/// A ban as the public lists show it.
+pub fn ban_dto(row: BanRow) -> Ban {
+    Ban {
+        first_day: legal_date(from_db(row.starts_at)),
+        last_day: legal_date(from_db(row.ends_at) - TimeDelta::seconds(1)),
+        id: row.id,
+        uscc: row.uscc,
+        name: row.name,
+        decision_no: row.decision_no,
+        legal_basis: row.legal_basis,
+        department: row.department_code,
+        recorded_at: from_db(row.recorded_at),
+    }
+}
+
+/// The credit record of `uscc` at `now`: decisions served and decided within the lookback,
+/// bans running or ended within it.
+pub fn record_of(c: &mut AnyConnection, uscc: &str, now: DateTime<Utc>) -> AppResult<CreditRecord> {
+    let since = to_db(since(now));
+    let decisions = crepo::served_against(c, uscc, since)?
+        .into_iter()
+        .map(credit_entry)
+        .collect::<AppResult<Vec<_>>>()?;
+    let bans = srepo::bans_of(c, uscc, since)?
+        .into_iter()
+        .map(ban_dto)
+        .collect();
+    Ok(CreditRecord {
+        looks_back_years: LOOKBACK_YEARS,
+        decisions,
+        bans,
+    })
+}
+
+/// The start of the lookback at `now`.
+fn since(now: DateTime<Utc>) -> DateTime<Utc> {
+    now.checked_sub_months(Months::new(12 * LOOKBACK_YEARS))
+        .unwrap_or(now)
+}
+
+/// A stored rating on the wire.
+pub fn rating_dto(row: RatingRow) -> AppResult<PerformanceRating> {
+    let bad = |what: &str| internal(anyhow::anyhow!("performance rating {}: {what}", row.id));
+    let phase = row.phase().ok_or_else(|| bad("phase"))?;
+    let grade = row.grade().ok_or_else(|| bad("grade"))?;
+    let score = row.score.parse().map_err(|_| bad("score"))?;
+    let signature: PartySignature = parse_json(&row.signature, "rating signature")?;
+    Ok(PerformanceRating {
+        id: row.id,
+        contract: row.contract_id,
+        tender: row.tender_id,
+        section: row.section_code,
+        winner_uscc: row.winner_uscc,
+        phase,
+        score,
+        grade,
+        remarks: row.remarks,
+        document: row.document,
+        digest: row.digest,
+        signature,
+        rated_at: from_db(row.rated_at),
+    })
+}
+
+/// The ratings of the contracts `uscc` won, given within the lookback, newest first.
+pub fn ratings_of(
+    c: &mut AnyConnection,
+    uscc: &str,
+    now: DateTime<Utc>,
+) -> AppResult<Vec<PerformanceRating>> {
+    prepo::of_winner(c, uscc, to_db(since(now)))?
+        .into_iter()
+        .map(rating_dto)
+        .collect()
+}
