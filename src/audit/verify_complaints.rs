@@ -10,7 +10,7 @@ use base64::Engine;
 use super::bundle::BundleScope;
 use super::verify::{Rule, VerifiedEntry};
 use crate::domain::complaint::{
-    advance, decision_statement, statement, Event, Outcome, State, Subject,
+    advance, content_digest, decision_statement, statement, Event, Outcome, State, Subject,
 };
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
@@ -133,6 +133,14 @@ impl Rule for ComplaintsReplay {
             }
             if event == Event::Decide {
                 let s = |k: &str| body[k].as_str().unwrap_or_default();
+                // The text published with the decision is the one the officer signed.
+                if let Some(text) = body["text"].as_str() {
+                    if content_digest(text) != s("text_sha256") {
+                        out.push(format!(
+                            "{here}: the decision text logged is not the one signed"
+                        ));
+                    }
+                }
                 match Outcome::parse_code(s("outcome")) {
                     Some(o) => {
                         let msg = decision_statement(&id, o, s("text_sha256"));

@@ -94,13 +94,22 @@ pub(super) async fn complaint(
             decided.overdue
         );
     }
-    let t: serde_json::Value = agent.get(&format!("/api/v1/tenders/{tender}")).await?;
-    if t["state"] == "suspended" {
+    let state = super::award::tender_state(base, tender).await?;
+    if state == crate::domain::lifecycle::StateKind::Suspended {
         bail!("the tender is still suspended after the decision");
     }
+    let feed: Vec<crate::wire::tenders::Announcement> = crate::client::Client::new(base)
+        .get(&format!("/api/v1/announcements?tender={tender}&limit=200"))
+        .await?;
+    let announced = feed
+        .iter()
+        .rfind(|a| a.kind == crate::domain::tender::AnnouncementKind::ComplaintDecision)
+        .context("the complaint's decision is not in the tender's announcements")?;
     say(format!(
-        "dismissed, signed by the officer and served; the tender is {} again",
-        t["state"].as_str().unwrap_or("?")
+        "dismissed, signed by the officer and served; the tender is {} again; announced to the \
+         public: 「{}」",
+        state.as_str(),
+        announced.title
     ));
     Ok(())
 }

@@ -404,10 +404,13 @@ pub enum AnnouncementKind {
     AwardCandidates,
     /// 中标结果公告.
     AwardResult,
+    /// 投诉处理决定: the department's decision on a complaint, made public (投诉处理办法:
+    /// the result is published for the public to oversee).
+    ComplaintDecision,
 }
 
 impl AnnouncementKind {
-    pub const ALL: [AnnouncementKind; 11] = [
+    pub const ALL: [AnnouncementKind; 12] = [
         AnnouncementKind::TenderNotice,
         AnnouncementKind::ChangeNotice,
         AnnouncementKind::Answer,
@@ -419,6 +422,7 @@ impl AnnouncementKind {
         AnnouncementKind::OpeningFailed,
         AnnouncementKind::AwardCandidates,
         AnnouncementKind::AwardResult,
+        AnnouncementKind::ComplaintDecision,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -434,6 +438,7 @@ impl AnnouncementKind {
             AnnouncementKind::OpeningFailed => "opening_failed",
             AnnouncementKind::AwardCandidates => "award_candidates",
             AnnouncementKind::AwardResult => "award_result",
+            AnnouncementKind::ComplaintDecision => "complaint_decision",
         }
     }
 

@@ -595,6 +595,27 @@ async fn a_documents_complaint_from_objection_to_a_decision_that_orders_the_docu
     // Served: the complainant and the tender's side are mailed; the suspension ended with it.
     assert!(app.rows().await.get("mail_outbox") > mails);
     assert_eq!(tender_state(&app, &t).await, "published");
+    // Made public: the decision and its text in the tender's announcements.
+    let anns: Value = app
+        .client()
+        .get(&format!("/api/v1/announcements?tender={t}&limit=200"))
+        .await
+        .unwrap();
+    let ann = anns
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["kind"] == "complaint_decision")
+        .unwrap_or_else(|| panic!("no complaint decision announced: {anns}"));
+    assert!(ann["title"].as_str().unwrap().contains("投诉成立"), "{ann}");
+    let body: Value = match &ann["body"] {
+        Value::String(s) => serde_json::from_str(s).unwrap(),
+        v => v.clone(),
+    };
+    assert_eq!(
+        (body["complaint"].as_str(), body["text"].as_str()),
+        (Some(id.as_str()), Some(text))
+    );
     refused(
         &app,
         &ours,
@@ -667,6 +688,13 @@ async fn a_documents_complaint_from_objection_to_a_decision_that_orders_the_docu
     let found = complaint_problems(&forged, &t);
     assert!(
         found.iter().any(|f| f.contains("decision's signature")),
+        "{found:?}"
+    );
+    let mut reworded = es.to_vec();
+    reworded[find("complaint_decided")].body.as_mut().unwrap()["text"] = json!("驳回投诉。");
+    let found = complaint_problems(&reworded, &t);
+    assert!(
+        found.iter().any(|f| f.contains("not the one signed")),
         "{found:?}"
     );
     let mut by_bidder = es.to_vec();

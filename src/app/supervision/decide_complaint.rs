@@ -10,6 +10,10 @@
 //!   tender before its award terminates it (终止招标); amending the documents needs the tender
 //!   still taking bids, and the tenderer is ordered to amend (条例21 then moves the deadline).
 //!
+//! The decision is made public with its text (投诉处理办法: the result is published for the
+//! public to oversee): a `complaint_decision` announcement in the tender's feed, whose body is
+//! the signed entry with the text the signature's digest covers.
+//!
 //! A step the tender is not at is `redo_not_possible`, and nothing is written. A decision after
 //! the 30 working days is still made and recorded late.
 
@@ -37,6 +41,7 @@ use crate::domain::complaint::{
 };
 use crate::domain::identity::Role;
 use crate::domain::lifecycle::{State as TenderState, StateKind, SuspensionReason};
+use crate::domain::tender::AnnouncementKind;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::wire::supervision::Complaint;
 use crate::wire::tenders::LifecycleAction;
@@ -117,7 +122,7 @@ pub async fn decide_complaint(
                 actor.audit_as(Role::Regulator),
                 EventType::ComplaintDecided,
                 json!({"complaint": row.id, "state": next, "outcome": outcome.code(),
-                    "text_sha256": digest, "late": late, "resumed_tender": resumed,
+                    "text": text, "text_sha256": digest, "late": late, "resumed_tender": resumed,
                     "redone": redone, "signature": row.decision_signature,
                     "signature_algorithm": row.decision_signature_algorithm,
                     "certificate": row.decision_certificate,
@@ -139,7 +144,10 @@ pub async fn decide_complaint(
                 change,
                 Some(Publicity {
                     release: None,
-                    announcement: None,
+                    announcement: Some((
+                        AnnouncementKind::ComplaintDecision,
+                        format!("投诉处理决定：{}（{verdict}）", tender.title),
+                    )),
                     mail: Some(Mail {
                         kind: "complaint_decided",
                         subject: format!("投诉处理决定：{}", tender.title),
