@@ -174,11 +174,15 @@ pub struct DossierCandidate {
     pub credit_record: CreditRecord,
 }
 
-/// An organisation's credit record as the platform holds it (docs/SUPERVISION.md): the penalty
-/// decisions served on it and the bidding bans recorded against it, looking back
+/// An organisation's credit record as the platform holds it (docs/SUPERVISION.md): its credit
+/// grade, the penalty decisions served on it and the bidding bans recorded against it, looking back
 /// `looks_back_years` (decided, or ended, within them).
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct CreditRecord {
+    /// Its 信用等级 as the regulators set it (docs/SUPERVISION.md: A is checked least, D most);
+    /// B when no regulator graded it (`graded` false).
+    pub grade: crate::domain::artefacts::CreditGrade,
+    pub graded: bool,
     pub looks_back_years: u32,
     /// Served decisions, in case order (the public credit list's entries).
     pub decisions: Vec<crate::wire::cases::CreditEntry>,

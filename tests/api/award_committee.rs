@@ -937,7 +937,9 @@ async fn the_dossier_is_the_committees_while_it_decides_and_never_a_bidders() {
     assert!(candidates.iter().all(|c| c["price"].is_string()
         && c["bidder"].is_string()
         && c["performance_ratings"] == json!([])
-        && c["credit_record"] == json!({"looks_back_years": 3, "decisions": [], "bans": []})));
+        && c["credit_record"]
+            == json!({"grade": "b", "graded": false, "looks_back_years": 3, "decisions": [],
+                "bans": []})));
     assert_eq!(d["report"]["document"]["tender"], a.w.t());
     let regulator = a.w.app.enrol("regulator").await;
     let _: Value = regulator.get(&path).await.unwrap();

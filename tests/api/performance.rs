@@ -231,6 +231,13 @@ async fn the_tenderer_rates_a_signed_contract_once_finally_and_the_dossier_shows
         .collect();
     assert_eq!(scores, ["92", "85.5"], "newest first");
     assert_eq!(winner["credit_record"]["bans"], json!([]));
+    assert_eq!(
+        (
+            &winner["credit_record"]["grade"],
+            &winner["credit_record"]["graded"]
+        ),
+        (&json!("b"), &json!(false))
+    );
     assert_eq!(winner["credit_record"]["looks_back_years"], 3);
     if let Some(x) = cands
         .iter()
@@ -241,6 +248,10 @@ async fn the_tenderer_rates_a_signed_contract_once_finally_and_the_dossier_shows
         assert_eq!(bans.len(), 1, "{x}");
         assert_eq!(bans[0]["decision_no"], "潜住建罚〔2026〕9号");
         assert_eq!(x["credit_record"]["decisions"], json!([]));
+        assert_eq!(
+            (&x["credit_record"]["grade"], &x["credit_record"]["graded"]),
+            (&json!("d"), &json!(true))
+        );
     } else {
         panic!("the banned bidder {other_uscc} is not among the candidates: {d}");
     }
@@ -251,7 +262,8 @@ async fn the_tenderer_rates_a_signed_contract_once_finally_and_the_dossier_shows
     tamper(&bundle);
 }
 
-/// A regulator of a department of its own records a one-year ban on `uscc` from today.
+/// A regulator of a department of its own records a one-year ban on `uscc` from today and
+/// grades it D.
 async fn ban(w: &World, uscc: &str) {
     let admin = w.app.enrol("admin").await;
     let (st, v) = admin
@@ -286,6 +298,15 @@ async fn ban(w: &World, uscc: &str) {
         .await
         .unwrap();
     assert_eq!(st, 201, "{v}");
+    let (st, v) = officer
+        .raw(
+            Method::PUT,
+            &format!("/api/v1/supervision/objects/organisation/{uscc}/grade"),
+            Some(&json!({"grade": "d"})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(st, 200, "{v}");
 }
 
 /// The contracts rule passes the ratings as logged and names each tampering.

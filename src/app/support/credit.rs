@@ -1,5 +1,6 @@
 //! An organisation's record as the 评定分离 award weighs it (domain-rules §3.1: the 定标 draws
-//! on the candidates' 履约评价 and credit): its credit record (信用记录, 条例78) — the penalty
+//! on the candidates' 履约评价 and credit): its credit record (信用记录, 条例78) — the credit grade
+//! the regulators set (信用分级分类监管, B when none did), the penalty
 //! decisions served on it (the public credit list) and the bidding bans recorded against its
 //! USCC, whether a case's decision or an officer's entry of one made off the platform — and
 //! the performance ratings its tenderers gave its contracts (docs/CONTRACTS.md §6). The public
@@ -13,11 +14,13 @@ use chrono::{DateTime, Months, TimeDelta, Utc};
 
 use crate::app::support::errors::internal;
 use crate::app::support::json::parse_json;
+use crate::db::repo::artefacts as arepo;
 use crate::db::repo::cases::{self as crepo, CaseRow};
 use crate::db::repo::performance::{self as prepo, RatingRow};
 use crate::db::repo::supervision::{self as srepo, BanRow};
 use crate::db::types::{from_db, to_db};
 use crate::db::AnyConnection;
+use crate::domain::artefacts::{CreditGrade, ObjectKind, DEFAULT_GRADE};
 use crate::domain::schedule::legal_date;
 use crate::error::AppResult;
 use crate::wire::award_committee::CreditRecord;
@@ -59,8 +62,8 @@ pub fn ban_dto(row: BanRow) -> Ban {
     }
 }
 
-/// The credit record of `uscc` at `now`: decisions served and decided within the lookback,
-/// bans running or ended within it.
+/// The credit record of `uscc` at `now`: its credit grade, decisions served and decided within
+/// the lookback, bans running or ended within it.
 pub fn record_of(c: &mut AnyConnection, uscc: &str, now: DateTime<Utc>) -> AppResult<CreditRecord> {
     let since = to_db(since(now));
     let decisions = crepo::served_against(c, uscc, since)?
@@ -71,7 +74,15 @@ pub fn record_of(c: &mut AnyConnection, uscc: &str, now: DateTime<Utc>) -> AppRe
         .into_iter()
         .map(ban_dto)
         .collect();
+    let grade = arepo::find_grade(c, ObjectKind::Organisation.as_str(), uscc)?
+        .map(|g| {
+            CreditGrade::parse(&g.grade)
+                .ok_or_else(|| internal(anyhow::anyhow!("credit grade {:?} of {uscc}", g.grade)))
+        })
+        .transpose()?;
     Ok(CreditRecord {
+        grade: grade.unwrap_or(DEFAULT_GRADE),
+        graded: grade.is_some(),
         looks_back_years: LOOKBACK_YEARS,
         decisions,
         bans,
