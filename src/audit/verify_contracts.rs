@@ -11,7 +11,7 @@ use super::verify::{Rule, VerifiedEntry};
 use crate::crypto::x509::{extract_identity, CertMeta, IdentityExtraction};
 use crate::domain::contract::{change_statement, contract_statement};
 use crate::domain::evaluation::report::ReportOutcome;
-use crate::domain::performance::{rating_statement, Grade, Phase};
+use crate::domain::performance::{rating_statement, reply_due, reply_statement, Grade, Phase};
 use crate::domain::refund::{interest, InterestRule};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
@@ -36,7 +36,9 @@ const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STA
 ///   document hashes to its digest, names the contract's current version and parties, and
 ///   carries the phase, score and the grade the score falls in; the tenderer's organisation
 ///   certificate signed `etender-performance-rating/v1` ‖ the digest (a terminated contract
-///   takes only its final rating);
+///   takes only its final rating); every `contract_performance_replied` answers a rating the
+///   chain shows, once, within its 15 days, with a document naming that rating, its digest and
+///   the winner, signed by the winner's organisation certificate;
 /// * **refunds with exact interest**: every `bond_refunded` states principal, days, rate and
 ///   day basis whose interest (cash) is the one logged, and is recorded by an administrator;
 /// * **bonds due on a ground that happened**: a section's `bond_refunds_due` follows its ground
@@ -87,6 +89,8 @@ struct Contract {
     paid: rust_decimal::Decimal,
     /// The final performance rating was given.
     rated_final: bool,
+    /// Ratings given: id → (digest, when, replied).
+    ratings: HashMap<String, (String, String, bool)>,
 }
 
 impl Rule for ContractsReplay {
@@ -197,7 +201,7 @@ impl Rule for ContractsReplay {
                         problem(format!("{ty} for a contract {id} the chain never drafted"));
                         continue;
                     };
-                    for p in step(c, ty, body) {
+                    for p in step(c, ty, body, &e.leaf.occurred_at) {
                         problem(p);
                     }
                 }
@@ -208,7 +212,7 @@ impl Rule for ContractsReplay {
     }
 }
 
-fn step(c: &mut Contract, ty: &str, body: &Value) -> Vec<String> {
+fn step(c: &mut Contract, ty: &str, body: &Value, at: &str) -> Vec<String> {
     let text = |k: &str| body[k].as_str().unwrap_or_default().to_string();
     let mut out = Vec::new();
     // Payments made before a termination may be reported after it.
@@ -216,6 +220,7 @@ fn step(c: &mut Contract, ty: &str, body: &Value) -> Vec<String> {
         "contract_reminder_sent",
         "contract_overdue_flagged",
         "contract_payments_imported",
+        "contract_performance_replied",
     ];
     let final_rating = ty == "contract_performance_rated"
         && body["phase"].as_str() == Some(Phase::Completion.as_str());
@@ -267,7 +272,12 @@ fn step(c: &mut Contract, ty: &str, body: &Value) -> Vec<String> {
             }
         }
         "contract_payments_imported" => out.extend(payments(c, body)),
-        "contract_performance_rated" => out.extend(rating(c, body)),
+        "contract_performance_rated" => {
+            out.extend(rating(c, body));
+            c.ratings
+                .insert(text("rating"), (text("digest"), at.to_string(), false));
+        }
+        "contract_performance_replied" => out.extend(reply(c, body, at)),
         "contract_change_effective" | "contract_terminated" => {
             match c.changes.get(&text("change")) {
                 Some((_, sides)) if sides.len() == 2 => {}
@@ -369,6 +379,48 @@ fn rating(c: &mut Contract, body: &Value) -> Vec<String> {
         }
     }
     out.extend(signature(body, c.usccs.get("tenderer"), rating_statement));
+    out
+}
+
+/// The winner's reply to a rating: to a rating the chain shows, once, within its 15 days; the
+/// document logged is the one digested and names that rating, its digest and the winner; the
+/// winner's certificate signed it.
+fn reply(c: &mut Contract, body: &Value, at: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let id = body["rating"].as_str().unwrap_or_default();
+    let Some((digest, rated_at, replied)) = c.ratings.get_mut(id) else {
+        return vec![format!(
+            "a reply to a rating {id:?} the chain does not show"
+        )];
+    };
+    if *replied {
+        out.push(format!("a second reply to rating {id}"));
+    }
+    *replied = true;
+    let time = |s: &str| chrono::DateTime::parse_from_rfc3339(s).ok();
+    match (time(rated_at), time(at)) {
+        (Some(r), Some(a)) if a.to_utc() < reply_due(r.to_utc()) => {}
+        _ => out.push(format!("a reply to rating {id} after its 15 days")),
+    }
+    let text = body["document"].as_str().unwrap_or_default();
+    if super::sha256_hex(text.as_bytes()).as_str() != body["digest"].as_str().unwrap_or_default() {
+        out.push("a reply whose document does not hash to its digest".into());
+    }
+    let doc: Value = serde_json::from_str(text).unwrap_or_default();
+    let expected = [
+        ("rating", Some(id)),
+        ("rating_digest", Some(digest.as_str())),
+        ("winner_uscc", c.usccs.get("winner").map(String::as_str)),
+    ];
+    for (k, want) in expected {
+        if want.is_none() || doc[k].as_str() != want {
+            out.push(format!(
+                "a reply whose document's {k} is {} where {want:?} was due",
+                doc[k]
+            ));
+        }
+    }
+    out.extend(signature(body, c.usccs.get("winner"), reply_statement));
     out
 }
 

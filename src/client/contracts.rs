@@ -113,6 +113,24 @@ pub fn sign_rating(
     })
 }
 
+/// The body replying to `rating` with `text`, signed with `creds` (the winner's).
+pub fn sign_reply(
+    rating: &PerformanceRating,
+    text: &str,
+    creds: &Credentials,
+) -> Result<PerformanceReplyRequest, ClientError> {
+    let doc = perf::reply_document(&rating.id, &rating.digest, &rating.winner_uscc, text);
+    let computed = ring::digest::digest(&ring::digest::SHA256, canonical_json(&doc).as_bytes());
+    let digest: [u8; 32] = computed
+        .as_ref()
+        .try_into()
+        .map_err(|_| local("a digest is 32 bytes"))?;
+    Ok(PerformanceReplyRequest {
+        text: text.to_string(),
+        signature: signed(&hex::encode(digest), &perf::reply_statement(&digest), creds)?,
+    })
+}
+
 impl Client {
     pub async fn draft_contract(
         &self,
@@ -180,6 +198,27 @@ impl Client {
         let body = sign_rating(&c, phase, score, remarks, creds)?;
         self.post(
             &format!("{}/performance-ratings", contract_path(tender, section)),
+            &body,
+        )
+        .await
+    }
+
+    /// Replies to `rating` (the winner's 申辩), signed with `creds`.
+    pub async fn reply_to_rating(
+        &self,
+        tender: &str,
+        section: &str,
+        rating: &PerformanceRating,
+        text: &str,
+        creds: &Credentials,
+    ) -> Result<PerformanceRating, ClientError> {
+        let body = sign_reply(rating, text, creds)?;
+        self.post(
+            &format!(
+                "{}/performance-ratings/{}/reply",
+                contract_path(tender, section),
+                urlencode(&rating.id)
+            ),
             &body,
         )
         .await

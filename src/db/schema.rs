@@ -1048,6 +1048,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     licence_fetches,
     licence_verdicts,
     performance_ratings,
+    performance_replies,
     tender_departments,
     section_awards,
     clearing_reports,
@@ -1593,5 +1594,17 @@ diesel::table! {
         signature -> Text,
         rated_by -> Text,
         rated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    performance_replies (rating_id) {
+        rating_id -> Text,
+        text -> Text,
+        document -> Text,
+        digest -> Text,
+        signature -> Text,
+        replied_by -> Text,
+        replied_at -> Timestamp,
     }
 }

@@ -148,7 +148,8 @@ pub(super) async fn story(
 
     story.step(
         "the tenderer rates the winner's performance so far (过程评价), signed with its e-business \
-         licence; the winner reads it, and every later award dossier shows it beside the bidder",
+         licence; the winner reads it and replies (申辩, signed), and every later award dossier \
+         shows both beside the bidder",
     );
     let rating = tenderer
         .rate_performance(
@@ -164,6 +165,15 @@ pub(super) async fn story(
     if seen.len() != 1 || seen[0].digest != rating.digest {
         bail!("the winner does not read the rating it was given");
     }
+    let rating = winner
+        .reply_to_rating(
+            tender,
+            section,
+            &seen[0],
+            "文明施工整改已于当周完成并经监理复查合格。",
+            &creds(winner_id)?,
+        )
+        .await?;
     let dossier: crate::wire::award_committee::Dossier = agent
         .get(&format!(
             "/api/v1/tenders/{tender}/sections/{section}/award/dossier"
@@ -173,12 +183,16 @@ pub(super) async fn story(
         .candidates
         .iter()
         .find(|c| c.bidder_uscc == rating.winner_uscc)
-        .is_some_and(|c| c.performance_ratings.iter().any(|r| r.id == rating.id));
+        .is_some_and(|c| {
+            c.performance_ratings
+                .iter()
+                .any(|r| r.id == rating.id && r.reply.is_some())
+        });
     if !shown {
-        bail!("the award dossier does not show the winner's rating");
+        bail!("the award dossier does not show the winner's rating and reply");
     }
     say(format!(
-        "{}: {} 分 ({}) · signed {}… · in the award dossier beside {}",
+        "{}: {} 分 ({}) · signed {}… · replied by the winner · in the award dossier beside {}",
         serde_json::to_value(rating.phase)?
             .as_str()
             .unwrap_or_default(),

@@ -9,8 +9,10 @@
 //! follows from the score by the bands below (the four grades of the housing ministry's
 //! 建筑市场主体履约评价 practice); it is never chosen apart from the score, so the two cannot
 //! disagree. The tenderer signs the rating's canonical document with its organisation
-//! certificate. Pure: no I/O, no clock.
+//! certificate; the rated winner may reply (申辩) once within [`REPLY_WITHIN_DAYS`], signed with
+//! its own, and the reply is shown wherever the rating is. Pure: no I/O, no clock.
 
+use chrono::{DateTime, TimeDelta, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -21,11 +23,38 @@ use crate::domain::signed::labelled;
 /// The signed statement of a rating: label ‖ the 32-byte digest of its canonical document.
 pub const RATING_LABEL: &[u8] = b"etender-performance-rating/v1\0";
 
-/// The reasons: 1–2,000 characters.
+/// The signed statement of the winner's reply: label ‖ the 32-byte digest of its document.
+pub const REPLY_LABEL: &[u8] = b"etender-performance-reply/v1\0";
+
+/// The reasons, and a reply: 1–2,000 characters.
 pub const REMARKS_MAX: usize = 2000;
+
+/// The rated winner may reply (申辩) once, within 15 days of the rating: the period local
+/// 履约评价 rules give a rated contractor to state its objection.
+pub const REPLY_WITHIN_DAYS: i64 = 15;
 
 pub fn rating_statement(digest: &[u8; 32]) -> Vec<u8> {
     labelled(RATING_LABEL, digest)
+}
+
+pub fn reply_statement(digest: &[u8; 32]) -> Vec<u8> {
+    labelled(REPLY_LABEL, digest)
+}
+
+/// The last instant the winner may reply to a rating given at `rated_at`.
+pub fn reply_due(rated_at: DateTime<Utc>) -> DateTime<Utc> {
+    rated_at + TimeDelta::days(REPLY_WITHIN_DAYS)
+}
+
+/// What the winner signs replying: the rating it answers (id and digest) and its text.
+pub fn reply_document(rating: &str, rating_digest: &str, winner_uscc: &str, text: &str) -> Value {
+    json!({
+        "kind": "performance_reply",
+        "rating": rating,
+        "rating_digest": rating_digest,
+        "winner_uscc": winner_uscc,
+        "text": text,
+    })
 }
 
 /// When in the contract's life the rating is given.

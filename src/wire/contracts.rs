@@ -272,4 +272,30 @@ pub struct PerformanceRating {
     pub digest: String,
     pub signature: PartySignature,
     pub rated_at: DateTime<Utc>,
+    /// The last instant the winner may reply (15 days after the rating).
+    pub reply_due: DateTime<Utc>,
+    /// The winner's reply (申辩), once given.
+    pub reply: Option<PerformanceReply>,
+}
+
+/// The rated winner's reply to a rating (申辩), signed with its organisation certificate over
+/// `etender-performance-reply/v1\0` ‖ the SHA-256 of `domain::performance::reply_document`.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PerformanceReplyRequest {
+    /// 1–2,000 characters, kept and signed exactly.
+    pub text: String,
+    /// The winner's signature; `digest` is the reply document's SHA-256 (hex).
+    pub signature: ContractSignatureRequest,
+}
+
+/// A reply as kept.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct PerformanceReply {
+    pub text: String,
+    /// The canonical document signed and its SHA-256 (hex).
+    pub document: String,
+    pub digest: String,
+    pub signature: PartySignature,
+    pub replied_at: DateTime<Utc>,
 }

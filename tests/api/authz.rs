@@ -1675,6 +1675,15 @@ async fn every_endpoint_with_every_role() {
             Some(&[]),
         ),
         e(
+            Method::POST,
+            "/api/v1/tenders/{id}/sections/{section}/contract/performance-ratings/{rating}/reply",
+            format!("/api/v1/tenders/{t}/sections/BD01/contract/performance-ratings/r/reply"),
+            Some(json!({"text": "申辩",
+                "signature": {"digest": "x", "certificate_chain": ["AAAA"],
+                "signature": "AAAA", "signature_algorithm": "ed25519"}})),
+            Some(&[]),
+        ),
+        e(
             Method::GET,
             "/api/v1/tenders/{id}/sections/{section}/contract/performance-ratings",
             format!("/api/v1/tenders/{t}/sections/BD01/contract/performance-ratings"),

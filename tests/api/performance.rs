@@ -12,11 +12,11 @@ use serde_json::{json, Value};
 use crate::committee::World;
 use crate::contracts::{count, creds, entries, export, notified_on, winner_of};
 use crate::helpers::{assert_problem, extra_person, TestApp};
-use etender::client::contracts::{contract_path, sign_rating};
+use etender::client::contracts::{contract_path, sign_rating, sign_reply};
 use etender::clock::Clock as _;
 use etender::domain::identity::Role;
 use etender::domain::performance::Phase;
-use etender::wire::contracts::{ChangeKind, Contract, ProposeChangeRequest};
+use etender::wire::contracts::{ChangeKind, Contract, PerformanceRating, ProposeChangeRequest};
 
 fn dec(s: &str) -> Decimal {
     s.parse().unwrap()
@@ -53,7 +53,7 @@ fn ratings_path(t: &str) -> String {
 
 #[tokio::test]
 async fn the_tenderer_rates_a_signed_contract_once_finally_and_the_dossier_shows_it() {
-    let (w, draft, win) = drafted().await;
+    let (mut w, draft, win) = drafted().await;
     let t = w.t().to_string();
     let path = ratings_path(&t);
     let tenderer = w.app.enrol("tenderer").await;
@@ -170,6 +170,64 @@ async fn the_tenderer_rates_a_signed_contract_once_finally_and_the_dossier_shows
         (Some("good"), Some("85.5"))
     );
     assert_eq!(r["winner_uscc"], c.winner.uscc);
+
+    // The winner replies once (申辩), signed with its own certificate; nobody else does.
+    let r: PerformanceRating = serde_json::from_value(r).unwrap();
+    let reply_path = format!("{path}/{}/reply", r.id);
+    let text = "文明施工整改已于当周完成，扣分依据不足。";
+    let body = json!(sign_reply(&r, text, &creds(b.label)).unwrap());
+    let before = w.app.rows().await;
+    for (who, status, code) in [
+        (&tenderer, 403, "forbidden"),
+        (&regulator, 403, "forbidden"),
+        (loser, 404, "not_found"),
+    ] {
+        let (st, v) = who
+            .raw(Method::POST, &reply_path, Some(&body))
+            .await
+            .unwrap();
+        assert_problem(st, &v, status, code);
+    }
+    let (st, v) = w.bidders[win]
+        .client
+        .raw(Method::POST, &format!("{path}/nope/reply"), Some(&body))
+        .await
+        .unwrap();
+    assert_problem(st, &v, 404, "not_found");
+    for bad in ["", " 空格 "] {
+        let mut b2 = body.clone();
+        b2["text"] = json!(bad);
+        let (st, v) = w.bidders[win]
+            .client
+            .raw(Method::POST, &reply_path, Some(&b2))
+            .await
+            .unwrap();
+        assert_problem(st, &v, 422, "validation_failed");
+    }
+    let as_tenderer = json!(sign_reply(&r, text, &creds("tenderer")).unwrap());
+    let (st, v) = w.bidders[win]
+        .client
+        .raw(Method::POST, &reply_path, Some(&as_tenderer))
+        .await
+        .unwrap();
+    assert_problem(st, &v, 403, "forbidden");
+    w.app.rows().await.assert_same(&before, "refused replies");
+    let replied = w.bidders[win]
+        .client
+        .reply_to_rating(&t, "BD01", &r, text, &creds(b.label))
+        .await
+        .unwrap();
+    assert_eq!(replied.reply.as_ref().map(|x| x.text.as_str()), Some(text));
+    assert_eq!(replied.reply_due, r.rated_at + chrono::Duration::days(15));
+    let before = w.app.rows().await;
+    let (st, v) = w.bidders[win]
+        .client
+        .raw(Method::POST, &reply_path, Some(&body))
+        .await
+        .unwrap();
+    assert_problem(st, &v, 409, "conflict");
+    w.app.rows().await.assert_same(&before, "a second reply");
+
     let fin = tenderer
         .rate_performance(
             &t,
@@ -230,6 +288,8 @@ async fn the_tenderer_rates_a_signed_contract_once_finally_and_the_dossier_shows
         .map(|r| r["score"].as_str().unwrap())
         .collect();
     assert_eq!(scores, ["92", "85.5"], "newest first");
+    assert_eq!(ratings[1]["reply"]["text"], text);
+    assert!(ratings[0]["reply"].is_null());
     assert_eq!(winner["credit_record"]["bans"], json!([]));
     assert_eq!(
         (
@@ -256,7 +316,25 @@ async fn the_tenderer_rates_a_signed_contract_once_finally_and_the_dossier_shows
         panic!("the banned bidder {other_uscc} is not among the candidates: {d}");
     }
 
-    // The export verifies; the verifier refuses a rating altered, re-graded or repeated.
+    // The final rating's 15 days run out: no reply after them.
+    w.app.clock.set(fin.reply_due);
+    w.relogin().await;
+    let before = w.app.rows().await;
+    let late = json!(sign_reply(&fin, "迟到的申辩", &creds(w.bidders[win].label)).unwrap());
+    let (st, v) = w.bidders[win]
+        .client
+        .raw(
+            Method::POST,
+            &format!("{path}/{}/reply", fin.id),
+            Some(&late),
+        )
+        .await
+        .unwrap();
+    assert_problem(st, &v, 409, "deadline_passed");
+    w.app.rows().await.assert_same(&before, "a late reply");
+
+    // The export verifies; the verifier refuses a rating altered, re-graded or repeated, and a
+    // reply altered, repeated or late.
     let bundle = export(&w.app, Some(&t)).await;
     assert_eq!(count(&bundle, "contract_performance_rated"), 2);
     tamper(&bundle);
@@ -350,6 +428,27 @@ fn tamper(bundle: &etender::audit::bundle::Bundle) {
     let mut es = good.clone();
     es.push(es[at[1]].clone());
     found(&es, "after the final one");
+    let reply = good
+        .iter()
+        .position(|e| e.leaf.event_type == "contract_performance_replied")
+        .unwrap();
+    let mut es = good.clone();
+    let b = es[reply].body.as_mut().unwrap();
+    b["document"] = json!(b["document"]
+        .as_str()
+        .unwrap()
+        .replace("依据不足", "依据充分"));
+    found(&es, "reply whose document does not hash");
+    let mut es = good.clone();
+    es.push(es[reply].clone());
+    found(&es, "a second reply");
+    let mut es = good.clone();
+    es[reply].leaf.occurred_at = "2099-01-01T00:00:00.000000Z".into();
+    found(&es, "after its 15 days");
+    let mut es = good.clone();
+    let cert = es[at[0]].body.as_ref().unwrap()["certificate"].clone();
+    es[reply].body.as_mut().unwrap()["certificate"] = cert;
+    found(&es, "not its organisation's");
 }
 
 #[tokio::test]

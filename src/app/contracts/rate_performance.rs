@@ -7,14 +7,19 @@
 //! `GET` the same path: the contract's ratings, for its parties and regulators.
 
 use super::*;
-use crate::app::support::credit::rating_dto;
+use crate::app::support::credit::{rating_dto, ratings_dto};
 use crate::db::repo::performance::{self as prepo, RatingRow};
 use crate::domain::performance::{self as perf, Phase, Refusal};
 use crate::mail::{enqueue, OutgoingMail};
 
 /// The reasons as given: kept and signed exactly, so no surrounding blanks, no control
 /// characters but line breaks, 1–2,000 characters.
-fn check_remarks(remarks: &str) -> AppResult<()> {
+pub(super) fn check_remarks(remarks: &str) -> AppResult<()> {
+    check_text("remarks", remarks)
+}
+
+/// [`check_remarks`] for any field kept and signed as given.
+pub(super) fn check_text(field: &str, remarks: &str) -> AppResult<()> {
     let ok = !remarks.trim().is_empty()
         && remarks.trim() == remarks
         && remarks.chars().count() <= perf::REMARKS_MAX
@@ -23,7 +28,7 @@ fn check_remarks(remarks: &str) -> AppResult<()> {
         return Ok(());
     }
     Err(AppError::field(
-        "remarks",
+        field,
         "invalid",
         "1 to 2,000 characters, no surrounding blanks, no control characters but line breaks",
     ))
@@ -151,7 +156,7 @@ pub async fn rate_performance(
                     },
                 )?;
             }
-            rating_dto(kept)
+            rating_dto(kept, None)
         })
         .await
 }
@@ -167,10 +172,8 @@ pub async fn performance_ratings(
     ctx.db
         .read(move |c| {
             let (row, _) = load(c, &actor, &tender, &section)?;
-            prepo::of_contract(c, &row.id)?
-                .into_iter()
-                .map(rating_dto)
-                .collect()
+            let rows = prepo::of_contract(c, &row.id)?;
+            ratings_dto(c, rows)
         })
         .await
 }

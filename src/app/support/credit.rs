@@ -10,22 +10,25 @@
 //! The dossier looks back [`LOOKBACK_YEARS`]: the window 条例67 and 68 count repeat offences
 //! in, and the one local 评定分离 rules use for 不良行为记录 and 履约评价.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Months, TimeDelta, Utc};
 
 use crate::app::support::errors::internal;
 use crate::app::support::json::parse_json;
 use crate::db::repo::artefacts as arepo;
 use crate::db::repo::cases::{self as crepo, CaseRow};
-use crate::db::repo::performance::{self as prepo, RatingRow};
+use crate::db::repo::performance::{self as prepo, RatingRow, ReplyRow};
 use crate::db::repo::supervision::{self as srepo, BanRow};
 use crate::db::types::{from_db, to_db};
 use crate::db::AnyConnection;
 use crate::domain::artefacts::{CreditGrade, ObjectKind, DEFAULT_GRADE};
+use crate::domain::performance::reply_due;
 use crate::domain::schedule::legal_date;
 use crate::error::AppResult;
 use crate::wire::award_committee::CreditRecord;
 use crate::wire::cases::{CaseDecision, CreditEntry};
-use crate::wire::contracts::{PartySignature, PerformanceRating};
+use crate::wire::contracts::{PartySignature, PerformanceRating, PerformanceReply};
 use crate::wire::supervision::Ban;
 
 /// How far back the dossier's credit record reaches: decisions decided, and bans ended, within
@@ -95,13 +98,43 @@ fn since(now: DateTime<Utc>) -> DateTime<Utc> {
         .unwrap_or(now)
 }
 
-/// A stored rating on the wire.
-pub fn rating_dto(row: RatingRow) -> AppResult<PerformanceRating> {
+/// Stored ratings on the wire, each with its reply (one statement for the replies).
+pub fn ratings_dto(
+    c: &mut AnyConnection,
+    rows: Vec<RatingRow>,
+) -> AppResult<Vec<PerformanceRating>> {
+    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let mut replies: HashMap<String, ReplyRow> = prepo::replies(c, &ids)?
+        .into_iter()
+        .map(|r| (r.rating_id.clone(), r))
+        .collect();
+    rows.into_iter()
+        .map(|r| {
+            let reply = replies.remove(&r.id);
+            rating_dto(r, reply)
+        })
+        .collect()
+}
+
+/// A stored rating, and its reply if given, on the wire.
+pub fn rating_dto(row: RatingRow, reply: Option<ReplyRow>) -> AppResult<PerformanceRating> {
     let bad = |what: &str| internal(anyhow::anyhow!("performance rating {}: {what}", row.id));
     let phase = row.phase().ok_or_else(|| bad("phase"))?;
     let grade = row.grade().ok_or_else(|| bad("grade"))?;
     let score = row.score.parse().map_err(|_| bad("score"))?;
     let signature: PartySignature = parse_json(&row.signature, "rating signature")?;
+    let reply = reply
+        .map(|r| {
+            Ok::<_, crate::error::AppError>(PerformanceReply {
+                signature: parse_json(&r.signature, "reply signature")?,
+                text: r.text,
+                document: r.document,
+                digest: r.digest,
+                replied_at: from_db(r.replied_at),
+            })
+        })
+        .transpose()?;
+    let rated_at = from_db(row.rated_at);
     Ok(PerformanceRating {
         id: row.id,
         contract: row.contract_id,
@@ -115,7 +148,9 @@ pub fn rating_dto(row: RatingRow) -> AppResult<PerformanceRating> {
         document: row.document,
         digest: row.digest,
         signature,
-        rated_at: from_db(row.rated_at),
+        rated_at,
+        reply_due: reply_due(rated_at),
+        reply,
     })
 }
 
@@ -125,8 +160,6 @@ pub fn ratings_of(
     uscc: &str,
     now: DateTime<Utc>,
 ) -> AppResult<Vec<PerformanceRating>> {
-    prepo::of_winner(c, uscc, to_db(since(now)))?
-        .into_iter()
-        .map(rating_dto)
-        .collect()
+    let rows = prepo::of_winner(c, uscc, to_db(since(now)))?;
+    ratings_dto(c, rows)
 }

@@ -174,6 +174,38 @@ pub async fn rate_performance(
     Ok(HttpResponse::Created().json(rating))
 }
 
+/// The rated winner's reply to a rating (申辩): once, within 15 days of it, signed with the
+/// winner's organisation certificate over `etender-performance-reply/v1\0` ‖ the SHA-256 of
+/// the reply's canonical document.
+#[utoipa::path(operation_id = "reply_to_performance_rating", tag = "contracts",
+    request_body = PerformanceReplyRequest,
+    params(("id" = String, Path, description = "Tender id"),
+        ("section" = String, Path, description = "Section code"),
+        ("rating" = String, Path, description = "Rating id")),
+    security(("bearer" = [])), responses(
+    (status = 201, body = PerformanceRating),
+    (status = 401, description = "`unauthenticated`; certificate errors (`certificate_*`)"),
+    (status = 403, description = "`forbidden`: not the winner, or another organisation's \
+        certificate; `other_department`"),
+    (status = 404, description = "`not_found`: no such contract or rating"),
+    (status = 409, description = "`conflict`: replied already, or the digest signed is not the \
+        document's; `deadline_passed`: the 15 days are over"),
+    (status = 422, description = "`validation_failed` (text, signature); \
+        `statement_signature_invalid`; `certificate_*`"),
+))]
+#[post("/api/v1/tenders/{id}/sections/{section}/contract/performance-ratings/{rating}/reply")]
+pub async fn reply_to_rating(
+    ctx: web::Data<AppContext>,
+    actor: Actor,
+    path: web::Path<(String, String, String)>,
+    body: web::Json<PerformanceReplyRequest>,
+) -> AppResult<HttpResponse> {
+    let (id, section, rating) = path.into_inner();
+    let rated =
+        contracts::reply_to_rating(&ctx, &actor, &id, &section, &rating, body.into_inner()).await?;
+    Ok(HttpResponse::Created().json(rated))
+}
+
 /// The contract's performance ratings, oldest first (its parties and the supervising
 /// regulators).
 #[utoipa::path(operation_id = "contract_performance_ratings", tag = "contracts",

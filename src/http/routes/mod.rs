@@ -235,6 +235,7 @@ macro_rules! for_each_route {
             contracts::sign_contract,
             contracts::rate_performance,
             contracts::performance_ratings,
+            contracts::reply_to_rating,
             contracts::propose_change,
             contracts::sign_change,
             contracts::decline_change,
