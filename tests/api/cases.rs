@@ -533,6 +533,22 @@ async fn a_case_from_clue_to_closure_bans_the_bidder_from_the_day_of_service() {
         .unwrap();
     assert_problem(st, &v, 422, "validation_failed");
     assert!(v["errors"].to_string().contains("uscc"), "{v}");
+    // The award dossier's credit record of the party (`support::credit`): the decision and the
+    // ban it served; another organisation has neither.
+    use etender::clock::Clock as _;
+    let record = |uscc: String| {
+        let now = w.app.clock.now();
+        w.app
+            .ctx
+            .db
+            .read(move |c| etender::app::support::credit::record_of(c, &uscc, now))
+    };
+    let mine = record(w.uscc.clone()).await.unwrap();
+    assert_eq!((mine.decisions.len(), mine.bans.len()), (1, 1), "{mine:?}");
+    assert_eq!(mine.decisions[0].decision_no, "潜住建罚〔2026〕1号");
+    assert_eq!(mine.bans[0].decision_no, "潜住建罚〔2026〕1号");
+    let theirs = record(other).await.unwrap();
+    assert!(theirs.decisions.is_empty() && theirs.bans.is_empty());
 
     w.ok(
         &a,
