@@ -228,17 +228,21 @@ async fn the_tenderer_rates_a_signed_contract_once_finally_and_the_dossier_shows
     assert_problem(st, &v, 409, "conflict");
     w.app.rows().await.assert_same(&before, "a second reply");
 
-    let fin = tenderer
-        .rate_performance(
-            &t,
-            "BD01",
-            Phase::Completion,
-            dec("92"),
-            "竣工验收合格，工期提前。",
-            &creds("tenderer"),
-        )
-        .await
-        .unwrap();
+    // Two final ratings sent at once: one is given, the other refused — never a fault.
+    let c = tenderer.contract(&t, "BD01").await.unwrap();
+    let first = rate(&c, Phase::Completion, "92", "竣工验收合格，工期提前。");
+    let second = rate(&c, Phase::Completion, "90", "竣工验收合格。");
+    let other = w.app.enrol("tenderer").await;
+    let (a, b2) = tokio::join!(
+        tenderer.raw(Method::POST, &path, Some(&first)),
+        other.raw(Method::POST, &path, Some(&second)),
+    );
+    let (a, b2) = (a.unwrap(), b2.unwrap());
+    let mut statuses = [a.0.as_u16(), b2.0.as_u16()];
+    statuses.sort();
+    assert_eq!(statuses, [201, 409], "{a:?} {b2:?}");
+    let fin: PerformanceRating =
+        serde_json::from_value(if a.0.as_u16() == 201 { a.1 } else { b2.1 }).unwrap();
     assert_eq!(serde_json::to_value(fin.grade).unwrap(), "excellent");
     // Nothing follows the final rating.
     let before = w.app.rows().await;
@@ -287,7 +291,8 @@ async fn the_tenderer_rates_a_signed_contract_once_finally_and_the_dossier_shows
         .iter()
         .map(|r| r["score"].as_str().unwrap())
         .collect();
-    assert_eq!(scores, ["92", "85.5"], "newest first");
+    let final_score = fin.score.to_string();
+    assert_eq!(scores, [final_score.as_str(), "85.5"], "newest first");
     assert_eq!(ratings[1]["reply"]["text"], text);
     assert!(ratings[0]["reply"].is_null());
     assert_eq!(winner["credit_record"]["bans"], json!([]));

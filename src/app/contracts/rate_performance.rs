@@ -55,6 +55,8 @@ pub async fn rate_performance(
         .write(move |c| {
             let (row, viewer) = load(c, &actor, &tender, &section)?;
             require_side(viewer, Side::Tenderer)?;
+            // Two final ratings sent at once: the second waits, then sees the first.
+            let row = repo::lock(c, &row.id)?.unwrap_or(row);
             let before: Vec<Phase> = prepo::of_contract(c, &row.id)?
                 .iter()
                 .filter_map(RatingRow::phase)

@@ -30,6 +30,8 @@ pub async fn reply_to_rating(
     ctx.db
         .write(move |c| {
             let (row, viewer) = load(c, &actor, &tender, &section)?;
+            // Two replies sent at once: the second waits, then sees the first.
+            let row = repo::lock(c, &row.id)?.unwrap_or(row);
             let r = prepo::find(c, &rating)?
                 .filter(|r| r.contract_id == row.id)
                 .ok_or_else(|| {

@@ -237,6 +237,20 @@ pub fn of_section(
         .optional()
 }
 
+/// The contract locked until the transaction ends (PostgreSQL; SQLite has one writer): what is
+/// decided from its state and its ratings is decided by one request at a time.
+pub fn lock(c: &mut AnyConnection, id: &str) -> QueryResult<Option<ContractRow>> {
+    match c {
+        AnyConnection::Postgresql(pg) => contracts::table
+            .find(id)
+            .select(ContractRow::as_select())
+            .for_update()
+            .first(pg)
+            .optional(),
+        AnyConnection::Sqlite(_) => find(c, id),
+    }
+}
+
 pub fn find(c: &mut AnyConnection, id: &str) -> QueryResult<Option<ContractRow>> {
     contracts::table
         .find(id)

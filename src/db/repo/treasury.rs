@@ -60,15 +60,7 @@ pub struct PullRow {
 /// The contract locked for the import (PostgreSQL; SQLite has one writer): two nodes pulling
 /// the same contract import one after the other, so the second sees the first's rows.
 pub fn lock_contract(c: &mut AnyConnection, id: &str) -> QueryResult<Option<ContractRow>> {
-    match c {
-        AnyConnection::Postgresql(pg) => contracts::table
-            .find(id)
-            .select(ContractRow::as_select())
-            .for_update()
-            .first(pg)
-            .optional(),
-        AnyConnection::Sqlite(_) => crate::db::repo::contracts::find(c, id),
-    }
+    crate::db::repo::contracts::lock(c, id)
 }
 
 /// The digest of the record held under `payment_id`, and the contract it was imported against.
