@@ -31,6 +31,7 @@ mod inspections;
 mod licences;
 mod supervision;
 pub mod tenders;
+mod validity;
 mod verdict;
 mod witness;
 

@@ -122,6 +122,8 @@ error_codes! {
     InvalidStateTransition = "invalid_state_transition" => (409, "Invalid state transition"),
     /// The bid deadline has passed (judged by the server clock).
     DeadlinePassed = "deadline_passed" => (409, "Deadline passed"),
+    /// The bid's validity (投标有效期) has ended: it was not extended, or its bidder declined.
+    BidValidityEnded = "bid_validity_ended" => (409, "Bid validity ended"),
     /// Unanswered objections keep the tender suspended.
     ObjectionsPending = "objections_pending" => (409, "Objections pending"),
     /// A time limit that must be over first is not over yet (judged by the server clock), e.g.

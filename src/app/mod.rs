@@ -20,6 +20,7 @@ pub mod sandbox;
 pub mod supervision;
 pub mod support;
 pub mod tenders;
+pub mod validity;
 
 use crate::audit::ActorRef;
 use crate::clock::SharedClock;

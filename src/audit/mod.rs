@@ -38,6 +38,7 @@ pub mod verify_licence_verdicts;
 pub mod verify_licences;
 pub mod verify_reports;
 pub mod verify_sheets;
+pub mod verify_validity;
 pub mod witness;
 
 pub use sequencer::{checkpoint_now, AuditLog, AuditSettings};
@@ -171,6 +172,9 @@ pub enum EventType {
     ContractPaymentsImported,
     ContractPerformanceRated,
     ContractPerformanceReplied,
+    BidValidityExtensionRequested,
+    BidValidityAnswered,
+    BidValidityExtensionClosed,
     BondRefundsDue,
     BondRefunded,
     BondRefundOverdueFlagged,
@@ -346,6 +350,9 @@ impl EventType {
         EventType::ContractPaymentsImported,
         EventType::ContractPerformanceRated,
         EventType::ContractPerformanceReplied,
+        EventType::BidValidityExtensionRequested,
+        EventType::BidValidityAnswered,
+        EventType::BidValidityExtensionClosed,
         EventType::BondRefundsDue,
         EventType::BondRefunded,
         EventType::BondRefundOverdueFlagged,
@@ -591,6 +598,9 @@ impl EventType {
             EventType::ContractPaymentsImported => "contract_payments_imported",
             EventType::ContractPerformanceRated => "contract_performance_rated",
             EventType::ContractPerformanceReplied => "contract_performance_replied",
+            EventType::BidValidityExtensionRequested => "bid_validity_extension_requested",
+            EventType::BidValidityAnswered => "bid_validity_answered",
+            EventType::BidValidityExtensionClosed => "bid_validity_extension_closed",
             EventType::BondRefundsDue => "bond_refunds_due",
             EventType::BondRefunded => "bond_refunded",
             EventType::BondRefundOverdueFlagged => "bond_refund_overdue_flagged",

@@ -543,6 +543,7 @@ pub fn default_rules() -> Vec<Box<dyn Rule>> {
         Box::new(super::verify_cases::CasesReplay),
         Box::new(super::verify_inspections::InspectionsReplay),
         Box::new(super::verify_contracts::ContractsReplay),
+        Box::new(super::verify_validity::ValidityReplay),
         Box::new(super::verify_archive_exports::ArchiveExportsReplay),
         Box::new(super::verify_licences::LicencesReplay),
         Box::new(super::verify_licence_verdicts::LicenceVerdictsReplay),

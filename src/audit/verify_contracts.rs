@@ -44,7 +44,8 @@ const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STA
 /// * **bonds due on a ground that happened**: a section's `bond_refunds_due` follows its ground
 ///   in the chain — `contract_signed` the section's contract signed, `section_failed` its
 ///   `opening_failed`, an `evaluation_report_completed` with outcome `section_fails` or an
-///   `award_winner_dropped_out` that re-tenders it, `tender_terminated` the tender's
+///   `award_winner_dropped_out` that re-tenders it, `validity_declined` a bidder's declining
+///   (or silence on) an extension of its bid's validity, `tender_terminated` the tender's
 ///   termination (a withdrawal's, `bid_withdrawn`, names no tender and is the bid's own);
 /// * **contracted on signed contracts**: every `tender_contracted` names at least one contract,
 ///   each drafted for the section it is listed with, in that tender, and signed before it.
@@ -59,6 +60,8 @@ struct Grounds {
     /// section is still evaluated): each may have failed its section.
     unseen_reports: BTreeSet<(String, String)>,
     terminated: BTreeSet<String>,
+    /// Sections where a bidder declined to extend its bid's validity, or stayed silent.
+    declined: BTreeSet<(String, String)>,
 }
 
 impl Grounds {
@@ -68,6 +71,7 @@ impl Grounds {
             "section_failed" => self.failed.contains(key) || self.unseen_reports.contains(key),
             "tender_terminated" => self.terminated.contains(&key.0),
             "bid_withdrawn" => true,
+            "validity_declined" => self.declined.contains(key),
             _ => false,
         }
     }
@@ -132,6 +136,14 @@ impl Rule for ContractsReplay {
                 }
                 "contract_signed" => {
                     grounds.signed.insert(key.clone());
+                }
+                "bid_validity_answered" if body["agree"] == false => {
+                    grounds.declined.insert(key.clone());
+                }
+                "bid_validity_extension_closed"
+                    if body["silent"].as_array().is_some_and(|s| !s.is_empty()) =>
+                {
+                    grounds.declined.insert(key.clone());
                 }
                 _ => {}
             }

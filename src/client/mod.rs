@@ -22,6 +22,7 @@ pub mod licences;
 pub mod oversight;
 pub mod supervision;
 pub mod treasury;
+pub mod validity;
 pub mod witness;
 
 use std::path::Path;

@@ -1049,6 +1049,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     licence_verdicts,
     performance_ratings,
     performance_replies,
+    validity_extensions,
+    validity_answers,
     tender_departments,
     section_awards,
     clearing_reports,
@@ -1606,5 +1608,35 @@ diesel::table! {
         signature -> Text,
         replied_by -> Text,
         replied_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    validity_extensions (id) {
+        id -> Text,
+        tender_id -> Text,
+        section_code -> Text,
+        previous_end -> Timestamp,
+        new_end -> Timestamp,
+        answer_due -> Timestamp,
+        reason -> Text,
+        asked -> Text,
+        requested_by -> Text,
+        requested_at -> Timestamp,
+        closed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    validity_answers (extension_id, bid_id) {
+        extension_id -> Text,
+        bid_id -> Text,
+        organisation_id -> Text,
+        agree -> Bool,
+        document -> Text,
+        digest -> Text,
+        signature -> Text,
+        answered_by -> Text,
+        answered_at -> Timestamp,
     }
 }

@@ -84,6 +84,8 @@ pub(super) async fn story(
         (&loser.bidder, &objection),
     )
     .await?;
+    let bids: Vec<&str> = candidates.iter().map(|c| c.bid.as_str()).collect();
+    super::validity::extension(story, base, pki, tender, SECTION, &bids).await?;
     // BD02 is still at its 清标: the tender holds its least advanced section's state.
     notices(
         story,
@@ -154,7 +156,7 @@ pub(super) async fn tender_state(base: &str, tender: &str) -> anyhow::Result<Sta
     Ok(t.state)
 }
 
-async fn server_now(client: &Client) -> anyhow::Result<DateTime<Utc>> {
+pub(super) async fn server_now(client: &Client) -> anyhow::Result<DateTime<Utc>> {
     let t: Value = client.get("/api/v1/time").await?;
     Ok(serde_json::from_value(t["now"].clone())?)
 }

@@ -28,3 +28,4 @@ pub mod signed;
 pub mod tender;
 pub mod thread;
 pub mod uscc;
+pub mod validity;

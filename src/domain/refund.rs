@@ -28,6 +28,9 @@ pub enum Ground {
     /// evaluation, or no winner left in the award. It is tendered again from the start, so the
     /// bonds it holds go back within the same 5 days, with interest, as on a termination.
     SectionFailed,
+    /// The bidder declined to extend its bid's validity, or did not answer in time (投标失效,
+    /// 《工程建设项目施工招标投标办法》29): it takes its bond back.
+    ValidityDeclined,
 }
 
 impl Ground {
@@ -37,6 +40,7 @@ impl Ground {
             Ground::BidWithdrawn => "bid_withdrawn",
             Ground::TenderTerminated => "tender_terminated",
             Ground::SectionFailed => "section_failed",
+            Ground::ValidityDeclined => "validity_declined",
         }
     }
 
@@ -46,6 +50,7 @@ impl Ground {
             Ground::BidWithdrawn,
             Ground::TenderTerminated,
             Ground::SectionFailed,
+            Ground::ValidityDeclined,
         ]
         .into_iter()
         .find(|g| g.as_str() == s)

@@ -27,6 +27,7 @@ pub mod sandbox;
 pub mod supervision;
 pub mod tenders;
 pub mod treasury;
+pub mod validity;
 
 use std::marker::PhantomData;
 

@@ -9,7 +9,7 @@ use tokio::task::JoinHandle;
 
 use crate::app::{
     award, bids, contracts, draws, evaluation, identity, inspections, opening, refunds, tenders,
-    AppContext,
+    validity, AppContext,
 };
 use crate::error::AppResult;
 
@@ -48,6 +48,7 @@ pub async fn deadline_tick(ctx: &AppContext) -> AppResult<usize> {
     award::tick(ctx).await?;
     inspections::tick(ctx).await?;
     award::flag_overdue_reports(ctx).await?;
+    validity::close_due_extensions(ctx).await?;
     contracts::contract_tick(ctx).await?;
     refunds::flag_overdue_refunds(ctx).await?;
     Ok(closed)

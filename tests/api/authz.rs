@@ -1683,6 +1683,31 @@ async fn every_endpoint_with_every_role() {
                 "signature": "AAAA", "signature_algorithm": "ed25519"}})),
             Some(&[]),
         ),
+        // No opened bid in this fixture: the tender's side gets through to
+        // `invalid_state_transition`; nobody was asked, so every answer is `not_found`.
+        e(
+            Method::POST,
+            "/api/v1/tenders/{id}/sections/{section}/bid-validity/extensions",
+            format!("/api/v1/tenders/{t}/sections/BD01/bid-validity/extensions"),
+            Some(json!({"new_end": "2030-01-01T00:00:00Z",
+                "answer_due": "2029-12-01T00:00:00Z", "reason": "投诉处理中"})),
+            Some(&["tenderer", "agent", "agent-staff"]),
+        ),
+        e(
+            Method::POST,
+            "/api/v1/tenders/{id}/sections/{section}/bid-validity/extensions/{extension}/answer",
+            format!("/api/v1/tenders/{t}/sections/BD01/bid-validity/extensions/x/answer"),
+            Some(json!({"agree": true, "certificate_chain": [],
+                "signature": "", "signature_algorithm": "ecdsa_p256_sha256"})),
+            Some(&[]),
+        ),
+        e(
+            Method::GET,
+            "/api/v1/tenders/{id}/sections/{section}/bid-validity",
+            format!("/api/v1/tenders/{t}/sections/BD01/bid-validity"),
+            None,
+            Some(&["tenderer", "agent", "agent-staff", "regulator"]),
+        ),
         e(
             Method::GET,
             "/api/v1/tenders/{id}/sections/{section}/contract/performance-ratings",

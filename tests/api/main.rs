@@ -50,4 +50,5 @@ mod supervision;
 mod supervision_artefacts;
 mod tenders;
 mod uploads;
+mod validity;
 mod witness;

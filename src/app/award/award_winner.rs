@@ -13,12 +13,14 @@ use super::publicity_common::*;
 use crate::app::support::award as sa;
 use crate::app::support::publicity::Env;
 use crate::app::support::tender::{load_as_party, rules_for};
+use crate::app::support::validity as sv;
 use crate::app::{Actor, AppContext};
 use crate::audit::EventType;
 use crate::db::repo::award_publicity as prepo;
 use crate::db::types::to_db;
 use crate::domain::award::publicity::{check_choice, ChoiceError};
 use crate::domain::award::stage::{AwardStage, StageEvent};
+use crate::domain::validity::ended as validity_ended;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::wire::award::SectionAward;
 use crate::wire::award_publicity::AwardWinnerRequest;
@@ -73,12 +75,18 @@ pub async fn award_winner(
             let rules = rules_for(&env.rules, &award.draft);
             let rank_one = award.section.award_terms.rank_one_required(&rules);
             let out = prepo::dropouts(c, &tender, &section)?;
-            let eligible: Vec<String> = award
-                .candidates
-                .iter()
-                .filter(|b| !out.contains(b))
-                .cloned()
-                .collect();
+            // A candidate whose bid lapsed (投标有效期) is out as surely as one that dropped
+            // out: the rank-one rule falls to the first still valid.
+            let validity = sv::of_section(c, &award.draft, &tender, &section)?;
+            if award.candidates.contains(&req.winner) {
+                validity.require_valid(&req.winner, now)?;
+            }
+            let mut eligible = Vec::new();
+            for b in &award.candidates {
+                if !out.contains(b) && !validity_ended(validity.until(b, now)?, now) {
+                    eligible.push(b.clone());
+                }
+            }
             let departs = check_choice(
                 &award.candidates,
                 &eligible,

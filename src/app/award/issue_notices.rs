@@ -54,6 +54,9 @@ pub async fn issue_notices(
             let trow = load_as_party(c, &actor, &tender)?;
             let mut award = award::load(c, &tender, &section)?;
             let winner = require_notifiable(&award, now)?;
+            // The 中标通知书 goes out while the winner's bid is valid (投标有效期).
+            crate::app::support::validity::of_section(c, &award.draft, &tender, &section)?
+                .require_valid(&winner, now)?;
             let doc = report_of(c, &award)?;
             let all = bidders(c, &doc)?;
             let f = facts(c, &award, &trow, &winner, &all)?;

@@ -39,8 +39,10 @@ pub async fn ask_clarification(
                 )]));
             }
             let draft = published_draft(c, &sitting.tender)?;
-            let valid_until = draft.schedule.bid_deadline
-                + chrono::Duration::days(i64::from(draft.schedule.bid_validity_days));
+            // The bid's own validity, with the extensions it agreed to.
+            let valid_until =
+                crate::app::support::validity::of_section(c, &draft, &sitting.tender.id, &section)?
+                    .until(&bid.row.id, now)?;
             if req.due_at <= now || req.due_at > valid_until {
                 return Err(AppError::field(
                     "due_at",

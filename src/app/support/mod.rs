@@ -28,3 +28,4 @@ pub mod signing;
 pub mod tender;
 pub mod thread;
 pub mod uploads;
+pub mod validity;

@@ -41,6 +41,12 @@ pub enum Scope<'a> {
         section: &'a str,
         organisation: &'a str,
     },
+    /// One bidder's bonds for an opened section (its bid lapsed: it declined to extend it).
+    Lapsed {
+        tender: &'a str,
+        section: &'a str,
+        organisation: &'a str,
+    },
     /// Every bond of the tender (terminated).
     Tender { tender: &'a str },
 }
@@ -116,6 +122,11 @@ pub fn open(
             )
         }
         Scope::Bidder {
+            tender,
+            section,
+            organisation,
+        }
+        | Scope::Lapsed {
             tender,
             section,
             organisation,

@@ -31,6 +31,7 @@ pub mod supervision;
 pub mod tenders;
 pub mod treasury;
 pub mod uploads;
+pub mod validity;
 pub mod witnesses;
 
 use diesel::connection::SimpleConnection;

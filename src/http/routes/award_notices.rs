@@ -62,7 +62,7 @@ pub async fn notice_drafts(
         awarded (traditional), or notified already; `deadline_not_reached`: the publicity \
         runs; `objections_pending`: an objection is unanswered; `conflict`: a signature for a \
         notice that is not the current draft's; `invalid_state_transition`: the tender is not \
-        in the award"),
+        in the award; `bid_validity_ended`: the winner's bid lapsed (投标有效期)"),
     (status = 422, description = "`validation_failed` (signatures: count; digest; signature: \
         not_base64), `statement_signature_invalid`, `uscc_missing`, `uscc_invalid`"),
 ))]

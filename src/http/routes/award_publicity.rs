@@ -146,7 +146,7 @@ pub async fn answer_award_objection(
         award"),
     (status = 409, description = "`award_stage`: not a traditional section in publicity; \
         `publicity_not_over`; `objections_pending`; `invalid_state_transition`: the tender is \
-        not in the award"),
+        not in the award; `bid_validity_ended`: the candidate named has a lapsed bid"),
     (status = 422, description = "`rank_one_required`; `award_reason_required`; \
         `validation_failed` (winner: not a candidate; reason)"),
 ))]

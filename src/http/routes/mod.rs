@@ -30,6 +30,7 @@ pub mod people;
 pub mod sandbox;
 pub mod supervision;
 pub mod tenders;
+pub mod validity;
 
 /// Calls `$then! { module::handler, … }` with every operation of the API, in the order the
 /// OpenAPI document lists them. Add a new handler here and nowhere else.
@@ -236,6 +237,9 @@ macro_rules! for_each_route {
             contracts::rate_performance,
             contracts::performance_ratings,
             contracts::reply_to_rating,
+            validity::request_validity_extension,
+            validity::answer_validity_extension,
+            validity::bid_validity,
             contracts::propose_change,
             contracts::sign_change,
             contracts::decline_change,

@@ -1,0 +1,2 @@
+DROP TABLE validity_answers;
+DROP TABLE validity_extensions;

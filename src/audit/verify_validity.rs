@@ -1,0 +1,296 @@
+//! Bid validity (投标有效期) extensions for the offline verifier (docs/BIDDING.md, "Bid
+//! validity"), replayed from the tender's chain alone.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use super::bundle::BundleScope;
+use super::verify::{Rule, VerifiedEntry};
+use crate::audit::{canonical_json, sha256_hex};
+use crate::crypto::x509::{extract_identity, CertMeta, IdentityExtraction};
+use crate::domain::validity::{answer_document, answer_statement};
+
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+
+/// Every extension of a section's bid validity stands as the chain tells it:
+///
+/// * **asked by the tender's side, one at a time, before the validity ends**: every
+///   `bid_validity_extension_requested` comes from the tenderer or its agent, while no other
+///   extension of the section is open, at a time before the end it extends; its new end is
+///   later than that end, its answers due after the request and no later than that end; after
+///   a first extension, the end it extends is the last one's new end; it asks at least one bid;
+/// * **answered by the bids asked, once, in time, signed**: every `bid_validity_answered`
+///   answers an extension the chain shows, for a bid it asked and with that bid's USCC, once,
+///   before the answers were due; its document hashes to its digest and is the one
+///   `domain::validity::answer_document` builds from the extension, the bid and the answer;
+///   the bidder's organisation certificate (its USCC the bid's) signed
+///   `etender-validity-answer/v1` ‖ the digest;
+/// * **closed when due, with every bid accounted for**: `bid_validity_extension_closed` comes
+///   once, from the system, at or after the answers were due, and lists as agreed, declined and
+///   silent exactly the bids the chain shows so;
+/// * **notices only to a bid still valid**: an `award_notices_issued` names a winner whose bid
+///   did not decline, or stay silent on, an extension before the notices.
+pub struct ValidityReplay;
+
+#[derive(Default)]
+struct Extension {
+    section: (String, String),
+    previous_end: String,
+    new_end: String,
+    answer_due: Option<DateTime<Utc>>,
+    /// bid → USCC
+    asked: BTreeMap<String, String>,
+    /// bid → agreed
+    answers: BTreeMap<String, bool>,
+    closed: bool,
+}
+
+fn time(s: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+impl Rule for ValidityReplay {
+    fn name(&self) -> &'static str {
+        "bid validity replay"
+    }
+
+    fn check(&self, scope: &BundleScope, entries: &[VerifiedEntry]) -> Vec<String> {
+        let whole_chain = matches!(scope, BundleScope::All | BundleScope::Tender(_));
+        let mut out = Vec::new();
+        let mut extensions: HashMap<String, Extension> = HashMap::new();
+        // (tender, section) → the extensions, in order.
+        let mut of_section: HashMap<(String, String), Vec<String>> = HashMap::new();
+        // bid → when its validity ended (declined, or silent when the answers were due).
+        let mut lapsed: BTreeMap<String, DateTime<Utc>> = BTreeMap::new();
+        for e in entries {
+            let ty = e.leaf.event_type.as_str();
+            if !ty.starts_with("bid_validity_") && ty != "award_notices_issued" {
+                continue;
+            }
+            let Some(body) = &e.body else { continue };
+            let at = time(&e.leaf.occurred_at);
+            let key = (
+                e.leaf.tender_id.clone().unwrap_or_default(),
+                e.leaf.section_id.clone().unwrap_or_default(),
+            );
+            let text = |k: &str| body[k].as_str().unwrap_or_default().to_string();
+            let mut problem = |p: String| out.push(format!("entry {}: {p}", e.leaf.index));
+            let id = text("extension");
+            match ty {
+                "bid_validity_extension_requested" => {
+                    let role = &e.leaf.actor_role;
+                    if !role
+                        .split('+')
+                        .any(|r| matches!(r, "tenderer" | "agent" | "agent_staff"))
+                    {
+                        problem(format!(
+                            "extension {id} asked by someone not the tender's side"
+                        ));
+                    }
+                    let list = of_section.entry(key.clone()).or_default();
+                    if let Some(prev) = list.last().and_then(|p| extensions.get(p)) {
+                        if !prev.closed {
+                            problem(format!(
+                                "extension {id} asked while the section's extension before it \
+                                 was still open"
+                            ));
+                        }
+                        if prev.new_end != text("previous_end") {
+                            problem(format!(
+                                "extension {id} extends an end that is not the last extension's"
+                            ));
+                        }
+                    }
+                    let (previous, new, due) = (
+                        time(&text("previous_end")),
+                        time(&text("new_end")),
+                        time(&text("answer_due")),
+                    );
+                    match (previous, new, due, at) {
+                        (Some(p), Some(n), Some(d), Some(at)) => {
+                            if at >= p || n <= p || d <= at || d > p {
+                                problem(format!(
+                                    "extension {id}: asked at {at}, it extends {p} to {n} with \
+                                     answers due {d}, which the rules do not allow"
+                                ));
+                            }
+                        }
+                        _ => problem(format!("extension {id}: its times cannot be read")),
+                    }
+                    let asked: BTreeMap<String, String> = body["asked"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .map(|a| {
+                            let s = |k: &str| a[k].as_str().unwrap_or_default().to_string();
+                            (s("bid"), s("bidder_uscc"))
+                        })
+                        .collect();
+                    if asked.is_empty() {
+                        problem(format!("extension {id} asks no bid"));
+                    }
+                    list.push(id.clone());
+                    extensions.insert(
+                        id,
+                        Extension {
+                            section: key,
+                            previous_end: text("previous_end"),
+                            new_end: text("new_end"),
+                            answer_due: due,
+                            asked,
+                            ..Extension::default()
+                        },
+                    );
+                }
+                "bid_validity_answered" => {
+                    let Some(x) = extensions.get_mut(&id) else {
+                        if whole_chain {
+                            problem(format!("an answer to extension {id}, never asked"));
+                        }
+                        continue;
+                    };
+                    let bid = text("bid");
+                    let agree = body["agree"].as_bool().unwrap_or(false);
+                    let Some(uscc) = x.asked.get(&bid).cloned() else {
+                        problem(format!("extension {id} answered for bid {bid}, not asked"));
+                        continue;
+                    };
+                    if uscc != text("bidder_uscc") {
+                        problem(format!(
+                            "extension {id}: bid {bid} answered under another USCC"
+                        ));
+                    }
+                    if x.answers.insert(bid.clone(), agree).is_some() {
+                        problem(format!("extension {id}: bid {bid} answered twice"));
+                    }
+                    if x.closed || matches!((at, x.answer_due), (Some(a), Some(d)) if a >= d) {
+                        problem(format!(
+                            "extension {id}: bid {bid} answered after it was due"
+                        ));
+                    }
+                    let expected = canonical_json(&answer_document(
+                        &id,
+                        &x.section.0,
+                        &x.section.1,
+                        &bid,
+                        &uscc,
+                        time(&x.previous_end).unwrap_or_default(),
+                        time(&x.new_end).unwrap_or_default(),
+                        agree,
+                    ));
+                    if text("document") != expected
+                        || sha256_hex(expected.as_bytes()) != text("digest")
+                    {
+                        problem(format!(
+                            "extension {id}: bid {bid}'s answer document is not the one its \
+                             extension and answer give, or not its digest"
+                        ));
+                    }
+                    if let Some(p) = signature_problem(body, &uscc) {
+                        problem(format!("extension {id}: bid {bid}: {p}"));
+                    }
+                    if !agree {
+                        if let Some(a) = at {
+                            lapsed.entry(bid).or_insert(a);
+                        }
+                    }
+                }
+                "bid_validity_extension_closed" => {
+                    let Some(x) = extensions.get_mut(&id) else {
+                        if whole_chain {
+                            problem(format!("extension {id} closed, never asked"));
+                        }
+                        continue;
+                    };
+                    if std::mem::replace(&mut x.closed, true) {
+                        problem(format!("extension {id} closed twice"));
+                    }
+                    if e.leaf.actor_role != "system" {
+                        problem(format!("extension {id} closed by someone, not the system"));
+                    }
+                    if matches!((at, x.answer_due), (Some(a), Some(d)) if a < d) {
+                        problem(format!("extension {id} closed before its answers were due"));
+                    }
+                    let listed = |k: &str| -> BTreeSet<String> {
+                        body[k]
+                            .as_array()
+                            .into_iter()
+                            .flatten()
+                            .filter_map(|v| v.as_str().map(str::to_string))
+                            .collect()
+                    };
+                    let want = |pred: &dyn Fn(Option<&bool>) -> bool| -> BTreeSet<String> {
+                        x.asked
+                            .keys()
+                            .filter(|b| pred(x.answers.get(*b)))
+                            .cloned()
+                            .collect()
+                    };
+                    let silent = want(&|a| a.is_none());
+                    if listed("agreed") != want(&|a| a == Some(&true))
+                        || listed("declined") != want(&|a| a == Some(&false))
+                        || listed("silent") != silent
+                    {
+                        problem(format!(
+                            "extension {id} closed with answers other than the chain shows"
+                        ));
+                    }
+                    if let Some(d) = x.answer_due {
+                        for b in silent {
+                            lapsed.entry(b).or_insert(d);
+                        }
+                    }
+                }
+                "award_notices_issued" => {
+                    let winner = text("winner");
+                    if let (Some(ended), Some(at)) = (lapsed.get(&winner), at) {
+                        if *ended <= at {
+                            problem(format!(
+                                "notices issued to bid {winner}, whose validity ended at {ended}"
+                            ));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+}
+
+/// The answer's signature must verify, with a certificate of the bid's USCC, over the statement
+/// of the logged digest.
+fn signature_problem(body: &Value, uscc: &str) -> Option<String> {
+    let text = |k: &str| body[k].as_str().unwrap_or_default();
+    let Ok(der) = B64.decode(text("certificate")) else {
+        return Some("the bidder's certificate is not base64".into());
+    };
+    let meta = match CertMeta::parse(&der) {
+        Ok(m) => m,
+        Err(e) => return Some(format!("the bidder's certificate is unreadable: {e}")),
+    };
+    let got = extract_identity(&der, &IdentityExtraction::default())
+        .ok()
+        .and_then(|i| i.uscc);
+    if got.as_deref() != Some(uscc) {
+        return Some("signed with a certificate that is not the bidder's organisation's".into());
+    }
+    let digest: Option<[u8; 32]> = hex::decode(text("digest"))
+        .ok()
+        .and_then(|d| d.try_into().ok());
+    let (Some(digest), Some(alg), Ok(sig)) = (
+        digest,
+        crate::crypto::keys::SignatureAlgorithm::parse(text("signature_algorithm")),
+        B64.decode(text("signature")),
+    ) else {
+        return Some("a signature, digest or algorithm that cannot be read".into());
+    };
+    crate::crypto::keys::verify_signature(&meta.spki_der, alg, &answer_statement(&digest), &sig)
+        .err()
+        .map(|e| format!("the answer's signature does not verify: {e}"))
+}

@@ -1,0 +1,420 @@
+//! 投标有效期 (docs/BIDDING.md, "Bid validity"): the tender's side asks the section's bidders
+//! to extend their bids' validity; each answers signed — agreeing extends it, declining (or
+//! silence past the due time) makes the bid lapse and its bond due back; a lapsed bid cannot be
+//! named winner nor sent a 中标通知书. Wrong roles, bad bodies, late and second answers change
+//! nothing; the offline verifier checks every step.
+
+use chrono::{DateTime, Duration, SubsecRound, Utc};
+use reqwest::Method;
+use serde_json::json;
+
+use crate::award::evaluated_on;
+use crate::award_notices::{agent_creds, drive};
+use crate::committee::World;
+use crate::contracts::{count, creds, entries, export};
+use crate::helpers::{assert_problem, TestApp};
+use etender::audit::verify::Rule as _;
+use etender::audit::verify_validity::ValidityReplay;
+use etender::client::validity::{sign_answer, validity_path};
+use etender::wire::award::SectionAward;
+use etender::wire::award_publicity::AwardWinnerRequest;
+use etender::wire::validity::{SectionValidity, ValidityExtension};
+
+async fn traditional() -> World {
+    evaluated_on(
+        TestApp::spawn().await,
+        json!({"kind": "traditional", "candidates": 2}),
+    )
+    .await
+}
+
+fn request_body(new_end: DateTime<Utc>, due: DateTime<Utc>, reason: &str) -> serde_json::Value {
+    json!({"new_end": new_end, "answer_due": due, "reason": reason})
+}
+
+/// Each bidder's own view: (bidder index, the one extension entry it sees) for the newest
+/// extension.
+async fn own_views(w: &World) -> Vec<(usize, ValidityExtension)> {
+    let mut out = Vec::new();
+    for (i, b) in w.bidders.iter().enumerate() {
+        let v = b.client.bid_validity(w.t(), "BD01").await.unwrap();
+        if let Some(x) = v.extensions.last() {
+            assert_eq!(x.asked.len(), 1, "a bidder sees its own bid only: {x:?}");
+            out.push((i, x.clone()));
+        }
+    }
+    out
+}
+
+fn holder(views: &[(usize, ValidityExtension)], bid: &str) -> (usize, ValidityExtension) {
+    views
+        .iter()
+        .find(|(_, x)| x.asked[0].bid == bid)
+        .cloned()
+        .expect("every bid asked")
+}
+
+#[tokio::test]
+async fn bidders_extend_or_decline_and_a_lapsed_bid_is_never_awarded() {
+    let mut w = traditional().await;
+    let t = w.t().to_string();
+    let ext_path = format!("{}/extensions", validity_path(&t, "BD01"));
+    // The candidates' publicity runs while the bidders are asked.
+    let published: SectionAward =
+        w.s.agent
+            .post(
+                &format!("/api/v1/tenders/{t}/sections/BD01/award/publicity"),
+                &json!({}),
+            )
+            .await
+            .unwrap();
+    let publicity_until = published.publicity_until.unwrap();
+    let v0 = w.s.agent.bid_validity(&t, "BD01").await.unwrap();
+    assert!(v0.extensions.is_empty());
+    assert_eq!(v0.current_end, v0.base_end);
+    let now = w.app.clock_now().trunc_subsecs(6);
+    assert!(v0.base_end > now);
+    let new_end = v0.current_end + Duration::days(30);
+    let due = now + Duration::days(3);
+    let body = request_body;
+
+    // Bad bodies, wrong roles: each a clear error, nothing written.
+    let before = w.app.rows().await;
+    for (b, field) in [
+        (body(v0.current_end, due, "投诉处理中"), "new_end"),
+        (
+            body(v0.current_end + Duration::days(181), due, "投诉处理中"),
+            "new_end",
+        ),
+        (
+            body(new_end, now - Duration::hours(1), "投诉处理中"),
+            "answer_due",
+        ),
+        (
+            body(new_end, v0.current_end + Duration::hours(1), "投诉处理中"),
+            "answer_due",
+        ),
+        (body(new_end, due, "  "), "reason"),
+    ] {
+        let (st, v) =
+            w.s.agent
+                .raw(Method::POST, &ext_path, Some(&b))
+                .await
+                .unwrap();
+        assert_problem(st, &v, 422, "validation_failed");
+        assert!(v["errors"].to_string().contains(field), "{field}: {v}");
+    }
+    let mut extra = body(new_end, due, "投诉处理中");
+    extra["bids"] = json!([]);
+    let (st, v) =
+        w.s.agent
+            .raw(Method::POST, &ext_path, Some(&extra))
+            .await
+            .unwrap();
+    assert_eq!(st, 400, "{v}");
+    let good = body(new_end, due, "投诉处理中，评标结果暂停公示");
+    let (st, v) = w.bidders[0]
+        .client
+        .raw(Method::POST, &ext_path, Some(&good))
+        .await
+        .unwrap();
+    assert_problem(st, &v, 403, "forbidden");
+    let (st, v) = w
+        .app
+        .client()
+        .raw(Method::POST, &ext_path, Some(&good))
+        .await
+        .unwrap();
+    assert_problem(st, &v, 401, "unauthenticated");
+    let (st, v) =
+        w.s.agent
+            .raw(
+                Method::POST,
+                &format!("/api/v1/tenders/{t}/sections/BD99/bid-validity/extensions"),
+                Some(&good),
+            )
+            .await
+            .unwrap();
+    assert_problem(st, &v, 404, "not_found");
+    w.app
+        .rows()
+        .await
+        .assert_same(&before, "refused extension requests");
+
+    // The request asks every opened bid; a second one while it is open is refused.
+    let v =
+        w.s.agent
+            .request_validity_extension(&t, "BD01", new_end, due, "投诉处理中，评标结果暂停公示")
+            .await
+            .unwrap();
+    let x = &v.extensions[0];
+    assert_eq!(x.asked.len(), w.bids.len());
+    assert_eq!((x.previous_end, x.new_end), (v0.base_end, new_end));
+    assert_eq!(v.current_end, new_end);
+    let before = w.app.rows().await;
+    let (st, v) =
+        w.s.agent
+            .raw(Method::POST, &ext_path, Some(&good))
+            .await
+            .unwrap();
+    assert_problem(st, &v, 409, "conflict");
+    w.app
+        .rows()
+        .await
+        .assert_same(&before, "a second open extension");
+
+    // Readers: each bidder its own bid; an expert nothing.
+    let views = own_views(&w).await;
+    assert_eq!(views.len(), w.bids.len());
+    let expert = w.app.enrol("expert").await;
+    let (st, v) = expert
+        .raw(Method::GET, &validity_path(&t, "BD01"), None)
+        .await
+        .unwrap();
+    assert_problem(st, &v, 404, "not_found");
+    let regulator = w.app.enrol("regulator").await;
+    let seen = regulator.bid_validity(&t, "BD01").await.unwrap();
+    assert_eq!(seen.extensions[0].asked.len(), w.bids.len());
+
+    // bids[0] agrees, bids[1] declines, bids[2] stays silent.
+    let (first, x0) = holder(&views, &w.bids[0]);
+    let (second, x1) = holder(&views, &w.bids[1]);
+    let answer_path = format!("{ext_path}/{}/answer", x0.id);
+    let before = w.app.rows().await;
+    // Another bidder's certificate, a signature over the other answer, someone not asked.
+    let foreign = json!(sign_answer(&x1, false, &creds(w.bidders[first].label)).unwrap());
+    let (st, v) = w.bidders[second]
+        .client
+        .raw(Method::POST, &answer_path, Some(&foreign))
+        .await
+        .unwrap();
+    assert_problem(st, &v, 403, "certificate_subject_mismatch");
+    let mut forged = json!(sign_answer(&x1, true, &creds(w.bidders[second].label)).unwrap());
+    forged["agree"] = json!(false);
+    let (st, v) = w.bidders[second]
+        .client
+        .raw(Method::POST, &answer_path, Some(&forged))
+        .await
+        .unwrap();
+    assert_problem(st, &v, 422, "statement_signature_invalid");
+    let (st, v) =
+        w.s.agent
+            .raw(Method::POST, &answer_path, Some(&forged))
+            .await
+            .unwrap();
+    assert_problem(st, &v, 404, "not_found");
+    w.app.rows().await.assert_same(&before, "refused answers");
+
+    let agreed = w.bidders[first]
+        .client
+        .answer_validity_extension(&x0, true, &creds(w.bidders[first].label))
+        .await
+        .unwrap();
+    let mine = &agreed.extensions[0].asked[0];
+    assert!(mine.answer.as_ref().unwrap().agree);
+    assert_eq!(mine.valid_until, new_end);
+    let before = w.app.rows().await;
+    let again = json!(sign_answer(&x0, true, &creds(w.bidders[first].label)).unwrap());
+    let (st, v) = w.bidders[first]
+        .client
+        .raw(Method::POST, &answer_path, Some(&again))
+        .await
+        .unwrap();
+    assert_problem(st, &v, 409, "conflict");
+    w.app.rows().await.assert_same(&before, "a second answer");
+
+    let declined = w.bidders[second]
+        .client
+        .answer_validity_extension(&x1, false, &creds(w.bidders[second].label))
+        .await
+        .unwrap();
+    assert!(declined.extensions[0].asked[0].ended);
+    let refunds = w.bidders[second].client.my_bond_refunds().await.unwrap();
+    assert_eq!(refunds.len(), 1, "{refunds:?}");
+    assert_eq!(
+        serde_json::to_value(refunds[0].ground).unwrap(),
+        "validity_declined"
+    );
+    assert!(w.bidders[first]
+        .client
+        .my_bond_refunds()
+        .await
+        .unwrap()
+        .is_empty());
+
+    // Once the publicity and the answers are over, a declined candidate is not named winner;
+    // a late answer is refused.
+    w.app
+        .clock
+        .set(publicity_until.max(due) + Duration::seconds(1));
+    w.relogin().await;
+    let before = w.app.rows().await;
+    let (st, v) =
+        w.s.agent
+            .raw(
+                Method::POST,
+                &format!("/api/v1/tenders/{t}/sections/BD01/award/winner"),
+                Some(&json!({"winner": w.bids[1], "reason": "报价更低"})),
+            )
+            .await
+            .unwrap();
+    assert_problem(st, &v, 409, "bid_validity_ended");
+    w.app.rows().await.assert_same(&before, "a lapsed winner");
+
+    // The deadline watch closes the extension: the silent bid lapses, its bond is due back.
+    let third = (0..w.bidders.len())
+        .find(|i| *i != first && *i != second)
+        .unwrap();
+    let x2 = views.iter().find(|(i, _)| *i == third).unwrap().1.clone();
+    let late = json!(sign_answer(&x2, true, &creds(w.bidders[third].label)).unwrap());
+    let (st, v) = w.bidders[third]
+        .client
+        .raw(
+            Method::POST,
+            &format!("{ext_path}/{}/answer", x2.id),
+            Some(&late),
+        )
+        .await
+        .unwrap();
+    assert_problem(st, &v, 409, "deadline_passed");
+    etender::worker::deadline_tick(&w.app.ctx).await.unwrap();
+    let after: SectionValidity = w.s.agent.bid_validity(&t, "BD01").await.unwrap();
+    let x = &after.extensions[0];
+    assert!(x.closed_at.is_some());
+    let ended: Vec<bool> = w
+        .bids
+        .iter()
+        .map(|b| x.asked.iter().find(|a| &a.bid == b).unwrap().ended)
+        .collect();
+    assert_eq!(ended, vec![false, true, true]);
+    let refunds = w.bidders[third].client.my_bond_refunds().await.unwrap();
+    assert_eq!(refunds.len(), 1);
+    etender::worker::deadline_tick(&w.app.ctx).await.unwrap();
+    assert_eq!(
+        w.bidders[third]
+            .client
+            .my_bond_refunds()
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+
+    // The bid that agreed is awarded and notified; afterwards nothing is extended.
+    w.s.agent
+        .award_winner(
+            &t,
+            "BD01",
+            &AwardWinnerRequest {
+                winner: w.bids[0].clone(),
+                reason: None,
+            },
+        )
+        .await
+        .unwrap();
+    w.s.agent
+        .issue_notices(&t, "BD01", &agent_creds())
+        .await
+        .unwrap();
+    let later = w.app.clock_now() + Duration::days(1);
+    let (st, v) =
+        w.s.agent
+            .raw(
+                Method::POST,
+                &ext_path,
+                Some(&body(new_end + Duration::days(10), later, "再次延长")),
+            )
+            .await
+            .unwrap();
+    assert_problem(st, &v, 409, "invalid_state_transition");
+
+    // The export verifies; tampering is named.
+    let bundle = export(&w.app, Some(&t)).await;
+    assert_eq!(count(&bundle, "bid_validity_answered"), 2);
+    assert_eq!(count(&bundle, "bid_validity_extension_closed"), 1);
+    tamper(&bundle, &w.bids);
+}
+
+fn tamper(bundle: &etender::audit::bundle::Bundle, bids: &[String]) {
+    let scope = etender::audit::bundle::BundleScope::All;
+    let good = entries(bundle);
+    assert!(ValidityReplay.check(&scope, &good).is_empty());
+    let at = |ty: &str| -> Vec<usize> {
+        good.iter()
+            .enumerate()
+            .filter(|(_, e)| e.leaf.event_type == ty)
+            .map(|(i, _)| i)
+            .collect()
+    };
+    let found = |es: &[etender::audit::verify::VerifiedEntry], what: &str| {
+        let p = ValidityReplay.check(&scope, es);
+        assert!(p.iter().any(|p| p.contains(what)), "{what}: {p:?}");
+    };
+    let answered = at("bid_validity_answered");
+    // An agreement turned into a refusal: the document no longer matches, nor the signature.
+    let mut es = good.clone();
+    es[answered[0]].body.as_mut().unwrap()["agree"] = json!(false);
+    found(&es, "answer document is not the one");
+    // The document rewritten to match, with its digest: the signature fails.
+    let mut es = good.clone();
+    let b = es[answered[0]].body.as_mut().unwrap();
+    let flipped = b["document"]
+        .as_str()
+        .unwrap()
+        .replace("\"agree\":true", "\"agree\":false");
+    b["agree"] = json!(false);
+    b["document"] = json!(flipped);
+    b["digest"] = json!(etender::audit::sha256_hex(flipped.as_bytes()));
+    found(&es, "signature does not verify");
+    // An answer repeated.
+    let mut es = good.clone();
+    es.insert(answered[0] + 1, es[answered[0]].clone());
+    found(&es, "answered twice");
+    // The close hides the silent bid.
+    let closed = at("bid_validity_extension_closed")[0];
+    let mut es = good.clone();
+    es[closed].body.as_mut().unwrap()["silent"] = json!([]);
+    found(&es, "answers other than the chain shows");
+    // A request whose answers are due after the end it extends.
+    let requested = at("bid_validity_extension_requested")[0];
+    let mut es = good.clone();
+    let b = es[requested].body.as_mut().unwrap();
+    b["answer_due"] = json!(b["new_end"].clone());
+    found(&es, "which the rules do not allow");
+    // The notices sent to the bid that declined.
+    let notices = at("award_notices_issued")[0];
+    let mut es = good.clone();
+    es[notices].body.as_mut().unwrap()["winner"] = json!(bids[1]);
+    found(&es, "whose validity ended");
+}
+
+#[tokio::test]
+async fn a_bid_whose_validity_ran_out_gets_no_notice_and_cannot_be_extended() {
+    let mut w = traditional().await;
+    let t = w.t().to_string();
+    let until = drive(&w, &w.bids[0], None).await;
+    let v = w.s.agent.bid_validity(&t, "BD01").await.unwrap();
+    assert!(v.base_end > until);
+    w.app.clock.set(v.base_end + Duration::seconds(1));
+    w.relogin().await;
+    let before = w.app.rows().await;
+    let err =
+        w.s.agent
+            .issue_notices(&t, "BD01", &agent_creds())
+            .await
+            .unwrap_err();
+    assert!(err.to_string().contains("bid_validity_ended"), "{err}");
+    let now = w.app.clock_now();
+    let (st, body) =
+        w.s.agent
+            .raw(
+                Method::POST,
+                &format!("{}/extensions", validity_path(&t, "BD01")),
+                Some(&json!({"new_end": now + Duration::days(30),
+                "answer_due": now + Duration::days(2), "reason": "评标延误"})),
+            )
+            .await
+            .unwrap();
+    assert_problem(st, &body, 409, "bid_validity_ended");
+    w.app.rows().await.assert_same(&before, "a lapsed section");
+}
