@@ -172,6 +172,10 @@ pub struct DossierCandidate {
     pub performance_ratings: Vec<crate::wire::contracts::PerformanceRating>,
     /// Its credit record (条例78).
     pub credit_record: CreditRecord,
+    /// When its bid's validity (投标有效期) ends, with the extensions it agreed to; a bid whose
+    /// validity `bid_validity_ended` cannot be sent the 中标通知书 (docs/BIDDING.md §4).
+    pub bid_valid_until: DateTime<Utc>,
+    pub bid_validity_ended: bool,
 }
 
 /// An organisation's credit record as the platform holds it (docs/SUPERVISION.md): its credit

@@ -289,6 +289,18 @@ async fn bidders_extend_or_decline_and_a_lapsed_bid_is_never_awarded() {
     assert_eq!(ended, vec![false, true, true]);
     let refunds = w.bidders[third].client.my_bond_refunds().await.unwrap();
     assert_eq!(refunds.len(), 1);
+    // The award dossier shows each candidate's validity.
+    let dossier = w.s.agent.award_dossier(&t, "BD01").await.unwrap();
+    let shown: Vec<(String, bool)> = dossier
+        .candidates
+        .iter()
+        .map(|c| (c.bid_id.clone(), c.bid_validity_ended))
+        .collect();
+    assert_eq!(
+        shown,
+        vec![(w.bids[0].clone(), false), (w.bids[1].clone(), true)]
+    );
+    assert_eq!(dossier.candidates[0].bid_valid_until, new_end);
     etender::worker::deadline_tick(&w.app.ctx).await.unwrap();
     assert_eq!(
         w.bidders[third]

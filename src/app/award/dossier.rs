@@ -56,6 +56,7 @@ pub async fn dossier(
                 .ok_or_else(none)?;
             let candidates: Vec<String> = parse_json(&award.candidates, "candidates")?;
             let opened = opened_bids(c, &tender, &section)?;
+            let validity = crate::app::support::validity::of_section(c, &draft, &tender, &section)?;
             let mut out = Vec::new();
             for bid in &candidates {
                 let o = opened.iter().find(|o| &o.bid == bid);
@@ -65,7 +66,10 @@ pub async fn dossier(
                     .unwrap_or_default();
                 let performance_ratings = credit::ratings_of(c, &uscc, now)?;
                 let credit_record = credit::record_of(c, &uscc, now)?;
+                let bid_valid_until = validity.until(bid, now)?;
                 out.push(DossierCandidate {
+                    bid_valid_until,
+                    bid_validity_ended: crate::domain::validity::ended(bid_valid_until, now),
                     bid_id: bid.clone(),
                     bidder,
                     bidder_uscc: uscc,
