@@ -4,19 +4,22 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use base64::Engine;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use serde_json::Value;
 
 use super::bundle::BundleScope;
 use super::verify::{Rule, VerifiedEntry};
 use crate::audit::{canonical_json, sha256_hex};
 use crate::crypto::x509::{extract_identity, CertMeta, IdentityExtraction};
-use crate::domain::validity::{answer_document, answer_statement};
+use crate::domain::validity::{answer_document, answer_statement, base_end};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
 /// Every extension of a section's bid validity stands as the chain tells it:
 ///
+/// * **from the validity the tender states**: an extension's `base_end` is the bid deadline
+///   plus the validity days of the tender's last `tender_published` or `tender_amended`, and
+///   the section's first extension extends that end;
 /// * **asked by the tender's side, one at a time, before the validity ends**: every
 ///   `bid_validity_extension_requested` comes from the tenderer or its agent, while no other
 ///   extension of the section is open, at a time before the end it extends; its new end is
@@ -67,12 +70,34 @@ impl Rule for ValidityReplay {
         let mut of_section: HashMap<(String, String), Vec<String>> = HashMap::new();
         // bid → when its validity ended (declined, or silent when the answers were due).
         let mut lapsed: BTreeMap<String, DateTime<Utc>> = BTreeMap::new();
+        // tender → the validity end it states (deadline + days), at the log's resolution.
+        let mut stated: HashMap<String, DateTime<Utc>> = HashMap::new();
         for e in entries {
             let ty = e.leaf.event_type.as_str();
-            if !ty.starts_with("bid_validity_") && ty != "award_notices_issued" {
+            if !ty.starts_with("bid_validity_")
+                && !matches!(
+                    ty,
+                    "award_notices_issued" | "tender_published" | "tender_amended"
+                )
+            {
                 continue;
             }
             let Some(body) = &e.body else { continue };
+            if matches!(ty, "tender_published" | "tender_amended") {
+                // Logs from before the validity was logged name no days: nothing to check.
+                let (Some(deadline), Some(days)) = (
+                    time(body["bid_deadline"].as_str().unwrap_or_default()),
+                    body["bid_validity_days"].as_u64(),
+                ) else {
+                    continue;
+                };
+                let end = base_end(deadline, u32::try_from(days).unwrap_or(u32::MAX));
+                stated.insert(
+                    e.leaf.tender_id.clone().unwrap_or_default(),
+                    end.trunc_subsecs(6),
+                );
+                continue;
+            }
             let at = time(&e.leaf.occurred_at);
             let key = (
                 e.leaf.tender_id.clone().unwrap_or_default(),
@@ -92,7 +117,22 @@ impl Rule for ValidityReplay {
                             "extension {id} asked by someone not the tender's side"
                         ));
                     }
+                    let base = time(&text("base_end"));
+                    if let Some(stated) = stated.get(&key.0) {
+                        if base != Some(*stated) {
+                            problem(format!(
+                                "extension {id} starts from a validity other than the tender \
+                                 states ({stated})"
+                            ));
+                        }
+                    }
                     let list = of_section.entry(key.clone()).or_default();
+                    if whole_chain && list.is_empty() && text("previous_end") != text("base_end") {
+                        problem(format!(
+                            "extension {id}, the section's first, extends an end that is not the \
+                             stated one"
+                        ));
+                    }
                     if let Some(prev) = list.last().and_then(|p| extensions.get(p)) {
                         if !prev.closed {
                             problem(format!(

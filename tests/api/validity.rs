@@ -393,6 +393,15 @@ fn tamper(bundle: &etender::audit::bundle::Bundle, bids: &[String]) {
     let b = es[requested].body.as_mut().unwrap();
     b["answer_due"] = json!(b["new_end"].clone());
     found(&es, "which the rules do not allow");
+    // A request from another stated validity, or extending another end than the stated one.
+    let mut es = good.clone();
+    let b = es[requested].body.as_mut().unwrap();
+    b["base_end"] = json!("2030-01-01T00:00:00Z");
+    found(&es, "other than the tender states");
+    let mut es = good.clone();
+    let b = es[requested].body.as_mut().unwrap();
+    b["previous_end"] = json!("2030-01-01T00:00:00Z");
+    found(&es, "not the stated one");
     // The notices sent to the bid that declined.
     let notices = at("award_notices_issued")[0];
     let mut es = good.clone();

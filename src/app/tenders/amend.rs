@@ -98,7 +98,8 @@ pub async fn amend(
             let text = notice_text(&row, rationale.trim(), deadline, moved);
             let body = json!({"tender": row.id, "version": row.version,
                 "notice_sha256": notice.sha256, "deadline_moved_to": moved,
-                "bid_deadline": deadline, "reconfirm_bids": effect.reconfirm_bids});
+                "bid_deadline": deadline, "bid_validity_days": draft.schedule.bid_validity_days,
+                "reconfirm_bids": effect.reconfirm_bids});
             let change = Change::new(actor.audit_ref(), EventType::TenderAmended, body);
             let title = format!("变更公告：{}", row.title);
             let publicity = Publicity {

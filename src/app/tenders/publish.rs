@@ -62,7 +62,8 @@ pub async fn publish(
             let remedy = publish_custodians(c, &row, &draft, now)?;
             let body = json!({"tender": row.id, "version": row.version,
                 "notice_sha256": notice.sha256, "signer": signer.0,
-                "bid_deadline": draft.schedule.bid_deadline, "remedy": remedy});
+                "bid_deadline": draft.schedule.bid_deadline,
+                "bid_validity_days": draft.schedule.bid_validity_days, "remedy": remedy});
             let change = Change::new(actor.audit_ref(), EventType::TenderPublished, body);
             let publicity = Publicity {
                 release: Some((EventKind::Publish, next.kind())),
