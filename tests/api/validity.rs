@@ -141,16 +141,30 @@ async fn bidders_extend_or_decline_and_a_lapsed_bid_is_never_awarded() {
         .await
         .assert_same(&before, "refused extension requests");
 
-    // The request asks every opened bid; a second one while it is open is refused.
-    let v =
-        w.s.agent
-            .request_validity_extension(&t, "BD01", new_end, due, "投诉处理中，评标结果暂停公示")
-            .await
-            .unwrap();
+    // The request asks every opened bid and mails each bidder; two sent at once give one
+    // extension and one `conflict` (one is open at a time), never a fault.
+    let mails = w.app.rows().await.get("mail_outbox");
+    let other = w.app.enrol("agent").await;
+    let (a, b) = tokio::join!(
+        w.s.agent.raw(Method::POST, &ext_path, Some(&good)),
+        other.raw(Method::POST, &ext_path, Some(&good)),
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    let mut statuses = [a.0.as_u16(), b.0.as_u16()];
+    statuses.sort();
+    assert_eq!(statuses, [201, 409], "{a:?} {b:?}");
+    let refused = if a.0.as_u16() == 409 { &a.1 } else { &b.1 };
+    assert_eq!(refused["code"], "conflict", "{refused}");
+    let v: SectionValidity =
+        serde_json::from_value(if a.0.as_u16() == 201 { a.1 } else { b.1 }).unwrap();
     let x = &v.extensions[0];
     assert_eq!(x.asked.len(), w.bids.len());
     assert_eq!((x.previous_end, x.new_end), (v0.base_end, new_end));
     assert_eq!(v.current_end, new_end);
+    assert_eq!(
+        w.app.rows().await.get("mail_outbox"),
+        mails + w.bids.len() as i64
+    );
     let before = w.app.rows().await;
     let (st, v) =
         w.s.agent
