@@ -95,11 +95,17 @@ pub fn check_request(
         });
     }
     let chars = reason.trim().chars().count();
-    if chars == 0 || reason.chars().count() > REASON_MAX {
+    if chars == 0
+        || reason.chars().count() > REASON_MAX
+        || reason.chars().any(|ch| ch.is_control() && ch != '\n')
+    {
         return Err(field(
             "reason",
-            if chars == 0 { "required" } else { "too_long" },
-            format!("why the extension is needed, 1–{REASON_MAX} characters"),
+            if chars == 0 { "required" } else { "invalid" },
+            format!(
+                "why the extension is needed: 1–{REASON_MAX} characters, no control characters \
+                 but line breaks"
+            ),
         ));
     }
     if new_end <= current_end {
@@ -213,7 +219,15 @@ mod tests {
         let long = "长".repeat(REASON_MAX + 1);
         assert_eq!(
             code(check_request(t(10), t(90), t(120), t(20), &long)),
-            "too_long"
+            "invalid"
+        );
+        assert_eq!(
+            code(check_request(t(10), t(90), t(120), t(20), "投诉\0处理")),
+            "invalid"
+        );
+        assert_eq!(
+            check_request(t(10), t(90), t(120), t(20), "投诉处理中\n评标暂停"),
+            Ok(())
         );
     }
 

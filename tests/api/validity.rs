@@ -95,6 +95,7 @@ async fn bidders_extend_or_decline_and_a_lapsed_bid_is_never_awarded() {
             "answer_due",
         ),
         (body(new_end, due, "  "), "reason"),
+        (body(new_end, due, "投诉\u{0}处理"), "reason"),
     ] {
         let (st, v) =
             w.s.agent
