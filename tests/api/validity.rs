@@ -454,3 +454,33 @@ async fn a_bid_whose_validity_ran_out_gets_no_notice_and_cannot_be_extended() {
     assert_problem(st, &body, 409, "bid_validity_ended");
     w.app.rows().await.assert_same(&before, "a lapsed section");
 }
+
+/// A tender never published has no bids to extend (found by the schema fuzzer: it was a 500).
+#[tokio::test]
+async fn a_draft_tender_has_no_validity_to_extend() {
+    let app = TestApp::spawn().await;
+    let s = crate::fixtures::draft_tender(&app, 30).await;
+    let now = app.clock_now();
+    let before = app.rows().await;
+    let (st, v) = s
+        .agent
+        .raw(
+            Method::POST,
+            &format!("{}/extensions", validity_path(&s.tender, "BD01")),
+            Some(&request_body(
+                now + Duration::days(120),
+                now + Duration::days(2),
+                "",
+            )),
+        )
+        .await
+        .unwrap();
+    assert_problem(st, &v, 409, "invalid_state_transition");
+    let (st, v) = s
+        .agent
+        .raw(Method::GET, &validity_path(&s.tender, "BD01"), None)
+        .await
+        .unwrap();
+    assert_problem(st, &v, 404, "not_found");
+    app.rows().await.assert_same(&before, "a draft's extension");
+}

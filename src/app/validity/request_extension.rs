@@ -43,10 +43,13 @@ pub async fn request_extension(
     ctx.db
         .write(move |c| {
             let trow = load_as_party(c, &actor, &tender)?;
+            let wrong_state = |why: String| AppError::new(ErrorCode::InvalidStateTransition, why);
+            if trow.version == 0 {
+                return Err(wrong_state("the tender is a draft: nobody has bid yet".into()));
+            }
             let draft = published_draft(c, &trow)?;
             require_section(&draft, &section)?;
             let state = state_of(&trow)?.kind();
-            let wrong_state = |why: String| AppError::new(ErrorCode::InvalidStateTransition, why);
             if matches!(
                 state,
                 StateKind::Terminated | StateKind::Cancelled | StateKind::Contracted

@@ -20,8 +20,8 @@ use crate::wire::validity::*;
     (status = 401, description = "`unauthenticated`"),
     (status = 403, description = "`forbidden`: not the tender's tenderer, agent or staff"),
     (status = 404, description = "`not_found`: no such tender or section"),
-    (status = 409, description = "`invalid_state_transition`: no opened bid, the notices are \
-        out, the section failed or the tender ended; `conflict`: an extension is open; \
+    (status = 409, description = "`invalid_state_transition`: a draft, no opened bid, the \
+        notices are out, the section failed or the tender ended; `conflict`: an extension is open; \
         `bid_validity_ended`: no bid is still valid"),
     (status = 422, description = "`validation_failed` (new_end, answer_due, reason)"),
 ))]
