@@ -2,11 +2,13 @@
 # Throwaway PostgreSQL cluster for tests and benchmarks.
 #   tests/support/pg.sh start DIR [bench]   initdb + pg_ctl start; writes DIR/url
 #   tests/support/pg.sh stop DIR            stop and delete
+#   tests/support/pg.sh install             only install PostgreSQL if it is missing (as root, apt-get)
 # As root the server runs as the `postgres` user (runuser), since PostgreSQL refuses root.
 # "bench" keeps durability on (fsync, synchronous_commit) so measured rates are honest; the
 # test cluster trades durability for speed.
 set -euo pipefail
-cmd=${1:?start|stop}; dir=${2:?directory}; mode=${3:-test}
+cmd=${1:?start|stop|install}; dir=${2:-}; mode=${3:-test}
+[ "$cmd" = install ] || [ -n "$dir" ] || { echo "usage: $0 start|stop DIR [bench]" >&2; exit 2; }
 
 find_bin() {
   local b
@@ -30,6 +32,7 @@ as_pg() {
 }
 
 case "$cmd" in
+  install) ;;
   start)
     if [ -f "$dir/url" ] && as_pg "$BIN/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
       cat "$dir/url"; exit 0

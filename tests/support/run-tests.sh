@@ -10,21 +10,56 @@ PGDIR="$PWD/target/pgtest"
 stage() { echo "== [$((SECONDS))s] $*"; }
 S3DIR="$PWD/target/s3test"
 
-stage "Python test tools (venv in target/pyenv: aiosmtpd, libcoveocds, openapi-spec-validator, schemathesis)"
-bash tests/support/pyenv.sh
+# The tools the later stages need are fetched and built in the background, at a lower priority,
+# while the lint and the build keep the cores busy; each is waited for where it is first needed.
+stage "in the background: Python test tools (venv in target/pyenv: aiosmtpd, libcoveocds,"
+echo "   openapi-spec-validator, schemathesis), s3s-fs (cargo install, once), PostgreSQL (apt-get, if missing)"
+mkdir -p target
+bash tests/support/pyenv.sh > target/pyenv-install.log 2>&1 &
+PY_INSTALL=$!
+nice -n 10 bash tests/support/s3.sh install > target/s3s-install.log 2>&1 &
+S3_INSTALL=$!
+bash tests/support/pg.sh install > target/pg-install.log 2>&1 &
+PG_INSTALL=$!
+cleanup() {
+  kill "$PY_INSTALL" "$S3_INSTALL" "$PG_INSTALL" 2>/dev/null || true
+  bash tests/support/pg.sh stop "$PGDIR"
+  bash tests/support/s3.sh stop "$S3DIR"
+}
+trap cleanup EXIT
+joined() { # PID LOG: wait for a background install; show its log if it failed
+  wait "$1" || { cat "$2"; echo "background install failed (log: $2)" >&2; exit 1; }
+}
 
-stage "lint: rustfmt, no line over 100 columns, clippy -D warnings (make lint)"
-make --no-print-directory lint
+stage "lint: rustfmt, no line over 100 columns (clippy runs inside the build below)"
+cargo fmt --all -- --check
+bash tests/support/check-lines.sh
 
-stage "building tests"
-cargo build --tests --locked
+# `make lint` runs `cargo clippy --all-targets`, which type-checks every dependency a second time,
+# in check mode: seven minutes of a 2-core machine. Here clippy-driver wraps rustc for this crate
+# only (RUSTC_WORKSPACE_WRAPPER, the way `cargo clippy` itself sets it), so one compile lints and
+# builds the same targets; CLIPPY_ARGS is how `cargo clippy` hands the driver its `-- -D warnings`.
+# Both stay exported, so the `cargo test` runs below reuse this build instead of compiling again.
+stage "building tests, benches and the binary, with clippy's lints (-D warnings) in the same compile"
+echo "   (the binary built here is the one every later stage runs: a plain \`cargo build\` or"
+echo "   \`cargo run\` would compile the crate again, without the dev-dependencies' features)"
+CLIPPY_DRIVER="$(rustc --print sysroot)/bin/clippy-driver"
+if [ -x "$CLIPPY_DRIVER" ]; then
+  export RUSTC_WORKSPACE_WRAPPER="$CLIPPY_DRIVER" CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
+else
+  echo "   clippy-driver not beside rustc: running cargo clippy on its own"
+  cargo clippy --all-targets --locked -- -D warnings
+fi
+cargo build --tests --benches --locked
+ETENDER=target/debug/etender
 
 stage "starting a throwaway PostgreSQL cluster in $PGDIR"
-trap 'bash tests/support/pg.sh stop "$PGDIR"; bash tests/support/s3.sh stop "$S3DIR"' EXIT
+joined "$PG_INSTALL" target/pg-install.log
 ETENDER_TEST_PG_URL=$(bash tests/support/pg.sh start "$PGDIR")
 export ETENDER_TEST_PG_URL
 
 stage "starting a throwaway S3-compatible object store (s3s-fs) in $S3DIR"
+joined "$S3_INSTALL" target/s3s-install.log
 ETENDER_TEST_S3_URL=$(bash tests/support/s3.sh start "$S3DIR")
 ETENDER_TEST_S3_ROOT="$S3DIR/data"
 export ETENDER_TEST_S3_URL ETENDER_TEST_S3_ROOT
@@ -33,6 +68,7 @@ stage "draw known-answer vectors re-derived by a second implementation (docs/DRA
 python3 tests/support/draw_vectors.py
 
 stage "unit tests (library and binary)"
+joined "$PY_INSTALL" target/pyenv-install.log
 # ocds::tests writes a sample package with an award release (bids extension) for the OCDS step.
 ETENDER_OCDS_AWARD_SAMPLE="$PWD/target/ocds-award-sample.json" cargo test --locked --lib --bins
 
@@ -43,16 +79,15 @@ stage "integration suite on PostgreSQL, objects in the S3-compatible store"
 ETENDER_TEST_BACKEND=postgres ETENDER_TEST_STORAGE=s3 cargo test --locked --test api
 
 stage "OpenAPI document validated by openapi-spec-validator"
-cargo run --locked --quiet -- openapi > target/openapi.json
+"$ETENDER" openapi > target/openapi.json
 target/pyenv/bin/openapi-spec-validator target/openapi.json
 
 stage "schema-driven fuzzing (schemathesis) of a real server against its /openapi.json"
-cargo build --locked --quiet
-bash tests/support/fuzz.sh target/debug/etender
+bash tests/support/fuzz.sh "$ETENDER"
 
 stage "demo smoke test: etender demo on an embedded server"
 rm -rf target/demo-pki
-cargo run --locked --quiet -- demo --pki target/demo-pki/dev --trust-dir target/demo-pki/trust \
+"$ETENDER" demo --pki target/demo-pki/dev --trust-dir target/demo-pki/trust \
   --ocds-out target/demo-ocds.json > target/demo.log 2>&1 \
   || { cat target/demo.log; echo "etender demo failed"; exit 1; }
 grep -q "Demo complete." target/demo.log && echo "demo: $(grep -c '^== Step' target/demo.log) steps, complete"

@@ -3,19 +3,28 @@
 # directory, from crates.io; it checks every SigV4 signature and S3's multipart rules).
 #   tests/support/s3.sh start DIR   install s3s-fs into target/tools if needed, start it; print URL
 #   tests/support/s3.sh stop DIR    stop it and delete DIR
+#   tests/support/s3.sh install     only install s3s-fs into target/tools if needed
 # The objects are plain files under DIR/data/<bucket>/<key>, which tests read to prove what the
 # store holds. Access key and secret are fixed: etender-test / etender-test-secret.
 set -euo pipefail
-cmd=${1:?start|stop}; dir=${2:?directory}
+cmd=${1:?start|stop|install}; dir=${2:-}
+[ "$cmd" = install ] || [ -n "$dir" ] || { echo "usage: $0 start|stop DIR" >&2; exit 2; }
 TOOLS="$PWD/target/tools"
 S3S="$TOOLS/bin/s3s-fs"
 
-case "$cmd" in
-  start)
-    if [ ! -x "$S3S" ]; then
-      echo "installing s3s-fs 0.14.1 into $TOOLS (once)" >&2
+install() {
+  if [ ! -x "$S3S" ]; then
+    echo "installing s3s-fs 0.14.1 into $TOOLS (once)" >&2
+    # Without the lint wrapper `make test` may have exported: s3s-fs is not our code.
+    env -u RUSTC_WORKSPACE_WRAPPER -u CLIPPY_ARGS \
       cargo install s3s-fs@0.14.1 --features binary --locked --quiet --root "$TOOLS" >&2
-    fi
+  fi
+}
+
+case "$cmd" in
+  install) install ;;
+  start)
+    install
     "$0" stop "$dir"
     mkdir -p "$dir/data"
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -40,7 +49,7 @@ case "$cmd" in
     rm -rf "$dir"
     ;;
   *)
-    echo "usage: $0 start|stop DIR" >&2
+    echo "usage: $0 start|stop DIR | install" >&2
     exit 2
     ;;
 esac
