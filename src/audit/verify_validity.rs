@@ -11,7 +11,9 @@ use super::bundle::BundleScope;
 use super::verify::{Rule, VerifiedEntry};
 use crate::audit::{canonical_json, sha256_hex};
 use crate::crypto::x509::{extract_identity, CertMeta, IdentityExtraction};
-use crate::domain::validity::{answer_document, answer_statement, base_end};
+use crate::domain::validity::{
+    answer_document, answer_statement, base_end, ended, valid_until, Asked,
+};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
@@ -35,7 +37,12 @@ const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STA
 ///   once, from the system, at or after the answers were due, and lists as agreed, declined and
 ///   silent exactly the bids the chain shows so;
 /// * **notices only to a bid still valid**: an `award_notices_issued` names a winner whose bid
-///   did not decline, or stay silent on, an extension before the notices.
+///   did not decline, or stay silent on, an extension before the notices;
+/// * **a 评定分离 deciding among the bids still valid**: the setup a convened `award_step_opened`
+///   logs names, in order, exactly those candidates of the section's last `award_begun` whose
+///   validity had not ended at the convening (`domain::validity::valid_until`, from the stated
+///   end through the chain's extensions and answers) — no lapsed bid among them, none valid
+///   left out.
 pub struct ValidityReplay;
 
 #[derive(Default)]
@@ -48,6 +55,8 @@ struct Extension {
     asked: BTreeMap<String, String>,
     /// bid → agreed
     answers: BTreeMap<String, bool>,
+    /// bid → when it answered
+    answered_at: BTreeMap<String, DateTime<Utc>>,
     closed: bool,
 }
 
@@ -72,12 +81,18 @@ impl Rule for ValidityReplay {
         let mut lapsed: BTreeMap<String, DateTime<Utc>> = BTreeMap::new();
         // tender → the validity end it states (deadline + days), at the log's resolution.
         let mut stated: HashMap<String, DateTime<Utc>> = HashMap::new();
+        // (tender, section) → the candidates its award began with.
+        let mut begun: HashMap<(String, String), Vec<String>> = HashMap::new();
         for e in entries {
             let ty = e.leaf.event_type.as_str();
             if !ty.starts_with("bid_validity_")
                 && !matches!(
                     ty,
-                    "award_notices_issued" | "tender_published" | "tender_amended"
+                    "award_notices_issued"
+                        | "tender_published"
+                        | "tender_amended"
+                        | "award_begun"
+                        | "award_step_opened"
                 )
             {
                 continue;
@@ -208,6 +223,9 @@ impl Rule for ValidityReplay {
                     if x.answers.insert(bid.clone(), agree).is_some() {
                         problem(format!("extension {id}: bid {bid} answered twice"));
                     }
+                    if let Some(a) = at {
+                        x.answered_at.entry(bid.clone()).or_insert(a);
+                    }
                     if x.closed || matches!((at, x.answer_due), (Some(a), Some(d)) if a >= d) {
                         problem(format!(
                             "extension {id}: bid {bid} answered after it was due"
@@ -286,6 +304,35 @@ impl Rule for ValidityReplay {
                         }
                     }
                 }
+                "award_begun" => {
+                    begun.insert(key, strings(&body["candidates"]));
+                }
+                "award_step_opened" if body["convened"] == true => {
+                    let Some(candidates) = begun.get(&key) else {
+                        if whole_chain {
+                            problem("a deciding convened on an award never begun".into());
+                        }
+                        continue;
+                    };
+                    let (Some(at), Some(base)) = (at, stated.get(&key.0)) else {
+                        continue;
+                    };
+                    let valid: Vec<String> = candidates
+                        .iter()
+                        .filter(|b| {
+                            let asked = asked_of(b, of_section.get(&key), &extensions);
+                            !ended(valid_until(*base, &asked, at), at)
+                        })
+                        .cloned()
+                        .collect();
+                    let among = strings(&body["setup"]["candidates"]);
+                    if among != valid {
+                        problem(format!(
+                            "the deciding convened at {at} among {among:?}, not among the \
+                             candidates whose bids were still valid then, {valid:?}"
+                        ));
+                    }
+                }
                 "award_notices_issued" => {
                     let winner = text("winner");
                     if let (Some(ended), Some(at)) = (lapsed.get(&winner), at) {
@@ -301,6 +348,39 @@ impl Rule for ValidityReplay {
         }
         out
     }
+}
+
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|x| x.as_str().map(str::to_string))
+        .collect()
+}
+
+/// The extensions `bid` was asked in, oldest first, with its answers so far — what
+/// `domain::validity::valid_until` judges a bid's end from, as the platform does.
+fn asked_of(
+    bid: &str,
+    section: Option<&Vec<String>>,
+    extensions: &HashMap<String, Extension>,
+) -> Vec<Asked> {
+    section
+        .into_iter()
+        .flatten()
+        .filter_map(|id| extensions.get(id))
+        .filter(|x| x.asked.contains_key(bid))
+        .filter_map(|x| {
+            Some(Asked {
+                new_end: time(&x.new_end)?,
+                answer_due: x.answer_due?,
+                answer: x
+                    .answers
+                    .get(bid)
+                    .and_then(|agree| Some((*agree, *x.answered_at.get(bid)?))),
+            })
+        })
+        .collect()
 }
 
 /// The answer's signature must verify, with a certificate of the bid's USCC, over the statement

@@ -823,6 +823,8 @@ diesel::table! {
         version -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        convened_among -> Nullable<Text>,
+        convened_round -> Nullable<Integer>,
     }
 }
 

@@ -77,7 +77,7 @@ fn with(mut a: Value, b: Value) -> Value {
     a
 }
 
-fn ballot(choices: &[&str]) -> Cast {
+pub(crate) fn ballot(choices: &[&str]) -> Cast {
     Cast::Ballot {
         choices: choices.iter().map(|c| c.to_string()).collect(),
         reason: None,
@@ -86,7 +86,7 @@ fn ballot(choices: &[&str]) -> Cast {
 
 /// `m` casts `c` in `step`, signed as `signer` (its own identity unless a test says otherwise),
 /// posted by `by`.
-async fn cast_as(
+pub(crate) async fn cast_as(
     a: &Awarding,
     by: &Client,
     member: &str,
@@ -114,7 +114,7 @@ async fn cast_as(
     .unwrap()
 }
 
-async fn cast(a: &Awarding, m: &PoolMember, step: &str, c: &Cast) {
+pub(crate) async fn cast(a: &Awarding, m: &PoolMember, step: &str, c: &Cast) {
     let (st, v) = cast_as(a, &m.client, &m.person, &m.ident, step, c).await;
     assert_eq!(st, 200, "{v}");
     assert_eq!(v["commitment"].as_str().unwrap().len(), 64);
@@ -129,7 +129,7 @@ pub(crate) async fn start(a: &Awarding) -> Value {
         .unwrap()
 }
 
-async fn steps(a: &Awarding) -> Value {
+pub(crate) async fn steps(a: &Awarding) -> Value {
     a.w.s
         .agent
         .get(&format!("{}/steps", a.base()))
@@ -138,7 +138,7 @@ async fn steps(a: &Awarding) -> Value {
 }
 
 /// The open step, which must be of `kind` among `among` (sorted) for `reason`.
-async fn open_step(a: &Awarding, kind: &str, reason: &str) -> (String, Vec<String>) {
+pub(crate) async fn open_step(a: &Awarding, kind: &str, reason: &str) -> (String, Vec<String>) {
     let v = steps(a).await;
     let open: Vec<&Value> = v["steps"]
         .as_array()

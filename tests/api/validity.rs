@@ -484,3 +484,130 @@ async fn a_draft_tender_has_no_validity_to_extend() {
     assert_problem(st, &v, 404, "not_found");
     app.rows().await.assert_same(&before, "a draft's extension");
 }
+
+/// 评定分离: the 定标会议 decides among the candidates still valid when it is convened. A
+/// candidate whose bidder declined the extension is not among the ballot's choices (naming it
+/// is `not_a_candidate`), the convening logs it as lapsed, and the verifier holds the convened
+/// setup to exactly the candidates the chain shows still valid then.
+#[tokio::test]
+async fn a_separated_deciding_leaves_out_a_lapsed_candidate() {
+    use crate::award_rounds::{ballot, cast, cast_as, chain_verifies, deciding_by, open_step};
+    let a = deciding_by(json!({"kind": "direct_vote"}), 5).await;
+    let t = a.w.t().to_string();
+    let v0 = a.w.s.agent.bid_validity(&t, "BD01").await.unwrap();
+    let now = a.w.app.clock_now().trunc_subsecs(6);
+    let asked: SectionValidity =
+        a.w.s
+            .agent
+            .post(
+                &format!("{}/extensions", validity_path(&t, "BD01")),
+                &request_body(
+                    v0.current_end + Duration::days(30),
+                    now + Duration::days(3),
+                    "定标会议推迟",
+                ),
+            )
+            .await
+            .unwrap();
+    assert_eq!(asked.extensions[0].asked.len(), a.w.bids.len());
+    let views = own_views(&a.w).await;
+    let lapsed = a.candidates[1].clone();
+    for bid in &a.candidates {
+        let (i, x) = holder(&views, bid);
+        let b = &a.w.bidders[i];
+        b.client
+            .answer_validity_extension(&x, *bid != lapsed, &creds(b.label))
+            .await
+            .unwrap();
+    }
+
+    let convened: serde_json::Value =
+        a.w.s
+            .agent
+            .post(&format!("{}/deciding", a.base()), &json!({}))
+            .await
+            .unwrap();
+    assert_eq!(convened["members"].as_array().unwrap().len(), 5);
+    let (step, among) = open_step(&a, "vote", "ballot").await;
+    let mut valid: Vec<String> = a
+        .candidates
+        .iter()
+        .filter(|b| **b != lapsed)
+        .cloned()
+        .collect();
+    valid.sort();
+    assert_eq!(among, valid);
+    let before = a.w.app.rows().await;
+    let m = &a.pool[0];
+    let (st, v) = cast_as(
+        &a,
+        &m.client,
+        &m.person,
+        &m.ident,
+        &step,
+        &ballot(&[&lapsed]),
+    )
+    .await;
+    assert_problem(st, &v, 422, "not_a_candidate");
+    a.w.app
+        .rows()
+        .await
+        .assert_same(&before, "a ballot for a lapsed bid");
+    for m in &a.pool {
+        cast(&a, m, &step, &ballot(&[&valid[0]])).await;
+    }
+    let award = a.award().await;
+    assert_eq!(award["stage"], "reporting", "{award}");
+    assert_eq!(award["winner"], valid[0].as_str());
+
+    // The chain verifies; a setup with the lapsed bid back in, or a valid one left out, is named.
+    let good = chain_verifies(&a).await;
+    let at = good
+        .iter()
+        .position(|e| {
+            e.leaf.event_type == "award_step_opened" && e.body.as_ref().unwrap()["convened"] == true
+        })
+        .unwrap();
+    let body = good[at].body.as_ref().unwrap();
+    assert_eq!(body["lapsed"], json!([lapsed]), "{body}");
+    let scope = etender::audit::bundle::BundleScope::All;
+    assert!(ValidityReplay.check(&scope, &good).is_empty());
+    for candidates in [a.candidates.clone(), vec![valid[0].clone()]] {
+        let mut es = good.clone();
+        es[at].body.as_mut().unwrap()["setup"]["candidates"] = json!(candidates);
+        let p = ValidityReplay.check(&scope, &es);
+        assert!(
+            p.iter()
+                .any(|p| p.contains("not among the candidates whose bids")),
+            "{candidates:?}: {p:?}"
+        );
+    }
+}
+
+/// With every candidate's validity run out, there is nobody to decide among: convening is
+/// refused and nothing changes.
+#[tokio::test]
+async fn a_deciding_with_every_candidate_lapsed_is_not_convened() {
+    let mut a = crate::award_rounds::deciding_by(json!({"kind": "direct_vote"}), 5).await;
+    let t = a.w.t().to_string();
+    let v = a.w.s.agent.bid_validity(&t, "BD01").await.unwrap();
+    a.w.app.clock.set(v.base_end + Duration::seconds(1));
+    a.w.relogin().await;
+    let before = a.w.app.rows().await;
+    let (st, body) =
+        a.w.s
+            .agent
+            .raw(
+                Method::POST,
+                &format!("{}/deciding", a.base()),
+                Some(&json!({})),
+            )
+            .await
+            .unwrap();
+    assert_problem(st, &body, 409, "bid_validity_ended");
+    a.w.app
+        .rows()
+        .await
+        .assert_same(&before, "a deciding of lapsed bids");
+    assert_eq!(a.award().await["stage"], "deciding");
+}

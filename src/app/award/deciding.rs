@@ -96,10 +96,15 @@ pub fn deciding(c: &mut AnyConnection, award: &Award) -> AppResult<Deciding> {
             "the award committee is not formed",
         ));
     }
+    // Once convened, the round decides among the candidates still valid then, whatever lapses
+    // later: the setup the engine replays never changes within a round.
+    let candidates = award
+        .convened_among()?
+        .unwrap_or_else(|| award.candidates.clone());
     let mut prices = std::collections::BTreeMap::new();
     if *method == AwardMethod::PriceCompetition {
         for b in opened_bids(c, &tender, &section)? {
-            if let (true, Some(p)) = (award.candidates.contains(&b.bid), b.prices.first()) {
+            if let (true, Some(p)) = (candidates.contains(&b.bid), b.prices.first()) {
                 prices.insert(b.bid.clone(), *p);
             }
         }
@@ -110,7 +115,7 @@ pub fn deciding(c: &mut AnyConnection, award: &Award) -> AppResult<Deciding> {
         award_round: award.row.award_round,
         setup: Setup {
             method: method.clone(),
-            candidates: award.candidates.clone(),
+            candidates,
             members: members.len(),
             prices,
             benchmark: None,

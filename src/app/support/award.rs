@@ -47,6 +47,17 @@ impl Award {
     pub fn separated(&self) -> bool {
         stage::separated(&self.mode)
     }
+
+    /// The candidates the current award round's deciding was convened on (those whose bid
+    /// was still valid then), or `None` before its 定标会议 is convened.
+    pub fn convened_among(&self) -> AppResult<Option<Vec<String>>> {
+        match (&self.row.convened_among, self.row.convened_round) {
+            (Some(among), Some(round)) if round == self.row.award_round => {
+                parse_json(among, "convened candidates").map(Some)
+            }
+            _ => Ok(None),
+        }
+    }
 }
 
 fn mode_text(mode: &AwardMode) -> &'static str {
@@ -124,6 +135,8 @@ pub fn begin(c: &mut AnyConnection, now: DateTime<Utc>, tender: &str) -> AppResu
             version: existing.as_ref().map_or(1, |e| e.version + 1),
             created_at: existing.as_ref().map_or(to_db(now), |e| e.created_at),
             updated_at: to_db(now),
+            convened_among: None,
+            convened_round: None,
         };
         if existing.is_some() {
             repo::update(c, &row)?;

@@ -97,6 +97,17 @@ impl SectionValidity {
         Ok(rules::valid_until(self.base_end, &steps, now))
     }
 
+    /// Those of `bids` still valid at `now`, in their order.
+    pub fn still_valid(&self, bids: &[String], now: DateTime<Utc>) -> AppResult<Vec<String>> {
+        let mut out = Vec::new();
+        for b in bids {
+            if !rules::ended(self.until(b, now)?, now) {
+                out.push(b.clone());
+            }
+        }
+        Ok(out)
+    }
+
     /// `bid_validity_ended` unless `bid` is still valid at `now`.
     pub fn require_valid(&self, bid: &str, now: DateTime<Utc>) -> AppResult<()> {
         let until = self.until(bid, now)?;

@@ -29,6 +29,10 @@ pub struct AwardRow {
     pub version: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// JSON array of bid ids: the candidates the deciding of `convened_round` was convened on
+    /// (those still valid then), in the report's order. 评定分离 only.
+    pub convened_among: Option<String>,
+    pub convened_round: Option<i32>,
 }
 
 pub fn insert(c: &mut AnyConnection, row: &AwardRow) -> QueryResult<()> {

@@ -24,7 +24,8 @@ use crate::wire::award_rounds::{
     (status = 404, description = "`not_found`: no such tender, or the section is not in the \
         award"),
     (status = 409, description = "`award_stage`: the section is not deciding; `conflict`: the \
-        deciding has begun; `invalid_state_transition`: no committee, or a traditional award"),
+        deciding has begun; `invalid_state_transition`: no committee, or a traditional award; \
+        `bid_validity_ended`: no candidate's bid is still valid (投标有效期)"),
 ))]
 #[post("/api/v1/tenders/{tender}/sections/{section}/award/deciding")]
 pub async fn start_award_deciding(
