@@ -39,10 +39,10 @@ const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STA
 /// * **notices only to a bid still valid**: an `award_notices_issued` names a winner whose bid
 ///   did not decline, or stay silent on, an extension before the notices;
 /// * **a 评定分离 deciding among the bids still valid**: the setup a convened `award_step_opened`
-///   logs names, in order, exactly those candidates of the section's last `award_begun` whose
-///   validity had not ended at the convening (`domain::validity::valid_until`, from the stated
-///   end through the chain's extensions and answers) — no lapsed bid among them, none valid
-///   left out.
+///   logs names, in order, exactly those candidates of the section's last `award_begun` that no
+///   earlier `award_winner_dropped_out` names and whose validity had not ended at the convening
+///   (`domain::validity::valid_until`, from the stated end through the chain's extensions and
+///   answers) — no lapsed or dropped-out bid among them, none in the running left out.
 pub struct ValidityReplay;
 
 #[derive(Default)]
@@ -83,6 +83,8 @@ impl Rule for ValidityReplay {
         let mut stated: HashMap<String, DateTime<Utc>> = HashMap::new();
         // (tender, section) → the candidates its award began with.
         let mut begun: HashMap<(String, String), Vec<String>> = HashMap::new();
+        // (tender, section) → the winners that dropped out.
+        let mut dropped: HashMap<(String, String), BTreeSet<String>> = HashMap::new();
         for e in entries {
             let ty = e.leaf.event_type.as_str();
             if !ty.starts_with("bid_validity_")
@@ -93,6 +95,7 @@ impl Rule for ValidityReplay {
                         | "tender_amended"
                         | "award_begun"
                         | "award_step_opened"
+                        | "award_winner_dropped_out"
                 )
             {
                 continue;
@@ -307,6 +310,9 @@ impl Rule for ValidityReplay {
                 "award_begun" => {
                     begun.insert(key, strings(&body["candidates"]));
                 }
+                "award_winner_dropped_out" => {
+                    dropped.entry(key).or_default().insert(text("winner"));
+                }
                 "award_step_opened" if body["convened"] == true => {
                     let Some(candidates) = begun.get(&key) else {
                         if whole_chain {
@@ -317,8 +323,10 @@ impl Rule for ValidityReplay {
                     let (Some(at), Some(base)) = (at, stated.get(&key.0)) else {
                         continue;
                     };
+                    let out = dropped.get(&key);
                     let valid: Vec<String> = candidates
                         .iter()
+                        .filter(|b| !out.is_some_and(|o| o.contains(*b)))
                         .filter(|b| {
                             let asked = asked_of(b, of_section.get(&key), &extensions);
                             !ended(valid_until(*base, &asked, at), at)
@@ -329,7 +337,8 @@ impl Rule for ValidityReplay {
                     if among != valid {
                         problem(format!(
                             "the deciding convened at {at} among {among:?}, not among the \
-                             candidates whose bids were still valid then, {valid:?}"
+                             candidates still in the running, their bids still valid then, \
+                             {valid:?}"
                         ));
                     }
                 }

@@ -11,6 +11,7 @@ use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
 use etender::audit::verify::Rule as _;
 use etender::audit::verify_award_publicity::AwardPublicityReplay;
+use etender::audit::verify_validity::ValidityReplay;
 use etender::client::Client;
 use etender::domain::award::ballot::{self, BallotOf, Cast};
 use etender::domain::award::committee as rules;
@@ -414,4 +415,95 @@ async fn an_objection_upheld_with_a_new_round_is_decided_by_a_new_committee() {
     let count = |k: &str| entries.iter().filter(|e| e.leaf.event_type == k).count();
     assert_eq!(count("award_committee_formed"), 2);
     assert_eq!(count("award_report_completed"), 2);
+}
+
+/// 评定分离 (条例55): the winner gives up during its publicity. Nobody is named in its place: the
+/// section goes back to `committee` for award round 2, whose new committee decides among the
+/// candidates still in the running — the winner that dropped out is not among them — and the
+/// award completes from there; the chain verifies under every default rule.
+#[tokio::test]
+async fn a_separated_winner_that_drops_out_is_replaced_through_a_new_round() {
+    let mut a = at_committee(separated(5, 0), 10).await;
+    let (first, second) = ([0, 1, 2, 3, 4], [5, 6, 7, 8, 9]);
+    let drop_out = format!("{}/winner/drop-out", a.base());
+    let body = json!({"reason": "gave_up", "statement": "中标候选人书面声明放弃中标。"});
+    // Nothing to drop out before a winner is decided and its report signed.
+    let before = a.w.app.rows().await;
+    let (st, v) = post(&a.w.s.agent, &drop_out, &body).await;
+    assert_eq!((st, v["code"].as_str()), (409, Some("award_stage")), "{v}");
+    a.w.app
+        .rows()
+        .await
+        .assert_same(&before, "a drop-out with no winner");
+
+    committee_decides(&a, 1, &first).await;
+    let (s1, among) = open_step(&a, "ballot").await;
+    for &i in &first {
+        vote(&a, 1, &a.pool[i], &s1, &among[0]).await;
+    }
+    let (from, _) = report_signed(&a, 1, &first).await;
+    let gone = among[0].clone();
+    assert_eq!(a.award().await["winner"], gone.as_str());
+
+    clock_to(&mut a, from + Duration::days(1)).await;
+    let (st, v) = post(&a.w.s.agent, &drop_out, &body).await;
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(
+        (&v["stage"], &v["award_round"], &v["winner"]),
+        (&json!("committee"), &json!(2), &Value::Null),
+        "{v}"
+    );
+    assert!(v["publicity_until"].is_null(), "{v}");
+    assert_eq!(tender_state(&a).await, "deciding");
+    notices_refused(&a, "award_stage").await;
+
+    // Round 2: a new committee, convened among the two candidates left.
+    committee_decides(&a, 2, &second).await;
+    let (s2, among2) = open_step(&a, "ballot").await;
+    let left: Vec<String> = among.iter().filter(|b| **b != gone).cloned().collect();
+    assert_eq!(among2, left);
+    for &i in &second {
+        vote(&a, 2, &a.pool[i], &s2, &left[1]).await;
+    }
+    assert_eq!(a.award().await["winner"], left[1].as_str());
+    let (_, until) = report_signed(&a, 2, &second).await;
+    clock_to(&mut a, until).await;
+    notified(&a, &left[1], &second).await;
+
+    let (scope, entries) = crate::award::exported_entries(&a.w).await;
+    let dropped: Vec<&Value> = entries
+        .iter()
+        .filter(|e| e.leaf.event_type == "award_winner_dropped_out")
+        .map(|e| e.body.as_ref().unwrap())
+        .collect();
+    assert_eq!(dropped.len(), 1);
+    assert_eq!(
+        (
+            &dropped[0]["winner"],
+            &dropped[0]["new_round"],
+            &dropped[0]["retender"]
+        ),
+        (&json!(gone), &json!(2), &json!(false))
+    );
+    let convened: Vec<usize> = entries
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| {
+            e.leaf.event_type == "award_step_opened" && e.body.as_ref().unwrap()["convened"] == true
+        })
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(convened.len(), 2);
+    let second_setup = entries[convened[1]].body.as_ref().unwrap();
+    assert_eq!(second_setup["dropped_out"], json!([gone]), "{second_setup}");
+    // Round 2 convened with the dropped-out winner back among the candidates: named.
+    let mut es = entries.clone();
+    es[convened[1]].body.as_mut().unwrap()["setup"]["candidates"] = json!(a.candidates);
+    let found = ValidityReplay.check(&scope, &es);
+    assert!(
+        found
+            .iter()
+            .any(|f| f.contains("not among the candidates still in the running")),
+        "{found:?}"
+    );
 }

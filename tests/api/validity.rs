@@ -578,7 +578,7 @@ async fn a_separated_deciding_leaves_out_a_lapsed_candidate() {
         let p = ValidityReplay.check(&scope, &es);
         assert!(
             p.iter()
-                .any(|p| p.contains("not among the candidates whose bids")),
+                .any(|p| p.contains("not among the candidates still in the running")),
             "{candidates:?}: {p:?}"
         );
     }

@@ -48,10 +48,18 @@ pub async fn start_deciding(
             if !repo::steps(c, &tender, &section, award.row.award_round)?.is_empty() {
                 return Err(AppError::conflict("the deciding has begun already"));
             }
-            // A lapsed bid (投标有效期) could not be sent its 中标通知书: the round decides
-            // among the candidates still valid now, and keeps that list for its whole course.
+            // A lapsed bid (投标有效期) could not be sent its 中标通知书, and a winner that
+            // dropped out (条例55) is out of the award: the round decides among the other
+            // candidates still valid now, and keeps that list for its whole course.
+            let out = crate::db::repo::award_publicity::dropouts(c, &tender, &section)?;
+            let running: Vec<String> = award
+                .candidates
+                .iter()
+                .filter(|b| !out.contains(b))
+                .cloned()
+                .collect();
             let validity = sv::of_section(c, &award.draft, &tender, &section)?;
-            let among = validity.still_valid(&award.candidates, now)?;
+            let among = validity.still_valid(&running, now)?;
             if among.is_empty() {
                 return Err(AppError::new(
                     ErrorCode::BidValidityEnded,
@@ -59,10 +67,11 @@ pub async fn start_deciding(
                      among, and the section is to be tendered again",
                 ));
             }
-            let lapsed: Vec<String> = award
+            let lapsed: Vec<&String> = running.iter().filter(|b| !among.contains(b)).collect();
+            let dropped: Vec<String> = award
                 .candidates
                 .iter()
-                .filter(|b| !among.contains(b))
+                .filter(|b| out.contains(b))
                 .cloned()
                 .collect();
             award.row.convened_among = Some(to_json(&among)?);
@@ -79,7 +88,7 @@ pub async fn start_deciding(
                     actor: actor.audit_ref(),
                     subject: d.section.clone(),
                     body: json!({"convened": true, "award_round": d.award_round,
-                        "setup": d.setup, "lapsed": lapsed,
+                        "setup": d.setup, "lapsed": lapsed, "dropped_out": dropped,
                         "members": d.members.iter().map(|m| json!({"person": m.person,
                             "chair": m.chair})).collect::<Vec<_>>()}),
                 },

@@ -1,11 +1,13 @@
-//! `POST …/sections/{section}/award/winner/drop-out`: the traditional winner gives up, cannot
-//! perform, did not post the performance bond or is found to have broken the law (条例55). As
-//! the section's award terms say, the next candidate in rank becomes the winner — past every
-//! winner that dropped out before — or, with `retender` or no candidate left, the section is
-//! tendered again — its bonds are then due back (`support::refunds::section_failed`), the
-//! dropped-out winner's kept where 条例74 takes it. Before or after the notices (a notice
-//! already issued is the notices' concern), never once the contract is signed. The audit entry
-//! is `award_winner_dropped_out`.
+//! `POST …/sections/{section}/award/winner/drop-out`: the winner gives up, cannot perform, did
+//! not post the performance bond or is found to have broken the law (条例55). As the section's
+//! award terms say, the award goes on without it — traditional: the next candidate in rank
+//! becomes the winner, past every winner that dropped out before; 评定分离: a new award round,
+//! whose new committee decides among the candidates still in the running (docs/AWARD.md §6) —
+//! or, with `retender` or no candidate left, the section is tendered again — its bonds are then
+//! due back (`support::refunds::section_failed`), the dropped-out winner's kept where 条例74
+//! takes it. Traditional: once decided; 评定分离: once its 定标报告 is signed (publicity). Before
+//! or after the notices (a notice already issued is the notices' concern), never once the
+//! contract is signed. The audit entry is `award_winner_dropped_out`.
 
 use chrono::SubsecRound;
 use serde_json::json;
@@ -56,12 +58,14 @@ pub async fn winner_drops_out(
         .write(move |c| {
             let row = load_as_party(c, &actor, &tender)?;
             let mut award = sa::load(c, &tender, &section)?;
-            let winner = match (&award.row.winner_bid_id, award.stage, award.separated()) {
-                (Some(w), AwardStage::Decided | AwardStage::Notified, false) => w.clone(),
+            let separated = award.separated();
+            let winner = match (&award.row.winner_bid_id, award.stage, separated) {
+                (Some(w), AwardStage::Decided | AwardStage::Notified, false)
+                | (Some(w), AwardStage::Publicity | AwardStage::Notified, true) => w.clone(),
                 _ => {
                     return Err(AppError::new(
                         ErrorCode::AwardStage,
-                        format!("no traditional winner to drop out at {}", award.stage),
+                        format!("no winner to drop out at {}", award.stage),
                     ))
                 }
             };
@@ -91,31 +95,52 @@ pub async fn winner_drops_out(
                 },
             )?;
             let out = prepo::dropouts(c, &tender, &section)?;
-            let next = match award.section.award_terms.after_give_up {
-                AfterGiveUp::NextInRank => next_in_rank(&award.candidates, &out).cloned(),
-                AfterGiveUp::Retender => None,
+            let round = award.row.award_round;
+            let goes_on = award.section.award_terms.after_give_up == AfterGiveUp::NextInRank;
+            // Traditional: the next in rank wins. 评定分离: nobody is named here; a new award
+            // round decides among those still in the running, if any is.
+            let (next, new_round) = match (goes_on, separated) {
+                (true, false) => (next_in_rank(&award.candidates, &out).cloned(), None),
+                (true, true) if award.candidates.iter().any(|b| !out.contains(b)) => {
+                    (None, Some(round + 1))
+                }
+                _ => (None, None),
             };
             award.row.winner_bid_id = next.clone();
             award.row.winner_reason = None;
             award.row.decided_at = next.as_ref().map(|_| to_db(now));
-            let event = StageEvent::GiveUp {
-                next: next.is_some(),
-            };
+            if let Some(r) = new_round {
+                // As an objection upheld with a new round: the new decision has its own
+                // publicity.
+                award.row.award_round = r;
+                award.row.publicity_from = None;
+                award.row.publicity_until = None;
+            }
+            let retender = next.is_none() && new_round.is_none();
+            let event = StageEvent::GiveUp { next: !retender };
             sa::advance(c, now, &mut award, &event)?;
             let body = json!({"tender": tender, "section": section,
-                "round": award.row.award_round, "winner": winner,
+                "round": round, "winner": winner,
                 "reason": req.reason.as_str(),
                 "statement_sha256": crate::audit::sha256_hex(req.statement.trim().as_bytes()),
-                "next_winner": next, "retender": next.is_none(), "stage": award.stage});
-            let text = match &next {
-                Some(_) => format!(
+                "next_winner": next, "new_round": new_round, "retender": retender,
+                "stage": award.stage});
+            let text = match (&next, new_round) {
+                (None, Some(_)) => format!(
+                    "《{}》标段{}的中标人放弃或丧失中标资格（{}），由新组建的定标委员会在其余中标候选人中\
+                     重新定标（招标投标法实施条例第五十五条）。",
+                    row.title,
+                    section,
+                    req.reason.as_str()
+                ),
+                (Some(_), _) => format!(
                     "《{}》标段{}的中标人放弃或丧失中标资格（{}），依次确定排名在后的中标候选人为中标人\
                      （招标投标法实施条例第五十五条）。",
                     row.title,
                     section,
                     req.reason.as_str()
                 ),
-                None => format!(
+                (None, None) => format!(
                     "《{}》标段{}的中标人放弃或丧失中标资格（{}），本标段重新招标。",
                     row.title,
                     section,
@@ -134,7 +159,7 @@ pub async fn winner_drops_out(
                 None,
                 text,
             )?;
-            if next.is_none() {
+            if retender {
                 // Re-tendered: the section failed, and the bonds it holds are due back (the
                 // dropped-out winner's kept where 条例74 takes it).
                 let draft = crate::app::support::tender::published_draft(c, &row)?;

@@ -162,8 +162,8 @@ pub async fn award_winner(
     Ok(web::Json(out))
 }
 
-/// The traditional winner drops out (条例55): the next in rank, or a re-tender, as the
-/// section's award terms say.
+/// The winner drops out (条例55): traditional, the next in rank; 评定分离, a new award round
+/// among the candidates still in the running; or a re-tender, as the section's award terms say.
 #[utoipa::path(operation_id = "award_winner_drops_out", tag = "award",
     request_body = WinnerDropsOutRequest, security(("bearer" = [])),
     params(
@@ -175,7 +175,8 @@ pub async fn award_winner(
     (status = 403, description = "`forbidden`: not the tender's tenderer or agent"),
     (status = 404, description = "`not_found`: no such tender, or the section is not in the \
         award"),
-    (status = 409, description = "`award_stage`: no traditional winner; \
+    (status = 409, description = "`award_stage`: no winner to drop out (traditional: decided \
+        or notified; 评定分离: its 定标报告 signed, in publicity or notified); \
         `invalid_state_transition`: the tender is not in the award"),
     (status = 422, description = "`validation_failed` (statement)"),
 ))]
