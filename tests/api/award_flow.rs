@@ -266,17 +266,18 @@ async fn notified(a: &Awarding, winner: &str, who: &[usize]) {
             .get(&format!("/api/v1/announcements?tender={t}&limit=200"))
             .await
             .unwrap();
-    let ann = anns
+    // The newest award round's result (a winner that dropped out has an earlier one).
+    let body: Value = anns
         .as_array()
         .unwrap()
         .iter()
-        .find(|x| x["kind"] == "award_result")
-        .unwrap_or_else(|| panic!("{anns}"))
-        .clone();
-    let body: Value = match &ann["body"] {
-        Value::String(s) => serde_json::from_str(s).unwrap(),
-        v => v.clone(),
-    };
+        .filter(|x| x["kind"] == "award_result")
+        .map(|x| match &x["body"] {
+            Value::String(s) => serde_json::from_str(s).unwrap(),
+            v => v.clone(),
+        })
+        .max_by_key(|b: &Value| b["award_round"].as_u64())
+        .unwrap_or_else(|| panic!("{anns}"));
     assert_eq!(body["winner"]["bid"], winner, "{body}");
     let names = |i: usize| format!("award-{i} 李四");
     let mut members: Vec<String> = who[1..].iter().map(|&i| names(i)).collect();
@@ -423,6 +424,17 @@ async fn an_objection_upheld_with_a_new_round_is_decided_by_a_new_committee() {
 /// award completes from there; the chain verifies under every default rule.
 #[tokio::test]
 async fn a_separated_winner_that_drops_out_is_replaced_through_a_new_round() {
+    winner_drops_out(false).await;
+}
+
+/// The same after the notices went out: the 中标通知书 already issued is the notices' concern;
+/// the award goes back to `committee` and round 2 sends its own.
+#[tokio::test]
+async fn a_notified_separated_winner_that_drops_out_is_replaced_through_a_new_round() {
+    winner_drops_out(true).await;
+}
+
+async fn winner_drops_out(after_notices: bool) {
     let mut a = at_committee(separated(5, 0), 10).await;
     let (first, second) = ([0, 1, 2, 3, 4], [5, 6, 7, 8, 9]);
     let drop_out = format!("{}/winner/drop-out", a.base());
@@ -441,11 +453,16 @@ async fn a_separated_winner_that_drops_out_is_replaced_through_a_new_round() {
     for &i in &first {
         vote(&a, 1, &a.pool[i], &s1, &among[0]).await;
     }
-    let (from, _) = report_signed(&a, 1, &first).await;
+    let (from, until) = report_signed(&a, 1, &first).await;
     let gone = among[0].clone();
     assert_eq!(a.award().await["winner"], gone.as_str());
 
-    clock_to(&mut a, from + Duration::days(1)).await;
+    if after_notices {
+        clock_to(&mut a, until).await;
+        notified(&a, &gone, &first).await;
+    } else {
+        clock_to(&mut a, from + Duration::days(1)).await;
+    }
     let (st, v) = post(&a.w.s.agent, &drop_out, &body).await;
     assert_eq!(st, 200, "{v}");
     assert_eq!(
