@@ -58,6 +58,8 @@ pub struct Settings {
     #[serde(default)]
     pub contracts: ContractSettings,
     #[serde(default)]
+    pub validity: ValiditySettings,
+    #[serde(default)]
     pub registry: crate::registry::RegistrySettings,
     #[serde(default)]
     pub treasury: crate::treasury::TreasurySettings,
@@ -88,6 +90,38 @@ impl ContractSettings {
             out.push((
                 "reminder_days_before",
                 "at most 5 reminders, each 1 to 29 days before the last day".to_string(),
+            ));
+        }
+        out
+    }
+}
+
+/// Bid validity (`[validity]`, docs/BIDDING.md §4): the reminders sent to the tender's side
+/// before the validity in force of a section's bids ends, in days before that end, while an
+/// extension can still be asked.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ValiditySettings {
+    pub reminder_days_before: Vec<u32>,
+}
+
+impl Default for ValiditySettings {
+    fn default() -> Self {
+        ValiditySettings {
+            reminder_days_before: vec![7, 2],
+        }
+    }
+}
+
+impl ValiditySettings {
+    pub fn problems(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        if self.reminder_days_before.len() > 5
+            || self.reminder_days_before.iter().any(|&d| d == 0 || d > 60)
+        {
+            out.push((
+                "reminder_days_before",
+                "at most 5 reminders, each 1 to 60 days before the end".to_string(),
             ));
         }
         out
@@ -786,6 +820,7 @@ impl Settings {
             ("calendar", self.calendar.problems()),
             ("inspections", self.inspections.problems()),
             ("contracts", self.contracts.problems()),
+            ("validity", self.validity.problems()),
             ("registry", self.registry.problems()),
             ("treasury", self.treasury.problems()),
         ];

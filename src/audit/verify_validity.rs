@@ -38,6 +38,7 @@ const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STA
 ///   silent exactly the bids the chain shows so;
 /// * **notices only to a bid still valid**: an `award_notices_issued` names a winner whose bid
 ///   did not decline, or stay silent on, an extension before the notices;
+/// * **reminders from the system**: `bid_validity_reminder_sent` is the deadline watch's;
 /// * **a 评定分离 deciding among the bids still valid**: the setup a convened `award_step_opened`
 ///   logs names, in order, exactly those candidates of the section's last `award_begun` that no
 ///   earlier `award_winner_dropped_out` names and whose validity had not ended at the convening
@@ -306,6 +307,9 @@ impl Rule for ValidityReplay {
                             lapsed.entry(b).or_insert(d);
                         }
                     }
+                }
+                "bid_validity_reminder_sent" if e.leaf.actor_role != "system" => {
+                    problem("a validity reminder sent by someone, not the system".into());
                 }
                 "award_begun" => {
                     begun.insert(key, strings(&body["candidates"]));

@@ -1053,6 +1053,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     performance_replies,
     validity_extensions,
     validity_answers,
+    validity_reminders,
     tender_departments,
     section_awards,
     clearing_reports,
@@ -1626,6 +1627,15 @@ diesel::table! {
         requested_by -> Text,
         requested_at -> Timestamp,
         closed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    validity_reminders (tender_id, section_code) {
+        tender_id -> Text,
+        section_code -> Text,
+        end_at -> Timestamp,
+        sent -> Integer,
     }
 }
 

@@ -49,6 +49,7 @@ pub async fn deadline_tick(ctx: &AppContext) -> AppResult<usize> {
     inspections::tick(ctx).await?;
     award::flag_overdue_reports(ctx).await?;
     validity::close_due_extensions(ctx).await?;
+    validity::remind_validity_ends(ctx).await?;
     contracts::contract_tick(ctx).await?;
     refunds::flag_overdue_refunds(ctx).await?;
     Ok(closed)

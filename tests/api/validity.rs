@@ -611,3 +611,78 @@ async fn a_deciding_with_every_candidate_lapsed_is_not_convened() {
         .assert_same(&before, "a deciding of lapsed bids");
     assert_eq!(a.award().await["stage"], "deciding");
 }
+
+/// Before the validity in force ends, the tenderer and its agent are reminded (`[validity]
+/// reminder_days_before`, 7 and 2 days), once each, while an extension can still be asked: not
+/// while one is open, and an agreed extension's new end gets its own reminders. Driven by the
+/// clock; every reminder is logged and the chain verifies.
+#[tokio::test]
+async fn the_tender_side_is_reminded_before_the_validity_in_force_ends() {
+    let mut w = traditional().await;
+    let t = w.t().to_string();
+    let mails = |r: &crate::helpers::Rows| r.get("mail_outbox");
+    async fn tick(w: &World) {
+        etender::worker::deadline_tick(&w.app.ctx).await.unwrap();
+    }
+    let v0 = w.s.agent.bid_validity(&t, "BD01").await.unwrap();
+    let end = v0.current_end;
+    assert!(w.app.clock_now() < end - Duration::days(7));
+    // Far from the end: nothing.
+    let m0 = mails(&w.app.rows().await);
+    tick(&w).await;
+    assert_eq!(mails(&w.app.rows().await), m0);
+    // Seven days before: the tenderer and the agent, once.
+    w.app.clock.set(end - Duration::days(7));
+    tick(&w).await;
+    let m1 = mails(&w.app.rows().await);
+    assert_eq!(m1, m0 + 2);
+    tick(&w).await;
+    assert_eq!(mails(&w.app.rows().await), m1);
+    // An extension is asked: while it is open, no reminder, though the second one's day comes.
+    w.relogin().await;
+    let new_end = end + Duration::days(30);
+    let due = end - Duration::days(1);
+    let asked: SectionValidity =
+        w.s.agent
+            .post(
+                &format!("{}/extensions", validity_path(&t, "BD01")),
+                &request_body(new_end, due, "评标尚未结束"),
+            )
+            .await
+            .unwrap();
+    assert_eq!(asked.extensions.len(), 1);
+    let m2 = mails(&w.app.rows().await);
+    w.app.clock.set(end - Duration::days(2));
+    tick(&w).await;
+    assert_eq!(mails(&w.app.rows().await), m2);
+    // Every bidder agrees; once the answers are due the extension closes and the new end is in
+    // force: nothing until seven days before it.
+    w.relogin().await;
+    for (i, x) in own_views(&w).await {
+        let b = &w.bidders[i];
+        b.client
+            .answer_validity_extension(&x, true, &creds(b.label))
+            .await
+            .unwrap();
+    }
+    w.app.clock.set(due + Duration::seconds(1));
+    tick(&w).await;
+    assert_eq!(mails(&w.app.rows().await), m2);
+    w.app.clock.set(new_end - Duration::days(7));
+    tick(&w).await;
+    assert_eq!(mails(&w.app.rows().await), m2 + 2);
+
+    let bundle = export(&w.app, Some(&t)).await;
+    let sent: Vec<(String, u64)> = entries(&bundle)
+        .iter()
+        .filter(|e| e.leaf.event_type == "bid_validity_reminder_sent")
+        .map(|e| {
+            let b = e.body.as_ref().unwrap();
+            assert_eq!(e.leaf.actor_role, "system");
+            assert_eq!(b["valid_bids"], w.bids.len(), "{b}");
+            let at: DateTime<Utc> = serde_json::from_value(b["end"].clone()).unwrap();
+            (at.to_rfc3339(), b["reminder"].as_u64().unwrap())
+        })
+        .collect();
+    assert_eq!(sent, vec![(end.to_rfc3339(), 1), (new_end.to_rfc3339(), 1)]);
+}

@@ -4,15 +4,18 @@
 //! 投标办法》29): the request, each bidder's signed answer, and the deadline watch closing the
 //! request once the answers are due — a silent bidder taken to decline. A declined bid lapses
 //! and its bond is due back; the award and the notices refuse a lapsed bid
-//! (`support::validity`, which every stage reads).
+//! (`support::validity`, which every stage reads). Before the end in force the tender's side is
+//! reminded while an extension can still be asked.
 
 mod answer_extension;
 mod close_due;
+mod remind;
 mod request_extension;
 mod view;
 
 pub use answer_extension::*;
 pub use close_due::*;
+pub use remind::*;
 pub use request_extension::*;
 pub use view::*;
 

@@ -286,6 +286,15 @@ pub fn next_public_seq(c: &mut AnyConnection) -> QueryResult<i64> {
     Ok(last.unwrap_or(0) + 1)
 }
 
+/// The ids of the tenders in any of `states`, oldest first.
+pub fn ids_in_states(c: &mut AnyConnection, states: &[&str]) -> QueryResult<Vec<String>> {
+    tenders::table
+        .filter(tenders::state.eq_any(states))
+        .order(tenders::id.asc())
+        .select(tenders::id)
+        .load(c)
+}
+
 /// Tenders in `state` whose deadline is at or before `now`.
 pub fn due_for_deadline(
     c: &mut AnyConnection,

@@ -6,6 +6,7 @@ use diesel::prelude::*;
 
 use crate::db::schema::validity_answers as a;
 use crate::db::schema::validity_extensions as x;
+use crate::db::schema::validity_reminders as r;
 use crate::db::AnyConnection;
 
 #[derive(Clone, Debug, PartialEq, Eq, Queryable, Selectable, Insertable)]
@@ -99,4 +100,37 @@ pub fn answers(c: &mut AnyConnection, extensions: &[String]) -> QueryResult<Vec<
         .order((a::answered_at.asc(), a::bid_id.asc()))
         .select(AnswerRow::as_select())
         .load(c)
+}
+
+/// How many reminders were sent for a section's end in force (`validity_reminders`).
+#[derive(Clone, Debug, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = r)]
+pub struct ReminderRow {
+    pub tender_id: String,
+    pub section_code: String,
+    pub end_at: NaiveDateTime,
+    pub sent: i32,
+}
+
+pub fn reminder(
+    c: &mut AnyConnection,
+    tender: &str,
+    section: &str,
+) -> QueryResult<Option<ReminderRow>> {
+    r::table
+        .find((tender, section))
+        .select(ReminderRow::as_select())
+        .first(c)
+        .optional()
+}
+
+/// Records the reminders sent for the section's end in force, replacing an older end's count.
+pub fn save_reminder(c: &mut AnyConnection, row: &ReminderRow) -> QueryResult<()> {
+    let n = diesel::update(r::table.find((&row.tender_id, &row.section_code)))
+        .set(row)
+        .execute(c)?;
+    if n == 0 {
+        diesel::insert_into(r::table).values(row).execute(c)?;
+    }
+    Ok(())
 }
