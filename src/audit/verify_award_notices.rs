@@ -25,7 +25,8 @@ const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STA
 /// * **the winner is a candidate** of the 评标报告 the award rests on: a report of the section
 ///   generated and completed earlier in the chain with the digest the notices name, whose
 ///   derivation lists the winner among its candidates (and the candidates the notices state);
-///   and it is the winner any earlier event of the section named last;
+///   and it is the winner any earlier event of the section named last (an
+///   `award_winner_dropped_out` names its `next_winner`, or nobody);
 /// * **signed by the tenderer**: each notice's signature verifies, with the organisation
 ///   certificate logged, over `etender-award-notice/v1` ‖ its digest; the certificate carries the
 ///   signer's USCC; the signer is the tenderer or agent the notices name, one of whom signed the
@@ -88,7 +89,10 @@ impl Rule for AwardNoticesReplay {
                     if let Some(until) = body["publicity_until"].as_str() {
                         s.publicity_until = Some(parse_time(until).trunc_subsecs(6));
                     }
-                    if let Some(w) = body["winner"].as_str() {
+                    if e.leaf.event_type == "award_winner_dropped_out" {
+                        // The winner named now is the next in rank, or nobody.
+                        s.winner = body["next_winner"].as_str().map(str::to_string);
+                    } else if let Some(w) = body["winner"].as_str() {
                         s.winner = Some(w.to_string());
                     }
                 }

@@ -27,6 +27,8 @@ const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STA
 ///   drafted or edited one); an edit after a signature voids it;
 /// * **changed only by both**: `contract_change_effective` and `contract_terminated` only for a
 ///   proposed change both sides signed, on a signed contract; nothing is signed after the end;
+/// * **withdrawn only as a draft**: `contract_withdrawn` (its winner dropped out) ends a
+///   contract never signed; it takes no step after;
 /// * **payments only on a signed contract, each once**: every `contract_payments_imported`
 ///   follows the contract's signing, names payments paid to the winner as the draft named it,
 ///   each with a positive amount in fen and an id never imported before, and states the total
@@ -290,6 +292,12 @@ fn step(c: &mut Contract, ty: &str, body: &Value, at: &str) -> Vec<String> {
                 .insert(text("rating"), (text("digest"), at.to_string(), false));
         }
         "contract_performance_replied" => out.extend(reply(c, body, at)),
+        "contract_withdrawn" => {
+            if c.signed {
+                out.push("a signed contract withdrawn".into());
+            }
+            c.ended = true;
+        }
         "contract_change_effective" | "contract_terminated" => {
             match c.changes.get(&text("change")) {
                 Some((_, sides)) if sides.len() == 2 => {}

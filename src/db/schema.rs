@@ -1054,6 +1054,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     validity_extensions,
     validity_answers,
     validity_reminders,
+    contracts_withdrawn,
     tender_departments,
     section_awards,
     clearing_reports,
@@ -1418,6 +1419,20 @@ diesel::table! {
 }
 
 diesel::joinable!(inspection_tasks -> inspection_rounds (round_id));
+
+diesel::table! {
+    contracts_withdrawn (id) {
+        id -> Text,
+        tender_id -> Text,
+        section_code -> Text,
+        bid_id -> Text,
+        digest -> Text,
+        draft -> Text,
+        reason -> Text,
+        withdrawn_by -> Text,
+        withdrawn_at -> Timestamp,
+    }
+}
 
 diesel::table! {
     contracts (id) {

@@ -1139,3 +1139,118 @@ async fn the_bonds_of_a_section_its_evaluation_fails_are_due_back() {
             && serde_json::to_value(r.state).unwrap() == "due"
     }));
 }
+
+/// A winner that drops out while its contract is a draft (it did not post the performance
+/// bond, say): the draft is withdrawn (`contract_withdrawn`, its terms kept in the log) and the
+/// next winner's contract is drafted after its own notice. A withdrawn draft takes no further
+/// step, and the contracts rule refuses a signed contract withdrawn.
+#[tokio::test]
+async fn a_draft_contract_is_withdrawn_when_its_winner_drops_out() {
+    // The traditional award through the API: candidates published, rank 1 named after the
+    // publicity, notified, its contract drafted and signed by the winner only.
+    let mut w = evaluated_on(
+        TestApp::spawn().await,
+        json!({"kind": "traditional", "candidates": 2, "contract": {"clauses": ["保修二年"]}}),
+    )
+    .await;
+    let t = w.t().to_string();
+    let published: etender::wire::award::SectionAward =
+        w.s.agent
+            .post(
+                &format!("/api/v1/tenders/{t}/sections/BD01/award/publicity"),
+                &json!({}),
+            )
+            .await
+            .unwrap();
+    let ranked = published.candidates.clone();
+    w.app
+        .clock
+        .set(published.publicity_until.unwrap() + Duration::seconds(1));
+    w.relogin().await;
+    w.s.agent
+        .award_winner(
+            &t,
+            "BD01",
+            &etender::wire::award_publicity::AwardWinnerRequest {
+                winner: ranked[0].clone(),
+                reason: None,
+            },
+        )
+        .await
+        .unwrap();
+    w.s.agent
+        .issue_notices(&t, "BD01", &agent_creds())
+        .await
+        .unwrap();
+    let first = w.s.agent.draft_contract(&t, "BD01").await.unwrap();
+    assert_eq!(first.bid, ranked[0]);
+    let (win, _) = winner_of(&w, &first).await;
+    w.bidders[win]
+        .client
+        .sign_contract(&t, "BD01", &creds(w.bidders[win].label))
+        .await
+        .unwrap();
+    let (st, v) = raw(
+        &w.s.agent,
+        Method::POST,
+        &format!("/api/v1/tenders/{t}/sections/BD01/award/winner/drop-out"),
+        Some(json!({"reason": "no_performance_bond", "statement": "未按期提交履约保证金。"})),
+    )
+    .await;
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(
+        (&v["winner"], &v["award_round"]),
+        (&json!(ranked[1]), &json!(2)),
+        "{v}"
+    );
+    // The draft is gone; its winner can no longer sign it.
+    let (st, v) = raw(
+        &w.s.agent,
+        Method::GET,
+        &format!("/api/v1/tenders/{t}/sections/BD01/contract"),
+        None,
+    )
+    .await;
+    assert_eq!((st, v["code"].as_str()), (404, Some("not_found")), "{v}");
+    // The next winner is notified, and its contract drafted.
+    let now = w.app.clock_now();
+    w.app.clock.set(now + chrono::Duration::minutes(1));
+    w.relogin().await;
+    w.s.agent
+        .issue_notices(&t, "BD01", &agent_creds())
+        .await
+        .unwrap();
+    let second = w.s.agent.draft_contract(&t, "BD01").await.unwrap();
+    assert_ne!(second.id, first.id);
+    assert_eq!(
+        (second.bid.as_str(), second.award_round),
+        (ranked[1].as_str(), 2)
+    );
+
+    let bundle = export(&w.app, Some(&t)).await;
+    let es = entries(&bundle);
+    let at = es
+        .iter()
+        .position(|e| e.leaf.event_type == "contract_withdrawn")
+        .expect("the withdrawal is logged");
+    let body = es[at].body.as_ref().unwrap();
+    assert_eq!(body["contract"], first.id.as_str(), "{body}");
+    assert_eq!(body["digest"], first.digest.as_str(), "{body}");
+    use etender::audit::verify::Rule as _;
+    use etender::audit::verify_contracts::ContractsReplay;
+    let scope = etender::audit::bundle::BundleScope::All;
+    assert!(ContractsReplay.check(&scope, &es).is_empty());
+    // A step on the withdrawn draft after its withdrawal, or a signed contract withdrawn.
+    let mut tampered = es.clone();
+    let signature = es
+        .iter()
+        .position(|e| e.leaf.event_type == "contract_signature_added")
+        .unwrap();
+    let moved = tampered.remove(signature);
+    tampered.insert(at, moved);
+    let found = ContractsReplay.check(&scope, &tampered);
+    assert!(
+        found.iter().any(|f| f.contains("after the contract ended")),
+        "{found:?}"
+    );
+}

@@ -6,8 +6,9 @@
 //! or, with `retender` or no candidate left, the section is tendered again — its bonds are then
 //! due back (`support::refunds::section_failed`), the dropped-out winner's kept where 条例74
 //! takes it. Traditional: once decided; 评定分离: once its 定标报告 is signed (publicity). Before
-//! or after the notices (a notice already issued is the notices' concern), never once the
-//! contract is signed. The audit entry is `award_winner_dropped_out`.
+//! or after the notices (a notice already issued is the notices' concern; a contract drafted
+//! for the winner is withdrawn, `contract_withdrawn`), never once the contract is signed. The
+//! audit entry is `award_winner_dropped_out`.
 
 use chrono::SubsecRound;
 use serde_json::json;
@@ -71,7 +72,8 @@ pub async fn winner_drops_out(
             };
             // Once the contract is signed the award is spent: ending it is the contract's
             // termination (POST …/contract/terminate), not a winner dropping out.
-            if let Some(k) = crate::db::repo::contracts::of_section(c, &tender, &section)? {
+            let draft = crate::db::repo::contracts::of_section(c, &tender, &section)?;
+            if let Some(k) = &draft {
                 if ContractState::parse(&k.state) != Some(ContractState::Draft) {
                     return Err(AppError::new(
                         ErrorCode::AwardStage,
@@ -80,6 +82,33 @@ pub async fn winner_drops_out(
                             k.state
                         ),
                     ));
+                }
+            }
+            // A draft drawn up for the winner that drops out (say, it did not post the
+            // performance bond) is withdrawn, kept as it stood, so that the next winner can
+            // have its own contract drafted after its notice.
+            if let Some(k) = draft.filter(|k| k.bid_id == winner) {
+                if crate::db::repo::contracts::withdraw_draft(
+                    c,
+                    &k,
+                    req.reason.as_str(),
+                    &actor.id,
+                    to_db(now),
+                )? {
+                    crate::audit::record(
+                        c,
+                        now,
+                        crate::audit::Event {
+                            event_type: EventType::ContractWithdrawn,
+                            tender_id: Some(tender.clone()),
+                            section_id: Some(section.clone()),
+                            actor: actor.audit_ref(),
+                            subject: k.id.clone(),
+                            body: json!({"contract": k.id, "bid": k.bid_id,
+                                "digest": k.digest, "award_round": k.award_round,
+                                "reason": req.reason.as_str()}),
+                        },
+                    )?;
                 }
             }
             prepo::insert_dropout(
@@ -109,6 +138,11 @@ pub async fn winner_drops_out(
             award.row.winner_bid_id = next.clone();
             award.row.winner_reason = None;
             award.row.decided_at = next.as_ref().map(|_| to_db(now));
+            // After its notices a traditional section names the next winner in a new award
+            // round: the new notices, written report and contract are that round's own.
+            if next.is_some() && award.stage == AwardStage::Notified {
+                award.row.award_round += 1;
+            }
             if let Some(r) = new_round {
                 // As an objection upheld with a new round: the new decision has its own
                 // publicity.
@@ -124,7 +158,7 @@ pub async fn winner_drops_out(
                 "reason": req.reason.as_str(),
                 "statement_sha256": crate::audit::sha256_hex(req.statement.trim().as_bytes()),
                 "next_winner": next, "new_round": new_round, "retender": retender,
-                "stage": award.stage});
+                "stage": award.stage, "award_round": award.row.award_round});
             let text = match (&next, new_round) {
                 (None, Some(_)) => format!(
                     "《{}》标段{}的中标人放弃或丧失中标资格（{}），由新组建的定标委员会在其余中标候选人中\

@@ -3,11 +3,15 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::schema::{bond_refunds, contract_changes, contract_versions, contracts};
+use crate::db::schema::{
+    bond_refunds, contract_changes, contract_versions, contracts, contracts_withdrawn,
+};
 use crate::db::sealing;
 use crate::db::AnyConnection;
 
-#[derive(Clone, Debug, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset, serde::Serialize,
+)]
 #[diesel(table_name = contracts, treat_none_as_null = true)]
 pub struct ContractRow {
     pub id: String,
@@ -222,6 +226,42 @@ pub fn update(c: &mut AnyConnection, row: &ContractRow) -> QueryResult<()> {
         .set(row)
         .execute(c)
         .map(|_| ())
+}
+
+/// Moves the draft `row` to `contracts_withdrawn` (its winner dropped out before signing), with
+/// the whole row as it stood. Returns false, changing nothing, if it is no longer a draft.
+pub fn withdraw_draft(
+    c: &mut AnyConnection,
+    row: &ContractRow,
+    reason: &str,
+    by: &str,
+    at: NaiveDateTime,
+) -> QueryResult<bool> {
+    let draft = serde_json::to_string(row)
+        .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
+    let gone = diesel::delete(
+        contracts::table
+            .find(&row.id)
+            .filter(contracts::state.eq("draft")),
+    )
+    .execute(c)?;
+    if gone == 0 {
+        return Ok(false);
+    }
+    diesel::insert_into(contracts_withdrawn::table)
+        .values((
+            contracts_withdrawn::id.eq(&row.id),
+            contracts_withdrawn::tender_id.eq(&row.tender_id),
+            contracts_withdrawn::section_code.eq(&row.section_code),
+            contracts_withdrawn::bid_id.eq(&row.bid_id),
+            contracts_withdrawn::digest.eq(&row.digest),
+            contracts_withdrawn::draft.eq(draft),
+            contracts_withdrawn::reason.eq(reason),
+            contracts_withdrawn::withdrawn_by.eq(by),
+            contracts_withdrawn::withdrawn_at.eq(at),
+        ))
+        .execute(c)?;
+    Ok(true)
 }
 
 pub fn of_section(

@@ -1,0 +1,1 @@
+DROP TABLE contracts_withdrawn;
