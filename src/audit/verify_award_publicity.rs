@@ -25,7 +25,9 @@ const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STA
 ///   objection, or a 条例56 re-check — also from `decided`, awarded but not yet notified) until
 ///   its award begins again from the committee's new report (`award_begun`);
 /// * a traditional award goes to a candidate still in the running, and departs from the first
-///   of them only with a written reason, never where the tender requires rank #1 (条例55).
+///   of them only with a written reason, never where the tender requires rank #1 (条例55);
+/// * a winner dropping out is followed by the next candidate in rank that has not dropped out
+///   and whose bid had not lapsed (the entry's `lapsed`).
 pub struct AwardPublicityReplay;
 
 #[derive(Default)]
@@ -160,10 +162,13 @@ impl Rule for AwardPublicityReplay {
                 "award_winner_dropped_out" => {
                     s.out
                         .push(body["winner"].as_str().unwrap_or_default().into());
+                    // Past the bids whose validity had ended (`ValidityReplay` checks the
+                    // entry's `lapsed` is exactly those).
+                    let lapsed = strings(&body["lapsed"]);
                     if let Some(next) = body["next_winner"].as_str() {
                         if s.ranked
                             .iter()
-                            .find(|c| !s.out.contains(c))
+                            .find(|c| !s.out.contains(c) && !lapsed.contains(c))
                             .map(String::as_str)
                             != Some(next)
                         {

@@ -43,7 +43,11 @@ const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STA
 ///   logs names, in order, exactly those candidates of the section's last `award_begun` that no
 ///   earlier `award_winner_dropped_out` names and whose validity had not ended at the convening
 ///   (`domain::validity::valid_until`, from the stated end through the chain's extensions and
-///   answers) — no lapsed or dropped-out bid among them, none in the running left out.
+///   answers) — no lapsed or dropped-out bid among them, none in the running left out;
+/// * **a drop-out that knows the validity**: an `award_winner_dropped_out` for
+///   `validity_lapsed` names a winner whose validity had ended then, and its `lapsed` lists, in
+///   rank order, exactly the other candidates in the running whose validity had ended then (the
+///   next winner is chosen past them, `AwardPublicityReplay`).
 pub struct ValidityReplay;
 
 #[derive(Default)]
@@ -315,7 +319,39 @@ impl Rule for ValidityReplay {
                     begun.insert(key, strings(&body["candidates"]));
                 }
                 "award_winner_dropped_out" => {
-                    dropped.entry(key).or_default().insert(text("winner"));
+                    let winner = text("winner");
+                    if let (Some(at), Some(base)) = (at, stated.get(&key.0)) {
+                        let lapsed_then = |b: &str| {
+                            let asked = asked_of(b, of_section.get(&key), &extensions);
+                            ended(valid_until(*base, &asked, at), at)
+                        };
+                        if text("reason") == "validity_lapsed" && !lapsed_then(&winner) {
+                            problem(format!(
+                                "bid {winner} dropped out for a validity that had not ended at \
+                                 {at}"
+                            ));
+                        }
+                        // Entries from before the drop-out listed them carry no `lapsed`.
+                        if let (Some(listed), Some(candidates)) =
+                            (body.get("lapsed"), begun.get(&key))
+                        {
+                            let out = dropped.get(&key);
+                            let due: Vec<String> = candidates
+                                .iter()
+                                .filter(|b| **b != winner && !out.is_some_and(|o| o.contains(*b)))
+                                .filter(|b| lapsed_then(b))
+                                .cloned()
+                                .collect();
+                            if strings(listed) != due {
+                                problem(format!(
+                                    "the drop-out of {winner} at {at} lists as lapsed {:?}, not \
+                                     the candidates in the running whose bids had ended, {due:?}",
+                                    strings(listed)
+                                ));
+                            }
+                        }
+                    }
+                    dropped.entry(key).or_default().insert(winner);
                 }
                 "award_step_opened" if body["convened"] == true => {
                     let Some(candidates) = begun.get(&key) else {

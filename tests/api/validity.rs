@@ -686,3 +686,156 @@ async fn the_tender_side_is_reminded_before_the_validity_in_force_ends() {
         .collect();
     assert_eq!(sent, vec![(end.to_rfc3339(), 1), (new_end.to_rfc3339(), 1)]);
 }
+
+/// A winner dropping out is followed by the next candidate whose bid is still valid: one that
+/// declined the extension is passed over (the entry lists it as `lapsed`). A winner whose
+/// validity ended drops out for `validity_lapsed` — refused while its bid is valid, nothing
+/// changed — and with no valid candidate left the section is tendered again. The verifier
+/// replays both and names a tampered `lapsed`, reason or next winner.
+#[tokio::test]
+async fn a_drop_out_passes_over_lapsed_candidates_and_a_lapsed_winner_can_drop_out() {
+    let mut w = evaluated_on(
+        TestApp::spawn().await,
+        json!({"kind": "traditional", "candidates": 3}),
+    )
+    .await;
+    let t = w.t().to_string();
+    let bids = w.bids.clone();
+    let award_path = format!("/api/v1/tenders/{t}/sections/BD01/award");
+    let published: SectionAward =
+        w.s.agent
+            .post(&format!("{award_path}/publicity"), &json!({}))
+            .await
+            .unwrap();
+    assert_eq!(published.candidates, bids);
+    // bids[0] and bids[2] agree to an extension, bids[1] declines.
+    let now = w.app.clock_now().trunc_subsecs(6);
+    let v0 = w.s.agent.bid_validity(&t, "BD01").await.unwrap();
+    let new_end = v0.current_end + Duration::days(30);
+    let due = now + Duration::days(3);
+    w.s.agent
+        .post::<SectionValidity, _>(
+            &format!("{}/extensions", validity_path(&t, "BD01")),
+            &request_body(new_end, due, "投诉处理中"),
+        )
+        .await
+        .unwrap();
+    let views = own_views(&w).await;
+    for (i, bid) in bids.iter().enumerate() {
+        let (holder_ix, x) = holder(&views, bid);
+        let b = &w.bidders[holder_ix];
+        b.client
+            .answer_validity_extension(&x, i != 1, &creds(b.label))
+            .await
+            .unwrap();
+    }
+    w.app
+        .clock
+        .set(published.publicity_until.unwrap().max(due) + Duration::seconds(1));
+    w.relogin().await;
+    w.s.agent
+        .award_winner(
+            &t,
+            "BD01",
+            &AwardWinnerRequest {
+                winner: bids[0].clone(),
+                reason: None,
+            },
+        )
+        .await
+        .unwrap();
+
+    // Its validity runs: `validity_lapsed` is refused, nothing changes.
+    let drop_out = format!("{award_path}/winner/drop-out");
+    let drop = |r: &str| json!({"reason": r, "statement": "书面放弃中标。"});
+    let before = w.app.rows().await;
+    let (st, v) =
+        w.s.agent
+            .raw(Method::POST, &drop_out, Some(&drop("validity_lapsed")))
+            .await
+            .unwrap();
+    assert_problem(st, &v, 422, "rule_violation");
+    assert_eq!(v["errors"][0]["code"], "validity_in_force", "{v}");
+    w.app
+        .rows()
+        .await
+        .assert_same(&before, "a drop-out for a validity in force");
+
+    // It gives up: bids[1] declined, so bids[2] is the winner.
+    let (st, v) =
+        w.s.agent
+            .raw(Method::POST, &drop_out, Some(&drop("gave_up")))
+            .await
+            .unwrap();
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(
+        (v["stage"].as_str(), v["winner"].as_str()),
+        (Some("decided"), Some(&*bids[2]))
+    );
+
+    // The extended validity ends before the notices: bids[2] cannot be notified, and drops out
+    // for it; nobody valid is left, so the section is tendered again.
+    w.app.clock.set(new_end + Duration::seconds(1));
+    w.relogin().await;
+    let err =
+        w.s.agent
+            .issue_notices(&t, "BD01", &agent_creds())
+            .await
+            .unwrap_err();
+    assert!(err.to_string().contains("bid_validity_ended"), "{err}");
+    let (st, v) =
+        w.s.agent
+            .raw(Method::POST, &drop_out, Some(&drop("validity_lapsed")))
+            .await
+            .unwrap();
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(
+        (v["stage"].as_str(), v["winner"].as_str()),
+        (Some("failed"), None)
+    );
+
+    let bundle = export(&w.app, Some(&t)).await;
+    let good = entries(&bundle);
+    let scope = etender::audit::bundle::BundleScope::All;
+    let publicity = etender::audit::verify_award_publicity::AwardPublicityReplay;
+    assert!(ValidityReplay.check(&scope, &good).is_empty());
+    assert!(publicity.check(&scope, &good).is_empty());
+    let drops: Vec<usize> = good
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.leaf.event_type == "award_winner_dropped_out")
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(drops.len(), 2);
+    let body = |i: usize| good[drops[i]].body.clone().unwrap();
+    assert_eq!(body(0)["lapsed"], json!([bids[1]]));
+    assert_eq!(body(0)["next_winner"], json!(bids[2]));
+    assert_eq!(body(1)["lapsed"], json!([bids[1]]));
+    assert_eq!(body(1)["retender"], json!(true));
+    let tampered = |i: usize, k: &str, v: serde_json::Value| {
+        let mut es = good.clone();
+        es[drops[i]].body.as_mut().unwrap()[k] = v;
+        let mut found = ValidityReplay.check(&scope, &es);
+        found.extend(publicity.check(&scope, &es));
+        found
+    };
+    let named = |found: Vec<String>, what: &str| {
+        assert!(found.iter().any(|p| p.contains(what)), "{what}: {found:?}")
+    };
+    // The declined bid hidden, or a valid one called lapsed.
+    named(tampered(0, "lapsed", json!([])), "lists as lapsed");
+    named(
+        tampered(0, "lapsed", json!([bids[1], bids[2]])),
+        "lists as lapsed",
+    );
+    // The declined bid named the next winner.
+    named(
+        tampered(0, "next_winner", json!(bids[1])),
+        "is not the next candidate in rank",
+    );
+    // The first winner's drop-out claimed for a validity it still had.
+    named(
+        tampered(0, "reason", json!("validity_lapsed")),
+        "had not ended",
+    );
+}

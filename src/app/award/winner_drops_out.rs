@@ -1,14 +1,16 @@
 //! `POST …/sections/{section}/award/winner/drop-out`: the winner gives up, cannot perform, did
-//! not post the performance bond or is found to have broken the law (条例55). As the section's
-//! award terms say, the award goes on without it — traditional: the next candidate in rank
-//! becomes the winner, past every winner that dropped out before; 评定分离: a new award round,
-//! whose new committee decides among the candidates still in the running (docs/AWARD.md §6) —
-//! or, with `retender` or no candidate left, the section is tendered again — its bonds are then
-//! due back (`support::refunds::section_failed`), the dropped-out winner's kept where 条例74
-//! takes it. Traditional: once decided; 评定分离: once its 定标报告 is signed (publicity). Before
-//! or after the notices (a notice already issued is the notices' concern; a contract drafted
-//! for the winner is withdrawn, `contract_withdrawn`), never once the contract is signed. The
-//! audit entry is `award_winner_dropped_out`.
+//! not post the performance bond or is found to have broken the law (条例55), or its bid's
+//! validity ended (`validity_lapsed`, checked against the validity the platform keeps). As the
+//! section's award terms say, the award goes on without it — traditional: the next candidate in
+//! rank becomes the winner, past every winner that dropped out before and every bid whose
+//! validity ended (listed as `lapsed`); 评定分离: a new award round, whose new committee decides
+//! among the candidates still in the running (docs/AWARD.md §6) — or, with `retender` or no
+//! candidate left with a valid bid, the section is tendered again — its bonds are then due back
+//! (`support::refunds::section_failed`), the dropped-out winner's kept where 条例74 takes it.
+//! Traditional: once decided; 评定分离: once its 定标报告 is signed (publicity). Before or after
+//! the notices (a notice already issued is the notices' concern; a contract drafted for the
+//! winner is withdrawn, `contract_withdrawn`), never once the contract is signed. The audit
+//! entry is `award_winner_dropped_out`.
 
 use chrono::SubsecRound;
 use serde_json::json;
@@ -22,9 +24,10 @@ use crate::app::{Actor, AppContext};
 use crate::audit::EventType;
 use crate::db::repo::award_publicity as prepo;
 use crate::db::types::to_db;
-use crate::domain::award::publicity::{next_in_rank, AfterGiveUp};
+use crate::domain::award::publicity::{next_in_rank, AfterGiveUp, GiveUpReason};
 use crate::domain::award::stage::{AwardStage, StageEvent};
 use crate::domain::contract::ContractState;
+use crate::domain::validity::ended;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::wire::award::SectionAward;
 use crate::wire::award_publicity::WinnerDropsOutRequest;
@@ -111,6 +114,23 @@ pub async fn winner_drops_out(
                     )?;
                 }
             }
+            // The bids' validity at the drop-out: a winner dropping out for its lapsed validity
+            // must have one that ended, and a bid that lapsed can be neither the next winner
+            // nor decided on in a new round (it could never be sent its notice).
+            let validity =
+                crate::app::support::validity::of_section(c, &award.draft, &tender, &section)?;
+            if req.reason == GiveUpReason::ValidityLapsed
+                && !ended(validity.until(&winner, now)?, now)
+            {
+                return Err(AppError::rule(
+                    "reason",
+                    "validity_in_force",
+                    format!(
+                        "bid {winner}'s validity (投标有效期) runs until {}: it has not lapsed",
+                        validity.until(&winner, now)?.to_rfc3339()
+                    ),
+                ));
+            }
             prepo::insert_dropout(
                 c,
                 &prepo::DropoutRow {
@@ -128,11 +148,17 @@ pub async fn winner_drops_out(
             let goes_on = award.section.award_terms.after_give_up == AfterGiveUp::NextInRank;
             // Traditional: the next in rank wins. 评定分离: nobody is named here; a new award
             // round decides among those still in the running, if any is.
+            let running: Vec<String> = award
+                .candidates
+                .iter()
+                .filter(|b| !out.contains(b))
+                .cloned()
+                .collect();
+            let valid = validity.still_valid(&running, now)?;
+            let lapsed: Vec<&String> = running.iter().filter(|b| !valid.contains(b)).collect();
             let (next, new_round) = match (goes_on, separated) {
-                (true, false) => (next_in_rank(&award.candidates, &out).cloned(), None),
-                (true, true) if award.candidates.iter().any(|b| !out.contains(b)) => {
-                    (None, Some(round + 1))
-                }
+                (true, false) => (next_in_rank(&valid, &out).cloned(), None),
+                (true, true) if !valid.is_empty() => (None, Some(round + 1)),
                 _ => (None, None),
             };
             award.row.winner_bid_id = next.clone();
@@ -157,6 +183,7 @@ pub async fn winner_drops_out(
                 "round": round, "winner": winner,
                 "reason": req.reason.as_str(),
                 "statement_sha256": crate::audit::sha256_hex(req.statement.trim().as_bytes()),
+                "lapsed": lapsed,
                 "next_winner": next, "new_round": new_round, "retender": retender,
                 "stage": award.stage, "award_round": award.row.award_round});
             let text = match (&next, new_round) {

@@ -194,19 +194,24 @@ pub enum GiveUpReason {
     NoPerformanceBond,
     /// It is found to have broken the law in a way that affects the award (被查实存在影响中标结果的违法行为).
     BrokeTheLaw,
+    /// Its bid's validity (投标有效期) ended — not extended, or its bidder declined — so it is no
+    /// longer bound by its offer and cannot be sent its notice (docs/BIDDING.md §4).
+    ValidityLapsed,
 }
 
 impl GiveUpReason {
-    pub const ALL: [GiveUpReason; 4] = [
+    pub const ALL: [GiveUpReason; 5] = [
         GiveUpReason::GaveUp,
         GiveUpReason::CannotPerform,
         GiveUpReason::NoPerformanceBond,
         GiveUpReason::BrokeTheLaw,
+        GiveUpReason::ValidityLapsed,
     ];
 
     /// Whether the winner loses its bid bond (条例74: it gave the award up without a proper
     /// reason, or did not post the performance bond; force majeure is a proper reason, and a
-    /// breach of the law is punished under its own articles).
+    /// breach of the law is punished under its own articles; a bidder whose validity ended takes
+    /// its bond back, docs/BIDDING.md §4).
     pub const fn forfeits_bond(self) -> bool {
         matches!(self, GiveUpReason::GaveUp | GiveUpReason::NoPerformanceBond)
     }
@@ -217,6 +222,7 @@ impl GiveUpReason {
             GiveUpReason::CannotPerform => "cannot_perform",
             GiveUpReason::NoPerformanceBond => "no_performance_bond",
             GiveUpReason::BrokeTheLaw => "broke_the_law",
+            GiveUpReason::ValidityLapsed => "validity_lapsed",
         }
     }
 }

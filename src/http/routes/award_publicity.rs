@@ -162,8 +162,9 @@ pub async fn award_winner(
     Ok(web::Json(out))
 }
 
-/// The winner drops out (条例55): traditional, the next in rank; 评定分离, a new award round
-/// among the candidates still in the running; or a re-tender, as the section's award terms say.
+/// The winner drops out (条例55, or its bid's validity ended): traditional, the next in rank
+/// whose bid is still valid; 评定分离, a new award round among the candidates still in the
+/// running; or a re-tender, as the section's award terms say.
 #[utoipa::path(operation_id = "award_winner_drops_out", tag = "award",
     request_body = WinnerDropsOutRequest, security(("bearer" = [])),
     params(
@@ -178,7 +179,8 @@ pub async fn award_winner(
     (status = 409, description = "`award_stage`: no winner to drop out (traditional: decided \
         or notified; 评定分离: its 定标报告 signed, in publicity or notified); \
         `invalid_state_transition`: the tender is not in the award"),
-    (status = 422, description = "`validation_failed` (statement)"),
+    (status = 422, description = "`validation_failed` (statement); `rule_violation` \
+        (`validity_in_force`): `validity_lapsed` while the winner's bid is still valid"),
 ))]
 #[post("/api/v1/tenders/{tender}/sections/{section}/award/winner/drop-out")]
 pub async fn award_winner_drops_out(
