@@ -477,6 +477,7 @@ async fn play(
     archive::story(&mut story, base, pki, &tender, out.archive.as_deref()).await?;
     cases::story(&mut story, base, pki, &tender, &custodian_ids).await?;
     inspections::story(&mut story, base, pki, &tender).await?;
+    contracts::completion(&mut story, base, pki, &tender).await?;
     story.step("the regulator exports the audit trail and verifies it offline");
     // The sandbox clock moved weeks ahead in the tender story: log in again.
     let regulator = enrol(base, regulator_id).await?;

@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::bundle::BundleScope;
 use super::verify::{Rule, VerifiedEntry};
 use crate::crypto::x509::{extract_identity, CertMeta, IdentityExtraction};
-use crate::domain::contract::{change_statement, contract_statement};
+use crate::domain::contract::{change_statement, completion_statement, contract_statement};
 use crate::domain::evaluation::report::ReportOutcome;
 use crate::domain::performance::{rating_statement, reply_due, reply_statement, Grade, Phase};
 use crate::domain::refund::{interest, InterestRule};
@@ -41,6 +41,11 @@ const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STA
 ///   takes only its final rating); every `contract_performance_replied` answers a rating the
 ///   chain shows, once, within its 15 days, with a document naming that rating, its digest and
 ///   the winner, signed by the winner's organisation certificate;
+/// * **completed once, by the tenderer**: a `contract_completed` follows the signing and
+///   nothing ends the contract before it; its document hashes to its digest and names the
+///   contract's current version, parties and the date logged; the tenderer's organisation
+///   certificate signed `etender-contract-completion/v1` ‖ the digest; after it only reminders,
+///   payments, the final rating and replies;
 /// * **refunds with exact interest**: every `bond_refunded` states principal, days, rate and
 ///   day basis whose interest (cash) is the one logged, and is recorded by an administrator;
 /// * **bonds due on a ground that happened**: a section's `bond_refunds_due` follows its ground
@@ -292,6 +297,10 @@ fn step(c: &mut Contract, ty: &str, body: &Value, at: &str) -> Vec<String> {
                 .insert(text("rating"), (text("digest"), at.to_string(), false));
         }
         "contract_performance_replied" => out.extend(reply(c, body, at)),
+        "contract_completed" => {
+            out.extend(completion(c, body));
+            c.ended = true;
+        }
         "contract_withdrawn" => {
             if c.signed {
                 out.push("a signed contract withdrawn".into());
@@ -399,6 +408,43 @@ fn rating(c: &mut Contract, body: &Value) -> Vec<String> {
         }
     }
     out.extend(signature(body, c.usccs.get("tenderer"), rating_statement));
+    out
+}
+
+/// A completion (履约完成): of a signed contract; the document logged is the one digested and
+/// names this contract's current version, its parties and the date the entry states; the
+/// tenderer's certificate signed it.
+fn completion(c: &Contract, body: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    if !c.signed {
+        out.push("a completion of a contract not signed".into());
+    }
+    let text = body["document"].as_str().unwrap_or_default();
+    if super::sha256_hex(text.as_bytes()).as_str() != body["digest"].as_str().unwrap_or_default() {
+        out.push("a completion whose document does not hash to its digest".into());
+    }
+    let doc: Value = serde_json::from_str(text).unwrap_or_default();
+    let expected = [
+        ("kind", Some("contract_completion")),
+        ("contract_digest", Some(c.digest.as_str())),
+        ("tenderer_uscc", c.usccs.get("tenderer").map(String::as_str)),
+        ("winner_uscc", c.usccs.get("winner").map(String::as_str)),
+        ("completed_on", body["completed_on"].as_str()),
+        ("contract", body["contract"].as_str()),
+    ];
+    for (k, want) in expected {
+        if want.is_none() || doc[k].as_str() != want {
+            out.push(format!(
+                "a completion whose document's {k} is {} where {want:?} was due",
+                doc[k]
+            ));
+        }
+    }
+    out.extend(signature(
+        body,
+        c.usccs.get("tenderer"),
+        completion_statement,
+    ));
     out
 }
 

@@ -113,6 +113,41 @@ pub fn sign_rating(
     })
 }
 
+/// The body recording the completion of the contract `c` (read just before) on `completed_on`,
+/// signed with `creds` (the tenderer's): the document built as the server builds it
+/// (`domain::contract::completion_document`).
+pub fn sign_completion(
+    c: &Contract,
+    completed_on: chrono::NaiveDate,
+    remarks: &str,
+    creds: &Credentials,
+) -> Result<ContractCompletionRequest, ClientError> {
+    let doc = crate::domain::contract::completion_document(&crate::domain::contract::Completion {
+        contract: &c.id,
+        contract_digest: &c.digest,
+        tender: &c.tender,
+        section: &c.section,
+        tenderer_uscc: &c.tenderer.uscc,
+        winner_uscc: &c.winner.uscc,
+        completed_on,
+        remarks,
+    });
+    let computed = ring::digest::digest(&ring::digest::SHA256, canonical_json(&doc).as_bytes());
+    let digest: [u8; 32] = computed
+        .as_ref()
+        .try_into()
+        .map_err(|_| local("a digest is 32 bytes"))?;
+    Ok(ContractCompletionRequest {
+        completed_on,
+        remarks: remarks.to_string(),
+        signature: signed(
+            &hex::encode(digest),
+            &crate::domain::contract::completion_statement(&digest),
+            creds,
+        )?,
+    })
+}
+
 /// The body replying to `rating` with `text`, signed with `creds` (the winner's).
 pub fn sign_reply(
     rating: &PerformanceRating,
@@ -198,6 +233,24 @@ impl Client {
         let body = sign_rating(&c, phase, score, remarks, creds)?;
         self.post(
             &format!("{}/performance-ratings", contract_path(tender, section)),
+            &body,
+        )
+        .await
+    }
+
+    /// Reads the contract and records its completion (履约完成), signed with `creds`.
+    pub async fn complete_contract(
+        &self,
+        tender: &str,
+        section: &str,
+        completed_on: chrono::NaiveDate,
+        remarks: &str,
+        creds: &Credentials,
+    ) -> Result<Contract, ClientError> {
+        let c = self.contract(tender, section).await?;
+        let body = sign_completion(&c, completed_on, remarks, creds)?;
+        self.post(
+            &format!("{}/completion", contract_path(tender, section)),
             &body,
         )
         .await

@@ -1055,6 +1055,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     validity_answers,
     validity_reminders,
     contracts_withdrawn,
+    contract_completions,
     tender_departments,
     section_awards,
     clearing_reports,
@@ -1419,6 +1420,19 @@ diesel::table! {
 }
 
 diesel::joinable!(inspection_tasks -> inspection_rounds (round_id));
+
+diesel::table! {
+    contract_completions (contract_id) {
+        contract_id -> Text,
+        completed_on -> Text,
+        remarks -> Text,
+        document -> Text,
+        digest -> Text,
+        signature -> Text,
+        recorded_by -> Text,
+        recorded_at -> Timestamp,
+    }
+}
 
 diesel::table! {
     contracts_withdrawn (id) {

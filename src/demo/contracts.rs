@@ -1,7 +1,8 @@
 //! The demo's contract chapter (docs/CONTRACTS.md): BD01's contract drafted from the tender's
 //! terms and the winning bid (a locked term edited is refused), the performance bond, both
 //! signatures, a 设计变更 signed by both, the tenderer's signed 履约评价 (shown in the award
-//! dossier), and every bid bond refunded with interest.
+//! dossier), every bid bond refunded with interest, the treasury's payments and, at the end,
+//! the contract's signed completion (履约完成) and final rating.
 
 use anyhow::{bail, Context};
 use serde_json::Value;
@@ -375,6 +376,64 @@ pub(super) async fn payments(
             .links
             .first()
             .map_or("-", |l| l.link.last_outcome.as_str())
+    ));
+    Ok(())
+}
+
+/// The works are completed and accepted: the tenderer records BD01's completion (履约完成),
+/// signed, and gives the final rating (竣工评价); the contract is `completed`.
+pub(super) async fn completion(
+    story: &mut Story,
+    base: &str,
+    pki: &DevPki,
+    tender: &str,
+) -> anyhow::Result<()> {
+    let section = "BD01";
+    story.step(
+        "竣工验收, weeks on (the sandbox clock moves): the tenderer records BD01's completion, \
+         signed with its e-business licence, and gives its final rating (竣工评价); no change \
+         follows a completed contract",
+    );
+    let time: Value = Client::new(base).get("/api/v1/time").await?;
+    let later = serde_json::from_value::<chrono::DateTime<chrono::Utc>>(time["now"].clone())?
+        + chrono::Duration::days(45);
+    super::bids::advance_to(base, pki, later).await?;
+    let today = crate::domain::schedule::legal_date(later);
+    let tenderer_id = identity(pki, "tenderer")?;
+    let tenderer = login(base, tenderer_id).await?;
+    let done = tenderer
+        .complete_contract(
+            tender,
+            section,
+            today,
+            "工程竣工验收合格，竣工验收报告经建设、勘察、设计、施工、监理五方签署。",
+            &creds(tenderer_id)?,
+        )
+        .await?;
+    let completion = done
+        .completion
+        .context("a completed contract shows its completion")?;
+    if serde_json::to_value(done.state)? != "completed" {
+        bail!("the contract is not completed after its completion");
+    }
+    let rating = tenderer
+        .rate_performance(
+            tender,
+            section,
+            Phase::Completion,
+            "91".parse()?,
+            "按期竣工，质量验收一次通过，履约评价优秀。",
+            &creds(tenderer_id)?,
+        )
+        .await?;
+    say(format!(
+        "completed on {} · signed {}… · final rating {} 分 ({})",
+        completion.completed_on,
+        &completion.digest[..16],
+        rating.score,
+        serde_json::to_value(rating.grade)?
+            .as_str()
+            .unwrap_or_default()
     ));
     Ok(())
 }

@@ -33,6 +33,41 @@ pub fn change_statement(digest: &[u8; 32]) -> Vec<u8> {
     labelled(CHANGE_LABEL, digest)
 }
 
+/// The tenderer's signed record that the contract was performed (履约完成): label ‖ the
+/// 32-byte digest of [`completion_document`].
+pub const COMPLETION_LABEL: &[u8] = b"etender-contract-completion/v1\0";
+
+pub fn completion_statement(digest: &[u8; 32]) -> Vec<u8> {
+    labelled(COMPLETION_LABEL, digest)
+}
+
+/// What the tenderer signs recording completion: the contract and the version in force, the
+/// parties, the acceptance date (竣工验收, `YYYY-MM-DD`) and its remarks.
+pub struct Completion<'a> {
+    pub contract: &'a str,
+    pub contract_digest: &'a str,
+    pub tender: &'a str,
+    pub section: &'a str,
+    pub tenderer_uscc: &'a str,
+    pub winner_uscc: &'a str,
+    pub completed_on: chrono::NaiveDate,
+    pub remarks: &'a str,
+}
+
+pub fn completion_document(c: &Completion<'_>) -> serde_json::Value {
+    serde_json::json!({
+        "kind": "contract_completion",
+        "contract": c.contract,
+        "contract_digest": c.contract_digest,
+        "tender": c.tender,
+        "section": c.section,
+        "tenderer_uscc": c.tenderer_uscc,
+        "winner_uscc": c.winner_uscc,
+        "completed_on": c.completed_on.format("%Y-%m-%d").to_string(),
+        "remarks": c.remarks,
+    })
+}
+
 /// A payment milestone (付款节点): a share of the contract price paid when its condition is met.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -439,6 +474,9 @@ pub enum ContractState {
     Signed,
     /// Ended by a signed termination (OCDS `terminated`).
     Terminated,
+    /// Performed: the tenderer signed that the works were completed and accepted (OCDS
+    /// `terminated`, which OCDS uses for a contract completed as for one ended early).
+    Completed,
 }
 
 impl ContractState {
@@ -447,6 +485,7 @@ impl ContractState {
             ContractState::Draft => "draft",
             ContractState::Signed => "signed",
             ContractState::Terminated => "terminated",
+            ContractState::Completed => "completed",
         }
     }
 
@@ -455,6 +494,7 @@ impl ContractState {
             ContractState::Draft,
             ContractState::Signed,
             ContractState::Terminated,
+            ContractState::Completed,
         ]
         .into_iter()
         .find(|x| x.as_str() == s)

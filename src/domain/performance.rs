@@ -155,13 +155,14 @@ pub fn check_score(score: Decimal) -> Result<(), Refusal> {
 
 /// May the contract, in `state` and rated `before` (the phases of its earlier ratings), be
 /// rated for `phase` now? Interim ratings while it is signed; the final one while it is signed
-/// or once it is terminated; nothing after the final one.
+/// or once it is terminated or completed; nothing after the final one.
 pub fn check(state: ContractState, before: &[Phase], phase: Phase) -> Result<(), Refusal> {
     if before.contains(&Phase::Completion) {
         return Err(Refusal::Final);
     }
     match (state, phase) {
-        (ContractState::Signed, _) | (ContractState::Terminated, Phase::Completion) => Ok(()),
+        (ContractState::Signed, _)
+        | (ContractState::Terminated | ContractState::Completed, Phase::Completion) => Ok(()),
         _ => Err(Refusal::State),
     }
 }

@@ -416,9 +416,9 @@ mod tests {
         // statement, award committee witness, award ballot, 定标报告 signature, award objection,
         // award notices, the award's written report, a complaint and its decision, an
         // inspection round's contribution, an inspection's signed results, a contract's and a
-        // contract change's signature, a performance rating and its reply, a bid validity
-        // answer: every request that carries a certificate chain.
-        assert_eq!(signed, 34);
+        // contract change's signature, a performance rating and its reply, a contract's
+        // completion, a bid validity answer: every request that carries a certificate chain.
+        assert_eq!(signed, 35);
     }
 
     #[test]

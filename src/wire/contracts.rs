@@ -192,6 +192,9 @@ pub struct Contract {
     pub signatures: Vec<PartySignature>,
     pub signed_at: Option<DateTime<Utc>>,
     pub terminated_at: Option<DateTime<Utc>>,
+    /// The tenderer's signed record that the contract was performed (state `completed`).
+    #[serde(default)]
+    pub completion: Option<ContractCompletion>,
     pub versions: Vec<ContractVersion>,
     pub changes: Vec<ContractChange>,
 }
@@ -251,6 +254,33 @@ pub struct PerformanceRatingRequest {
     pub remarks: String,
     /// The tenderer's signature; `digest` is the document's SHA-256 (hex).
     pub signature: ContractSignatureRequest,
+}
+
+/// Record that the contract was performed (履约完成): the works completed and accepted
+/// (竣工验收) on `completed_on`. The tenderer signs the canonical completion document
+/// (`domain::contract::completion_document`) with its organisation certificate:
+/// `etender-contract-completion/v1\0` ‖ its SHA-256.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContractCompletionRequest {
+    /// The acceptance date (Beijing time): not before the signing, not after today.
+    pub completed_on: chrono::NaiveDate,
+    /// What was accepted, 1–2,000 characters (kept and signed exactly).
+    pub remarks: String,
+    /// The tenderer's signature; `digest` is the document's SHA-256 (hex).
+    pub signature: ContractSignatureRequest,
+}
+
+/// A contract's completion as kept.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct ContractCompletion {
+    pub completed_on: chrono::NaiveDate,
+    pub remarks: String,
+    /// The canonical document signed, and its SHA-256 (hex).
+    pub document: String,
+    pub digest: String,
+    pub signature: PartySignature,
+    pub recorded_at: DateTime<Utc>,
 }
 
 /// A rating as kept: what it says, the document signed and the tenderer's signature.

@@ -1667,6 +1667,17 @@ async fn every_endpoint_with_every_role() {
         ),
         e(
             Method::POST,
+            "/api/v1/tenders/{id}/sections/{section}/contract/completion",
+            format!("/api/v1/tenders/{t}/sections/BD01/contract/completion"),
+            Some(
+                json!({"completed_on": "2026-12-01", "remarks": "竣工验收合格",
+                "signature": {"digest": "x", "certificate_chain": ["AAAA"],
+                "signature": "AAAA", "signature_algorithm": "ed25519"}}),
+            ),
+            Some(&[]),
+        ),
+        e(
+            Method::POST,
             "/api/v1/tenders/{id}/sections/{section}/contract/performance-ratings",
             format!("/api/v1/tenders/{t}/sections/BD01/contract/performance-ratings"),
             Some(json!({"phase": "interim", "score": "85", "remarks": "按期",

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use crate::committee::World;
 use crate::contracts::{count, creds, entries, export, notified_on, winner_of};
 use crate::helpers::{assert_problem, extra_person, TestApp};
-use etender::client::contracts::{contract_path, sign_rating, sign_reply};
+use etender::client::contracts::{contract_path, sign_completion, sign_rating, sign_reply};
 use etender::clock::Clock as _;
 use etender::domain::identity::Role;
 use etender::domain::performance::Phase;
@@ -518,4 +518,254 @@ async fn a_terminated_contract_takes_its_final_rating_and_no_other() {
     assert_eq!(serde_json::to_value(r.grade).unwrap(), "unqualified");
     let bundle = export(&w.app, Some(&t)).await;
     assert_eq!(count(&bundle, "contract_performance_rated"), 1);
+}
+
+/// 履约完成: the tenderer's side records, signed, that the works were completed and accepted;
+/// the contract becomes `completed` — no interim rating, change or second completion after
+/// it, the final rating still — and its OCDS release says it is no longer in force. Wrong
+/// roles, wrong states, dates outside the signing and today, foreign certificates and forged
+/// signatures change nothing; the verifier checks the completion and names each tampering.
+#[tokio::test]
+async fn a_performed_contract_is_completed_once_by_the_tenderer_and_then_only_rated() {
+    let (mut w, draft, win) = drafted().await;
+    let t = w.t().to_string();
+    let path = format!("{}/completion", contract_path(&t, "BD01"));
+    let tenderer = w.app.enrol("tenderer").await;
+    let today = etender::domain::schedule::legal_date(w.app.clock.now());
+    let complete = |c: &Contract, on: chrono::NaiveDate, remarks: &str, label: &str| {
+        json!(sign_completion(c, on, remarks, &creds(label)).unwrap())
+    };
+    let remarks = "工程于竣工验收合格，各方签署竣工验收报告。";
+
+    // A draft is not completed.
+    let before = w.app.rows().await;
+    let (st, v) = tenderer
+        .raw(
+            Method::POST,
+            &path,
+            Some(&complete(&draft, today, remarks, "tenderer")),
+        )
+        .await
+        .unwrap();
+    assert_problem(st, &v, 409, "invalid_state_transition");
+    w.app.rows().await.assert_same(&before, "a draft completed");
+    let c = sign(&w, win).await;
+
+    // Two months later (the test certificates last a year), the works are accepted.
+    w.app
+        .clock
+        .set(w.app.clock.now() + chrono::Duration::days(60));
+    w.relogin().await;
+    let tenderer = w.app.enrol("tenderer").await;
+    let today = etender::domain::schedule::legal_date(w.app.clock.now());
+    let accepted = today - chrono::Duration::days(3);
+    let good = complete(&c, accepted, remarks, "tenderer");
+    let loser = &w.bidders[(win + 1) % w.bidders.len()].client;
+    let regulator = w.app.enrol("regulator").await;
+    let before = w.app.rows().await;
+    for (who, status, code) in [
+        (&w.bidders[win].client, 403, "forbidden"),
+        (&regulator, 403, "forbidden"),
+        (loser, 404, "not_found"),
+    ] {
+        let (st, v) = who.raw(Method::POST, &path, Some(&good)).await.unwrap();
+        assert_problem(st, &v, status, code);
+    }
+    let (st, v) = w
+        .app
+        .client()
+        .raw(Method::POST, &path, Some(&good))
+        .await
+        .unwrap();
+    assert_problem(st, &v, 401, "unauthenticated");
+    let signed_on = etender::domain::schedule::legal_date(c.signed_at.unwrap());
+    for (on, text, field) in [
+        (
+            signed_on - chrono::Duration::days(1),
+            remarks,
+            "completed_on",
+        ),
+        (today + chrono::Duration::days(1), remarks, "completed_on"),
+        (accepted, "", "remarks"),
+        (accepted, " 前后空格 ", "remarks"),
+    ] {
+        let mut body = good.clone();
+        body["completed_on"] = json!(on);
+        body["remarks"] = json!(text);
+        let (st, v) = tenderer
+            .raw(Method::POST, &path, Some(&body))
+            .await
+            .unwrap();
+        assert_problem(st, &v, 422, "validation_failed");
+        assert!(v["errors"].to_string().contains(field), "{field}: {v}");
+    }
+    // Signed with the winner's certificate; signed over other remarks; a forged signature.
+    let (st, v) = tenderer
+        .raw(
+            Method::POST,
+            &path,
+            Some(&complete(&c, accepted, remarks, w.bidders[win].label)),
+        )
+        .await
+        .unwrap();
+    assert_problem(st, &v, 403, "forbidden");
+    let mut other = good.clone();
+    other["remarks"] = json!("另一份说明");
+    let (st, v) = tenderer
+        .raw(Method::POST, &path, Some(&other))
+        .await
+        .unwrap();
+    assert_problem(st, &v, 409, "conflict");
+    let mut forged = good.clone();
+    let fake = complete(
+        &c,
+        accepted - chrono::Duration::days(1),
+        remarks,
+        "tenderer",
+    );
+    forged["signature"]["signature"] = fake["signature"]["signature"].clone();
+    let (st, v) = tenderer
+        .raw(Method::POST, &path, Some(&forged))
+        .await
+        .unwrap();
+    assert_problem(st, &v, 422, "statement_signature_invalid");
+    let (st, _) = tenderer
+        .raw(
+            Method::POST,
+            &path,
+            Some(&json!({"completed_on": "yesterday"})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(st, 400);
+    w.app
+        .rows()
+        .await
+        .assert_same(&before, "refused completions");
+
+    // Completed: the winner is told; the contract shows the record.
+    let mails = w.app.rows().await.get("mail_outbox");
+    let done = tenderer
+        .complete_contract(&t, "BD01", accepted, remarks, &creds("tenderer"))
+        .await
+        .unwrap();
+    assert_eq!(serde_json::to_value(done.state).unwrap(), "completed");
+    let k = done.completion.as_ref().unwrap();
+    assert_eq!((k.completed_on, k.remarks.as_str()), (accepted, remarks));
+    assert_eq!(w.app.rows().await.get("mail_outbox"), mails + 1);
+    let seen = w.bidders[win].client.contract(&t, "BD01").await.unwrap();
+    assert_eq!(seen.completion.unwrap().digest, k.digest);
+
+    // Nothing changes it after; the final rating still comes.
+    let before = w.app.rows().await;
+    let (st, v) = tenderer
+        .raw(
+            Method::POST,
+            &path,
+            Some(&complete(&done, accepted, remarks, "tenderer")),
+        )
+        .await
+        .unwrap();
+    assert_problem(st, &v, 409, "conflict");
+    let interim =
+        json!(sign_rating(&done, Phase::Interim, dec("90"), "良好", &creds("tenderer")).unwrap());
+    let (st, v) = tenderer
+        .raw(Method::POST, &ratings_path(&t), Some(&interim))
+        .await
+        .unwrap();
+    assert_problem(st, &v, 409, "invalid_state_transition");
+    let (st, v) = tenderer
+        .raw(
+            Method::POST,
+            &format!("{}/changes", contract_path(&t, "BD01")),
+            Some(&json!({"kind": "termination", "reason": "supplier_breach",
+                "note": "竣工后解除"})),
+        )
+        .await
+        .unwrap();
+    assert_problem(st, &v, 409, "invalid_state_transition");
+    w.app
+        .rows()
+        .await
+        .assert_same(&before, "a completed contract changed");
+    tenderer
+        .rate_performance(
+            &t,
+            "BD01",
+            Phase::Completion,
+            dec("92"),
+            "按期竣工，质量优良。",
+            &creds("tenderer"),
+        )
+        .await
+        .unwrap();
+
+    // The OCDS release: no longer in force.
+    let package: Value = w
+        .app
+        .client()
+        .get(&format!("/api/v1/ocds/tenders/{t}"))
+        .await
+        .unwrap();
+    let ended: Vec<&Value> = package["releases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["tag"] == json!(["contractTermination"]))
+        .collect();
+    assert_eq!(ended.len(), 1);
+    assert_eq!(ended[0]["contracts"][0]["status"], "terminated");
+
+    // The verifier.
+    use etender::audit::verify::Rule as _;
+    use etender::audit::verify_contracts::ContractsReplay;
+    let bundle = export(&w.app, Some(&t)).await;
+    assert_eq!(count(&bundle, "contract_completed"), 1);
+    let scope = etender::audit::bundle::BundleScope::All;
+    let good = entries(&bundle);
+    assert!(ContractsReplay.check(&scope, &good).is_empty());
+    let at = good
+        .iter()
+        .position(|e| e.leaf.event_type == "contract_completed")
+        .unwrap();
+    let found = |es: &[etender::audit::verify::VerifiedEntry], what: &str| {
+        let p = ContractsReplay.check(&scope, es);
+        assert!(p.iter().any(|p| p.contains(what)), "{what}: {p:?}");
+    };
+    let mut es = good.clone();
+    es[at].body.as_mut().unwrap()["completed_on"] = json!("2020-01-01");
+    found(&es, "document's completed_on");
+    let mut es = good.clone();
+    let b = es[at].body.as_mut().unwrap();
+    let doc = b["document"].as_str().unwrap().replace("合格", "不合格");
+    b["document"] = json!(doc);
+    found(&es, "does not hash");
+    b_digest_and_signature(&good, at, &doc, &found);
+    // A second completion, and an interim rating after it.
+    let mut es = good.clone();
+    es.push(es[at].clone());
+    found(&es, "after the contract ended");
+    let rated = good
+        .iter()
+        .position(|e| e.leaf.event_type == "contract_performance_rated")
+        .unwrap();
+    let mut es = good.clone();
+    let mut interim = es[rated].clone();
+    interim.body.as_mut().unwrap()["phase"] = json!("interim");
+    es.push(interim);
+    found(&es, "after the contract ended");
+}
+
+/// The completion's document and digest both rewritten: the signature no longer verifies.
+fn b_digest_and_signature(
+    good: &[etender::audit::verify::VerifiedEntry],
+    at: usize,
+    doc: &str,
+    found: &dyn Fn(&[etender::audit::verify::VerifiedEntry], &str),
+) {
+    let mut es = good.to_vec();
+    let b = es[at].body.as_mut().unwrap();
+    b["document"] = json!(doc);
+    b["digest"] = json!(etender::audit::sha256_hex(doc.as_bytes()));
+    found(&es, "signature does not verify");
 }

@@ -100,6 +100,7 @@ pub const RECORDS: &[EventType] = &[
     EventType::ContractChangeSigned,
     EventType::ContractChangeEffective,
     EventType::ContractTerminated,
+    EventType::ContractCompleted,
     EventType::BondRefundsDue,
     EventType::BondRefunded,
 ];

@@ -11,6 +11,7 @@
 //! signed in time.
 
 mod changes;
+mod complete;
 mod draft;
 mod edit_terms;
 mod payments;
@@ -25,6 +26,7 @@ mod treasury_status;
 mod view;
 
 pub use changes::*;
+pub use complete::*;
 pub use draft::*;
 pub use edit_terms::*;
 pub use payments::*;

@@ -70,7 +70,7 @@ pub async fn rate_performance(
                     ErrorCode::InvalidStateTransition,
                     format!(
                         "a {} contract takes no {} rating: interim ratings while it is signed, \
-                         the final one while signed or once terminated",
+                         the final one while signed or once terminated or completed",
                         row.state,
                         req.phase.as_str()
                     ),

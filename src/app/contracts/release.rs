@@ -115,7 +115,10 @@ pub(crate) fn publish(
         })
         .collect::<AppResult<Vec<_>>>()?;
     let start_date = terms.start_date.map(start_of_legal_day);
-    let ended = state_of(row)? == ContractState::Terminated;
+    let ended = matches!(
+        state_of(row)?,
+        ContractState::Terminated | ContractState::Completed
+    );
     let contract = ocds::OcdsContract {
         id: row.id.clone(),
         section: row.section_code.clone(),

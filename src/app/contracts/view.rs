@@ -91,8 +91,32 @@ pub(crate) fn contract_dto(
         signatures,
         signed_at: signed,
         terminated_at: row.terminated_at.map(at),
+        completion: match state_of(row)? {
+            ContractState::Completed => repo::completion(c, &row.id)?
+                .map(|k| completion_dto(&k))
+                .transpose()?,
+            _ => None,
+        },
         versions,
         changes,
+    })
+}
+
+pub(crate) fn completion_dto(k: &repo::CompletionRow) -> AppResult<ContractCompletion> {
+    Ok(ContractCompletion {
+        completed_on: chrono::NaiveDate::parse_from_str(&k.completed_on, "%Y-%m-%d").map_err(
+            |e| {
+                internal(anyhow::anyhow!(
+                    "contract {}: completed_on: {e}",
+                    k.contract_id
+                ))
+            },
+        )?,
+        remarks: k.remarks.clone(),
+        document: k.document.clone(),
+        digest: k.digest.clone(),
+        signature: parse_json(&k.signature, "completion signature")?,
+        recorded_at: at(k.recorded_at),
     })
 }
 

@@ -37,7 +37,11 @@ pub fn ready(c: &mut AnyConnection, tender: &TenderRow) -> AppResult<()> {
             k.section_code == section
                 && matches!(
                     ContractState::parse(&k.state),
-                    Some(ContractState::Signed | ContractState::Terminated)
+                    Some(
+                        ContractState::Signed
+                            | ContractState::Terminated
+                            | ContractState::Completed
+                    )
                 )
         });
         if !signed {

@@ -4,7 +4,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::schema::{
-    bond_refunds, contract_changes, contract_versions, contracts, contracts_withdrawn,
+    bond_refunds, contract_changes, contract_completions, contract_versions, contracts,
+    contracts_withdrawn,
 };
 use crate::db::sealing;
 use crate::db::AnyConnection;
@@ -262,6 +263,35 @@ pub fn withdraw_draft(
         ))
         .execute(c)?;
     Ok(true)
+}
+
+/// The tenderer's record of a contract's completion (履约完成), written once.
+#[derive(Clone, Debug, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = contract_completions)]
+pub struct CompletionRow {
+    pub contract_id: String,
+    pub completed_on: String,
+    pub remarks: String,
+    pub document: String,
+    pub digest: String,
+    pub signature: String,
+    pub recorded_by: String,
+    pub recorded_at: NaiveDateTime,
+}
+
+pub fn insert_completion(c: &mut AnyConnection, row: &CompletionRow) -> QueryResult<()> {
+    diesel::insert_into(contract_completions::table)
+        .values(row)
+        .execute(c)
+        .map(|_| ())
+}
+
+pub fn completion(c: &mut AnyConnection, contract: &str) -> QueryResult<Option<CompletionRow>> {
+    contract_completions::table
+        .find(contract)
+        .select(CompletionRow::as_select())
+        .first(c)
+        .optional()
 }
 
 pub fn of_section(

@@ -157,7 +157,7 @@ pub async fn sign_contract(
     (status = 404, description = "`not_found`"),
     (status = 409, description = "`conflict`: the final rating was given, or the digest signed \
         is not the document's; `invalid_state_transition`: a draft, or an interim rating of a \
-        terminated contract"),
+        terminated or completed contract"),
     (status = 422, description = "`validation_failed` (score, remarks, signature); \
         `statement_signature_invalid`; `certificate_*`"),
 ))]
@@ -172,6 +172,38 @@ pub async fn rate_performance(
     let rating =
         contracts::rate_performance(&ctx, &actor, &id, &section, body.into_inner()).await?;
     Ok(HttpResponse::Created().json(rating))
+}
+
+/// Record that the contract was performed (履约完成: the works completed and accepted on
+/// `completed_on`; the tenderer's side, signed with the tenderer's organisation certificate over
+/// `etender-contract-completion/v1\0` ‖ the SHA-256 of the completion's canonical document).
+/// The contract becomes `completed`: no change or termination follows.
+#[utoipa::path(operation_id = "complete_contract", tag = "contracts",
+    request_body = ContractCompletionRequest,
+    params(("id" = String, Path, description = "Tender id"),
+        ("section" = String, Path, description = "Section code")),
+    security(("bearer" = [])), responses(
+    (status = 200, body = Contract),
+    (status = 401, description = "`unauthenticated`; certificate errors (`certificate_*`)"),
+    (status = 403, description = "`forbidden`: not the tenderer's side, or another \
+        organisation's certificate; `other_department`"),
+    (status = 404, description = "`not_found`"),
+    (status = 409, description = "`conflict`: completed already, or the digest signed is not \
+        the document's; `invalid_state_transition`: a draft or a terminated contract"),
+    (status = 422, description = "`validation_failed` (completed_on before the signing or \
+        after today, remarks, signature); `statement_signature_invalid`; `certificate_*`"),
+))]
+#[post("/api/v1/tenders/{id}/sections/{section}/contract/completion")]
+pub async fn complete_contract(
+    ctx: web::Data<AppContext>,
+    actor: Actor,
+    path: SectionPath,
+    body: web::Json<ContractCompletionRequest>,
+) -> AppResult<web::Json<Contract>> {
+    let (id, section) = path.into_inner();
+    Ok(web::Json(
+        contracts::complete_contract(&ctx, &actor, &id, &section, body.into_inner()).await?,
+    ))
 }
 
 /// The rated winner's reply to a rating (申辩): once, within 15 days of it, signed with the

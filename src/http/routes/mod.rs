@@ -237,6 +237,7 @@ macro_rules! for_each_route {
             contracts::rate_performance,
             contracts::performance_ratings,
             contracts::reply_to_rating,
+            contracts::complete_contract,
             validity::request_validity_extension,
             validity::answer_validity_extension,
             validity::bid_validity,
