@@ -74,6 +74,15 @@ pub fn sign_change(
     signed(&ch.digest, &change_statement(&d), creds)
 }
 
+/// The SHA-256 of a document's canonical JSON: what the signed statements carry.
+fn document_digest(doc: &serde_json::Value) -> Result<[u8; 32], ClientError> {
+    let computed = ring::digest::digest(&ring::digest::SHA256, canonical_json(doc).as_bytes());
+    computed
+        .as_ref()
+        .try_into()
+        .map_err(|_| local("a digest is 32 bytes"))
+}
+
 /// The body rating the contract `c` (read just before) with `creds`: the rating's canonical
 /// document built as the server builds it (`domain::performance::document`), digested and
 /// signed.
@@ -96,11 +105,7 @@ pub fn sign_rating(
         remarks,
     })
     .ok_or_else(|| local("a score is 0 to 100 with at most one decimal place"))?;
-    let computed = ring::digest::digest(&ring::digest::SHA256, canonical_json(&doc).as_bytes());
-    let digest: [u8; 32] = computed
-        .as_ref()
-        .try_into()
-        .map_err(|_| local("a digest is 32 bytes"))?;
+    let digest = document_digest(&doc)?;
     Ok(PerformanceRatingRequest {
         phase,
         score,
@@ -132,11 +137,7 @@ pub fn sign_completion(
         completed_on,
         remarks,
     });
-    let computed = ring::digest::digest(&ring::digest::SHA256, canonical_json(&doc).as_bytes());
-    let digest: [u8; 32] = computed
-        .as_ref()
-        .try_into()
-        .map_err(|_| local("a digest is 32 bytes"))?;
+    let digest = document_digest(&doc)?;
     Ok(ContractCompletionRequest {
         completed_on,
         remarks: remarks.to_string(),
@@ -155,11 +156,7 @@ pub fn sign_reply(
     creds: &Credentials,
 ) -> Result<PerformanceReplyRequest, ClientError> {
     let doc = perf::reply_document(&rating.id, &rating.digest, &rating.winner_uscc, text);
-    let computed = ring::digest::digest(&ring::digest::SHA256, canonical_json(&doc).as_bytes());
-    let digest: [u8; 32] = computed
-        .as_ref()
-        .try_into()
-        .map_err(|_| local("a digest is 32 bytes"))?;
+    let digest = document_digest(&doc)?;
     Ok(PerformanceReplyRequest {
         text: text.to_string(),
         signature: signed(&hex::encode(digest), &perf::reply_statement(&digest), creds)?,

@@ -10,7 +10,6 @@ use super::release::{publish, Tag};
 use super::*;
 use crate::app::support::publicity::Env;
 use crate::domain::schedule::legal_date;
-use crate::mail::{enqueue, OutgoingMail};
 
 pub async fn complete_contract(
     ctx: &AppContext,
@@ -98,22 +97,18 @@ pub async fn complete_contract(
             )?;
             publish(c, &env, now, &row, Tag::Termination, &event)?;
             repo::update(c, &row)?;
-            if let Some(o) = crate::db::repo::identity::find_organisation(c, &row.winner_id)? {
-                enqueue(
-                    c,
-                    now,
-                    OutgoingMail {
-                        to: o.contact_email,
-                        subject: format!("合同履约完成：{} {}", row.tender_id, row.section_code),
-                        body: format!(
-                            "招标人确认合同 {} 已履约完成，竣工验收日期 {}。\n说明：{}\n",
-                            row.id, kept.completed_on, req.remarks
-                        ),
-                        kind: "contract_completed".into(),
-                        tender_id: Some(row.tender_id.clone()),
-                    },
-                )?;
-            }
+            mail_party(
+                c,
+                now,
+                &row,
+                &row.winner_id,
+                "contract_completed",
+                format!("合同履约完成：{} {}", row.tender_id, row.section_code),
+                format!(
+                    "招标人确认合同 {} 已履约完成，竣工验收日期 {}。\n说明：{}\n",
+                    row.id, kept.completed_on, req.remarks
+                ),
+            )?;
             contract_dto(c, &row, now)
         })
         .await

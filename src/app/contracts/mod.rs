@@ -343,6 +343,32 @@ pub(crate) fn record(
     )
 }
 
+/// Mails the organisation `org` (a party of the contract `row`) about it.
+pub(crate) fn mail_party(
+    c: &mut AnyConnection,
+    now: DateTime<Utc>,
+    row: &repo::ContractRow,
+    org: &str,
+    kind: &str,
+    subject: String,
+    body: String,
+) -> AppResult<()> {
+    if let Some(o) = crate::db::repo::identity::find_organisation(c, org)? {
+        crate::mail::enqueue(
+            c,
+            now,
+            crate::mail::OutgoingMail {
+                to: o.contact_email,
+                subject,
+                body,
+                kind: kind.into(),
+                tender_id: Some(row.tender_id.clone()),
+            },
+        )?;
+    }
+    Ok(())
+}
+
 /// The audit reference of a party acting.
 pub(crate) fn party_ref(actor: &Actor, side: Side) -> crate::audit::ActorRef {
     match side {

@@ -10,7 +10,6 @@ use super::*;
 use crate::app::support::credit::{rating_dto, ratings_dto};
 use crate::db::repo::performance::{self as prepo, RatingRow};
 use crate::domain::performance::{self as perf, Phase, Refusal};
-use crate::mail::{enqueue, OutgoingMail};
 
 /// The reasons as given: kept and signed exactly, so no surrounding blanks, no control
 /// characters but line breaks, 1–2,000 characters.
@@ -135,29 +134,25 @@ pub async fn rate_performance(
                     "signature_algorithm": sig.signature_algorithm,
                     "certificate": sig.certificate, "fingerprint": sig.signer_fingerprint}),
             )?;
-            if let Some(o) = crate::db::repo::identity::find_organisation(c, &row.winner_id)? {
-                enqueue(
-                    c,
-                    now,
-                    OutgoingMail {
-                        to: o.contact_email,
-                        subject: format!("履约评价：{} {}", row.tender_id, row.section_code),
-                        body: format!(
-                            "招标人对合同 {} 作出{}：{} 分（{}）。\n理由：{}\n",
-                            row.id,
-                            match req.phase {
-                                Phase::Interim => "过程评价",
-                                Phase::Completion => "竣工评价",
-                            },
-                            kept.score,
-                            grade.as_str(),
-                            req.remarks
-                        ),
-                        kind: "performance_rated".into(),
-                        tender_id: Some(row.tender_id.clone()),
+            mail_party(
+                c,
+                now,
+                &row,
+                &row.winner_id,
+                "performance_rated",
+                format!("履约评价：{} {}", row.tender_id, row.section_code),
+                format!(
+                    "招标人对合同 {} 作出{}：{} 分（{}）。\n理由：{}\n",
+                    row.id,
+                    match req.phase {
+                        Phase::Interim => "过程评价",
+                        Phase::Completion => "竣工评价",
                     },
-                )?;
-            }
+                    kept.score,
+                    grade.as_str(),
+                    req.remarks
+                ),
+            )?;
             rating_dto(kept, None)
         })
         .await

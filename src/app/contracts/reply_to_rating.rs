@@ -9,7 +9,6 @@ use super::*;
 use crate::app::support::credit::rating_dto;
 use crate::db::repo::performance::{self as prepo, ReplyRow};
 use crate::domain::performance::{self as perf};
-use crate::mail::{enqueue, OutgoingMail};
 
 pub async fn reply_to_rating(
     ctx: &AppContext,
@@ -90,22 +89,18 @@ pub async fn reply_to_rating(
                     "signature_algorithm": sig.signature_algorithm,
                     "certificate": sig.certificate, "fingerprint": sig.signer_fingerprint}),
             )?;
-            if let Some(o) = crate::db::repo::identity::find_organisation(c, &row.tenderer_id)? {
-                enqueue(
-                    c,
-                    now,
-                    OutgoingMail {
-                        to: o.contact_email,
-                        subject: format!("履约评价申辩：{} {}", row.tender_id, row.section_code),
-                        body: format!(
-                            "中标人对合同 {} 的履约评价（{} 分）提出申辩：\n{}\n",
-                            row.id, r.score, req.text
-                        ),
-                        kind: "performance_replied".into(),
-                        tender_id: Some(row.tender_id.clone()),
-                    },
-                )?;
-            }
+            mail_party(
+                c,
+                now,
+                &row,
+                &row.tenderer_id,
+                "performance_replied",
+                format!("履约评价申辩：{} {}", row.tender_id, row.section_code),
+                format!(
+                    "中标人对合同 {} 的履约评价（{} 分）提出申辩：\n{}\n",
+                    row.id, r.score, req.text
+                ),
+            )?;
             rating_dto(r, Some(kept))
         })
         .await
